@@ -1,0 +1,161 @@
+"""`reference` command line: range-test, train, baselines, verify. Bad input → one line on stderr, exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from reference.config import RunConfig, ScheduleConfig, range_test_config
+from reference.data import DATASETS, DataUnavailable
+from reference.schedules import OPTIMIZERS, SCHEDULES
+
+
+class UsageError(Exception):
+    """Reported as one line and exit status 2."""
+
+
+def describe(err: ValidationError) -> str:
+    """A pydantic error as one line naming the field(s)."""
+    parts = []
+    for e in err.errors():
+        field = ".".join(str(p) for p in e["loc"]) or "config"
+        parts.append(f"{field}: {e['msg'].removeprefix('Value error, ')}")
+    return "; ".join(parts)
+
+
+def _floats(text: str) -> tuple[int, ...]:
+    return tuple(int(v) for v in text.split(",") if v.strip())
+
+
+def _run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", default="mnist-5k", help=f"one of {', '.join(DATASETS)}")
+    p.add_argument("--data-root", help="folder with the dataset's files (torchvision layout or IDX files)")
+    p.add_argument("--download", action="store_true", help="let torchvision download mnist/cifar10")
+    p.add_argument("--model", default="lenet5", choices=["lenet5", "resnet18"])
+    p.add_argument("--activation", default="tanh", choices=["tanh", "relu"])
+    p.add_argument("--pooling", default="avg", choices=["avg", "max"])
+    p.add_argument("--optimizer", default="sgd", help=f"one of {', '.join(OPTIMIZERS)}")
+    p.add_argument("--momentum", type=float, default=0.9)
+    p.add_argument("--nesterov", action="store_true")
+    p.add_argument("--weight-decay", type=float, default=None, help="default: torch's (AdamW 0.01, else 0)")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--out", type=Path, default=Path("runs"))
+    p.add_argument("--compile", action="store_true", help="torch.compile the model (faster on long runs)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _common(a: argparse.Namespace) -> dict:
+    if a.optimizer not in OPTIMIZERS:
+        raise UsageError(f"unknown optimizer {a.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
+    if a.dataset not in DATASETS:
+        raise UsageError(f"unknown dataset {a.dataset!r}; choose from {', '.join(DATASETS)}")
+    return dict(dataset=a.dataset, model=a.model, activation=a.activation, pooling=a.pooling,
+                optimizer=a.optimizer, momentum=a.momentum, nesterov=a.nesterov, weight_decay=a.weight_decay,
+                batch_size=a.batch_size, seed=a.seed)  # fmt: skip
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="reference", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+
+    rt = sub.add_parser("range-test", help="sweep the LR and suggest one by every rule")
+    _run_args(rt)
+    rt.add_argument("--start-lr", type=float, default=1e-6)
+    rt.add_argument("--end-lr", type=float, default=1.0)
+    rt.add_argument("--shape", default="exp", choices=["exp", "linear"])
+    rt.add_argument("--epochs", type=int, default=10)
+    rt.add_argument("--steps", type=int, help="sweep over this many steps instead of --epochs")
+    rt.add_argument("--eval-every", type=int, help="steps between test evaluations (default: each epoch)")
+    rt.add_argument("--diverge-factor", type=float, default=4.0, help="stop when smoothed loss > this × best")
+    rt.add_argument("--seeds", type=int, default=1, help="repeat with K seeds; report each rule's spread")
+
+    tr = sub.add_parser("train", help="train with an optimizer and an LR schedule")
+    _run_args(tr)
+    tr.add_argument("--lr", type=float, required=True)
+    tr.add_argument("--epochs", type=int, default=30)
+    tr.add_argument("--scheduler", default="constant", help=f"one of {', '.join(SCHEDULES)}")
+    tr.add_argument("--cadence", choices=["step", "epoch"], help="when the scheduler steps (default: per table)")
+    for name, kind in [("milestones", _floats), ("gamma", float), ("step-size", int), ("max-lr", float),
+                       ("base-lr", float), ("pct-start", float), ("div-factor", float),
+                       ("final-div-factor", float), ("step-size-up", int), ("step-size-down", int),
+                       ("mode", str), ("end-factor", float), ("eta-min", float), ("end-lr", float)]:  # fmt: skip
+        tr.add_argument(f"--{name}", type=kind, help="scheduler argument (see README's scheduler table)")
+
+    from reference import baselines
+
+    baselines.add_commands(sub, _run_args)
+    return top
+
+
+def train_config(a: argparse.Namespace) -> RunConfig:
+    if a.scheduler not in SCHEDULES:
+        raise UsageError(f"unknown scheduler {a.scheduler!r}; choose from {', '.join(SCHEDULES)}")
+    sched = {k: getattr(a, k) for k in ScheduleConfig.model_fields if k not in ("name",) and hasattr(a, k)}
+    sched = {k: v for k, v in sched.items() if v is not None}
+    return RunConfig(lr=a.lr, epochs=a.epochs, schedule=ScheduleConfig(name=a.scheduler, **sched), **_common(a))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args) if hasattr(args, "func") else _dispatch(args)
+    except UsageError as err:
+        print(f"reference: error: {err}", file=sys.stderr)
+    except ValidationError as err:
+        print(f"reference: error: {describe(err)}", file=sys.stderr)
+    except (ValueError, DataUnavailable) as err:
+        print(f"reference: error: {err}", file=sys.stderr)
+    return 2
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from reference.loop import run
+    from reference.outputs import write_run
+
+    progress = sys.stderr.isatty() and not args.quiet
+    kw = dict(device=args.device, data_root=args.data_root, download=args.download, progress=progress,
+              compile=args.compile)  # fmt: skip
+    if args.command == "train":
+        result = run(train_config(args), **kw)
+        path = write_run(result, args.out, "train")
+        _summarise(result, path)
+        return 0
+    seeds = range(args.seed, args.seed + max(args.seeds, 1))
+    results = []
+    for seed in seeds:
+        cfg = range_test_config(start_lr=args.start_lr, end_lr=args.end_lr, shape=args.shape, epochs=args.epochs,
+                                steps=args.steps, diverge_factor=args.diverge_factor, eval_every=args.eval_every,
+                                **{**_common(args), "seed": seed})  # fmt: skip
+        result = run(cfg, **kw)
+        out = args.out if len(seeds) == 1 else args.out / f"seed_{seed}"
+        path = write_run(result, out, "range_test")
+        _summarise(result, path)
+        results.append(result)
+    if len(results) > 1:
+        from reference.baselines import spread_table
+
+        print(spread_table(results))
+    return 0
+
+
+def _summarise(result: dict, path: Path) -> None:
+    from tabulate import tabulate
+
+    rows = [[k, v if isinstance(v, list) else f"{v:.4g}"] for k, v in result.get("suggestions", {}).items()]
+    if result["final"]:
+        f = result["final"]
+        rows += [["final test accuracy", f"{f['test_accuracy']:.4f}"], ["final test loss", f"{f['test_loss']:.4f}"]]
+    if result["diverged"]:
+        rows.append(["diverged", result["diverged"]["reason"]])
+    rows.append(["wall time", f"{result['meta']['wall_time_s']:.1f} s on {result['meta']['device']}"])
+    print(tabulate(rows, tablefmt="simple"))
+    print(f"wrote {path} (+ CSV, TensorBoard events, PNG)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

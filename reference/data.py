@@ -1,0 +1,159 @@
+"""Datasets as uint8 tensors, loaded once, normalised and batched on the run's device (no DataLoader)."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ASSETS = Path(__file__).parent / "assets"
+FASHION_DEBIAN = Path("/usr/share/datasets/fashion-mnist")
+
+
+class DataUnavailable(RuntimeError):
+    """The dataset's files are not on this machine; the message says where they were looked for."""
+
+
+@dataclass(frozen=True)
+class RawDataset:
+    """uint8 images (N, H, W) or (N, H, W, C) and int64 labels, as read from disk."""
+
+    name: str
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    mean: tuple[float, ...]  # per-channel pixel mean in [0, 1], for normalisation
+    std: tuple[float, ...]
+    source: str  # where the files came from
+
+
+# ---------------------------------------------------------------- readers, one per dataset
+
+
+def _mnist_5k(root: Path | None, download: bool) -> RawDataset:
+    arrays = np.load(ASSETS / "mnist_5k.npz")
+    return RawDataset(
+        "mnist-5k",
+        *(torch.from_numpy(arrays[k]).long() if k[0] == "y" else torch.from_numpy(arrays[k])
+          for k in ("x_train", "y_train", "x_test", "y_test")),
+        mean=(0.1307,), std=(0.3081,),
+        source=f"embedded {ASSETS / 'mnist_5k.npz'} (sha256 of source CSV {arrays['source_sha256']})",
+    )  # fmt: skip
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read an IDX file (plain or .gz), the format MNIST and Fashion-MNIST ship in."""
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    if raw[:2] != b"\x00\x00" or raw[2] != 0x08:
+        raise ValueError(f"{path}: not an unsigned-byte IDX file")
+    ndim = raw[3]
+    shape = np.frombuffer(raw, dtype=">u4", count=ndim, offset=4)
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def _fashion_mnist(root: Path | None, download: bool) -> RawDataset:
+    candidates = [root, root / "FashionMNIST" / "raw"] if root else [FASHION_DEBIAN]
+    for folder in candidates:
+        files = {p.name.split(".")[0]: p for p in folder.glob("*-ubyte*")} if folder.is_dir() else {}
+        names = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte")  # fmt: skip
+        if all(n in files for n in names):
+            xs, ys, xt, yt = (torch.from_numpy(read_idx(files[n]).copy()) for n in names)
+            return RawDataset("fashion-mnist", xs, ys.long(), xt, yt.long(), (0.2860,), (0.3530,), str(folder))
+    where = " or ".join(str(c) for c in candidates)
+    raise DataUnavailable(
+        f"fashion-mnist: IDX files not found in {where} (apt-get install dataset-fashion-mnist, or --data-root)"
+    )
+
+
+def _torchvision(cls_name: str, mean: tuple[float, ...], std: tuple[float, ...]) -> Callable:
+    def load(root: Path | None, download: bool) -> RawDataset:
+        import torchvision.datasets as tvd
+
+        root = root or Path("~/.cache/reference-data").expanduser()
+        try:
+            train, test = (getattr(tvd, cls_name)(str(root), train=t, download=download) for t in (True, False))
+        except RuntimeError as err:  # torchvision's "Dataset not found ... use download=True"
+            raise DataUnavailable(f"{cls_name}: {err} (looked in {root}; pass --download or --data-root)") from None
+
+        def images(ds: object) -> torch.Tensor:
+            return torch.as_tensor(np.asarray(ds.data), dtype=torch.uint8)
+
+        def labels(ds: object) -> torch.Tensor:
+            return torch.as_tensor(np.asarray(ds.targets), dtype=torch.long)
+
+        name = cls_name.lower()
+        return RawDataset(name, images(train), labels(train), images(test), labels(test), mean, std, str(root))
+
+    return load
+
+
+DATASETS: dict[str, Callable[[Path | None, bool], RawDataset]] = {
+    "mnist-5k": _mnist_5k,
+    "fashion-mnist": _fashion_mnist,
+    "mnist": _torchvision("MNIST", (0.1307,), (0.3081,)),
+    "cifar10": _torchvision("CIFAR10", (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
+}
+
+
+@lru_cache(maxsize=4)
+def load_raw(name: str, root: str | None = None, download: bool = False) -> RawDataset:
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
+    return DATASETS[name](Path(root) if root else None, download)
+
+
+# ---------------------------------------------------------------- on the device
+
+
+class DeviceData:
+    """A split held on the device as normalised float32 NCHW (channels-last) images, 32×32.
+
+    Grey 28×28 digits are zero-padded (background) to the 32×32 LeNet5 was designed for. Batches are
+    slices of a `randperm` drawn from the caller's generator, so the data order is a function of the seed.
+    """
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, raw: RawDataset, device: torch.device):
+        x = images.to(device)
+        x = x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)  # NHW -> N1HW, NHWC -> NCHW
+        pad = (32 - x.shape[-1]) // 2
+        x = torch.nn.functional.pad(x, (pad, pad, pad, pad)) if pad > 0 else x
+        mean = torch.tensor(raw.mean, device=device).view(1, -1, 1, 1)
+        std = torch.tensor(raw.std, device=device).view(1, -1, 1, 1)
+        self.x = ((x.float() / 255 - mean) / std).contiguous(memory_format=torch.channels_last)
+        self.y = labels.to(device)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def batches(self, batch_size: int, generator: torch.Generator | None = None) -> Iterator[tuple]:
+        """Shuffled when given a generator (training), in order otherwise (evaluation)."""
+        n = len(self.y)
+        order = torch.randperm(n, generator=generator).to(self.x.device) if generator is not None else None
+        for i in range(0, n, batch_size):
+            idx = order[i : i + batch_size] if order is not None else slice(i, i + batch_size)
+            yield self.x[idx], self.y[idx]
+
+
+@dataclass
+class Data:
+    name: str
+    train: DeviceData
+    test: DeviceData
+    channels: int
+    source: str
+
+
+def load_data(name: str, device: torch.device, root: str | None = None, download: bool = False) -> Data:
+    raw = load_raw(name, root, download)
+    train = DeviceData(raw.x_train, raw.y_train, raw, device)
+    test = DeviceData(raw.x_test, raw.y_test, raw, device)
+    return Data(name, train, test, train.x.shape[1], raw.source)

@@ -1,0 +1,205 @@
+"""The training loop shared by training runs and LR range tests: config in, curves and metadata out."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import time
+
+import torch
+import torch.nn.functional as F
+
+import reference
+from reference.config import RunConfig
+from reference.data import Data, DeviceData, load_data
+from reference.models import build_model
+from reference.rules import suggest_all
+from reference.schedules import build_optimizer, build_schedule, total_steps
+
+
+def pick_device(device: str = "auto") -> torch.device:
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda asked for, but torch sees no CUDA device")
+    return torch.device(device)
+
+
+def make_deterministic(device: torch.device) -> None:
+    """Same seed, same device, same torch → bit-identical curves."""
+    if device.type == "cuda":
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = False
+    torch.use_deterministic_algorithms(True, warn_only=False)
+
+
+@torch.inference_mode()
+def evaluate(model: torch.nn.Module, split: DeviceData, batch_size: int = 1000) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy as a fraction) over the whole split; one host sync."""
+    model.eval()
+    loss_sum = torch.zeros((), device=split.x.device)
+    correct = torch.zeros((), device=split.x.device, dtype=torch.long)
+    for x, y in split.batches(batch_size):
+        logits = model(x)
+        loss_sum += F.cross_entropy(logits, y, reduction="sum")
+        correct += (logits.argmax(1) == y).sum()
+    model.train()
+    return loss_sum.item() / len(split), correct.item() / len(split)
+
+
+def smooth(losses: list[float], beta: float) -> list[float]:
+    """Bias-corrected exponential moving average (as in pytorch-lr-finder / fastai)."""
+    avg, out = 0.0, []
+    for i, loss in enumerate(losses):
+        avg = beta * avg + (1 - beta) * loss
+        out.append(avg / (1 - beta ** (i + 1)))
+    return out
+
+
+def _divergence(raw: list[float], smoothed: list[float], factor: float | None) -> tuple[int, str] | None:
+    """First step where the loss is NaN/inf, or (range tests) the smoothed loss exceeds factor × its best."""
+    best = math.inf
+    for i, (loss, s) in enumerate(zip(raw, smoothed, strict=True)):
+        if not math.isfinite(loss):
+            return i, f"loss became {loss} at step {i}"
+        best = min(best, s)
+        if factor is not None and s > factor * best:
+            return i, f"smoothed loss {s:.3g} > {factor:g}× best {best:.3g} at step {i}"
+    return None
+
+
+def run(
+    cfg: RunConfig,
+    *,
+    device: str | torch.device = "auto",
+    data: Data | None = None,
+    data_root: str | None = None,
+    download: bool = False,
+    until_epoch: int | None = None,
+    progress: bool = False,
+    compile: bool = False,
+) -> dict:
+    """Train (or sweep) as `cfg` says and return the result dict written to `train.json`/`range_test.json`.
+
+    `until_epoch` stops early without changing the schedule, so the result is an exact prefix of the full
+    run (the grader's quick mode and `reference verify --quick` compare such prefixes). Divergence is
+    recorded in `result["diverged"]`, never raised.
+    """
+    started = time.perf_counter()
+    device = pick_device(device) if isinstance(device, str) else device
+    make_deterministic(device)
+    data = data or load_data(cfg.dataset, device, data_root, download)
+    torch.manual_seed(cfg.seed)  # initialisation
+    order = torch.Generator().manual_seed(cfg.seed)  # data order, independent of the init draws
+    model = build_model(cfg, data.channels).to(device, memory_format=torch.channels_last)
+    step_fn = torch.compile(model) if compile else model
+    opt = build_optimizer(cfg, model.parameters())
+    steps_per_epoch = math.ceil(len(data.train) / cfg.batch_size)
+    sched = build_schedule(opt, cfg, steps_per_epoch)
+    n_steps = total_steps(cfg, steps_per_epoch)
+    n_epochs = math.ceil(n_steps / steps_per_epoch)
+    last_epoch = min(n_epochs, until_epoch or n_epochs)
+    eval_every = cfg.eval_every or steps_per_epoch
+
+    lrs, losses, evals, diverged = [], [], [], None
+    pending = torch.empty(eval_every, device=device)  # losses stay on device until the next evaluation
+    bar = _progress(progress, last_epoch * steps_per_epoch, cfg)
+    step = 0
+    for epoch in range(1, last_epoch + 1):
+        for x, y in data.train.batches(cfg.batch_size, order):
+            if step == n_steps:
+                break
+            lrs.append(opt.param_groups[0]["lr"])
+            loss = F.cross_entropy(step_fn(x), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            if cfg.schedule.cadence == "step":
+                sched.step()
+            pending[step % eval_every] = loss.detach()
+            step += 1
+            last_of_epoch = step % steps_per_epoch == 0 or step == n_steps
+            if step % eval_every == 0 or last_of_epoch:
+                losses += pending[: step - len(losses)].tolist()
+                diverged = _divergence(losses, smooth(losses, cfg.smoothing), cfg.diverge_factor)
+                if diverged:
+                    break
+                evals.append(_eval_point(model, data, step, epoch, losses, eval_every))
+            bar.update(1)
+        if diverged:
+            break
+        if cfg.schedule.cadence == "epoch":
+            sched.step()
+        evals[-1]["epoch_end"] = True
+    bar.close()
+    return _result(cfg, device, data, lrs, losses, evals, diverged, started, compile)
+
+
+def _eval_point(model, data: Data, step: int, epoch: int, losses: list[float], window: int) -> dict:
+    test_loss, test_acc = evaluate(model, data.test)
+    recent = losses[-window:]
+    return {"step": step, "epoch": epoch, "train_loss": sum(recent) / len(recent),
+            "test_loss": test_loss, "test_accuracy": test_acc, "epoch_end": False}  # fmt: skip
+
+
+def _progress(enabled: bool, total: int, cfg: RunConfig):
+    if not enabled:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=f"{cfg.task} {cfg.optimizer} {cfg.schedule.name}", unit="step", leave=False)
+
+
+class _NoBar:
+    def update(self, n: int) -> None: ...
+    def close(self) -> None: ...
+
+
+def _result(cfg, device, data, lrs, losses, evals, diverged, started, compiled) -> dict:
+    if diverged:  # keep the curve up to (not including) the step that diverged
+        lrs, losses = lrs[: diverged[0]], losses[: diverged[0]]
+    smoothed = smooth(losses, cfg.smoothing)
+    epochs = [e for e in evals if e["epoch_end"]]
+    result = {
+        "config": cfg.model_dump(mode="json"),
+        "lr": lrs,
+        "train_loss": losses,
+        "train_loss_smoothed": smoothed,
+        "evals": evals,
+        "epochs": epochs,
+        "final": _pick(evals[-1]) if evals else None,
+        "best": _pick(max(evals, key=lambda e: e["test_accuracy"])) if evals else None,
+        "diverged": {"step": diverged[0], "reason": diverged[1]} if diverged else None,
+        "meta": meta(cfg, device, data, time.perf_counter() - started, compiled),
+    }
+    if cfg.task == "range-test":
+        result["suggestions"] = {k: s.value for k, s in suggest_all(lrs, smoothed).items()} if len(lrs) > 2 else {}
+    return result
+
+
+def _pick(e: dict) -> dict:
+    return {k: e[k] for k in ("step", "epoch", "train_loss", "test_loss", "test_accuracy")}
+
+
+def meta(cfg: RunConfig, device: torch.device, data: Data, wall: float, compiled: bool) -> dict:
+    """What a figure needs to be reproduced: versions, device, seed, determinism, wall time."""
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu"
+    return {
+        "package_version": reference.__version__,
+        "torch_version": torch.__version__,
+        "device": device.type,
+        "device_name": name,
+        "threads": torch.get_num_threads(),
+        "dtype": "float32",
+        "seed": cfg.seed,
+        "deterministic": torch.are_deterministic_algorithms_enabled(),
+        "compiled": compiled,
+        "dataset": data.name,
+        "data_source": data.source,
+        "train_size": len(data.train),
+        "test_size": len(data.test),
+        "wall_time_s": round(wall, 3),
+    }

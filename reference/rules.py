@@ -1,0 +1,91 @@
+"""LR suggestion rules: pure functions of a recorded range-test curve `(lrs, smoothed losses) -> Suggestion`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    rule: str
+    lr: float  # the suggested LR (for `range`, the top of the interval)
+    low: float | None = None  # `range` only: the interval [low, lr]
+
+    @property
+    def value(self) -> float | list[float]:
+        """What result files store: an LR, or [low, high] for an interval rule."""
+        return [self.low, self.lr] if self.low is not None else self.lr
+
+
+def _clean(lrs: Sequence[float], losses: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    lr, loss = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
+    keep = np.isfinite(lr) & np.isfinite(loss) & (lr > 0)
+    if keep.sum() < 3:
+        raise ValueError("a range-test curve needs at least 3 finite points")
+    return lr[keep], loss[keep]
+
+
+def minimum(lrs: Sequence[float], losses: Sequence[float]) -> Suggestion:
+    """The LR at the lowest smoothed loss."""
+    lr, loss = _clean(lrs, losses)
+    return Suggestion("min", float(lr[np.argmin(loss)]))
+
+
+def minimum_over_10(lrs: Sequence[float], losses: Sequence[float]) -> Suggestion:
+    """One decade below the minimum: the loss is still falling fast there, and it is safely stable."""
+    return Suggestion("min/10", minimum(lrs, losses).lr / 10)
+
+
+def steepest(lrs: Sequence[float], losses: Sequence[float]) -> Suggestion:
+    """The most negative slope d(loss)/d(log10 lr), searched only before the minimum (the descent)."""
+    lr, loss = _clean(lrs, losses)
+    end = max(int(np.argmin(loss)), 2) + 1
+    slope = np.gradient(loss[:end], np.log10(lr[:end]))
+    return Suggestion("steepest", float(lr[np.argmin(slope)]))
+
+
+def valley(lrs: Sequence[float], losses: Sequence[float]) -> Suggestion:
+    """fastai's valley: in the longest strictly descending run of the loss (a longest decreasing
+    subsequence), pick the point half-way between its first and second thirds."""
+    lr, loss = _clean(lrs, losses)
+    length = np.ones(len(loss), dtype=int)  # longest decreasing subsequence ending at i
+    for i in range(1, len(loss)):
+        before = length[:i][loss[:i] > loss[i]]
+        if before.size:
+            length[i] = before.max() + 1
+    end = int(np.argmax(length))
+    start = end - int(length[end]) + 1
+    third = (end - start) / 3
+    return Suggestion("valley", float(lr[start + int(third) + int(third / 2)]))
+
+
+def lr_range(lrs: Sequence[float], losses: Sequence[float]) -> Suggestion:
+    """Smith's LR range: from where the loss starts to fall (10% of its total drop) to its minimum."""
+    lr, loss = _clean(lrs, losses)
+    best = int(np.argmin(loss))
+    threshold = loss[0] - 0.1 * (loss[0] - loss[best])
+    start = int(np.argmax(loss[: best + 1] <= threshold))
+    return Suggestion("range", float(lr[best]), low=float(lr[start]))
+
+
+RULES: dict[str, Callable[[Sequence[float], Sequence[float]], Suggestion]] = {
+    "min": minimum,
+    "min/10": minimum_over_10,
+    "steepest": steepest,
+    "valley": valley,
+    "range": lr_range,
+}
+DEFAULT_RULE = "valley"  # see README "Which rule": stable across seeds and trains well
+
+
+def suggest_all(lrs: Sequence[float], losses: Sequence[float]) -> dict[str, Suggestion]:
+    return {name: rule(lrs, losses) for name, rule in RULES.items()}
+
+
+def spread_decades(values: Sequence[float]) -> float:
+    """How far apart picks are: log10(max / min) over seeds."""
+    return math.log10(max(values) / min(values)) if values else 0.0
