@@ -59,12 +59,17 @@ def smooth(losses: list[float], beta: float) -> list[float]:
     return out
 
 
+EXPLODED = 10.0  # any run: smoothed loss above 10× the first step's loss has diverged
+
+
 def _divergence(raw: list[float], smoothed: list[float], factor: float | None) -> tuple[int, str] | None:
-    """First step where the loss is NaN/inf, or (range tests) the smoothed loss exceeds factor × its best."""
+    """First step where the loss is NaN/inf or exploded, or (range tests) the smoothed loss > factor × best."""
     best = math.inf
     for i, (loss, s) in enumerate(zip(raw, smoothed, strict=True)):
         if not math.isfinite(loss):
             return i, f"loss became {loss} at step {i}"
+        if s > EXPLODED * raw[0]:
+            return i, f"loss exploded: smoothed {s:.3g} > {EXPLODED:g}× the first step's {raw[0]:.3g} at step {i}"
         best = min(best, s)
         if factor is not None and s > factor * best:
             return i, f"smoothed loss {s:.3g} > {factor:g}× best {best:.3g} at step {i}"
