@@ -20,23 +20,29 @@ LEGACY_FIELDS: dict[str, str] = {
     "seed": "seed",
 }
 
-MAX_SOURCE_BYTES = 1_000_000
-MAX_ELEMENTS = 10_000  # expanded size (elements + string characters) of any built container or string
+MAX_SOURCE_CHARS = 1_000_000
+MAX_ELEMENTS = 10_000  # expanded size (elements, string characters) of any built container or string
 MAX_EXPONENT = 100
 MAX_INT_BITS = 4096
 AMP_TYPES = {"TORCH": "torch", "APEX": "apex", "NAIVE": "naive"}  # colossalai.amp.AMP_TYPE members
+TORCH_NAMES = {f"torch.optim.{n}" for n in ("SGD", "Adam", "AdamW")} | {
+    f"torch.optim.lr_scheduler.{n}" for n in ("MultiStepLR", "StepLR", "ExponentialLR", "OneCycleLR", "CyclicLR",
+                                               "CosineAnnealingLR", "LinearLR", "LambdaLR", "ConstantLR")
+}  # fmt: skip
 
-# Readable names for the statements and expressions that are refused (others use their ast class name).
+# Readable names for refused statements and expressions (others use their ast class name).
 _KINDS = {"If": "an if statement", "For": "a for loop", "While": "a while loop", "With": "a with block",
           "Try": "a try block", "FunctionDef": "a function definition", "ClassDef": "a class definition",
-          "AugAssign": "an augmented assignment", "Delete": "a del statement", "Lambda": "a lambda",
-          "ListComp": "a comprehension", "SetComp": "a comprehension", "DictComp": "a comprehension",
-          "GeneratorExp": "a generator expression", "JoinedStr": "an f-string", "NamedExpr": "a walrus (:=)",
-          "Starred": "a starred expression", "Subscript": "a subscript", "Compare": "a comparison"}  # fmt: skip
-_NUMBER = (int, float)
+          "AugAssign": "an augmented assignment", "AnnAssign": "an annotation without a value",
+          "Delete": "a del statement", "Lambda": "a lambda", "ListComp": "a comprehension",
+          "SetComp": "a comprehension", "DictComp": "a comprehension", "GeneratorExp": "a generator expression",
+          "JoinedStr": "an f-string", "NamedExpr": "a walrus (:=)", "Starred": "a starred expression",
+          "Subscript": "a subscript", "Compare": "a comparison"}  # fmt: skip
 _ARITH = {ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
           ast.Div: ("/", operator.truediv), ast.FloorDiv: ("//", operator.floordiv), ast.Mod: ("%", operator.mod),
           ast.Pow: ("**", operator.pow)}  # fmt: skip
+_NUMBER = (int, float)
+_SEQ = (str, list, tuple)
 
 
 class LegacyConfigError(ValueError):
@@ -58,19 +64,29 @@ def read_legacy_config(path: str | Path) -> dict[str, object]:
 
 
 def parse_legacy_config(source: str, filename: str = "config.py") -> dict[str, object]:
-    """Same as `read_legacy_config`, from source text."""
-    if len(source) > MAX_SOURCE_BYTES:
-        raise LegacyConfigError(filename, 1, f"file is larger than {MAX_SOURCE_BYTES:,} characters")
+    """`read_legacy_config` for source text already in hand."""
+    if len(source) > MAX_SOURCE_CHARS:
+        raise LegacyConfigError(filename, 1, f"file is larger than {MAX_SOURCE_CHARS:,} characters")
     try:
-        tree = ast.parse(source, filename=filename)  # parse only: nothing in the file is ever run
+        tree = ast.parse(source, filename=filename)  # parsing only: nothing in the file is ever run
     except SyntaxError as e:
         raise LegacyConfigError(filename, e.lineno, f"syntax error: {e.msg}") from None
-    except (ValueError, RecursionError, MemoryError) as e:
+    except (RecursionError, MemoryError):  # the parser gives up on absurd nesting
+        raise LegacyConfigError(filename, None, "cannot parse the file: expressions nested too deeply") from None
+    except ValueError as e:  # null bytes (Python < 3.12)
         raise LegacyConfigError(filename, None, f"cannot parse the file: {e}") from None
-    return _Reader(filename).run(tree)
+    reader = _Reader(filename)
+    for stmt in tree.body:
+        try:
+            reader.statement(stmt)
+        except RecursionError:
+            raise reader.fail(stmt, "expression is nested too deeply") from None
+    return reader.values
 
 
 class _Reader:
+    """Evaluates module-level statements into `values`, refusing anything that is not plain data."""
+
     def __init__(self, filename: str) -> None:
         self.filename = filename
         self.values: dict[str, object] = {}
@@ -78,17 +94,9 @@ class _Reader:
     def fail(self, node: ast.AST, detail: str) -> LegacyConfigError:
         return LegacyConfigError(self.filename, getattr(node, "lineno", None), detail)
 
-    def run(self, tree: ast.Module) -> dict[str, object]:
-        for stmt in tree.body:
-            try:
-                self.statement(stmt)
-            except RecursionError:
-                raise self.fail(stmt, "expression is nested too deeply") from None
-        return self.values
-
     def statement(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Pass)):
-            return  # imports are ignored, never performed
+            return  # imports are skipped, never performed
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
             return  # docstring
         if isinstance(stmt, ast.Assign):
@@ -108,7 +116,7 @@ class _Reader:
             self.values[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)) and not any(isinstance(t, ast.Starred) for t in target.elts):
             if not isinstance(value, (tuple, list)) or len(value) != len(target.elts):
-                raise self.fail(target, f"cannot unpack {_snippet(target)}: value is not a sequence of that length")
+                raise self.fail(target, f"cannot unpack into {_snippet(target)}: not a sequence of that length")
             for t, v in zip(target.elts, value, strict=True):
                 self.bind(t, v)
         else:
@@ -124,20 +132,19 @@ class _Reader:
                 raise self.fail(node, f"unknown name {node.id!r} (only names assigned earlier in the file)")
             return copy.deepcopy(self.values[node.id])
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            items = [self.eval(e) for e in node.elts]
             kind = {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)]
-            return self.build(node, kind, items)
+            return self.build(node, kind, [self.eval(e) for e in node.elts])
         if isinstance(node, ast.Dict):
             if any(k is None for k in node.keys):
                 raise self.fail(node, "cannot evaluate ** unpacking in a dict display")
-            pairs = [(self.eval(k), self.eval(v)) for k, v in zip(node.keys, node.values, strict=True)]  # type: ignore[arg-type]
+            pairs = [(self.eval(k), self.eval(v)) for k, v in zip(node.keys, node.values, strict=True)]
             return self.build(node, dict, pairs)
         if isinstance(node, ast.UnaryOp):
             operand = self.eval(node.operand)
             if isinstance(node.op, ast.Not):
                 return not operand
             if isinstance(node.op, (ast.UAdd, ast.USub)) and isinstance(operand, _NUMBER):
-                return -operand if isinstance(node.op, ast.USub) else +operand  # type: ignore[operator]
+                return -operand if isinstance(node.op, ast.USub) else +operand
             raise self.fail(node, f"cannot evaluate {_snippet(node)} (unary +/- apply to numbers only)")
         if isinstance(node, ast.BinOp):
             return self.binop(node, self.eval(node.left), self.eval(node.right))
@@ -147,7 +154,9 @@ class _Reader:
             dotted = _snippet(node)
             if node.attr in AMP_TYPES and dotted in (f"AMP_TYPE.{node.attr}", f"colossalai.amp.AMP_TYPE.{node.attr}"):
                 return AMP_TYPES[node.attr]
-            raise self.fail(node, f"cannot evaluate attribute access {dotted} (only AMP_TYPE.TORCH/APEX/NAIVE)")
+            if dotted in TORCH_NAMES:  # `dict(type=torch.optim.SGD, ...)`: the class's name, as data
+                return node.attr
+            raise self.fail(node, f"cannot evaluate attribute access {dotted} (only AMP_TYPE.* and torch.optim names)")
         kind = _KINDS.get(type(node).__name__, f"a {type(node).__name__} expression")
         raise self.fail(node, f"cannot evaluate {kind}: {_snippet(node)}")
 
@@ -159,7 +168,7 @@ class _Reader:
 
     def sized(self, node: ast.expr, value: object) -> object:
         if _size(value) > MAX_ELEMENTS:
-            raise self.fail(node, f"value of {_snippet(node)} is too large (over {MAX_ELEMENTS:,} elements)")
+            raise self.fail(node, f"{_snippet(node)} is too large (over {MAX_ELEMENTS:,} elements)")
         return value
 
     def call(self, node: ast.Call) -> object:
@@ -173,47 +182,43 @@ class _Reader:
             return list(items) if name == "list" else tuple(items)
         if name == "dict":
             raise self.fail(node, "dict(...) takes keyword arguments only (NAME=value)")
-        raise self.fail(
-            node, f"cannot evaluate a call to {_snippet(node.func)} (only dict(...), list(...), tuple(...) are allowed)"
-        )
+        allowed = "only dict(...), list(...), tuple(...) are allowed"
+        raise self.fail(node, f"cannot evaluate a call to {_snippet(node.func)} ({allowed})")
 
     def binop(self, node: ast.BinOp, a: object, b: object) -> object:
         op, fn = _ARITH.get(type(node.op), ("", None))
         if fn is None:
-            raise self.fail(node, f"cannot evaluate operator in {_snippet(node)} (only + - * / // % **)")
+            raise self.fail(node, f"cannot evaluate the operator in {_snippet(node)} (only + - * / // % **)")
         if isinstance(a, _NUMBER) and isinstance(b, _NUMBER):
-            if op == "**":
-                if abs(b) > MAX_EXPONENT:  # type: ignore[arg-type]
-                    raise self.fail(node, f"exponent {b} is too large (|exponent| <= {MAX_EXPONENT})")
-                if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a).bit_length() * b > MAX_INT_BITS:
-                    raise self.fail(node, f"{_snippet(node)} is too large")
+            if op == "**" and abs(b) > MAX_EXPONENT:
+                raise self.fail(node, f"exponent {b} in {_snippet(node)} is too large (|exponent| <= {MAX_EXPONENT})")
+            if op == "**" and isinstance(a, int) and isinstance(b, int) and abs(a).bit_length() * b > MAX_INT_BITS:
+                raise self.fail(node, f"{_snippet(node)} is too large")
             try:
                 result = fn(a, b)
             except (ArithmeticError, ValueError) as e:  # division by zero, float overflow
                 raise self.fail(node, f"cannot evaluate {_snippet(node)}: {e}") from None
             if isinstance(result, complex) or (isinstance(result, int) and result.bit_length() > MAX_INT_BITS):
-                raise self.fail(node, f"{_snippet(node)} is not a usable number")
+                raise self.fail(node, f"{_snippet(node)} does not give a usable number")
             return result
-        seqs = (str, list, tuple)
-        if op == "+" and isinstance(a, seqs) and type(a) is type(b):
-            return self.sized(node, a + b)  # type: ignore[operator]
-        if op == "*" and (isinstance(a, seqs) and isinstance(b, int) or isinstance(b, seqs) and isinstance(a, int)):
-            seq, n = (a, b) if isinstance(a, seqs) else (b, a)
-            if _size(seq) * max(n, 0) > MAX_ELEMENTS:  # check before building it
+        if op == "+" and isinstance(a, _SEQ) and type(a) is type(b):
+            return self.sized(node, a + b)
+        if op == "*" and (isinstance(a, _SEQ) and isinstance(b, int) or isinstance(b, _SEQ) and isinstance(a, int)):
+            seq, n = (a, b) if isinstance(a, _SEQ) else (b, a)
+            if _size(seq) * max(n, 0) > MAX_ELEMENTS:  # refuse before building it
                 raise self.fail(node, f"{_snippet(node)} is too large (over {MAX_ELEMENTS:,} elements)")
-            return seq * n  # type: ignore[operator]
+            return seq * n
         raise self.fail(node, f"cannot apply {op} to {type(a).__name__} and {type(b).__name__}")
 
 
 def _size(value: object, limit: int = MAX_ELEMENTS) -> int:
-    """Expanded size: 1 per element (string: its length), counting shared items each time; stops past limit."""
+    """Expanded size: 1 per element (a string: its length), shared items counted each time; stops past limit."""
     total, stack = 0, [value]
     while stack and total <= limit:
         v = stack.pop()
         total += max(len(v), 1) if isinstance(v, str) else 1
         if isinstance(v, dict):
-            stack.extend(v.keys())
-            stack.extend(v.values())
+            stack.extend([*v.keys(), *v.values()])
         elif isinstance(v, (list, tuple, set)):
             stack.extend(v)
     return total
@@ -230,7 +235,7 @@ def _snippet(node: ast.AST, width: int = 60) -> str:
 _SCHEDULERS: dict[str, str | None] = {
     "MultiStepLR": "multistep", "StepLR": "step", "ExponentialLR": "exponential", "OneCycleLR": "onecycle",
     "CyclicLR": "cyclic", "CosineAnnealingLR": "cosine", "LinearLR": "linear-decay", "ConstantLR": "constant",
-    "LambdaLR": None,
+    "LambdaLR": None,  # its lambda is code: cannot be honoured
 }  # fmt: skip
 _SCHEDULE_ARGS = ("milestones", "gamma", "step_size", "max_lr", "pct_start", "div_factor", "final_div_factor",
                   "base_lr", "step_size_up", "step_size_down", "mode", "eta_min", "end_factor")  # fmt: skip
@@ -245,29 +250,31 @@ _COLOSSAL_KEYS = ("gradient_handler", "model", "optimizer", "loss", "data", "cud
 
 
 def legacy_to_run_fields(values: dict[str, object]) -> tuple[dict[str, object], list[str]]:
-    """Map legacy values to run-config fields; also return one warning per field that cannot be honoured."""
+    """Map legacy values to run-config fields, with one warning per field that cannot be honoured."""
     fields: dict[str, object] = {}
-    source: dict[str, str] = {}  # run field -> legacy name it came from
+    origin: dict[str, str] = {}  # run field -> the legacy name it came from
     warnings: list[str] = []
     for name, value in values.items():
         if name in LEGACY_FIELDS:
             field = LEGACY_FIELDS[name]
-            if field == "optimizer" and isinstance(value, str):
-                value = value.lower()
-            if field in fields and fields[field] != value:
-                warnings.append(f"{name} = {value!r} conflicts with {source[field]}; using {source[field]}")
-            elif field not in fields:
-                fields[field], source[field] = value, name
+            value = value.lower() if field == "optimizer" and isinstance(value, str) else value
+            if field not in fields:
+                fields[field], origin[field] = value, name
+            elif fields[field] != value:
+                warnings.append(f"{name} = {value!r} conflicts with {origin[field]}; {origin[field]} is used")
         elif name in _NOT_RERUN:
-            if not _trivial(name, value):
+            if not _no_op(name, value):
                 warnings.append(f"{name}: {_NOT_RERUN[name]}")
         elif name in ("LR_SCHEDULER", "lr_scheduler"):
             if "schedule" in fields:
                 warnings.append(f"{name}: a second LR scheduler is ignored")
-            else:
-                schedule = _schedule(name, value, warnings)
-                if schedule is not None:
-                    fields["schedule"] = schedule
+            elif (schedule := _schedule(name, value, warnings)) is not None:
+                fields["schedule"] = schedule
+        elif name == "optimizer" and isinstance(value, dict) and isinstance(value.get("type"), str):
+            for key, field in (("type", "optimizer"), ("lr", "lr"), ("momentum", "momentum"),
+                               ("weight_decay", "weight_decay"), ("nesterov", "nesterov")):  # fmt: skip
+                if key in value:
+                    fields.setdefault(field, value[key].lower() if key == "type" else value[key])
         elif name in _COLOSSAL_KEYS:
             warnings.append(f"{name}: this ColossalAI setting is not used by the grader")
         elif name.isupper():
@@ -275,37 +282,30 @@ def legacy_to_run_fields(values: dict[str, object]) -> tuple[dict[str, object], 
     return fields, warnings
 
 
-def _trivial(name: str, value: object) -> bool:
+def _no_op(name: str, value: object) -> bool:
     """Settings that change nothing (clipping off, no accumulation, one device) need no warning."""
-    if value is None:
+    if value is None or (name, value) in (("clip_grad_norm", 0), ("gradient_accumulation", 1)):
         return True
-    if name == "clip_grad_norm":
-        return value == 0
-    if name == "gradient_accumulation":
-        return value == 1
-    if name == "parallel" and isinstance(value, dict):
+    if name == "parallel" and isinstance(value, dict) and set(value) <= {"pipeline", "tensor"}:
         tensor = value.get("tensor")
-        size = tensor.get("size", 1) if isinstance(tensor, dict) else tensor
-        return set(value) <= {"pipeline", "tensor", "data"} and value.get("pipeline") in (None, 1) and size in (None, 1)
+        size = tensor.get("size") if isinstance(tensor, dict) else tensor
+        return value.get("pipeline") in (None, 1) and size in (None, 1)
     return False
 
 
 def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object] | None:
     kind = value.get("type") if isinstance(value, dict) else None
-    if not isinstance(value, dict) or kind not in _SCHEDULERS:
+    if not isinstance(value, dict) or not isinstance(kind, str) or kind not in _SCHEDULERS:
         warnings.append(f"{name}: scheduler {kind!r} is not supported; the run keeps a constant LR")
         return None
-    if _SCHEDULERS[kind] is None:  # LambdaLR
+    if _SCHEDULERS[kind] is None:
         warnings.append(f"{name}: {kind} cannot be honoured (its lambda is code); the run keeps a constant LR")
         return None
-    schedule: dict[str, object] = {"name": _SCHEDULERS[kind]}
-    schedule.update({k: v for k, v in value.items() if k in _SCHEDULE_ARGS})
     if "T_max" in value:
         warnings.append(f"{name}: T_max is dropped; cosine annealing spans the whole run")
     if kind == "ConstantLR":
-        warnings.append(f"{name}: ConstantLR's reduced-LR warm-up (factor, total_iters) is not re-run; LR stays at lr")
+        warnings.append(f"{name}: ConstantLR's reduced-LR phase (factor, total_iters) is not re-run; LR stays at lr")
     handled = {"type", "T_max", *_SCHEDULE_ARGS, *(("factor", "total_iters") if kind == "ConstantLR" else ())}
-    dropped = sorted(k for k in value if k not in handled)
-    if dropped:
-        warnings.append(f"{name}: argument(s) {', '.join(dropped)} are dropped; the grader derives them from the run")
-    return schedule
+    if dropped := sorted(k for k in value if k not in handled):
+        warnings.append(f"{name}: argument(s) {', '.join(dropped)} dropped; the grader derives them from the run")
+    return {"name": _SCHEDULERS[kind], **{k: v for k, v in value.items() if k in _SCHEDULE_ARGS}}

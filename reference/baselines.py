@@ -80,7 +80,8 @@ def stats(values: list[float]) -> dict:
 def summarise_runs(results: list[dict]) -> dict:
     """Mean/std over seeds of every per-epoch metric and of the final metrics."""
     n_epochs = min(len(r["epochs"]) for r in results)
-    epochs = [{"epoch": i + 1, **{m: stats([r["epochs"][i][m] for r in results]) for m in METRICS}}
+    epochs = [{"epoch": i + 1, "step": results[0]["epochs"][i]["step"],
+               **{m: stats([r["epochs"][i][m] for r in results]) for m in METRICS}}
               for i in range(n_epochs)]  # fmt: skip
     final = {m: stats([r["final"][m] if r["final"] else math.nan for r in results]) for m in METRICS}
     return {"epochs": epochs, "final": final, "diverged": [r["diverged"] for r in results],

@@ -43,8 +43,9 @@ def plot_training(result: dict, reference: dict | None = None, title: str = "") 
         if res is None:
             continue
         steps = [e["step"] for e in res["epochs"]]
-        loss_ax.plot(range(1, len(res["train_loss"]) + 1), res["train_loss_smoothed"], color=color, lw=1,
-                     alpha=0.7, label=f"{who} train")  # fmt: skip
+        if res.get("train_loss_smoothed"):  # a baseline summary has per-epoch means only
+            loss_ax.plot(range(1, len(res["train_loss_smoothed"]) + 1), res["train_loss_smoothed"], color=color,
+                         lw=1, alpha=0.7, label=f"{who} train")  # fmt: skip
         loss_ax.plot(steps, [e["test_loss"] for e in res["epochs"]], "o-", color=color, ms=2.5, label=f"{who} test")
         acc_ax.plot([e["epoch"] for e in res["epochs"]], [e["test_accuracy"] for e in res["epochs"]], "o-",
                     color=color, ms=2.5, label=who)  # fmt: skip

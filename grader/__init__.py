@@ -1,0 +1,1 @@
+"""Grades LR range-test / LR-schedule assignments by re-running the submitted configs."""

@@ -1,0 +1,107 @@
+"""`grade`: load → plan → run (cached) → check → render, for a class folder or one student's self-check."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+import reference
+from grader.checks import Context, run_checks
+from grader.load import Loaded, discover, load_assignment, load_submission
+from grader.plan import PlannedRun, plan
+from grader.results import ClassResult, RunRecord, StudentResult
+from grader.runner import Cache, Outcome, execute
+from grader.schema import Assignment
+from reference.baselines import BASELINES
+from reference.loop import pick_device
+
+DEFAULT_CACHE = Path(os.environ.get("LR_GRADER_CACHE", Path.home() / ".cache" / "lr-grader"))
+
+
+def load_baseline(dataset: str) -> dict | None:
+    path = BASELINES / f"{dataset}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def grade_class(
+    root: Path,
+    *,
+    out: Path | None = Path("reports"),
+    quick: bool = False,
+    jobs: int = 1,
+    only: list[str] | None = None,
+    skip: list[str] | None = None,
+    force: bool = False,
+    device: str = "auto",
+    cache_dir: Path = DEFAULT_CACHE,
+    progress: bool = False,
+    folders: list[Path] | None = None,
+) -> ClassResult:
+    """Grade every submission folder under `root` (or just `folders`); write reports to `out` if given."""
+    started = time.perf_counter()
+    assignment = load_assignment(root)
+    dev = pick_device(device).type
+    loaded = [load_submission(f) for f in (folders or discover(root))]
+    loaded = [x for x in loaded if _selected(x, only, skip)]
+    plans = {x.folder: plan(x.submission, assignment, quick) if x.submission else [] for x in loaded}
+    outcomes = execute([p for ps in plans.values() for p in ps], Cache(cache_dir), device=dev, jobs=jobs,
+                       force=force, time_limit=assignment.time_limit_s, progress=progress)  # fmt: skip
+    baselines = {d: load_baseline(d) for d in {x.submission.setup.dataset for x in loaded if x.submission}}
+    students = [_grade_one(x, plans[x.folder], outcomes, baselines, assignment, quick, dev) for x in loaded]
+    meta = {
+        "package_version": reference.__version__,
+        "torch_version": torch.__version__,
+        "device": dev,
+        "quick": quick,
+        "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "reruns": len(outcomes),
+        "cache_hits": sum(o.cached for o in outcomes.values()),
+        "wall_time_s": round(time.perf_counter() - started, 2),
+    }
+    result = ClassResult(assignment.model_dump(mode="json"), students, meta)
+    if out is not None:
+        from grader.render import render_class
+
+        render_class(result, out)
+    return result
+
+
+def _selected(x: Loaded, only: list[str] | None, skip: list[str] | None) -> bool:
+    names = {x.id, x.folder.name}
+    return (not only or bool(names & set(only))) and not (skip and names & set(skip))
+
+
+def _grade_one(x: Loaded, planned: list[PlannedRun], outcomes: dict[str, Outcome], baselines: dict,
+               assignment: Assignment, quick: bool, device: str) -> StudentResult:  # fmt: skip
+    if x.submission is None:
+        return StudentResult.failed(x.id, str(x.folder), x.error or "could not be read", assignment.points.config)
+    pairs = [(p, outcomes[p.key(device)]) for p in planned]
+    baseline = baselines.get(x.submission.setup.dataset)
+    n_test = next((o.result["meta"]["test_size"] for _, o in pairs if o.result), 1000)
+    ctx = Context(x.submission, assignment, pairs, baseline, quick, n_test)
+    runs = [RunRecord(p.name, p.kind, p.key(device), p.config.model_dump(mode="json"), o.result,
+                      _reference_curve(p, baseline), o.error, o.cached) for p, o in pairs]  # fmt: skip
+    wall = sum(o.result["meta"]["wall_time_s"] for _, o in pairs if o.result)
+    return StudentResult(x.submission.student.id, x.submission.student.name, str(x.folder), checks=run_checks(ctx),
+                         runs=runs, warnings=x.warnings, execution_time=wall)  # fmt: skip
+
+
+def _reference_curve(p: PlannedRun, baseline: dict | None) -> dict | None:
+    """The baseline to draw behind a rerun: the reference sweep, or per-epoch means of the matching run."""
+    if not baseline:
+        return None
+    if p.kind == "range-test":
+        rt = baseline["range_tests"].get(p.config.optimizer)
+        return rt["curve"] if rt else None
+    runs = baseline["runs"]
+    entry = runs.get(f"{p.config.optimizer}-{p.config.schedule.name}") or runs.get(f"{p.config.optimizer}-constant")
+    if entry is None:
+        return None
+    epochs = [{"epoch": e["epoch"], "step": e["step"], **{m: e[m]["mean"] for m in ("test_loss", "test_accuracy")}}
+              for e in entry["epochs"]]  # fmt: skip
+    return {"epochs": epochs, "config": entry["config"]}

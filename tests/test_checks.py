@@ -1,0 +1,131 @@
+"""Every check's pass and fail path, on rerun results shaped exactly as `reference.loop.run` returns them."""
+
+import pytest
+
+from grader.checks import CHECKS, Context, banded, run_checks
+from grader.plan import plan
+from grader.runner import Outcome
+from grader.schema import Assignment, Submission
+
+ASSIGNMENT = Assignment(train_epochs=2, max_epochs=30)
+BASELINE = {
+    "range_tests": {"sgd": {"spread_decades": {"min/10": 0.1, "valley": 0.2}, "curve": {}}},
+    "runs": {
+        "sgd-constant": {
+            "config": {"lr": 0.05},
+            "epochs": [
+                {"epoch": 1, "step": 32, "test_accuracy": {"mean": 0.90, "std": 0.004, "values": [0.9] * 3},
+                 "test_loss": {"mean": 0.35, "std": 0.01, "values": [0.35] * 3}},
+                {"epoch": 2, "step": 64, "test_accuracy": {"mean": 0.95, "std": 0.004, "values": [0.95] * 3},
+                 "test_loss": {"mean": 0.17, "std": 0.01, "values": [0.17] * 3}},
+            ],  # fmt: skip
+            "final": {"test_accuracy": {"mean": 0.95, "std": 0.004}, "test_loss": {"mean": 0.17, "std": 0.01}},
+        }
+    },
+}
+
+
+def submission(**run_claims) -> Submission:
+    return Submission.model_validate({
+        "student": {"id": "s1", "name": "S"},
+        "range_test": [{"name": "sweep", "optimizer": "sgd", "start_lr": 1e-5, "end_lr": 10.0, "epochs": 2,
+                        "rule": "min/10", "claimed_lr": run_claims.pop("claimed_lr", 0.1)}],
+        "run": [{"name": "const", "optimizer": "sgd", "lr": 0.05, "epochs": 2, **run_claims}],
+    })  # fmt: skip
+
+
+def rerun(acc=0.95, loss=0.17, pick=0.1, diverged=None) -> list[Outcome]:
+    rt = {"suggestions": {"min/10": pick, "min": pick * 10}, "final": None, "diverged": None}
+    epochs = [{"step": 32, "epoch": 1, "train_loss": 0.5, "test_loss": 0.35, "test_accuracy": 0.9},
+              {"step": 64, "epoch": 2, "train_loss": 0.2, "test_loss": loss, "test_accuracy": acc}]  # fmt: skip
+    train = {"epochs": epochs, "final": epochs[-1], "diverged": diverged}
+    return [Outcome(rt), Outcome(train)]
+
+
+def verdicts(sub, outcomes, quick=False, baseline=BASELINE, assignment=ASSIGNMENT) -> dict:
+    ctx = Context(sub, assignment, list(zip(plan(sub, assignment, quick), outcomes)), baseline, quick, 1000)
+    return {(c.check, c.subject): c for c in run_checks(ctx)}
+
+
+def test_an_honest_submission_passes_everything():
+    v = verdicts(submission(claimed_test_accuracy=0.951, claimed_test_loss=0.171), rerun())
+    assert {c.status for c in v.values()} == {"pass"}
+    assert sum(c.points for c in v.values()) == sum(c.max_points for c in v.values()) == 9
+
+
+def test_config_fails_outside_the_allowed_space():
+    sub = submission()
+    bad = sub.model_copy(update={"run": [sub.run[0].model_copy(update={"epochs": 31})], "range_test": []})
+    c = verdicts(bad, rerun()[1:])[("config", "submission")]
+    assert c.status == "fail" and "31 epochs > the allowed 30" in c.message and "[[range_test]]" in c.message
+
+
+def test_lr_claim_pass_partial_and_fail_by_decades():
+    assert verdicts(submission(claimed_lr=0.15), rerun(pick=0.1))[("lr_claim", "sweep")].status == "pass"
+    partial = verdicts(submission(claimed_lr=0.3), rerun(pick=0.1))[("lr_claim", "sweep")]  # 0.48 decades
+    assert partial.status == "warn" and 0 < partial.points < partial.max_points
+    far = verdicts(submission(claimed_lr=2.0), rerun(pick=0.1))[("lr_claim", "sweep")]
+    assert far.status == "fail" and far.points == 0 and far.distance == "1.30 decades"
+    assert far.tolerance == 0.3  # the rule's spread (0.1) is below the 0.3-decade floor
+
+
+def test_accuracy_claim_uses_floored_sigma():
+    # σ = max(baseline std 0.004, binomial SE √(.95·.05/1000) = 0.0069); 3σ = 0.0207
+    ok = verdicts(submission(claimed_test_accuracy=0.965), rerun(acc=0.95))[("accuracy_claim", "const")]
+    assert ok.status == "pass" and ok.tolerance == pytest.approx(0.0207, abs=1e-4)
+    bad = verdicts(submission(claimed_test_accuracy=0.9927), rerun(acc=0.95))[("accuracy_claim", "const")]
+    assert bad.status == "fail" and bad.distance.startswith("z = +6.")
+
+
+def test_loss_claim_and_the_implausible_loss_flag():
+    v = verdicts(submission(claimed_test_loss=3.9335e-4), rerun(loss=0.17))
+    assert v[("loss_claim", "const")].status == "fail"
+    flag = v[("plausibility", "const")]
+    assert flag.status == "fail" and "below the lowest" in flag.message
+    assert v[("plausibility", "submission")].status == "fail"
+
+
+def test_percent_accuracy_and_lr_outside_the_sweep_are_flagged():
+    v = verdicts(submission(claimed_test_accuracy=99.27, claimed_lr=50.0), rerun())
+    msgs = " ".join(c.message for c in v.values() if c.check == "plausibility")
+    assert "> 1 (report a fraction" in msgs and "outside the swept range" in msgs
+
+
+def test_baseline_pass_and_fail_and_diverged():
+    assert verdicts(submission(), rerun(acc=0.945))[("baseline", "const")].status == "pass"
+    assert verdicts(submission(), rerun(acc=0.80))[("baseline", "const")].status == "fail"
+    div = verdicts(submission(), rerun(acc=0.95, diverged={"step": 40, "reason": "loss became nan at step 40"}))
+    assert div[("baseline", "const")].status == "fail" and "diverged" in div[("plausibility", "const")].message
+
+
+def test_quick_mode_compares_the_prefix_and_skips_final_claims():
+    outcomes = rerun()
+    outcomes[1].result["epochs"] = outcomes[1].result["epochs"][:1]  # a 1-epoch prefix
+    a = ASSIGNMENT.model_copy(update={"quick_epochs": 1})
+    v = verdicts(submission(claimed_test_accuracy=0.95), outcomes, quick=True, assignment=a)
+    assert v[("accuracy_claim", "const")].status == "skip" and v[("accuracy_claim", "const")].max_points == 0
+    base = v[("baseline", "const")]
+    assert base.status == "pass" and "epoch 1" in base.message and base.expected == 0.9
+
+
+def test_rerun_errors_become_error_verdicts():
+    outcomes = [Outcome(None, error="TimeLimitExceeded: run stopped after 1 s"), Outcome(None, error="boom")]
+    v = verdicts(submission(claimed_test_accuracy=0.9), outcomes)
+    assert v[("lr_claim", "sweep")].status == "error" and "TimeLimitExceeded" in v[("lr_claim", "sweep")].message
+    assert v[("accuracy_claim", "const")].status == "error"
+
+
+def test_no_baseline_means_skip_not_pass():
+    v = verdicts(submission(), rerun(), baseline=None)
+    assert v[("baseline", "const")].status == "skip"
+
+
+def test_banded_scoring():
+    assert banded(0.1, 0.3, 2.0, 2.0) == ("pass", 2.0)
+    assert banded(0.45, 0.3, 2.0, 2.0) == ("warn", 1.0)
+    assert banded(0.6, 0.3, 2.0, 2.0) == ("fail", 0.0)
+    assert banded(0.31, 0.3, 1.0, 2.0) == ("fail", 0.0)
+
+
+def test_the_table_names_every_rubric_entry():
+    assert set(CHECKS) == set(Assignment().points.model_dump())

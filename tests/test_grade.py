@@ -1,0 +1,151 @@
+"""The grader end to end on small real reruns: loading, bad input, the cache, kill-and-resume, exit codes."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.cli import main
+from grader.grade import grade_class
+from grader.load import load_submission
+
+SMALL = """
+[student]
+id = "{id}"
+name = "{name}"
+
+[[range_test]]
+name = "sweep"
+optimizer = "sgd"
+start_lr = 1e-5
+end_lr = 10.0
+epochs = 1
+rule = "min/10"
+claimed_lr = 0.1
+
+[[run]]
+name = "const"
+optimizer = "sgd"
+lr = {lr}
+epochs = 2
+claimed_test_accuracy = 0.9
+"""
+
+
+def make_class(root: Path, n: int = 2, **extra: str) -> Path:
+    for i in range(n):
+        (root / f"s{i}").mkdir(parents=True)
+        (root / f"s{i}" / "submission.toml").write_text(SMALL.format(id=f"s{i}", name=f"Student {i}", lr=0.05 + i / 100))
+    for name, text in extra.items():
+        (root / name).mkdir(parents=True)
+        (root / name / ("config.py" if name.startswith("legacy") else "submission.toml")).write_text(text)
+    (root / "assignment.toml").write_text("train_epochs = 2\nquick_epochs = 1\n")
+    return root
+
+
+def test_bad_input_gets_one_line_and_the_rest_is_graded(tmp_path, monkeypatch):
+    root = make_class(tmp_path / "class", 1,
+                      broken="[student\nid = 1\n",
+                      badvalues='[student]\nid="b"\nname="B"\n[[run]]\nname="r"\noptimizer="sgd"\nlr=-1\nlerning_rate=2\n'
+                                '[run.schedule]\nname="warmup"\n',
+                      legacy_evil='import os\nos.system("touch PWNED")\n')  # fmt: skip
+    (root / "empty").mkdir()
+    monkeypatch.chdir(tmp_path)  # anything a config managed to run would land here
+    r = grade_class(root, out=None, cache_dir=tmp_path / "cache")
+    by_id = {s.folder.split("/")[-1]: s for s in r.students}
+    assert by_id["s0"].status == "graded" and by_id["s0"].checks
+    assert "not valid TOML" in by_id["broken"].error and "line 1" in by_id["broken"].error
+    bad = by_id["badvalues"].error
+    assert "run[0].lr" in bad and "run[0].lerning_rate: unknown key" in bad and "unknown scheduler 'warmup'" in bad
+    assert "line 2" in by_id["legacy_evil"].error and not (tmp_path / "PWNED").exists()
+    assert by_id["empty"].error == "no submission.toml or config.py in this folder"
+    assert all("\n" not in s.error for s in r.students if s.error)
+
+
+def test_legacy_config_is_graded_without_claims(tmp_path):
+    cfg = textwrap.dedent("""\
+        from colossalai.amp import AMP_TYPE
+        BATCH_SIZE = 128
+        NUM_EPOCHS = 2
+        LEARNING_RATE = 0.05
+        fp16 = dict(mode=AMP_TYPE.TORCH)
+        LR_SCHEDULER = dict(type="MultiStepLR", milestones=[40], gamma=0.1)
+    """)
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "config.py").write_text(cfg)
+    loaded = load_submission(tmp_path / "legacy")
+    run = loaded.submission.run[0]
+    assert run.lr == 0.05 and run.epochs == 2 and run.schedule.milestones == (40,) and run.schedule.cadence == "step"
+    assert any(w.startswith("fp16") for w in loaded.warnings)
+    r = grade_class(tmp_path, out=None, cache_dir=tmp_path / "cache")
+    s = r.students[0]
+    assert s.status == "graded" and s.runs[0].result["final"]["test_accuracy"] > 0.8
+    assert {c.check for c in s.checks} >= {"config", "baseline", "plausibility"}
+
+
+def test_identical_runs_are_run_once_and_the_cache_makes_a_regrade_free(tmp_path):
+    root = make_class(tmp_path / "class", 2)
+    (root / "s1" / "submission.toml").write_text(SMALL.format(id="s1", name="Twin", lr=0.05))  # same runs as s0
+    first = grade_class(root, out=None, cache_dir=tmp_path / "cache")
+    assert first.meta["reruns"] == 2 and first.meta["cache_hits"] == 0  # 4 planned runs, 2 distinct
+    again = grade_class(root, out=None, cache_dir=tmp_path / "cache")
+    assert again.meta["cache_hits"] == 2
+    assert [c.status for c in again.students[0].checks] == [c.status for c in first.students[0].checks]
+    forced = grade_class(root, out=None, cache_dir=tmp_path / "cache", force=True)
+    assert forced.meta["cache_hits"] == 0
+
+
+def test_parallel_jobs_give_the_same_verdicts(tmp_path):
+    root = make_class(tmp_path / "class", 2)
+    serial = grade_class(root, out=None, cache_dir=tmp_path / "c1")
+    parallel = grade_class(root, out=None, cache_dir=tmp_path / "c2", jobs=2)
+    for a, b in zip(serial.students, parallel.students):
+        assert [(c.check, c.status, c.observed) for c in a.checks] == [(c.check, c.status, c.observed) for c in b.checks]
+
+
+def test_time_limit_turns_a_runaway_run_into_an_error(tmp_path):
+    root = make_class(tmp_path / "class", 1)
+    (root / "assignment.toml").write_text("time_limit_s = 0.01\n")
+    s = grade_class(root, out=None, cache_dir=tmp_path / "cache").students[0]
+    errors = [c for c in s.checks if c.status == "error"]
+    assert errors and "TimeLimitExceeded" in errors[0].message
+
+
+@pytest.mark.slow
+def test_kill_dash_nine_then_resume(tmp_path):
+    root = make_class(tmp_path / "class", 4)
+    cache = tmp_path / "cache"
+    cmd = [sys.executable, "-m", "grader.cli", str(root), "--out", str(tmp_path / "r"), "--cache", str(cache), "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(cache.rglob("*.json"))) < 3:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = list(cache.rglob("*.json"))
+    assert 3 <= len(done) < 8, "killed too late to test anything; make the class bigger"
+    for f in done:
+        json.loads(f.read_text())  # every file that exists is whole
+    r = grade_class(root, out=None, cache_dir=cache)
+    assert r.meta["cache_hits"] == len(done) and r.meta["reruns"] == 8
+    assert all(s.status == "graded" for s in r.students)
+
+
+def test_exit_codes(tmp_path, capsys):
+    root = make_class(tmp_path / "class", 1)
+    toml = root / "s0" / "submission.toml"
+    toml.write_text(toml.read_text().replace("claimed_test_accuracy = 0.9", "claimed_test_accuracy = 0.2"))
+    args = ["--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "r"), "--quiet"]
+    assert main([str(tmp_path / "nope"), *args]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    assert main([str(root), *args]) == 0  # graded, whatever the marks
+    assert main([str(root), "--strict", *args]) == 1  # the 0.2 accuracy claim fails
+    assert main(["--self-check", "--full", str(root / "s0"), *args]) == 1
+    out = capsys.readouterr().out
+    assert "accuracy_claim" in out and "FAIL" in out and "Reports:" in out

@@ -1,0 +1,266 @@
+"""Legacy ColossalAI-style config.py files are read as data, never run, and mapped onto run-config fields."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import time
+from pathlib import Path
+
+import pytest
+
+import grader.legacy as legacy
+from grader.legacy import LegacyConfigError, legacy_to_run_fields, parse_legacy_config, read_legacy_config
+from reference.config import RunConfig, ScheduleConfig
+
+COURSE_CONFIG = """\
+from colossalai.amp import AMP_TYPE
+BATCH_SIZE = 128
+NUM_EPOCHS = 30
+LEARNING_RATE = 1e-3 * 2
+fp16 = dict(mode=AMP_TYPE.TORCH)
+clip_grad_norm = 1.0
+gradient_accumulation = 2
+OPTIMIZER = "sgd"
+MOMENTUM = 0.9
+WEIGHT_DECAY = 5e-4
+LR_SCHEDULER = dict(type="MultiStepLR", milestones=[15, 25], gamma=0.1)
+parallel = dict(pipeline=1, tensor=dict(size=1, mode=None))
+"""
+
+
+def test_course_config_parses_to_plain_values(tmp_path: Path) -> None:
+    path = tmp_path / "config.py"
+    path.write_text(COURSE_CONFIG)
+    assert read_legacy_config(path) == {
+        "BATCH_SIZE": 128,
+        "NUM_EPOCHS": 30,
+        "LEARNING_RATE": pytest.approx(0.002),
+        "fp16": {"mode": "torch"},
+        "clip_grad_norm": 1.0,
+        "gradient_accumulation": 2,
+        "OPTIMIZER": "sgd",
+        "MOMENTUM": 0.9,
+        "WEIGHT_DECAY": 5e-4,
+        "LR_SCHEDULER": {"type": "MultiStepLR", "milestones": [15, 25], "gamma": 0.1},
+        "parallel": {"pipeline": 1, "tensor": {"size": 1, "mode": None}},
+    }
+
+
+def test_course_config_maps_to_run_fields_with_warnings() -> None:
+    fields, warnings = legacy_to_run_fields(parse_legacy_config(COURSE_CONFIG))
+    assert fields == {
+        "batch_size": 128,
+        "epochs": 30,
+        "lr": pytest.approx(0.002),
+        "optimizer": "sgd",
+        "momentum": 0.9,
+        "weight_decay": 5e-4,
+        "schedule": {"name": "multistep", "milestones": [15, 25], "gamma": 0.1},
+    }
+    assert [w.split(":")[0] for w in warnings] == ["fp16", "clip_grad_norm", "gradient_accumulation"]
+    assert "fp32" in warnings[0]  # a one-device, single-stage `parallel` changes nothing: no warning
+
+
+def test_mapped_fields_build_a_run_config() -> None:
+    fields, _ = legacy_to_run_fields(parse_legacy_config(COURSE_CONFIG))
+    cfg = RunConfig(**fields)
+    assert (cfg.lr, cfg.batch_size, cfg.schedule.name, cfg.schedule.milestones) == (0.002, 128, "multistep", (15, 25))
+
+
+# (source, line of the offence, fragment the message must contain)
+HOSTILE = [
+    ('import os\nos.system("touch PWNED")\n', 2, "os.system"),
+    ('import os\nX = os.system("touch PWNED")\n', 2, "call to os.system"),
+    ('X = __import__("os").system("touch PWNED")\n', 1, "__import__"),
+    ('X = 1\nY = open("PWNED", "w")\n', 2, "call to open"),
+    ("X = [c for c in ()]\n", 1, "comprehension"),
+    ("X = ().__class__.__bases__[0].__subclasses__()\n", 1, "__subclasses__"),
+    ("().__class__.__bases__[0].__subclasses__()\n", 1, "__subclasses__"),
+    ("X = ().__class__\n", 1, "attribute access ().__class__"),
+    ("F = lambda: 0\n", 1, "lambda"),
+    ('X = eval("1")\n', 1, "call to eval"),
+    ('X = getattr(1, "real")\n', 1, "call to getattr"),
+    ("X = 1\nif X:\n    Y = 2\n", 2, "if statement"),
+    ("def f():\n    pass\n", 1, "function definition"),
+    ("class C:\n    pass\n", 1, "class definition"),
+    ("for i in ():\n    pass\n", 1, "for loop"),
+    ("X = 1\nX += 1\n", 2, "augmented assignment"),
+    ('X = 1\nY = f"{X}"\n', 2, "f-string"),
+    ("X = (Y := 1)\n", 1, "walrus"),
+    ("X = [*range(3)]\n", 1, "starred"),
+    ("X = [1][0]\n", 1, "subscript"),
+    ("X = 1 < 2\n", 1, "comparison"),
+    ("X = 2 ** 10**9\n", 1, "exponent"),
+    ('X = "a" * 10**9\n', 1, "too large"),
+    ("X = [0] * 10**9\n", 1, "too large"),
+    ("A = [0] * 100\nB = [A] * 100\n", 2, "too large"),
+    ("X = 10**90 ** 50\n", 1, "exponent"),
+    ('X = "%s" % 1\n', 1, "cannot apply %"),
+    ("X = 1 / 0\n", 1, "division by zero"),
+    ("X = dict(1, 2)\n", 1, "keyword arguments only"),
+]
+
+
+@pytest.mark.parametrize(("source", "line", "fragment"), HOSTILE, ids=[s.strip() for s, _, _ in HOSTILE])
+def test_hostile_or_unsupported_source_is_refused_not_run(
+    source: str, line: int, fragment: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.py").write_text(source)
+    start = time.perf_counter()
+    with pytest.raises(LegacyConfigError) as info:
+        read_legacy_config("config.py")
+    assert time.perf_counter() - start < 1.0  # huge powers/repetitions are refused, not computed
+    message = str(info.value)
+    assert message.startswith(f"config.py line {line}: ")
+    assert fragment in message
+    assert info.value.lineno == line and "\n" not in message
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_reading_never_calls_eval_or_exec(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the reader must not execute code")
+
+    monkeypatch.setattr(builtins, "eval", refuse)
+    monkeypatch.setattr(builtins, "exec", refuse)
+    assert parse_legacy_config(COURSE_CONFIG)["BATCH_SIZE"] == 128
+    with pytest.raises(LegacyConfigError):
+        parse_legacy_config('import os\nos.system("true")\n')
+
+
+def test_module_source_uses_no_code_running_builtins() -> None:
+    tree = ast.parse(Path(legacy.__file__).read_text())
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    names |= {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert not names & {"eval", "exec", "compile", "__import__", "importlib", "runpy", "import_module"}
+
+
+def test_syntax_error_reports_its_line() -> None:
+    with pytest.raises(LegacyConfigError, match=r"^cfg\.py line 3: syntax error") as info:
+        parse_legacy_config("A = 1\nB = 2\nC = (3,\n", filename="cfg.py")
+    assert info.value.lineno == 3
+
+
+def test_unknown_name_reports_name_and_line() -> None:
+    with pytest.raises(LegacyConfigError, match=r"^config\.py line 2: unknown name 'foo'"):
+        parse_legacy_config("A = 1\nB = A + foo\n")
+
+
+def test_unknown_dotted_name_is_refused() -> None:
+    with pytest.raises(LegacyConfigError, match=r"line 1: .*AMP_TYPE\.FAST"):
+        parse_legacy_config("fp16 = dict(mode=AMP_TYPE.FAST)\n")
+
+
+def test_earlier_names_and_supported_expressions() -> None:
+    values = parse_legacy_config(
+        '"""Docstring."""\n'
+        "import torch\n"
+        "BATCH_SIZE = 64\n"
+        "TOTAL = BATCH_SIZE * 2\n"
+        "A = B = [1, 2]\n"
+        "C, (D, E) = 1, (2.5, 'x')\n"
+        "N: int = -(3 // 2) % 5\n"
+        "S = 'ab' * 3 + 'c'\n"
+        "L = list((1, 2)) + [3]\n"
+        "T = tuple([4])\n"
+        "Z = {'k': {1, 2}, 'n': None, 'b': not True}\n"
+        "P = 2 ** -1\n"
+        "E2 = dict()\n"
+        "fp16 = dict(mode=colossalai.amp.AMP_TYPE.APEX)\n"
+        "pass\n"
+    )
+    assert values == {
+        "BATCH_SIZE": 64,
+        "TOTAL": 128,
+        "A": [1, 2],
+        "B": [1, 2],
+        "C": 1,
+        "D": 2.5,
+        "E": "x",
+        "N": 4,
+        "S": "abababc",
+        "L": [1, 2, 3],
+        "T": (4,),
+        "Z": {"k": {1, 2}, "n": None, "b": False},
+        "P": 0.5,
+        "E2": {},
+        "fp16": {"mode": "apex"},
+    }
+    assert values["A"] is not values["B"]  # no aliasing between names
+
+
+def test_unpacking_mismatch_and_non_utf8_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(LegacyConfigError, match=r"line 1: cannot unpack"):
+        parse_legacy_config("A, B = 1, 2, 3\n")
+    path = tmp_path / "config.py"
+    path.write_bytes(b"A = 1\nB = '\xff'\n")
+    with pytest.raises(LegacyConfigError, match=r"line 2: file is not UTF-8"):
+        read_legacy_config(path)
+
+
+@pytest.mark.parametrize(
+    ("scheduler", "expected"),
+    [
+        ({"type": "StepLR", "step_size": 10, "gamma": 0.5}, {"name": "step", "step_size": 10, "gamma": 0.5}),
+        ({"type": "ExponentialLR", "gamma": 0.9}, {"name": "exponential", "gamma": 0.9}),
+        ({"type": "OneCycleLR", "max_lr": 0.1, "pct_start": 0.25, "total_steps": 900},
+         {"name": "onecycle", "max_lr": 0.1, "pct_start": 0.25}),
+        ({"type": "CyclicLR", "base_lr": 1e-3, "max_lr": 0.1, "step_size_up": 50, "mode": "triangular2"},
+         {"name": "cyclic", "base_lr": 1e-3, "max_lr": 0.1, "step_size_up": 50, "mode": "triangular2"}),
+        ({"type": "LinearLR", "end_factor": 0.1}, {"name": "linear-decay", "end_factor": 0.1}),
+    ],
+)  # fmt: skip
+def test_schedulers_map_to_named_schedules(scheduler: dict, expected: dict) -> None:
+    fields, warnings = legacy_to_run_fields({"lr_scheduler": scheduler})
+    assert fields == {"schedule": expected}
+    assert len(warnings) == ("total_steps" in scheduler) and all("total_steps" in w for w in warnings)
+    assert ScheduleConfig(**expected).name == expected["name"]  # the package accepts what was mapped
+
+
+def test_unhonourable_fields_warn_by_name() -> None:
+    fields, warnings = legacy_to_run_fields(
+        {
+            "LR": 0.1,
+            "LEARNING_RATE": 0.2,
+            "OPTIMIZER": "AdamW",
+            "LR_SCHEDULER": {"type": "CosineAnnealingLR", "T_max": 30, "eta_min": 1e-5, "last_epoch": -1},
+            "parallel": {"pipeline": 2},
+            "zero": {"level": 2},
+            "NUM_CLASSES": 10,
+            "helper": 3,
+        }
+    )
+    assert fields == {"lr": 0.1, "optimizer": "adamw", "schedule": {"name": "cosine", "eta_min": 1e-5}}
+    named = {w.split(":")[0].split(" ")[0] for w in warnings}
+    assert named == {"LEARNING_RATE", "LR_SCHEDULER", "parallel", "zero", "NUM_CLASSES"}
+    assert any("T_max" in w for w in warnings) and any("last_epoch" in w for w in warnings)
+
+
+def test_lambda_and_unknown_schedulers_give_no_schedule() -> None:
+    for scheduler in ({"type": "LambdaLR", "lr_lambda": None}, {"type": "PolynomialLR"}, "MultiStepLR"):
+        fields, warnings = legacy_to_run_fields({"LR_SCHEDULER": scheduler})
+        assert "schedule" not in fields
+        assert len(warnings) == 1 and warnings[0].startswith("LR_SCHEDULER: ")
+
+
+@pytest.mark.parametrize("source", ["X = " + "-" * 100_000 + "1", "X = 1" + "+1" * 20_000, "X = 1\0"])
+def test_pathological_source_is_a_clear_error(source: str) -> None:
+    with pytest.raises(LegacyConfigError, match=r"^config\.py line .: (cannot parse the file|syntax error)"):
+        parse_legacy_config(source)
+
+
+def test_colossalai_optimizer_and_scheduler_dicts_name_torch_classes_as_data():
+    source = (
+        "import torch\n"
+        "optimizer = dict(type=torch.optim.SGD, lr=0.1, momentum=0.9)\n"
+        "lr_scheduler = dict(type=torch.optim.lr_scheduler.StepLR, step_size=5, gamma=0.5)\n"
+    )
+    fields, warnings = legacy_to_run_fields(parse_legacy_config(source))
+    assert fields == {"optimizer": "sgd", "lr": 0.1, "momentum": 0.9,
+                      "schedule": {"name": "step", "step_size": 5, "gamma": 0.5}}  # fmt: skip
+    assert warnings == []
+    with pytest.raises(LegacyConfigError, match="line 1: cannot evaluate attribute access torch.load"):
+        parse_legacy_config("X = torch.load\n")

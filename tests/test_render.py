@@ -1,0 +1,196 @@
+"""Rendering: every file written, grades.csv sums, Gradescope JSON shape, escaping, offline HTML, a real screenshot."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.render import environment, figure_png, fmt, pct, plots_for, render_class, render_student
+from grader.results import CheckResult, ClassResult, RunRecord, StudentResult
+from reference.config import RunConfig, range_test_config
+from reference.loop import run
+
+EVIL = "<script>alert(1)</script>"
+META = {"package_version": "0.1.0", "torch_version": "2.x", "device": "cpu", "quick": False,
+        "graded_at": "2025-01-01T00:00:00+00:00", "reruns": 2, "cache_hits": 1, "wall_time_s": 3.5}  # fmt: skip
+ASSIGNMENT = {"name": "LR range test and LR schedules (LeNet5, MNIST)", "dataset": "mnist-5k"}
+
+
+@pytest.fixture(scope="module")
+def runs(mnist5k) -> tuple[dict, dict]:
+    sweep = run(range_test_config(start_lr=1e-4, end_lr=10, epochs=1), device="cpu", data=mnist5k)
+    train = run(RunConfig(epochs=1, lr=0.05), device="cpu", data=mnist5k)
+    return sweep, train
+
+
+def make_student(runs, id: str = "s1", name: str = "Ada Lovelace") -> StudentResult:
+    sweep, train = runs
+    pick = sweep["suggestions"]["valley"]
+    # a reference shaped like grade._reference_curve: a sweep curve, and per-epoch means without per-step keys
+    ref_sweep = {"lr": sweep["lr"], "train_loss_smoothed": [v * 1.05 for v in sweep["train_loss_smoothed"]]}
+    epochs = [{"epoch": e["epoch"], "step": e["step"], "test_loss": e["test_loss"] * 0.9,
+               "test_accuracy": e["test_accuracy"] - 0.02} for e in train["epochs"]]  # fmt: skip
+    ref_train = {"epochs": epochs, "config": {}}
+    checks = [
+        CheckResult("config", "submission", "pass", "Valid: 1 range test(s) and 1 training run(s).", points=1,
+                    max_points=1),
+        CheckResult("lr_claim", "sgd-sweep", "warn", f"Rule 'valley' picks {pick:.3g}; the claim is 0.45 decades away.",
+                    f"{pick:.3g}", f"{pick * 2.8:.3g}", 0.3, "0.45 decades", 1.0, 2.0),
+        CheckResult("accuracy_claim", "sgd-constant", "fail", "Claimed 0.99 vs rerun 0.78.", 0.78, 0.99, 0.04,
+                    "z = +5.1", 0.0, 2.0),
+        CheckResult("loss_claim", "sgd-constant", "skip", "Nothing claimed."),
+        CheckResult("baseline", "sgd-constant", "pass", "Within 3σ of the baseline.", 0.8, 0.78, 0.05, "z = -1.2",
+                    2.0, 2.0),
+        CheckResult("plausibility", "sgd-constant", "fail", "Claimed loss | far below anything reachable."),
+        CheckResult("plausibility", "submission", "error", "1 implausible figure(s), listed above.", max_points=1),
+    ]  # fmt: skip
+    records = [
+        RunRecord("sgd-sweep", "range-test", "k" * 64, sweep["config"], sweep, ref_sweep, cached=True),
+        RunRecord("sgd-constant", "train", "c" * 64, train["config"], train, ref_train),
+    ]
+    return StudentResult(id, name, f"subs/{id}", checks=checks, runs=records, warnings=["fp16 is not re-run"],
+                         execution_time=12.5)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def rendered(runs, tmp_path_factory) -> tuple[Path, ClassResult]:
+    failed = StudentResult.failed("s3", "subs/s3", "submission.toml: line 3: expected '='", possible=1.0)
+    students = [make_student(runs), make_student(runs, "s2", EVIL), failed]
+    cls = ClassResult(ASSIGNMENT, students, META)
+    out = tmp_path_factory.mktemp("reports")
+    render_class(cls, out)
+    return out, cls
+
+
+def test_filters():
+    assert fmt(None) == "—" and fmt(0.123456) == "0.1235" and fmt(30) == "30" and fmt([1e-3, 0.1]) == "0.001, 0.1"
+    assert pct(0.781) == "78.1%" and pct(None) == "—"
+    env = environment()
+    assert env.from_string("{{ x }}").render(x="<b>") == "&lt;b&gt;"  # strings default to escaped
+    assert env.autoescape("report.html.j2") and env.autoescape("index.html.j2")
+    assert not env.autoescape("report.md.j2")
+
+
+def test_figure_png_and_plots(runs):
+    student = make_student(runs)
+    plots = plots_for(student)
+    assert set(plots) == {"sgd-sweep", "sgd-constant"}
+    assert all(p.startswith("data:image/png;base64,") and len(p) > 5000 for p in plots.values())
+    from matplotlib.figure import Figure
+
+    assert figure_png(Figure()).startswith("data:image/png;base64,")
+
+
+def test_all_files(rendered):
+    out, cls = rendered
+    for name in ("index.html", "summary.md", "grades.csv", "results.json"):
+        assert (out / name).stat().st_size > 0, name
+    for s in cls.students:
+        for name in ("report.md", "report.html", "results.json"):
+            assert (out / s.id / name).stat().st_size > 0, (s.id, name)
+    assert json.loads((out / "results.json").read_text())["students"][0]["id"] == "s1"
+    md = (out / "s1" / "report.md").read_text()
+    assert "Ada Lovelace" in md and "WARN" in md and "\\|" in md  # pipes in messages escaped for the table
+    summary = (out / "summary.md").read_text()
+    assert "| s1 " in summary and "3 student(s)" in summary
+
+
+def test_grades_csv(rendered):
+    out, cls = rendered
+    rows = list(csv.reader((out / "grades.csv").open()))
+    keys = ["config", "lr_claim", "accuracy_claim", "loss_claim", "baseline", "plausibility"]
+    assert rows[0] == ["id", "name", *keys, "total", "percent", "status"]
+    assert rows[1] == ["POSSIBLE", "", "1", "2", "2", "0", "2", "1", "8", "100", ""]
+    s1 = dict(zip(rows[0], rows[2], strict=True))
+    assert s1 == {"id": "s1", "name": "Ada Lovelace", "config": "1", "lr_claim": "1", "accuracy_claim": "0",
+                  "loss_claim": "0", "baseline": "2", "plausibility": "0", "total": "4", "percent": "50",
+                  "status": "graded"}  # fmt: skip
+    assert rows[3][1] == EVIL
+    assert rows[4][0] == "s3" and rows[4][-1] == "error" and rows[4][-3:-1] == ["0", "0"]
+    assert len(rows) == 2 + len(cls.students)
+
+
+def test_gradescope_json(rendered):
+    out, _ = rendered
+    gs = json.loads((out / "s1" / "results.json").read_text())
+    assert gs["score"] == 4.0 and gs["execution_time"] == 12.5
+    assert len(gs["tests"]) == 7
+    for t in gs["tests"]:
+        assert set(t) >= {"name", "score", "max_score", "status", "output", "visibility"}
+    assert gs["tests"][1]["name"] == "lr_claim: sgd-sweep" and gs["tests"][1]["max_score"] == 2.0
+    assert gs["leaderboard"][0]["name"] == "Final test accuracy" and 0 < gs["leaderboard"][0]["value"] <= 1
+    failed = json.loads((out / "s3" / "results.json").read_text())
+    assert failed["score"] == 0 and "expected '='" in failed["output"]
+
+
+def test_escaping(rendered):
+    out, _ = rendered
+    for page in (out / "s2" / "report.html", out / "index.html"):
+        html = page.read_text()
+        assert EVIL not in html and "<script" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_offline_html(rendered):
+    out, _ = rendered
+    for page in (out / "s1" / "report.html", out / "index.html"):
+        html = page.read_text()
+        assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html, re.I), page
+        assert "@import" not in html and "url(" not in html
+    report = (out / "s1" / "report.html").read_text()
+    assert report.count('src="data:image/png;base64,') >= 2
+    assert 'href="s1/report.html"' in (out / "index.html").read_text()
+    assert "Could not be graded" in (out / "s3" / "report.html").read_text()
+    assert "Re-run with lr-grader 0.1.0, torch 2.x on cpu" in report
+
+
+def test_render_student_alone(runs, tmp_path):
+    render_student(make_student(runs), tmp_path / "one", ASSIGNMENT, {})
+    html = (tmp_path / "one" / "report.html").read_text()
+    assert "seed(s) 0" in html and "torch " in html  # versions fall back to the runs' own meta
+
+
+def test_failed_and_empty_runs(runs, tmp_path):
+    """An errored rerun and a sweep that diverged at once render with their reasons and without a plot."""
+    sweep, train = runs
+    empty = {**sweep, "lr": [], "train_loss": [], "train_loss_smoothed": [], "suggestions": {},
+             "diverged": {"step": 0, "reason": "loss became nan at step 0"}}  # fmt: skip
+    nan = {**train, "final": {**train["final"], "test_loss": float("nan")}}
+    student = StudentResult("e", "E", "f", runs=[
+        RunRecord("sweep", "range-test", "k", sweep["config"], empty),
+        RunRecord("slow", "train", "k", train["config"], None, error="run stopped after 600 s"),
+        RunRecord("nan", "train", "k", train["config"], nan)])  # fmt: skip
+    assert list(plots_for(student)) == ["nan"]
+    render_class(ClassResult({}, [student], {}), tmp_path)
+    html = (tmp_path / "e" / "report.html").read_text()
+    assert "loss became nan at step 0" in html and "run stopped after 600 s" in html
+    assert json.loads((tmp_path / "e" / "results.json").read_text())["leaderboard"][0]["value"] == 0.78
+    full = (tmp_path / "results.json").read_text()  # NaN is not JSON: written as null
+    assert "NaN" not in full and json.loads(full)["students"][0]["runs"][2]["result"]["final"]["test_loss"] is None
+
+
+def test_screenshot(rendered, tmp_path):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("chromium is not installed: no headless screenshot of the report")
+    out, _ = rendered
+    shot = tmp_path / "shot.png"
+    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--no-first-run", "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+           "--window-size=1200,2400", f"--screenshot={shot}", (out / "s1" / "report.html").as_uri()]  # fmt: skip
+    subprocess.run(cmd, timeout=60, capture_output=True, check=False)
+    assert shot.exists() and shot.stat().st_size > 10_000
+    from matplotlib.image import imread
+
+    pixels = imread(shot)[..., :3]
+    assert pixels.shape[0] >= 2000 and pixels.shape[1] >= 1100
+    assert pixels.std() > 0.05
+    colours = np.unique((pixels.reshape(-1, 3) * 255).round().astype(np.uint8), axis=0)
+    assert len(colours) > 50
