@@ -81,6 +81,8 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
     out = []
     for p, o in ctx.of_kind("range-test"):
         claim = p.claim
+        if claim.claimed_lr is None:
+            continue  # a sweep without a pick: shown in the report, nothing to check
         if failed := _rerun_failed("lr_claim", p, o, pts):
             out.append(failed)
             continue
@@ -170,9 +172,12 @@ def check_plausibility(ctx: Context, pts: float) -> list[CheckResult]:
     for p, o in ctx.runs:
         c = p.claim
         if p.kind == "range-test":
-            lrs = list(c.claimed_lr) if isinstance(c.claimed_lr, tuple) else [c.claimed_lr]
-            if any(not c.start_lr <= lr <= c.end_lr for lr in lrs):
-                flags.append((p.name, f"claimed LR {lrs} lies outside the swept range [{c.start_lr:g}, {c.end_lr:g}]"))
+            lrs = list(c.claimed_lr) if isinstance(c.claimed_lr, tuple) else [c.claimed_lr] if c.claimed_lr else []
+            scale = 0.1 if c.rule == "min/10" else 1.0  # that rule's picks live a decade below the sweep
+            low, high = c.start_lr * scale, c.end_lr * scale
+            if any(not low <= lr <= high for lr in lrs):
+                flags.append((p.name, f"claimed LR {', '.join(f'{v:g}' for v in lrs)} lies outside the range rule "
+                              f"{c.rule!r} can pick from this sweep, [{low:g}, {high:g}]"))  # fmt: skip
             continue
         if c.claimed_test_accuracy is not None and c.claimed_test_accuracy > 1:
             flags.append((p.name, f"claimed accuracy {c.claimed_test_accuracy:g} > 1 (report a fraction, not %)"))

@@ -18,8 +18,12 @@ from grader.results import ClassResult, StudentResult
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="grade", description="Grade LR range-test assignments by re-running them.",
-                                epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawTextHelpFormatter)  # fmt: skip
+    p = argparse.ArgumentParser(
+        prog="grade",
+        description="Grade LR range-test assignments by re-running them.",
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawTextHelpFormatter,
+    )
     p.add_argument("path", type=Path, help="class folder (one sub-folder per submission), or one submission")
     p.add_argument("--self-check", action="store_true", help="grade one submission folder (quick by default)")
     p.add_argument("--out", type=Path, default=Path("reports"), help="where reports go (default: reports/)")

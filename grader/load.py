@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tomllib
 from pydantic import ValidationError
 
 from grader.schema import Assignment, RunClaim, Student, Submission

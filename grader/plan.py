@@ -42,7 +42,7 @@ def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRu
     runs = []
     for rt in sub.range_test:
         cfg = range_test_config(start_lr=rt.start_lr, end_lr=rt.end_lr, shape=rt.shape, epochs=rt.epochs,
-                                **_shared(sub, rt))  # fmt: skip
+                                steps=rt.steps, **_shared(sub, rt))  # fmt: skip
         runs.append(PlannedRun(rt.name, "range-test", cfg, None, rt))
     for r in sub.run:
         cfg = RunConfig(lr=r.lr, schedule=r.schedule, epochs=r.epochs, **_shared(sub, r))

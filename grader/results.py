@@ -96,8 +96,9 @@ class StudentResult:
                   "output": _output(c), "visibility": "visible"} for c in self.checks]  # fmt: skip
         accs = [r.result["final"]["test_accuracy"] for r in self.runs
                 if r.kind == "train" and r.result and r.result["final"]]  # fmt: skip
+        best = round(max(accs), 4) if accs else 0
         result = {"score": self.total, "execution_time": round(self.execution_time, 2), "tests": tests,
-                  "leaderboard": [{"name": "Final test accuracy", "value": round(max(accs), 4) if accs else 0}]}  # fmt: skip
+                  "leaderboard": [{"name": "Final test accuracy", "value": best}]}  # fmt: skip
         if self.error:
             result["output"] = self.error
         return result

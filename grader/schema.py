@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
 
 from reference.config import ScheduleConfig
-from reference.rules import RULES
+from reference.rules import DEFAULT_RULE, RULES
 
 
 class _Strict(BaseModel):
@@ -48,9 +48,10 @@ class RangeTestClaim(Optim):
     end_lr: PositiveFloat = Field(description="Last LR of the sweep")
     shape: Literal["exp", "linear"] = Field("exp", description="Exponential (LambdaLR) or linear sweep, per step")
     epochs: PositiveInt = Field(10, description="Length of the sweep in epochs")
-    rule: str = Field(description=f"How the LR was picked from the curve: one of {', '.join(RULES)}")
-    claimed_lr: PositiveFloat | tuple[PositiveFloat, PositiveFloat] = Field(
-        description="The suggested LR the student reported ([low, high] for rule 'range')"
+    steps: PositiveInt | None = Field(None, description="Length of the sweep in optimizer steps (overrides epochs)")
+    rule: str = Field(DEFAULT_RULE, description=f"How the LR was picked from the curve: one of {', '.join(RULES)}")
+    claimed_lr: PositiveFloat | tuple[PositiveFloat, PositiveFloat] | None = Field(
+        None, description="The suggested LR the student reported ([low, high] for rule 'range'); none: not checked"
     )
 
     @model_validator(mode="after")

@@ -88,7 +88,7 @@ def test_loss_claim_and_the_implausible_loss_flag():
 def test_percent_accuracy_and_lr_outside_the_sweep_are_flagged():
     v = verdicts(submission(claimed_test_accuracy=99.27, claimed_lr=50.0), rerun())
     msgs = " ".join(c.message for c in v.values() if c.check == "plausibility")
-    assert "> 1 (report a fraction" in msgs and "outside the swept range" in msgs
+    assert "> 1 (report a fraction" in msgs and "outside the range rule" in msgs
 
 
 def test_baseline_pass_and_fail_and_diverged():
@@ -129,3 +129,16 @@ def test_banded_scoring():
 
 def test_the_table_names_every_rubric_entry():
     assert set(CHECKS) == set(Assignment().points.model_dump())
+
+
+def test_a_sweep_without_a_claim_is_rerun_but_not_checked():
+    sub = submission()
+    bare = sub.model_copy(update={"range_test": [sub.range_test[0].model_copy(update={"claimed_lr": None})]})
+    v = verdicts(bare, rerun())
+    assert ("lr_claim", "sweep") not in v and v[("plausibility", "submission")].status == "pass"
+
+
+def test_min_over_10_may_pick_below_the_sweep_start():
+    sub = submission(claimed_lr=5e-6)  # sweep starts at 1e-5; min/10 can legitimately land a decade lower
+    v = verdicts(sub, rerun(pick=5e-6))
+    assert v[("lr_claim", "sweep")].status == "pass" and v[("plausibility", "submission")].status == "pass"

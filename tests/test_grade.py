@@ -41,7 +41,8 @@ claimed_test_accuracy = 0.9
 def make_class(root: Path, n: int = 2, **extra: str) -> Path:
     for i in range(n):
         (root / f"s{i}").mkdir(parents=True)
-        (root / f"s{i}" / "submission.toml").write_text(SMALL.format(id=f"s{i}", name=f"Student {i}", lr=0.05 + i / 100))
+        text = SMALL.format(id=f"s{i}", name=f"Student {i}", lr=0.05 + i / 100)
+        (root / f"s{i}" / "submission.toml").write_text(text)
     for name, text in extra.items():
         (root / name).mkdir(parents=True)
         (root / name / ("config.py" if name.startswith("legacy") else "submission.toml")).write_text(text)
@@ -106,7 +107,9 @@ def test_parallel_jobs_give_the_same_verdicts(tmp_path):
     serial = grade_class(root, out=None, cache_dir=tmp_path / "c1")
     parallel = grade_class(root, out=None, cache_dir=tmp_path / "c2", jobs=2)
     for a, b in zip(serial.students, parallel.students):
-        assert [(c.check, c.status, c.observed) for c in a.checks] == [(c.check, c.status, c.observed) for c in b.checks]
+        assert [(c.check, c.status, c.observed) for c in a.checks] == [
+            (c.check, c.status, c.observed) for c in b.checks
+        ]
 
 
 def test_time_limit_turns_a_runaway_run_into_an_error(tmp_path):
@@ -121,7 +124,7 @@ def test_time_limit_turns_a_runaway_run_into_an_error(tmp_path):
 def test_kill_dash_nine_then_resume(tmp_path):
     root = make_class(tmp_path / "class", 4)
     cache = tmp_path / "cache"
-    cmd = [sys.executable, "-m", "grader.cli", str(root), "--out", str(tmp_path / "r"), "--cache", str(cache), "--quiet"]
+    cmd = [sys.executable, "-m", "grader.cli", str(root), "--out", str(tmp_path / "r"), "--cache", str(cache)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
     while time.time() < deadline and len(list(cache.rglob("*.json"))) < 3:

@@ -14,7 +14,7 @@ X = np.log10(LRS)
 def sigmoid_curve(centre: float = -3.0, bottom_at: float = -1.0) -> np.ndarray:
     """Flat at 2.3, falls around `centre` (steepest there), bottoms out at `bottom_at`, then blows up."""
     fall = 2.3 - 2.0 / (1 + np.exp(-(X - centre) * 3))
-    blow = np.where(X > bottom_at, 30 * (X - bottom_at) ** 2, 0.0)
+    blow = np.where(bottom_at < X, 30 * (X - bottom_at) ** 2, 0.0)
     return fall + blow
 
 
