@@ -41,8 +41,9 @@ def main() -> None:
             rows.append(["full, cold cache", f"{cold_s:.1f}", cold.meta["reruns"], cold.meta["cache_hits"]])
             warm_s, warm = timed(out=tmp / "f2", cache_dir=tmp / "cache-f", jobs=args.jobs)
         rows.append(["regrade, warm cache", f"{warm_s:.1f}", warm.meta["reruns"], warm.meta["cache_hits"]])
-    print(f"bundled class: {len(cold.students)} submissions; torch {torch.__version__}, {torch.get_num_threads()} "
-          f"threads, {os.cpu_count()} cores, {platform.processor() or platform.machine()}, --jobs {args.jobs}")  # fmt: skip
+    machine = f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}"
+    print(f"bundled class: {len(cold.students)} submissions; torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads, {machine}, --jobs {args.jobs}")  # fmt: skip
     print("targets on 2 CPU cores: full <= 300 s, quick <= 60 s, warm regrade >= 20x faster than cold")
     print(tabulate(rows, headers=["grade", "wall s", "distinct reruns", "from cache"]))
     print(f"ratio: {cold_s / warm_s:.1f}")

@@ -1,21 +1,49 @@
-import math, statistics, json
+"""Which suggestion rule should be the default? Each rule's pick spread over K seeds, and 30 epochs at its pick.
+
+`python benchmarks/rule_choice.py --seeds 5` reruns the measurement behind README's "Which rule" table:
+LeNet5 on mnist-5k, range tests swept exponentially over 10 epochs (SGD momentum 0.9: 1e-5 → 10; Adam and
+AdamW: 1e-6 → 1), K seeds; then one 30-epoch constant-LR run (seed 0) at the geometric mean of each rule's
+picks. Output: benchmarks/results/rule_choice_cpu.txt holds the run used in the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+
+import torch
+from tabulate import tabulate
+
+from reference.baselines import SWEEP
 from reference.config import RunConfig, range_test_config
+from reference.data import load_data
 from reference.loop import run
 from reference.rules import RULES, spread_decades
-from reference.data import load_data
-import torch
-data = load_data("mnist-5k", torch.device("cpu"))
-out = {}
-for opt, (lo, hi) in {"sgd": (1e-5, 10.0), "adam": (1e-6, 1.0), "adamw": (1e-6, 1.0)}.items():
-    res = [run(range_test_config(start_lr=lo, end_lr=hi, epochs=10, optimizer=opt, seed=s), data=data, device="cpu") for s in range(5)]
-    for rule in RULES:
-        vals = [r["suggestions"][rule] for r in res]
-        tops = [v[1] if isinstance(v, list) else v for v in vals]
-        gm = math.exp(statistics.fmean(math.log(v) for v in tops))
-        acc = None
-        if rule != "range":
-            t = run(RunConfig(optimizer=opt, lr=float(f"{gm:.3g}"), epochs=30, seed=0), data=data, device="cpu")
-            acc = (t["final"]["test_accuracy"], t["final"]["test_loss"], t["diverged"] is not None)
-        out[f"{opt} {rule}"] = dict(picks=[round(v,5) for v in tops], spread=round(spread_decades(tops),3), lr=gm, acc=acc)
-        print(opt, rule, out[f"{opt} {rule}"], flush=True)
-json.dump(out, open("/tmp/rules_exp.json","w"), indent=1)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--optimizers", nargs="+", default=list(SWEEP))
+    args = p.parse_args()
+    data = load_data("mnist-5k", torch.device("cpu"))
+    rows = []
+    for opt in args.optimizers:
+        lo, hi = SWEEP[opt]
+        sweeps = [run(range_test_config(start_lr=lo, end_lr=hi, epochs=10, optimizer=opt, seed=s), data=data)
+                  for s in range(args.seeds)]  # fmt: skip
+        for rule in RULES:
+            picks = [r["suggestions"][rule] for r in sweeps]
+            tops = [v[1] if isinstance(v, list) else v for v in picks]  # `range`: its top
+            lr = float(f"{math.exp(statistics.fmean(math.log(v) for v in tops)):.3g}")
+            final = run(RunConfig(optimizer=opt, lr=lr, epochs=30), data=data)["final"] if rule != "range" else None
+            metrics = [f"{final['test_accuracy']:.3f}", f"{final['test_loss']:.3f}"] if final else ["", ""]
+            rows.append([opt, rule, ", ".join(f"{v:.3g}" for v in tops), f"{spread_decades(tops):.2f}", lr, *metrics])
+            print(*rows[-1], sep=" | ", flush=True)
+    print(tabulate(rows, headers=["optimizer", "rule", "picks by seed", "spread (decades)", "LR used",
+                                  "30-ep test acc", "30-ep test loss"]))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -46,6 +46,7 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--out", type=Path, default=Path("runs"))
     p.add_argument("--compile", action="store_true", help="torch.compile the model (faster on long runs)")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's; results record it)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -114,10 +115,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    import torch
+
     from reference.loop import run
     from reference.outputs import write_run
 
     progress = sys.stderr.isatty() and not args.quiet
+    if args.threads:
+        torch.set_num_threads(args.threads)
     kw = dict(device=args.device, data_root=args.data_root, download=args.download, progress=progress,
               compile=args.compile)  # fmt: skip
     if args.command == "train":

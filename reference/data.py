@@ -43,7 +43,7 @@ def _mnist_5k(root: Path | None, download: bool) -> RawDataset:
         *(torch.from_numpy(arrays[k]).long() if k[0] == "y" else torch.from_numpy(arrays[k])
           for k in ("x_train", "y_train", "x_test", "y_test")),
         mean=(0.1307,), std=(0.3081,),
-        source=f"embedded {ASSETS / 'mnist_5k.npz'} (sha256 of source CSV {arrays['source_sha256']})",
+        source=f"embedded reference/assets/mnist_5k.npz (sha256 of source CSV {arrays['source_sha256']})",
     )  # fmt: skip
 
 

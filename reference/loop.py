@@ -41,7 +41,7 @@ def make_deterministic(device: torch.device) -> None:
 
 
 @torch.inference_mode()
-def evaluate(model: torch.nn.Module, split: DeviceData, batch_size: int = 1000) -> tuple[float, float]:
+def evaluate(model, split: DeviceData, batch_size: int = 1000) -> tuple[float, float]:
     """(mean cross-entropy, accuracy as a fraction) over the whole split; one host sync."""
     model.eval()
     loss_sum = torch.zeros((), device=split.x.device)
@@ -139,7 +139,7 @@ def run(
                 diverged = _divergence(losses, smooth(losses, cfg.smoothing), cfg.diverge_factor)
                 if diverged:
                     break
-                evals.append(_eval_point(model, data, step, epoch, losses, eval_every))
+                evals.append(_eval_point(step_fn, data, step, epoch, losses, eval_every))
             bar.update(1)
         if diverged:
             break

@@ -1,0 +1,44 @@
+"""Committed baselines: complete, stamped, and reproduced by `reference verify --quick` (the CI validation)."""
+
+import json
+
+import pytest
+
+from reference.baselines import BASELINES, PROTOCOLS
+from reference.cli import main
+from reference.data import DataUnavailable, load_raw
+from reference.rules import RULES
+
+COMMITTED = sorted(p.stem for p in BASELINES.glob("*.json") if p.stem in PROTOCOLS)
+
+
+def test_both_datasets_are_committed():
+    assert COMMITTED == ["fashion-mnist", "mnist-5k"]
+
+
+@pytest.mark.parametrize("dataset", COMMITTED)
+def test_baseline_is_complete_and_stamped(dataset):
+    b = json.loads((BASELINES / f"{dataset}.json").read_text())
+    protocol = PROTOCOLS[dataset]
+    assert b["meta"]["seeds"] == list(protocol.seeds) and b["meta"]["torch_version"] and b["command"]
+    assert set(b["range_tests"]) == {"sgd", "adam", "adamw"}
+    for rt in b["range_tests"].values():
+        assert set(rt["spread_decades"]) == set(RULES) and len(rt["picks"]["steepest"]) == len(protocol.seeds)
+    assert {f"sgd-{s}" for s in protocol.schedules} | {"adam-constant", "adamw-constant"} == set(b["runs"])
+    for name, run in b["runs"].items():
+        final = run["final"]["test_accuracy"]
+        assert len(final["values"]) == len(protocol.seeds) and len(run["epochs"]) == protocol.train_epochs
+        assert 0.5 < final["mean"] <= 1, name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset", COMMITTED)
+def test_reference_verify_quick(dataset, capsys):
+    try:
+        load_raw(dataset)
+    except DataUnavailable as err:
+        pytest.skip(f"{dataset} not on this machine: {err}")
+    code = main(["verify", "--quick", "--dataset", dataset, "--device", "cpu", "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "all within tolerance" in out
