@@ -105,7 +105,7 @@ def run(
     torch.manual_seed(cfg.seed)  # initialisation
     order = torch.Generator().manual_seed(cfg.seed)  # data order, independent of the init draws
     model = build_model(cfg, data.channels).to(device, memory_format=torch.channels_last)
-    step_fn = torch.compile(model) if compile else model
+    step_fn = torch.compile(model, dynamic=False) if compile else model
     opt = build_optimizer(cfg, model.parameters())
     steps_per_epoch = math.ceil(len(data.train) / cfg.batch_size)
     sched = build_schedule(opt, cfg, steps_per_epoch)
