@@ -1,0 +1,66 @@
+"""The bundled class (`submissions/`), graded as CI does: every student graded or given one clear line."""
+
+from pathlib import Path
+
+import pytest
+
+from grader.cli import main
+from grader.grade import grade_class
+
+SUBMISSIONS = Path(__file__).resolve().parents[1] / "submissions"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bundled")
+    result = grade_class(SUBMISSIONS, out=tmp / "reports", quick=True, cache_dir=tmp / "cache")
+    return {s.id: s for s in result.students}, tmp
+
+
+def test_every_folder_is_in_the_results(graded):
+    students, _ = graded
+    folders = {p.name for p in SUBMISSIONS.iterdir() if p.is_dir()}
+    assert {Path(s.folder).name for s in students.values()} == folders
+
+
+def test_seed_000s_implausible_loss_is_flagged(graded):
+    s = graded[0]["s000"]
+    flags = [c for c in s.checks if c.check == "plausibility" and "below the lowest" in c.message]
+    assert flags and "0.000393" in flags[0].message
+
+
+def test_bad_submissions_get_one_clear_line(graded):
+    students = graded[0]
+    by_folder = {Path(s.folder).name: s for s in students.values()}
+    malformed = by_folder["s005-malformed-toml"].error
+    assert "not valid TOML" in malformed and "line 19" in malformed
+    bad = by_folder["s007-bad-values"].error
+    assert "unknown scheduler 'warmup'" in bad and "lerning_rate: unknown key" in bad and "lr:" in bad
+    diverging = by_folder["s006-diverging"]
+    assert diverging.status == "graded"
+    assert any("diverged" in c.message for c in diverging.checks if c.check == "plausibility")
+
+
+def test_legacy_config_is_rerun_with_warnings(graded):
+    s = next(s for s in graded[0].values() if Path(s.folder).name == "s004-legacy-config")
+    assert s.status == "graded" and s.runs[0].result["epochs"]
+    assert any(w.startswith("fp16") for w in s.warnings)
+
+
+def test_the_rest_of_the_class_is_graded_normally(graded):
+    students, tmp = graded
+    for sid in ("s000", "s001", "s002", "s003"):
+        s = students[sid]
+        assert s.status == "graded" and s.possible > 0 and all(r.result for r in s.runs), sid
+    reports = tmp / "reports"
+    assert (reports / "index.html").exists() and (reports / "grades.csv").exists()
+    assert (reports / "s001" / "report.html").exists() and (reports / "s001" / "results.json").exists()
+
+
+def test_strict_exits_1_on_this_class(graded, capsys):
+    _, tmp = graded
+    args = ["--quick", "--quiet", "--out", str(tmp / "r2"), "--cache", str(tmp / "cache")]
+    code = main([str(SUBMISSIONS), "--strict", *args])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "s000" in out and "from cache" in out
