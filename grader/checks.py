@@ -50,6 +50,10 @@ def banded(distance: float, tol: float, band: float, max_points: float) -> tuple
 def _rerun_failed(check: str, p: PlannedRun, o: Outcome, pts: float) -> CheckResult | None:
     if o.error:
         return CheckResult(check, p.name, "error", f"The rerun failed: {o.error}.", max_points=pts)
+    if o.result is not None and o.result["diverged"] and not o.result["final"]:
+        reason = o.result["diverged"]["reason"]
+        return CheckResult(check, p.name, "fail", f"The rerun diverged before its first evaluation: {reason}.",
+                           max_points=pts)  # fmt: skip
     if o.result is None or (p.kind == "train" and not o.result["final"]):
         return CheckResult(check, p.name, "error", "The rerun produced no metrics.", max_points=pts)
     return None
