@@ -213,10 +213,13 @@ class Check:
 CHECKS: dict[str, Check] = {
     "config": Check(check_config, "valid, and within the assignment's allowed space"),
     "lr_claim": Check(check_lr_claims, "claimed LR vs the student's rule applied to the rerun's sweep (decades)"),
-    "accuracy_claim": Check(lambda c, p: _metric_claims("accuracy_claim", "test_accuracy", c, p),
-                            "claimed final test accuracy vs the rerun (z-score)"),  # fmt: skip
-    "loss_claim": Check(lambda c, p: _metric_claims("loss_claim", "test_loss", c, p),
-                        "claimed final test loss vs the rerun (z-score)"),  # fmt: skip
+    "accuracy_claim": Check(
+        lambda c, p: _metric_claims("accuracy_claim", "test_accuracy", c, p),
+        "claimed final test accuracy vs the rerun (z-score)",
+    ),  # fmt: skip
+    "loss_claim": Check(
+        lambda c, p: _metric_claims("loss_claim", "test_loss", c, p), "claimed final test loss vs the rerun (z-score)"
+    ),  # fmt: skip
     "baseline": Check(check_baseline, "rerun's test accuracy vs the reference baseline at the same epoch"),
     "plausibility": Check(check_plausibility, "figures no rerun or reference gets near"),
 }

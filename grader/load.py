@@ -72,8 +72,10 @@ def _load_legacy(folder: Path, safe_id: str, path: Path) -> Loaded:
     setup = {"batch_size": fields.pop("batch_size")} if "batch_size" in fields else {}
     if "schedule" in fields:  # the course's LRSchedulerHook stepped every iteration: rerun it the same way
         fields["schedule"] = {**fields["schedule"], "cadence": "step"}
-        warnings.append("LR_SCHEDULER: stepped per iteration, as the course's ColossalAI hook did (milestones and "
-                        "step sizes count optimizer steps)")
+        warnings.append(
+            "LR_SCHEDULER: stepped per iteration, as the course's ColossalAI hook did (milestones and "
+            "step sizes count optimizer steps)"
+        )
     try:
         run = RunClaim(name="config.py", **{"optimizer": "sgd", **fields})
         sub = Submission(student=Student(id=safe_id, name=folder.name), setup=setup, run=[run])

@@ -37,13 +37,22 @@ class Protocol:
 
 SWEEP = {"sgd": (1e-5, 10.0), "adam": (1e-6, 1.0), "adamw": (1e-6, 1.0)}
 PROTOCOLS: dict[str, Protocol] = {
-    "mnist-5k": Protocol("mnist-5k", SWEEP, range_epochs=10, train_epochs=30,
-                         schedules=("constant", "step", "multistep", "exponential", "onecycle", "cyclic",
-                                    "linear-decay", "cosine")),  # fmt: skip
-    "fashion-mnist": Protocol("fashion-mnist", SWEEP, range_epochs=1, train_epochs=5, quick_epochs=1,
-                              schedules=("constant", "multistep", "onecycle", "cosine"),
-                              note="60,000 training images: sweep over 1 epoch (469 steps) and train 5 epochs, "
-                                   "to fit a 2-core CPU budget"),  # fmt: skip
+    "mnist-5k": Protocol(
+        "mnist-5k",
+        SWEEP,
+        range_epochs=10,
+        train_epochs=30,
+        schedules=("constant", "step", "multistep", "exponential", "onecycle", "cyclic", "linear-decay", "cosine"),
+    ),  # fmt: skip
+    "fashion-mnist": Protocol(
+        "fashion-mnist",
+        SWEEP,
+        range_epochs=1,
+        train_epochs=5,
+        quick_epochs=1,
+        schedules=("constant", "multistep", "onecycle", "cosine"),
+        note="60,000 training images: sweep over 1 epoch (469 steps) and train 5 epochs, to fit a 2-core CPU budget",
+    ),  # fmt: skip
 }
 
 

@@ -73,12 +73,16 @@ SCHEDULES: dict[str, Schedule] = {
     "lambda-exp": Schedule(_exp_sweep, "step", ("end_lr",), "LambdaLR: lr → end_lr exponentially"),
     "linear-sweep": Schedule(_linear_sweep, "step", ("end_lr",), "LinearLR: lr → end_lr linearly"),
     "step": Schedule(
-        lambda o, c, n: lrs.StepLR(o, c.schedule.step_size, c.schedule.gamma), "epoch", ("step_size", "gamma"),
+        lambda o, c, n: lrs.StepLR(o, c.schedule.step_size, c.schedule.gamma),
+        "epoch",
+        ("step_size", "gamma"),
         "StepLR: × gamma every step_size",
     ),
     "multistep": Schedule(
         lambda o, c, n: lrs.MultiStepLR(o, list(c.schedule.milestones), c.schedule.gamma),
-        "epoch", ("milestones", "gamma"), "MultiStepLR: × gamma at each milestone",
+        "epoch",
+        ("milestones", "gamma"),
+        "MultiStepLR: × gamma at each milestone",
     ),  # fmt: skip
     "exponential": Schedule(
         lambda o, c, n: lrs.ExponentialLR(o, c.schedule.gamma), "epoch", ("gamma",), "ExponentialLR: × gamma each"
@@ -86,11 +90,15 @@ SCHEDULES: dict[str, Schedule] = {
     "onecycle": Schedule(_onecycle, "step", (), "OneCycleLR: warm up to max_lr, anneal (cosine)"),
     "cyclic": Schedule(_cyclic, "step", (), "CyclicLR: triangle between base_lr and max_lr"),
     "linear-decay": Schedule(
-        lambda o, c, n: lrs.LinearLR(o, 1.0, c.schedule.end_factor, total_iters=n), "epoch", (),
+        lambda o, c, n: lrs.LinearLR(o, 1.0, c.schedule.end_factor, total_iters=n),
+        "epoch",
+        (),
         "LinearLR: lr → end_factor·lr",
     ),  # fmt: skip
     "cosine": Schedule(
-        lambda o, c, n: lrs.CosineAnnealingLR(o, T_max=n, eta_min=c.schedule.eta_min), "epoch", (),
+        lambda o, c, n: lrs.CosineAnnealingLR(o, T_max=n, eta_min=c.schedule.eta_min),
+        "epoch",
+        (),
         "CosineAnnealingLR: lr → eta_min",
     ),  # fmt: skip
 }

@@ -14,10 +14,18 @@ BASELINE = {
         "sgd-constant": {
             "config": {"lr": 0.05},
             "epochs": [
-                {"epoch": 1, "step": 32, "test_accuracy": {"mean": 0.90, "std": 0.004, "values": [0.9] * 3},
-                 "test_loss": {"mean": 0.35, "std": 0.01, "values": [0.35] * 3}},
-                {"epoch": 2, "step": 64, "test_accuracy": {"mean": 0.95, "std": 0.004, "values": [0.95] * 3},
-                 "test_loss": {"mean": 0.17, "std": 0.01, "values": [0.17] * 3}},
+                {
+                    "epoch": 1,
+                    "step": 32,
+                    "test_accuracy": {"mean": 0.90, "std": 0.004, "values": [0.9] * 3},
+                    "test_loss": {"mean": 0.35, "std": 0.01, "values": [0.35] * 3},
+                },
+                {
+                    "epoch": 2,
+                    "step": 64,
+                    "test_accuracy": {"mean": 0.95, "std": 0.004, "values": [0.95] * 3},
+                    "test_loss": {"mean": 0.17, "std": 0.01, "values": [0.17] * 3},
+                },
             ],  # fmt: skip
             "final": {"test_accuracy": {"mean": 0.95, "std": 0.004}, "test_loss": {"mean": 0.17, "std": 0.01}},
         }

@@ -122,7 +122,7 @@ def test_time_limit_turns_a_runaway_run_into_an_error(tmp_path):
 
 @pytest.mark.slow
 def test_kill_dash_nine_then_resume(tmp_path):
-    root = make_class(tmp_path / "class", 4)
+    root = make_class(tmp_path / "class", 4)  # 5 distinct reruns: one shared sweep + 4 training runs
     cache = tmp_path / "cache"
     cmd = [sys.executable, "-m", "grader.cli", str(root), "--out", str(tmp_path / "r"), "--cache", str(cache)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -132,11 +132,11 @@ def test_kill_dash_nine_then_resume(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done = list(cache.rglob("*.json"))
-    assert 3 <= len(done) < 8, "killed too late to test anything; make the class bigger"
+    assert 3 <= len(done) < 5, "killed too late to test anything; make the class bigger"
     for f in done:
         json.loads(f.read_text())  # every file that exists is whole
     r = grade_class(root, out=None, cache_dir=cache)
-    assert r.meta["cache_hits"] == len(done) and r.meta["reruns"] == 8
+    assert r.meta["cache_hits"] == len(done) and r.meta["reruns"] == 5  # the 4 students share one sweep
     assert all(s.status == "graded" for s in r.students)
 
 
