@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 Status = Literal["pass", "warn", "fail", "error", "skip"]
-STATUS_ORDER = ("pass", "skip", "warn", "fail", "error")  # worst last
+STATUS_ORDER = ("skip", "pass", "warn", "fail", "error")  # worst last; a skipped check never sets the verdict
 
 
 @dataclass

@@ -41,7 +41,9 @@ class Cache:
         write_json_atomic(result, self.path(key))
 
 
-def _run_one(config: dict, until_epoch: int | None, device: str, time_limit: float, threads: int | None) -> dict:
+def _run_one(
+    config: dict, until_epoch: int | None, device: str, time_limit: float, threads: int | None, progress: bool = False
+) -> dict:
     """One rerun, in this process or a worker. Errors come back as text: one line for the report."""
     import torch
 
@@ -51,7 +53,8 @@ def _run_one(config: dict, until_epoch: int | None, device: str, time_limit: flo
     if threads:
         torch.set_num_threads(threads)
     try:
-        return {"result": run(RunConfig(**config), device=device, until_epoch=until_epoch, time_limit=time_limit)}
+        cfg = RunConfig(**config)
+        return {"result": run(cfg, device=device, until_epoch=until_epoch, time_limit=time_limit, progress=progress)}
     except Exception as err:  # a student's config must never take the class down; report it in one line
         return {"error": f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}".rstrip(": ")}
 
@@ -89,7 +92,7 @@ def execute(
     args = {k: (p.config.model_dump(mode="json"), p.until_epoch, device, time_limit) for k, p in todo.items()}
     if jobs <= 1 or len(todo) <= 1:
         for key, a in args.items():
-            finish(key, _run_one(*a, None))
+            finish(key, _run_one(*a, None, progress))  # a step bar per rerun, under the class bar
     else:
         threads = max(1, (os.cpu_count() or 1) // jobs)  # jobs × threads ≤ cores, no oversubscription
         with ProcessPoolExecutor(max_workers=jobs) as pool:

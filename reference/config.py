@@ -39,6 +39,7 @@ class ScheduleConfig(_Frozen):
     mode: Literal["triangular", "triangular2", "exp_range"] = "triangular"  # cyclic
     end_factor: float = Field(0.0, ge=0, le=1)  # linear-decay: final LR as a fraction of lr
     eta_min: float = Field(0.0, ge=0)  # cosine: floor LR
+    factors: tuple[PositiveFloat, ...] | None = None  # auto, auto-corrected: LR factors tried each step
 
     @model_validator(mode="after")
     def _known(self) -> ScheduleConfig:

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 import reference
+from reference.auto import controller_for
 from reference.config import RunConfig
 from reference.data import Data, DeviceData, load_data
 from reference.models import build_model
@@ -109,6 +110,7 @@ def run(
     opt = build_optimizer(cfg, model.parameters())
     steps_per_epoch = math.ceil(len(data.train) / cfg.batch_size)
     sched = build_schedule(opt, cfg, steps_per_epoch)
+    auto = controller_for(cfg, model)  # schedules "auto*": trial steps set each step's LR
     n_steps = total_steps(cfg, steps_per_epoch)
     n_epochs = math.ceil(n_steps / steps_per_epoch)
     last_epoch = min(n_epochs, until_epoch or n_epochs)
@@ -124,10 +126,12 @@ def run(
                 break
             if time_limit is not None and time.perf_counter() - started > time_limit:
                 raise TimeLimitExceeded(f"run stopped after {time_limit:g} s (step {step} of {n_steps})")
-            lrs.append(opt.param_groups[0]["lr"])
             loss = F.cross_entropy(step_fn(x), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if auto is not None:
+                auto.step(opt, x, y)
+            lrs.append(opt.param_groups[0]["lr"])
             opt.step()
             if cfg.schedule.cadence == "step":
                 sched.step()
@@ -147,7 +151,9 @@ def run(
             sched.step()
         evals[-1]["epoch_end"] = True
     bar.close()
-    return _result(cfg, device, data, lrs, losses, evals, diverged, started, compile)
+    extra = auto.forward_passes if auto else 0
+    passes = {"forward": step + extra, "backward": step, "auto_forward": extra}
+    return _result(cfg, device, data, lrs, losses, evals, diverged, started, compile, passes)
 
 
 def _eval_point(model, data: Data, step: int, epoch: int, losses: list[float], window: int) -> dict:
@@ -170,7 +176,7 @@ class _NoBar:
     def close(self) -> None: ...
 
 
-def _result(cfg, device, data, lrs, losses, evals, diverged, started, compiled) -> dict:
+def _result(cfg, device, data, lrs, losses, evals, diverged, started, compiled, passes) -> dict:
     if diverged:  # keep the curve up to (not including) the step that diverged
         lrs, losses = lrs[: diverged[0]], losses[: diverged[0]]
     smoothed = smooth(losses, cfg.smoothing)
@@ -185,6 +191,7 @@ def _result(cfg, device, data, lrs, losses, evals, diverged, started, compiled) 
         "final": _pick(evals[-1]) if evals else None,
         "best": _pick(max(evals, key=lambda e: e["test_accuracy"])) if evals else None,
         "diverged": {"step": diverged[0], "reason": diverged[1]} if diverged else None,
+        "passes": passes,  # training batches through the model: forward (incl. auto trials) and backward
         "meta": meta(cfg, device, data, time.perf_counter() - started, compiled),
     }
     if cfg.task == "range-test":

@@ -101,6 +101,9 @@ SCHEDULES: dict[str, Schedule] = {
         (),
         "CosineAnnealingLR: lr → eta_min",
     ),  # fmt: skip
+    # The auto controller (reference/auto.py), not torch, moves the LR: it sets the group LR before every step.
+    "auto": Schedule(lambda o, c, n: lrs.LambdaLR(o, lambda i: 1.0), "step", (), "seed 004 auto scheduler"),
+    "auto-corrected": Schedule(lambda o, c, n: lrs.LambdaLR(o, lambda i: 1.0), "step", (), "corrected auto"),
 }
 
 
