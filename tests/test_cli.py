@@ -51,3 +51,11 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, capsys, tmp_path):
     assert main([*argv, "--out", str(tmp_path), "--quiet"]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_seeds_option_reports_each_rules_spread(tmp_path, capsys):
+    argv = ["range-test", "--start-lr", "1e-4", "--end-lr", "10", "--epochs", "1", "--seeds", "2"]
+    assert main([*argv, "--out", str(tmp_path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert (tmp_path / "seed_0" / "range_test.json").exists() and (tmp_path / "seed_1" / "range_test.json").exists()
+    assert "spread (decades)" in out and all(rule in out for rule in ("min/10", "steepest", "valley"))
