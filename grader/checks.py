@@ -68,15 +68,16 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
         problems.append(f"dataset {s.setup.dataset!r} is not the assignment's {a.dataset!r}")
     if s.setup.model != a.model:
         problems.append(f"model {s.setup.model!r} is not the assignment's {a.model!r}")
-    for item in [*s.range_test, *s.run]:
+    for item in [*s.range_test, *s.run, *s.auto]:
         if item.optimizer not in a.optimizers:
             problems.append(f"{item.name}: optimizer {item.optimizer!r} is not allowed")
-    problems += [f"{r.name}: {r.epochs} epochs > the allowed {a.max_epochs}" for r in s.run if r.epochs > a.max_epochs]
+    problems += [f"{r.name}: {r.epochs} epochs > the allowed {a.max_epochs}" for r in [*s.run, *s.auto]
+                 if r.epochs > a.max_epochs]  # fmt: skip
     missing = [part for part in a.required if not getattr(s, part)]
     problems += [f"no [[{part}]] section: the assignment requires one" for part in missing]
     if problems:
         return [CheckResult("config", "submission", "fail", "; ".join(problems) + ".", max_points=pts)]
-    n = f"{len(s.range_test)} range test(s) and {len(s.run)} training run(s)"
+    n = f"{len(s.range_test)} range test(s) and {len(s.run) + len(s.auto)} training run(s)"
     return [CheckResult("config", "submission", "pass", f"Valid: {n} within the assignment.", points=pts,
                         max_points=pts)]  # fmt: skip
 

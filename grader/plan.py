@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 
 import reference
-from grader.schema import Assignment, RangeTestClaim, RunClaim, Submission
+from grader.schema import Assignment, AutoClaim, RangeTestClaim, RunClaim, Submission
 from reference.config import RunConfig, range_test_config
 
 
@@ -17,7 +17,7 @@ class PlannedRun:
     kind: str  # "range-test" | "train"
     config: RunConfig
     until_epoch: int | None  # quick mode: stop here (an exact prefix of the full run)
-    claim: RangeTestClaim | RunClaim
+    claim: RangeTestClaim | RunClaim | AutoClaim
 
     def key(self, device: str) -> str:
         """Content address: normalised config + prefix length + package version + data + device kind."""
@@ -29,7 +29,7 @@ class PlannedRun:
         return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
-def _shared(sub: Submission, claim: RangeTestClaim | RunClaim) -> dict:
+def _shared(sub: Submission, claim: RangeTestClaim | RunClaim | AutoClaim) -> dict:
     s = sub.setup
     return dict(dataset=s.dataset, model=s.model, activation=s.activation, pooling=s.pooling,
                 batch_size=s.batch_size, optimizer=claim.optimizer, momentum=claim.momentum,
@@ -44,7 +44,7 @@ def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRu
         cfg = range_test_config(start_lr=rt.start_lr, end_lr=rt.end_lr, shape=rt.shape, epochs=rt.epochs,
                                 steps=rt.steps, **_shared(sub, rt))  # fmt: skip
         runs.append(PlannedRun(rt.name, "range-test", cfg, None, rt))
-    for r in sub.run:
+    for r in [*sub.run, *sub.auto]:  # [[auto]]: a training run whose schedule is "auto" / "auto-corrected"
         cfg = RunConfig(lr=r.lr, schedule=r.schedule, epochs=r.epochs, **_shared(sub, r))
         until = min(assignment.quick_epochs, r.epochs) if quick else None
         runs.append(PlannedRun(r.name, "train", cfg, until, r))

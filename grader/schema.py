@@ -74,16 +74,33 @@ class RunClaim(Optim):
     claimed_test_loss: float | None = Field(None, ge=0, description="Final test loss (mean cross-entropy)")
 
 
+class AutoClaim(Optim):
+    """One run with the automated LR scheduler (seed 004's rule or its correction, reference/auto.py)."""
+
+    name: str = Field("auto", description="Label shown in the report")
+    variant: Literal["faithful", "corrected"] = Field("faithful", description="Seed 004's rule, or the corrected one")
+    factors: tuple[PositiveFloat, ...] = Field((2.0, 1.0, 0.5), min_length=2, description="LR factors tried per step")
+    lr: PositiveFloat = Field(description="Initial learning rate η0")
+    epochs: PositiveInt = Field(30, description="Training epochs")
+    claimed_test_accuracy: float | None = Field(None, ge=0, description="Final test accuracy as a fraction")
+    claimed_test_loss: float | None = Field(None, ge=0, description="Final test loss (mean cross-entropy)")
+
+    @property
+    def schedule(self) -> ScheduleConfig:
+        return ScheduleConfig(name="auto" if self.variant == "faithful" else "auto-corrected", factors=self.factors)
+
+
 class Submission(_Strict):
     student: Student
     setup: Setup = Field(default_factory=Setup)
     range_test: list[RangeTestClaim] = Field(default_factory=list, description="LR range tests ([[range_test]])")
     run: list[RunClaim] = Field(default_factory=list, description="Final training runs ([[run]])")
+    auto: list[AutoClaim] = Field(default_factory=list, description="Runs with the automated LR scheduler ([[auto]])")
     notes: str = Field("", max_length=2000, description="Free text, shown in the report")
 
     @model_validator(mode="after")
     def _unique_names(self) -> Submission:
-        names = [r.name for r in self.range_test] + [r.name for r in self.run]
+        names = [r.name for r in [*self.range_test, *self.run, *self.auto]]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"run names must be unique; repeated: {', '.join(dupes)}")

@@ -1,4 +1,4 @@
-"""`reference` command line: range-test, train, baselines, verify. Bad input → one line on stderr, exit 2."""
+"""`reference` command line: range-test, train, baselines, verify, compare-schedulers. Bad input → exit 2."""
 
 from __future__ import annotations
 
@@ -28,6 +28,13 @@ def describe(err: ValidationError) -> str:
 
 def _floats(text: str) -> tuple[int, ...]:
     return tuple(int(v) for v in text.split(",") if v.strip())
+
+
+def _factor_list(text: str) -> tuple[float, ...]:
+    """Auto schedulers: "3", "5", "7" (seed 004's lists) or comma-separated factors."""
+    from reference.auto import FACTOR_LISTS
+
+    return FACTOR_LISTS[int(text)] if text.strip() in ("3", "5", "7") else tuple(float(v) for v in text.split(","))
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:
@@ -84,12 +91,16 @@ def parser() -> argparse.ArgumentParser:
     for name, kind in [("milestones", _floats), ("gamma", float), ("step-size", int), ("max-lr", float),
                        ("base-lr", float), ("pct-start", float), ("div-factor", float),
                        ("final-div-factor", float), ("step-size-up", int), ("step-size-down", int),
-                       ("mode", str), ("end-factor", float), ("eta-min", float), ("end-lr", float)]:  # fmt: skip
+                       ("mode", str), ("end-factor", float), ("eta-min", float), ("end-lr", float),
+                       ("factors", _factor_list)]:  # fmt: skip
         tr.add_argument(f"--{name}", type=kind, help="scheduler argument (see README's scheduler table)")
 
     from reference import baselines
 
     baselines.add_commands(sub, _run_args)
+    from reference import compare
+
+    compare.add_commands(sub)
     return top
 
 
