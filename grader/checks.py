@@ -10,7 +10,16 @@ from grader.plan import PlannedRun
 from grader.results import CheckResult
 from grader.runner import Outcome
 from grader.schema import Assignment, Submission
-from reference.tolerances import decades, sigma
+from reference.tolerances import decades, lr_tolerance, sigma
+
+
+def baseline_entry(baseline: dict | None, config) -> tuple[str, dict] | None:
+    """The reference run with the same optimizer and scheduler, else the optimizer at a constant LR."""
+    runs = (baseline or {}).get("runs", {})
+    for name in (f"{config.optimizer}-{config.schedule.name}", f"{config.optimizer}-constant"):
+        if name in runs:
+            return name, runs[name]
+    return None
 
 
 @dataclass
@@ -30,12 +39,7 @@ class Context:
         return [(p, o) for p, o in self.runs if p.kind == kind]
 
     def baseline_run(self, p: PlannedRun) -> tuple[str, dict] | None:
-        """The reference run with the same optimizer and scheduler, else the optimizer at a constant LR."""
-        runs = (self.baseline or {}).get("runs", {})
-        for name in (f"{p.config.optimizer}-{p.config.schedule.name}", f"{p.config.optimizer}-constant"):
-            if name in runs:
-                return name, runs[name]
-        return None
+        return baseline_entry(self.baseline, p.config)
 
 
 def banded(distance: float, tol: float, band: float, max_points: float) -> tuple[str, float]:
@@ -103,7 +107,7 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         dist = max(decades(c, e) for c, e in zip(claimed, expected, strict=True))
         spread = ((ctx.baseline or {}).get("range_tests", {}).get(p.config.optimizer, {})
                   .get("spread_decades", {}).get(claim.rule, 0.0))  # fmt: skip
-        tol = max(spread, ctx.tol.lr_min_decades)
+        tol = lr_tolerance(spread, floor=ctx.tol.lr_min_decades)
         status, points = banded(dist, tol, ctx.tol.partial_band, pts)
         fmt = lambda v: ", ".join(f"{x:.3g}" for x in v)  # noqa: E731
         msg = (f"Rule {claim.rule!r} on the rerun's curve picks {fmt(expected)}; the claim {fmt(claimed)} is "
@@ -132,7 +136,7 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
         s = sigma(metric, observed, std, ctx.n_test)
         tol = ctx.tol.k_sigma * s
         z = (claimed - observed) / s
-        status, points = banded(abs(z) * s, tol, ctx.tol.partial_band, pts)
+        status, points = banded(abs(claimed - observed), tol, ctx.tol.partial_band, pts)
         label = metric.replace("_", " ")
         msg = (f"Claimed {label} {claimed:.4g}; the rerun got {observed:.4g} (z = {z:+.1f}; allowed "
                f"±{ctx.tol.k_sigma:g}σ with σ = {s:.3g} from the reference seeds, floored).")  # fmt: skip

@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 import reference
-from grader.checks import Context, run_checks
+from grader.checks import Context, baseline_entry, run_checks
 from grader.load import Loaded, discover, load_assignment, load_submission
 from grader.plan import PlannedRun, plan
 from grader.results import ClassResult, RunRecord, StudentResult
@@ -98,10 +98,10 @@ def _reference_curve(p: PlannedRun, baseline: dict | None) -> dict | None:
     if p.kind == "range-test":
         rt = baseline["range_tests"].get(p.config.optimizer)
         return rt["curve"] if rt else None
-    runs = baseline["runs"]
-    entry = runs.get(f"{p.config.optimizer}-{p.config.schedule.name}") or runs.get(f"{p.config.optimizer}-constant")
-    if entry is None:
+    found = baseline_entry(baseline, p.config)
+    if found is None:
         return None
+    entry = found[1]
     epochs = [{"epoch": e["epoch"], "step": e["step"], **{m: e[m]["mean"] for m in ("test_loss", "test_accuracy")}}
               for e in entry["epochs"]]  # fmt: skip
     return {"epochs": epochs, "config": entry["config"]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import io
 import json
 import math
@@ -18,16 +19,9 @@ from tabulate import tabulate
 
 from grader.results import STATUS_ORDER, ClassResult, StudentResult
 from reference.plots import plot_range_test, plot_training
+from reference.schedules import SCHEDULES
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-# The scheduler arguments worth showing, per scheduler (the rest are defaults the scheduler ignores).
-SCHEDULE_ARGS = {
-    "lambda-exp": ("end_lr",), "linear-sweep": ("end_lr",), "step": ("step_size", "gamma"),
-    "multistep": ("milestones", "gamma"), "exponential": ("gamma",),
-    "onecycle": ("max_lr", "pct_start", "div_factor", "final_div_factor"),
-    "cyclic": ("base_lr", "max_lr", "step_size_up", "step_size_down", "mode"),
-    "linear-decay": ("end_factor",), "cosine": ("eta_min",),
-}  # fmt: skip
 
 
 def fmt(value: object, digits: int = 4) -> str:
@@ -56,6 +50,7 @@ def md(value: object) -> str:
     return re.sub(r"\s+", " ", text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
+@functools.cache
 def environment() -> jinja2.Environment:
     """Templates from the top-level templates/ folder; HTML autoescaped, Markdown not; undefined names fail."""
     env = jinja2.Environment(
@@ -132,7 +127,8 @@ def plots_for(student: StudentResult) -> dict[str, str]:
 def _schedule(config: dict) -> str:
     s = config.get("schedule") or {}
     name = s.get("name", "constant")
-    args = [f"{k}={fmt(s[k])}" for k in SCHEDULE_ARGS.get(name, ()) if s.get(k) is not None]
+    shown = SCHEDULES[name].args if name in SCHEDULES else ()
+    args = [f"{k}={fmt(s[k])}" for k in shown if s.get(k) is not None]
     cadence = {"step": "per step", "epoch": "per epoch"}.get(s.get("cadence") or "", "")
     return name + (f" ({', '.join(args)})" if args else "") + (f" · {cadence}" if cadence else "")
 

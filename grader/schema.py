@@ -63,27 +63,29 @@ class RangeTestClaim(Optim):
         return self
 
 
-class RunClaim(Optim):
-    """One final training run and the metrics the student reported for it."""
+class _Trained(Optim):
+    """What every final training run shares: its length and the metrics the student reported for it."""
 
-    name: str = Field(description="Label shown in the report, e.g. 'sgd-multistep'")
-    lr: PositiveFloat = Field(description="Initial learning rate")
-    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="Scheduler name and arguments")
     epochs: PositiveInt = Field(30, description="Training epochs")
     claimed_test_accuracy: float | None = Field(None, ge=0, description="Final test accuracy as a fraction")
     claimed_test_loss: float | None = Field(None, ge=0, description="Final test loss (mean cross-entropy)")
 
 
-class AutoClaim(Optim):
+class RunClaim(_Trained):
+    """One final training run and the metrics the student reported for it."""
+
+    name: str = Field(description="Label shown in the report, e.g. 'sgd-multistep'")
+    lr: PositiveFloat = Field(description="Initial learning rate")
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="Scheduler name and arguments")
+
+
+class AutoClaim(_Trained):
     """One run with the automated LR scheduler (seed 004's rule or its correction, reference/auto.py)."""
 
     name: str = Field("auto", description="Label shown in the report")
     variant: Literal["faithful", "corrected"] = Field("faithful", description="Seed 004's rule, or the corrected one")
     factors: tuple[PositiveFloat, ...] = Field((2.0, 1.0, 0.5), min_length=2, description="LR factors tried per step")
     lr: PositiveFloat = Field(description="Initial learning rate η0")
-    epochs: PositiveInt = Field(30, description="Training epochs")
-    claimed_test_accuracy: float | None = Field(None, ge=0, description="Final test accuracy as a fraction")
-    claimed_test_loss: float | None = Field(None, ge=0, description="Final test loss (mean cross-entropy)")
 
     @property
     def schedule(self) -> ScheduleConfig:

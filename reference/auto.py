@@ -80,16 +80,8 @@ def faithful_update(eta: float, factors: Sequence[float], losses: Sequence[float
     return eta * math.exp(log_mean), scores
 
 
-@dataclass
-class CorrectedState:
-    """What the corrected rule carries between steps (for diagnostics): an EMA of the raw log-step, the count."""
-
-    ema: float = 0.0
-    steps: int = 0
-
-
 def corrected_update(
-    eta: float, factors: Sequence[float], losses: Sequence[float], tau: float, state: CorrectedState
+    eta: float, factors: Sequence[float], losses: Sequence[float], tau: float
 ) -> tuple[float, list[float]]:
     """Noise-tempered, centred, smoothed and clipped update of log η (departures 3–5 in the module docstring)."""
     finite = [v for v in losses if math.isfinite(v)]
@@ -99,11 +91,9 @@ def corrected_update(
     scores = [math.exp(-(v - best) / tau) if math.isfinite(v) else 0.0 for v in losses]
     total, k = sum(scores), len(factors)
     step = sum((s / total - 1 / k) * math.log(f) for s, f in zip(scores, factors, strict=True))
-    state.steps += 1
     # A fall is taken at once (at most ×e^-0.7): too large an η diverges within a few steps. A rise is an EMA
     # of log η toward the pick, log η ← β·log η + (1 − β)·(log η + step), clipped.
     delta = max(step, MAX_LOG_STEP[0]) if step < 0 else min((1 - EMA_BETA) * step, MAX_LOG_STEP[1])
-    state.ema = EMA_BETA * state.ema + (1 - EMA_BETA) * step  # kept for diagnostics
     new = eta * math.exp(delta)
     return min(max(new, ETA_BOUNDS[0]), ETA_BOUNDS[1]), scores
 
@@ -136,7 +126,6 @@ class AutoLR:
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = per_sample_cross_entropy  # (out, y) → (B,)
     forward_passes: int = 0
     history: list[float] = field(default_factory=list)  # η applied at each step
-    state: CorrectedState = field(default_factory=CorrectedState)
     _previous: tuple[torch.Tensor, torch.Tensor] | None = None  # corrected: the batch candidates are scored on
 
     def __post_init__(self) -> None:
@@ -154,7 +143,7 @@ class AutoLR:
             sx, sy = x, y
         losses, per_sample = self.trial_losses(opt, sx, sy, optimizer_direction=corrected)
         if corrected:
-            self.eta, _ = corrected_update(self.eta, self.factors, losses, self._tau(per_sample), self.state)
+            self.eta, _ = corrected_update(self.eta, self.factors, losses, self._tau(per_sample))
             applied = self.eta  # departure 1: this step uses the η chosen on its own batch
         else:
             applied = self.eta  # the seed: η_t now, η_{t+1} from this batch next step

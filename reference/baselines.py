@@ -206,7 +206,7 @@ def verify(dataset: str, quick: bool, device: str = "auto", progress: bool = Fal
 # ---------------------------------------------------------------- CLI
 
 
-def add_commands(sub, run_args) -> None:
+def add_commands(sub) -> None:
     b = sub.add_parser("baselines", help="run the reference protocol and write reference/baselines/DATASET.json")
     b.add_argument("--dataset", default="mnist-5k", choices=list(PROTOCOLS))
     b.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])

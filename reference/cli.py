@@ -26,7 +26,7 @@ def describe(err: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _floats(text: str) -> tuple[int, ...]:
+def _ints(text: str) -> tuple[int, ...]:
     return tuple(int(v) for v in text.split(",") if v.strip())
 
 
@@ -88,7 +88,7 @@ def parser() -> argparse.ArgumentParser:
     tr.add_argument("--epochs", type=int, default=30)
     tr.add_argument("--scheduler", default="constant", help=f"one of {', '.join(SCHEDULES)}")
     tr.add_argument("--cadence", choices=["step", "epoch"], help="when the scheduler steps (default: per table)")
-    for name, kind in [("milestones", _floats), ("gamma", float), ("step-size", int), ("max-lr", float),
+    for name, kind in [("milestones", _ints), ("gamma", float), ("step-size", int), ("max-lr", float),
                        ("base-lr", float), ("pct-start", float), ("div-factor", float),
                        ("final-div-factor", float), ("step-size-up", int), ("step-size-down", int),
                        ("mode", str), ("end-factor", float), ("eta-min", float), ("end-lr", float),
@@ -97,7 +97,7 @@ def parser() -> argparse.ArgumentParser:
 
     from reference import baselines
 
-    baselines.add_commands(sub, _run_args)
+    baselines.add_commands(sub)
     from reference import compare
 
     compare.add_commands(sub)

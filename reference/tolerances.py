@@ -41,10 +41,10 @@ def check_metric(metric: str, observed: float, mean: float, std: float, n_test: 
     return abs(z) <= k, k * s, z
 
 
-def lr_tolerance(spread: float, k: float | None = None) -> float:
+def lr_tolerance(spread: float, k: float | None = None, floor: float | None = None) -> float:
     """Decades an LR may differ from the expected pick: the rule's seed spread, floored."""
     t = TOLERANCES["lr"]
-    return max((t.k if k is None else k) * spread, t.min_decades)
+    return max((t.k if k is None else k) * spread, t.min_decades if floor is None else floor)
 
 
 def decades(a: float, b: float) -> float:

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from reference.auto import AutoLR, CorrectedState, corrected_update, faithful_update
+from reference.auto import AutoLR, corrected_update, faithful_update
 from reference.config import RunConfig, ScheduleConfig
 from reference.loop import run
 
@@ -31,14 +31,13 @@ def test_faithful_matches_hand_computation():
 
 
 def test_corrected_is_centred_and_clipped():
-    state = CorrectedState()
-    eta, scores = corrected_update(0.1, [4, 2, 1, 0.5, 0.125], [0.7] * 5, tau=0.01, state=state)
+    eta, scores = corrected_update(0.1, [4, 2, 1, 0.5, 0.125], [0.7] * 5, tau=0.01)
     assert eta == pytest.approx(0.1) and scores == [1.0] * 5  # no information, no move
-    eta, _ = corrected_update(0.1, [2, 1, 0.5], [0.0, 5.0, 9.0], tau=0.01, state=CorrectedState())
+    eta, _ = corrected_update(0.1, [2, 1, 0.5], [0.0, 5.0, 9.0], tau=0.01)
     assert eta == pytest.approx(0.1 * math.exp(0.1 * math.log(2)))  # a clear win for ×2: rises by (1 − β)·log 2
-    eta, _ = corrected_update(0.1, [2, 1, 0.5], [9.0, 5.0, 0.0], tau=0.01, state=CorrectedState())
+    eta, _ = corrected_update(0.1, [2, 1, 0.5], [9.0, 5.0, 0.0], tau=0.01)
     assert eta == pytest.approx(0.05)  # a clear win for ×0.5: falls at once
-    eta, _ = corrected_update(0.1, [8, 1, 0.125], [9.0, 5.0, 0.0], tau=0.01, state=CorrectedState())
+    eta, _ = corrected_update(0.1, [8, 1, 0.125], [9.0, 5.0, 0.0], tau=0.01)
     assert eta == pytest.approx(0.1 * math.exp(-0.7))  # ... by at most ×e^-0.7 a step
 
 
