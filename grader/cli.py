@@ -15,6 +15,7 @@ from tabulate import tabulate
 
 from grader.grade import DEFAULT_CACHE, grade_class
 from grader.results import ClassResult, StudentResult
+from reference.engines import ENGINES
 
 
 def parser() -> argparse.ArgumentParser:
@@ -37,6 +38,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="ignore the cache; rerun everything")
     p.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help=f"rerun cache (default: {DEFAULT_CACHE})")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--engine", default="auto", choices=ENGINES,
+                   help="how reruns execute: batched (stacked runs, fast on GPU), sequential, colossalai\n"
+                        "(torchrun + Booster); auto = batched on CUDA, sequential on CPU")  # fmt: skip
+    p.add_argument("--nproc", type=int, default=2, help="processes per run for --engine colossalai")
+    p.add_argument("--ray", metavar="ADDRESS", help="run the reruns as tasks on a Ray cluster: 'auto' or host:port")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
 
@@ -55,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = grade_class(root, out=args.out, quick=quick, jobs=args.jobs, only=args.only, skip=args.skip,
                              force=args.force, device=args.device, cache_dir=args.cache, folders=folders,
-                             progress=sys.stderr.isatty() and not args.quiet)  # fmt: skip
+                             progress=sys.stderr.isatty() and not args.quiet, engine=args.engine,
+                             nproc=args.nproc, ray=args.ray)  # fmt: skip
     except ValidationError as err:
         from grader.load import describe
 
@@ -87,8 +94,9 @@ def print_class(result: ClassResult, out: Path | None) -> None:
         rows.append([s.id, s.verdict.upper(), f"{s.total:g}/{s.possible:g}", f"{s.percent:.0f}%", first[:90]])
     print(tabulate(rows, headers=["student", "verdict", "points", "%", "first problem"]))
     m = result.meta
+    mode = ", quick mode" if m["quick"] else ""
     print(f"\n{len(result.students)} submission(s), {m['reruns']} distinct rerun(s) ({m['cache_hits']} from cache), "
-          f"{m['wall_time_s']:.1f} s on {m['device']}{', quick mode' if m['quick'] else ''}.")  # fmt: skip
+          f"{m['wall_time_s']:.1f} s on {m['device']} ({m['engine']} engine){mode}.")  # fmt: skip
     if out is not None:
         print(f"Reports: {out / 'index.html'} (class), {out}/<id>/report.html, grades.csv, results.json")
 

@@ -15,7 +15,7 @@ from grader.checks import Context, baseline_entry, run_checks
 from grader.load import Loaded, discover, load_assignment, load_submission
 from grader.plan import PlannedRun, plan
 from grader.results import ClassResult, RunRecord, StudentResult
-from grader.runner import Cache, Outcome, execute
+from grader.runner import Cache, Outcome, engine_tag, execute
 from grader.schema import Assignment
 from reference.baselines import BASELINES
 from reference.loop import pick_device
@@ -41,6 +41,9 @@ def grade_class(
     cache_dir: Path = DEFAULT_CACHE,
     progress: bool = False,
     folders: list[Path] | None = None,
+    engine: str = "auto",
+    nproc: int = 2,
+    ray: str | None = None,
 ) -> ClassResult:
     """Grade every submission folder under `root` (or just `folders`); write reports to `out` if given."""
     started = time.perf_counter()
@@ -49,14 +52,18 @@ def grade_class(
     loaded = [load_submission(f) for f in (folders or discover(root))]
     loaded = [x for x in loaded if _selected(x, only, skip)]
     plans = {x.folder: plan(x.submission, assignment, quick) if x.submission else [] for x in loaded}
+    tag = engine_tag(engine, dev, nproc)
     outcomes = execute([p for ps in plans.values() for p in ps], Cache(cache_dir), device=dev, jobs=jobs,
-                       force=force, time_limit=assignment.time_limit_s, progress=progress)  # fmt: skip
+                       force=force, time_limit=assignment.time_limit_s, progress=progress, engine=engine,
+                       nproc=nproc, ray=ray)  # fmt: skip
     baselines = {d: load_baseline(d) for d in {x.submission.setup.dataset for x in loaded if x.submission}}
-    students = [_grade_one(x, plans[x.folder], outcomes, baselines, assignment, quick, dev) for x in loaded]
+    students = [_grade_one(x, plans[x.folder], outcomes, baselines, assignment, quick, dev, tag) for x in loaded]
     meta = {
         "package_version": reference.__version__,
         "torch_version": torch.__version__,
         "device": dev,
+        "engine": tag,
+        "ray": ray,
         "quick": quick,
         "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "reruns": len(outcomes),
@@ -77,14 +84,14 @@ def _selected(x: Loaded, only: list[str] | None, skip: list[str] | None) -> bool
 
 
 def _grade_one(x: Loaded, planned: list[PlannedRun], outcomes: dict[str, Outcome], baselines: dict,
-               assignment: Assignment, quick: bool, device: str) -> StudentResult:  # fmt: skip
+               assignment: Assignment, quick: bool, device: str, engine: str) -> StudentResult:  # fmt: skip
     if x.submission is None:
         return StudentResult.failed(x.id, str(x.folder), x.error or "could not be read", assignment.points.config)
-    pairs = [(p, outcomes[p.key(device)]) for p in planned]
+    pairs = [(p, outcomes[p.key(device, engine)]) for p in planned]
     baseline = baselines.get(x.submission.setup.dataset)
     n_test = next((o.result["meta"]["test_size"] for _, o in pairs if o.result), 1000)
     ctx = Context(x.submission, assignment, pairs, baseline, quick, n_test)
-    runs = [RunRecord(p.name, p.kind, p.key(device), p.config.model_dump(mode="json"), o.result,
+    runs = [RunRecord(p.name, p.kind, p.key(device, engine), p.config.model_dump(mode="json"), o.result,
                       _reference_curve(p, baseline), o.error, o.cached) for p, o in pairs]  # fmt: skip
     wall = sum(o.result["meta"]["wall_time_s"] for _, o in pairs if o.result)
     return StudentResult(x.submission.student.id, x.submission.student.name, str(x.folder), checks=run_checks(ctx),

@@ -19,11 +19,12 @@ class PlannedRun:
     until_epoch: int | None  # quick mode: stop here (an exact prefix of the full run)
     claim: RangeTestClaim | RunClaim | AutoClaim
 
-    def key(self, device: str) -> str:
-        """Content address: normalised config + prefix length + package version + data + device kind."""
+    def key(self, device: str, engine: str = "sequential") -> str:
+        """Content address: normalised config + prefix length + package version + data + device + engine."""
         blob = json.dumps(
             {"config": self.config.model_dump(mode="json"), "until_epoch": self.until_epoch,
-             "version": reference.__version__, "dataset": self.config.dataset, "device": device},
+             "version": reference.__version__, "dataset": self.config.dataset, "device": device,
+             "engine": engine},
             sort_keys=True,
         )  # fmt: skip
         return hashlib.sha256(blob.encode()).hexdigest()[:20]

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from reference.config import RunConfig, ScheduleConfig, range_test_config
 from reference.data import DATASETS, DataUnavailable
+from reference.engines import ENGINES
 from reference.schedules import OPTIMIZERS, SCHEDULES
 
 
@@ -54,6 +55,10 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("runs"))
     p.add_argument("--compile", action="store_true", help="torch.compile the model (faster on long runs)")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's; results record it)")
+    p.add_argument("--engine", default="auto", choices=ENGINES,
+                   help="batched (stacked runs; --seeds K batch together), sequential, colossalai (torchrun +\n"
+                        "Booster); auto = batched on CUDA, sequential on CPU")  # fmt: skip
+    p.add_argument("--nproc", type=int, default=2, help="torchrun processes for --engine colossalai")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -128,30 +133,27 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     import torch
 
-    from reference.loop import run
+    from reference.engines import run_many
     from reference.outputs import write_run
 
     progress = sys.stderr.isatty() and not args.quiet
     if args.threads:
         torch.set_num_threads(args.threads)
-    kw = dict(device=args.device, data_root=args.data_root, download=args.download, progress=progress,
-              compile=args.compile)  # fmt: skip
+    kw = dict(engine=args.engine, device=args.device, data_root=args.data_root, download=args.download,
+              progress=progress, compile=args.compile, nproc=args.nproc)  # fmt: skip
     if args.command == "train":
-        result = run(train_config(args), **kw)
+        (result,) = run_many([train_config(args)], **kw)
         path = write_run(result, args.out, "train")
         _summarise(result, path)
         return 0
     seeds = range(args.seed, args.seed + max(args.seeds, 1))
-    results = []
-    for seed in seeds:
-        cfg = range_test_config(start_lr=args.start_lr, end_lr=args.end_lr, shape=args.shape, epochs=args.epochs,
-                                steps=args.steps, diverge_factor=args.diverge_factor, eval_every=args.eval_every,
-                                **{**_common(args), "seed": seed})  # fmt: skip
-        result = run(cfg, **kw)
+    cfgs = [range_test_config(start_lr=args.start_lr, end_lr=args.end_lr, shape=args.shape, epochs=args.epochs,
+                              steps=args.steps, diverge_factor=args.diverge_factor, eval_every=args.eval_every,
+                              **{**_common(args), "seed": seed}) for seed in seeds]  # fmt: skip
+    results = run_many(cfgs, **kw)  # with --engine batched, the K seeds train together
+    for seed, result in zip(seeds, results, strict=True):
         out = args.out if len(seeds) == 1 else args.out / f"seed_{seed}"
-        path = write_run(result, out, "range_test")
-        _summarise(result, path)
-        results.append(result)
+        _summarise(result, write_run(result, out, "range_test"))
     if len(results) > 1:
         from reference.baselines import spread_table
 
