@@ -143,7 +143,7 @@ def run(
                 diverged = _divergence(losses, smooth(losses, cfg.smoothing), cfg.diverge_factor)
                 if diverged:
                     break
-                evals.append(_eval_point(step_fn, data, step, epoch, losses, eval_every))
+                evals.append(_eval_point(*evaluate(step_fn, data.test), step, epoch, losses, eval_every))
             bar.update(1)
         if diverged:
             break
@@ -156,8 +156,7 @@ def run(
     return _result(cfg, device, data, lrs, losses, evals, diverged, started, compile, passes)
 
 
-def _eval_point(model, data: Data, step: int, epoch: int, losses: list[float], window: int) -> dict:
-    test_loss, test_acc = evaluate(model, data.test)
+def _eval_point(test_loss: float, test_acc: float, step: int, epoch: int, losses: list[float], window: int) -> dict:
     recent = losses[-window:]
     return {"step": step, "epoch": epoch, "train_loss": sum(recent) / len(recent),
             "test_loss": test_loss, "test_accuracy": test_acc, "epoch_end": False}  # fmt: skip
@@ -216,6 +215,7 @@ def meta(cfg: RunConfig, device: torch.device, data: Data, wall: float, compiled
         "seed": cfg.seed,
         "deterministic": torch.are_deterministic_algorithms_enabled(),
         "compiled": compiled,
+        "engine": "sequential",
         "dataset": data.name,
         "data_source": data.source,
         "train_size": len(data.train),

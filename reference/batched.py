@@ -1,0 +1,274 @@
+"""Batched engine: K runs of one architecture trained together, parameters stacked along a leading run axis.
+
+Each run keeps what makes it itself — its seed's initialisation and data order, its optimizer and
+hyperparameters, its LR table (read off torch's own scheduler, `lr_table`) — so a batched run equals the
+same run done alone by `reference.loop.run` up to floating-point rounding. The model is evaluated with
+`torch.func.vmap(functional_call)` (convolutions become grouped convolutions, linears batched matmuls),
+gradients come from `torch.func.grad`, and SGD/Adam/AdamW are applied functionally with per-run
+hyperparameters, following torch's own update rules line by line. Losses stay on the device and are read
+once per evaluation; a run that diverges is reported and dropped from the batch, the others go on.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+from torch.func import functional_call, stack_module_state, vmap
+
+from reference.config import RunConfig
+from reference.data import Data, load_data
+from reference.loop import (
+    TimeLimitExceeded,
+    _divergence,
+    _eval_point,
+    _progress,
+    _result,
+    make_deterministic,
+    pick_device,
+    run,
+    smooth,
+)
+from reference.models import build_model
+from reference.schedules import lr_table, total_steps
+
+
+def batchable(cfgs: list[RunConfig]) -> str | None:
+    """Why these runs cannot share one batched program, or None if they can."""
+    first = cfgs[0]
+    same = ("dataset", "model", "activation", "pooling", "batch_size", "epochs", "max_steps", "eval_every")
+    for c in cfgs[1:]:
+        if diff := [f for f in same if getattr(c, f) != getattr(first, f)]:
+            return f"runs differ in {', '.join(diff)}"
+    if any(c.schedule.name.startswith("auto") for c in cfgs):
+        return "auto schedules take trial steps per run"
+    if first.model != "lenet5":
+        return f"{first.model} has batch-norm buffers; batched only for lenet5"
+    return None
+
+
+def run_batched(
+    cfgs: list[RunConfig],
+    *,
+    device: str | torch.device = "auto",
+    data: Data | None = None,
+    data_root: str | None = None,
+    download: bool = False,
+    until_epoch: int | None = None,
+    progress: bool = False,
+    compile: bool = False,
+    time_limit: float | None = None,
+) -> list[dict]:
+    """Train `cfgs` together; one result dict per config, as `reference.loop.run` returns them."""
+    device = pick_device(device) if isinstance(device, str) else device
+    data = data or load_data(cfgs[0].dataset, device, data_root, download)
+    if batchable(cfgs) is not None:  # not one program: run them one after another
+        kw = dict(device=device, data=data, until_epoch=until_epoch, progress=progress, time_limit=time_limit)
+        return [run(c, compile=compile, **kw) for c in cfgs]
+    started = time.perf_counter()
+    make_deterministic(device)
+    first, k = cfgs[0], len(cfgs)
+
+    # model: K initialisations, each from its own seed exactly as loop.run draws it, stacked
+    models = []
+    for c in cfgs:
+        torch.manual_seed(c.seed)
+        models.append(build_model(c, data.channels).to(device))
+    params, _ = stack_module_state(models)
+    params = {n: p.detach().requires_grad_() for n, p in params.items()}
+    base = copy.deepcopy(models[0]).to("meta")
+
+    # K models in one call: convolutions become grouped convolutions, linears batched matmuls
+    forward = vmap(lambda p, x: functional_call(base, p, (x,)))  # (K, B, ...) images → (K, B, classes)
+    test_forward = vmap(lambda p, x: functional_call(base, p, (x,)), in_dims=(0, None))  # one batch, K models
+    if compile:
+        forward = torch.compile(forward, dynamic=False)
+
+    def train_step(params: dict, x: torch.Tensor, y: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """Per run: mean cross-entropy on its own batch and its gradients (runs are independent, so the
+        gradient of the summed losses holds each run's own gradient in its row)."""
+        logits = forward(params, x)
+        loss = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(len(x), -1).mean(1)
+        return torch.autograd.grad(loss.sum(), list(params.values())), loss.detach()
+
+    steps_per_epoch = math.ceil(len(data.train) / first.batch_size)
+    n_steps = total_steps(first, steps_per_epoch)
+    n_epochs = math.ceil(n_steps / steps_per_epoch)
+    last_epoch = min(n_epochs, until_epoch or n_epochs)
+    eval_every = first.eval_every or steps_per_epoch
+    opt = StackedOptimizer(cfgs, params, steps_per_epoch, device)
+    orders = [torch.Generator().manual_seed(c.seed) for c in cfgs]  # each run's own data order
+
+    alive = list(range(k))  # runs still in the batch (row i of every stacked tensor is run alive[i])
+    losses: list[list[float]] = [[] for _ in cfgs]
+    evals: list[list[dict]] = [[] for _ in cfgs]
+    diverged: list[tuple[int, str] | None] = [None] * k
+    pending = torch.empty(eval_every, k, device=device)  # per-step losses, read once per evaluation
+    bar = _progress(progress, last_epoch * steps_per_epoch, first)
+    step = 0
+    for epoch in range(1, last_epoch + 1):
+        perm = torch.stack([torch.randperm(len(data.train), generator=orders[i]) for i in alive]).to(device)
+        for start in range(0, len(data.train), first.batch_size):
+            if step == n_steps:
+                break
+            if time_limit is not None and time.perf_counter() - started > time_limit:
+                raise TimeLimitExceeded(f"batch of {k} runs stopped after {time_limit:g} s (step {step} of {n_steps})")
+            idx = perm[:, start : start + first.batch_size]
+            grads, loss = train_step(params, data.train.x[idx], data.train.y[idx])
+            params = opt.step(params, dict(zip(params, grads, strict=True)), step)
+            pending[step % eval_every, : len(alive)] = loss
+            step += 1
+            if step % eval_every == 0 or step % steps_per_epoch == 0 or step == n_steps:
+                seen = pending[: step - len(losses[alive[0]]), : len(alive)].T.tolist()
+                keep = []
+                for row, i in enumerate(alive):
+                    losses[i] += seen[row]
+                    diverged[i] = _divergence(losses[i], smooth(losses[i], cfgs[i].smoothing), cfgs[i].diverge_factor)
+                    if diverged[i] is None:
+                        keep.append(row)
+                if len(keep) < len(alive):  # drop diverged runs from every stacked tensor
+                    rows = torch.tensor(keep, dtype=torch.long, device=device)
+                    params = {n: p.detach()[rows].requires_grad_() for n, p in params.items()}
+                    opt.keep(rows)
+                    perm = perm[rows]
+                    alive = [alive[r] for r in keep]
+                if not alive:
+                    break
+                test_loss, test_acc = _evaluate(test_forward, params, data)
+                for row, i in enumerate(alive):
+                    evals[i].append(_eval_point(test_loss[row], test_acc[row], step, epoch, losses[i], eval_every))
+            bar.update(1)
+        if not alive:
+            break
+        for i in alive:
+            evals[i][-1]["epoch_end"] = True
+    bar.close()
+    wall = time.perf_counter() - started
+    results = []
+    for i, c in enumerate(cfgs):
+        n = len(losses[i])  # a diverged run's steps end where it was dropped
+        lrs = opt.lr_tables[i][:n]
+        passes = {"forward": n, "backward": n, "auto_forward": 0}
+        r = _result(c, device, data, lrs, losses[i], evals[i], diverged[i], started, compile, passes)
+        # wall time amortised over the batch (what one run cost), and the whole batch's
+        r["meta"].update(
+            engine="batched", batch_runs=k, wall_time_s=round(wall / k, 3), batch_wall_time_s=round(wall, 3)
+        )
+        results.append(r)
+    return results
+
+
+@torch.inference_mode()
+def _evaluate(forward, params: dict, data: Data, images: int = 16384) -> tuple[list[float], list[float]]:
+    """Per alive run: (mean test cross-entropy, test accuracy); chunks keep K × batch ≤ `images`."""
+    k = next(iter(params.values())).shape[0]
+    batch = max(1, min(1000, images // k))
+    loss_sum = torch.zeros(k, device=data.test.x.device)
+    correct = torch.zeros(k, device=data.test.x.device, dtype=torch.long)
+    for x, y in data.test.batches(batch):
+        logits = forward(params, x)  # (K, B, classes)
+        loss_sum += F.cross_entropy(logits.flatten(0, 1), y.repeat(k), reduction="none").view(k, -1).sum(1)
+        correct += (logits.argmax(-1) == y).sum(1)
+    n = len(data.test)
+    return [v / n for v in loss_sum.tolist()], [c / n for c in correct.tolist()]
+
+
+class StackedOptimizer:
+    """torch's SGD / Adam / AdamW (single-tensor code paths, same operation order) over stacked parameters.
+
+    Every hyperparameter is a per-run column; LR (and Adam's bias corrections) are per-step tables built
+    up front from torch's scheduler, so a step needs no host sync. Mixed optimizers in one batch are fine:
+    each kind updates its own rows.
+    """
+
+    def __init__(self, cfgs: list[RunConfig], params: dict, steps_per_epoch: int, device: torch.device):
+        self.lr_tables = [lr_table(c, steps_per_epoch) for c in cfgs]
+        steps = len(self.lr_tables[0])
+        lr = torch.tensor(self.lr_tables, dtype=torch.float64).T  # (steps, K)
+        col = lambda f: torch.tensor([f(c) for c in cfgs], dtype=torch.float64)  # (K,) hyperparameter column
+        t = torch.arange(1, steps + 1, dtype=torch.float64)[:, None]
+        b1, b2, wd = col(lambda c: c.betas[0]), col(lambda c: c.betas[1]), col(lambda c: c.weight_decay)
+        f32 = lambda v: v.to(device=device, dtype=torch.float32)
+        self.tables = {
+            "lr": f32(lr),
+            "step_size": f32(lr / (1 - b1**t)),  # Adam: lr / bias_correction1
+            "bc2_sqrt": f32((1 - b2**t).sqrt()),  # Adam: sqrt(bias_correction2)
+            "decay": f32(1 - lr * wd),  # AdamW: decoupled weight decay factor
+        }
+        self.cols = {
+            "momentum": f32(col(lambda c: c.momentum)),
+            "nesterov": col(lambda c: c.nesterov).bool().to(device),
+            "wd": f32(wd),
+            "one_minus_b1": f32(1 - b1),
+            "b2": f32(b2),
+            "one_minus_b2": f32(1 - b2),
+        }
+        self.state = {n: {"buf": torch.zeros_like(p), "m": torch.zeros_like(p), "v": torch.zeros_like(p)}
+                      for n, p in params.items()}  # fmt: skip
+        self.columns = torch.arange(len(cfgs), device=device)  # each alive row's column in the step tables
+        self._group([c.optimizer for c in cfgs])
+
+    def _group(self, kinds: list[str]) -> None:
+        self.kinds = kinds
+        where = {kind: [i for i, x in enumerate(kinds) if x == kind] for kind in sorted(set(kinds))}
+        device = self.columns.device
+        self.rows = {kind: None if len(where) == 1 else torch.tensor(r, device=device) for kind, r in where.items()}
+
+    def keep(self, rows: torch.Tensor) -> None:
+        """Drop the rows of runs that left the batch."""
+        self.cols = {n: v[rows] for n, v in self.cols.items()}
+        self.state = {n: {s: v[rows] for s, v in st.items()} for n, st in self.state.items()}
+        self.columns = self.columns[rows]
+        self._group([self.kinds[r] for r in rows.tolist()])
+
+    @torch.no_grad()
+    def step(self, params: dict, grads: dict, step: int) -> dict:
+        """The updated parameters (new leaf tensors) after one optimizer step of every run."""
+        h = {**self.cols, **{n: v[step, self.columns] for n, v in self.tables.items()}}
+        out = {}
+        for n, p in params.items():
+            shape = (-1,) + (1,) * (p.ndim - 1)  # a per-run column broadcast over the parameter
+            p = p.detach()
+            out[n] = p if len(self.rows) == 1 else p.clone()
+            for kind, r in self.rows.items():
+                pick = (lambda v: v) if r is None else (lambda v, r=r: v[r])
+                hp = {name: pick(v).view(shape) for name, v in h.items()}
+                new, state = _UPDATES[kind](pick(p), pick(grads[n]), {s: pick(v) for s, v in self.state[n].items()},
+                                            hp, step)  # fmt: skip
+                if r is None:
+                    out[n] = new
+                else:
+                    out[n][r] = new
+                for s, v in state.items():
+                    if r is None:
+                        self.state[n][s] = v
+                    else:
+                        self.state[n][s][r] = v
+        return {n: p.requires_grad_() for n, p in out.items()}
+
+
+def _sgd(p, g, st, h, step):
+    # torch.optim.SGD, dampening 0: d_p = g + wd·p; buf = m·buf + d_p (first step: buf = d_p); nesterov
+    d_p = g.add(p * h["wd"])
+    buf = d_p.clone() if step == 0 else st["buf"].mul(h["momentum"]).add_(d_p)
+    d_p = torch.where(h["nesterov"], d_p + buf * h["momentum"], torch.where(h["momentum"] > 0, buf, d_p))
+    return p - d_p * h["lr"], {"buf": buf}
+
+
+def _adam(p, g, st, h, step, decoupled: bool = False):
+    # torch.optim.Adam / AdamW (single tensor): m.lerp_(g, 1-β1); v = β2·v + (1-β2)·g²;
+    # p -= lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps); AdamW first scales p by 1 - lr·wd, Adam adds wd·p to g
+    if decoupled:
+        p = p * h["decay"]
+    else:
+        g = g.add(p * h["wd"])
+    m = st["m"].lerp(g, h["one_minus_b1"])
+    v = torch.addcmul(st["v"] * h["b2"], g * h["one_minus_b2"], g)
+    denom = (v.sqrt() / h["bc2_sqrt"]).add_(1e-8)
+    return p - (m / denom) * h["step_size"], {"m": m, "v": v}
+
+
+_UPDATES = {"sgd": _sgd, "adam": _adam, "adamw": lambda p, g, st, h, step: _adam(p, g, st, h, step, True)}
