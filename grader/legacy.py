@@ -239,12 +239,13 @@ _SCHEDULERS: dict[str, str | None] = {
 }  # fmt: skip
 _SCHEDULE_ARGS = ("milestones", "gamma", "step_size", "max_lr", "pct_start", "div_factor", "final_div_factor",
                   "base_lr", "step_size_up", "step_size_down", "mode", "eta_min", "end_factor")  # fmt: skip
-_NOT_RERUN = {
-    "fp16": "mixed precision is not re-run: the reference trains in fp32",
-    "clip_grad_norm": "gradient clipping is not re-run: the reference does not clip gradients",
-    "gradient_accumulation": "gradients are not accumulated: every batch is one optimizer step",
-    "parallel": "pipeline/tensor parallelism is not re-run: the reference trains on one device",
-    "zero": "ZeRO sharding is not re-run: the reference keeps full optimizer state on one device",
+_NOT_RERUN = {  # docs/submission.md and docs/colossalai.md: no engine honours these (colossalai included)
+    "fp16": "mixed precision is not re-run: every engine (colossalai included) reruns in fp32",
+    "clip_grad_norm": "gradient clipping is not re-run: no engine (colossalai included) clips gradients",
+    "gradient_accumulation": "gradients are not accumulated: every batch of BATCH_SIZE is one optimizer step, "
+    "on every engine",
+    "parallel": "pipeline/tensor parallelism is not re-run: reruns are data parallel at most (--engine colossalai)",
+    "zero": "ZeRO sharding is not re-run: every process keeps the full optimizer state",
 }
 _COLOSSAL_KEYS = ("gradient_handler", "model", "optimizer", "loss", "data", "cudnn_benchmark", "cudnn_deterministic")
 

@@ -1,4 +1,5 @@
-"""`reference` command line: range-test, train, baselines, verify, compare-schedulers. Bad input → exit 2."""
+"""`reference` command line: range-test, train, baselines, verify, compare-schedulers. Bad input → exit 2;
+a run that cannot finish (time limit, a failed torchrun job) → one line, exit 1."""
 
 from __future__ import annotations
 
@@ -127,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reference: error: {describe(err)}", file=sys.stderr)
     except (ValueError, DataUnavailable) as err:
         print(f"reference: error: {err}", file=sys.stderr)
+    except RuntimeError as err:  # a run that could not finish (time limit, a failed torchrun job): one line, exit 1
+        print(f"reference: error: {str(err).splitlines()[0] if str(err) else type(err).__name__}", file=sys.stderr)
+        return 1
     return 2
 
 

@@ -1,10 +1,24 @@
+from pathlib import Path
+
 import pytest
 import torch
 
+from grader.grade import grade_class
 from reference.data import load_data
+
+SUBMISSIONS = Path(__file__).resolve().parents[1] / "submissions"
 
 
 @pytest.fixture(scope="session")
 def mnist5k():
     """The embedded default, loaded once for the whole session."""
     return load_data("mnist-5k", torch.device("cpu"))
+
+
+@pytest.fixture(scope="session")
+def bundled_quick(tmp_path_factory):
+    """The bundled class graded once, quick mode, sequential engine on CPU: (ClassResult, its temp folder)."""
+    tmp = tmp_path_factory.mktemp("bundled")
+    result = grade_class(SUBMISSIONS, out=tmp / "reports", quick=True, cache_dir=tmp / "cache", device="cpu",
+                         engine="sequential")  # fmt: skip
+    return result, tmp

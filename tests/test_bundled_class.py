@@ -11,9 +11,8 @@ SUBMISSIONS = Path(__file__).resolve().parents[1] / "submissions"
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("bundled")
-    result = grade_class(SUBMISSIONS, out=tmp / "reports", quick=True, cache_dir=tmp / "cache", engine="sequential")
+def graded(bundled_quick):
+    result, tmp = bundled_quick
     return {s.id: s for s in result.students}, tmp
 
 
