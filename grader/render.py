@@ -152,8 +152,9 @@ def _footer(student: StudentResult, meta: dict) -> dict:
     get = lambda k: meta.get(k) or first.get(k) or "?"  # noqa: E731
     seeds = sorted({r.config["seed"] for r in student.runs if r.config.get("seed") is not None})
     names = sorted({m["device_name"] for m in run_meta if m.get("device_name") not in (None, get("device"))})
+    engines = sorted({m.get("engine", "sequential") for m in run_meta}) or [meta.get("engine") or "?"]
     return {"package_version": get("package_version"), "torch_version": get("torch_version"), "device": get("device"),
-            "device_name": ", ".join(names), "seeds": ", ".join(map(str, seeds)) or "—",
+            "device_name": ", ".join(names), "engine": ", ".join(engines), "seeds": ", ".join(map(str, seeds)) or "—",
             "graded_at": meta.get("graded_at"), "quick": bool(meta.get("quick"))}  # fmt: skip
 
 
