@@ -12,7 +12,6 @@ once per evaluation; a run that diverges is reported and dropped from the batch,
 from __future__ import annotations
 
 import copy
-import math
 import time
 
 import torch
@@ -21,7 +20,9 @@ from torch.func import functional_call, stack_module_state, vmap
 
 from reference.config import RunConfig
 from reference.data import Data, load_data
+from reference.engines import GROUP_FIELDS
 from reference.loop import (
+    StepPlan,
     TimeLimitExceeded,
     _divergence,
     _eval_point,
@@ -33,15 +34,14 @@ from reference.loop import (
     smooth,
 )
 from reference.models import build_model
-from reference.schedules import lr_table, total_steps
+from reference.schedules import lr_table
 
 
 def batchable(cfgs: list[RunConfig]) -> str | None:
     """Why these runs cannot share one batched program, or None if they can."""
     first = cfgs[0]
-    same = ("dataset", "model", "activation", "pooling", "batch_size", "epochs", "max_steps", "eval_every")
     for c in cfgs[1:]:
-        if diff := [f for f in same if getattr(c, f) != getattr(first, f)]:
+        if diff := [f for f in GROUP_FIELDS if getattr(c, f) != getattr(first, f)]:
             return f"runs differ in {', '.join(diff)}"
     if any(c.schedule.name.startswith("auto") for c in cfgs):
         return "auto schedules take trial steps per run"
@@ -94,34 +94,31 @@ def run_batched(
         loss = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(len(x), -1).mean(1)
         return torch.autograd.grad(loss.sum(), list(params.values())), loss.detach()
 
-    steps_per_epoch = math.ceil(len(data.train) / first.batch_size)
-    n_steps = total_steps(first, steps_per_epoch)
-    n_epochs = math.ceil(n_steps / steps_per_epoch)
-    last_epoch = min(n_epochs, until_epoch or n_epochs)
-    eval_every = first.eval_every or steps_per_epoch
-    opt = StackedOptimizer(cfgs, params, steps_per_epoch, device)
+    plan = StepPlan.of(first, len(data.train), until_epoch)  # the same for every run of the group
+    opt = StackedOptimizer(cfgs, params, plan.per_epoch, device)
     orders = [torch.Generator().manual_seed(c.seed) for c in cfgs]  # each run's own data order
 
     alive = list(range(k))  # runs still in the batch (row i of every stacked tensor is run alive[i])
     losses: list[list[float]] = [[] for _ in cfgs]
     evals: list[list[dict]] = [[] for _ in cfgs]
     diverged: list[tuple[int, str] | None] = [None] * k
-    pending = torch.empty(eval_every, k, device=device)  # per-step losses, read once per evaluation
-    bar = _progress(progress, last_epoch * steps_per_epoch, first)
+    pending = torch.empty(plan.eval_every, k, device=device)  # per-step losses, read once per evaluation
+    bar = _progress(progress, plan.last_epoch * plan.per_epoch, first)
     step = 0
-    for epoch in range(1, last_epoch + 1):
-        perm = torch.stack([torch.randperm(len(data.train), generator=orders[i]) for i in alive]).to(device)
+    for epoch in range(1, plan.last_epoch + 1):
+        perm = torch.stack([data.train.permutation(orders[i]) for i in alive])
         for start in range(0, len(data.train), first.batch_size):
-            if step == n_steps:
+            if step == plan.total:
                 break
             if time_limit is not None and time.perf_counter() - started > time_limit:
-                raise TimeLimitExceeded(f"batch of {k} runs stopped after {time_limit:g} s (step {step} of {n_steps})")
+                where = f"step {step} of {plan.total}"
+                raise TimeLimitExceeded(f"batch of {k} runs stopped after {time_limit:g} s ({where})")
             idx = perm[:, start : start + first.batch_size]
             grads, loss = train_step(params, data.train.x[idx], data.train.y[idx])
             params = opt.step(params, dict(zip(params, grads, strict=True)), step)
-            pending[step % eval_every, : len(alive)] = loss
+            pending[step % plan.eval_every, : len(alive)] = loss
             step += 1
-            if step % eval_every == 0 or step % steps_per_epoch == 0 or step == n_steps:
+            if plan.evaluates_after(step):
                 seen = pending[: step - len(losses[alive[0]]), : len(alive)].T.tolist()
                 keep = []
                 for row, i in enumerate(alive):
@@ -139,7 +136,7 @@ def run_batched(
                     break
                 test_loss, test_acc = _evaluate(test_forward, params, data)
                 for row, i in enumerate(alive):
-                    evals[i].append(_eval_point(test_loss[row], test_acc[row], step, epoch, losses[i], eval_every))
+                    evals[i].append(_eval_point(test_loss[row], test_acc[row], step, epoch, losses[i], plan.eval_every))
             bar.update(1)
         if not alive:
             break
@@ -238,14 +235,12 @@ class StackedOptimizer:
                 hp = {name: pick(v).view(shape) for name, v in h.items()}
                 new, state = _UPDATES[kind](pick(p), pick(grads[n]), {s: pick(v) for s, v in self.state[n].items()},
                                             hp, step)  # fmt: skip
-                if r is None:
+                if r is None:  # one optimizer kind: whole tensors
                     out[n] = new
-                else:
+                    self.state[n].update(state)
+                else:  # mixed kinds: this kind's rows
                     out[n][r] = new
-                for s, v in state.items():
-                    if r is None:
-                        self.state[n][s] = v
-                    else:
+                    for s, v in state.items():
                         self.state[n][s][r] = v
         return {n: p.requires_grad_() for n, p in out.items()}
 

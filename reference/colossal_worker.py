@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import sys
 import time
@@ -66,6 +65,7 @@ def train(job: dict, tmp: Path, rank: int) -> dict | None:
     from reference.config import RunConfig
     from reference.data import load_data
     from reference.loop import (
+        StepPlan,
         TimeLimitExceeded,
         _divergence,
         _eval_point,
@@ -75,7 +75,7 @@ def train(job: dict, tmp: Path, rank: int) -> dict | None:
         smooth,
     )
     from reference.models import build_model
-    from reference.schedules import build_optimizer, build_schedule, total_steps
+    from reference.schedules import build_optimizer, build_schedule
 
     started = time.perf_counter()
     colossalai, Booster, TorchDDPPlugin, LowLevelZeroPlugin = _colossalai()
@@ -101,8 +101,8 @@ def train(job: dict, tmp: Path, rank: int) -> dict | None:
     order = torch.Generator().manual_seed(cfg.seed)  # data order: the same permutation on every rank
     model = build_model(cfg, data.channels).to(device, memory_format=torch.channels_last)
     opt = build_optimizer(cfg, model.parameters())
-    steps_per_epoch = math.ceil(len(data.train) / cfg.batch_size)
-    sched = build_schedule(opt, cfg, steps_per_epoch)
+    plan = StepPlan.of(cfg, len(data.train), job["until_epoch"])
+    sched = build_schedule(opt, cfg, plan.per_epoch)
     plugin_name, precision = job["plugin"], job["precision"]
     if plugin_name == "low_level_zero":
         plugin, mixed = LowLevelZeroPlugin(stage=2, precision=precision), None
@@ -113,21 +113,17 @@ def train(job: dict, tmp: Path, rank: int) -> dict | None:
     inner = boosted.unwrap()
     evaluated = _EvalView(inner, next(inner.parameters()).dtype)  # rank 0 evaluates the plain module
 
-    n_steps = total_steps(cfg, steps_per_epoch)
-    n_epochs = math.ceil(n_steps / steps_per_epoch)
-    last_epoch = min(n_epochs, job["until_epoch"] or n_epochs)
-    eval_every = cfg.eval_every or steps_per_epoch
     deadline = job["deadline"]
 
     lrs, losses, evals, diverged = [], [], [], None
-    pending = torch.empty(eval_every, device=device)  # this rank's share of each step's batch-mean loss
+    pending = torch.empty(plan.eval_every, device=device)  # this rank's share of each step's batch-mean loss
     step = 0
-    for epoch in range(1, last_epoch + 1):
+    for epoch in range(1, plan.last_epoch + 1):
         for x, y in data.train.batches(cfg.batch_size, order):
-            if step == n_steps:
+            if step == plan.total:
                 break
             if deadline is not None and time.time() > deadline:
-                raise TimeLimitExceeded(f"run stopped after {job['time_limit']:g} s (step {step} of {n_steps})")
+                raise TimeLimitExceeded(f"run stopped after {job['time_limit']:g} s (step {step} of {plan.total})")
             xs, ys = x.tensor_split(world)[rank], y.tensor_split(world)[rank]
             # Σ over ranks of (slice sum × world / B), averaged by DDP → the global batch mean, as in loop.run.
             loss = F.cross_entropy(boosted(xs).float(), ys, reduction="sum") * (world / len(y))
@@ -137,10 +133,9 @@ def train(job: dict, tmp: Path, rank: int) -> dict | None:
             bopt.step()
             if cfg.schedule.cadence == "step":
                 sched.step()
-            pending[step % eval_every] = loss.detach().float()
+            pending[step % plan.eval_every] = loss.detach().float()
             step += 1
-            last_of_epoch = step % steps_per_epoch == 0 or step == n_steps
-            if step % eval_every == 0 or last_of_epoch:
+            if plan.evaluates_after(step):
                 shares = pending[: step - len(losses)].clone()
                 dist.all_reduce(shares)  # every rank gets the same losses, so all stop at the same step
                 losses += (shares / world).tolist()
@@ -148,9 +143,9 @@ def train(job: dict, tmp: Path, rank: int) -> dict | None:
                 if diverged:
                     break
                 if rank == 0:
-                    evals.append(_eval_point(*evaluate(evaluated, data.test), step, epoch, losses, eval_every))
+                    evals.append(_eval_point(*evaluate(evaluated, data.test), step, epoch, losses, plan.eval_every))
             if rank == 0 and job["progress"]:
-                _write_progress(tmp, step, last_epoch * steps_per_epoch)
+                _write_progress(tmp, step, plan.last_epoch * plan.per_epoch)
         if diverged:
             break
         if cfg.schedule.cadence == "epoch":

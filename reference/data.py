@@ -134,10 +134,14 @@ class DeviceData:
     def __len__(self) -> int:
         return len(self.y)
 
+    def permutation(self, generator: torch.Generator) -> torch.Tensor:
+        """One epoch's training order, drawn on the CPU from the run's generator (device-independent)."""
+        return torch.randperm(len(self.y), generator=generator).to(self.x.device)
+
     def batches(self, batch_size: int, generator: torch.Generator | None = None) -> Iterator[tuple]:
         """Shuffled when given a generator (training), in order otherwise (evaluation)."""
         n = len(self.y)
-        order = torch.randperm(n, generator=generator).to(self.x.device) if generator is not None else None
+        order = self.permutation(generator) if generator is not None else None
         for i in range(0, n, batch_size):
             idx = order[i : i + batch_size] if order is not None else slice(i, i + batch_size)
             yield self.x[idx], self.y[idx]

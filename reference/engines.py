@@ -26,10 +26,13 @@ def resolve(engine: str, device: torch.device | str) -> str:
     return ("batched" if kind == "cuda" else "sequential") if engine == "auto" else engine
 
 
+# Runs that can share one batched program agree on these: architecture, data, batch size, length, evaluations.
+GROUP_FIELDS = ("dataset", "model", "activation", "pooling", "batch_size", "epochs", "max_steps", "eval_every")
+
+
 def group_key(cfg: RunConfig, until_epoch: int | None = None) -> tuple:
-    """Runs that can share one batched program: same architecture, data, batch size and length."""
-    return (cfg.dataset, cfg.model, cfg.activation, cfg.pooling, cfg.batch_size, cfg.epochs, cfg.max_steps,
-            until_epoch, cfg.eval_every, cfg.schedule.name.startswith("auto"))  # fmt: skip
+    """Runs with equal keys can share one batched program (auto schedules are kept apart: they run alone)."""
+    return (*(getattr(cfg, f) for f in GROUP_FIELDS), until_epoch, cfg.schedule.name.startswith("auto"))
 
 
 def groups(items: Sequence[tuple[RunConfig, int | None]]) -> list[list[int]]:
@@ -72,7 +75,6 @@ def run_many(
     elif engine == "colossalai":
         from reference.colossal import run_colossalai
 
-        kw.pop("compile", None)
         for i, cfg in enumerate(cfgs):
             done(i, run_colossalai(cfg, device=device, until_epoch=until_epoch, nproc=nproc, **kw))
     else:

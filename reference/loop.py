@@ -6,6 +6,7 @@ import math
 import os
 import platform
 import time
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -64,6 +65,27 @@ def smooth(losses: list[float], beta: float) -> list[float]:
     return out
 
 
+@dataclass(frozen=True)
+class StepPlan:
+    """How a run's optimizer steps fall into epochs and evaluations; every engine's loop follows it."""
+
+    per_epoch: int  # optimizer steps per epoch (the last batch may be short)
+    total: int  # optimizer steps the full run takes
+    last_epoch: int  # the epoch this run (or its `until_epoch` prefix) stops after
+    eval_every: int  # steps between test evaluations (an epoch's end and the run's end evaluate too)
+
+    @classmethod
+    def of(cls, cfg: RunConfig, n_train: int, until_epoch: int | None = None) -> StepPlan:
+        per_epoch = math.ceil(n_train / cfg.batch_size)
+        total = total_steps(cfg, per_epoch)
+        n_epochs = math.ceil(total / per_epoch)
+        return cls(per_epoch, total, min(n_epochs, until_epoch or n_epochs), cfg.eval_every or per_epoch)
+
+    def evaluates_after(self, step: int) -> bool:
+        """After `step` steps taken: the end of an evaluation window, of an epoch, or of the run."""
+        return step % self.eval_every == 0 or step % self.per_epoch == 0 or step == self.total
+
+
 EXPLODED = 10.0  # any run: smoothed loss above 10× the first step's loss has diverged
 
 
@@ -108,24 +130,20 @@ def run(
     model = build_model(cfg, data.channels).to(device, memory_format=torch.channels_last)
     step_fn = torch.compile(model, dynamic=False) if compile else model
     opt = build_optimizer(cfg, model.parameters())
-    steps_per_epoch = math.ceil(len(data.train) / cfg.batch_size)
-    sched = build_schedule(opt, cfg, steps_per_epoch)
+    plan = StepPlan.of(cfg, len(data.train), until_epoch)
+    sched = build_schedule(opt, cfg, plan.per_epoch)
     auto = controller_for(cfg, model)  # schedules "auto*": trial steps set each step's LR
-    n_steps = total_steps(cfg, steps_per_epoch)
-    n_epochs = math.ceil(n_steps / steps_per_epoch)
-    last_epoch = min(n_epochs, until_epoch or n_epochs)
-    eval_every = cfg.eval_every or steps_per_epoch
 
     lrs, losses, evals, diverged = [], [], [], None
-    pending = torch.empty(eval_every, device=device)  # losses stay on device until the next evaluation
-    bar = _progress(progress, last_epoch * steps_per_epoch, cfg)
+    pending = torch.empty(plan.eval_every, device=device)  # losses stay on device until the next evaluation
+    bar = _progress(progress, plan.last_epoch * plan.per_epoch, cfg)
     step = 0
-    for epoch in range(1, last_epoch + 1):
+    for epoch in range(1, plan.last_epoch + 1):
         for x, y in data.train.batches(cfg.batch_size, order):
-            if step == n_steps:
+            if step == plan.total:
                 break
             if time_limit is not None and time.perf_counter() - started > time_limit:
-                raise TimeLimitExceeded(f"run stopped after {time_limit:g} s (step {step} of {n_steps})")
+                raise TimeLimitExceeded(f"run stopped after {time_limit:g} s (step {step} of {plan.total})")
             loss = F.cross_entropy(step_fn(x), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -135,15 +153,14 @@ def run(
             opt.step()
             if cfg.schedule.cadence == "step":
                 sched.step()
-            pending[step % eval_every] = loss.detach()
+            pending[step % plan.eval_every] = loss.detach()
             step += 1
-            last_of_epoch = step % steps_per_epoch == 0 or step == n_steps
-            if step % eval_every == 0 or last_of_epoch:
+            if plan.evaluates_after(step):
                 losses += pending[: step - len(losses)].tolist()
                 diverged = _divergence(losses, smooth(losses, cfg.smoothing), cfg.diverge_factor)
                 if diverged:
                     break
-                evals.append(_eval_point(*evaluate(step_fn, data.test), step, epoch, losses, eval_every))
+                evals.append(_eval_point(*evaluate(step_fn, data.test), step, epoch, losses, plan.eval_every))
             bar.update(1)
         if diverged:
             break
