@@ -25,7 +25,7 @@ def timed(**kw) -> tuple[float, object]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--jobs", default="auto", help="as grade --jobs: N, or auto (one process per core; the default)")
     p.add_argument("--skip-full", action="store_true", help="only quick + warm regrade of quick (CI-sized)")
     args = p.parse_args()
     rows = []
@@ -42,8 +42,9 @@ def main() -> None:
             warm_s, warm = timed(out=tmp / "f2", cache_dir=tmp / "cache-f", jobs=args.jobs)
         rows.append(["regrade, warm cache", f"{warm_s:.1f}", warm.meta["reruns"], warm.meta["cache_hits"]])
     machine = f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}"
-    print(f"bundled class: {len(cold.students)} submissions; torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads, {machine}, --jobs {args.jobs}")  # fmt: skip
+    jobs = quick.meta["jobs"]
+    print(f"bundled class: {len(cold.students)} submissions; torch {torch.__version__}, {machine}, "
+          f"--jobs {args.jobs}: {jobs} process(es) × {max(1, (os.cpu_count() or 1) // jobs)} thread(s)")  # fmt: skip
     print("targets on 2 CPU cores: full <= 300 s, quick <= 60 s, warm regrade >= 20x faster than cold")
     print(tabulate(rows, headers=["grade", "wall s", "distinct reruns", "from cache"]))
     print(f"ratio: {cold_s / warm_s:.1f}")

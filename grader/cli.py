@@ -32,7 +32,8 @@ def parser() -> argparse.ArgumentParser:
     mode.add_argument("--quick", action="store_true", help="short reruns compared with the reference's prefix")
     mode.add_argument("--full", action="store_true", help="full reruns (the default, except for --self-check)")
     p.add_argument("--strict", action="store_true", help="exit 1 if any check fails")
-    p.add_argument("--jobs", type=int, default=1, help="parallel reruns on CPU cores")
+    p.add_argument("--jobs", type=_jobs, default="auto",
+                   help="rerun processes: N, or auto = one per CPU core with 1 thread each (1 on CUDA)")  # fmt: skip
     p.add_argument("--only", nargs="+", metavar="ID", help="grade only these submissions (id or folder name)")
     p.add_argument("--skip", nargs="+", metavar="ID", help="skip these submissions")
     p.add_argument("--force", action="store_true", help="ignore the cache; rerun everything")
@@ -47,13 +48,16 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _jobs(text: str) -> int | str:
+    if text == "auto" or (text.isdigit() and int(text) >= 1):
+        return text if text == "auto" else int(text)
+    raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1 or 'auto', got {text!r}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if not args.path.is_dir():
         print(f"grade: error: no such folder: {args.path}", file=sys.stderr)
-        return 2
-    if args.jobs < 1:
-        print("grade: error: --jobs must be at least 1", file=sys.stderr)
         return 2
     quick = args.quick or (args.self_check and not args.full)
     folders = [args.path] if args.self_check else None
@@ -95,8 +99,9 @@ def print_class(result: ClassResult, out: Path | None) -> None:
     print(tabulate(rows, headers=["student", "verdict", "points", "%", "first problem"]))
     m = result.meta
     mode = ", quick mode" if m["quick"] else ""
+    procs = f", {m['jobs']} processes" if (m.get("jobs") or 1) > 1 else ""
     print(f"\n{len(result.students)} submission(s), {m['reruns']} distinct rerun(s) ({m['cache_hits']} from cache), "
-          f"{m['wall_time_s']:.1f} s on {m['device']} ({m['engine']} engine){mode}.")  # fmt: skip
+          f"{m['wall_time_s']:.1f} s on {m['device']} ({m['engine']} engine{procs}){mode}.")  # fmt: skip
     if out is not None:
         print(f"Reports: {out / 'index.html'} (class), {out}/<id>/report.html, grades.csv, results.json")
 

@@ -15,7 +15,7 @@ from grader.checks import Context, baseline_entry, run_checks
 from grader.load import Loaded, discover, load_assignment, load_submission
 from grader.plan import PlannedRun, plan
 from grader.results import ClassResult, RunRecord, StudentResult
-from grader.runner import Cache, Outcome, engine_tag, execute
+from grader.runner import Cache, Outcome, engine_tag, execute, resolve_jobs
 from grader.schema import Assignment
 from reference.baselines import BASELINES
 from reference.loop import pick_device
@@ -33,7 +33,7 @@ def grade_class(
     *,
     out: Path | None = Path("reports"),
     quick: bool = False,
-    jobs: int = 1,
+    jobs: int | str = 1,
     only: list[str] | None = None,
     skip: list[str] | None = None,
     force: bool = False,
@@ -63,6 +63,7 @@ def grade_class(
         "torch_version": torch.__version__,
         "device": dev,
         "engine": tag,
+        "jobs": resolve_jobs(jobs, dev, tag.split(":")[0]) if not ray else None,
         "ray": ray,
         "quick": quick,
         "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -87,13 +88,15 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], outcomes: dict[str, Outcome
                assignment: Assignment, quick: bool, device: str, engine: str) -> StudentResult:  # fmt: skip
     if x.submission is None:
         return StudentResult.failed(x.id, str(x.folder), x.error or "could not be read", assignment.points.config)
-    pairs = [(p, outcomes[p.key(device, engine)]) for p in planned]
+    every = [(p, outcomes[p.key(device, engine)]) for p in planned]
+    pairs = [(p, o) for p, o in every if p.kind != "probe"]
+    probes = {p.name: o for p, o in every if p.kind == "probe"}
     baseline = baselines.get(x.submission.setup.dataset)
     n_test = next((o.result["meta"]["test_size"] for _, o in pairs if o.result), 1000)
-    ctx = Context(x.submission, assignment, pairs, baseline, quick, n_test)
+    ctx = Context(x.submission, assignment, pairs, baseline, quick, n_test, probes)
     runs = [RunRecord(p.name, p.kind, p.key(device, engine), p.config.model_dump(mode="json"), o.result,
                       _reference_curve(p, baseline), o.error, o.cached) for p, o in pairs]  # fmt: skip
-    wall = sum(o.result["meta"]["wall_time_s"] for _, o in pairs if o.result)
+    wall = sum(o.result["meta"]["wall_time_s"] for _, o in every if o.result)
     return StudentResult(x.submission.student.id, x.submission.student.name, str(x.folder), checks=run_checks(ctx),
                          runs=runs, warnings=x.warnings, execution_time=wall)  # fmt: skip
 

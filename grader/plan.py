@@ -14,7 +14,7 @@ from reference.config import RunConfig, range_test_config
 @dataclass(frozen=True)
 class PlannedRun:
     name: str  # the student's label for it
-    kind: str  # "range-test" | "train"
+    kind: str  # "range-test" | "train" | "probe" (a training rerun's nudged twin, same name)
     config: RunConfig
     until_epoch: int | None  # quick mode: stop here (an exact prefix of the full run)
     claim: RangeTestClaim | RunClaim | AutoClaim
@@ -39,7 +39,9 @@ def _shared(sub: Submission, claim: RangeTestClaim | RunClaim | AutoClaim) -> di
 
 def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRun]:
     """Range tests always run in full (a sweep's pick needs the whole sweep; they are short); training
-    runs stop after `quick_epochs` in quick mode and are compared with the reference's matching prefix."""
+    runs stop after `quick_epochs` in quick mode and are compared with the reference's matching prefix.
+    Each training run has a probe twin: its first `probe_epochs`, initial weights nudged by `probe_nudge`,
+    which tells a run whose figures rounding alone would change (grader.checks.check_reproducible)."""
     runs = []
     for rt in sub.range_test:
         cfg = range_test_config(start_lr=rt.start_lr, end_lr=rt.end_lr, shape=rt.shape, epochs=rt.epochs,
@@ -49,4 +51,7 @@ def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRu
         cfg = RunConfig(lr=r.lr, schedule=r.schedule, epochs=r.epochs, **_shared(sub, r))
         until = min(assignment.quick_epochs, r.epochs) if quick else None
         runs.append(PlannedRun(r.name, "train", cfg, until, r))
+        if probe := assignment.tolerances.probe_epochs:
+            twin = cfg.model_copy(update={"init_nudge": assignment.tolerances.probe_nudge})
+            runs.append(PlannedRun(r.name, "probe", twin, min(probe, until or r.epochs), r))
     return runs

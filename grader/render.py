@@ -69,7 +69,7 @@ def environment() -> jinja2.Environment:
 def figure_png(fig: Figure, dpi: int = 100) -> str:
     """A Matplotlib figure as a `data:image/png;base64,...` URI (no pyplot, no files)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")  # laid out by the plot itself (tight_layout)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 

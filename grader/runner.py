@@ -94,12 +94,20 @@ def engine_tag(engine: str, device: str, nproc: int = 2) -> str:
     return f"colossalai:{nproc}" if engine == "colossalai" else engine
 
 
+def resolve_jobs(jobs: int | str, device: str = "cpu", engine: str = "sequential") -> int:
+    """`auto`: one process per CPU core (1 thread each, so results are the same on any core count); one on a
+    GPU, where runs batch instead, and for colossalai, whose runs are multi-process already."""
+    if jobs != "auto":
+        return int(jobs)
+    return 1 if device == "cuda" or engine == "colossalai" else os.cpu_count() or 1
+
+
 def execute(
     planned: Iterable[PlannedRun],
     cache: Cache,
     *,
     device: str = "cpu",
-    jobs: int = 1,
+    jobs: int | str = 1,
     force: bool = False,
     time_limit: float = 600.0,
     progress: bool = False,
@@ -116,6 +124,7 @@ def execute(
 
     tag = engine_tag(engine, device, nproc)
     engine = tag.split(":")[0]
+    jobs = resolve_jobs(jobs, device, engine)
     todo: dict[str, PlannedRun] = {}
     outcomes: dict[str, Outcome] = {}
     for p in planned:

@@ -121,6 +121,7 @@ class Points(_Strict):
     loss_claim: float = 1.0
     baseline: float = 2.0
     plausibility: float = 1.0
+    reproducible: float = 0.0  # informational: it marks chaotic reruns, whose metric checks then get partial credit
 
 
 class Tolerances(_Strict):
@@ -129,6 +130,14 @@ class Tolerances(_Strict):
     partial_band: float = Field(2.0, ge=1, description="Partial credit falls linearly to 0 at band × tolerance")
     implausible_loss_factor: PositiveFloat = Field(
         10.0, description="A claimed loss this many times below what any rerun/reference reaches is flagged"
+    )
+    probe_epochs: int = Field(2, ge=0, description="Epochs of each training rerun's probe twin (0: no probes)")
+    probe_nudge: float = Field(1e-6, gt=0, le=1e-3, description="Relative noise on a probe twin's initial weights")
+    chaos_drift: PositiveFloat = Field(
+        1e-3, description="A rerun whose twin's train loss strays further than this (relative) is chaotic"
+    )
+    chaotic_credit: float = Field(
+        0.5, ge=0, le=1, description="Share of a metric check's points a chaotic rerun gets, pending review by hand"
     )
 
 

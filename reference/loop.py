@@ -15,7 +15,7 @@ import reference
 from reference.auto import controller_for
 from reference.config import RunConfig
 from reference.data import Data, DeviceData, load_data
-from reference.models import build_model
+from reference.models import init_model
 from reference.rules import suggest_all
 from reference.schedules import build_optimizer, build_schedule, total_steps
 
@@ -43,7 +43,7 @@ def make_deterministic(device: torch.device) -> None:
 
 
 @torch.inference_mode()
-def evaluate(model, split: DeviceData, batch_size: int = 1000) -> tuple[float, float]:
+def evaluate(model, split: DeviceData, batch_size: int = 500) -> tuple[float, float]:
     """(mean cross-entropy, accuracy as a fraction) over the whole split; one host sync."""
     model.eval()
     loss_sum = torch.zeros((), device=split.x.device)
@@ -125,9 +125,8 @@ def run(
     device = pick_device(device) if isinstance(device, str) else device
     make_deterministic(device)
     data = data or load_data(cfg.dataset, device, data_root, download)
-    torch.manual_seed(cfg.seed)  # initialisation
+    model = init_model(cfg, data.channels).to(device, memory_format=torch.channels_last)
     order = torch.Generator().manual_seed(cfg.seed)  # data order, independent of the init draws
-    model = build_model(cfg, data.channels).to(device, memory_format=torch.channels_last)
     step_fn = torch.compile(model, dynamic=False) if compile else model
     opt = build_optimizer(cfg, model.parameters())
     plan = StepPlan.of(cfg, len(data.train), until_epoch)

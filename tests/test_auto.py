@@ -144,8 +144,9 @@ def test_grader_plans_and_checks_an_auto_section():
                   "factors": [4, 2, 1, 0.5, 0.125], "claimed_test_accuracy": 0.95}],
     })  # fmt: skip
     assignment = Assignment(train_epochs=2, required=())
-    (p,) = plan(sub, assignment, quick=False)
+    p, twin = plan(sub, assignment, quick=False)
     assert p.kind == "train" and p.config.schedule.name == "auto-corrected"
+    assert twin.kind == "probe" and twin.config.schedule == p.config.schedule and twin.until_epoch == 2
     assert p.config.schedule.factors == (4, 2, 1, 0.5, 0.125) and p.config.lr == 1e-3
     epochs = [{"step": 32, "epoch": 1, "train_loss": 0.5, "test_loss": 0.35, "test_accuracy": 0.9},
               {"step": 64, "epoch": 2, "train_loss": 0.2, "test_loss": 0.17, "test_accuracy": 0.951}]  # fmt: skip

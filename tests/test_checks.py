@@ -150,3 +150,65 @@ def test_min_over_10_may_pick_below_the_sweep_start():
     sub = submission(claimed_lr=5e-6)  # sweep starts at 1e-5; min/10 can legitimately land a decade lower
     v = verdicts(sub, rerun(pick=5e-6))
     assert v[("lr_claim", "sweep")].status == "pass" and v[("plausibility", "submission")].status == "pass"
+
+
+def probed(main_loss: list[float], twin_loss: list[float], twin_diverged=None) -> dict:
+    """Verdicts of an honest submission whose training rerun has these train losses, and its twin these."""
+    sub = submission(claimed_test_accuracy=0.951, claimed_test_loss=0.171)
+    rt, train = rerun()
+    train.result["train_loss"] = main_loss
+    twin = Outcome({"train_loss": twin_loss, "diverged": twin_diverged})
+    planned = [p for p in plan(sub, ASSIGNMENT, False) if p.kind != "probe"]
+    ctx = Context(sub, ASSIGNMENT, list(zip(planned, [rt, train], strict=True)), BASELINE, False, 1000,
+                  {"const": twin})  # fmt: skip
+    return {(c.check, c.subject): c for c in run_checks(ctx)}
+
+
+MAIN = [2.3 * 0.97**i for i in range(64)]
+
+
+def test_probe_twins_are_planned_as_nudged_prefixes():
+    sub = submission()
+    probes = [p for p in plan(sub, Assignment(max_epochs=30, quick_epochs=3), quick=True) if p.kind == "probe"]
+    (twin,) = probes
+    assert twin.name == "const" and twin.config.init_nudge == 1e-6 and twin.until_epoch == 2
+    main = next(p.config for p in plan(sub, ASSIGNMENT, False) if p.kind == "train")
+    assert twin.config.model_copy(update={"init_nudge": 0.0}) == main
+    none = Assignment(tolerances={"probe_epochs": 0})
+    assert not [p for p in plan(sub, none, quick=False) if p.kind == "probe"]
+
+
+def test_a_calm_rerun_is_reproducible_and_graded_as_usual():
+    v = probed(MAIN, [x * (1 + 3e-5) for x in MAIN])
+    c = v[("reproducible", "const")]
+    assert c.status == "pass" and "at most 3.0e-05" in c.message and "64 steps" in c.message
+    assert {c.status for c in v.values()} == {"pass"} and sum(c.points for c in v.values()) == 9
+
+
+def test_a_chaotic_rerun_gets_partial_credit_pending_review():
+    twin = [x * (1 + 0.03 * (i >= 40)) for i, x in enumerate(MAIN)]  # strays 3% after 40 steps
+    v = probed(MAIN, twin)
+    c = v[("reproducible", "const")]
+    assert c.status == "warn" and "3.0%" in c.message and c.points == 0
+    for check in ("accuracy_claim", "loss_claim", "baseline"):  # would pass; one draw of many, so half credit
+        c = v[(check, "const")]
+        assert c.status == "warn" and c.points == c.max_points / 2 and "pending review" in c.message
+    assert v[("lr_claim", "sweep")].status == "pass" and v[("config", "submission")].status == "pass"
+
+
+def test_a_twin_that_diverges_alone_marks_the_rerun_chaotic():
+    v = probed(MAIN, MAIN[:30], twin_diverged={"step": 30, "reason": "loss became nan at step 30"})
+    c = v[("reproducible", "const")]
+    assert c.status == "warn" and "makes one of the two diverge" in c.message and "30 steps" in c.message
+    ok = probed(MAIN[:30], MAIN[:30], twin_diverged={"step": 30, "reason": "nan"})  # both diverge together
+    assert ok[("reproducible", "const")].status == "pass"
+
+
+def test_a_failed_twin_is_skipped_not_held_against_the_student():
+    sub = submission(claimed_test_accuracy=0.951, claimed_test_loss=0.171)
+    planned = [p for p in plan(sub, ASSIGNMENT, False) if p.kind != "probe"]
+    ctx = Context(sub, ASSIGNMENT, list(zip(planned, rerun(), strict=True)), BASELINE, False, 1000,
+                  {"const": Outcome(None, error="run stopped after 600 s")})  # fmt: skip
+    v = {(c.check, c.subject): c for c in run_checks(ctx)}
+    assert v[("reproducible", "const")].status == "skip" and "600 s" in v[("reproducible", "const")].message
+    assert sum(c.points for c in v.values()) == 9

@@ -94,9 +94,9 @@ def test_identical_runs_are_run_once_and_the_cache_makes_a_regrade_free(tmp_path
     root = make_class(tmp_path / "class", 2)
     (root / "s1" / "submission.toml").write_text(SMALL.format(id="s1", name="Twin", lr=0.05))  # same runs as s0
     first = grade_class(root, out=None, cache_dir=tmp_path / "cache")
-    assert first.meta["reruns"] == 2 and first.meta["cache_hits"] == 0  # 4 planned runs, 2 distinct
+    assert first.meta["reruns"] == 3 and first.meta["cache_hits"] == 0  # 6 planned (sweep, run, twin) × 2; 3 distinct
     again = grade_class(root, out=None, cache_dir=tmp_path / "cache")
-    assert again.meta["cache_hits"] == 2
+    assert again.meta["cache_hits"] == 3
     assert [c.status for c in again.students[0].checks] == [c.status for c in first.students[0].checks]
     forced = grade_class(root, out=None, cache_dir=tmp_path / "cache", force=True)
     assert forced.meta["cache_hits"] == 0
@@ -106,10 +106,11 @@ def test_parallel_jobs_give_the_same_verdicts(tmp_path):
     root = make_class(tmp_path / "class", 2)
     serial = grade_class(root, out=None, cache_dir=tmp_path / "c1")
     parallel = grade_class(root, out=None, cache_dir=tmp_path / "c2", jobs=2)
-    for a, b in zip(serial.students, parallel.students):
-        assert [(c.check, c.status, c.observed) for c in a.checks] == [
-            (c.check, c.status, c.observed) for c in b.checks
-        ]
+    for a, b in zip(serial.students, parallel.students, strict=True):
+        # a probe twin's drift is a rounding-level figure (~1e-6): jobs=2 gives each process 1 thread, which
+        # moves its last digits, not its verdict; every other observed figure is the same
+        same = [(c.check, c.status, c.observed if c.check != "reproducible" else None) for c in a.checks]
+        assert same == [(c.check, c.status, c.observed if c.check != "reproducible" else None) for c in b.checks]
 
 
 def test_time_limit_turns_a_runaway_run_into_an_error(tmp_path):
@@ -122,7 +123,7 @@ def test_time_limit_turns_a_runaway_run_into_an_error(tmp_path):
 
 @pytest.mark.slow
 def test_kill_dash_nine_then_resume(tmp_path):
-    root = make_class(tmp_path / "class", 4)  # 5 distinct reruns: one shared sweep + 4 training runs
+    root = make_class(tmp_path / "class", 4)  # 9 distinct reruns: one shared sweep + 4 training runs + twins
     cache = tmp_path / "cache"
     cmd = [sys.executable, "-m", "grader.cli", str(root), "--out", str(tmp_path / "r"), "--cache", str(cache)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -132,11 +133,11 @@ def test_kill_dash_nine_then_resume(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done = list(cache.rglob("*.json"))
-    assert 3 <= len(done) < 5, "killed too late to test anything; make the class bigger"
+    assert 3 <= len(done) < 9, "killed too late to test anything; make the class bigger"
     for f in done:
         json.loads(f.read_text())  # every file that exists is whole
     r = grade_class(root, out=None, cache_dir=cache)
-    assert r.meta["cache_hits"] == len(done) and r.meta["reruns"] == 5  # the 4 students share one sweep
+    assert r.meta["cache_hits"] == len(done) and r.meta["reruns"] == 9  # the 4 students share one sweep
     assert all(s.status == "graded" for s in r.students)
 
 

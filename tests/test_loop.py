@@ -3,10 +3,12 @@
 import math
 
 import pytest
+import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from reference.config import RunConfig, ScheduleConfig, range_test_config
 from reference.loop import run
+from reference.models import Tanh, build_model, init_model
 from reference.outputs import write_run
 
 
@@ -92,3 +94,26 @@ def test_outputs_json_csv_and_tensorboard_tags(mnist5k, tmp_path):
     assert {"Loss/train", "LR/train", "Loss/test", "Accuracy/test"} <= tags
     assert len(acc.Scalars("Loss/train")) == 96 and len(acc.Scalars("Accuracy/test")) == 3
     assert acc.Scalars("Accuracy/test")[-1].value == pytest.approx(r["final"]["test_accuracy"])
+
+
+def test_init_nudge_is_a_small_seeded_perturbation():
+    cfg = RunConfig(seed=3)
+    twin = cfg.model_copy(update={"init_nudge": 1e-6})
+    torch.manual_seed(3)
+    plain = dict(build_model(cfg, 1).named_parameters())
+    a, b, c = (dict(init_model(x, 1).named_parameters()) for x in (cfg, twin, twin))
+    for name, p in plain.items():
+        assert torch.equal(a[name], p) and torch.equal(b[name], c[name])  # no nudge: the plain init; seeded
+        rel = ((b[name] - p) / p)[p != 0].abs()
+        assert 0 < rel.max() < 1e-5 and rel.mean() > 1e-7, name
+
+
+def test_lenet5s_tanh_is_tanh_to_float32_rounding():
+    x = torch.linspace(-10, 10, 200_001, requires_grad=True)
+    y = Tanh()(x)
+    y.sum().backward()
+    exact = torch.tanh(x.detach().double())
+    assert (y.detach().double() - exact).abs().max() < 2e-7
+    assert (x.grad.double() - (1 - exact**2)).abs().max() < 5e-7  # torch's tanh backward, from the output
+    batch = torch.randn(3, 50)
+    assert torch.equal(torch.vmap(Tanh())(batch), Tanh()(batch))  # the batched engine vmaps it
