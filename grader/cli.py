@@ -49,8 +49,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _jobs(text: str) -> int | str:
-    if text == "auto" or (text.isdigit() and int(text) >= 1):
-        return text if text == "auto" else int(text)
+    if text == "auto":
+        return text
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
     raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1 or 'auto', got {text!r}")
 
 

@@ -53,6 +53,7 @@ def grade_class(
     loaded = [x for x in loaded if _selected(x, only, skip)]
     plans = {x.folder: plan(x.submission, assignment, quick) if x.submission else [] for x in loaded}
     tag = engine_tag(engine, dev, nproc)
+    jobs = resolve_jobs(jobs, dev, tag.split(":")[0])
     outcomes = execute([p for ps in plans.values() for p in ps], Cache(cache_dir), device=dev, jobs=jobs,
                        force=force, time_limit=assignment.time_limit_s, progress=progress, engine=engine,
                        nproc=nproc, ray=ray)  # fmt: skip
@@ -63,7 +64,7 @@ def grade_class(
         "torch_version": torch.__version__,
         "device": dev,
         "engine": tag,
-        "jobs": resolve_jobs(jobs, dev, tag.split(":")[0]) if not ray else None,
+        "jobs": None if ray else jobs,
         "ray": ray,
         "quick": quick,
         "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -107,7 +107,7 @@ def execute(
     cache: Cache,
     *,
     device: str = "cpu",
-    jobs: int | str = 1,
+    jobs: int = 1,
     force: bool = False,
     time_limit: float = 600.0,
     progress: bool = False,
@@ -124,7 +124,6 @@ def execute(
 
     tag = engine_tag(engine, device, nproc)
     engine = tag.split(":")[0]
-    jobs = resolve_jobs(jobs, device, engine)
     todo: dict[str, PlannedRun] = {}
     outcomes: dict[str, Outcome] = {}
     for p in planned:
