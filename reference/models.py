@@ -12,8 +12,8 @@ from reference.config import RunConfig
 class _SigmoidTanh(torch.autograd.Function):
     """tanh(x) = 2·sigmoid(2x) − 1, with torch's own tanh backward from the output.
 
-    On CPU torch's float tanh is an accurate scalar kernel, ~6× slower than its vectorised sigmoid, and it was
-    the largest elementwise cost of a LeNet5 step; this form takes ~0.3× its time. It is within 1.8e-7 of
+    On CPU torch's float tanh is an accurate scalar kernel; this form makes a LeNet5 training step ~4% faster
+    (benchmarks/step_costs.py). It is within 1.8e-7 of
     tanh (1.5 ulp at 1; relative error up to 1e-4 only where |tanh| < 1e-3), i.e. float32 rounding.
     """
 

@@ -71,7 +71,7 @@ def plot_run(result: dict) -> Figure:
 
 
 def _log(ax, which: str) -> None:
-    """A log scale labelled in plain text (1e-05, 0.2): mathtext tick labels took a fifth of the render time."""
+    """A log scale labelled in plain text (1e-05, 0.2): mathtext tick labels are slow to lay out."""
     getattr(ax, f"set_{which}scale")("log")
     axis = getattr(ax, f"{which}axis")
     axis.set_major_formatter(LogFormatter())
