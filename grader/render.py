@@ -17,7 +17,8 @@ import jinja2
 from matplotlib.figure import Figure
 from tabulate import tabulate
 
-from grader.results import STATUS_ORDER, ClassResult, StudentResult
+from grader import safe
+from grader.results import STATUS_ORDER, CheckResult, ClassResult, RunRecord, StudentResult
 from reference.plots import plot_range_test, plot_training
 from reference.schedules import SCHEDULES
 
@@ -45,9 +46,18 @@ def pct(value: float | None, digits: int = 1) -> str:
 
 
 def md(value: object) -> str:
-    """Text safe inside a Markdown table cell: one line, no pipes, no raw HTML."""
-    text = fmt(value)
-    return re.sub(r"\s+", " ", text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    """Text shown literally in Markdown (a table cell, a list item): one line, Markdown punctuation escaped."""
+    return safe.markdown(fmt(value))
+
+
+def figure(value: object, unit: str = "") -> str:
+    """A tolerance or distance with its unit: 0.45 decades, 2.2σ, 12×; "abs" figures are bare numbers."""
+    if value is None:
+        return "—"
+    text = fmt(value, 3)
+    if unit in ("", "abs"):
+        return text
+    return f"{text}{unit}" if unit in ("σ", "×") else f"{text} {unit}"
 
 
 @functools.cache
@@ -61,7 +71,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(fmt=fmt, pct=pct, md=md)
+    env.filters.update(fmt=fmt, pct=pct, md=md, figure=figure)
     env.globals["STATUS_ORDER"] = STATUS_ORDER
     return env
 
@@ -73,28 +83,38 @@ def figure_png(fig: Figure, dpi: int = 100) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _lrs(value: object) -> list[float]:
-    """Positive finite LRs from a check's expected/observed: a float, or text such as "0.01" or "0.001, 0.1"."""
-    if isinstance(value, bool) or value is None:
-        return []
-    try:
-        vals = [float(value)] if isinstance(value, int | float) else [float(v) for v in str(value).split(",")]
-    except ValueError:
-        return []
-    return [v for v in vals if math.isfinite(v) and v > 0]
+def _values(value: object) -> list[float]:
+    """A check's figure as a list of positive finite floats (an LR, or several)."""
+    vals = value if isinstance(value, list | tuple) else [value]
+    return [float(v) for v in vals if isinstance(v, int | float) and not isinstance(v, bool)
+            and math.isfinite(v) and v > 0]  # fmt: skip
+
+
+def _check(student: StudentResult, check: str, subject: str) -> CheckResult | None:
+    return next((c for c in student.checks if c.check == check and c.subject == subject), None)
 
 
 def _marks(student: StudentResult, subject: str) -> dict[str, float]:
-    """Claimed LR(s) and the rerun's pick(s) from the student's lr_claim check on this range test."""
-    check = next((c for c in student.checks if c.check == "lr_claim" and c.subject == subject), None)
+    """Claimed LR(s) and the rule's pick(s) on the rerun, from the student's lr_claim check on this range test."""
+    check = _check(student, "lr_claim", subject)
     if check is None:
         return {}
     marks = {}
-    for who, value in (("claimed", check.observed), ("rerun", check.expected)):
-        vals = _lrs(value)
+    for who, value in (("claimed", check.claimed), ("rerun's pick", check.rerun)):
+        vals = _values(value)
         labels = [who] if len(vals) == 1 else [f"{who} {i + 1}" for i in range(len(vals))]
         marks.update(zip(labels, vals, strict=True))
     return marks
+
+
+def _claims(student: StudentResult, subject: str) -> dict[str, float]:
+    """The final test accuracy / loss the student claimed for this training run, from the claim checks."""
+    out = {}
+    for check, metric in (("accuracy_claim", "test_accuracy"), ("loss_claim", "test_loss")):
+        c = _check(student, check, subject)
+        if c is not None and _values(c.claimed):
+            out[metric] = _values(c.claimed)[0]
+    return out
 
 
 def _training_reference(ref: dict | None) -> dict | None:
@@ -108,6 +128,20 @@ def _range_reference(ref: dict | None) -> dict | None:
     return ref if ref and ref.get("lr") and ref.get("train_loss_smoothed") else None
 
 
+def reference_label(r: RunRecord) -> str:
+    """What the grey curve is: the tuned-LR reference baseline, not a rerun at the student's LR."""
+    ref = r.reference or {}
+    if r.kind == "range-test":
+        return f"reference {r.config.get('optimizer', '')} sweep, seed {ref.get('seed', 0)}".replace("  ", " ")
+    config = ref.get("config") or {}
+    parts = [f"reference {ref.get('name') or config.get('optimizer', '')}".rstrip()]
+    if isinstance(config.get("lr"), int | float):
+        parts.append(f"lr {config['lr']:.3g}")
+    if ref.get("seeds"):
+        parts.append(f"mean of {ref['seeds']} seeds")
+    return ", ".join(parts)
+
+
 def plots_for(student: StudentResult) -> dict[str, str]:
     """One plot per run that produced a result: {run name: data URI}."""
     plots = {}
@@ -116,10 +150,11 @@ def plots_for(student: StudentResult) -> dict[str, str]:
         if not (res.get("lr") if r.kind == "range-test" else res.get("epochs") or res.get("train_loss_smoothed")):
             continue  # no result, or it diverged before a single point: nothing to draw
         if r.kind == "range-test":
-            fig = plot_range_test(r.result, reference=_range_reference(r.reference),
-                                  marks=_marks(student, r.name), title=f"{r.name}: LR range test")  # fmt: skip
+            fig = plot_range_test(r.result, reference=_range_reference(r.reference), marks=_marks(student, r.name),
+                                  title=f"{r.name}: LR range test", reference_label=reference_label(r))  # fmt: skip
         else:
-            fig = plot_training(r.result, reference=_training_reference(r.reference), title=f"{r.name}: training")
+            fig = plot_training(r.result, reference=_training_reference(r.reference), title=f"{r.name}: training",
+                                reference_label=reference_label(r), claims=_claims(student, r.name))  # fmt: skip
         plots[r.name] = figure_png(fig)
     return plots
 
@@ -133,7 +168,47 @@ def _schedule(config: dict) -> str:
     return name + (f" ({', '.join(args)})" if args else "") + (f" · {cadence}" if cadence else "")
 
 
-def _run_view(r, plot: str | None) -> dict:
+def _flat(values: object) -> list[float]:
+    if isinstance(values, dict):
+        values = list(values.values())
+    if isinstance(values, list | tuple):
+        return [x for v in values for x in _flat(v)]
+    return _values(values)
+
+
+def _ending(r: RunRecord, student: StudentResult) -> dict | None:
+    """How a rerun ended early: {step, lr, reason, expected}. A range test that stops by the divergence criterion
+    past every pick (claimed, the rule's on the rerun) ended as every sweep does: `expected` is then true."""
+    res = r.result or {}
+    d = res.get("diverged")
+    if not d:
+        return None
+    lrs = res.get("lr") or []
+    stop = lrs[-1] if lrs and isinstance(lrs[-1], int | float) else None
+    expected = False
+    if r.kind == "range-test" and stop is not None:
+        c = _check(student, "lr_claim", r.name)
+        picks = (_values(c.claimed) + _values(c.rerun)) if c else []
+        picks = picks or _flat(res.get("suggestions") or {})
+        expected = bool(picks) and max(picks) <= stop
+    return {"step": d.get("step"), "lr": stop, "reason": d.get("reason", ""), "expected": expected}
+
+
+def _check_view(c: CheckResult, points: float, max_points: float) -> dict:
+    """A check as the report's table shows it: fixed columns claimed / rerun / reference, scaled points."""
+    d = c.diagnosis or {}
+    diagnosis = None
+    if d.get("cause"):
+        how = ", ".join(x for x in (f"{d['confidence']} confidence" if d.get("confidence") else "",
+                                    "confirmed by a rerun" if d.get("confirmed") else "") if x)  # fmt: skip
+        diagnosis = f"{d['cause']}" + (f" ({how})" if how else "") + (f": {d['evidence']}" if d.get("evidence") else "")
+    return {"check": c.check, "subject": c.subject, "status": c.status, "message": c.message,
+            "claimed": fmt(c.claimed), "rerun": fmt(c.rerun), "reference": fmt(c.reference),
+            "tolerance": figure(c.tolerance, c.unit), "distance": figure(c.distance, c.unit), "origin": c.origin,
+            "points": points, "max_points": max_points, "diagnosis": diagnosis}  # fmt: skip
+
+
+def _run_view(r: RunRecord, plot: str | None, student: StudentResult) -> dict:
     c, res = r.config, r.result or {}
     lr = f"{fmt(c.get('lr'))} → {fmt((c.get('schedule') or {}).get('end_lr'))}" if r.kind == "range-test" \
         else fmt(c.get("lr"))  # fmt: skip
@@ -141,7 +216,7 @@ def _run_view(r, plot: str | None) -> dict:
               "epochs": c.get("epochs"), "batch size": c.get("batch_size"), "seed": c.get("seed")}  # fmt: skip
     suggestions = {k: fmt(v) for k, v in (res.get("suggestions") or {}).items()}
     return {"name": r.name, "kind": r.kind, "key": r.key, "cached": r.cached, "error": r.error, "config": config,
-            "ok": bool(r.result), "final": res.get("final"), "best": res.get("best"), "diverged": res.get("diverged"),
+            "ok": bool(r.result), "final": res.get("final"), "best": res.get("best"), "ending": _ending(r, student),
             "suggestions": suggestions, "steps": len(res.get("lr") or []), "plot": plot,
             "wall": (res.get("meta") or {}).get("wall_time_s")}  # fmt: skip
 
@@ -163,7 +238,8 @@ def student_context(student: StudentResult, assignment: dict, meta: dict) -> dic
     counts = Counter(c.status for c in student.checks)
     return {"s": student, "assignment": assignment, "meta": meta, "footer": _footer(student, meta),
             "counts": [(k, counts[k]) for k in STATUS_ORDER if counts[k]],
-            "runs": [_run_view(r, plots.get(r.name)) for r in student.runs]}  # fmt: skip
+            "checks": [_check_view(c, p, m) for c, (p, m) in zip(student.checks, student.scaled(), strict=True)],
+            "runs": [_run_view(r, plots.get(r.name), student) for r in student.runs]}  # fmt: skip
 
 
 def _finite(x: object) -> object:
@@ -208,18 +284,29 @@ def _folders(students: list[StudentResult]) -> list[str]:
     return out
 
 
+FIRST_PROBLEM = 160  # characters of a student's first problem shown in class tables
+
+
 def grade_rows(cls: ClassResult) -> list[list[str]]:
-    """grades.csv: header, the points-possible row, then one row per student (points summed per check key)."""
-    keys = list(dict.fromkeys(c.check for s in cls.students for c in s.checks))
-    per = [{k: (sum(c.points for c in s.checks if c.check == k), sum(c.max_points for c in s.checks if c.check == k))
-            for k in keys} for s in cls.students]  # fmt: skip
-    possible = [max((p[k][1] for p in per), default=0.0) for k in keys]
-    top = max((s.possible for s in cls.students), default=0.0)
-    rows = [["id", "name", *keys, "total", "percent", "status"],
-            ["POSSIBLE", "", *map(_num, possible), _num(top), "100", ""]]  # fmt: skip
-    for s, p in zip(cls.students, per, strict=True):
-        rows.append([s.id, s.name, *(_num(p[k][0]) for k in keys), _num(s.total), _num(s.percent), s.status])
-    return rows
+    """grades.csv: header, the points-possible row, then one row per student, every cell spreadsheet-safe.
+
+    `total` is the score on the rubric total (POSSIBLE: that total, the same for every student, as in the reports
+    and Gradescope's max_score); a check's column is the share of that check's points earned, in percent
+    (POSSIBLE 100; empty where the check carried no points for that student)."""
+    keys = [k for k in dict.fromkeys(c.check for s in cls.students for c in s.checks)
+            if any(c.max_points for s in cls.students for c in s.checks if c.check == k)]  # fmt: skip
+    total = cls.students[0].total_points if cls.students else float(cls.assignment.get("total_points", 100))
+    rows = [["id", "name", "folder", "total", "percent", "status", *(f"{k} %" for k in keys), "first problem"],
+            ["POSSIBLE", "", "", _num(total), "100", "", *("100" for _ in keys), ""]]  # fmt: skip
+    for s in cls.students:
+        shares = []
+        for k in keys:
+            of_k = [c for c in s.checks if c.check == k]
+            got, of = sum(c.points for c in of_k), sum(c.max_points for c in of_k)
+            shares.append(_num(100 * got / of) if of else "")
+        problem = safe.truncate(safe.one_line(s.first_problem), FIRST_PROBLEM)
+        rows.append([s.id, s.name, Path(s.folder).name, _num(s.total), _num(s.percent), s.status, *shares, problem])
+    return [[safe.csv_cell(cell) for cell in row] for row in rows]
 
 
 def render_class(cls: ClassResult, out_dir: Path) -> None:
@@ -231,14 +318,17 @@ def render_class(cls: ClassResult, out_dir: Path) -> None:
         render_student(s, out_dir / folder, cls.assignment, cls.meta)
     verdicts = Counter(s.verdict for s in cls.students)
     graded = [s for s in cls.students if s.status == "graded"]
+    problems = [safe.truncate(safe.one_line(s.first_problem), FIRST_PROBLEM) if s.verdict in ("fail", "error") else ""
+                for s in cls.students]  # fmt: skip
     ctx = {"cls": cls, "assignment": cls.assignment, "meta": cls.meta,
-           "rows": list(zip(cls.students, folders, strict=True)),
+           "rows": list(zip(cls.students, folders, problems, strict=True)),
            "verdicts": [(k, verdicts[k]) for k in STATUS_ORDER if verdicts[k]],
            "n_error": len(cls.students) - len(graded),
+           "total_points": cls.students[0].total_points if cls.students else None,
            "mean_percent": sum(s.percent for s in graded) / len(graded) if graded else None}  # fmt: skip
-    table = [[md(s.id), md(s.name), s.verdict, s.status, _num(s.total), _num(s.possible), _num(s.percent),
-              md(s.error or "")] for s in cls.students]  # fmt: skip
-    headers = ["id", "name", "verdict", "status", "total", "possible", "percent", "error"]
+    table = [[md(s.id), md(s.name), s.verdict, s.status, _num(s.total), _num(s.possible), _num(s.percent), md(p)]
+             for s, p in zip(cls.students, problems, strict=True)]  # fmt: skip
+    headers = ["id", "name", "verdict", "status", "total", "possible", "percent", "first problem"]
     env = environment()
     (out_dir / "index.html").write_text(env.get_template("index.html.j2").render(ctx))
     summary = tabulate(table, headers, tablefmt="github", disable_numparse=True)

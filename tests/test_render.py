@@ -42,12 +42,13 @@ def make_student(runs, id: str = "s1", name: str = "Ada Lovelace") -> StudentRes
         CheckResult("config", "submission", "pass", "Valid: 1 range test(s) and 1 training run(s).", points=1,
                     max_points=1),
         CheckResult("lr_claim", "sgd-sweep", "warn", f"Rule 'valley' picks {pick:.3g}; the claim is 0.45 decades away.",
-                    f"{pick:.3g}", f"{pick * 2.8:.3g}", 0.3, "0.45 decades", 1.0, 2.0),
-        CheckResult("accuracy_claim", "sgd-constant", "fail", "Claimed 0.99 vs rerun 0.78.", 0.78, 0.99, 0.04,
-                    "z = +5.1", 0.0, 2.0),
+                    claimed=pick * 2.8, rerun=pick, reference=pick * 1.1, tolerance=0.3, distance=0.45,
+                    unit="decades", origin="0.3 decades (floor)", points=1.0, max_points=2.0),
+        CheckResult("accuracy_claim", "sgd-constant", "fail", "Claimed 0.99 vs rerun 0.78.", claimed=0.99, rerun=0.78,
+                    reference=0.8, tolerance=0.04, distance=0.21, unit="abs", points=0.0, max_points=2.0),
         CheckResult("loss_claim", "sgd-constant", "skip", "Nothing claimed."),
-        CheckResult("baseline", "sgd-constant", "pass", "Within 3σ of the baseline.", 0.8, 0.78, 0.05, "z = -1.2",
-                    2.0, 2.0),
+        CheckResult("baseline", "sgd-constant", "pass", "Within 3σ of the baseline.", rerun=0.78, reference=0.8,
+                    tolerance=0.05, distance=0.02, unit="abs", points=2.0, max_points=2.0),
         CheckResult("plausibility", "sgd-constant", "fail", "Claimed loss | far below anything reachable."),
         CheckResult("plausibility", "submission", "error", "1 implausible figure(s), listed above.", max_points=1),
     ]  # fmt: skip
@@ -105,29 +106,52 @@ def test_all_files(rendered):
 def test_grades_csv(rendered):
     out, cls = rendered
     rows = list(csv.reader((out / "grades.csv").open()))
-    keys = ["config", "lr_claim", "accuracy_claim", "loss_claim", "baseline", "plausibility"]
-    assert rows[0] == ["id", "name", *keys, "total", "percent", "status"]
-    assert rows[1] == ["POSSIBLE", "", "1", "2", "2", "0", "2", "1", "8", "100", ""]
+    keys = ["config", "lr_claim", "accuracy_claim", "baseline", "plausibility"]  # loss_claim: no points for anyone
+    assert rows[0] == ["id", "name", "folder", "total", "percent", "status", *(f"{k} %" for k in keys),
+                       "first problem"]  # fmt: skip
+    assert rows[1] == ["POSSIBLE", "", "", "100", "100", "", *["100"] * len(keys), ""]
     s1 = dict(zip(rows[0], rows[2], strict=True))
-    assert s1 == {"id": "s1", "name": "Ada Lovelace", "config": "1", "lr_claim": "1", "accuracy_claim": "0",
-                  "loss_claim": "0", "baseline": "2", "plausibility": "0", "total": "4", "percent": "50",
-                  "status": "graded"}  # fmt: skip
+    # raw 4 of 8 points → 50 of the rubric's 100; per check, the share of its points earned
+    assert s1 == {"id": "s1", "name": "Ada Lovelace", "folder": "s1", "total": "50", "percent": "50",
+                  "status": "graded", "config %": "100", "lr_claim %": "50", "accuracy_claim %": "0",
+                  "baseline %": "100", "plausibility %": "0", "first problem": "Claimed 0.99 vs rerun 0.78."}
     assert rows[3][1] == EVIL
-    assert rows[4][0] == "s3" and rows[4][-1] == "error" and rows[4][-3:-1] == ["0", "0"]
+    s3 = dict(zip(rows[0], rows[4], strict=True))
+    assert s3["id"] == "s3" and s3["status"] == "error" and s3["total"] == "0" and s3["percent"] == "0"
+    assert "expected '='" in s3["first problem"]
     assert len(rows) == 2 + len(cls.students)
 
 
-def test_gradescope_json(rendered):
-    out, _ = rendered
-    gs = json.loads((out / "s1" / "results.json").read_text())
-    assert gs["score"] == 4.0 and gs["execution_time"] == 12.5
-    assert len(gs["tests"]) == 7
-    for t in gs["tests"]:
-        assert set(t) >= {"name", "score", "max_score", "status", "output", "visibility"}
-    assert gs["tests"][1]["name"] == "lr_claim: sgd-sweep" and gs["tests"][1]["max_score"] == 2.0
-    assert gs["leaderboard"][0]["name"] == "Final test accuracy" and 0 < gs["leaderboard"][0]["value"] <= 1
-    failed = json.loads((out / "s3" / "results.json").read_text())
-    assert failed["score"] == 0 and "expected '='" in failed["output"]
+def test_one_points_possible_everywhere(rendered):
+    """The gradebook's POSSIBLE total = every report's total = the sum of Gradescope's max_score, for everyone."""
+    out, cls = rendered
+    rows = list(csv.reader((out / "grades.csv").open()))
+    possible = float(rows[1][rows[0].index("total")])
+    assert possible == cls.assignment.get("total_points", 100)
+    for s, row in zip(cls.students, rows[2:], strict=True):
+        gs = json.loads((out / s.id / "results.json").read_text())
+        assert sum(t["max_score"] for t in gs["tests"]) == pytest.approx(possible, abs=1e-9), s.id
+        assert sum(t["score"] for t in gs["tests"]) == pytest.approx(gs["score"], abs=1e-9), s.id
+        assert float(row[rows[0].index("total")]) == gs["score"] == s.total, s.id
+        md = (out / s.id / "report.md").read_text()
+        assert f"/ {possible:g}**" in md and f"rubric total of {possible:g}" in md, s.id
+        assert f"/ {possible:g}</small>" in (out / s.id / "report.html").read_text(), s.id
+
+
+def test_rubric_total_from_the_assignment(runs, tmp_path):
+    """A class's total_points reaches every student; full marks are exactly the total, an ERROR scores 0."""
+    full = StudentResult("ok", "Ok", "ok", checks=[
+        CheckResult("config", "submission", "pass", "ok", points=1, max_points=1),
+        CheckResult("lr_claim", "a", "pass", "ok", points=2, max_points=2),
+        CheckResult("lr_claim", "b", "pass", "ok", points=2, max_points=2)])  # fmt: skip
+    bad = StudentResult.failed("bad", "bad", "submission.toml: not valid TOML")
+    cls = ClassResult({"total_points": 40}, [full, bad], {})
+    assert [s.possible for s in cls.students] == [40, 40]
+    assert full.total == 40 and full.percent == 100 and sum(m for _, m in full.scaled()) == pytest.approx(40)
+    assert bad.total == 0 and bad.to_gradescope()["tests"][0]["max_score"] == 40
+    render_class(cls, tmp_path)
+    rows = list(csv.reader((tmp_path / "grades.csv").open()))
+    assert rows[1][3] == "40" and [r[3] for r in rows[2:]] == ["40", "0"]
 
 
 def test_escaping(rendered):

@@ -1,0 +1,54 @@
+"""Output safety: every string a student may control passes through one of these before it is written.
+
+HTML is escaped by Jinja's autoescape and JSON by `json.dumps`; this module covers the rest: spreadsheet
+cells (OWASP CSV injection), the terminal (control characters and bidi overrides), Markdown, and length.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 control characters (but not \n), DEL, and the Unicode bidi/format controls that reorder text
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a cell starting with one of these is a formula to a spreadsheet
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+
+
+def _escape(match: re.Match) -> str:
+    c = match.group()
+    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+
+
+def terminal(text: object, limit: int | None = None) -> str:
+    """Text safe to print: control characters shown as escapes (ESC as \\x1b), newlines kept; cut to `limit`."""
+    out = _CONTROL.sub(_escape, str(text))
+    return truncate(out, limit) if limit else out
+
+
+def one_line(text: object, limit: int | None = None) -> str:
+    """`terminal`, on one line: runs of whitespace (newlines included) become one space."""
+    return terminal(re.sub(r"\s+", " ", str(text)).strip(), limit)
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary where there is one, ending with … when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def csv_cell(value: object) -> str:
+    """A spreadsheet cell that is never a formula: text starting with = + - @ TAB CR gets a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def markdown(text: object) -> str:
+    """Text shown literally inside Markdown (a table cell, a list item): one line, punctuation that Markdown
+    or inline HTML would interpret backslash-escaped (CommonMark), control characters escaped."""
+    out = _MARKDOWN.sub(r"\\\1", one_line(text))
+    return "\\" + out if out.startswith("-") else out  # not a list item either
