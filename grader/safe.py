@@ -11,7 +11,8 @@ import re
 # C0 and C1 control characters (but not \n), DEL, and the Unicode bidi/format controls that reorder text
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a cell starting with one of these is a formula to a spreadsheet
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&])")  # inline syntax; "(" matters only after "]", escaped already
+_LEADING = re.compile(r"^(\d*)([-+#.)])(?=\s|$)")  # a list item or heading if it opens a line: "- ", "# ", "1. "
 
 
 def _escape(match: re.Match) -> str:
@@ -50,5 +51,4 @@ def csv_cell(value: object) -> str:
 def markdown(text: object) -> str:
     """Text shown literally inside Markdown (a table cell, a list item): one line, punctuation that Markdown
     or inline HTML would interpret backslash-escaped (CommonMark), control characters escaped."""
-    out = _MARKDOWN.sub(r"\\\1", one_line(text))
-    return "\\" + out if out.startswith("-") else out  # not a list item either
+    return _LEADING.sub(r"\1\\\2", _MARKDOWN.sub(r"\\\1", one_line(text)))

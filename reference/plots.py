@@ -9,7 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import LogFormatter, LogLocator, MaxNLocator  # noqa: E402
+from matplotlib.ticker import LogFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
 MARKS = ("tab:red", "tab:green", "tab:purple", "tab:orange", "tab:brown")
 CLAIM = "tab:red"
@@ -34,8 +34,9 @@ def plot_range_test(
     ax.plot(result["lr"], result["train_loss_smoothed"], color="tab:blue", lw=1.5, label=run_label)
     for (label, lr), color in zip((marks or {}).items(), MARKS, strict=False):
         ax.axvline(lr, color=color, ls="--", lw=1, label=f"{label}: {lr:.3g}")
-    _log(ax, "x")
+    ax.set_xscale("log")
     _fit_x(ax, [lr for lrs, _ in curves for lr in lrs] + list((marks or {}).values()))
+    _log(ax, "x")
     ax.set_xlabel("learning rate")
     ax.set_ylabel("train loss (smoothed)")
     _cap_y(ax, [losses for _, losses in curves])
@@ -67,22 +68,31 @@ def plot_training(
         loss_ax.plot(steps, [e["test_loss"] for e in res["epochs"]], "o-", color=color, ms=2.5, label=f"{who}: test")
         acc_ax.plot([e["epoch"] for e in res["epochs"]], [e["test_accuracy"] for e in res["epochs"]], "o-",
                     color=color, ms=2.5, label=who)  # fmt: skip
-    last = result["epochs"][-1] if result.get("epochs") else None
-    for ax, metric, where in ((loss_ax, "test_loss", "step"), (acc_ax, "test_accuracy", "epoch")):
-        value = (claims or {}).get(metric)
-        if value is not None and last is not None and math.isfinite(value):
-            ax.plot([last[where]], [value], marker="*", ms=11, color=CLAIM, ls="none", label=f"claimed: {value:.4g}")
+    _mark_claims(loss_ax, acc_ax, result, claims or {})
     loss_ax.set_xlabel("step")
     loss_ax.set_ylabel("loss")
     _log(loss_ax, "y")
     acc_ax.set_xlabel("epoch")
     acc_ax.set_ylabel("test accuracy")
-    acc_ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+    acc_ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # epochs are whole numbers
     loss_ax.legend(fontsize=7)
     acc_ax.legend(fontsize=7)
     fig.suptitle(title or "training", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def _mark_claims(loss_ax, acc_ax, result: dict, claims: dict[str, float]) -> None:
+    """A star per claimed final metric at the configured last epoch (beyond a quick rerun's prefix, if so)."""
+    last = result["epochs"][-1] if result.get("epochs") else None
+    if last is None or not last.get("epoch"):
+        return
+    epoch = (result.get("config") or {}).get("epochs") or last["epoch"]
+    where = {"test_loss": (loss_ax, epoch * last["step"] / last["epoch"]), "test_accuracy": (acc_ax, epoch)}
+    for metric, (ax, x) in where.items():
+        value = claims.get(metric)
+        if value is not None and math.isfinite(value):
+            ax.plot([x], [value], marker="*", ms=11, color=CLAIM, ls="none", label=f"claimed: {value:.4g}")
 
 
 def plot_run(result: dict) -> Figure:
@@ -94,13 +104,20 @@ def plot_run(result: dict) -> Figure:
 
 
 def _log(ax, which: str) -> None:
-    """A log scale labelled in plain text (1e-05, 0.2): mathtext tick labels are slow to lay out. Minor ticks
-    are labelled only when the axis spans less than a decade or so, so labels never crowd."""
+    """A log scale labelled in plain text (1e-05, 0.2): mathtext tick labels are slow to lay out. Call it after
+    plotting and setting limits: minor ticks (2, 3, 5 × 10^k; 2 and 5 beyond a decade) are labelled only when
+    the axis spans under two decades, so labels never crowd."""
     getattr(ax, f"set_{which}scale")("log")
     axis = getattr(ax, f"{which}axis")
+    low, high = getattr(ax, f"get_{which}lim")()
+    decades = math.log10(high / low) if low > 0 and high > 0 else math.inf
     axis.set_major_locator(LogLocator(base=10, numticks=8))
-    axis.set_major_formatter(LogFormatter())
-    axis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.5)))
+    axis.set_major_formatter(LogFormatter(labelOnlyBase=True))
+    if decades < 2:
+        axis.set_minor_locator(LogLocator(base=10, subs=(2.0, 3.0, 5.0) if decades < 1 else (2.0, 5.0)))
+        axis.set_minor_formatter(LogFormatter(labelOnlyBase=False))
+    else:
+        axis.set_minor_formatter(NullFormatter())
 
 
 def _fit_x(ax, lrs: Sequence[float]) -> None:
@@ -118,3 +135,49 @@ def _cap_y(ax, curves: Sequence[Sequence[float]]) -> None:
         low = min(min(c) for c in finite)
         high = 1.5 * max(c[0] for c in finite)
         ax.set_ylim(low * 0.9 if low > 0 else low - 0.05, max(high, low * 1.1 + 1e-6))
+
+
+def plot_logged_vs_rerun(logged: dict, rerun: dict, parts_at: int | None = None,
+                         counterfactuals: dict[str, dict] | None = None, title: str = "") -> Figure:  # fmt: skip
+    """A student's own log against the rerun (and any counterfactual reruns) on shared axes: LR and smoothed
+    train loss per step, test accuracy per epoch; a dotted line where the log parts from the rerun.
+    `logged`: grader.evidence.Logs.curves(); `rerun`, counterfactuals: reference.loop.run results."""
+    from matplotlib.ticker import NullFormatter
+
+    from reference.loop import smooth
+
+    fig = Figure(figsize=(9.6, 3.0))
+    lr_ax, loss_ax, acc_ax = fig.subplots(1, 3)
+    finite = lambda xs: [x if isinstance(x, int | float) and math.isfinite(x) else math.nan for x in xs]  # noqa: E731
+    curves = [("log", "tab:red", logged["step"], logged["lr"], logged["train_loss"], logged["epoch"],
+               logged["test_accuracy"])]  # fmt: skip
+    for (label, res), color in zip({"rerun": rerun, **(counterfactuals or {})}.items(), ("tab:blue", *MARKS[1:]),
+                                   strict=False):  # fmt: skip
+        epochs = res.get("epochs") or []
+        curves.append((label, color, list(range(len(res["lr"]))), res["lr"], res["train_loss"],
+                       [e["epoch"] for e in epochs], [e["test_accuracy"] for e in epochs]))  # fmt: skip
+    for label, color, steps, lrs, losses, epochs, accs in curves:
+        style = {"color": color, "lw": 1.8 if label == "log" else 1.1, "ls": "-" if label != "log" else "--",
+                 "zorder": 3 if label == "log" else 2}  # the log on top: a matching counterfactual lies under it
+        lr_ax.plot(steps, finite(lrs), label=label, **style)
+        clean = finite(losses)
+        n = next((i for i, x in enumerate(clean) if not math.isfinite(x)), len(clean))  # up to a NaN/inf
+        loss_ax.plot(steps[:n], smooth(clean[:n], 0.98), label=label, **style)
+        acc_ax.plot(epochs, finite(accs), marker="o", ms=3, label=label, **style)
+    for ax in (lr_ax, loss_ax):
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(LogFormatter())  # plain-text labels: mathtext is slow to lay out
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("step")
+        if parts_at is not None:
+            ax.axvline(parts_at, color="0.3", ls=":", lw=1)
+    lr_ax.set_ylabel("learning rate")
+    loss_ax.set_ylabel("train loss (smoothed)")
+    acc_ax.set_xlabel("epoch")
+    acc_ax.set_ylabel("test accuracy")
+    acc_ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    acc_ax.legend(fontsize=7)
+    parted = f" · parts at step {parts_at}" if parts_at is not None else ""
+    fig.suptitle((title or "logged vs rerun") + parted, fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -12,12 +12,26 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.render import environment, figure_png, fmt, pct, plots_for, render_class, render_student
+from grader.cli import print_checks, print_class, print_self_check
+from grader.render import (
+    environment,
+    figure_png,
+    fmt,
+    grade_rows,
+    pct,
+    plots_for,
+    reference_label,
+    render_class,
+    render_student,
+    student_context,
+)
 from grader.results import CheckResult, ClassResult, RunRecord, StudentResult
 from reference.config import RunConfig, range_test_config
 from reference.loop import run
 
 EVIL = "<script>alert(1)</script>"
+NOTES = EVIL + " *bold* a_b | [x](javascript:alert(1)) &amp;\n- not a list"
+ESC = "\x1b]0;PWNED\x07\x1b[2J"  # sets the terminal's title, clears the screen
 META = {"package_version": "0.1.0", "torch_version": "2.x", "device": "cpu", "quick": False,
         "graded_at": "2025-01-01T00:00:00+00:00", "reruns": 2, "cache_hits": 1, "wall_time_s": 3.5}  # fmt: skip
 ASSIGNMENT = {"name": "LR range test and LR schedules (LeNet5, MNIST)", "dataset": "mnist-5k"}
@@ -63,7 +77,9 @@ def make_student(runs, id: str = "s1", name: str = "Ada Lovelace") -> StudentRes
 @pytest.fixture(scope="module")
 def rendered(runs, tmp_path_factory) -> tuple[Path, ClassResult]:
     failed = StudentResult.failed("s3", "subs/s3", "submission.toml: line 3: expected '='", possible=1.0)
-    students = [make_student(runs), make_student(runs, "s2", EVIL), failed]
+    hostile = make_student(runs, "s2", EVIL)
+    hostile.notes = NOTES
+    students = [make_student(runs), hostile, failed]
     cls = ClassResult(ASSIGNMENT, students, META)
     out = tmp_path_factory.mktemp("reports")
     render_class(cls, out)
@@ -198,6 +214,153 @@ def test_failed_and_empty_runs(runs, tmp_path):
     assert json.loads((tmp_path / "e" / "results.json").read_text())["leaderboard"][0]["value"] == 0.78
     full = (tmp_path / "results.json").read_text()  # NaN is not JSON: written as null
     assert "NaN" not in full and json.loads(full)["students"][0]["runs"][2]["result"]["final"]["test_loss"] is None
+
+
+FORMULAS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_csv_cells_are_never_formulas(tmp_path):
+    """OWASP: a cell a spreadsheet would run as a formula gets a leading quote: names, folders, messages alike."""
+    hostile = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+    students = []
+    for i, text in enumerate(hostile):
+        s = StudentResult.failed(f"s{i}", f"subs/{text.replace('/', '-')}", f"{text} is broken")
+        s.name = text
+        students.append(s)
+    render_class(ClassResult({}, students, {}), tmp_path)
+    rows = list(csv.reader((tmp_path / "grades.csv").open(newline="")))
+    assert [r[1] for r in rows[2:]] == ["'" + t for t in hostile]  # the text kept, made inert
+    assert [r[2] for r in rows[2:]] == ["'" + t.replace("/", "-") for t in hostile]  # folder names too
+    for row in rows:
+        assert not any(cell.startswith(FORMULAS) for cell in row), row
+    assert rows[2][-1].startswith("'=cmd") and rows[2][-1].endswith("is broken")  # the first problem
+
+
+def test_terminal_output_escapes_control_characters_and_cuts_at_a_word(capsys):
+    words = "word " * 60
+    check = CheckResult("config", "sub" + ESC, "fail", ESC + words, claimed=0.5, points=0, max_points=1)
+    s = StudentResult("s\x1b[31m", ESC, "f", checks=[check], warnings=[ESC + "warned"])
+    s.checks[0].diagnosis = {"cause": ESC + "cause", "evidence": "", "confidence": "low", "confirmed": False}
+    print_checks(s)
+    print_class(ClassResult({}, [s], {**META, "engine": "sequential"}), None)
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b]0;PWNED\\x07\\x1b[2J" in out and "likely cause" in out
+    row = next(line for line in out.splitlines() if line.startswith("s\\x1b[31m"))
+    problem = row.split("%", 1)[1].strip()
+    assert problem.endswith(" word…") and len(problem) <= 90  # cut at a word, marked as cut
+
+
+def test_self_check_says_what_quick_mode_did_not_check(tmp_path, capsys):
+    checks = [CheckResult("config", "submission", "pass", "ok", points=1, max_points=1),
+              CheckResult("accuracy_claim", "r", "skip", "Quick mode …", claimed=0.9),
+              CheckResult("loss_claim", "r", "skip", "Quick mode …", claimed=0.2)]  # fmt: skip
+    cls = ClassResult({"quick_epochs": 3}, [StudentResult("s", "S", "f", checks=checks)], {**META, "quick": True})
+    print_self_check(cls, tmp_path / "reports", None, Path("subs/s"))
+    out = capsys.readouterr().out
+    assert "quick mode: 2 accuracy/loss claim(s) not checked" in out and "grade --self-check --full subs/s" in out
+    assert "package defaults" in out and f"reports: {tmp_path / 'reports'}" in out
+    print_self_check(ClassResult({}, cls.students, META), None, tmp_path / "assignment.toml", Path("s"))
+    out = capsys.readouterr().out
+    assert "quick mode" not in out and f"assignment: {tmp_path / 'assignment.toml'}" in out
+
+
+def test_notes_and_markdown_escaping(rendered):
+    """Student text is literal in report.md (Markdown escapes, no HTML entities) and escaped in the HTML."""
+    out, _ = rendered
+    md = (out / "s2" / "report.md").read_text()
+    assert "&lt;" not in md and "&gt;" not in md and not re.search(r"(?<!\\)<", md)  # every < backslash-escaped
+    assert "# \\<script\\>alert(1)\\</script\\> (s2)" in md
+    notes = md.split("## Notes from the submission", 1)[1].split("##", 1)[0]
+    assert "\\*bold\\* a\\_b \\| \\[x\\](javascript:alert(1)) \\&amp; - not a list" in notes
+    html = (out / "s2" / "report.html").read_text()
+    assert "Notes from the submission" in html and "*bold* a_b | [x](javascript:alert(1)) &amp;amp;" in html
+    assert "Notes from the submission" not in (out / "s1" / "report.html").read_text()  # none given
+
+
+def test_index_shows_each_fail_reason_and_what_the_mean_excludes(rendered):
+    out, cls = rendered
+    index = (out / "index.html").read_text()
+    assert "Claimed 0.99 vs rerun 0.78." in index  # s1 and s2: FAIL, first failing check's reason
+    assert "expected &#39;=&#39;" in index  # s3: ERROR, its error line
+    assert "excludes the 1 not gradable (ERROR)" in index and "rubric total of 100" in index
+    summary = (out / "summary.md").read_text()
+    assert "graded submissions only; the 1 not gradable are excluded" in summary
+
+
+def test_report_columns_claimed_rerun_reference(rendered):
+    out, _ = rendered
+    html = (out / "s1" / "report.html").read_text()
+    assert re.search(r"<th[^>]*>Claimed</th><th[^>]*>Rerun</th>\s*<th[^>]*>Reference</th>", html)
+    assert "Expected" not in html and "Observed" not in html
+    md = (out / "s1" / "report.md").read_text()
+    assert "| status | check | subject | claimed | rerun | reference | distance | tolerance | points |" in md
+    assert "| 0.99 | 0.78 | 0.8 | 0.21 | 0.04 |" in md  # accuracy_claim: claimed, rerun, reference, distance, tol
+    assert "0.45 decades" in md and "Tolerance: 0.3 decades (floor)." in html  # units; where a tolerance is from
+
+
+def test_a_diagnosis_is_shown_as_the_likely_cause(runs):
+    s = make_student(runs)
+    s.checks[2].diagnosis = {"cause": "the LR schedule steps per batch, not per epoch", "confidence": "high",
+                             "evidence": "a rerun with cadence = 'step' matches the claim", "confirmed": True}
+    html = environment().get_template("report.html.j2").render(student_context(s, ASSIGNMENT, META))
+    assert ("Likely cause: the LR schedule steps per batch, not per epoch (high confidence, confirmed by a rerun): "
+            "a rerun with cadence = &#39;step&#39; matches the claim") in html  # fmt: skip
+    assert "Likely cause: the LR schedule" in s.to_gradescope()["tests"][2]["output"]
+
+
+def _sweep_student(runs, claimed: float) -> StudentResult:
+    sweep = runs[0]
+    ended = {**sweep, "diverged": {"step": len(sweep["lr"]) + 1, "reason": "loss exploded"}}
+    check = CheckResult("lr_claim", "sweep", "pass", "ok", claimed=claimed, rerun=sweep["lr"][len(sweep["lr"]) // 2])
+    return StudentResult("s", "S", "f", checks=[check], runs=[RunRecord("sweep", "range-test", "k", sweep["config"],
+                                                                           ended)])  # fmt: skip
+
+
+def test_a_sweep_that_stops_past_the_picks_is_not_a_warning(runs):
+    """Every range test ends by the divergence criterion: neutral past the picks, a warning before one."""
+    last = runs[0]["lr"][-1]
+    ctx = student_context(_sweep_student(runs, claimed=last / 10), ASSIGNMENT, META)
+    assert ctx["runs"][0]["ending"]["expected"] and ctx["runs"][0]["ending"]["lr"] == last
+    html = environment().get_template("report.html.j2").render(ctx)
+    assert "as expected: loss exploded" in html and "alert warn" not in html
+    early = _sweep_student(runs, claimed=last * 10)  # the claim lies beyond where the rerun stopped
+    html = environment().get_template("report.html.j2").render(student_context(early, ASSIGNMENT, META))
+    assert "before the LR picked from it" in html and "alert warn" in html
+
+
+def test_plots_label_the_reference_and_keep_a_diverged_tail_in_check(runs):
+    from reference.plots import plot_range_test, plot_run
+
+    sweep, train = runs
+    record = RunRecord("r", "train", "k", train["config"], train,
+                       {"config": {"lr": 0.0507}, "name": "sgd-constant", "seeds": 3, "epochs": []})  # fmt: skip
+    assert reference_label(record) == "reference sgd-constant, lr 0.0507, mean of 3 seeds"
+    blown = {**sweep, "train_loss_smoothed": [*sweep["train_loss_smoothed"][:-3], 1e3, 1e5, 1e7]}
+    ax = plot_range_test(blown, reference={"lr": sweep["lr"], "train_loss_smoothed": sweep["train_loss_smoothed"]}
+                         ).axes[0]  # fmt: skip
+    first = max(sweep["train_loss_smoothed"][0], blown["train_loss_smoothed"][0])
+    assert ax.get_ylim()[1] <= 1.5 * first + 1e-9 and ax.get_ylim()[0] <= min(sweep["train_loss_smoothed"])
+    fig = plot_run(train)
+    labels = [t.get_text() for a in fig.axes for t in a.get_legend().get_texts()]
+    assert labels and all("rerun" not in t for t in labels) and "run" in labels
+    epochs = fig.axes[1].get_xticks()
+    assert all(float(t).is_integer() for t in epochs)  # whole epochs only
+
+
+def test_claimed_figures_are_marked_on_the_training_plot(runs):
+    from reference.plots import plot_training
+
+    _, train = runs
+    fig = plot_training(train, claims={"test_accuracy": 0.91, "test_loss": 0.2})
+    labels = [t.get_text() for a in fig.axes for t in a.get_legend().get_texts()]
+    assert "claimed: 0.91" in labels and "claimed: 0.2" in labels
+
+
+def test_grade_rows_are_spreadsheet_safe_for_every_cell(rendered):
+    _, cls = rendered
+    for row in grade_rows(cls):
+        assert not any(cell.startswith(FORMULAS) for cell in row), row
 
 
 def test_screenshot(rendered, tmp_path):
