@@ -269,7 +269,7 @@ def _num(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
-def _folders(students: list[StudentResult]) -> list[str]:
+def report_folders(students: list[StudentResult]) -> list[str]:
     """A safe, unique folder name per student (the id, unless it holds path characters or repeats)."""
     seen: set[str] = set()
     out = []
@@ -313,7 +313,7 @@ def render_class(cls: ClassResult, out_dir: Path) -> None:
     """Per student out_dir/<id>/…, plus index.html, summary.md, grades.csv and results.json."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    folders = _folders(cls.students)
+    folders = report_folders(cls.students)
     for s, folder in zip(cls.students, folders, strict=True):
         render_student(s, out_dir / folder, cls.assignment, cls.meta)
     verdicts = Counter(s.verdict for s in cls.students)

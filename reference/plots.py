@@ -9,7 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import LogFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
 MARKS = ("tab:red", "tab:green", "tab:purple", "tab:orange", "tab:brown")
 CLAIM = "tab:red"
@@ -111,11 +111,12 @@ def _log(ax, which: str) -> None:
     axis = getattr(ax, f"{which}axis")
     low, high = getattr(ax, f"get_{which}lim")()
     decades = math.log10(high / low) if low > 0 and high > 0 else math.inf
+    plain = FuncFormatter(lambda x, _: f"{x:g}")
     axis.set_major_locator(LogLocator(base=10, numticks=8))
-    axis.set_major_formatter(LogFormatter(labelOnlyBase=True))
+    axis.set_major_formatter(plain)
     if decades < 2:
         axis.set_minor_locator(LogLocator(base=10, subs=(2.0, 3.0, 5.0) if decades < 1 else (2.0, 5.0)))
-        axis.set_minor_formatter(LogFormatter(labelOnlyBase=False))
+        axis.set_minor_formatter(plain)
     else:
         axis.set_minor_formatter(NullFormatter())
 

@@ -363,6 +363,21 @@ def test_grade_rows_are_spreadsheet_safe_for_every_cell(rendered):
         assert not any(cell.startswith(FORMULAS) for cell in row), row
 
 
+@pytest.mark.slow
+def test_self_check_names_its_assignment_and_report_and_what_it_skipped(bundled_quick, tmp_path, capsys):
+    from grader.cli import main
+
+    _, tmp = bundled_quick
+    submissions = Path(__file__).resolve().parents[1] / "submissions"
+    args = ["--jobs", "1", "--engine", "sequential", "--device", "cpu", "--quiet", "--cache", str(tmp / "cache")]
+    main(["--self-check", str(submissions / "s008-reproducible"), *args, "--out", str(tmp_path / "reports")])
+    out = capsys.readouterr().out
+    assert f"assignment: {submissions / 'assignment.toml'}" in out
+    assert f"reports: {tmp_path / 'reports' / 's008' / 'report.html'}" in out
+    assert "quick mode: 4 accuracy/loss claim(s) not checked" in out  # 2 runs × (accuracy, loss)
+    assert re.search(r"check\s+run\s+claimed\s+rerun\s+reference\s+distance\s+points", out)
+
+
 def test_screenshot(rendered, tmp_path):
     chromium = shutil.which("chromium")
     if chromium is None:
