@@ -45,9 +45,17 @@ def pct(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{100 * value:.{digits}f}%"
 
 
+TEXT_LIMIT = 3000  # characters of any one text (message, error, warning) shown in a report
+
+
 def md(value: object) -> str:
     """Text shown literally in Markdown (a table cell, a list item): one line, Markdown punctuation escaped."""
-    return safe.markdown(fmt(value))
+    return safe.markdown(safe.truncate(fmt(value), TEXT_LIMIT))
+
+
+def cut(value: object) -> str:
+    """Text for the HTML report (autoescaped there), at most TEXT_LIMIT characters."""
+    return safe.truncate(str(value), TEXT_LIMIT)
 
 
 def figure(value: object, unit: str = "") -> str:
@@ -71,7 +79,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(fmt=fmt, pct=pct, md=md, figure=figure)
+    env.filters.update(fmt=fmt, pct=pct, md=md, figure=figure, cut=cut)
     env.globals["STATUS_ORDER"] = STATUS_ORDER
     return env
 
@@ -202,7 +210,7 @@ def _check_view(c: CheckResult, points: float, max_points: float) -> dict:
         how = ", ".join(x for x in (f"{d['confidence']} confidence" if d.get("confidence") else "",
                                     "confirmed by a rerun" if d.get("confirmed") else "") if x)  # fmt: skip
         diagnosis = f"{d['cause']}" + (f" ({how})" if how else "") + (f": {d['evidence']}" if d.get("evidence") else "")
-    return {"check": c.check, "subject": c.subject, "status": c.status, "message": c.message,
+    return {"check": c.check, "subject": c.subject, "status": c.status, "message": cut(c.message),
             "claimed": fmt(c.claimed), "rerun": fmt(c.rerun), "reference": fmt(c.reference),
             "tolerance": figure(c.tolerance, c.unit), "distance": figure(c.distance, c.unit), "origin": c.origin,
             "points": points, "max_points": max_points, "diagnosis": diagnosis}  # fmt: skip

@@ -255,11 +255,14 @@ def test_self_check_says_what_quick_mode_did_not_check(tmp_path, capsys):
     checks = [CheckResult("config", "submission", "pass", "ok", points=1, max_points=1),
               CheckResult("accuracy_claim", "r", "skip", "Quick mode …", claimed=0.9),
               CheckResult("loss_claim", "r", "skip", "Quick mode …", claimed=0.2)]  # fmt: skip
-    cls = ClassResult({"quick_epochs": 3}, [StudentResult("s", "S", "f", checks=checks)], {**META, "quick": True})
+    meta = {**META, "quick": True, "engine": "sequential"}
+    cls = ClassResult({"quick_epochs": 3}, [StudentResult("s", "S", "f", checks=checks)], meta)
     print_self_check(cls, tmp_path / "reports", None, Path("subs/s"))
     out = capsys.readouterr().out
     assert "quick mode: 2 accuracy/loss claim(s) not checked" in out and "grade --self-check --full subs/s" in out
     assert "package defaults" in out and f"reports: {tmp_path / 'reports'}" in out
+    print_class(cls, None, "grade subs (without --quick)")  # a class graded --quick says the same
+    assert "quick mode: 2 accuracy/loss claim(s) not checked" in capsys.readouterr().out
     print_self_check(ClassResult({}, cls.students, META), None, tmp_path / "assignment.toml", Path("s"))
     out = capsys.readouterr().out
     assert "quick mode" not in out and f"assignment: {tmp_path / 'assignment.toml'}" in out
