@@ -245,6 +245,7 @@ def student_context(student: StudentResult, assignment: dict, meta: dict) -> dic
     plots = plots_for(student)
     counts = Counter(c.status for c in student.checks)
     return {"s": student, "assignment": assignment, "meta": meta, "footer": _footer(student, meta),
+            "folder": Path(student.folder).name,  # not the instructor's path: the report goes to the student
             "counts": [(k, counts[k]) for k in STATUS_ORDER if counts[k]],
             "checks": [_check_view(c, p, m) for c, (p, m) in zip(student.checks, student.scaled(), strict=True)],
             "runs": [_run_view(r, plots.get(r.name), student) for r in student.runs]}  # fmt: skip

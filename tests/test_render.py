@@ -188,6 +188,7 @@ def test_offline_html(rendered):
     assert report.count('src="data:image/png;base64,') >= 2
     assert 'href="s1/report.html"' in (out / "index.html").read_text()
     assert "Could not be graded" in (out / "s3" / "report.html").read_text()
+    assert "folder <code>s1</code>" in report and "subs/s1" not in report  # the folder's name, not its path
     assert "Re-run with lr-grader 0.1.0, torch 2.x on cpu" in report
 
 
