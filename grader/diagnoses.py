@@ -1,0 +1,489 @@
+"""Diagnoses: one table of this assignment's known pitfalls. Each names the likely cause of a failing check.
+
+A pitfall is a pure function of one `Case` (the claim, the student's logs, the rerun, the reference and, where
+one ran, its counterfactual rerun) returning a `Diagnosis` or None. A pitfall that a rerun can confirm also
+says which config injects the suspected mistake (`counterfactual`); those reruns are planned only where the
+pitfall's cheap evidence points at it, and cached like any rerun. A diagnosis is `confirmed` only when the
+counterfactual (a rerun, an exact LR table, or the claim re-read as the mistake reads it) lands within
+tolerance of the student's claim or log. Diagnoses explain; they never change points.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+from grader.evidence import Comparison, Logs, compare
+from grader.results import CheckResult
+from reference.config import RunConfig, ScheduleConfig
+from reference.loop import smooth
+from reference.schedules import lr_table
+from reference.tolerances import sigma
+
+if TYPE_CHECKING:
+    from grader.checks import Context
+    from grader.plan import PlannedRun
+    from grader.runner import Outcome
+
+Confidence = Literal["low", "medium", "high"]
+CLASSES = 10
+SOFTMAX_FLOOR = math.log(1 + (CLASSES - 1) / math.e)  # CE of softmax(p) for a one-hot p: ≈ 1.461 for 10 classes
+DIAGNOSED = ("lr_claim", "accuracy_claim", "loss_claim", "baseline", "plausibility", "logs")
+NO_CAUSE = "no known cause matched"
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    pitfall: str  # key in PITFALLS
+    cause: str  # one sentence: what went wrong
+    evidence: str  # one or two sentences: the figures that say so
+    confidence: Confidence
+    confirmed: bool  # a counterfactual landed within tolerance of the claim or the log
+
+    def as_dict(self) -> dict:
+        return {"pitfall": self.pitfall, "title": PITFALLS[self.pitfall].title, "cause": self.cause,
+                "evidence": self.evidence, "confidence": self.confidence, "confirmed": self.confirmed}  # fmt: skip
+
+
+def unexplained() -> dict:
+    return {"pitfall": None, "title": None, "cause": NO_CAUSE, "evidence": "", "confidence": None, "confirmed": False}
+
+
+@dataclass(frozen=True)
+class Case:
+    """What a pitfall may look at for one failing check of one run. Read-only."""
+
+    check: str  # the failing check's key
+    claim: Any  # RunClaim | RangeTestClaim | AutoClaim
+    config: RunConfig  # the rerun's (claimed) config
+    rerun: dict | None  # the rerun's result (reference.loop.run)
+    reference: dict | None  # the committed baseline entry for this config, if any
+    logs: Logs | None = None
+    comparison: Comparison | None = None  # logs vs rerun
+    n_test: int = 1000
+    k: float = 3.0  # tolerance: k·σ (σ floored as in reference.tolerances)
+    counterfactual: dict | None = None  # this pitfall's counterfactual rerun, when it ran
+
+    @property
+    def per_epoch(self) -> int:
+        train = (self.rerun or {}).get("meta", {}).get("train_size", 0)
+        return math.ceil(train / self.config.batch_size) if train else 1
+
+    def claimed(self, metric: str) -> float | None:
+        return getattr(self.claim, f"claimed_{metric}", None)
+
+    def tol(self, metric: str, around: float) -> float:
+        std = ((self.reference or {}).get("final", {}).get(metric) or {}).get("std", 0.0)
+        return self.k * sigma(metric, around, std, self.n_test)
+
+    def near(self, metric: str, value: float, target: float) -> bool:
+        return math.isfinite(value) and math.isfinite(target) and abs(value - target) <= self.tol(metric, target)
+
+    def finals(self, metric: str) -> list[tuple[str, float]]:
+        """What a final claim should match: the rerun's final figure when the rerun ran the claimed length, and
+        the reference's final mean for the same length."""
+        out = []
+        epochs = getattr(self.claim, "epochs", None)
+        r = self.rerun or {}
+        if r.get("final") and r["final"]["epoch"] == epochs:
+            out.append(("the rerun's", r["final"][metric]))
+        ref = self.reference or {}
+        if ref.get("final") and ref.get("config", {}).get("epochs") == epochs:
+            out.append(("the reference's", ref["final"][metric]["mean"]))
+        return out
+
+
+# ---------------------------------------------------------------- the pitfalls
+
+
+def _test_batches(c: Case) -> int:
+    return math.ceil(c.n_test / c.config.batch_size)
+
+
+def loss_test_artifact(c: Case) -> Diagnosis | None:
+    """The course framework's `Loss/test`: the mean test loss divided again by the number of test batches."""
+    nb = _test_batches(c)
+    cause = (f"the course framework's TensorBoard Loss/test divides the mean test loss again by the number of "
+             f"test batches ({nb} = ⌈{c.n_test}/{c.config.batch_size}⌉)")  # fmt: skip
+    if c.logs and c.logs.test_loss and c.rerun:
+        ours = {e["epoch"]: e["test_loss"] for e in c.rerun["epochs"]}
+        pairs = [(e, v) for e, v in zip(c.logs.epoch, c.logs.test_loss, strict=True) if e in ours]
+        if pairs and all(c.near("test_loss", v * nb, ours[e]) and not c.near("test_loss", v, ours[e])
+                         for e, v in pairs):  # fmt: skip
+            e, v = pairs[-1]
+            return Diagnosis("loss-test-artifact", cause, f"Logged Loss/test × {nb} = {v * nb:.4g} is the rerun's "
+                             f"test loss {ours[e]:.4g} at epoch {e}, and within tolerance at all {len(pairs)} "
+                             "logged epochs.", "high", True)  # fmt: skip
+    claimed = c.claimed("test_loss")
+    if claimed is None:
+        return None
+    for who, target in c.finals("test_loss"):
+        if c.near("test_loss", claimed * nb, target) and not c.near("test_loss", claimed, target):
+            return Diagnosis("loss-test-artifact", cause, f"The claimed {claimed:.4g} × {nb} = {claimed * nb:.4g} "
+                             f"is within tolerance of {who} test loss {target:.4g}.", "high", True)  # fmt: skip
+    return None
+
+
+def accuracy_percent(c: Case) -> Diagnosis | None:
+    claimed = c.claimed("test_accuracy")
+    logged = c.logs.test_accuracy[-1] if c.logs and c.logs.test_accuracy else None
+    value, where = (claimed, "claimed") if claimed is not None and claimed > 1 else (logged, "logged")
+    if value is None or not 1 < value <= 100:
+        return None
+    cause = f"accuracy reported as a percentage: the {where} {value:g} is {value / 100:.4g} as a fraction"
+    for who, target in c.finals("test_accuracy"):
+        if c.near("test_accuracy", value / 100, target):
+            return Diagnosis("accuracy-percent", cause, f"{value:g} / 100 is within tolerance of {who} "
+                             f"{target:.4g}.", "high", True)  # fmt: skip
+    return Diagnosis("accuracy-percent", cause, f"An accuracy of {value:g} > 1 can only be a percentage.", "high",
+                     False)  # fmt: skip
+
+
+def train_as_test(c: Case) -> Diagnosis | None:
+    claimed, r = c.claimed("test_loss"), c.rerun or {}
+    final = r.get("final")
+    if claimed is None or not final or final["epoch"] != getattr(c.claim, "epochs", None):
+        return None
+    train, test = final["train_loss"], final["test_loss"]
+    if c.near("test_loss", claimed, train) and not c.near("test_loss", claimed, test) \
+            and not c.near("test_loss", train, test):  # fmt: skip
+        return Diagnosis("train-as-test", "the train loss was reported as the test loss", f"The claimed "
+                         f"{claimed:.4g} is within tolerance of the rerun's final train loss {train:.4g} (mean of the "
+                         f"last epoch's steps); its test loss is {test:.4g}.", "high", True)  # fmt: skip
+    return None
+
+
+def short_run(c: Case) -> Diagnosis | None:
+    """A final run of a few epochs reported as the full-length result: the claim matches an early epoch."""
+    epochs, r = getattr(c.claim, "epochs", None), c.rerun or {}
+    if not epochs or not r.get("epochs") or r["epochs"][-1]["epoch"] != epochs:
+        return None
+    for metric in ("test_accuracy", "test_loss"):
+        claimed = c.claimed(metric)
+        if claimed is None or c.near(metric, claimed, r["epochs"][-1][metric]):
+            continue
+        hits = [e for e in r["epochs"][:-1] if c.near(metric, claimed, e[metric])]
+        if not hits:
+            continue
+        logged = c.logs.epoch[-1] if c.logs and c.logs.epoch else None
+        at = next((e for e in hits if e["epoch"] == logged), None) or next((e for e in hits if e["epoch"] == 5), None)
+        confidence: Confidence = "high" if at and at["epoch"] == logged else "medium" if at else "low"
+        at = at or hits[0]
+        log = f"; the log stops at epoch {logged}" if at["epoch"] == logged else ""
+        return Diagnosis("short-run", f"a {at['epoch']}-epoch run reported as the {epochs}-epoch result",
+                         f"The claimed {metric.replace('_', ' ')} {claimed:.4g} matches the rerun at epoch "
+                         f"{at['epoch']} ({at[metric]:.4g}), not at epoch {epochs} ({r['epochs'][-1][metric]:.4g})"
+                         f"{log}.", confidence, True)  # fmt: skip
+    return None
+
+
+def _cf_final_near(c: Case) -> tuple[bool, str]:
+    """Whether the counterfactual's final figures land within tolerance of the claim, and a phrase saying so."""
+    cf = (c.counterfactual or {}).get("final")
+    if not cf:
+        return False, ""
+    bits, ok = [], []
+    for metric in ("test_accuracy", "test_loss"):
+        claimed = c.claimed(metric)
+        if claimed is not None:
+            ok.append(c.near(metric, claimed, cf[metric]))
+            bits.append(f"{metric.replace('_', ' ')} {cf[metric]:.4g} (claimed {claimed:.4g})")
+    if c.logs and c.counterfactual:
+        cmp = compare(c.logs, c.counterfactual, c.n_test)
+        ok.append(cmp.loss is None and cmp.test is None)
+        bits.append("its curves " + ("match" if ok[-1] else "do not match") + " the log")
+    return bool(ok) and all(ok), ", ".join(bits)
+
+
+def double_softmax(c: Case) -> Diagnosis | None:
+    """Softmax probabilities into CrossEntropyLoss: the loss cannot go below ln(1 + 9/e) ≈ 1.461."""
+    if not _softmax_suspect(c):
+        return None
+    ok, said = _cf_final_near(c)
+    where = (f"the logged train loss never goes below {min(_smoothed(c.logs.train_loss)):.3f}" if _log_plateau(c)
+             else f"the claimed test loss {c.claimed('test_loss'):.4g} sits at it")  # fmt: skip
+    evidence = (f"Cross-entropy on softmax outputs has a floor of {SOFTMAX_FLOOR:.3f} ({CLASSES} classes); {where} "
+                f"while accuracy is high.")  # fmt: skip
+    if said:
+        evidence += f" The rerun with softmax before the loss gets {said}."
+    return Diagnosis("double-softmax", "the model returns softmax probabilities into CrossEntropyLoss (softmax "
+                     "applied twice)", evidence, "high" if ok else "medium", ok)  # fmt: skip
+
+
+def _smoothed(losses: list[float]) -> list[float]:
+    finite = [v for v in losses if math.isfinite(v)]
+    return smooth(finite, 0.98) if finite else [math.inf]
+
+
+def _log_plateau(c: Case) -> bool:
+    logs = c.logs
+    if not logs or not logs.train_loss or not logs.test_accuracy or not c.rerun:
+        return False
+    return (min(_smoothed(logs.train_loss)) >= SOFTMAX_FLOOR - 0.02 and max(logs.test_accuracy) >= 0.5
+            and min(_smoothed(c.rerun["train_loss"])) < 0.8 * SOFTMAX_FLOOR)  # fmt: skip
+
+
+def _softmax_suspect(c: Case) -> bool:
+    if c.config.mistake != "none":
+        return False
+    if _log_plateau(c):
+        return True
+    loss, acc = c.claimed("test_loss"), c.claimed("test_accuracy")
+    acc = acc if acc is not None else max(c.logs.test_accuracy, default=None) if c.logs else None
+    rerun = ((c.rerun or {}).get("final") or {}).get("test_loss")
+    return (loss is not None and SOFTMAX_FLOOR - 0.02 <= loss <= math.log(CLASSES) and acc is not None
+            and 0.5 <= acc <= 1 and rerun is not None and rerun < 0.8 * SOFTMAX_FLOOR)  # fmt: skip
+
+
+def _with_schedule(cfg: RunConfig, **change: object) -> RunConfig:
+    return cfg.model_copy(update={"schedule": ScheduleConfig(**{**cfg.schedule.model_dump(), **change})})
+
+
+def _table_matches(c: Case, cfg: RunConfig) -> bool:
+    """The log's LR at every logged step (before any NaN) equals `cfg`'s LR table, up to float printing."""
+    if not c.logs or not c.logs.lr:
+        return False
+    table = lr_table(cfg, c.per_epoch)
+    pairs = [(v, table[s]) for s, v in zip(c.logs.step, c.logs.lr, strict=True) if s < len(table)]
+    pairs = [(a, b) for a, b in pairs if math.isfinite(a)]
+    return bool(pairs) and all(math.isclose(a, b, rel_tol=1e-5) for a, b in pairs)
+
+
+def _per_step_config(c: Case) -> RunConfig | None:
+    s = c.config.schedule
+    if s.cadence != "epoch" or s.name in ("constant", "auto", "auto-corrected"):
+        return None
+    return _with_schedule(c.config, cadence="step")
+
+
+def per_step_scheduler(c: Case) -> Diagnosis | None:
+    """An epoch-sized scheduler (milestones, step sizes in epochs) stepped after every optimizer step."""
+    cfg = _per_step_config(c)
+    if cfg is None:
+        return None
+    exact = _table_matches(c, cfg)
+    ok, said = _cf_final_near(c)
+    if not exact and not ok:
+        return None
+    s = c.config.schedule
+    args = {"multistep": f"milestones {list(s.milestones or ())}", "step": f"step_size {s.step_size}"}.get(s.name, "")
+    cause = (f"the {s.name} scheduler was stepped every optimizer step with epoch-sized arguments"
+             + (f" ({args} counted steps, not epochs)" if args else ""))  # fmt: skip
+    bits = []
+    if exact:
+        lrs = [v for v in c.logs.lr if math.isfinite(v)]
+        first = [v for s_, v in zip(c.logs.step, c.logs.lr, strict=True) if s_ < c.per_epoch and math.isfinite(v)]
+        bits.append(f"The logged LR equals the per-step table exactly: {lrs[0]:.4g} → {first[-1]:.4g} within "
+                    f"epoch 1 (×{first[-1] / lrs[0]:.3g}), {lrs[-1]:.4g} at the last logged step.")  # fmt: skip
+    if said:
+        bits.append(f"The rerun stepped per iteration gets {said}.")
+    return Diagnosis("per-step-scheduler", cause, " ".join(bits), "high" if exact else "medium", exact or ok)
+
+
+def scheduler_unused(c: Case) -> Diagnosis | None:
+    cmp = c.comparison
+    if c.config.schedule.name == "constant" or not cmp or cmp.lr_constant is None:
+        return None
+    if not math.isclose(cmp.lr_constant, c.config.lr, rel_tol=1e-5):
+        return None
+    ok, said = _cf_final_near(c)
+    evidence = (f"Logged LR constant at {cmp.lr_constant:.4g} from step 0 over {len(c.logs.lr)} steps; the claimed "
+                f"{c.config.schedule.name} schedule gives {cmp.lr.rerun:.4g} at step {cmp.lr.at}.")  # fmt: skip
+    if said:
+        evidence += f" The rerun without a scheduler gets {said}."
+    return Diagnosis("scheduler-unused", f"a {c.config.schedule.name} scheduler was claimed but not applied (no "
+                     "scheduler.step(), or the optimizer built after it)", evidence, "high", True)  # fmt: skip
+
+
+def _onecycle_peak(c: Case) -> float | None:
+    s = c.config.schedule
+    if s.name != "onecycle" or not c.logs or not c.logs.lr:
+        return None
+    first = c.logs.lr[0] if c.logs.step[0] == 0 else math.nan
+    peak = first * s.div_factor  # OneCycleLR starts at max_lr / div_factor
+    claimed = s.max_lr or c.config.lr
+    return peak if math.isfinite(peak) and not math.isclose(peak, claimed, rel_tol=0.02) else None
+
+
+def onecycle_max_lr(c: Case) -> Diagnosis | None:
+    peak = _onecycle_peak(c)
+    if peak is None:
+        return None
+    cfg = _with_schedule(c.config, max_lr=peak)
+    exact = _table_matches(c, cfg)
+    ok, said = _cf_final_near(c)
+    evidence = (f"The logged LR starts at {c.logs.lr[0]:.4g} = max_lr / {c.config.schedule.div_factor:g} for a max_lr "
+                f"of {peak:.4g}, not the picked {c.config.schedule.max_lr or c.config.lr:.4g}"
+                + ("; OneCycleLR with that max_lr reproduces the logged LR table exactly" if exact else "")
+                + ".")  # fmt: skip
+    if said:
+        evidence += f" The rerun with that max_lr gets {said}."
+    return Diagnosis("onecycle-max-lr", f"the LR choice was overridden: OneCycleLR's max_lr ({peak:.4g}) was used "
+                     "instead of the picked LR", evidence, "high" if exact else "medium", exact)  # fmt: skip
+
+
+def diverged_log(c: Case) -> Diagnosis | None:
+    """The log diverges where the rerun of the claimed config does not, with the claimed LR: e.g. momentum ≥ 1."""
+    if not c.logs or not c.logs.train_loss or not c.rerun or c.rerun.get("diverged"):
+        return None
+    at = _diverges(c.logs)
+    lr = c.comparison.lr if c.comparison else None
+    if at is None or (lr is not None and lr.at < at):
+        return None
+    i = c.logs.step.index(at)
+    raw, best = c.logs.train_loss[i], min(_smoothed(c.logs.train_loss[:i]))
+    what = "not finite" if not math.isfinite(raw) else f"back up at {_smoothed(c.logs.train_loss)[i]:.3g} " \
+        f"(smoothed; its low was {best:.3g})"  # fmt: skip
+    return Diagnosis("diverged-log", "the logged run diverged with the claimed LR schedule: an optimizer setting "
+                     "outside the claim, typically SGD momentum ≥ 1 (the velocity grows ×momentum every step)",
+                     f"The logged train loss is {what} at step {at} with the LR table as claimed; the rerun of the "
+                     f"claimed config stays finite ({c.rerun['final']['train_loss']:.3g} at the end).", "medium",
+                     False)  # fmt: skip
+
+
+def _diverges(logs: Logs) -> int | None:
+    """The first logged step where the train loss is not finite, or its smoothed value is back above twice its
+    lowest so far (after the first 10 steps): a run that has turned away from training."""
+    best = math.inf
+    for i, (s, v) in enumerate(zip(logs.step, smooth([x if math.isfinite(x) else math.inf for x in logs.train_loss],
+                                                        0.98), strict=True)):  # fmt: skip
+        if not math.isfinite(logs.train_loss[i]) or (i >= 10 and v > 2 * best):
+            return s
+        best = min(best, v)
+    return None
+
+
+def log_mismatch(c: Case) -> Diagnosis | None:
+    cmp = c.comparison
+    if not cmp or (cmp.lr is None and cmp.loss is None):
+        return None
+    if cmp.lr is not None:
+        return Diagnosis("log-mismatch", "the log does not match the claimed config (different LR table)",
+                         f"Logged LR {cmp.lr.logged:.4g} at step {cmp.lr.at}; the claimed config gives "
+                         f"{cmp.lr.rerun:.4g} there.", "high", False)  # fmt: skip
+    return Diagnosis("log-mismatch", "the log does not match the claimed config (same LR table, other training)",
+                     f"The logged smoothed train loss {cmp.loss.logged:.4g} leaves the rerun's {cmp.loss.rerun:.4g} "
+                     f"at step {cmp.loss.at} (band ±{cmp.band:.0%}).", "medium", False)  # fmt: skip
+
+
+# ---------------------------------------------------------------- the table
+
+
+@dataclass(frozen=True)
+class Pitfall:
+    title: str  # the class summary's label
+    checks: tuple[str, ...]  # the checks it can explain
+    detect: Callable[[Case], Diagnosis | None]
+    counterfactual: Callable[[Case], RunConfig | None] | None = None  # the config with the mistake injected,
+    # when this case's cheap evidence points at it (None: no rerun needed)
+
+
+METRICS = ("accuracy_claim", "loss_claim", "plausibility")
+PITFALLS: dict[str, Pitfall] = {
+    "loss-test-artifact": Pitfall("Loss/test divided by the number of test batches",
+                                  ("loss_claim", "plausibility", "logs"), loss_test_artifact),
+    "accuracy-percent": Pitfall("accuracy reported as a percentage", ("accuracy_claim", "plausibility", "logs"),
+                                accuracy_percent),
+    "train-as-test": Pitfall("train loss reported as test loss", ("loss_claim", "plausibility"), train_as_test),
+    "double-softmax": Pitfall("softmax before CrossEntropyLoss", (*METRICS, "logs"), double_softmax,
+                              lambda c: c.config.model_copy(update={"mistake": "double-softmax"})
+                              if _softmax_suspect(c) else None),
+    "per-step-scheduler": Pitfall("epoch scheduler stepped per iteration", (*METRICS, "logs"), per_step_scheduler,
+                                  lambda c: _per_step_config(c) if _per_step_suspect(c) else None),
+    "scheduler-unused": Pitfall("scheduler claimed but not applied", (*METRICS, "logs"), scheduler_unused,
+                                lambda c: _with_schedule(c.config, name="constant", cadence="epoch")
+                                if scheduler_unused(c) else None),
+    "onecycle-max-lr": Pitfall("OneCycle max_lr overrode the picked LR", (*METRICS, "logs"), onecycle_max_lr,
+                               lambda c: _with_schedule(c.config, max_lr=p) if (p := _onecycle_peak(c)) else None),
+    "short-run": Pitfall("short run reported as the full run", ("accuracy_claim", "loss_claim"), short_run),
+    "diverged-log": Pitfall("logged run diverged (momentum ≥ 1?)", (*METRICS, "logs"), diverged_log),
+    "log-mismatch": Pitfall("log does not match the claimed config", ("logs",), log_mismatch),
+}  # fmt: skip
+
+
+def _per_step_suspect(c: Case) -> bool:
+    """Per-iteration stepping is worth a rerun when the log's LR table says so, or (no log) when the claim is
+    below the rerun's figure, as a schedule that decays too early leaves it."""
+    cfg = _per_step_config(c)
+    if cfg is None:
+        return False
+    if c.logs and c.logs.lr:
+        return _table_matches(c, cfg)
+    claimed, final = c.claimed("test_accuracy"), ((c.rerun or {}).get("final") or {}).get("test_accuracy")
+    return claimed is not None and final is not None and claimed < final - c.tol("test_accuracy", final)
+
+
+_RANK = {"high": 2, "medium": 1, "low": 0}
+
+
+def diagnose(case: Case, counterfactuals: dict[str, dict] | None = None) -> Diagnosis | None:
+    """The best-supported pitfall for this case: by confidence, then confirmed first, then table order."""
+    found = []
+    for i, (key, pit) in enumerate(PITFALLS.items()):
+        if case.check not in pit.checks:
+            continue
+        d = pit.detect(replace(case, counterfactual=(counterfactuals or {}).get(key)))
+        if d is not None:
+            found.append((-_RANK[d.confidence], not d.confirmed, i, d))
+    return min(found, key=lambda t: t[:3])[3] if found else None
+
+
+# ---------------------------------------------------------------- wiring: cases, counterfactual reruns, attach
+
+Execute = Callable[[list["PlannedRun"]], list["Outcome"]]  # planned runs → their outcomes, in order (cached)
+
+
+def cases(ctx: Context, checks: list[CheckResult]) -> list[tuple[CheckResult, Case, PlannedRun]]:
+    """A case per failing or warning check of a run that a pitfall may explain (chaotic reruns aside)."""
+    from grader.checks import baseline_entry
+    from grader.evidence import compare
+
+    runs = {p.name: (p, o) for p, o in ctx.runs}
+    out = []
+    for check in checks:
+        if check.status not in ("fail", "warn") or check.check not in DIAGNOSED or check.subject not in runs:
+            continue
+        p, o = runs[check.subject]
+        if check.status == "warn" and ctx.chaotic(p, o) and check.check != "logs":
+            continue  # its message already names the cause: the rerun is chaotic
+        logs = ctx.logs.get(p.name)
+        logs = logs if isinstance(logs, Logs) else None
+        ref = baseline_entry(ctx.baseline, p.config)
+        cmp = compare(logs, o.result, ctx.n_test) if logs and o.result else None
+        out.append((check, Case(check.check, p.claim, p.config, o.result, ref[1] if ref else None, logs, cmp,
+                                ctx.n_test, ctx.tol.k_sigma), p))  # fmt: skip
+    return out
+
+
+def counterfactual_runs(items: list[tuple[CheckResult, Case, PlannedRun]]) -> dict[tuple[str, str], PlannedRun]:
+    """(run name, pitfall) → the counterfactual rerun its evidence asks for (kind "counterfactual")."""
+    from grader.plan import counterfactual
+
+    out = {}
+    for check, case, p in items:
+        for key, pit in PITFALLS.items():
+            if pit.counterfactual is None or check.check not in pit.checks or (p.name, key) in out:
+                continue
+            cfg = pit.counterfactual(case)
+            if cfg is not None:
+                out[(p.name, key)] = counterfactual(p, cfg)
+    return out
+
+
+def explain(ctx: Context, checks: list[CheckResult], execute: Execute | None = None) -> dict[str, dict]:
+    """Attach `diagnosis` to every failing/warning check a pitfall may explain ("no known cause matched" when
+    none does). Counterfactual reruns go through `execute` (None: none are run). Returns, per run name, the
+    counterfactual results that ran ({pitfall: result}) for the report's plots."""
+    items = cases(ctx, checks)
+    wanted = counterfactual_runs(items) if execute else {}
+    outcomes = execute(list(wanted.values())) if wanted else []
+    ran: dict[str, dict[str, dict]] = {}
+    for (name, key), o in zip(wanted, outcomes, strict=True):
+        if o.result is not None:
+            ran.setdefault(name, {})[key] = o.result
+    for check, case, p in items:
+        d = diagnose(case, ran.get(p.name))
+        check.diagnosis = d.as_dict() if d else unexplained()
+    return ran
