@@ -1,17 +1,48 @@
-"""Load: submission folders → validated `Submission`s, or one clear line saying why not."""
+"""Load: the one boundary between bytes on disk and the grader. Submission folders → validated `Submission`s,
+or one clear line saying why not — for any bytes on disk (DEVELOPERS.md: every byte a student controls is hostile).
+
+Each file is read only if it is a regular file (never a FIFO, device, folder or symbolic link), at most a capped
+number of bytes, decoded as UTF-8 (a BOM is fine), parsed with bounded nesting and validated strictly (`lr = "0.1"`
+is an error, like an unknown key). Messages name files relative to the submission folder, quote the offending
+value (escaped, truncated) and say how to fix it.
+"""
 
 from __future__ import annotations
 
+import difflib
+import hashlib
+import json
+import logging
+import math
+import os
 import re
+import stat
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import get_args
 
 import tomllib
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from grader.schema import Assignment, RunClaim, Student, Submission
+from grader.presets import PRESETS, apply_preset
+from grader.schema import Assignment, Submission
+from reference.data import DATASETS, steps_per_epoch
 
 ASSIGNMENT_FILE = "assignment.toml"
+TOML_CAP = 256 * 1024  # bytes of submission.toml / assignment.toml (the annotated example is ~5 KB)
+LEGACY_CAP = 1024 * 1024  # bytes of a legacy config.py
+MAX_DEPTH = 16  # nesting of tables and arrays (the schema needs 4)
+SHOWN = 60  # characters of a quoted value in a message
+LINE = 400  # characters of a whole error line
+ENTRIES = ("range_test", "run", "auto")
+
+log = logging.getLogger("grader")
+
+
+class InputError(ValueError):
+    """The grader's own error for unreadable input: one line, in the grader's voice, safe to show."""
 
 
 @dataclass
@@ -22,71 +53,422 @@ class Loaded:
     error: str | None = None  # one line, when the folder can't be graded
     warnings: list[str] = field(default_factory=list)
     legacy: bool = False
+    internal: str | None = None  # a grader bug caught at the boundary, e.g. "TypeError: ..." (for the instructor)
 
 
-def describe(err: ValidationError) -> str:
-    """Pydantic errors as one line naming each field, e.g. `run[0].schedule.name: unknown scheduler 'x'`."""
-    parts = []
+# ---------------------------------------------------------------- safe text
+
+
+def escape(text: str) -> str:
+    """Control and other non-printable characters (terminal escapes, bidi overrides, NUL) as `\\x1b`-style escapes."""
+    if text.isprintable():
+        return text
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    return "".join(c if c.isprintable() else named.get(c) or _code(c) for c in text)
+
+
+def _code(c: str) -> str:
+    n = ord(c)
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
+
+
+def shown(value: object, width: int = SHOWN) -> str:
+    """A student's value as TOML would write it, escaped and truncated: `"0.1"`, `true`, `-0.01`, `[1, 2]`."""
+    if isinstance(value, str):
+        text = '"' + escape(value[: width * 4]) + '"'
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, float) and not math.isfinite(value):
+        text = "nan" if math.isnan(value) else "inf" if value > 0 else "-inf"
+    elif isinstance(value, float):
+        text = f"{value:.6g}"
+    elif isinstance(value, int):
+        text = str(value) if value.bit_length() <= 64 else f"an integer of {value.bit_length()} bits"
+    else:
+        try:
+            text = escape(json.dumps(value, default=str, allow_nan=True)[: width * 4])
+        except (TypeError, ValueError, RecursionError):
+            text = type(value).__name__
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _line(text: str) -> str:
+    text = escape(text)
+    return text if len(text) <= LINE else text[: LINE - 1] + "…"
+
+
+def folder_id(name: str) -> str:
+    """A safe id from a folder name: letters, digits, `_ . -` (not leading `-`); a changed name gets a short hash
+    of the original, so two folders never share an id."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+    safe = "_" + safe[1:] if safe.startswith("-") else safe
+    if safe == name and 0 < len(name) <= 64:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{safe[:55] or 'unnamed'}-{digest}"
+
+
+# ---------------------------------------------------------------- bounded reading
+
+
+def read_text(path: Path, cap: int, label: str, *, follow: bool = False, fix: str = "submit the file itself") -> str:
+    """A regular file's text, at most `cap` bytes, UTF-8 (BOM stripped). Raises InputError naming `label`.
+
+    Links are refused unless `follow` (the instructor's own assignment.toml); nothing that could block (a FIFO,
+    a device) is ever opened for reading, and no more than cap + 1 bytes are read whatever the file claims."""
+    try:
+        st = os.stat(path) if follow else os.lstat(path)
+    except FileNotFoundError:
+        raise InputError(f"{label} not found") from None
+    except OSError as err:
+        raise InputError(f"cannot read {label}: {err.strerror or type(err).__name__}") from None
+    _regular(st, label, fix)
+    if st.st_size > cap:
+        raise InputError(f"{label} is {st.st_size:,} bytes; the limit is {cap:,} (is it the right file?)")
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | (0 if follow else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as err:  # e.g. swapped for a link since the check (ELOOP)
+        raise InputError(f"cannot read {label}: {err.strerror or type(err).__name__}") from None
+    try:
+        _regular(os.fstat(fd), label, fix)
+        chunks, size = [], 0
+        while size <= cap and (chunk := os.read(fd, min(65536, cap + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as err:
+        raise InputError(f"cannot read {label}: {err.strerror or type(err).__name__}") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > cap:
+        raise InputError(f"{label} is over {cap:,} bytes (is it the right file?)")
+    return decode(data, label)
+
+
+def _regular(st: os.stat_result, label: str, fix: str) -> None:
+    mode = st.st_mode
+    if stat.S_ISREG(mode):
+        return
+    kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode)
+            else "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")  # fmt: skip
+    raise InputError(f"{label} is {kind}, not a regular file" + (f": {fix}" if fix else ""))
+
+
+def decode(data: bytes, label: str) -> str:
+    """UTF-8 text (a leading BOM dropped); InputError naming the line of the first bad byte."""
+    try:
+        return data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise InputError(f"{label} line {line}: not UTF-8 text (save the file as UTF-8)") from None
+
+
+def parse_toml(text: str, label: str) -> dict:
+    """TOML → plain JSON-able data, nesting at most MAX_DEPTH; InputError otherwise."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(f"{label} is not valid TOML: {err}") from None
+    except RecursionError:
+        raise InputError(f"{label}: arrays or tables nested too deeply (at most {MAX_DEPTH} levels)") from None
+    except ValueError as err:  # e.g. an integer with more than 4300 digits
+        raise InputError(f"{label} is not valid TOML: {str(err)[:80]}") from None
+    _plain(data, label, 0, "")
+    return data
+
+
+def _plain(value: object, label: str, depth: int, where: str) -> None:
+    if depth > MAX_DEPTH:
+        raise InputError(f"{label}: arrays or tables nested too deeply (at most {MAX_DEPTH} levels)")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _plain(v, label, depth + 1, f"{where}.{k}" if where else k)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _plain(v, label, depth + 1, where)
+    elif not isinstance(value, (str, int, float, bool)) and value is not None:  # TOML dates, legacy sets
+        what = "a date or time" if hasattr(value, "isoformat") else f"a {type(value).__name__}"
+        raise InputError(f"{label}: {escape(str(where))[:SHOWN] or 'a value'} is {what}; the grader expects a "
+                         "number, text, an array or a table here")  # fmt: skip
+
+
+def validate(model: type[BaseModel], data: dict, label: str) -> BaseModel:
+    """Strict validation (no "0.1" → 0.1, no true → 1), TOML arrays accepted for tuples; InputError otherwise."""
+    def not_data(value: object) -> None:  # a legacy reader's set or lambda where a value belongs
+        raise InputError(f"{label}: a {type(value).__name__} where the grader expects a number, text, array or table")
+
+    try:
+        text = json.dumps(data, allow_nan=True, default=not_data)
+    except InputError:
+        raise
+    except (ValueError, RecursionError) as err:  # e.g. a circular structure
+        raise InputError(f"{label}: cannot read the values ({type(err).__name__})") from None
+    try:
+        return model.model_validate_json(text, strict=True)
+    except ValidationError as err:
+        raise InputError(_line(f"{label}: {describe(err, model)}")) from None
+
+
+# ---------------------------------------------------------------- messages
+
+
+def describe(err: ValidationError, model: type[BaseModel] | None = None, limit: int = 4) -> str:
+    """Pydantic errors as one line in the grader's voice, one part per field: what is wrong, the value, the fix,
+    e.g. `run[0].lr: must be > 0, got -0.01` or `run[0].lerning_rate: unknown key (did you mean 'lr'?)`."""
+    parts: dict[str, str] = {}
     for e in err.errors():
-        loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"]).lstrip(".")
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key"
-        parts.append(f"{loc or 'file'}: {msg}")
-    return "; ".join(parts)
+        loc, parent = _where(model, e["loc"])
+        parts.setdefault(loc, f"{loc or 'file'}: {_explain(e, parent)}")  # a union's first reason is enough
+    shown_parts = list(parts.values())
+    more = len(shown_parts) - limit
+    return "; ".join(shown_parts[:limit]) + (f"; and {more} more problem(s)" if more > 0 else "")
+
+
+def _where(model: type[BaseModel] | None, loc: tuple) -> tuple[str, type[BaseModel] | None]:
+    """`run[0].schedule.name` from a pydantic loc (union member tags dropped), and the model holding its last key."""
+    text, current, parent = "", model, None
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+            continue
+        if current is None and model is not None:
+            continue  # past a plain field: a union member's tag, e.g. 'constrained-float'
+        name = escape(str(part))[:SHOWN]
+        text = f"{text}.{name}" if text else name
+        parent = current
+        fld = current.model_fields.get(part) if current is not None else None
+        current = _model_in(fld.annotation) if fld is not None else None
+    return text, parent
+
+
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    stack = [annotation]
+    while stack:
+        a = stack.pop()
+        if isinstance(a, type) and issubclass(a, BaseModel):
+            return a
+        stack.extend(get_args(a))
+    return None
+
+
+_RULES = {"greater_than": "must be > {gt}", "greater_than_equal": "must be ≥ {ge}", "less_than": "must be < {lt}",
+          "less_than_equal": "must be ≤ {le}", "string_too_long": "is too long (at most {max_length} characters)",
+          "too_long": "has too many items (at most {max_length})", "too_short": "needs at least {min_length} items",
+          "string_too_short": "is too short (at least {min_length} characters)"}  # fmt: skip
+
+
+def _explain(e: dict, parent: type[BaseModel] | None) -> str:
+    kind, value, ctx = e["type"], e.get("input"), e.get("ctx") or {}
+    got = f", got {shown(value)}"
+    if kind == "extra_forbidden":
+        key = str(e["loc"][-1]) if e["loc"] else ""
+        close = difflib.get_close_matches(key, list(parent.model_fields) if parent else [], n=1, cutoff=0.6)
+        return "unknown key" + (f" (did you mean {close[0]!r}?)" if close else " (remove it or fix its spelling)")
+    if kind == "missing":
+        return "missing (required)"
+    if kind in _RULES:
+        return _RULES[kind].format(**{k: shown(v) for k, v in ctx.items()}) + got
+    if kind in ("float_type", "int_type", "float_parsing", "int_parsing", "int_from_float", "finite_number"):
+        what = "a whole number" if kind.startswith("int") else "a number"
+        if isinstance(value, str):
+            return f"must be {what}, got the text {shown(value)} (write it without quotes)"
+        return f"must be {what}" + got
+    if kind == "bool_type":
+        return "must be true or false (no quotes)" + got
+    if kind == "string_type":
+        return "must be text in quotes" + got
+    if kind == "literal_error":
+        return f"must be one of {escape(str(ctx.get('expected', '')))}" + got
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return "must be a table (a [section] or { key = value, ... })" + got
+    if kind in ("list_type", "tuple_type"):
+        return "must be an array ([...], or [[section]] tables)" + got
+    if kind == "string_pattern_mismatch":
+        return "may contain only letters, digits, _ . - (1 to 64 characters)" + got
+    if kind == "value_error":
+        return escape(e["msg"].removeprefix("Value error, "))
+    return escape(e["msg"]).lower()[:1] + escape(e["msg"])[1:] + got
+
+
+# ---------------------------------------------------------------- the class folder
 
 
 def discover(root: Path) -> list[Path]:
-    """Every sub-folder of the class folder (hidden ones aside), sorted: each one is a submission."""
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
-
-
-def load_submission(folder: Path) -> Loaded:
-    safe_id = re.sub(r"[^A-Za-z0-9_.-]", "_", folder.name)[:64] or "unnamed"
-    toml, legacy = folder / "submission.toml", folder / "config.py"
-    if toml.exists():
+    """Every sub-folder of the class folder (hidden ones aside), sorted: each one is a submission. A link to a
+    folder is listed too, so that it gets a row saying it is refused; nothing here raises."""
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        if entry.name.startswith((".", "_")):
+            continue
         try:
-            data = tomllib.loads(toml.read_text(encoding="utf-8"))
-            return Loaded(folder, data.get("student", {}).get("id", safe_id), Submission.model_validate(data))
-        except tomllib.TOMLDecodeError as err:
-            return Loaded(folder, safe_id, error=f"submission.toml is not valid TOML: {err}")
-        except ValidationError as err:
-            return Loaded(folder, safe_id, error=f"submission.toml: {describe(err)}")
-        except UnicodeDecodeError:
-            return Loaded(folder, safe_id, error="submission.toml is not UTF-8 text")
-    if legacy.exists():
-        return _load_legacy(folder, safe_id, legacy)
-    return Loaded(folder, safe_id, error="no submission.toml or config.py in this folder")
+            if entry.is_dir(follow_symlinks=False) or (entry.is_symlink() and os.path.isdir(entry.path)):
+                found.append(Path(entry.path))
+        except OSError:
+            continue
+    return sorted(found)
 
 
-def _load_legacy(folder: Path, safe_id: str, path: Path) -> Loaded:
-    """A course-format ColossalAI config.py, read with `ast` as data (never executed) → one training run."""
-    from grader.legacy import LegacyConfigError, legacy_to_run_fields, read_legacy_config
+def load_class(folders: Iterable[Path], assignment: Assignment | None = None) -> list[Loaded]:
+    """Every folder loaded; an id two folders claim is given to neither: each is graded under its folder name."""
+    loaded = [load_submission(f, assignment) for f in folders]
+    counts = Counter(x.id for x in loaded)
+    for x in loaded:
+        own = folder_id(x.folder.name)
+        if counts[x.id] > 1 and x.id != own:
+            x.warnings.append(f"another folder also claims the id {shown(x.id)}: graded as {shown(own)}")
+            _set_id(x, own)
+    return loaded
+
+
+def _set_id(x: Loaded, new_id: str) -> None:
+    x.id = new_id
+    if x.submission is not None and x.submission.student.id != new_id:
+        student = x.submission.student.model_copy(update={"id": new_id})
+        x.submission = x.submission.model_copy(update={"student": student})
+
+
+def load_submission(folder: Path, assignment: Assignment | None = None) -> Loaded:
+    """One submission folder → a `Loaded`, never an exception: a problem is its `error`, one safe line."""
+    safe_id = folder_id(Path(os.path.abspath(folder)).name)
+    try:
+        return _load(folder, safe_id, assignment or Assignment())
+    except InputError as err:
+        return Loaded(folder, safe_id, error=_line(str(err)))
+    except Exception as err:  # a grader bug must still not stop the class: one line for the student, one here
+        bug = _line(f"{type(err).__name__}: {err}")
+        log.warning("grade: internal error reading %s: %s", escape(folder.name), bug)
+        return Loaded(folder, safe_id, error="the grader could not read this submission (an internal error, "
+                      "reported to the instructor)", internal=bug)  # fmt: skip
+
+
+def _load(folder: Path, safe_id: str, assignment: Assignment) -> Loaded:
+    try:
+        if stat.S_ISLNK(os.lstat(folder).st_mode):
+            raise InputError("the submission folder is a symbolic link; submit a real folder")
+    except OSError as err:
+        raise InputError(f"cannot read the submission folder: {err.strerror or type(err).__name__}") from None
+    toml, legacy = folder / "submission.toml", folder / "config.py"
+    if os.path.lexists(toml):
+        return _load_toml(folder, safe_id, read_text(toml, TOML_CAP, toml.name), assignment)
+    if os.path.lexists(legacy):
+        try:
+            source = read_text(legacy, LEGACY_CAP, legacy.name)
+        except InputError as err:
+            return Loaded(folder, safe_id, error=_line(str(err)), legacy=True)
+        return _load_legacy(folder, safe_id, source, assignment)
+    raise InputError("no submission.toml or config.py in this folder")
+
+
+def _load_toml(folder: Path, safe_id: str, text: str, assignment: Assignment) -> Loaded:
+    data = parse_toml(text, "submission.toml")
+    n = sum(len(v) for k in ENTRIES if isinstance(v := data.get(k), list))
+    if n > assignment.max_entries:
+        raise InputError(f"submission.toml has {n:,} entries ([[range_test]], [[run]] and [[auto]] together); "
+                         f"the assignment allows {assignment.max_entries}: keep the ones your report uses")  # fmt: skip
+    data, notes = _defaults(data, assignment)
+    sub = validate(Submission, data, "submission.toml")
+    x = Loaded(folder, safe_id, sub, warnings=notes)
+    claimed = sub.student.id
+    if claimed == safe_id or safe_id.startswith((f"{claimed}-", f"{claimed}_")):
+        x.id = claimed  # e.g. folder s000-lambda-multistep, id s000
+    else:
+        x.warnings.append(f"[student] id {shown(claimed)} is not this folder's ({shown(folder.name)}): graded as "
+                          f"{shown(safe_id)}")  # fmt: skip
+        _set_id(x, safe_id)
+    return x
+
+
+def _defaults(data: dict, assignment: Assignment) -> tuple[dict, list[str]]:
+    """What a submission leaves out: the preset's defaults, then the assignment's dataset. A `dataset` other than
+    the assignment's is read as the data the claims were made on (`claimed_on`): the rerun uses the assignment's."""
+    data, notes = apply_preset(data, _preset(data, assignment)), []
+    setup = data.get("setup", {})
+    if not isinstance(setup, dict):
+        return data, notes  # validation reports it
+    setup = {**setup}
+    own = setup.get("dataset")
+    if own is None:
+        setup["dataset"] = assignment.dataset
+    elif isinstance(own, str) and own != assignment.dataset and own in DATASETS and setup.get("claimed_on") in (
+        None, own
+    ):
+        setup.update(dataset=assignment.dataset, claimed_on=own)
+        notes.append(f"[setup] dataset = {shown(own)}: read as the data your claims were made on (claimed_on); "
+                     f"the assignment reruns on {assignment.dataset}")  # fmt: skip
+    return {**data, "setup": setup}, notes
+
+
+def _preset(data: dict, assignment: Assignment) -> str | None:
+    """The submission's `[setup] preset`, else the assignment's; an unknown name is left to validation to report."""
+    setup = data.get("setup")
+    name = setup.get("preset") if isinstance(setup, dict) and "preset" in setup else assignment.preset
+    return name if isinstance(name, str) and name in PRESETS else None
+
+
+def _load_legacy(folder: Path, safe_id: str, source: str, assignment: Assignment) -> Loaded:
+    """A course-format ColossalAI config.py (its text, read through `read_text`), parsed with `ast` as data (never
+    executed) → one run: a training run, or a range test when its LambdaLR is the course's exponential sweep.
+    Read with the course template's defaults (the assignment's preset, else cs5260): what the file does not say
+    is what the template did; what it says that the grader cannot honour is a warning."""
+    from grader.legacy import LegacyConfigError, lambda_schedule, legacy_to_run_fields, read_config, training_name
 
     try:
-        fields, warnings = legacy_to_run_fields(read_legacy_config(path))
-    except LegacyConfigError as err:
-        return Loaded(folder, safe_id, error=str(err), legacy=True)
-    if "lr" not in fields:
-        return Loaded(folder, safe_id, error="config.py: no LEARNING_RATE (or LR) to re-run", legacy=True)
-    setup = {"batch_size": fields.pop("batch_size")} if "batch_size" in fields else {}
-    if "schedule" in fields:  # the course's LRSchedulerHook stepped every iteration: rerun it the same way
-        fields["schedule"] = {**fields["schedule"], "cadence": "step"}
-        warnings.append(
-            "LR_SCHEDULER: stepped per iteration, as the course's ColossalAI hook did (milestones and "
-            "step sizes count optimizer steps)"
-        )
-    try:
-        run = RunClaim(name="config.py", **{"optimizer": "sgd", **fields})
-        sub = Submission(student=Student(id=safe_id, name=folder.name), setup=setup, run=[run])
-    except ValidationError as err:
-        return Loaded(folder, safe_id, error=f"config.py: {describe(err)}", legacy=True)
-    return Loaded(folder, safe_id, sub, warnings=warnings, legacy=True)
+        cfg = read_config(source, "config.py")
+        if bad := next((e for n, e in cfg.unreadable.items() if training_name(n)), None):
+            raise bad  # only a field that determines training is an error
+        fields, warnings = legacy_to_run_fields(cfg.values)
+        warnings = [*cfg.warnings, *warnings]
+        if "lr" not in fields:
+            raise InputError("config.py: no LEARNING_RATE (or LR) to re-run")
+        preset = PRESETS[assignment.preset or "cs5260"]
+        setup = {"preset": assignment.preset or "cs5260"}
+        if "batch_size" in fields:
+            setup["batch_size"] = fields.pop("batch_size")
+        part, entry = "run", {"name": "config.py", "optimizer": "sgd", **fields}
+        schedule = entry.get("schedule")
+        if isinstance(schedule, dict) and schedule.get("name") == "lambda":
+            batch = setup.get("batch_size", preset.setup.get("batch_size", 128))
+            claimed = assignment.claimed_on or preset.setup.get("claimed_on") or assignment.dataset
+            epochs = entry.get("epochs", assignment.train_epochs)
+            if not (isinstance(batch, int) and isinstance(epochs, int) and batch > 0 and epochs > 0):
+                raise InputError(f"config.py: BATCH_SIZE {shown(batch)} and NUM_EPOCHS {shown(epochs)} must be "
+                                 "whole numbers > 0 to tabulate the LambdaLR")  # fmt: skip
+            steps = epochs * steps_per_epoch(claimed, batch)
+            if isinstance(entry["lr"], bool) or not isinstance(entry["lr"], (int, float)) or not entry["lr"] > 0:
+                raise InputError(f"config.py: LEARNING_RATE must be a number > 0, got {shown(entry['lr'])}")
+            part, read, note = lambda_schedule(schedule["lambda"], entry["lr"], steps)
+            warnings.append(note)
+            entry = {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
+            if part == "range_test":
+                entry = {k: v for k, v in entry.items() if k in ("name", "optimizer", "momentum", "weight_decay",
+                                                                 "seed", "epochs", *read)}  # fmt: skip
+        elif isinstance(schedule, dict):  # the course's LRSchedulerHook stepped every iteration: rerun it so
+            entry["schedule"] = {**schedule, "cadence": "step"}
+            warnings.append("LR_SCHEDULER: stepped per iteration, as the course's ColossalAI hook did (milestones "
+                            "and step sizes count optimizer steps)")  # fmt: skip
+        _plain(entry, "config.py", 0, "")
+        data = {"student": {"id": safe_id, "name": escape(folder.name)[:200]}, "setup": setup, part: [entry]}
+        data, notes = _defaults(data, assignment)
+        sub = validate(Submission, data, "config.py")
+    except (LegacyConfigError, InputError) as err:
+        return Loaded(folder, safe_id, error=_line(str(err)), legacy=True)
+    return Loaded(folder, safe_id, sub, warnings=[_line(w) for w in [*warnings, *notes]], legacy=True)
 
 
 def load_assignment(root: Path) -> Assignment:
-    """`assignment.toml` beside the submissions if there is one, else the package defaults."""
+    """`assignment.toml` beside the submissions if there is one, else the package defaults. Raises only
+    InputError (a ValueError): one line naming the file, the field and the fix."""
     path = root / ASSIGNMENT_FILE
-    if not path.exists():
+    if not os.path.lexists(path):
         return Assignment()
-    return Assignment.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    try:
+        data = parse_toml(read_text(path, TOML_CAP, ASSIGNMENT_FILE, follow=True, fix=""), ASSIGNMENT_FILE)
+        return validate(Assignment, data, ASSIGNMENT_FILE)
+    except InputError as err:
+        raise InputError(_line(str(err))) from None

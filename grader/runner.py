@@ -7,14 +7,20 @@ only ever appears whole (write to a temporary file, fsync, rename).
 from __future__ import annotations
 
 import json
+import logging
 import os
+import sys
+import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.plan import PlannedRun
+from grader.plan import RERUN_THREADS, PlannedRun
 from reference.outputs import write_json_atomic
+
+CACHE_CAP = 256 * 1024 * 1024  # bytes of one cached result (a 10,000-step sweep is well under 1 MB)
+log = logging.getLogger("grader")
 
 
 @dataclass
@@ -25,20 +31,61 @@ class Outcome:
 
 
 class Cache:
+    """Rerun results by cache key, one JSON file each. An entry that cannot be read back whole (not a regular file,
+    not UTF-8 JSON, not shaped like a result) is a miss with one warning naming it, never an error."""
+
     def __init__(self, root: Path):
         self.root = root
+        self.warnings: list[str] = []
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> dict | None:
-        try:
-            return json.loads(self.path(key).read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
+        from grader.load import InputError, read_text
+
+        path = self.path(key)
+        if not os.path.lexists(path):
             return None
+        try:
+            result = json.loads(read_text(path, CACHE_CAP, str(path), fix=""))
+            problem = _not_a_result(result)
+        except InputError as err:
+            problem = str(err).removeprefix(f"{path} ").removeprefix(f"cannot read {path}: ")
+        except (ValueError, RecursionError) as err:  # JSONDecodeError is a ValueError
+            problem = f"not JSON ({type(err).__name__})"
+        if problem:
+            self._warn(f"ignoring cache entry {path}: {problem}; it will be rerun")
+            return None
+        return result
 
     def put(self, key: str, result: dict) -> None:
-        write_json_atomic(result, self.path(key))
+        try:
+            write_json_atomic(result, self.path(key))
+        except OSError as err:  # the result is still used; only the cache misses it
+            self._warn(f"could not write cache entry {self.path(key)}: {err.strerror or type(err).__name__}")
+
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        log.warning("grade: warning: %s", message)
+
+
+_RESULT_KEYS = {"train_loss": list, "epochs": list, "meta": dict}
+
+
+def _not_a_result(obj: object) -> str | None:
+    """Why a cached JSON value is not a rerun result (the keys the checks read), or None."""
+    if not isinstance(obj, dict):
+        return f"a JSON {type(obj).__name__}, not a result"
+    missing = [k for k, kind in _RESULT_KEYS.items() if not isinstance(obj.get(k), kind)]
+    missing += [k for k in ("final", "diverged") if k not in obj or not isinstance(obj[k], (dict, type(None)))]
+    if not missing:
+        meta = obj["meta"]
+        missing = [f"meta.{k}" for k in ("wall_time_s", "test_size") if not isinstance(meta.get(k), (int, float))]
+    config = obj.get("config")
+    if not missing and isinstance(config, dict) and config.get("task") == "range-test":
+        missing += [] if isinstance(obj.get("suggestions"), dict) else ["suggestions"]
+    return f"missing or malformed {', '.join(missing)}" if missing else None
 
 
 def run_unit(
@@ -50,6 +97,8 @@ def run_unit(
     progress: bool = False,
     engine: str = "sequential",
     nproc: int = 2,
+    data_root: str | None = None,
+    download: bool = False,
 ) -> list[dict]:
     """One unit of work (a single run, or a batched group), in this process, a worker or a Ray task.
 
@@ -61,21 +110,22 @@ def run_unit(
     from reference.config import RunConfig
     from reference.engines import run_many
 
-    if threads:
-        torch.set_num_threads(threads)
+    torch.set_num_threads(threads or RERUN_THREADS)  # on every path: the thread count is in the cache key
     if engine == "batched":
         try:
             cfgs = [RunConfig(**c) for c in configs]
             limit = time_limit * len(cfgs)
             return [{"result": r} for r in run_many(cfgs, engine=engine, device=device, until_epoch=untils[0],
-                                                    time_limit=limit, progress=progress)]  # fmt: skip
+                                                    time_limit=limit, progress=progress, data_root=data_root,
+                                                    download=download)]  # fmt: skip
         except Exception as err:  # the whole group failed together: say so for each run
             return [{"error": _one_line(err)}] * len(configs)
     outs = []
     for config, until in zip(configs, untils, strict=True):
         try:
             (result,) = run_many([RunConfig(**config)], engine=engine, device=device, until_epoch=until,
-                                 time_limit=time_limit, progress=progress, nproc=nproc)  # fmt: skip
+                                 time_limit=time_limit, progress=progress, nproc=nproc, data_root=data_root,
+                                 download=download)  # fmt: skip
             outs.append({"result": result})
         except Exception as err:
             outs.append({"error": _one_line(err)})
@@ -114,6 +164,8 @@ def execute(
     engine: str = "sequential",
     nproc: int = 2,
     ray: str | None = None,
+    data_root: str | None = None,
+    download: bool = False,
 ) -> dict[str, Outcome]:
     """Outcome per cache key. Identical runs (same key) are run once however many students share them.
 
@@ -127,7 +179,7 @@ def execute(
     todo: dict[str, PlannedRun] = {}
     outcomes: dict[str, Outcome] = {}
     for p in planned:
-        key = p.key(device, tag)
+        key = p.key(device, tag, data=data_root)
         if key in outcomes or key in todo:
             continue
         hit = None if force else cache.get(key)
@@ -140,7 +192,8 @@ def execute(
         units = [[keys[i] for i in g] for g in groups([(todo[k].config, todo[k].until_epoch) for k in keys])]
     else:
         units = [[k] for k in keys]
-    bar = _bar(progress, len(todo))
+    tty = sys.stderr.isatty()
+    bar = _bar(progress, len(todo), tty)
 
     def finish(unit: list[str], outs: list[dict]) -> None:
         for key, out in zip(unit, outs, strict=True):
@@ -151,17 +204,18 @@ def execute(
 
     def call(unit: list[str], threads: int | None, step_bars: bool) -> tuple:
         return ([todo[k].config.model_dump(mode="json") for k in unit], [todo[k].until_epoch for k in unit],
-                device, time_limit, threads, step_bars, engine, nproc)  # fmt: skip
+                device, time_limit, threads, step_bars, engine, nproc, data_root, download)  # fmt: skip
 
     if ray:
         from grader.fanout import run_on_ray
 
-        run_on_ray({tuple(u): call(u, None, False) for u in units}, finish, address=ray, progress=progress)
+        run_on_ray({tuple(u): call(u, RERUN_THREADS, False) for u in units}, finish, address=ray,
+                   progress=progress and tty)
     elif jobs <= 1 or len(units) <= 1:
         for unit in units:
-            finish(unit, run_unit(*call(unit, None, progress)))  # a step bar per rerun, under the class bar
+            finish(unit, run_unit(*call(unit, None, progress and tty)))  # a step bar per rerun, under the class bar
     else:
-        threads = max(1, (os.cpu_count() or 1) // jobs)  # jobs × threads ≤ cores, no oversubscription
+        threads = RERUN_THREADS  # as in-process: results (and cache keys) do not depend on --jobs
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = {pool.submit(run_unit, *call(u, threads, False)): u for u in units}
             for fut in as_completed(futures):
@@ -170,7 +224,31 @@ def execute(
     return outcomes
 
 
-def _bar(enabled: bool, total: int):
+def _bar(enabled: bool, total: int, tty: bool):
+    """Finished reruns: a tqdm bar on a terminal; in a log (stderr not a terminal), plain lines."""
+    if not tty:
+        return ProgressLines(total if enabled else 0)
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc="reruns", unit="run", disable=not enabled or total == 0, leave=False)
+
+
+class ProgressLines:
+    """`reruns 12/58 done, 40 s` on stderr: at most one line every `every` seconds, and one when all are done.
+
+    A log fed by `grade > log 2>&1` (CI, nohup, a scheduler) shows the class moving instead of minutes of silence.
+    """
+
+    def __init__(self, total: int, every: float = 10.0):
+        self.total, self.every, self.done = total, every, 0
+        self.start = self.last = time.monotonic()
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        now = time.monotonic()
+        if self.total and (now - self.last >= self.every or self.done == self.total):
+            self.last = now
+            print(f"reruns {self.done}/{self.total} done, {now - self.start:.0f} s", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        pass

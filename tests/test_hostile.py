@@ -1,0 +1,365 @@
+"""Hostile and broken input never stops a class run (issue 13, input side; issue 12 item 6's per-entry refusals).
+
+One test per measured defect, each failing on the code before the loading boundary (grader/load.py) existed,
+then a ~20-student class, one student per hostile case plus one good one, graded by the `grade` CLI in a
+subprocess: exit 0, a row each, one clean line each, no traceback, and the good student still passes.
+"""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.load import InputError, Loaded, discover, escape, folder_id, load_assignment, load_class, load_submission
+from grader.plan import RERUN_THREADS, PlannedRun, plan, refusals
+from grader.runner import Cache
+from grader.schema import Assignment
+
+GOOD = """
+[student]
+id = "{id}"
+name = "Good Student"
+
+[[range_test]]
+name = "sweep"
+optimizer = "sgd"
+start_lr = 1e-5
+end_lr = 10.0
+steps = 40
+
+[[run]]
+name = "const"
+optimizer = "sgd"
+lr = 0.0507
+epochs = 1
+"""
+SMALL_ASSIGNMENT = "train_epochs = 1\nmax_epochs = 2\nquick_epochs = 1\nmax_sweep_epochs = 1\nmax_sweep_steps = 100\n"
+
+
+def folder(root: Path, name: str, text: str | bytes | None = None, file: str = "submission.toml") -> Path:
+    d = root / name
+    d.mkdir(parents=True)
+    if text is not None:
+        (d / file).write_bytes(text.encode() if isinstance(text, str) else text)
+    return d
+
+
+def loaded(tmp_path: Path, text: str | bytes, file: str = "submission.toml", name: str = "s1") -> Loaded:
+    return load_submission(folder(tmp_path, name, text, file))
+
+
+def clean(x: Loaded) -> str:
+    """The error line, asserted safe: one line, printable, bounded."""
+    assert x.error and not x.internal, (x.error, x.internal)
+    assert "\n" not in x.error and x.error.isprintable() and len(x.error) <= 400, x.error
+    return x.error
+
+
+@pytest.fixture
+def alarm():
+    """A load that blocks (a FIFO read) fails the test after 5 s instead of hanging it."""
+
+    def hang(signum, frame):
+        raise TimeoutError("the loader blocked")
+
+    old = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(5)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+# ---------------------------------------------------------------- shapes and bytes
+
+
+def test_a_non_table_student_is_one_line(tmp_path):
+    err = clean(loaded(tmp_path, 'student = "alice"\n'))
+    assert 'student: must be a table' in err and 'got "alice"' in err
+
+
+def test_497_deep_arrays_are_refused_cleanly(tmp_path):
+    err = clean(loaded(tmp_path, "x = " + "[" * 497 + "]" * 497 + "\n"))
+    assert "nested too deeply" in err
+
+
+def test_a_bom_is_accepted_and_non_utf8_names_the_line(tmp_path):
+    x = loaded(tmp_path, b"\xef\xbb\xbf" + GOOD.format(id="s1").encode())
+    assert x.submission is not None and x.error is None
+    err = clean(loaded(tmp_path, b'[student]\nid = "s2"\nname = "Jos\xe9"\n', name="s2"))
+    assert err == "submission.toml line 3: not UTF-8 text (save the file as UTF-8)"
+
+
+def test_files_that_are_not_regular_files_are_refused_without_blocking(tmp_path, alarm):
+    (folder(tmp_path, "dir") / "submission.toml").mkdir()
+    os.mkfifo(folder(tmp_path, "fifo") / "submission.toml")
+    os.symlink("/dev/zero", folder(tmp_path, "zero") / "config.py")
+    os.symlink("/", folder(tmp_path, "root") / "config.py")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("GRADESCOPE_TOKEN=tok_0123456789\n")
+    os.symlink(secret, folder(tmp_path, "secret") / "config.py")
+    outside = folder(tmp_path.parent / f"{tmp_path.name}-outside", "real", GOOD.format(id="linked"))
+    os.symlink(outside, tmp_path / "linked")
+    errors = {d.name: clean(load_submission(d)) for d in discover(tmp_path)}
+    assert errors["dir"] == "submission.toml is a folder, not a regular file: submit the file itself"
+    assert errors["fifo"].startswith("submission.toml is a named pipe (FIFO)")
+    assert all(errors[k].startswith("config.py is a symbolic link") for k in ("zero", "root", "secret"))
+    assert errors["linked"] == "the submission folder is a symbolic link; submit a real folder"
+    assert not any("tok_" in e or str(tmp_path) in e for e in errors.values())
+
+
+def test_size_is_capped_before_reading(tmp_path):
+    err = clean(loaded(tmp_path, GOOD.format(id="s1") + "#" * (300 * 1024)))
+    assert err.startswith("submission.toml is 3") and "the limit is 262,144" in err
+    d = folder(tmp_path, "sparse")
+    with open(d / "config.py", "wb") as f:
+        f.truncate(1 << 40)  # a terabyte on paper: refused from its size, never read
+    assert "config.py is 1,099,511,627,776 bytes" in clean(load_submission(d))
+
+
+# ---------------------------------------------------------------- strict types and messages
+
+
+def test_strings_for_numbers_and_booleans_are_refused(tmp_path):
+    text = GOOD.format(id="s1").replace("lr = 0.0507", 'lr = "0.1"\nnesterov = "yes"')
+    text = text.replace("epochs = 1", "epochs = true")
+    err = clean(loaded(tmp_path, text))
+    assert 'run[0].lr: must be a number, got the text "0.1" (write it without quotes)' in err
+    assert "run[0].epochs: must be a whole number, got true" in err
+    assert 'run[0].nesterov: must be true or false (no quotes), got "yes"' in err
+
+
+def test_ints_for_floats_and_arrays_for_tuples_still_load(tmp_path):
+    schedule = 'schedule = { name = "multistep", milestones = [1, 2], gamma = 1 }'
+    text = GOOD.format(id="s1").replace("lr = 0.0507", f"lr = 1\n{schedule}")
+    text = text.replace('steps = 40', 'steps = 40\nrule = "range"\nclaimed_lr = [0.01, 1]')
+    x = loaded(tmp_path, text)
+    assert x.error is None, x.error
+    assert x.submission.run[0].lr == 1.0 and x.submission.run[0].schedule.milestones == (1, 2)
+    assert x.submission.range_test[0].claimed_lr == (0.01, 1.0)
+
+
+def test_messages_quote_the_value_escaped_and_suggest_the_key(tmp_path):
+    text = GOOD.format(id="s1").replace("steps = 40", "steps = 40\nclaimd_lr = 0.1").replace("lr = 0.0507", "lr = -0.1")
+    err = clean(loaded(tmp_path, text))
+    assert "range_test[0].claimd_lr: unknown key (did you mean 'claimed_lr'?)" in err
+    assert "run[0].lr: must be > 0, got -0.1" in err
+    evil = GOOD.format(id="s2").replace('optimizer = "sgd"', 'optimizer = "\\u001b]0;PWNED\\u0007' + "x" * 500 + '"', 1)
+    err = clean(loaded(tmp_path, evil, name="s2"))
+    assert "\\x1b]0;PWNED\\x07" in err and "x" * 100 not in err and "…" in err
+
+
+def test_the_id_comes_from_the_folder(tmp_path):
+    folder(tmp_path, "s008", GOOD.format(id="s008"))
+    folder(tmp_path, "s008-copy", GOOD.format(id="s008"))
+    folder(tmp_path, "impostor", GOOD.format(id="s008"))
+    folder(tmp_path, "s009-lambda", GOOD.format(id="s009"))
+    folder(tmp_path, '=HYPERLINK("http:x","y")', GOOD.format(id="s010"))
+    by_folder = {x.folder.name: x for x in load_class(discover(tmp_path))}
+    ids = [x.id for x in by_folder.values()]
+    assert ids.count("s008") == 1 and by_folder["s008"].id == "s008"
+    assert by_folder["s008-copy"].id == "s008-copy" and "also claims" in by_folder["s008-copy"].warnings[0]
+    assert by_folder["impostor"].id == "impostor" and by_folder["impostor"].submission.student.id == "impostor"
+    assert by_folder["s009-lambda"].id == "s009" and not by_folder["s009-lambda"].warnings
+    hyper = by_folder['=HYPERLINK("http:x","y")'].id
+    assert hyper == folder_id('=HYPERLINK("http:x","y")') and hyper[0] not in "=+-@" and len(hyper) <= 64
+
+
+def test_the_assignment_raises_only_the_graders_error(tmp_path, alarm):
+    (tmp_path / "assignment.toml").write_text('max_epochs = "30"\n')
+    with pytest.raises(InputError, match=r'max_epochs: must be a whole number, got the text "30"'):
+        load_assignment(tmp_path)
+    (tmp_path / "assignment.toml").write_text("points = 3\n")
+    with pytest.raises(InputError, match="points: must be a table"):
+        load_assignment(tmp_path)
+    (tmp_path / "assignment.toml").unlink()
+    os.mkfifo(tmp_path / "assignment.toml")
+    with pytest.raises(InputError, match="named pipe"):
+        load_assignment(tmp_path)
+
+
+# ---------------------------------------------------------------- bounds from the assignment
+
+
+def test_refused_entries_fail_the_config_check_and_are_never_rerun(tmp_path):
+    a = Assignment(train_epochs=30, max_epochs=30, max_sweep_steps=10_000)
+    text = GOOD.format(id="s1").replace("epochs = 1", "epochs = 30") + "".join(
+        f'\n[[{part}]]\nname = "{name}"\noptimizer = "{opt}"\n{extra}\n'
+        for part, name, opt, extra in [
+            ("range_test", "radam-sweep", "radam", "start_lr = 1e-6\nend_lr = 1.0"),
+            ("range_test", "huge-sweep", "sgd", "start_lr = 1e-6\nend_lr = 1.0\nsteps = 32000000"),
+            ("run", "forever", "sgd", "lr = 0.01\nepochs = 1000000"),
+            ("run", "short", "sgd", "lr = 0.01\nepochs = 5"),
+        ]
+    )  # fmt: skip
+    sub = loaded(tmp_path, text).submission
+    refused = refusals(sub, a).entries
+    assert refused == {"radam-sweep": "optimizer 'radam' is not allowed (allowed: sgd, adam, adamw)",
+                       "huge-sweep": "a sweep of 32,000,000 optimizer steps > the allowed 10,000",
+                       "forever": "1,000,000 epochs > the allowed 30",
+                       "short": "5 epochs < the assignment's 30"}  # fmt: skip
+    planned = plan(sub, a, quick=True)
+    assert {p.name for p in planned} == {"sweep", "const"}  # the rest is graded as usual
+    from grader.checks import Context, check_config
+
+    results = check_config(Context(sub, a, [], None, True, 1000), 1.0)
+    assert [(c.subject, c.status) for c in results[:-1]] == [(n, "fail") for n in refused]
+    assert results[-1].status == "fail" and "short: 5 epochs < the assignment's 30" in results[-1].message
+
+
+def test_a_sweep_is_bounded_in_the_claim_datas_steps(tmp_path):
+    setup = '[setup]\nbatch_size = 1\nclaimed_on = "mnist"\n\n[[range_test]]'
+    text = GOOD.format(id="s1").replace("steps = 40", "epochs = 10").replace("[[range_test]]", setup)
+    sub = loaded(tmp_path, text).submission
+    assert refusals(sub, Assignment(train_epochs=1)).entries == {
+        "sweep": "a sweep of 600,000 optimizer steps > the allowed 20,000"}  # 10 epochs × 60,000 images / batch 1
+
+
+def test_too_many_entries_is_one_error_and_nothing_runs(tmp_path):
+    many = "range_test = [" + ", ".join(f'{{name="r{i}"}}' for i in range(16000))
+    err = clean(loaded(tmp_path, many + ']\n[student]\nid = "s1"\nname = "x"\n'))
+    assert "16,000 entries" in err and "allows 32" in err
+
+
+# ---------------------------------------------------------------- the cache
+
+
+@pytest.mark.parametrize("content", [b"{}", b"[]", b"\xff\xfe\x00not utf-8", b'{"train_loss": [1]', b'"text"'])
+def test_a_bad_cache_entry_is_a_miss_with_a_warning_naming_it(tmp_path, content, caplog):
+    cache = Cache(tmp_path)
+    cache.path("ab12").parent.mkdir(parents=True)
+    cache.path("ab12").write_bytes(content)
+    assert cache.get("ab12") is None
+    assert len(cache.warnings) == 1 and str(cache.path("ab12")) in cache.warnings[0]
+    assert "ab12.json" in caplog.text
+
+
+def test_a_cache_entry_that_is_a_folder_or_fifo_is_a_miss(tmp_path, alarm):
+    cache = Cache(tmp_path)
+    cache.path("cd34").mkdir(parents=True)
+    assert cache.get("cd34") is None
+    cache.put("cd34", {"train_loss": []})  # cannot replace a folder: a warning, not an error
+    cache.path("ef56").parent.mkdir()
+    os.mkfifo(cache.path("ef56"))
+    assert cache.get("ef56") is None and len(cache.warnings) == 3
+
+
+def test_the_cache_key_covers_threads_code_torch_and_data(tmp_path, monkeypatch):
+    import torch
+
+    import grader.plan
+
+    sub = loaded(tmp_path, GOOD.format(id="s1")).submission
+    p: PlannedRun = plan(sub, Assignment(train_epochs=1), quick=True)[1]
+    base = p.key("cpu", "sequential")
+    assert base == p.key("cpu", "sequential", RERUN_THREADS) and RERUN_THREADS == 1
+    others = {p.key("cpu", "sequential", 4), p.key("cuda", "sequential"), p.key("cpu", "batched"),
+              p.key("cpu", "sequential", data="/data/mnist")}  # fmt: skip
+    monkeypatch.setattr(torch, "__version__", "0.0.0")
+    others.add(p.key("cpu", "sequential"))
+    monkeypatch.undo()
+    monkeypatch.setattr(grader.plan, "code_hash", lambda: "changed")
+    others.add(p.key("cpu", "sequential"))
+    assert base not in others and len(others) == 6
+
+
+def test_every_rerun_uses_the_keyed_thread_count():
+    import torch
+
+    from grader.runner import run_unit
+    from reference.config import RunConfig
+
+    torch.set_num_threads(2)
+    (out,) = run_unit([RunConfig(lr=0.05, epochs=1, max_steps=2).model_dump(mode="json")], [None], "cpu", 60.0)
+    assert out["result"]["meta"]["threads"] == RERUN_THREADS
+
+
+# ---------------------------------------------------------------- a hostile class, end to end
+
+
+def hostile_class(root: Path, outside: Path) -> None:
+    """One student per hostile case of issue 13, and one good student."""
+    folder(root, "s001-good", GOOD.format(id="s001"))
+    folder(root, "nontable", 'student = "alice"\n')
+    folder(root, "deep", "x = " + "[" * 497 + "]" * 497 + "\n")
+    folder(root, "legacy-intkey", "LEARNING_RATE = 0.05\nNUM_EPOCHS = 1\nLR_SCHEDULER = {'type': 'StepLR', 1: 2}\n",
+           "config.py")  # fmt: skip
+    (folder(root, "dir") / "submission.toml").mkdir()
+    os.symlink("/", folder(root, "root") / "config.py")
+    os.mkfifo(folder(root, "fifo") / "submission.toml")
+    os.symlink("/dev/zero", folder(root, "zero") / "config.py")
+    (outside / "secret.txt").write_text("GRADESCOPE_TOKEN=tok_0123456789\n")
+    os.symlink(outside / "secret.txt", folder(root, "secret") / "config.py")
+    folder(root, "epochs", GOOD.format(id="epochs").replace("epochs = 1", "epochs = 1000000"))
+    many = "range_test = [" + ", ".join(f'{{name="r{i}"}}' for i in range(16000))
+    folder(root, "many", many + ']\n[student]\nid = "many"\nname = "x"\n')
+    formula = GOOD.format(id="s020").replace("Good Student", "=cmd|' /C calc'!A0")
+    folder(root, '=HYPERLINK("http:evil.example","x")', formula)
+    folder(root, "escapes", GOOD.format(id="escapes").replace("Good Student", "\\u001b]0;PWNED\\u0007\\u001b[2J")
+           .replace('name = "const"', 'name = "\\u001b]0;PWNED\\u0007"').replace('"sgd"', '"radam"'))  # fmt: skip
+    folder(root, "s008", GOOD.format(id="s008").replace("epochs = 1", "epochs = 5"))
+    folder(root, "impostor", GOOD.format(id="s008").replace("epochs = 1", "epochs = 5"))
+    folder(root, "strings", GOOD.format(id="strings").replace("lr = 0.0507", 'lr = "0.1"'))
+    folder(root, "bom", b"\xef\xbb\xbf" + GOOD.format(id="bom").replace("epochs = 1", "epochs = 7").encode())
+    folder(root, "latin1", b'[student]\nid = "latin1"\nname = "Jos\xe9"\n')
+    folder(root, "typo", GOOD.format(id="typo").replace("steps = 40", "steps = 40\nclaimd_lr = 0.1"))
+    os.mkdir(os.fsencode(root) + b"/caf\xe9")  # a folder name that is not UTF-8, holding an unreadable file
+    (root / os.fsdecode(b"caf\xe9") / "config.py").write_bytes(b"LR = 0.1\n\xff\n")
+    folder(root, "tty\x1b]0;PWNED\x07", GOOD.format(id="tty").replace("lr = 0.0507", "lr = -1"))
+    (root / "assignment.toml").write_text(SMALL_ASSIGNMENT)
+
+
+def poison_cache(root: Path, cache: Path) -> list[Path]:
+    """The good student's cache entries written as `{}`, `[]` and non-UTF-8 bytes before grading."""
+    from grader.runner import engine_tag
+
+    sub = load_submission(root / "s001-good").submission
+    keys = [p.key("cpu", engine_tag("sequential", "cpu")) for p in plan(sub, load_assignment(root), quick=True)]
+    paths = []
+    for key, content in zip(keys, [b"{}", b"[]", b"\xff\xfe bad"]):
+        path = Cache(cache).path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.slow
+def test_a_hostile_class_grades_to_completion(tmp_path):
+    root, outside, cache, out = tmp_path / "class", tmp_path / "outside", tmp_path / "cache", tmp_path / "reports"
+    root.mkdir()
+    outside.mkdir()
+    hostile_class(root, outside)
+    poisoned = poison_cache(root, cache)
+    cmd = [sys.executable, "-m", "grader.cli", str(root), "--quick", "--device", "cpu", "--engine", "sequential",
+           "--jobs", "1", "--cache", str(cache), "--out", str(out)]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr and "\x1b]" not in proc.stdout + proc.stderr
+    assert all(str(p) in proc.stderr for p in poisoned), proc.stderr[-2000:]  # each bad entry named, then rerun
+    assert not (tmp_path / "PWNED").exists()
+
+    results = json.loads((out / "results.json").read_text())
+    students = {Path(s["folder"]).name: s for s in results["students"]}
+    folders = {escape(p.name) for p in root.iterdir() if p.is_dir()}
+    assert set(students) == folders and "caf\\udce9" in folders  # every student has a row, under a printable name
+    for name, s in students.items():
+        first = s["error"] or next((c["message"] for c in s["checks"] if c["status"] in ("fail", "error")), None)
+        for line in [first or "ok", *s["warnings"]]:  # the first problem, if any, and each warning: one clean line
+            assert "\n" not in line and line.isprintable() and len(line) <= 400, (name, line)
+        assert (first is None) == (name in ("s001-good", '=HYPERLINK("http:evil.example","x")')), (name, first)
+    assert students["s001-good"]["status"] == "graded"
+    good = [c for c in students["s001-good"]["checks"] if c["status"] not in ("skip",)]
+    assert good and all(c["status"] == "pass" for c in good), good
+    assert "tok_" not in (out / "results.json").read_text()
+    assert str(tmp_path) not in "".join(p.read_text(errors="replace") for p in out.glob("*/results.json"))
+
+    rows = list(csv.reader((out / "grades.csv").open()))
+    assert [r[0] for r in rows].count("s008") == 1
+    assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows[1:] for cell in r)
+    refused = {c["subject"] for c in students["epochs"]["checks"] if c["check"] == "config"}
+    assert "const" in refused and all(r["name"] != "const" for r in students["epochs"].get("runs", []))
