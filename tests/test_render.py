@@ -367,19 +367,47 @@ def test_grade_rows_are_spreadsheet_safe_for_every_cell(rendered):
         assert not any(cell.startswith(FORMULAS) for cell in row), row
 
 
+SELF_CHECK = """
+notes = "one short sweep, one short run"
+[student]
+id = "me"
+name = "Me"
+[[range_test]]
+name = "sweep"
+optimizer = "sgd"
+start_lr = 1e-4
+end_lr = 10.0
+steps = 30
+rule = "steepest"
+claimed_lr = 0.05
+[[run]]
+name = "const"
+optimizer = "sgd"
+lr = 0.05
+epochs = 2
+claimed_test_accuracy = 0.8
+claimed_test_loss = 0.6
+"""
+
+
 @pytest.mark.slow
-def test_self_check_names_its_assignment_and_report_and_what_it_skipped(bundled_quick, tmp_path, capsys):
+def test_self_check_names_its_assignment_and_report_and_what_it_skipped(tmp_path, capsys):
+    """A real `grade --self-check` (quick): it says which assignment.toml it used, where the report is, and
+    how many claims quick mode left unchecked."""
     from grader.cli import main
 
-    _, tmp = bundled_quick
-    submissions = Path(__file__).resolve().parents[1] / "submissions"
-    args = ["--jobs", "1", "--engine", "sequential", "--device", "cpu", "--quiet", "--cache", str(tmp / "cache")]
-    main(["--self-check", str(submissions / "s008-reproducible"), *args, "--out", str(tmp_path / "reports")])
+    (tmp_path / "class" / "me").mkdir(parents=True)
+    (tmp_path / "class" / "me" / "submission.toml").write_text(SELF_CHECK)
+    (tmp_path / "class" / "assignment.toml").write_text(
+        "train_epochs = 2\nmax_epochs = 2\nquick_epochs = 1\n[tolerances]\nprobe_epochs = 0\n")
+    args = ["--jobs", "1", "--engine", "sequential", "--device", "cpu", "--quiet", "--cache", str(tmp_path / "c")]
+    main(["--self-check", str(tmp_path / "class" / "me"), *args, "--out", str(tmp_path / "reports")])
     out = capsys.readouterr().out
-    assert f"assignment: {submissions / 'assignment.toml'}" in out
-    assert f"reports: {tmp_path / 'reports' / 's008' / 'report.html'}" in out
-    assert "quick mode: 4 accuracy/loss claim(s) not checked" in out  # 2 runs × (accuracy, loss)
+    assert f"assignment: {tmp_path / 'class' / 'assignment.toml'}" in out
+    assert f"reports: {tmp_path / 'reports' / 'me' / 'report.html'}" in out
+    assert "quick mode: 2 accuracy/loss claim(s) not checked (training reruns cut to 1 epochs)" in out
     assert re.search(r"check\s+run\s+claimed\s+rerun\s+reference\s+distance\s+points", out)
+    assert "one short sweep, one short run" in (tmp_path / "reports" / "me" / "report.html").read_text()
 
 
 def test_screenshot(rendered, tmp_path):
