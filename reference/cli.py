@@ -10,13 +10,27 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reference.config import RunConfig, ScheduleConfig, range_test_config
-from reference.data import DATASETS, DataUnavailable
-from reference.engines import ENGINES
-from reference.schedules import OPTIMIZERS, SCHEDULES
+
+# Run commands and their one-line help. Their arguments name the tables' entries (datasets, optimizers, schedulers,
+# engines), whose modules import torch: `parser` adds them only for the command being run, so `reference --help`
+# starts in well under a second.
+RUN_COMMANDS = {
+    "range-test": "sweep the LR and suggest one by every rule",
+    "train": "train with an optimizer and an LR schedule",
+}
 
 
 class UsageError(Exception):
     """Reported as one line and exit status 2."""
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, except where there is none (None) or it is a flag's off state."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
 
 
 def describe(err: ValidationError) -> str:
@@ -40,22 +54,29 @@ def _factor_list(text: str) -> tuple[float, ...]:
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:
+    from reference.data import DATASETS
+    from reference.engines import ENGINES
+    from reference.schedules import OPTIMIZERS
+
     p.add_argument("--dataset", default="mnist-5k", help=f"one of {', '.join(DATASETS)}")
     p.add_argument("--data-root", help="folder with the dataset's files (torchvision layout or IDX files)")
     p.add_argument("--download", action="store_true", help="let torchvision download mnist/cifar10")
-    p.add_argument("--model", default="lenet5", choices=["lenet5", "resnet18"])
-    p.add_argument("--activation", default="tanh", choices=["tanh", "relu"])
-    p.add_argument("--pooling", default="avg", choices=["avg", "max"])
+    p.add_argument("--model", default="lenet5", choices=["lenet5", "resnet18"], help="architecture")
+    p.add_argument("--activation", default="tanh", choices=["tanh", "relu"], help="LeNet5's activation")
+    p.add_argument("--pooling", default="avg", choices=["avg", "max"], help="LeNet5's pooling")
     p.add_argument("--optimizer", default="sgd", help=f"one of {', '.join(OPTIMIZERS)}")
-    p.add_argument("--momentum", type=float, default=0.9)
-    p.add_argument("--nesterov", action="store_true")
+    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
+    p.add_argument("--nesterov", action="store_true", help="SGD with Nesterov momentum")
     p.add_argument("--weight-decay", type=float, default=None, help="default: torch's (AdamW 0.01, else 0)")
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--out", type=Path, default=Path("runs"))
+    p.add_argument("--batch-size", type=int, default=128, help="training batch size")
+    p.add_argument("--seed", type=int, default=0, help="seeds the initial weights and the data order")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto: cuda if available")
+    p.add_argument("--out", type=Path, default=Path("runs"), help="folder for the result JSON, CSVs, events, plot")
     p.add_argument("--compile", action="store_true", help="torch.compile the model (faster on long runs)")
-    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's; results record it)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch CPU threads. 1 by default: processes that each use every core (grade's workers, "
+                        "other jobs on a shared machine) slow each other down many-fold. Results record the count; "
+                        "a different count can change the last bits of a curve")  # fmt: skip
     p.add_argument("--engine", default="auto", choices=ENGINES,
                    help="batched (stacked runs; --seeds K batch together), sequential, colossalai (torchrun +\n"
                         "Booster); auto = batched on CUDA, sequential on CPU")  # fmt: skip
@@ -63,7 +84,51 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
+def _range_test_args(rt: argparse.ArgumentParser) -> None:
+    _run_args(rt)
+    rt.add_argument("--start-lr", type=float, default=1e-6, help="LR at the first step")
+    rt.add_argument("--end-lr", type=float, default=1.0, help="LR at the last step")
+    rt.add_argument("--shape", default="exp", choices=["exp", "linear"], help="how the LR grows between them")
+    rt.add_argument("--epochs", type=int, default=10, help="length of the sweep in passes over the training set")
+    rt.add_argument("--steps", type=int, help="sweep over this many steps instead of --epochs")
+    rt.add_argument("--eval-every", type=int, help="steps between test evaluations (default: each epoch)")
+    rt.add_argument("--diverge-factor", type=float, default=4.0, help="stop when smoothed loss > this × best")
+    rt.add_argument("--seeds", type=int, default=1, help="K seeds from --seed on; report each rule's spread")
+
+
+def _train_args(tr: argparse.ArgumentParser) -> None:
+    from reference.schedules import SCHEDULES
+
+    _run_args(tr)
+    tr.add_argument("--lr", type=float, required=True, help="initial LR (a schedule scales it)")
+    tr.add_argument("--epochs", type=int, default=30, help="passes over the training set")
+    tr.add_argument("--scheduler", default="constant", help=f"one of {', '.join(SCHEDULES)}")
+    tr.add_argument("--cadence", choices=["step", "epoch"], help="when the scheduler steps (default: per table)")
+    for name, kind in [("milestones", _ints), ("gamma", float), ("step-size", int), ("max-lr", float),
+                       ("base-lr", float), ("pct-start", float), ("div-factor", float),
+                       ("final-div-factor", float), ("step-size-up", int), ("step-size-down", int),
+                       ("mode", str), ("end-factor", float), ("eta-min", float), ("end-lr", float),
+                       ("factors", _factor_list)]:  # fmt: skip
+        tr.add_argument(f"--{name}", type=kind, help=_schedule_arg_help(name.replace("-", "_"), SCHEDULES))
+
+
+def _schedule_arg_help(field: str, schedules: dict) -> str:
+    """Which schedulers read `field` (from the table), and the config's default for it."""
+    users = [n for n, s in schedules.items() if field in s.args or field in s.required]
+    text = f"for {', '.join(users)}" if users else "for auto, auto-corrected: 3, 5, 7 (seed 004's lists) or factors"
+    default = ScheduleConfig.model_fields[field].default
+    return text if default is None else f"{text} (default: {_num(default)})"
+
+
+def _num(v: object) -> str:
+    """3 significant digits for floats (0.112, 1, 1e-06); anything else as is."""
+    return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+
 def _common(a: argparse.Namespace) -> dict:
+    from reference.data import DATASETS
+    from reference.schedules import OPTIMIZERS
+
     if a.optimizer not in OPTIMIZERS:
         raise UsageError(f"unknown optimizer {a.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
     if a.dataset not in DATASETS:
@@ -73,44 +138,28 @@ def _common(a: argparse.Namespace) -> dict:
                 batch_size=a.batch_size, seed=a.seed)  # fmt: skip
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser; given `command`, only that run command gets its arguments (the others stay listed)."""
+    from functools import partial
+
     top = argparse.ArgumentParser(prog="reference", description=__doc__)
-    sub = top.add_subparsers(dest="command", required=True)
+    sub = top.add_subparsers(dest="command", required=True,
+                             parser_class=partial(argparse.ArgumentParser, formatter_class=HelpFormatter))  # fmt: skip
+    for name, add in (("range-test", _range_test_args), ("train", _train_args)):
+        p = sub.add_parser(name, help=RUN_COMMANDS[name], description=RUN_COMMANDS[name])
+        if command is None or command == name:
+            add(p)
 
-    rt = sub.add_parser("range-test", help="sweep the LR and suggest one by every rule")
-    _run_args(rt)
-    rt.add_argument("--start-lr", type=float, default=1e-6)
-    rt.add_argument("--end-lr", type=float, default=1.0)
-    rt.add_argument("--shape", default="exp", choices=["exp", "linear"])
-    rt.add_argument("--epochs", type=int, default=10)
-    rt.add_argument("--steps", type=int, help="sweep over this many steps instead of --epochs")
-    rt.add_argument("--eval-every", type=int, help="steps between test evaluations (default: each epoch)")
-    rt.add_argument("--diverge-factor", type=float, default=4.0, help="stop when smoothed loss > this × best")
-    rt.add_argument("--seeds", type=int, default=1, help="repeat with K seeds; report each rule's spread")
-
-    tr = sub.add_parser("train", help="train with an optimizer and an LR schedule")
-    _run_args(tr)
-    tr.add_argument("--lr", type=float, required=True)
-    tr.add_argument("--epochs", type=int, default=30)
-    tr.add_argument("--scheduler", default="constant", help=f"one of {', '.join(SCHEDULES)}")
-    tr.add_argument("--cadence", choices=["step", "epoch"], help="when the scheduler steps (default: per table)")
-    for name, kind in [("milestones", _ints), ("gamma", float), ("step-size", int), ("max-lr", float),
-                       ("base-lr", float), ("pct-start", float), ("div-factor", float),
-                       ("final-div-factor", float), ("step-size-up", int), ("step-size-down", int),
-                       ("mode", str), ("end-factor", float), ("eta-min", float), ("end-lr", float),
-                       ("factors", _factor_list)]:  # fmt: skip
-        tr.add_argument(f"--{name}", type=kind, help="scheduler argument (see README's scheduler table)")
-
-    from reference import baselines
+    from reference import baselines, compare
 
     baselines.add_commands(sub)
-    from reference import compare
-
     compare.add_commands(sub)
     return top
 
 
 def train_config(a: argparse.Namespace) -> RunConfig:
+    from reference.schedules import SCHEDULES
+
     if a.scheduler not in SCHEDULES:
         raise UsageError(f"unknown scheduler {a.scheduler!r}; choose from {', '.join(SCHEDULES)}")
     sched = {k: getattr(a, k) for k in ScheduleConfig.model_fields if k not in ("name",) and hasattr(a, k)}
@@ -119,7 +168,10 @@ def train_config(a: argparse.Namespace) -> RunConfig:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser(argv[0] if argv else "").parse_args(argv)
+    from reference.data import DataUnavailable  # torch: imported once a command runs, not for --help
+
     try:
         return args.func(args) if hasattr(args, "func") else _dispatch(args)
     except UsageError as err:
@@ -141,8 +193,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     from reference.outputs import write_run
 
     progress = sys.stderr.isatty() and not args.quiet
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads)
     kw = dict(engine=args.engine, device=args.device, data_root=args.data_root, download=args.download,
               progress=progress, compile=args.compile, nproc=args.nproc)  # fmt: skip
     if args.command == "train":
@@ -168,10 +219,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _summarise(result: dict, path: Path) -> None:
     from tabulate import tabulate
 
-    rows = [[k, v if isinstance(v, list) else f"{v:.4g}"] for k, v in result.get("suggestions", {}).items()]
+    rows = [[k, f"[{', '.join(map(_num, v))}]" if isinstance(v, list) else _num(v)]
+            for k, v in result.get("suggestions", {}).items()]  # fmt: skip
     if result["final"]:
         f = result["final"]
-        rows += [["final test accuracy", f"{f['test_accuracy']:.4f}"], ["final test loss", f"{f['test_loss']:.4f}"]]
+        rows += [["final test accuracy", f"{f['test_accuracy']:.4g}"], ["final test loss", f"{f['test_loss']:.4g}"]]
     if result["diverged"]:
         rows.append(["diverged", result["diverged"]["reason"]])
     rows.append(["wall time", f"{result['meta']['wall_time_s']:.1f} s on {result['meta']['device']}"])

@@ -5,21 +5,30 @@ from __future__ import annotations
 import csv
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 TB_TAGS = {"train_loss": "Loss/train", "lr": "LR/train", "test_loss": "Loss/test", "test_accuracy": "Accuracy/test"}
 
 
 def write_json_atomic(obj: object, path: Path) -> None:
-    """Write to a temporary file in the same folder and rename: readers never see half a file."""
+    """Write to a temporary file in the same folder, fsync and rename: readers never see half a file.
+
+    The file gets the permissions of a plain `open(path, "w")` (0666 less the umask), like every other output;
+    a `tempfile.mkstemp` file would stay 0600.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(obj, f, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_csv(result: dict, out: Path) -> None:

@@ -9,6 +9,12 @@ from reference.data import load_data
 SUBMISSIONS = Path(__file__).resolve().parents[1] / "submissions"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # One torch thread, the default of `reference` and of the grader's workers: a test's runs then cost about the
+    # same on an idle machine and on a busy one, where torch's default (every core) slows down many-fold.
+    torch.set_num_threads(1)
+
+
 @pytest.fixture(scope="session")
 def mnist5k():
     """The embedded default, loaded once for the whole session."""

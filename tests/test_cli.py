@@ -1,10 +1,17 @@
-"""The `reference` command line: the documented interface, and one clear line (exit 2) on bad input."""
+"""The `reference` and `grade` command lines: the documented interface, one clear line (exit 2) on bad input,
+help that starts without torch, progress a log can read."""
 
 import json
+import os
+import re
+import stat
+import subprocess
+import sys
 
 import pytest
 
-from reference.cli import main
+from reference.cli import main, parser
+from reference.outputs import write_json_atomic
 
 
 def test_range_test_writes_the_documented_keys(tmp_path, capsys):
@@ -18,7 +25,14 @@ def test_range_test_writes_the_documented_keys(tmp_path, capsys):
     assert set(r["suggestions"]) == {"min", "min/10", "steepest", "valley", "range"}
     assert isinstance(r["suggestions"]["range"], list) and len(r["suggestions"]["range"]) == 2
     assert r["meta"]["seed"] == 0 and r["meta"]["device"] == "cpu" and r["meta"]["torch_version"]
-    assert (out / "range_test.png").stat().st_size > 10_000 and "steepest" in capsys.readouterr().out
+    assert (out / "range_test.png").stat().st_size > 10_000
+    summary = capsys.readouterr().out
+    assert "steepest" in summary and re.search(r"range +\[[\d.e+-]+, [\d.e+-]+\]", summary)
+    digits = [len(x.replace(".", "").lstrip("0")) for x in re.findall(r"\d+\.\d+", summary)]
+    assert digits and max(digits) <= 4, summary  # rounded figures (3 significant digits, metrics 4), not raw floats
+    assert r["meta"]["threads"] == 1  # the default, recorded
+    modes = {f.name: stat.S_IMODE(f.stat().st_mode) for f in out.iterdir() if f.is_file()}
+    assert len(set(modes.values())) == 1, modes  # range_test.json like the CSVs, the PNG and the events
 
 
 def test_train_writes_the_documented_keys(tmp_path):
@@ -59,3 +73,87 @@ def test_seeds_option_reports_each_rules_spread(tmp_path, capsys):
     out = capsys.readouterr().out
     assert (tmp_path / "seed_0" / "range_test.json").exists() and (tmp_path / "seed_1" / "range_test.json").exists()
     assert "spread (decades)" in out and all(rule in out for rule in ("min/10", "steepest", "valley"))
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_json_results_get_the_permissions_of_a_plain_open(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        write_json_atomic({"a": 1}, tmp_path / "r.json")
+        with open(tmp_path / "plain.txt", "w") as f:
+            f.write("x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "r.json").stat().st_mode) == 0o666 & ~umask
+    assert stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode) == 0o666 & ~umask
+    assert json.loads((tmp_path / "r.json").read_text()) == {"a": 1}
+    assert [f.name for f in tmp_path.iterdir() if f.name.endswith(".tmp")] == []
+
+
+def test_every_option_has_help_and_shows_its_default():
+    (commands,) = parser()._subparsers._group_actions
+    for name, sub in commands.choices.items():
+        for action in sub._actions:
+            if action.dest == "help":
+                continue
+            assert action.help, f"reference {name} {action.option_strings}: no help"
+        text = sub.format_help()
+        if name == "range-test":
+            for flag, default in [("--start-lr", "1e-06"), ("--end-lr", "1.0"), ("--epochs", "10"), ("--seed", "0"),
+                                  ("--out", "runs"), ("--threads", "1")]:  # fmt: skip
+                entry = " ".join(text.split("options:", 1)[1].split(f"\n  {flag} ", 1)[1].split("\n  -", 1)[0].split())
+                assert f"(default: {default})" in entry, (flag, entry)
+
+
+@pytest.mark.parametrize("cmd", ["reference", "grade"])
+def test_help_does_not_import_torch(cmd):
+    """`reference --help` and `grade --help` start without torch (seconds on a busy machine)."""
+    module = {"reference": "reference.cli", "grade": "grader.cli"}[cmd]
+    code = f"import sys, {module} as m\ntry:\n    m.main(['--help'])\nexcept SystemExit:\n    pass\n" \
+           "print('torch' in sys.modules)"  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("False") and f"usage: {cmd}" in done.stdout
+
+
+TINY_CLASS = """
+[student]
+id = "s0"
+name = "Student 0"
+
+[[range_test]]
+name = "sweep"
+optimizer = "sgd"
+start_lr = 1e-5
+end_lr = 10.0
+steps = 20
+rule = "min/10"
+claimed_lr = 0.1
+"""
+
+
+def tiny_class(root):
+    (root / "s0").mkdir(parents=True)
+    (root / "s0" / "submission.toml").write_text(TINY_CLASS)
+    (root / "assignment.toml").write_text('required = ["range_test"]\n')
+    return root
+
+
+def test_grade_progress_without_a_terminal_is_plain_lines(tmp_path, capsys):
+    """stderr not a terminal (captured here): `reruns 1/1 done, 0 s` lines instead of tqdm bars."""
+    from grader.grade import grade_class
+
+    grade_class(tiny_class(tmp_path / "class"), out=None, cache_dir=tmp_path / "cache", progress=True, jobs=1)
+    err = capsys.readouterr().err
+    assert re.search(r"^reruns 1/1 done, \d+ s$", err, re.M) and "\r" not in err, err
+
+
+@pytest.mark.slow
+def test_grade_in_a_log_prints_plain_progress_lines(tmp_path):
+    """The CLI with its output piped, as in CI or `grade > log 2>&1`: plain progress lines, no bars."""
+    cmd = [sys.executable, "-m", "grader.cli", str(tiny_class(tmp_path / "class")), "--quick", "--jobs", "1",
+           "--device", "cpu", "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "r")]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert any(re.fullmatch(r"reruns 1/1 done, \d+ s", line) for line in done.stderr.splitlines()), done.stderr
+    assert "\r" not in done.stderr and "it/s" not in done.stderr and "run/s" not in done.stderr

@@ -61,10 +61,19 @@ def test_range_spans_descent_start_to_minimum():
 
 
 def test_nans_are_dropped_and_names_returned():
-    loss = sigmoid_curve()
-    loss[::7] = np.nan
+    """A curve with NaN points (a diverged step, a lost reading) gives each rule the answer of the same curve with
+    those points left out; NaN left in would win every argmin and turn every comparison false."""
+    clean = sigmoid_curve()
+    loss = clean.copy()
+    gaps = np.arange(1, len(loss), 7)
+    loss[gaps[gaps != np.argmin(clean)]] = np.nan  # every 7th point, but not the first or the minimum
+    keep = np.isfinite(loss)
     for name, rule in RULES.items():
-        assert rule(LRS, loss).rule == name
+        got, expected = rule(LRS, loss), rule(LRS[keep], clean[keep])
+        assert got.rule == name and got == expected
+        assert np.isfinite(got.lr) and LRS[0] <= got.lr <= LRS[-1]
+    assert math.log10(steepest(LRS, loss).lr) == pytest.approx(-3.0, abs=0.02)
+    assert minimum(LRS, loss).lr == minimum(LRS, clean).lr
 
 
 def test_too_short_a_curve_is_an_error():
