@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from tabulate import tabulate
 
-from grader.grade import DEFAULT_CACHE, grade_class
+from grader import safe
 from grader.results import ClassResult, StudentResult
 from reference.engines import ENGINES
 
@@ -26,25 +26,35 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawTextHelpFormatter,
     )
     p.add_argument("path", type=Path, help="class folder (one sub-folder per submission), or one submission")
-    p.add_argument("--self-check", action="store_true", help="grade one submission folder (quick by default)")
+    p.add_argument("--self-check", action="store_true",
+                   help="grade one submission folder (quick by default), with the assignment.toml beside it\n"
+                        "(else the package defaults); reports go to --out as for a class")  # fmt: skip
     p.add_argument("--out", type=Path, default=Path("reports"), help="where reports go (default: reports/)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="short reruns compared with the reference's prefix")
     mode.add_argument("--full", action="store_true", help="full reruns (the default, except for --self-check)")
     p.add_argument("--strict", action="store_true", help="exit 1 if any check fails")
     p.add_argument("--jobs", type=_jobs, default="auto",
-                   help="rerun processes: N, or auto = one per CPU core with 1 thread each (1 on CUDA)")  # fmt: skip
+                   help="rerun processes: N, or auto (default: one per core, 1 thread each; 1 on CUDA)")  # fmt: skip
     p.add_argument("--only", nargs="+", metavar="ID", help="grade only these submissions (id or folder name)")
     p.add_argument("--skip", nargs="+", metavar="ID", help="skip these submissions")
     p.add_argument("--force", action="store_true", help="ignore the cache; rerun everything")
-    p.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help=f"rerun cache (default: {DEFAULT_CACHE})")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--cache", type=Path, help="rerun cache (default: $LR_GRADER_CACHE, else ~/.cache/lr-grader)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto (default): cuda if present")
     p.add_argument("--engine", default="auto", choices=ENGINES,
                    help="how reruns execute: batched (stacked runs, fast on GPU), sequential, colossalai\n"
-                        "(torchrun + Booster); auto = batched on CUDA, sequential on CPU")  # fmt: skip
-    p.add_argument("--nproc", type=int, default=2, help="processes per run for --engine colossalai")
+                        "(torchrun + Booster); auto (default) = batched on CUDA, sequential on CPU")  # fmt: skip
+    p.add_argument("--nproc", type=int, default=2, help="processes per run for --engine colossalai (default: 2)")
+    p.add_argument("--data-root", metavar="DIR",
+                   help="where the assignment's dataset lives (mnist, cifar10: torchvision's layout, e.g.\n"
+                        "DIR/MNIST/raw/*-ubyte; fashion-mnist: its IDX files); default: the embedded\n"
+                        "mnist-5k needs none, fashion-mnist is found in Debian's dataset-fashion-mnist,\n"
+                        "mnist/cifar10 in ~/.cache/reference-data")  # fmt: skip
+    p.add_argument("--download", action="store_true", help="let torchvision download mnist/cifar10 into the data root")
     p.add_argument("--ray", metavar="ADDRESS", help="run the reruns as tasks on a Ray cluster: 'auto' or host:port")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress report (default: bars on a terminal; in a log, a line\n"
+                        "'reruns 12/58 done, 40 s' at most every 10 s)")  # fmt: skip
     return p
 
 
@@ -64,52 +74,113 @@ def main(argv: list[str] | None = None) -> int:
     quick = args.quick or (args.self_check and not args.full)
     folders = [args.path] if args.self_check else None
     root = args.path.parent if args.self_check else args.path
+    from grader.grade import DEFAULT_CACHE, grade_class  # torch and torchvision: not imported for --help
+
     try:
         result = grade_class(root, out=args.out, quick=quick, jobs=args.jobs, only=args.only, skip=args.skip,
-                             force=args.force, device=args.device, cache_dir=args.cache, folders=folders,
-                             progress=sys.stderr.isatty() and not args.quiet, engine=args.engine,
-                             nproc=args.nproc, ray=args.ray)  # fmt: skip
+                             force=args.force, device=args.device, cache_dir=args.cache or DEFAULT_CACHE,
+                             folders=folders, progress=not args.quiet, engine=args.engine,
+                             nproc=args.nproc, ray=args.ray, data_root=args.data_root,
+                             download=args.download)  # fmt: skip
     except ValidationError as err:
         from grader.load import describe
 
-        print(f"grade: error: {root / 'assignment.toml'}: {describe(err)}", file=sys.stderr)
+        print(f"grade: error: {root / 'assignment.toml'}: {safe.one_line(describe(err), 2000)}", file=sys.stderr)
         return 2
     except ValueError as err:  # e.g. --device cuda without CUDA, a malformed assignment.toml
-        print(f"grade: error: {err}", file=sys.stderr)
+        print(f"grade: error: {safe.one_line(err, 2000)}", file=sys.stderr)
         return 2
     if args.self_check:
         print_checks(result.students[0])
-    print_class(result, args.out)
+    print_class(result, args.out, None if args.self_check else f"grade {_cell(args.path)} (without --quick)")
+    if args.self_check:
+        found = root / "assignment.toml"
+        print_self_check(result, args.out, found if found.is_file() else None, args.path)
     failing = any(s.failed_checks for s in result.students)
     return 1 if failing and (args.strict or args.self_check) else 0
 
 
+PROBLEM_WIDTH = 90  # characters of the "first problem" column
+WHY_WIDTH = 70
+
+
 def print_checks(s: StudentResult) -> None:
-    rows = [[c.status.upper(), c.check, c.subject, _short(c.expected), _short(c.observed), c.distance or "",
-             f"{c.points:g}/{c.max_points:g}", c.message] for c in s.checks]  # fmt: skip
-    print(tabulate(rows, headers=["", "check", "run", "expected", "claimed/observed", "distance", "points", "why"],
-                   maxcolwidths=[None, None, None, 12, 12, None, None, 70]))  # fmt: skip
+    """One student's checks: fixed columns claimed / rerun / reference, points on the rubric total's scale."""
+    rows = [[c.status.upper(), _cell(c.check), _cell(c.subject), _short(c.claimed), _short(c.rerun),
+             _short(c.reference), _distance(c), f"{p:g}/{m:g}", _cell(c.message, 400)]
+            for c, (p, m) in zip(s.checks, s.scaled(), strict=True)]  # fmt: skip
+    print(tabulate(rows, headers=["", "check", "run", "claimed", "rerun", "reference", "distance", "points", "why"],
+                   maxcolwidths=[None, 16, 16, 12, 12, 12, 18, None, WHY_WIDTH]))  # fmt: skip
+    for c in s.checks:
+        if c.diagnosis and c.diagnosis.get("cause"):
+            print(f"likely cause ({_cell(c.subject)}, {c.check}): {_cell(c.diagnosis['cause'], 200)}")
     for w in s.warnings:
-        print(f"warning: {w}")
+        print(f"warning: {_cell(w, 300)}")
 
 
-def print_class(result: ClassResult, out: Path | None) -> None:
+def print_class(result: ClassResult, out: Path | None, full_command: str | None = None) -> None:
+    """The class table, what ran, the rubric total, where the reports are; in quick mode with `full_command`,
+    what quick mode left unchecked and the command that checks it."""
     rows = []
     for s in result.students:
-        first = s.error or next((c.message for c in s.failed_checks), "")
-        rows.append([s.id, s.verdict.upper(), f"{s.total:g}/{s.possible:g}", f"{s.percent:.0f}%", first[:90]])
-    print(tabulate(rows, headers=["student", "verdict", "points", "%", "first problem"]))
+        rows.append([_cell(s.id, 40), s.verdict.upper(), f"{s.total:g}/{s.possible:g}", f"{s.percent:.0f}%",
+                     _cell(s.first_problem, PROBLEM_WIDTH)])  # fmt: skip
+    print(tabulate(rows, headers=["student", "verdict", "points", "%", "first problem"], disable_numparse=True))
     m = result.meta
     mode = ", quick mode" if m["quick"] else ""
     procs = f", {m['jobs']} processes" if (m.get("jobs") or 1) > 1 else ""
     print(f"\n{len(result.students)} submission(s), {m['reruns']} distinct rerun(s) ({m['cache_hits']} from cache), "
           f"{m['wall_time_s']:.1f} s on {m['device']} ({m['engine']} engine{procs}){mode}.")  # fmt: skip
+    total = result.students[0].total_points if result.students else None
+    if total is not None:
+        print(f"Points are scaled to the rubric total of {total:g} (assignment.toml total_points).")
+    if m["quick"] and full_command:
+        print(_quick_line(result, full_command))
     if out is not None:
-        print(f"Reports: {out / 'index.html'} (class), {out}/<id>/report.html, grades.csv, results.json")
+        print(f"Reports: {_cell(out / 'index.html')} (class), {_cell(out)}/<id>/report.html, grades.csv, results.json")
+
+
+def print_self_check(result: ClassResult, out: Path | None, assignment_file: Path | None, folder: Path) -> None:
+    """What a self-check did not check, and where its inputs and outputs are."""
+    if result.meta.get("quick"):
+        print(_quick_line(result, f"grade --self-check --full {_cell(folder)}"))
+    used = _cell(assignment_file) if assignment_file else "none beside the folder, so the package defaults"
+    print(f"assignment: {used}")
+    if out is None or not result.students:
+        print("reports: not written")
+        return
+    from grader.render import report_folders
+
+    report = out / report_folders(result.students)[0] / "report.html"
+    print(f"reports: {_cell(report)} (and the class files in {_cell(out)})")
+
+
+def _quick_line(result: ClassResult, command: str) -> str:
+    skipped = sum(c.status == "skip" and c.check in ("accuracy_claim", "loss_claim")
+                  for s in result.students for c in s.checks)  # fmt: skip
+    return (f"quick mode: {skipped} accuracy/loss claim(s) not checked (training reruns cut to "
+            f"{result.assignment.get('quick_epochs', '?')} epochs) — run `{command}` to check them")
+
+
+def _cell(v: object, limit: int = 200) -> str:
+    """Student-controlled text for the terminal: one line, control characters escaped, cut at a word boundary."""
+    return safe.one_line(v, limit)
 
 
 def _short(v: object) -> str:
-    return "" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
+    if v is None:
+        return ""
+    if isinstance(v, list | tuple):
+        return ", ".join(_short(x) for x in v)
+    return f"{v:.4g}" if isinstance(v, float) else _cell(v, 40)
+
+
+def _distance(c) -> str:
+    if c.distance is None:
+        return ""
+    from grader.render import figure
+
+    return figure(c.distance, c.unit)
 
 
 if __name__ == "__main__":

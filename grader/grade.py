@@ -12,8 +12,10 @@ import torch
 
 import reference
 from grader.checks import Context, baseline_entry, run_checks
-from grader.load import Loaded, discover, load_assignment, load_submission
-from grader.plan import PlannedRun, plan
+from grader.diagnoses import Execute, explain
+from grader.evidence import Evidence, gather, record
+from grader.load import Loaded, discover, escape, load_assignment, load_class
+from grader.plan import Conditions, PlannedRun, plan
 from grader.results import ClassResult, RunRecord, StudentResult
 from grader.runner import Cache, Outcome, engine_tag, execute, resolve_jobs
 from grader.schema import Assignment
@@ -44,21 +46,37 @@ def grade_class(
     engine: str = "auto",
     nproc: int = 2,
     ray: str | None = None,
+    data_root: str | Path | None = None,
+    download: bool = False,
 ) -> ClassResult:
     """Grade every submission folder under `root` (or just `folders`); write reports to `out` if given."""
     started = time.perf_counter()
+    data_root = str(Path(data_root).expanduser().resolve()) if data_root else None
     assignment = load_assignment(root)
     dev = pick_device(device).type
-    loaded = [load_submission(f) for f in (folders or discover(root))]
+    loaded = load_class(folders or discover(root), assignment)  # never raises: a bad folder is one error line
     loaded = [x for x in loaded if _selected(x, only, skip)]
+    evidence = {x.folder: _evidence(x) for x in loaded}  # each run's own logs; claims left out taken from them
     plans = {x.folder: plan(x.submission, assignment, quick) if x.submission else [] for x in loaded}
+    for name in sorted({p.config.dataset for ps in plans.values() for p in ps}):
+        _data_available(name, data_root, download)
     tag = engine_tag(engine, dev, nproc)
     jobs = resolve_jobs(jobs, dev, tag.split(":")[0])
     outcomes = execute([p for ps in plans.values() for p in ps], Cache(cache_dir), device=dev, jobs=jobs,
                        force=force, time_limit=assignment.time_limit_s, progress=progress, engine=engine,
-                       nproc=nproc, ray=ray)  # fmt: skip
-    baselines = {d: load_baseline(d) for d in {x.submission.setup.dataset for x in loaded if x.submission}}
-    students = [_grade_one(x, plans[x.folder], outcomes, baselines, assignment, quick, dev, tag) for x in loaded]
+                       nproc=nproc, ray=ray, data_root=data_root, download=download)  # fmt: skip
+    datasets = {d for x in loaded if x.submission for d in (x.submission.setup.dataset, _claimed_on(x, assignment))}
+    baselines = {d: load_baseline(d) for d in datasets}
+
+    def rerun(planned: list[PlannedRun]) -> list[Outcome]:
+        """The counterfactual reruns a diagnosis asks for (grader.diagnoses), cached like every rerun."""
+        done = execute(planned, Cache(cache_dir), device=dev, jobs=jobs, force=force,
+                       time_limit=assignment.time_limit_s, engine=engine, nproc=nproc, ray=ray,
+                       data_root=data_root, download=download)  # fmt: skip
+        return [done[p.key(dev, tag, data=data_root)] for p in planned]
+
+    students = [_grade_one(x, plans[x.folder], outcomes, baselines, assignment, quick, dev, tag, evidence[x.folder],
+                           rerun, data_root) for x in loaded]  # fmt: skip
     meta = {
         "package_version": reference.__version__,
         "torch_version": torch.__version__,
@@ -67,6 +85,7 @@ def grade_class(
         "jobs": None if ray else jobs,
         "ray": ray,
         "quick": quick,
+        "data_root": "given" if data_root else None,  # not the path: reports go to students
         "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "reruns": len(outcomes),
         "cache_hits": sum(o.cached for o in outcomes.values()),
@@ -80,26 +99,58 @@ def grade_class(
     return result
 
 
+def _data_available(name: str, data_root: str | None, download: bool) -> None:
+    """Fail once, before any rerun, when the dataset is not on this machine (a ValueError: one usage line)."""
+    from reference.data import DataUnavailable, load_raw
+
+    try:
+        load_raw(name, data_root, download)
+    except DataUnavailable as err:
+        raise ValueError(f"{err}; grade --data-root DIR (or --download where there is internet)") from None
+
+
+def _claimed_on(x: Loaded, assignment: Assignment) -> str:
+    return Conditions.of(x.submission, assignment).claimed
+
+
 def _selected(x: Loaded, only: list[str] | None, skip: list[str] | None) -> bool:
     names = {x.id, x.folder.name}
     return (not only or bool(names & set(only))) and not (skip and names & set(skip))
 
 
 def _grade_one(x: Loaded, planned: list[PlannedRun], outcomes: dict[str, Outcome], baselines: dict,
-               assignment: Assignment, quick: bool, device: str, engine: str) -> StudentResult:  # fmt: skip
+               assignment: Assignment, quick: bool, device: str, engine: str, ev: Evidence | None = None,
+               rerun: Execute | None = None, data_root: str | None = None) -> StudentResult:  # fmt: skip
     if x.submission is None:
-        return StudentResult.failed(x.id, str(x.folder), x.error or "could not be read", assignment.points.config)
-    every = [(p, outcomes[p.key(device, engine)]) for p in planned]
+        folder, error = escape(x.folder.name), x.error or "could not be read"
+        return StudentResult.failed(x.id, folder, error, assignment.points.config)
+    every = [(p, outcomes[p.key(device, engine, data=data_root)]) for p in planned]
     pairs = [(p, o) for p, o in every if p.kind != "probe"]
     probes = {p.name: o for p, o in every if p.kind == "probe"}
     baseline = baselines.get(x.submission.setup.dataset)
     n_test = next((o.result["meta"]["test_size"] for _, o in pairs if o.result), 1000)
-    ctx = Context(x.submission, assignment, pairs, baseline, quick, n_test, probes)
-    runs = [RunRecord(p.name, p.kind, p.key(device, engine), p.config.model_dump(mode="json"), o.result,
-                      _reference_curve(p, baseline), o.error, o.cached) for p, o in pairs]  # fmt: skip
+    ev = ev or Evidence()
+    claim_baseline = baselines.get(Conditions.of(x.submission, assignment).claimed)
+    ctx = Context(x.submission, assignment, pairs, baseline, quick, n_test, probes, logs=ev.logs,
+                  claim_baseline=claim_baseline)  # fmt: skip
+    checks = run_checks(ctx)
+    ran = explain(ctx, checks, rerun)  # likely causes of failures; never changes points
+    runs = [RunRecord(p.name, p.kind, p.key(device, engine, data=data_root), p.config.model_dump(mode="json"), o.result,
+                      _reference_curve(p, baseline), o.error, o.cached,
+                      record(ev.logs.get(p.name), o.result, n_test, ran.get(p.name)),
+                      p.conditions) for p, o in pairs]  # fmt: skip
     wall = sum(o.result["meta"]["wall_time_s"] for _, o in every if o.result)
-    return StudentResult(x.submission.student.id, x.submission.student.name, str(x.folder), checks=run_checks(ctx),
-                         runs=runs, warnings=x.warnings, execution_time=wall)  # fmt: skip
+    return StudentResult(x.submission.student.id, x.submission.student.name, escape(x.folder.name), checks=checks,
+                         runs=runs, warnings=[*x.warnings, *ev.notes], execution_time=wall,
+                         notes=x.submission.notes)  # fmt: skip
+
+
+def _evidence(x: Loaded) -> Evidence:
+    """Read the submission's logs (bounded; grader.evidence) and complete its claims from them."""
+    if x.submission is None:
+        return Evidence()
+    x.submission, ev = gather(x.folder, x.submission)
+    return ev
 
 
 def _reference_curve(p: PlannedRun, baseline: dict | None) -> dict | None:
@@ -115,4 +166,5 @@ def _reference_curve(p: PlannedRun, baseline: dict | None) -> dict | None:
     entry = found[1]
     epochs = [{"epoch": e["epoch"], "step": e["step"], **{m: e[m]["mean"] for m in ("test_loss", "test_accuracy")}}
               for e in entry["epochs"]]  # fmt: skip
-    return {"epochs": epochs, "config": entry["config"]}
+    seeds = len(entry["final"]["test_accuracy"]["values"])  # for the plot's label: what the grey curve is
+    return {"epochs": epochs, "config": entry["config"], "name": found[0], "seeds": seeds}

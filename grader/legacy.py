@@ -1,36 +1,45 @@
 """Read students' legacy ColossalAI-style `config.py` files as data (parsed with `ast`, never executed),
-and map their values onto the grader's run-config fields."""
+and map their values onto the grader's run-config fields.
+
+The reader walks the module's statements with a whitelist: assignments of plain data (numbers, strings,
+lists, dicts, `dict(...)`), arithmetic, comparisons and conditional expressions, `math.*`, names assigned
+earlier, module-level `if`/`try` whose branch can be decided from data, and one-argument lambdas (or `def`s
+of one `return`) kept as expressions to be tabulated later over the step (a LambdaLR). Whatever it cannot read
+is skipped with a warning naming its line; only an unreadable *training* field (LR, batch size, epochs,
+optimizer, scheduler…) is an error, raised when the grader needs it.
+"""
 
 from __future__ import annotations
 
 import ast
-import copy
+import math
 import operator
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
-
-LEGACY_FIELDS: dict[str, str] = {
-    "BATCH_SIZE": "batch_size",
-    "NUM_EPOCHS": "epochs",
-    "LEARNING_RATE": "lr",
-    "LR": "lr",
-    "OPTIMIZER": "optimizer",
-    "MOMENTUM": "momentum",
-    "WEIGHT_DECAY": "weight_decay",
-    "SEED": "seed",
-    "seed": "seed",
-}
 
 MAX_SOURCE_CHARS = 1_000_000
 MAX_ELEMENTS = 10_000  # expanded size (elements, string characters) of any built container or string
 MAX_EXPONENT = 100
 MAX_INT_BITS = 4096
-AMP_TYPES = {"TORCH": "torch", "APEX": "apex", "NAIVE": "naive"}  # colossalai.amp.AMP_TYPE members
-TORCH_NAMES = {f"torch.optim.{n}" for n in ("SGD", "Adam", "AdamW")} | {
-    f"torch.optim.lr_scheduler.{n}" for n in ("MultiStepLR", "StepLR", "ExponentialLR", "OneCycleLR", "CyclicLR",
-                                               "CosineAnnealingLR", "LinearLR", "LambdaLR", "ConstantLR")
-}  # fmt: skip
+MAX_LAMBDA_NODES = 400  # size of a lambda's expression
+MAX_TABLE = 200_000  # steps a lambda is tabulated over
+LAMBDA_SECONDS = 2.0  # wall-time budget for tabulating one lambda
 
-# Readable names for refused statements and expressions (others use their ast class name).
+AMP_TYPES = {"TORCH": "torch", "APEX": "apex", "NAIVE": "naive"}  # colossalai.amp.AMP_TYPE members
+OPTIMIZER_CLASSES = ("SGD", "Adam", "AdamW", "RAdam", "NAdam", "Adagrad", "RMSprop", "Adadelta", "Adamax", "LBFGS")
+SCHEDULER_CLASSES = ("MultiStepLR", "StepLR", "ExponentialLR", "OneCycleLR", "CyclicLR", "CosineAnnealingLR",
+                     "LinearLR", "LambdaLR", "ConstantLR", "PolynomialLR", "CosineAnnealingWarmRestarts",
+                     "ReduceLROnPlateau", "MultiplicativeLR", "SequentialLR", "ChainedScheduler")  # fmt: skip
+TORCH_CLASSES = frozenset(OPTIMIZER_CLASSES + SCHEDULER_CLASSES)
+_TORCH_MODULES = ("torch.optim", "torch.optim.lr_scheduler", "colossalai.nn.optimizer", "colossalai.nn.lr_scheduler")
+_MATH = {"exp": math.exp, "log": math.log, "log10": math.log10, "log2": math.log2, "sqrt": math.sqrt,
+         "cos": math.cos, "sin": math.sin, "floor": math.floor, "ceil": math.ceil, "pow": math.pow,
+         "fabs": math.fabs}  # fmt: skip
+_MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf}
+_BUILTINS = {"min": min, "max": max, "abs": abs, "float": float, "int": int, "round": round, "pow": pow}
+
+# Readable names for statements and expressions it does not read (others use their ast class name).
 _KINDS = {"If": "an if statement", "For": "a for loop", "While": "a while loop", "With": "a with block",
           "Try": "a try block", "FunctionDef": "a function definition", "ClassDef": "a class definition",
           "AugAssign": "an augmented assignment", "AnnAssign": "an annotation without a value",
@@ -41,6 +50,8 @@ _KINDS = {"If": "an if statement", "For": "a for loop", "While": "a while loop",
 _ARITH = {ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
           ast.Div: ("/", operator.truediv), ast.FloorDiv: ("//", operator.floordiv), ast.Mod: ("%", operator.mod),
           ast.Pow: ("**", operator.pow)}  # fmt: skip
+_COMPARE = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+            ast.Eq: operator.eq, ast.NotEq: operator.ne}  # fmt: skip
 _NUMBER = (int, float)
 _SEQ = (str, list, tuple)
 
@@ -53,8 +64,50 @@ class LegacyConfigError(ValueError):
         super().__init__(f"{filename} line {lineno if lineno is not None else '?'}: {detail}")
 
 
+@dataclass(frozen=True)
+class Lambda:
+    """A one-argument lambda (or a `def` of one `return`), kept as its expression: data, tabulated on demand."""
+
+    param: str
+    body: ast.expr
+    names: dict  # the names assigned before it, as its body may read them
+    filename: str
+    lineno: int
+
+    def table(self, n: int) -> list[float]:
+        """f(0), …, f(n − 1), evaluated by the reader's whitelist (no eval), bounded in steps and time."""
+        if n > MAX_TABLE:
+            raise LegacyConfigError(self.filename, self.lineno, f"the lambda would be tabulated over {n:,} steps "
+                                    f"(at most {MAX_TABLE:,})")  # fmt: skip
+        reader = _Reader(self.filename, strict=True)
+        reader.values = dict(self.names)
+        out, started = [], time.perf_counter()
+        for i in range(n):
+            reader.values[self.param] = i
+            value = reader.eval(self.body)
+            if isinstance(value, bool) or not isinstance(value, _NUMBER) or not math.isfinite(value):
+                raise reader.fail(self.body, f"the lambda gives {value!r} at step {i}, not a finite number")
+            out.append(float(value))
+            if i % 1024 == 0 and time.perf_counter() - started > LAMBDA_SECONDS:
+                raise reader.fail(self.body, f"the lambda takes too long to tabulate (over {LAMBDA_SECONDS:g} s)")
+        return out
+
+    def __repr__(self) -> str:
+        return f"lambda {self.param}: {_snippet(self.body)}"
+
+
+@dataclass
+class LegacyConfig:
+    """What a config.py says: its values, what was skipped (one warning each), and the names it could not read."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    unreadable: dict[str, LegacyConfigError] = field(default_factory=dict)
+
+
 def read_legacy_config(path: str | Path) -> dict[str, object]:
-    """Top-level assignments NAME = <expr> → {NAME: value}. Raises LegacyConfigError on anything it cannot evaluate."""
+    """Top-level assignments NAME = <expr> → {NAME: value}, strictly. Raises LegacyConfigError on anything it
+    cannot evaluate."""
     data = Path(path).read_bytes()
     try:
         source = data.decode("utf-8")
@@ -64,9 +117,20 @@ def read_legacy_config(path: str | Path) -> dict[str, object]:
 
 
 def parse_legacy_config(source: str, filename: str = "config.py") -> dict[str, object]:
-    """`read_legacy_config` for source text already in hand."""
+    """`read_legacy_config` for source text already in hand: the first statement it cannot read raises."""
+    return _read(source, filename, strict=True).values
+
+
+def read_config(source: str, filename: str = "config.py") -> LegacyConfig:
+    """Leniently: what it cannot read is a warning (and, for an assignment, an unreadable name). Raises
+    LegacyConfigError only for the file as a whole (too large, not Python)."""
+    return _read(source, filename, strict=False)
+
+
+def _read(source: str, filename: str, strict: bool) -> LegacyConfig:
     if len(source) > MAX_SOURCE_CHARS:
         raise LegacyConfigError(filename, 1, f"file is larger than {MAX_SOURCE_CHARS:,} characters")
+    source = source.removeprefix("\ufeff")
     try:
         tree = ast.parse(source, filename=filename)  # parsing only: nothing in the file is ever run
     except SyntaxError as e:
@@ -75,45 +139,115 @@ def parse_legacy_config(source: str, filename: str = "config.py") -> dict[str, o
         raise LegacyConfigError(filename, None, "cannot parse the file: expressions nested too deeply") from None
     except ValueError as e:  # null bytes (Python < 3.12)
         raise LegacyConfigError(filename, None, f"cannot parse the file: {e}") from None
-    reader = _Reader(filename)
-    for stmt in tree.body:
-        try:
-            reader.statement(stmt)
-        except RecursionError:
-            raise reader.fail(stmt, "expression is nested too deeply") from None
-    return reader.values
+    reader = _Reader(filename, strict)
+    reader.block(tree.body)
+    return LegacyConfig(reader.values, reader.warnings, reader.unreadable)
 
 
 class _Reader:
     """Evaluates module-level statements into `values`, refusing anything that is not plain data."""
 
-    def __init__(self, filename: str) -> None:
-        self.filename = filename
+    def __init__(self, filename: str, strict: bool) -> None:
+        self.filename, self.strict = filename, strict
         self.values: dict[str, object] = {}
+        self.warnings: list[str] = []
+        self.unreadable: dict[str, LegacyConfigError] = {}
 
     def fail(self, node: ast.AST, detail: str) -> LegacyConfigError:
         return LegacyConfigError(self.filename, getattr(node, "lineno", None), detail)
 
+    def skip(self, err: LegacyConfigError, names: list[str] = ()) -> None:
+        """Strict: raise. Lenient: a warning, and the names the statement would have set become unreadable."""
+        if self.strict:
+            raise err
+        self.warnings.append(f"{err} — skipped")
+        for name in names:
+            self.values.pop(name, None)
+            self.unreadable[name] = err
+
+    def block(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            try:
+                self.statement(stmt)
+            except RecursionError:
+                self.skip(self.fail(stmt, "expression is nested too deeply"), _targets(stmt))
+            except LegacyConfigError as err:
+                self.skip(err, _targets(stmt))
+
     def statement(self, stmt: ast.stmt) -> None:
-        if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Pass)):
-            return  # imports are skipped, never performed
+        if isinstance(stmt, ast.Pass):
+            return
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            return self.imports(stmt)  # never performed: torch's class names are bound as data
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
             return  # docstring
         if isinstance(stmt, ast.Assign):
             value = self.eval(stmt.value)
             for target in stmt.targets:
-                self.bind(target, copy.deepcopy(value))
+                self.bind(target, value)
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None and isinstance(stmt.target, ast.Name):
             self.values[stmt.target.id] = self.eval(stmt.value)
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            load = ast.copy_location(ast.Name(stmt.target.id, ast.Load()), stmt.target)
+            self.values[stmt.target.id] = self.binop(stmt, self.eval(load), self.eval(stmt.value))
+        elif isinstance(stmt, ast.If):
+            test = self.eval(stmt.test)  # undecidable: the whole statement is skipped, its names unreadable
+            self.block(stmt.body if test else stmt.orelse)
+        elif isinstance(stmt, ast.Try):
+            self.attempt(stmt)
+        elif isinstance(stmt, ast.FunctionDef) and (fn := self.function(stmt)):
+            self.values[stmt.name] = fn
         elif isinstance(stmt, ast.Expr):
             raise self.fail(stmt, f"unexpected expression statement {_snippet(stmt.value)} (only NAME = value)")
         else:
             kind = _KINDS.get(type(stmt).__name__, f"a {type(stmt).__name__} statement")
             raise self.fail(stmt, f"cannot evaluate {kind} (only NAME = value assignments and imports are allowed)")
 
+    def imports(self, stmt: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(stmt, ast.ImportFrom) and stmt.module in _TORCH_MODULES:
+            for alias in stmt.names:
+                if alias.name in TORCH_CLASSES:
+                    self.values[alias.asname or alias.name] = alias.name  # `type=Adam`: the class's name, as data
+
+    def attempt(self, stmt: ast.Try) -> None:
+        """`try: X = os.environ["X"] except KeyError: X = 5`: the body if it reads as data, else the first handler."""
+        saved = (dict(self.values), list(self.warnings), dict(self.unreadable))
+        strict, self.strict = self.strict, True
+        try:
+            self.block(stmt.body)
+            self.block(stmt.orelse)
+        except (LegacyConfigError, RecursionError) as err:
+            self.values, self.warnings, self.unreadable = saved
+            self.strict = strict
+            if not stmt.handlers:
+                raise
+            why = getattr(err, "detail", "nested too deeply")
+            self.warnings.append(f"{self.filename} line {stmt.lineno}: try body not read as data ({why}); its "
+                                 "except branch is read")  # fmt: skip
+            self.block(stmt.handlers[0].body)
+        finally:
+            self.strict = strict
+        self.block(stmt.finalbody)
+
+    def function(self, stmt: ast.FunctionDef) -> Lambda | None:
+        """`def f(step): return <expr>` (a docstring allowed) is a lambda; any other function is not read."""
+        body = [s for s in stmt.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+        if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
+            return self.lambda_of(stmt, stmt.args, body[0].value)
+        raise self.fail(stmt, f"cannot read function {stmt.name!r}: only `def f(step): return <expression>`")
+
+    def lambda_of(self, node: ast.AST, args: ast.arguments, body: ast.expr) -> Lambda:
+        plain = not (args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg or args.defaults)
+        if not plain or len(args.args) != 1:
+            raise self.fail(node, f"cannot read {_snippet(node)}: a LambdaLR function takes one argument (the step)")
+        if sum(1 for _ in ast.walk(body)) > MAX_LAMBDA_NODES:
+            raise self.fail(node, f"the lambda's expression is too long (over {MAX_LAMBDA_NODES} nodes)")
+        return Lambda(args.args[0].arg, body, dict(self.values), self.filename, getattr(node, "lineno", 0))
+
     def bind(self, target: ast.expr, value: object) -> None:
         if isinstance(target, ast.Name):
-            self.values[target.id] = value
+            self.values[target.id] = value  # values are never mutated, so names may share them
+            self.unreadable.pop(target.id, None)
         elif isinstance(target, (ast.Tuple, ast.List)) and not any(isinstance(t, ast.Starred) for t in target.elts):
             if not isinstance(value, (tuple, list)) or len(value) != len(target.elts):
                 raise self.fail(target, f"cannot unpack into {_snippet(target)}: not a sequence of that length")
@@ -129,8 +263,10 @@ class _Reader:
             raise self.fail(node, f"unsupported constant {_snippet(node)}")
         if isinstance(node, ast.Name):
             if node.id not in self.values:
+                if node.id in self.unreadable:
+                    raise self.fail(node, f"{node.id!r} could not be read (line {self.unreadable[node.id].lineno})")
                 raise self.fail(node, f"unknown name {node.id!r} (only names assigned earlier in the file)")
-            return copy.deepcopy(self.values[node.id])
+            return self.values[node.id]
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             kind = {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)]
             return self.build(node, kind, [self.eval(e) for e in node.elts])
@@ -151,14 +287,54 @@ class _Reader:
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.Attribute):
-            dotted = _snippet(node)
-            if node.attr in AMP_TYPES and dotted in (f"AMP_TYPE.{node.attr}", f"colossalai.amp.AMP_TYPE.{node.attr}"):
-                return AMP_TYPES[node.attr]
-            if dotted in TORCH_NAMES:  # `dict(type=torch.optim.SGD, ...)`: the class's name, as data
-                return node.attr
-            raise self.fail(node, f"cannot evaluate attribute access {dotted} (only AMP_TYPE.* and torch.optim names)")
+            return self.attribute(node)
+        if isinstance(node, ast.Lambda):
+            return self.lambda_of(node, node.args, node.body)
+        if isinstance(node, ast.IfExp):
+            return self.eval(node.body) if self.truth(node.test) else self.eval(node.orelse)
+        if isinstance(node, ast.Compare):
+            return self.compare(node)
+        if isinstance(node, ast.BoolOp):
+            value = None
+            for operand in node.values:  # Python's short-circuit: and → first falsy, or → first truthy
+                value = self.eval(operand)
+                if bool(value) != isinstance(node.op, ast.And):
+                    return value
+            return value
         kind = _KINDS.get(type(node).__name__, f"a {type(node).__name__} expression")
         raise self.fail(node, f"cannot evaluate {kind}: {_snippet(node)}")
+
+    def truth(self, node: ast.expr) -> bool:
+        value = self.eval(node)
+        if not isinstance(value, (*_NUMBER, str, list, tuple, dict, set, type(None))):
+            raise self.fail(node, f"cannot decide {_snippet(node)}")
+        return bool(value)
+
+    def compare(self, node: ast.Compare) -> bool:
+        left = self.eval(node.left)
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right, fn = self.eval(right_node), _COMPARE.get(type(op))
+            numbers = isinstance(left, _NUMBER) and isinstance(right, _NUMBER)
+            if fn is None or not (numbers or (type(left) is type(right) and isinstance(left, str))):
+                raise self.fail(node, f"cannot evaluate the comparison {_snippet(node)} (numbers or strings only)")
+            if not fn(left, right):
+                return False
+            left = right
+        return True
+
+    def attribute(self, node: ast.Attribute) -> object:
+        dotted = _snippet(node)
+        if node.attr in AMP_TYPES and dotted in (f"AMP_TYPE.{node.attr}", f"colossalai.amp.AMP_TYPE.{node.attr}"):
+            return AMP_TYPES[node.attr]
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        module = isinstance(root, ast.Name) and root.id not in self.values  # an (unperformed) import's name
+        if module and node.attr in TORCH_CLASSES and dotted.split(".")[0] in ("torch", "optim", "lr_scheduler"):
+            return node.attr  # `dict(type=torch.optim.SGD, ...)`: the class's name, as data
+        if dotted in {f"math.{c}" for c in _MATH_CONSTANTS}:
+            return _MATH_CONSTANTS[node.attr]
+        raise self.fail(node, f"cannot evaluate attribute access {dotted} (only AMP_TYPE.*, torch.optim names, math.*)")
 
     def build(self, node: ast.expr, kind: type, items: list) -> object:
         try:
@@ -182,10 +358,29 @@ class _Reader:
             return list(items) if name == "list" else tuple(items)
         if name == "dict":
             raise self.fail(node, "dict(...) takes keyword arguments only (NAME=value)")
-        allowed = "only dict(...), list(...), tuple(...) are allowed"
-        raise self.fail(node, f"cannot evaluate a call to {_snippet(node.func)} ({allowed})")
+        dotted = _snippet(node.func)
+        fn = _BUILTINS.get(name) if name not in self.values else None
+        if fn is None and dotted.startswith("math.") and dotted.count(".") == 1:
+            fn = _MATH.get(dotted[5:])
+        if fn is not None and not node.keywords and 1 <= len(node.args) <= 2:
+            return self.numeric(node, fn, [self.eval(a) for a in node.args])
+        allowed = "only dict(...), list(...), tuple(...), min/max/abs/round/float/int/pow and math.*"
+        raise self.fail(node, f"cannot evaluate a call to {dotted} ({allowed})")
 
-    def binop(self, node: ast.BinOp, a: object, b: object) -> object:
+    def numeric(self, node: ast.Call, fn, args: list) -> object:
+        if not all(isinstance(a, _NUMBER) and not isinstance(a, bool) for a in args):
+            raise self.fail(node, f"{_snippet(node)}: numbers only")
+        if fn in (pow, math.pow) and len(args) == 2 and abs(args[1]) > MAX_EXPONENT:
+            raise self.fail(node, f"exponent {args[1]} in {_snippet(node)} is too large (|exponent| <= {MAX_EXPONENT})")
+        try:
+            result = fn(*args)
+        except (ArithmeticError, ValueError, TypeError) as e:  # math domain errors, overflow, wrong arity
+            raise self.fail(node, f"cannot evaluate {_snippet(node)}: {e}") from None
+        if isinstance(result, complex) or (isinstance(result, int) and result.bit_length() > MAX_INT_BITS):
+            raise self.fail(node, f"{_snippet(node)} does not give a usable number")
+        return result
+
+    def binop(self, node: ast.AST, a: object, b: object) -> object:
         op, fn = _ARITH.get(type(node.op), ("", None))
         if fn is None:
             raise self.fail(node, f"cannot evaluate the operator in {_snippet(node)} (only + - * / // % **)")
@@ -202,13 +397,22 @@ class _Reader:
                 raise self.fail(node, f"{_snippet(node)} does not give a usable number")
             return result
         if op == "+" and isinstance(a, _SEQ) and type(a) is type(b):
-            return self.sized(node, a + b)
+            if _size(a) + _size(b) > MAX_ELEMENTS:
+                raise self.fail(node, f"{_snippet(node)} is too large (over {MAX_ELEMENTS:,} elements)")
+            return a + b
         if op == "*" and (isinstance(a, _SEQ) and isinstance(b, int) or isinstance(b, _SEQ) and isinstance(a, int)):
             seq, n = (a, b) if isinstance(a, _SEQ) else (b, a)
             if _size(seq) * max(n, 0) > MAX_ELEMENTS:  # refuse before building it
                 raise self.fail(node, f"{_snippet(node)} is too large (over {MAX_ELEMENTS:,} elements)")
             return seq * n
         raise self.fail(node, f"cannot apply {op} to {type(a).__name__} and {type(b).__name__}")
+
+
+def _targets(stmt: ast.stmt) -> list[str]:
+    """The names a statement assigns (for what becomes unreadable when it is skipped)."""
+    return [n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)] or (
+        [stmt.name] if isinstance(stmt, ast.FunctionDef) else []
+    )
 
 
 def _size(value: object, limit: int = MAX_ELEMENTS) -> int:
@@ -232,10 +436,23 @@ def _snippet(node: ast.AST, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+# ---------------------------------------------------------------- values → run-config fields
+
+# Course names of the fields that determine training, matched case-insensitively (`LR`, `Batch`, `Epochs`).
+LEGACY_FIELDS: dict[str, str] = {
+    "BATCH_SIZE": "batch_size", "BATCH": "batch_size", "BS": "batch_size",
+    "NUM_EPOCHS": "epochs", "EPOCHS": "epochs", "N_EPOCHS": "epochs", "EPOCH": "epochs",
+    "LEARNING_RATE": "lr", "LR": "lr", "BASE_LR": "lr", "INIT_LR": "lr",
+    "OPTIMIZER": "optimizer", "MOMENTUM": "momentum", "WEIGHT_DECAY": "weight_decay", "WD": "weight_decay",
+    "SEED": "seed", "RANDOM_SEED": "seed",
+}  # fmt: skip
+SCHEDULER_KEYS = ("LR_SCHEDULER", "SCHEDULER")  # upper-cased
+OPTIMIZER_KEY = "optimizer"  # ColossalAI's `optimizer = dict(type=..., lr=...)`
+
 _SCHEDULERS: dict[str, str | None] = {
     "MultiStepLR": "multistep", "StepLR": "step", "ExponentialLR": "exponential", "OneCycleLR": "onecycle",
     "CyclicLR": "cyclic", "CosineAnnealingLR": "cosine", "LinearLR": "linear-decay", "ConstantLR": "constant",
-    "LambdaLR": None,  # its lambda is code: cannot be honoured
+    "LambdaLR": None,  # its lambda is tabulated over the run's steps (`lambda_schedule`)
 }  # fmt: skip
 _SCHEDULE_ARGS = ("milestones", "gamma", "step_size", "max_lr", "pct_start", "div_factor", "final_div_factor",
                   "base_lr", "step_size_up", "step_size_down", "mode", "eta_min", "end_factor")  # fmt: skip
@@ -247,38 +464,49 @@ _NOT_RERUN = {  # docs/submission.md and docs/colossalai.md: no engine honours t
     "parallel": "pipeline/tensor parallelism is not re-run: reruns are data parallel at most (--engine colossalai)",
     "zero": "ZeRO sharding is not re-run: every process keeps the full optimizer state",
 }
-_COLOSSAL_KEYS = ("gradient_handler", "model", "optimizer", "loss", "data", "cudnn_benchmark", "cudnn_deterministic")
+_COLOSSAL_KEYS = ("gradient_handler", "model", "loss", "data", "cudnn_benchmark", "cudnn_deterministic")
+
+
+def training_name(name: str) -> bool:
+    """Does this config name determine training (so that failing to read it is an error, not a warning)?"""
+    upper = name.upper()
+    return upper in LEGACY_FIELDS or upper in SCHEDULER_KEYS or name == OPTIMIZER_KEY
 
 
 def legacy_to_run_fields(values: dict[str, object]) -> tuple[dict[str, object], list[str]]:
-    """Map legacy values to run-config fields, with one warning per field that cannot be honoured."""
+    """Map legacy values to run-config fields, with one warning per field that cannot be honoured. A LambdaLR
+    comes back as `schedule = {"name": "lambda", "lambda": Lambda}`, for `lambda_schedule` to tabulate."""
     fields: dict[str, object] = {}
     origin: dict[str, str] = {}  # run field -> the legacy name it came from
     warnings: list[str] = []
     for name, value in values.items():
-        if name in LEGACY_FIELDS:
-            field = LEGACY_FIELDS[name]
-            value = value.lower() if field == "optimizer" and isinstance(value, str) else value
-            if field not in fields:
-                fields[field], origin[field] = value, name
-            elif fields[field] != value:
-                warnings.append(f"{name} = {value!r} conflicts with {origin[field]}; {origin[field]} is used")
+        upper = name.upper()
+        if name == OPTIMIZER_KEY and isinstance(value, dict):
+            if not isinstance(value.get("type"), str):
+                warnings.append(f"{name}: no readable type; the optimizer's fields are not read from it")
+                continue
+            for key, field_ in (("type", "optimizer"), ("lr", "lr"), ("momentum", "momentum"),
+                                ("weight_decay", "weight_decay"), ("nesterov", "nesterov")):  # fmt: skip
+                if key in value:
+                    fields.setdefault(field_, value[key].lower() if key == "type" else value[key])
+        elif upper in LEGACY_FIELDS:
+            field_ = LEGACY_FIELDS[upper]
+            value = value.lower() if field_ == "optimizer" and isinstance(value, str) else value
+            if field_ not in fields:
+                fields[field_], origin[field_] = value, name
+            elif fields[field_] != value:
+                warnings.append(f"{name} = {value!r} conflicts with {origin[field_]}; {origin[field_]} is used")
         elif name in _NOT_RERUN:
             if not _no_op(name, value):
                 warnings.append(f"{name}: {_NOT_RERUN[name]}")
-        elif name in ("LR_SCHEDULER", "lr_scheduler"):
+        elif upper in SCHEDULER_KEYS:
             if "schedule" in fields:
                 warnings.append(f"{name}: a second LR scheduler is ignored")
             elif (schedule := _schedule(name, value, warnings)) is not None:
                 fields["schedule"] = schedule
-        elif name == "optimizer" and isinstance(value, dict) and isinstance(value.get("type"), str):
-            for key, field in (("type", "optimizer"), ("lr", "lr"), ("momentum", "momentum"),
-                               ("weight_decay", "weight_decay"), ("nesterov", "nesterov")):  # fmt: skip
-                if key in value:
-                    fields.setdefault(field, value[key].lower() if key == "type" else value[key])
         elif name in _COLOSSAL_KEYS:
             warnings.append(f"{name}: this ColossalAI setting is not used by the grader")
-        elif name.isupper():
+        elif name.isupper() and not isinstance(value, Lambda) and not (name in TORCH_CLASSES and value == name):
             warnings.append(f"{name}: not a field the grader knows; ignored")
     return fields, warnings
 
@@ -299,14 +527,51 @@ def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object
     if not isinstance(value, dict) or not isinstance(kind, str) or kind not in _SCHEDULERS:
         warnings.append(f"{name}: scheduler {kind!r} is not supported; the run keeps a constant LR")
         return None
+    if odd := [k for k in value if not isinstance(k, str)]:
+        warnings.append(f"{name}: argument(s) {', '.join(repr(k) for k in odd[:3])} ignored (not names)")
+    args = {k: v for k, v in value.items() if isinstance(k, str)}
     if _SCHEDULERS[kind] is None:
-        warnings.append(f"{name}: {kind} cannot be honoured (its lambda is code); the run keeps a constant LR")
+        fn = args.get("lr_lambda")
+        if isinstance(fn, Lambda):
+            return {"name": "lambda", "lambda": fn}
+        warnings.append(f"{name}: {kind} without a readable lr_lambda (a one-argument lambda or def); the run keeps "
+                        "a constant LR")  # fmt: skip
         return None
-    if "T_max" in value:
+    if "T_max" in args:
         warnings.append(f"{name}: T_max is dropped; cosine annealing spans the whole run")
     if kind == "ConstantLR":
         warnings.append(f"{name}: ConstantLR's reduced-LR phase (factor, total_iters) is not re-run; LR stays at lr")
     handled = {"type", "T_max", *_SCHEDULE_ARGS, *(("factor", "total_iters") if kind == "ConstantLR" else ())}
-    if dropped := sorted(k for k in value if k not in handled):
+    if dropped := sorted(k for k in args if k not in handled):
         warnings.append(f"{name}: argument(s) {', '.join(dropped)} dropped; the grader derives them from the run")
-    return {"name": _SCHEDULERS[kind], **{k: v for k, v in value.items() if k in _SCHEDULE_ARGS}}
+    return {"name": _SCHEDULERS[kind], **{k: v for k, v in args.items() if k in _SCHEDULE_ARGS}}
+
+
+# ---------------------------------------------------------------- a LambdaLR, tabulated
+
+EXP_FIT = 1e-6  # max deviation of log10(factor) from a straight line for "an exponential sweep"
+
+
+def lambda_schedule(fn: Lambda, lr: float, steps: int) -> tuple[str, dict, str]:
+    """A LambdaLR stepped per iteration (the course's hook) over the run's `steps`, read as what it is:
+    ("range_test", {start_lr, end_lr, shape}) for the course's exponential sweep, ("run", {lr, schedule}) for a
+    constant or decaying exponential, else ("run", {lr, schedule: table}) with every step's factor. Plus a
+    one-line note of how it was read."""
+    factors = fn.table(steps)
+    if (bad := next((i for i, f in enumerate(factors) if f <= 0), None)) is not None:
+        raise LegacyConfigError(fn.filename, fn.lineno, f"{fn!r} gives a factor ≤ 0 at step {bad}: not a learning rate")
+    first, last = factors[0], factors[-1]
+    logs = [math.log10(f / first) for f in factors]
+    slope = (logs[-1] / (steps - 1)) if steps > 1 else 0.0
+    exponential = all(abs(v - slope * i) <= EXP_FIT * max(1.0, abs(logs[-1])) for i, v in enumerate(logs))
+    if exponential and last > first:
+        return ("range_test", {"start_lr": lr * first, "end_lr": lr * last, "shape": "exp"},
+                f"LambdaLR {fn!r}: an exponential sweep from {lr * first:.3g} to {lr * last:.3g} over {steps:,} "
+                "steps, rerun as a range test")  # fmt: skip
+    if exponential:
+        gamma = 10**slope
+        schedule = {"name": "constant"} if last == first else {"name": "exponential", "gamma": gamma}
+        return ("run", {"lr": lr * first, "schedule": {**schedule, "cadence": "step"}},
+                f"LambdaLR {fn!r}: " + ("a constant factor" if last == first else f"× {gamma:.6g} per step"))
+    return ("run", {"lr": lr, "schedule": {"name": "table", "table": factors, "cadence": "step"}},
+            f"LambdaLR {fn!r}: tabulated over {steps:,} steps (factors {min(factors):.3g} … {max(factors):.3g})")

@@ -4,54 +4,186 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import reference
 from grader.schema import Assignment, AutoClaim, RangeTestClaim, RunClaim, Submission
-from reference.config import RunConfig, range_test_config
+from reference.config import RunConfig, ScheduleConfig, range_test_config
+from reference.data import steps_per_epoch
+
+RERUN_THREADS = 1  # torch threads per rerun, whatever --jobs: results then do not depend on the core count
+OPTIMIZERS = ("sgd", "adam", "adamw")  # what the reference reruns
+MAX_FACTORS = 8  # [[auto]] tries every factor at every step: work grows with their number
+
+
+@lru_cache(maxsize=1)
+def code_hash() -> str:
+    """sha256 over the reference engine's source (sorted reference/**/*.py): a code change is a cache miss."""
+    root = Path(reference.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
 class PlannedRun:
     name: str  # the student's label for it
-    kind: str  # "range-test" | "train" | "probe" (a training rerun's nudged twin, same name)
+    kind: str  # "range-test" | "train" | "probe" (a training rerun's nudged twin) | "counterfactual" (diagnoses)
     config: RunConfig
     until_epoch: int | None  # quick mode: stop here (an exact prefix of the full run)
     claim: RangeTestClaim | RunClaim | AutoClaim
+    conditions: str | None = None  # one line: the claim's data and step schedule vs the rerun's, when they differ
 
-    def key(self, device: str, engine: str = "sequential") -> str:
-        """Content address: normalised config + prefix length + package version + data + device + engine."""
+    def key(self, device: str, engine: str = "sequential", threads: int = RERUN_THREADS, data: str | None = None,
+            ) -> str:  # fmt: skip
+        """Content address over everything that changes a result: normalised config, prefix length, package
+        version, a hash of the reference code, torch version, device, engine, torch threads, dataset and the
+        identity of its files (`data`: e.g. the data root, when not the embedded data)."""
+        import torch
+
         blob = json.dumps(
             {"config": self.config.model_dump(mode="json"), "until_epoch": self.until_epoch,
-             "version": reference.__version__, "dataset": self.config.dataset, "device": device,
-             "engine": engine},
+             "version": reference.__version__, "code": code_hash(), "torch": torch.__version__,
+             "dataset": self.config.dataset, "data": data, "device": device, "engine": engine, "threads": threads},
             sort_keys=True,
         )  # fmt: skip
         return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
+@dataclass(frozen=True)
+class Refusals:
+    """What the config check refuses, decided before any work: refused entries are never rerun."""
+
+    setup: list[str] = field(default_factory=list)  # whole-submission problems (dataset, model): nothing is rerun
+    entries: dict[str, str] = field(default_factory=dict)  # entry name → why it is not rerun
+
+    def refused(self, name: str) -> bool:
+        return bool(self.setup) or name in self.entries
+
+
+def refusals(sub: Submission, a: Assignment) -> Refusals:
+    """The one admissibility rule, used by `plan` (what is rerun) and `check_config` (what is reported): the
+    dataset and model, each entry's optimizer, a final run's length (train_epochs to max_epochs) and a sweep's
+    (max_sweep_epochs, and max_sweep_steps counted in the claim data's steps). Cheap: only the declared numbers
+    are compared, nothing is built."""
+    setup = []
+    if sub.setup.dataset != a.dataset:
+        setup.append(f"dataset {sub.setup.dataset!r} is not the assignment's {a.dataset!r}")
+    if sub.setup.model != a.model:
+        setup.append(f"model {sub.setup.model!r} is not the assignment's {a.model!r}")
+    if setup:
+        return Refusals(setup, {})
+    cond = Conditions.of(sub, a)
+    per_epoch = cond.claim_epoch if cond.proxy else steps_per_epoch(sub.setup.dataset, sub.setup.batch_size)
+    entries = {}
+    for item in [*sub.range_test, *sub.run, *sub.auto]:
+        if why := _refused(item, a, per_epoch):
+            entries[item.name] = why
+    return Refusals(setup, entries)
+
+
+def _refused(item: RangeTestClaim | RunClaim | AutoClaim, a: Assignment, per_epoch: int) -> str | None:
+    if item.optimizer not in a.optimizers or item.optimizer not in OPTIMIZERS:
+        return f"optimizer {item.optimizer!r} is not allowed (allowed: {', '.join(a.optimizers)})"
+    if isinstance(item, RangeTestClaim):
+        if item.steps is None and item.epochs > a.max_sweep_epochs:
+            return f"a sweep of {item.epochs:,} epochs > the allowed {a.max_sweep_epochs}"
+        steps = item.steps or item.epochs * per_epoch
+        if steps > a.max_sweep_steps:
+            return f"a sweep of {steps:,} optimizer steps > the allowed {a.max_sweep_steps:,}"
+        return None
+    if item.epochs > a.max_epochs:
+        return f"{item.epochs:,} epochs > the allowed {a.max_epochs}"
+    if item.epochs < a.train_epochs:
+        return f"{item.epochs} epochs < the assignment's {a.train_epochs}"
+    if isinstance(item, AutoClaim) and len(item.factors) > MAX_FACTORS:
+        return f"{len(item.factors)} factors > the allowed {MAX_FACTORS}"
+    return None
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """The data a submission's claims were made on (`claimed_on`) against the data it is rerun on."""
+
+    rerun: str
+    claimed: str
+    batch_size: int
+
+    @classmethod
+    def of(cls, sub: Submission, a: Assignment) -> Conditions:
+        return cls(sub.setup.dataset, sub.setup.claimed_on or a.claimed_on or sub.setup.dataset, sub.setup.batch_size)
+
+    @property
+    def proxy(self) -> bool:
+        """The rerun stands in for other data: metric claims cannot be checked on it."""
+        return self.claimed != self.rerun
+
+    @property
+    def claim_epoch(self) -> int:
+        return steps_per_epoch(self.claimed, self.batch_size)
+
+    def note(self, epochs: int, steps: int | None = None) -> str:
+        total = steps or epochs * self.claim_epoch
+        return (f"claimed on {self.claimed}: {self.claim_epoch:,} steps/epoch; rerun on {self.rerun} with the same "
+                f"{total:,} steps")  # fmt: skip
+
+
+def step_counted(schedule: ScheduleConfig) -> bool:
+    """A schedule whose shape is counted in optimizer steps (per-iteration milestones, OneCycle's total, CyclicLR's
+    step sizes): it changes with the number of steps per epoch. Epoch-cadence schedules and a constant LR do not."""
+    return schedule.cadence == "step" and schedule.name != "constant" and not schedule.name.startswith("auto")
+
+
 def _shared(sub: Submission, claim: RangeTestClaim | RunClaim | AutoClaim) -> dict:
     s = sub.setup
-    return dict(dataset=s.dataset, model=s.model, activation=s.activation, pooling=s.pooling,
-                batch_size=s.batch_size, optimizer=claim.optimizer, momentum=claim.momentum,
+    return dict(dataset=s.dataset, preprocess=s.preprocess, model=s.model, activation=s.activation,
+                pooling=s.pooling, batch_size=s.batch_size, optimizer=claim.optimizer, momentum=claim.momentum,
                 nesterov=claim.nesterov, weight_decay=claim.weight_decay, seed=claim.seed)  # fmt: skip
 
 
 def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRun]:
-    """Range tests always run in full (a sweep's pick needs the whole sweep; they are short); training
-    runs stop after `quick_epochs` in quick mode and are compared with the reference's matching prefix.
+    """Range tests always run in full (a sweep's pick needs the whole sweep); training runs stop after
+    `quick_epochs` in quick mode and are compared with the reference's matching prefix. Claims made on other
+    data than the rerun's (`claimed_on`) keep their optimizer-step schedule: sweeps, and training runs whose
+    schedule counts steps, run epochs of the claim data's length (`RunConfig.epoch_steps`).
     Each training run has a probe twin: its first `probe_epochs`, initial weights nudged by `probe_nudge`,
     which tells a run whose figures rounding alone would change (grader.checks.check_reproducible)."""
-    runs = []
+    runs, refused, cond = [], refusals(sub, assignment), Conditions.of(sub, assignment)
     for rt in sub.range_test:
-        cfg = range_test_config(start_lr=rt.start_lr, end_lr=rt.end_lr, shape=rt.shape, epochs=rt.epochs,
-                                steps=rt.steps, **_shared(sub, rt))  # fmt: skip
-        runs.append(PlannedRun(rt.name, "range-test", cfg, None, rt))
+        if refused.refused(rt.name):
+            continue
+        epoch_steps = cond.claim_epoch if cond.proxy else None
+        per_epoch = epoch_steps or steps_per_epoch(sub.setup.dataset, sub.setup.batch_size)
+        epochs = math.ceil(rt.steps / per_epoch) if rt.steps else rt.epochs  # `steps` overrides epochs
+        cfg = range_test_config(start_lr=rt.start_lr, end_lr=rt.end_lr, shape=rt.shape, epochs=epochs,
+                                steps=rt.steps, epoch_steps=epoch_steps, **_shared(sub, rt))  # fmt: skip
+        note = cond.note(rt.epochs, rt.steps) if cond.proxy else None
+        runs.append(PlannedRun(rt.name, "range-test", cfg, None, rt, note))
     for r in [*sub.run, *sub.auto]:  # [[auto]]: a training run whose schedule is "auto" / "auto-corrected"
-        cfg = RunConfig(lr=r.lr, schedule=r.schedule, epochs=r.epochs, **_shared(sub, r))
+        if refused.refused(r.name):
+            continue
+        faithful = cond.proxy and step_counted(r.schedule)
+        cfg = RunConfig(lr=r.lr, schedule=r.schedule, epochs=r.epochs, epoch_steps=cond.claim_epoch if faithful
+                        else None, **_shared(sub, r))  # fmt: skip
+        note = None
+        if cond.proxy:
+            note = cond.note(r.epochs) if faithful else (
+                f"claimed on {cond.claimed}, rerun on {cond.rerun}: its schedule counts epochs, so the rerun "
+                f"takes {r.epochs} epochs of {cond.rerun}")  # fmt: skip
         until = min(assignment.quick_epochs, r.epochs) if quick else None
-        runs.append(PlannedRun(r.name, "train", cfg, until, r))
+        runs.append(PlannedRun(r.name, "train", cfg, until, r, note))
         if probe := assignment.tolerances.probe_epochs:
             twin = cfg.model_copy(update={"init_nudge": assignment.tolerances.probe_nudge})
-            runs.append(PlannedRun(r.name, "probe", twin, min(probe, until or r.epochs), r))
+            twin_epochs = 1 if faithful else min(probe, until or r.epochs)  # an epoch of the claim data's length
+            runs.append(PlannedRun(r.name, "probe", twin, twin_epochs, r, note))
     return runs
+
+
+def counterfactual(p: PlannedRun, config: RunConfig) -> PlannedRun:
+    """A rerun of `p` with a suspected mistake injected (grader.diagnoses): kind "counterfactual", same length,
+    cached like any rerun. Planned only where a diagnosis asks for one."""
+    return PlannedRun(p.name, "counterfactual", config, p.until_epoch, p.claim)

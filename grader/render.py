@@ -19,7 +19,7 @@ from tabulate import tabulate
 
 from grader import safe
 from grader.results import STATUS_ORDER, CheckResult, ClassResult, RunRecord, StudentResult
-from reference.plots import plot_range_test, plot_training
+from reference.plots import plot_logged_vs_rerun, plot_range_test, plot_training
 from reference.schedules import SCHEDULES
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -226,7 +226,27 @@ def _run_view(r: RunRecord, plot: str | None, student: StudentResult) -> dict:
     return {"name": r.name, "kind": r.kind, "key": r.key, "cached": r.cached, "error": r.error, "config": config,
             "ok": bool(r.result), "final": res.get("final"), "best": res.get("best"), "ending": _ending(r, student),
             "suggestions": suggestions, "steps": len(res.get("lr") or []), "plot": plot,
-            "wall": (res.get("meta") or {}).get("wall_time_s")}  # fmt: skip
+            "wall": (res.get("meta") or {}).get("wall_time_s"), "evidence": _evidence_view(r),
+            "conditions": r.conditions, "preprocess": c.get("preprocess")}  # fmt: skip
+
+
+def _evidence_view(r: RunRecord) -> dict | None:
+    """The student's log against this rerun (and its counterfactual reruns): one plot and one line."""
+    ev = r.evidence or {}
+    if not ev.get("logged") or not r.result:
+        return None
+    fig = plot_logged_vs_rerun(ev["logged"], r.result, ev.get("parts_at"), ev.get("counterfactuals"),
+                               title=f"{r.name}: your log vs the rerun")  # fmt: skip
+    return {"plot": figure_png(fig), "summary": ev.get("summary", ""), "source": ev["logged"].get("source", ""),
+            "counterfactuals": sorted(ev.get("counterfactuals") or {})}  # fmt: skip
+
+
+def pitfall_counts(cls: ClassResult) -> list[tuple[str, str, int]]:
+    """The class summary's "students per pitfall": (pitfall, its title, students with a check it explains)."""
+    from grader.diagnoses import PITFALLS
+
+    seen = Counter(k for s in cls.students for k in {(c.diagnosis or {}).get("pitfall") for c in s.checks} if k)
+    return [(k, p.title, seen[k]) for k, p in PITFALLS.items() if seen[k]]
 
 
 def _footer(student: StudentResult, meta: dict) -> dict:
@@ -334,7 +354,8 @@ def render_class(cls: ClassResult, out_dir: Path) -> None:
            "verdicts": [(k, verdicts[k]) for k in STATUS_ORDER if verdicts[k]],
            "n_error": len(cls.students) - len(graded),
            "total_points": cls.students[0].total_points if cls.students else None,
-           "mean_percent": sum(s.percent for s in graded) / len(graded) if graded else None}  # fmt: skip
+           "mean_percent": sum(s.percent for s in graded) / len(graded) if graded else None,
+           "pitfalls": pitfall_counts(cls)}  # fmt: skip
     table = [[md(s.id), md(s.name), s.verdict, s.status, _num(s.total), _num(s.possible), _num(s.percent), md(p)]
              for s, p in zip(cls.students, problems, strict=True)]  # fmt: skip
     headers = ["id", "name", "verdict", "status", "total", "possible", "percent", "first problem"]

@@ -56,6 +56,8 @@ class RunRecord:
     reference: dict | None = None  # matching baseline curve/epochs for plots, when there is one
     error: str | None = None
     cached: bool = False
+    evidence: dict | None = None  # the student's logs vs this rerun, counterfactual reruns (grader.evidence.record)
+    conditions: str | None = None  # the claim's data and step schedule vs the rerun's (grader.plan.Conditions)
 
 
 @dataclass
@@ -132,6 +134,8 @@ class StudentResult:
         for run in d["runs"]:  # curves live in the cache and the HTML; keep results.json readable
             run["result"] = _summary(run["result"])
             run["reference"] = None
+            if run["evidence"]:  # the logged curves and counterfactual reruns live in the HTML
+                run["evidence"] = {k: run["evidence"].get(k) for k in ("parts_at", "summary")}
         for check, (points, max_points) in zip(d["checks"], self.scaled(), strict=True):
             check.update(raw_points=check["points"], raw_max_points=check["max_points"], points=points,
                          max_points=max_points)  # fmt: skip

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections import Counter
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
 
 from reference.config import ScheduleConfig
 from reference.rules import DEFAULT_RULE, RULES
@@ -30,14 +31,56 @@ class Setup(_Strict):
     activation: Literal["tanh", "relu"] = Field("tanh", description="LeNet5 activation")
     pooling: Literal["avg", "max"] = Field("avg", description="LeNet5 pooling")
     batch_size: PositiveInt = Field(128, description="Images per optimizer step")
+    preprocess: Literal["pad-normalize", "resize"] = Field(
+        "pad-normalize", description="Input pipeline: pad 28→32 + normalise, or the course's Resize(32) + ToTensor"
+    )
+    claimed_on: str | None = Field(
+        None, description="Dataset the claims were made on (e.g. 'mnist'); default: the dataset rerun"
+    )
+    preset: str | None = Field(None, description="Defaults of a named course template (grader/presets.py)")
+
+    @model_validator(mode="after")
+    def _known(self) -> Setup:
+        _known_names(claimed_on=self.claimed_on, preset=self.preset)
+        return self
+
+
+def _known_names(claimed_on: str | None, preset: str | None) -> None:
+    from grader.presets import PRESETS
+    from reference.data import DATASETS
+
+    if claimed_on is not None and claimed_on not in DATASETS:
+        raise ValueError(f"claimed_on: unknown dataset {claimed_on!r}; choose from {', '.join(DATASETS)}")
+    if preset is not None and preset not in PRESETS:
+        raise ValueError(f"preset: unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
 
 
 class Optim(_Strict):
-    optimizer: Literal["sgd", "adam", "adamw"] = Field(description="torch optimizer")
+    # any name parses; one the assignment does not allow fails the config check for that entry (plan.refusals)
+    optimizer: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$", description="torch optimizer: sgd, adam or adamw")
     momentum: float = Field(0.9, ge=0, lt=1, description="SGD momentum")
     nesterov: bool = Field(False, description="SGD Nesterov momentum")
     weight_decay: float | None = Field(None, ge=0, description="Weight decay; default torch's (AdamW 0.01, else 0)")
     seed: int = Field(0, ge=0, description="Seed of initialisation and data order; the rerun uses the same")
+
+
+def _inside(path: str) -> str:
+    if ".." in path.split("/"):
+        raise ValueError("a logs path stays inside the submission folder (no '..')")
+    return path
+
+
+# The run's own logs, relative to the submission folder (grader/evidence.py reads them, bounded)
+LogsPath = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$"), AfterValidator(_inside)]
+
+
+def _non_negative_or_nan(v: float) -> float:
+    if v < 0:
+        raise ValueError(f"must be ≥ 0 (or nan for a diverged run), got {v:g}")
+    return v
+
+
+NonNegativeOrNan = Annotated[float, AfterValidator(_non_negative_or_nan)]  # nan < 0 is False: nan passes
 
 
 class RangeTestClaim(Optim):
@@ -50,6 +93,7 @@ class RangeTestClaim(Optim):
     epochs: PositiveInt = Field(10, description="Length of the sweep in epochs")
     steps: PositiveInt | None = Field(None, description="Length of the sweep in optimizer steps (overrides epochs)")
     rule: str = Field(DEFAULT_RULE, description=f"How the LR was picked from the curve: one of {', '.join(RULES)}")
+    logs: LogsPath | None = Field(None, description="This sweep's TensorBoard log folder or CSV (docs/evidence.md)")
     claimed_lr: PositiveFloat | tuple[PositiveFloat, PositiveFloat] | None = Field(
         None, description="The suggested LR the student reported ([low, high] for rule 'range'); none: not checked"
     )
@@ -68,7 +112,10 @@ class _Trained(Optim):
 
     epochs: PositiveInt = Field(30, description="Training epochs")
     claimed_test_accuracy: float | None = Field(None, ge=0, description="Final test accuracy as a fraction")
-    claimed_test_loss: float | None = Field(None, ge=0, description="Final test loss (mean cross-entropy)")
+    claimed_test_loss: NonNegativeOrNan | None = Field(
+        None, description="Final test loss (mean cross-entropy); nan or inf for a run that diverged"
+    )
+    logs: LogsPath | None = Field(None, description="This run's TensorBoard log folder or CSV (docs/evidence.md)")
 
 
 class RunClaim(_Trained):
@@ -102,8 +149,8 @@ class Submission(_Strict):
 
     @model_validator(mode="after")
     def _unique_names(self) -> Submission:
-        names = [r.name for r in [*self.range_test, *self.run, *self.auto]]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        counts = Counter(r.name for r in [*self.range_test, *self.run, *self.auto])
+        dupes = sorted(n for n, k in counts.items() if k > 1)
         if dupes:
             raise ValueError(f"run names must be unique; repeated: {', '.join(dupes)}")
         return self
@@ -122,11 +169,29 @@ class Points(_Strict):
     baseline: float = 2.0
     plausibility: float = 1.0
     reproducible: float = 0.0  # informational: it marks chaotic reruns, whose metric checks then get partial credit
+    logs: float = 0.0  # informational: the student's own logs vs the rerun (grader/evidence.py)
 
 
 class Tolerances(_Strict):
-    k_sigma: PositiveFloat = Field(3.0, description="A metric claim passes within k·σ of the rerun")
-    lr_min_decades: PositiveFloat = Field(0.3, description="Floor of the LR tolerance, in decades")
+    proxy_lr_decades: float = Field(
+        0.7, ge=0, description="LR claims made on other data than the rerun's: how far a proxy sweep's pick may "
+        "stray from the claim's data (AdamW on mnist-5k vs MNIST: 0.68 decades); inside it a miss is unconfirmed, "
+        "not failed",
+    )
+    k_sigma: PositiveFloat = Field(
+        3.0, description="Logs and diagnoses: a logged or counterfactual metric agrees within k·σ of the rerun"
+    )
+    k_lr: PositiveFloat = Field(
+        1.5, description="An LR claim passes within k_lr·√2·σ of the rule's pick on the rerun, σ the rule's seed σ "
+        "in decades (reference picks); chosen for ≤ 1 % false fails by benchmarks/grading_power.py",
+    )
+    k_claim: PositiveFloat = Field(
+        1.5, description="A metric claim passes within k_claim·√2·σ of the rerun, and the baseline check allows a "
+        "shortfall of k_claim·σ·√(1 + 1/n seeds); chosen for ≤ 1 % false fails by benchmarks/grading_power.py",
+    )
+    lr_min_decades: PositiveFloat = Field(
+        0.3, description="The LR tolerance where no committed reference seeds give the rule's σ, in decades"
+    )
     partial_band: float = Field(2.0, ge=1, description="Partial credit falls linearly to 0 at band × tolerance")
     implausible_loss_factor: PositiveFloat = Field(
         10.0, description="A claimed loss this many times below what any rerun/reference reaches is flagged"
@@ -147,9 +212,26 @@ class Assignment(_Strict):
     model: Literal["lenet5", "resnet18"] = "lenet5"
     train_epochs: PositiveInt = 30
     max_epochs: PositiveInt = 30
+    max_entries: PositiveInt = Field(32, description="[[range_test]] + [[run]] + [[auto]] allowed per submission")
+    max_sweep_epochs: PositiveInt = Field(10, description="A [[range_test]] longer than this (epochs) is not rerun")
+    max_sweep_steps: PositiveInt = Field(
+        20_000, description="A [[range_test]] longer than this (optimizer steps, on the claim data) is not rerun"
+    )
     quick_epochs: PositiveInt = 3
+    claimed_on: str | None = Field(
+        None, description="Dataset the class's claims were made on (a submission's setup.claimed_on overrides)"
+    )
+    preset: str | None = Field(None, description="Course template whose defaults every submission starts from")
     required: tuple[Literal["range_test", "run"], ...] = ("range_test", "run")
-    optimizers: tuple[str, ...] = ("sgd", "adam", "adamw")
+    optimizers: tuple[Literal["sgd", "adam", "adamw"], ...] = ("sgd", "adam", "adamw")
     time_limit_s: PositiveFloat = Field(600.0, description="Per-run wall-time limit; over it the run is an error")
+    total_points: PositiveFloat = Field(
+        100.0, description="Rubric total: every score is earned / possible × this, the gradebook's points possible"
+    )
     points: Points = Field(default_factory=Points)
     tolerances: Tolerances = Field(default_factory=Tolerances)
+
+    @model_validator(mode="after")
+    def _known(self) -> Assignment:
+        _known_names(claimed_on=self.claimed_on, preset=self.preset)
+        return self

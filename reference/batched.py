@@ -64,7 +64,7 @@ def run_batched(
 ) -> list[dict]:
     """Train `cfgs` together; one result dict per config, as `reference.loop.run` returns them."""
     device = pick_device(device) if isinstance(device, str) else device
-    data = data or load_data(cfgs[0].dataset, device, data_root, download)
+    data = data or load_data(cfgs[0].dataset, device, data_root, download, cfgs[0].preprocess)
     if batchable(cfgs) is not None:  # not one program: run them one after another
         kw = dict(device=device, data=data, until_epoch=until_epoch, progress=progress, time_limit=time_limit)
         return [run(c, compile=compile, **kw) for c in cfgs]
@@ -102,21 +102,19 @@ def run_batched(
     pending = torch.empty(plan.eval_every, k, device=device)  # per-step losses, read once per evaluation
     bar = _progress(progress, plan.last_epoch * plan.per_epoch, first)
     step = 0
+    streams = [data.train.index_stream(first.batch_size, g) for g in orders]
     for epoch in range(1, plan.last_epoch + 1):
-        perm = torch.stack([data.train.permutation(orders[i]) for i in alive])
-        for start in range(0, len(data.train), first.batch_size):
-            if step == plan.total:
-                break
+        for _ in range(plan.steps_in(epoch)):
             if time_limit is not None and time.perf_counter() - started > time_limit:
                 where = f"step {step} of {plan.total}"
                 raise TimeLimitExceeded(f"batch of {k} runs stopped after {time_limit:g} s ({where})")
-            idx = perm[:, start : start + first.batch_size]
+            idx = torch.stack([next(streams[i]) for i in alive])
             grads, loss = train_step(params, data.train.x[idx], data.train.y[idx])
             params = opt.step(params, dict(zip(params, grads, strict=True)), step)
             pending[step % plan.eval_every, : len(alive)] = loss
             step += 1
             if plan.evaluates_after(step):
-                seen = pending[: step - len(losses[alive[0]]), : len(alive)].T.tolist()
+                seen = pending[plan.unread(len(losses[alive[0]]), step), : len(alive)].T.tolist()
                 keep = []
                 for row, i in enumerate(alive):
                     losses[i] += seen[row]
@@ -127,7 +125,6 @@ def run_batched(
                     rows = torch.tensor(keep, dtype=torch.long, device=device)
                     params = {n: p.detach()[rows].requires_grad_() for n, p in params.items()}
                     opt.keep(rows)
-                    perm = perm[rows]
                     alive = [alive[r] for r in keep]
                 if not alive:
                     break

@@ -93,7 +93,7 @@ def train(job: dict, tmp: Path, rank: int) -> dict | None:
 
     if job["download"] and rank != 0:
         dist.barrier()  # rank 0 downloads first
-    data = load_data(cfg.dataset, device, job["data_root"], job["download"] and rank == 0)
+    data = load_data(cfg.dataset, device, job["data_root"], job["download"] and rank == 0, cfg.preprocess)
     if job["download"] and rank == 0:
         dist.barrier()
 
@@ -116,11 +116,12 @@ def train(job: dict, tmp: Path, rank: int) -> dict | None:
 
     lrs, losses, evals, diverged = [], [], [], None
     pending = torch.empty(plan.eval_every, device=device)  # this rank's share of each step's batch-mean loss
+    stream = data.train.index_stream(cfg.batch_size, order)
     step = 0
     for epoch in range(1, plan.last_epoch + 1):
-        for x, y in data.train.batches(cfg.batch_size, order):
-            if step == plan.total:
-                break
+        for _ in range(plan.steps_in(epoch)):
+            idx = next(stream)
+            x, y = data.train.x[idx], data.train.y[idx]
             if deadline is not None and time.time() > deadline:
                 raise TimeLimitExceeded(f"run stopped after {job['time_limit']:g} s (step {step} of {plan.total})")
             xs, ys = x.tensor_split(world)[rank], y.tensor_split(world)[rank]
@@ -135,7 +136,7 @@ def train(job: dict, tmp: Path, rank: int) -> dict | None:
             pending[step % plan.eval_every] = loss.detach().float()
             step += 1
             if plan.evaluates_after(step):
-                shares = pending[: step - len(losses)].clone()
+                shares = pending[plan.unread(len(losses), step)].clone()
                 dist.all_reduce(shares)  # every rank gets the same losses, so all stop at the same step
                 losses += (shares / world).tolist()
                 diverged = _divergence(losses, smooth(losses, cfg.smoothing), cfg.diverge_factor)

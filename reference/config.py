@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
@@ -40,6 +38,7 @@ class ScheduleConfig(_Frozen):
     end_factor: float = Field(0.0, ge=0, le=1)  # linear-decay: final LR as a fraction of lr
     eta_min: float = Field(0.0, ge=0)  # cosine: floor LR
     factors: tuple[PositiveFloat, ...] | None = None  # auto, auto-corrected: LR factors tried each step
+    table: tuple[PositiveFloat, ...] | None = Field(None, max_length=200_000)  # table: LR factor of each step
 
     @model_validator(mode="after")
     def _known(self) -> ScheduleConfig:
@@ -70,7 +69,10 @@ class RunConfig(_Frozen):
     weight_decay: float | None = Field(None, ge=0)  # None: torch's default (AdamW 0.01, else 0)
     betas: tuple[float, float] = (0.9, 0.999)  # Adam, AdamW
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
-    epochs: PositiveInt = 30  # passes over the training set
+    epochs: PositiveInt = 30  # epochs: passes over the training set, or of `epoch_steps` steps each
+    epoch_steps: PositiveInt | None = None  # optimizer steps per epoch; None: one pass over the data. Set to
+    # another dataset's steps per epoch, a run reproduces the step schedule a claim was made under (claimed_on)
+    preprocess: Literal["pad-normalize", "resize"] = "pad-normalize"  # reference.data.DeviceData
     max_steps: PositiveInt | None = None  # stop after this many optimizer steps (range tests by steps)
     batch_size: PositiveInt = 128
     seed: int = Field(0, ge=0)
@@ -78,6 +80,7 @@ class RunConfig(_Frozen):
     smoothing: float = Field(0.98, ge=0, lt=1)  # EMA factor of the smoothed train loss
     diverge_factor: PositiveFloat | None = None  # stop once smoothed loss > factor x best (range tests)
     init_nudge: float = Field(0.0, ge=0, le=1e-3)  # relative noise on the initial weights: the grader's probe twins
+    mistake: Literal["none", "double-softmax"] = "none"  # injected on purpose: the grader's counterfactual reruns
 
     @model_validator(mode="after")
     def _consistent(self) -> RunConfig:
@@ -89,11 +92,6 @@ class RunConfig(_Frozen):
             if self.schedule.end_lr is not None and self.schedule.end_lr <= self.lr:
                 raise ValueError(f"start LR {self.lr:g} must be below end LR {self.schedule.end_lr:g}")
         return self
-
-    def key(self) -> str:
-        """Content hash of the normalised config (the grader's cache key adds version/data/device)."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def range_test_config(

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-
-import torch
+from typing import TYPE_CHECKING
 
 from reference.config import RunConfig
+
+if TYPE_CHECKING:  # torch is imported by the engines themselves, not for `grade --help`
+    import torch
 
 ENGINES = ("auto", "batched", "sequential", "colossalai")
 
@@ -22,12 +24,13 @@ def resolve(engine: str, device: torch.device | str) -> str:
     """The engine that will actually run: `auto` becomes `batched` on CUDA, `sequential` elsewhere."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
-    kind = device.type if isinstance(device, torch.device) else device
+    kind = getattr(device, "type", device)  # a torch.device or its name
     return ("batched" if kind == "cuda" else "sequential") if engine == "auto" else engine
 
 
 # Runs that can share one batched program agree on these: architecture, data, batch size, length, evaluations.
-GROUP_FIELDS = ("dataset", "model", "activation", "pooling", "batch_size", "epochs", "max_steps", "eval_every")
+GROUP_FIELDS = ("dataset", "preprocess", "model", "activation", "pooling", "batch_size", "epochs", "epoch_steps",
+                "max_steps", "eval_every", "mistake")
 
 
 def group_key(cfg: RunConfig, until_epoch: int | None = None) -> tuple:

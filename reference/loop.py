@@ -69,21 +69,31 @@ def smooth(losses: list[float], beta: float) -> list[float]:
 class StepPlan:
     """How a run's optimizer steps fall into epochs and evaluations; every engine's loop follows it."""
 
-    per_epoch: int  # optimizer steps per epoch (the last batch may be short)
+    per_epoch: int  # optimizer steps per epoch: a pass over the data, or `cfg.epoch_steps`
     total: int  # optimizer steps the full run takes
     last_epoch: int  # the epoch this run (or its `until_epoch` prefix) stops after
     eval_every: int  # steps between test evaluations (an epoch's end and the run's end evaluate too)
 
     @classmethod
     def of(cls, cfg: RunConfig, n_train: int, until_epoch: int | None = None) -> StepPlan:
-        per_epoch = math.ceil(n_train / cfg.batch_size)
+        per_epoch = cfg.epoch_steps or math.ceil(n_train / cfg.batch_size)
         total = total_steps(cfg, per_epoch)
         n_epochs = math.ceil(total / per_epoch)
         return cls(per_epoch, total, min(n_epochs, until_epoch or n_epochs), cfg.eval_every or per_epoch)
 
+    def steps_in(self, epoch: int) -> int:
+        """Optimizer steps taken in `epoch` (1-based): a full epoch, or what is left of the run."""
+        return max(0, min(self.per_epoch, self.total - (epoch - 1) * self.per_epoch))
+
     def evaluates_after(self, step: int) -> bool:
         """After `step` steps taken: the end of an evaluation window, of an epoch, or of the run."""
         return step % self.eval_every == 0 or step % self.per_epoch == 0 or step == self.total
+
+    def unread(self, read: int, step: int) -> slice:
+        """Where steps `read`…`step`−1 sit in a ring buffer of `eval_every` per-step losses (slot = step %
+        eval_every). An evaluation at every multiple of `eval_every` keeps the span from wrapping."""
+        start = read % self.eval_every
+        return slice(start, start + step - read)
 
 
 EXPLODED = 10.0  # any run: smoothed loss above 10× the first step's loss has diverged
@@ -124,7 +134,7 @@ def run(
     started = time.perf_counter()
     device = pick_device(device) if isinstance(device, str) else device
     make_deterministic(device)
-    data = data or load_data(cfg.dataset, device, data_root, download)
+    data = data or load_data(cfg.dataset, device, data_root, download, cfg.preprocess)
     model = init_model(cfg, data.channels).to(device, memory_format=torch.channels_last)
     order = torch.Generator().manual_seed(cfg.seed)  # data order, independent of the init draws
     step_fn = torch.compile(model, dynamic=False) if compile else model
@@ -136,13 +146,14 @@ def run(
     lrs, losses, evals, diverged = [], [], [], None
     pending = torch.empty(plan.eval_every, device=device)  # losses stay on device until the next evaluation
     bar = _progress(progress, plan.last_epoch * plan.per_epoch, cfg)
+    stream = data.train.index_stream(cfg.batch_size, order)
     step = 0
     for epoch in range(1, plan.last_epoch + 1):
-        for x, y in data.train.batches(cfg.batch_size, order):
-            if step == plan.total:
-                break
+        for _ in range(plan.steps_in(epoch)):
             if time_limit is not None and time.perf_counter() - started > time_limit:
                 raise TimeLimitExceeded(f"run stopped after {time_limit:g} s (step {step} of {plan.total})")
+            idx = next(stream)
+            x, y = data.train.x[idx], data.train.y[idx]
             loss = F.cross_entropy(step_fn(x), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -155,7 +166,7 @@ def run(
             pending[step % plan.eval_every] = loss.detach()
             step += 1
             if plan.evaluates_after(step):
-                losses += pending[: step - len(losses)].tolist()
+                losses += pending[plan.unread(len(losses), step)].tolist()
                 diverged = _divergence(losses, smooth(losses, cfg.smoothing), cfg.diverge_factor)
                 if diverged:
                     break

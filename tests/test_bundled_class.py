@@ -8,6 +8,7 @@ from grader.cli import main
 from grader.grade import grade_class
 
 SUBMISSIONS = Path(__file__).resolve().parents[1] / "submissions"
+pytestmark = pytest.mark.slow  # the whole class, graded quick twice (sequential and batched engines)
 
 
 @pytest.fixture(scope="module")
@@ -99,12 +100,29 @@ def test_batched_engine_gives_the_same_verdicts(graded, tmp_path):
     assert calm and max(calm) < 1e-3
 
 
-def test_a_chaotic_rerun_is_flagged_and_graded_for_review(graded):
+def test_a_chaotic_rerun_is_flagged_for_review(graded):
+    """s003's SGD at LR 1.0 without momentum: flagged chaotic. Its claims were made on MNIST and its schedule
+    counts steps, so its baseline check is not comparable and nothing else grades its figures."""
     s = graded[0]["s003"]
     flag = next(c for c in s.checks if c.check == "reproducible" and c.subject == "sgd-steplr")
     assert flag.status == "warn" and flag.message.startswith("Chaotic:")
-    for c in s.checks:
-        if c.subject == "sgd-steplr" and c.check in ("baseline", "accuracy_claim", "loss_claim"):
-            assert c.status == "warn" and c.points == 0.5 * c.max_points, c.message
+    baseline = next(c for c in s.checks if c.subject == "sgd-steplr" and c.check == "baseline")
+    assert baseline.status == "skip" and "469-step epochs" in baseline.message and baseline.max_points == 0
     calm = [c for c in s.checks if c.check == "reproducible" and c.subject != "sgd-steplr"]
     assert len(calm) == 4 and all(c.status == "pass" for c in calm)
+
+
+def test_seed_reconstructions_are_graded_on_the_claims_own_step_schedule(graded):
+    """The seed students made their claims on full MNIST (claimed_on = "mnist"): sweeps run MNIST's 4,690 steps,
+    honest LR picks pass, and no final-metric claim is failed because the rerun used mnist-5k."""
+    students = graded[0]
+    s000 = students["s000"]
+    lam = next(c for c in s000.checks if c.check == "lr_claim" and c.subject == "sgd-lambda")
+    assert lam.status == "pass" and lam.max_points > 0, lam.message  # 0.025 claimed; the rerun picks ~0.02
+    sweep = next(r for r in s000.runs if r.name == "sgd-lambda")
+    assert sweep.config["epoch_steps"] == 469 and len(sweep.result["lr"]) > 3000
+    assert "4,690 steps" in sweep.conditions
+    for sid in ("s000", "s001", "s002", "s003"):
+        for c in students[sid].checks:
+            if c.check in ("accuracy_claim", "loss_claim"):
+                assert c.status == "skip" and c.max_points == 0 and c.message.startswith("Not checkable"), c.message

@@ -40,9 +40,11 @@ def test_device_data_pads_normalises_and_batches_by_seeded_permutation():
     assert data.train.x.shape == (4000, 1, 32, 32) and data.channels == 1
     assert data.train.x[:, :, :2, :].std() < 1e-4  # zero padding = background, one value after normalising
     assert abs(data.train.x.mean().item()) < 0.3  # roughly centred
-    first = [y for _, y in data.train.batches(128, torch.Generator().manual_seed(3))]
-    again = [y for _, y in data.train.batches(128, torch.Generator().manual_seed(3))]
-    other = [y for _, y in data.train.batches(128, torch.Generator().manual_seed(4))]
+    def epoch(seed: int) -> list[torch.Tensor]:
+        stream = data.train.index_stream(128, torch.Generator().manual_seed(seed))
+        return [data.train.y[next(stream)] for _ in range(32)]
+
+    first, again, other = epoch(3), epoch(3), epoch(4)
     assert len(first) == 32 and len(first[-1]) == 4000 - 31 * 128
     assert all(torch.equal(a, b) for a, b in zip(first, again))
     assert not torch.equal(first[0], other[0])
@@ -106,3 +108,27 @@ def test_rgb_images_become_nchw():
     rgb = raw.x_test[:4, :, :, None].expand(4, 28, 28, 3)
     split = DeviceData(rgb, raw.y_test[:4], raw, CPU)
     assert split.x.shape == (4, 3, 32, 32)
+
+
+def test_index_stream_reshuffles_every_pass_and_keeps_short_last_batches():
+    data = load_data("mnist-5k", CPU)
+    stream = data.train.index_stream(1000, torch.Generator().manual_seed(0))
+    passes = [[next(stream) for _ in range(4)] for _ in range(2)]  # 4,000 images: 4 batches a pass
+    assert [len(b) for b in passes[0]] == [1000] * 4
+    for p in passes:
+        assert sorted(torch.cat(p).tolist()) == list(range(4000))  # every image once per pass
+    assert not torch.equal(passes[0][0], passes[1][0])  # a fresh order each pass
+
+
+def test_resize_preprocess_equals_torchvision_pil_resize_and_to_tensor():
+    """The course template's input pipeline, computed once on the device, against torchvision on PIL images."""
+    from PIL import Image
+    from torchvision import transforms
+
+    raw = load_raw("mnist-5k")
+    data = load_data("mnist-5k", CPU, preprocess="resize")
+    tf = transforms.Compose([transforms.Resize(32), transforms.ToTensor()])
+    want = torch.stack([tf(Image.fromarray(raw.x_train[i].numpy(), mode="L")) for i in range(500)])
+    got = data.train.x[:500]
+    assert got.shape == want.shape == (500, 1, 32, 32) and got.min() >= 0 and got.max() <= 1
+    assert torch.equal(got, want)  # max difference 0: Pillow's two passes, each rounded half up, reproduced

@@ -117,3 +117,29 @@ def test_lenet5s_tanh_is_tanh_to_float32_rounding():
     assert (x.grad.double() - (1 - exact**2)).abs().max() < 5e-7  # torch's tanh backward, from the output
     batch = torch.randn(3, 50)
     assert torch.equal(torch.vmap(Tanh())(batch), Tanh()(batch))  # the batched engine vmaps it
+
+
+@pytest.mark.parametrize("engine", ["sequential", "batched"])
+def test_eval_every_not_dividing_an_epoch_keeps_every_steps_loss(mnist5k, engine):
+    """Regression: with eval_every (100,000) not dividing an epoch (32 steps), the losses read back at each
+    epoch's evaluation used to restart from the ring buffer's first slot, repeating stale values."""
+    from reference.engines import run_many
+
+    base = range_test_config(start_lr=1e-4, end_lr=0.5, epochs=200, steps=96, diverge_factor=None)
+    (plain,) = run_many([base], engine=engine, device="cpu", data=mnist5k)
+    (sparse,) = run_many([base.model_copy(update={"eval_every": 100_000})], engine=engine, device="cpu",
+                         data=mnist5k)  # fmt: skip
+    assert len(sparse["train_loss"]) == 96
+    assert sparse["train_loss"] == plain["train_loss"]  # evaluations never change training
+    assert len(set(sparse["train_loss"])) == 96  # no repeated (stale) values
+
+
+def test_epoch_steps_reproduce_another_datasets_step_schedule(mnist5k):
+    """A run claimed on full MNIST (469 steps an epoch) rerun on mnist-5k: epochs of 469 steps across passes
+    over the 4,000 images, epoch-cadence schedules stepped per such epoch, evaluations at their ends."""
+    cfg = RunConfig(epochs=2, epoch_steps=50, lr=0.05, schedule=ScheduleConfig(name="step", step_size=1, gamma=0.5))
+    r = run(cfg, data=mnist5k, device="cpu")
+    assert len(r["lr"]) == 100 and [e["step"] for e in r["epochs"]] == [50, 100]
+    assert r["lr"][49] == 0.05 and r["lr"][50] == 0.025  # the epoch schedule steps after 50 steps, not 32
+    # the data keep flowing across passes: steps 33–50 start the second pass over the 4,000 images
+    assert all(math.isfinite(v) for v in r["train_loss"])

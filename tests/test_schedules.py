@@ -37,6 +37,8 @@ CASES = {
     "linear-decay": ({"end_factor": 0.1}, lambda o: lrs.LinearLR(o, 1.0, 0.1, total_iters=EPOCHS), "epoch"),
     "cosine": ({"eta_min": 0.001}, lambda o: lrs.CosineAnnealingLR(o, T_max=EPOCHS, eta_min=0.001), "epoch"),
     # torch's part of the auto schedules is a constant LambdaLR: reference/auto.py moves the LR in the loop
+    "table": ({"table": (1.0, 0.5, 0.25, 2.0)}, lambda o: lrs.LambdaLR(o, lambda i: (1.0, 0.5, 0.25, 2.0)[min(i, 3)]),
+              "step"),
     "auto": ({"factors": (2, 1, 0.5)}, lambda o: lrs.LambdaLR(o, lambda i: 1.0), "step"),
     "auto-corrected": ({}, lambda o: lrs.LambdaLR(o, lambda i: 1.0), "step"),
 }
