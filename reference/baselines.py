@@ -35,15 +35,21 @@ class Protocol:
 
 
 SWEEP = {"sgd": (1e-5, 10.0), "adam": (1e-6, 1.0), "adamw": (1e-6, 1.0)}
-FULL_SIZE = "full size, the assignment's protocol: 60,000 images, 10-epoch (4,690-step) sweeps, 30-epoch runs; " \
-    "four of the eight schedules, to fit a 2-core CPU budget"  # fmt: skip
+FULL_SIZE = ("constant", "multistep", "onecycle", "cosine")  # four of the eight schedules: a 2-core CPU budget
 PROTOCOLS: dict[str, Protocol] = {
     "mnist-5k": Protocol("mnist-5k", SWEEP, range_epochs=10, train_epochs=30,
                          schedules=("constant", "step", "multistep", "exponential", "onecycle", "cyclic",
                                     "linear-decay", "cosine")),
-    **{name: Protocol(name, SWEEP, range_epochs=10, train_epochs=30, quick_epochs=1,
-                      schedules=("constant", "multistep", "onecycle", "cosine"), note=FULL_SIZE)
-       for name in ("fashion-mnist", "mnist")},  # mnist: where a machine has it (--data-root)
+    # The committed Fashion-MNIST baseline is shortened (1-epoch sweeps, 5-epoch runs); the assignment's full
+    # protocol on 60,000 images (10-epoch sweeps, 30-epoch runs) is `reference baselines --dataset
+    # fashion-mnist-full --jobs 2`: ~45 CPU-minutes, not run here. mnist: where a machine has it (--data-root).
+    "fashion-mnist": Protocol("fashion-mnist", SWEEP, range_epochs=1, train_epochs=5, quick_epochs=1,
+                              schedules=FULL_SIZE, note="60,000 training images: sweep over 1 epoch (469 steps) "
+                              "and train 5 epochs, to fit a 2-core CPU budget"),
+    **{name: Protocol(data, SWEEP, range_epochs=10, train_epochs=30, quick_epochs=1, schedules=FULL_SIZE,
+                      note="full size, the assignment's protocol: 60,000 images, 10-epoch (4,690-step) sweeps, "
+                      "30-epoch runs")
+       for name, data in (("fashion-mnist-full", "fashion-mnist"), ("mnist", "mnist"))},
 }  # fmt: skip
 
 
@@ -152,13 +158,13 @@ def build(dataset: str, device: str = "auto", progress: bool = False, log=print,
     p, started = PROTOCOLS[dataset], time.perf_counter()
     dev = pick_device(device)
     range_tests, runs = {}, {}
-    sweeps = {opt: range_test_config(start_lr=lo, end_lr=hi, epochs=p.range_epochs, dataset=dataset, optimizer=opt)
-              for opt, (lo, hi) in p.sweep.items()}  # fmt: skip
+    sweeps = {opt: range_test_config(start_lr=lo, end_lr=hi, epochs=p.range_epochs, dataset=p.dataset,
+                                   optimizer=opt) for opt, (lo, hi) in p.sweep.items()}  # fmt: skip
     for opt, results in _run_seeds(sweeps, p.seeds, dev, jobs, progress, data_root).items():
         range_tests[opt] = {"config": results[0]["config"], **summarise_range_tests(results)}
         log(f"range test {opt}: {DEFAULT_RULE} → {range_tests[opt]['suggested_lr']:.3g}")
     lrs = {opt: float(f"{rt['suggested_lr']:.3g}") for opt, rt in range_tests.items()}
-    cfgs = protocol_configs(p, lrs, steps_per_epoch(dataset, 128))
+    cfgs = protocol_configs(p, lrs, steps_per_epoch(p.dataset, 128))
     for name, results in _run_seeds(cfgs, p.seeds, dev, jobs, progress, data_root).items():
         runs[name] = {"config": results[0]["config"], **summarise_runs(results)}
         cfg = cfgs[name]
@@ -202,7 +208,7 @@ def verify(dataset: str, quick: bool, device: str = "auto", progress: bool = Fal
 
     base = json.loads((BASELINES / f"{dataset}.json").read_text())
     dev = pick_device(device)
-    data = load_data(dataset, dev, data_root)  # raises DataUnavailable: the caller reports the skip
+    data = load_data(base["protocol"]["dataset"], dev, data_root)  # raises DataUnavailable: the caller reports it
     seeds = base["protocol"]["seeds"][:1] if quick else base["protocol"]["seeds"]
     rule, rows = base["default_rule"], []
     for opt, rt in base["range_tests"].items():
