@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
+from statistics import NormalDist
 
 
 @dataclass(frozen=True)
@@ -49,3 +51,129 @@ def lr_tolerance(spread: float, k: float | None = None, floor: float | None = No
 
 def decades(a: float, b: float) -> float:
     return abs(math.log10(a / b))
+
+
+
+# ---------------------------------------------------------------- tolerances for claims, with a stated error rate
+# A claim is one seed's figure; the grader's rerun is another seed's (a student who sets no seed is rerun at 0).
+# Their difference has σ_d = √2·σ, σ the seed-to-seed σ; a rerun against the reference mean of n seeds has
+# σ_d = σ·√(1 + 1/n). A check passes within k·σ_d and fails beyond partial_band·k·σ_d (partial credit between),
+# so its false-fail rate is P(|Z| > band·k) when σ is right; benchmarks/grading_power.py measures it, and
+# the σ the committed 3 seeds give against the σ of 21, to choose k.
+
+FALSE_FAIL_TARGET = 0.01  # per check: the share of honest students a check may fail
+Z_DETECT = NormalDist().inv_cdf(0.95)  # an error is "detectable" when it is flagged 95 % of the time
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A claim tolerance and where it comes from: `tol` = k·σ_d, σ_d = `factor`·σ, floored at `floor`."""
+
+    tol: float
+    k: float
+    sigma: float  # the seed σ used (after its own floor), in the check's unit
+    factor: float  # σ_d / σ: √2 for claim vs rerun, √(1 + 1/n) for rerun vs a mean of n seeds
+    floor: float = 0.0  # a lower bound of tol, when it binds (e.g. the sweep's resolution)
+
+    @property
+    def sigma_d(self) -> float:
+        return self.factor * self.sigma
+
+    def min_detectable(self, band: float = 1.0) -> float:
+        """The smallest error flagged (|distance| > band·tol; band 1: warn or fail) 95 % of the time."""
+        return band * self.tol + Z_DETECT * self.sigma_d
+
+
+def z_two_sided(p: float) -> float:
+    """The |z| that a standard normal exceeds with probability p."""
+    return NormalDist().inv_cdf(1 - p / 2)
+
+
+def false_fail_rate(k: float, band: float, ratio: float = 1.0, two_sided: bool = True) -> float:
+    """P(fail) for an honest claim when the true σ is `ratio` × the σ the tolerance used."""
+    tail = 1 - NormalDist().cdf(band * k / ratio)
+    return 2 * tail if two_sided else tail
+
+
+def k_for(target: float, band: float, ratio: float = 1.0, two_sided: bool = True) -> float:
+    """The k whose false-fail rate (failing beyond band·k·σ_d) is `target`, σ underestimated by `ratio`."""
+    return ratio * (z_two_sided(target) if two_sided else NormalDist().inv_cdf(1 - target)) / band
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion k/n (95 % by default)."""
+    if n == 0:
+        return 0.0, 1.0
+    p, z2 = k / n, z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def lr_sigma(picks: list) -> float:
+    """Seed-to-seed σ of a rule's picks in decades: the sample std of log10(pick) (the top of a `range` pick);
+    0 for fewer than 2 picks."""
+    tops = [p[-1] if isinstance(p, list | tuple) else p for p in picks if p is not None]
+    logs = [math.log10(p) for p in tops if p > 0]
+    return statistics.stdev(logs) if len(logs) > 1 else 0.0
+
+
+def pooled_lr_sigma(range_tests: dict) -> float:
+    """σ of a pick in decades pooled over every optimizer and rule of a baseline (`range_tests`: optimizer →
+    {"picks": rule → per-seed picks}): √(Σ(n−1)σ² / Σ(n−1)). Rules that are functions of another's pick
+    (min/10 and range's top are min's) count once: identical deviations are pooled once."""
+    seen, num, den = set(), 0.0, 0
+    for rt in range_tests.values():
+        for picks in (rt.get("picks") or {}).values():
+            tops = [p[-1] if isinstance(p, list | tuple) else p for p in picks if p is not None]
+            logs = [math.log10(p) for p in tops if p > 0]
+            if len(logs) < 2:
+                continue
+            mean = statistics.fmean(logs)
+            key = tuple(round(x - mean, 6) for x in logs)
+            if key not in seen:
+                seen.add(key)
+                num, den = num + (len(logs) - 1) * statistics.variance(logs), den + len(logs) - 1
+    return math.sqrt(num / den) if den else 0.0
+
+
+def lr_claim_tolerance(picks: list, k: float, resolution: float = 0.0, pooled: float = 0.0) -> Derived:
+    """Decades a claimed LR may be from the rule's pick on the rerun: k·√2·σ, σ the std of the reference seeds'
+    log10 picks, floored at `pooled` (the σ pooled over the baseline's rules: 3 seeds give σ 2 degrees of
+    freedom, and underestimate it 2× one time in five) and the tolerance at the sweep's resolution (one
+    step in decades: picks are sweep points, so one step off is the smallest difference there is)."""
+    s = max(lr_sigma(picks), pooled)
+    return Derived(max(k * math.sqrt(2) * s, resolution), k, s, math.sqrt(2), resolution)
+
+
+def pooled_rel_sigma(stats: list[dict]) -> float:
+    """Relative seed σ pooled over runs ({mean, std, values} each): √(Σ(n−1)(std/mean)² / Σ(n−1)). Three
+    seeds give a σ with 2 degrees of freedom; a baseline's runs together give 2 per run."""
+    num = den = 0.0
+    for s in stats:
+        n = len([v for v in s.get("values", ()) if v is not None and math.isfinite(v)])
+        if n > 1 and s.get("mean"):
+            num, den = num + (n - 1) * (s["std"] / s["mean"]) ** 2, den + n - 1
+    return math.sqrt(num / den) if den else 0.0
+
+
+def claim_sigma(metric: str, value: float, std: float, n_test: int, rel_floor: float = 0.0) -> float:
+    """σ of one seed's final metric: the reference seeds' std at that epoch, floored at the binomial standard
+    error √(p(1−p)/n) of an accuracy on n test images, or at `rel_floor`·value for a loss."""
+    if metric == "test_accuracy":
+        p = min(max(value, 1.0 / n_test), 1 - 1.0 / n_test)
+        return max(std, math.sqrt(p * (1 - p) / n_test))
+    return max(std, rel_floor * abs(value))
+
+
+def metric_claim_tolerance(metric: str, value: float, std: float, n_test: int, k: float,
+                           rel_floor: float = 0.0) -> Derived:  # fmt: skip
+    """A claimed final metric against the rerun (two single seeds): k·√2·σ."""
+    return Derived(k * math.sqrt(2) * claim_sigma(metric, value, std, n_test, rel_floor), k,
+                   claim_sigma(metric, value, std, n_test, rel_floor), math.sqrt(2))  # fmt: skip
+
+
+def baseline_tolerance(mean: float, std: float, n_seeds: int, n_test: int, k: float) -> Derived:
+    """A rerun's accuracy against the reference mean of `n_seeds` seeds (shortfall only): k·σ·√(1 + 1/n)."""
+    s, f = claim_sigma("test_accuracy", mean, std, n_test), math.sqrt(1 + 1 / max(n_seeds, 1))
+    return Derived(k * f * s, k, s, f)
