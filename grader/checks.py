@@ -20,6 +20,7 @@ from reference.tolerances import (
     decades,
     lr_claim_tolerance,
     metric_claim_tolerance,
+    pooled_lr_sigma,
     pooled_rel_sigma,
     sigma,
 )
@@ -183,9 +184,11 @@ def _lr_tolerance(ctx: Context, optimizer: str, rule: str, result: dict) -> tupl
                                         f"of rule {rule!r} for {optimizer}")  # fmt: skip
     lrs = [x for x in result.get("lr") or [] if x > 0]
     resolution = math.log10(lrs[-1] / lrs[0]) / (len(lrs) - 1) if len(lrs) > 1 else 0.0
-    d = lr_claim_tolerance(picks, ctx.tol.k_lr, resolution)
+    pooled = pooled_lr_sigma(ctx.baseline["range_tests"])
+    d = lr_claim_tolerance(picks, ctx.tol.k_lr, resolution, pooled)
     origin = (f"k·√2·σ = {d.k:g}·√2·{d.sigma:.3f} decades: σ of {len(picks)} reference seeds' {rule!r} picks "
-              f"({optimizer}); k for ≤ {FALSE_FAIL_TARGET:.0%} false fails (benchmarks/grading_power.py)")  # fmt: skip
+              f"({optimizer}), floored at {pooled:.3f}, the σ pooled over the reference's rules and optimizers; k for "
+              f"≤ {FALSE_FAIL_TARGET:.0%} false fails (benchmarks/grading_power.py)")  # fmt: skip
     if d.tol <= resolution:
         origin += f"; floored at the sweep's resolution, {resolution:.3f} decades a step"
     return d.tol, origin

@@ -182,7 +182,7 @@ class Tolerances(_Strict):
         3.0, description="Logs and diagnoses: a logged or counterfactual metric agrees within k·σ of the rerun"
     )
     k_lr: PositiveFloat = Field(
-        1.5, description="An LR claim passes within k_lr·√2·σ of the rule's pick on the rerun, σ the rule's seed σ "
+        2.1, description="An LR claim passes within k_lr·√2·σ of the rule's pick on the rerun, σ the rule's seed σ "
         "in decades (reference picks); chosen for ≤ 1 % false fails by benchmarks/grading_power.py",
     )
     k_claim: PositiveFloat = Field(

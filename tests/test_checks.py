@@ -79,11 +79,12 @@ def test_lr_claim_pass_partial_and_fail_by_decades():
 
 
 def test_accuracy_claim_uses_floored_sigma():
-    # σ = max(baseline std 0.004, binomial SE √(.95·.05/1000) = 0.0069); 3σ = 0.0207
-    ok = verdicts(submission(claimed_test_accuracy=0.965), rerun(acc=0.95))[("accuracy_claim", "const")]
-    assert ok.status == "pass" and ok.tolerance == pytest.approx(0.0207, abs=1e-4)
+    # σ = max(baseline std 0.004, binomial SE √(.95·.05/1000) = 0.0069); claim and rerun are two single seeds,
+    # so the tolerance is k_claim·√2·σ = 1.5·√2·0.0069 = 0.0146
+    ok = verdicts(submission(claimed_test_accuracy=0.96), rerun(acc=0.95))[("accuracy_claim", "const")]
+    assert ok.status == "pass" and ok.tolerance == pytest.approx(0.0146, abs=1e-4)
     bad = verdicts(submission(claimed_test_accuracy=0.9927), rerun(acc=0.95))[("accuracy_claim", "const")]
-    assert bad.status == "fail" and "z = +6." in bad.message and bad.distance == pytest.approx(0.0427)
+    assert bad.status == "fail" and "z = +4.4" in bad.message and bad.distance == pytest.approx(0.0427)
 
 
 def test_loss_claim_and_the_implausible_loss_flag():
