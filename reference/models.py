@@ -65,10 +65,16 @@ def resnet18_cifar(in_channels: int = 3, classes: int = 10) -> nn.Module:
     return model
 
 
+def _softmax_output(module: nn.Module, inputs: tuple, output: torch.Tensor) -> torch.Tensor:
+    return output.softmax(1)
+
+
 def build_model(cfg: RunConfig, in_channels: int) -> nn.Module:
-    if cfg.model == "lenet5":
-        return LeNet5(in_channels, activation=cfg.activation, pooling=cfg.pooling)
-    return resnet18_cifar(in_channels)
+    model = LeNet5(in_channels, activation=cfg.activation, pooling=cfg.pooling) if cfg.model == "lenet5" \
+        else resnet18_cifar(in_channels)  # fmt: skip
+    if cfg.mistake == "double-softmax":  # a known student mistake: probabilities, not logits, into cross_entropy
+        model.register_forward_hook(_softmax_output)
+    return model
 
 
 def init_model(cfg: RunConfig, in_channels: int) -> nn.Module:

@@ -140,45 +140,50 @@ def _cap_y(ax, curves: Sequence[Sequence[float]]) -> None:
 
 def plot_logged_vs_rerun(logged: dict, rerun: dict, parts_at: int | None = None,
                          counterfactuals: dict[str, dict] | None = None, title: str = "") -> Figure:  # fmt: skip
-    """A student's own log against the rerun (and any counterfactual reruns) on shared axes: LR and smoothed
-    train loss per step, test accuracy per epoch; a dotted line where the log parts from the rerun.
+    """A student's own log against the rerun (and any counterfactual reruns) on shared axes: LR per step, smoothed
+    train loss per step with test loss per epoch (markers at the epoch's last step), test accuracy per epoch; a
+    dotted line where the log parts from the rerun.
     `logged`: grader.evidence.Logs.curves(); `rerun`, counterfactuals: reference.loop.run results."""
-    from matplotlib.ticker import NullFormatter
+    from matplotlib.ticker import NullLocator
 
     from reference.loop import smooth
 
     fig = Figure(figsize=(9.6, 3.0))
+    fig.subplots_adjust(left=0.08, right=0.99, bottom=0.17, top=0.88, wspace=0.4)  # fixed: tight_layout is slow
     lr_ax, loss_ax, acc_ax = fig.subplots(1, 3)
     finite = lambda xs: [x if isinstance(x, int | float) and math.isfinite(x) else math.nan for x in xs]  # noqa: E731
     curves = [("log", "tab:red", logged["step"], logged["lr"], logged["train_loss"], logged["epoch"],
-               logged["test_accuracy"])]  # fmt: skip
+               logged["test_loss"], logged["test_accuracy"])]  # fmt: skip
     for (label, res), color in zip({"rerun": rerun, **(counterfactuals or {})}.items(), ("tab:blue", *MARKS[1:]),
                                    strict=False):  # fmt: skip
         epochs = res.get("epochs") or []
         curves.append((label, color, list(range(len(res["lr"]))), res["lr"], res["train_loss"],
-                       [e["epoch"] for e in epochs], [e["test_accuracy"] for e in epochs]))  # fmt: skip
-    for label, color, steps, lrs, losses, epochs, accs in curves:
+                       [e["epoch"] for e in epochs], [e["test_loss"] for e in epochs],
+                       [e["test_accuracy"] for e in epochs]))  # fmt: skip
+    per_epoch = rerun["epochs"][0]["step"] if rerun.get("epochs") else 1
+    for label, color, steps, lrs, losses, epochs, test_losses, accs in curves:
         style = {"color": color, "lw": 1.8 if label == "log" else 1.1, "ls": "-" if label != "log" else "--",
                  "zorder": 3 if label == "log" else 2}  # the log on top: a matching counterfactual lies under it
         lr_ax.plot(steps, finite(lrs), label=label, **style)
         clean = finite(losses)
         n = next((i for i, x in enumerate(clean) if not math.isfinite(x)), len(clean))  # up to a NaN/inf
         loss_ax.plot(steps[:n], smooth(clean[:n], 0.98), label=label, **style)
+        loss_ax.plot([e * per_epoch for e in epochs], finite(test_losses), marker="s", ms=3, ls="none", color=color)
         acc_ax.plot(epochs, finite(accs), marker="o", ms=3, label=label, **style)
     for ax in (lr_ax, loss_ax):
         ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10, numticks=5))
         ax.yaxis.set_major_formatter(LogFormatter())  # plain-text labels: mathtext is slow to lay out
-        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.yaxis.set_minor_locator(NullLocator())  # minor ticks: most of a log axis's drawing time
         ax.set_xlabel("step")
         if parts_at is not None:
             ax.axvline(parts_at, color="0.3", ls=":", lw=1)
-    lr_ax.set_ylabel("learning rate")
-    loss_ax.set_ylabel("train loss (smoothed)")
+    lr_ax.set_ylabel("learning rate", fontsize=8)
+    loss_ax.set_ylabel("train loss (line), test loss (squares)", fontsize=8)
     acc_ax.set_xlabel("epoch")
-    acc_ax.set_ylabel("test accuracy")
+    acc_ax.set_ylabel("test accuracy", fontsize=8)
     acc_ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     acc_ax.legend(fontsize=7)
     parted = f" · parts at step {parts_at}" if parts_at is not None else ""
     fig.suptitle((title or "logged vs rerun") + parted, fontsize=9)
-    fig.tight_layout()
     return fig
