@@ -166,9 +166,9 @@ def plot_eta(res: dict, path: Path) -> None:
 
 def add_commands(sub) -> None:
     c = sub.add_parser("compare-schedulers", help="tuned baselines vs seed 004's auto scheduler and its correction")
-    c.add_argument("--dataset", default="mnist-5k", choices=list(PROTOCOLS))
+    c.add_argument("--dataset", default="mnist-5k", choices=list(PROTOCOLS), help="the protocol's dataset")
     c.add_argument("--quick", action="store_true", help="1 epoch, 1 seed, 2 η0 each (CI); writes to --out-dir")
-    c.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    c.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto: cuda if present")
     c.add_argument("--out-dir", type=Path, default=None, help="default: reference/baselines (full), runs/ (quick)")
     c.set_defaults(func=_compare_cmd)
 

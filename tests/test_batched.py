@@ -35,6 +35,7 @@ def sequential(mnist5k):
     return [run(c, data=mnist5k, device="cpu") for c in three_runs()]
 
 
+@pytest.mark.slow  # 3 runs twice (the `sequential` fixture)
 def test_batched_equals_sequential(mnist5k, sequential):
     batched = run_batched(three_runs(), data=mnist5k, device="cpu")
     for s, b in zip(sequential, batched):
@@ -49,6 +50,7 @@ def test_batched_equals_sequential(mnist5k, sequential):
     assert len({round(r["final"]["test_loss"], 4) for r in batched}) == 3
 
 
+@pytest.mark.slow  # 4 runs batched + the fixture
 def test_a_diverging_run_is_dropped_and_does_not_disturb_the_others(mnist5k, sequential):
     bad = RunConfig(lr=1e6, epochs=EPOCHS, seed=5)  # NaN/inf within the first epoch
     runs = three_runs()
@@ -60,6 +62,7 @@ def test_a_diverging_run_is_dropped_and_does_not_disturb_the_others(mnist5k, seq
         assert close([e["test_loss"] for e in b["epochs"]], [e["test_loss"] for e in s["epochs"]])
 
 
+@pytest.mark.slow  # range tests twice
 def test_range_tests_batch_by_seed(mnist5k):
     cfgs = [range_test_config(start_lr=1e-4, end_lr=100.0, epochs=2, eval_every=8, seed=s) for s in (0, 1)]
     seq = [run(c, data=mnist5k, device="cpu") for c in cfgs]
@@ -86,6 +89,7 @@ def test_grouping_and_fallbacks(mnist5k):
     assert result["meta"]["engine"] == "sequential" and result["epochs"]
 
 
+@pytest.mark.slow  # needs the `sequential` fixture
 def test_until_epoch_is_a_prefix(mnist5k, sequential):
     (prefix,) = run_batched(three_runs()[2:], data=mnist5k, device="cpu", until_epoch=1)
     assert len(prefix["epochs"]) == 1

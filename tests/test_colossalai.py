@@ -35,6 +35,7 @@ def pair():
     return run(CFG, device="cpu"), colossal
 
 
+@pytest.mark.slow  # torchrun workers
 @needs_colossalai
 def test_two_processes_agree_with_the_reference(pair):
     """BATCH_SIZE is global: both ranks draw the reference's permutation and take half of each batch of 128;
@@ -60,6 +61,7 @@ def test_two_processes_agree_with_the_reference(pair):
         assert ok, metric
 
 
+@pytest.mark.slow  # torchrun workers
 @needs_colossalai
 def test_cli_range_test_through_colossalai(tmp_path):
     """`reference range-test --engine colossalai --nproc 2`: the package launches torchrun itself, writes the usual
@@ -79,6 +81,7 @@ def test_cli_range_test_through_colossalai(tmp_path):
     assert (tmp_path / "rt" / "steps.csv").exists()
 
 
+@pytest.mark.slow  # torchrun workers
 @needs_colossalai
 def test_time_limit_inside_the_workers_is_a_time_limit():
     with pytest.raises(TimeLimitExceeded, match="run stopped after 1 s"):

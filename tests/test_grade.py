@@ -70,6 +70,7 @@ def test_bad_input_gets_one_line_and_the_rest_is_graded(tmp_path, monkeypatch):
     assert all("\n" not in s.error for s in r.students if s.error)
 
 
+@pytest.mark.slow  # 2 course-length epochs (938 steps) and twins
 def test_legacy_config_is_graded_without_claims(tmp_path):
     cfg = textwrap.dedent("""\
         from colossalai.amp import AMP_TYPE

@@ -112,6 +112,7 @@ def assert_complete(result, cache_dir: Path, plain_result) -> None:
                 assert cache.get(r.key) == r.result, (s.id, r.name)
 
 
+@pytest.mark.slow  # a Ray cluster and the bundled class
 @needs_ray
 def test_ray_grades_the_bundled_class_like_the_plain_run(cluster, plain, tmp_path):
     address, _ = cluster
@@ -126,6 +127,7 @@ def test_ray_grades_the_bundled_class_like_the_plain_run(cluster, plain, tmp_pat
     assert threads == {1}
 
 
+@pytest.mark.slow  # a Ray cluster and the bundled class
 @needs_ray
 def test_a_worker_killed_mid_run_is_retried_and_nothing_is_lost(cluster, plain, tmp_path):
     """`grade SMALL --ray ADDRESS` in a subprocess; once a worker is executing a rerun it is SIGKILLed. Ray reruns

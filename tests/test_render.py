@@ -410,6 +410,7 @@ def test_self_check_names_its_assignment_and_report_and_what_it_skipped(tmp_path
     assert "one short sweep, one short run" in (tmp_path / "reports" / "me" / "report.html").read_text()
 
 
+@pytest.mark.slow  # Chromium
 def test_screenshot(rendered, tmp_path):
     chromium = shutil.which("chromium")
     if chromium is None:
