@@ -400,6 +400,12 @@ def check_baseline(ctx: Context, pts: float) -> list[CheckResult]:
                                    f"{p.config.epoch_steps}-step epochs ({p.conditions}), the reference runs one pass "
                                    f"over {p.config.dataset} an epoch."))  # fmt: skip
             continue
+        ref_input = ref[1]["config"].get("preprocess", "pad-normalize")
+        if p.config.preprocess != ref_input:
+            out.append(CheckResult("baseline", p.name, "skip", f"Not comparable: this rerun's input is "
+                                   f"{p.config.preprocess!r}, the reference {ref[0]} was trained on {ref_input!r} "
+                                   "input (they train at different speeds at the same LR)."))  # fmt: skip
+            continue
         name, entry = ref
         epoch = min(len(o.result["epochs"]), len(entry["epochs"]))
         stats = entry["epochs"][epoch - 1]["test_accuracy"]

@@ -230,3 +230,15 @@ def test_a_claimed_nan_loss_is_checked_against_the_reruns_divergence():
     for outcome, status in ((diverged, "pass"), (train_result(), "fail")):
         c = checks(sub(claimed_test_loss=float("nan")), [range_result(0.02), outcome])[("loss_claim", "run")]
         assert c.status == status, c.message
+
+
+def test_the_baseline_check_never_compares_other_input_pipelines():
+    ref = {"runs": {"sgd-constant": {"config": {"lr": 0.05, "epochs": 2}, "epochs": [
+        {"epoch": e, "step": 32 * e, "test_accuracy": {"mean": 0.95, "std": 0.004, "values": [0.95] * 3}}
+        for e in (1, 2)], "final": {"test_loss": {"mean": 0.2, "std": 0.01}}}}}  # fmt: skip
+    s = sub({"preprocess": "resize"})
+    planned = [p for p in plan(s, ASSIGNMENT, False) if p.kind != "probe"]
+    ctx = Context(s, ASSIGNMENT, list(zip(planned, map(Outcome, [range_result(0.02), train_result(acc=0.80)]))),
+                  ref, False, 1000)  # fmt: skip
+    c = {(c.check, c.subject): c for c in run_checks(ctx)}[("baseline", "run")]
+    assert c.status == "skip" and "'resize'" in c.message and c.max_points == 0
