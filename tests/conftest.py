@@ -26,5 +26,5 @@ def bundled_quick(tmp_path_factory):
     """The bundled class graded once, quick mode, sequential engine on CPU: (ClassResult, its temp folder)."""
     tmp = tmp_path_factory.mktemp("bundled")
     result = grade_class(SUBMISSIONS, out=tmp / "reports", quick=True, cache_dir=tmp / "cache", device="cpu",
-                         engine="sequential")  # fmt: skip
+                         engine="sequential", jobs="auto")  # fmt: skip  # as the CLI: a process per core
     return result, tmp
