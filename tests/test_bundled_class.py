@@ -125,6 +125,8 @@ def test_seed_reconstructions_are_graded_on_the_claims_own_step_schedule(graded)
     sweep = next(r for r in s000.runs if r.name == "sgd-lambda")
     assert sweep.config["epoch_steps"] == 469 and len(sweep.result["lr"]) > 3000
     assert "4,690 steps" in sweep.conditions
+    report = (graded[1] / "reports" / "s000" / "report.html").read_text()
+    assert "Claimed on mnist: 469 steps/epoch; rerun on mnist-5k with the same 4,690 steps." in report
     for sid in ("s000", "s001", "s002", "s003"):
         for c in students[sid].checks:
             if c.check in ("accuracy_claim", "loss_claim"):
