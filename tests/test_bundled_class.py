@@ -66,6 +66,9 @@ def test_strict_exits_1_on_this_class(graded, capsys):
     assert "s000" in out and "from cache" in out
 
 
+PROBE = 64  # steps a probe twin compares: probe_epochs (2) passes over mnist-5k's 4,000 images at batch 128
+
+
 def _drift(a: list[float], b: list[float]) -> float:
     return max(abs(x - y) / abs(x) for x, y in zip(a, b))
 
@@ -88,7 +91,10 @@ def test_batched_engine_gives_the_same_verdicts(graded, tmp_path):
         for a, b in zip(plain.runs, s.runs, strict=True):
             assert a.name == b.name and (a.result is None) == (b.result is None), (s.id, a.name)
             if a.result is not None:
-                drifts[s.id, a.name] = _drift(a.result["train_loss"], b.result["train_loss"])
+                # over the probe's window (2 epochs of mnist-5k = 64 steps), where the twin measures chaos; later
+                # on, long runs at LR ~1 part between engines too (s003's 1,407-step cyclic run: 24%, its checks
+                # not comparable with the reference either way)
+                drifts[s.id, a.name] = _drift(a.result["train_loss"][:PROBE], b.result["train_loss"][:PROBE])
         for c, d in zip(plain.checks, s.checks, strict=True):
             assert (c.check, c.subject) == (d.check, d.subject)
             assert (c.status, c.points) == (d.status, d.points), (s.id, c.check, c.subject, c.message, d.message)
