@@ -65,7 +65,8 @@ def grade_class(
     outcomes = execute([p for ps in plans.values() for p in ps], Cache(cache_dir), device=dev, jobs=jobs,
                        force=force, time_limit=assignment.time_limit_s, progress=progress, engine=engine,
                        nproc=nproc, ray=ray, data_root=data_root, download=download)  # fmt: skip
-    datasets = {d for x in loaded if x.submission for d in (x.submission.setup.dataset, _claimed_on(x, assignment))}
+    datasets = {d for x in loaded if x.submission
+                for d in (x.submission.setup.dataset, Conditions.of(x.submission, assignment).claimed)}  # fmt: skip
     baselines = {d: load_baseline(d) for d in datasets}
 
     def rerun(planned: list[PlannedRun]) -> list[Outcome]:
@@ -107,10 +108,6 @@ def _data_available(name: str, data_root: str | None, download: bool) -> None:
         load_raw(name, data_root, download)
     except DataUnavailable as err:
         raise ValueError(f"{err}; grade --data-root DIR (or --download where there is internet)") from None
-
-
-def _claimed_on(x: Loaded, assignment: Assignment) -> str:
-    return Conditions.of(x.submission, assignment).claimed
 
 
 def _selected(x: Loaded, only: list[str] | None, skip: list[str] | None) -> bool:
