@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from grader.context import Context, baseline_entry
 from grader.evidence import check_logs
-from grader.plan import Conditions, PlannedRun, refusals
+from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult
 from grader.runner import Outcome
-from grader.schema import Assignment, Submission
 from reference.data import DATASETS, steps_per_epoch
 from reference.tolerances import (
     FALSE_FAIL_TARGET,
@@ -24,61 +23,6 @@ from reference.tolerances import (
     pooled_rel_sigma,
     sigma,
 )
-
-
-def baseline_entry(baseline: dict | None, config) -> tuple[str, dict] | None:
-    """The reference run with the same optimizer and scheduler, else the optimizer at a constant LR."""
-    runs = (baseline or {}).get("runs", {})
-    for name in (f"{config.optimizer}-{config.schedule.name}", f"{config.optimizer}-constant"):
-        if name in runs:
-            return name, runs[name]
-    return None
-
-
-@dataclass
-class Context:
-    sub: Submission
-    assignment: Assignment
-    runs: list[tuple[PlannedRun, Outcome]]
-    baseline: dict | None  # reference/baselines/<dataset>.json, when committed
-    quick: bool
-    n_test: int  # test-set size, for the binomial floor of accuracy tolerances
-    probes: dict[str, Outcome] = field(default_factory=dict)  # training run name → its nudged twin's outcome
-    logs: dict = field(default_factory=dict)  # run name → its grader.evidence.Logs, or why they can't be used
-    claim_baseline: dict | None = None  # the committed baseline of the data the claims were made on (claimed_on)
-
-    @property
-    def cond(self) -> Conditions:
-        return Conditions.of(self.sub, self.assignment)
-
-    @property
-    def tol(self):
-        return self.assignment.tolerances
-
-    def of_kind(self, kind: str) -> list[tuple[PlannedRun, Outcome]]:
-        return [(p, o) for p, o in self.runs if p.kind == kind]
-
-    def baseline_run(self, p: PlannedRun) -> tuple[str, dict] | None:
-        return baseline_entry(self.baseline, p.config)
-
-    def drift(self, p: PlannedRun, o: Outcome) -> tuple[float, int] | None:
-        """How far the probe twin's train loss strays from the rerun's (largest relative difference) over the
-        twin's steps; infinite when only one of them diverges there. None without both curves."""
-        twin = self.probes.get(p.name)
-        if twin is None or twin.result is None or o.result is None:
-            return None
-        a, b = o.result["train_loss"], twin.result["train_loss"]
-        if (twin.result["diverged"] and len(a) > len(b)) or (o.result["diverged"] and len(a) < len(b)):
-            return math.inf, min(len(a), len(b))
-        # over `probe_epochs` passes over the data (what chaos_drift was measured on), however long the epochs
-        train_size = o.result.get("meta", {}).get("train_size")
-        window = self.tol.probe_epochs * math.ceil(train_size / p.config.batch_size) if train_size else len(a)
-        n = min(len(a), len(b), window)
-        return max((abs(x - y) / max(abs(x), 1e-12) for x, y in zip(a[:n], b[:n], strict=True)), default=0.0), n
-
-    def chaotic(self, p: PlannedRun, o: Outcome) -> bool:
-        d = self.drift(p, o)
-        return d is not None and d[0] > self.tol.chaos_drift
 
 
 def banded(distance: float, tol: float, band: float, max_points: float) -> tuple[str, float]:
@@ -152,10 +96,12 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
                f"{dist:.2f} decades away (allowed {tol:.2f}: k·√2·σ of the rule's reference picks).")  # fmt: skip
         if claim.rule in ("min", "min/10", "range") and _minimum_at_end(o.result):
             status, points, at_stake = "skip", 0.0, 0.0
-            msg = (f"Unconfirmed, flagged for review (no points at stake): the rerun's loss still falls at the end of "
-                   f"the sweep (LR {o.result['lr'][-1]:.3g}), so rule {claim.rule!r} has no minimum to find on it"
-                   + (f" — {ctx.cond.rerun}'s images are seen again and again and memorised" if ctx.cond.proxy
-                      else "") + f". The rerun's lowest point picks {fmt(expected)}; the claim is {fmt(claimed)}.")
+            msg = (
+                f"Unconfirmed, flagged for review (no points at stake): the rerun's loss still falls at the end of "
+                f"the sweep (LR {o.result['lr'][-1]:.3g}), so rule {claim.rule!r} has no minimum to find on it"
+                + (f" — {ctx.cond.rerun}'s images are seen again and again and memorised" if ctx.cond.proxy else "")
+                + f". The rerun's lowest point picks {fmt(expected)}; the claim is {fmt(claimed)}."
+            )
         elif ctx.cond.proxy and dist > tol:  # a sweep on other data may stray by up to proxy_lr_decades
             proxy, cond = ctx.tol.proxy_lr_decades, ctx.cond
             if dist <= tol + proxy:
@@ -189,7 +135,7 @@ def _lr_tolerance(ctx: Context, optimizer: str, rule: str, result: dict) -> tupl
     origin = (f"k·√2·σ = {d.k:g}·√2·{d.sigma:.3f} decades: σ of {len(picks)} reference seeds' {rule!r} picks "
               f"({optimizer}), floored at {pooled:.3f}, the σ pooled over the reference's rules and optimizers; k for "
               f"≤ {FALSE_FAIL_TARGET:.0%} false fails (benchmarks/grading_power.py)")  # fmt: skip
-    if d.tol <= resolution:
+    if d.floor and d.tol <= d.floor:
         origin += f"; floored at the sweep's resolution, {resolution:.3f} decades a step"
     return d.tol, origin
 

@@ -15,7 +15,7 @@ from tabulate import tabulate
 
 from grader import safe
 from grader.results import ClassResult, StudentResult
-from reference.engines import ENGINES
+from reference.engines import CHOICES as ENGINES
 
 
 def parser() -> argparse.ArgumentParser:
@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
     mode.add_argument("--quick", action="store_true", help="short reruns compared with the reference's prefix")
     mode.add_argument("--full", action="store_true", help="full reruns (the default, except for --self-check)")
     p.add_argument("--strict", action="store_true", help="exit 1 if any check fails")
-    p.add_argument("--jobs", type=_jobs, default="auto",
+    p.add_argument("--jobs", type=_jobs, default=argparse.SUPPRESS,  # grade_class's default when not given
                    help="rerun processes: N, or auto (default: one per core, 1 thread each; 1 on CUDA)")  # fmt: skip
     p.add_argument("--only", nargs="+", metavar="ID", help="grade only these submissions (id or folder name)")
     p.add_argument("--skip", nargs="+", metavar="ID", help="skip these submissions")
@@ -77,11 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     from grader.grade import DEFAULT_CACHE, grade_class  # torch and torchvision: not imported for --help
 
     try:
-        result = grade_class(root, out=args.out, quick=quick, jobs=args.jobs, only=args.only, skip=args.skip,
-                             force=args.force, device=args.device, cache_dir=args.cache or DEFAULT_CACHE,
-                             folders=folders, progress=not args.quiet, engine=args.engine,
-                             nproc=args.nproc, ray=args.ray, data_root=args.data_root,
-                             download=args.download)  # fmt: skip
+        jobs = {"jobs": args.jobs} if "jobs" in args else {}
+        result = grade_class(root, out=args.out, quick=quick, only=args.only, skip=args.skip, force=args.force,
+                             device=args.device, cache_dir=args.cache or DEFAULT_CACHE, folders=folders,
+                             progress=not args.quiet, engine=args.engine, nproc=args.nproc, ray=args.ray,
+                             data_root=args.data_root, download=args.download, **jobs)  # fmt: skip
     except ValidationError as err:
         from grader.load import describe
 
@@ -158,8 +158,10 @@ def print_self_check(result: ClassResult, out: Path | None, assignment_file: Pat
 def _quick_line(result: ClassResult, command: str) -> str:
     skipped = sum(c.status == "skip" and c.check in ("accuracy_claim", "loss_claim")
                   for s in result.students for c in s.checks)  # fmt: skip
-    return (f"quick mode: {skipped} accuracy/loss claim(s) not checked (training reruns cut to "
-            f"{result.assignment.get('quick_epochs', '?')} epochs) — run `{command}` to check them")
+    return (
+        f"quick mode: {skipped} accuracy/loss claim(s) not checked (training reruns cut to "
+        f"{result.assignment.get('quick_epochs', '?')} epochs) — run `{command}` to check them"
+    )
 
 
 def _cell(v: object, limit: int = 200) -> str:

@@ -13,19 +13,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from grader.context import Context, baseline_entry
 from grader.evidence import Comparison, Logs, compare
+from grader.plan import PlannedRun, counterfactual
 from grader.results import CheckResult
+from grader.runner import Outcome
 from reference.config import RunConfig, ScheduleConfig
 from reference.loop import smooth
 from reference.schedules import lr_table
 from reference.tolerances import sigma
-
-if TYPE_CHECKING:
-    from grader.checks import Context
-    from grader.plan import PlannedRun
-    from grader.runner import Outcome
 
 Confidence = Literal["low", "medium", "high"]
 CLASSES = 10
@@ -432,14 +430,11 @@ def diagnose(case: Case, counterfactuals: dict[str, dict] | None = None) -> Diag
 
 # ---------------------------------------------------------------- wiring: cases, counterfactual reruns, attach
 
-Execute = Callable[[list["PlannedRun"]], list["Outcome"]]  # planned runs → their outcomes, in order (cached)
+Execute = Callable[[list[PlannedRun]], list[Outcome]]  # planned runs → their outcomes, in order (cached)
 
 
 def cases(ctx: Context, checks: list[CheckResult]) -> list[tuple[CheckResult, Case, PlannedRun]]:
     """A case per failing or warning check of a run that a pitfall may explain (chaotic reruns aside)."""
-    from grader.checks import baseline_entry
-    from grader.evidence import compare
-
     runs = {p.name: (p, o) for p, o in ctx.runs}
     out = []
     for check in checks:
@@ -459,8 +454,6 @@ def cases(ctx: Context, checks: list[CheckResult]) -> list[tuple[CheckResult, Ca
 
 def counterfactual_runs(items: list[tuple[CheckResult, Case, PlannedRun]]) -> dict[tuple[str, str], PlannedRun]:
     """(run name, pitfall) → the counterfactual rerun its evidence asks for (kind "counterfactual")."""
-    from grader.plan import counterfactual
-
     out = {}
     for check, case, p in items:
         for key, pit in PITFALLS.items():

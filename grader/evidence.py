@@ -20,16 +20,13 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 
+from grader.context import Context
 from grader.results import CheckResult
 from grader.schema import RangeTestClaim, Submission
 from reference.loop import smooth
 from reference.rules import RULES
 from reference.tolerances import sigma
-
-if TYPE_CHECKING:
-    from grader.checks import Context
 
 TAGS = {"lr": "LR/train", "train_loss": "Loss/train", "test_loss": "Loss/test", "test_accuracy": "Accuracy/test"}
 CSV_COLUMNS = ("step", "lr", "train_loss", "epoch", "test_loss", "test_accuracy")

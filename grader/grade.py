@@ -11,7 +11,8 @@ from pathlib import Path
 import torch
 
 import reference
-from grader.checks import Context, baseline_entry, run_checks
+from grader.checks import run_checks
+from grader.context import Context, baseline_entry
 from grader.diagnoses import Execute, explain
 from grader.evidence import Evidence, gather, record
 from grader.load import Loaded, discover, escape, load_assignment, load_class
@@ -35,7 +36,7 @@ def grade_class(
     *,
     out: Path | None = Path("reports"),
     quick: bool = False,
-    jobs: int | str = 1,
+    jobs: int | str = "auto",  # the CLI's default too: `grade` passes --jobs only when given
     only: list[str] | None = None,
     skip: list[str] | None = None,
     force: bool = False,

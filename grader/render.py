@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from tabulate import tabulate
 
 from grader import safe
+from grader.diagnoses import PITFALLS
 from grader.results import STATUS_ORDER, CheckResult, ClassResult, RunRecord, StudentResult
 from reference.plots import plot_logged_vs_rerun, plot_range_test, plot_training
 from reference.schedules import SCHEDULES
@@ -243,8 +244,6 @@ def _evidence_view(r: RunRecord) -> dict | None:
 
 def pitfall_counts(cls: ClassResult) -> list[tuple[str, str, int]]:
     """The class summary's "students per pitfall": (pitfall, its title, students with a check it explains)."""
-    from grader.diagnoses import PITFALLS
-
     seen = Counter(k for s in cls.students for k in {(c.diagnosis or {}).get("pitfall") for c in s.checks} if k)
     return [(k, p.title, seen[k]) for k, p in PITFALLS.items() if seen[k]]
 

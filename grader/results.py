@@ -86,10 +86,6 @@ class StudentResult:
         return cls(id=id, name=id, folder=folder, status="error", error=message, checks=[check])
 
     @property
-    def raw_total(self) -> float:
-        return sum(c.points for c in self.checks)
-
-    @property
     def raw_possible(self) -> float:
         return sum(c.max_points for c in self.checks)
 

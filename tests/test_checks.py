@@ -1,8 +1,12 @@
 """Every check's pass and fail path, on rerun results shaped exactly as `reference.loop.run` returns them."""
 
+import ast
+from pathlib import Path
+
 import pytest
 
-from grader.checks import CHECKS, Context, banded, run_checks
+from grader.checks import CHECKS, banded, run_checks
+from grader.context import Context
 from grader.plan import plan
 from grader.runner import Outcome
 from grader.schema import Assignment, Submission
@@ -171,8 +175,9 @@ MAIN = [2.3 * 0.97**i for i in range(64)]
 
 def test_probe_twins_are_planned_as_nudged_prefixes():
     sub = submission()
-    probes = [p for p in plan(sub, Assignment(train_epochs=2, max_epochs=30, quick_epochs=3), quick=True)
-              if p.kind == "probe"]
+    probes = [
+        p for p in plan(sub, Assignment(train_epochs=2, max_epochs=30, quick_epochs=3), quick=True) if p.kind == "probe"
+    ]
     (twin,) = probes
     assert twin.name == "const" and twin.config.init_nudge == 1e-6 and twin.until_epoch == 2
     main = next(p.config for p in plan(sub, ASSIGNMENT, False) if p.kind == "train")
@@ -230,3 +235,46 @@ def test_a_failed_twin_is_skipped_not_held_against_the_student():
     v = {(c.check, c.subject): c for c in run_checks(ctx)}
     assert v[("reproducible", "const")].status == "skip" and "600 s" in v[("reproducible", "const")].message
     assert sum(c.points for c in v.values()) == 9
+
+
+GRADER = Path(__file__).resolve().parents[1] / "grader"
+
+
+def grader_imports(folder: Path = GRADER) -> dict[str, set[str]]:
+    """grader module → the grader modules it imports anywhere (top level, TYPE_CHECKING, inside functions)."""
+    mods = {p.stem for p in folder.glob("*.py")} - {"__init__"}
+    graph: dict[str, set[str]] = {m: set() for m in mods}
+    for m in mods:
+        for node in ast.walk(ast.parse((folder / f"{m}.py").read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "grader":
+                names = [*node.module.split(".")[1:2], *(a.name for a in node.names if node.module == "grader")]
+            elif isinstance(node, ast.Import):
+                names = [a.name.split(".")[1] for a in node.names if a.name.startswith("grader.")]
+            else:
+                continue
+            graph[m] |= {n for n in names if n in mods and n != m}
+    return graph
+
+
+def circle(graph: dict[str, set[str]]) -> list[str] | None:
+    """An import circle in `graph` (depth first), or None for a DAG."""
+    done: set[str] = set()
+
+    def visit(m: str, path: list[str]) -> list[str] | None:
+        if m in path:
+            return [*path[path.index(m) :], m]
+        if m in done:
+            return None
+        found = next((c for n in sorted(graph[m]) if (c := visit(n, [*path, m]))), None)
+        done.add(m)
+        return found
+
+    return next((c for m in sorted(graph) if (c := visit(m, []))), None)
+
+
+def test_grader_modules_import_one_another_without_a_circle():
+    """A DAG: shared pieces (Context, CheckResult) live below every module that uses them."""
+    graph = grader_imports()
+    assert graph["checks"] >= {"context", "evidence"} and graph["diagnoses"] >= {"context", "evidence"}  # read
+    assert circle(graph) is None, " -> ".join(circle(graph))
+    assert circle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]

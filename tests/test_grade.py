@@ -1,5 +1,6 @@
 """The grader end to end on small real reruns: loading, bad input, the cache, kill-and-resume, exit codes."""
 
+import inspect
 import json
 import os
 import signal
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.cli import main
+import grader.grade
+from grader.cli import main, parser
 from grader.grade import grade_class
 from grader.load import load_submission
 
@@ -58,7 +60,7 @@ def test_bad_input_gets_one_line_and_the_rest_is_graded(tmp_path, monkeypatch):
                       legacy_evil='import os\nos.system("touch PWNED")\n')  # fmt: skip
     (root / "empty").mkdir()
     monkeypatch.chdir(tmp_path)  # anything a config managed to run would land here
-    r = grade_class(root, out=None, cache_dir=tmp_path / "cache")
+    r = grade_class(root, out=None, cache_dir=tmp_path / "cache", jobs=1)
     by_id = {s.folder.split("/")[-1]: s for s in r.students}
     assert by_id["s0"].status == "graded" and by_id["s0"].checks
     assert "not valid TOML" in by_id["broken"].error and "line 1" in by_id["broken"].error
@@ -111,7 +113,7 @@ def test_identical_runs_are_run_once_and_the_cache_makes_a_regrade_free(tmp_path
 @pytest.mark.slow  # worker processes, each importing torch
 def test_parallel_jobs_give_the_same_verdicts(tmp_path):
     root = make_class(tmp_path / "class", 2)
-    serial = grade_class(root, out=None, cache_dir=tmp_path / "c1")
+    serial = grade_class(root, out=None, cache_dir=tmp_path / "c1", jobs=1)
     parallel = grade_class(root, out=None, cache_dir=tmp_path / "c2", jobs=2)
     for a, b in zip(serial.students, parallel.students, strict=True):
         # a probe twin's drift is a rounding-level figure (~1e-6): jobs=2 gives each process 1 thread, which
@@ -123,7 +125,7 @@ def test_parallel_jobs_give_the_same_verdicts(tmp_path):
 def test_time_limit_turns_a_runaway_run_into_an_error(tmp_path):
     root = make_class(tmp_path / "class", 1)
     (root / "assignment.toml").write_text("time_limit_s = 0.01\n")
-    s = grade_class(root, out=None, cache_dir=tmp_path / "cache").students[0]
+    s = grade_class(root, out=None, cache_dir=tmp_path / "cache", jobs=1).students[0]
     errors = [c for c in s.checks if c.status == "error"]
     assert errors and "TimeLimitExceeded" in errors[0].message
 
@@ -160,3 +162,20 @@ def test_exit_codes(tmp_path, capsys):
     assert main(["--self-check", "--full", str(root / "s0"), *args]) == 1
     out = capsys.readouterr().out
     assert "accuracy_claim" in out and "FAIL" in out and "Reports:" in out
+
+
+def test_the_cli_uses_grade_class_s_jobs_default(tmp_path, monkeypatch):
+    """One default for --jobs and grade_class(jobs=): the CLI passes jobs only when given; its help names it."""
+    default = inspect.signature(grade_class).parameters["jobs"].default
+    help_text = " ".join(parser().format_help().split())
+    assert f"or {default} (default:" in help_text  # the help describes the function's default
+    calls = []
+
+    def fake(root, **kw):
+        calls.append(kw)
+        raise ValueError("stop here")  # exit code 2, nothing graded
+
+    monkeypatch.setattr(grader.grade, "grade_class", fake)
+    assert main([str(tmp_path), "--quiet"]) == 2
+    assert main([str(tmp_path), "--quiet", "--jobs", "3"]) == 2
+    assert "jobs" not in calls[0] and calls[1]["jobs"] == 3
