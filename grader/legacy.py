@@ -16,7 +16,10 @@ import math
 import operator
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+
+from reference.optimizers import OPTIMIZERS
 
 MAX_SOURCE_CHARS = 1_000_000
 MAX_ELEMENTS = 10_000  # expanded size (elements, string characters) of any built container or string
@@ -27,11 +30,10 @@ MAX_TABLE = 200_000  # steps a lambda is tabulated over
 LAMBDA_SECONDS = 2.0  # wall-time budget for tabulating one lambda
 
 AMP_TYPES = {"TORCH": "torch", "APEX": "apex", "NAIVE": "naive"}  # colossalai.amp.AMP_TYPE members
-OPTIMIZER_CLASSES = ("SGD", "Adam", "AdamW", "RAdam", "NAdam", "Adagrad", "RMSprop", "Adadelta", "Adamax", "LBFGS")
-SCHEDULER_CLASSES = ("MultiStepLR", "StepLR", "ExponentialLR", "OneCycleLR", "CyclicLR", "CosineAnnealingLR",
-                     "LinearLR", "LambdaLR", "ConstantLR", "PolynomialLR", "CosineAnnealingWarmRestarts",
-                     "ReduceLROnPlateau", "MultiplicativeLR", "SequentialLR", "ChainedScheduler")  # fmt: skip
-TORCH_CLASSES = frozenset(OPTIMIZER_CLASSES + SCHEDULER_CLASSES)
+# torch classes the tables have no entry for, still read as their names so that a config naming one is refused by
+# name (optimizer not allowed, scheduler not supported); the tables' own classes come from the tables.
+OTHER_TORCH_CLASSES = ("NAdam", "Adagrad", "RMSprop", "Adadelta", "Adamax", "LBFGS", "CosineAnnealingWarmRestarts",
+                       "ReduceLROnPlateau", "MultiplicativeLR", "SequentialLR", "ChainedScheduler")  # fmt: skip
 _TORCH_MODULES = ("torch.optim", "torch.optim.lr_scheduler", "colossalai.nn.optimizer", "colossalai.nn.lr_scheduler")
 _MATH = {"exp": math.exp, "log": math.log, "log10": math.log10, "log2": math.log2, "sqrt": math.sqrt,
          "cos": math.cos, "sin": math.sin, "floor": math.floor, "ceil": math.ceil, "pow": math.pow,
@@ -206,7 +208,7 @@ class _Reader:
     def imports(self, stmt: ast.Import | ast.ImportFrom) -> None:
         if isinstance(stmt, ast.ImportFrom) and stmt.module in _TORCH_MODULES:
             for alias in stmt.names:
-                if alias.name in TORCH_CLASSES:
+                if alias.name in torch_classes():
                     self.values[alias.asname or alias.name] = alias.name  # `type=Adam`: the class's name, as data
 
     def attempt(self, stmt: ast.Try) -> None:
@@ -330,7 +332,7 @@ class _Reader:
         while isinstance(root, ast.Attribute):
             root = root.value
         module = isinstance(root, ast.Name) and root.id not in self.values  # an (unperformed) import's name
-        if module and node.attr in TORCH_CLASSES and dotted.split(".")[0] in ("torch", "optim", "lr_scheduler"):
+        if module and node.attr in torch_classes() and dotted.split(".")[0] in ("torch", "optim", "lr_scheduler"):
             return node.attr  # `dict(type=torch.optim.SGD, ...)`: the class's name, as data
         if dotted in {f"math.{c}" for c in _MATH_CONSTANTS}:
             return _MATH_CONSTANTS[node.attr]
@@ -449,13 +451,6 @@ LEGACY_FIELDS: dict[str, str] = {
 SCHEDULER_KEYS = ("LR_SCHEDULER", "SCHEDULER")  # upper-cased
 OPTIMIZER_KEY = "optimizer"  # ColossalAI's `optimizer = dict(type=..., lr=...)`
 
-_SCHEDULERS: dict[str, str | None] = {
-    "MultiStepLR": "multistep", "StepLR": "step", "ExponentialLR": "exponential", "OneCycleLR": "onecycle",
-    "CyclicLR": "cyclic", "CosineAnnealingLR": "cosine", "LinearLR": "linear-decay", "ConstantLR": "constant",
-    "LambdaLR": None,  # its lambda is tabulated over the run's steps (`lambda_schedule`)
-}  # fmt: skip
-_SCHEDULE_ARGS = ("milestones", "gamma", "step_size", "max_lr", "pct_start", "div_factor", "final_div_factor",
-                  "base_lr", "step_size_up", "step_size_down", "mode", "eta_min", "end_factor")  # fmt: skip
 _NOT_RERUN = {  # docs/submission.md and docs/colossalai.md: no engine honours these (colossalai included)
     "fp16": "mixed precision is not re-run: every engine (colossalai included) reruns in fp32",
     "clip_grad_norm": "gradient clipping is not re-run: no engine (colossalai included) clips gradients",
@@ -465,6 +460,27 @@ _NOT_RERUN = {  # docs/submission.md and docs/colossalai.md: no engine honours t
     "zero": "ZeRO sharding is not re-run: every process keeps the full optimizer state",
 }
 _COLOSSAL_KEYS = ("gradient_handler", "model", "loss", "data", "cudnn_benchmark", "cudnn_deterministic")
+
+
+@cache
+def schedulers() -> dict[str, str]:
+    """torch class name → the SCHEDULES entry a legacy `LR_SCHEDULER = dict(type=...)` is read as (its `torch`)."""
+    from reference.schedules import SCHEDULES  # torch: only once a legacy config is mapped
+
+    return {s.torch: name for name, s in SCHEDULES.items() if s.torch}
+
+
+@cache
+def torch_classes() -> frozenset[str]:
+    """Names a config may import from torch (or ColossalAI) and use as data: `type=SGD` reads as "SGD"."""
+    return frozenset([o.torch for o in OPTIMIZERS.values()] + [*schedulers(), *OTHER_TORCH_CLASSES])
+
+
+def optimizer_name(value: str) -> str:
+    """A course's optimizer (`"SGD"`, `torch.optim.AdamW`, `"radam"`) as the table's name; others lower-cased,
+    for the config check to refuse by name."""
+    by_class = {o.torch.lower(): name for name, o in OPTIMIZERS.items()}
+    return by_class.get(value.lower(), value.lower())
 
 
 def training_name(name: str) -> bool:
@@ -488,10 +504,10 @@ def legacy_to_run_fields(values: dict[str, object]) -> tuple[dict[str, object], 
             for key, field_ in (("type", "optimizer"), ("lr", "lr"), ("momentum", "momentum"),
                                 ("weight_decay", "weight_decay"), ("nesterov", "nesterov")):  # fmt: skip
                 if key in value:
-                    fields.setdefault(field_, value[key].lower() if key == "type" else value[key])
+                    fields.setdefault(field_, optimizer_name(value[key]) if key == "type" else value[key])
         elif upper in LEGACY_FIELDS:
             field_ = LEGACY_FIELDS[upper]
-            value = value.lower() if field_ == "optimizer" and isinstance(value, str) else value
+            value = optimizer_name(value) if field_ == "optimizer" and isinstance(value, str) else value
             if field_ not in fields:
                 fields[field_], origin[field_] = value, name
             elif fields[field_] != value:
@@ -506,7 +522,7 @@ def legacy_to_run_fields(values: dict[str, object]) -> tuple[dict[str, object], 
                 fields["schedule"] = schedule
         elif name in _COLOSSAL_KEYS:
             warnings.append(f"{name}: this ColossalAI setting is not used by the grader")
-        elif name.isupper() and not isinstance(value, Lambda) and not (name in TORCH_CLASSES and value == name):
+        elif name.isupper() and not isinstance(value, Lambda) and not (name in torch_classes() and value == name):
             warnings.append(f"{name}: not a field the grader knows; ignored")
     return fields, warnings
 
@@ -523,28 +539,31 @@ def _no_op(name: str, value: object) -> bool:
 
 
 def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object] | None:
+    from reference.schedules import SCHEDULES
+
     kind = value.get("type") if isinstance(value, dict) else None
-    if not isinstance(value, dict) or not isinstance(kind, str) or kind not in _SCHEDULERS:
+    if not isinstance(value, dict) or not isinstance(kind, str) or kind not in schedulers():
         warnings.append(f"{name}: scheduler {kind!r} is not supported; the run keeps a constant LR")
         return None
     if odd := [k for k in value if not isinstance(k, str)]:
         warnings.append(f"{name}: argument(s) {', '.join(repr(k) for k in odd[:3])} ignored (not names)")
     args = {k: v for k, v in value.items() if isinstance(k, str)}
-    if _SCHEDULERS[kind] is None:
+    entry = SCHEDULES[schedulers()[kind]]
+    if schedulers()[kind] == "table":  # a LambdaLR: its lambda is tabulated over the run's steps (`lambda_schedule`)
         fn = args.get("lr_lambda")
         if isinstance(fn, Lambda):
             return {"name": "lambda", "lambda": fn}
         warnings.append(f"{name}: {kind} without a readable lr_lambda (a one-argument lambda or def); the run keeps "
                         "a constant LR")  # fmt: skip
         return None
-    if "T_max" in args:
-        warnings.append(f"{name}: T_max is dropped; cosine annealing spans the whole run")
+    if entry.spans in args:
+        warnings.append(f"{name}: {entry.spans} is dropped; {kind} spans the whole run")
     if kind == "ConstantLR":
         warnings.append(f"{name}: ConstantLR's reduced-LR phase (factor, total_iters) is not re-run; LR stays at lr")
-    handled = {"type", "T_max", *_SCHEDULE_ARGS, *(("factor", "total_iters") if kind == "ConstantLR" else ())}
+    handled = {"type", entry.spans, *entry.args, *(("factor", "total_iters") if kind == "ConstantLR" else ())}
     if dropped := sorted(k for k in args if k not in handled):
         warnings.append(f"{name}: argument(s) {', '.join(dropped)} dropped; the grader derives them from the run")
-    return {"name": _SCHEDULERS[kind], **{k: v for k, v in args.items() if k in _SCHEDULE_ARGS}}
+    return {"name": schedulers()[kind], **{k: v for k, v in args.items() if k in entry.args}}
 
 
 # ---------------------------------------------------------------- a LambdaLR, tabulated

@@ -10,12 +10,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import reference
-from grader.schema import Assignment, AutoClaim, RangeTestClaim, RunClaim, Submission
+from grader.schema import Assignment, AutoClaim, Optim, RangeTestClaim, RunClaim, Setup, Submission
 from reference.config import RunConfig, ScheduleConfig, range_test_config
 from reference.data import steps_per_epoch
 
 RERUN_THREADS = 1  # torch threads per rerun, whatever --jobs: results then do not depend on the core count
-OPTIMIZERS = ("sgd", "adam", "adamw")  # what the reference reruns
 MAX_FACTORS = 8  # [[auto]] tries every factor at every step: work grows with their number
 
 
@@ -87,7 +86,7 @@ def refusals(sub: Submission, a: Assignment) -> Refusals:
 
 
 def _refused(item: RangeTestClaim | RunClaim | AutoClaim, a: Assignment, per_epoch: int) -> str | None:
-    if item.optimizer not in a.optimizers or item.optimizer not in OPTIMIZERS:
+    if item.optimizer not in a.optimizers:  # a.optimizers: names of reference/optimizers.py's table
         return f"optimizer {item.optimizer!r} is not allowed (allowed: {', '.join(a.optimizers)})"
     if isinstance(item, RangeTestClaim):
         if item.steps is None and item.epochs > a.max_sweep_epochs:
@@ -139,10 +138,12 @@ def step_counted(schedule: ScheduleConfig) -> bool:
 
 
 def _shared(sub: Submission, claim: RangeTestClaim | RunClaim | AutoClaim) -> dict:
-    s = sub.setup
-    return dict(dataset=s.dataset, preprocess=s.preprocess, model=s.model, activation=s.activation,
-                pooling=s.pooling, batch_size=s.batch_size, optimizer=claim.optimizer, momentum=claim.momentum,
-                nesterov=claim.nesterov, weight_decay=claim.weight_decay, seed=claim.seed)  # fmt: skip
+    """The run fields every entry takes from [setup] and from its optimizer fields (grader.schema.Optim)."""
+    return {**_run_fields(sub.setup, Setup), **_run_fields(claim, Optim)}
+
+
+def _run_fields(part: Setup | Optim, model: type[Setup] | type[Optim]) -> dict:
+    return {f: getattr(part, f) for f in model.model_fields if f in RunConfig.model_fields}
 
 
 def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRun]:

@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
 
-from reference.config import ScheduleConfig
+from reference.config import (
+    Activation,
+    Model,
+    Momentum,
+    Pooling,
+    Preprocess,
+    RunConfig,
+    ScheduleConfig,
+    Seed,
+    SweepShape,
+    WeightDecay,
+)  # fmt: skip
+from reference.optimizers import OPTIMIZERS, OptimizerName
 from reference.rules import DEFAULT_RULE, RULES
+from reference.tolerances import TOLERANCES
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _run(field: str, description: str) -> Any:  # a pydantic FieldInfo, typed Any as Field() is
+    """A run field: its type is RunConfig's (the shared alias in reference/config.py), its default RunConfig's."""
+    return Field(RunConfig.model_fields[field].default, description=description)
 
 
 # ---------------------------------------------------------------- submission.toml
@@ -26,13 +44,13 @@ class Student(_Strict):
 class Setup(_Strict):
     """What every run of the submission shares."""
 
-    dataset: str = Field("mnist-5k", description="Dataset the runs use (the assignment may restrict it)")
-    model: Literal["lenet5", "resnet18"] = Field("lenet5", description="Architecture")
-    activation: Literal["tanh", "relu"] = Field("tanh", description="LeNet5 activation")
-    pooling: Literal["avg", "max"] = Field("avg", description="LeNet5 pooling")
-    batch_size: PositiveInt = Field(128, description="Images per optimizer step")
-    preprocess: Literal["pad-normalize", "resize"] = Field(
-        "pad-normalize", description="Input pipeline: pad 28→32 + normalise, or the course's Resize(32) + ToTensor"
+    dataset: str = _run("dataset", "Dataset the runs use (the assignment may restrict it)")
+    model: Model = _run("model", "Architecture")
+    activation: Activation = _run("activation", "LeNet5 activation")
+    pooling: Pooling = _run("pooling", "LeNet5 pooling")
+    batch_size: PositiveInt = _run("batch_size", "Images per optimizer step")
+    preprocess: Preprocess = _run(
+        "preprocess", "Input pipeline: pad 28→32 + normalise, or the course's Resize(32) + ToTensor"
     )
     claimed_on: str | None = Field(
         None, description="Dataset the claims were made on (e.g. 'mnist'); default: the dataset rerun"
@@ -57,11 +75,11 @@ def _known_names(claimed_on: str | None, preset: str | None) -> None:
 
 class Optim(_Strict):
     # any name parses; one the assignment does not allow fails the config check for that entry (plan.refusals)
-    optimizer: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$", description="torch optimizer: sgd, adam or adamw")
-    momentum: float = Field(0.9, ge=0, lt=1, description="SGD momentum")
-    nesterov: bool = Field(False, description="SGD Nesterov momentum")
-    weight_decay: float | None = Field(None, ge=0, description="Weight decay; default torch's (AdamW 0.01, else 0)")
-    seed: int = Field(0, ge=0, description="Seed of initialisation and data order; the rerun uses the same")
+    optimizer: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$", description=f"torch optimizer: {', '.join(OPTIMIZERS)}")
+    momentum: Momentum = _run("momentum", "SGD momentum")
+    nesterov: bool = _run("nesterov", "SGD Nesterov momentum")
+    weight_decay: WeightDecay | None = _run("weight_decay", "Weight decay; default torch's (AdamW 0.01, else 0)")
+    seed: Seed = _run("seed", "Seed of initialisation and data order; the rerun uses the same")
 
 
 def _inside(path: str) -> str:
@@ -89,7 +107,7 @@ class RangeTestClaim(Optim):
     name: str = Field(description="Label shown in the report, e.g. 'sgd-lambda'")
     start_lr: PositiveFloat = Field(description="First LR of the sweep")
     end_lr: PositiveFloat = Field(description="Last LR of the sweep")
-    shape: Literal["exp", "linear"] = Field("exp", description="Exponential (LambdaLR) or linear sweep, per step")
+    shape: SweepShape = Field("exp", description="Exponential (LambdaLR) or linear sweep, per step")
     epochs: PositiveInt = Field(10, description="Length of the sweep in epochs")
     steps: PositiveInt | None = Field(None, description="Length of the sweep in optimizer steps (overrides epochs)")
     rule: str = Field(DEFAULT_RULE, description=f"How the LR was picked from the curve: one of {', '.join(RULES)}")
@@ -110,7 +128,7 @@ class RangeTestClaim(Optim):
 class _Trained(Optim):
     """What every final training run shares: its length and the metrics the student reported for it."""
 
-    epochs: PositiveInt = Field(30, description="Training epochs")
+    epochs: PositiveInt = _run("epochs", "Training epochs")
     claimed_test_accuracy: float | None = Field(None, ge=0, description="Final test accuracy as a fraction")
     claimed_test_loss: NonNegativeOrNan | None = Field(
         None, description="Final test loss (mean cross-entropy); nan or inf for a run that diverged"
@@ -179,7 +197,8 @@ class Tolerances(_Strict):
         "not failed",
     )
     k_sigma: PositiveFloat = Field(
-        3.0, description="Logs and diagnoses: a logged or counterfactual metric agrees within k·σ of the rerun"
+        TOLERANCES["test_accuracy"].k,  # the reference's k for every metric (reference/tolerances.py)
+        description="Logs and diagnoses: a logged or counterfactual metric agrees within k·σ of the rerun",
     )
     k_lr: PositiveFloat = Field(
         2.1, description="An LR claim passes within k_lr·√2·σ of the rule's pick on the rerun, σ the rule's seed σ "
@@ -190,7 +209,8 @@ class Tolerances(_Strict):
         "shortfall of k_claim·σ·√(1 + 1/n seeds); chosen for ≤ 1 % false fails by benchmarks/grading_power.py",
     )
     lr_min_decades: PositiveFloat = Field(
-        0.3, description="The LR tolerance where no committed reference seeds give the rule's σ, in decades"
+        TOLERANCES["lr"].min_decades,
+        description="The LR tolerance where no committed reference seeds give the rule's σ, in decades",
     )
     partial_band: float = Field(2.0, ge=1, description="Partial credit falls linearly to 0 at band × tolerance")
     implausible_loss_factor: PositiveFloat = Field(
@@ -209,7 +229,7 @@ class Tolerances(_Strict):
 class Assignment(_Strict):
     name: str = "LR range test and LR schedules (LeNet5, MNIST)"
     dataset: str = "mnist-5k"
-    model: Literal["lenet5", "resnet18"] = "lenet5"
+    model: Model = RunConfig.model_fields["model"].default
     train_epochs: PositiveInt = 30
     max_epochs: PositiveInt = 30
     max_entries: PositiveInt = Field(32, description="[[range_test]] + [[run]] + [[auto]] allowed per submission")
@@ -223,7 +243,10 @@ class Assignment(_Strict):
     )
     preset: str | None = Field(None, description="Course template whose defaults every submission starts from")
     required: tuple[Literal["range_test", "run"], ...] = ("range_test", "run")
-    optimizers: tuple[Literal["sgd", "adam", "adamw"], ...] = ("sgd", "adam", "adamw")
+    optimizers: tuple[OptimizerName, ...] = Field(
+        ("sgd", "adam", "adamw"), description="Optimizers a submission may use (reference/optimizers.py's names); "
+        "the default: the three the committed reference baselines cover",
+    )
     time_limit_s: PositiveFloat = Field(600.0, description="Per-run wall-time limit; over it the run is an error")
     total_points: PositiveFloat = Field(
         100.0, description="Rubric total: every score is earned / possible × this, the gradebook's points possible"

@@ -4,12 +4,25 @@ a run that cannot finish (time limit, a failed torchrun job) → one line, exit 
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 from pathlib import Path
+from types import UnionType
+from typing import Annotated, Literal, Union, get_args, get_origin
 
 from pydantic import ValidationError
 
-from reference.config import RunConfig, ScheduleConfig, range_test_config
+from reference.config import (
+    Activation,
+    Cadence,
+    Model,
+    Pooling,
+    RunConfig,
+    ScheduleConfig,
+    SweepShape,
+    range_test_config,
+)  # fmt: skip
+from reference.optimizers import OPTIMIZERS
 
 # Run commands and their one-line help. Their arguments name the tables' entries (datasets, optimizers, schedulers,
 # engines), whose modules import torch: `parser` adds them only for the command being run, so `reference --help`
@@ -53,23 +66,28 @@ def _factor_list(text: str) -> tuple[float, ...]:
     return FACTOR_LISTS[int(text)] if text.strip() in ("3", "5", "7") else tuple(float(v) for v in text.split(","))
 
 
+def _run(field: str) -> object:
+    """RunConfig's default for a run field: the CLI's default too."""
+    return RunConfig.model_fields[field].default
+
+
 def _run_args(p: argparse.ArgumentParser) -> None:
     from reference.data import DATASETS
-    from reference.engines import ENGINES
-    from reference.schedules import OPTIMIZERS
+    from reference.engines import CHOICES as ENGINES
 
-    p.add_argument("--dataset", default="mnist-5k", help=f"one of {', '.join(DATASETS)}")
+    p.add_argument("--dataset", default=_run("dataset"), help=f"one of {', '.join(DATASETS)}")
     p.add_argument("--data-root", help="folder with the dataset's files (torchvision layout or IDX files)")
     p.add_argument("--download", action="store_true", help="let torchvision download mnist/cifar10")
-    p.add_argument("--model", default="lenet5", choices=["lenet5", "resnet18"], help="architecture")
-    p.add_argument("--activation", default="tanh", choices=["tanh", "relu"], help="LeNet5's activation")
-    p.add_argument("--pooling", default="avg", choices=["avg", "max"], help="LeNet5's pooling")
-    p.add_argument("--optimizer", default="sgd", help=f"one of {', '.join(OPTIMIZERS)}")
-    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
+    p.add_argument("--model", default=_run("model"), choices=get_args(Model), help="architecture")
+    p.add_argument("--activation", default=_run("activation"), choices=get_args(Activation), help="LeNet5's activation")
+    p.add_argument("--pooling", default=_run("pooling"), choices=get_args(Pooling), help="LeNet5's pooling")
+    p.add_argument("--optimizer", default=_run("optimizer"),
+                   help="; ".join(f"{n}: torch.optim.{o.torch}" for n, o in OPTIMIZERS.items()))  # fmt: skip
+    p.add_argument("--momentum", type=float, default=_run("momentum"), help="SGD momentum")
     p.add_argument("--nesterov", action="store_true", help="SGD with Nesterov momentum")
     p.add_argument("--weight-decay", type=float, default=None, help="default: torch's (AdamW 0.01, else 0)")
-    p.add_argument("--batch-size", type=int, default=128, help="training batch size")
-    p.add_argument("--seed", type=int, default=0, help="seeds the initial weights and the data order")
+    p.add_argument("--batch-size", type=int, default=_run("batch_size"), help="training batch size")
+    p.add_argument("--seed", type=int, default=_run("seed"), help="seeds the initial weights and the data order")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto: cuda if available")
     p.add_argument("--out", type=Path, default=Path("runs"), help="folder for the result JSON, CSVs, events, plot")
     p.add_argument("--compile", action="store_true", help="torch.compile the model (faster on long runs)")
@@ -86,13 +104,17 @@ def _run_args(p: argparse.ArgumentParser) -> None:
 
 def _range_test_args(rt: argparse.ArgumentParser) -> None:
     _run_args(rt)
-    rt.add_argument("--start-lr", type=float, default=1e-6, help="LR at the first step")
-    rt.add_argument("--end-lr", type=float, default=1.0, help="LR at the last step")
-    rt.add_argument("--shape", default="exp", choices=["exp", "linear"], help="how the LR grows between them")
-    rt.add_argument("--epochs", type=int, default=10, help="length of the sweep in passes over the training set")
+    default = {k: v.default for k, v in inspect.signature(range_test_config).parameters.items()}
+    rt.add_argument("--start-lr", type=float, default=default["start_lr"], help="LR at the first step")
+    rt.add_argument("--end-lr", type=float, default=default["end_lr"], help="LR at the last step")
+    rt.add_argument("--shape", default=default["shape"], choices=get_args(SweepShape),
+                    help="how the LR grows between them")  # fmt: skip
+    rt.add_argument("--epochs", type=int, default=default["epochs"],
+                    help="length of the sweep in passes over the training set")  # fmt: skip
     rt.add_argument("--steps", type=int, help="sweep over this many steps instead of --epochs")
     rt.add_argument("--eval-every", type=int, help="steps between test evaluations (default: each epoch)")
-    rt.add_argument("--diverge-factor", type=float, default=4.0, help="stop when smoothed loss > this × best")
+    rt.add_argument("--diverge-factor", type=float, default=default["diverge_factor"],
+                    help="stop when smoothed loss > this × best")  # fmt: skip
     rt.add_argument("--seeds", type=int, default=1, help="K seeds from --seed on; report each rule's spread")
 
 
@@ -101,15 +123,29 @@ def _train_args(tr: argparse.ArgumentParser) -> None:
 
     _run_args(tr)
     tr.add_argument("--lr", type=float, required=True, help="initial LR (a schedule scales it)")
-    tr.add_argument("--epochs", type=int, default=30, help="passes over the training set")
-    tr.add_argument("--scheduler", default="constant", help=f"one of {', '.join(SCHEDULES)}")
-    tr.add_argument("--cadence", choices=["step", "epoch"], help="when the scheduler steps (default: per table)")
-    for name, kind in [("milestones", _ints), ("gamma", float), ("step-size", int), ("max-lr", float),
-                       ("base-lr", float), ("pct-start", float), ("div-factor", float),
-                       ("final-div-factor", float), ("step-size-up", int), ("step-size-down", int),
-                       ("mode", str), ("end-factor", float), ("eta-min", float), ("end-lr", float),
-                       ("factors", _factor_list)]:  # fmt: skip
-        tr.add_argument(f"--{name}", type=kind, help=_schedule_arg_help(name.replace("-", "_"), SCHEDULES))
+    tr.add_argument("--epochs", type=int, default=_run("epochs"), help="passes over the training set")
+    tr.add_argument("--scheduler", default=ScheduleConfig.model_fields["name"].default,
+                    help=f"one of {', '.join(SCHEDULES)}")  # fmt: skip
+    tr.add_argument("--cadence", choices=get_args(Cadence), help="when the scheduler steps (default: per table)")
+    for field, info in ScheduleConfig.model_fields.items():  # every scheduler argument, from the config
+        if field not in ("name", "cadence", "table"):  # `table` comes from legacy configs, not the command line
+            tr.add_argument(f"--{field.replace('_', '-')}", help=_schedule_arg_help(field, SCHEDULES),
+                            **_flag_type(field, info.annotation))  # fmt: skip
+
+
+def _flag_type(field: str, annotation: object) -> dict:
+    """argparse's type (and choices) for a ScheduleConfig field, read off its annotation."""
+    if field == "factors":
+        return {"type": _factor_list}
+    if get_origin(annotation) in (Union, UnionType):  # X | None
+        annotation = next(a for a in get_args(annotation) if a is not type(None))
+    while get_origin(annotation) is Annotated:  # PositiveInt and friends
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) is Literal:
+        return {"choices": get_args(annotation)}
+    if get_origin(annotation) is tuple:
+        return {"type": _ints}
+    return {"type": annotation}
 
 
 def _schedule_arg_help(field: str, schedules: dict) -> str:
@@ -127,7 +163,6 @@ def _num(v: object) -> str:
 
 def _common(a: argparse.Namespace) -> dict:
     from reference.data import DATASETS
-    from reference.schedules import OPTIMIZERS
 
     if a.optimizer not in OPTIMIZERS:
         raise UsageError(f"unknown optimizer {a.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_serializer, model_validator
 
+from reference.optimizers import OPTIMIZERS, OptimizerName
+
+# Field types shared with the submission schema (grader/schema.py), which reuses them rather than re-declaring them.
 Cadence = Literal["step", "epoch"]
+Model = Literal["lenet5", "resnet18"]
+Activation = Literal["tanh", "relu"]
+Pooling = Literal["avg", "max"]
+Preprocess = Literal["pad-normalize", "resize"]
+SweepShape = Literal["exp", "linear"]  # a range test's LR growth
+Momentum = Annotated[float, Field(ge=0, lt=1)]
+WeightDecay = Annotated[float, Field(ge=0)]
+Seed = Annotated[int, Field(ge=0)]
+
+# ScheduleConfig fields added after cache keys were first hashed (grader/plan.py hashes model_dump): left out of the
+# dump while unset, so every config that existed before them keeps its key.
+_LATE_FIELDS = ("power",)
 
 
 class _Frozen(BaseModel):
@@ -21,7 +36,7 @@ class ScheduleConfig(_Frozen):
     every epoch ("epoch"). Left out, the table's natural cadence for that scheduler is filled in.
     """
 
-    name: str = "constant"
+    name: str = Field("constant", json_schema_extra=lambda s: s.update(enum=_scheduler_names()))
     cadence: Cadence | None = None
     gamma: PositiveFloat | None = None  # step, multistep, exponential: LR multiplier
     step_size: PositiveInt | None = None  # step: scheduler steps between decays
@@ -37,8 +52,14 @@ class ScheduleConfig(_Frozen):
     mode: Literal["triangular", "triangular2", "exp_range"] = "triangular"  # cyclic
     end_factor: float = Field(0.0, ge=0, le=1)  # linear-decay: final LR as a fraction of lr
     eta_min: float = Field(0.0, ge=0)  # cosine: floor LR
+    power: PositiveFloat | None = None  # polynomial: exponent of the decay (default: torch's 1.0)
     factors: tuple[PositiveFloat, ...] | None = None  # auto, auto-corrected: LR factors tried each step
     table: tuple[PositiveFloat, ...] | None = Field(None, max_length=200_000)  # table: LR factor of each step
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler) -> dict:
+        out = handler(self)
+        return {k: v for k, v in out.items() if not (k in _LATE_FIELDS and v is None)}
 
     @model_validator(mode="after")
     def _known(self) -> ScheduleConfig:
@@ -59,23 +80,23 @@ class RunConfig(_Frozen):
 
     task: Literal["train", "range-test"] = "train"
     dataset: str = "mnist-5k"
-    model: Literal["lenet5", "resnet18"] = "lenet5"
-    activation: Literal["tanh", "relu"] = "tanh"  # LeNet5 only
-    pooling: Literal["avg", "max"] = "avg"  # LeNet5 only
-    optimizer: Literal["sgd", "adam", "adamw"] = "sgd"
+    model: Model = "lenet5"
+    activation: Activation = "tanh"  # LeNet5 only
+    pooling: Pooling = "avg"  # LeNet5 only
+    optimizer: OptimizerName = "sgd"  # reference.optimizers.OPTIMIZERS
     lr: PositiveFloat = 0.01  # initial LR (a range test's start LR)
-    momentum: float = Field(0.9, ge=0, lt=1)  # SGD
+    momentum: Momentum = 0.9  # SGD
     nesterov: bool = False  # SGD
-    weight_decay: float | None = Field(None, ge=0)  # None: torch's default (AdamW 0.01, else 0)
-    betas: tuple[float, float] = (0.9, 0.999)  # Adam, AdamW
+    weight_decay: WeightDecay | None = None  # None: torch's default for the optimizer (the table's)
+    betas: tuple[float, float] = (0.9, 0.999)  # Adam, AdamW, RAdam
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     epochs: PositiveInt = 30  # epochs: passes over the training set, or of `epoch_steps` steps each
     epoch_steps: PositiveInt | None = None  # optimizer steps per epoch; None: one pass over the data. Set to
     # another dataset's steps per epoch, a run reproduces the step schedule a claim was made under (claimed_on)
-    preprocess: Literal["pad-normalize", "resize"] = "pad-normalize"  # reference.data.DeviceData
+    preprocess: Preprocess = "pad-normalize"  # reference.data.DeviceData
     max_steps: PositiveInt | None = None  # stop after this many optimizer steps (range tests by steps)
     batch_size: PositiveInt = 128
-    seed: int = Field(0, ge=0)
+    seed: Seed = 0
     eval_every: PositiveInt | None = None  # optimizer steps between test evaluations; None: per epoch
     smoothing: float = Field(0.98, ge=0, lt=1)  # EMA factor of the smoothed train loss
     diverge_factor: PositiveFloat | None = None  # stop once smoothed loss > factor x best (range tests)
@@ -85,7 +106,7 @@ class RunConfig(_Frozen):
     @model_validator(mode="after")
     def _consistent(self) -> RunConfig:
         if self.weight_decay is None:
-            object.__setattr__(self, "weight_decay", 0.01 if self.optimizer == "adamw" else 0.0)
+            object.__setattr__(self, "weight_decay", OPTIMIZERS[self.optimizer].weight_decay)
         if self.task == "range-test":
             if self.schedule.name not in ("lambda-exp", "linear-sweep"):
                 raise ValueError("a range test sweeps with scheduler 'lambda-exp' or 'linear-sweep'")
@@ -94,11 +115,17 @@ class RunConfig(_Frozen):
         return self
 
 
+def _scheduler_names() -> list[str]:
+    from reference.schedules import SCHEDULES  # torch: imported only when a JSON schema is generated
+
+    return list(SCHEDULES)
+
+
 def range_test_config(
     *,
     start_lr: float = 1e-6,
     end_lr: float = 1.0,
-    shape: Literal["exp", "linear"] = "exp",
+    shape: SweepShape = "exp",
     epochs: int = 10,
     steps: int | None = None,
     diverge_factor: float | None = 4.0,

@@ -1,4 +1,5 @@
-"""Optimizers and LR schedules: one name → torch constructor table each. LR tables come from stepping them."""
+"""LR schedules: one name → torch `lr_scheduler` table, from which the CLI flags, the submission schema, the legacy
+reader and docs/submission.md's table are derived. LR tables come from stepping the real schedulers."""
 
 from __future__ import annotations
 
@@ -10,20 +11,12 @@ from typing import TYPE_CHECKING
 import torch
 from torch.optim import lr_scheduler as lrs
 
+from reference.optimizers import build_optimizer
+
 if TYPE_CHECKING:  # config.py validates scheduler names against this table, so import lazily
     from reference.config import RunConfig
 
-
-def build_optimizer(cfg: RunConfig, params) -> torch.optim.Optimizer:
-    if cfg.optimizer == "sgd":
-        return torch.optim.SGD(
-            params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov, weight_decay=cfg.weight_decay
-        )
-    cls = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[cfg.optimizer]
-    return cls(params, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay)
-
-
-OPTIMIZERS = ("sgd", "adam", "adamw")
+__all__ = ["SCHEDULES", "Schedule", "build_optimizer", "build_schedule", "lr_table", "scheduler_steps", "total_steps"]
 
 # A builder gets the optimizer, the run config and n = how many times `scheduler.step()` will be called
 # (optimizer steps for cadence "step", epochs for cadence "epoch").
@@ -36,6 +29,11 @@ class Schedule:
     cadence: str  # natural cadence, used when the config leaves it out
     required: tuple[str, ...] = ()  # ScheduleConfig fields that must be set
     args: tuple[str, ...] = ()  # the ScheduleConfig fields this scheduler reads (shown in reports)
+    doc: str = ""  # one line for docs/submission.md's table
+    # A legacy config.py's `LR_SCHEDULER = dict(type=<torch>, ...)` is read as this entry (grader/legacy.py); its
+    # keyword arguments named like `args` are kept, `spans` (the run's length, which the grader sets) is dropped.
+    torch: str | None = None
+    spans: str | None = None
 
 
 def _exp_sweep(opt, cfg, n):
@@ -78,31 +76,48 @@ def _constant(opt, cfg, n):
 
 
 SCHEDULES: dict[str, Schedule] = {
-    "constant": Schedule(_constant, "epoch"),
-    "lambda-exp": Schedule(_exp_sweep, "step", ("end_lr",), ("end_lr",)),
-    "linear-sweep": Schedule(_linear_sweep, "step", ("end_lr",), ("end_lr",)),
+    "constant": Schedule(_constant, "epoch", doc="LambdaLR(1.0): LR fixed at `lr`", torch="ConstantLR"),
+    "lambda-exp": Schedule(_exp_sweep, "step", ("end_lr",), ("end_lr",), "LambdaLR: `lr` → `end_lr` exponentially"),
+    "linear-sweep": Schedule(_linear_sweep, "step", ("end_lr",), ("end_lr",), "LinearLR: `lr` → `end_lr` linearly"),
     "step": Schedule(
         lambda o, c, n: lrs.StepLR(o, c.schedule.step_size, c.schedule.gamma), "epoch", ("step_size", "gamma"),
-        ("step_size", "gamma"),
+        ("step_size", "gamma"), "StepLR: × `gamma` every `step_size`", "StepLR",
     ),
     "multistep": Schedule(
         lambda o, c, n: lrs.MultiStepLR(o, list(c.schedule.milestones), c.schedule.gamma), "epoch",
-        ("milestones", "gamma"), ("milestones", "gamma"),
+        ("milestones", "gamma"), ("milestones", "gamma"), "MultiStepLR: × `gamma` at each milestone", "MultiStepLR",
     ),
-    "exponential": Schedule(lambda o, c, n: lrs.ExponentialLR(o, c.schedule.gamma), "epoch", ("gamma",), ("gamma",)),
-    "onecycle": Schedule(_onecycle, "step", (), ("max_lr", "pct_start", "div_factor", "final_div_factor")),
-    "cyclic": Schedule(_cyclic, "step", (), ("base_lr", "max_lr", "step_size_up", "step_size_down", "mode")),
+    "exponential": Schedule(
+        lambda o, c, n: lrs.ExponentialLR(o, c.schedule.gamma), "epoch", ("gamma",), ("gamma",),
+        "ExponentialLR: × `gamma` each scheduler step", "ExponentialLR",
+    ),
+    "onecycle": Schedule(
+        _onecycle, "step", (), ("max_lr", "pct_start", "div_factor", "final_div_factor"),
+        "OneCycleLR over the whole run (momentum not cycled)", "OneCycleLR", "total_steps",
+    ),
+    "cyclic": Schedule(
+        _cyclic, "step", (), ("base_lr", "max_lr", "step_size_up", "step_size_down", "mode"),
+        "CyclicLR between `base_lr` and `max_lr` (momentum not cycled)", "CyclicLR",
+    ),
     "linear-decay": Schedule(
-        lambda o, c, n: lrs.LinearLR(o, 1.0, c.schedule.end_factor, total_iters=n), "epoch", (), ("end_factor",)
+        lambda o, c, n: lrs.LinearLR(o, 1.0, c.schedule.end_factor, total_iters=n), "epoch", (), ("end_factor",),
+        "LinearLR: `lr` → `end_factor`·`lr` over the run", "LinearLR", "total_iters",
     ),
     "cosine": Schedule(
-        lambda o, c, n: lrs.CosineAnnealingLR(o, T_max=n, eta_min=c.schedule.eta_min), "epoch", (), ("eta_min",)
+        lambda o, c, n: lrs.CosineAnnealingLR(o, T_max=n, eta_min=c.schedule.eta_min), "epoch", (), ("eta_min",),
+        "CosineAnnealingLR: `lr` → `eta_min` over the run", "CosineAnnealingLR", "T_max",
+    ),
+    "polynomial": Schedule(
+        lambda o, c, n: lrs.PolynomialLR(o, total_iters=n, power=c.schedule.power or 1.0), "epoch", (), ("power",),
+        "PolynomialLR: `lr` → 0 as (1 − t/T)^`power` over the run", "PolynomialLR", "total_iters",
     ),
     # A legacy LambdaLR's lambda, tabulated as data by grader/legacy.py: LambdaLR reading its factor off the table.
-    "table": Schedule(_table, "step", ("table",), ("table",)),
+    "table": Schedule(_table, "step", ("table",), ("table",), "LambdaLR: the factor of each step from `table` (a "
+                      "legacy config's lambda, tabulated)", "LambdaLR"),
     # The auto controller (reference/auto.py), not torch, moves the LR: it sets the group LR before every step.
-    "auto": Schedule(_constant, "step"),
-    "auto-corrected": Schedule(_constant, "step"),
+    "auto": Schedule(_constant, "step", doc="seed 004's automated scheduler (reference/auto.py sets the LR each "
+                     "step; torch keeps it)"),
+    "auto-corrected": Schedule(_constant, "step", doc="the corrected automated scheduler (README)"),
 }  # fmt: skip
 
 

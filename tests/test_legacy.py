@@ -250,7 +250,7 @@ def test_unhonourable_fields_warn_by_name() -> None:
 
 
 def test_lambda_and_unknown_schedulers_give_no_schedule() -> None:
-    for scheduler in ({"type": "LambdaLR", "lr_lambda": None}, {"type": "PolynomialLR"}, "MultiStepLR"):
+    for scheduler in ({"type": "LambdaLR", "lr_lambda": None}, {"type": "ReduceLROnPlateau"}, "MultiStepLR"):
         fields, warnings = legacy_to_run_fields({"LR_SCHEDULER": scheduler})
         assert "schedule" not in fields
         assert len(warnings) == 1 and warnings[0].startswith("LR_SCHEDULER: ")

@@ -36,6 +36,7 @@ CASES = {
     ),
     "linear-decay": ({"end_factor": 0.1}, lambda o: lrs.LinearLR(o, 1.0, 0.1, total_iters=EPOCHS), "epoch"),
     "cosine": ({"eta_min": 0.001}, lambda o: lrs.CosineAnnealingLR(o, T_max=EPOCHS, eta_min=0.001), "epoch"),
+    "polynomial": ({"power": 2.0}, lambda o: lrs.PolynomialLR(o, total_iters=EPOCHS, power=2.0), "epoch"),
     # torch's part of the auto schedules is a constant LambdaLR: reference/auto.py moves the LR in the loop
     "table": ({"table": (1.0, 0.5, 0.25, 2.0)}, lambda o: lrs.LambdaLR(o, lambda i: (1.0, 0.5, 0.25, 2.0)[min(i, 3)]),
               "step"),

@@ -1,13 +1,16 @@
-"""Write the JSON Schemas of `submission.toml` and `assignment.toml` (from grader/schema.py) into docs/.
+"""Write the JSON Schemas of `submission.toml` and `assignment.toml` (from grader/schema.py) into docs/, and
+docs/submission.md's tables of the optimizer and scheduler tables (between `<!-- BEGIN generated:NAME -->` and
+`<!-- END generated:NAME -->`).
 
 Usage: python tools/export_schema.py [--out DIR] [--check]
-`--check` writes nothing and exits 1 if a committed schema differs from what the models give (for CI).
+`--check` writes nothing and exits 1 if a committed file differs from what the models and tables give (for CI).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -22,11 +25,54 @@ def render(model: type) -> str:
     return json.dumps(model.model_json_schema(), indent=2) + "\n"
 
 
+def _cells(names: tuple[str, ...]) -> str:
+    return ", ".join(f"`{n}`" for n in names) or "—"
+
+
+def optimizers_table() -> str:
+    from reference.optimizers import OPTIMIZERS
+
+    rows = [f"| `{n}` | `torch.optim.{o.torch}`: {o.doc} | {_cells(o.reads)} | {o.weight_decay:g} |"
+            for n, o in OPTIMIZERS.items()]  # fmt: skip
+    return "\n".join(["| `optimizer` | torch | fields it reads | default `weight_decay` |", "|---|---|---|---|", *rows])
+
+
+def schedulers_table() -> str:
+    from reference.schedules import SCHEDULES
+
+    rows = [f"| `{n}` | {s.doc} | {s.cadence} | {_cells(s.required)} |" for n, s in SCHEDULES.items()]
+    return "\n".join(["| `name` | torch | natural cadence | needs |", "|---|---|---|---|", *rows])
+
+
+def legacy_schedulers() -> str:
+    from reference.schedules import SCHEDULES
+
+    pairs = [f"`{s.torch}` → `{n}`" for n, s in SCHEDULES.items() if s.torch and n != "table"]
+    return f"`LR_SCHEDULER`'s `type` maps {', '.join(pairs)}."
+
+
+BLOCKS = {"optimizers": optimizers_table, "schedulers": schedulers_table, "legacy-schedulers": legacy_schedulers}
+
+
+def render_doc(text: str) -> str:
+    """`text` (docs/submission.md) with every generated block rewritten from the tables."""
+    for name, make in BLOCKS.items():
+        begin, end = f"<!-- BEGIN generated:{name} -->", f"<!-- END generated:{name} -->"
+        pattern = re.compile(re.escape(begin) + r"\n.*?\n" + re.escape(end), re.S)
+        if not pattern.search(text):
+            raise ValueError(f"docs/submission.md has no {begin} … {end} block")
+        text = pattern.sub(lambda _m, b=begin, e=end, m=make: f"{b}\n{m()}\n{e}", text)
+    return text
+
+
 def main(*, out: Path = DOCS, check: bool = False) -> int:
-    """Write (or with `check`, compare) each schema file; returns the exit status."""
+    """Write (or with `check`, compare) each schema file and docs/submission.md; returns the exit status."""
     stale = []
-    for filename, model in SCHEMAS.items():
-        path, text = out / filename, render(model)
+    doc = DOCS / "submission.md"
+    files = {filename: render(model) for filename, model in SCHEMAS.items()}
+    files["submission.md"] = render_doc(doc.read_text(encoding="utf-8"))
+    for filename, text in files.items():
+        path = out / filename
         if check:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 stale.append(str(path))

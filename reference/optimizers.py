@@ -1,0 +1,41 @@
+"""The optimizer table: one entry per `torch.optim` class the reference trains with. Every other list of optimizers
+(RunConfig's Literal, the submission schema, the CLI, the legacy reader, docs/submission.md) is derived from it.
+
+No torch here: config.py imports this module, and `reference --help` / `grade --help` must start without torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import torch
+
+    from reference.config import RunConfig
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    torch: str  # class name in torch.optim (resolved when an optimizer is built; also the legacy config.py name)
+    reads: tuple[str, ...]  # RunConfig fields passed as keyword arguments of the same name
+    weight_decay: float  # torch's default, used where the config leaves weight_decay out
+    doc: str  # one line for docs/submission.md
+
+
+OPTIMIZERS: dict[str, Optimizer] = {
+    "sgd": Optimizer("SGD", ("lr", "momentum", "nesterov", "weight_decay"), 0.0, "SGD with (Nesterov) momentum"),
+    "adam": Optimizer("Adam", ("lr", "betas", "weight_decay"), 0.0, "Adam, L2 penalty in the gradient"),
+    "adamw": Optimizer("AdamW", ("lr", "betas", "weight_decay"), 0.01, "Adam with decoupled weight decay"),
+    "radam": Optimizer("RAdam", ("lr", "betas", "weight_decay"), 0.0, "Adam with a rectified warm-up of its variance"),
+}
+
+OptimizerName = Literal[tuple(OPTIMIZERS)]  # type: ignore[valid-type]  # RunConfig.optimizer, from the table
+
+
+def build_optimizer(cfg: RunConfig, params) -> torch.optim.Optimizer:
+    """The table's torch class for `cfg.optimizer`, given the config fields its entry reads."""
+    import torch
+
+    entry = OPTIMIZERS[cfg.optimizer]
+    return getattr(torch.optim, entry.torch)(params, **{f: getattr(cfg, f) for f in entry.reads})
