@@ -17,9 +17,9 @@ import time
 import torch
 from tabulate import tabulate
 
-from reference.batched import run_batched
 from reference.config import RunConfig, ScheduleConfig
 from reference.data import load_data
+from reference.engines.batched import run_batched
 from reference.loop import pick_device, run
 
 MIX = [  # (optimizer, lr, schedule) cycled over the K runs

@@ -1,6 +1,6 @@
 """Fan-out on Ray: `grade --ray auto|ADDRESS` runs each unit of reruns (one run, or one batched group) as a Ray task.
 
-Each task calls `grader.runner.run_unit` on whichever node Ray schedules it; its outcomes come back to this
+Each task calls `grader.unit.run_unit` on whichever node Ray schedules it; its outcomes come back to this
 process, which hands them to `finish` as each task completes, so they land in the content-addressed cache at
 once and a class interrupted half-way resumes where it stopped. A task whose worker dies (killed, out of
 memory, node lost) is retried by Ray; one that still fails becomes an error for each of its runs only.
@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+
+from grader.unit import Unit, run_unit
 
 MAX_RETRIES = 3  # re-runs of a task whose worker process died (system failures); a run's own errors are results
 INSTALL_HINT = "grade --ray needs Ray: run tools/install_extras.sh (or pip install ray)"
@@ -25,22 +27,20 @@ class RayUnavailable(ValueError):
     """Ray is not installed, or the cluster cannot be reached: one line saying what to do."""
 
 
-def grade_unit(*args: object) -> list[dict]:
-    """A Ray task: `grader.runner.run_unit(*args)` (named so that `ray::grade_unit` shows in process lists)."""
-    from grader.runner import run_unit
-
-    return run_unit(*args)
+def grade_unit(unit: Unit) -> list[dict]:
+    """A Ray task: `grader.unit.run_unit(unit)` (named so that `ray::grade_unit` shows in process lists)."""
+    return run_unit(unit)
 
 
 def run_on_ray(
-    units: Mapping[tuple[str, ...], Sequence],
+    units: Mapping[tuple[str, ...], Unit],
     finish: Callable[[list[str], list[dict]], None],
     *,
     address: str = "auto",
     progress: bool = False,
     max_retries: int = MAX_RETRIES,
 ) -> None:
-    """Run every unit (cache keys → `run_unit`'s positional args) as one Ray task; `finish(keys, outs)` as each ends.
+    """Run every unit (its cache keys → the `Unit`) as one Ray task; `finish(keys, outs)` as each ends.
 
     `address`: "auto" joins a running cluster ($RAY_ADDRESS, or one started with `ray start` on this machine)
     or else starts a local one sized to this machine; anything else is a cluster address (host:port, ray://...).
@@ -50,21 +50,13 @@ def run_on_ray(
     try:
         task = ray.remote(grade_unit)
         refs = {}
-        for keys, args in units.items():
-            cpus, gpus = _resources(args)
-            args = (*args[:4], args[4] or cpus, *args[5:])  # torch threads = the CPUs the task holds
-            refs[task.options(num_cpus=cpus, num_gpus=gpus, max_retries=max_retries).remote(*args)] = list(keys)
+        for keys, unit in units.items():
+            cpus, gpus = unit.resources()  # a run takes one device; a multi-process run one per process
+            refs[task.options(num_cpus=cpus, num_gpus=gpus, max_retries=max_retries).remote(unit)] = list(keys)
         _gather(ray, refs, finish, progress, max_retries)
     finally:
         if owns:
             ray.shutdown()
-
-
-def _resources(args: Sequence) -> tuple[int, int]:
-    """(CPUs, GPUs) for one unit: a run takes one device; a colossalai run takes one per process."""
-    device, engine, nproc = args[2], args[6], args[7]
-    n = int(nproc) if engine == "colossalai" else 1
-    return (1, n) if device == "cuda" else (n, 0)
 
 
 def _gather(ray, refs: dict, finish: Callable, progress: bool, max_retries: int) -> None:

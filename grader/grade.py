@@ -62,7 +62,7 @@ def grade_class(
     for name in sorted({p.config.dataset for ps in plans.values() for p in ps}):
         _data_available(name, data_root, download)
     tag = engine_tag(engine, dev, nproc)
-    jobs = resolve_jobs(jobs, dev, tag.split(":")[0])
+    jobs = resolve_jobs(jobs, dev, engine)
     outcomes = execute([p for ps in plans.values() for p in ps], Cache(cache_dir), device=dev, jobs=jobs,
                        force=force, time_limit=assignment.time_limit_s, progress=progress, engine=engine,
                        nproc=nproc, ray=ray, data_root=data_root, download=download)  # fmt: skip

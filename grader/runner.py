@@ -16,7 +16,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.plan import RERUN_THREADS, PlannedRun
+from grader.plan import PlannedRun
+from grader.unit import Unit, run_unit
 from reference.outputs import write_json_atomic
 
 CACHE_CAP = 256 * 1024 * 1024  # bytes of one cached result (a 10,000-step sweep is well under 1 MB)
@@ -88,68 +89,21 @@ def _not_a_result(obj: object) -> str | None:
     return f"missing or malformed {', '.join(missing)}" if missing else None
 
 
-def run_unit(
-    configs: list[dict],
-    untils: list[int | None],
-    device: str,
-    time_limit: float,
-    threads: int | None = None,
-    progress: bool = False,
-    engine: str = "sequential",
-    nproc: int = 2,
-    data_root: str | None = None,
-    download: bool = False,
-) -> list[dict]:
-    """One unit of work (a single run, or a batched group), in this process, a worker or a Ray task.
-
-    Returns one `{"result": ...}` or `{"error": "one line"}` per config: a student's config must never take
-    the class down. Engine "batched" trains the unit together (its runs share architecture, data and length).
-    """
-    import torch
-
-    from reference.config import RunConfig
-    from reference.engines import run_many
-
-    torch.set_num_threads(threads or RERUN_THREADS)  # on every path: the thread count is in the cache key
-    if engine == "batched":
-        try:
-            cfgs = [RunConfig(**c) for c in configs]
-            limit = time_limit * len(cfgs)
-            return [{"result": r} for r in run_many(cfgs, engine=engine, device=device, until_epoch=untils[0],
-                                                    time_limit=limit, progress=progress, data_root=data_root,
-                                                    download=download)]  # fmt: skip
-        except Exception as err:  # the whole group failed together: say so for each run
-            return [{"error": _one_line(err)}] * len(configs)
-    outs = []
-    for config, until in zip(configs, untils, strict=True):
-        try:
-            (result,) = run_many([RunConfig(**config)], engine=engine, device=device, until_epoch=until,
-                                 time_limit=time_limit, progress=progress, nproc=nproc, data_root=data_root,
-                                 download=download)  # fmt: skip
-            outs.append({"result": result})
-        except Exception as err:
-            outs.append({"error": _one_line(err)})
-    return outs
-
-
-def _one_line(err: Exception) -> str:
-    return f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}".rstrip(": ")
-
-
 def engine_tag(engine: str, device: str, nproc: int = 2) -> str:
-    """The engine that will run, as recorded in cache keys: results of different engines are not mixed."""
+    """The engine that will run, as recorded in cache keys and reports: results of different engines are not mixed."""
     from reference.engines import resolve
 
-    engine = resolve(engine, device)
-    return f"colossalai:{nproc}" if engine == "colossalai" else engine
+    return resolve(engine, device).tag(nproc)
 
 
 def resolve_jobs(jobs: int | str, device: str = "cpu", engine: str = "sequential") -> int:
     """`auto`: one process per CPU core (1 thread each, so results are the same on any core count); one on a
-    GPU, where runs batch instead, and for colossalai, whose runs are multi-process already."""
+    GPU, where runs batch instead, and for engines whose runs are multi-process already."""
+    from reference.engines import resolve
+
     if jobs != "auto":
         return int(jobs)
-    return 1 if device == "cuda" or engine == "colossalai" else os.cpu_count() or 1
+    return 1 if device == "cuda" or resolve(engine, device).processes else os.cpu_count() or 1
 
 
 def execute(
@@ -169,13 +123,13 @@ def execute(
 ) -> dict[str, Outcome]:
     """Outcome per cache key. Identical runs (same key) are run once however many students share them.
 
-    Work is split into units (one run each, or one group per architecture/data/length for `batched`); units
-    run in this process, on `jobs` worker processes, or as tasks on a Ray cluster (`ray`: "auto" or an address).
+    Work is split into units (one run each, or one group per architecture/data/length for an engine that
+    batches); units run in this process, on `jobs` worker processes, or as Ray tasks (`ray`: "auto" or an address).
     """
-    from reference.engines import groups
+    from reference.engines import resolve
 
-    tag = engine_tag(engine, device, nproc)
-    engine = tag.split(":")[0]
+    chosen = resolve(engine, device)
+    tag = chosen.tag(nproc)
     todo: dict[str, PlannedRun] = {}
     outcomes: dict[str, Outcome] = {}
     for p in planned:
@@ -188,10 +142,7 @@ def execute(
         else:
             todo[key] = p
     keys = list(todo)
-    if engine == "batched":
-        units = [[keys[i] for i in g] for g in groups([(todo[k].config, todo[k].until_epoch) for k in keys])]
-    else:
-        units = [[k] for k in keys]
+    units = [[keys[i] for i in idx] for idx in chosen.units([(todo[k].config, todo[k].until_epoch) for k in keys])]
     tty = sys.stderr.isatty()
     bar = _bar(progress, len(todo), tty)
 
@@ -202,22 +153,21 @@ def execute(
             outcomes[key] = Outcome(out.get("result"), out.get("error"))
             bar.update(1)
 
-    def call(unit: list[str], threads: int | None, step_bars: bool) -> tuple:
-        return ([todo[k].config.model_dump(mode="json") for k in unit], [todo[k].until_epoch for k in unit],
-                device, time_limit, threads, step_bars, engine, nproc, data_root, download)  # fmt: skip
+    def work(unit: list[str], step_bars: bool = False) -> Unit:
+        return Unit(tuple(todo[k].config for k in unit), todo[unit[0]].until_epoch, device, time_limit,
+                    engine=chosen.name, nproc=nproc, progress=step_bars, data_root=data_root,
+                    download=download)  # fmt: skip
 
     if ray:
         from grader.fanout import run_on_ray
 
-        run_on_ray({tuple(u): call(u, RERUN_THREADS, False) for u in units}, finish, address=ray,
-                   progress=progress and tty)
+        run_on_ray({tuple(u): work(u) for u in units}, finish, address=ray, progress=progress and tty)
     elif jobs <= 1 or len(units) <= 1:
         for unit in units:
-            finish(unit, run_unit(*call(unit, None, progress and tty)))  # a step bar per rerun, under the class bar
+            finish(unit, run_unit(work(unit, progress and tty)))  # a step bar per rerun, under the class bar
     else:
-        threads = RERUN_THREADS  # as in-process: results (and cache keys) do not depend on --jobs
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(run_unit, *call(u, threads, False)): u for u in units}
+            futures = {pool.submit(run_unit, work(u)): u for u in units}
             for fut in as_completed(futures):
                 finish(futures[fut], fut.result())
     bar.close()

@@ -6,7 +6,9 @@ import math
 import os
 import platform
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
@@ -113,6 +115,126 @@ def _divergence(raw: list[float], smoothed: list[float], factor: float | None) -
     return None
 
 
+class Stepper(Protocol):
+    """What an engine contributes to the loop: how its runs take a step, are evaluated, and leave.
+
+    Rows are the runs still training (the sequential engine has one, the batched K, a colossalai rank one)."""
+
+    def step(self, step: int) -> torch.Tensor:
+        """Take optimizer step `step` (0-based) for every row; each row's batch-mean loss, shape (rows,), on device."""
+
+    def losses(self, pending: torch.Tensor) -> torch.Tensor:
+        """Per-step losses (steps, rows) as every process should record them (colossalai: all-reduced)."""
+
+    def evaluate(self) -> list[tuple[float, float]] | None:
+        """(test loss, test accuracy) per row, or None where this process does not evaluate (colossalai ranks > 0)."""
+
+    def keep(self, rows: list[int]) -> None:
+        """Drop every row not in `rows` (runs that diverged)."""
+
+    def end_epoch(self) -> None:
+        """An epoch ended (epoch-cadence schedulers step here)."""
+
+
+@dataclass
+class Track:
+    """One run's record as the loop fills it: per-step train losses, evaluation points, divergence."""
+
+    losses: list[float] = field(default_factory=list)
+    evals: list[dict] = field(default_factory=list)
+    diverged: tuple[int, str] | None = None
+
+
+def drive(
+    cfgs: Sequence[RunConfig],
+    plan: StepPlan,
+    engine: Stepper,
+    device: torch.device,
+    *,
+    time_limit: float | None = None,
+    started: float | None = None,
+    on_step: Callable[[int], None] | None = None,
+) -> list[Track]:
+    """The training loop every engine runs: the step plan, stepping, loss read-back at each evaluation,
+    divergence (a diverged run leaves, the others go on) and evaluation points. One `Track` per config.
+
+    Losses stay on the device in a ring buffer of `eval_every` steps and are read once per evaluation."""
+    started = time.perf_counter() if started is None else started
+    tracks = [Track() for _ in cfgs]
+    alive = list(range(len(cfgs)))  # row r of the engine is run alive[r]
+    pending = torch.empty(plan.eval_every, len(cfgs), device=device)
+    what = "run" if len(cfgs) == 1 else f"batch of {len(cfgs)} runs"
+    step = 0
+    for epoch in range(1, plan.last_epoch + 1):
+        for _ in range(plan.steps_in(epoch)):
+            if time_limit is not None and time.perf_counter() - started > time_limit:
+                raise TimeLimitExceeded(f"{what} stopped after {time_limit:g} s (step {step} of {plan.total})")
+            pending[step % plan.eval_every, : len(alive)] = engine.step(step)
+            step += 1
+            if plan.evaluates_after(step):
+                span = plan.unread(len(tracks[alive[0]].losses), step)
+                seen = engine.losses(pending[span, : len(alive)]).T.tolist()
+                keep = []
+                for row, i in enumerate(alive):
+                    t, cfg = tracks[i], cfgs[i]
+                    t.losses += seen[row]
+                    t.diverged = _divergence(t.losses, smooth(t.losses, cfg.smoothing), cfg.diverge_factor)
+                    keep += [row] if t.diverged is None else []
+                if len(keep) < len(alive):
+                    engine.keep(keep)
+                    alive = [alive[r] for r in keep]
+                if not alive:
+                    break
+                scores = engine.evaluate()
+                for row, i in enumerate(alive if scores is not None else ()):
+                    tracks[i].evals.append(_eval_point(*scores[row], step, epoch, tracks[i].losses, plan.eval_every))
+            if on_step is not None:
+                on_step(step)
+        if not alive:
+            break
+        engine.end_epoch()
+        for i in alive:
+            if tracks[i].evals:
+                tracks[i].evals[-1]["epoch_end"] = True
+    return tracks
+
+
+class _Single:
+    """The sequential engine's step: one model, torch's own optimizer and scheduler (and the auto controller)."""
+
+    def __init__(self, cfg: RunConfig, data: Data, model, opt, sched, auto, order: torch.Generator):
+        self.cfg, self.data, self.model, self.opt, self.sched, self.auto = cfg, data, model, opt, sched, auto
+        self.stream = data.train.index_stream(cfg.batch_size, order)
+        self.lrs: list[float] = []
+
+    def step(self, step: int) -> torch.Tensor:
+        idx = next(self.stream)
+        x, y = self.data.train.x[idx], self.data.train.y[idx]
+        loss = F.cross_entropy(self.model(x), y)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.auto is not None:
+            self.auto.step(self.opt, x, y)
+        self.lrs.append(self.opt.param_groups[0]["lr"])
+        self.opt.step()
+        if self.cfg.schedule.cadence == "step":
+            self.sched.step()
+        return loss.detach().view(1)
+
+    def losses(self, pending: torch.Tensor) -> torch.Tensor:
+        return pending
+
+    def evaluate(self) -> list[tuple[float, float]]:
+        return [evaluate(self.model, self.data.test)]
+
+    def keep(self, rows: list[int]) -> None:
+        pass  # one row: when it leaves, the loop ends
+
+    def end_epoch(self) -> None:
+        if self.cfg.schedule.cadence == "epoch":
+            self.sched.step()
+
+
 def run(
     cfg: RunConfig,
     *,
@@ -142,45 +264,21 @@ def run(
     plan = StepPlan.of(cfg, len(data.train), until_epoch)
     sched = build_schedule(opt, cfg, plan.per_epoch)
     auto = controller_for(cfg, model)  # schedules "auto*": trial steps set each step's LR
-
-    lrs, losses, evals, diverged = [], [], [], None
-    pending = torch.empty(plan.eval_every, device=device)  # losses stay on device until the next evaluation
+    single = _Single(cfg, data, step_fn, opt, sched, auto, order)
     bar = _progress(progress, plan.last_epoch * plan.per_epoch, cfg)
-    stream = data.train.index_stream(cfg.batch_size, order)
-    step = 0
-    for epoch in range(1, plan.last_epoch + 1):
-        for _ in range(plan.steps_in(epoch)):
-            if time_limit is not None and time.perf_counter() - started > time_limit:
-                raise TimeLimitExceeded(f"run stopped after {time_limit:g} s (step {step} of {plan.total})")
-            idx = next(stream)
-            x, y = data.train.x[idx], data.train.y[idx]
-            loss = F.cross_entropy(step_fn(x), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if auto is not None:
-                auto.step(opt, x, y)
-            lrs.append(opt.param_groups[0]["lr"])
-            opt.step()
-            if cfg.schedule.cadence == "step":
-                sched.step()
-            pending[step % plan.eval_every] = loss.detach()
-            step += 1
-            if plan.evaluates_after(step):
-                losses += pending[plan.unread(len(losses), step)].tolist()
-                diverged = _divergence(losses, smooth(losses, cfg.smoothing), cfg.diverge_factor)
-                if diverged:
-                    break
-                evals.append(_eval_point(*evaluate(step_fn, data.test), step, epoch, losses, plan.eval_every))
-            bar.update(1)
-        if diverged:
-            break
-        if cfg.schedule.cadence == "epoch":
-            sched.step()
-        evals[-1]["epoch_end"] = True
-    bar.close()
-    extra = auto.forward_passes if auto else 0
-    passes = {"forward": step + extra, "backward": step, "auto_forward": extra}
-    return _result(cfg, device, data, lrs, losses, evals, diverged, started, compile, passes)
+    try:
+        (track,) = drive([cfg], plan, single, device, time_limit=time_limit, started=started,
+                         on_step=lambda _: bar.update(1))  # fmt: skip
+    finally:
+        bar.close()
+    steps, extra = len(single.lrs), auto.forward_passes if auto else 0
+    passes = {"forward": steps + extra, "backward": steps, "auto_forward": extra}
+    return result_of(cfg, device, data, single.lrs, track, started, compile, passes)
+
+
+def run_each(cfgs: list[RunConfig], *, nproc: int = 1, **kw) -> list[dict]:
+    """The sequential engine: `run` for each config, one after another (`nproc` is the colossalai engine's)."""
+    return [run(cfg, **kw) for cfg in cfgs]
 
 
 def _eval_point(test_loss: float, test_acc: float, step: int, epoch: int, losses: list[float], window: int) -> dict:
@@ -202,7 +300,10 @@ class _NoBar:
     def close(self) -> None: ...
 
 
-def _result(cfg, device, data, lrs, losses, evals, diverged, started, compiled, passes) -> dict:
+def result_of(cfg: RunConfig, device: torch.device, data: Data, lrs: list[float], track: Track, started: float,
+              compiled: bool, passes: dict) -> dict:  # fmt: skip
+    """The result dict of one run (what every engine returns), from its LR per step and its `Track`."""
+    losses, evals, diverged = track.losses, track.evals, track.diverged
     if diverged:  # keep the curve up to (not including) the step that diverged
         lrs, losses = lrs[: diverged[0]], losses[: diverged[0]]
     smoothed = smooth(losses, cfg.smoothing)

@@ -5,10 +5,10 @@ import math
 
 import pytest
 
-from reference.batched import batchable, run_batched
 from reference.cli import main
 from reference.config import RunConfig, ScheduleConfig, range_test_config
-from reference.engines import groups, resolve, run_many
+from reference.engines import ENGINES, resolve, run_many
+from reference.engines.batched import batchable, run_batched
 from reference.loop import run
 
 EPOCHS = 2  # 64 optimizer steps on mnist-5k
@@ -80,10 +80,10 @@ def test_range_tests_batch_by_seed(mnist5k):
 def test_grouping_and_fallbacks(mnist5k):
     a, b, c = three_runs()
     longer = a.model_copy(update={"epochs": 3})
-    assert groups([(a, None), (longer, None), (b, None), (c, 1)]) == [[0, 2], [1], [3]]
+    assert ENGINES["batched"].units([(a, None), (longer, None), (b, None), (c, 1)]) == [[0, 2], [1], [3]]
     auto = RunConfig(lr=0.01, epochs=1, schedule=ScheduleConfig(name="auto"))
     assert "auto" in batchable([a.model_copy(update={"epochs": 1}), auto])
-    assert resolve("auto", "cpu") == "sequential" and resolve("auto", "cuda") == "batched"
+    assert resolve("auto", "cpu").name == "sequential" and resolve("auto", "cuda").name == "batched"
     # a group that cannot be one program runs one at a time, and says so in its metadata
     (result,) = run_many([auto], engine="batched", device="cpu", data=mnist5k, until_epoch=1)
     assert result["meta"]["engine"] == "sequential" and result["epochs"]

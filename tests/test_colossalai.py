@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from reference.colossal import INSTALL_HINT, EngineUnavailable, available, run_colossalai
 from reference.config import RunConfig, ScheduleConfig, range_test_config
 from reference.engines import run_many
+from reference.engines.colossal import INSTALL_HINT, EngineUnavailable, available, run_colossalai
 from reference.loop import TimeLimitExceeded, run
 from reference.tolerances import check_metric
 
@@ -99,9 +99,9 @@ def test_missing_colossalai_is_one_line(monkeypatch, capsys):
     assert main(["train", "--engine", "colossalai", "--lr", "0.05", "--epochs", "1", "--device", "cpu"]) == 2
     assert capsys.readouterr().err == f"reference: error: {INSTALL_HINT}\n"
 
-    from grader.runner import run_unit
+    from grader.unit import Unit, run_unit
 
-    (out,) = run_unit([CFG.model_dump(mode="json")], [None], "cpu", 60.0, engine="colossalai", nproc=2)
+    (out,) = run_unit(Unit((CFG,), None, "cpu", 60.0, engine="colossalai", nproc=2))
     assert out == {"error": f"EngineUnavailable: {INSTALL_HINT}"}
 
 

@@ -270,11 +270,11 @@ def test_the_cache_key_covers_threads_code_torch_and_data(tmp_path, monkeypatch)
 def test_every_rerun_uses_the_keyed_thread_count():
     import torch
 
-    from grader.runner import run_unit
+    from grader.unit import Unit, run_unit
     from reference.config import RunConfig
 
     torch.set_num_threads(2)
-    (out,) = run_unit([RunConfig(lr=0.05, epochs=1, max_steps=2).model_dump(mode="json")], [None], "cpu", 60.0)
+    (out,) = run_unit(Unit((RunConfig(lr=0.05, epochs=1, max_steps=2),), None, "cpu", 60.0))
     assert out["result"]["meta"]["threads"] == RERUN_THREADS
 
 

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.fanout import INSTALL_HINT, RayUnavailable, _resources, run_on_ray
+from grader.fanout import INSTALL_HINT, RayUnavailable, run_on_ray
 from grader.grade import grade_class
 from grader.runner import Cache
+from grader.unit import Unit
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBMISSIONS = ROOT / "submissions"
@@ -168,11 +169,11 @@ def test_a_worker_killed_mid_run_is_retried_and_nothing_is_lost(cluster, plain, 
 
 
 def test_resources_follow_device_and_engine():
-    args = lambda device, engine, nproc: ([], [], device, 60.0, None, False, engine, nproc)  # noqa: E731
-    assert _resources(args("cpu", "sequential", 2)) == (1, 0)
-    assert _resources(args("cuda", "batched", 2)) == (1, 1)
-    assert _resources(args("cpu", "colossalai", 3)) == (3, 0)
-    assert _resources(args("cuda", "colossalai", 2)) == (1, 2)
+    unit = lambda device, engine, nproc: Unit((), None, device, 60.0, engine=engine, nproc=nproc)  # noqa: E731
+    assert unit("cpu", "sequential", 2).resources() == (1, 0)
+    assert unit("cuda", "batched", 2).resources() == (1, 1)
+    assert unit("cpu", "colossalai", 3).resources() == (3, 0)
+    assert unit("cuda", "colossalai", 2).resources() == (1, 2)
 
 
 def test_missing_ray_is_one_line(monkeypatch, tmp_path, capsys):

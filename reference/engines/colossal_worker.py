@@ -1,9 +1,9 @@
-"""One rank of a `colossalai` engine run, started by `reference.colossal.run_colossalai` under torchrun.
+"""One rank of a `colossalai` engine run, started by `reference.engines.colossal.run_colossalai` under torchrun.
 
-`python -m reference.colossal_worker DIR`: reads `DIR/job.json`; rank 0 writes `DIR/result.json` (the dict
+`python -m reference.engines.colossal_worker DIR`: reads `DIR/job.json`; rank 0 writes `DIR/result.json` (the dict
 `reference.loop.run` returns) and, when asked, `DIR/progress`; a rank that fails writes `DIR/error.<rank>.json`
 (exception type and one line) and exits 1, and torchrun then stops the others. The training follows
-`reference.loop.run` step for step; only the batch is split over the ranks (see `reference.colossal`).
+`reference.loop.run` step for step; only the batch is split over the ranks (see `reference.engines.colossal`).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def _colossalai():
         from colossalai.booster import Booster
         from colossalai.booster.plugin import LowLevelZeroPlugin, TorchDDPPlugin
     except ImportError as err:
-        from reference.colossal import INSTALL_HINT, EngineUnavailable
+        from reference.engines.colossal import INSTALL_HINT, EngineUnavailable
 
         raise EngineUnavailable(f"{INSTALL_HINT} (import failed: {err})") from None
     return colossalai, Booster, TorchDDPPlugin, LowLevelZeroPlugin
@@ -60,20 +60,10 @@ def _colossalai():
 def train(job: dict, tmp: Path, rank: int) -> dict | None:
     """Train as `reference.loop.run` does, batch split over the ranks; the result dict on rank 0, else None."""
     import torch.distributed as dist
-    import torch.nn.functional as F
 
     from reference.config import RunConfig
     from reference.data import load_data
-    from reference.loop import (
-        StepPlan,
-        TimeLimitExceeded,
-        _divergence,
-        _eval_point,
-        _result,
-        evaluate,
-        make_deterministic,
-        smooth,
-    )
+    from reference.loop import StepPlan, drive, make_deterministic, result_of
     from reference.models import init_model
     from reference.schedules import build_optimizer, build_schedule
 
@@ -88,7 +78,6 @@ def train(job: dict, tmp: Path, rank: int) -> dict | None:
         torch.cuda.set_device(device)
     set_accelerator("cuda" if device.type == "cuda" else "cpu")  # launch() picks the backend from this
     colossalai.launch_from_torch(backend="nccl" if device.type == "cuda" else "gloo", seed=cfg.seed, verbose=False)
-    world = dist.get_world_size()
     make_deterministic(device)
 
     if job["download"] and rank != 0:
@@ -98,7 +87,6 @@ def train(job: dict, tmp: Path, rank: int) -> dict | None:
         dist.barrier()
 
     model = init_model(cfg, data.channels).to(device, memory_format=torch.channels_last)  # same on every rank
-    order = torch.Generator().manual_seed(cfg.seed)  # data order: the same permutation on every rank
     opt = build_optimizer(cfg, model.parameters())
     plan = StepPlan.of(cfg, len(data.train), job["until_epoch"])
     sched = build_schedule(opt, cfg, plan.per_epoch)
@@ -109,58 +97,74 @@ def train(job: dict, tmp: Path, rank: int) -> dict | None:
         plugin, mixed = TorchDDPPlugin(), (None if precision == "fp32" else precision)
     booster = Booster(plugin=plugin, mixed_precision=mixed)
     boosted, bopt, *_ = booster.boost(model, opt)
-    inner = boosted.unwrap()
-    evaluated = _EvalView(inner, next(inner.parameters()).dtype)  # rank 0 evaluates the plain module
+    ranked = _Ranked(cfg, data, booster, boosted, bopt, opt, sched, rank)
 
-    deadline = job["deadline"]
-
-    lrs, losses, evals, diverged = [], [], [], None
-    pending = torch.empty(plan.eval_every, device=device)  # this rank's share of each step's batch-mean loss
-    stream = data.train.index_stream(cfg.batch_size, order)
-    step = 0
-    for epoch in range(1, plan.last_epoch + 1):
-        for _ in range(plan.steps_in(epoch)):
-            idx = next(stream)
-            x, y = data.train.x[idx], data.train.y[idx]
-            if deadline is not None and time.time() > deadline:
-                raise TimeLimitExceeded(f"run stopped after {job['time_limit']:g} s (step {step} of {plan.total})")
-            xs, ys = x.tensor_split(world)[rank], y.tensor_split(world)[rank]
-            # Σ over ranks of (slice sum × world / B), averaged by DDP → the global batch mean, as in loop.run.
-            loss = F.cross_entropy(boosted(xs).float(), ys, reduction="sum") * (world / len(y))
-            bopt.zero_grad(set_to_none=True)
-            booster.backward(loss, bopt)
-            lrs.append(opt.param_groups[0]["lr"])
-            bopt.step()
-            if cfg.schedule.cadence == "step":
-                sched.step()
-            pending[step % plan.eval_every] = loss.detach().float()
-            step += 1
-            if plan.evaluates_after(step):
-                shares = pending[plan.unread(len(losses), step)].clone()
-                dist.all_reduce(shares)  # every rank gets the same losses, so all stop at the same step
-                losses += (shares / world).tolist()
-                diverged = _divergence(losses, smooth(losses, cfg.smoothing), cfg.diverge_factor)
-                if diverged:
-                    break
-                if rank == 0:
-                    evals.append(_eval_point(*evaluate(evaluated, data.test), step, epoch, losses, plan.eval_every))
-            if rank == 0 and job["progress"]:
-                _write_progress(tmp, step, plan.last_epoch * plan.per_epoch)
-        if diverged:
-            break
-        if cfg.schedule.cadence == "epoch":
-            sched.step()
-        if rank == 0:
-            evals[-1]["epoch_end"] = True
+    # the job's deadline (set when it was launched) as the loop's time limit, counted from the job's start
+    limit, deadline = job["time_limit"], job["deadline"]
+    since = time.perf_counter() - (time.time() - (deadline - limit)) if deadline is not None else None
+    total = plan.last_epoch * plan.per_epoch
+    progress = (lambda step: _write_progress(tmp, step, total)) if rank == 0 and job["progress"] else None
+    (track,) = drive([cfg], plan, ranked, device, time_limit=limit, started=since, on_step=progress)
     if rank != 0:
         return None
-    passes = {"forward": step, "backward": step, "auto_forward": 0}  # global batches
-    result = _result(cfg, device, data, lrs, losses, evals, diverged, started, False, passes)
+    steps = len(ranked.lrs)
+    passes = {"forward": steps, "backward": steps, "auto_forward": 0}  # global batches
+    result = result_of(cfg, device, data, ranked.lrs, track, started, False, passes)
     dtype = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}[precision]
     result["meta"].update(engine="colossalai", plugin=plugin_name, precision=precision, dtype=dtype,
-                          world_size=world, backend=dist.get_backend(), colossalai_version=colossalai.__version__,
-                          batch_semantics="global")  # fmt: skip
+                          world_size=ranked.world, backend=dist.get_backend(),
+                          colossalai_version=colossalai.__version__, batch_semantics="global")  # fmt: skip
     return result
+
+
+class _Ranked:
+    """The colossalai engine's step on one rank: its slice of every global batch, through the Booster."""
+
+    def __init__(self, cfg, data, booster, boosted, bopt, opt, sched, rank: int) -> None:
+        import torch.distributed as dist
+
+        self.cfg, self.data, self.booster, self.boosted, self.bopt = cfg, data, booster, boosted, bopt
+        self.opt, self.sched, self.rank, self.world = opt, sched, rank, dist.get_world_size()
+        order = torch.Generator().manual_seed(cfg.seed)  # data order: the same permutation on every rank
+        self.stream = data.train.index_stream(cfg.batch_size, order)
+        inner = boosted.unwrap()
+        self.evaluated = _EvalView(inner, next(inner.parameters()).dtype)  # rank 0 evaluates the plain module
+        self.lrs: list[float] = []
+
+    def step(self, step: int) -> torch.Tensor:
+        import torch.nn.functional as F
+
+        idx = next(self.stream)
+        x, y = self.data.train.x[idx], self.data.train.y[idx]
+        xs, ys = x.tensor_split(self.world)[self.rank], y.tensor_split(self.world)[self.rank]
+        # Σ over ranks of (slice sum × world / B), averaged by DDP → the global batch mean, as in loop.run.
+        loss = F.cross_entropy(self.boosted(xs).float(), ys, reduction="sum") * (self.world / len(y))
+        self.bopt.zero_grad(set_to_none=True)
+        self.booster.backward(loss, self.bopt)
+        self.lrs.append(self.opt.param_groups[0]["lr"])
+        self.bopt.step()
+        if self.cfg.schedule.cadence == "step":
+            self.sched.step()
+        return loss.detach().float().view(1)  # this rank's share of the batch-mean loss
+
+    def losses(self, pending: torch.Tensor) -> torch.Tensor:
+        import torch.distributed as dist
+
+        shares = pending.clone()
+        dist.all_reduce(shares)  # every rank gets the same losses, so all stop at the same step
+        return shares / self.world
+
+    def evaluate(self) -> list[tuple[float, float]] | None:
+        from reference.loop import evaluate
+
+        return [evaluate(self.evaluated, self.data.test)] if self.rank == 0 else None
+
+    def keep(self, rows: list[int]) -> None:
+        pass  # one row: when it leaves, the loop ends on every rank
+
+    def end_epoch(self) -> None:
+        if self.cfg.schedule.cadence == "epoch":
+            self.sched.step()
 
 
 def _write_progress(tmp: Path, step: int, total: int) -> None:

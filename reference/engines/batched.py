@@ -20,34 +20,36 @@ from torch.func import functional_call, stack_module_state, vmap
 
 from reference.config import RunConfig
 from reference.data import Data, load_data
-from reference.engines import GROUP_FIELDS
-from reference.loop import (
-    StepPlan,
-    TimeLimitExceeded,
-    _divergence,
-    _eval_point,
-    _progress,
-    _result,
-    make_deterministic,
-    pick_device,
-    run,
-    smooth,
-)
+from reference.loop import StepPlan, _progress, drive, make_deterministic, pick_device, result_of, run
 from reference.models import init_model
 from reference.schedules import lr_table
+
+# Runs that can share one batched program agree on these: architecture, data, batch size, length, evaluations.
+GROUP_FIELDS = ("dataset", "preprocess", "model", "activation", "pooling", "batch_size", "epochs", "epoch_steps",
+                "max_steps", "eval_every", "mistake")  # fmt: skip
+
+
+def group_key(cfg: RunConfig, until_epoch: int | None = None) -> tuple:
+    """Runs with equal keys may share one batched program; `batchable` says whether they can."""
+    return (*(getattr(cfg, f) for f in GROUP_FIELDS), until_epoch, not_batchable(cfg) is None)
+
+
+def not_batchable(cfg: RunConfig) -> str | None:
+    """Why this run cannot be in a batched program at all, or None."""
+    if cfg.schedule.name.startswith("auto"):
+        return "auto schedules take trial steps per run"
+    if cfg.optimizer not in _UPDATES:
+        return f"the batched engine has no stacked update for {cfg.optimizer}"
+    if cfg.model != "lenet5":
+        return f"{cfg.model} has batch-norm buffers; batched only for lenet5"
+    return None
 
 
 def batchable(cfgs: list[RunConfig]) -> str | None:
     """Why these runs cannot share one batched program, or None if they can."""
-    first = cfgs[0]
-    for c in cfgs[1:]:
-        if diff := [f for f in GROUP_FIELDS if getattr(c, f) != getattr(first, f)]:
-            return f"runs differ in {', '.join(diff)}"
-    if any(c.schedule.name.startswith("auto") for c in cfgs):
-        return "auto schedules take trial steps per run"
-    if first.model != "lenet5":
-        return f"{first.model} has batch-norm buffers; batched only for lenet5"
-    return None
+    if diff := [f for f in GROUP_FIELDS if any(getattr(c, f) != getattr(cfgs[0], f) for c in cfgs[1:])]:
+        return f"runs differ in {', '.join(diff)}"
+    return next(filter(None, map(not_batchable, cfgs)), None)
 
 
 def run_batched(
@@ -61,6 +63,7 @@ def run_batched(
     progress: bool = False,
     compile: bool = False,
     time_limit: float | None = None,
+    nproc: int = 1,  # the colossalai engine's; one process here
 ) -> list[dict]:
     """Train `cfgs` together; one result dict per config, as `reference.loop.run` returns them."""
     device = pick_device(device) if isinstance(device, str) else device
@@ -70,86 +73,75 @@ def run_batched(
         return [run(c, compile=compile, **kw) for c in cfgs]
     started = time.perf_counter()
     make_deterministic(device)
-    first, k = cfgs[0], len(cfgs)
-
-    # model: K initialisations, each from its own seed exactly as loop.run draws it, stacked
-    models = [init_model(c, data.channels).to(device) for c in cfgs]
-    params, _ = stack_module_state(models)
-    params = {n: p.detach().requires_grad_() for n, p in params.items()}
-    base = copy.deepcopy(models[0]).to("meta")
-
-    # K models in one call: convolutions become grouped convolutions, linears batched matmuls
-    forward = vmap(lambda p, x: functional_call(base, p, (x,)))  # (K, B, ...) images → (K, B, classes)
-    test_forward = vmap(lambda p, x: functional_call(base, p, (x,)), in_dims=(0, None))  # one batch, K models
-    if compile:
-        forward = torch.compile(forward, dynamic=False)
-
-    def train_step(params: dict, x: torch.Tensor, y: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
-        """Per run: mean cross-entropy on its own batch and its gradients (runs are independent, so the
-        gradient of the summed losses holds each run's own gradient in its row)."""
-        logits = forward(params, x)
-        loss = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(len(x), -1).mean(1)
-        return torch.autograd.grad(loss.sum(), list(params.values())), loss.detach()
-
-    plan = StepPlan.of(first, len(data.train), until_epoch)  # the same for every run of the group
-    opt = StackedOptimizer(cfgs, params, plan.per_epoch, device)
-    orders = [torch.Generator().manual_seed(c.seed) for c in cfgs]  # each run's own data order
-
-    alive = list(range(k))  # runs still in the batch (row i of every stacked tensor is run alive[i])
-    losses: list[list[float]] = [[] for _ in cfgs]
-    evals: list[list[dict]] = [[] for _ in cfgs]
-    diverged: list[tuple[int, str] | None] = [None] * k
-    pending = torch.empty(plan.eval_every, k, device=device)  # per-step losses, read once per evaluation
-    bar = _progress(progress, plan.last_epoch * plan.per_epoch, first)
-    step = 0
-    streams = [data.train.index_stream(first.batch_size, g) for g in orders]
-    for epoch in range(1, plan.last_epoch + 1):
-        for _ in range(plan.steps_in(epoch)):
-            if time_limit is not None and time.perf_counter() - started > time_limit:
-                where = f"step {step} of {plan.total}"
-                raise TimeLimitExceeded(f"batch of {k} runs stopped after {time_limit:g} s ({where})")
-            idx = torch.stack([next(streams[i]) for i in alive])
-            grads, loss = train_step(params, data.train.x[idx], data.train.y[idx])
-            params = opt.step(params, dict(zip(params, grads, strict=True)), step)
-            pending[step % plan.eval_every, : len(alive)] = loss
-            step += 1
-            if plan.evaluates_after(step):
-                seen = pending[plan.unread(len(losses[alive[0]]), step), : len(alive)].T.tolist()
-                keep = []
-                for row, i in enumerate(alive):
-                    losses[i] += seen[row]
-                    diverged[i] = _divergence(losses[i], smooth(losses[i], cfgs[i].smoothing), cfgs[i].diverge_factor)
-                    if diverged[i] is None:
-                        keep.append(row)
-                if len(keep) < len(alive):  # drop diverged runs from every stacked tensor
-                    rows = torch.tensor(keep, dtype=torch.long, device=device)
-                    params = {n: p.detach()[rows].requires_grad_() for n, p in params.items()}
-                    opt.keep(rows)
-                    alive = [alive[r] for r in keep]
-                if not alive:
-                    break
-                test_loss, test_acc = _evaluate(test_forward, params, data)
-                for row, i in enumerate(alive):
-                    evals[i].append(_eval_point(test_loss[row], test_acc[row], step, epoch, losses[i], plan.eval_every))
-            bar.update(1)
-        if not alive:
-            break
-        for i in alive:
-            evals[i][-1]["epoch_end"] = True
-    bar.close()
-    wall = time.perf_counter() - started
+    plan = StepPlan.of(cfgs[0], len(data.train), until_epoch)  # the same for every run of the group
+    stacked = _Stacked(cfgs, data, plan, device, compile)
+    bar = _progress(progress, plan.last_epoch * plan.per_epoch, cfgs[0])
+    try:
+        tracks = drive(cfgs, plan, stacked, device, time_limit=time_limit, started=started,
+                       on_step=lambda _: bar.update(1))  # fmt: skip
+    finally:
+        bar.close()
+    wall, k = time.perf_counter() - started, len(cfgs)
     results = []
-    for i, c in enumerate(cfgs):
-        n = len(losses[i])  # a diverged run's steps end where it was dropped
-        lrs = opt.lr_tables[i][:n]
+    for c, track, lrs in zip(cfgs, tracks, stacked.opt.lr_tables, strict=True):
+        n = len(track.losses)  # a diverged run's steps end where it was dropped
         passes = {"forward": n, "backward": n, "auto_forward": 0}
-        r = _result(c, device, data, lrs, losses[i], evals[i], diverged[i], started, compile, passes)
+        r = result_of(c, device, data, lrs[:n], track, started, compile, passes)
         # wall time amortised over the batch (what one run cost), and the whole batch's
         r["meta"].update(
             engine="batched", batch_runs=k, wall_time_s=round(wall / k, 3), batch_wall_time_s=round(wall, 3)
         )
         results.append(r)
     return results
+
+
+class _Stacked:
+    """The batched engine's step: K models stacked along a leading run axis, each row its own run."""
+
+    def __init__(self, cfgs: list[RunConfig], data: Data, plan: StepPlan, device: torch.device, compile: bool):
+        # model: K initialisations, each from its own seed exactly as loop.run draws it, stacked
+        models = [init_model(c, data.channels).to(device) for c in cfgs]
+        params, _ = stack_module_state(models)
+        self.params = {n: p.detach().requires_grad_() for n, p in params.items()}
+        base = copy.deepcopy(models[0]).to("meta")
+        # K models in one call: convolutions become grouped convolutions, linears batched matmuls
+        self.forward = vmap(lambda p, x: functional_call(base, p, (x,)))  # (K, B, ...) images → (K, B, classes)
+        self.test_forward = vmap(lambda p, x: functional_call(base, p, (x,)), in_dims=(0, None))  # one batch, K models
+        if compile:
+            self.forward = torch.compile(self.forward, dynamic=False)
+        self.opt = StackedOptimizer(cfgs, self.params, plan.per_epoch, device)
+        self.data, self.device = data, device
+        orders = [torch.Generator().manual_seed(c.seed) for c in cfgs]  # each run's own data order
+        self.streams = [data.train.index_stream(cfgs[0].batch_size, g) for g in orders]
+
+    def step(self, step: int) -> torch.Tensor:
+        idx = torch.stack([next(s) for s in self.streams])
+        x, y = self.data.train.x[idx], self.data.train.y[idx]
+        # per run: mean cross-entropy on its own batch; runs are independent, so the gradient of the summed
+        # losses holds each run's own gradient in its row
+        logits = self.forward(self.params, x)
+        loss = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(len(x), -1).mean(1)
+        grads = torch.autograd.grad(loss.sum(), list(self.params.values()))
+        self.params = self.opt.step(self.params, dict(zip(self.params, grads, strict=True)), step)
+        return loss.detach()
+
+    def losses(self, pending: torch.Tensor) -> torch.Tensor:
+        return pending
+
+    def evaluate(self) -> list[tuple[float, float]]:
+        return list(zip(*_evaluate(self.test_forward, self.params, self.data), strict=True))
+
+    def keep(self, rows: list[int]) -> None:
+        """Drop diverged runs from every stacked tensor."""
+        self.streams = [self.streams[r] for r in rows]
+        if not rows:
+            return
+        index = torch.tensor(rows, dtype=torch.long, device=self.device)
+        self.params = {n: p.detach()[index].requires_grad_() for n, p in self.params.items()}
+        self.opt.keep(index)
+
+    def end_epoch(self) -> None:
+        pass  # LRs come from per-step tables
 
 
 @torch.inference_mode()

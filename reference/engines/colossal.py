@@ -1,7 +1,7 @@
 """The `colossalai` engine: a run through ColossalAI's `Booster`, as the course ran it, launched under `torchrun`.
 
 `run_colossalai` starts `python -m torch.distributed.run --standalone --nproc_per_node N -m
-reference.colossal_worker DIR`: the config goes in as `DIR/job.json`, rank 0 writes the result to
+reference.engines.colossal_worker DIR`: the config goes in as `DIR/job.json`, rank 0 writes the result to
 `DIR/result.json` (the same dict `reference.loop.run` returns), a failing rank writes `DIR/error.<rank>.json`.
 Everything the workers print (ColossalAI's import warnings, torchrun's logs) goes to `DIR/torchrun.log` and only
 its gist surfaces, as one line, if the run fails.
@@ -69,6 +69,11 @@ def options(plugin: str | None, precision: str | None, device: torch.device) -> 
     return plugin, precision
 
 
+def run_each(cfgs: list[RunConfig], **kw) -> list[dict]:
+    """The colossalai engine: `run_colossalai` for each config, one after another."""
+    return [run_colossalai(cfg, **kw) for cfg in cfgs]
+
+
 def run_colossalai(
     cfg: RunConfig,
     *,
@@ -120,7 +125,7 @@ def _launch(tmp: Path, nproc: int, device: torch.device, deadline: float | None,
             progress: bool, cfg: RunConfig) -> int:  # fmt: skip
     """Run torchrun to completion (killing its whole process group on timeout or interrupt); its exit status."""
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
-           "--max_restarts=0", "-m", "reference.colossal_worker", str(tmp)]  # fmt: skip
+           "--max_restarts=0", "-m", "reference.engines.colossal_worker", str(tmp)]  # fmt: skip
     env = dict(os.environ)
     env.update(
         OMP_NUM_THREADS=str(max(1, torch.get_num_threads() // nproc)),  # ranks × threads ≤ this process's threads

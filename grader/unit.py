@@ -1,0 +1,56 @@
+"""A unit of rerun work (one run, or one batched group) and how it runs: in this process, a worker or a Ray task.
+
+Below the runner (which splits the work and caches results) and beside the Ray backend, which ships units to a
+cluster: neither imports the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grader.plan import RERUN_THREADS
+from reference.config import RunConfig
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What `run_unit` needs: the configs (one run, or a group the engine trains together) and how to run them."""
+
+    configs: tuple[RunConfig, ...]
+    until_epoch: int | None  # the same for every run of a unit (quick mode's prefix), None: the full runs
+    device: str
+    time_limit: float  # seconds per run
+    engine: str = "sequential"  # a name in reference.engines.ENGINES (or "auto")
+    nproc: int = 2  # processes per run, for engines whose runs are multi-process
+    threads: int = RERUN_THREADS  # torch threads per run process: results (and cache keys) do not depend on --jobs
+    progress: bool = False  # a step bar per run
+    data_root: str | None = None
+    download: bool = False
+
+    def resources(self) -> tuple[int, int]:
+        """(CPUs, GPUs) the unit holds: one device per run process."""
+        from reference.engines import resolve
+
+        n = self.nproc if resolve(self.engine, self.device).processes else 1
+        return (1, n) if self.device == "cuda" else (n, 0)
+
+
+def run_unit(unit: Unit) -> list[dict]:
+    """One `{"result": ...}` or `{"error": "one line"}` per config: a student's config must never take the class
+    down. A batched group fails together (it is one program), so its error is each run's."""
+    import torch
+
+    from reference.engines import run_many
+
+    torch.set_num_threads(unit.threads)  # on every path: the thread count is in the cache key
+    try:
+        results = run_many(unit.configs, engine=unit.engine, device=unit.device, nproc=unit.nproc,
+                           until_epoch=unit.until_epoch, time_limit=unit.time_limit * len(unit.configs),
+                           progress=unit.progress, data_root=unit.data_root, download=unit.download)  # fmt: skip
+    except Exception as err:
+        return [{"error": one_line(err)}] * len(unit.configs)
+    return [{"result": r} for r in results]
+
+
+def one_line(err: BaseException) -> str:
+    return f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}".rstrip(": ")

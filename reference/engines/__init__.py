@@ -1,0 +1,87 @@
+"""Engines: how a list of runs is executed. Every engine drives `reference.loop.drive` (the one training loop) and
+returns the same result dicts as `reference.loop.run`; what differs is how a step is taken (one model, K stacked
+models, a batch split over torchrun ranks). The table below is all the runner and the Ray backend know of them.
+
+`auto` is not an engine but a choice: `batched` on CUDA, `sequential` elsewhere (a tiny model gains little from
+batching on 2 cores).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # torch is imported by the engines themselves, not for `grade --help`
+    import torch
+
+    from reference.config import RunConfig
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: str
+    runs: str  # "module:function" taking (cfgs, *, nproc, **kw) and returning one result per config, in order
+    batches: bool  # runs of one group train as one program: a unit of work is a group (see `units`)
+    processes: bool  # each run is `nproc` processes: a run holds nproc CPUs/GPUs, and nproc is in the cache tag
+    summary: str
+
+    def run(self, cfgs: Sequence[RunConfig], **kw) -> list[dict]:
+        module, function = self.runs.split(":")
+        return getattr(importlib.import_module(module), function)(list(cfgs), **kw)
+
+    def units(self, items: Sequence[tuple[RunConfig, int | None]]) -> list[list[int]]:
+        """Indices of `items` (config, until_epoch) in units of work: batched groups, or one run each."""
+        if not self.batches:
+            return [[i] for i in range(len(items))]
+        from reference.engines.batched import group_key
+
+        by_key: dict[tuple, list[int]] = defaultdict(list)
+        for i, (cfg, until) in enumerate(items):
+            by_key[group_key(cfg, until)].append(i)
+        return list(by_key.values())
+
+    def tag(self, nproc: int) -> str:
+        """This engine as named in cache keys and reports: results of different engines are never mixed."""
+        return f"{self.name}:{nproc}" if self.processes else self.name
+
+
+ENGINES: dict[str, Engine] = {
+    "sequential": Engine("sequential", "reference.loop:run_each", batches=False, processes=False,
+                         summary="one run after another through reference.loop.run (the reference, bit-reproducible)"),
+    "batched": Engine("batched", "reference.engines.batched:run_batched", batches=True, processes=False,
+                      summary="runs of one architecture/data/length trained together, parameters stacked"),
+    "colossalai": Engine("colossalai", "reference.engines.colossal:run_each", batches=False, processes=True,
+                         summary="each run through ColossalAI's Booster under torchrun, as the course ran it"),
+}  # fmt: skip
+CHOICES = ("auto", *ENGINES)  # what --engine accepts
+
+
+def resolve(engine: str, device: torch.device | str) -> Engine:
+    """The engine that will actually run: `auto` becomes `batched` on CUDA, `sequential` elsewhere."""
+    if engine not in CHOICES:
+        raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(CHOICES)}")
+    kind = getattr(device, "type", device)  # a torch.device or its name
+    return ENGINES[("batched" if kind == "cuda" else "sequential") if engine == "auto" else engine]
+
+
+def run_many(
+    cfgs: Sequence[RunConfig],
+    *,
+    engine: str = "auto",
+    device: str | torch.device = "auto",
+    nproc: int = 2,
+    **kw,
+) -> list[dict]:
+    """Results of `cfgs`, in order, by `engine`; `kw` goes to the engine (until_epoch, data_root, progress, ...)."""
+    from reference.loop import pick_device
+
+    device = pick_device(device) if isinstance(device, str) else device
+    chosen = resolve(engine, device)
+    results: list[dict | None] = [None] * len(cfgs)
+    for idx in chosen.units([(c, kw.get("until_epoch")) for c in cfgs]):
+        for i, result in zip(idx, chosen.run([cfgs[i] for i in idx], device=device, nproc=nproc, **kw), strict=True):
+            results[i] = result
+    return results  # type: ignore[return-value]
