@@ -96,7 +96,7 @@ def engine_tag(engine: str, device: str, nproc: int = 2) -> str:
     return resolve(engine, device).tag(nproc)
 
 
-def resolve_jobs(jobs: int | str, device: str = "cpu", engine: str = "sequential") -> int:
+def resolve_jobs(jobs: int | str, device: str = "cpu", engine: str = "auto") -> int:
     """`auto`: one process per CPU core (1 thread each, so results are the same on any core count); one on a
     GPU, where runs batch instead, and for engines whose runs are multi-process already."""
     from reference.engines import resolve
@@ -115,7 +115,7 @@ def execute(
     force: bool = False,
     time_limit: float = 600.0,
     progress: bool = False,
-    engine: str = "sequential",
+    engine: str = "auto",
     nproc: int = 2,
     ray: str | None = None,
     data_root: str | None = None,

@@ -20,7 +20,7 @@ class Unit:
     until_epoch: int | None  # the same for every run of a unit (quick mode's prefix), None: the full runs
     device: str
     time_limit: float  # seconds per run
-    engine: str = "sequential"  # a name in reference.engines.ENGINES (or "auto")
+    engine: str = "auto"  # a name in reference.engines.CHOICES
     nproc: int = 2  # processes per run, for engines whose runs are multi-process
     threads: int = RERUN_THREADS  # torch threads per run process: results (and cache keys) do not depend on --jobs
     progress: bool = False  # a step bar per run

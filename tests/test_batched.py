@@ -83,6 +83,9 @@ def test_grouping_and_fallbacks(mnist5k):
     assert ENGINES["batched"].units([(a, None), (longer, None), (b, None), (c, 1)]) == [[0, 2], [1], [3]]
     auto = RunConfig(lr=0.01, epochs=1, schedule=ScheduleConfig(name="auto"))
     assert "auto" in batchable([a.model_copy(update={"epochs": 1}), auto])
+    radam = a.model_copy(update={"optimizer": "radam"})  # an optimizer table entry without a stacked update
+    assert batchable([a, radam]) == "the batched engine has no stacked update for radam"
+    assert ENGINES["batched"].units([(a, None), (radam, None)]) == [[0], [1]]
     assert resolve("auto", "cpu").name == "sequential" and resolve("auto", "cuda").name == "batched"
     # a group that cannot be one program runs one at a time, and says so in its metadata
     (result,) = run_many([auto], engine="batched", device="cpu", data=mnist5k, until_epoch=1)

@@ -1,0 +1,167 @@
+"""One training loop, one engine table, no import circles (issue 15): the structure a change relies on."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from reference.config import RunConfig
+from reference.engines import CHOICES, ENGINES, resolve
+from reference.loop import StepPlan, drive
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# ---------------------------------------------------------------- the loop core, driven by a scripted engine
+
+
+class Scripted:
+    """A Stepper whose rows return scripted losses: row i's loss at step s is losses[i](s)."""
+
+    def __init__(self, losses):
+        self.rows = list(range(len(losses)))  # which run each row is
+        self.curves, self.calls = losses, []
+
+    def step(self, step: int) -> torch.Tensor:
+        return torch.tensor([self.curves[i](step) for i in self.rows])
+
+    def losses(self, pending: torch.Tensor) -> torch.Tensor:
+        return pending
+
+    def evaluate(self):
+        self.calls.append(("evaluate", list(self.rows)))
+        return [(float(i), 0.5) for i in self.rows]
+
+    def keep(self, rows: list[int]) -> None:
+        self.calls.append(("keep", rows))
+        self.rows = [self.rows[r] for r in rows]
+
+    def end_epoch(self) -> None:
+        self.calls.append(("end_epoch", list(self.rows)))
+
+
+def test_the_loop_reads_every_step_once_and_drops_only_the_run_that_diverged():
+    # 10 steps an epoch, 3 epochs, evaluations every 4 steps (not dividing an epoch: the ring buffer's wrap)
+    cfgs = [RunConfig(epochs=3, epoch_steps=10, eval_every=4, seed=s) for s in range(3)]
+    plan = StepPlan.of(cfgs[0], n_train=1)
+    calm = lambda s: 2.0 - s / 100  # noqa: E731
+    nan_at_13 = lambda s: math.nan if s == 13 else 2.0  # noqa: E731
+    engine = Scripted([calm, nan_at_13, lambda s: 1.0 if s < 6 else 1e6])  # row 2 explodes at step 6
+    tracks = drive(cfgs, plan, engine, torch.device("cpu"))
+
+    assert tracks[0].losses == pytest.approx([calm(s) for s in range(30)])  # every step, once, in order
+    assert tracks[0].diverged is None and [e["step"] for e in tracks[0].evals] == [4, 8, 10, 12, 16, 20, 24, 28, 30]
+    assert [e["epoch_end"] for e in tracks[0].evals] == [False, False, True, False, False, True, False, False, True]
+    assert tracks[1].diverged[0] == 13 and "nan" in tracks[1].diverged[1] and len(tracks[1].losses) == 16
+    assert tracks[2].diverged[0] == 6 and "exploded" in tracks[2].diverged[1] and len(tracks[2].losses) == 8
+    # the exploded run leaves at the evaluation after step 8, the NaN one after step 16; a run that left is never
+    # evaluated again, and the engine drops its row before the evaluation
+    assert engine.calls[:3] == [("evaluate", [0, 1, 2]), ("keep", [0, 1]), ("evaluate", [0, 1])]
+    assert ("keep", [0]) in engine.calls and engine.calls.count(("evaluate", [0])) == 5
+    assert [c for c in engine.calls if c[0] == "end_epoch"] == [("end_epoch", [0, 1]), ("end_epoch", [0])] * 1 + [
+        ("end_epoch", [0])
+    ]
+    assert [e["step"] for e in tracks[1].evals] == [4, 8, 10, 12] and [e["step"] for e in tracks[2].evals] == [4]
+
+
+def test_the_loop_stops_when_every_run_has_left():
+    cfgs = [RunConfig(epochs=5, epoch_steps=10, eval_every=5)]
+    engine = Scripted([lambda s: math.inf if s == 3 else 1.0])
+    (track,) = drive(cfgs, StepPlan.of(cfgs[0], n_train=1), engine, torch.device("cpu"))
+    assert track.diverged[0] == 3 and len(track.losses) == 5
+    assert not [c for c in engine.calls if c[0] in ("evaluate", "end_epoch")]
+
+
+# ---------------------------------------------------------------- one copy of the loop, one engine table
+
+
+def _source(path: str) -> str:
+    return (ROOT / path).read_text()
+
+
+ENGINE_MODULES = ["reference/loop.py", "reference/engines/batched.py", "reference/engines/colossal_worker.py"]
+
+
+@pytest.mark.parametrize("path", ENGINE_MODULES)
+def test_every_engine_drives_the_one_loop(path):
+    tree = ast.parse(_source(path))
+    calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    assert "drive" in calls
+    attrs = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    if path != "reference/loop.py":  # stepping, read-back and evaluation points are the core's, not the engine's
+        assert not attrs & {"evaluates_after", "unread", "steps_in"}
+
+
+def test_every_engine_in_the_table_is_a_choice_and_runs():
+    from grader.cli import parser as grade_parser
+    from reference.cli import parser as reference_parser
+
+    (commands,) = [a for a in reference_parser("train")._actions if isinstance(a, argparse._SubParsersAction)]
+    for p in (grade_parser(), commands.choices["train"]):
+        (engine,) = [a for a in p._actions if a.dest == "engine"]
+        assert tuple(engine.choices) == CHOICES == ("auto", *ENGINES)
+    for name, engine in ENGINES.items():
+        module, function = engine.runs.split(":")
+        assert callable(getattr(__import__(module, fromlist=[function]), function)), name
+        assert resolve(name, "cpu") is engine and engine.tag(3).startswith(name)
+        assert engine.tag(3) != engine.tag(2) if engine.processes else engine.tag(3) == name
+
+
+@pytest.mark.parametrize("path", ["grader/runner.py", "grader/fanout.py", "grader/unit.py"])
+def test_the_runner_and_ray_backend_never_branch_on_an_engine_name(path):
+    strings = {n.value for n in ast.walk(ast.parse(_source(path))) if isinstance(n, ast.Constant)}
+    assert not strings & set(ENGINES), strings & set(ENGINES)
+    assert "split" not in {n.attr for n in ast.walk(ast.parse(_source(path))) if isinstance(n, ast.Attribute)}
+
+
+def runtime_imports() -> dict[str, set[str]]:
+    """Project module → project modules it imports when run (module level and inside functions; an import under
+    `if TYPE_CHECKING:` is for annotations only and never executes)."""
+    mods = {}
+    for pkg in ("reference", "grader"):
+        for p in (ROOT / pkg).rglob("*.py"):
+            mods[".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")] = p
+    graph: dict[str, set[str]] = {m: set() for m in mods}
+    for m, p in mods.items():
+        tree = ast.parse(p.read_text())
+        typing_only = {id(n) for b in ast.walk(tree) if isinstance(b, ast.If) and ast.unparse(b.test) == "TYPE_CHECKING"
+                       for s in b.body for n in ast.walk(s)}  # fmt: skip
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            graph[m] |= {n for n in names if n in mods and n != m and not m.startswith(n + ".")}
+    return graph
+
+
+def find_circle(graph: dict[str, set[str]]) -> list[str] | None:
+    done: set[str] = set()
+
+    def visit(m: str, path: list[str]) -> list[str] | None:
+        if m in path:
+            return [*path[path.index(m) :], m]
+        if m in done:
+            return None
+        found = next((c for n in sorted(graph[m]) if (c := visit(n, [*path, m]))), None)
+        done.add(m)
+        return found
+
+    return next((c for m in sorted(graph) if (c := visit(m, []))), None)
+
+
+def test_no_import_circle_among_project_modules():
+    graph = runtime_imports()
+    assert {"reference.loop", "reference.engines.batched", "grader.unit", "grader.fanout"} <= set(graph)
+    assert "grader.unit" in graph["grader.fanout"] and "grader.runner" not in graph["grader.fanout"]
+    assert "reference.engines" not in graph["reference.engines.batched"]
+    assert find_circle(graph) is None, " -> ".join(find_circle(graph))
+    assert find_circle({"a": {"b"}, "b": {"a"}}) == ["a", "b", "a"]
