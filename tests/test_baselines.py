@@ -13,7 +13,18 @@ COMMITTED = sorted(p.stem for p in BASELINES.glob("*.json") if p.stem in PROTOCO
 
 
 def test_both_datasets_are_committed():
-    assert COMMITTED == ["fashion-mnist", "mnist-5k"]
+    # fashion-mnist twice: the shortened protocol (1-epoch sweeps, 5-epoch runs) and the assignment's own
+    assert COMMITTED == ["fashion-mnist", "fashion-mnist-full", "mnist-5k"]
+
+
+@pytest.mark.parametrize(
+    ("epochs", "protocol"), [(30, "fashion-mnist-full"), (5, "fashion-mnist"), (9, "fashion-mnist")]
+)
+def test_the_grader_judges_a_claim_against_the_protocol_of_its_length(epochs, protocol):
+    from grader.grade import load_baseline
+
+    assert load_baseline("fashion-mnist", epochs)["dataset"] == protocol
+    assert load_baseline("mnist-5k", epochs)["dataset"] == "mnist-5k" and load_baseline("cifar10", epochs) is None
 
 
 @pytest.mark.parametrize("dataset", COMMITTED)
