@@ -104,3 +104,16 @@ def test_cli_range_test_seeds_batched(tmp_path, capsys):
     assert main(argv) == 0
     assert (tmp_path / "seed_0" / "range_test.json").exists() and (tmp_path / "seed_1" / "range_test.json").exists()
     assert "spread" in capsys.readouterr().out
+
+
+def test_step_counted_runs_with_odd_evaluations_equal_the_sequential_engine(mnist5k):
+    """Virtual epochs (a claim's step schedule, `epoch_steps`) and evaluations that do not divide them: the
+    batched engine reads every step's loss once, as the sequential one does, and evaluates at the same steps."""
+    cfgs = [RunConfig(lr=0.05, epochs=2, epoch_steps=10, eval_every=3, seed=s, optimizer=o,
+                      schedule=ScheduleConfig(name="onecycle")) for s, o in ((0, "sgd"), (1, "adam"))]  # fmt: skip
+    alone = run_many(cfgs, engine="sequential", device="cpu", data=mnist5k)
+    together = run_many(cfgs, engine="batched", device="cpu", data=mnist5k)
+    for s, b in zip(alone, together, strict=True):
+        assert b["meta"]["engine"] == "batched" and b["meta"]["batch_runs"] == 2
+        assert len(b["train_loss"]) == 20 and close(b["train_loss"], s["train_loss"]) and b["lr"] == s["lr"]
+        assert [e["step"] for e in b["evals"]] == [e["step"] for e in s["evals"]] == [3, 6, 9, 10, 12, 15, 18, 20]

@@ -79,10 +79,11 @@ def test_batched_engine_gives_the_same_verdicts(graded, tmp_path):
     convolutions: 1e-7 at the first step), and a chaotic rerun turns that into a different end point; the
     probe twins flag such a run in both engines, so its verdict no longer depends on the engine."""
     students, _ = graded
-    # s003 (the chaotic run, five step-counted runs batched together), s006 (diverges), s008 (a plain student):
-    # the engines' agreement without re-running every seed student's 4,690-step sweeps a second time
+    # s001 (several runs batched together), s006 (diverges), s008 (a plain student): the engines' agreement
+    # without re-running the seed students' 4,690-step sweeps a second time (CI's time budget; the batched engine
+    # on step-counted runs is tested in tests/test_batched.py and tests/test_structure.py)
     batched = grade_class(SUBMISSIONS, out=None, quick=True, cache_dir=tmp_path, engine="batched",
-                          only=["s003", "s006", "s008"])  # fmt: skip
+                          only=["s001", "s006", "s008"])  # fmt: skip
     assert batched.meta["engine"] == "batched" and batched.meta["cache_hits"] == 0
     results = [r.result for s in batched.students for r in s.runs if r.result]
     assert max(r["meta"]["batch_runs"] for r in results if r["meta"]["engine"] == "batched") > 1  # really batched

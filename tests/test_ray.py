@@ -113,26 +113,12 @@ def assert_complete(result, cache_dir: Path, plain_result) -> None:
                 assert cache.get(r.key) == r.result, (s.id, r.name)
 
 
-@pytest.mark.slow  # a Ray cluster and the bundled class
-@needs_ray
-def test_ray_grades_the_bundled_class_like_the_plain_run(cluster, plain, tmp_path):
-    address, _ = cluster
-    graded = grade_class(SUBMISSIONS, out=None, quick=True, cache_dir=tmp_path / "cache", device="cpu",
-                         engine="sequential", ray=address)  # fmt: skip
-    assert graded.meta["ray"] == address and graded.meta["cache_hits"] == 0
-    assert graded.meta["reruns"] == plain.meta["reruns"] > 20
-    assert verdicts(graded) == verdicts(plain)
-    assert_complete(graded, tmp_path / "cache", plain)
-    # Each task ran in a Ray worker with the one CPU it held (threads recorded in the results' meta).
-    threads = {r.result["meta"]["threads"] for s in graded.students for r in s.runs if r.result}
-    assert threads == {1}
-
-
-@pytest.mark.slow  # a Ray cluster and the bundled class
+@pytest.mark.slow  # a Ray cluster and four students of the bundled class
 @needs_ray
 def test_a_worker_killed_mid_run_is_retried_and_nothing_is_lost(cluster, plain, tmp_path):
     """`grade SMALL --ray ADDRESS` in a subprocess; once a worker is executing a rerun it is SIGKILLed. Ray reruns
-    that task (max_retries), so the class finishes with every run's result, the plain verdicts, and the cache full."""
+    that task (max_retries), so the class finishes with every run's result, the plain verdicts (graded in this
+    process, no Ray), and the cache full. (Four students rather than the class: CI's time budget.)"""
     address, head = cluster
     small = tmp_path / "class"
     small.mkdir()
@@ -162,10 +148,12 @@ def test_a_worker_killed_mid_run_is_retried_and_nothing_is_lost(cluster, plain, 
     assert "4 submission(s)" in out
     # Nothing lost: grading again from the same cache reruns nothing, and gives the plain run's verdicts.
     again = grade_class(small, out=None, quick=True, cache_dir=cache, device="cpu", engine="sequential")
-    assert again.meta["cache_hits"] == again.meta["reruns"] > 0
     ids = {s.id for s in again.students}
+    assert again.meta["cache_hits"] == again.meta["reruns"] > 10
     assert verdicts(again) == {k: v for k, v in verdicts(plain).items() if k in ids}
     assert_complete(again, cache, plain)
+    # Each task ran in a Ray worker with the one CPU it held (threads recorded in the results' meta).
+    assert {r.result["meta"]["threads"] for s in again.students for r in s.runs if r.result} == {1}
 
 
 def test_resources_follow_device_and_engine():
