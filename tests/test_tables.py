@@ -213,3 +213,32 @@ def test_new_fields_leave_existing_configs_dump_unchanged():
     polynomial = RunConfig(schedule=ScheduleConfig(name="polynomial", power=2.0)).model_dump(mode="json")
     assert polynomial["schedule"]["power"] == 2.0
     assert RunConfig(**polynomial).model_dump(mode="json") == polynomial
+
+
+# ---------------------------------------------------------------- the engines
+
+
+@pytest.mark.parametrize("name", [n for n in SCHEDULES if not n.startswith("auto")])
+def test_the_batched_engine_applies_every_schedule_as_the_sequential_one(name, mnist5k):
+    """Its LR per step is read off the same torch scheduler (`lr_table`), whatever the entry."""
+    from reference.engines import run_many
+
+    args = {a: SAMPLE[a] for a in (*SCHEDULES[name].args, *SCHEDULES[name].required)}
+    cfgs = [RunConfig(lr=0.05, epochs=3, epoch_steps=3, seed=s, schedule=ScheduleConfig(name=name, **args))
+            for s in (0, 1)]  # fmt: skip
+    alone = run_many(cfgs, engine="sequential", device="cpu", data=mnist5k)
+    together = run_many(cfgs, engine="batched", device="cpu", data=mnist5k)
+    assert [r["meta"]["engine"] for r in together] == ["batched", "batched"]
+    assert [r["lr"] for r in together] == [r["lr"] for r in alone] and len(alone[0]["lr"]) == 9
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_the_batched_engine_runs_every_optimizer_or_says_it_falls_back(name, mnist5k):
+    from reference.engines import run_many
+    from reference.engines.batched import not_batchable
+
+    cfg = RunConfig(optimizer=name, lr=1e-3, epochs=1, epoch_steps=4)
+    (alone,), (batched,) = (run_many([cfg], engine=e, device="cpu", data=mnist5k) for e in ("sequential", "batched"))
+    why = not_batchable(cfg)
+    assert batched["meta"]["engine"] == ("batched" if why is None else "sequential"), why
+    assert all(abs(a - b) <= 1e-5 * abs(a) for a, b in zip(alone["train_loss"], batched["train_loss"], strict=True))
