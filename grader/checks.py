@@ -37,7 +37,8 @@ def banded(distance: float, tol: float, band: float, max_points: float) -> tuple
 def _rerun_failed(check: str, p: PlannedRun, o: Outcome, pts: float) -> CheckResult | None:
     if o.error:
         return CheckResult(check, p.name, "error", f"The rerun failed: {o.error}.", max_points=pts)
-    if o.result is not None and o.result["diverged"] and not o.result["final"]:
+    # a sweep ends by diverging (its picks come from the curve, not evaluations); a training run must not
+    if p.kind == "train" and o.result is not None and o.result["diverged"] and not o.result["final"]:
         reason = o.result["diverged"]["reason"]
         return CheckResult(check, p.name, "fail", f"The rerun diverged before its first evaluation: {reason}.",
                            max_points=pts)  # fmt: skip
