@@ -278,3 +278,16 @@ def test_grader_modules_import_one_another_without_a_circle():
     assert graph["checks"] >= {"context", "evidence"} and graph["diagnoses"] >= {"context", "evidence"}  # read
     assert circle(graph) is None, " -> ".join(circle(graph))
     assert circle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
+
+
+def test_a_sweep_that_diverges_before_its_first_evaluation_is_a_sweep_that_ended():
+    """A 469-step sweep evaluates once, at its end: diverging before that is how it ends, and its LR claim is
+    checked on its curve (every honest student failed on Fashion-MNIST before). A training run that does so fails."""
+    rt, train = rerun(pick=0.1)
+    rt.result["diverged"] = {"step": 401, "reason": "smoothed loss 3.51 > 4× best 0.834 at step 401"}
+    v = verdicts(submission(claimed_lr=0.11), [rt, train])
+    assert v[("lr_claim", "sweep")].status == "pass"
+    dead = Outcome({"epochs": [], "final": None, "diverged": {"step": 2, "reason": "loss became nan at step 2"}})
+    v = verdicts(submission(claimed_test_accuracy=0.9), [rt, dead])
+    assert v[("accuracy_claim", "const")].status == "fail" and "before its first evaluation" in v[
+        ("accuracy_claim", "const")].message
