@@ -265,7 +265,7 @@ def run(
     sched = build_schedule(opt, cfg, plan.per_epoch)
     auto = controller_for(cfg, model)  # schedules "auto*": trial steps set each step's LR
     single = _Single(cfg, data, step_fn, opt, sched, auto, order)
-    bar = _progress(progress, plan.last_epoch * plan.per_epoch, cfg)
+    bar = step_bar(progress, plan, cfg)
     try:
         (track,) = drive([cfg], plan, single, device, time_limit=time_limit, started=started,
                          on_step=lambda _: bar.update(1))  # fmt: skip
@@ -287,12 +287,14 @@ def _eval_point(test_loss: float, test_acc: float, step: int, epoch: int, losses
             "test_loss": test_loss, "test_accuracy": test_acc, "epoch_end": False}  # fmt: skip
 
 
-def _progress(enabled: bool, total: int, cfg: RunConfig):
+def step_bar(enabled: bool, plan: StepPlan, cfg: RunConfig):
+    """A tqdm bar over the steps this run (or prefix) takes, or a no-op; every engine's loop updates it."""
     if not enabled:
         return _NoBar()
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=f"{cfg.task} {cfg.optimizer} {cfg.schedule.name}", unit="step", leave=False)
+    desc = f"{cfg.task} {cfg.optimizer} {cfg.schedule.name}"
+    return tqdm(total=plan.last_epoch * plan.per_epoch, desc=desc, unit="step", leave=False)
 
 
 class _NoBar:

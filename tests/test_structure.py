@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from test_checks import circle  # tests/test_checks.py: the depth-first circle finder
 
 from reference.config import RunConfig
 from reference.engines import CHOICES, ENGINES, resolve
@@ -143,25 +144,10 @@ def runtime_imports() -> dict[str, set[str]]:
     return graph
 
 
-def find_circle(graph: dict[str, set[str]]) -> list[str] | None:
-    done: set[str] = set()
-
-    def visit(m: str, path: list[str]) -> list[str] | None:
-        if m in path:
-            return [*path[path.index(m) :], m]
-        if m in done:
-            return None
-        found = next((c for n in sorted(graph[m]) if (c := visit(n, [*path, m]))), None)
-        done.add(m)
-        return found
-
-    return next((c for m in sorted(graph) if (c := visit(m, []))), None)
-
-
 def test_no_import_circle_among_project_modules():
     graph = runtime_imports()
     assert {"reference.loop", "reference.engines.batched", "grader.unit", "grader.fanout"} <= set(graph)
     assert "grader.unit" in graph["grader.fanout"] and "grader.runner" not in graph["grader.fanout"]
     assert "reference.engines" not in graph["reference.engines.batched"]
-    assert find_circle(graph) is None, " -> ".join(find_circle(graph))
-    assert find_circle({"a": {"b"}, "b": {"a"}}) == ["a", "b", "a"]
+    assert circle(graph) is None, " -> ".join(circle(graph))
+    assert circle({"a": {"b"}, "b": {"a"}}) == ["a", "b", "a"]

@@ -20,7 +20,7 @@ from torch.func import functional_call, stack_module_state, vmap
 
 from reference.config import RunConfig
 from reference.data import Data, load_data
-from reference.loop import StepPlan, _progress, drive, make_deterministic, pick_device, result_of, run
+from reference.loop import StepPlan, drive, make_deterministic, pick_device, result_of, run, step_bar
 from reference.models import init_model
 from reference.schedules import lr_table
 
@@ -75,7 +75,7 @@ def run_batched(
     make_deterministic(device)
     plan = StepPlan.of(cfgs[0], len(data.train), until_epoch)  # the same for every run of the group
     stacked = _Stacked(cfgs, data, plan, device, compile)
-    bar = _progress(progress, plan.last_epoch * plan.per_epoch, cfgs[0])
+    bar = step_bar(progress, plan, cfgs[0])
     try:
         tracks = drive(cfgs, plan, stacked, device, time_limit=time_limit, started=started,
                        on_step=lambda _: bar.update(1))  # fmt: skip
