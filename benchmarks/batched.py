@@ -57,7 +57,8 @@ def main() -> None:
     ap.add_argument("--ks", default="1,16,64,256", help="batch sizes K to time")
     ap.add_argument("--sequential-runs", type=int, default=3, help="runs timed one at a time for the baseline")
     ap.add_argument("--compile", action="store_true", help="torch.compile the batched step")
-    ap.add_argument("--class", dest="klass", type=int, default=0, help="also time N runs in batches of K=64..")
+    ap.add_argument("--class", dest="klass", type=int, default=0, help="also time N runs in batches of the largest K")
+    ap.add_argument("--class-epochs", type=int, help="epochs of each --class run (default: --epochs)")
     ap.add_argument("--threads", type=int)
     args = ap.parse_args()
     if args.threads:
@@ -92,11 +93,18 @@ def main() -> None:
     headers = ["K", "batched s", "s per run", "speed-up vs sequential", "peak MiB per run"]
     print(tabulate(rows, headers=headers, floatfmt=("", ".2f", ".4f", ".2f", ".1f")))
     if args.klass:
+        args.epochs = args.class_epochs or args.epochs
         cfgs = configs(args.klass, args)
         k = max(ks)
-        seconds = timed(lambda: [run_batched(cfgs[i : i + k], device=device, data=data, compile=args.compile)
-                                 for i in range(0, len(cfgs), k)])  # fmt: skip
-        print(f"class: {args.klass} runs in batches of {k}: {seconds:.1f} s")
+        done: list[dict] = []
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats()
+        seconds = timed(lambda: [done.extend(run_batched(cfgs[i : i + k], device=device, data=data,
+                                                         compile=args.compile)) for i in range(0, len(cfgs), k)])
+        peak_all = torch.cuda.max_memory_allocated() if device.type == "cuda" else float("nan")
+        steps = sum(len(r["train_loss"]) for r in done)
+        print(f"class: {args.klass} runs of {args.epochs} epoch(s) in batches of {k}: {seconds:.1f} s "
+              f"({steps:,} run-steps, {steps / seconds:,.0f} a second; peak {peak_all / 2**30:.2f} GiB)")
     if ratio is not None:
         print(f"ratio: {ratio:.2f}")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import reference
 from grader.schema import Assignment, AutoClaim, Optim, RangeTestClaim, RunClaim, Setup, Submission
-from reference.config import RunConfig, ScheduleConfig, range_test_config
+from reference.config import RunConfig, range_test_config, step_counted
 from reference.data import steps_per_epoch
 
 RERUN_THREADS = 1  # torch threads per rerun, whatever --jobs: results then do not depend on the core count
@@ -129,12 +129,6 @@ class Conditions:
         total = steps or epochs * self.claim_epoch
         return (f"claimed on {self.claimed}: {self.claim_epoch:,} steps/epoch; rerun on {self.rerun} with the same "
                 f"{total:,} steps")  # fmt: skip
-
-
-def step_counted(schedule: ScheduleConfig) -> bool:
-    """A schedule whose shape is counted in optimizer steps (per-iteration milestones, OneCycle's total, CyclicLR's
-    step sizes): it changes with the number of steps per epoch. Epoch-cadence schedules and a constant LR do not."""
-    return schedule.cadence == "step" and schedule.name != "constant" and not schedule.name.startswith("auto")
 
 
 def _shared(sub: Submission, claim: RangeTestClaim | RunClaim | AutoClaim) -> dict:

@@ -115,6 +115,12 @@ class RunConfig(_Frozen):
         return self
 
 
+def step_counted(schedule: ScheduleConfig) -> bool:
+    """A schedule whose shape is counted in optimizer steps (per-iteration milestones, OneCycle's total, CyclicLR's
+    step sizes): it changes with the number of steps per epoch. Epoch-cadence schedules and a constant LR do not."""
+    return schedule.cadence == "step" and schedule.name != "constant" and not schedule.name.startswith("auto")
+
+
 def _scheduler_names() -> list[str]:
     from reference.schedules import SCHEDULES  # torch: imported only when a JSON schema is generated
 

@@ -35,13 +35,14 @@ def pick_device(device: str = "auto") -> torch.device:
 
 
 def make_deterministic(device: torch.device) -> None:
-    """Same seed, same device, same torch → bit-identical curves."""
+    """Same seed, same device, same torch → bit-identical curves. `LR_GRADER_DETERMINISTIC=warn` lets an op with no
+    deterministic CUDA kernel run anyway, with torch's warning (results record `deterministic: "warn"`)."""
     if device.type == "cuda":
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cudnn.benchmark = False
-    torch.use_deterministic_algorithms(True, warn_only=False)
+    torch.use_deterministic_algorithms(True, warn_only=os.environ.get("LR_GRADER_DETERMINISTIC") == "warn")
 
 
 @torch.inference_mode()
@@ -101,18 +102,37 @@ class StepPlan:
 EXPLODED = 10.0  # any run: smoothed loss above 10× the first step's loss has diverged
 
 
-def _divergence(raw: list[float], smoothed: list[float], factor: float | None) -> tuple[int, str] | None:
-    """First step where the loss is NaN/inf or exploded, or (range tests) the smoothed loss > factor × best."""
-    best = math.inf
-    for i, (loss, s) in enumerate(zip(raw, smoothed, strict=True)):
-        if not math.isfinite(loss):
-            return i, f"loss became {loss} at step {i}"
-        if s > EXPLODED * raw[0]:
-            return i, f"loss exploded: smoothed {s:.3g} > {EXPLODED:g}× the first step's {raw[0]:.3g} at step {i}"
-        best = min(best, s)
-        if factor is not None and s > factor * best:
-            return i, f"smoothed loss {s:.3g} > {factor:g}× best {best:.3g} at step {i}"
-    return None
+@dataclass
+class Watch:
+    """Where a run diverged: the first step whose loss is NaN/inf or exploded, or (range tests, `factor`) whose
+    smoothed loss > factor × the best so far. Kept up to date: each evaluation reads only the steps not yet
+    seen (rescanning a 14,070-step run at each of its 30 evaluations would be quadratic)."""
+
+    factor: float | None
+    beta: float = 0.98
+    seen: int = 0
+    best: float = math.inf
+    first: float = math.nan
+    avg: float = 0.0
+
+    def extend(self, raw: list[float]) -> tuple[int, str] | None:
+        """Read `raw[self.seen:]`; the smoothed loss is `smooth(raw, beta)`, computed the same way."""
+        for i in range(self.seen, len(raw)):
+            loss = raw[i]
+            self.avg = self.beta * self.avg + (1 - self.beta) * loss
+            s = self.avg / (1 - self.beta ** (i + 1))
+            if i == 0:
+                self.first = loss
+            self.seen = i + 1
+            if not math.isfinite(loss):
+                return i, f"loss became {loss} at step {i}"
+            if s > EXPLODED * self.first:
+                first = self.first
+                return i, f"loss exploded: smoothed {s:.3g} > {EXPLODED:g}× the first step's {first:.3g} at step {i}"
+            self.best = min(self.best, s)
+            if self.factor is not None and s > self.factor * self.best:
+                return i, f"smoothed loss {s:.3g} > {self.factor:g}× best {self.best:.3g} at step {i}"
+        return None
 
 
 class Stepper(Protocol):
@@ -143,6 +163,7 @@ class Track:
     losses: list[float] = field(default_factory=list)
     evals: list[dict] = field(default_factory=list)
     diverged: tuple[int, str] | None = None
+    watch: Watch | None = None  # divergence, read incrementally
 
 
 def drive(
@@ -178,7 +199,8 @@ def drive(
                 for row, i in enumerate(alive):
                     t, cfg = tracks[i], cfgs[i]
                     t.losses += seen[row]
-                    t.diverged = _divergence(t.losses, smooth(t.losses, cfg.smoothing), cfg.diverge_factor)
+                    t.watch = t.watch or Watch(cfg.diverge_factor, cfg.smoothing)
+                    t.diverged = t.watch.extend(t.losses)
                     keep += [row] if t.diverged is None else []
                 if len(keep) < len(alive):
                     engine.keep(keep)
@@ -343,7 +365,8 @@ def meta(cfg: RunConfig, device: torch.device, data: Data, wall: float, compiled
         "threads": torch.get_num_threads(),
         "dtype": "float32",
         "seed": cfg.seed,
-        "deterministic": torch.are_deterministic_algorithms_enabled(),
+        "deterministic": "warn" if torch.is_deterministic_algorithms_warn_only_enabled() else
+        torch.are_deterministic_algorithms_enabled(),
         "compiled": compiled,
         "engine": "sequential",
         "dataset": data.name,

@@ -111,11 +111,10 @@ class _Stacked:
             self.forward = torch.compile(self.forward, dynamic=False)
         self.opt = StackedOptimizer(cfgs, self.params, plan.per_epoch, device)
         self.data, self.device = data, device
-        orders = [torch.Generator().manual_seed(c.seed) for c in cfgs]  # each run's own data order
-        self.streams = [data.train.index_stream(cfgs[0].batch_size, g) for g in orders]
+        self.orders = _Orders(data.train, cfgs[0].batch_size, [torch.Generator().manual_seed(c.seed) for c in cfgs])
 
     def step(self, step: int) -> torch.Tensor:
-        idx = torch.stack([next(s) for s in self.streams])
+        idx = self.orders.next()
         x, y = self.data.train.x[idx], self.data.train.y[idx]
         # per run: mean cross-entropy on its own batch; runs are independent, so the gradient of the summed
         # losses holds each run's own gradient in its row
@@ -133,7 +132,7 @@ class _Stacked:
 
     def keep(self, rows: list[int]) -> None:
         """Drop diverged runs from every stacked tensor."""
-        self.streams = [self.streams[r] for r in rows]
+        self.orders.keep(rows)
         if not rows:
             return
         index = torch.tensor(rows, dtype=torch.long, device=self.device)
@@ -142,6 +141,29 @@ class _Stacked:
 
     def end_epoch(self) -> None:
         pass  # LRs come from per-step tables
+
+
+class _Orders:
+    """Each run's data order, as `DeviceData.index_stream` draws it from the run's own generator, for K runs at
+    once: at the start of every pass the K permutations are stacked into one (K, n) matrix, and a step's
+    (K, batch) indices are one slice of it (not K generator calls and a stack per step)."""
+
+    def __init__(self, split, batch_size: int, generators: list[torch.Generator]):
+        self.split, self.batch_size, self.generators = split, batch_size, generators
+        self.matrix: torch.Tensor | None = None
+        self.at = 0
+
+    def next(self) -> torch.Tensor:
+        if self.matrix is None or self.at >= len(self.split):
+            self.matrix, self.at = torch.stack([self.split.permutation(g) for g in self.generators]), 0
+        idx = self.matrix[:, self.at : self.at + self.batch_size]
+        self.at += self.batch_size
+        return idx
+
+    def keep(self, rows: list[int]) -> None:
+        self.generators = [self.generators[r] for r in rows]
+        if self.matrix is not None and rows:
+            self.matrix = self.matrix[torch.tensor(rows, device=self.matrix.device)]
 
 
 @torch.inference_mode()
