@@ -33,9 +33,10 @@ MIX = [  # (optimizer, lr, schedule) cycled over the K runs
 
 
 def configs(k: int, args: argparse.Namespace) -> list[RunConfig]:
+    mix = [m for m in MIX if m[0] == args.optimizer] if args.optimizer else MIX
     return [RunConfig(dataset=args.dataset, optimizer=o, lr=lr * (1 + i // len(MIX)) ** 0.1, schedule=s,
                       epochs=args.epochs, max_steps=args.max_steps, seed=i)
-            for i, (o, lr, s) in ((i, MIX[i % len(MIX)]) for i in range(k))]  # fmt: skip
+            for i, (o, lr, s) in ((i, mix[i % len(mix)]) for i in range(k))]  # fmt: skip
 
 
 def timed(fn) -> float:
@@ -60,6 +61,7 @@ def main() -> None:
     ap.add_argument("--class", dest="klass", type=int, default=0, help="also time N runs in batches of the largest K")
     ap.add_argument("--class-epochs", type=int, help="epochs of each --class run (default: --epochs)")
     ap.add_argument("--threads", type=int)
+    ap.add_argument("--optimizer", help="only this optimizer's entries of the mix (one optimizer per batch)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
