@@ -91,12 +91,12 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         dist = max(decades(c, e) for c, e in zip(claimed, expected, strict=True))
         tol, origin = _lr_tolerance(ctx, p.config.optimizer, claim.rule, o.result)
         status, points = banded(dist, tol, ctx.tol.partial_band, pts)
-        at_stake = pts
+        at_stake, pending = pts, 0.0
         fmt = lambda v: ", ".join(f"{x:.3g}" for x in v)  # noqa: E731
         msg = (f"Rule {claim.rule!r} on the rerun's curve picks {fmt(expected)}; the claim {fmt(claimed)} is "
                f"{dist:.2f} decades away (allowed {tol:.2f}: k·√2·σ of the rule's reference picks).")  # fmt: skip
         if claim.rule in ("min", "min/10", "range") and _minimum_at_end(o.result):
-            status, points, at_stake = "skip", 0.0, 0.0
+            status, points, at_stake, pending = "skip", 0.0, 0.0, pts
             msg = (
                 f"Unconfirmed, flagged for review (no points at stake): the rerun's loss still falls at the end of "
                 f"the sweep (LR {o.result['lr'][-1]:.3g}), so rule {claim.rule!r} has no minimum to find on it"
@@ -106,7 +106,7 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         elif ctx.cond.proxy and dist > tol:  # a sweep on other data may stray by up to proxy_lr_decades
             proxy, cond = ctx.tol.proxy_lr_decades, ctx.cond
             if dist <= tol + proxy:
-                status, points, at_stake = "skip", 0.0, 0.0
+                status, points, at_stake, pending = "skip", 0.0, 0.0, pts
                 msg = (f"Unconfirmed, flagged for review (no points at stake): claimed on {cond.claimed}, rerun on "
                        f"{cond.rerun} with the claim's step schedule. " + msg[:-2] + f"; a sweep on {cond.rerun} can "
                        f"stray up to {proxy:g} decades from one on {cond.claimed}).")  # fmt: skip
@@ -116,7 +116,7 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         ref, _ = _reference_pick(ctx.baseline, p.config.optimizer, claim.rule)
         out.append(CheckResult("lr_claim", p.name, status, msg, **figures, reference=ref, tolerance=round(tol, 3),
                                distance=round(dist, 3), unit="decades", origin=origin, points=points,
-                               max_points=at_stake))  # fmt: skip
+                               max_points=at_stake, pending=pending))  # fmt: skip
     return out
 
 
@@ -221,7 +221,7 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
         if ctx.quick:
             out.append(CheckResult(check, p.name, "skip", f"Quick mode reruns {p.until_epoch} of {p.config.epochs} "
                                    "epochs; the final-metric claim is checked by the full grade.",
-                                   claimed=claimed))  # fmt: skip
+                                   claimed=claimed, pending=pts))  # fmt: skip
             continue
         if failed := _rerun_failed(check, p, o, pts):
             out.append(failed)
@@ -259,7 +259,7 @@ def _diverged_claim(check: str, metric: str, ctx: Context, p: PlannedRun, o: Out
     if ctx.quick:
         return CheckResult(check, p.name, "skip", f"Claimed {label} {claimed} (a diverged run): the quick rerun did "
                            f"not diverge in its {p.until_epoch} epochs; the full grade checks the rest.",
-                           claimed=claimed)  # fmt: skip
+                           claimed=claimed, pending=pts)  # fmt: skip
     final = o.result["final"][metric] if o.result["final"] else None
     return CheckResult(check, p.name, "fail", f"Claimed {label} {claimed} (a diverged run), but the rerun did not "
                        f"diverge: it ends at {final:.4g}." if final is not None else f"Claimed {label} {claimed}, "
@@ -288,7 +288,7 @@ def _proxy_metric(check: str, metric: str, ctx: Context, p: PlannedRun, claimed:
     return CheckResult(check, p.name, "skip", f"Not checkable on {cond.rerun}, flagged for review (no points at "
                        f"stake): the {label} was claimed on {cond.claimed}, a rerun on {cond.rerun} is no evidence for "
                        f"or against it, and no committed {cond.claimed} reference matches this run.",
-                       claimed=claimed)  # fmt: skip
+                       claimed=claimed, pending=pts)  # fmt: skip
 
 
 def _chaotic(ctx: Context, p: PlannedRun, o: Outcome, result: CheckResult) -> CheckResult:
@@ -331,55 +331,115 @@ def check_reproducible(ctx: Context, pts: float) -> list[CheckResult]:
     return out
 
 
+def judged_runs(ctx: Context) -> tuple[set[str], dict[str, str]]:
+    """The training runs whose baseline comparison carries points (assignment.toml `baseline_runs`), and for every
+    other run the phrase that says why it is compared for information only. A submission's controls (the picked
+    LR ÷ 10 and × 10, as the course asked) train slower or blow up by design: judging them would mark a student
+    down for doing the assignment."""
+    runs, policy = ctx.of_kind("train"), ctx.assignment.baseline_runs
+    if policy == "all":
+        return {p.name for p, _ in runs}, {}
+    judged, why = set(), {}
+    for opt in dict.fromkeys(p.config.optimizer for p, _ in runs):
+        items = [(p, o) for p, o in runs if p.config.optimizer == opt]
+        marked = [p.name for p, _ in items if getattr(p.claim, "role", None) == "final"]
+        if marked or policy == "final":
+            judged |= set(marked)
+            for p, _ in items:
+                if p.name not in judged:
+                    why[p.name] = (f"not marked role = 'final' (judged: {', '.join(marked)})" if marked else
+                                   "not marked role = 'final' (assignment.toml baseline_runs = 'final')")  # fmt: skip
+            continue
+        pool = [(p, o) for p, o in items if getattr(p.claim, "role", None) != "control"] or items
+        best, best_o = max(pool, key=lambda t: _reached(t[1]))
+        judged.add(best.name)
+        reached = _reached(best_o)
+        at = f" ({reached:.4f} at epoch {len(best_o.result['epochs'])})" if reached >= 0 else ""
+        for p, _ in items:
+            if p.name != best.name:
+                why[p.name] = ("marked role = 'control'" if getattr(p.claim, "role", None) == "control" else
+                               f"not this submission's best {opt} run: {best.name}{at} is judged, and other runs "
+                               "(such as LR checks at the pick ÷ 10 and × 10) train at their own pace")  # fmt: skip
+    return judged, why
+
+
+def _reached(o: Outcome) -> float:
+    """A rerun's test accuracy at its last epoch; −1 for a rerun that failed or diverged."""
+    r = o.result
+    if r is None or r["diverged"] or not r["epochs"]:
+        return -1.0
+    return r["epochs"][-1]["test_accuracy"]
+
+
 def check_baseline(ctx: Context, pts: float) -> list[CheckResult]:
+    """Each judged run's rerun against the committed reference of its own config (another seed of it), epoch for
+    epoch; against a reference of another config (another LR, schedule or optimizer setting) at the final epoch
+    only: a run at half the LR is behind at epoch 3 and level at epoch 30. The other runs: for information."""
+    judged, why = judged_runs(ctx)
     out = []
     for p, o in ctx.of_kind("train"):
-        ref = ctx.baseline_run(p)
-        if ref is None:
-            out.append(CheckResult("baseline", p.name, "skip", f"No committed reference baseline for "
-                                   f"{p.config.dataset} {p.config.optimizer}."))  # fmt: skip
-            continue
-        if failed := _rerun_failed("baseline", p, o, pts):
-            out.append(failed)
-            continue
-        if p.config.epoch_steps and p.config.epoch_steps != steps_per_epoch(p.config.dataset, p.config.batch_size):
-            out.append(CheckResult("baseline", p.name, "skip", f"Not comparable: this rerun follows the claim's "
-                                   f"{p.config.epoch_steps}-step epochs ({p.conditions}), the reference runs one pass "
-                                   f"over {p.config.dataset} an epoch."))  # fmt: skip
-            continue
-        ref_input = ref[1]["config"].get("preprocess", "pad-normalize")
-        if p.config.preprocess != ref_input:
-            out.append(CheckResult("baseline", p.name, "skip", f"Not comparable: this rerun's input is "
-                                   f"{p.config.preprocess!r}, the reference {ref[0]} was trained on {ref_input!r} "
-                                   "input (they train at different speeds at the same LR)."))  # fmt: skip
-            continue
-        name, entry = ref
-        epoch = min(len(o.result["epochs"]), len(entry["epochs"]))
-        stats = entry["epochs"][epoch - 1]["test_accuracy"]
-        observed = o.result["epochs"][epoch - 1]["test_accuracy"] if epoch else math.nan
-        seeds = len(stats["values"])
-        d = baseline_tolerance(stats["mean"], stats["std"], seeds, ctx.n_test, ctx.tol.k_claim)
-        shortfall = max(stats["mean"] - observed, 0.0)
-        status, points = banded(shortfall, d.tol, ctx.tol.partial_band, pts)
-        msg = (f"At epoch {epoch} the rerun reaches {observed:.4f}; the reference {name} "
-               f"(lr {entry['config']['lr']:.3g}, {seeds} seeds) reaches {stats['mean']:.4f} ± "
-               f"{stats['std']:.4f}; allowed shortfall {d.k:g}σ = {d.tol:.4f} (σ = {d.sigma_d:.4f}, one seed "
-               f"against a {seeds}-seed mean). Only a shortfall ≥ {d.min_detectable() * 100:.1f} pp is flagged 95 % "
-               "of the time; a smaller one cannot be told from seed noise.")  # fmt: skip
-        diverged = o.result["diverged"]
-        if diverged:  # a diverged rerun fails whatever its last accuracy, chaotic or not
-            status, points = "fail", 0.0
-            msg = f"The rerun diverged at step {diverged['step']} ({diverged['reason']}). " + msg
-        result = CheckResult("baseline", p.name, status, msg, rerun=round(observed, 4),
-                             reference=round(stats["mean"], 4), tolerance=round(d.tol, 4),
-                             distance=round(shortfall, 4), unit="abs",
-                             origin=f"k·σ·√(1 + 1/{seeds}) = {d.k:g}·{d.sigma:.3g}·{d.factor:.2f} (shortfall only): σ "
-                             f"= the std of {seeds} reference seeds at that epoch, floored at the binomial SE on "
-                             f"{ctx.n_test:,} test images; k for ≤ {FALSE_FAIL_TARGET:.0%} false fails "
-                             "(benchmarks/grading_power.py)",
-                             points=points, max_points=pts)  # fmt: skip
-        out.append(result if diverged else _chaotic(ctx, p, o, result))
+        result = _baseline_one(ctx, p, o, pts)
+        if p.name not in judged:
+            result.message = f"For information (no points at stake): {why.get(p.name, 'not judged')}. " + result.message
+            result.status = "skip" if result.status != "error" else "error"
+            result.points = result.max_points = result.pending = 0.0
+        out.append(result)
     return out
+
+
+def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckResult:
+    ref = ctx.reference(p)
+    if ref is None:
+        return CheckResult("baseline", p.name, "skip", f"Not checkable: no committed reference baseline for "
+                           f"{p.config.dataset} {p.config.optimizer}.", pending=pts)  # fmt: skip
+    if failed := _rerun_failed("baseline", p, o, pts):
+        return failed
+    cfg, ref_cfg = p.config, ref.entry["config"]
+    if not ref.same:
+        if cfg.epoch_steps and cfg.epoch_steps != steps_per_epoch(cfg.dataset, cfg.batch_size):
+            return CheckResult("baseline", p.name, "skip", f"Not comparable: this rerun follows the claim's "
+                               f"{cfg.epoch_steps}-step epochs ({p.conditions}), and no committed reference of its "
+                               "config does.", pending=pts)  # fmt: skip
+        if cfg.preprocess != ref_cfg.get("preprocess", "pad-normalize"):
+            return CheckResult("baseline", p.name, "skip", f"Not comparable: this rerun's input is {cfg.preprocess!r}, "
+                               f"the reference {ref.name} was trained on {ref_cfg.get('preprocess')!r} input (they "
+                               "train at different speeds at the same LR).", pending=pts)  # fmt: skip
+    ref_epochs, ran = len(ref.entry["epochs"]), len(o.result["epochs"])
+    if ref.same:
+        epoch = min(ran, ref_epochs)
+        how = f"the reference of this run's own config ({ref.name}, another seed of it)"
+    elif ran == ref_epochs == cfg.epochs:
+        epoch = ran
+        how = (f"the reference {ref.name} at its final epoch: no committed reference of this run's config (lr "
+               f"{cfg.lr:.3g}; the reference's {ref_cfg['lr']:.3g}), and runs of other configs are compared where "
+               "they end, not on the way")  # fmt: skip
+    else:
+        return CheckResult("baseline", p.name, "skip", f"Not comparable at epoch {ran}: no committed reference of this "
+                           f"run's config (lr {cfg.lr:.3g}; the nearest, {ref.name}, trains at {ref_cfg['lr']:.3g}), "
+                           "and a run at another LR or schedule starts faster or slower but may end level: it is "
+                           f"compared at its final epoch ({cfg.epochs}) by the full grade.", pending=pts)  # fmt: skip
+    stats = ref.entry["epochs"][epoch - 1]["test_accuracy"]
+    observed = o.result["epochs"][epoch - 1]["test_accuracy"]
+    seeds = len(stats["values"])
+    d = baseline_tolerance(stats["mean"], stats["std"], seeds, ctx.n_test, ctx.tol.k_claim)
+    shortfall = max(stats["mean"] - observed, 0.0)
+    status, points = banded(shortfall, d.tol, ctx.tol.partial_band, pts)
+    msg = (f"At epoch {epoch} the rerun reaches {observed:.4f}; {how} reaches {stats['mean']:.4f} ± "
+           f"{stats['std']:.4f} ({seeds} seeds); allowed shortfall {d.k:g}σ = {d.tol:.4f} (σ = {d.sigma_d:.4f}, one "
+           f"seed against a {seeds}-seed mean). Only a shortfall ≥ {d.min_detectable() * 100:.1f} pp is flagged 95 % "
+           "of the time; a smaller one cannot be told from seed noise.")  # fmt: skip
+    diverged = o.result["diverged"]
+    if diverged:  # a diverged rerun fails whatever its last accuracy, chaotic or not
+        status, points = "fail", 0.0
+        msg = f"The rerun diverged at step {diverged['step']} ({diverged['reason']}). " + msg
+    result = CheckResult("baseline", p.name, status, msg, rerun=round(observed, 4), reference=round(stats["mean"], 4),
+                         tolerance=round(d.tol, 4), distance=round(shortfall, 4), unit="abs",
+                         origin=f"k·σ·√(1 + 1/{seeds}) = {d.k:g}·{d.sigma:.3g}·{d.factor:.2f} (shortfall only): σ "
+                         f"= the std of {seeds} reference seeds at that epoch, floored at the binomial SE on "
+                         f"{ctx.n_test:,} test images; k for ≤ {FALSE_FAIL_TARGET:.0%} of honest students losing "
+                         "points (benchmarks/grading_power.py)",
+                         points=points, max_points=pts)  # fmt: skip
+    return result if diverged else _chaotic(ctx, p, o, result)
 
 
 def check_plausibility(ctx: Context, pts: float) -> list[CheckResult]:
@@ -400,8 +460,10 @@ def check_plausibility(ctx: Context, pts: float) -> list[CheckResult]:
         if c.claimed_test_accuracy is not None and c.claimed_test_accuracy > 1:
             flags.append((p.name, f"claimed accuracy {c.claimed_test_accuracy:g} > 1 (report a fraction, not %)",
                           {"claimed": c.claimed_test_accuracy}))  # fmt: skip
-        if o.result and o.result["diverged"]:
-            flags.append((p.name, f"the rerun diverged: {o.result['diverged']['reason']}", {}))
+        finite = [v for v in (c.claimed_test_accuracy, c.claimed_test_loss) if v is not None and math.isfinite(v)]
+        if o.result and o.result["diverged"] and finite:  # a control at × 10 may blow up: only a claim is implausible
+            flags.append((p.name, f"the rerun diverged ({o.result['diverged']['reason']}), yet the run claims finite "
+                          "figures", {}))  # fmt: skip
         reachable = [v for v in [*ref_losses, *(e["test_loss"] for e in (o.result or {}).get("epochs", []))]
                      if math.isfinite(v)]  # fmt: skip
         factor = ctx.tol.implausible_loss_factor

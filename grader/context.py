@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from grader.plan import Conditions, PlannedRun
 from grader.runner import Outcome
 from grader.schema import Assignment, Submission
+from reference.config import RunConfig
 
 
 def baseline_entry(baseline: dict | None, config) -> tuple[str, dict] | None:
@@ -18,6 +19,74 @@ def baseline_entry(baseline: dict | None, config) -> tuple[str, dict] | None:
         if name in runs:
             return name, runs[name]
     return None
+
+
+# ---------------------------------------------------------------- like with like: which committed reference a run meets
+
+LR_SCALED = ("max_lr", "base_lr")  # schedule arguments that move with the run's LR (OneCycle's, CyclicLR's)
+
+
+def _shape(config: dict) -> dict:
+    """A config without what seeds and LRs change: what must be equal for two runs to be draws of one config
+    (read through RunConfig, so a file written before a field existed gets its default)."""
+    config = RunConfig(**config).model_dump(mode="json")
+    out = {k: v for k, v in config.items() if k not in ("seed", "lr", "init_nudge")}
+    sched = dict(out.get("schedule") or {})
+    for k in LR_SCALED:
+        if sched.get(k) is not None:
+            sched[k] = round(sched[k] / config["lr"], 6)
+    out["schedule"] = sched
+    return out
+
+
+def same_config(a: dict, b: dict, lr_decades: float) -> bool:
+    """`a` and `b` (RunConfig dumps) are the same config up to the seed, their LRs within `lr_decades`."""
+    return _shape(a) == _shape(b) and abs(math.log10(a["lr"] / b["lr"])) <= lr_decades
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The committed reference a run is compared with, and how it matches the run."""
+
+    name: str  # the entry's name in its baseline file ("sgd-constant", "sgd-constant@0.0316", …)
+    entry: dict  # {"config", "epochs": per-epoch {metric: {mean, std, values}}, "final", …}
+    match: str  # "same config" (every field but the seed; LR within baseline_lr_decades) or "other config"
+    protocol: str  # the baseline file's dataset key (mnist-5k, mnist-5k-course, …)
+
+    @property
+    def same(self) -> bool:
+        return self.match == "same config"
+
+
+def run_reference(baselines: list[dict], config, lr_decades: float) -> Reference | None:
+    """The committed run that is this run's config at another seed, else (`match` "other config") the one with the
+    same optimizer and scheduler, else the optimizer at a constant LR (the baseline check then compares final
+    epochs only)."""
+    dump = config.model_dump(mode="json")
+    for b in baselines:
+        for name, entry in {**b.get("runs", {}), **b.get("grid", {})}.items():
+            if same_config(entry["config"], dump, lr_decades):
+                return Reference(name, entry, "same config", b["dataset"])
+    for b in baselines:
+        if found := baseline_entry(b, config):
+            return Reference(*found, "other config", b["dataset"])
+    return None
+
+
+def sweep_reference(baselines: list[dict], config) -> tuple[dict, str, bool] | None:
+    """(the committed range test of this sweep's config, its protocol, True) when one is committed, else (the
+    optimizer's range test with the most seeds, its protocol, False)."""
+    dump, found = config.model_dump(mode="json"), []
+    for b in baselines:
+        rt = b.get("range_tests", {}).get(config.optimizer)
+        if rt:
+            if _shape(rt["config"]) == _shape(dump) and math.isclose(rt["config"]["lr"], dump["lr"], rel_tol=1e-9):
+                return rt, b["dataset"], True
+            found.append((rt, b["dataset"]))
+    if not found:
+        return None
+    rt, name = max(found, key=lambda f: len(next(iter(f[0]["picks"].values()), [])))
+    return rt, name, False
 
 
 @dataclass
@@ -31,6 +100,7 @@ class Context:
     probes: dict[str, Outcome] = field(default_factory=dict)  # training run name → its nudged twin's outcome
     logs: dict = field(default_factory=dict)  # run name → its grader.evidence.Logs, or why they can't be used
     claim_baseline: dict | None = None  # the committed baseline of the data the claims were made on (claimed_on)
+    baselines: list[dict] = field(default_factory=list)  # every committed protocol of the rerun's dataset
 
     @property
     def cond(self) -> Conditions:
@@ -44,7 +114,13 @@ class Context:
         return [(p, o) for p, o in self.runs if p.kind == kind]
 
     def baseline_run(self, p: PlannedRun) -> tuple[str, dict] | None:
-        return baseline_entry(self.baseline, p.config)
+        ref = self.reference(p)
+        return (ref.name, ref.entry) if ref else baseline_entry(self.baseline, p.config)
+
+    def reference(self, p: PlannedRun) -> Reference | None:
+        """The committed reference this run meets (grader.context.run_reference), over every protocol."""
+        return run_reference(self.baselines or [b for b in (self.baseline,) if b], p.config,
+                             self.tol.baseline_lr_decades)  # fmt: skip
 
     def drift(self, p: PlannedRun, o: Outcome) -> tuple[float, int] | None:
         """How far the probe twin's train loss strays from the rerun's (largest relative difference) over the

@@ -26,6 +26,13 @@ from reference.loop import pick_device
 DEFAULT_CACHE = Path(os.environ.get("LR_GRADER_CACHE", Path.home() / ".cache" / "lr-grader"))
 
 
+def load_baselines(dataset: str) -> list[dict]:
+    """Every committed protocol of `dataset` (mnist-5k: the assignment's and the course template's), so that a run is
+    compared with the reference of its own config wherever one is committed."""
+    names = [n for n, p in PROTOCOLS.items() if p.dataset == dataset and (BASELINES / f"{n}.json").exists()]
+    return [json.loads((BASELINES / f"{n}.json").read_text()) for n in names]
+
+
 def load_baseline(dataset: str, epochs: int | None = None) -> dict | None:
     """The committed baseline of `dataset`. Where it has several protocols (fashion-mnist: a shortened one and
     the assignment's full one, `fashion-mnist-full`), the one whose runs last `epochs` epochs, else the default."""
@@ -73,6 +80,7 @@ def grade_class(
     datasets = {d for x in loaded if x.submission
                 for d in (x.submission.setup.dataset, Conditions.of(x.submission, assignment).claimed)}  # fmt: skip
     baselines = {d: load_baseline(d, assignment.train_epochs) for d in datasets}
+    committed = {d: load_baselines(d) for d in datasets}
 
     def rerun(planned: list[PlannedRun]) -> list[Outcome]:
         """The counterfactual reruns a diagnosis asks for (grader.diagnoses), cached like every rerun."""
@@ -82,7 +90,7 @@ def grade_class(
         return [done[p.key(dev, tag, data=data_root)] for p in planned]
 
     students = [_grade_one(x, plans[x.folder], outcomes, baselines, assignment, quick, dev, tag, evidence[x.folder],
-                           rerun, data_root) for x in loaded]  # fmt: skip
+                           rerun, data_root, committed) for x in loaded]  # fmt: skip
     meta = {
         "package_version": reference.__version__,
         "torch_version": torch.__version__,
@@ -122,7 +130,8 @@ def _selected(x: Loaded, only: list[str] | None, skip: list[str] | None) -> bool
 
 def _grade_one(x: Loaded, planned: list[PlannedRun], outcomes: dict[str, Outcome], baselines: dict,
                assignment: Assignment, quick: bool, device: str, engine: str, ev: Evidence | None = None,
-               rerun: Execute | None = None, data_root: str | None = None) -> StudentResult:  # fmt: skip
+               rerun: Execute | None = None, data_root: str | None = None,
+               committed: dict | None = None) -> StudentResult:  # fmt: skip
     if x.submission is None:
         folder, error = escape(x.folder.name), x.error or "could not be read"
         return StudentResult.failed(x.id, folder, error, assignment.points.config)
@@ -134,7 +143,8 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], outcomes: dict[str, Outcome
     ev = ev or Evidence()
     claim_baseline = baselines.get(Conditions.of(x.submission, assignment).claimed)
     ctx = Context(x.submission, assignment, pairs, baseline, quick, n_test, probes, logs=ev.logs,
-                  claim_baseline=claim_baseline)  # fmt: skip
+                  claim_baseline=claim_baseline,
+                  baselines=(committed or {}).get(x.submission.setup.dataset, []))  # fmt: skip
     checks = run_checks(ctx)
     ran = explain(ctx, checks, rerun)  # likely causes of failures; never changes points
     runs = [RunRecord(p.name, p.kind, p.key(device, engine, data=data_root), p.config.model_dump(mode="json"), o.result,

@@ -8,6 +8,10 @@ from typing import Literal
 
 Status = Literal["pass", "warn", "fail", "error", "skip"]
 STATUS_ORDER = ("skip", "pass", "warn", "fail", "error")  # worst last; a skipped check never sets the verdict
+Verdict = Literal["pass", "warn", "unverified", "fail", "error"]
+VERDICT_ORDER = ("pass", "warn", "unverified", "fail", "error")  # the class table's order
+CLAIM_CHECKS = ("lr_claim", "accuracy_claim", "loss_claim")  # checks of a figure the student reported
+UNVERIFIED_BELOW = 0.5  # a submission with fewer of its claims checked than this share is UNVERIFIED, not PASS
 DEFAULT_TOTAL = 100.0  # the rubric total when no assignment says otherwise (schema.Assignment.total_points)
 
 
@@ -37,6 +41,8 @@ class CheckResult:
     origin: str | None = None  # e.g. "3σ, σ = seed spread of 3 reference seeds floored at the binomial SE"
     points: float = 0.0  # raw rubric points (assignment.toml [points]); StudentResult scales them to the total
     max_points: float = 0.0
+    pending: float = 0.0  # raw points at stake that this grade could not check (claims on other data, quick mode):
+    # neither earned nor lost here, shown apart, and part of the total a score is out of
     diagnosis: dict | None = None  # likely cause of a failure: {cause, evidence, confidence, confirmed}
 
     @property
@@ -87,16 +93,18 @@ class StudentResult:
 
     @property
     def raw_possible(self) -> float:
-        return sum(c.max_points for c in self.checks)
+        return sum(c.max_points + c.pending for c in self.checks)
 
     def scaled(self) -> list[tuple[float, float]]:
-        """(points, max points) of each check on the rubric total's scale, rounded to 0.01; the maxima are
-        apportioned so that they add up to the total exactly, and a check with full marks gets its maximum."""
+        """(points, max points) of each check on the rubric total's scale, rounded to 0.01; the maxima (points at
+        stake, checked or pending) are apportioned so that they add up to the total exactly, and a check with full
+        marks gets its maximum. A pending check's maximum is its pending share; it earns nothing here."""
         raw = self.raw_possible
         if raw <= 0:
             return [(0.0, 0.0) for _ in self.checks]
-        maxima = _apportion([c.max_points * self.total_points / raw for c in self.checks], self.total_points)
-        return [(round(m * c.points / c.max_points, 2) if c.max_points else 0.0, m)
+        maxima = _apportion([(c.max_points + c.pending) * self.total_points / raw for c in self.checks],
+                            self.total_points)  # fmt: skip
+        return [(round(m * c.points / (c.max_points + c.pending), 2) if c.max_points else 0.0, m)
                 for c, m in zip(self.checks, maxima, strict=True)]  # fmt: skip
 
     @property
@@ -108,13 +116,35 @@ class StudentResult:
         return self.total_points
 
     @property
+    def pending(self) -> float:
+        """Points of the total this grade could not check (on the rubric total's scale)."""
+        return round(sum(m for c, (_, m) in zip(self.checks, self.scaled(), strict=True) if c.pending), 2)
+
+    @property
+    def checked(self) -> float:
+        """Points of the total this grade checked: the score is earned out of these plus the pending ones."""
+        return round(self.total_points - self.pending, 2) if self.raw_possible > 0 else 0.0
+
+    @property
     def percent(self) -> float:
         return round(100 * self.total / self.total_points, 1) if self.total_points else 0.0
 
     @property
-    def verdict(self) -> Status:
+    def claims(self) -> tuple[int, int]:
+        """(claims checked, claims made): the reported figures (LR, accuracy, loss) this grade could judge."""
+        made = [c for c in self.checks if c.check in CLAIM_CHECKS and c.claimed is not None]
+        return sum(c.status in ("pass", "warn", "fail", "error") for c in made), len(made)
+
+    @property
+    def verdict(self) -> Verdict:
+        """The worst check's status; but a submission that passes while most of its claims could not be checked
+        is UNVERIFIED: nothing failed, and too little was checked to call it a pass."""
         statuses = [c.status for c in self.checks] or ["error"]
-        return max(statuses, key=STATUS_ORDER.index)
+        worst = max(statuses, key=STATUS_ORDER.index)
+        checked, made = self.claims
+        if worst in ("pass", "warn", "skip") and made and checked < UNVERIFIED_BELOW * made:
+            return "unverified"
+        return "pass" if worst == "skip" else worst
 
     @property
     def failed_checks(self) -> list[CheckResult]:

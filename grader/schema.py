@@ -142,6 +142,11 @@ class RunClaim(_Trained):
     name: str = Field(description="Label shown in the report, e.g. 'sgd-multistep'")
     lr: PositiveFloat = Field(description="Initial learning rate")
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="Scheduler name and arguments")
+    role: Literal["final", "control"] | None = Field(
+        None, description="'final': the run this submission stands by (its baseline comparison carries the points); "
+        "'control': a comparison run (e.g. the picked LR ÷ 10), compared for information only. Unset: the grader "
+        "judges each optimizer's best run (assignment.toml baseline_runs)",
+    )
 
 
 class AutoClaim(_Trained):
@@ -212,6 +217,10 @@ class Tolerances(_Strict):
         TOLERANCES["lr"].min_decades,
         description="The LR tolerance where no committed reference seeds give the rule's σ, in decades",
     )
+    baseline_lr_decades: PositiveFloat = Field(
+        0.1, description="A run meets a committed reference of its own config when their LRs are this close (decades); "
+        "farther, runs start faster or slower and the baseline check compares final epochs only",
+    )
     partial_band: float = Field(2.0, ge=1, description="Partial credit falls linearly to 0 at band × tolerance")
     implausible_loss_factor: PositiveFloat = Field(
         10.0, description="A claimed loss this many times below what any rerun/reference reaches is flagged"
@@ -243,6 +252,11 @@ class Assignment(_Strict):
     )
     preset: str | None = Field(None, description="Course template whose defaults every submission starts from")
     required: tuple[Literal["range_test", "run"], ...] = ("range_test", "run")
+    baseline_runs: Literal["best", "final", "all"] = Field(
+        "best", description="Runs whose baseline comparison carries points: 'best' (per optimizer, its runs marked "
+        "role = 'final', else its best rerun at the compared epoch), 'final' (only runs marked role = 'final'), "
+        "'all'. The others are compared for information, no points at stake",
+    )
     optimizers: tuple[OptimizerName, ...] = Field(
         ("sgd", "adam", "adamw"), description="Optimizers a submission may use (reference/optimizers.py's names); "
         "the default: the three the committed reference baselines cover",
