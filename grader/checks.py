@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from grader.context import Context, baseline_entry
+from grader.context import Context, baseline_entry, sweep_reference
 from grader.evidence import check_logs
 from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult
@@ -18,6 +18,7 @@ from reference.tolerances import (
     baseline_tolerance,
     decades,
     lr_claim_tolerance,
+    lr_sigma,
     metric_claim_tolerance,
     pooled_lr_sigma,
     pooled_rel_sigma,
@@ -89,7 +90,7 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         if len(claimed) != len(expected):
             claimed = claimed[-1:] if len(expected) == 1 else claimed * 2
         dist = max(decades(c, e) for c, e in zip(claimed, expected, strict=True))
-        tol, origin = _lr_tolerance(ctx, p.config.optimizer, claim.rule, o.result)
+        tol, origin = _lr_tolerance(ctx, p, claim.rule, o.result)
         status, points = banded(dist, tol, ctx.tol.partial_band, pts)
         at_stake, pending = pts, 0.0
         fmt = lambda v: ", ".join(f"{x:.3g}" for x in v)  # noqa: E731
@@ -113,29 +114,52 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
             else:
                 status, points = banded(dist - proxy, tol, ctx.tol.partial_band, pts)
                 msg = msg[:-2] + f", plus {proxy:g} decades: a sweep on {cond.rerun} stands in for {cond.claimed})."
-        ref, _ = _reference_pick(ctx.baseline, p.config.optimizer, claim.rule)
+        found = sweep_reference(ctx.baselines or [b for b in (ctx.baseline,) if b], p.config)
+        ref, _ = _reference_pick(found[0] if found and found[2] else None, claim.rule)  # of this very sweep only
         out.append(CheckResult("lr_claim", p.name, status, msg, **figures, reference=ref, tolerance=round(tol, 3),
                                distance=round(dist, 3), unit="decades", origin=origin, points=points,
-                               max_points=at_stake, pending=pending))  # fmt: skip
+                               max_points=at_stake, pending=pending,
+                               why=(f"data:{ctx.cond.claimed}" if ctx.cond.proxy else "review") if pending else None,
+                               ))  # fmt: skip
     return out
 
 
-def _lr_tolerance(ctx: Context, optimizer: str, rule: str, result: dict) -> tuple[float, str]:
+MIN_SEEDS = 10  # a σ from fewer committed seeds is never used alone (3 seeds give it 2 degrees of freedom)
+
+
+def _lr_tolerance(ctx: Context, p: PlannedRun, rule: str, result: dict) -> tuple[float, str]:
     """Decades a claimed LR may be off, and where that comes from: k_lr·√2·σ, σ the seed-to-seed σ of the rule's
-    picks on the reference sweeps (a claim and a rerun are two seeds), floored at the sweep's resolution;
-    `lr_min_decades` where no reference gives σ."""
-    picks = ((ctx.baseline or {}).get("range_tests", {}).get(optimizer) or {}).get("picks", {}).get(rule) or []
-    picks = [x for x in picks if x is not None]
-    if len(picks) < 2:
-        return ctx.tol.lr_min_decades, (f"{ctx.tol.lr_min_decades:g} decades (lr_min_decades): no reference seeds "
-                                        f"of rule {rule!r} for {optimizer}")  # fmt: skip
+    picks on the committed sweeps of this very config (a claim and a rerun are two seeds), floored at the σ pooled
+    over that baseline's rules and at the sweep's resolution. A sweep with no committed seeds of its own config, or
+    fewer than MIN_SEEDS, takes the largest σ of the rule over every committed sweep of the optimizer (the spread
+    grows with the sweep's length: 320-step and 4,690-step sweeps differ); `lr_min_decades` where none exists."""
+    baselines = ctx.baselines or [b for b in (ctx.baseline,) if b]
+    optimizer = p.config.optimizer
+    found = sweep_reference(baselines, p.config)
+    if found is None:
+        return ctx.tol.lr_min_decades, (f"{ctx.tol.lr_min_decades:g} decades (lr_min_decades): no committed sweep "
+                                        f"of {optimizer}")  # fmt: skip
+    rt, protocol, same = found
+    picks = [x for x in (rt.get("picks") or {}).get(rule) or [] if x is not None]
     lrs = [x for x in result.get("lr") or [] if x > 0]
     resolution = math.log10(lrs[-1] / lrs[0]) / (len(lrs) - 1) if len(lrs) > 1 else 0.0
-    pooled = pooled_lr_sigma(ctx.baseline["range_tests"])
+    pooled = pooled_lr_sigma({optimizer: rt})
+    where = f"{len(picks)} committed seeds of this sweep ({protocol})"
+    if not same or len(picks) < MIN_SEEDS:
+        others = [b["range_tests"][optimizer] for b in baselines if optimizer in b.get("range_tests", {})]
+        spreads = [(lr_sigma((o.get("picks") or {}).get(rule) or []), len((o.get("picks") or {}).get(rule) or []))
+                   for o in others]
+        widest = max((sd for sd, n in spreads if n >= 2), default=0.0)
+        picks, pooled = [], max(pooled, widest, *(pooled_lr_sigma({optimizer: o}) for o in others))
+        where = (f"no {MIN_SEEDS}+ committed seeds of this sweep: the largest σ of rule {rule!r} over "
+                 f"{len(others)} committed {optimizer} sweep(s)")  # fmt: skip
+    if pooled <= 0 and len(picks) < 2:
+        return ctx.tol.lr_min_decades, (f"{ctx.tol.lr_min_decades:g} decades (lr_min_decades): no committed seeds of "
+                                        f"rule {rule!r} for {optimizer}")  # fmt: skip
     d = lr_claim_tolerance(picks, ctx.tol.k_lr, resolution, pooled)
-    origin = (f"k·√2·σ = {d.k:g}·√2·{d.sigma:.3f} decades: σ of {len(picks)} reference seeds' {rule!r} picks "
-              f"({optimizer}), floored at {pooled:.3f}, the σ pooled over the reference's rules and optimizers; k for "
-              f"≤ {FALSE_FAIL_TARGET:.0%} false fails (benchmarks/grading_power.py)")  # fmt: skip
+    origin = (f"k·√2·σ = {d.k:g}·√2·{d.sigma:.3f} decades: σ of rule {rule!r}'s picks over {where}, floored at "
+              f"{pooled:.3f} (pooled over the rules); k for ≤ {FALSE_FAIL_TARGET:.0%} of honest students losing points "
+              "(benchmarks/grading_power.py)")  # fmt: skip
     if d.floor and d.tol <= d.floor:
         origin += f"; floored at the sweep's resolution, {resolution:.3f} decades a step"
     return d.tol, origin
@@ -155,9 +179,9 @@ def _one(values: list[float]) -> float | list[float]:
     return values[0] if len(values) == 1 else list(values)
 
 
-def _reference_pick(baseline: dict | None, optimizer: str, rule: str) -> tuple[float | list[float] | None, int]:
-    """The rule's pick on the reference sweeps of this optimizer (geometric mean over seeds), and the seed count."""
-    picks = ((baseline or {}).get("range_tests", {}).get(optimizer) or {}).get("picks", {}).get(rule) or []
+def _reference_pick(range_test: dict | None, rule: str) -> tuple[float | list[float] | None, int]:
+    """The rule's pick on a committed range test (geometric mean over its seeds), and the seed count."""
+    picks = (range_test or {}).get("picks", {}).get(rule) or []
     picks = [p for p in picks if p is not None]
     if not picks:
         return None, 0
@@ -221,7 +245,7 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
         if ctx.quick:
             out.append(CheckResult(check, p.name, "skip", f"Quick mode reruns {p.until_epoch} of {p.config.epochs} "
                                    "epochs; the final-metric claim is checked by the full grade.",
-                                   claimed=claimed, pending=pts))  # fmt: skip
+                                   claimed=claimed, pending=pts, why="quick"))  # fmt: skip
             continue
         if failed := _rerun_failed(check, p, o, pts):
             out.append(failed)
@@ -259,7 +283,7 @@ def _diverged_claim(check: str, metric: str, ctx: Context, p: PlannedRun, o: Out
     if ctx.quick:
         return CheckResult(check, p.name, "skip", f"Claimed {label} {claimed} (a diverged run): the quick rerun did "
                            f"not diverge in its {p.until_epoch} epochs; the full grade checks the rest.",
-                           claimed=claimed, pending=pts)  # fmt: skip
+                           claimed=claimed, pending=pts, why="quick")  # fmt: skip
     final = o.result["final"][metric] if o.result["final"] else None
     return CheckResult(check, p.name, "fail", f"Claimed {label} {claimed} (a diverged run), but the rerun did not "
                        f"diverge: it ends at {final:.4g}." if final is not None else f"Claimed {label} {claimed}, "
@@ -288,7 +312,7 @@ def _proxy_metric(check: str, metric: str, ctx: Context, p: PlannedRun, claimed:
     return CheckResult(check, p.name, "skip", f"Not checkable on {cond.rerun}, flagged for review (no points at "
                        f"stake): the {label} was claimed on {cond.claimed}, a rerun on {cond.rerun} is no evidence for "
                        f"or against it, and no committed {cond.claimed} reference matches this run.",
-                       claimed=claimed, pending=pts)  # fmt: skip
+                       claimed=claimed, pending=pts, why=f"data:{cond.claimed}")  # fmt: skip
 
 
 def _chaotic(ctx: Context, p: PlannedRun, o: Outcome, result: CheckResult) -> CheckResult:
@@ -391,7 +415,7 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
     ref = ctx.reference(p)
     if ref is None:
         return CheckResult("baseline", p.name, "skip", f"Not checkable: no committed reference baseline for "
-                           f"{p.config.dataset} {p.config.optimizer}.", pending=pts)  # fmt: skip
+                           f"{p.config.dataset} {p.config.optimizer}.", pending=pts, why="reference")  # fmt: skip
     if failed := _rerun_failed("baseline", p, o, pts):
         return failed
     cfg, ref_cfg = p.config, ref.entry["config"]
@@ -399,11 +423,12 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
         if cfg.epoch_steps and cfg.epoch_steps != steps_per_epoch(cfg.dataset, cfg.batch_size):
             return CheckResult("baseline", p.name, "skip", f"Not comparable: this rerun follows the claim's "
                                f"{cfg.epoch_steps}-step epochs ({p.conditions}), and no committed reference of its "
-                               "config does.", pending=pts)  # fmt: skip
+                               "config does.", pending=pts, why=f"data:{ctx.cond.claimed}")  # fmt: skip
         if cfg.preprocess != ref_cfg.get("preprocess", "pad-normalize"):
             return CheckResult("baseline", p.name, "skip", f"Not comparable: this rerun's input is {cfg.preprocess!r}, "
                                f"the reference {ref.name} was trained on {ref_cfg.get('preprocess')!r} input (they "
-                               "train at different speeds at the same LR).", pending=pts)  # fmt: skip
+                               "train at different speeds at the same LR).", pending=pts,
+                               why="reference")  # fmt: skip
     ref_epochs, ran = len(ref.entry["epochs"]), len(o.result["epochs"])
     if ref.same:
         epoch = min(ran, ref_epochs)
@@ -417,7 +442,8 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
         return CheckResult("baseline", p.name, "skip", f"Not comparable at epoch {ran}: no committed reference of this "
                            f"run's config (lr {cfg.lr:.3g}; the nearest, {ref.name}, trains at {ref_cfg['lr']:.3g}), "
                            "and a run at another LR or schedule starts faster or slower but may end level: it is "
-                           f"compared at its final epoch ({cfg.epochs}) by the full grade.", pending=pts)  # fmt: skip
+                           f"compared at its final epoch ({cfg.epochs}) by the full grade.", pending=pts,
+                           why="quick" if ctx.quick else "reference")  # fmt: skip
     stats = ref.entry["epochs"][epoch - 1]["test_accuracy"]
     observed = o.result["epochs"][epoch - 1]["test_accuracy"]
     seeds = len(stats["values"])

@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.self_check:
         print_checks(result.students[0])
-    print_class(result, args.out, None if args.self_check else f"grade {_cell(args.path)} (without --quick)")
+    print_class(result, args.out, None if args.self_check else f"grade {_cell(args.path)}")
     if args.self_check:
         found = root / "assignment.toml"
         print_self_check(result, args.out, found if found.is_file() else None, args.path)
@@ -106,9 +106,9 @@ WHY_WIDTH = 70
 
 def print_checks(s: StudentResult) -> None:
     """One student's checks: fixed columns claimed / rerun / reference, points on the rubric total's scale."""
-    rows = [[c.status.upper(), _cell(c.check), _cell(c.subject), _short(c.claimed), _short(c.rerun),
-             _short(c.reference), _distance(c), f"{p:g}/{m:g}", _cell(c.message, 400)]
-            for c, (p, m) in zip(s.checks, s.scaled(), strict=True)]  # fmt: skip
+    rows = [["NOT CHECKED" if c.pending else c.status.upper(), _cell(c.check), _cell(c.subject), _short(c.claimed),
+             _short(c.rerun), _short(c.reference), _distance(c), f"{m:g} pending" if c.pending else f"{p:g}/{m:g}",
+             _cell(c.message, 400)] for c, (p, m) in zip(s.checks, s.scaled(), strict=True)]  # fmt: skip
     print(tabulate(rows, headers=["", "check", "run", "claimed", "rerun", "reference", "distance", "points", "why"],
                    maxcolwidths=[None, 16, 16, 12, 12, 12, 18, None, WHY_WIDTH]))  # fmt: skip
     for c in s.checks:
@@ -116,16 +116,18 @@ def print_checks(s: StudentResult) -> None:
             print(f"likely cause ({_cell(c.subject)}, {c.check}): {_cell(c.diagnosis['cause'], 200)}")
     for w in s.warnings:
         print(f"warning: {_cell(w, 300)}")
+    print(f"{s.verdict.upper()}: {_cell(s.coverage, 300)}.")
 
 
-def print_class(result: ClassResult, out: Path | None, full_command: str | None = None) -> None:
-    """The class table, what ran, the rubric total, where the reports are; in quick mode with `full_command`,
-    what quick mode left unchecked and the command that checks it."""
+def print_class(result: ClassResult, out: Path | None, command: str | None = None) -> None:
+    """The class table, what ran, the rubric total, where the reports are; with `command` (the class's `grade`
+    command line), one line per reason points were left pending, and the command that checks them."""
     rows = []
     for s in result.students:
-        rows.append([_cell(s.id, 40), s.verdict.upper(), f"{s.total:g}/{s.possible:g}", f"{s.percent:.0f}%",
+        rows.append([_cell(s.id, 40), s.verdict.upper(), _points(s), _claims(s), f"{s.percent:.0f}%",
                      _cell(s.first_problem, PROBLEM_WIDTH)])  # fmt: skip
-    print(tabulate(rows, headers=["student", "verdict", "points", "%", "first problem"], disable_numparse=True))
+    print(tabulate(rows, headers=["student", "verdict", "points", "claims", "%", "first problem"],
+                   disable_numparse=True))  # fmt: skip
     m = result.meta
     mode = ", quick mode" if m["quick"] else ""
     procs = f", {m['jobs']} processes" if (m.get("jobs") or 1) > 1 else ""
@@ -134,16 +136,17 @@ def print_class(result: ClassResult, out: Path | None, full_command: str | None 
     total = result.students[0].total_points if result.students else None
     if total is not None:
         print(f"Points are scaled to the rubric total of {total:g} (assignment.toml total_points).")
-    if m["quick"] and full_command:
-        print(_quick_line(result, full_command))
+    if command:
+        for line in result.pending_lines(command):
+            print(_cell(line, 400))
     if out is not None:
         print(f"Reports: {_cell(out / 'index.html')} (class), {_cell(out)}/<id>/report.html, grades.csv, results.json")
 
 
 def print_self_check(result: ClassResult, out: Path | None, assignment_file: Path | None, folder: Path) -> None:
     """What a self-check did not check, and where its inputs and outputs are."""
-    if result.meta.get("quick"):
-        print(_quick_line(result, f"grade --self-check --full {_cell(folder)}"))
+    for line in result.pending_lines(f"grade --self-check {_cell(folder)}"):
+        print(_cell(line, 400))
     used = _cell(assignment_file) if assignment_file else "none beside the folder, so the package defaults"
     print(f"assignment: {used}")
     if out is None or not result.students:
@@ -155,13 +158,15 @@ def print_self_check(result: ClassResult, out: Path | None, assignment_file: Pat
     print(f"reports: {_cell(report)} (and the class files in {_cell(out)})")
 
 
-def _quick_line(result: ClassResult, command: str) -> str:
-    skipped = sum(c.status == "skip" and c.check in ("accuracy_claim", "loss_claim")
-                  for s in result.students for c in s.checks)  # fmt: skip
-    return (
-        f"quick mode: {skipped} accuracy/loss claim(s) not checked (training reruns cut to "
-        f"{result.assignment.get('quick_epochs', '?')} epochs) — run `{command}` to check them"
-    )
+def _points(s: StudentResult) -> str:
+    """Earned of the total, and the points this grade could not check: `62.5/100 (37.5 pending)`."""
+    return f"{s.total:g}/{s.possible:g}" + (f" ({s.pending:g} pending)" if s.pending else "")
+
+
+def _claims(s: StudentResult) -> str:
+    """Claims checked / claims made: `2/6`; — when the submission made none."""
+    checked, made = s.claims
+    return f"{checked}/{made}" if made else "—"
 
 
 def _cell(v: object, limit: int = 200) -> str:

@@ -65,11 +65,11 @@ def run_reference(baselines: list[dict], config, lr_decades: float) -> Reference
     dump = config.model_dump(mode="json")
     for b in baselines:
         for name, entry in {**b.get("runs", {}), **b.get("grid", {})}.items():
-            if same_config(entry["config"], dump, lr_decades):
-                return Reference(name, entry, "same config", b["dataset"])
+            if entry.get("config") and same_config(entry["config"], dump, lr_decades):
+                return Reference(name, entry, "same config", b.get("dataset", ""))
     for b in baselines:
         if found := baseline_entry(b, config):
-            return Reference(*found, "other config", b["dataset"])
+            return Reference(*found, "other config", b.get("dataset", ""))
     return None
 
 
@@ -80,12 +80,13 @@ def sweep_reference(baselines: list[dict], config) -> tuple[dict, str, bool] | N
     for b in baselines:
         rt = b.get("range_tests", {}).get(config.optimizer)
         if rt:
-            if _shape(rt["config"]) == _shape(dump) and math.isclose(rt["config"]["lr"], dump["lr"], rel_tol=1e-9):
-                return rt, b["dataset"], True
-            found.append((rt, b["dataset"]))
+            cfg = rt.get("config")
+            if cfg and _shape(cfg) == _shape(dump) and math.isclose(cfg["lr"], dump["lr"], rel_tol=1e-9):
+                return rt, b.get("dataset", ""), True
+            found.append((rt, b.get("dataset", "")))
     if not found:
         return None
-    rt, name = max(found, key=lambda f: len(next(iter(f[0]["picks"].values()), [])))
+    rt, name = max(found, key=lambda f: len(next(iter((f[0].get("picks") or {}).values()), [])))
     return rt, name, False
 
 
@@ -101,6 +102,7 @@ class Context:
     logs: dict = field(default_factory=dict)  # run name → its grader.evidence.Logs, or why they can't be used
     claim_baseline: dict | None = None  # the committed baseline of the data the claims were made on (claimed_on)
     baselines: list[dict] = field(default_factory=list)  # every committed protocol of the rerun's dataset
+    comparisons: dict = field(default_factory=dict)  # run name → its logs vs its rerun (grader.evidence.comparison)
 
     @property
     def cond(self) -> Conditions:

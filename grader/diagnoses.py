@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from grader.context import Context, baseline_entry
-from grader.evidence import Comparison, Logs, compare
-from grader.plan import PlannedRun, counterfactual
+from grader.context import Context
+from grader.evidence import Band, Comparison, Logs, compare, comparison, noise
+from grader.plan import Conditions, PlannedRun, counterfactual, refusals
 from grader.results import CheckResult
 from grader.runner import Outcome
 from reference.config import RunConfig, ScheduleConfig
@@ -63,11 +63,33 @@ class Case:
     n_test: int = 1000
     k: float = 3.0  # tolerance: k·σ (σ floored as in reference.tolerances)
     counterfactual: dict | None = None  # this pitfall's counterfactual rerun, when it ran
+    band: Band | None = None  # the seed noise the log is judged within (grader.evidence.noise)
+    epochs: dict | None = None  # the reference's per-epoch stats for that band
+    k_logs: float = 3.5
+    cond: Conditions | None = None  # the claim's data against the rerun's
+    refused: str | None = None  # why the entry was not rerun (its claims and logs are still examined)
 
     @property
     def per_epoch(self) -> int:
+        if self.config is not None and self.config.epoch_steps:
+            return self.config.epoch_steps
         train = (self.rerun or {}).get("meta", {}).get("train_size", 0)
         return math.ceil(train / self.config.batch_size) if train else 1
+
+    def rel_sigma(self, metric: str, epoch: int | None = None) -> float:
+        """Relative seed σ of `metric` (a loss) at `epoch` (default: the reference's last) of this config's
+        reference, floored at 5 %: losses near zero spread by a large share of themselves."""
+        ref = self.reference or {}
+        stats = (ref.get("epochs") or [])[epoch - 1][metric] if epoch and epoch <= len(ref.get("epochs") or []) \
+            else (ref.get("final") or {}).get(metric) or {}  # fmt: skip
+        mean, std = stats.get("mean"), stats.get("std", 0.0)
+        return max(0.05, std / mean if mean else 0.0)
+
+    def near_rel(self, metric: str, value: float, target: float, epoch: int | None = None) -> bool:
+        """`value` within k·√2·σ_rel of `target` on a log scale (two seeds' losses, relative seed σ)."""
+        if not (math.isfinite(value) and math.isfinite(target)) or value <= 0 or target <= 0:
+            return False
+        return abs(math.log(value / target)) <= self.k * math.sqrt(2) * self.rel_sigma(metric, epoch)
 
     def claimed(self, metric: str) -> float | None:
         return getattr(self.claim, f"claimed_{metric}", None)
@@ -96,31 +118,68 @@ class Case:
 # ---------------------------------------------------------------- the pitfalls
 
 
-def _test_batches(c: Case) -> int:
-    return math.ceil(c.n_test / c.config.batch_size)
+def _factors(c: Case) -> dict[int, str]:
+    """The divisors the course framework's `Loss/test` may carry: the number of test batches of the claim's data,
+    of the rerun's data, and of either at the claim's batch size — each with what it is, for the diagnosis."""
+    from reference.data import DATASETS
+
+    bs = c.config.batch_size if c.config is not None else 128
+    out: dict[int, str] = {}
+    for name in dict.fromkeys(x for x in ((c.cond.claimed, c.cond.rerun) if c.cond else ()) if x in DATASETS):
+        n = DATASETS[name].test_size
+        out.setdefault(math.ceil(n / bs), f"{math.ceil(n / bs)} = ⌈{n:,}/{bs}⌉, the test batches of {name}")
+    if not out:
+        out[math.ceil(c.n_test / bs)] = f"{math.ceil(c.n_test / bs)} = ⌈{c.n_test:,}/{bs}⌉ test batches"
+    return out
+
+
+def _match_factor(c: Case, ratio: float, slack: float) -> tuple[int, str] | None:
+    """The candidate divisor within `slack` (log scale) of `ratio` (rerun ÷ logged), if one is."""
+    fits = [(abs(math.log(ratio / f)), f, what) for f, what in _factors(c).items() if f > 1]
+    best = min(fits, default=None)
+    return (best[1], best[2]) if best and best[0] <= slack else None
 
 
 def loss_test_artifact(c: Case) -> Diagnosis | None:
-    """The course framework's `Loss/test`: the mean test loss divided again by the number of test batches."""
-    nb = _test_batches(c)
-    cause = (f"the course framework's TensorBoard Loss/test divides the mean test loss again by the number of "
-             f"test batches ({nb} = ⌈{c.n_test}/{c.config.batch_size}⌉)")  # fmt: skip
+    """The course framework's `Loss/test`: the mean test loss divided again by the number of test batches. Found
+    from the ratio rerun ÷ logged (constant at every logged epoch, within seed noise) and named by what the factor
+    is; one claimed figure alone gives one ratio, a medium-confidence cause unless re-reading it lands on the
+    rerun of the same data."""
+    slack = c.k * math.sqrt(2) * c.rel_sigma("test_loss")
+    if c.cond and c.cond.proxy:
+        slack += math.log(1.5)  # a test set of other data: its loss differs by up to ~1.5×
     if c.logs and c.logs.test_loss and c.rerun:
         ours = {e["epoch"]: e["test_loss"] for e in c.rerun["epochs"]}
-        pairs = [(e, v) for e, v in zip(c.logs.epoch, c.logs.test_loss, strict=True) if e in ours]
-        if pairs and all(c.near("test_loss", v * nb, ours[e]) and not c.near("test_loss", v, ours[e])
-                         for e, v in pairs):  # fmt: skip
-            e, v = pairs[-1]
-            return Diagnosis("loss-test-artifact", cause, f"Logged Loss/test × {nb} = {v * nb:.4g} is the rerun's "
-                             f"test loss {ours[e]:.4g} at epoch {e}, and within tolerance at all {len(pairs)} "
-                             "logged epochs.", "high", True)  # fmt: skip
+        ratios = [(e, ours[e] / v) for e, v in zip(c.logs.epoch, c.logs.test_loss, strict=True)
+                  if e in ours and math.isfinite(v) and v > 0 and ours[e] > 0]  # fmt: skip
+        if ratios:
+            mid = sorted(r for _, r in ratios)[len(ratios) // 2]
+            steady = all(abs(math.log(r / mid)) <= slack for _, r in ratios)
+            found = _match_factor(c, mid, slack) if steady else None
+            if found:
+                f, what = found
+                e, r = ratios[-1]
+                sure = len(ratios) >= 2
+                return Diagnosis("loss-test-artifact", "the course framework's TensorBoard Loss/test divides the mean "
+                                 f"test loss again by the number of test batches ({what})",
+                                 f"The rerun's test loss ÷ the logged Loss/test is {mid:.1f} (median over "
+                                 f"{len(ratios)} logged epoch(s), every one within seed noise of it; epoch {e}: "
+                                 f"{r:.1f}), and "
+                                 f"{what}.", "high" if sure else "medium", sure)  # fmt: skip
     claimed = c.claimed("test_loss")
-    if claimed is None:
+    if claimed is None or claimed <= 0:
         return None
     for who, target in c.finals("test_loss"):
-        if c.near("test_loss", claimed * nb, target) and not c.near("test_loss", claimed, target):
-            return Diagnosis("loss-test-artifact", cause, f"The claimed {claimed:.4g} × {nb} = {claimed * nb:.4g} "
-                             f"is within tolerance of {who} test loss {target:.4g}.", "high", True)  # fmt: skip
+        if c.near_rel("test_loss", claimed, target):
+            return None  # the claim is right as it is
+        found = _match_factor(c, target / claimed, slack)
+        if found:
+            f, what = found
+            same_data = not (c.cond and c.cond.proxy)
+            return Diagnosis("loss-test-artifact", "the reported test loss looks divided again by the number of test "
+                             f"batches ({what})", f"{who.capitalize()} test loss {target:.4g} ÷ the claimed "
+                             f"{claimed:.4g} = {target / claimed:.1f}, and {what}.", "high" if same_data else "medium",
+                             same_data)  # fmt: skip
     return None
 
 
@@ -135,21 +194,25 @@ def accuracy_percent(c: Case) -> Diagnosis | None:
         if c.near("test_accuracy", value / 100, target):
             return Diagnosis("accuracy-percent", cause, f"{value:g} / 100 is within tolerance of {who} "
                              f"{target:.4g}.", "high", True)  # fmt: skip
-    return Diagnosis("accuracy-percent", cause, f"An accuracy of {value:g} > 1 can only be a percentage.", "high",
-                     False)  # fmt: skip
+    return Diagnosis("accuracy-percent", cause, f"An accuracy of {value:g} > 1 can only be a percentage; no rerun "
+                     "or reference of the same length confirms the figure.", "medium", False)  # fmt: skip
 
 
 def train_as_test(c: Case) -> Diagnosis | None:
+    """The final train loss reported as the test loss: the claim within the train loss's own seed noise (relative),
+    and the rerun's train and test losses decisively apart."""
     claimed, r = c.claimed("test_loss"), c.rerun or {}
     final = r.get("final")
     if claimed is None or not final or final["epoch"] != getattr(c.claim, "epochs", None):
         return None
     train, test = final["train_loss"], final["test_loss"]
-    if c.near("test_loss", claimed, train) and not c.near("test_loss", claimed, test) \
-            and not c.near("test_loss", train, test):  # fmt: skip
+    if c.near_rel("train_loss", claimed, train) and not c.near_rel("test_loss", claimed, test) \
+            and not c.near_rel("test_loss", train, test):  # fmt: skip
+        noise_ = f"±{c.k:g}·√2·{c.rel_sigma('train_loss'):.0%}"
         return Diagnosis("train-as-test", "the train loss was reported as the test loss", f"The claimed "
-                         f"{claimed:.4g} is within tolerance of the rerun's final train loss {train:.4g} (mean of the "
-                         f"last epoch's steps); its test loss is {test:.4g}.", "high", True)  # fmt: skip
+                         f"{claimed:.4g} is within the train loss's seed noise ({noise_}) of the rerun's final train "
+                         f"loss {train:.4g} (mean of the last epoch's steps); its test loss is {test:.4g}.", "high",
+                         True)  # fmt: skip
     return None
 
 
@@ -179,17 +242,18 @@ def short_run(c: Case) -> Diagnosis | None:
 
 def _cf_final_near(c: Case) -> tuple[bool, str]:
     """Whether the counterfactual's final figures land within tolerance of the claim, and a phrase saying so."""
-    cf = (c.counterfactual or {}).get("final")
-    if not cf:
+    cf = (c.counterfactual or {}).get("final") or {}
+    if not cf and not (c.logs and c.counterfactual):
         return False, ""
     bits, ok = [], []
     for metric in ("test_accuracy", "test_loss"):
         claimed = c.claimed(metric)
-        if claimed is not None:
+        if claimed is not None and metric in cf:
             ok.append(c.near(metric, claimed, cf[metric]))
             bits.append(f"{metric.replace('_', ' ')} {cf[metric]:.4g} (claimed {claimed:.4g})")
     if c.logs and c.counterfactual:
-        cmp = compare(c.logs, c.counterfactual, c.n_test)
+        sweep = c.counterfactual["config"]["task"] == "range-test"
+        cmp = compare(c.logs, c.counterfactual, c.n_test, c.band, c.epochs, c.k_logs, sweep=sweep)
         ok.append(cmp.loss is None and cmp.test is None)
         bits.append("its curves " + ("match" if ok[-1] else "do not match") + " the log")
     return bool(ok) and all(ok), ", ".join(bits)
@@ -204,8 +268,11 @@ def double_softmax(c: Case) -> Diagnosis | None:
              else f"the claimed test loss {c.claimed('test_loss'):.4g} sits at it")  # fmt: skip
     evidence = (f"Cross-entropy on softmax outputs has a floor of {SOFTMAX_FLOOR:.3f} ({CLASSES} classes); {where} "
                 f"while accuracy is high.")  # fmt: skip
+    if c.refused:
+        evidence += f" The entry was not rerun ({c.refused}): this is read from its claims and logs alone."
     if said:
-        evidence += f" The rerun with softmax before the loss gets {said}."
+        what = "sweep" if c.counterfactual and c.counterfactual["config"]["task"] == "range-test" else "rerun"
+        evidence += f" The {what} with softmax before the loss gets {said}."
     return Diagnosis("double-softmax", "the model returns softmax probabilities into CrossEntropyLoss (softmax "
                      "applied twice)", evidence, "high" if ok else "medium", ok)  # fmt: skip
 
@@ -216,23 +283,28 @@ def _smoothed(losses: list[float]) -> list[float]:
 
 
 def _log_plateau(c: Case) -> bool:
+    """The logged train loss (a sweep's or a run's) never goes below the softmax floor while the model learns
+    (accuracy ≥ 0.5 at some epoch), and the rerun of the claimed config goes well below it (no rerun: a refused
+    entry, judged from its log alone)."""
     logs = c.logs
-    if not logs or not logs.train_loss or not logs.test_accuracy or not c.rerun:
+    if not logs or not logs.train_loss or not logs.test_accuracy:
         return False
-    return (min(_smoothed(logs.train_loss)) >= SOFTMAX_FLOOR - 0.02 and max(logs.test_accuracy) >= 0.5
-            and min(_smoothed(c.rerun["train_loss"])) < 0.8 * SOFTMAX_FLOOR)  # fmt: skip
+    learns = max((a for a in logs.test_accuracy if math.isfinite(a)), default=0.0) >= 0.5
+    below = c.rerun is None or min(_smoothed(c.rerun["train_loss"])) < 0.8 * SOFTMAX_FLOOR
+    return min(_smoothed(logs.train_loss)) >= SOFTMAX_FLOOR - 0.02 and learns and below
 
 
 def _softmax_suspect(c: Case) -> bool:
-    if c.config.mistake != "none":
+    if c.config is not None and c.config.mistake != "none":
         return False
     if _log_plateau(c):
         return True
     loss, acc = c.claimed("test_loss"), c.claimed("test_accuracy")
     acc = acc if acc is not None else max(c.logs.test_accuracy, default=None) if c.logs else None
     rerun = ((c.rerun or {}).get("final") or {}).get("test_loss")
+    below = rerun is None if c.refused else rerun is not None and rerun < 0.8 * SOFTMAX_FLOOR
     return (loss is not None and SOFTMAX_FLOOR - 0.02 <= loss <= math.log(CLASSES) and acc is not None
-            and 0.5 <= acc <= 1 and rerun is not None and rerun < 0.8 * SOFTMAX_FLOOR)  # fmt: skip
+            and 0.5 <= acc <= 1 and below)  # fmt: skip
 
 
 def _with_schedule(cfg: RunConfig, **change: object) -> RunConfig:
@@ -353,6 +425,26 @@ def _diverges(logs: Logs) -> int | None:
     return None
 
 
+def step_milestones(c: Case) -> Diagnosis | None:
+    """A schedule declared per iteration (cadence "step") whose milestones or step size are epoch-sized: MultiStepLR
+    with milestones [10, 20] stepped every batch divides the LR by 100 by step 20, inside the first epoch. A fact of
+    the claimed config (its LR table), named as the likely cause of a shortfall."""
+    cfg = c.config
+    if cfg is None or cfg.schedule.cadence != "step" or cfg.schedule.name not in ("multistep", "step"):
+        return None
+    s, per_epoch = cfg.schedule, c.per_epoch
+    sizes = list(s.milestones or ()) if s.name == "multistep" else [s.step_size] if s.step_size else []
+    if not sizes or max(sizes) >= per_epoch or max(sizes) > cfg.epochs:
+        return None  # counted in steps on purpose: at least one lies beyond the first epoch, or beyond the epochs
+    table = lr_table(cfg, per_epoch)
+    at = min(max(sizes), len(table) - 1)
+    what = f"milestones {sizes}" if s.name == "multistep" else f"step_size {sizes[0]}"
+    return Diagnosis("step-milestones", f"the {s.name} scheduler is stepped every iteration (cadence \"step\") with "
+                     f"epoch-sized {what}: they count iterations, not epochs",
+                     f"Its LR table falls from {table[0]:.4g} to {table[at]:.4g} by step {at}, inside the first epoch "
+                     f"({per_epoch} steps) of {cfg.epochs}, and stays there.", "high", True)  # fmt: skip
+
+
 def log_mismatch(c: Case) -> Diagnosis | None:
     cmp = c.comparison
     if not cmp or (cmp.lr is None and cmp.loss is None):
@@ -360,10 +452,11 @@ def log_mismatch(c: Case) -> Diagnosis | None:
     if cmp.lr is not None:
         return Diagnosis("log-mismatch", "the log does not match the claimed config (different LR table)",
                          f"Logged LR {cmp.lr.logged:.4g} at step {cmp.lr.at}; the claimed config gives "
-                         f"{cmp.lr.rerun:.4g} there.", "high", False)  # fmt: skip
+                         f"{cmp.lr.rerun:.4g} there (LR tables are exact).", "high", True)  # fmt: skip
     return Diagnosis("log-mismatch", "the log does not match the claimed config (same LR table, other training)",
                      f"The logged smoothed train loss {cmp.loss.logged:.4g} leaves the rerun's {cmp.loss.rerun:.4g} "
-                     f"at step {cmp.loss.at} (band ±{cmp.band:.0%}).", "medium", False)  # fmt: skip
+                     f"at step {cmp.loss.at}, outside the seed noise of this config ({cmp.band}).", "medium",
+                     False)  # fmt: skip
 
 
 # ---------------------------------------------------------------- the table
@@ -381,13 +474,15 @@ class Pitfall:
 METRICS = ("accuracy_claim", "loss_claim", "plausibility")
 PITFALLS: dict[str, Pitfall] = {
     "loss-test-artifact": Pitfall("Loss/test divided by the number of test batches",
-                                  ("loss_claim", "plausibility", "logs"), loss_test_artifact),
-    "accuracy-percent": Pitfall("accuracy reported as a percentage", ("accuracy_claim", "plausibility", "logs"),
-                                accuracy_percent),
+                                  ("loss_claim", "plausibility", "logs", "config"), loss_test_artifact),
+    "accuracy-percent": Pitfall("accuracy reported as a percentage",
+                                ("accuracy_claim", "plausibility", "logs", "config"), accuracy_percent),
     "train-as-test": Pitfall("train loss reported as test loss", ("loss_claim", "plausibility"), train_as_test),
-    "double-softmax": Pitfall("softmax before CrossEntropyLoss", (*METRICS, "logs"), double_softmax,
+    "double-softmax": Pitfall("softmax before CrossEntropyLoss", (*METRICS, "logs", "config"), double_softmax,
                               lambda c: c.config.model_copy(update={"mistake": "double-softmax"})
-                              if _softmax_suspect(c) else None),
+                              if c.config is not None and not c.refused and _softmax_suspect(c) else None),
+    "step-milestones": Pitfall("epoch-sized milestones stepped per iteration", ("baseline", "accuracy_claim",
+                                                                               "loss_claim"), step_milestones),
     "per-step-scheduler": Pitfall("epoch scheduler stepped per iteration", (*METRICS, "logs"), per_step_scheduler,
                                   lambda c: _per_step_config(c) if _per_step_suspect(c) else None),
     "scheduler-unused": Pitfall("scheduler claimed but not applied", (*METRICS, "logs"), scheduler_unused,
@@ -433,22 +528,34 @@ def diagnose(case: Case, counterfactuals: dict[str, dict] | None = None) -> Diag
 Execute = Callable[[list[PlannedRun]], list[Outcome]]  # planned runs → their outcomes, in order (cached)
 
 
-def cases(ctx: Context, checks: list[CheckResult]) -> list[tuple[CheckResult, Case, PlannedRun]]:
-    """A case per failing or warning check of a run that a pitfall may explain (chaotic reruns aside)."""
+def cases(ctx: Context, checks: list[CheckResult]) -> list[tuple[CheckResult, Case, PlannedRun | None]]:
+    """A case per failing or warning check of a run that a pitfall may explain (chaotic reruns aside), and one per
+    entry the config check refused (no rerun: its claims and logs are still examined; the PlannedRun is None)."""
     runs = {p.name: (p, o) for p, o in ctx.runs}
-    out = []
+    refused = refusals(ctx.sub, ctx.assignment).entries
+    claims = {c.name: c for c in [*ctx.sub.range_test, *ctx.sub.run, *ctx.sub.auto]}
+    out: list[tuple[CheckResult, Case, PlannedRun | None]] = []
     for check in checks:
-        if check.status not in ("fail", "warn") or check.check not in DIAGNOSED or check.subject not in runs:
+        if check.status not in ("fail", "warn"):
+            continue
+        if check.check == "config" and check.subject in refused and check.subject in claims:
+            logs = ctx.logs.get(check.subject)
+            out.append((check, Case("config", claims[check.subject], None, None, None,
+                                    logs if isinstance(logs, Logs) else None, None, ctx.n_test, ctx.tol.k_sigma,
+                                    k_logs=ctx.tol.k_logs, cond=ctx.cond, refused=refused[check.subject]), None))
+            continue
+        if check.check not in DIAGNOSED or check.subject not in runs:
             continue
         p, o = runs[check.subject]
         if check.status == "warn" and ctx.chaotic(p, o) and check.check != "logs":
             continue  # its message already names the cause: the rerun is chaotic
         logs = ctx.logs.get(p.name)
         logs = logs if isinstance(logs, Logs) else None
-        ref = baseline_entry(ctx.baseline, p.config)
-        cmp = compare(logs, o.result, ctx.n_test) if logs and o.result else None
-        out.append((check, Case(check.check, p.claim, p.config, o.result, ref[1] if ref else None, logs, cmp,
-                                ctx.n_test, ctx.tol.k_sigma), p))  # fmt: skip
+        band, epochs = noise(ctx, p) if logs else (None, None)
+        ref = ctx.reference(p)
+        out.append((check, Case(check.check, p.claim, p.config, o.result, ref.entry if ref else None, logs,
+                                comparison(ctx, p), ctx.n_test, ctx.tol.k_sigma, band=band, epochs=epochs,
+                                k_logs=ctx.tol.k_logs, cond=ctx.cond), p))  # fmt: skip
     return out
 
 
@@ -456,6 +563,8 @@ def counterfactual_runs(items: list[tuple[CheckResult, Case, PlannedRun]]) -> di
     """(run name, pitfall) → the counterfactual rerun its evidence asks for (kind "counterfactual")."""
     out = {}
     for check, case, p in items:
+        if p is None:
+            continue  # a refused entry: nothing is rerun for it
         for key, pit in PITFALLS.items():
             if pit.counterfactual is None or check.check not in pit.checks or (p.name, key) in out:
                 continue
@@ -477,6 +586,8 @@ def explain(ctx: Context, checks: list[CheckResult], execute: Execute | None = N
         if o.result is not None:
             ran.setdefault(name, {})[key] = o.result
     for check, case, p in items:
-        d = diagnose(case, ran.get(p.name))
+        d = diagnose(case, ran.get(p.name) if p else None)
+        if d is None and case.refused:
+            continue  # a refused entry's config line needs no "no known cause"
         check.diagnosis = d.as_dict() if d else unexplained()
     return ran

@@ -21,7 +21,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from grader.context import Context
+from grader.context import Context, sweep_reference
+from grader.plan import PlannedRun
 from grader.results import CheckResult
 from grader.schema import RangeTestClaim, Submission
 from reference.loop import smooth
@@ -34,7 +35,6 @@ MAX_FILES = 16  # entries in a log folder (event files and anything else)
 MAX_BYTES = 8 * 2**20  # all files of one run's logs together
 MAX_EVENTS = 200_000  # scalar values of one run's logs together
 LR_RTOL = 1e-5  # "exact up to float printing": TensorBoard stores float32 (7 digits)
-MIN_BAND = 0.15  # train-loss band, relative: k = 3 times the 5% floor of reference.tolerances' train_loss
 
 
 class LogError(ValueError):
@@ -231,7 +231,54 @@ def write_csv(logs: Logs, path: Path) -> Path:
     return path
 
 
-# ---------------------------------------------------------------- logged vs rerun
+# ---------------------------------------------------------------- logged vs rerun, within measured seed noise
+
+
+LOG_FLOOR = 0.02  # σ of log(smoothed loss) is never taken below this: rounding across devices and torch versions
+FALLBACK_SAFETY = 1.5  # a band borrowed from other configs' seeds is widened by this factor
+
+
+@dataclass(frozen=True)
+class Band:
+    """How far seeds of one config spread, step by step: σ over seeds of log(smoothed train loss) at some steps
+    (reference.baselines.seed_band), and where it comes from. `std_log` is None where fewer than 2 seeds ran."""
+
+    step: tuple[int, ...]
+    std_log: tuple[float | None, ...]
+    source: str  # one phrase for the report: "20 committed seeds of this config", …
+    relative: bool = False  # steps are fractions of the run (a band borrowed from other configs), not steps
+
+    def at(self, step: int, total: int) -> float | None:
+        """σ of log(smoothed loss) at `step` of a `total`-step run: the last band point at or before it."""
+        x = step / max(total - 1, 1) if self.relative else step
+        i = max((j for j, s in enumerate(self.step) if s <= x), default=None)
+        return None if i is None else self.std_log[i]
+
+    @classmethod
+    def of(cls, entry: dict | None, source: str) -> Band | None:
+        band = (entry or {}).get("band")
+        if not band or not band.get("step"):
+            return None
+        return cls(tuple(band["step"]), tuple(band["std_log"]), source)
+
+    @classmethod
+    def pooled(cls, entries: list[dict], source: str) -> Band | None:
+        """The widest of several configs' bands at each fraction of the run, widened by FALLBACK_SAFETY: for a run
+        whose own config has no committed seeds."""
+        bands = [e["band"] for e in entries if (e.get("band") or {}).get("step")]
+        if not bands:
+            return None
+        grid = [i / 199 for i in range(200)]
+        widest = []
+        for x in grid:
+            vals = []
+            for b in bands:
+                last = b["step"][-1] or 1
+                i = max((j for j, st in enumerate(b["step"]) if st / last <= x), default=None)
+                if i is not None and b["std_log"][i] is not None:
+                    vals.append(b["std_log"][i])
+            widest.append(FALLBACK_SAFETY * max(vals) if vals else None)
+        return cls(tuple(grid), tuple(widest), source, relative=True)
 
 
 @dataclass(frozen=True)
@@ -241,22 +288,26 @@ class Part:
     at: int
     logged: float
     rerun: float
-    what: str  # "LR", "train loss", "test accuracy", "test loss"
+    what: str  # "LR", "train loss (smoothed)", "test accuracy", "test loss"
     unit: str = "step"  # or "epoch"
+    allowed: float | None = None  # the tolerance there, in the unit of `what` (relative for the train loss)
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """The student's log against the rerun of the claimed config, over the steps and epochs both have."""
+    """The student's log against the rerun of the claimed config, over the steps and epochs both have; the train
+    loss and test metrics within k·√2·σ of the seed noise of this config (a log is one seed, the rerun another)."""
 
     steps: int  # steps compared
     epochs: int  # epochs compared
-    band: float  # relative train-loss band used
+    band: str  # where the train-loss band comes from, in words
     lr: Part | None = None  # first step where the LR differs (beyond float printing)
     loss: Part | None = None  # first step where the smoothed train losses differ beyond the band
-    test: Part | None = None  # first epoch where a test metric differs beyond k·σ
+    test: Part | None = None  # first epoch where a test metric differs beyond k·√2·σ
     lr_constant: float | None = None  # the logged LR never moves, while the rerun's does
     nonfinite: int | None = None  # first logged step with a NaN/inf train loss
+    untold: str | None = None  # why the comparison stops before the log ends (it cannot tell there)
+    k: float = 3.5
 
     @property
     def matches(self) -> bool:
@@ -270,9 +321,10 @@ class Comparison:
     def summary(self) -> str:
         """One line for the report."""
         span = f"{self.steps} steps and {self.epochs} epoch(s) compared"
+        tail = f" {self.untold[0].upper() + self.untold[1:]}." if self.untold else ""
         if self.matches:
-            return (f"The log matches the rerun: LR table exact, smoothed train loss within {self.band:.0%}, test "
-                    f"metrics within tolerance ({span}).")  # fmt: skip
+            return (f"The log matches the rerun: LR table exact, smoothed train loss and test metrics within the seed "
+                    f"noise of this config ({self.band}; {span}).{tail}")  # fmt: skip
         bits = []
         if self.lr_constant is not None:
             bits.append(f"logged LR constant at {self.lr_constant:.4g} from step 0: no scheduler was applied")
@@ -283,52 +335,79 @@ class Comparison:
             bits.append(f"logged train loss is not finite from step {self.nonfinite}")
         for p in (self.loss, self.test):
             if p:
-                bits.append(f"logged {p.what} {p.logged:.4g} vs the rerun's {p.rerun:.4g} at {p.unit} {p.at}")
+                allowed = f", allowed ±{p.allowed:.2g}{' (relative)' if p.unit == 'step' else ''}" if p.allowed else ""
+                bits.append(f"logged {p.what} {p.logged:.4g} vs the rerun's {p.rerun:.4g} at {p.unit} {p.at}, outside "
+                            f"the seed noise of this config{allowed}")  # fmt: skip
         text = "; ".join(bits)
-        return text[0].upper() + text[1:] + f" ({span})."
+        return text[0].upper() + text[1:] + f" ({span}; {self.band}).{tail}"
 
 
-def compare(logs: Logs, rerun: dict, n_test: int, drift: float = 0.0, k: float = 3.0) -> Comparison:
-    """Logged vs rerun: LR per step (exact), smoothed train loss per step (relative band: 3 × max(5%, the probe
-    twin's drift)), test metrics per epoch (k·σ, σ floored as in reference.tolerances)."""
+def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epochs: dict | None = None,
+            k: float = 3.5, sweep: bool = False) -> Comparison:  # fmt: skip
+    """Logged vs rerun: the LR per step exactly; the smoothed train loss per step within k·√2·σ of log(loss), σ the
+    seed spread of this config at that step (`band`; floored at LOG_FLOOR); the test metrics per epoch within
+    k·√2·σ, σ the reference seeds' std at that epoch (`epochs`: epoch → {metric: {std}}) floored as
+    reference.tolerances floors it. A sweep (`sweep`) is compared up to the rerun's lowest smoothed loss: past it
+    seeds fan out towards divergence and no band can tell them apart; its test metrics are not compared (they move
+    with the LR). Where the band says fewer than 2 seeds ran, the comparison stops and says so."""
     index = {s: i for i, s in enumerate(logs.step)}
     steps = [s for s in range(len(rerun["lr"])) if s in index]
-    band = max(MIN_BAND, k * drift)
     lr = next((Part(s, logs.lr[index[s]], rerun["lr"][s], "LR") for s in steps
                if not math.isclose(logs.lr[index[s]], rerun["lr"][s], rel_tol=LR_RTOL)), None)  # fmt: skip
     logged_lrs = [v for v in logs.lr if math.isfinite(v)]
     rerun_moves = len(set(rerun["lr"][: len(logs.step)])) > 1
     constant = logged_lrs[0] if logged_lrs and lr and rerun_moves and len(set(logged_lrs)) == 1 else None
     nonfinite = next((s for s, v in zip(logs.step, logs.train_loss, strict=True) if not math.isfinite(v)), None)
-    loss = _loss_part(logs, rerun, steps, index, band)
-    test, n_ep = _test_part(logs, rerun, n_test, k)
-    return Comparison(len(steps), n_ep, band, lr, loss, test, constant, nonfinite)
+    loss, untold, compared = _loss_part(logs, rerun, steps, index, band, k, sweep)
+    test, n_ep = (None, 0) if sweep else _test_part(logs, rerun, n_test, epochs or {}, k)
+    source = band.source if band else f"no seed band: ±{LOG_FLOOR:g} in log(loss), k = {k:g}"
+    return Comparison(compared, n_ep, source, lr, loss, test, constant, nonfinite, untold, k)
 
 
-def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: float) -> Part | None:
+def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: Band | None, k: float,
+               sweep: bool) -> tuple[Part | None, str | None, int]:  # fmt: skip
     contiguous = [s for i, s in enumerate(steps) if s == i]  # smoothing needs the steps from 0 on
     if not contiguous:
-        return None
+        return None, None, 0
     n = len(contiguous)
     logged = smooth([logs.train_loss[index[s]] for s in contiguous], 0.98)
     ours = smooth(rerun["train_loss"][:n], 0.98)
-    for s, (a, b) in enumerate(zip(logged, ours, strict=True)):
-        if not math.isfinite(a) or abs(a - b) > band * abs(b):
-            return Part(s, a, b, "train loss (smoothed)")
-    return None
+    total, untold = len(rerun["train_loss"]), None
+    if sweep and ours:
+        low = min(range(len(rerun["train_loss_smoothed"])), key=rerun["train_loss_smoothed"].__getitem__)
+        if low + 1 < n:
+            n, untold = low + 1, (f"after step {low} (the rerun's lowest loss) the sweep heads for divergence and its "
+                                  "seeds fan out: not compared")  # fmt: skip
+    for s in range(n):
+        a, b = logged[s], ours[s]
+        if not math.isfinite(a):
+            return Part(s, a, b, "train loss (smoothed)"), untold, s + 1
+        sd = band.at(s, total) if band else LOG_FLOOR
+        if sd is None:
+            return None, f"after step {s} fewer than 2 seeds of this config are still running: not compared", s
+        allowed = k * math.sqrt(2) * max(sd, LOG_FLOOR)
+        if a <= 0 or b <= 0 or abs(math.log(a / b)) > allowed:
+            return Part(s, a, b, "train loss (smoothed)", allowed=math.expm1(allowed)), untold, s + 1
+    return None, untold, n
 
 
-def _test_part(logs: Logs, rerun: dict, n_test: int, k: float) -> tuple[Part | None, int]:
+def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float) -> tuple[Part | None, int]:
+    """Each logged epoch's test metrics against the rerun's, within k·√2·σ (σ: the reference seeds' std at that
+    epoch, floored); without a reference of this config, the last common epoch only (early epochs of another
+    config's seeds say little of this one's)."""
     ours = {e["epoch"]: e for e in rerun["epochs"]}
     common = [(i, e) for i, e in enumerate(logs.epoch) if e in ours]
+    if not epochs:
+        common = common[-1:]
     for i, e in common:
         r = ours[e]
         for metric, logged in (("test_accuracy", logs.test_accuracy), ("test_loss", logs.test_loss)):
             if not (math.isfinite(logged[i]) or math.isfinite(r[metric])):
                 continue  # both diverged
-            tol = k * sigma(metric, r[metric], 0.0, n_test)
+            std = ((epochs.get(e) or {}).get(metric) or {}).get("std", 0.0)
+            tol = k * math.sqrt(2) * sigma(metric, r[metric], std, n_test)
             if not math.isfinite(logged[i]) or abs(logged[i] - r[metric]) > tol:
-                return Part(e, logged[i], r[metric], metric.replace("_", " "), "epoch"), len(common)
+                return Part(e, logged[i], r[metric], metric.replace("_", " "), "epoch", allowed=tol), len(common)
     return None, len(common)
 
 
@@ -379,37 +458,71 @@ def _from_logs(claim, ev: Evidence):
     return claim.model_copy(update=update) if update else claim
 
 
+def noise(ctx: Context, p: PlannedRun) -> tuple[Band | None, dict]:
+    """The seed noise a log of run `p` is judged within: the committed seed band of its own config (and, for a
+    training run, its per-epoch test-metric stats), else the widest band of the committed configs of its kind."""
+    baselines = ctx.baselines or [b for b in (ctx.baseline,) if b]
+    if p.kind == "range-test":
+        found = sweep_reference(baselines, p.config)
+        if found and found[2]:
+            n = len(next(iter((found[0].get("picks") or {}).values()), []))
+            return Band.of(found[0], f"the seed band of {n} committed seeds of this sweep"), {}
+        sweeps = [rt for b in baselines for rt in b.get("range_tests", {}).values()]
+        return Band.pooled(sweeps, f"no committed seeds of this sweep: the widest band of {len(sweeps)} committed "
+                           f"sweeps ×{FALLBACK_SAFETY:g}"), {}  # fmt: skip
+    ref = ctx.reference(p)
+    if ref and ref.same:
+        n = len(ref.entry["final"]["test_accuracy"]["values"])
+        epochs = {i + 1: e for i, e in enumerate(ref.entry["epochs"])}
+        return Band.of(ref.entry, f"the seed band of {n} committed seeds of this config"), epochs
+    runs = [e for b in baselines for e in [*b.get("runs", {}).values(), *b.get("grid", {}).values()]]
+    return Band.pooled(runs, f"no committed seeds of this config: the widest band of {len(runs)} committed runs "
+                       f"×{FALLBACK_SAFETY:g}"), {}  # fmt: skip
+
+
+def comparison(ctx: Context, p: PlannedRun) -> Comparison | None:
+    """The one comparison of run `p`'s logs with its rerun, computed once per grade and kept in the context: the
+    logs check, the report and the diagnoses all read this one."""
+    if p.name not in ctx.comparisons:
+        logs = ctx.logs.get(p.name)
+        o = next((o for q, o in ctx.runs if q.name == p.name), None)
+        cmp = None
+        if isinstance(logs, Logs) and o is not None and o.result is not None:
+            band, epochs = noise(ctx, p)
+            cmp = compare(logs, o.result, ctx.n_test, band, epochs, ctx.tol.k_logs, sweep=p.kind == "range-test")
+        ctx.comparisons[p.name] = cmp
+    return ctx.comparisons[p.name]
+
+
 def check_logs(ctx: Context, pts: float) -> list[CheckResult]:
-    """Each run's own logs against its rerun, step by step (informational: 0 points unless the assignment
-    says otherwise). A quick grade compares the first quick_epochs epochs: the rerun's length."""
+    """Each run's own logs against its rerun (informational: 0 points unless the assignment says otherwise), within
+    the seed noise of its config (Context.comparison: computed once, read by this check, the report and the
+    diagnoses). A quick grade compares the first quick_epochs epochs: the rerun's length."""
     out = []
-    for p, o in ctx.runs:
+    for p, _ in ctx.runs:
         logs = ctx.logs.get(p.name)
         if logs is None:
             continue
         if isinstance(logs, str):
             out.append(CheckResult("logs", p.name, "warn", f"Logs not used: {logs}.", max_points=pts))
             continue
-        if o.result is None:
+        cmp = comparison(ctx, p)
+        if cmp is None:
             out.append(CheckResult("logs", p.name, "skip", "No rerun to compare the logs with."))
             continue
-        drift = ctx.drift(p, o)
-        cmp = compare(
-            logs, o.result, ctx.n_test, drift[0] if drift and math.isfinite(drift[0]) else 0.0, ctx.tol.k_sigma
-        )
         status = "pass" if cmp.matches else "warn"
-        out.append(CheckResult("logs", p.name, status, cmp.summary(), origin=f"LR exact (rel. {LR_RTOL:g}); "
-                               f"smoothed train loss ±{cmp.band:.0%}; test metrics {ctx.tol.k_sigma:g}σ",
+        out.append(CheckResult("logs", p.name, status, cmp.summary(), origin=f"LR exact (rel. {LR_RTOL:g}); smoothed "
+                               f"train loss and test metrics within {cmp.k:g}·√2·σ of the seed noise ({cmp.band})",
                                points=pts if cmp.matches else 0.0, max_points=pts))  # fmt: skip
     return out
 
 
-def record(logs: Logs | str | None, result: dict | None, n_test: int, counterfactuals: dict | None = None) -> dict:
-    """What the report draws for a run with logs: the logged curves, where they part from the rerun, and any
-    counterfactual reruns ({pitfall: result})."""
-    if not isinstance(logs, Logs) or result is None:
+def record(logs: Logs | str | None, result: dict | None, cmp: Comparison | None,
+           counterfactuals: dict | None = None) -> dict:  # fmt: skip
+    """What the report draws for a run with logs: the logged curves, where they part from the rerun (`cmp`, the
+    context's one comparison), and any counterfactual reruns ({pitfall: result})."""
+    if not isinstance(logs, Logs) or result is None or cmp is None:
         return {}
-    cmp = compare(logs, result, n_test)
     parts = cmp.parts_at
     if parts is None and cmp.test and result["epochs"]:  # parted only in a test metric: that epoch's last step
         parts = cmp.test.at * result["epochs"][0]["step"]

@@ -14,7 +14,7 @@ import reference
 from grader.checks import run_checks
 from grader.context import Context, baseline_entry
 from grader.diagnoses import Execute, explain
-from grader.evidence import Evidence, gather, record
+from grader.evidence import Evidence, comparison, gather, record
 from grader.load import Loaded, discover, escape, load_assignment, load_class
 from grader.plan import Conditions, PlannedRun, plan
 from grader.results import ClassResult, RunRecord, StudentResult
@@ -149,7 +149,7 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], outcomes: dict[str, Outcome
     ran = explain(ctx, checks, rerun)  # likely causes of failures; never changes points
     runs = [RunRecord(p.name, p.kind, p.key(device, engine, data=data_root), p.config.model_dump(mode="json"), o.result,
                       _reference_curve(p, baseline), o.error, o.cached,
-                      record(ev.logs.get(p.name), o.result, n_test, ran.get(p.name)),
+                      record(ev.logs.get(p.name), o.result, comparison(ctx, p), ran.get(p.name)),
                       p.conditions) for p, o in pairs]  # fmt: skip
     wall = sum(o.result["meta"]["wall_time_s"] for _, o in every if o.result)
     return StudentResult(x.submission.student.id, x.submission.student.name, escape(x.folder.name), checks=checks,

@@ -14,12 +14,13 @@ from collections import Counter
 from pathlib import Path
 
 import jinja2
+import markupsafe
 from matplotlib.figure import Figure
 from tabulate import tabulate
 
 from grader import safe
 from grader.diagnoses import PITFALLS
-from grader.results import STATUS_ORDER, CheckResult, ClassResult, RunRecord, StudentResult
+from grader.results import STATUS_ORDER, VERDICT_ORDER, CheckResult, ClassResult, RunRecord, StudentResult
 from reference.plots import plot_logged_vs_rerun, plot_range_test, plot_training
 from reference.schedules import SCHEDULES
 
@@ -59,6 +60,11 @@ def cut(value: object) -> str:
     return safe.truncate(str(value), TEXT_LIMIT)
 
 
+def code(value: object) -> markupsafe.Markup:
+    """Text for the HTML report with its `…` spans set as <code> (escaped first: nothing else becomes markup)."""
+    return markupsafe.Markup(re.sub(r"`([^`<>]+)`", r"<code>\1</code>", str(markupsafe.escape(cut(value)))))
+
+
 def figure(value: object, unit: str = "") -> str:
     """A tolerance or distance with its unit: 0.45 decades, 2.2σ, 12×; "abs" figures are bare numbers."""
     if value is None:
@@ -80,8 +86,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(fmt=fmt, pct=pct, md=md, figure=figure, cut=cut)
-    env.globals["STATUS_ORDER"] = STATUS_ORDER
+    env.filters.update(fmt=fmt, pct=pct, md=md, figure=figure, cut=cut, code=code)
+    env.globals.update(STATUS_ORDER=STATUS_ORDER, VERDICT_ORDER=VERDICT_ORDER)
     return env
 
 
@@ -214,7 +220,7 @@ def _check_view(c: CheckResult, points: float, max_points: float) -> dict:
     return {"check": c.check, "subject": c.subject, "status": c.status, "message": cut(c.message),
             "claimed": fmt(c.claimed), "rerun": fmt(c.rerun), "reference": fmt(c.reference),
             "tolerance": figure(c.tolerance, c.unit), "distance": figure(c.distance, c.unit), "origin": c.origin,
-            "points": points, "max_points": max_points, "diagnosis": diagnosis}  # fmt: skip
+            "points": points, "max_points": max_points, "pending": bool(c.pending), "diagnosis": diagnosis}  # fmt: skip
 
 
 def _run_view(r: RunRecord, plot: str | None, student: StudentResult) -> dict:
@@ -260,10 +266,23 @@ def _footer(student: StudentResult, meta: dict) -> dict:
             "graded_at": meta.get("graded_at"), "quick": bool(meta.get("quick"))}  # fmt: skip
 
 
+def score_view(s: StudentResult) -> dict:
+    """A score as every report shows it: earned, pending and lost, each out of the rubric total, in points and as
+    a share of the bar (earned + lost + pending = the total), and the claims checked of those made."""
+    total = s.total_points or 1.0
+    checked, made = s.claims
+    return {"earned": s.total, "pending": s.pending, "lost": round(max(s.checked - s.total, 0.0), 2),
+            "earned_pct": round(min(max(100 * s.total / total, 0.0), 100.0), 2),
+            "pending_pct": round(min(max(100 * s.pending / total, 0.0), 100.0), 2),
+            "claims_checked": checked, "claims_made": made, "coverage": s.coverage,
+            "unchecked": s.unchecked_reason}  # fmt: skip
+
+
 def student_context(student: StudentResult, assignment: dict, meta: dict) -> dict:
     plots = plots_for(student)
     counts = Counter(c.status for c in student.checks)
     return {"s": student, "assignment": assignment, "meta": meta, "footer": _footer(student, meta),
+            "score": score_view(student),
             "folder": Path(student.folder).name,  # not the instructor's path: the report goes to the student
             "counts": [(k, counts[k]) for k in STATUS_ORDER if counts[k]],
             "checks": [_check_view(c, p, m) for c, (p, m) in zip(student.checks, student.scaled(), strict=True)],
@@ -322,10 +341,11 @@ def grade_rows(cls: ClassResult) -> list[list[str]]:
     and Gradescope's max_score); a check's column is the share of that check's points earned, in percent
     (POSSIBLE 100; empty where the check carried no points for that student)."""
     keys = [k for k in dict.fromkeys(c.check for s in cls.students for c in s.checks)
-            if any(c.max_points for s in cls.students for c in s.checks if c.check == k)]  # fmt: skip
+            if any(c.max_points or c.pending for s in cls.students for c in s.checks if c.check == k)]  # fmt: skip
     total = cls.students[0].total_points if cls.students else float(cls.assignment.get("total_points", 100))
-    rows = [["id", "name", "folder", "total", "percent", "status", *(f"{k} %" for k in keys), "first problem"],
-            ["POSSIBLE", "", "", _num(total), "100", "", *("100" for _ in keys), ""]]  # fmt: skip
+    rows = [["id", "name", "folder", "total", "percent", "status", "verdict", "pending", "claims checked",
+             "claims made", *(f"{k} %" for k in keys), "first problem"],
+            ["POSSIBLE", "", "", _num(total), "100", "", "", "", "", "", *("100" for _ in keys), ""]]  # fmt: skip
     for s in cls.students:
         shares = []
         for k in keys:
@@ -333,8 +353,15 @@ def grade_rows(cls: ClassResult) -> list[list[str]]:
             got, of = sum(c.points for c in of_k), sum(c.max_points for c in of_k)
             shares.append(_num(100 * got / of) if of else "")
         problem = safe.truncate(safe.one_line(s.first_problem), FIRST_PROBLEM)
-        rows.append([s.id, s.name, Path(s.folder).name, _num(s.total), _num(s.percent), s.status, *shares, problem])
+        checked, made = s.claims
+        rows.append([s.id, s.name, Path(s.folder).name, _num(s.total), _num(s.percent), s.status, s.verdict,
+                     _num(s.pending), str(checked), str(made), *shares, problem])  # fmt: skip
     return [[safe.csv_cell(cell) for cell in row] for row in rows]
+
+
+def _claim_cell(s: StudentResult) -> str:
+    checked, made = s.claims
+    return f"{checked} of {made}" if made else "—"
 
 
 def render_class(cls: ClassResult, out_dir: Path) -> None:
@@ -349,15 +376,17 @@ def render_class(cls: ClassResult, out_dir: Path) -> None:
     problems = [safe.truncate(safe.one_line(s.first_problem), FIRST_PROBLEM) if s.verdict in ("fail", "error") else ""
                 for s in cls.students]  # fmt: skip
     ctx = {"cls": cls, "assignment": cls.assignment, "meta": cls.meta,
-           "rows": list(zip(cls.students, folders, problems, strict=True)),
-           "verdicts": [(k, verdicts[k]) for k in STATUS_ORDER if verdicts[k]],
+           "rows": list(zip(cls.students, folders, problems, map(score_view, cls.students), strict=True)),
+           "verdicts": [(k, verdicts[k]) for k in VERDICT_ORDER if verdicts[k]],
+           "pending_lines": cls.pending_lines(),
            "n_error": len(cls.students) - len(graded),
            "total_points": cls.students[0].total_points if cls.students else None,
            "mean_percent": sum(s.percent for s in graded) / len(graded) if graded else None,
            "pitfalls": pitfall_counts(cls)}  # fmt: skip
-    table = [[md(s.id), md(s.name), s.verdict, s.status, _num(s.total), _num(s.possible), _num(s.percent), md(p)]
-             for s, p in zip(cls.students, problems, strict=True)]  # fmt: skip
-    headers = ["id", "name", "verdict", "status", "total", "possible", "percent", "first problem"]
+    table = [[md(s.id), md(s.name), s.verdict, s.status, _num(s.total), _num(s.pending), _num(s.possible),
+              _num(s.percent), _claim_cell(s), md(p)] for s, p in zip(cls.students, problems, strict=True)]  # fmt: skip
+    headers = ["id", "name", "verdict", "status", "total", "pending", "possible", "percent", "claims checked",
+               "first problem"]
     env = environment()
     (out_dir / "index.html").write_text(env.get_template("index.html.j2").render(ctx))
     summary = tabulate(table, headers, tablefmt="github", disable_numparse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import KW_ONLY, asdict, dataclass, field
 from typing import Literal
 
@@ -11,6 +12,7 @@ STATUS_ORDER = ("skip", "pass", "warn", "fail", "error")  # worst last; a skippe
 Verdict = Literal["pass", "warn", "unverified", "fail", "error"]
 VERDICT_ORDER = ("pass", "warn", "unverified", "fail", "error")  # the class table's order
 CLAIM_CHECKS = ("lr_claim", "accuracy_claim", "loss_claim")  # checks of a figure the student reported
+FINAL_METRIC_CHECKS = ("accuracy_claim", "loss_claim")
 UNVERIFIED_BELOW = 0.5  # a submission with fewer of its claims checked than this share is UNVERIFIED, not PASS
 DEFAULT_TOTAL = 100.0  # the rubric total when no assignment says otherwise (schema.Assignment.total_points)
 
@@ -43,6 +45,9 @@ class CheckResult:
     max_points: float = 0.0
     pending: float = 0.0  # raw points at stake that this grade could not check (claims on other data, quick mode):
     # neither earned nor lost here, shown apart, and part of the total a score is out of
+    why: str | None = None  # why it is pending, machine-readable: "quick" (the full grade checks it), "data:<dataset>"
+    # (claimed on that dataset: a grade on it checks it), "reference" (no comparable committed reference), "review"
+    # (no rerun decides it: by hand, against the run's logs); see `pending_lines`
     diagnosis: dict | None = None  # likely cause of a failure: {cause, evidence, confidence, confirmed}
 
     @property
@@ -163,25 +168,132 @@ class StudentResult:
             if run["evidence"]:  # the logged curves and counterfactual reruns live in the HTML
                 run["evidence"] = {k: run["evidence"].get(k) for k in ("parts_at", "summary")}
         for check, (points, max_points) in zip(d["checks"], self.scaled(), strict=True):
-            check.update(raw_points=check["points"], raw_max_points=check["max_points"], points=points,
-                         max_points=max_points)  # fmt: skip
-        return {**d, "total": self.total, "possible": self.possible, "percent": self.percent, "verdict": self.verdict}
+            check.update(raw_points=check["points"], raw_max_points=check["max_points"], raw_pending=check["pending"],
+                         points=points, max_points=max_points, pending=max_points if check["pending"] else 0.0)
+        checked, made = self.claims
+        return {**d, "total": self.total, "possible": self.possible, "percent": self.percent, "verdict": self.verdict,
+                "pending": self.pending, "checked": self.checked, "claims_checked": checked, "claims_made": made,
+                "coverage": self.coverage, "unchecked_reason": self.unchecked_reason}  # fmt: skip
+
+    @property
+    def dataset(self) -> str | None:
+        """The data the reruns ran on, when they all ran on one dataset."""
+        found = {r.config.get("dataset") for r in self.runs} - {None}
+        return found.pop() if len(found) == 1 else None
+
+    @property
+    def coverage(self) -> str:
+        """One line: how many claims were checked, and how many points of the total are pending."""
+        if self.status == "error":
+            return "nothing checked: the submission could not be graded"
+        checked, made = self.claims
+        on = f" on {self.dataset}" if self.dataset else ""
+        claims = f"{checked} of {made} claims checked{on}" if made else "no claims made"
+        if self.pending:
+            return f"{claims}; {self.pending:g} of {self.total_points:g} points pending (neither earned nor lost here)"
+        return f"{claims}; all {self.total_points:g} points checked" if self.raw_possible > 0 else claims
+
+    @property
+    def unchecked_reason(self) -> str:
+        """One line: what would check what this grade could not ("" when it checked everything)."""
+        return "; ".join(pending_lines([self], rerun=self.dataset))
 
     def to_gradescope(self) -> dict:
         """Gradescope's autograder results.json: per-test scores on the rubric total's scale, adding up to
         the top-level score; the tests' max_score values add up to the rubric total."""
-        tests = [{"name": c.title, "score": p, "max_score": m,
-                  "status": "passed" if c.status in ("pass", "skip") else "failed",
-                  "output": _output(c), "visibility": "visible"}
-                 for c, (p, m) in zip(self.checks, self.scaled(), strict=True)]  # fmt: skip
+        tests = [_test(c, p, m) for c, (p, m) in zip(self.checks, self.scaled(), strict=True)]
         accs = [r.result["final"]["test_accuracy"] for r in self.runs
                 if r.kind == "train" and r.result and r.result["final"]]  # fmt: skip
         best = round(max(accs), 4) if accs else 0
-        result = {"score": self.total, "execution_time": round(self.execution_time, 2), "tests": tests,
-                  "leaderboard": [{"name": "Final test accuracy", "value": best}]}  # fmt: skip
-        if self.error:
-            result["output"] = self.error
+        output = f"Verdict: {self.verdict.upper()}. {self.coverage[0].upper()}{self.coverage[1:]}."
+        if self.unchecked_reason:
+            output += f" What would check the rest: {self.unchecked_reason}."
+        result = {"score": self.total, "execution_time": round(self.execution_time, 2),
+                  "output": f"{self.error}\n\n{output}" if self.error else output, "output_format": "text",
+                  "tests": tests, "leaderboard": [{"name": "Final test accuracy", "value": best}]}  # fmt: skip
         return result
+
+
+def _test(c: CheckResult, points: float, max_points: float) -> dict:
+    """A check as a Gradescope test. Only a pass is "passed"; a check this grade could not judge (pending or for
+    information) has no status of its own: it neither passed nor failed, and its name and output say so."""
+    test = {"name": c.title, "score": points, "max_score": max_points, "output": _output(c), "visibility": "visible"}
+    if is_unchecked(c):
+        test["name"] += " (not checked here)"
+        test["output"] = "Not checked here: " + test["output"]
+    elif c.status != "skip":
+        test["status"] = "passed" if c.status == "pass" else "failed"
+    return test
+
+
+def is_unchecked(c: CheckResult) -> bool:
+    """Points at stake that this grade could not check, or a claim it could not judge."""
+    return c.pending > 0 or (c.status == "skip" and c.check in CLAIM_CHECKS and c.claimed is not None)
+
+
+def reason(c: CheckResult) -> str:
+    """Why `c` is unchecked: its `why`, else read from its message (results written before `why` existed)."""
+    if c.why:
+        return c.why
+    if "quick" in c.message.lower():
+        return "quick"
+    found = re.search(r"claimed on ([a-z0-9][\w-]*(?:\.[\w-]+)*)", c.message)
+    return f"data:{found.group(1)}" if found else "review"
+
+
+def _count(checks: list[CheckResult]) -> str:
+    """ "3 final-metric claims and 1 baseline comparison" """
+    claims = [c for c in checks if c.check in CLAIM_CHECKS]
+    others = [c for c in checks if c.check not in CLAIM_CHECKS]
+    parts = []
+    if claims:
+        noun = ("final-metric claim" if all(c.check in FINAL_METRIC_CHECKS for c in claims) else
+                "LR claim" if all(c.check == "lr_claim" for c in claims) else "claim")  # fmt: skip
+        parts.append(_plural(len(claims), noun))
+    if others:
+        parts.append(_plural(len(others), "baseline comparison" if all(c.check == "baseline" for c in others)
+                             else "check"))  # fmt: skip
+    return " and ".join(parts)
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def pending_lines(students: list[StudentResult], command: str | None = None, rerun: str | None = None,
+                  quick_epochs: int | None = None) -> list[str]:  # fmt: skip
+    """One line per reason the students' pending points and unchecked claims were not checked, and what would check
+    them: counted over all the students, so a class gets each reason once. `command` (e.g. "grade submissions/"):
+    the command line to extend with --full or --data-root; `rerun`: the dataset the reruns ran on."""
+    groups: dict[str, list[CheckResult]] = {}
+    for s in students:
+        for c in s.checks:
+            if is_unchecked(c):
+                groups.setdefault(reason(c), []).append(c)
+    rank = {"quick": 0, "reference": 2, "review": 3}
+    return [_line(why, checks, command, rerun, quick_epochs)
+            for why, checks in sorted(groups.items(), key=lambda kv: (rank.get(kv[0], 1), kv[0]))]  # fmt: skip
+
+
+def _line(why: str, checks: list[CheckResult], command: str | None, rerun: str | None, epochs: int | None) -> str:
+    n = _count(checks)
+    if why == "quick":
+        cut = f" (training reruns cut to {epochs} epochs)" if epochs else ""
+        todo = f"run `{command} --full` to check them" if command else "the full grade (without `--quick`) checks them"
+        return f"quick mode{cut}: {n} pending — {todo}"
+    if why.startswith("data:"):
+        data = why.removeprefix("data:")
+        on = f" on {rerun}" if rerun else ""
+        todo = (f"run `{command} --data-root DIR` with {data} in DIR and dataset = \"{data}\" in assignment.toml"
+                if command else f"a grade on {data} itself (`--data-root DIR` with {data}, assignment.toml dataset = "
+                f"\"{data}\") checks them")  # fmt: skip
+        return f"claimed on {data}: {n} pending{on} — {todo}"
+    if why == "reference":
+        return (f"no comparable committed reference: {n} pending — a committed reference of the run's dataset, "
+                "optimizer and input (`reference baselines`) checks them")  # fmt: skip
+    return (f"flagged for review: {n} no rerun decides (e.g. a sweep whose loss still falls at its end has no minimum "
+            "for the claimed rule) — review by hand against the report's curves; hand in the run's logs "
+            "(docs/evidence.md) so the claim is checked against them")  # fmt: skip
 
 
 def _apportion(values: list[float], total: float) -> list[float]:
@@ -232,5 +344,11 @@ class ClassResult:
         for s in self.students:  # one rubric total for the whole class: every row, report and export agree
             s.total_points = total
 
+    def pending_lines(self, command: str | None = None) -> list[str]:
+        """What the class's pending points are waiting for, one line per reason (see `pending_lines`)."""
+        epochs = self.assignment.get("quick_epochs") if self.meta.get("quick") else None
+        return pending_lines(self.students, command, self.assignment.get("dataset"), epochs)
+
     def to_dict(self) -> dict:
-        return {"assignment": self.assignment, "meta": self.meta, "students": [s.to_dict() for s in self.students]}
+        return {"assignment": self.assignment, "meta": self.meta, "students": [s.to_dict() for s in self.students],
+                "pending_lines": self.pending_lines()}

@@ -205,13 +205,18 @@ class Tolerances(_Strict):
         TOLERANCES["test_accuracy"].k,  # the reference's k for every metric (reference/tolerances.py)
         description="Logs and diagnoses: a logged or counterfactual metric agrees within k·σ of the rerun",
     )
+    k_logs: PositiveFloat = Field(
+        3.5, description="A logged curve agrees with the rerun within k_logs·√2·σ of the seed noise of its config, "
+        "step by step (σ of log(smoothed train loss) over committed seeds) and epoch by epoch",
+    )
     k_lr: PositiveFloat = Field(
-        2.1, description="An LR claim passes within k_lr·√2·σ of the rule's pick on the rerun, σ the rule's seed σ "
-        "in decades (reference picks); chosen for ≤ 1 % false fails by benchmarks/grading_power.py",
+        2.6, description="An LR claim passes within k_lr·√2·σ of the rule's pick on the rerun, σ the rule's seed σ "
+        "in decades (≥ 10 committed seeds); chosen for ≤ 1 % of honest students losing any points "
+        "(benchmarks/grading_power.py)",
     )
     k_claim: PositiveFloat = Field(
-        1.5, description="A metric claim passes within k_claim·√2·σ of the rerun, and the baseline check allows a "
-        "shortfall of k_claim·σ·√(1 + 1/n seeds); chosen for ≤ 1 % false fails by benchmarks/grading_power.py",
+        2.6, description="A metric claim passes within k_claim·√2·σ of the rerun, and the baseline check allows a "
+        "shortfall of k_claim·σ·√(1 + 1/n seeds); chosen for ≤ 1 % of honest students losing any points",
     )
     lr_min_decades: PositiveFloat = Field(
         TOLERANCES["lr"].min_decades,
@@ -221,7 +226,7 @@ class Tolerances(_Strict):
         0.1, description="A run meets a committed reference of its own config when their LRs are this close (decades); "
         "farther, runs start faster or slower and the baseline check compares final epochs only",
     )
-    partial_band: float = Field(2.0, ge=1, description="Partial credit falls linearly to 0 at band × tolerance")
+    partial_band: float = Field(1.5, ge=1, description="Partial credit falls linearly to 0 at band × tolerance")
     implausible_loss_factor: PositiveFloat = Field(
         10.0, description="A claimed loss this many times below what any rerun/reference reaches is flagged"
     )

@@ -102,10 +102,15 @@ def test_caps_and_garbage(tmp_path, monkeypatch):
         read_logs(tmp_path, "nan.csv")
 
 
+STATS = {e: {"test_accuracy": {"std": 0.004}, "test_loss": {"std": 0.01}} for e in (1, 2)}  # a reference's epochs
+
+
 def test_compare_honest_and_artifact(honest):
-    same = compare(logs_from_result(honest), honest, n_test=1000)
+    same = compare(logs_from_result(honest), honest, n_test=1000, epochs=STATS)
     assert same.matches and same.steps == 64 and same.epochs == 2 and "matches" in same.summary()
-    scaled = compare(logs_from_result(honest, test_loss_divisor=8), honest, n_test=1000)
+    last = compare(logs_from_result(honest), honest, n_test=1000)  # no reference of this config: last epoch only
+    assert last.matches and last.epochs == 1
+    scaled = compare(logs_from_result(honest, test_loss_divisor=8), honest, n_test=1000, epochs=STATS)
     assert not scaled.matches and scaled.lr is None and scaled.loss is None
     assert scaled.test.what == "test loss" and scaled.test.at == 1
 

@@ -123,14 +123,15 @@ def test_grades_csv(rendered):
     out, cls = rendered
     rows = list(csv.reader((out / "grades.csv").open()))
     keys = ["config", "lr_claim", "accuracy_claim", "baseline", "plausibility"]  # loss_claim: no points for anyone
-    assert rows[0] == ["id", "name", "folder", "total", "percent", "status", *(f"{k} %" for k in keys),
-                       "first problem"]  # fmt: skip
-    assert rows[1] == ["POSSIBLE", "", "", "100", "100", "", *["100"] * len(keys), ""]
+    assert rows[0] == ["id", "name", "folder", "total", "percent", "status", "verdict", "pending", "claims checked",
+                       "claims made", *(f"{k} %" for k in keys), "first problem"]  # fmt: skip
+    assert rows[1] == ["POSSIBLE", "", "", "100", "100", "", "", "", "", "", *["100"] * len(keys), ""]
     s1 = dict(zip(rows[0], rows[2], strict=True))
     # raw 4 of 8 points → 50 of the rubric's 100; per check, the share of its points earned
     assert s1 == {"id": "s1", "name": "Ada Lovelace", "folder": "s1", "total": "50", "percent": "50",
-                  "status": "graded", "config %": "100", "lr_claim %": "50", "accuracy_claim %": "0",
-                  "baseline %": "100", "plausibility %": "0", "first problem": "Claimed 0.99 vs rerun 0.78."}
+                  "status": "graded", "verdict": "error", "pending": "0", "claims checked": "2", "claims made": "2",
+                  "config %": "100", "lr_claim %": "50", "accuracy_claim %": "0", "baseline %": "100",
+                  "plausibility %": "0", "first problem": "Claimed 0.99 vs rerun 0.78."}  # fmt: skip
     assert rows[3][1] == EVIL
     s3 = dict(zip(rows[0], rows[4], strict=True))
     assert s3["id"] == "s3" and s3["status"] == "error" and s3["total"] == "0" and s3["percent"] == "0"
@@ -254,17 +255,22 @@ def test_terminal_output_escapes_control_characters_and_cuts_at_a_word(capsys):
 
 def test_self_check_says_what_quick_mode_did_not_check(tmp_path, capsys):
     checks = [CheckResult("config", "submission", "pass", "ok", points=1, max_points=1),
-              CheckResult("accuracy_claim", "r", "skip", "Quick mode …", claimed=0.9),
-              CheckResult("loss_claim", "r", "skip", "Quick mode …", claimed=0.2)]  # fmt: skip
+              CheckResult("accuracy_claim", "r", "skip", "Quick mode …", claimed=0.9, pending=2, why="quick"),
+              CheckResult("loss_claim", "r", "skip", "Quick mode …", claimed=0.2, pending=1, why="quick")]  # fmt: skip
     meta = {**META, "quick": True, "engine": "sequential"}
     cls = ClassResult({"quick_epochs": 3}, [StudentResult("s", "S", "f", checks=checks)], meta)
     print_self_check(cls, tmp_path / "reports", None, Path("subs/s"))
     out = capsys.readouterr().out
-    assert "quick mode: 2 accuracy/loss claim(s) not checked" in out and "grade --self-check --full subs/s" in out
+    said = "quick mode (training reruns cut to 3 epochs): 2 final-metric claims pending"
+    assert said in out and "run `grade --self-check subs/s --full` to check them" in out
     assert "package defaults" in out and f"reports: {tmp_path / 'reports'}" in out
-    print_class(cls, None, "grade subs (without --quick)")  # a class graded --quick says the same
-    assert "quick mode: 2 accuracy/loss claim(s) not checked" in capsys.readouterr().out
-    print_self_check(ClassResult({}, cls.students, META), None, tmp_path / "assignment.toml", Path("s"))
+    print_class(cls, None, "grade subs")  # a class graded --quick says the same
+    out = capsys.readouterr().out
+    assert said in out and "run `grade subs --full` to check them" in out
+    assert "UNVERIFIED" in out and "25/100 (75 pending)" in out  # 1 of 4 raw points checked, 0 of 2 claims
+    fully = [CheckResult("config", "submission", "pass", "ok", points=1, max_points=1)]
+    print_self_check(ClassResult({}, [StudentResult("s", "S", "f", checks=fully)], META), None,
+                     tmp_path / "assignment.toml", Path("s"))  # fmt: skip
     out = capsys.readouterr().out
     assert "quick mode" not in out and f"assignment: {tmp_path / 'assignment.toml'}" in out
 
@@ -405,7 +411,8 @@ def test_self_check_names_its_assignment_and_report_and_what_it_skipped(tmp_path
     out = capsys.readouterr().out
     assert f"assignment: {tmp_path / 'class' / 'assignment.toml'}" in out
     assert f"reports: {tmp_path / 'reports' / 'me' / 'report.html'}" in out
-    assert "quick mode: 2 accuracy/loss claim(s) not checked (training reruns cut to 1 epochs)" in out
+    assert "quick mode (training reruns cut to 1 epochs): 2 final-metric claims pending — run `grade --self-check " \
+           f"{tmp_path / 'class' / 'me'} --full` to check them" in out  # fmt: skip
     assert re.search(r"check\s+run\s+claimed\s+rerun\s+reference\s+distance\s+points", out)
     assert "one short sweep, one short run" in (tmp_path / "reports" / "me" / "report.html").read_text()
 
