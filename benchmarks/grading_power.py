@@ -1,19 +1,20 @@
-"""Every check's false-fail rate and power, measured end to end with the grader (issue 17).
+"""Every check's rate of docking honest students, and its power, measured end to end with the grader (issue 17, 25).
 
-N honest *unseeded* students: each made their claims from one sweep and one final run at seed s (1..N), as a
-student who set no seed does; their files say nothing about the seed, so the grader reruns seed 0. The same
-students with planted errors: LR claims ×f, accuracy claims −d pp, loss claims ×f, and the wrong rule (the `min`
-pick claimed while stating `steepest` or `min/10`). Planted errors change only the claimed numbers, so every
-student's runs are run once (seeds 0..N), kept in a store keyed by config (not by code version, so other edits to
-`reference/` do not invalidate them), copied into the grader's cache, and graded by `grader.grade.grade_class`.
-The `baseline` check compares the rerun, not the claims: its false-fail rate is measured on *seeded* students
-(seed s declared, rerun s), one per seed 0..N.
+N honest *unseeded* students: each made their claims from one sweep and one final run at seed s (101..100+N, none
+of them a committed reference seed), as a student who set no seed does; their files say nothing about the seed, so
+the grader reruns seed 0. The same students with planted errors: LR claims ×f, accuracy claims −d pp, loss claims
+×f, and the wrong rule (the `min` pick claimed while stating `steepest` or `min/10`). Planted errors change only the
+claimed numbers, so every student's runs are run once (seeds 0 and 101..100+N), kept in a store keyed by config
+(not by code version, so edits to `reference/` do not invalidate them), copied into the grader's cache, and graded
+by `grader.grade.grade_class`. The `baseline` check compares the rerun, not the claims: it is measured on *seeded*
+students (seed s declared, rerun s), one per seed.
 
-Printed: per check and (optimizer, rule): false-fail rate (status fail) and false-flag rate (fail or warn) on the
-honest students, detection rates (fail; fail or warn) per planted error, each with a 95% Wilson interval; then the
-same from all ordered pairs of seeds (student i, rerun j: N(N+1) pairs, not independent, for a finer estimate);
-the seed σ measured on N+1 seeds against the σ the grader uses (the committed baseline's, floored), the `k`
-that keeps false fails ≤ 1 %, and each check's minimum detectable error. Last line: the worst false-fail rate.
+What matters for fairness is points: a WARN costs partial credit. Printed: per check and (optimizer, rule): the
+share of honest students who lose any points (fail or warn) and who fail, detection rates per planted error, each
+with a 95% Wilson interval; then the same from all ordered pairs of seeds (student i, rerun j: N(N+1) pairs, not
+independent, for a finer estimate); the seed σ measured on N+1 seeds against the σ the grader uses (the committed
+baseline's, floored), the `k` that keeps false fails ≤ 1 %, and each check's minimum detectable error. Last lines:
+the worst rate of honest students losing points, and the worst false-fail rate.
 
     python benchmarks/grading_power.py --dataset mnist-5k --students 20 --jobs 2
 """
@@ -31,16 +32,18 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import NormalDist
 
 from tabulate import tabulate
 
 import reference
-from grader.grade import DEFAULT_CACHE, load_baseline
+from grader.grade import DEFAULT_CACHE, load_baseline, load_baselines
 from reference.baselines import schedule_for
 from reference.data import steps_per_epoch
 from reference.tolerances import (
     FALSE_FAIL_TARGET,
     Z_DETECT,
+    Derived,
     baseline_tolerance,
     false_fail_rate,
     k_for,
@@ -176,6 +179,7 @@ class Seed:
     final: dict[str, dict[str, float]]  # run name → metric → final value
     resolution: dict[str, float]  # optimizer → decades per sweep step
     epochs: dict[str, int]  # run name → epochs run
+    sweeps: dict[str, tuple]  # optimizer → (its RunConfig, its result): what the grader's LR tolerance reads
 
 
 def seed_figures(s: int, args, base: dict, results: dict[str, dict]) -> Seed:
@@ -183,15 +187,16 @@ def seed_figures(s: int, args, base: dict, results: dict[str, dict]) -> Seed:
     from grader.schema import Assignment, Submission
 
     sub = Submission.model_validate(submission(s, True, base, args, {}))
-    picks, final, resolution, epochs = {}, {}, {}, {}
+    picks, final, resolution, epochs, sweeps = {}, {}, {}, {}, {}
     for p in plan(sub, Assignment(**assignment_fields(args)), False):
         r = results[store_key(p)]
         if p.kind == "range-test":
             picks[p.config.optimizer] = r["suggestions"]
             resolution[p.config.optimizer] = math.log10(r["lr"][-1] / r["lr"][0]) / (len(r["lr"]) - 1)
+            sweeps[p.config.optimizer] = (p.config, r)
         elif p.kind == "train":
             final[p.name], epochs[p.name] = r["final"], len(r["epochs"])
-    return Seed(picks, final, resolution, epochs)
+    return Seed(picks, final, resolution, epochs, sweeps)
 
 
 def honest_claims(fig: Seed, args) -> dict:
@@ -300,12 +305,16 @@ class Pairs:
 
 def pair_stats(figs: dict[int, Seed], base: dict, args, tol) -> list[Pairs]:
     """Every ordered pair of seeds (i claims, j reruns) through the grader's own tolerance functions."""
+    from grader.checks import lr_tolerance_for
+
     out, seeds, band = [], sorted(figs), tol.partial_band
-    rt = base["range_tests"]
     for opt in args.optimizers:
         for rule in args.rules:
             logs = {s: math.log10(figs[s].picks[opt][rule]) for s in seeds}
-            d = lr_claim_tolerance(rt[opt]["picks"][rule], tol.k_lr, figs[0].resolution[opt], pooled_lr_sigma(rt))
+            cfg, result = figs[0].sweeps[opt]
+            t, _ = lr_tolerance_for(load_baselines(args.dataset), cfg, rule, result, tol)
+            sd = t / (tol.k_lr * math.sqrt(2))  # the σ the grader used (its floors included)
+            d = Derived(t, tol.k_lr, sd, math.sqrt(2))
             dist = [abs(logs[i] - logs[j]) for i in seeds for j in seeds if i != j]
             pairs = tuple((logs[i], logs[j], d.tol) for i in seeds for j in seeds if i != j)
             out.append(Pairs("lr_claim", f"{opt}-{_slug(rule)}", "decades", d.tol, d.sigma,
@@ -358,13 +367,14 @@ def report(tally: dict, figs: dict[int, Seed], base: dict, args, timing: str) ->
 
     tol = Assignment(**assignment_fields(args)).tolerances
     n = args.students
-    print(f"grading power: {args.dataset}, {n} honest unseeded students (claims from seeds 1..{n}, the grader "
-          f"reruns seed 0) and {n + 1} seeded ones (seeds 0..{n}); optimizers {', '.join(args.optimizers)}, rules "
+    print(f"grading power: {args.dataset}, {n} honest unseeded students (claims from seeds 101..{100 + n}, the "
+          f"grader reruns seed 0) and {n + 1} seeded ones (seeds 0, 101..{100 + n}); optimizers "
+          f"{', '.join(args.optimizers)}, rules "
           f"{', '.join(args.rules)}; {args.sweep_epochs}-epoch sweeps, {args.epochs}-epoch runs "
           f"({', '.join(f'{o} {TRAIN_SCHEDULE[o]}' for o in args.optimizers)}); lr-grader {reference.__version__}")
     print(f"tolerances: k_lr = {tol.k_lr:g}, k_claim = {tol.k_claim:g}, partial_band = {tol.partial_band:g} "
           f"(pass within k·σ_d, fail beyond band·k·σ_d); target: false fails ≤ {FALSE_FAIL_TARGET:.0%} per check\n")
-    rows, worst = [], (-1.0, "")
+    rows, worst, lost = [], (-1.0, ""), (-1.0, "")
     subjects = sorted({(c, subj) for c, subj, _ in tally})
     for check, subj in subjects:
         variant = "seeded" if check == "baseline" else "honest"
@@ -374,6 +384,9 @@ def report(tally: dict, figs: dict[int, Seed], base: dict, args, timing: str) ->
         fails = sum(x == "fail" for x in honest)
         if fails / len(honest) > worst[0]:
             worst = (fails / len(honest), f"{rate(honest, ('fail',))} ({check} {subj})")
+        flagged = sum(x in ("fail", "warn") for x in honest)
+        if flagged / len(honest) > lost[0]:
+            lost = (flagged / len(honest), f"{rate(honest, ('fail', 'warn'))} ({check} {subj})")
         rows.append([check, subj, f"{variant} (false)", rate(honest, ("fail",)), rate(honest, ("fail", "warn"))])
         for v in sorted({v for c, s_, v in tally if c == check and s_ == subj and v.startswith(CHECKED.get(check, "~"))
                          or (c, s_) == (check, subj) and v == "wrong rule" and check == "lr_claim"}):
@@ -382,9 +395,9 @@ def report(tally: dict, figs: dict[int, Seed], base: dict, args, timing: str) ->
     print("End to end (grader.grade.grade_class): rate [95% Wilson interval]")
     print(tabulate(rows, headers=["check", "subject", "students", "fail", "fail or warn"]))
     pairs = pair_stats(figs, base, args, tol)
-    print(f"\nAll ordered pairs of seeds 0..{n} (student i, rerun j; baseline: each seed against the reference "
-          "mean), the grader's tolerance functions; σ_used = the σ the grader takes from the committed baseline "
-          f"(floored), σ_true = the std over these {n + 1} seeds; model = P(fail) if the difference is normal with "
+    print(f"\nAll ordered pairs of seeds 0, 101..{100 + n} (student i, rerun j; baseline: each seed against the "
+          "reference mean), the grader's tolerance functions; σ_used = the σ the grader takes from the committed "
+          f"baseline (floored), σ_true = the std over these {n + 1} seeds; model = P(fail) if the difference is normal with "
           "σ_true; k needed = the k giving ≤ 1 % false fails with σ_true; k (pairs) = the k failing ≤ 1 % of "
           "these pairs")
     prow, need = [], defaultdict(float)
@@ -423,7 +436,14 @@ def report(tally: dict, figs: dict[int, Seed], base: dict, args, timing: str) ->
     rate_of = false_fail_rate(getattr(tol, "k_lr" if model.check == "lr_claim" else "k_claim"), tol.partial_band,
                               model.ratio, model.two_sided)
     pair = max(pairs, key=lambda p: p.fails / p.n)
+    flag_pair = max(pairs, key=lambda p: p.flags / p.n)
+    flag_model = 2 * (1 - NormalDist().cdf(min(getattr(tol, "k_lr" if p.check == "lr_claim" else "k_claim") / p.ratio
+                                                for p in pairs)))  # fmt: skip
     e2e = worst[1] if worst[0] > 0 else f"0/{n} on every check"
+    e2e_lost = lost[1] if lost[0] > 0 else f"0/{n} on every check"
+    print(f"honest students losing any points (fail or warn), worst check: {e2e_lost} end to end; "
+          f"{flag_pair.flags}/{flag_pair.n} = {flag_pair.flags / flag_pair.n:.1%} over all pairs ({flag_pair.check} "
+          f"{flag_pair.subject}); {flag_model:.2%} by the normal model (two-sided, worst σ ratio)")
     print(f"worst false-fail rate: {e2e} end to end; {pair.fails}/{pair.n} = {pair.fails / pair.n:.1%} over "
           f"all pairs ({pair.check} {pair.subject}); {rate_of:.2%} by the normal model ({model.check} {model.subject})")
 
@@ -480,7 +500,7 @@ def main() -> None:
         return predict(base, args)
     args.epochs = args.epochs or base["protocol"]["train_epochs"]
     args.sweep_epochs = args.sweep_epochs or base["protocol"]["range_epochs"]
-    seeds = range(args.students + 1)
+    seeds = [0, *range(101, 101 + args.students)]  # 0: the grader's rerun of an unseeded student; 101…: students
     seeded = [submission(s, True, base, args, {}) for s in seeds]
     results = ensure_runs(seeded, args, args.cache)
     if args.runs_only:

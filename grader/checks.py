@@ -90,7 +90,8 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         if len(claimed) != len(expected):
             claimed = claimed[-1:] if len(expected) == 1 else claimed * 2
         dist = max(decades(c, e) for c, e in zip(claimed, expected, strict=True))
-        tol, origin = _lr_tolerance(ctx, p, claim.rule, o.result)
+        tol, origin = lr_tolerance_for(ctx.baselines or [b for b in (ctx.baseline,) if b], p.config, claim.rule,
+                                       o.result, ctx.tol)  # fmt: skip
         status, points = banded(dist, tol, ctx.tol.partial_band, pts)
         at_stake, pending = pts, 0.0
         fmt = lambda v: ", ".join(f"{x:.3g}" for x in v)  # noqa: E731
@@ -127,18 +128,16 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
 MIN_SEEDS = 10  # a σ from fewer committed seeds is never used alone (3 seeds give it 2 degrees of freedom)
 
 
-def _lr_tolerance(ctx: Context, p: PlannedRun, rule: str, result: dict) -> tuple[float, str]:
+def lr_tolerance_for(baselines: list[dict], config, rule: str, result: dict, tol) -> tuple[float, str]:
     """Decades a claimed LR may be off, and where that comes from: k_lr·√2·σ, σ the seed-to-seed σ of the rule's
     picks on the committed sweeps of this very config (a claim and a rerun are two seeds), floored at the σ pooled
     over that baseline's rules and at the sweep's resolution. A sweep with no committed seeds of its own config, or
     fewer than MIN_SEEDS, takes the largest σ of the rule over every committed sweep of the optimizer (the spread
     grows with the sweep's length: 320-step and 4,690-step sweeps differ); `lr_min_decades` where none exists."""
-    baselines = ctx.baselines or [b for b in (ctx.baseline,) if b]
-    optimizer = p.config.optimizer
-    found = sweep_reference(baselines, p.config)
+    optimizer = config.optimizer
+    found = sweep_reference(baselines, config)
     if found is None:
-        return ctx.tol.lr_min_decades, (f"{ctx.tol.lr_min_decades:g} decades (lr_min_decades): no committed sweep "
-                                        f"of {optimizer}")  # fmt: skip
+        return tol.lr_min_decades, f"{tol.lr_min_decades:g} decades (lr_min_decades): no committed sweep of {optimizer}"
     rt, protocol, same = found
     picks = [x for x in (rt.get("picks") or {}).get(rule) or [] if x is not None]
     lrs = [x for x in result.get("lr") or [] if x > 0]
@@ -154,9 +153,9 @@ def _lr_tolerance(ctx: Context, p: PlannedRun, rule: str, result: dict) -> tuple
         where = (f"no {MIN_SEEDS}+ committed seeds of this sweep: the largest σ of rule {rule!r} over "
                  f"{len(others)} committed {optimizer} sweep(s)")  # fmt: skip
     if pooled <= 0 and len(picks) < 2:
-        return ctx.tol.lr_min_decades, (f"{ctx.tol.lr_min_decades:g} decades (lr_min_decades): no committed seeds of "
-                                        f"rule {rule!r} for {optimizer}")  # fmt: skip
-    d = lr_claim_tolerance(picks, ctx.tol.k_lr, resolution, pooled)
+        return tol.lr_min_decades, (f"{tol.lr_min_decades:g} decades (lr_min_decades): no committed seeds of rule "
+                                    f"{rule!r} for {optimizer}")  # fmt: skip
+    d = lr_claim_tolerance(picks, tol.k_lr, resolution, pooled)
     origin = (f"k·√2·σ = {d.k:g}·√2·{d.sigma:.3f} decades: σ of rule {rule!r}'s picks over {where}, floored at "
               f"{pooled:.3f} (pooled over the rules); k for ≤ {FALSE_FAIL_TARGET:.0%} of honest students losing points "
               "(benchmarks/grading_power.py)")  # fmt: skip
