@@ -398,8 +398,8 @@ def report(tally: dict, figs: dict[int, Seed], base: dict, args, timing: str) ->
     print(f"\nAll ordered pairs of seeds 0, 101..{100 + n} (student i, rerun j; baseline: each seed against the "
           "reference mean), the grader's tolerance functions; σ_used = the σ the grader takes from the committed "
           f"baseline (floored), σ_true = the std over these {n + 1} seeds; model = P(fail) if the difference is "
-          "normal with σ_true; k needed = the k giving ≤ 1 % false fails with σ_true; k (pairs) = the k failing ≤ 1 % of "
-          "these pairs")
+          "normal with σ_true; k needed = the k giving ≤ 1 % false fails with σ_true; k (pairs) = the k failing "
+          "≤ 1 % of these pairs")
     prow, need = [], defaultdict(float)
     for p in pairs:
         knob = "k_lr" if p.check == "lr_claim" else "k_claim"
