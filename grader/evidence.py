@@ -18,7 +18,7 @@ import io
 import math
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from grader.context import Context, sweep_reference
@@ -490,6 +490,10 @@ def comparison(ctx: Context, p: PlannedRun) -> Comparison | None:
         if isinstance(logs, Logs) and o is not None and o.result is not None:
             band, epochs = noise(ctx, p)
             cmp = compare(logs, o.result, ctx.n_test, band, epochs, ctx.tol.k_logs, sweep=p.kind == "range-test")
+            if ctx.cond.proxy:  # a log of other data: its LR table is comparable, its losses and accuracies are not
+                cmp = replace(cmp, loss=None, test=None, epochs=0, untold=(
+                    f"the log is of {ctx.cond.claimed}, the rerun of {ctx.cond.rerun}: losses and accuracies are not "
+                    "comparable across datasets, so only the LR table (exact) and finite losses were checked"))
         ctx.comparisons[p.name] = cmp
     return ctx.comparisons[p.name]
 
