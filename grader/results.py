@@ -169,7 +169,8 @@ class StudentResult:
                 run["evidence"] = {k: run["evidence"].get(k) for k in ("parts_at", "summary")}
         for check, (points, max_points) in zip(d["checks"], self.scaled(), strict=True):
             check.update(raw_points=check["points"], raw_max_points=check["max_points"], raw_pending=check["pending"],
-                         points=points, max_points=max_points, pending=max_points if check["pending"] else 0.0)
+                         points=points, max_points=max_points, pending=max_points if check["pending"] else 0.0,
+                         why=check["why"] if check["pending"] else None)  # fmt: skip
         checked, made = self.claims
         return {**d, "total": self.total, "possible": self.possible, "percent": self.percent, "verdict": self.verdict,
                 "pending": self.pending, "checked": self.checked, "claims_checked": checked, "claims_made": made,

@@ -105,7 +105,7 @@ def test_pending_points_add_up(cls):
     assert (d["pending"], d["checked"], d["claims_checked"], d["claims_made"]) == (una.pending, una.checked, 0, 5)
     assert sum(c["pending"] for c in d["checks"]) == pytest.approx(una.pending)
     assert sum(c["max_points"] for c in d["checks"]) == pytest.approx(100)
-    assert "--data-root DIR" in d["unchecked_reason"] and "without --quick" in d["unchecked_reason"]
+    assert "--data-root DIR" in d["unchecked_reason"] and "without `--quick`" in d["unchecked_reason"]
     assert d["coverage"].startswith("0 of 5 claims checked on mnist-5k;")
     assert cls.students[1].to_dict()["unchecked_reason"] == ""
 
