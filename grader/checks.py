@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 
 from grader.context import Context, baseline_entry, sweep_reference
-from grader.evidence import check_logs
+from grader.evidence import Logs, check_logs, comparison, lr_against_log, metric_against_log, plausible
 from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult
 from grader.runner import Outcome
@@ -78,6 +78,9 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
             continue  # a sweep without a pick: shown in the report, nothing to check
         if failed := _rerun_failed("lr_claim", p, o, pts):
             out.append(failed)
+            continue
+        if own := _own_log("lr_claim", ctx, p, pts, claim.claimed_lr, lambda logs, c=claim: lr_against_log(c, logs)):
+            out.append(own)
             continue
         rerun = o.result["suggestions"].get(claim.rule)
         if rerun is None:
@@ -164,6 +167,28 @@ def lr_tolerance_for(baselines: list[dict], config, rule: str, result: dict, tol
     return d.tol, origin
 
 
+def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge) -> CheckResult | None:
+    """With the run's own logs, and a rerun that says the log is this config's within seed noise, the claim is
+    judged against the log it came from (issue 21: past seed noise, a misread or copied figure is caught); a log the
+    rerun does not bear out is not used, and the claim is judged against the rerun as without logs."""
+    logs = ctx.logs.get(p.name)
+    if not isinstance(logs, Logs):
+        return None
+    cmp = comparison(ctx, p)
+    if not plausible(cmp):
+        return None
+    v = judge(logs)
+    if v is None:
+        return None
+    bears = ("the rerun bears the log out on its LR table only (other data)" if ctx.cond.proxy else
+             "the rerun bears the log out within the seed noise of this config (the logs check)")  # fmt: skip
+    return CheckResult(check, p.name, "pass" if v.ok else "fail", f"{v.message} Judged against your own log: {bears}.",
+                       claimed=list(claimed) if isinstance(claimed, tuple) else claimed, logged=v.logged,
+                       tolerance=v.allowed, distance=v.distance, unit=v.unit,
+                       origin="the claim's own log: the claim's printed digits (and, for an LR, one logged LR step)",
+                       points=pts if v.ok else 0.0, max_points=pts)  # fmt: skip
+
+
 def _minimum_at_end(result: dict, tail: float = 0.02) -> bool:
     """A sweep that ran to its end without its loss turning up: its lowest point is the sweep's edge, not a
     minimum (the last `tail` of its steps, at least 5)."""
@@ -237,6 +262,10 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
             continue  # nothing claimed, nothing to check (the baseline check still grades the rerun)
         if not math.isfinite(claimed):  # an honest "it diverged" (nan, inf): checked against the rerun's divergence
             out.append(_diverged_claim(check, metric, ctx, p, o, claimed, pts))
+            continue
+        judge = lambda logs, c=claimed, n=p.config.epochs: metric_against_log(metric, c, n, logs)  # noqa: E731
+        if own := _own_log(check, ctx, p, pts, claimed, judge):
+            out.append(own)
             continue
         if ctx.cond.proxy:
             out.append(_proxy_metric(check, metric, ctx, p, claimed, pts))

@@ -532,3 +532,86 @@ def record(logs: Logs | str | None, result: dict | None, cmp: Comparison | None,
         parts = cmp.test.at * result["epochs"][0]["step"]
     return {"logged": logs.curves(), "parts_at": parts, "summary": cmp.summary(),
             "counterfactuals": counterfactuals or {}}  # fmt: skip
+
+
+# ---------------------------------------------------------------- a claim against the student's own log (issue 21)
+
+
+@dataclass(frozen=True)
+class OwnLog:
+    """A claim read against the log of the very run it came from: the figure the log gives, how far the claim is
+    from it, how far it may be (the claim's printed digits, the log's resolution), and one sentence."""
+
+    ok: bool
+    logged: float | list[float]
+    distance: float
+    allowed: float
+    unit: str  # "decades" or "abs"
+    message: str
+
+
+def half_unit(x: float) -> float:
+    """Half a unit in the last printed digit of `x` as Python prints it (0.025 → 0.0005; 0.9612 → 0.00005): how
+    far a correctly rounded report may be from the figure it reports."""
+    from decimal import Decimal
+
+    exp = Decimal(repr(float(x))).normalize().as_tuple().exponent
+    return 0.5 * 10.0 ** int(exp) if isinstance(exp, int) else 0.0
+
+
+def plausible(cmp: Comparison | None) -> bool:
+    """Whether a log is the rerun's config within seed noise, as far as the comparison could tell: then the claims
+    taken from it are judged against it (issue 21); otherwise they are judged against the rerun."""
+    return cmp is not None and cmp.matches
+
+
+def lr_against_log(claim: RangeTestClaim, logs: Logs) -> OwnLog | None:
+    """The claimed LR against the claim's rule applied to the logged sweep (the reference's smoothing): allowed one
+    logged LR step (the sweep's resolution) and the claim's printed digits."""
+    lrs = [v for v in logs.lr if math.isfinite(v) and v > 0]
+    if len(lrs) < 3 or claim.claimed_lr is None:
+        return None
+    try:
+        pick = RULES[claim.rule](logs.lr, smooth(logs.train_loss, 0.98)).value
+    except ValueError:
+        return None
+    steps = [abs(math.log10(b / a)) for a, b in zip(lrs, lrs[1:], strict=False) if a != b]
+    resolution = sorted(steps)[len(steps) // 2] if steps else 0.0
+    claimed = list(claim.claimed_lr) if isinstance(claim.claimed_lr, tuple) else [claim.claimed_lr]
+    logged = pick if isinstance(pick, list) else [pick]
+    if len(claimed) != len(logged):
+        claimed = claimed[-1:] if len(logged) == 1 else claimed * 2
+    dist = max(abs(math.log10(c / lg)) for c, lg in zip(claimed, logged, strict=True))
+    digits = max(math.log10(1 + half_unit(c) / c) for c in claimed)
+    allowed = resolution + digits + 1e-9
+    fmt = lambda v: ", ".join(f"{x:.4g}" for x in v)  # noqa: E731
+    where = f"your log's sweep ({len(lrs)} logged LRs, {resolution:.4f} decades apart)"
+    msg = (f"Rule {claim.rule!r} on {where} picks {fmt(logged)}; the claim {fmt(claimed)} is {dist:.3f} decades "
+           f"from it (allowed {allowed:.3f}: one logged LR step and the claim's printed digits).")
+    return OwnLog(dist <= allowed, pick, round(dist, 4), round(allowed, 4), "decades", msg)
+
+
+def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs) -> OwnLog | None:
+    """A claimed final metric against the log's last epoch, allowed the claim's printed digits (and float32, as
+    TensorBoard stores it); a percentage is read as one; a claim that matches another logged epoch says which."""
+    values = [(e, v) for e, v in zip(logs.epoch, getattr(logs, metric), strict=True) if math.isfinite(v)]
+    if not values:
+        return None
+    label = metric.replace("_", " ")
+    last_epoch, last = values[-1]
+    scale = 100.0 if metric == "test_accuracy" and claimed > 1 else 1.0
+    value = claimed / scale
+    allowed = half_unit(claimed) / scale + 1e-6 * abs(last)
+    said = f"{claimed:g}%" if scale != 1 else f"{claimed:g}"
+    dist = abs(value - last)
+    short = f" — but your log ends at epoch {last_epoch}, and the run claims {epochs} epochs" if last_epoch != epochs \
+        else ""  # fmt: skip
+    if dist <= allowed:
+        pct = " (reported as a percentage)" if scale != 1 else ""
+        msg = f"Your log's last epoch ({last_epoch}): {label} {last:.6g}; the claim: {said}{pct}{short}."
+        return OwnLog(not short, last, round(dist, 6), round(allowed, 6), "abs", msg)
+    other = next((e for e, v in reversed(values[:-1]) if abs(value - v) <= allowed), None)
+    also = f" It matches epoch {other} of your log ({dict(values)[other]:.6g}), not its last." if other else ""
+    msg = (f"Your log's last epoch ({last_epoch}): {label} {last:.6g}; the claim: {said}, {dist:.4g} away (allowed "
+           f"{allowed:.2g}: the claim's printed digits).{also}{short}")
+    return OwnLog(False, last, round(dist, 6), round(allowed, 6), "abs", msg)

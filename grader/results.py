@@ -35,6 +35,7 @@ class CheckResult:
     message: str  # one sentence: what was compared and why it passed or not
     _: KW_ONLY
     claimed: Value = None
+    logged: Value = None  # the student's own log's figure, where the claim was judged against the log (issue 21)
     rerun: Value = None
     reference: Value = None
     tolerance: float | None = None
