@@ -490,6 +490,10 @@ def comparison(ctx: Context, p: PlannedRun) -> Comparison | None:
         if isinstance(logs, Logs) and o is not None and o.result is not None:
             band, epochs = noise(ctx, p)
             cmp = compare(logs, o.result, ctx.n_test, band, epochs, ctx.tol.k_logs, sweep=p.kind == "range-test")
+            if band is None and not ctx.cond.proxy:  # no seeds measure this config's noise: say so, accuse no one
+                cmp = replace(cmp, loss=None, test=None, epochs=0, untold=(
+                    "no committed seeds measure the seed noise of this config, so only the LR table (exact) and "
+                    "finite losses were checked"))
             if ctx.cond.proxy:  # a log of other data: its LR table is comparable, its losses and accuracies are not
                 cmp = replace(cmp, loss=None, test=None, epochs=0, untold=(
                     f"the log is of {ctx.cond.claimed}, the rerun of {ctx.cond.rerun}: losses and accuracies are not "

@@ -1,0 +1,100 @@
+"""Issue 21: a claim with its run's own logs is judged against the log it came from — past seed noise, a misread
+or copied figure is caught — when the rerun bears the log out; a log the rerun does not bear out is not used."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from grader.checks import run_checks
+from grader.context import Context
+from grader.evidence import Logs, half_unit, logs_from_result, lr_against_log, metric_against_log
+from grader.plan import plan
+from grader.runner import Outcome
+from grader.schema import Assignment, RangeTestClaim, Submission
+from reference.config import RunConfig, range_test_config
+from reference.loop import run, smooth
+from reference.rules import RULES
+
+ASSIGNMENT = Assignment(train_epochs=3, max_epochs=3, max_sweep_epochs=2, tolerances={"probe_epochs": 0})
+
+
+@pytest.fixture(scope="module")
+def runs(mnist5k) -> dict:
+    """The student's runs (seed 1) and the grader's reruns of the same configs (seed 0, the student set none)."""
+    torch.set_num_threads(1)
+    sweep = range_test_config(start_lr=1e-5, end_lr=10.0, epochs=2)
+    train = RunConfig(epochs=3, lr=0.05)
+    return {name: {s: run(cfg.model_copy(update={"seed": s}), device="cpu", data=mnist5k) for s in (0, 1)}
+            for name, cfg in (("sweep", sweep), ("train", train))}  # fmt: skip
+
+
+def graded(runs: dict, *, claimed_lr: float, accuracy: float, loss: float, logs: dict[str, Logs]) -> dict:
+    sub = Submission.model_validate({
+        "student": {"id": "s", "name": "S"},
+        "range_test": [{"name": "sweep", "optimizer": "sgd", "start_lr": 1e-5, "end_lr": 10.0, "epochs": 2,
+                        "rule": "steepest", "claimed_lr": claimed_lr, "logs": "logs/sweep"}],
+        "run": [{"name": "run", "optimizer": "sgd", "lr": 0.05, "epochs": 3, "claimed_test_accuracy": accuracy,
+                 "claimed_test_loss": loss, "logs": "logs/run"}],
+    })  # fmt: skip
+    planned = plan(sub, ASSIGNMENT, False)
+    outcomes = [Outcome(runs["sweep" if p.kind == "range-test" else "train"][0]) for p in planned]
+    ctx = Context(sub, ASSIGNMENT, list(zip(planned, outcomes, strict=True)), None, False, 1000,
+                  logs={"sweep": logs["sweep"], "run": logs["run"]})  # fmt: skip
+    return {c.check: c for c in run_checks(ctx) if c.subject in ("sweep", "run")}
+
+
+def test_claims_are_judged_against_the_students_own_log(runs):
+    """Honest claims from seed 1's log pass against that log (not against seed 0's rerun); a claim 0.5 pp off its
+    own log fails, quoting the log, though seed noise would hide it from a rerun."""
+    logs = {"sweep": logs_from_result(runs["sweep"][1]), "run": logs_from_result(runs["train"][1])}
+    final, pick = runs["train"][1]["final"], runs["sweep"][1]["suggestions"]["steepest"]
+    honest = graded(runs, claimed_lr=pick, accuracy=round(final["test_accuracy"], 4),
+                    loss=round(final["test_loss"], 4), logs=logs)
+    for check in ("lr_claim", "accuracy_claim", "loss_claim"):
+        assert honest[check].status == "pass" and "Judged against your own log" in honest[check].message, check
+    assert honest["accuracy_claim"].logged == pytest.approx(final["test_accuracy"])
+    off = graded(runs, claimed_lr=pick * 1.25, accuracy=round(final["test_accuracy"] - 0.005, 4),
+                 loss=round(final["test_loss"] * 1.1, 4), logs=logs)
+    for check in ("lr_claim", "accuracy_claim", "loss_claim"):
+        assert off[check].status == "fail" and off[check].points == 0, check
+    assert f"Your log's last epoch (3): test accuracy {final['test_accuracy']:.6g}" in off["accuracy_claim"].message
+
+
+def test_a_claim_from_an_earlier_epoch_of_the_log_says_which(runs):
+    logs = logs_from_result(runs["train"][1])
+    early = round(logs.test_accuracy[0], 4)
+    v = metric_against_log("test_accuracy", early, 3, logs)
+    assert not v.ok and "It matches epoch 1 of your log" in v.message
+    pct = metric_against_log("test_accuracy", round(100 * logs.test_accuracy[-1], 2), 3, logs)
+    assert pct.ok and "reported as a percentage" in pct.message
+    short = metric_against_log("test_accuracy", round(logs.test_accuracy[1], 4),
+                               3, logs_from_result(runs["train"][1], epochs=2))  # fmt: skip
+    assert not short.ok and "your log ends at epoch 2, and the run claims 3 epochs" in short.message
+
+
+def test_a_log_the_rerun_does_not_bear_out_is_not_used(runs, mnist5k):
+    """A log of another config (another LR table): its figures decide nothing; the claim meets the rerun."""
+    other = run(RunConfig(epochs=3, lr=0.2, seed=1), device="cpu", data=mnist5k)
+    logs = {"sweep": logs_from_result(runs["sweep"][1]), "run": logs_from_result(other)}
+    v = graded(runs, claimed_lr=runs["sweep"][1]["suggestions"]["steepest"],
+               accuracy=round(other["final"]["test_accuracy"], 4), loss=round(other["final"]["test_loss"], 4),
+               logs=logs)  # fmt: skip
+    assert "own log" not in v["accuracy_claim"].message and v["accuracy_claim"].logged is None
+    assert v["logs"].status == "warn" and "does not match the claimed config" in v["logs"].message
+
+
+def test_printed_digits_and_the_logged_resolution():
+    assert half_unit(0.025) == pytest.approx(0.0005) and half_unit(0.9612) == pytest.approx(0.00005)
+    lrs = [1e-4 * 10 ** (i / 100) for i in range(401)]  # 0.01 decades a step
+    loss = [2.3 - 2.0 * min(i, 300) / 300 + (0.02 * (i - 300) if i > 300 else 0) for i in range(401)]
+    logs = Logs("x", list(range(401)), lrs, loss)
+    pick = RULES["min"](lrs, smooth(loss, 0.98)).lr
+    claim = RangeTestClaim(name="s", optimizer="sgd", start_lr=1e-4, end_lr=1.0, rule="min",
+                           claimed_lr=float(f"{pick:.3g}"))  # fmt: skip
+    exact = lr_against_log(claim, logs)
+    assert exact.ok and exact.allowed == pytest.approx(0.01 + math.log10(1 + half_unit(claim.claimed_lr) / pick),
+                                                       abs=2e-3)  # fmt: skip
+    assert not lr_against_log(claim.model_copy(update={"claimed_lr": float(f"{pick * 1.25:.3g}")}), logs).ok
