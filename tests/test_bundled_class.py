@@ -166,3 +166,28 @@ def test_seed_reconstructions_are_graded_on_the_claims_own_step_schedule(graded)
         for c in students[sid].checks:
             if c.check in ("accuracy_claim", "loss_claim"):
                 assert c.status == "skip" and c.max_points == 0 and c.message.startswith("Not checkable"), c.message
+
+
+def test_control_runs_never_cost_points_and_each_optimizers_best_run_is_judged(graded):
+    """Issue 25: the course asked for LR checks at the pick ÷ 10 and × 10; they train slower or blow up by design.
+    Their baseline comparison is shown for information, no points at stake; each optimizer's best run carries the
+    baseline points (checked, or pending where no committed reference of its config exists at epoch 3)."""
+    students = graded[0]
+    s000 = students["s000"]
+    base = {c.subject: c for c in s000.checks if c.check == "baseline"}
+    for control in ("sgd-constant-0.0025", "adamw-constant-0.0001"):  # the ÷ 10 runs, FAIL before issue 25
+        c = base[control]
+        assert c.status == "skip" and c.max_points == 0 and c.pending == 0, c.message
+        assert c.message.startswith("For information (no points at stake)"), c.message
+    for sid in ("s000", "s001", "s002", "s003"):
+        checks = [c for c in students[sid].checks if c.check == "baseline"]
+        by_opt: dict[str, list] = {}
+        runs = {r.name: r for r in students[sid].runs}
+        for c in checks:
+            by_opt.setdefault(runs[c.subject].config["optimizer"], []).append(c)
+        for opt, cs in by_opt.items():
+            judged = [c for c in cs if c.max_points + c.pending > 0]
+            assert len(judged) == 1, (sid, opt, [c.message for c in cs])
+        assert not [c for c in checks if c.status == "fail"], sid
+    assert s000.verdict == "fail"  # only for its implausible 3.9e-4 test loss
+    assert [c.subject for c in s000.checks if c.status == "fail"] == ["sgd-constant-0.025", "submission"]
