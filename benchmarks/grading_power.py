@@ -227,9 +227,11 @@ def planted(fig: Seed, args) -> dict[str, dict]:
 CHECKED = {"lr_claim": "lr x", "accuracy_claim": "accuracy -", "loss_claim": "loss x"}
 
 
-def grade_all(subs: list[tuple[str, dict]], args, cache: Path) -> dict[tuple[str, str, str], list[str]]:
-    """(check, subject, variant) → the statuses over students."""
+def grade_all(subs: list[tuple], args, cache: Path) -> dict[tuple[str, str, str], list[str]]:
+    """(check, subject, variant) → the statuses over students. A submission may come with its logs (variant, sub,
+    {entry name: grader.evidence.Logs}): written as CSV beside it and named by its entries."""
     import grader.diagnoses
+    from grader.evidence import write_csv
     from grader.grade import grade_class
 
     # diagnoses explain failures and never change points: their counterfactual reruns are not run here
@@ -241,10 +243,14 @@ def grade_all(subs: list[tuple[str, dict]], args, cache: Path) -> dict[tuple[str
         (root / "assignment.toml").write_text(toml({"_": {}}).replace("[_]", "") + "\n".join(
             f"{k} = {json.dumps(list(v) if isinstance(v, tuple) else v)}" for k, v in a.items()))
         variant_of = {}
-        for i, (variant, sub) in enumerate(subs):
+        for i, (variant, sub, *logs) in enumerate(subs):
             folder = root / f"{i:04d}"
             folder.mkdir()
             sub = sub | {"student": {"id": f"{sub['student']['id']}-{i:04d}", "name": variant}}
+            for name, log in (logs[0] if logs else {}).items():
+                write_csv(log, folder / "logs" / f"{name}.csv")
+                for part in ("range_test", "run"):
+                    sub[part] = [e | {"logs": f"logs/{name}.csv"} if e["name"] == name else e for e in sub[part]]
             (folder / "submission.toml").write_text(toml(sub))
             variant_of[folder.name] = variant
         result = grade_class(root, out=None, jobs=args.jobs, cache_dir=cache / "grader", engine="sequential",
@@ -479,6 +485,87 @@ def predict(base: dict, args) -> None:
     print(tabulate(rows, headers=["check", "subject", "σ used", "flagged 95 %", "failed 95 %"], tablefmt="github"))
 
 
+# ---------------------------------------------------------------- with logs (issue 21)
+
+
+EDITED = ("log: last accuracy +2pp", "log: sweep loss -20% at its minimum")
+
+
+def student_logs(s: int, args, base: dict, results: dict[str, dict]) -> dict:
+    """Student s's honest logs: what the course framework logged for each of its runs (entry name → Logs)."""
+    from grader.evidence import logs_from_result
+    from grader.plan import plan
+    from grader.schema import Assignment, Submission
+
+    sub = Submission.model_validate(submission(s, True, base, args, {}))
+    out = {}
+    for p in plan(sub, Assignment(**assignment_fields(args)), False):
+        if p.kind in ("range-test", "train"):
+            out[p.name] = logs_from_result(results[store_key(p)])
+    return out
+
+
+def _is_sweep(name: str, args) -> bool:
+    return any(name.endswith(f"-{_slug(r)}") for r in args.rules)
+
+
+def edit(logs: dict, how: str, args) -> dict:
+    """Logs with one edit: each run's last-epoch accuracy raised 2 pp, or each sweep's loss lowered 20 % around
+    its smoothed minimum (a tenth of the sweep either side)."""
+    from dataclasses import replace
+
+    from reference.loop import smooth
+
+    out = {}
+    for name, log in logs.items():
+        if how == EDITED[0] and not _is_sweep(name, args) and log.test_accuracy:
+            out[name] = replace(log, test_accuracy=[*log.test_accuracy[:-1], min(1.0, log.test_accuracy[-1] + 0.02)])
+        elif how == EDITED[1] and _is_sweep(name, args):
+            low = min(range(len(log.train_loss)), key=smooth(log.train_loss, 0.98).__getitem__)
+            w = len(log.train_loss) // 10
+            out[name] = replace(log, train_loss=[v * 0.8 if abs(i - low) <= w else v
+                                                 for i, v in enumerate(log.train_loss)])  # fmt: skip
+        else:
+            out[name] = log
+    return out
+
+
+def claims_from_logs(logs: dict, args) -> dict:
+    """What a student reads off (possibly edited) logs: each sweep's pick by its rule, each run's last epoch."""
+    from reference.loop import smooth
+    from reference.rules import RULES
+
+    claims = {}
+    for name, log in logs.items():
+        rule = next((r for r in args.rules if name.endswith(f"-{_slug(r)}")), None)
+        if rule:
+            claims[name] = RULES[rule](log.lr, smooth(log.train_loss, 0.98)).value
+        else:
+            claims |= {f"{name}:test_accuracy": round(log.test_accuracy[-1], 4),
+                       f"{name}:test_loss": round(log.test_loss[-1], 4)}  # fmt: skip
+    return claims
+
+
+def logs_report(tally: dict, args, timing: str) -> None:
+    n = args.students
+    print(f"grading power with logs: {args.dataset}, {n} unseeded students who hand in the logs of their runs "
+          f"(seeds 101..{100 + n}; the grader reruns seed 0); claims judged against the student's own log while "
+          "the rerun bears the log out within the seed noise of its config, else against the rerun (issue 21)\n")
+    rows = []
+    variants = sorted({v for _, _, v in tally})
+    for check in ("lr_claim", "accuracy_claim", "loss_claim", "logs"):
+        for v in variants:
+            st = [x for (c, _, v_), xs in tally.items() if c == check and v_ == v for x in xs if x != "skip"]
+            if st:
+                rows.append([check, v, rate(st, ("fail",)), rate(st, ("fail", "warn"))])
+    print(tabulate(rows, headers=["check", "students", "fail", "fail or warn"]))
+    honest = [x for (c, _, v), xs in tally.items() if v == "honest+logs" and c != "logs" for x in xs if x != "skip"]
+    flagged = [x for (c, _, v), xs in tally.items() if v in EDITED and c == "logs" for x in xs]
+    print(f"\n({timing})")
+    print(f"honest students with logs losing any points: {rate(honest, ('fail', 'warn'))} of their checks; edited "
+          f"logs flagged by the logs check: {rate(flagged, ('warn', 'fail'))}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dataset", default="mnist-5k")
@@ -492,6 +579,7 @@ def main() -> None:
     p.add_argument("--cache", type=Path, default=DEFAULT_CACHE / "power", help="runs store and grader cache")
     p.add_argument("--runs-only", action="store_true", help="run (or find) every seed's runs, then stop")
     p.add_argument("--predict", action="store_true", help="no runs: minimum detectable errors from the baseline")
+    p.add_argument("--logs", action="store_true", help="students hand in their logs: claims against their own logs")
     args = p.parse_args()
     base = load_baseline(args.dataset)
     if base is None:
@@ -506,6 +594,28 @@ def main() -> None:
     if args.runs_only:
         return
     figs = {s: seed_figures(s, args, base, results) for s in seeds}
+    if args.logs:
+        subs = []
+        for s in seeds[1:]:
+            logs = student_logs(s, args, base, results)
+            honest = claims_from_logs(logs, args)
+            subs.append(("honest+logs", submission(s, False, base, args, honest), logs))
+            scale = lambda v, f: [x * f for x in v] if isinstance(v, list) else v * f  # noqa: E731
+            planted_errors = {
+                "lr x1.25": {k: scale(v, 1.25) if ":" not in k else v for k, v in honest.items()},
+                "accuracy -0.5pp": {k: round(v - 0.005, 4) if k.endswith(":test_accuracy") else v
+                                    for k, v in honest.items()},
+                "loss x1.1": {k: round(v * 1.1, 4) if k.endswith(":test_loss") else v for k, v in honest.items()},
+            }  # fmt: skip
+            subs += [(name, submission(s, False, base, args, c), logs) for name, c in planted_errors.items()]
+            for how in EDITED:
+                edited = edit(logs, how, args)
+                subs.append((how, submission(s, False, base, args, claims_from_logs(edited, args)), edited))
+        prefill([sub for _, sub, _ in subs], args, args.cache, results)
+        graded = time.perf_counter()
+        tally = grade_all(subs, args, args.cache)
+        timing = f"{len(subs)} submissions with logs graded from the cache in {time.perf_counter() - graded:.0f} s"
+        return logs_report(tally, args, timing)
     subs = [("honest", submission(s, True, base, args, honest_claims(figs[s], args))) for s in seeds]
     subs = [("seeded", sub) for _, sub in subs]
     for s in seeds[1:]:
