@@ -298,3 +298,74 @@ def test_a_sweep_that_diverges_before_its_first_evaluation_is_a_sweep_that_ended
     v = verdicts(submission(claimed_test_accuracy=0.9), [rt, dead])
     assert v[("accuracy_claim", "const")].status == "fail" and "before its first evaluation" in v[
         ("accuracy_claim", "const")].message
+
+
+# ---------------------------------------------------------------- issue 25: the runs the baseline check judges
+
+
+def _two_runs(lrs: tuple[float, float], role: str | None = None) -> Submission:
+    runs = [{"name": f"const-{lr:g}", "optimizer": "sgd", "lr": lr, "epochs": 2} for lr in lrs]
+    if role:
+        runs[1]["role"] = role
+    return Submission.model_validate({"student": {"id": "s1", "name": "S"}, "run": runs})
+
+
+def _with_twins(*outcomes: Outcome) -> list[Outcome]:
+    """Each training rerun followed by its probe twin (the plan's order; the twin: the same curve, calm)."""
+    return [o for o in outcomes for _ in range(2)]
+
+
+def _train(acc: float) -> Outcome:
+    epochs = [{"step": 32, "epoch": 1, "train_loss": 0.5, "test_loss": 0.35, "test_accuracy": acc - 0.05},
+              {"step": 64, "epoch": 2, "train_loss": 0.2, "test_loss": 0.2, "test_accuracy": acc}]  # fmt: skip
+    return Outcome({"epochs": epochs, "final": epochs[-1], "diverged": None})
+
+
+def test_a_control_run_at_a_tenth_of_the_lr_costs_no_points():
+    """The course asked for LR checks at the pick ÷ 10: the slow control is compared for information only; the
+    submission's best run carries the baseline points (before issue 25 both were judged and the control failed)."""
+    sub = _two_runs((0.05, 0.005))
+    v = verdicts(sub, _with_twins(_train(0.95), _train(0.60)), baseline=BASELINE)
+    best, control = v[("baseline", "const-0.05")], v[("baseline", "const-0.005")]
+    assert best.status == "pass" and best.max_points == 2
+    assert control.status == "skip" and control.max_points == 0 and control.pending == 0
+    assert control.message.startswith("For information (no points at stake): not this submission's best sgd run")
+    marked = verdicts(_two_runs((0.05, 0.005), role="final"), _with_twins(_train(0.95), _train(0.60)))
+    assert marked[("baseline", "const-0.005")].status == "fail"  # the student stands by it: judged
+    assert marked[("baseline", "const-0.05")].max_points == 0
+    every = ASSIGNMENT.model_copy(update={"baseline_runs": "all"})
+    judged_all = verdicts(sub, _with_twins(_train(0.95), _train(0.60)), assignment=every)
+    assert judged_all[("baseline", "const-0.005")].status == "fail"
+
+
+def test_a_quick_prefix_never_docks_a_run_at_another_lr():
+    """s000's own pick (0.025, the course's min/10) is behind the reference's 0.0507 at epoch 3 and level at epoch
+    30: with no committed reference at its LR, the quick grade leaves its baseline points pending."""
+    sub = _two_runs((0.02, 0.002))
+    outcomes = [_train(0.80), _train(0.50)]
+    for o in outcomes:
+        o.result["epochs"] = o.result["epochs"][:1]
+    a = ASSIGNMENT.model_copy(update={"quick_epochs": 1})
+    judged = verdicts(sub, _with_twins(*outcomes), quick=True, assignment=a)[("baseline", "const-0.02")]
+    assert judged.status == "skip" and judged.pending == 2 and judged.points == 0
+    assert "Not comparable at epoch 1" in judged.message and "compared at its final epoch" in judged.message
+    full = verdicts(sub, _with_twins(_train(0.80), _train(0.50)))[("baseline", "const-0.02")]  # full: final epoch
+    assert full.status == "fail" and "at its final epoch" in full.message
+
+
+def test_an_lr_claim_within_the_spread_of_20_seeds_is_not_docked():
+    """Ten honest students' steepest picks spread σ = 0.086 decades; 3 committed seeds said 0.054, and a pick 0.19
+    decades from the rerun's lost partial credit (allowed 0.16). With 20 committed seeds of this sweep it passes."""
+    import math as m
+
+    from reference.tolerances import lr_sigma
+
+    picks = [0.05 * 10 ** (0.086 * z) for z in (-1.9, -1.3, -1.0, -0.8, -0.6, -0.45, -0.3, -0.15, -0.05, 0.0,
+                                                 0.05, 0.15, 0.3, 0.45, 0.6, 0.8, 1.0, 1.3, 1.9, 0.0)]  # fmt: skip
+    sweep_cfg = plan(submission(), ASSIGNMENT, False)[0].config.model_dump(mode="json")
+    base = {"dataset": "mnist-5k", "range_tests": {"sgd": {"config": sweep_cfg, "picks": {"min/10": picks}}},
+            "runs": BASELINE["runs"]}  # fmt: skip
+    claim = 0.1 * 10**0.19
+    v = verdicts(submission(claimed_lr=claim), rerun(pick=0.1), baseline=base)[("lr_claim", "sweep")]
+    assert v.status == "pass" and v.tolerance > 0.19 and "20 committed seeds of this sweep" in v.origin
+    assert v.tolerance == pytest.approx(2.6 * m.sqrt(2) * lr_sigma(picks), abs=1e-3)
