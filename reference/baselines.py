@@ -263,7 +263,7 @@ def summarise(dataset: str, sweeps: dict[str, list[dict]], runs: dict[str, list[
     p = PROTOCOLS[dataset]
     range_tests = {opt: {"config": results[0]["config"], **summarise_range_tests(results),
                          "band": seed_band(results)} for opt, results in sweeps.items()}  # fmt: skip
-    grid = set(p.grid_configs())
+    grid = {name for name in runs if "@" in name}  # grid_name's: optimizer-constant@lr
     summaries = {name: {"config": results[0]["config"], **summarise_runs(results), "band": seed_band(results)}
                  for name, results in runs.items()}  # fmt: skip
     first = next(iter(sweeps.values()))[0]
