@@ -480,6 +480,20 @@ def noise(ctx: Context, p: PlannedRun) -> tuple[Band | None, dict]:
                        f"×{FALLBACK_SAFETY:g}"), {}  # fmt: skip
 
 
+def _epoch_aligned(logs: Logs, claim_epoch: int, rerun: dict) -> Logs:
+    """A log of other data whose epochs are longer than the rerun's (an epoch-cadence schedule is rerun with the
+    rerun data's own epochs): the first logged step of each epoch, placed at the first step of the rerun's epoch,
+    so that LR tables compare epoch by epoch. Logs whose steps already line up are returned as they are."""
+    ends = [e["step"] for e in rerun.get("epochs", [])]
+    per_epoch = ends[0] if ends else 0
+    if not per_epoch or per_epoch == claim_epoch:
+        return logs
+    index = {st: i for i, st in enumerate(logs.step)}
+    keep = [(e, index[e * claim_epoch]) for e in range(len(ends)) if e * claim_epoch in index]
+    return replace(logs, step=[e * per_epoch for e, _ in keep], lr=[logs.lr[i] for _, i in keep],
+                   train_loss=[logs.train_loss[i] for _, i in keep])  # fmt: skip
+
+
 def comparison(ctx: Context, p: PlannedRun) -> Comparison | None:
     """The one comparison of run `p`'s logs with its rerun, computed once per grade and kept in the context: the
     logs check, the report and the diagnoses all read this one."""
@@ -489,6 +503,8 @@ def comparison(ctx: Context, p: PlannedRun) -> Comparison | None:
         cmp = None
         if isinstance(logs, Logs) and o is not None and o.result is not None:
             band, epochs = noise(ctx, p)
+            if ctx.cond.proxy:
+                logs = _epoch_aligned(logs, ctx.cond.claim_epoch, o.result)
             cmp = compare(logs, o.result, ctx.n_test, band, epochs, ctx.tol.k_logs, sweep=p.kind == "range-test")
             if band is None and not ctx.cond.proxy:  # no seeds measure this config's noise: say so, accuse no one
                 cmp = replace(cmp, loss=None, test=None, epochs=0, untold=(

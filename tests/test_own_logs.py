@@ -98,3 +98,31 @@ def test_printed_digits_and_the_logged_resolution():
     assert exact.ok and exact.allowed == pytest.approx(0.01 + math.log10(1 + half_unit(claim.claimed_lr) / pick),
                                                        abs=2e-3)  # fmt: skip
     assert not lr_against_log(claim.model_copy(update={"claimed_lr": float(f"{pick * 1.25:.3g}")}), logs).ok
+
+
+def test_an_mnist_log_of_an_epoch_schedule_is_compared_epoch_by_epoch(mnist5k):
+    """Claims made on MNIST (469 steps an epoch), rerun on mnist-5k (32): a MultiStep schedule stepped per epoch
+    changes the LR at step 15 × 469 of the log and 15 × 32 of the rerun. The LR tables agree epoch by epoch; the
+    honest log is not called a mismatch, and its losses are not compared across datasets."""
+    from grader.evidence import comparison
+    from reference.config import ScheduleConfig
+    from reference.schedules import lr_table
+
+    cfg = RunConfig(epochs=3, lr=0.05, schedule=ScheduleConfig(name="multistep", milestones=(1, 2), gamma=0.1))
+    rerun_ = run(cfg, device="cpu", data=mnist5k)
+    table = lr_table(cfg, 469)
+    logs = Logs("logs/run", list(range(len(table))), table, [2.3 * 0.999**i for i in range(len(table))], [1, 2, 3],
+                [0.5, 0.3, 0.2], [0.8, 0.9, 0.95])  # fmt: skip
+    sub = Submission.model_validate({
+        "student": {"id": "s", "name": "S"}, "setup": {"claimed_on": "mnist"},
+        "run": [{"name": "run", "optimizer": "sgd", "lr": 0.05, "epochs": 3, "logs": "logs/run",
+                 "schedule": {"name": "multistep", "milestones": [1, 2], "gamma": 0.1}}],
+    })  # fmt: skip
+    planned = [p for p in plan(sub, ASSIGNMENT, False) if p.kind == "train"]
+    ctx = Context(sub, ASSIGNMENT, [(planned[0], Outcome(rerun_))], None, False, 1000, logs={"run": logs})
+    cmp = comparison(ctx, planned[0])
+    assert cmp.lr is None and cmp.matches and "not comparable across datasets" in cmp.untold
+    shifted = Logs("logs/run", logs.step, [table[0]] * len(table), logs.train_loss, [1, 2, 3], [0.5, 0.3, 0.2],
+                   [0.8, 0.9, 0.95])  # fmt: skip  # no scheduler applied: still caught, epoch by epoch
+    ctx = Context(sub, ASSIGNMENT, [(planned[0], Outcome(rerun_))], None, False, 1000, logs={"run": shifted})
+    assert comparison(ctx, planned[0]).lr is not None
