@@ -262,23 +262,26 @@ class Band:
         return cls(tuple(band["step"]), tuple(band["std_log"]), source)
 
     @classmethod
-    def pooled(cls, entries: list[dict], source: str) -> Band | None:
-        """The widest of several configs' bands at each fraction of the run, widened by FALLBACK_SAFETY: for a run
-        whose own config has no committed seeds."""
+    def pooled(cls, entries: list[dict], source: str, relative: bool = True) -> Band | None:
+        """The widest of several configs' bands, widened by FALLBACK_SAFETY: for a run whose own config has no
+        committed seeds. `relative`: at each fraction of the run (sweeps: the same LR range at the same fraction);
+        else at each step (training runs: the same phase of training at the same step, whatever the run's length —
+        a 96-step run's last steps are not a 960-step run's last steps, where near-zero losses spread far wider;
+        past the committed runs' length, their last σ)."""
         bands = [e["band"] for e in entries if (e.get("band") or {}).get("step")]
         if not bands:
             return None
-        grid = [i / 199 for i in range(200)]
+        grid = [i / 199 for i in range(200)] if relative else sorted({st for b in bands for st in b["step"]})
         widest = []
         for x in grid:
             vals = []
             for b in bands:
-                last = b["step"][-1] or 1
+                last = (b["step"][-1] or 1) if relative else 1
                 i = max((j for j, st in enumerate(b["step"]) if st / last <= x), default=None)
                 if i is not None and b["std_log"][i] is not None:
                     vals.append(b["std_log"][i])
             widest.append(FALLBACK_SAFETY * max(vals) if vals else None)
-        return cls(tuple(grid), tuple(widest), source, relative=True)
+        return cls(tuple(grid), tuple(widest), source, relative=relative)
 
 
 @dataclass(frozen=True)
@@ -352,10 +355,11 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     with the LR). Where the band says fewer than 2 seeds ran, the comparison stops and says so."""
     index = {s: i for i, s in enumerate(logs.step)}
     steps = [s for s in range(len(rerun["lr"])) if s in index]
-    lr = next((Part(s, logs.lr[index[s]], rerun["lr"][s], "LR") for s in steps
-               if not math.isclose(logs.lr[index[s]], rerun["lr"][s], rel_tol=LR_RTOL)), None)  # fmt: skip
+    tiny = 1.1754943508222875e-38  # float32's smallest normal: TensorBoard's float32 cannot tell LRs below it apart
+    lr = next((Part(s, logs.lr[index[s]], rerun["lr"][s], "LR") for s in steps if not math.isclose(
+        logs.lr[index[s]], rerun["lr"][s], rel_tol=LR_RTOL, abs_tol=tiny)), None)  # fmt: skip
     logged_lrs = [v for v in logs.lr if math.isfinite(v)]
-    rerun_moves = len(set(rerun["lr"][: len(logs.step)])) > 1
+    rerun_moves = len({rerun["lr"][s] for s in steps}) > 1  # at the logged steps (a log may skip steps)
     constant = logged_lrs[0] if logged_lrs and lr and rerun_moves and len(set(logged_lrs)) == 1 else None
     nonfinite = next((s for s, v in zip(logs.step, logs.train_loss, strict=True) if not math.isfinite(v)), None)
     loss, untold, compared = _loss_part(logs, rerun, steps, index, band, k, sweep)
@@ -477,7 +481,7 @@ def noise(ctx: Context, p: PlannedRun) -> tuple[Band | None, dict]:
         return Band.of(ref.entry, f"the seed band of {n} committed seeds of this config"), epochs
     runs = [e for b in baselines for e in [*b.get("runs", {}).values(), *b.get("grid", {}).values()]]
     return Band.pooled(runs, f"no committed seeds of this config: the widest band of {len(runs)} committed runs "
-                       f"×{FALLBACK_SAFETY:g}"), {}  # fmt: skip
+                       f"at each step ×{FALLBACK_SAFETY:g}", relative=False), {}  # fmt: skip
 
 
 def _epoch_aligned(logs: Logs, claim_epoch: int, rerun: dict) -> Logs:

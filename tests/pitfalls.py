@@ -4,11 +4,12 @@ mistake injected (mnist-5k, 3–6 epochs, one torch thread). `build_class(root, 
 
 from __future__ import annotations
 
+import csv
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from grader.evidence import logs_from_result, write_csv, write_tensorboard
+from grader.evidence import CSV_COLUMNS, Logs, logs_from_result, write_csv, write_tensorboard
 from reference.config import RunConfig, ScheduleConfig
 from reference.loop import run
 
@@ -59,7 +60,7 @@ STUDENTS: dict[str, Student] = {
 EXPECTED: dict[str, dict[str, str]] = {
     "honest": {}, "honest-csv": {},
     "loss-artifact": {"loss_claim": "loss-test-artifact", "logs": "loss-test-artifact"},
-    "percent": {"accuracy_claim": "accuracy-percent", "plausibility": "accuracy-percent"},
+    "percent": {"plausibility": "accuracy-percent"},  # its accuracy check reads the claim against its own log, as %
     "double-softmax": {"loss_claim": "double-softmax", "logs": "double-softmax"},
     "multistep-per-step": {"accuracy_claim": "per-step-scheduler", "logs": "per-step-scheduler"},
     "steplr-per-step": {"logs": "per-step-scheduler"},
@@ -83,6 +84,42 @@ def _actual(fields: dict) -> RunConfig:
     schedule = ScheduleConfig(**fields.get("schedule", {}))
     cfg = RunConfig(**{**{k: v for k, v in fields.items() if k not in ("schedule", "momentum")}, "schedule": schedule})
     return cfg.model_copy(update={"momentum": fields.get("momentum", 0.9)})  # unvalidated: momentum 1.1 allowed
+
+
+def write_logs(logs: Logs, folder: Path, fmt: str = "tb", one_based: bool = False) -> str:
+    """Write `logs` (0-based steps) under `folder` as the course's TensorBoard event file (`fmt` "tb") or as the
+    CSV layout ("csv"), with steps counted from 0 or, as many students' loops do, from 1 (the reader shifts them
+    back). Returns the path relative to `folder`, for the submission's `logs =`."""
+    if one_based:
+        logs = replace(logs, step=[s + 1 for s in logs.step])
+    if fmt == "tb":
+        write_tensorboard(logs, folder / "logs" / "run")
+        return "logs/run"
+    path = folder / "logs" / "run.csv"
+    ends = {}  # row index → the epoch it ends, at each epoch's share of the rows (as write_csv places them)
+    if logs.epoch and logs.step:
+        per = len(logs.step) / max(logs.epoch[-1], 1)
+        ends = {round(e * per) - 1: (e, tl, ta)
+                for e, tl, ta in zip(logs.epoch, logs.test_loss, logs.test_accuracy, strict=True)}  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_COLUMNS)
+        for i, (s, lr, loss) in enumerate(zip(logs.step, logs.lr, logs.train_loss, strict=True)):
+            w.writerow([s, repr(lr), repr(loss), *(ends.get(i) or ("", "", ""))])
+    return "logs/run.csv"
+
+
+def submission_text(sid: str, entries: dict[str, list[dict]], setup: dict | None = None) -> str:
+    """A submission.toml: `entries` is {"range_test": [...], "run": [...]}, each entry a flat dict of scalars,
+    lists and inline tables (None values left out)."""
+    lines = [f'[student]\nid = "{sid}"\nname = "{sid}"\n']
+    if setup:
+        lines += ["[setup]", *(f"{k} = {_toml(v)}" for k, v in setup.items()), ""]
+    for part, items in entries.items():
+        for item in items:
+            lines += [f"[[{part}]]", *(f"{k} = {_toml(v)}" for k, v in item.items() if v is not None), ""]
+    return "\n".join(lines) + "\n"
 
 
 def build_class(root: Path, data, only: list[str] | None = None) -> dict[str, dict]:
