@@ -15,8 +15,8 @@ step counts are MNIST's, their losses mnist-5k's.
 
 Honest students: `--honest` students (default 30; seeds 201, …) on the configs students use (SGD constant and MultiStep,
 Adam, a range test, and the committed 30-epoch sgd-multistep protocol run for some, so that the committed seed
-band is used where it exists), with logs of their own seed of exactly the config they declare and claims of
-exactly what their logs show.
+band is used where it exists; a run the config check refuses, 2 epochs of 3, for every third), with logs of their own
+seed of exactly the config they declare and claims of exactly what their logs show.
 
 Every submission is graded by `grader.grade.grade_class` as one class (full grade, sequential engine, CPU, the
 diagnoses' counterfactual reruns included). Runs are kept in a store keyed by config (`--cache DIR`), so a rerun
@@ -160,7 +160,7 @@ def _cases(key: str, n: int) -> list[Student]:
                 "logged in %" if logged else "claimed in %")
     elif key == "train-as-test":  # the last epoch's mean train loss claimed as the test loss (the committed
         for i, kind in enumerate(_kinds(n, True, False, False)):  # protocol's 30-epoch SGD and Adam runs)
-            claim = dict(PROTOCOL_CONSTANT) if i % 2 == 0 else dict(PROTOCOL_ADAM)
+            claim = dict(PROTOCOL_CONSTANT) if i // 2 % 2 == 0 else dict(PROTOCOL_ADAM)  # either, logs or not
             add(i, kind, [Entry("run", "run", claim, claims="train-loss")], claim["optimizer"])
     elif key == "double-softmax":  # final runs, refused final runs (too short, a disallowed optimizer), sweeps
         kinds = _kinds(n, True, False, False)
@@ -231,6 +231,8 @@ def _honest(n: int) -> list[Student]:
                    Entry(f"{opt}-sweep", "range_test", sweep, claims=claims)]  # fmt: skip
         if i < max(5, n // 4) and not claimed_on:
             entries.append(Entry("sgd-multistep-30", "run", dict(PROTOCOL_RUN), claims=claims))
+        if i % 3 == 2:  # a run the config check refuses (2 epochs < 3): its honest claims and log are still read
+            entries.append(Entry("sgd-short", "run", {**BASE, "epochs": 2}, claims=claims, refused=True))
         out.append(Student(f"honest-{i:02d}", "honest", 201 + i, entries, fmt, one_based, claimed_on,
                            _variant(fmt, one_based, claimed_on)))  # fmt: skip
     return out
@@ -438,9 +440,10 @@ def report(students: list[Student], graded: dict, args, timing: str) -> None:
     from grader.diagnoses import PITFALLS
 
     print(f"diagnosis power: {args.cases} injected students per pitfall (student seeds 101.., the grader reruns seed "
-          f"0), {args.honest} honest students (seeds 201..); mnist-5k, runs of 3-6 epochs of 32 steps (30 for "
-          f"step-milestones and the committed protocol run), full grade with counterfactual reruns; lr-grader "
-          f"{reference.__version__}, torch {torch.__version__}")
+          f"0), {args.honest} honest students (seeds 201..); mnist-5k: final runs of 3 epochs of 32 steps (30 for the "
+          "committed protocol's configs: train-as-test, short-run, step-milestones, some honest students), 10-epoch "
+          "sweeps; claims on MNIST made at its 469 steps an epoch; a full grade with counterfactual reruns; "
+          f"lr-grader {reference.__version__}, torch {torch.__version__}")
     print("named right: the pitfall injected is named on a check of the injected entry; named wrong: another "
           "pitfall is named there (its confidence, h/m/l); none: only 'no known cause matched', or no check failed "
           "or warned (unflagged: nothing for a diagnosis to explain); right/flagged: named right over the cases some "
@@ -510,7 +513,8 @@ def report(students: list[Student], graded: dict, args, timing: str) -> None:
             if any(c.status == "warn" for c in logs):
                 warned += 1
                 lines.append(f"  {st.sid} {e.name} ({st.variant}): logs warned: {logs[0].message[:260]}")
-            fails = [c for c in s.checks if c.subject == e.name and c.status in ("fail", "warn") and c.check != "logs"]
+            fails = [c for c in s.checks if c.subject == e.name and c.status in ("fail", "warn")
+                     and c.check not in ("logs", "config")]  # fmt: skip
             failing += bool(fails)
             for c in fails:
                 lines.append(f"  {st.sid} {e.name}: {c.check} {c.status}: {c.message[:200]}")
@@ -521,7 +525,7 @@ def report(students: list[Student], graded: dict, args, timing: str) -> None:
                     for st in honest if not st.claimed_on for e in st.entries)  # fmt: skip
     shares = [x for x in shares if math.isfinite(x)]
     print(f"\nHonest students: {len(honest)}, {entries} entries with logs (SGD constant and MultiStep, Adam, a range "
-          "test; the committed 30-epoch protocol run for some)")
+          "test; the committed 30-epoch protocol run for some, a run the config check refuses for others)")
     if shares:
         q = lambda f: shares[min(len(shares) - 1, int(f * len(shares)))]  # noqa: E731
         print(f"their logs' farthest departure from the rerun, as a share of what the logs check allows (train loss "
