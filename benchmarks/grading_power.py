@@ -338,7 +338,8 @@ def pair_stats(figs: dict[int, Seed], base: dict, args, tol) -> list[Pairs]:
             fails = flags = 0
             z, pairs = [], []
             for j in seeds:  # j: the rerun, whose value the σ floor is taken at
-                d = metric_claim_tolerance(metric, vals[j], stats[metric]["std"], n_test, tol.k_claim, rel)
+                d = metric_claim_tolerance(metric, vals[j], stats[metric]["std"], n_test, tol.k_claim, rel,
+                                           len(stats[metric]["values"]))  # fmt: skip
                 for i in seeds:
                     if i != j:
                         fails += abs(vals[i] - vals[j]) > band * d.tol
@@ -346,7 +347,7 @@ def pair_stats(figs: dict[int, Seed], base: dict, args, tol) -> list[Pairs]:
                         z.append(abs(vals[i] - vals[j]) / d.sigma_d)
                         pairs.append((vals[i], vals[j], d.tol))
             d = metric_claim_tolerance(metric, statistics.fmean(vals.values()), stats[metric]["std"], n_test,
-                                       tol.k_claim, rel)  # fmt: skip
+                                       tol.k_claim, rel, len(stats[metric]["values"]))  # fmt: skip
             out.append(Pairs(check, name, "abs", d.tol, d.sigma, statistics.stdev(vals.values()), d.factor, fails,
                              flags, len(seeds) * (len(seeds) - 1), z=tuple(z), pairs=tuple(pairs)))  # fmt: skip
         acc = stats["test_accuracy"]

@@ -23,6 +23,7 @@ from reference.tolerances import (
     pooled_lr_sigma,
     pooled_rel_sigma,
     sigma,
+    sigma_upper,
 )
 
 
@@ -151,7 +152,7 @@ def lr_tolerance_for(baselines: list[dict], config, rule: str, result: dict, tol
         others = [b["range_tests"][optimizer] for b in baselines if optimizer in b.get("range_tests", {})]
         spreads = [(lr_sigma((o.get("picks") or {}).get(rule) or []), len((o.get("picks") or {}).get(rule) or []))
                    for o in others]
-        widest = max((sd for sd, n in spreads if n >= 2), default=0.0)
+        widest = max((sigma_upper(sd, n) for sd, n in spreads if n >= 2), default=0.0)
         picks, pooled = [], max(pooled, widest, *(pooled_lr_sigma({optimizer: o}) for o in others))
         where = (f"no {MIN_SEEDS}+ committed seeds of this sweep: the largest σ of rule {rule!r} over "
                  f"{len(others)} committed {optimizer} sweep(s)")  # fmt: skip
@@ -239,7 +240,7 @@ def _claim_tolerance(ctx: Context, metric: str, value: float, stats: dict | None
     if metric != "test_accuracy":
         rel = pooled_rel_sigma([r["final"][metric] for r in (ctx.baseline or {}).get("runs", {}).values()])
         rel = rel or TOLERANCES[metric].rel_floor
-    d = metric_claim_tolerance(metric, value, (stats or {}).get("std", 0.0), ctx.n_test, k, rel)
+    d = metric_claim_tolerance(metric, value, (stats or {}).get("std", 0.0), ctx.n_test, k, rel, seeds)
     floor = (f"the binomial SE √(p(1−p)/n) on {ctx.n_test:,} test images" if metric == "test_accuracy" else
              f"{rel:.1%} of the loss (the relative seed σ pooled over the reference runs)")  # fmt: skip
     source = f"the std of {seeds} reference seeds at that epoch, floored at {floor}" if seeds else floor

@@ -16,7 +16,17 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from grader.context import Context
-from grader.evidence import FALLBACK_SAFETY, LOG_FLOOR, Band, Comparison, Logs, compare, comparison, noise
+from grader.evidence import (
+    FALLBACK_SAFETY,
+    LOG_FLOOR,
+    Band,
+    Comparison,
+    Logs,
+    compare,
+    comparison,
+    diverges,
+    noise,
+)
 from grader.plan import Conditions, PlannedRun, counterfactual, refusals
 from grader.results import CheckResult
 from grader.runner import Outcome
@@ -499,7 +509,7 @@ def diverged_log(c: Case) -> Diagnosis | None:
     """The log diverges where the rerun of the claimed config does not, with the claimed LR: e.g. momentum ≥ 1."""
     if not c.logs or not c.logs.train_loss or not c.rerun or c.rerun.get("diverged"):
         return None
-    at = _diverges(c.logs)
+    at = diverges(c.logs)
     lr = c.comparison.lr if c.comparison else None
     if at is None or (lr is not None and lr.at < at):
         return None
@@ -512,18 +522,6 @@ def diverged_log(c: Case) -> Diagnosis | None:
                      f"The logged train loss is {what} at step {at} with the LR table as claimed; the rerun of the "
                      f"claimed config stays finite ({c.rerun['final']['train_loss']:.3g} at the end).", "medium",
                      False)  # fmt: skip
-
-
-def _diverges(logs: Logs) -> int | None:
-    """The first logged step where the train loss is not finite, or its smoothed value is back above twice its
-    lowest so far (after the first 10 steps): a run that has turned away from training."""
-    best = math.inf
-    for i, (s, v) in enumerate(zip(logs.step, smooth([x if math.isfinite(x) else math.inf for x in logs.train_loss],
-                                                        0.98), strict=True)):  # fmt: skip
-        if not math.isfinite(logs.train_loss[i]) or (i >= 10 and v > 2 * best):
-            return s
-        best = min(best, v)
-    return None
 
 
 def step_milestones(c: Case) -> Diagnosis | None:

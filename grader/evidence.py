@@ -311,15 +311,18 @@ class Comparison:
     nonfinite: int | None = None  # first logged step with a NaN/inf train loss
     untold: str | None = None  # why the comparison stops before the log ends (it cannot tell there)
     k: float = 3.5
+    turns: int | None = None  # a log of other data: the step its train loss turns back up, the rerun's does not
 
     @property
     def matches(self) -> bool:
-        return self.lr is None and self.loss is None and self.test is None and self.nonfinite is None
+        return (self.lr is None and self.loss is None and self.test is None and self.nonfinite is None
+                and self.turns is None)  # fmt: skip
 
     @property
     def parts_at(self) -> int | None:
         """The first step where anything parts (epochs converted at `per_epoch` by the caller)."""
-        return min((p.at for p in (self.lr, self.loss) if p), default=self.nonfinite)
+        return min((p.at for p in (self.lr, self.loss) if p), default=self.nonfinite if self.turns is None else
+                   self.turns)  # fmt: skip
 
     def summary(self) -> str:
         """One line for the report."""
@@ -336,6 +339,9 @@ class Comparison:
                         f"{self.lr.rerun:.4g}: the log does not match the claimed config")  # fmt: skip
         if self.nonfinite is not None:
             bits.append(f"logged train loss is not finite from step {self.nonfinite}")
+        if self.turns is not None:
+            bits.append(f"the logged train loss turns back up from step {self.turns} (smoothed, above twice its low) "
+                        "while the rerun of the claimed config trains on")
         for p in (self.loss, self.test):
             if p:
                 allowed = f", allowed ±{p.allowed:.2g}{' (relative)' if p.unit == 'step' else ''}" if p.allowed else ""
@@ -484,6 +490,18 @@ def noise(ctx: Context, p: PlannedRun) -> tuple[Band | None, dict]:
                        f"at each step ×{FALLBACK_SAFETY:g}", relative=False), {}  # fmt: skip
 
 
+def diverges(logs: Logs) -> int | None:
+    """The first logged step where the train loss is not finite, or its smoothed value is back above twice its
+    lowest so far (after the first 10 steps): a run that has turned away from training."""
+    best = math.inf
+    finite = [x if math.isfinite(x) else math.inf for x in logs.train_loss]
+    for i, (s, v) in enumerate(zip(logs.step, smooth(finite, 0.98), strict=True)):
+        if not math.isfinite(logs.train_loss[i]) or (i >= 10 and v > 2 * best):
+            return s
+        best = min(best, v)
+    return None
+
+
 def _epoch_aligned(logs: Logs, claim_epoch: int, rerun: dict) -> Logs:
     """A log of other data whose epochs are longer than the rerun's (an epoch-cadence schedule is rerun with the
     rerun data's own epochs): the first logged step of each epoch, placed at the first step of the rerun's epoch,
@@ -507,6 +525,7 @@ def comparison(ctx: Context, p: PlannedRun) -> Comparison | None:
         cmp = None
         if isinstance(logs, Logs) and o is not None and o.result is not None:
             band, epochs = noise(ctx, p)
+            turns = diverges(logs) if ctx.cond.proxy and p.kind == "train" and not o.result["diverged"] else None
             if ctx.cond.proxy:
                 logs = _epoch_aligned(logs, ctx.cond.claim_epoch, o.result)
             cmp = compare(logs, o.result, ctx.n_test, band, epochs, ctx.tol.k_logs, sweep=p.kind == "range-test")
@@ -515,9 +534,10 @@ def comparison(ctx: Context, p: PlannedRun) -> Comparison | None:
                     "no committed seeds measure the seed noise of this config, so only the LR table (exact) and "
                     "finite losses were checked"))
             if ctx.cond.proxy:  # a log of other data: its LR table is comparable, its losses and accuracies are not
-                cmp = replace(cmp, loss=None, test=None, epochs=0, untold=(
+                cmp = replace(cmp, loss=None, test=None, epochs=0, turns=turns, untold=(
                     f"the log is of {ctx.cond.claimed}, the rerun of {ctx.cond.rerun}: losses and accuracies are not "
-                    "comparable across datasets, so only the LR table (exact) and finite losses were checked"))
+                    "comparable across datasets, so only the LR table (exact), finite losses and whether the log "
+                    "diverges where the rerun does not were checked"))
         ctx.comparisons[p.name] = cmp
     return ctx.comparisons[p.name]
 

@@ -83,12 +83,12 @@ def test_lr_claim_pass_partial_and_fail_by_decades():
 
 
 def test_accuracy_claim_uses_floored_sigma():
-    # σ = max(baseline std 0.004, binomial SE √(.95·.05/1000) = 0.0069); claim and rerun are two single seeds,
-    # so the tolerance is k_claim·√2·σ = 1.5·√2·0.0069 = 0.0146
+    # σ = max(baseline std 0.004 of 3 seeds at its upper 80 % bound (×2.1: 0.0084), binomial SE √(.95·.05/1000)
+    # = 0.0069); claim and rerun are two single seeds, so the tolerance is k_claim·√2·σ = 2.6·√2·0.0084 = 0.031
     ok = verdicts(submission(claimed_test_accuracy=0.96), rerun(acc=0.95))[("accuracy_claim", "const")]
-    assert ok.status == "pass" and ok.tolerance == pytest.approx(0.0146 * 2.6 / 1.5, abs=1e-4)  # k_claim 2.6
-    bad = verdicts(submission(claimed_test_accuracy=0.9927), rerun(acc=0.95))[("accuracy_claim", "const")]
-    assert bad.status == "fail" and "z = +4.4" in bad.message and bad.distance == pytest.approx(0.0427)
+    assert ok.status == "pass" and ok.tolerance == pytest.approx(0.031, abs=2e-4)
+    bad = verdicts(submission(claimed_test_accuracy=0.999), rerun(acc=0.95))[("accuracy_claim", "const")]
+    assert bad.status == "fail" and "z = +4.1" in bad.message and bad.distance == pytest.approx(0.049)
 
 
 def test_loss_claim_and_the_implausible_loss_flag():
@@ -358,7 +358,7 @@ def test_an_lr_claim_within_the_spread_of_20_seeds_is_not_docked():
     decades from the rerun's lost partial credit (allowed 0.16). With 20 committed seeds of this sweep it passes."""
     import math as m
 
-    from reference.tolerances import lr_sigma
+    from reference.tolerances import lr_sigma, sigma_upper
 
     picks = [0.05 * 10 ** (0.086 * z) for z in (-1.9, -1.3, -1.0, -0.8, -0.6, -0.45, -0.3, -0.15, -0.05, 0.0,
                                                  0.05, 0.15, 0.3, 0.45, 0.6, 0.8, 1.0, 1.3, 1.9, 0.0)]  # fmt: skip
@@ -368,4 +368,4 @@ def test_an_lr_claim_within_the_spread_of_20_seeds_is_not_docked():
     claim = 0.1 * 10**0.19
     v = verdicts(submission(claimed_lr=claim), rerun(pick=0.1), baseline=base)[("lr_claim", "sweep")]
     assert v.status == "pass" and v.tolerance > 0.19 and "20 committed seeds of this sweep" in v.origin
-    assert v.tolerance == pytest.approx(2.6 * m.sqrt(2) * lr_sigma(picks), abs=1e-3)
+    assert v.tolerance == pytest.approx(2.6 * m.sqrt(2) * sigma_upper(lr_sigma(picks), 20), abs=1e-3)

@@ -126,6 +126,13 @@ def test_an_mnist_log_of_an_epoch_schedule_is_compared_epoch_by_epoch(mnist5k):
                    [0.8, 0.9, 0.95])  # fmt: skip  # no scheduler applied: still caught, epoch by epoch
     ctx = Context(sub, ASSIGNMENT, [(planned[0], Outcome(rerun_))], None, False, 1000, logs={"run": shifted})
     assert comparison(ctx, planned[0]).lr is not None
+    n = len(table)  # a log that turns back up (×5 over its last third) while the rerun trains on: not borne out
+    turning = Logs("logs/run", logs.step, table, [v * (1 + 4 * max(0, i - 2 * n // 3) / (n // 3)) for i, v in
+                                                  enumerate(logs.train_loss)], [1, 2, 3], [0.5, 0.3, 0.2],
+                   [0.8, 0.9, 0.95])  # fmt: skip
+    ctx = Context(sub, ASSIGNMENT, [(planned[0], Outcome(rerun_))], None, False, 1000, logs={"run": turning})
+    cmp = comparison(ctx, planned[0])
+    assert not cmp.matches and cmp.turns is not None and "turns back up" in cmp.summary()
 
 
 def test_honest_logs_of_another_seed_match_within_the_committed_seed_band(mnist5k):

@@ -20,6 +20,7 @@ from reference.tolerances import (
     metric_claim_tolerance,
     pooled_lr_sigma,
     pooled_rel_sigma,
+    sigma_upper,
     wilson,
 )
 
@@ -32,8 +33,9 @@ def test_lr_sigma_is_the_std_of_log10_picks():
 
 
 def test_lr_tolerance_is_k_root2_sigma_floored_at_the_sweep_resolution():
-    d = lr_claim_tolerance([0.01, 0.1, 1.0], k=1.5, resolution=0.02)
-    assert d.tol == pytest.approx(1.5 * math.sqrt(2) * 1.0) and d.sigma_d == pytest.approx(math.sqrt(2))
+    d = lr_claim_tolerance([0.01, 0.1, 1.0], k=1.5, resolution=0.02)  # σ = 1 decade from 3 seeds, at its upper bound
+    up = sigma_upper(1.0, 3)
+    assert d.tol == pytest.approx(1.5 * math.sqrt(2) * up) and d.sigma_d == pytest.approx(math.sqrt(2) * up)
     same = lr_claim_tolerance([0.05, 0.05, 0.05], k=1.5, resolution=0.02)  # three seeds agreeing exactly
     assert same.sigma == 0.0 and same.tol == 0.02
 
@@ -65,13 +67,22 @@ def test_loss_sigma_is_floored_at_the_pooled_relative_sigma():
 
 def test_baseline_tolerance_is_one_seed_against_a_mean_of_n():
     d = baseline_tolerance(0.95, 0.01, 3, 10_000, k=2.0)
-    assert d.factor == pytest.approx(math.sqrt(4 / 3)) and d.tol == pytest.approx(2.0 * 0.01 * math.sqrt(4 / 3))
+    up = sigma_upper(0.01, 3)
+    assert d.factor == pytest.approx(math.sqrt(4 / 3)) and d.tol == pytest.approx(2.0 * up * math.sqrt(4 / 3))
+
+
+def test_a_sigma_from_n_seeds_is_used_at_its_upper_80_percent_bound():
+    """n seeds underestimate σ half the time and an honest student pays for it: the upper 80 % confidence bound
+    √((n−1)/χ²_0.2(n−1)) — 20 seeds ×1.18, 10 ×1.28, 3 ×2.1 (χ² by Wilson–Hilferty, within 2 % of the table)."""
+    assert sigma_upper(1.0, 20) == pytest.approx(math.sqrt(19 / 13.72), rel=0.01)  # χ²_0.2(19) = 13.72
+    assert sigma_upper(1.0, 10) == pytest.approx(math.sqrt(9 / 5.38), rel=0.01)  # χ²_0.2(9) = 5.38
+    assert sigma_upper(1.0, 1) == 1.0 and sigma_upper(0.0, 20) == 0.0
 
 
 def test_minimum_detectable_error():
     d = lr_claim_tolerance([0.01, 0.1, 1.0], k=1.0)
-    assert d.min_detectable() == pytest.approx(d.tol + Z_DETECT * math.sqrt(2))
-    assert d.min_detectable(band=2.0) == pytest.approx(2 * d.tol + Z_DETECT * math.sqrt(2))
+    assert d.min_detectable() == pytest.approx(d.tol + Z_DETECT * d.sigma_d)
+    assert d.min_detectable(band=2.0) == pytest.approx(2 * d.tol + Z_DETECT * d.sigma_d)
 
 
 def test_k_for_a_false_fail_target_holds_on_simulated_honest_claims():
@@ -126,13 +137,14 @@ def test_checks_state_the_derived_tolerance_its_origin_and_what_they_cannot_dete
     k = Assignment().tolerances.k_lr
     v = graded(claimed_lr=0.1, acc=0.95)
     lr = v["lr_claim"]
-    expected = k * math.sqrt(2) * lr_sigma([0.08, 0.1, 0.125])
+    expected = k * math.sqrt(2) * sigma_upper(lr_sigma([0.08, 0.1, 0.125]), 3)
     assert lr.status == "pass" and lr.tolerance == pytest.approx(expected, abs=1e-3)
     # 3 committed seeds are never used alone: the largest σ of the rule over the committed sweeps (here that one)
     assert "no 10+ committed seeds of this sweep" in lr.origin and "grading_power" in lr.origin
     acc = v["accuracy_claim"]
-    se = math.sqrt(0.95 * 0.05 / 1000)  # above the seed std 0.004: the floor binds
-    assert acc.tolerance == pytest.approx(Assignment().tolerances.k_claim * math.sqrt(2) * se, abs=1e-4)
+    se = math.sqrt(0.95 * 0.05 / 1000)  # the binomial floor, under the 3 seeds' std 0.004 at its upper bound
+    sd = max(sigma_upper(0.004, 3), se)
+    assert acc.tolerance == pytest.approx(Assignment().tolerances.k_claim * math.sqrt(2) * sd, abs=1e-4)
     assert "binomial SE" in acc.origin and "cannot be told from seed noise" in acc.message
     far = graded(claimed_lr=0.1 * 10 ** (3 * lr.tolerance), acc=0.95)["lr_claim"]
     assert far.status == "fail"
