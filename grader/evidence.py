@@ -18,8 +18,10 @@ import io
 import math
 import os
 import stat
+import statistics
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from statistics import NormalDist
 
 from grader.context import Context, sweep_reference
 from grader.plan import PlannedRun
@@ -27,7 +29,7 @@ from grader.results import CheckResult
 from grader.schema import RangeTestClaim, Submission
 from reference.loop import smooth
 from reference.rules import RULES
-from reference.tolerances import sigma
+from reference.tolerances import sigma, sigma_upper
 
 TAGS = {"lr": "LR/train", "train_loss": "Loss/train", "test_loss": "Loss/test", "test_accuracy": "Accuracy/test"}
 CSV_COLUMNS = ("step", "lr", "train_loss", "epoch", "test_loss", "test_accuracy")
@@ -247,6 +249,8 @@ class Band:
     std_log: tuple[float | None, ...]
     source: str  # one phrase for the report: "20 committed seeds of this config", …
     relative: bool = False  # steps are fractions of the run (a band borrowed from other configs), not steps
+    mean_log: tuple[float | None, ...] | None = None  # this config's seeds' mean of log(smoothed loss), when known
+    n: tuple[int, ...] | None = None  # seeds still running at each point
 
     def at(self, step: int, total: int) -> float | None:
         """σ of log(smoothed loss) at `step` of a `total`-step run: the last band point at or before it."""
@@ -259,7 +263,9 @@ class Band:
         band = (entry or {}).get("band")
         if not band or not band.get("step"):
             return None
-        return cls(tuple(band["step"]), tuple(band["std_log"]), source)
+        return cls(tuple(band["step"]), tuple(band["std_log"]), source, False,
+                   tuple(band["mean_log"]) if band.get("mean_log") else None,
+                   tuple(band["n"]) if band.get("n") else None)  # fmt: skip
 
     @classmethod
     def pooled(cls, entries: list[dict], source: str, relative: bool = True) -> Band | None:
@@ -388,6 +394,9 @@ def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: Ban
         if low + 1 < n:
             n, untold = low + 1, (f"after step {low} (the rerun's lowest loss) the sweep heads for divergence and its "
                                   "seeds fan out: not compared")  # fmt: skip
+    if band is not None and band.mean_log is not None:  # this config's own seeds: the log against their spread
+        return _against_seeds(logged, n, band, k, untold)
+    k = max(k, _bonferroni(n))
     for s in range(n):
         a, b = logged[s], ours[s]
         if not math.isfinite(a):
@@ -401,23 +410,80 @@ def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: Ban
     return None, untold, n
 
 
+def _bonferroni(comparisons: int) -> float:
+    """The |z| one of `comparisons` tests exceeds by chance with probability FAMILY_RATE in all (at most 200: the
+    smoothed curve's points are strongly correlated, and a band has 200 of them)."""
+    return NormalDist().inv_cdf(1 - FAMILY_RATE / (2 * max(1, min(comparisons, 200))))
+
+
+def _against_seeds(logged: list[float], n: int, band: Band, k: float,
+                   untold: str | None) -> tuple[Part | None, str | None, int]:  # fmt: skip
+    """The smoothed log at the band's steps against the committed seeds of its config: within
+    k·σ·√(1 + 1/n) of their mean of log(loss), σ at its upper bound (the log is one more seed; the grader's own
+    rerun, one seed, adds nothing the band does not already know)."""
+    points = [(i, st) for i, st in enumerate(band.step) if st < n]
+    k = max(k, _bonferroni(len(points)))
+    for i, st in points:
+        a, centre, sd = logged[st], band.mean_log[i], band.std_log[i]
+        seeds = band.n[i] if band.n else 2
+        if not math.isfinite(a):
+            mean = math.exp(centre) if centre is not None else math.nan
+            return Part(st, a, mean, "train loss (smoothed)"), untold, st + 1
+        if centre is None or sd is None or seeds < 2:
+            return None, f"after step {st} fewer than 2 seeds of this config are still running: not compared", st
+        allowed = k * math.sqrt(1 + 1 / seeds) * max(sigma_upper(sd, seeds), LOG_FLOOR)
+        if a <= 0 or abs(math.log(a) - centre) > allowed:
+            return Part(st, a, math.exp(centre), "train loss (smoothed; the seeds' mean)",
+                        allowed=math.expm1(allowed)), untold, st + 1
+    return None, untold, n
+
+
+FAMILY_RATE = 0.005  # the chance that any of a log's per-epoch comparisons strays by seed noise alone
+
+
 def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float) -> tuple[Part | None, int]:
     """Each logged epoch's test metrics against the rerun's, within k·√2·σ (σ: the reference seeds' std at that
     epoch, floored); without a reference of this config, the last common epoch only (early epochs of another
-    config's seeds say little of this one's)."""
+    config's seeds say little of this one's). With the reference's seeds, also each epoch's *change* from the
+    epoch before (σ: the seeds' std of that change): an edited epoch — a last accuracy raised by 2 pp — jumps
+    where no seed does, though its level may stay inside the spread of levels. The test loss is compared at the
+    last epoch only: its spikes are heavier-tailed than 20 seeds show. k grows with the number of comparisons so
+    that an honest log strays anywhere with probability FAMILY_RATE at most (Bonferroni)."""
     ours = {e["epoch"]: e for e in rerun["epochs"]}
     common = [(i, e) for i, e in enumerate(logs.epoch) if e in ours]
     if not epochs:
         common = common[-1:]
+    steps = [(i, e) for n, (i, e) in enumerate(common) if n and common[n - 1][1] == e - 1 and e - 1 in epochs]
+    m = len(common) + 1 + len(steps)  # accuracy levels, the last loss, accuracy changes
+    k = max(k, NormalDist().inv_cdf(1 - FAMILY_RATE / (2 * max(m, 1))))
+    last = common[-1][1] if common else None
     for i, e in common:
         r = ours[e]
         for metric, logged in (("test_accuracy", logs.test_accuracy), ("test_loss", logs.test_loss)):
+            if metric == "test_loss" and e != last:
+                continue  # a test loss spikes (Adam's overconfidence) with heavier tails than seeds show: the last only
             if not (math.isfinite(logged[i]) or math.isfinite(r[metric])):
                 continue  # both diverged
-            std = ((epochs.get(e) or {}).get(metric) or {}).get("std", 0.0)
+            stats = (epochs.get(e) or {}).get(metric) or {}
+            std = sigma_upper(stats.get("std", 0.0), len(stats.get("values") or ()))
             tol = k * math.sqrt(2) * sigma(metric, r[metric], std, n_test)
             if not math.isfinite(logged[i]) or abs(logged[i] - r[metric]) > tol:
                 return Part(e, logged[i], r[metric], metric.replace("_", " "), "epoch", allowed=tol), len(common)
+    for i, e in steps:
+        for metric, logged in (("test_accuracy", logs.test_accuracy),):
+            now, before = (epochs[e].get(metric) or {}).get("values"), (epochs[e - 1].get(metric) or {}).get("values")
+            if not now or not before or len(now) != len(before):
+                continue
+            changes = [a - b for a, b in zip(now, before, strict=True) if math.isfinite(a) and math.isfinite(b)]
+            ours_change, theirs = ours[e][metric] - ours[e - 1][metric], logged[i] - logged[i - 1]
+            if len(changes) < 2 or not (math.isfinite(theirs) and math.isfinite(ours_change)):
+                continue
+            floor = 1 / n_test if metric == "test_accuracy" else 0.005 * abs(ours[e][metric])
+            sd = max(sigma_upper(statistics.stdev(changes), len(changes)), floor)
+            tol = k * math.sqrt(2) * sd
+            if abs(theirs - ours_change) > tol:
+                return Part(e, logged[i], ours[e][metric], f"{metric.replace('_', ' ')} change from epoch {e - 1} "
+                            f"({theirs:+.4g} logged, {ours_change:+.4g} rerun)", "epoch", allowed=tol), len(common)
     return None, len(common)
 
 
