@@ -71,11 +71,11 @@ def test_baseline_tolerance_is_one_seed_against_a_mean_of_n():
     assert d.factor == pytest.approx(math.sqrt(4 / 3)) and d.tol == pytest.approx(2.0 * up * math.sqrt(4 / 3))
 
 
-def test_a_sigma_from_n_seeds_is_used_at_its_upper_80_percent_bound():
-    """n seeds underestimate σ half the time and an honest student pays for it: the upper 80 % confidence bound
-    √((n−1)/χ²_0.2(n−1)) — 20 seeds ×1.18, 10 ×1.28, 3 ×2.1 (χ² by Wilson–Hilferty, within 2 % of the table)."""
-    assert sigma_upper(1.0, 20) == pytest.approx(math.sqrt(19 / 13.72), rel=0.01)  # χ²_0.2(19) = 13.72
-    assert sigma_upper(1.0, 10) == pytest.approx(math.sqrt(9 / 5.38), rel=0.01)  # χ²_0.2(9) = 5.38
+def test_a_sigma_from_n_seeds_is_used_at_its_upper_95_percent_bound():
+    """n seeds underestimate σ half the time and an honest student pays for it: the upper 95 % confidence bound
+    √((n−1)/χ²_0.05(n−1)) — 20 seeds ×1.37, 10 ×1.64 (χ² by Wilson–Hilferty, within 1 % of the table)."""
+    assert sigma_upper(1.0, 20) == pytest.approx(math.sqrt(19 / 10.117), rel=0.01)  # χ²_0.05(19) = 10.117
+    assert sigma_upper(1.0, 10) == pytest.approx(math.sqrt(9 / 3.325), rel=0.01)  # χ²_0.05(9) = 3.325
     assert sigma_upper(1.0, 1) == 1.0 and sigma_upper(0.0, 20) == 0.0
 
 
