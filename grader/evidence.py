@@ -442,21 +442,25 @@ FAMILY_RATE = 0.005  # the chance that any of a log's per-epoch comparisons stra
 
 
 def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float) -> tuple[Part | None, int]:
-    """Each logged epoch's test metrics against the rerun's, within k·√2·σ (σ: the reference seeds' std at that
-    epoch, floored); without a reference of this config, the last common epoch only (early epochs of another
-    config's seeds say little of this one's). With the reference's seeds, also each epoch's *change* from the
-    epoch before (σ: the seeds' std of that change): an edited epoch — a last accuracy raised by 2 pp — jumps
-    where no seed does, though its level may stay inside the spread of levels. The test loss is compared at the
-    last epoch only: its spikes are heavier-tailed than 20 seeds show. k grows with the number of comparisons so
-    that an honest log strays anywhere with probability FAMILY_RATE at most (Bonferroni)."""
+    """Each logged epoch's test metrics within the seed noise of this config. With the committed seeds of this
+    config (`epochs`: epoch → {metric: {mean, std, values}}), against their mean, within k·σ·√(1 + 1/n) (the log
+    is one more seed), and also each epoch's *change* from the epoch before against the seeds' mean change (σ:
+    the seeds' std of that change): an edited epoch — a last accuracy raised by 2 pp — jumps where no seed does,
+    though its level may stay inside the spread of levels. Without them, the last common epoch against the rerun,
+    within k·√2·σ (floors only): early epochs of another config's seeds say little of this one's. The test loss
+    is compared at the last epoch only: its spikes are heavier-tailed than 20 seeds show. σ at its upper bound,
+    floored (binomial SE, 5 %); k grows with the number of comparisons so that an honest log strays anywhere with
+    probability FAMILY_RATE at most (Bonferroni: half of it to the last epoch's three comparisons, where a claim's
+    figures come from, half to the earlier ones)."""
     ours = {e["epoch"]: e for e in rerun["epochs"]}
     common = [(i, e) for i, e in enumerate(logs.epoch) if e in ours]
     if not epochs:
         common = common[-1:]
     steps = [(i, e) for n, (i, e) in enumerate(common) if n and common[n - 1][1] == e - 1 and e - 1 in epochs]
-    m = len(common) + 1 + len(steps)  # accuracy levels, the last loss, accuracy changes
-    k = max(k, NormalDist().inv_cdf(1 - FAMILY_RATE / (2 * max(m, 1))))
     last = common[-1][1] if common else None
+    earlier = len(common) - 1 + sum(e != last for _, e in steps)
+    k_last = max(k, NormalDist().inv_cdf(1 - FAMILY_RATE / 2 / (2 * 3)))
+    k_rest = max(k, NormalDist().inv_cdf(1 - FAMILY_RATE / 2 / (2 * max(earlier, 1))))
     for i, e in common:
         r = ours[e]
         for metric, logged in (("test_accuracy", logs.test_accuracy), ("test_loss", logs.test_loss)):
@@ -465,25 +469,29 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float) -> 
             if not (math.isfinite(logged[i]) or math.isfinite(r[metric])):
                 continue  # both diverged
             stats = (epochs.get(e) or {}).get(metric) or {}
-            std = sigma_upper(stats.get("std", 0.0), len(stats.get("values") or ()))
-            tol = k * math.sqrt(2) * sigma(metric, r[metric], std, n_test)
-            if not math.isfinite(logged[i]) or abs(logged[i] - r[metric]) > tol:
-                return Part(e, logged[i], r[metric], metric.replace("_", " "), "epoch", allowed=tol), len(common)
+            n = len([v for v in stats.get("values") or () if math.isfinite(v)])
+            centre, factor = (stats["mean"], math.sqrt(1 + 1 / n)) if n >= 2 else (r[metric], math.sqrt(2))
+            std = sigma_upper(stats.get("std", 0.0), n) if n >= 2 else 0.0
+            tol = (k_last if e == last else k_rest) * factor * sigma(metric, centre, std, n_test)
+            if not math.isfinite(logged[i]) or abs(logged[i] - centre) > tol:
+                whose = "the committed seeds' mean" if n >= 2 else "the rerun's"
+                return Part(e, logged[i], centre, f"{metric.replace('_', ' ')} (against {whose})", "epoch",
+                            allowed=tol), len(common)  # fmt: skip
     for i, e in steps:
-        for metric, logged in (("test_accuracy", logs.test_accuracy),):
-            now, before = (epochs[e].get(metric) or {}).get("values"), (epochs[e - 1].get(metric) or {}).get("values")
-            if not now or not before or len(now) != len(before):
-                continue
-            changes = [a - b for a, b in zip(now, before, strict=True) if math.isfinite(a) and math.isfinite(b)]
-            ours_change, theirs = ours[e][metric] - ours[e - 1][metric], logged[i] - logged[i - 1]
-            if len(changes) < 2 or not (math.isfinite(theirs) and math.isfinite(ours_change)):
-                continue
-            floor = 1 / n_test if metric == "test_accuracy" else 0.005 * abs(ours[e][metric])
-            sd = max(sigma_upper(statistics.stdev(changes), len(changes)), floor)
-            tol = k * math.sqrt(2) * sd
-            if abs(theirs - ours_change) > tol:
-                return Part(e, logged[i], ours[e][metric], f"{metric.replace('_', ' ')} change from epoch {e - 1} "
-                            f"({theirs:+.4g} logged, {ours_change:+.4g} rerun)", "epoch", allowed=tol), len(common)
+        now, before = epochs[e]["test_accuracy"].get("values"), epochs[e - 1]["test_accuracy"].get("values")
+        if not now or not before or len(now) != len(before):
+            continue
+        changes = [a - b for a, b in zip(now, before, strict=True) if math.isfinite(a) and math.isfinite(b)]
+        theirs = logs.test_accuracy[i] - logs.test_accuracy[i - 1]
+        if len(changes) < 2 or not math.isfinite(theirs):
+            continue
+        mean = statistics.fmean(changes)
+        sd = max(sigma_upper(statistics.stdev(changes), len(changes)), 1 / n_test)  # one test image
+        tol = (k_last if e == last else k_rest) * math.sqrt(1 + 1 / len(changes)) * sd
+        if abs(theirs - mean) > tol:
+            return Part(e, logs.test_accuracy[i], ours[e]["test_accuracy"], f"test accuracy change from epoch {e - 1} "
+                        f"({theirs:+.4g} logged; the committed seeds' {mean:+.4g} ± {statistics.stdev(changes):.2g})",
+                        "epoch", allowed=tol), len(common)  # fmt: skip
     return None, len(common)
 
 
