@@ -300,6 +300,7 @@ class Part:
     what: str  # "LR", "train loss (smoothed)", "test accuracy", "test loss"
     unit: str = "step"  # or "epoch"
     allowed: float | None = None  # the tolerance there, in the unit of `what` (relative for the train loss)
+    versus: str = "the rerun's"  # what `rerun` is: the rerun's figure, or the committed seeds' mean
 
 
 @dataclass(frozen=True)
@@ -351,7 +352,7 @@ class Comparison:
         for p in (self.loss, self.test):
             if p:
                 allowed = f", allowed ±{p.allowed:.2g}{' (relative)' if p.unit == 'step' else ''}" if p.allowed else ""
-                bits.append(f"logged {p.what} {p.logged:.4g} vs the rerun's {p.rerun:.4g} at {p.unit} {p.at}, outside "
+                bits.append(f"logged {p.what} {p.logged:.4g} vs {p.versus} {p.rerun:.4g} at {p.unit} {p.at}, outside "
                             f"the seed noise of this config{allowed}")  # fmt: skip
         text = "; ".join(bits)
         return text[0].upper() + text[1:] + f" ({span}; {self.band}).{tail}"
@@ -433,8 +434,8 @@ def _against_seeds(logged: list[float], n: int, band: Band, k: float,
             return None, f"after step {st} fewer than 2 seeds of this config are still running: not compared", st
         allowed = k * math.sqrt(1 + 1 / seeds) * max(sigma_upper(sd, seeds), LOG_FLOOR)
         if a <= 0 or abs(math.log(a) - centre) > allowed:
-            return Part(st, a, math.exp(centre), "train loss (smoothed; the seeds' mean)",
-                        allowed=math.expm1(allowed)), untold, st + 1
+            return Part(st, a, math.exp(centre), "train loss (smoothed)", allowed=math.expm1(allowed),
+                        versus="the committed seeds' mean"), untold, st + 1
     return None, untold, n
 
 
@@ -475,8 +476,8 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float) -> 
             tol = (k_last if e == last else k_rest) * factor * sigma(metric, centre, std, n_test)
             if not math.isfinite(logged[i]) or abs(logged[i] - centre) > tol:
                 whose = "the committed seeds' mean" if n >= 2 else "the rerun's"
-                return Part(e, logged[i], centre, f"{metric.replace('_', ' ')} (against {whose})", "epoch",
-                            allowed=tol), len(common)  # fmt: skip
+                return Part(e, logged[i], centre, metric.replace("_", " "), "epoch", allowed=tol,
+                            versus=whose), len(common)  # fmt: skip
     for i, e in steps:
         now, before = epochs[e]["test_accuracy"].get("values"), epochs[e - 1]["test_accuracy"].get("values")
         if not now or not before or len(now) != len(before):
@@ -489,9 +490,8 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float) -> 
         sd = max(sigma_upper(statistics.stdev(changes), len(changes)), 1 / n_test)  # one test image
         tol = (k_last if e == last else k_rest) * math.sqrt(1 + 1 / len(changes)) * sd
         if abs(theirs - mean) > tol:
-            return Part(e, logs.test_accuracy[i], ours[e]["test_accuracy"], f"test accuracy change from epoch {e - 1} "
-                        f"({theirs:+.4g} logged; the committed seeds' {mean:+.4g} ± {statistics.stdev(changes):.2g})",
-                        "epoch", allowed=tol), len(common)  # fmt: skip
+            return Part(e, theirs, mean, f"test accuracy change from epoch {e - 1}", "epoch", allowed=tol,
+                        versus=f"the committed seeds' mean change (± {statistics.stdev(changes):.2g})"), len(common)
     return None, len(common)
 
 
