@@ -411,10 +411,11 @@ MARGINS: dict[str, float] = {}  # logs path → the smallest share of k at which
 
 def margin(compare, logs, rerun, n_test, band, epochs, k, sweep) -> float:
     """The log's farthest departure from the rerun (train loss per step, test metrics per epoch) as a share of the
-    tolerance the logs check allows: the smallest m for which compare(k = m·k) matches (bisection; < 1: inside)."""
+    tolerance the logs check allows: the smallest margin m for which compare(margin=m) matches (bisection; < 1:
+    inside)."""
 
     def ok(m: float) -> bool:
-        cmp = compare(logs, rerun, n_test, band, epochs, m * k, sweep)
+        cmp = compare(logs, rerun, n_test, band, epochs, k, sweep, margin=m)
         return cmp.loss is None and cmp.test is None
 
     lo, hi = 0.0, 1.0

@@ -359,7 +359,7 @@ class Comparison:
 
 
 def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epochs: dict | None = None,
-            k: float = 3.5, sweep: bool = False) -> Comparison:  # fmt: skip
+            k: float = 3.5, sweep: bool = False, margin: float = 1.0) -> Comparison:  # fmt: skip
     """Logged vs rerun: the LR per step exactly; the smoothed train loss per step within k·√2·σ of log(loss), σ the
     seed spread of this config at that step (`band`; floored at LOG_FLOOR); the test metrics per epoch within
     k·√2·σ, σ the reference seeds' std at that epoch (`epochs`: epoch → {metric: {std}}) floored as
@@ -375,14 +375,14 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     rerun_moves = len({rerun["lr"][s] for s in steps}) > 1  # at the logged steps (a log may skip steps)
     constant = logged_lrs[0] if logged_lrs and lr and rerun_moves and len(set(logged_lrs)) == 1 else None
     nonfinite = next((s for s, v in zip(logs.step, logs.train_loss, strict=True) if not math.isfinite(v)), None)
-    loss, untold, compared = _loss_part(logs, rerun, steps, index, band, k, sweep)
-    test, n_ep = (None, 0) if sweep else _test_part(logs, rerun, n_test, epochs or {}, k)
+    loss, untold, compared = _loss_part(logs, rerun, steps, index, band, k, sweep, margin)
+    test, n_ep = (None, 0) if sweep else _test_part(logs, rerun, n_test, epochs or {}, k, margin)
     source = band.source if band else f"no seed band: ±{LOG_FLOOR:g} in log(loss), k = {k:g}"
     return Comparison(compared, n_ep, source, lr, loss, test, constant, nonfinite, untold, k)
 
 
 def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: Band | None, k: float,
-               sweep: bool) -> tuple[Part | None, str | None, int]:  # fmt: skip
+               sweep: bool, margin: float = 1.0) -> tuple[Part | None, str | None, int]:  # fmt: skip
     contiguous = [s for i, s in enumerate(steps) if s == i]  # smoothing needs the steps from 0 on
     if not contiguous:
         return None, None, 0
@@ -396,7 +396,7 @@ def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: Ban
             n, untold = low + 1, (f"after step {low} (the rerun's lowest loss) the sweep heads for divergence and its "
                                   "seeds fan out: not compared")  # fmt: skip
     if band is not None and band.mean_log is not None:  # this config's own seeds: the log against their spread
-        return _against_seeds(logged, n, band, k, untold)
+        return _against_seeds(logged, n, band, k, untold, margin)
     k = max(k, _bonferroni(n))
     for s in range(n):
         a, b = logged[s], ours[s]
@@ -405,7 +405,7 @@ def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: Ban
         sd = band.at(s, total) if band else LOG_FLOOR
         if sd is None:
             return None, f"after step {s} fewer than 2 seeds of this config are still running: not compared", s
-        allowed = k * math.sqrt(2) * max(sd, LOG_FLOOR)
+        allowed = margin * k * math.sqrt(2) * max(sd, LOG_FLOOR)
         if a <= 0 or b <= 0 or abs(math.log(a / b)) > allowed:
             return Part(s, a, b, "train loss (smoothed)", allowed=math.expm1(allowed)), untold, s + 1
     return None, untold, n
@@ -417,8 +417,8 @@ def _bonferroni(comparisons: int) -> float:
     return NormalDist().inv_cdf(1 - FAMILY_RATE / (2 * max(1, min(comparisons, 200))))
 
 
-def _against_seeds(logged: list[float], n: int, band: Band, k: float,
-                   untold: str | None) -> tuple[Part | None, str | None, int]:  # fmt: skip
+def _against_seeds(logged: list[float], n: int, band: Band, k: float, untold: str | None,
+                   margin: float = 1.0) -> tuple[Part | None, str | None, int]:  # fmt: skip
     """The smoothed log at the band's steps against the committed seeds of its config: within
     k·σ·√(1 + 1/n) of their mean of log(loss), σ at its upper bound (the log is one more seed; the grader's own
     rerun, one seed, adds nothing the band does not already know)."""
@@ -432,7 +432,7 @@ def _against_seeds(logged: list[float], n: int, band: Band, k: float,
             return Part(st, a, mean, "train loss (smoothed)"), untold, st + 1
         if centre is None or sd is None or seeds < 2:
             return None, f"after step {st} fewer than 2 seeds of this config are still running: not compared", st
-        allowed = k * math.sqrt(1 + 1 / seeds) * max(sigma_upper(sd, seeds), LOG_FLOOR)
+        allowed = margin * k * math.sqrt(1 + 1 / seeds) * max(sigma_upper(sd, seeds), LOG_FLOOR)
         if a <= 0 or abs(math.log(a) - centre) > allowed:
             return Part(st, a, math.exp(centre), "train loss (smoothed)", allowed=math.expm1(allowed),
                         versus="the committed seeds' mean"), untold, st + 1
@@ -442,7 +442,8 @@ def _against_seeds(logged: list[float], n: int, band: Band, k: float,
 FAMILY_RATE = 0.005  # the chance that any of a log's per-epoch comparisons strays by seed noise alone
 
 
-def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float) -> tuple[Part | None, int]:
+def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
+               margin: float = 1.0) -> tuple[Part | None, int]:  # fmt: skip
     """Each logged epoch's test metrics within the seed noise of this config. With the committed seeds of this
     config (`epochs`: epoch → {metric: {mean, std, values}}), against their mean, within k·σ·√(1 + 1/n) (the log
     is one more seed), and also each epoch's *change* from the epoch before against the seeds' mean change (σ:
@@ -473,7 +474,7 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float) -> 
             n = len([v for v in stats.get("values") or () if math.isfinite(v)])
             centre, factor = (stats["mean"], math.sqrt(1 + 1 / n)) if n >= 2 else (r[metric], math.sqrt(2))
             std = sigma_upper(stats.get("std", 0.0), n) if n >= 2 else 0.0
-            tol = (k_last if e == last else k_rest) * factor * sigma(metric, centre, std, n_test)
+            tol = margin * (k_last if e == last else k_rest) * factor * sigma(metric, centre, std, n_test)
             if not math.isfinite(logged[i]) or abs(logged[i] - centre) > tol:
                 whose = "the committed seeds' mean" if n >= 2 else "the rerun's"
                 return Part(e, logged[i], centre, metric.replace("_", " "), "epoch", allowed=tol,
@@ -488,7 +489,7 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float) -> 
             continue
         mean = statistics.fmean(changes)
         sd = max(sigma_upper(statistics.stdev(changes), len(changes)), 1 / n_test)  # one test image
-        tol = (k_last if e == last else k_rest) * math.sqrt(1 + 1 / len(changes)) * sd
+        tol = margin * (k_last if e == last else k_rest) * math.sqrt(1 + 1 / len(changes)) * sd
         if abs(theirs - mean) > tol:
             return Part(e, theirs, mean, f"test accuracy change from epoch {e - 1}", "epoch", allowed=tol,
                         versus=f"the committed seeds' mean change (± {statistics.stdev(changes):.2g})"), len(common)
