@@ -214,8 +214,6 @@ def loss_test_artifact(c: Case) -> Diagnosis | None:
     return None if comparable else _below_bound(c)  # a comparable rerun that no factor explains: something else
 
 
-
-
 def _below_bound(c: Case) -> Diagnosis | None:
     """A reported test loss below what its own accuracy allows: an image the model misclassifies has its true class
     at probability ≤ ½ (another class is at least as likely), so costs ≥ ln 2, and a mean cross-entropy at accuracy
