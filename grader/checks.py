@@ -448,20 +448,27 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
     if failed := _rerun_failed("baseline", p, o, pts):
         return failed
     cfg, ref_cfg = p.config, ref.entry["config"]
+    ref_epochs, ran = len(ref.entry["epochs"]), len(o.result["epochs"])
+    longer = bool(cfg.epoch_steps) and cfg.epoch_steps != steps_per_epoch(cfg.dataset, cfg.batch_size)
     if not ref.same:
-        if cfg.epoch_steps and cfg.epoch_steps != steps_per_epoch(cfg.dataset, cfg.batch_size):
-            return CheckResult("baseline", p.name, "skip", f"Not comparable: this rerun follows the claim's "
-                               f"{cfg.epoch_steps}-step epochs ({p.conditions}), and no committed reference of its "
-                               "config does.", pending=pts, why=f"data:{ctx.cond.claimed}")  # fmt: skip
+        if longer and not ran == ref_epochs == cfg.epochs:
+            return CheckResult("baseline", p.name, "skip", f"Not comparable at epoch {ran}: this rerun follows the "
+                               f"claim's {cfg.epoch_steps}-step epochs ({p.conditions}), and no committed reference of "
+                               "its config does; the full grade compares where both end.", pending=pts,
+                               why="quick" if ctx.quick else f"data:{ctx.cond.claimed}")  # fmt: skip
         if cfg.preprocess != ref_cfg.get("preprocess", "pad-normalize"):
             return CheckResult("baseline", p.name, "skip", f"Not comparable: this rerun's input is {cfg.preprocess!r}, "
                                f"the reference {ref.name} was trained on {ref_cfg.get('preprocess')!r} input (they "
                                "train at different speeds at the same LR).", pending=pts,
                                why="reference")  # fmt: skip
-    ref_epochs, ran = len(ref.entry["epochs"]), len(o.result["epochs"])
     if ref.same:
         epoch = min(ran, ref_epochs)
         how = f"the reference of this run's own config ({ref.name}, another seed of it)"
+    elif longer:
+        epoch = ran  # the claim's steps, far more than the reference's: a shortfall where both end is the run's own
+        how = (f"the reference {ref.name} at its final epoch (this run takes the claim's {cfg.epoch_steps:,} steps an "
+               f"epoch, {cfg.epoch_steps * cfg.epochs:,} in all; the reference {ref_epochs} passes over "
+               f"{cfg.dataset}: compared where both end, a shortfall only)")  # fmt: skip
     elif ran == ref_epochs == cfg.epochs:
         epoch = ran
         how = (f"the reference {ref.name} at its final epoch: no committed reference of this run's config (lr "

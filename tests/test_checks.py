@@ -369,3 +369,21 @@ def test_an_lr_claim_within_the_spread_of_20_seeds_is_not_docked():
     v = verdicts(submission(claimed_lr=claim), rerun(pick=0.1), baseline=base)[("lr_claim", "sweep")]
     assert v.status == "pass" and v.tolerance > 0.19 and "20 committed seeds of this sweep" in v.origin
     assert v.tolerance == pytest.approx(2.6 * m.sqrt(2) * sigma_upper(lr_sigma(picks), 20), abs=1e-3)
+
+
+def test_a_run_on_the_claims_step_schedule_is_compared_where_both_end():
+    """Claimed on MNIST, a OneCycle run is rerun with MNIST's 469 steps an epoch: no committed reference takes those
+    steps, so the quick grade leaves it pending and the full grade compares its final epoch (a shortfall only)."""
+    sub = Submission.model_validate({
+        "student": {"id": "s1", "name": "S"}, "setup": {"claimed_on": "mnist"},
+        "run": [{"name": "oc", "optimizer": "sgd", "lr": 0.05, "epochs": 2, "schedule": {"name": "onecycle"}}]})
+    assert plan(sub, ASSIGNMENT, False)[0].config.epoch_steps == 469
+    full = verdicts(sub, _with_twins(_train(0.96)))[("baseline", "oc")]
+    assert full.status == "pass" and "takes the claim's 469 steps an epoch" in full.message and full.max_points == 2
+    short = verdicts(sub, _with_twins(_train(0.80)))[("baseline", "oc")]
+    assert short.status == "fail"
+    outcome = _train(0.96)
+    outcome.result["epochs"] = outcome.result["epochs"][:1]
+    a = ASSIGNMENT.model_copy(update={"quick_epochs": 1})
+    quick = verdicts(sub, _with_twins(outcome), quick=True, assignment=a)[("baseline", "oc")]
+    assert quick.status == "skip" and quick.pending == 2 and "the full grade compares where both end" in quick.message
