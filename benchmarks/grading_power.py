@@ -7,7 +7,9 @@ the grader reruns seed 0. The same students with planted errors: LR claims ×f, 
 claimed numbers, so every student's runs are run once (seeds 0 and 101..100+N), kept in a store keyed by config
 (not by code version, so edits to `reference/` do not invalidate them), copied into the grader's cache, and graded
 by `grader.grade.grade_class`. The `baseline` check compares the rerun, not the claims: it is measured on *seeded*
-students (seed s declared, rerun s), one per seed.
+students (seed s declared, rerun s), one per seed. By default, as the grader does, runs whose exact config has committed
+seeds (these students' sweeps and runs are the protocol's) are judged against those seeds, not rerun (issue 26);
+`--rerun-all` measures the rerun path.
 
 What matters for fairness is points: a WARN costs partial credit. Printed: per check and (optimizer, rule): the
 share of honest students who lose any points (fail or warn) and who fail, detection rates per planted error, each
@@ -254,7 +256,7 @@ def grade_all(subs: list[tuple], args, cache: Path) -> dict[tuple[str, str, str]
             (folder / "submission.toml").write_text(toml(sub))
             variant_of[folder.name] = variant
         result = grade_class(root, out=None, jobs=args.jobs, cache_dir=cache / "grader", engine="sequential",
-                             device="cpu", data_root=args.data_root)  # fmt: skip
+                             device="cpu", data_root=args.data_root, rerun_all=args.rerun_all)  # fmt: skip
     for st in result.students:
         if st.status != "graded":
             raise SystemExit(f"{st.folder}: {st.error}")
@@ -374,8 +376,10 @@ def report(tally: dict, figs: dict[int, Seed], base: dict, args, timing: str) ->
 
     tol = Assignment(**assignment_fields(args)).tolerances
     n = args.students
-    print(f"grading power: {args.dataset}, {n} honest unseeded students (claims from seeds 101..{100 + n}, the "
-          f"grader reruns seed 0) and {n + 1} seeded ones (seeds 0, 101..{100 + n}); optimizers "
+    judge = ("the grader reruns seed 0" if args.rerun_all else "the grader judges them against the committed "
+             "seeds of their exact configs, no rerun (issue 26; --rerun-all: against a rerun of seed 0)")  # fmt: skip
+    print(f"grading power: {args.dataset}, {n} honest unseeded students (claims from seeds 101..{100 + n}, {judge}) "
+          f"and {n + 1} seeded ones (seeds 0, 101..{100 + n}); optimizers "
           f"{', '.join(args.optimizers)}, rules "
           f"{', '.join(args.rules)}; {args.sweep_epochs}-epoch sweeps, {args.epochs}-epoch runs "
           f"({', '.join(f'{o} {TRAIN_SCHEDULE[o]}' for o in args.optimizers)}); lr-grader {reference.__version__}")
@@ -581,6 +585,8 @@ def main() -> None:
     p.add_argument("--runs-only", action="store_true", help="run (or find) every seed's runs, then stop")
     p.add_argument("--predict", action="store_true", help="no runs: minimum detectable errors from the baseline")
     p.add_argument("--logs", action="store_true", help="students hand in their logs: claims against their own logs")
+    p.add_argument("--rerun-all", action="store_true", help="rerun every run (the grader's --rerun-all): without it, "
+                   "runs of a committed config are judged against its seeds")  # fmt: skip
     args = p.parse_args()
     base = load_baseline(args.dataset)
     if base is None:

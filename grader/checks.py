@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from grader.context import Context, baseline_entry, sweep_reference
+from grader.context import MIN_SEEDS, Context, Seeds, baseline_entry, sweep_reference
 from grader.evidence import Logs, check_logs, comparison, lr_against_log, metric_against_log, plausible
 from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult
@@ -22,6 +22,7 @@ from reference.tolerances import (
     metric_claim_tolerance,
     pooled_lr_sigma,
     pooled_rel_sigma,
+    seeds_factor,
     sigma,
     sigma_upper,
 )
@@ -77,6 +78,9 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         claim = p.claim
         if claim.claimed_lr is None:
             continue  # a sweep without a pick: shown in the report, nothing to check
+        if seeds := ctx.seeds.get(p.name):
+            out.append(_lr_against_seeds(ctx, p, seeds, pts))
+            continue
         if failed := _rerun_failed("lr_claim", p, o, pts):
             out.append(failed)
             continue
@@ -110,15 +114,7 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
                 + f". The rerun's lowest point picks {fmt(expected)}; the claim is {fmt(claimed)}."
             )
         elif ctx.cond.proxy and dist > tol:  # a sweep on other data may stray by up to proxy_lr_decades
-            proxy, cond = ctx.tol.proxy_lr_decades, ctx.cond
-            if dist <= tol + proxy:
-                status, points, at_stake, pending = "skip", 0.0, 0.0, pts
-                msg = (f"Unconfirmed, flagged for review (no points at stake): claimed on {cond.claimed}, rerun on "
-                       f"{cond.rerun} with the claim's step schedule. " + msg[:-2] + f"; a sweep on {cond.rerun} can "
-                       f"stray up to {proxy:g} decades from one on {cond.claimed}).")  # fmt: skip
-            else:
-                status, points = banded(dist - proxy, tol, ctx.tol.partial_band, pts)
-                msg = msg[:-2] + f", plus {proxy:g} decades: a sweep on {cond.rerun} stands in for {cond.claimed})."
+            status, points, at_stake, pending, msg = _proxy_lr(ctx, dist, tol, msg, pts)
         found = sweep_reference(ctx.baselines or [b for b in (ctx.baseline,) if b], p.config)
         ref, _ = _reference_pick(found[0] if found and found[2] else None, claim.rule)  # of this very sweep only
         out.append(CheckResult("lr_claim", p.name, status, msg, **figures, reference=ref, tolerance=round(tol, 3),
@@ -129,7 +125,55 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
     return out
 
 
-MIN_SEEDS = 10  # a σ from fewer committed seeds is never used alone (3 seeds give it 2 degrees of freedom)
+def _proxy_lr(ctx: Context, dist: float, tol: float, msg: str, pts: float) -> tuple[str, float, float, float, str]:
+    """(status, points, at stake, pending, message) of an LR claim made on other data than its sweep's: a sweep on
+    the rerun's data may stray up to `proxy_lr_decades` from one on the claim's, so a distance within that is
+    flagged for review, no points at stake; beyond it, the rest is judged. `msg` ends with "…)."."""
+    proxy, cond = ctx.tol.proxy_lr_decades, ctx.cond
+    if dist <= tol + proxy:
+        return "skip", 0.0, 0.0, pts, (
+            f"Unconfirmed, flagged for review (no points at stake): claimed on {cond.claimed}, swept on {cond.rerun} "
+            f"with the claim's step schedule. " + msg[:-2] + f"; a sweep on {cond.rerun} can stray up to {proxy:g} "
+            f"decades from one on {cond.claimed}).")  # fmt: skip
+    status, points = banded(dist - proxy, tol, ctx.tol.partial_band, pts)
+    return status, points, pts, 0.0, msg[:-2] + f", plus {proxy:g} decades: a sweep on {cond.rerun} stands in for " \
+        f"{cond.claimed})."  # fmt: skip
+
+
+def _lr_against_seeds(ctx: Context, p: PlannedRun, seeds: Seeds, pts: float) -> CheckResult:
+    """An LR claim on a sweep whose exact config has committed seeds (issue 26): against the mean of their log10
+    picks, k_lr·σ·√(1 + 1/n) — a claim and a mean of n seeds, not two single seeds (√2)."""
+    claim, rule, rt = p.claim, p.claim.rule, seeds.entry
+    picks = [x for x in rt["picks"][rule] if x is not None]
+    mean, n = _reference_pick(rt, rule)
+    claimed = list(claim.claimed_lr) if isinstance(claim.claimed_lr, tuple) else [claim.claimed_lr]
+    expected = mean if isinstance(mean, list) else [mean]
+    figures = {"claimed": _one(claimed), "reference": _one(expected)}
+    if len(claimed) != len(expected):
+        claimed = claimed[-1:] if len(expected) == 1 else claimed * 2
+    dist = max(decades(c, e) for c, e in zip(claimed, expected, strict=True))
+    lrs = rt.get("curve", {}).get("lr") or []
+    resolution = math.log10(lrs[-1] / lrs[0]) / (len(lrs) - 1) if len(lrs) > 1 and lrs[0] > 0 else 0.0
+    pooled = pooled_lr_sigma({p.config.optimizer: rt})
+    d = lr_claim_tolerance(picks, ctx.tol.k_lr, resolution, pooled, factor=seeds_factor(n))
+    status, points = banded(dist, d.tol, ctx.tol.partial_band, pts)
+    at_stake, pending = pts, 0.0
+    fmt = lambda v: ", ".join(f"{x:.3g}" for x in v)  # noqa: E731
+    msg = (f"Rule {rule!r} picks {fmt(expected)} on average (geometric mean) over the {n} committed reference seeds "
+           f"of this exact sweep ({seeds.protocol}; no rerun needed); the claim {fmt(claimed)} is {dist:.2f} decades "
+           f"away (allowed {d.tol:.2f}: k·σ·√(1 + 1/n) of their picks).")  # fmt: skip
+    if ctx.cond.proxy and dist > d.tol:
+        status, points, at_stake, pending, msg = _proxy_lr(ctx, dist, d.tol, msg, pts)
+    mde = d.min_detectable()
+    msg += (f" Only a pick ≥ {mde:.2f} decades (×{10**mde:.1f}) off is flagged 95 % of the time; a smaller one "
+            "cannot be told from seed noise.")  # fmt: skip
+    origin = (f"k·σ·√(1 + 1/{n}) = {d.k:g}·{d.sigma:.3f}·{d.factor:.2f} decades: σ of rule {rule!r}'s picks over "
+              f"{n} committed seeds of this exact sweep at its upper 95 % bound, floored at {pooled:.3f} (pooled over "
+              f"the rules); k for ≤ {FALSE_FAIL_TARGET:.0%} of honest students losing points "
+              "(benchmarks/grading_power.py)")  # fmt: skip
+    return CheckResult("lr_claim", p.name, status, msg, **figures, tolerance=round(d.tol, 3), distance=round(dist, 3),
+                       unit="decades", origin=origin, points=points, max_points=at_stake, pending=pending,
+                       why=f"data:{ctx.cond.claimed}" if pending else None)  # fmt: skip
 
 
 def lr_tolerance_for(baselines: list[dict], config, rule: str, result: dict, tol) -> tuple[float, str]:
@@ -231,21 +275,46 @@ def _epoch_stats(ref: tuple[str, dict] | None, epochs: int, metric: str) -> dict
     return per_epoch[epochs - 1][metric] if 0 < epochs <= len(per_epoch) else ref[1]["final"][metric]
 
 
-def _claim_tolerance(ctx: Context, metric: str, value: float, stats: dict | None) -> tuple[Derived, str]:
-    """k_claim·√2·σ for a claimed final metric against the rerun (two seeds), and where σ comes from: the
-    reference seeds' std at that epoch, floored at the test set's binomial SE (accuracy) or at the loss's
-    relative seed σ pooled over every reference run (3 seeds alone give σ 2 degrees of freedom)."""
+def _claim_tolerance(ctx: Context, metric: str, value: float, stats: dict | None,
+                     against_seeds: bool = False) -> tuple[Derived, str]:  # fmt: skip
+    """k_claim·√2·σ for a claimed final metric against the rerun (two seeds), or k_claim·σ·√(1 + 1/n) against the
+    mean of n committed seeds (`against_seeds`), and where σ comes from: the reference seeds' std at that epoch,
+    floored at the test set's binomial SE (accuracy) or at the loss's relative seed σ pooled over every reference
+    run (3 seeds alone give σ 2 degrees of freedom)."""
     seeds, k = len((stats or {}).get("values", ())), ctx.tol.k_claim
     rel = 0.0
     if metric != "test_accuracy":
         rel = pooled_rel_sigma([r["final"][metric] for r in (ctx.baseline or {}).get("runs", {}).values()])
         rel = rel or TOLERANCES[metric].rel_floor
-    d = metric_claim_tolerance(metric, value, (stats or {}).get("std", 0.0), ctx.n_test, k, rel, seeds)
+    factor = seeds_factor(seeds) if against_seeds else math.sqrt(2)
+    d = metric_claim_tolerance(metric, value, (stats or {}).get("std", 0.0), ctx.n_test, k, rel, seeds, factor)
     floor = (f"the binomial SE √(p(1−p)/n) on {ctx.n_test:,} test images" if metric == "test_accuracy" else
              f"{rel:.1%} of the loss (the relative seed σ pooled over the reference runs)")  # fmt: skip
     source = f"the std of {seeds} reference seeds at that epoch, floored at {floor}" if seeds else floor
-    return d, (f"k·√2·σ = {k:g}·√2·{d.sigma:.3g}: σ = {source}; k for ≤ {FALSE_FAIL_TARGET:.0%} false fails "
+    form = (f"k·σ·√(1 + 1/{seeds}) = {k:g}·{d.sigma:.3g}·{factor:.2f}" if against_seeds else
+            f"k·√2·σ = {k:g}·√2·{d.sigma:.3g}")  # fmt: skip
+    return d, (f"{form}: σ = {source}; k for ≤ {FALSE_FAIL_TARGET:.0%} false fails "
                "(benchmarks/grading_power.py)")  # fmt: skip
+
+
+def _metric_against_seeds(check: str, metric: str, ctx: Context, p: PlannedRun, claimed: float, seeds: Seeds,
+                          pts: float) -> CheckResult:  # fmt: skip
+    """A final-metric claim on a run whose exact config has committed seeds (issue 26): against their mean at the
+    run's last epoch, k_claim·σ·√(1 + 1/n)."""
+    per_epoch = seeds.entry.get("epochs") or []
+    at = p.config.epochs
+    stats = per_epoch[at - 1][metric] if at <= len(per_epoch) else seeds.entry["final"][metric]
+    d, origin = _claim_tolerance(ctx, metric, stats["mean"], stats, against_seeds=True)
+    dist = abs(claimed - stats["mean"])
+    status, points = banded(dist, d.tol, ctx.tol.partial_band, pts)
+    label = metric.replace("_", " ")
+    msg = (f"Claimed {label} {claimed:.4g}; the {seeds.n} committed reference seeds of this exact config "
+           f"({seeds.protocol} {seeds.name}; no rerun needed) reach {stats['mean']:.4g} ± {stats['std']:.2g} at epoch "
+           f"{p.config.epochs} (z = {(claimed - stats['mean']) / d.sigma_d:+.1f} in σ = {d.sigma_d:.3g}, the σ of "
+           f"one seed against their mean; allowed ±{d.k:g}σ). " + _detectable(metric, d, stats["mean"]))  # fmt: skip
+    return CheckResult(check, p.name, status, msg, claimed=claimed, reference=round(stats["mean"], 4),
+                       tolerance=round(d.tol, 4), distance=round(dist, 4), unit="abs", origin=origin, points=points,
+                       max_points=pts)  # fmt: skip
 
 
 def _detectable(metric: str, d: Derived, value: float) -> str:
@@ -270,6 +339,9 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
             continue
         if ctx.cond.proxy:
             out.append(_proxy_metric(check, metric, ctx, p, claimed, pts))
+            continue
+        if seeds := ctx.seeds.get(p.name):  # no rerun: checked in quick mode too
+            out.append(_metric_against_seeds(check, metric, ctx, p, claimed, seeds, pts))
             continue
         if ctx.quick:
             out.append(CheckResult(check, p.name, "skip", f"Quick mode reruns {p.until_epoch} of {p.config.epochs} "
@@ -404,10 +476,11 @@ def judged_runs(ctx: Context) -> tuple[set[str], dict[str, str]]:
                                    "not marked role = 'final' (assignment.toml baseline_runs = 'final')")  # fmt: skip
             continue
         pool = [(p, o) for p, o in items if getattr(p.claim, "role", None) != "control"] or items
-        best, best_o = max(pool, key=lambda t: _reached(t[1]))
+        best, best_o = max(pool, key=lambda t: _reached(ctx, *t))
         judged.add(best.name)
-        reached = _reached(best_o)
-        at = f" ({reached:.4f} at epoch {len(best_o.result['epochs'])})" if reached >= 0 else ""
+        reached = _reached(ctx, best, best_o)
+        epochs = best.config.epochs if best.name in ctx.seeds else len((best_o.result or {}).get("epochs", []))
+        at = f" ({reached:.4f} at epoch {epochs})" if reached >= 0 else ""
         for p, _ in items:
             if p.name != best.name:
                 why[p.name] = ("marked role = 'control'" if getattr(p.claim, "role", None) == "control" else
@@ -416,8 +489,11 @@ def judged_runs(ctx: Context) -> tuple[set[str], dict[str, str]]:
     return judged, why
 
 
-def _reached(o: Outcome) -> float:
-    """A rerun's test accuracy at its last epoch; −1 for a rerun that failed or diverged."""
+def _reached(ctx: Context, p: PlannedRun, o: Outcome) -> float:
+    """A rerun's test accuracy at its last epoch (a run judged against seeds: their mean); −1 for a rerun that failed
+    or diverged."""
+    if seeds := ctx.seeds.get(p.name):
+        return seeds.entry["final"]["test_accuracy"]["mean"]
     r = o.result
     if r is None or r["diverged"] or not r["epochs"]:
         return -1.0
@@ -441,6 +517,12 @@ def check_baseline(ctx: Context, pts: float) -> list[CheckResult]:
 
 
 def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckResult:
+    if seeds := ctx.seeds.get(p.name):
+        acc = seeds.entry["final"]["test_accuracy"]
+        return CheckResult("baseline", p.name, "pass", f"This run's config is a committed reference config: it is "
+                           f"{seeds.phrase}, which reach {acc['mean']:.4f} ± {acc['std']:.4f} at epoch "
+                           f"{p.config.epochs}; it trains as the reference does by construction.",
+                           reference=round(acc["mean"], 4), points=pts, max_points=pts)  # fmt: skip
     ref = ctx.reference(p)
     if ref is None:
         return CheckResult("baseline", p.name, "skip", f"Not checkable: no committed reference baseline for "

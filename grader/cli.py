@@ -39,6 +39,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="+", metavar="ID", help="grade only these submissions (id or folder name)")
     p.add_argument("--skip", nargs="+", metavar="ID", help="skip these submissions")
     p.add_argument("--force", action="store_true", help="ignore the cache; rerun everything")
+    p.add_argument("--rerun-all", action="store_true",
+                   help="rerun runs whose exact config has committed reference seeds too (default: their\n"
+                        "claims are judged against those seeds, no rerun needed)")  # fmt: skip
     p.add_argument("--cache", type=Path, help="rerun cache (default: $LR_GRADER_CACHE, else ~/.cache/lr-grader)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto (default): cuda if present")
     p.add_argument("--engine", default="auto", choices=ENGINES,
@@ -81,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         result = grade_class(root, out=args.out, quick=quick, only=args.only, skip=args.skip, force=args.force,
                              device=args.device, cache_dir=args.cache or DEFAULT_CACHE, folders=folders,
                              progress=not args.quiet, engine=args.engine, nproc=args.nproc, ray=args.ray,
-                             data_root=args.data_root, download=args.download, **jobs)  # fmt: skip
+                             data_root=args.data_root, download=args.download, rerun_all=args.rerun_all,
+                             **jobs)  # fmt: skip
     except ValidationError as err:
         from grader.load import describe
 

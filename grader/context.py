@@ -90,6 +90,52 @@ def sweep_reference(baselines: list[dict], config) -> tuple[dict, str, bool] | N
     return rt, name, False
 
 
+# ---------------------------------------------------------------- the committed seeds of a run's exact config
+
+MIN_SEEDS = 10  # a σ from fewer committed seeds is never used alone (3 seeds give it 2 degrees of freedom)
+LR_DIGITS = 3  # a run's LR equals a committed one when both read the same to this many significant digits
+
+
+@dataclass(frozen=True)
+class Seeds:
+    """The committed reference seeds of a planned run's exact config (every field but the seed): one rerun would
+    be one more draw from the distribution they sample, so the run's claims are judged against them instead."""
+
+    name: str  # the entry's name in its baseline file ("sgd-multistep", a range test's optimizer, …)
+    entry: dict  # the committed range test ({config, picks, curve, …}) or run ({config, epochs, final})
+    protocol: str  # the baseline file's dataset key
+    n: int  # committed seeds
+
+    @property
+    def phrase(self) -> str:
+        return (f"judged against {self.n} committed reference seeds of this exact config ({self.protocol} "
+                f"{self.name}; no rerun needed)")  # fmt: skip
+
+
+def _same_lr(a: float, b: float) -> bool:
+    return f"{a:.{LR_DIGITS - 1}e}" == f"{b:.{LR_DIGITS - 1}e}"
+
+
+def seed_reference(baselines: list[dict], kind: str, config, rule: str | None = None) -> Seeds | None:
+    """The committed seeds of this sweep's or training run's exact config — the same config up to the seed, its LR
+    equal to LR_DIGITS significant digits — with at least MIN_SEEDS of them (for a sweep: of `rule`'s picks)."""
+    dump = config.model_dump(mode="json")
+    for b in baselines:
+        protocol = b.get("name") or b.get("dataset", "")
+        if kind == "range-test":
+            rt = b.get("range_tests", {}).get(config.optimizer) or {}
+            picks = [x for x in (rt.get("picks") or {}).get(rule) or [] if x is not None]
+            cfg = rt.get("config")
+            if cfg and len(picks) >= MIN_SEEDS and _shape(cfg) == _shape(dump) and _same_lr(cfg["lr"], dump["lr"]):
+                return Seeds(config.optimizer, rt, protocol, len(picks))
+        elif kind == "train":
+            for name, entry in {**b.get("runs", {}), **b.get("grid", {})}.items():
+                cfg, n = entry.get("config"), len(entry.get("final", {}).get("test_accuracy", {}).get("values", ()))
+                if cfg and n >= MIN_SEEDS and _shape(cfg) == _shape(dump) and _same_lr(cfg["lr"], dump["lr"]):
+                    return Seeds(name, entry, protocol, n)
+    return None
+
+
 @dataclass
 class Context:
     sub: Submission
@@ -103,6 +149,7 @@ class Context:
     claim_baseline: dict | None = None  # the committed baseline of the data the claims were made on (claimed_on)
     baselines: list[dict] = field(default_factory=list)  # every committed protocol of the rerun's dataset
     comparisons: dict = field(default_factory=dict)  # run name → its logs vs its rerun (grader.evidence.comparison)
+    seeds: dict[str, Seeds] = field(default_factory=dict)  # run name → the committed seeds it is judged against
 
     @property
     def cond(self) -> Conditions:

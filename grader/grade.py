@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from datetime import datetime, timezone
@@ -12,7 +13,7 @@ import torch
 
 import reference
 from grader.checks import run_checks
-from grader.context import Context, baseline_entry
+from grader.context import Context, Seeds, baseline_entry, seed_reference
 from grader.diagnoses import Execute, explain
 from grader.evidence import Evidence, comparison, gather, record
 from grader.load import Loaded, discover, escape, load_assignment, load_class
@@ -21,6 +22,7 @@ from grader.results import ClassResult, RunRecord, StudentResult
 from grader.runner import Cache, Outcome, engine_tag, execute, resolve_jobs
 from grader.schema import Assignment
 from reference.baselines import BASELINES, PROTOCOLS
+from reference.data import DATASETS
 from reference.loop import pick_device
 
 DEFAULT_CACHE = Path(os.environ.get("LR_GRADER_CACHE", Path.home() / ".cache" / "lr-grader"))
@@ -30,7 +32,7 @@ def load_baselines(dataset: str) -> list[dict]:
     """Every committed protocol of `dataset` (mnist-5k: the assignment's and the course template's), so that a run is
     compared with the reference of its own config wherever one is committed."""
     names = [n for n, p in PROTOCOLS.items() if p.dataset == dataset and (BASELINES / f"{n}.json").exists()]
-    return [json.loads((BASELINES / f"{n}.json").read_text()) for n in names]
+    return [{**json.loads((BASELINES / f"{n}.json").read_text()), "name": n} for n in names]
 
 
 def load_baseline(dataset: str, epochs: int | None = None) -> dict | None:
@@ -60,8 +62,10 @@ def grade_class(
     ray: str | None = None,
     data_root: str | Path | None = None,
     download: bool = False,
+    rerun_all: bool = False,
 ) -> ClassResult:
-    """Grade every submission folder under `root` (or just `folders`); write reports to `out` if given."""
+    """Grade every submission folder under `root` (or just `folders`); write reports to `out` if given. A run whose
+    exact config has committed reference seeds is judged against them, not rerun, unless `rerun_all`."""
     started = time.perf_counter()
     data_root = str(Path(data_root).expanduser().resolve()) if data_root else None
     assignment = load_assignment(root)
@@ -72,15 +76,19 @@ def grade_class(
     plans = {x.folder: plan(x.submission, assignment, quick) if x.submission else [] for x in loaded}
     for name in sorted({p.config.dataset for ps in plans.values() for p in ps}):
         _data_available(name, data_root, download)
-    tag = engine_tag(engine, dev, nproc)
-    jobs = resolve_jobs(jobs, dev, engine)
-    outcomes = execute([p for ps in plans.values() for p in ps], Cache(cache_dir), device=dev, jobs=jobs,
-                       force=force, time_limit=assignment.time_limit_s, progress=progress, engine=engine,
-                       nproc=nproc, ray=ray, data_root=data_root, download=download)  # fmt: skip
     datasets = {d for x in loaded if x.submission
                 for d in (x.submission.setup.dataset, Conditions.of(x.submission, assignment).claimed)}  # fmt: skip
     baselines = {d: load_baseline(d, assignment.train_epochs) for d in datasets}
     committed = {d: load_baselines(d) for d in datasets}
+    seeds = {x.folder: {} if rerun_all or not x.submission else
+             by_seeds(plans[x.folder], committed[x.submission.setup.dataset], evidence[x.folder].logs)
+             for x in loaded}  # fmt: skip
+    tag = engine_tag(engine, dev, nproc)
+    jobs = resolve_jobs(jobs, dev, engine)
+    todo = [p for x in loaded for p in plans[x.folder] if p.name not in seeds[x.folder]]
+    outcomes = execute(todo, Cache(cache_dir), device=dev, jobs=jobs, force=force,
+                       time_limit=assignment.time_limit_s, progress=progress, engine=engine, nproc=nproc, ray=ray,
+                       data_root=data_root, download=download)  # fmt: skip
 
     def rerun(planned: list[PlannedRun]) -> list[Outcome]:
         """The counterfactual reruns a diagnosis asks for (grader.diagnoses), cached like every rerun."""
@@ -90,7 +98,7 @@ def grade_class(
         return [done[p.key(dev, tag, data=data_root)] for p in planned]
 
     students = [_grade_one(x, plans[x.folder], outcomes, baselines, assignment, quick, dev, tag, evidence[x.folder],
-                           rerun, data_root, committed) for x in loaded]  # fmt: skip
+                           rerun, data_root, committed, seeds[x.folder]) for x in loaded]  # fmt: skip
     meta = {
         "package_version": reference.__version__,
         "torch_version": torch.__version__,
@@ -102,6 +110,7 @@ def grade_class(
         "data_root": "given" if data_root else None,  # not the path: reports go to students
         "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "reruns": len(outcomes),
+        "judged_by_seeds": sum(len(v) for v in seeds.values()),  # runs judged against committed seeds, not rerun
         "cache_hits": sum(o.cached for o in outcomes.values()),
         "wall_time_s": round(time.perf_counter() - started, 2),
     }
@@ -131,30 +140,50 @@ def _selected(x: Loaded, only: list[str] | None, skip: list[str] | None) -> bool
 def _grade_one(x: Loaded, planned: list[PlannedRun], outcomes: dict[str, Outcome], baselines: dict,
                assignment: Assignment, quick: bool, device: str, engine: str, ev: Evidence | None = None,
                rerun: Execute | None = None, data_root: str | None = None,
-               committed: dict | None = None) -> StudentResult:  # fmt: skip
+               committed: dict | None = None, seeds: dict[str, Seeds] | None = None) -> StudentResult:  # fmt: skip
     if x.submission is None:
         folder, error = escape(x.folder.name), x.error or "could not be read"
         return StudentResult.failed(x.id, folder, error, assignment.points.config)
-    every = [(p, outcomes[p.key(device, engine, data=data_root)]) for p in planned]
+    seeds = seeds or {}
+    every = [(p, Outcome(None) if p.name in seeds else outcomes[p.key(device, engine, data=data_root)])
+             for p in planned]  # fmt: skip
     pairs = [(p, o) for p, o in every if p.kind != "probe"]
     probes = {p.name: o for p, o in every if p.kind == "probe"}
     baseline = baselines.get(x.submission.setup.dataset)
-    n_test = next((o.result["meta"]["test_size"] for _, o in pairs if o.result), 1000)
+    n_test = next((o.result["meta"]["test_size"] for _, o in pairs if o.result),
+                  DATASETS[x.submission.setup.dataset].test_size)  # fmt: skip
     ev = ev or Evidence()
     claim_baseline = baselines.get(Conditions.of(x.submission, assignment).claimed)
     ctx = Context(x.submission, assignment, pairs, baseline, quick, n_test, probes, logs=ev.logs,
                   claim_baseline=claim_baseline,
-                  baselines=(committed or {}).get(x.submission.setup.dataset, []))  # fmt: skip
+                  baselines=(committed or {}).get(x.submission.setup.dataset, []), seeds=seeds)  # fmt: skip
     checks = run_checks(ctx)
     ran = explain(ctx, checks, rerun)  # likely causes of failures; never changes points
     runs = [RunRecord(p.name, p.kind, p.key(device, engine, data=data_root), p.config.model_dump(mode="json"), o.result,
                       _reference_curve(p, baseline), o.error, o.cached,
                       record(ev.logs.get(p.name), o.result, comparison(ctx, p), ran.get(p.name)),
-                      p.conditions) for p, o in pairs]  # fmt: skip
+                      p.conditions, seeds[p.name].phrase if p.name in seeds else None) for p, o in pairs]  # fmt: skip
     wall = sum(o.result["meta"]["wall_time_s"] for _, o in every if o.result)
     return StudentResult(x.submission.student.id, x.submission.student.name, escape(x.folder.name), checks=checks,
                          runs=runs, warnings=[*x.warnings, *ev.notes], execution_time=wall,
                          notes=x.submission.notes)  # fmt: skip
+
+
+def by_seeds(planned: list[PlannedRun], committed: list[dict], logs: dict) -> dict[str, Seeds]:
+    """The planned sweeps and training runs judged against the committed seeds of their exact config instead of a
+    rerun (issue 26; their probe twins are not run either). A run with logs is rerun: its log is borne out by a
+    rerun; so is one that claims a divergence."""
+    out = {}
+    for p in planned:
+        if p.kind not in ("range-test", "train") or p.name in logs:
+            continue
+        c = p.claim
+        claims = (getattr(c, "claimed_test_accuracy", None), getattr(c, "claimed_test_loss", None))
+        if any(v is not None and not math.isfinite(v) for v in claims):
+            continue
+        if found := seed_reference(committed, p.kind, p.config, getattr(c, "rule", None)):
+            out[p.name] = found
+    return out
 
 
 def _evidence(x: Loaded) -> Evidence:

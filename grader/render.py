@@ -234,7 +234,7 @@ def _run_view(r: RunRecord, plot: str | None, student: StudentResult) -> dict:
             "ok": bool(r.result), "final": res.get("final"), "best": res.get("best"), "ending": _ending(r, student),
             "suggestions": suggestions, "steps": len(res.get("lr") or []), "plot": plot,
             "wall": (res.get("meta") or {}).get("wall_time_s"), "evidence": _evidence_view(r),
-            "conditions": r.conditions, "preprocess": c.get("preprocess")}  # fmt: skip
+            "conditions": r.conditions, "preprocess": c.get("preprocess"), "seeds": r.seeds}  # fmt: skip
 
 
 def _evidence_view(r: RunRecord) -> dict | None:

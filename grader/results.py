@@ -70,6 +70,7 @@ class RunRecord:
     cached: bool = False
     evidence: dict | None = None  # the student's logs vs this rerun, counterfactual reruns (grader.evidence.record)
     conditions: str | None = None  # the claim's data and step schedule vs the rerun's (grader.plan.Conditions)
+    seeds: str | None = None  # not rerun: judged against the committed seeds of its exact config (grader.context.Seeds)
 
 
 @dataclass

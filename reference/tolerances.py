@@ -152,13 +152,20 @@ def pooled_lr_sigma(range_tests: dict) -> float:
     return math.sqrt(num / den) if den else 0.0
 
 
-def lr_claim_tolerance(picks: list, k: float, resolution: float = 0.0, pooled: float = 0.0) -> Derived:
+def lr_claim_tolerance(picks: list, k: float, resolution: float = 0.0, pooled: float = 0.0,
+                       factor: float = math.sqrt(2)) -> Derived:  # fmt: skip
     """Decades a claimed LR may be from the rule's pick on the rerun: k·√2·σ, σ the std of the reference seeds'
     log10 picks, floored at `pooled` (the σ pooled over the baseline's rules: 3 seeds give σ 2 degrees of
     freedom, and underestimate it 2× one time in five) and the tolerance at the sweep's resolution (one
-    step in decades: picks are sweep points, so one step off is the smallest difference there is)."""
+    step in decades: picks are sweep points, so one step off is the smallest difference there is). `factor`:
+    √2 against one rerun, `seeds_factor(n)` against the mean of n committed seeds."""
     s = max(sigma_upper(lr_sigma(picks), len([p for p in picks if p is not None])), pooled)
-    return Derived(max(k * math.sqrt(2) * s, resolution), k, s, math.sqrt(2), resolution)
+    return Derived(max(k * factor * s, resolution), k, s, factor, resolution)
+
+
+def seeds_factor(n: int) -> float:
+    """σ of one seed's figure minus the mean of `n` other seeds', in units of one seed's σ: √(1 + 1/n)."""
+    return math.sqrt(1 + 1 / max(n, 1))
 
 
 def pooled_rel_sigma(stats: list[dict]) -> float:
@@ -182,13 +189,15 @@ def claim_sigma(metric: str, value: float, std: float, n_test: int, rel_floor: f
 
 
 def metric_claim_tolerance(metric: str, value: float, std: float, n_test: int, k: float,
-                           rel_floor: float = 0.0, seeds: int = 0) -> Derived:  # fmt: skip
-    """A claimed final metric against the rerun (two single seeds): k·√2·σ, the seeds' std at its upper bound."""
+                           rel_floor: float = 0.0, seeds: int = 0,
+                           factor: float = math.sqrt(2)) -> Derived:  # fmt: skip
+    """A claimed final metric against the rerun (two single seeds): k·√2·σ, the seeds' std at its upper bound;
+    against the mean of the committed seeds themselves (`factor` = seeds_factor(n)): k·σ·√(1 + 1/n)."""
     s = claim_sigma(metric, value, sigma_upper(std, seeds), n_test, rel_floor)
-    return Derived(k * math.sqrt(2) * s, k, s, math.sqrt(2))
+    return Derived(k * factor * s, k, s, factor)
 
 
 def baseline_tolerance(mean: float, std: float, n_seeds: int, n_test: int, k: float) -> Derived:
     """A rerun's accuracy against the reference mean of `n_seeds` seeds (shortfall only): k·σ·√(1 + 1/n)."""
-    s, f = claim_sigma("test_accuracy", mean, sigma_upper(std, n_seeds), n_test), math.sqrt(1 + 1 / max(n_seeds, 1))
+    s, f = claim_sigma("test_accuracy", mean, sigma_upper(std, n_seeds), n_test), seeds_factor(n_seeds)
     return Derived(k * f * s, k, s, f)

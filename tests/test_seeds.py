@@ -1,0 +1,150 @@
+"""Issue 26: a run whose exact config has committed reference seeds is judged against them — no rerun — its LR claim
+against the mean of their picks and its metric claims against their mean at its last epoch, k·σ·√(1 + 1/n); a run
+with logs, a claimed divergence, another LR, or `--rerun-all` is rerun as before."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+import tomllib
+
+from grader.context import MIN_SEEDS, seed_reference
+from grader.grade import by_seeds, grade_class, load_baselines
+from grader.plan import plan
+from grader.schema import Assignment, Submission
+from reference.tolerances import metric_claim_tolerance, seeds_factor
+
+BUNDLED = Path(__file__).resolve().parents[1] / "submissions"
+BASE = load_baselines("mnist-5k")
+MNIST5K = next(b for b in BASE if b["name"] == "mnist-5k")
+SGD_RT = MNIST5K["range_tests"]["sgd"]
+SGD_RUN = MNIST5K["runs"]["sgd-multistep"]  # SGD at the protocol's pick, MultiStep at epochs 15 and 25, 30 epochs
+
+
+def geo(xs: list[float]) -> float:
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
+
+
+PICK = geo([x for x in SGD_RT["picks"]["steepest"] if x is not None])
+ACC = SGD_RUN["final"]["test_accuracy"]["mean"]
+LOSS = SGD_RUN["final"]["test_loss"]["mean"]
+
+
+def submission(claimed_lr: float = PICK, accuracy: float = ACC, loss: float = LOSS, lr: float | None = None,
+               logs: bool = False) -> str:  # fmt: skip
+    """A template student: the protocol's SGD sweep and its MultiStep run, claims as given (TOML)."""
+    cfg = SGD_RUN["config"]
+    run_lr = cfg["lr"] if lr is None else lr
+    return f"""
+[student]
+id = "t"
+name = "Template student"
+[setup]
+dataset = "mnist-5k"
+[[range_test]]
+name = "sgd-sweep"
+optimizer = "sgd"
+momentum = 0.9
+start_lr = 1e-5
+end_lr = 10.0
+epochs = 10
+rule = "steepest"
+claimed_lr = {claimed_lr!r}
+[[run]]
+name = "sgd-multistep"
+optimizer = "sgd"
+momentum = 0.9
+lr = {run_lr!r}
+schedule = {{ name = "multistep", milestones = [15, 25], gamma = 0.1 }}
+epochs = 30
+claimed_test_accuracy = {accuracy!r}
+claimed_test_loss = {loss!r}
+{'logs = "logs/sgd-multistep"' if logs else ""}
+"""
+
+
+def grade_one(tmp_path: Path, text: str, **kw):
+    root = tmp_path / "class"
+    (root / "t").mkdir(parents=True)
+    shutil.copy(BUNDLED / "assignment.toml", root / "assignment.toml")
+    (root / "t" / "submission.toml").write_text(text)
+    result = grade_class(root, out=None, cache_dir=tmp_path / "cache", jobs=1, **kw)
+    student = result.students[0]
+    return result, {(c.check, c.subject): c for c in student.checks}
+
+
+def test_the_protocol_configs_have_committed_seeds_to_judge_against():
+    sub = Submission.model_validate({"student": {"id": "t", "name": "T"}, **_toml(submission())})
+    planned = plan(sub, Assignment(), quick=True)
+    found = by_seeds(planned, BASE, logs={})
+    assert set(found) == {"sgd-sweep", "sgd-multistep"}
+    assert all(s.n >= MIN_SEEDS for s in found.values())
+    # a run at another LR (third significant digit), or one handed in with its logs, is rerun
+    sub = Submission.model_validate({"student": {"id": "t", "name": "T"}, **_toml(submission(lr=0.0507))})
+    assert set(by_seeds(plan(sub, Assignment(), quick=True), BASE, logs={"sgd-sweep": "x"})) == set()
+    # a claimed divergence is checked against a rerun's
+    sub = Submission.model_validate({"student": {"id": "t", "name": "T"}, **_toml(submission(loss=math.inf))})
+    assert set(by_seeds(plan(sub, Assignment(), quick=True), BASE, logs={})) == {"sgd-sweep"}
+
+
+def test_seed_reference_requires_the_same_config_up_to_the_seed():
+    sub = Submission.model_validate({"student": {"id": "t", "name": "T"}, **_toml(submission())})
+    sweep = next(p for p in plan(sub, Assignment(), quick=False) if p.kind == "range-test")
+    assert seed_reference(BASE, "range-test", sweep.config, "steepest") is not None
+    assert seed_reference(BASE, "range-test", sweep.config.model_copy(update={"seed": 123}), "steepest") is not None
+    other = sweep.config.model_copy(update={"momentum": 0.8})
+    assert seed_reference(BASE, "range-test", other, "steepest") is None
+    assert seed_reference(BASE, "range-test", sweep.config, "no-such-rule") is None
+
+
+def test_claims_on_committed_configs_are_judged_against_the_seeds_without_a_rerun(tmp_path):
+    """Quick mode: nothing is rerun (not even the probe twin), and the final-metric claims are checked all the same
+    (against the seeds' epoch 30), where a rerun-based quick grade leaves them pending."""
+    result, checks = grade_one(tmp_path / "honest", submission(), quick=True)
+    assert result.meta["reruns"] == 0 and result.meta["judged_by_seeds"] == 2
+    for key in (("lr_claim", "sgd-sweep"), ("accuracy_claim", "sgd-multistep"), ("loss_claim", "sgd-multistep"),
+                ("baseline", "sgd-multistep")):  # fmt: skip
+        assert checks[key].status == "pass", checks[key].message
+        assert checks[key].pending == 0
+    assert "committed reference seeds of this exact" in checks[("lr_claim", "sgd-sweep")].message
+    assert checks[("accuracy_claim", "sgd-multistep")].reference == pytest.approx(ACC, abs=1e-4)
+    assert result.students[0].runs[0].seeds and "no rerun needed" in result.students[0].runs[0].seeds
+
+    # planted errors beyond the seed noise fail: LR ×4, accuracy −5 pp, loss ×2
+    _, bad = grade_one(tmp_path / "bad", submission(claimed_lr=PICK * 4, accuracy=ACC - 0.05, loss=LOSS * 2),
+                       quick=True)  # fmt: skip
+    for key in (("lr_claim", "sgd-sweep"), ("accuracy_claim", "sgd-multistep"), ("loss_claim", "sgd-multistep")):
+        assert bad[key].status == "fail", bad[key].message
+
+
+def test_the_tolerance_is_one_seed_against_a_mean_of_n(tmp_path):
+    """k·σ·√(1 + 1/n) against the seeds' mean, narrower than the k·√2·σ of a claim against one rerun."""
+    _, checks = grade_one(tmp_path, submission(), quick=True)
+    acc = checks[("accuracy_claim", "sgd-multistep")]
+    stats = SGD_RUN["epochs"][29]["test_accuracy"]
+    n = len(stats["values"])
+    against_seeds = metric_claim_tolerance("test_accuracy", stats["mean"], stats["std"], 1000, 2.6, 0.0, n,
+                                           seeds_factor(n))  # fmt: skip
+    against_rerun = metric_claim_tolerance("test_accuracy", stats["mean"], stats["std"], 1000, 2.6, 0.0, n)
+    assert acc.tolerance == pytest.approx(against_seeds.tol, abs=1e-4)
+    assert acc.tolerance < 0.75 * against_rerun.tol
+    assert f"√(1 + 1/{n})" in acc.origin
+
+
+@pytest.mark.slow
+def test_rerun_all_reruns_them(tmp_path):
+    result, checks = grade_one(tmp_path, submission(), quick=True, rerun_all=True)
+    assert result.meta["judged_by_seeds"] == 0 and result.meta["reruns"] == 3  # sweep, run, probe twin
+    assert "rerun's curve" in checks[("lr_claim", "sgd-sweep")].message
+    assert checks[("accuracy_claim", "sgd-multistep")].status == "skip"  # quick mode: pending the full grade
+
+
+def _toml(text: str) -> dict:
+    return tomllib.loads(text)
+
+
+def test_baseline_files_name_their_protocol():
+    assert "mnist-5k" in {b["name"] for b in BASE}
