@@ -178,7 +178,8 @@ def loss_test_artifact(c: Case) -> Diagnosis | None:
     proxy = bool(c.cond and c.cond.proxy)
     if proxy:
         slack += math.log(1.5)  # a test set of other data: its loss differs by up to ~1.5×
-    comparable = c.rerun is not None and (not proxy or bool(c.config.epoch_steps))  # the claim's own steps
+    # the claim's own steps, rerun or (a run judged against its committed seeds) the reference of this very config
+    comparable = (c.rerun is not None or c.ref_same) and (not proxy or bool(c.config.epoch_steps))
     if comparable and c.logs and c.logs.test_loss:
         ours = {e["epoch"]: e["test_loss"] for e in c.rerun["epochs"]}
         ratios = [(e, ours[e] / v) for e, v in zip(c.logs.epoch, c.logs.test_loss, strict=True)

@@ -148,3 +148,13 @@ def _toml(text: str) -> dict:
 
 def test_baseline_files_name_their_protocol():
     assert "mnist-5k" in {b["name"] for b in BASE}
+
+
+def test_a_diagnosis_on_a_run_judged_by_seeds_reads_the_seeds_of_its_own_config(tmp_path):
+    """No rerun, yet the same config's committed seeds settle the loss artifact: the claim × 8 (mnist-5k's test
+    batches) is their mean within seed noise — named, high confidence; a claim 13× below it is no such artifact."""
+    _, checks = grade_one(tmp_path / "a", submission(loss=round(LOSS / 8, 5)), quick=True)
+    d = checks[("loss_claim", "sgd-multistep")].diagnosis
+    assert d["pitfall"] == "loss-test-artifact" and d["confidence"] == "high" and d["confirmed"]
+    _, checks = grade_one(tmp_path / "b", submission(loss=round(LOSS / 13, 5)), quick=True)
+    assert (checks[("loss_claim", "sgd-multistep")].diagnosis or {}).get("pitfall") != "loss-test-artifact"
