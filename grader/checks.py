@@ -162,7 +162,11 @@ def _lr_against_seeds(ctx: Context, p: PlannedRun, seeds: Seeds, pts: float) -> 
     msg = (f"Rule {rule!r} picks {fmt(expected)} on average (geometric mean) over the {n} committed reference seeds "
            f"of this exact sweep ({seeds.protocol}; no rerun needed); the claim {fmt(claimed)} is {dist:.2f} decades "
            f"away (allowed {d.tol:.2f}: k·σ·√(1 + 1/n) of their picks).")  # fmt: skip
-    if ctx.cond.proxy and dist > d.tol:
+    if rule in ("min", "min/10", "range") and any(x is None for x in rt.get("diverged_at") or []):
+        status, points, at_stake, pending = "skip", 0.0, 0.0, pts
+        msg = (f"Unconfirmed, flagged for review (no points at stake): some committed seeds of this sweep ran to its "
+               f"end with the loss still falling, so rule {rule!r} has no minimum to find on them. " + msg)  # fmt: skip
+    elif ctx.cond.proxy and dist > d.tol:
         status, points, at_stake, pending, msg = _proxy_lr(ctx, dist, d.tol, msg, pts)
     mde = d.min_detectable()
     msg += (f" Only a pick ≥ {mde:.2f} decades (×{10**mde:.1f}) off is flagged 95 % of the time; a smaller one "
@@ -173,7 +177,8 @@ def _lr_against_seeds(ctx: Context, p: PlannedRun, seeds: Seeds, pts: float) -> 
               "(benchmarks/grading_power.py)")  # fmt: skip
     return CheckResult("lr_claim", p.name, status, msg, **figures, tolerance=round(d.tol, 3), distance=round(dist, 3),
                        unit="decades", origin=origin, points=points, max_points=at_stake, pending=pending,
-                       why=f"data:{ctx.cond.claimed}" if pending else None)  # fmt: skip
+                       why=(f"data:{ctx.cond.claimed}" if ctx.cond.proxy else "review") if pending else None,
+                       )  # fmt: skip
 
 
 def lr_tolerance_for(baselines: list[dict], config, rule: str, result: dict, tol) -> tuple[float, str]:

@@ -158,3 +158,25 @@ def test_a_diagnosis_on_a_run_judged_by_seeds_reads_the_seeds_of_its_own_config(
     assert d["pitfall"] == "loss-test-artifact" and d["confidence"] == "high" and d["confirmed"]
     _, checks = grade_one(tmp_path / "b", submission(loss=round(LOSS / 13, 5)), quick=True)
     assert (checks[("loss_claim", "sgd-multistep")].diagnosis or {}).get("pitfall") != "loss-test-artifact"
+
+
+def test_a_min_rule_on_seeds_that_never_turned_up_is_flagged_for_review():
+    """Rule `min` on committed sweeps of which one ran to its end with the loss still falling: the seeds' minimum
+    is partly the sweep's edge, so the claim is flagged for review, no points at stake (as on a rerun)."""
+    import copy
+
+    from grader.checks import check_lr_claims
+    from grader.context import Context, Seeds
+    from grader.runner import Outcome
+
+    text = submission().replace('rule = "steepest"', 'rule = "min"')
+    sub = Submission.model_validate(_toml(text))
+    a = Assignment()
+    sweep = next(p for p in plan(sub, a, quick=True) if p.kind == "range-test")
+    rt = copy.deepcopy(SGD_RT)
+    graded = lambda rt: check_lr_claims(Context(sub, a, [(sweep, Outcome(None))], MNIST5K, True, 1000,  # noqa: E731
+                                                seeds={sweep.name: Seeds("sgd", rt, "mnist-5k", 20)}), 10.0)[0]
+    assert graded(rt).status in ("pass", "warn", "fail") and graded(rt).pending == 0
+    rt["diverged_at"][3] = None
+    flagged = graded(rt)
+    assert flagged.status == "skip" and flagged.pending == 10.0 and "no minimum to find" in flagged.message
