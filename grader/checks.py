@@ -484,7 +484,8 @@ def judged_runs(ctx: Context) -> tuple[set[str], dict[str, str]]:
         best, best_o = max(pool, key=lambda t: _reached(ctx, *t))
         judged.add(best.name)
         reached = _reached(ctx, best, best_o)
-        epochs = best.config.epochs if best.name in ctx.seeds else len((best_o.result or {}).get("epochs", []))
+        epochs = (best.until_epoch or best.config.epochs) if best.name in ctx.seeds else \
+            len((best_o.result or {}).get("epochs", []))  # fmt: skip
         at = f" ({reached:.4f} at epoch {epochs})" if reached >= 0 else ""
         for p, _ in items:
             if p.name != best.name:
@@ -497,8 +498,10 @@ def judged_runs(ctx: Context) -> tuple[set[str], dict[str, str]]:
 def _reached(ctx: Context, p: PlannedRun, o: Outcome) -> float:
     """A rerun's test accuracy at its last epoch (a run judged against seeds: their mean); −1 for a rerun that failed
     or diverged."""
-    if seeds := ctx.seeds.get(p.name):
-        return seeds.entry["final"]["test_accuracy"]["mean"]
+    if seeds := ctx.seeds.get(p.name):  # at the epoch the other runs reach (quick mode: their prefix)
+        per_epoch = seeds.entry.get("epochs") or []
+        at = min(p.until_epoch or p.config.epochs, len(per_epoch))
+        return per_epoch[at - 1]["test_accuracy"]["mean"] if at else seeds.entry["final"]["test_accuracy"]["mean"]
     r = o.result
     if r is None or r["diverged"] or not r["epochs"]:
         return -1.0

@@ -180,3 +180,31 @@ def test_a_min_rule_on_seeds_that_never_turned_up_is_flagged_for_review():
     rt["diverged_at"][3] = None
     flagged = graded(rt)
     assert flagged.status == "skip" and flagged.pending == 10.0 and "no minimum to find" in flagged.message
+
+
+def test_the_best_run_is_chosen_at_the_epoch_the_other_runs_reach():
+    """Quick mode: a run judged by its seeds competes for "best" with the seeds' accuracy at the quick prefix's
+    epoch, not at epoch 30 (which no 3-epoch rerun could match)."""
+    from grader.checks import judged_runs
+    from grader.context import Context
+    from grader.grade import by_seeds as seeds_of
+    from grader.runner import Outcome
+
+    text = submission() + """
+[[run]]
+name = "sgd-own"
+optimizer = "sgd"
+momentum = 0.9
+lr = 0.03
+epochs = 30
+"""
+    sub = Submission.model_validate(_toml(text))
+    a = Assignment()
+    planned = [p for p in plan(sub, a, quick=True) if p.kind != "probe"]
+    at3 = SGD_RUN["epochs"][2]["test_accuracy"]["mean"]
+    assert at3 < 0.95 < SGD_RUN["final"]["test_accuracy"]["mean"]
+    own = {"epochs": [{"test_accuracy": 0.95}] * 3, "diverged": None}
+    runs = [(p, Outcome(own if p.name == "sgd-own" else None)) for p in planned]
+    ctx = Context(sub, a, runs, MNIST5K, True, 1000, seeds=seeds_of(planned, BASE, {}))
+    judged, why = judged_runs(ctx)
+    assert judged == {"sgd-own"} and "sgd-multistep" in why
