@@ -135,8 +135,9 @@ def print_class(result: ClassResult, out: Path | None, command: str | None = Non
     m = result.meta
     mode = ", quick mode" if m["quick"] else ""
     procs = f", {m['jobs']} processes" if (m.get("jobs") or 1) > 1 else ""
-    print(f"\n{len(result.students)} submission(s), {m['reruns']} distinct rerun(s) ({m['cache_hits']} from cache), "
-          f"{m['wall_time_s']:.1f} s on {m['device']} ({m['engine']} engine{procs}){mode}.")  # fmt: skip
+    seeds = f", {m['judged_by_seeds']} run(s) judged against committed seeds" if m.get("judged_by_seeds") else ""
+    print(f"\n{len(result.students)} submission(s), {m['reruns']} distinct rerun(s) ({m['cache_hits']} from cache)"
+          f"{seeds}, {m['wall_time_s']:.1f} s on {m['device']} ({m['engine']} engine{procs}){mode}.")  # fmt: skip
     total = result.students[0].total_points if result.students else None
     if total is not None:
         print(f"Points are scaled to the rubric total of {total:g} (assignment.toml total_points).")
