@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from grader.context import MIN_SEEDS, Context, Seeds, baseline_entry, sweep_reference
+from grader.context import MIN_SEEDS, Context, Seeds, baseline_entry, kin, sweep_reference
 from grader.evidence import Logs, check_logs, comparison, lr_against_log, metric_against_log, plausible
 from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult
@@ -198,7 +198,7 @@ def lr_tolerance_for(baselines: list[dict], config, rule: str, result: dict, tol
     pooled = pooled_lr_sigma({optimizer: rt})
     where = f"{len(picks)} committed seeds of this sweep ({protocol})"
     if not same or len(picks) < MIN_SEEDS:
-        others = [b["range_tests"][optimizer] for b in baselines if optimizer in b.get("range_tests", {})]
+        others = [b["range_tests"][optimizer] for b in kin(baselines, config) if optimizer in b.get("range_tests", {})]
         spreads = [(lr_sigma((o.get("picks") or {}).get(rule) or []), len((o.get("picks") or {}).get(rule) or []))
                    for o in others]
         widest = max((sigma_upper(sd, n) for sd, n in spreads if n >= 2), default=0.0)

@@ -73,11 +73,20 @@ def run_reference(baselines: list[dict], config, lr_decades: float) -> Reference
     return None
 
 
+def kin(baselines: list[dict], config) -> list[dict]:
+    """The committed protocols whose input pipeline is the run's (`preprocess`): where a tolerance or a band is
+    borrowed from other configs, it comes from these (the course template's unnormalised Resize(32) input gives
+    flat-starting sweeps whose `steepest` pick spreads a decade over seeds, 0.07 decades on normalised input)."""
+    same = [b for b in baselines if (b.get("protocol") or {}).get("preprocess", "pad-normalize") == config.preprocess]
+    return same or baselines
+
+
 def sweep_reference(baselines: list[dict], config) -> tuple[dict, str, bool] | None:
     """(the committed range test of this sweep's config, its protocol, True) when one is committed, else (the
-    optimizer's range test with the most seeds, its protocol, False)."""
+    optimizer's range test with the most seeds among the protocols of the sweep's input pipeline, its protocol,
+    False)."""
     dump, found = config.model_dump(mode="json"), []
-    for b in baselines:
+    for b in kin(baselines, config):
         rt = b.get("range_tests", {}).get(config.optimizer)
         if rt:
             cfg = rt.get("config")

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from statistics import NormalDist
 
-from grader.context import Context, sweep_reference
+from grader.context import Context, kin, sweep_reference
 from grader.plan import PlannedRun
 from grader.results import CheckResult
 from grader.schema import RangeTestClaim, Submission
@@ -552,7 +552,7 @@ def noise(ctx: Context, p: PlannedRun) -> tuple[Band | None, dict]:
         if found and found[2]:
             n = len(next(iter((found[0].get("picks") or {}).values()), []))
             return Band.of(found[0], f"the seed band of {n} committed seeds of this sweep"), {}
-        sweeps = [rt for b in baselines for rt in b.get("range_tests", {}).values()]
+        sweeps = [rt for b in kin(baselines, p.config) for rt in b.get("range_tests", {}).values()]
         return Band.pooled(sweeps, f"no committed seeds of this sweep: the widest band of {len(sweeps)} committed "
                            f"sweeps ×{FALLBACK_SAFETY:g}"), {}  # fmt: skip
     ref = ctx.reference(p)
@@ -560,7 +560,7 @@ def noise(ctx: Context, p: PlannedRun) -> tuple[Band | None, dict]:
         n = len(ref.entry["final"]["test_accuracy"]["values"])
         epochs = {i + 1: e for i, e in enumerate(ref.entry["epochs"])}
         return Band.of(ref.entry, f"the seed band of {n} committed seeds of this config"), epochs
-    runs = [e for b in baselines for e in [*b.get("runs", {}).values(), *b.get("grid", {}).values()]]
+    runs = [e for b in kin(baselines, p.config) for e in [*b.get("runs", {}).values(), *b.get("grid", {}).values()]]
     return Band.pooled(runs, f"no committed seeds of this config: the widest band of {len(runs)} committed runs "
                        f"at each step ×{FALLBACK_SAFETY:g}", relative=False), {}  # fmt: skip
 
