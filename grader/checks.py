@@ -154,8 +154,7 @@ def _lr_against_seeds(ctx: Context, p: PlannedRun, seeds: Seeds, pts: float) -> 
     dist = max(decades(c, e) for c, e in zip(claimed, expected, strict=True))
     lrs = rt.get("curve", {}).get("lr") or []
     resolution = math.log10(lrs[-1] / lrs[0]) / (len(lrs) - 1) if len(lrs) > 1 and lrs[0] > 0 else 0.0
-    pooled = pooled_lr_sigma({p.config.optimizer: rt})
-    d = lr_claim_tolerance(picks, ctx.tol.k_lr, resolution, pooled, factor=seeds_factor(n))
+    d = lr_claim_tolerance(picks, ctx.tol.k_lr, resolution, factor=seeds_factor(n))
     status, points = banded(dist, d.tol, ctx.tol.partial_band, pts)
     at_stake, pending = pts, 0.0
     fmt = lambda v: ", ".join(f"{x:.3g}" for x in v)  # noqa: E731
@@ -172,9 +171,8 @@ def _lr_against_seeds(ctx: Context, p: PlannedRun, seeds: Seeds, pts: float) -> 
     msg += (f" Only a pick ≥ {mde:.2f} decades (×{10**mde:.1f}) off is flagged 95 % of the time; a smaller one "
             "cannot be told from seed noise.")  # fmt: skip
     origin = (f"k·σ·√(1 + 1/{n}) = {d.k:g}·{d.sigma:.3f}·{d.factor:.2f} decades: σ of rule {rule!r}'s picks over "
-              f"{n} committed seeds of this exact sweep at its upper 95 % bound, floored at {pooled:.3f} (pooled over "
-              f"the rules); k for ≤ {FALSE_FAIL_TARGET:.0%} of honest students losing points "
-              "(benchmarks/grading_power.py)")  # fmt: skip
+              f"{n} committed seeds of this exact sweep at its upper 95 % bound; k for ≤ {FALSE_FAIL_TARGET:.0%} of "
+              "honest students losing points (benchmarks/grading_power.py)")  # fmt: skip
     return CheckResult("lr_claim", p.name, status, msg, **figures, tolerance=round(d.tol, 3), distance=round(dist, 3),
                        unit="decades", origin=origin, points=points, max_points=at_stake, pending=pending,
                        why=(f"data:{ctx.cond.claimed}" if ctx.cond.proxy else "review") if pending else None,
@@ -182,11 +180,12 @@ def _lr_against_seeds(ctx: Context, p: PlannedRun, seeds: Seeds, pts: float) -> 
 
 
 def lr_tolerance_for(baselines: list[dict], config, rule: str, result: dict, tol) -> tuple[float, str]:
-    """Decades a claimed LR may be off, and where that comes from: k_lr·√2·σ, σ the seed-to-seed σ of the rule's
-    picks on the committed sweeps of this very config (a claim and a rerun are two seeds), floored at the σ pooled
-    over that baseline's rules and at the sweep's resolution. A sweep with no committed seeds of its own config, or
-    fewer than MIN_SEEDS, takes the largest σ of the rule over every committed sweep of the optimizer (the spread
-    grows with the sweep's length: 320-step and 4,690-step sweeps differ); `lr_min_decades` where none exists."""
+    """Decades a claimed LR may be off, and where that comes from: k_lr·√2·σ (a claim and a rerun are two seeds),
+    σ the seed-to-seed σ of the rule's picks over ≥ MIN_SEEDS committed seeds of this very sweep, at its upper 95 %
+    bound, floored at the sweep's resolution. A sweep without that many committed seeds of its own config takes the
+    largest σ of the rule over the optimizer's committed sweeps of its input pipeline (the spread grows with the
+    sweep's length: 320-step and 4,690-step sweeps differ), a σ from fewer seeds floored at its sweep's σ pooled over
+    the rules; `lr_min_decades` where none exists."""
     optimizer = config.optimizer
     found = sweep_reference(baselines, config)
     if found is None:
@@ -195,23 +194,24 @@ def lr_tolerance_for(baselines: list[dict], config, rule: str, result: dict, tol
     picks = [x for x in (rt.get("picks") or {}).get(rule) or [] if x is not None]
     lrs = [x for x in result.get("lr") or [] if x > 0]
     resolution = math.log10(lrs[-1] / lrs[0]) / (len(lrs) - 1) if len(lrs) > 1 else 0.0
-    pooled = pooled_lr_sigma({optimizer: rt})
-    where = f"{len(picks)} committed seeds of this sweep ({protocol})"
+    floor, where = 0.0, f"{len(picks)} committed seeds of this sweep ({protocol}), at its upper 95 % bound"
     if not same or len(picks) < MIN_SEEDS:
         others = [b["range_tests"][optimizer] for b in kin(baselines, config) if optimizer in b.get("range_tests", {})]
-        spreads = [(lr_sigma((o.get("picks") or {}).get(rule) or []), len((o.get("picks") or {}).get(rule) or []))
-                   for o in others]
-        widest = max((sigma_upper(sd, n) for sd, n in spreads if n >= 2), default=0.0)
-        picks, pooled = [], max(pooled, widest, *(pooled_lr_sigma({optimizer: o}) for o in others))
+        sigmas = []
+        for o in others:
+            ps = [x for x in (o.get("picks") or {}).get(rule) or [] if x is not None]
+            few = len(ps) < MIN_SEEDS  # a σ from few seeds is never used alone
+            sigmas.append(max(sigma_upper(lr_sigma(ps), len(ps)) if len(ps) >= 2 else 0.0,
+                              pooled_lr_sigma({optimizer: o}) if few else 0.0))  # fmt: skip
+        picks, floor = [], max(sigmas, default=0.0)
         where = (f"no {MIN_SEEDS}+ committed seeds of this sweep: the largest σ of rule {rule!r} over "
-                 f"{len(others)} committed {optimizer} sweep(s)")  # fmt: skip
-    if pooled <= 0 and len(picks) < 2:
+                 f"{len(others)} committed {optimizer} sweep(s) of its input pipeline")  # fmt: skip
+    if floor <= 0 and len(picks) < 2:
         return tol.lr_min_decades, (f"{tol.lr_min_decades:g} decades (lr_min_decades): no committed seeds of rule "
                                     f"{rule!r} for {optimizer}")  # fmt: skip
-    d = lr_claim_tolerance(picks, tol.k_lr, resolution, pooled)
-    origin = (f"k·√2·σ = {d.k:g}·√2·{d.sigma:.3f} decades: σ of rule {rule!r}'s picks over {where}, floored at "
-              f"{pooled:.3f} (pooled over the rules); k for ≤ {FALSE_FAIL_TARGET:.0%} of honest students losing points "
-              "(benchmarks/grading_power.py)")  # fmt: skip
+    d = lr_claim_tolerance(picks, tol.k_lr, resolution, floor)
+    origin = (f"k·√2·σ = {d.k:g}·√2·{d.sigma:.3f} decades: σ of rule {rule!r}'s picks over {where}; k for ≤ "
+              f"{FALSE_FAIL_TARGET:.0%} of honest students losing points (benchmarks/grading_power.py)")  # fmt: skip
     if d.floor and d.tol <= d.floor:
         origin += f"; floored at the sweep's resolution, {resolution:.3f} decades a step"
     return d.tol, origin
