@@ -86,6 +86,7 @@ def course_class(root: Path, n: int) -> None:
         sd = math.sqrt(sum((x - mean) ** 2 for x in logs[opt]) / (len(logs[opt]) - 1))
         return float(f"{10 ** rng.gauss(mean, sd):.1g}")
 
+    root.mkdir(parents=True, exist_ok=True)
     (root / "assignment.toml").write_text('dataset = "mnist-5k"\nclaimed_on = "mnist"\n')
     for i in range(n):
         (root / f"c{i:03d}").mkdir(parents=True)
