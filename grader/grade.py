@@ -160,7 +160,7 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], outcomes: dict[str, Outcome
     checks = run_checks(ctx)
     ran = explain(ctx, checks, rerun)  # likely causes of failures; never changes points
     runs = [RunRecord(p.name, p.kind, p.key(device, engine, data=data_root), p.config.model_dump(mode="json"), o.result,
-                      _reference_curve(p, baseline), o.error, o.cached,
+                      _reference_curve(p, baseline, seeds.get(p.name)), o.error, o.cached,
                       record(ev.logs.get(p.name), o.result, comparison(ctx, p), ran.get(p.name)),
                       p.conditions, seeds[p.name].phrase if p.name in seeds else None) for p, o in pairs]  # fmt: skip
     wall = sum(o.result["meta"]["wall_time_s"] for _, o in every if o.result)
@@ -194,8 +194,11 @@ def _evidence(x: Loaded) -> Evidence:
     return ev
 
 
-def _reference_curve(p: PlannedRun, baseline: dict | None) -> dict | None:
-    """The baseline to draw behind a rerun: the reference sweep, or per-epoch means of the matching run."""
+def _reference_curve(p: PlannedRun, baseline: dict | None, seeds: Seeds | None = None) -> dict | None:
+    """The baseline to draw behind a rerun: the reference sweep, or per-epoch means of the matching run; for a sweep
+    judged against its committed seeds, their own sweep (seed 0's curve), drawn in its place."""
+    if seeds is not None and p.kind == "range-test" and seeds.entry.get("curve"):
+        return {**seeds.entry["curve"], "seed": 0, "seeds": seeds.n}
     if not baseline:
         return None
     if p.kind == "range-test":

@@ -109,13 +109,15 @@ def _check(student: StudentResult, check: str, subject: str) -> CheckResult | No
     return next((c for c in student.checks if c.check == check and c.subject == subject), None)
 
 
-def _marks(student: StudentResult, subject: str) -> dict[str, float]:
-    """Claimed LR(s) and the rule's pick(s) on the rerun, from the student's lr_claim check on this range test."""
+def _marks(student: StudentResult, subject: str, reference: str | None = None) -> dict[str, float]:
+    """Claimed LR(s) and the rule's pick(s) on the rerun (or, named `reference`, the committed seeds' mean pick),
+    from the student's lr_claim check on this range test."""
     check = _check(student, "lr_claim", subject)
     if check is None:
         return {}
     marks = {}
-    for who, value in (("claimed", check.claimed), ("rerun's pick", check.rerun)):
+    picks = ((reference, check.reference),) if reference else (("rerun's pick", check.rerun),)
+    for who, value in (("claimed", check.claimed), *picks):
         vals = _values(value)
         labels = [who] if len(vals) == 1 else [f"{who} {i + 1}" for i in range(len(vals))]
         marks.update(zip(labels, vals, strict=True))
@@ -162,6 +164,13 @@ def plots_for(student: StudentResult) -> dict[str, str]:
     plots = {}
     for r in student.runs:
         res = r.result or {}
+        if r.seeds and r.kind == "range-test" and _range_reference(r.reference):
+            ref = r.reference
+            fig = plot_range_test(ref, marks=_marks(student, r.name, "seeds' mean pick"),
+                                  title=f"{r.name}: LR range test",
+                                  run_label=f"committed seed 0 of {ref.get('seeds')} (not rerun)")  # fmt: skip
+            plots[r.name] = figure_png(fig)
+            continue
         if not (res.get("lr") if r.kind == "range-test" else res.get("epochs") or res.get("train_loss_smoothed")):
             continue  # no result, or it diverged before a single point: nothing to draw
         if r.kind == "range-test":

@@ -226,3 +226,14 @@ def test_a_tolerance_borrowed_from_other_configs_comes_from_the_same_input_pipel
     resized, _ = lr_tolerance_for(BASE, sweep.config.model_copy(update={"preprocess": "resize"}), "steepest", result,
                                   tol)  # fmt: skip
     assert normalised < 0.5 < 2.0 < resized
+
+
+def test_a_sweep_judged_by_seeds_is_drawn_from_its_committed_curve(tmp_path):
+    """No rerun curve, yet the report draws the committed sweep of that config with the claim and the seeds' pick."""
+    from grader.render import plots_for
+
+    result, _ = grade_one(tmp_path, submission(), quick=True)
+    student = result.students[0]
+    sweep = next(r for r in student.runs if r.kind == "range-test")
+    assert sweep.result is None and sweep.reference["lr"] == SGD_RT["curve"]["lr"]
+    assert set(plots_for(student)) == {"sgd-sweep"}  # the training run (not rerun either) has no curve to draw
