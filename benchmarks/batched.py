@@ -101,12 +101,18 @@ def main() -> None:
         done: list[dict] = []
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats()
-        seconds = timed(lambda: [done.extend(run_batched(cfgs[i : i + k], device=device, data=data,
-                                                         compile=args.compile)) for i in range(0, len(cfgs), k)])
+        seconds = timed(
+            lambda: [
+                done.extend(run_batched(cfgs[i : i + k], device=device, data=data, compile=args.compile))
+                for i in range(0, len(cfgs), k)
+            ]
+        )
         peak_all = torch.cuda.max_memory_allocated() if device.type == "cuda" else float("nan")
         steps = sum(len(r["train_loss"]) for r in done)
-        print(f"class: {args.klass} runs of {args.epochs} epoch(s) in batches of {k}: {seconds:.1f} s "
-              f"({steps:,} run-steps, {steps / seconds:,.0f} a second; peak {peak_all / 2**30:.2f} GiB)")
+        print(
+            f"class: {args.klass} runs of {args.epochs} epoch(s) in batches of {k}: {seconds:.1f} s "
+            f"({steps:,} run-steps, {steps / seconds:,.0f} a second; peak {peak_all / 2**30:.2f} GiB)"
+        )
     if ratio is not None:
         print(f"ratio: {ratio:.2f}")
 

@@ -38,8 +38,12 @@ def sweep(optimizer: str, data: Data, steps: int, epoch_steps: int | None, prepr
     started = time.perf_counter()
     r = run(cfg, data=data, device="cpu")
     picks = suggest_all(r["lr"], r["train_loss_smoothed"])
-    return {"min": picks["min"].value, "min/10": picks["min/10"].value, "steps run": len(r["lr"]),
-            "s": time.perf_counter() - started}
+    return {
+        "min": picks["min"].value,
+        "min/10": picks["min/10"].value,
+        "steps run": len(r["lr"]),
+        "s": time.perf_counter() - started,
+    }
 
 
 def subset(data: Data, n: int) -> Data:

@@ -58,10 +58,16 @@ ASSIGNMENT = {"name": "diagnosis power", "dataset": "mnist-5k", "train_epochs": 
 SGD = {"optimizer": "sgd", "momentum": 0.9}
 BASE = {**SGD, "lr": 0.05, "epochs": 3}  # a student's plain final run: 3 epochs of 32 steps
 MULTISTEP = {"name": "multistep", "milestones": [1, 2], "gamma": 0.1}
-SWEEP = {"sgd": {"optimizer": "sgd", "momentum": 0.9, "start_lr": 1e-5, "end_lr": 10.0},
-         "adam": {"optimizer": "adam", "start_lr": 1e-6, "end_lr": 1.0}}  # the committed protocol's sweeps
-PROTOCOL_RUN = {**SGD, "lr": 0.0507, "epochs": 30,
-                "schedule": {"name": "multistep", "milestones": [15, 25], "gamma": 0.1}}  # committed: sgd-multistep
+SWEEP = {
+    "sgd": {"optimizer": "sgd", "momentum": 0.9, "start_lr": 1e-5, "end_lr": 10.0},
+    "adam": {"optimizer": "adam", "start_lr": 1e-6, "end_lr": 1.0},
+}  # the committed protocol's sweeps
+PROTOCOL_RUN = {
+    **SGD,
+    "lr": 0.0507,
+    "epochs": 30,
+    "schedule": {"name": "multistep", "milestones": [15, 25], "gamma": 0.1},
+}  # committed: sgd-multistep
 PROTOCOL_CONSTANT = {**SGD, "lr": 0.0507, "epochs": 30}  # committed: sgd-constant
 PROTOCOL_ADAM = {"optimizer": "adam", "lr": 0.00104, "epochs": 30}  # committed: adam-constant
 
@@ -113,8 +119,14 @@ def _variant(fmt: str | None, one_based: bool, claimed_on: str | None, extra: st
 
 
 # (fmt, one_based, claimed_on, claims): the kinds of case, in the order they are drawn
-LOGGED = [("tb", False, None, "logs"), ("csv", True, None, "explicit"), ("tb", True, None, "logs"),
-          ("csv", False, None, "logs"), ("tb", False, None, "explicit"), ("csv", True, None, "logs")]
+LOGGED = [
+    ("tb", False, None, "logs"),
+    ("csv", True, None, "explicit"),
+    ("tb", True, None, "logs"),
+    ("csv", False, None, "logs"),
+    ("tb", False, None, "explicit"),
+    ("csv", True, None, "logs"),
+]
 CLAIMS_ONLY = [(None, False, None, "explicit"), (None, False, None, "explicit")]
 MNIST_LOGGED = [("tb", True, "mnist", "logs"), ("csv", False, "mnist", "explicit")]
 MNIST_CLAIMS = [(None, False, "mnist", "explicit")]
@@ -155,9 +167,20 @@ def _cases(key: str, n: int) -> list[Student]:
     elif key == "accuracy-percent":
         for i, kind in enumerate(_kinds(n, True, True, True)):
             logged = kind[0] is not None and i % 2 == 0  # the log itself in percent, the claim taken from it
-            add(i, kind, [Entry("run", "run", dict(BASE), log={"percent": logged},
-                                claims="logs" if logged and kind[3] == "logs" else "percent")],
-                "logged in %" if logged else "claimed in %")
+            add(
+                i,
+                kind,
+                [
+                    Entry(
+                        "run",
+                        "run",
+                        dict(BASE),
+                        log={"percent": logged},
+                        claims="logs" if logged and kind[3] == "logs" else "percent",
+                    )
+                ],
+                "logged in %" if logged else "claimed in %",
+            )
     elif key == "train-as-test":  # the last epoch's mean train loss claimed as the test loss (the committed
         for i, kind in enumerate(_kinds(n, True, False, False)):  # protocol's 30-epoch SGD and Adam runs)
             claim = dict(PROTOCOL_CONSTANT) if i // 2 % 2 == 0 else dict(PROTOCOL_ADAM)  # either, logs or not
@@ -172,31 +195,60 @@ def _cases(key: str, n: int) -> list[Student]:
                 short = i % 2 == 1
                 claim = {**BASE, "lr": 0.2, "epochs": 2} if short else {**BASE, "lr": 0.002, "optimizer": "radam"}
                 claim.pop("momentum") if not short else None
-                add(i, kind, [Entry("run", "run", claim, ds, refused=True)],
-                    "refused: 2 epochs < 3" if short else "refused: optimizer radam")
+                add(
+                    i,
+                    kind,
+                    [Entry("run", "run", claim, ds, refused=True)],
+                    "refused: 2 epochs < 3" if short else "refused: optimizer radam",
+                )
             else:
                 sweep = kind if kind[0] else LOGGED[i % len(LOGGED)]  # a sweep's softmax shows in its log only
-                add(i, sweep, [Entry("sweep", "range_test", {**SWEEP["sgd"], "epochs": 10, "rule": "steepest"}, ds)],
-                    "sweep")
+                add(
+                    i,
+                    sweep,
+                    [Entry("sweep", "range_test", {**SWEEP["sgd"], "epochs": 10, "rule": "steepest"}, ds)],
+                    "sweep",
+                )
     elif key == "step-milestones":  # declared per iteration with epoch-sized milestones: a 30-epoch shortfall
         for i, kind in enumerate(_kinds(n, True, False, False)):
             sched = ({"name": "step", "step_size": 10, "gamma": 0.1, "cadence": "step"} if i % 3 == 2 else
                      {"name": "multistep", "milestones": [10, 20], "gamma": 0.1, "cadence": "step"})  # fmt: skip
-            add(i, kind, [Entry("run", "run", {**SGD, "lr": 0.05, "epochs": 30, "schedule": sched})],
-                f"{sched['name']}, 30 epochs")
+            add(
+                i,
+                kind,
+                [Entry("run", "run", {**SGD, "lr": 0.05, "epochs": 30, "schedule": sched})],
+                f"{sched['name']}, 30 epochs",
+            )
     elif key == "per-step-scheduler":  # an epoch scheduler stepped every iteration
         for i, kind in enumerate(_kinds(n, True, True, False)):
             sched = {"name": "step", "step_size": 1, "gamma": 0.5} if i % 3 == 2 else MULTISTEP
-            add(i, kind, [Entry("run", "run", {**BASE, "schedule": sched}, lambda c: _sched(c, cadence="step"))],
-                sched["name"])
+            add(
+                i,
+                kind,
+                [Entry("run", "run", {**BASE, "schedule": sched}, lambda c: _sched(c, cadence="step"))],
+                sched["name"],
+            )
     elif key == "scheduler-unused":
         for i, kind in enumerate(_kinds(n, False, True, False)):
-            add(i, kind, [Entry("run", "run", {**BASE, "schedule": MULTISTEP},
-                                lambda c: _sched(c, name="constant", milestones=None, gamma=None))])
+            add(
+                i,
+                kind,
+                [
+                    Entry(
+                        "run",
+                        "run",
+                        {**BASE, "schedule": MULTISTEP},
+                        lambda c: _sched(c, name="constant", milestones=None, gamma=None),
+                    )
+                ],
+            )
     elif key == "onecycle-max-lr":
         for i, kind in enumerate(_kinds(n, False, True, False)):
-            add(i, kind, [Entry("run", "run", {**BASE, "schedule": {"name": "onecycle"}},
-                                lambda c: _sched(c, max_lr=4 * c.lr))])
+            add(
+                i,
+                kind,
+                [Entry("run", "run", {**BASE, "schedule": {"name": "onecycle"}}, lambda c: _sched(c, max_lr=4 * c.lr))],
+            )
     elif key == "short-run":  # a run stopped at epoch 5 of the committed protocol's 30, its log and claims with it
         for i, kind in enumerate(_kinds(n, True, False, False)):
             add(i, kind, [Entry("run", "run", dict(PROTOCOL_RUN), until=5)])
@@ -440,15 +492,19 @@ def report(students: list[Student], graded: dict, args, timing: str) -> None:
 
     from grader.diagnoses import PITFALLS
 
-    print(f"diagnosis power: {args.cases} injected students per pitfall (student seeds 101.., the grader reruns seed "
-          f"0), {args.honest} honest students (seeds 201..); mnist-5k: final runs of 3 epochs of 32 steps (30 for the "
-          "committed protocol's configs: train-as-test, short-run, step-milestones, some honest students), 10-epoch "
-          "sweeps; claims on MNIST made at its 469 steps an epoch; a full grade with counterfactual reruns; "
-          f"lr-grader {reference.__version__}, torch {torch.__version__}")
-    print("named right: the pitfall injected is named on a check of the injected entry; named wrong: another "
-          "pitfall is named there (its confidence, h/m/l); none: only 'no known cause matched', or no check failed "
-          "or warned (unflagged: nothing for a diagnosis to explain); right/flagged: named right over the cases some "
-          "check flagged\n")
+    print(
+        f"diagnosis power: {args.cases} injected students per pitfall (student seeds 101.., the grader reruns seed "
+        f"0), {args.honest} honest students (seeds 201..); mnist-5k: final runs of 3 epochs of 32 steps (30 for the "
+        "committed protocol's configs: train-as-test, short-run, step-milestones, some honest students), 10-epoch "
+        "sweeps; claims on MNIST made at its 469 steps an epoch; a full grade with counterfactual reruns; "
+        f"lr-grader {reference.__version__}, torch {torch.__version__}"
+    )
+    print(
+        "named right: the pitfall injected is named on a check of the injected entry; named wrong: another "
+        "pitfall is named there (its confidence, h/m/l); none: only 'no known cause matched', or no check failed "
+        "or warned (unflagged: nothing for a diagnosis to explain); right/flagged: named right over the cases some "
+        "check flagged\n"
+    )
     rows, by_variant, wrong_high, worst = [], defaultdict(lambda: [0, 0]), [], (2.0, "")
     for key in PITFALLS:
         cases = [st for st in students if st.group == key]
@@ -484,9 +540,17 @@ def report(students: list[Student], graded: dict, args, timing: str) -> None:
         share = right / len(cases)
         if share < worst[0]:
             worst = (share, f"{key} {right}/{len(cases)}")
-        rows.append([key, len(cases), f"{right} ({share:.0%})", f"{wrong}" + (f" ({_c(wrong_conf)})" if wrong else ""),
-                     f"{none}" + (f" ({unflagged} unflagged)" if unflagged else ""), _c(confs),
-                     f"{right}/{len(cases) - unflagged}"])
+        rows.append(
+            [
+                key,
+                len(cases),
+                f"{right} ({share:.0%})",
+                f"{wrong}" + (f" ({_c(wrong_conf)})" if wrong else ""),
+                f"{none}" + (f" ({unflagged} unflagged)" if unflagged else ""),
+                _c(confs),
+                f"{right}/{len(cases) - unflagged}",
+            ]
+        )
     print("Per pitfall: injected cases")
     print(tabulate(rows, headers=["pitfall", "cases", "named right", "named wrong", "none",
                                   "confidence (✓ confirmed)", "right/flagged"]))  # fmt: skip
@@ -525,21 +589,35 @@ def report(students: list[Student], graded: dict, args, timing: str) -> None:
     shares = sorted(MARGINS.get(f"{st.sid}.{e.name}/" + ("logs/run" if st.fmt == "tb" else "logs/run.csv"), math.nan)
                     for st in honest if not st.claimed_on for e in st.entries)  # fmt: skip
     shares = [x for x in shares if math.isfinite(x)]
-    print(f"\nHonest students: {len(honest)}, {entries} entries with logs (SGD constant and MultiStep, Adam, a range "
-          "test; the committed 30-epoch protocol run for some, a run the config check refuses for others)")
+    print(
+        f"\nHonest students: {len(honest)}, {entries} entries with logs (SGD constant and MultiStep, Adam, a range "
+        "test; the committed 30-epoch protocol run for some, a run the config check refuses for others)"
+    )
     if shares:
         q = lambda f: shares[min(len(shares) - 1, int(f * len(shares)))]  # noqa: E731
-        print(f"their logs' farthest departure from the rerun, as a share of what the logs check allows (train loss "
-              f"per step, test metrics per epoch; {len(shares)} logs of mnist-5k claims): median {q(0.5):.2f}, 90th "
-              f"percentile {q(0.9):.2f}, largest {shares[-1]:.2f} (> 1 would be warned)")
-    print(tabulate([["entries", entries], ["logs check warned", f"{warned} ({warned / max(entries, 1):.1%})"],
-                    ["entries with another check failing or warning", failing], ["causes given", caused]]))
+        print(
+            f"their logs' farthest departure from the rerun, as a share of what the logs check allows (train loss "
+            f"per step, test metrics per epoch; {len(shares)} logs of mnist-5k claims): median {q(0.5):.2f}, 90th "
+            f"percentile {q(0.9):.2f}, largest {shares[-1]:.2f} (> 1 would be warned)"
+        )
+    print(
+        tabulate(
+            [
+                ["entries", entries],
+                ["logs check warned", f"{warned} ({warned / max(entries, 1):.1%})"],
+                ["entries with another check failing or warning", failing],
+                ["causes given", caused],
+            ]
+        )
+    )
     for line in lines:
         print(line)
     print(f"\n({timing})")
-    print(f"summary: honest logs warned on {warned}/{entries} entries ({warned / max(entries, 1):.1%}; target ≤ 1 %), "
-          f"causes given to honest students {caused} (target 0); worst pitfall named right: {worst[1]} "
-          f"({worst[0]:.0%}; target ≥ 95 %); wrong high-confidence causes {len(wrong_high)} (target 0)")
+    print(
+        f"summary: honest logs warned on {warned}/{entries} entries ({warned / max(entries, 1):.1%}; target ≤ 1 %), "
+        f"causes given to honest students {caused} (target 0); worst pitfall named right: {worst[1]} "
+        f"({worst[0]:.0%}; target ≥ 95 %); wrong high-confidence causes {len(wrong_high)} (target 0)"
+    )
 
 
 def _c(counter: Counter) -> str:
@@ -581,10 +659,12 @@ def main() -> None:
               for st in students}  # fmt: skip
     graded = grade(students, actual, {g: results[k] for g, k in planned_keys.items()}, args)
     run_s = sum(r["meta"]["wall_time_s"] for r in results.values())
-    timing = (f"{len(results)} distinct runs, {run_s:.0f} s of run time summed over runs (--jobs {args.jobs}, one "
-              f"torch thread each, a shared 2-core machine); {len(students)} submissions graded in "
-              f"{time.perf_counter() - ran:.0f} s (their counterfactual reruns included); "
-              f"{time.perf_counter() - started:.0f} s in all")
+    timing = (
+        f"{len(results)} distinct runs, {run_s:.0f} s of run time summed over runs (--jobs {args.jobs}, one "
+        f"torch thread each, a shared 2-core machine); {len(students)} submissions graded in "
+        f"{time.perf_counter() - ran:.0f} s (their counterfactual reruns included); "
+        f"{time.perf_counter() - started:.0f} s in all"
+    )
     report(students, graded, args, timing)
 
 

@@ -452,9 +452,11 @@ def main() -> None:
     total.update(tally)
     total["slowest_ms"] = 0
     cols = ["accepted", "clean", "crash", "hang", "memory", "executions", "slowest_ms"]
-    print(f"fuzz: seed {args.seed}, {args.n:,} mutation cases + {rows[-1][1]} hostile files; python "
-          f"{sys.version.split()[0]}; hang = over {HANG_S:g} s, memory = over 1 GiB more than the loader's baseline, "
-          "slowest_ms = the slowest single load")
+    print(
+        f"fuzz: seed {args.seed}, {args.n:,} mutation cases + {rows[-1][1]} hostile files; python "
+        f"{sys.version.split()[0]}; hang = over {HANG_S:g} s, memory = over 1 GiB more than the loader's baseline, "
+        "slowest_ms = the slowest single load"
+    )
     print(f"{'family':24} {'cases':>6} " + " ".join(f"{c:>10}" for c in cols) + f" {'wall s':>7}")
     for name, n, tally, wall in rows:
         print(f"{name:24} {n:6} " + " ".join(f"{tally[c]:10}" for c in cols) + f" {wall:7.1f}")
@@ -463,8 +465,10 @@ def main() -> None:
     if notes:
         print("first problems:")
         print("\n".join(f"  {n}" for n in notes))
-    print(f"accepted: {total['accepted']}, clean rejections: {total['clean']}, hangs: {total['hang']}, "
-          f"over 1 GB: {total['memory']}, executions: {total['executions']}; {time.perf_counter() - started:.0f} s")
+    print(
+        f"accepted: {total['accepted']}, clean rejections: {total['clean']}, hangs: {total['hang']}, "
+        f"over 1 GB: {total['memory']}, executions: {total['executions']}; {time.perf_counter() - started:.0f} s"
+    )
     print(f"crashes: {total['crash']}")
 
 

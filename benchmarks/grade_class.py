@@ -90,8 +90,9 @@ def course_class(root: Path, n: int) -> None:
     (root / "assignment.toml").write_text('dataset = "mnist-5k"\nclaimed_on = "mnist"\n')
     for i in range(n):
         (root / f"c{i:03d}").mkdir(parents=True)
-        (root / f"c{i:03d}" / "submission.toml").write_text(COURSE_STUDENT.format(i=i, sgd=pick("sgd"),
-                                                                                   adamw=pick("adamw")))
+        (root / f"c{i:03d}" / "submission.toml").write_text(
+            COURSE_STUDENT.format(i=i, sgd=pick("sgd"), adamw=pick("adamw"))
+        )
 
 
 def course(args) -> None:
@@ -105,8 +106,10 @@ def course(args) -> None:
             wall = time.perf_counter() - start
             rows.append([label, f"{wall:.1f}", f"{wall / args.course:.2f}", r.meta["reruns"], r.meta["cache_hits"],
                          r.meta["judged_by_seeds"]])  # fmt: skip
-    print(f"synthetic course class: {args.course} cs5260-template students; torch {torch.__version__}, "
-          f"{os.cpu_count()} cores, --jobs {args.jobs}")
+    print(
+        f"synthetic course class: {args.course} cs5260-template students; torch {torch.__version__}, "
+        f"{os.cpu_count()} cores, --jobs {args.jobs}"
+    )
     print(tabulate(rows, headers=["grade", "wall s", "s per student", "distinct reruns", "from cache",
                                   "runs judged by seeds"]))  # fmt: skip
 

@@ -80,8 +80,14 @@ def submission(s: int, seeded: bool, base: dict, args, claims: dict) -> dict:
     for opt in args.optimizers:
         lr = base["lrs"][opt]
         sched = schedule_for(TRAIN_SCHEDULE[opt], lr, args.epochs, steps_per_epoch(args.dataset, 128))
-        run = {"name": f"{opt}-{TRAIN_SCHEDULE[opt]}", "optimizer": opt, "lr": lr, "epochs": args.epochs,
-               "schedule": sched.model_dump(exclude_defaults=True, mode="json") | {"name": sched.name}, **seed}
+        run = {
+            "name": f"{opt}-{TRAIN_SCHEDULE[opt]}",
+            "optimizer": opt,
+            "lr": lr,
+            "epochs": args.epochs,
+            "schedule": sched.model_dump(exclude_defaults=True, mode="json") | {"name": sched.name},
+            **seed,
+        }
         for m in ("test_accuracy", "test_loss"):
             if (v := claims.get(f"{run['name']}:{m}")) is not None:
                 run[f"claimed_{m}"] = v
@@ -242,8 +248,10 @@ def grade_all(subs: list[tuple], args, cache: Path) -> dict[tuple[str, str, str]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         a = assignment_fields(args)
-        (root / "assignment.toml").write_text(toml({"_": {}}).replace("[_]", "") + "\n".join(
-            f"{k} = {json.dumps(list(v) if isinstance(v, tuple) else v)}" for k, v in a.items()))
+        (root / "assignment.toml").write_text(
+            toml({"_": {}}).replace("[_]", "")
+            + "\n".join(f"{k} = {json.dumps(list(v) if isinstance(v, tuple) else v)}" for k, v in a.items())
+        )
         variant_of = {}
         for i, (variant, sub, *logs) in enumerate(subs):
             folder = root / f"{i:04d}"
@@ -325,18 +333,33 @@ def pair_stats(figs: dict[int, Seed], base: dict, args, tol) -> list[Pairs]:
             d = Derived(t, tol.k_lr, sd, math.sqrt(2))
             dist = [abs(logs[i] - logs[j]) for i in seeds for j in seeds if i != j]
             pairs = tuple((logs[i], logs[j], d.tol) for i in seeds for j in seeds if i != j)
-            out.append(Pairs("lr_claim", f"{opt}-{_slug(rule)}", "decades", d.tol, d.sigma,
-                             statistics.stdev(logs.values()), d.factor, sum(x > band * d.tol for x in dist),
-                             sum(x > d.tol for x in dist), len(dist), z=tuple(x / d.sigma_d for x in dist),
-                             pairs=pairs))
+            out.append(
+                Pairs(
+                    "lr_claim",
+                    f"{opt}-{_slug(rule)}",
+                    "decades",
+                    d.tol,
+                    d.sigma,
+                    statistics.stdev(logs.values()),
+                    d.factor,
+                    sum(x > band * d.tol for x in dist),
+                    sum(x > d.tol for x in dist),
+                    len(dist),
+                    z=tuple(x / d.sigma_d for x in dist),
+                    pairs=pairs,
+                )
+            )
     n_test = base["meta"]["test_size"]
     for name in figs[0].final:
         ref = base["runs"].get(name) or base["runs"][f"{name.split('-')[0]}-constant"]
         stats = ref["epochs"][figs[0].epochs[name] - 1]
         for check, metric in (("accuracy_claim", "test_accuracy"), ("loss_claim", "test_loss")):
             vals = {s: figs[s].final[name][metric] for s in seeds}
-            rel = 0.0 if metric == "test_accuracy" else pooled_rel_sigma([r["final"][metric]
-                                                                          for r in base["runs"].values()])
+            rel = (
+                0.0
+                if metric == "test_accuracy"
+                else pooled_rel_sigma([r["final"][metric] for r in base["runs"].values()])
+            )
             fails = flags = 0
             z, pairs = [], []
             for j in seeds:  # j: the rerun, whose value the σ floor is taken at
@@ -355,10 +378,22 @@ def pair_stats(figs: dict[int, Seed], base: dict, args, tol) -> list[Pairs]:
         acc = stats["test_accuracy"]
         d = baseline_tolerance(acc["mean"], acc["std"], len(acc["values"]), n_test, tol.k_claim)
         short = [acc["mean"] - figs[s].final[name]["test_accuracy"] for s in seeds]
-        out.append(Pairs("baseline", name, "abs", d.tol, d.sigma,
-                         statistics.stdev(figs[s].final[name]["test_accuracy"] for s in seeds), d.factor,
-                         sum(x > band * d.tol for x in short), sum(x > d.tol for x in short), len(short), False,
-                         tuple(max(x, 0.0) / d.sigma_d for x in short)))
+        out.append(
+            Pairs(
+                "baseline",
+                name,
+                "abs",
+                d.tol,
+                d.sigma,
+                statistics.stdev(figs[s].final[name]["test_accuracy"] for s in seeds),
+                d.factor,
+                sum(x > band * d.tol for x in short),
+                sum(x > d.tol for x in short),
+                len(short),
+                False,
+                tuple(max(x, 0.0) / d.sigma_d for x in short),
+            )
+        )
     return out
 
 
@@ -378,13 +413,17 @@ def report(tally: dict, figs: dict[int, Seed], base: dict, args, timing: str) ->
     n = args.students
     judge = ("the grader reruns seed 0" if args.rerun_all else "the grader judges them against the committed "
              "seeds of their exact configs, no rerun (issue 26; --rerun-all: against a rerun of seed 0)")  # fmt: skip
-    print(f"grading power: {args.dataset}, {n} honest unseeded students (claims from seeds 101..{100 + n}, {judge}) "
-          f"and {n + 1} seeded ones (seeds 0, 101..{100 + n}); optimizers "
-          f"{', '.join(args.optimizers)}, rules "
-          f"{', '.join(args.rules)}; {args.sweep_epochs}-epoch sweeps, {args.epochs}-epoch runs "
-          f"({', '.join(f'{o} {TRAIN_SCHEDULE[o]}' for o in args.optimizers)}); lr-grader {reference.__version__}")
-    print(f"tolerances: k_lr = {tol.k_lr:g}, k_claim = {tol.k_claim:g}, partial_band = {tol.partial_band:g} "
-          f"(pass within k·σ_d, fail beyond band·k·σ_d); target: false fails ≤ {FALSE_FAIL_TARGET:.0%} per check\n")
+    print(
+        f"grading power: {args.dataset}, {n} honest unseeded students (claims from seeds 101..{100 + n}, {judge}) "
+        f"and {n + 1} seeded ones (seeds 0, 101..{100 + n}); optimizers "
+        f"{', '.join(args.optimizers)}, rules "
+        f"{', '.join(args.rules)}; {args.sweep_epochs}-epoch sweeps, {args.epochs}-epoch runs "
+        f"({', '.join(f'{o} {TRAIN_SCHEDULE[o]}' for o in args.optimizers)}); lr-grader {reference.__version__}"
+    )
+    print(
+        f"tolerances: k_lr = {tol.k_lr:g}, k_claim = {tol.k_claim:g}, partial_band = {tol.partial_band:g} "
+        f"(pass within k·σ_d, fail beyond band·k·σ_d); target: false fails ≤ {FALSE_FAIL_TARGET:.0%} per check\n"
+    )
     rows, worst, lost = [], (-1.0, ""), (-1.0, "")
     subjects = sorted({(c, subj) for c, subj, _ in tally})
     for check, subj in subjects:
@@ -399,18 +438,30 @@ def report(tally: dict, figs: dict[int, Seed], base: dict, args, timing: str) ->
         if flagged / len(honest) > lost[0]:
             lost = (flagged / len(honest), f"{rate(honest, ('fail', 'warn'))} ({check} {subj})")
         rows.append([check, subj, f"{variant} (false)", rate(honest, ("fail",)), rate(honest, ("fail", "warn"))])
-        for v in sorted({v for c, s_, v in tally if c == check and s_ == subj and v.startswith(CHECKED.get(check, "~"))
-                         or (c, s_) == (check, subj) and v == "wrong rule" and check == "lr_claim"}):
+        for v in sorted(
+            {
+                v
+                for c, s_, v in tally
+                if c == check
+                and s_ == subj
+                and v.startswith(CHECKED.get(check, "~"))
+                or (c, s_) == (check, subj)
+                and v == "wrong rule"
+                and check == "lr_claim"
+            }
+        ):
             st = tally[(check, subj, v)]
             rows.append(["", "", v, rate(st, ("fail",)), rate(st, ("fail", "warn"))])
     print("End to end (grader.grade.grade_class): rate [95% Wilson interval]")
     print(tabulate(rows, headers=["check", "subject", "students", "fail", "fail or warn"]))
     pairs = pair_stats(figs, base, args, tol)
-    print(f"\nAll ordered pairs of seeds 0, 101..{100 + n} (student i, rerun j; baseline: each seed against the "
-          "reference mean), the grader's tolerance functions; σ_used = the σ the grader takes from the committed "
-          f"baseline (floored), σ_true = the std over these {n + 1} seeds; model = P(fail) if the difference is "
-          "normal with σ_true; k needed = the k giving ≤ 1 % false fails with σ_true; k (pairs) = the k failing "
-          "≤ 1 % of these pairs")
+    print(
+        f"\nAll ordered pairs of seeds 0, 101..{100 + n} (student i, rerun j; baseline: each seed against the "
+        "reference mean), the grader's tolerance functions; σ_used = the σ the grader takes from the committed "
+        f"baseline (floored), σ_true = the std over these {n + 1} seeds; model = P(fail) if the difference is "
+        "normal with σ_true; k needed = the k giving ≤ 1 % false fails with σ_true; k (pairs) = the k failing "
+        "≤ 1 % of these pairs"
+    )
     prow, need = [], defaultdict(float)
     for p in pairs:
         knob = "k_lr" if p.check == "lr_claim" else "k_claim"
@@ -422,18 +473,27 @@ def report(tally: dict, figs: dict[int, Seed], base: dict, args, timing: str) ->
                      f"{model:.2%}", f"{k:.2f}", f"{kp:.2f}"])  # fmt: skip
     print(tabulate(prow, headers=["check", "subject", "tol", "σ_used", "σ_true", "ratio", "fail", "fail or warn",
                                   "model fail", "k needed", "k (pairs)"]))  # fmt: skip
-    plants = {"lr_claim": [(f"lr x{f:g}", lambda c, f=f: c + math.log10(f)) for f in LR_FACTORS],
-              "accuracy_claim": [(f"accuracy -{d:g}pp", lambda c, d=d: c - d / 100) for d in ACC_PP],
-              "loss_claim": [(f"loss x{f:g}", lambda c, f=f: c * f) for f in LOSS_FACTORS]}
-    drows = [[p.check, p.subject, name, *(f"{x:.0%}" for x in p.detection(plant, tol.partial_band))]
-             for p in pairs for name, plant in plants.get(p.check, [])]
+    plants = {
+        "lr_claim": [(f"lr x{f:g}", lambda c, f=f: c + math.log10(f)) for f in LR_FACTORS],
+        "accuracy_claim": [(f"accuracy -{d:g}pp", lambda c, d=d: c - d / 100) for d in ACC_PP],
+        "loss_claim": [(f"loss x{f:g}", lambda c, f=f: c * f) for f in LOSS_FACTORS],
+    }
+    drows = [
+        [p.check, p.subject, name, *(f"{x:.0%}" for x in p.detection(plant, tol.partial_band))]
+        for p in pairs
+        for name, plant in plants.get(p.check, [])
+    ]
     print("\nDetection over all ordered pairs (the planted error on student i's claim, rerun j)")
     print(tabulate(drows, headers=["check", "subject", "error", "fail", "fail or warn"]))
-    print(f"\nk needed for ≤ {FALSE_FAIL_TARGET:.0%} false fails on every measured check: "
-          + ", ".join(f"{knob} ≥ {k:.2f}" for knob, k in need.items())
-          + f" (in use: k_lr = {tol.k_lr:g}, k_claim = {tol.k_claim:g})")
-    print(f"\nMinimum detectable error ({args.dataset}, {base['meta']['test_size']:,} test images): the smallest "
-          "error flagged (warn or fail) / failed 95 % of the time, with the tolerances in use and σ_true")
+    print(
+        f"\nk needed for ≤ {FALSE_FAIL_TARGET:.0%} false fails on every measured check: "
+        + ", ".join(f"{knob} ≥ {k:.2f}" for knob, k in need.items())
+        + f" (in use: k_lr = {tol.k_lr:g}, k_claim = {tol.k_claim:g})"
+    )
+    print(
+        f"\nMinimum detectable error ({args.dataset}, {base['meta']['test_size']:,} test images): the smallest "
+        "error flagged (warn or fail) / failed 95 % of the time, with the tolerances in use and σ_true"
+    )
     mrows = []
     for p in pairs:
         finals = [f.final[p.subject]["test_loss"] for f in figs.values() if p.subject in f.final]
@@ -442,21 +502,30 @@ def report(tally: dict, figs: dict[int, Seed], base: dict, args, timing: str) ->
         mrows.append([p.check, p.subject, size(p.check, flag, loss), size(p.check, fail, loss)])
     print(tabulate(mrows, headers=["check", "subject", "flagged 95 %", "failed 95 %"], tablefmt="github"))
     print(f"\n({timing})")
-    model = max(pairs, key=lambda p: false_fail_rate(getattr(tol, "k_lr" if p.check == "lr_claim" else "k_claim"),
-                                                     tol.partial_band, p.ratio, p.two_sided))
-    rate_of = false_fail_rate(getattr(tol, "k_lr" if model.check == "lr_claim" else "k_claim"), tol.partial_band,
-                              model.ratio, model.two_sided)
+    model = max(
+        pairs,
+        key=lambda p: false_fail_rate(
+            getattr(tol, "k_lr" if p.check == "lr_claim" else "k_claim"), tol.partial_band, p.ratio, p.two_sided
+        ),
+    )
+    rate_of = false_fail_rate(
+        getattr(tol, "k_lr" if model.check == "lr_claim" else "k_claim"), tol.partial_band, model.ratio, model.two_sided
+    )
     pair = max(pairs, key=lambda p: p.fails / p.n)
     flag_pair = max(pairs, key=lambda p: p.flags / p.n)
     flag_model = 2 * (1 - NormalDist().cdf(min(getattr(tol, "k_lr" if p.check == "lr_claim" else "k_claim") / p.ratio
                                                 for p in pairs)))  # fmt: skip
     e2e = worst[1] if worst[0] > 0 else f"0/{n} on every check"
     e2e_lost = lost[1] if lost[0] > 0 else f"0/{n} on every check"
-    print(f"honest students losing any points (fail or warn), worst check: {e2e_lost} end to end; "
-          f"{flag_pair.flags}/{flag_pair.n} = {flag_pair.flags / flag_pair.n:.1%} over all pairs ({flag_pair.check} "
-          f"{flag_pair.subject}); {flag_model:.2%} by the normal model (two-sided, worst σ ratio)")
-    print(f"worst false-fail rate: {e2e} end to end; {pair.fails}/{pair.n} = {pair.fails / pair.n:.1%} over "
-          f"all pairs ({pair.check} {pair.subject}); {rate_of:.2%} by the normal model ({model.check} {model.subject})")
+    print(
+        f"honest students losing any points (fail or warn), worst check: {e2e_lost} end to end; "
+        f"{flag_pair.flags}/{flag_pair.n} = {flag_pair.flags / flag_pair.n:.1%} over all pairs ({flag_pair.check} "
+        f"{flag_pair.subject}); {flag_model:.2%} by the normal model (two-sided, worst σ ratio)"
+    )
+    print(
+        f"worst false-fail rate: {e2e} end to end; {pair.fails}/{pair.n} = {pair.fails / pair.n:.1%} over "
+        f"all pairs ({pair.check} {pair.subject}); {rate_of:.2%} by the normal model ({model.check} {model.subject})"
+    )
 
 
 def predict(base: dict, args) -> None:
@@ -484,9 +553,11 @@ def predict(base: dict, args) -> None:
         d = baseline_tolerance(acc["mean"], acc["std"], len(acc["values"]), n_test, tol.k_claim)
         rows.append(["baseline", name, f"σ = {d.sigma:.3g}", size("baseline", d.min_detectable(), 1),
                      size("baseline", d.min_detectable(band), 1)])  # fmt: skip
-    print(f"Predicted minimum detectable errors, {args.dataset} ({n_test:,} test images), from the committed baseline "
-          f"({len(base['meta']['seeds'])} seeds; σ floored as the grader floors it; k_lr = {tol.k_lr:g}, k_claim = "
-          f"{tol.k_claim:g}): the smallest error flagged (warn or fail) / failed 95 % of the time. Not measured.")
+    print(
+        f"Predicted minimum detectable errors, {args.dataset} ({n_test:,} test images), from the committed baseline "
+        f"({len(base['meta']['seeds'])} seeds; σ floored as the grader floors it; k_lr = {tol.k_lr:g}, k_claim = "
+        f"{tol.k_claim:g}): the smallest error flagged (warn or fail) / failed 95 % of the time. Not measured."
+    )
     print(tabulate(rows, headers=["check", "subject", "σ used", "flagged 95 %", "failed 95 %"], tablefmt="github"))
 
 
@@ -553,9 +624,11 @@ def claims_from_logs(logs: dict, args) -> dict:
 
 def logs_report(tally: dict, args, timing: str) -> None:
     n = args.students
-    print(f"grading power with logs: {args.dataset}, {n} unseeded students who hand in the logs of their runs "
-          f"(seeds 101..{100 + n}; the grader reruns seed 0); claims judged against the student's own log while "
-          "the rerun bears the log out within the seed noise of its config, else against the rerun (issue 21)\n")
+    print(
+        f"grading power with logs: {args.dataset}, {n} unseeded students who hand in the logs of their runs "
+        f"(seeds 101..{100 + n}; the grader reruns seed 0); claims judged against the student's own log while "
+        "the rerun bears the log out within the seed noise of its config, else against the rerun (issue 21)\n"
+    )
     rows = []
     variants = sorted({v for _, _, v in tally})
     for check in ("lr_claim", "accuracy_claim", "loss_claim", "logs"):
@@ -567,8 +640,10 @@ def logs_report(tally: dict, args, timing: str) -> None:
     honest = [x for (c, _, v), xs in tally.items() if v == "honest+logs" and c != "logs" for x in xs if x != "skip"]
     flagged = [x for (c, _, v), xs in tally.items() if v in EDITED and c == "logs" for x in xs]
     print(f"\n({timing})")
-    print(f"honest students with logs losing any points: {rate(honest, ('fail', 'warn'))} of their checks; edited "
-          f"logs flagged by the logs check: {rate(flagged, ('warn', 'fail'))}")
+    print(
+        f"honest students with logs losing any points: {rate(honest, ('fail', 'warn'))} of their checks; edited "
+        f"logs flagged by the logs check: {rate(flagged, ('warn', 'fail'))}"
+    )
 
 
 def main() -> None:
@@ -632,8 +707,10 @@ def main() -> None:
     graded = time.perf_counter()
     tally = grade_all(subs, args, args.cache)
     run_s = sum(r["meta"]["wall_time_s"] for r in results.values())
-    timing = (f"{len(results)} runs, {run_s:.0f} s of run time summed over runs (--jobs {args.jobs}, shared machine); "
-              f"{len(subs)} submissions graded from the cache in {time.perf_counter() - graded:.0f} s")
+    timing = (
+        f"{len(results)} runs, {run_s:.0f} s of run time summed over runs (--jobs {args.jobs}, shared machine); "
+        f"{len(subs)} submissions graded from the cache in {time.perf_counter() - graded:.0f} s"
+    )
     report(tally, figs, base, args, timing)
 
 

@@ -329,7 +329,7 @@ def _cf_fit(c: Case) -> tuple[str | None, str]:
     if not cf and not (c.logs and c.counterfactual):
         return None, ""
     bits, ok, closer = [], [], []
-    ours = ((c.rerun or {}).get("final") or {})
+    ours = (c.rerun or {}).get("final") or {}
     for metric in ("test_accuracy", "test_loss"):
         claimed = c.claimed(metric)
         if claimed is not None and metric in cf and math.isfinite(claimed) and math.isfinite(cf[metric]):
@@ -670,9 +670,26 @@ def cases(ctx: Context, checks: list[CheckResult]) -> list[tuple[CheckResult, Ca
             continue
         if check.check == "config" and check.subject in refused and check.subject in claims:
             logs = ctx.logs.get(check.subject)
-            out.append((check, Case("config", claims[check.subject], None, None, None,
-                                    logs if isinstance(logs, Logs) else None, None, ctx.n_test, ctx.tol.k_sigma,
-                                    k_logs=ctx.tol.k_logs, cond=ctx.cond, refused=refused[check.subject]), None))
+            out.append(
+                (
+                    check,
+                    Case(
+                        "config",
+                        claims[check.subject],
+                        None,
+                        None,
+                        None,
+                        logs if isinstance(logs, Logs) else None,
+                        None,
+                        ctx.n_test,
+                        ctx.tol.k_sigma,
+                        k_logs=ctx.tol.k_logs,
+                        cond=ctx.cond,
+                        refused=refused[check.subject],
+                    ),
+                    None,
+                )
+            )
             continue
         if check.check not in DIAGNOSED or check.subject not in runs:
             continue

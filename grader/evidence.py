@@ -347,8 +347,10 @@ class Comparison:
         if self.nonfinite is not None:
             bits.append(f"logged train loss is not finite from step {self.nonfinite}")
         if self.turns is not None:
-            bits.append(f"the logged train loss turns back up from step {self.turns} (smoothed, above twice its low) "
-                        "while the rerun of the claimed config trains on")
+            bits.append(
+                f"the logged train loss turns back up from step {self.turns} (smoothed, above twice its low) "
+                "while the rerun of the claimed config trains on"
+            )
         for p in (self.loss, self.test):
             if p:
                 allowed = f", allowed ±{p.allowed:.2g}{' (relative)' if p.unit == 'step' else ''}" if p.allowed else ""
@@ -434,8 +436,18 @@ def _against_seeds(logged: list[float], n: int, band: Band, k: float, untold: st
             return None, f"after step {st} fewer than 2 seeds of this config are still running: not compared", st
         allowed = margin * k * math.sqrt(1 + 1 / seeds) * max(sigma_upper(sd, seeds), LOG_FLOOR)
         if a <= 0 or abs(math.log(a) - centre) > allowed:
-            return Part(st, a, math.exp(centre), "train loss (smoothed)", allowed=math.expm1(allowed),
-                        versus="the committed seeds' mean"), untold, st + 1
+            return (
+                Part(
+                    st,
+                    a,
+                    math.exp(centre),
+                    "train loss (smoothed)",
+                    allowed=math.expm1(allowed),
+                    versus="the committed seeds' mean",
+                ),
+                untold,
+                st + 1,
+            )
     return None, untold, n
 
 
@@ -491,8 +503,15 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
         sd = max(sigma_upper(statistics.stdev(changes), len(changes)), 1 / n_test)  # one test image
         tol = margin * (k_last if e == last else k_rest) * math.sqrt(1 + 1 / len(changes)) * sd
         if abs(theirs - mean) > tol:
-            return Part(e, theirs, mean, f"test accuracy change from epoch {e - 1}", "epoch", allowed=tol,
-                        versus=f"the committed seeds' mean change (± {statistics.stdev(changes):.2g})"), len(common)
+            return Part(
+                e,
+                theirs,
+                mean,
+                f"test accuracy change from epoch {e - 1}",
+                "epoch",
+                allowed=tol,
+                versus=f"the committed seeds' mean change (± {statistics.stdev(changes):.2g})",
+            ), len(common)
     return None, len(common)
 
 
@@ -605,14 +624,29 @@ def comparison(ctx: Context, p: PlannedRun) -> Comparison | None:
                 logs = _epoch_aligned(logs, ctx.cond.claim_epoch, o.result)
             cmp = compare(logs, o.result, ctx.n_test, band, epochs, ctx.tol.k_logs, sweep=p.kind == "range-test")
             if band is None and not ctx.cond.proxy:  # no seeds measure this config's noise: say so, accuse no one
-                cmp = replace(cmp, loss=None, test=None, epochs=0, untold=(
-                    "no committed seeds measure the seed noise of this config, so only the LR table (exact) and "
-                    "finite losses were checked"))
+                cmp = replace(
+                    cmp,
+                    loss=None,
+                    test=None,
+                    epochs=0,
+                    untold=(
+                        "no committed seeds measure the seed noise of this config, so only the LR table (exact) and "
+                        "finite losses were checked"
+                    ),
+                )
             if ctx.cond.proxy:  # a log of other data: its LR table is comparable, its losses and accuracies are not
-                cmp = replace(cmp, loss=None, test=None, epochs=0, turns=turns, untold=(
-                    f"the log is of {ctx.cond.claimed}, the rerun of {ctx.cond.rerun}: losses and accuracies are not "
-                    "comparable across datasets, so only the LR table (exact), finite losses and whether the log "
-                    "diverges where the rerun does not were checked"))
+                cmp = replace(
+                    cmp,
+                    loss=None,
+                    test=None,
+                    epochs=0,
+                    turns=turns,
+                    untold=(
+                        f"the log is of {ctx.cond.claimed}, the rerun of {ctx.cond.rerun}: losses and accuracies are "
+                        "not comparable across datasets, so only the LR table (exact), finite losses and whether the "
+                        "log diverges where the rerun does not were checked"
+                    ),
+                )
         ctx.comparisons[p.name] = cmp
     return ctx.comparisons[p.name]
 
@@ -705,8 +739,10 @@ def lr_against_log(claim: RangeTestClaim, logs: Logs) -> OwnLog | None:
     allowed = resolution + digits + 1e-9
     fmt = lambda v: ", ".join(f"{x:.4g}" for x in v)  # noqa: E731
     where = f"your log's sweep ({len(lrs)} logged LRs, {resolution:.4f} decades apart)"
-    msg = (f"Rule {claim.rule!r} on {where} picks {fmt(logged)}; the claim {fmt(claimed)} is {dist:.3f} decades "
-           f"from it (allowed {allowed:.3f}: one logged LR step and the claim's printed digits).")
+    msg = (
+        f"Rule {claim.rule!r} on {where} picks {fmt(logged)}; the claim {fmt(claimed)} is {dist:.3f} decades "
+        f"from it (allowed {allowed:.3f}: one logged LR step and the claim's printed digits)."
+    )
     return OwnLog(dist <= allowed, pick, round(dist, 4), round(allowed, 4), "decades", msg)
 
 
@@ -731,6 +767,8 @@ def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs) -> 
         return OwnLog(not short, last, round(dist, 6), round(allowed, 6), "abs", msg)
     other = next((e for e, v in reversed(values[:-1]) if abs(value - v) <= allowed), None)
     also = f" It matches epoch {other} of your log ({dict(values)[other]:.6g}), not its last." if other else ""
-    msg = (f"Your log's last epoch ({last_epoch}): {label} {last:.6g}; the claim: {said}, {dist:.4g} away (allowed "
-           f"{allowed:.2g}: the claim's printed digits).{also}{short}")
+    msg = (
+        f"Your log's last epoch ({last_epoch}): {label} {last:.6g}; the claim: {said}, {dist:.4g} away (allowed "
+        f"{allowed:.2g}: the claim's printed digits).{also}{short}"
+    )
     return OwnLog(False, last, round(dist, 6), round(allowed, 6), "abs", msg)

@@ -590,7 +590,13 @@ def lambda_schedule(fn: Lambda, lr: float, steps: int) -> tuple[str, dict, str]:
     if exponential:
         gamma = 10**slope
         schedule = {"name": "constant"} if last == first else {"name": "exponential", "gamma": gamma}
-        return ("run", {"lr": lr * first, "schedule": {**schedule, "cadence": "step"}},
-                f"LambdaLR {fn!r}: " + ("a constant factor" if last == first else f"× {gamma:.6g} per step"))
-    return ("run", {"lr": lr, "schedule": {"name": "table", "table": factors, "cadence": "step"}},
-            f"LambdaLR {fn!r}: tabulated over {steps:,} steps (factors {min(factors):.3g} … {max(factors):.3g})")
+        return (
+            "run",
+            {"lr": lr * first, "schedule": {**schedule, "cadence": "step"}},
+            f"LambdaLR {fn!r}: " + ("a constant factor" if last == first else f"× {gamma:.6g} per step"),
+        )
+    return (
+        "run",
+        {"lr": lr, "schedule": {"name": "table", "table": factors, "cadence": "step"}},
+        f"LambdaLR {fn!r}: tabulated over {steps:,} steps (factors {min(factors):.3g} … {max(factors):.3g})",
+    )

@@ -196,6 +196,7 @@ def _plain(value: object, label: str, depth: int, where: str) -> None:
 
 def validate(model: type[BaseModel], data: dict, label: str) -> BaseModel:
     """Strict validation (no "0.1" → 0.1, no true → 1), TOML arrays accepted for tuples; InputError otherwise."""
+
     def not_data(value: object) -> None:  # a legacy reader's set or lambda where a value belongs
         raise InputError(f"{label}: a {type(value).__name__} where the grader expects a number, text, array or table")
 
@@ -395,8 +396,11 @@ def _defaults(data: dict, assignment: Assignment) -> tuple[dict, list[str]]:
     own = setup.get("dataset")
     if own is None:
         setup["dataset"] = assignment.dataset
-    elif isinstance(own, str) and own != assignment.dataset and own in DATASETS and setup.get("claimed_on") in (
-        None, own
+    elif (
+        isinstance(own, str)
+        and own != assignment.dataset
+        and own in DATASETS
+        and setup.get("claimed_on") in (None, own)
     ):
         setup.update(dataset=assignment.dataset, claimed_on=own)
         notes.append(f"[setup] dataset = {shown(own)}: read as the data your claims were made on (claimed_on); "

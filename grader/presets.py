@@ -24,8 +24,14 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     "cs5260": Preset(
-        setup={"model": "lenet5", "activation": "tanh", "pooling": "avg", "batch_size": 128, "preprocess": "resize",
-               "claimed_on": "mnist"},  # fmt: skip
+        setup={
+            "model": "lenet5",
+            "activation": "tanh",
+            "pooling": "avg",
+            "batch_size": 128,
+            "preprocess": "resize",
+            "claimed_on": "mnist",
+        },  # fmt: skip
         sgd={"momentum": 0.9, "weight_decay": 5e-4},
         range_test={"start_lr": 1e-6, "end_lr": 1.0, "shape": "exp", "epochs": 10},
         cadence="step",

@@ -394,8 +394,18 @@ def render_class(cls: ClassResult, out_dir: Path) -> None:
            "pitfalls": pitfall_counts(cls)}  # fmt: skip
     table = [[md(s.id), md(s.name), s.verdict, s.status, _num(s.total), _num(s.pending), _num(s.possible),
               _num(s.percent), _claim_cell(s), md(p)] for s, p in zip(cls.students, problems, strict=True)]  # fmt: skip
-    headers = ["id", "name", "verdict", "status", "total", "pending", "possible", "percent", "claims checked",
-               "first problem"]
+    headers = [
+        "id",
+        "name",
+        "verdict",
+        "status",
+        "total",
+        "pending",
+        "possible",
+        "percent",
+        "claims checked",
+        "first problem",
+    ]
     env = environment()
     (out_dir / "index.html").write_text(env.get_template("index.html.j2").render(ctx))
     summary = tabulate(table, headers, tablefmt="github", disable_numparse=True)

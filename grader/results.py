@@ -353,5 +353,9 @@ class ClassResult:
         return pending_lines(self.students, command, self.assignment.get("dataset"), epochs)
 
     def to_dict(self) -> dict:
-        return {"assignment": self.assignment, "meta": self.meta, "students": [s.to_dict() for s in self.students],
-                "pending_lines": self.pending_lines()}
+        return {
+            "assignment": self.assignment,
+            "meta": self.meta,
+            "students": [s.to_dict() for s in self.students],
+            "pending_lines": self.pending_lines(),
+        }

@@ -143,7 +143,8 @@ class RunClaim(_Trained):
     lr: PositiveFloat = Field(description="Initial learning rate")
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="Scheduler name and arguments")
     role: Literal["final", "control"] | None = Field(
-        None, description="'final': the run this submission stands by (its baseline comparison carries the points); "
+        None,
+        description="'final': the run this submission stands by (its baseline comparison carries the points); "
         "'control': a comparison run (e.g. the picked LR ÷ 10), compared for information only. Unset: the grader "
         "judges each optimizer's best run (assignment.toml baseline_runs)",
     )
@@ -197,7 +198,9 @@ class Points(_Strict):
 
 class Tolerances(_Strict):
     proxy_lr_decades: float = Field(
-        0.7, ge=0, description="LR claims made on other data than the rerun's: how far a proxy sweep's pick may "
+        0.7,
+        ge=0,
+        description="LR claims made on other data than the rerun's: how far a proxy sweep's pick may "
         "stray from the claim's data (AdamW on mnist-5k vs MNIST: 0.68 decades); inside it a miss is unconfirmed, "
         "not failed",
     )
@@ -206,16 +209,19 @@ class Tolerances(_Strict):
         description="Logs and diagnoses: a logged or counterfactual metric agrees within k·σ of the rerun",
     )
     k_logs: PositiveFloat = Field(
-        3.5, description="A logged curve agrees with the rerun within k_logs·√2·σ of the seed noise of its config, "
+        3.5,
+        description="A logged curve agrees with the rerun within k_logs·√2·σ of the seed noise of its config, "
         "step by step (σ of log(smoothed train loss) over committed seeds) and epoch by epoch",
     )
     k_lr: PositiveFloat = Field(
-        2.6, description="An LR claim passes within k_lr·√2·σ of the rule's pick on the rerun, σ the rule's seed σ "
+        2.6,
+        description="An LR claim passes within k_lr·√2·σ of the rule's pick on the rerun, σ the rule's seed σ "
         "in decades (≥ 10 committed seeds); chosen for ≤ 1 % of honest students losing any points "
         "(benchmarks/grading_power.py)",
     )
     k_claim: PositiveFloat = Field(
-        2.6, description="A metric claim passes within k_claim·√2·σ of the rerun, and the baseline check allows a "
+        2.6,
+        description="A metric claim passes within k_claim·√2·σ of the rerun, and the baseline check allows a "
         "shortfall of k_claim·σ·√(1 + 1/n seeds); chosen for ≤ 1 % of honest students losing any points",
     )
     lr_min_decades: PositiveFloat = Field(
@@ -223,7 +229,8 @@ class Tolerances(_Strict):
         description="The LR tolerance where no committed reference seeds give the rule's σ, in decades",
     )
     baseline_lr_decades: PositiveFloat = Field(
-        0.1, description="A run meets a committed reference of its own config when their LRs are this close (decades); "
+        0.1,
+        description="A run meets a committed reference of its own config when their LRs are this close (decades); "
         "farther, runs start faster or slower and the baseline check compares final epochs only",
     )
     partial_band: float = Field(1.5, ge=1, description="Partial credit falls linearly to 0 at band × tolerance")
@@ -258,12 +265,14 @@ class Assignment(_Strict):
     preset: str | None = Field(None, description="Course template whose defaults every submission starts from")
     required: tuple[Literal["range_test", "run"], ...] = ("range_test", "run")
     baseline_runs: Literal["best", "final", "all"] = Field(
-        "best", description="Runs whose baseline comparison carries points: 'best' (per optimizer, its runs marked "
+        "best",
+        description="Runs whose baseline comparison carries points: 'best' (per optimizer, its runs marked "
         "role = 'final', else its best rerun at the compared epoch), 'final' (only runs marked role = 'final'), "
         "'all'. The others are compared for information, no points at stake",
     )
     optimizers: tuple[OptimizerName, ...] = Field(
-        ("sgd", "adam", "adamw"), description="Optimizers a submission may use (reference/optimizers.py's names); "
+        ("sgd", "adam", "adamw"),
+        description="Optimizers a submission may use (reference/optimizers.py's names); "
         "the default: the three the committed reference baselines cover",
     )
     time_limit_s: PositiveFloat = Field(600.0, description="Per-run wall-time limit; over it the run is an error")

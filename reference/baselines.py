@@ -192,8 +192,14 @@ def _run_seeds(cfgs: dict[str, RunConfig], seeds: tuple[int, ...], device, jobs:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            done = list(pool.map(_run_one, [c.model_dump(mode="json") for _, c in todo], [device.type] * len(todo),
-                                 [data_root] * len(todo)))
+            done = list(
+                pool.map(
+                    _run_one,
+                    [c.model_dump(mode="json") for _, c in todo],
+                    [device.type] * len(todo),
+                    [data_root] * len(todo),
+                )
+            )
     else:
         done, data = [None] * len(todo), {}
         optimizers = sorted({c.optimizer for _, c in todo})
@@ -273,7 +279,7 @@ def summarise(dataset: str, sweeps: dict[str, list[dict]], runs: dict[str, list[
     return {
         "dataset": dataset,
         "command": f"reference baselines --dataset {dataset} --seeds {len(seeds)} --device {meta['device']}"
-                   + (f" --engine {engine}" if engine != "sequential" else ""),
+        + (f" --engine {engine}" if engine != "sequential" else ""),
         "protocol": asdict(p),
         "default_rule": DEFAULT_RULE,
         "lrs": picked_lrs(sweeps),
@@ -429,8 +435,12 @@ def add_commands(sub) -> None:
     b.add_argument("--jobs", type=int, default=1, help="runs on this many processes, one torch thread each")
     b.add_argument("--data-root", help="the dataset's folder (mnist: torchvision's layout, DIR/MNIST/raw)")
     b.add_argument("--seeds", type=int, help="seeds 0…N−1 (default: the protocol's, 20)")
-    b.add_argument("--engine", default="sequential", choices=["sequential", "batched"],
-                   help="batched: a protocol's runs of one length trained together (for GPUs)")
+    b.add_argument(
+        "--engine",
+        default="sequential",
+        choices=["sequential", "batched"],
+        help="batched: a protocol's runs of one length trained together (for GPUs)",
+    )
     b.add_argument("--raw", type=Path, help="also save every run's curves here (.npz), for --from-raw")
     b.add_argument("--grid", action="store_true", help="also constant-LR runs at quarter-decade LRs around the picks")
     b.add_argument("--from-raw", type=Path, help="no runs: summarise a --raw file of an earlier build")

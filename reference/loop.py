@@ -365,8 +365,9 @@ def meta(cfg: RunConfig, device: torch.device, data: Data, wall: float, compiled
         "threads": torch.get_num_threads(),
         "dtype": "float32",
         "seed": cfg.seed,
-        "deterministic": "warn" if torch.is_deterministic_algorithms_warn_only_enabled() else
-        torch.are_deterministic_algorithms_enabled(),
+        "deterministic": "warn"
+        if torch.is_deterministic_algorithms_warn_only_enabled()
+        else torch.are_deterministic_algorithms_enabled(),
         "compiled": compiled,
         "engine": "sequential",
         "dataset": data.name,

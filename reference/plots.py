@@ -162,8 +162,12 @@ def plot_logged_vs_rerun(logged: dict, rerun: dict, parts_at: int | None = None,
                        [e["test_accuracy"] for e in epochs]))  # fmt: skip
     per_epoch = rerun["epochs"][0]["step"] if rerun.get("epochs") else 1
     for label, color, steps, lrs, losses, epochs, test_losses, accs in curves:
-        style = {"color": color, "lw": 1.8 if label == "log" else 1.1, "ls": "-" if label != "log" else "--",
-                 "zorder": 3 if label == "log" else 2}  # the log on top: a matching counterfactual lies under it
+        style = {
+            "color": color,
+            "lw": 1.8 if label == "log" else 1.1,
+            "ls": "-" if label != "log" else "--",
+            "zorder": 3 if label == "log" else 2,
+        }  # the log on top: a matching counterfactual lies under it
         lr_ax.plot(steps, finite(lrs), label=label, **style)
         clean = finite(losses)
         n = next((i for i, x in enumerate(clean) if not math.isfinite(x)), len(clean))  # up to a NaN/inf

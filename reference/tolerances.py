@@ -53,7 +53,6 @@ def decades(a: float, b: float) -> float:
     return abs(math.log10(a / b))
 
 
-
 # ---------------------------------------------------------------- tolerances for claims, with a stated error rate
 # A claim is one seed's figure; the grader's rerun is another seed's (a student who sets no seed is rerun at 0).
 # Their difference has σ_d = √2·σ, σ the seed-to-seed σ; a rerun against the reference mean of n seeds has

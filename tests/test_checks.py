@@ -108,8 +108,10 @@ def test_percent_accuracy_and_lr_outside_the_sweep_are_flagged():
 def test_baseline_pass_and_fail_and_diverged():
     assert verdicts(submission(), rerun(acc=0.945))[("baseline", "const")].status == "pass"
     assert verdicts(submission(), rerun(acc=0.80))[("baseline", "const")].status == "fail"
-    div = verdicts(submission(claimed_test_accuracy=0.95),
-                   rerun(acc=0.95, diverged={"step": 40, "reason": "loss became nan at step 40"}))
+    div = verdicts(
+        submission(claimed_test_accuracy=0.95),
+        rerun(acc=0.95, diverged={"step": 40, "reason": "loss became nan at step 40"}),
+    )
     assert div[("baseline", "const")].status == "fail" and "diverged" in div[("plausibility", "const")].message
 
 
@@ -296,8 +298,10 @@ def test_a_sweep_that_diverges_before_its_first_evaluation_is_a_sweep_that_ended
     assert v[("lr_claim", "sweep")].status == "pass"
     dead = Outcome({"epochs": [], "final": None, "diverged": {"step": 2, "reason": "loss became nan at step 2"}})
     v = verdicts(submission(claimed_test_accuracy=0.9), [rt, dead])
-    assert v[("accuracy_claim", "const")].status == "fail" and "before its first evaluation" in v[
-        ("accuracy_claim", "const")].message
+    assert (
+        v[("accuracy_claim", "const")].status == "fail"
+        and "before its first evaluation" in v[("accuracy_claim", "const")].message
+    )
 
 
 # ---------------------------------------------------------------- issue 25: the runs the baseline check judges
@@ -374,9 +378,13 @@ def test_an_lr_claim_within_the_spread_of_20_seeds_is_not_docked():
 def test_a_run_on_the_claims_step_schedule_is_compared_where_both_end():
     """Claimed on MNIST, a OneCycle run is rerun with MNIST's 469 steps an epoch: no committed reference takes those
     steps, so the quick grade leaves it pending and the full grade compares its final epoch (a shortfall only)."""
-    sub = Submission.model_validate({
-        "student": {"id": "s1", "name": "S"}, "setup": {"claimed_on": "mnist"},
-        "run": [{"name": "oc", "optimizer": "sgd", "lr": 0.05, "epochs": 2, "schedule": {"name": "onecycle"}}]})
+    sub = Submission.model_validate(
+        {
+            "student": {"id": "s1", "name": "S"},
+            "setup": {"claimed_on": "mnist"},
+            "run": [{"name": "oc", "optimizer": "sgd", "lr": 0.05, "epochs": 2, "schedule": {"name": "onecycle"}}],
+        }
+    )
     assert plan(sub, ASSIGNMENT, False)[0].config.epoch_steps == 469
     full = verdicts(sub, _with_twins(_train(0.96)))[("baseline", "oc")]
     assert full.status == "pass" and "takes the claim's 469 steps an epoch" in full.message and full.max_points == 2

@@ -56,8 +56,13 @@ def range_result(pick: float, n: int = 100, falls_to_end: bool = False) -> dict:
     low = n - 1 if falls_to_end else n // 2
     smoothed = [2.3 - (i if i <= low else 2 * low - i) / n for i in range(n)]
     final = {"step": n, "epoch": 1, "train_loss": 2.0, "test_loss": 2.0, "test_accuracy": 0.3}
-    return {"suggestions": {"min/10": pick, "min": pick * 10}, "final": final, "lr": lrs,
-            "train_loss_smoothed": smoothed, "diverged": None if falls_to_end else {"step": n, "reason": "x"}}
+    return {
+        "suggestions": {"min/10": pick, "min": pick * 10},
+        "final": final,
+        "lr": lrs,
+        "train_loss_smoothed": smoothed,
+        "diverged": None if falls_to_end else {"step": n, "reason": "x"},
+    }
 
 
 def train_result(acc: float = 0.95, loss: float = 0.17) -> dict:
@@ -86,9 +91,18 @@ def test_metric_claims_on_other_data_are_not_checkable_with_no_points_at_stake()
 
 
 def test_metric_claims_on_other_data_are_judged_against_that_datas_committed_reference():
-    ref = {"runs": {"sgd-constant": {"config": {"lr": 0.05, "epochs": 2}, "epochs": [],
-                                     "final": {"test_accuracy": {"mean": 0.99, "std": 0.001, "values": [0.99] * 3},
-                                               "test_loss": {"mean": 0.03, "std": 0.002, "values": [0.03] * 3}}}}}
+    ref = {
+        "runs": {
+            "sgd-constant": {
+                "config": {"lr": 0.05, "epochs": 2},
+                "epochs": [],
+                "final": {
+                    "test_accuracy": {"mean": 0.99, "std": 0.001, "values": [0.99] * 3},
+                    "test_loss": {"mean": 0.03, "std": 0.002, "values": [0.03] * 3},
+                },
+            }
+        }
+    }
     s = sub({"claimed_on": "mnist"}, claimed_test_accuracy=0.9905, claimed_test_loss=0.2)
     v = checks(s, [range_result(0.02), train_result()], claim_baseline=ref)
     assert v[("accuracy_claim", "run")].status == "pass" and v[("accuracy_claim", "run")].max_points > 0
@@ -184,7 +198,7 @@ def test_grade_data_root_grades_a_class_on_mnist_offline(tmp_path):
         assert s["status"] == "graded"
 
 
-COURSE_CONFIG = '''\
+COURSE_CONFIG = """\
 import os
 from pathlib import Path
 from torch.optim import SGD
@@ -199,7 +213,7 @@ WARMUP = 40 if NUM_EPOCHS > 40 else 0
 LEARNING_RATE = 0.1
 optimizer = dict(type=SGD, lr=LEARNING_RATE, momentum=0.9, weight_decay=5e-4)
 LR_SCHEDULER = dict(type=LambdaLR, lr_lambda=lambda step: 10 ** (step / 469 * 6 - 5))
-'''
+"""
 
 
 @pytest.mark.slow

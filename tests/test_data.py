@@ -40,6 +40,7 @@ def test_device_data_pads_normalises_and_batches_by_seeded_permutation():
     assert data.train.x.shape == (4000, 1, 32, 32) and data.channels == 1
     assert data.train.x[:, :, :2, :].std() < 1e-4  # zero padding = background, one value after normalising
     assert abs(data.train.x.mean().item()) < 0.3  # roughly centred
+
     def epoch(seed: int) -> list[torch.Tensor]:
         stream = data.train.index_stream(128, torch.Generator().manual_seed(seed))
         return [data.train.y[next(stream)] for _ in range(32)]

@@ -79,7 +79,7 @@ def alarm():
 
 def test_a_non_table_student_is_one_line(tmp_path):
     err = clean(loaded(tmp_path, 'student = "alice"\n'))
-    assert 'student: must be a table' in err and 'got "alice"' in err
+    assert "student: must be a table" in err and 'got "alice"' in err
 
 
 def test_497_deep_arrays_are_refused_cleanly(tmp_path):
@@ -136,7 +136,7 @@ def test_strings_for_numbers_and_booleans_are_refused(tmp_path):
 def test_ints_for_floats_and_arrays_for_tuples_still_load(tmp_path):
     schedule = 'schedule = { name = "multistep", milestones = [1, 2], gamma = 1 }'
     text = GOOD.format(id="s1").replace("lr = 0.0507", f"lr = 1\n{schedule}")
-    text = text.replace('steps = 40', 'steps = 40\nrule = "range"\nclaimed_lr = [0.01, 1]')
+    text = text.replace("steps = 40", 'steps = 40\nrule = "range"\nclaimed_lr = [0.01, 1]')
     x = loaded(tmp_path, text)
     assert x.error is None, x.error
     assert x.submission.run[0].lr == 1.0 and x.submission.run[0].schedule.milestones == (1, 2)
@@ -216,7 +216,8 @@ def test_a_sweep_is_bounded_in_the_claim_datas_steps(tmp_path):
     text = GOOD.format(id="s1").replace("steps = 40", "epochs = 10").replace("[[range_test]]", setup)
     sub = loaded(tmp_path, text).submission
     assert refusals(sub, Assignment(train_epochs=1)).entries == {
-        "sweep": "a sweep of 600,000 optimizer steps > the allowed 20,000"}  # 10 epochs × 60,000 images / batch 1
+        "sweep": "a sweep of 600,000 optimizer steps > the allowed 20,000"
+    }  # 10 epochs × 60,000 images / batch 1
 
 
 def test_too_many_entries_is_one_error_and_nothing_runs(tmp_path):

@@ -51,13 +51,19 @@ def test_claims_are_judged_against_the_students_own_log(runs):
     own log fails, quoting the log, though seed noise would hide it from a rerun."""
     logs = {"sweep": logs_from_result(runs["sweep"][1]), "run": logs_from_result(runs["train"][1])}
     final, pick = runs["train"][1]["final"], runs["sweep"][1]["suggestions"]["steepest"]
-    honest = graded(runs, claimed_lr=pick, accuracy=round(final["test_accuracy"], 4),
-                    loss=round(final["test_loss"], 4), logs=logs)
+    honest = graded(
+        runs, claimed_lr=pick, accuracy=round(final["test_accuracy"], 4), loss=round(final["test_loss"], 4), logs=logs
+    )
     for check in ("lr_claim", "accuracy_claim", "loss_claim"):
         assert honest[check].status == "pass" and "Judged against your own log" in honest[check].message, check
     assert honest["accuracy_claim"].logged == pytest.approx(final["test_accuracy"])
-    off = graded(runs, claimed_lr=pick * 1.25, accuracy=round(final["test_accuracy"] - 0.005, 4),
-                 loss=round(final["test_loss"] * 1.1, 4), logs=logs)
+    off = graded(
+        runs,
+        claimed_lr=pick * 1.25,
+        accuracy=round(final["test_accuracy"] - 0.005, 4),
+        loss=round(final["test_loss"] * 1.1, 4),
+        logs=logs,
+    )
     for check in ("lr_claim", "accuracy_claim", "loss_claim"):
         assert off[check].status == "fail" and off[check].points == 0, check
     assert f"Your log's last epoch (3): test accuracy {final['test_accuracy']:.6g}" in off["accuracy_claim"].message

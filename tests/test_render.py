@@ -311,8 +311,12 @@ def test_report_columns_claimed_rerun_reference(rendered):
 
 def test_a_diagnosis_is_shown_as_the_likely_cause(runs):
     s = make_student(runs)
-    s.checks[2].diagnosis = {"cause": "the LR schedule steps per batch, not per epoch", "confidence": "high",
-                             "evidence": "a rerun with cadence = 'step' matches the claim", "confirmed": True}
+    s.checks[2].diagnosis = {
+        "cause": "the LR schedule steps per batch, not per epoch",
+        "confidence": "high",
+        "evidence": "a rerun with cadence = 'step' matches the claim",
+        "confirmed": True,
+    }
     html = environment().get_template("report.html.j2").render(student_context(s, ASSIGNMENT, META))
     assert ("Likely cause: the LR schedule steps per batch, not per epoch (high confidence, confirmed by a rerun): "
             "a rerun with cadence = &#39;step&#39; matches the claim") in html  # fmt: skip
@@ -405,7 +409,8 @@ def test_self_check_names_its_assignment_and_report_and_what_it_skipped(tmp_path
     (tmp_path / "class" / "me").mkdir(parents=True)
     (tmp_path / "class" / "me" / "submission.toml").write_text(SELF_CHECK)
     (tmp_path / "class" / "assignment.toml").write_text(
-        "train_epochs = 2\nmax_epochs = 2\nquick_epochs = 1\n[tolerances]\nprobe_epochs = 0\n")
+        "train_epochs = 2\nmax_epochs = 2\nquick_epochs = 1\n[tolerances]\nprobe_epochs = 0\n"
+    )
     args = ["--jobs", "1", "--engine", "sequential", "--device", "cpu", "--quiet", "--cache", str(tmp_path / "c")]
     main(["--self-check", str(tmp_path / "class" / "me"), *args, "--out", str(tmp_path / "reports")])
     out = capsys.readouterr().out

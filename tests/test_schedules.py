@@ -38,8 +38,11 @@ CASES = {
     "cosine": ({"eta_min": 0.001}, lambda o: lrs.CosineAnnealingLR(o, T_max=EPOCHS, eta_min=0.001), "epoch"),
     "polynomial": ({"power": 2.0}, lambda o: lrs.PolynomialLR(o, total_iters=EPOCHS, power=2.0), "epoch"),
     # torch's part of the auto schedules is a constant LambdaLR: reference/auto.py moves the LR in the loop
-    "table": ({"table": (1.0, 0.5, 0.25, 2.0)}, lambda o: lrs.LambdaLR(o, lambda i: (1.0, 0.5, 0.25, 2.0)[min(i, 3)]),
-              "step"),
+    "table": (
+        {"table": (1.0, 0.5, 0.25, 2.0)},
+        lambda o: lrs.LambdaLR(o, lambda i: (1.0, 0.5, 0.25, 2.0)[min(i, 3)]),
+        "step",
+    ),
     "auto": ({"factors": (2, 1, 0.5)}, lambda o: lrs.LambdaLR(o, lambda i: 1.0), "step"),
     "auto-corrected": ({}, lambda o: lrs.LambdaLR(o, lambda i: 1.0), "step"),
 }

@@ -174,8 +174,18 @@ def test_a_min_rule_on_seeds_that_never_turned_up_is_flagged_for_review():
     a = Assignment()
     sweep = next(p for p in plan(sub, a, quick=True) if p.kind == "range-test")
     rt = copy.deepcopy(SGD_RT)
-    graded = lambda rt: check_lr_claims(Context(sub, a, [(sweep, Outcome(None))], MNIST5K, True, 1000,  # noqa: E731
-                                                seeds={sweep.name: Seeds("sgd", rt, "mnist-5k", 20)}), 10.0)[0]
+    graded = lambda rt: check_lr_claims(
+        Context(
+            sub,
+            a,
+            [(sweep, Outcome(None))],
+            MNIST5K,
+            True,
+            1000,  # noqa: E731
+            seeds={sweep.name: Seeds("sgd", rt, "mnist-5k", 20)},
+        ),
+        10.0,
+    )[0]
     assert graded(rt).status in ("pass", "warn", "fail") and graded(rt).pending == 0
     rt["diverged_at"][3] = None
     flagged = graded(rt)
@@ -190,7 +200,9 @@ def test_the_best_run_is_chosen_at_the_epoch_the_other_runs_reach():
     from grader.grade import by_seeds as seeds_of
     from grader.runner import Outcome
 
-    text = submission() + """
+    text = (
+        submission()
+        + """
 [[run]]
 name = "sgd-own"
 optimizer = "sgd"
@@ -198,6 +210,7 @@ momentum = 0.9
 lr = 0.03
 epochs = 30
 """
+    )
     sub = Submission.model_validate(_toml(text))
     a = Assignment()
     planned = [p for p in plan(sub, a, quick=True) if p.kind != "probe"]
