@@ -89,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as err:
         from grader.load import describe
 
-        print(f"grade: error: {root / 'assignment.toml'}: {safe.one_line(describe(err), 2000)}", file=sys.stderr)
+        # assignment.toml's own errors arrive as one ValueError line naming it (grader.load.load_assignment); a
+        # validation error from anywhere else is not blamed on it
+        print(f"grade: error: {safe.one_line(describe(err), 2000)}", file=sys.stderr)
         return 2
     except ValueError as err:  # e.g. --device cuda without CUDA, a malformed assignment.toml
         print(f"grade: error: {safe.one_line(err, 2000)}", file=sys.stderr)

@@ -19,8 +19,9 @@ Momentum = Annotated[float, Field(ge=0, lt=1)]
 WeightDecay = Annotated[float, Field(ge=0)]
 Seed = Annotated[int, Field(ge=0)]
 
-# ScheduleConfig fields added after cache keys were first hashed (grader/plan.py hashes model_dump): left out of the
-# dump while unset, so every config that existed before them keeps its key.
+# ScheduleConfig fields added after result files and committed baselines were first written: left out of the dump
+# while unset, so a config that existed before them dumps (and compares, and is shown) as it did. (Cache keys change
+# with the reference code anyway: grader/plan.py hashes it.)
 _LATE_FIELDS = ("power",)
 
 
