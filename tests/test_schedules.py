@@ -1,5 +1,7 @@
 """Every scheduler-table entry yields exactly the LRs of the torch class it names, stepped by hand."""
 
+import math
+
 import pytest
 import torch
 from torch.optim import lr_scheduler as lrs
@@ -53,6 +55,45 @@ def test_table_equals_torch(name):
     args, make, cadence = CASES[name]
     cfg = RunConfig(lr=LR, epochs=EPOCHS, schedule=ScheduleConfig(name=name, cadence=cadence, **args))
     assert lr_table(cfg, SPE) == pytest.approx(by_hand(make, cadence), rel=1e-12)
+
+
+# The same schedules by their definitions, step by step, with no scheduler stepped at all: a table that stepped
+# torch's scheduler at the wrong moment (one step late, per step instead of per epoch) fails here even where
+# `by_hand` would repeat the mistake. s: the optimizer step, e = s // SPE: the epoch.
+T = SPE * EPOCHS
+CLOSED = {
+    "constant": lambda s: LR,
+    "lambda-exp": lambda s: LR * 100.0 ** (min(s, T - 1) / (T - 1)),
+    "step": lambda s: LR * 0.5 ** ((s // SPE) // 2),
+    "multistep": lambda s: LR * 0.1 ** ((s >= 15) + (s >= 25)),
+    "exponential": lambda s: LR * 0.9 ** (s // SPE),
+    "cyclic": lambda s: 0.01 + (0.1 - 0.01) * (1 - abs((s % 10) / 5 - 1)),
+    "linear-decay": lambda s: LR * (1 - 0.9 * min(s // SPE, EPOCHS) / EPOCHS),
+    "cosine": lambda s: 0.001 + (LR - 0.001) * (1 + math.cos(math.pi * (s // SPE) / EPOCHS)) / 2,
+    "polynomial": lambda s: LR * (1 - min(s // SPE, EPOCHS) / EPOCHS) ** 2.0,
+    "table": lambda s: LR * (1.0, 0.5, 0.25, 2.0)[min(s, 3)],
+    "auto": lambda s: LR,
+    "auto-corrected": lambda s: LR,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLOSED))
+def test_table_follows_the_schedules_definition(name):
+    args, _, cadence = CASES[name]
+    cfg = RunConfig(lr=LR, epochs=EPOCHS, schedule=ScheduleConfig(name=name, cadence=cadence, **args))
+    assert lr_table(cfg, SPE) == pytest.approx([CLOSED[name](s) for s in range(T)], rel=1e-9)
+
+
+def test_onecycle_follows_its_definition_at_its_turning_points():
+    """OneCycle (max_lr 1, 42 steps, pct_start 0.3, div 25, final div 1e4): starts at max_lr/25, peaks at max_lr at
+    step 0.3·41 ≈ 12, ends at max_lr/25/1e4, rising then falling."""
+    cfg = RunConfig(lr=LR, epochs=EPOCHS, schedule=ScheduleConfig(name="onecycle", max_lr=1.0))
+    table = lr_table(cfg, SPE)
+    peak = max(range(T), key=table.__getitem__)
+    assert table[0] == pytest.approx(1.0 / 25) and table[peak] == pytest.approx(1.0, rel=1e-3)
+    assert peak == round(0.3 * (T - 1)) and table[-1] == pytest.approx(1.0 / 25 / 1e4, rel=1e-6)
+    assert all(a <= b for a, b in zip(table[: peak + 1], table[1 : peak + 1]))
+    assert all(a >= b for a, b in zip(table[peak:], table[peak + 1 :]))
 
 
 def test_every_table_entry_is_tested():
