@@ -431,7 +431,7 @@ def test_screenshot(rendered, tmp_path):
     shot = tmp_path / "shot.png"
     cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
            "--no-first-run", "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-           "--window-size=1200,2400", f"--screenshot={shot}", (out / "s1" / "report.html").as_uri()]  # fmt: skip
+           "--window-size=1200,6000", f"--screenshot={shot}", (out / "s1" / "report.html").as_uri()]  # fmt: skip
     subprocess.run(cmd, timeout=60, capture_output=True, check=False)
     assert shot.exists() and shot.stat().st_size > 10_000
     from matplotlib.image import imread
@@ -441,3 +441,11 @@ def test_screenshot(rendered, tmp_path):
     assert pixels.std() > 0.05
     colours = np.unique((pixels.reshape(-1, 3) * 255).round().astype(np.uint8), axis=0)
     assert len(colours) > 50
+    # what a person sees: the statuses in their colours (templates/_style.css.j2: the PASS and FAIL badges'
+    # backgrounds) and the plots drawn, not broken images (matplotlib's tab:blue: the rerun's curves)
+    assert shown(pixels, (0xDC, 0xF5, 0xE3)) and shown(pixels, (0xFF, 0xE5, 0xE3)) and shown(pixels, (31, 119, 180))
+
+
+def shown(pixels: np.ndarray, rgb: tuple[int, int, int], at_least: int = 200, tol: int = 6) -> bool:
+    """At least `at_least` pixels of the screenshot within `tol` of colour `rgb`."""
+    return int((np.abs((pixels * 255).round() - np.array(rgb)).max(axis=-1) <= tol).sum()) >= at_least
