@@ -55,7 +55,16 @@ def rerun(acc=0.95, loss=0.17, pick=0.1, diverged=None) -> list[Outcome]:
 
 
 def verdicts(sub, outcomes, quick=False, baseline=BASELINE, assignment=ASSIGNMENT) -> dict:
-    ctx = Context(sub, assignment, list(zip(plan(sub, assignment, quick), outcomes)), baseline, quick, 1000)
+    """The checks of `sub` given `outcomes`: one per planned run in the plan's order, probe twins included
+    (`_with_twins`), or one per sweep and training run, twins left out (then no twin ran: the reproducible check
+    has none to compare). Paired strictly, and the twins handed over as grader.grade does."""
+    planned = plan(sub, assignment, quick)
+    if len(outcomes) != len(planned):
+        planned = [p for p in planned if p.kind != "probe"]
+    pairs = list(zip(planned, outcomes, strict=True))
+    runs = [(p, o) for p, o in pairs if p.kind != "probe"]
+    probes = {p.name: o for p, o in pairs if p.kind == "probe"}
+    ctx = Context(sub, assignment, runs, baseline, quick, 1000, probes)
     return {(c.check, c.subject): c for c in run_checks(ctx)}
 
 
@@ -68,7 +77,7 @@ def test_an_honest_submission_passes_everything():
 def test_config_fails_outside_the_allowed_space():
     sub = submission()
     bad = sub.model_copy(update={"run": [sub.run[0].model_copy(update={"epochs": 31})], "range_test": []})
-    c = verdicts(bad, rerun()[1:])[("config", "submission")]
+    c = verdicts(bad, [])[("config", "submission")]  # the refused run is not planned: nothing is rerun
     assert c.status == "fail" and "31 epochs > the allowed 30" in c.message and "[[range_test]]" in c.message
 
 
@@ -322,7 +331,9 @@ def _with_twins(*outcomes: Outcome) -> list[Outcome]:
 def _train(acc: float) -> Outcome:
     epochs = [{"step": 32, "epoch": 1, "train_loss": 0.5, "test_loss": 0.35, "test_accuracy": acc - 0.05},
               {"step": 64, "epoch": 2, "train_loss": 0.2, "test_loss": 0.2, "test_accuracy": acc}]  # fmt: skip
-    return Outcome({"epochs": epochs, "final": epochs[-1], "diverged": None})
+    return Outcome(
+        {"epochs": epochs, "final": epochs[-1], "diverged": None, "train_loss": [0.5 - i / 200 for i in range(64)]}
+    )
 
 
 def test_a_control_run_at_a_tenth_of_the_lr_costs_no_points():
