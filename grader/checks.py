@@ -92,17 +92,13 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
             out.append(CheckResult("lr_claim", p.name, "error", "The rerun's curve was too short to apply the rule "
                                    f"{claim.rule!r} (it diverged at once).", max_points=pts))  # fmt: skip
             continue
-        claimed = list(claim.claimed_lr) if isinstance(claim.claimed_lr, tuple) else [claim.claimed_lr]
-        expected = rerun if isinstance(rerun, list) else [rerun]
-        figures = {"claimed": _one(claimed), "rerun": _one(expected)}
-        if len(claimed) != len(expected):
-            claimed = claimed[-1:] if len(expected) == 1 else claimed * 2
-        dist = max(decades(c, e) for c, e in zip(claimed, expected, strict=True))
+        figure, claimed, expected, dist = _lr_distance(claim.claimed_lr, rerun)
+        figures = {"claimed": figure, "rerun": _one(expected)}
         tol, origin = lr_tolerance_for(ctx.baselines or [b for b in (ctx.baseline,) if b], p.config, claim.rule,
                                        o.result, ctx.tol)  # fmt: skip
         status, points = banded(dist, tol, ctx.tol.partial_band, pts)
         at_stake, pending = pts, 0.0
-        fmt = lambda v: ", ".join(f"{x:.3g}" for x in v)  # noqa: E731
+        fmt = _lrs_text
         msg = (f"Rule {claim.rule!r} on the rerun's curve picks {fmt(expected)}; the claim {fmt(claimed)} is "
                f"{dist:.2f} decades away (allowed {tol:.2f}: k·√2·σ of the rule's reference picks).")  # fmt: skip
         if claim.rule in ("min", "min/10", "range") and _minimum_at_end(o.result):
@@ -123,6 +119,28 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
                                why=(f"data:{ctx.cond.claimed}" if ctx.cond.proxy else "review") if pending else None,
                                ))  # fmt: skip
     return out
+
+
+def _lr_distance(claimed_lr, picked) -> tuple[float | list[float], list[float], list[float], float]:
+    """(the claim as its figure shows it, the claimed LR(s) compared, the picked one(s), the distance in decades: the
+    largest over a "range" pair). A single pick is compared with the last of a claimed pair, a pair with a single
+    claim twice."""
+    claimed = list(claimed_lr) if isinstance(claimed_lr, tuple) else [claimed_lr]
+    expected = picked if isinstance(picked, list) else [picked]
+    figure = _one(claimed)
+    if len(claimed) != len(expected):
+        claimed = claimed[-1:] if len(expected) == 1 else claimed * 2
+    return figure, claimed, expected, max(decades(c, e) for c, e in zip(claimed, expected, strict=True))
+
+
+def _resolution(lrs: list[float] | None) -> float:
+    """A sweep's LR step in decades (its resolution: the smallest difference between two of its picks)."""
+    lrs = [x for x in lrs or [] if x > 0]
+    return math.log10(lrs[-1] / lrs[0]) / (len(lrs) - 1) if len(lrs) > 1 else 0.0
+
+
+def _lrs_text(values: list[float]) -> str:
+    return ", ".join(f"{x:.3g}" for x in values)
 
 
 def _proxy_lr(ctx: Context, dist: float, tol: float, msg: str, pts: float) -> tuple[str, float, float, float, str]:
@@ -146,18 +164,12 @@ def _lr_against_seeds(ctx: Context, p: PlannedRun, seeds: Seeds, pts: float) -> 
     claim, rule, rt = p.claim, p.claim.rule, seeds.entry
     picks = [x for x in rt["picks"][rule] if x is not None]
     mean, n = _reference_pick(rt, rule)
-    claimed = list(claim.claimed_lr) if isinstance(claim.claimed_lr, tuple) else [claim.claimed_lr]
-    expected = mean if isinstance(mean, list) else [mean]
-    figures = {"claimed": _one(claimed), "reference": _one(expected)}
-    if len(claimed) != len(expected):
-        claimed = claimed[-1:] if len(expected) == 1 else claimed * 2
-    dist = max(decades(c, e) for c, e in zip(claimed, expected, strict=True))
-    lrs = rt.get("curve", {}).get("lr") or []
-    resolution = math.log10(lrs[-1] / lrs[0]) / (len(lrs) - 1) if len(lrs) > 1 and lrs[0] > 0 else 0.0
-    d = lr_claim_tolerance(picks, ctx.tol.k_lr, resolution, factor=seeds_factor(n))
+    figure, claimed, expected, dist = _lr_distance(claim.claimed_lr, mean)
+    figures = {"claimed": figure, "reference": _one(expected)}
+    d = lr_claim_tolerance(picks, ctx.tol.k_lr, _resolution(rt.get("curve", {}).get("lr")), factor=seeds_factor(n))
     status, points = banded(dist, d.tol, ctx.tol.partial_band, pts)
     at_stake, pending = pts, 0.0
-    fmt = lambda v: ", ".join(f"{x:.3g}" for x in v)  # noqa: E731
+    fmt = _lrs_text
     msg = (f"Rule {rule!r} picks {fmt(expected)} on average (geometric mean) over the {n} committed reference seeds "
            f"of this exact sweep ({seeds.protocol}; no rerun needed); the claim {fmt(claimed)} is {dist:.2f} decades "
            f"away (allowed {d.tol:.2f}: k·σ·√(1 + 1/n) of their picks).")  # fmt: skip
@@ -192,8 +204,7 @@ def lr_tolerance_for(baselines: list[dict], config, rule: str, result: dict, tol
         return tol.lr_min_decades, f"{tol.lr_min_decades:g} decades (lr_min_decades): no committed sweep of {optimizer}"
     rt, protocol, same = found
     picks = [x for x in (rt.get("picks") or {}).get(rule) or [] if x is not None]
-    lrs = [x for x in result.get("lr") or [] if x > 0]
-    resolution = math.log10(lrs[-1] / lrs[0]) / (len(lrs) - 1) if len(lrs) > 1 else 0.0
+    resolution = _resolution(result.get("lr"))
     floor, where = 0.0, f"{len(picks)} committed seeds of this sweep ({protocol}), at its upper 95 % bound"
     if not same or len(picks) < MIN_SEEDS:
         others = [b["range_tests"][optimizer] for b in kin(baselines, config) if optimizer in b.get("range_tests", {})]

@@ -129,18 +129,19 @@ def seed_reference(baselines: list[dict], kind: str, config, rule: str | None = 
     """The committed seeds of this sweep's or training run's exact config — the same config up to the seed, its LR
     equal to LR_DIGITS significant digits — with at least MIN_SEEDS of them (for a sweep: of `rule`'s picks)."""
     dump = config.model_dump(mode="json")
+    shape = _shape(dump)  # once: each committed entry is compared with it
     for b in baselines:
         protocol = b.get("name") or b.get("dataset", "")
         if kind == "range-test":
             rt = b.get("range_tests", {}).get(config.optimizer) or {}
             picks = [x for x in (rt.get("picks") or {}).get(rule) or [] if x is not None]
             cfg = rt.get("config")
-            if cfg and len(picks) >= MIN_SEEDS and _shape(cfg) == _shape(dump) and _same_lr(cfg["lr"], dump["lr"]):
+            if cfg and len(picks) >= MIN_SEEDS and _same_lr(cfg["lr"], dump["lr"]) and _shape(cfg) == shape:
                 return Seeds(config.optimizer, rt, protocol, len(picks))
         elif kind == "train":
             for name, entry in {**b.get("runs", {}), **b.get("grid", {})}.items():
                 cfg, n = entry.get("config"), len(entry.get("final", {}).get("test_accuracy", {}).get("values", ()))
-                if cfg and n >= MIN_SEEDS and _shape(cfg) == _shape(dump) and _same_lr(cfg["lr"], dump["lr"]):
+                if cfg and n >= MIN_SEEDS and _same_lr(cfg["lr"], dump["lr"]) and _shape(cfg) == shape:
                     return Seeds(name, entry, protocol, n)
     return None
 
