@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 from grader.context import MIN_SEEDS, Context, Seeds, baseline_entry, kin, sweep_reference
 from grader.evidence import Logs, check_logs, comparison, lr_against_log, metric_against_log, plausible
@@ -436,11 +437,9 @@ def _chaotic(ctx: Context, p: PlannedRun, o: Outcome, result: CheckResult) -> Ch
     """A metric check on a chaotic rerun: its figure is one draw of many rounding could give; partial credit."""
     if not ctx.chaotic(p, o) or result.status in ("skip", "error"):
         return result
-    result.points = round(ctx.tol.chaotic_credit * result.max_points, 2)
-    result.status = "warn"
-    result.message = (f"Not graded automatically: the rerun is chaotic (see the reproducible check), "
-                      f"{ctx.tol.chaotic_credit:.0%} of the points pending review. " + result.message)  # fmt: skip
-    return result
+    message = (f"Not graded automatically: the rerun is chaotic (see the reproducible check), "
+               f"{ctx.tol.chaotic_credit:.0%} of the points pending review. " + result.message)  # fmt: skip
+    return replace(result, points=round(ctx.tol.chaotic_credit * result.max_points, 2), status="warn", message=message)
 
 
 def check_reproducible(ctx: Context, pts: float) -> list[CheckResult]:
@@ -528,9 +527,9 @@ def check_baseline(ctx: Context, pts: float) -> list[CheckResult]:
     for p, o in ctx.of_kind("train"):
         result = _baseline_one(ctx, p, o, pts)
         if p.name not in judged:
-            result.message = f"For information (no points at stake): {why.get(p.name, 'not judged')}. " + result.message
-            result.status = "skip" if result.status != "error" else "error"
-            result.points = result.max_points = result.pending = 0.0
+            message = f"For information (no points at stake): {why.get(p.name, 'not judged')}. " + result.message
+            result = replace(result, message=message, status="skip" if result.status != "error" else "error",
+                             points=0.0, max_points=0.0, pending=0.0)  # fmt: skip
         out.append(result)
     return out
 

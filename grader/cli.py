@@ -2,6 +2,11 @@
 
 Exit codes: 0 the class was graded (whatever the marks); 1 with --strict or --self-check when any check
 fails or errors; 2 usage error (no such folder, bad option, unreadable assignment.toml).
+
+Platforms (issue 22): `grade bundle gradescope|prairielearn CLASS_DIR --out X` builds an autograder bundle,
+`grade bundle run BUNDLE SUBMISSION_DIR --out DIR` runs one as its platform would, `grade autograde PLATFORM`
+is what the bundle runs on upload, `grade gradescope-export EXPORT_DIR --assignment FILE` grades a
+Gradescope "Export Submissions" folder in full and writes the scores to upload back.
 """
 
 from __future__ import annotations
@@ -69,7 +74,13 @@ def _jobs(text: str) -> int | str:
     raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1 or 'auto', got {text!r}")
 
 
+COMMANDS = ("bundle", "autograde", "gradescope-export")  # a class folder with one of these names: `grade ./bundle`
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in COMMANDS:
+        return platform_main(argv)
     args = parser().parse_args(argv)
     if not args.path.is_dir():
         print(f"grade: error: no such folder: {args.path}", file=sys.stderr)
@@ -104,6 +115,87 @@ def main(argv: list[str] | None = None) -> int:
         print_self_check(result, args.out, found if found.is_file() else None, args.path)
     failing = any(s.failed_checks for s in result.students)
     return 1 if failing and (args.strict or args.self_check) else 0
+
+
+def platform_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="grade", description="Gradescope and PrairieLearn autograders (issue 22).")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("bundle", help="build an autograder bundle, or run one as its platform would")
+    bsub = b.add_subparsers(dest="platform", required=True)
+    gs = bsub.add_parser("gradescope", help="autograder.zip: setup.sh, run_autograder, assignment.toml, the wheel")
+    gs.add_argument("class_dir", type=Path, help="the class folder (its assignment.toml goes into the bundle)")
+    gs.add_argument("--out", type=Path, default=Path("autograder.zip"))
+    pl = bsub.add_parser("prairielearn", help="a folder: Dockerfile, run.sh, externalGradingOptions.json, the wheel")
+    pl.add_argument("class_dir", type=Path)
+    pl.add_argument("--out", type=Path, default=Path("prairielearn-grader"))
+    run = bsub.add_parser("run", help="run a bundle on one submission the way its platform does")
+    run.add_argument("bundle", type=Path, help="autograder.zip, or a PrairieLearn bundle folder")
+    run.add_argument("submission", type=Path, help="one submission folder")
+    run.add_argument("--out", type=Path, default=Path("bundle-results"), help="where results.json goes")
+    run.add_argument("--cpus", help="pin to these CPUs (taskset -c), e.g. 0")
+    run.add_argument("--timeout", type=float, default=600.0, help="the platform's timeout in seconds (600)")
+    a = sub.add_parser("autograde", help="inside the platform: grade its submission, write its results.json")
+    a.add_argument("platform", choices=["gradescope", "prairielearn"])
+    a.add_argument("--root", type=Path, help="default: /autograder (Gradescope), /grade (PrairieLearn)")
+    a.add_argument("--assignment", type=Path, help="default: the bundle's assignment.toml")
+    a.add_argument("--cache", type=Path, help="rerun cache (default: a temporary folder)")
+    e = sub.add_parser("gradescope-export", help="grade a Gradescope 'Export Submissions' folder in full")
+    e.add_argument("export", type=Path, help="the unzipped export (submission_metadata.yml, submission_*/)")
+    e.add_argument("--assignment", type=Path, required=True, help="the class's assignment.toml")
+    e.add_argument("--out", type=Path, default=Path("reports"), help="reports and gradescope_scores.csv")
+    e.add_argument("--quick", action="store_true", help="quick mode (default: the full grade)")
+    e.add_argument("--jobs", type=_jobs, default="auto")
+    e.add_argument("--cache", type=Path)
+    return p
+
+
+def platform_main(argv: list[str]) -> int:
+    args = platform_parser().parse_args(argv)
+    try:
+        if args.command == "autograde":
+            from grader.autograde import autograde
+
+            data = autograde(args.platform, args.root, args.assignment, args.cache)
+            print(f"score {data.get('score', 0):g}" + ("" if data.get("gradable", True) else " (not gradable)"))
+            return 0  # a results.json is written whatever happened: the platform reads it
+        if args.command == "gradescope-export":
+            return _grade_export(args)
+        from grader import bundle
+
+        if args.platform == "run":
+            ran = bundle.run_bundle(args.bundle, args.submission, args.out, cpus=args.cpus, timeout_s=args.timeout)
+            print(ran.summary() if hasattr(ran, "summary") else ran)
+            return 0 if ran.returncode == 0 and not ran.timed_out else 1
+        build = bundle.build_gradescope if args.platform == "gradescope" else bundle.build_prairielearn
+        print(f"wrote {_cell(build(args.class_dir, args.out))}")
+        return 0
+    except (ValueError, OSError) as err:
+        print(f"grade: error: {safe.one_line(err, 2000)}", file=sys.stderr)
+        return 2
+
+
+def _grade_export(args: argparse.Namespace) -> int:
+    """A Gradescope export graded like a class folder; the scores written for Gradescope's score import."""
+    import shutil
+    import tempfile
+
+    from grader.export import read_gradescope_export, write_scores_csv
+    from grader.grade import DEFAULT_CACHE, grade_class
+
+    exported = read_gradescope_export(args.export)
+    if not args.assignment.is_file():
+        raise ValueError(f"no such assignment file: {args.assignment}")
+    present = [e for e in exported if e.folder is not None]
+    with tempfile.TemporaryDirectory(prefix="lr-grader-export-") as tmp:
+        shutil.copyfile(args.assignment, Path(tmp) / "assignment.toml")
+        result = grade_class(Path(tmp), out=args.out, quick=args.quick, jobs=args.jobs, folders=[e.folder for e in
+                             present], cache_dir=args.cache or DEFAULT_CACHE, progress=True)  # fmt: skip
+    rows = [(e, s.total, s.verdict.upper()) for e, s in zip(present, result.students, strict=True)]
+    rows += [(e, None, "no files in the export") for e in exported if e.folder is None]
+    write_scores_csv(rows, args.out / "gradescope_scores.csv")
+    print_class(result, args.out)
+    print(f"Scores for Gradescope's import: {_cell(args.out / 'gradescope_scores.csv')}")
+    return 0
 
 
 PROBLEM_WIDTH = 90  # characters of the "first problem" column

@@ -721,10 +721,11 @@ def counterfactual_runs(items: list[tuple[CheckResult, Case, PlannedRun]]) -> di
     return out
 
 
-def explain(ctx: Context, checks: list[CheckResult], execute: Execute | None = None) -> dict[str, dict]:
-    """Attach `diagnosis` to every failing/warning check a pitfall may explain ("no known cause matched" when
-    none does). Counterfactual reruns go through `execute` (None: none are run). Returns, per run name, the
-    counterfactual results that ran ({pitfall: result}) for the report's plots."""
+def explain(ctx: Context, checks: list[CheckResult], execute: Execute | None = None,
+            ) -> tuple[list[CheckResult], dict[str, dict]]:  # fmt: skip
+    """The checks, every failing/warning one a pitfall may explain with its `diagnosis` ("no known cause matched"
+    when none does; never other points). Counterfactual reruns go through `execute` (None: none are run). Also,
+    per run name, the counterfactual results that ran ({pitfall: result}) for the report's plots."""
     items = cases(ctx, checks)
     wanted = counterfactual_runs(items) if execute else {}
     outcomes = execute(list(wanted.values())) if wanted else []
@@ -732,9 +733,10 @@ def explain(ctx: Context, checks: list[CheckResult], execute: Execute | None = N
     for (name, key), o in zip(wanted, outcomes, strict=True):
         if o.result is not None:
             ran.setdefault(name, {})[key] = o.result
+    diagnosed = {}
     for check, case, p in items:
         d = diagnose(case, ran.get(p.name) if p else None)
         if d is None and case.refused:
             continue  # a refused entry's config line needs no "no known cause"
-        check.diagnosis = d.as_dict() if d else unexplained()
-    return ran
+        diagnosed[id(check)] = replace(check, diagnosis=d.as_dict() if d else unexplained())
+    return [diagnosed.get(id(c), c) for c in checks], ran

@@ -6,6 +6,7 @@ import json
 import math
 import os
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,14 +18,16 @@ from grader.context import Context, Seeds, baseline_entry, seed_reference
 from grader.diagnoses import Execute, explain
 from grader.evidence import Evidence, comparison, gather, record
 from grader.load import Loaded, discover, escape, load_assignment, load_class
-from grader.plan import Conditions, PlannedRun, plan
-from grader.results import ClassResult, RunRecord, StudentResult
-from grader.runner import Cache, Outcome, engine_tag, execute, resolve_jobs
+from grader.plan import Conditions, PlannedRun, fit_budget, plan
+from grader.results import CheckResult, ClassResult, RunRecord, StudentResult
+from grader.runner import Cache, Outcome, engine_tag, execute, resolve_jobs, step_seconds
 from grader.schema import Assignment
 from reference.baselines import BASELINES, PROTOCOLS
 from reference.data import DATASETS
 from reference.loop import pick_device
 
+BUDGET_MARGIN = 1.5  # an upload grade plans its reruns at this many times the measured step time
+DEFERRED = "deferred to the instructor's full grade: the upload grade's time budget did not fit its rerun"
 DEFAULT_CACHE = Path(os.environ.get("LR_GRADER_CACHE", Path.home() / ".cache" / "lr-grader"))
 
 
@@ -63,9 +66,12 @@ def grade_class(
     data_root: str | Path | None = None,
     download: bool = False,
     rerun_all: bool = False,
+    budget_s: float | None = None,
 ) -> ClassResult:
     """Grade every submission folder under `root` (or just `folders`); write reports to `out` if given. A run whose
-    exact config has committed reference seeds is judged against them, not rerun, unless `rerun_all`."""
+    exact config has committed reference seeds is judged against them, not rerun, unless `rerun_all`. With
+    `budget_s` (an upload grade, issue 22) the reruns that fit in that many seconds run, cheapest first, and the
+    rest are deferred: their checks pending, no points at stake."""
     started = time.perf_counter()
     data_root = str(Path(data_root).expanduser().resolve()) if data_root else None
     assignment = load_assignment(root)
@@ -85,20 +91,33 @@ def grade_class(
              for x in loaded}  # fmt: skip
     tag = engine_tag(engine, dev, nproc)
     jobs = resolve_jobs(jobs, dev, engine)
-    todo = [p for x in loaded for p in plans[x.folder] if p.name not in seeds[x.folder]]
-    outcomes = execute(todo, Cache(cache_dir), device=dev, jobs=jobs, force=force,
+    todo = {x.folder: [p for p in plans[x.folder] if p.name not in seeds[x.folder]] for x in loaded}
+    deferred: dict[Path, set[str]] = {x.folder: set() for x in loaded}
+    deadline = None
+    if budget_s is not None:
+        key = lambda p: p.key(dev, tag, data=data_root)  # noqa: E731
+        deferred = _fit(todo, budget_s - (time.perf_counter() - started), Cache(cache_dir), key, force,
+                        lambda batch: step_seconds(assignment.dataset, batch, dev, data_root))  # fmt: skip
+        todo = {f: [p for p in ps if p.name not in deferred[f]] for f, ps in todo.items()}
+        deadline = time.monotonic() + budget_s - (time.perf_counter() - started)
+    outcomes = execute([p for ps in todo.values() for p in ps], Cache(cache_dir), device=dev, jobs=jobs, force=force,
                        time_limit=assignment.time_limit_s, progress=progress, engine=engine, nproc=nproc, ray=ray,
-                       data_root=data_root, download=download)  # fmt: skip
+                       data_root=data_root, download=download, deadline=deadline)  # fmt: skip
+    if budget_s is not None:  # a run the budget ran out on is deferred, not an error of the student's
+        for folder, ps in todo.items():
+            deferred[folder] |= {p.name for p in ps if "TimeLimitExceeded" in
+                                 (outcomes[p.key(dev, tag, data=data_root)].error or "")}  # fmt: skip
 
     def rerun(planned: list[PlannedRun]) -> list[Outcome]:
         """The counterfactual reruns a diagnosis asks for (grader.diagnoses), cached like every rerun."""
         done = execute(planned, Cache(cache_dir), device=dev, jobs=jobs, force=force,
                        time_limit=assignment.time_limit_s, engine=engine, nproc=nproc, ray=ray,
-                       data_root=data_root, download=download)  # fmt: skip
+                       data_root=data_root, download=download, deadline=deadline)  # fmt: skip
         return [done[p.key(dev, tag, data=data_root)] for p in planned]
 
     students = [_grade_one(x, plans[x.folder], outcomes, baselines, assignment, quick, dev, tag, evidence[x.folder],
-                           rerun, data_root, committed, seeds[x.folder]) for x in loaded]  # fmt: skip
+                           rerun, data_root, committed, seeds[x.folder], deferred[x.folder])
+                for x in loaded]  # fmt: skip
     meta = {
         "package_version": reference.__version__,
         "torch_version": torch.__version__,
@@ -111,6 +130,8 @@ def grade_class(
         "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "reruns": len(outcomes),
         "judged_by_seeds": sum(len(v) for v in seeds.values()),  # runs judged against committed seeds, not rerun
+        "budget_s": budget_s,
+        "deferred": sum(len(v) for v in deferred.values()),  # entries the upload grade's budget left to the full one
         "cache_hits": sum(o.cached for o in outcomes.values()),
         "wall_time_s": round(time.perf_counter() - started, 2),
     }
@@ -120,6 +141,18 @@ def grade_class(
 
         render_class(result, out)
     return result
+
+
+def _fit(todo: dict[Path, list[PlannedRun]], seconds: float, cache: Cache, key, force: bool,
+         timer) -> dict[Path, set[str]]:  # fmt: skip
+    """Per submission, the entries an upload grade defers: the uncached reruns that do not fit in `seconds` at
+    BUDGET_MARGIN × the step time measured here (`timer(batch_size)`), cheapest first (grader.plan.fit_budget)."""
+    uncached = [p for ps in todo.values() for p in ps if force or cache.get(key(p)) is None]
+    if not uncached:
+        return {f: set() for f in todo}
+    kept, _ = fit_budget(uncached, seconds, BUDGET_MARGIN * timer(uncached[0].config.batch_size))
+    cut = {id(p) for p in uncached} - {id(p) for p in kept}
+    return {f: {p.name for p in ps if id(p) in cut} for f, ps in todo.items()}
 
 
 def _data_available(name: str, data_root: str | None, download: bool) -> None:
@@ -140,13 +173,14 @@ def _selected(x: Loaded, only: list[str] | None, skip: list[str] | None) -> bool
 def _grade_one(x: Loaded, planned: list[PlannedRun], outcomes: dict[str, Outcome], baselines: dict,
                assignment: Assignment, quick: bool, device: str, engine: str, ev: Evidence | None = None,
                rerun: Execute | None = None, data_root: str | None = None,
-               committed: dict | None = None, seeds: dict[str, Seeds] | None = None) -> StudentResult:  # fmt: skip
+               committed: dict | None = None, seeds: dict[str, Seeds] | None = None,
+               deferred: set[str] | None = None) -> StudentResult:  # fmt: skip
     if x.submission is None:
         folder, error = escape(x.folder.name), x.error or "could not be read"
         return StudentResult.failed(x.id, folder, error, assignment.points.config)
-    seeds = seeds or {}
-    every = [(p, Outcome(None) if p.name in seeds else outcomes[p.key(device, engine, data=data_root)])
-             for p in planned]  # fmt: skip
+    seeds, deferred = seeds or {}, deferred or set()
+    every = [(p, Outcome(None) if p.name in seeds or p.name in deferred else
+              outcomes[p.key(device, engine, data=data_root)]) for p in planned]  # fmt: skip
     pairs = [(p, o) for p, o in every if p.kind != "probe"]
     probes = {p.name: o for p, o in every if p.kind == "probe"}
     baseline = baselines.get(x.submission.setup.dataset)
@@ -157,16 +191,32 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], outcomes: dict[str, Outcome
     ctx = Context(x.submission, assignment, pairs, baseline, quick, n_test, probes, logs=ev.logs,
                   claim_baseline=claim_baseline,
                   baselines=(committed or {}).get(x.submission.setup.dataset, []), seeds=seeds)  # fmt: skip
-    checks = run_checks(ctx)
-    ran = explain(ctx, checks, rerun)  # likely causes of failures; never changes points
+    checks = [defer(c) if c.subject in deferred else c for c in run_checks(ctx)]
+    checks, ran = explain(ctx, checks, rerun)  # likely causes of failures; never changes points
     runs = [RunRecord(p.name, p.kind, p.key(device, engine, data=data_root), p.config.model_dump(mode="json"), o.result,
                       _reference_curve(p, baseline, seeds.get(p.name)), o.error, o.cached,
                       record(ev.logs.get(p.name), o.result, comparison(ctx, p), ran.get(p.name)),
-                      p.conditions, seeds[p.name].phrase if p.name in seeds else None) for p, o in pairs]  # fmt: skip
+                      p.conditions, seeds[p.name].phrase if p.name in seeds else None,
+                      DEFERRED if p.name in deferred else None) for p, o in pairs]  # fmt: skip
     wall = sum(o.result["meta"]["wall_time_s"] for _, o in every if o.result)
     return StudentResult(x.submission.student.id, x.submission.student.name, escape(x.folder.name), checks=checks,
                          runs=runs, warnings=[*x.warnings, *ev.notes], execution_time=wall,
                          notes=x.submission.notes)  # fmt: skip
+
+
+def defer(c: CheckResult) -> CheckResult:
+    """A check on a run the upload grade's budget deferred: pending for the full grade, nothing earned or lost."""
+    at_stake = c.max_points + c.pending
+    return replace(
+        c,
+        status="skip",
+        points=0.0,
+        max_points=0.0,
+        pending=at_stake,
+        why="deferred",
+        diagnosis=None,
+        message=f"Not checked in this upload grade ({DEFERRED}).",
+    )
 
 
 def by_seeds(planned: list[PlannedRun], committed: list[dict], logs: dict) -> dict[str, Seeds]:

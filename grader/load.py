@@ -23,7 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import get_args
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10 (Ubuntu 22.04's python3, Gradescope's image)
+    import tomli as tomllib
+
 from pydantic import BaseModel, ValidationError
 
 from grader.presets import PRESETS, apply_preset

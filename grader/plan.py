@@ -12,7 +12,8 @@ from pathlib import Path
 import reference
 from grader.schema import Assignment, AutoClaim, Optim, RangeTestClaim, RunClaim, Setup, Submission
 from reference.config import RunConfig, range_test_config, step_counted
-from reference.data import steps_per_epoch
+from reference.data import DATASETS, steps_per_epoch
+from reference.loop import StepPlan
 
 RERUN_THREADS = 1  # torch threads per rerun, whatever --jobs: results then do not depend on the core count
 MAX_FACTORS = 8  # [[auto]] tries every factor at every step: work grows with their number
@@ -176,6 +177,31 @@ def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRu
             twin_epochs = 1 if faithful else min(probe, until or r.epochs)  # an epoch of the claim data's length
             runs.append(PlannedRun(r.name, "probe", twin, twin_epochs, r, note))
     return runs
+
+
+def steps(p: PlannedRun) -> int:
+    """Optimizer steps `p` takes, as the loop will plan them (a sweep counted in full: where it diverges is not
+    known before it runs); an [[auto]] run's trial forward passes counted as a third of a step each."""
+    plan = StepPlan.of(p.config, DATASETS[p.config.dataset].train_size, p.until_epoch)
+    taken = min(plan.total, plan.last_epoch * plan.per_epoch)
+    return math.ceil(taken * (1 + len(p.config.schedule.factors or ()) / 3))
+
+
+def fit_budget(planned: list[PlannedRun], seconds: float, step_s: float) -> tuple[list[PlannedRun], set[str]]:
+    """What fits in `seconds` at `step_s` a step (an upload grade's time budget, issue 22): each student entry with
+    its probe twin, cheapest first; the rest is deferred to the instructor's full grade. (kept runs, deferred names)"""
+    entries: dict[str, list[PlannedRun]] = {}
+    for p in planned:
+        entries.setdefault(p.name, []).append(p)
+    kept, deferred, spent = [], set(), 0.0
+    for name, runs in sorted(entries.items(), key=lambda kv: sum(map(steps, kv[1]))):
+        cost = sum(map(steps, runs)) * step_s
+        if spent + cost <= seconds:
+            kept += runs
+            spent += cost
+        else:
+            deferred.add(name)
+    return kept, deferred
 
 
 def counterfactual(p: PlannedRun, config: RunConfig) -> PlannedRun:

@@ -19,12 +19,13 @@ from matplotlib.figure import Figure
 from tabulate import tabulate
 
 from grader import safe
+from grader.bundle import templates_dir
 from grader.diagnoses import PITFALLS
 from grader.results import STATUS_ORDER, VERDICT_ORDER, CheckResult, ClassResult, RunRecord, StudentResult
 from reference.plots import plot_logged_vs_rerun, plot_range_test, plot_training
 from reference.schedules import SCHEDULES
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATES = templates_dir()  # templates/ in a checkout, else the installed wheel's copy (package lr_grader_templates)
 
 
 def fmt(value: object, digits: int = 4) -> str:
@@ -243,7 +244,8 @@ def _run_view(r: RunRecord, plot: str | None, student: StudentResult) -> dict:
             "ok": bool(r.result), "final": res.get("final"), "best": res.get("best"), "ending": _ending(r, student),
             "suggestions": suggestions, "steps": len(res.get("lr") or []), "plot": plot,
             "wall": (res.get("meta") or {}).get("wall_time_s"), "evidence": _evidence_view(r),
-            "conditions": r.conditions, "preprocess": c.get("preprocess"), "seeds": r.seeds}  # fmt: skip
+            "conditions": r.conditions, "preprocess": c.get("preprocess"), "seeds": r.seeds,
+            "deferred": r.deferred}  # fmt: skip
 
 
 def _evidence_view(r: RunRecord) -> dict | None:
@@ -307,7 +309,9 @@ def _finite(x: object) -> object:
     return [_finite(v) for v in x] if isinstance(x, list | tuple) else x
 
 
-def _write_json(path: Path, data: object) -> None:
+def write_json(path: Path, data: object) -> None:
+    """JSON for every reader: NaN and inf as null."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(_finite(data), indent=1) + "\n")
 
 
@@ -318,7 +322,7 @@ def render_student(student: StudentResult, out_dir: Path, assignment: dict, meta
     env, ctx = environment(), student_context(student, assignment, meta)
     (out_dir / "report.md").write_text(env.get_template("report.md.j2").render(ctx))
     (out_dir / "report.html").write_text(env.get_template("report.html.j2").render(ctx))
-    _write_json(out_dir / "results.json", student.to_gradescope())
+    write_json(out_dir / "results.json", student.to_gradescope())
 
 
 def _num(x: float) -> str:
@@ -412,4 +416,4 @@ def render_class(cls: ClassResult, out_dir: Path) -> None:
     (out_dir / "summary.md").write_text(env.get_template("summary.md.j2").render(ctx, table=summary))
     with (out_dir / "grades.csv").open("w", newline="") as f:
         csv.writer(f).writerows(grade_rows(cls))
-    _write_json(out_dir / "results.json", cls.to_dict())
+    write_json(out_dir / "results.json", cls.to_dict())

@@ -20,7 +20,7 @@ DEFAULT_TOTAL = 100.0  # the rubric total when no assignment says otherwise (sch
 Value = float | list[float] | None  # one figure, or several (an LR interval, two LRs)
 
 
-@dataclass
+@dataclass(frozen=True)
 class CheckResult:
     """A check's verdict on one subject (a run, a range test or the whole submission).
 
@@ -48,7 +48,8 @@ class CheckResult:
     # neither earned nor lost here, shown apart, and part of the total a score is out of
     why: str | None = None  # why it is pending, machine-readable: "quick" (the full grade checks it), "data:<dataset>"
     # (claimed on that dataset: a grade on it checks it), "reference" (no comparable committed reference), "review"
-    # (no rerun decides it: by hand, against the run's logs); see `pending_lines`
+    # (no rerun decides it: by hand, against the run's logs), "deferred" (an upload grade's time budget left its rerun
+    # to the instructor's full grade); see `pending_lines`
     diagnosis: dict | None = None  # likely cause of a failure: {cause, evidence, confidence, confirmed}
 
     @property
@@ -71,6 +72,7 @@ class RunRecord:
     evidence: dict | None = None  # the student's logs vs this rerun, counterfactual reruns (grader.evidence.record)
     conditions: str | None = None  # the claim's data and step schedule vs the rerun's (grader.plan.Conditions)
     seeds: str | None = None  # not rerun: judged against the committed seeds of its exact config (grader.context.Seeds)
+    deferred: str | None = None  # not rerun: an upload grade's time budget left it to the full grade (issue 22)
 
 
 @dataclass
@@ -201,28 +203,53 @@ class StudentResult:
         """One line: what would check what this grade could not ("" when it checked everything)."""
         return "; ".join(pending_lines([self], rerun=self.dataset))
 
-    def to_gradescope(self) -> dict:
+    def to_gradescope(self, visibility: dict[str, str] | None = None) -> dict:
         """Gradescope's autograder results.json: per-test scores on the rubric total's scale, adding up to
-        the top-level score; the tests' max_score values add up to the rubric total."""
-        tests = [_test(c, p, m) for c, (p, m) in zip(self.checks, self.scaled(), strict=True)]
+        the top-level score; the tests' max_score values add up to the rubric total. `visibility`: per check key
+        (assignment.toml [autograder]), else visible."""
+        tests = [_test(c, p, m, (visibility or {}).get(c.check, "visible"))
+                 for c, (p, m) in zip(self.checks, self.scaled(), strict=True)]  # fmt: skip
         accs = [r.result["final"]["test_accuracy"] for r in self.runs
                 if r.kind == "train" and r.result and r.result["final"]]  # fmt: skip
         best = round(max(accs), 4) if accs else 0
-        output = f"Verdict: {self.verdict.upper()}. {self.coverage[0].upper()}{self.coverage[1:]}."
-        if self.unchecked_reason:
-            output += f" What would check the rest: {self.unchecked_reason}."
-        result = {"score": self.total, "execution_time": round(self.execution_time, 2),
-                  "output": f"{self.error}\n\n{output}" if self.error else output, "output_format": "text",
-                  "tests": tests, "leaderboard": [{"name": "Final test accuracy", "value": best}]}  # fmt: skip
+        result = {"score": self.total, "execution_time": round(self.execution_time, 2), "output": self.summary,
+                  "output_format": "text", "tests": tests,
+                  "leaderboard": [{"name": "Final test accuracy", "value": best}]}  # fmt: skip
         return result
 
+    @property
+    def summary(self) -> str:
+        """The verdict, what was checked and what would check the rest, in a few sentences."""
+        out = f"Verdict: {self.verdict.upper()}. {self.coverage[0].upper()}{self.coverage[1:]}."
+        if self.unchecked_reason:
+            out += f" What would check the rest: {self.unchecked_reason}."
+        return f"{self.error}\n\n{out}" if self.error else out
 
-def _test(c: CheckResult, points: float, max_points: float) -> dict:
+    def to_prairielearn(self) -> dict:
+        """PrairieLearn's external-grading results.json: score = earned / possible (0–1), points on every test;
+        a submission that could not be read is `gradable: false` (the student keeps the attempt)."""
+        if self.status == "error":
+            return {"gradable": False, "score": 0.0, "format_errors": [self.error or "could not be read"],
+                    "message": self.summary}  # fmt: skip
+        tests = [{"name": _name(c), "points": p, "max_points": m, "message": _output(c)}
+                 for c, (p, m) in zip(self.checks, self.scaled(), strict=True)]  # fmt: skip
+        score = round(self.total / self.total_points, 4) if self.total_points else 0.0
+        return {"gradable": True, "score": min(max(score, 0.0), 1.0), "message": self.summary, "tests": tests}
+
+
+def _name(c: CheckResult) -> str:
+    return f"{c.check} · {c.subject}" + (" (not checked here)" if is_unchecked(c) else "")
+
+
+def _test(c: CheckResult, points: float, max_points: float, visibility: str = "visible") -> dict:
     """A check as a Gradescope test. Only a pass is "passed"; a check this grade could not judge (pending or for
-    information) has no status of its own: it neither passed nor failed, and its name and output say so."""
-    test = {"name": c.title, "score": points, "max_score": max_points, "output": _output(c), "visibility": "visible"}
+    information) has no status of its own: it neither passed nor failed, and its name and output say so. The
+    figures go to `extra_data` as they are."""
+    figures = ("check", "subject", "status", "claimed", "logged", "rerun", "reference", "tolerance", "distance", "unit",
+               "why")  # fmt: skip
+    test = {"name": _name(c), "score": points, "max_score": max_points, "output": _output(c), "visibility": visibility,
+            "extra_data": {k: getattr(c, k) for k in figures}}  # fmt: skip
     if is_unchecked(c):
-        test["name"] += " (not checked here)"
         test["output"] = "Not checked here: " + test["output"]
     elif c.status != "skip":
         test["status"] = "passed" if c.status == "pass" else "failed"
@@ -273,7 +300,7 @@ def pending_lines(students: list[StudentResult], command: str | None = None, rer
         for c in s.checks:
             if is_unchecked(c):
                 groups.setdefault(reason(c), []).append(c)
-    rank = {"quick": 0, "reference": 2, "review": 3}
+    rank = {"deferred": 0, "quick": 0, "reference": 2, "review": 3}
     return [_line(why, checks, command, rerun, quick_epochs)
             for why, checks in sorted(groups.items(), key=lambda kv: (rank.get(kv[0], 1), kv[0]))]  # fmt: skip
 
@@ -284,6 +311,9 @@ def _line(why: str, checks: list[CheckResult], command: str | None, rerun: str |
         cut = f" (training reruns cut to {epochs} epochs)" if epochs else ""
         todo = f"run `{command} --full` to check them" if command else "the full grade (without `--quick`) checks them"
         return f"quick mode{cut}: {n} pending — {todo}"
+    if why == "deferred":
+        return (f"upload grade's time budget: {n} pending — their reruns did not fit; the instructor's full grade "
+                "checks them")  # fmt: skip
     if why.startswith("data:"):
         data = why.removeprefix("data:")
         on = f" on {rerun}" if rerun else ""

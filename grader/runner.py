@@ -18,6 +18,7 @@ from pathlib import Path
 
 from grader.plan import PlannedRun
 from grader.unit import Unit, run_unit
+from reference.config import RunConfig
 from reference.outputs import write_json_atomic
 
 CACHE_CAP = 256 * 1024 * 1024  # bytes of one cached result (a 10,000-step sweep is well under 1 MB)
@@ -96,6 +97,22 @@ def engine_tag(engine: str, device: str, nproc: int = 2) -> str:
     return resolve(engine, device).tag(nproc)
 
 
+CALIBRATION_STEPS = 64
+
+
+def step_seconds(dataset: str, batch_size: int, device: str, data_root: str | None = None) -> float:
+    """Seconds one rerun step takes here, measured (an upload grade's budget, issue 22): a short run of the
+    default engine once its data is loaded (a first, 8-step run loads it), evaluation and start-up counted in."""
+    seconds = 0.0
+    for n in (8, CALIBRATION_STEPS):
+        cfg = RunConfig(dataset=dataset, batch_size=batch_size, epochs=1, max_steps=n)
+        out = run_unit(Unit((cfg,), None, device, 600.0, data_root=data_root))[0]
+        if "result" not in out:
+            raise ValueError(f"could not time a rerun step here: {out['error']}")
+        seconds = out["result"]["meta"]["wall_time_s"] / n
+    return seconds
+
+
 def resolve_jobs(jobs: int | str, device: str = "cpu", engine: str = "auto") -> int:
     """`auto`: one process per CPU core (1 thread each, so results are the same on any core count); one on a
     GPU, where runs batch instead, and for engines whose runs are multi-process already."""
@@ -120,8 +137,11 @@ def execute(
     ray: str | None = None,
     data_root: str | None = None,
     download: bool = False,
+    deadline: float | None = None,
 ) -> dict[str, Outcome]:
     """Outcome per cache key. Identical runs (same key) are run once however many students share them.
+    `deadline` (time.monotonic(); an upload grade's budget): a run starting later, or still running then, stops
+    with a TimeLimitExceeded error.
 
     Work is split into units (one run each, or one group per architecture/data/length for an engine that
     batches); units run in this process, on `jobs` worker processes, or as Ray tasks (`ray`: "auto" or an address).
@@ -154,7 +174,8 @@ def execute(
             bar.update(1)
 
     def work(unit: list[str], step_bars: bool = False) -> Unit:
-        return Unit(tuple(todo[k].config for k in unit), todo[unit[0]].until_epoch, device, time_limit,
+        limit = time_limit if deadline is None else min(time_limit, deadline - time.monotonic())
+        return Unit(tuple(todo[k].config for k in unit), todo[unit[0]].until_epoch, device, limit,
                     engine=chosen.name, nproc=nproc, progress=step_bars, data_root=data_root,
                     download=download)  # fmt: skip
 
@@ -164,7 +185,9 @@ def execute(
         run_on_ray({tuple(u): work(u) for u in units}, finish, address=ray, progress=progress and tty)
     elif jobs <= 1 or len(units) <= 1:
         for unit in units:
-            finish(unit, run_unit(work(unit, progress and tty)))  # a step bar per rerun, under the class bar
+            late = deadline is not None and time.monotonic() >= deadline
+            finish(unit, [{"error": "TimeLimitExceeded: the time budget was spent"}] * len(unit) if late else
+                   run_unit(work(unit, progress and tty)))  # fmt: skip  # a step bar per rerun, under the class bar
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = {pool.submit(run_unit, work(u)): u for u in units}

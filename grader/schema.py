@@ -247,6 +247,40 @@ class Tolerances(_Strict):
     )
 
 
+Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]  # Gradescope's, per test
+
+
+class Autograder(_Strict):
+    """An upload grade inside Gradescope's or PrairieLearn's autograder (`grade bundle`, issue 22)."""
+
+    timeout_s: PositiveFloat = Field(
+        600.0,
+        description="The platform's timeout for one submission (Gradescope: 10 minutes by default; "
+        "PrairieLearn: at most 600 s)",  # fmt: skip
+    )
+    budget_s: PositiveFloat | None = Field(
+        None,
+        description="Seconds the upload grade plans its reruns into (default: 80 % of timeout_s); what does "
+        "not fit is deferred to the instructor's full grade, no points at stake",  # fmt: skip
+    )
+    visibility: dict[str, Visibility] = Field(
+        default_factory=dict,
+        description="Gradescope visibility per check (keys: [points]'s, e.g. accuracy_claim "
+        "= 'after_published'); the others are 'visible'",  # fmt: skip
+    )
+
+    @model_validator(mode="after")
+    def _checks(self) -> Autograder:
+        if unknown := sorted(set(self.visibility) - set(Points.model_fields)):
+            raise ValueError(f"autograder.visibility: unknown check {unknown[0]!r}; choose from "
+                             f"{', '.join(Points.model_fields)}")  # fmt: skip
+        return self
+
+    @property
+    def budget(self) -> float:
+        return self.budget_s or 0.8 * self.timeout_s
+
+
 class Assignment(_Strict):
     name: str = "LR range test and LR schedules (LeNet5, MNIST)"
     dataset: str = "mnist-5k"
@@ -281,6 +315,7 @@ class Assignment(_Strict):
     )
     points: Points = Field(default_factory=Points)
     tolerances: Tolerances = Field(default_factory=Tolerances)
+    autograder: Autograder = Field(default_factory=Autograder)
 
     @model_validator(mode="after")
     def _known(self) -> Assignment:

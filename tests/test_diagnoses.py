@@ -82,7 +82,8 @@ def test_diagnoses_never_change_points(rerun):
                   logs={"run": logs_from_result(rerun)})  # fmt: skip
     checks = run_checks(ctx)
     before = [(c.check, c.status, c.points, c.max_points) for c in checks]
-    assert explain(ctx, checks, None) == {}  # no execute: no counterfactual reruns
+    checks, ran = explain(ctx, checks, None)
+    assert ran == {}  # no execute: no counterfactual reruns
     assert [(c.check, c.status, c.points, c.max_points) for c in checks] == before
     failing = {c.check: c.diagnosis for c in checks if c.status in ("fail", "warn") and c.subject == "run"}
     assert set(failing) == {"accuracy_claim", "loss_claim", "plausibility"}
@@ -101,8 +102,7 @@ def _graded(sub: dict, assignment: Assignment, outcome: dict, logs: dict) -> lis
     sub = Submission.model_validate({"student": {"id": "x", "name": "x"}, **sub})
     ctx = Context(sub, assignment, [(p, Outcome(outcome)) for p in plan(sub, assignment, quick=False)],
                   load_baseline(assignment.dataset), False, 1000, logs=logs)  # fmt: skip
-    checks = run_checks(ctx)
-    explain(ctx, checks, None)
+    checks, _ = explain(ctx, run_checks(ctx), None)
     return checks
 
 

@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -242,7 +243,8 @@ def test_terminal_output_escapes_control_characters_and_cuts_at_a_word(capsys):
     words = "word " * 60
     check = CheckResult("config", "sub" + ESC, "fail", ESC + words, claimed=0.5, points=0, max_points=1)
     s = StudentResult("s\x1b[31m", ESC, "f", checks=[check], warnings=[ESC + "warned"])
-    s.checks[0].diagnosis = {"cause": ESC + "cause", "evidence": "", "confidence": "low", "confirmed": False}
+    s.checks[0] = replace(s.checks[0], diagnosis={"cause": ESC + "cause", "evidence": "", "confidence": "low",
+                                                  "confirmed": False})  # fmt: skip
     print_checks(s)
     print_class(ClassResult({}, [s], {**META, "engine": "sequential"}), None)
     out = capsys.readouterr().out
@@ -311,12 +313,12 @@ def test_report_columns_claimed_rerun_reference(rendered):
 
 def test_a_diagnosis_is_shown_as_the_likely_cause(runs):
     s = make_student(runs)
-    s.checks[2].diagnosis = {
+    s.checks[2] = replace(s.checks[2], diagnosis={
         "cause": "the LR schedule steps per batch, not per epoch",
         "confidence": "high",
         "evidence": "a rerun with cadence = 'step' matches the claim",
         "confirmed": True,
-    }
+    })  # fmt: skip
     html = environment().get_template("report.html.j2").render(student_context(s, ASSIGNMENT, META))
     assert ("Likely cause: the LR schedule steps per batch, not per epoch (high confidence, confirmed by a rerun): "
             "a rerun with cadence = &#39;step&#39; matches the claim") in html  # fmt: skip

@@ -9,10 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from grader.context import MIN_SEEDS, seed_reference
 from grader.grade import by_seeds, grade_class, load_baselines
+from grader.load import tomllib
 from grader.plan import plan
 from grader.schema import Assignment, Submission
 from reference.tolerances import metric_claim_tolerance, seeds_factor

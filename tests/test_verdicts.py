@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -51,8 +52,7 @@ def checked() -> StudentResult:
     checks = [ok("config"), ok("lr_claim", "sgd-sweep", 2), ok("lr_claim", "adam-sweep", 2),
               ok("accuracy_claim", "sgd", 2), ok("accuracy_claim", "adam", 2), ok("loss_claim", "sgd"),
               ok("baseline", "sgd", 2), ok("plausibility")]  # fmt: skip
-    for c in checks:
-        c.claimed = 0.5 if c.check.endswith("_claim") else None
+    checks = [replace(c, claimed=0.5 if c.check.endswith("_claim") else None) for c in checks]
     return StudentResult("s-checked", "Cheq Ked", "subs/s-checked", checks=checks)
 
 
@@ -83,8 +83,7 @@ def test_the_half_rule():
         claims = [ok("lr_claim", f"r{i}") for i in range(n_checked)]
         claims += [CheckResult("lr_claim", f"p{i}", "skip", "Unconfirmed: claimed on mnist.", pending=1.0,
                                why="data:mnist") for i in range(n_made - n_checked)]  # fmt: skip
-        for c in claims:
-            c.claimed = 0.1
+        claims = [replace(c, claimed=0.1) for c in claims]
         return StudentResult("s", "S", "f", checks=[ok("config"), *claims])
 
     assert UNVERIFIED_BELOW == 0.5

@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from grader.schema import Assignment, Submission
+from grader.schema import Assignment, Autograder, Submission, Tolerances
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 SCHEMAS = {"submission.schema.json": Submission, "assignment.schema.json": Assignment}
@@ -51,7 +51,19 @@ def legacy_schedulers() -> str:
     return f"`LR_SCHEDULER`'s `type` maps {', '.join(pairs)}."
 
 
-BLOCKS = {"optimizers": optimizers_table, "schedulers": schedulers_table, "legacy-schedulers": legacy_schedulers}
+def fields_table(model: type) -> str:
+    """A settings table straight from the pydantic model: its defaults and descriptions, never restated by hand."""
+    rows = []
+    for name, f in model.model_fields.items():
+        default = f.default_factory() if f.default_factory else f.default
+        shown = "—" if default in (None, {}) else f"`{json.dumps(default)}`"
+        meaning = (f.description or "").replace("|", "\\|")
+        rows.append(f"| `{name}` | {shown} | {meaning} |")
+    return "\n".join(["| field | default | meaning |", "|---|---|---|", *rows])
+
+
+BLOCKS = {"optimizers": optimizers_table, "schedulers": schedulers_table, "legacy-schedulers": legacy_schedulers,
+          "tolerances": lambda: fields_table(Tolerances), "autograder": lambda: fields_table(Autograder)}  # fmt: skip
 
 
 def render_doc(text: str) -> str:

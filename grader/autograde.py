@@ -1,0 +1,93 @@
+"""Upload grades: one submission graded inside Gradescope's or PrairieLearn's autograder (issue 22).
+
+`grade autograde gradescope` (or `prairielearn`) reads the submission where the platform puts it, grades it in
+quick mode within the assignment's time budget ([autograder] in assignment.toml: what does not fit is deferred to
+the instructor's full grade) and writes the platform's results.json — whatever happens: an internal error or an
+unreadable submission is a results.json that says so, never a missing file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader import safe
+from grader.grade import grade_class
+from grader.load import ASSIGNMENT_FILE, load_assignment
+from grader.render import write_json
+
+OUTPUT_CAP = 200_000  # characters of the report kept in a results.json (PrairieLearn reads at most 1 MB)
+
+
+@dataclass(frozen=True)
+class Platform:
+    root: str  # where the platform mounts everything
+    root_env: str  # an environment variable that moves it (`grade bundle run`, tests)
+    submission: str  # the student's files, under root
+    assignment: str  # the class's assignment.toml: under root, or absolute (baked into the image)
+    results: str = "results/results.json"
+
+
+PLATFORMS = {
+    "gradescope": Platform("/autograder", "AUTOGRADER_ROOT", "submission", "source/assignment.toml"),
+    "prairielearn": Platform("/grade", "GRADE_ROOT", "student", "/lr-grader/assignment.toml"),
+}
+
+
+def autograde(platform: str, root: Path | None = None, assignment_file: Path | None = None,
+              cache_dir: Path | None = None) -> dict:  # fmt: skip
+    """Grade the platform's submission and write its results.json; returns what was written."""
+    spec = PLATFORMS[platform]
+    root = Path(root or os.environ.get(spec.root_env) or spec.root)
+    found = os.environ.get("LR_GRADER_ASSIGNMENT") or spec.assignment
+    assignment_file = Path(assignment_file or (found if Path(found).is_absolute() else root / found))
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="lr-grader-") as tmp:
+        try:
+            data = _grade(platform, root / spec.submission, assignment_file, Path(tmp), cache_dir, started)
+        except Exception as err:  # the platform must get a results.json: a grader bug is a result that says so
+            data = failure(platform, f"internal grader error ({type(err).__name__}: {safe.one_line(err, 300)})")
+    write_json(root / spec.results, data)
+    return data
+
+
+def _grade(platform: str, submission: Path, assignment_file: Path, tmp: Path, cache_dir: Path | None,
+           started: float) -> dict:  # fmt: skip
+    if not submission.is_dir():
+        return failure(platform, f"no submission folder at {submission}", student=True)
+    if not assignment_file.is_file():
+        return failure(platform, f"the bundle has no {ASSIGNMENT_FILE} at {assignment_file}")
+    shutil.copyfile(assignment_file, tmp / ASSIGNMENT_FILE)
+    assignment = load_assignment(tmp)  # a bad one is the instructor's: failure() below, not the student's
+    budget = assignment.autograder.budget - (time.perf_counter() - started)
+    result = grade_class(tmp, out=tmp / "reports", quick=True, jobs=1, folders=[submission], budget_s=budget,
+                         cache_dir=cache_dir or tmp / "cache")  # fmt: skip
+    student = result.students[0]
+    report = _report(tmp / "reports")
+    if platform == "prairielearn":
+        return {**student.to_prairielearn(), **({"output": report} if report else {})}
+    out = student.to_gradescope(assignment.autograder.visibility)
+    if report:
+        out.update(output=report, output_format="md")
+    return {**out, "stdout_visibility": "hidden"}
+
+
+def _report(reports: Path) -> str:
+    """The student's Markdown report, as the class grade writes it (bounded)."""
+    found = sorted(reports.glob("*/report.md"))
+    return found[0].read_text()[:OUTPUT_CAP] if found else ""
+
+
+def failure(platform: str, message: str, student: bool = False) -> dict:
+    """A results.json for a grade that could not happen. PrairieLearn: `gradable: false` (the attempt is not
+    used up); Gradescope: score 0 with the reason, which the instructor can regrade."""
+    who = "Your submission could not be graded" if student else "The autograder could not grade this submission"
+    text = f"{who}: {message}. Nothing was deducted for it; ask the instructor if it persists."
+    if platform == "prairielearn":
+        return {"gradable": False, "score": 0.0, "format_errors": [message], "message": text}
+    test = {"name": "grader", "score": 0.0, "max_score": 0.0, "status": "failed", "output": text}
+    return {"score": 0.0, "output": text, "output_format": "text", "stdout_visibility": "hidden", "tests": [test]}

@@ -1,0 +1,193 @@
+"""Upload grades (issue 22): the time budget defers what does not fit, and `grade autograde` always writes the
+platform's results.json — on small real reruns of a one-student class."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from grader.autograde import autograde
+from grader.cli import main
+from grader.grade import grade_class
+from grader.load import load_assignment, load_submission
+from grader.plan import fit_budget, plan, steps
+
+SUB = """
+[student]
+id = "s0"
+name = "Student 0"
+
+[[range_test]]
+name = "sweep"
+optimizer = "sgd"
+start_lr = 1e-5
+end_lr = 10.0
+epochs = 1
+rule = "min/10"
+claimed_lr = 0.1
+
+[[run]]
+name = "const"
+optimizer = "sgd"
+lr = 0.05
+epochs = 2
+claimed_test_accuracy = 0.9
+"""
+ASSIGNMENT = 'train_epochs = 2\nquick_epochs = 1\n[autograder]\nvisibility = { accuracy_claim = "after_published" }\n'
+
+
+def one_student(root: Path, text: str = SUB) -> Path:
+    (root / "s0").mkdir(parents=True)
+    (root / "s0" / "submission.toml").write_text(text)
+    (root / "assignment.toml").write_text(ASSIGNMENT)
+    return root
+
+
+def test_budget_keeps_the_cheapest_entries_with_their_probe_twins(tmp_path):
+    root = one_student(tmp_path)
+    a = load_assignment(root)
+    planned = plan(load_submission(root / "s0", a).submission, a, quick=True)
+    cost = {p.name: 0 for p in planned}
+    for p in planned:
+        cost[p.name] += steps(p)
+    assert cost == {"sweep": 32, "const": 32 + 32}  # the quick run's epoch and its twin's (2 probe epochs, cut to 1)
+    kept, deferred = fit_budget(planned, seconds=40, step_s=1.0)  # room for the sweep (32), not the run (64)
+    assert {p.name for p in kept} == {"sweep"} and deferred == {"const"}
+    kept, deferred = fit_budget(planned, seconds=96, step_s=1.0)
+    assert len(kept) == len(planned) and not deferred
+    kept, deferred = fit_budget(planned, seconds=63, step_s=0.5)  # 96 steps × 0.5 s = 48 s fits
+    assert not deferred
+
+
+def test_a_run_the_budget_cannot_fit_is_deferred_never_lost(tmp_path):
+    """Nothing fits in a 1 ms budget: every run's checks are pending for the full grade, no points lost, and the
+    student reads why; the config check (no rerun needed) is still decided."""
+    root = one_student(tmp_path / "class")
+    result = grade_class(root, out=tmp_path / "out", quick=True, jobs=1, cache_dir=tmp_path / "cache", budget_s=1e-3)
+    s = result.students[0]
+    assert result.meta["deferred"] == 2 and result.meta["reruns"] == 0
+    on_runs = [c for c in s.checks if c.subject in ("sweep", "const")]
+    assert on_runs and all(c.why == "deferred" and c.points == 0 and c.max_points == 0 for c in on_runs)
+    assert sum(c.pending for c in on_runs) > 0
+    decided = [p for c, (p, _) in zip(s.checks, s.scaled()) if c.why != "deferred"]  # config, plausibility
+    assert not s.failed_checks and s.total == pytest.approx(sum(decided))
+    assert all(r.deferred and r.result is None for r in s.runs)
+    assert any("upload grade's time budget" in line for line in result.pending_lines())
+    md = (tmp_path / "out" / "s0" / "report.md").read_text()
+    assert "deferred to the instructor's full grade" in md
+
+
+def test_a_budget_that_fits_grades_as_without_one(tmp_path):
+    root = one_student(tmp_path / "class")
+    cache = tmp_path / "cache"
+    plain = grade_class(root, out=None, quick=True, jobs=1, cache_dir=cache).students[0]
+    budgeted = grade_class(root, out=None, quick=True, jobs=1, cache_dir=cache, budget_s=600)
+    assert budgeted.meta["deferred"] == 0
+    assert [(c.check, c.subject, c.status, c.points) for c in budgeted.students[0].checks] == [
+        (c.check, c.subject, c.status, c.points) for c in plain.checks
+    ]
+
+
+def platform_tree(tmp_path: Path, platform: str, text: str = SUB) -> Path:
+    root = tmp_path / platform
+    sub = root / ("submission" if platform == "gradescope" else "student")
+    sub.mkdir(parents=True)
+    (sub / "submission.toml").write_text(text)
+    if platform == "gradescope":
+        (root / "source").mkdir()
+        (root / "source" / "assignment.toml").write_text(ASSIGNMENT)
+        (root / "submission_metadata.json").write_text("{}")
+    else:
+        (root / "data").mkdir()
+        (root / "data" / "data.json").write_text("{}")
+        (tmp_path / "assignment.toml").write_text(ASSIGNMENT)
+    return root
+
+
+def test_gradescope_upload_grade_writes_results_json(tmp_path, monkeypatch):
+    root = platform_tree(tmp_path, "gradescope")
+    monkeypatch.setenv("AUTOGRADER_ROOT", str(root))
+    assert main(["autograde", "gradescope", "--cache", str(tmp_path / "cache")]) == 0
+    data = json.loads((root / "results" / "results.json").read_text())
+    tests = {t["name"].removesuffix(" (not checked here)"): t for t in data["tests"]}
+    assert {"config · submission", "lr_claim · sweep", "accuracy_claim · const", "baseline · const"} <= set(tests)
+    assert tests["accuracy_claim · const"]["visibility"] == "after_published"  # assignment.toml [autograder]
+    assert tests["lr_claim · sweep"]["visibility"] == "visible"
+    assert tests["lr_claim · sweep"]["extra_data"]["claimed"] == 0.1
+    assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]), abs=0.02)
+    assert data["output_format"] == "md" and data["output"].startswith("# Student 0")
+    assert data["stdout_visibility"] == "hidden"
+
+
+@pytest.mark.parametrize("platform", ["gradescope", "prairielearn"])
+def test_unreadable_submission_still_gets_a_results_json(tmp_path, platform):
+    root = platform_tree(tmp_path, platform, text="[student\nid = 1\n")
+    data = autograde(platform, root, tmp_path / "assignment.toml" if platform == "prairielearn" else None,
+                     cache_dir=tmp_path / "cache")  # fmt: skip
+    assert json.loads((root / "results" / "results.json").read_text()) == json.loads(json.dumps(data))
+    if platform == "prairielearn":
+        assert data["gradable"] is False and data["format_errors"] and data["score"] == 0
+    else:
+        assert data["score"] == 0 and "submission.toml" in data["output"]
+
+
+def test_prairielearn_scores_a_fraction_with_points_on_every_test(tmp_path):
+    root = platform_tree(tmp_path, "prairielearn")
+    data = autograde("prairielearn", root, tmp_path / "assignment.toml", cache_dir=tmp_path / "cache")
+    assert data["gradable"] is True and 0 <= data["score"] <= 1
+    assert all({"name", "points", "max_points"} <= set(t) for t in data["tests"])
+    earned = sum(t["points"] for t in data["tests"])
+    assert data["score"] == pytest.approx(earned / sum(t["max_points"] for t in data["tests"]), abs=1e-3)
+
+
+def test_a_broken_bundle_is_a_results_json_that_says_so(tmp_path):
+    """No assignment.toml where the bundle should have one: the instructor's problem, written as a result."""
+    root = platform_tree(tmp_path, "gradescope")
+    (root / "source" / "assignment.toml").unlink()
+    data = autograde("gradescope", root, cache_dir=tmp_path / "cache")
+    assert data["score"] == 0 and "could not grade" in data["output"] and "assignment.toml" in data["output"]
+    assert (root / "results" / "results.json").is_file()
+
+
+def test_a_rerun_the_estimate_let_in_but_the_clock_ran_out_on_is_deferred_not_an_error(tmp_path, monkeypatch):
+    """The step time underestimated (monkeypatched to 1 µs): everything is planned, the budget runs out while the
+    reruns go, and what the deadline stopped is deferred — never an error charged to the student."""
+    import grader.grade
+
+    monkeypatch.setattr(grader.grade, "step_seconds", lambda *a: 1e-6)
+    root = one_student(tmp_path / "class")
+    result = grade_class(root, out=None, quick=True, jobs=1, cache_dir=tmp_path / "cache", budget_s=0.05)
+    s = result.students[0]
+    assert result.meta["deferred"] >= 1
+    assert not [c for c in s.checks if c.status == "error"]
+    assert all(c.why == "deferred" for c in s.checks if c.subject in {r.name for r in s.runs if r.deferred})
+
+
+def test_a_gradescope_export_is_graded_and_its_scores_written_back(tmp_path):
+    """The instructor's later full grade: an export's folders graded as a class, one CSV row per submitter with the
+    score the report gives, and a submitter whose folder is missing listed, not dropped."""
+    import csv
+
+    export = tmp_path / "export"
+    for sid in ("111", "222"):
+        (export / f"submission_{sid}").mkdir(parents=True)
+        (export / f"submission_{sid}" / "submission.toml").write_text(SUB.replace('"s0"', f'"s{sid}"'))
+    (export / "submission_metadata.yml").write_text(
+        "submission_111:\n  :submitters:\n  - :name: Ada\n    :sid: '111'\n    :email: ada@example.edu\n"
+        "submission_222:\n  :submitters:\n  - :name: Bo\n    :sid: '222'\n    :email: bo@example.edu\n"
+        "  - :name: =HYPERLINK(\"x\")\n    :sid: '223'\n    :email: c@example.edu\n"
+        "submission_333:\n  :submitters:\n  - :name: Cy\n    :sid: '333'\n    :email: cy@example.edu\n"
+    )  # fmt: skip
+    (tmp_path / "assignment.toml").write_text(ASSIGNMENT)
+    out = tmp_path / "reports"
+    argv = ["gradescope-export", str(export), "--assignment", str(tmp_path / "assignment.toml"), "--out", str(out),
+            "--quick", "--jobs", "1", "--cache", str(tmp_path / "cache")]  # fmt: skip
+    assert main(argv) == 0
+    rows = list(csv.DictReader((out / "gradescope_scores.csv").open()))
+    by_sid = {r["SID"]: r for r in rows}
+    assert set(by_sid) == {"111", "222", "223", "333"}
+    graded = json.loads((out / "results.json").read_text())["students"]
+    assert float(by_sid["111"]["Score"]) == next(s["total"] for s in graded if s["folder"] == "submission_111")
+    assert by_sid["222"]["Score"] == by_sid["223"]["Score"]  # a group: every member gets the submission's score
+    assert by_sid["223"]["Name"].startswith("'=")  # a formula in a name is text in a spreadsheet
+    assert by_sid["333"]["Score"] == "" and "no files" in by_sid["333"]["Note"]
