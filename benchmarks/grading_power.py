@@ -136,7 +136,7 @@ def ensure_runs(subs: list[dict], args, cache: Path) -> dict[str, dict]:
     """Every planned run of `subs` (probes included) from the store, running the missing ones with the grader's
     own runner (`--jobs` processes, one torch thread each); returns store key → result."""
     from grader.plan import plan
-    from grader.runner import Cache, execute
+    from grader.runner import Cache, Rerunner
     from grader.schema import Assignment, Submission
     from reference.outputs import write_json_atomic
 
@@ -152,8 +152,9 @@ def ensure_runs(subs: list[dict], args, cache: Path) -> dict[str, dict]:
             def put(self, key: str, result: dict) -> None:
                 write_json_atomic(result, store / f"{by_key[key]}.json")
 
-        done = execute(missing, Store(cache / "scratch"), device="cpu", jobs=args.jobs, engine="sequential",
-                       progress=True, data_root=args.data_root, time_limit=1e9)  # fmt: skip
+        runner = Rerunner(Store(cache / "scratch"), "cpu", "sequential", jobs=args.jobs, progress=True,
+                          data_root=args.data_root, time_limit=1e9)  # fmt: skip
+        done = runner.run(missing)
         if failed := [o.error for o in done.values() if o.result is None]:
             raise SystemExit(f"{len(failed)} run(s) failed: {failed[0]}")
     return {k: json.loads((store / f"{k}.json").read_text()) for k in planned}

@@ -48,11 +48,13 @@ def parser() -> argparse.ArgumentParser:
                    help="rerun runs whose exact config has committed reference seeds too (default: their\n"
                         "claims are judged against those seeds, no rerun needed)")  # fmt: skip
     p.add_argument("--cache", type=Path, help="rerun cache (default: $LR_GRADER_CACHE, else ~/.cache/lr-grader)")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto (default): cuda if present")
-    p.add_argument("--engine", default="auto", choices=ENGINES,
+    p.add_argument("--device", default=argparse.SUPPRESS, choices=["auto", "cpu", "cuda"],
+                   help="auto (default): cuda if present")  # fmt: skip
+    p.add_argument("--engine", default=argparse.SUPPRESS, choices=ENGINES,
                    help="how reruns execute: batched (stacked runs, fast on GPU), sequential, colossalai\n"
                         "(torchrun + Booster); auto (default) = batched on CUDA, sequential on CPU")  # fmt: skip
-    p.add_argument("--nproc", type=int, default=2, help="processes per run for --engine colossalai (default: 2)")
+    p.add_argument("--nproc", type=int, default=argparse.SUPPRESS,
+                   help="processes per run for --engine colossalai (default: 2)")  # fmt: skip
     p.add_argument("--data-root", metavar="DIR",
                    help="where the assignment's dataset lives (mnist, cifar10: torchvision's layout, e.g.\n"
                         "DIR/MNIST/raw/*-ubyte; fashion-mnist: its IDX files); default: the embedded\n"
@@ -64,6 +66,9 @@ def parser() -> argparse.ArgumentParser:
                    help="no progress report (default: bars on a terminal; in a log, a line\n"
                         "'reruns 12/58 done, 40 s' at most every 10 s)")  # fmt: skip
     return p
+
+
+RERUN_DEFAULTS = ("jobs", "device", "engine", "nproc")  # passed only when given: grader.runner.Rerunner decides
 
 
 def _jobs(text: str) -> int | str:
@@ -91,12 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     from grader.grade import DEFAULT_CACHE, grade_class  # torch and torchvision: not imported for --help
 
     try:
-        jobs = {"jobs": args.jobs} if "jobs" in args else {}
+        given = {k: getattr(args, k) for k in RERUN_DEFAULTS if k in args}  # the others: Rerunner.of's defaults
         result = grade_class(root, out=args.out, quick=quick, only=args.only, skip=args.skip, force=args.force,
-                             device=args.device, cache_dir=args.cache or DEFAULT_CACHE, folders=folders,
-                             progress=not args.quiet, engine=args.engine, nproc=args.nproc, ray=args.ray,
-                             data_root=args.data_root, download=args.download, rerun_all=args.rerun_all,
-                             **jobs)  # fmt: skip
+                             cache_dir=args.cache or DEFAULT_CACHE, folders=folders, progress=not args.quiet,
+                             ray=args.ray, data_root=args.data_root, download=args.download, rerun_all=args.rerun_all,
+                             **given)  # fmt: skip
     except ValidationError as err:
         from grader.load import describe
 

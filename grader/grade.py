@@ -15,16 +15,16 @@ import torch
 import reference
 from grader.checks import run_checks
 from grader.context import Context, Seeds, baseline_entry, seed_reference
-from grader.diagnoses import Execute, explain
+from grader.diagnoses import explain
 from grader.evidence import Evidence, comparison, gather, record
 from grader.load import Loaded, discover, escape, load_assignment, load_class
 from grader.plan import Conditions, PlannedRun, fit_budget, plan
+from grader.render import render_class
 from grader.results import CheckResult, ClassResult, RunRecord, StudentResult
-from grader.runner import Cache, Outcome, engine_tag, execute, resolve_jobs, step_seconds
+from grader.runner import Outcome, Rerunner
 from grader.schema import Assignment
 from reference.baselines import BASELINES, PROTOCOLS
-from reference.data import DATASETS
-from reference.loop import pick_device
+from reference.data import DATASETS, DataUnavailable, load_raw
 
 BUDGET_MARGIN = 1.5  # an upload grade plans its reruns at this many times the measured step time
 DEFERRED = "deferred to the instructor's full grade: the upload grade's time budget did not fit its rerun"
@@ -49,39 +49,33 @@ def load_baseline(dataset: str, epochs: int | None = None) -> dict | None:
 
 def grade_class(
     root: Path,
+    rerunner: Rerunner | None = None,
     *,
     out: Path | None = Path("reports"),
     quick: bool = False,
-    jobs: int | str = "auto",  # the CLI's default too: `grade` passes --jobs only when given
     only: list[str] | None = None,
     skip: list[str] | None = None,
-    force: bool = False,
-    device: str = "auto",
-    cache_dir: Path = DEFAULT_CACHE,
-    progress: bool = False,
     folders: list[Path] | None = None,
-    engine: str = "auto",
-    nproc: int = 2,
-    ray: str | None = None,
-    data_root: str | Path | None = None,
-    download: bool = False,
     rerun_all: bool = False,
     budget_s: float | None = None,
+    cache_dir: Path = DEFAULT_CACHE,
+    **settings,
 ) -> ClassResult:
-    """Grade every submission folder under `root` (or just `folders`); write reports to `out` if given. A run whose
-    exact config has committed reference seeds is judged against them, not rerun, unless `rerun_all`. With
-    `budget_s` (an upload grade, issue 22) the reruns that fit in that many seconds run, cheapest first, and the
-    rest are deferred: their checks pending, no points at stake."""
+    """Grade every submission folder under `root` (or just `folders`); write reports to `out` if given. Reruns go
+    through `rerunner` (how they run: device, engine, jobs, cache, …), else one made of `cache_dir` and `settings`
+    (`Rerunner.of`'s: device, engine, jobs, nproc, ray, data_root, download, force, progress). A run whose exact
+    config has committed reference seeds is judged against them, not rerun, unless `rerun_all`. With `budget_s` (an
+    upload grade, issue 22) the reruns that fit in that many seconds run, cheapest first, and the rest are
+    deferred: their checks pending, no points at stake."""
     started = time.perf_counter()
-    data_root = str(Path(data_root).expanduser().resolve()) if data_root else None
     assignment = load_assignment(root)
-    dev = pick_device(device).type
+    runner = rerunner or Rerunner.of(cache_dir, time_limit=assignment.time_limit_s, **settings)
     loaded = load_class(folders or discover(root), assignment)  # never raises: a bad folder is one error line
     loaded = [x for x in loaded if _selected(x, only, skip)]
     evidence = {x.folder: _evidence(x) for x in loaded}  # each run's own logs; claims left out taken from them
     plans = {x.folder: plan(x.submission, assignment, quick) if x.submission else [] for x in loaded}
     for name in sorted({p.config.dataset for ps in plans.values() for p in ps}):
-        _data_available(name, data_root, download)
+        _data_available(name, runner.data_root, runner.download)
     datasets = {d for x in loaded if x.submission
                 for d in (x.submission.setup.dataset, Conditions.of(x.submission, assignment).claimed)}  # fmt: skip
     baselines = {d: load_baseline(d, assignment.train_epochs) for d in datasets}
@@ -89,44 +83,27 @@ def grade_class(
     seeds = {x.folder: {} if rerun_all or not x.submission else
              by_seeds(plans[x.folder], committed[x.submission.setup.dataset], evidence[x.folder].logs)
              for x in loaded}  # fmt: skip
-    tag = engine_tag(engine, dev, nproc)
-    jobs = resolve_jobs(jobs, dev, engine)
     todo = {x.folder: [p for p in plans[x.folder] if p.name not in seeds[x.folder]] for x in loaded}
     deferred: dict[Path, set[str]] = {x.folder: set() for x in loaded}
-    deadline = None
     if budget_s is not None:
-        key = lambda p: p.key(dev, tag, data=data_root)  # noqa: E731
-        deferred = _fit(todo, budget_s - (time.perf_counter() - started), Cache(cache_dir), key, force,
-                        lambda batch: step_seconds(assignment.dataset, batch, dev, data_root))  # fmt: skip
+        deferred = _fit(todo, budget_s - (time.perf_counter() - started), runner, assignment.dataset)
         todo = {f: [p for p in ps if p.name not in deferred[f]] for f, ps in todo.items()}
-        deadline = time.monotonic() + budget_s - (time.perf_counter() - started)
-    outcomes = execute([p for ps in todo.values() for p in ps], Cache(cache_dir), device=dev, jobs=jobs, force=force,
-                       time_limit=assignment.time_limit_s, progress=progress, engine=engine, nproc=nproc, ray=ray,
-                       data_root=data_root, download=download, deadline=deadline)  # fmt: skip
+        runner = replace(runner, deadline=time.monotonic() + budget_s - (time.perf_counter() - started))
+    outcomes = runner.run(p for ps in todo.values() for p in ps)
     if budget_s is not None:  # a run the budget ran out on is deferred, not an error of the student's
         for folder, ps in todo.items():
-            deferred[folder] |= {p.name for p in ps if "TimeLimitExceeded" in
-                                 (outcomes[p.key(dev, tag, data=data_root)].error or "")}  # fmt: skip
-
-    def rerun(planned: list[PlannedRun]) -> list[Outcome]:
-        """The counterfactual reruns a diagnosis asks for (grader.diagnoses), cached like every rerun."""
-        done = execute(planned, Cache(cache_dir), device=dev, jobs=jobs, force=force,
-                       time_limit=assignment.time_limit_s, engine=engine, nproc=nproc, ray=ray,
-                       data_root=data_root, download=download, deadline=deadline)  # fmt: skip
-        return [done[p.key(dev, tag, data=data_root)] for p in planned]
-
-    students = [_grade_one(x, plans[x.folder], outcomes, baselines, assignment, quick, dev, tag, evidence[x.folder],
-                           rerun, data_root, committed, seeds[x.folder], deferred[x.folder])
-                for x in loaded]  # fmt: skip
+            deferred[folder] |= {p.name for p in ps if "TimeLimitExceeded" in (outcomes[runner.key(p)].error or "")}
+    students = [_grade_one(x, plans[x.folder], outcomes, baselines, assignment, quick, runner, evidence[x.folder],
+                           committed, seeds[x.folder], deferred[x.folder]) for x in loaded]  # fmt: skip
     meta = {
         "package_version": reference.__version__,
         "torch_version": torch.__version__,
-        "device": dev,
-        "engine": tag,
-        "jobs": None if ray else jobs,
-        "ray": ray,
+        "device": runner.device,
+        "engine": runner.tag,
+        "jobs": None if runner.ray else runner.jobs,
+        "ray": runner.ray,
         "quick": quick,
-        "data_root": "given" if data_root else None,  # not the path: reports go to students
+        "data_root": "given" if runner.data_root else None,  # not the path: reports go to students
         "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "reruns": len(outcomes),
         "judged_by_seeds": sum(len(v) for v in seeds.values()),  # runs judged against committed seeds, not rerun
@@ -137,28 +114,24 @@ def grade_class(
     }
     result = ClassResult(assignment.model_dump(mode="json"), students, meta)
     if out is not None:
-        from grader.render import render_class
-
         render_class(result, out)
     return result
 
 
-def _fit(todo: dict[Path, list[PlannedRun]], seconds: float, cache: Cache, key, force: bool,
-         timer) -> dict[Path, set[str]]:  # fmt: skip
+def _fit(todo: dict[Path, list[PlannedRun]], seconds: float, runner: Rerunner, dataset: str) -> dict[Path, set[str]]:
     """Per submission, the entries an upload grade defers: the uncached reruns that do not fit in `seconds` at
-    BUDGET_MARGIN × the step time measured here (`timer(batch_size)`), cheapest first (grader.plan.fit_budget)."""
-    uncached = [p for ps in todo.values() for p in ps if force or cache.get(key(p)) is None]
+    BUDGET_MARGIN × the step time measured here, cheapest first (grader.plan.fit_budget)."""
+    uncached = [p for ps in todo.values() for p in ps if not runner.cached(p)]
     if not uncached:
         return {f: set() for f in todo}
-    kept, _ = fit_budget(uncached, seconds, BUDGET_MARGIN * timer(uncached[0].config.batch_size))
+    step_s = BUDGET_MARGIN * runner.step_seconds(dataset, uncached[0].config.batch_size)
+    kept, _ = fit_budget(uncached, seconds, step_s)
     cut = {id(p) for p in uncached} - {id(p) for p in kept}
     return {f: {p.name for p in ps if id(p) in cut} for f, ps in todo.items()}
 
 
 def _data_available(name: str, data_root: str | None, download: bool) -> None:
     """Fail once, before any rerun, when the dataset is not on this machine (a ValueError: one usage line)."""
-    from reference.data import DataUnavailable, load_raw
-
     try:
         load_raw(name, data_root, download)
     except DataUnavailable as err:
@@ -171,16 +144,15 @@ def _selected(x: Loaded, only: list[str] | None, skip: list[str] | None) -> bool
 
 
 def _grade_one(x: Loaded, planned: list[PlannedRun], outcomes: dict[str, Outcome], baselines: dict,
-               assignment: Assignment, quick: bool, device: str, engine: str, ev: Evidence | None = None,
-               rerun: Execute | None = None, data_root: str | None = None,
+               assignment: Assignment, quick: bool, runner: Rerunner, ev: Evidence | None = None,
                committed: dict | None = None, seeds: dict[str, Seeds] | None = None,
                deferred: set[str] | None = None) -> StudentResult:  # fmt: skip
     if x.submission is None:
         folder, error = escape(x.folder.name), x.error or "could not be read"
         return StudentResult.failed(x.id, folder, error, assignment.points.config)
     seeds, deferred = seeds or {}, deferred or set()
-    every = [(p, Outcome(None) if p.name in seeds or p.name in deferred else
-              outcomes[p.key(device, engine, data=data_root)]) for p in planned]  # fmt: skip
+    every = [(p, Outcome(None) if p.name in seeds or p.name in deferred else outcomes[runner.key(p)])
+             for p in planned]  # fmt: skip
     pairs = [(p, o) for p, o in every if p.kind != "probe"]
     probes = {p.name: o for p, o in every if p.kind == "probe"}
     baseline = baselines.get(x.submission.setup.dataset)
@@ -192,8 +164,8 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], outcomes: dict[str, Outcome
                   claim_baseline=claim_baseline,
                   baselines=(committed or {}).get(x.submission.setup.dataset, []), seeds=seeds)  # fmt: skip
     checks = [defer(c) if c.subject in deferred else c for c in run_checks(ctx)]
-    checks, ran = explain(ctx, checks, rerun)  # likely causes of failures; never changes points
-    runs = [RunRecord(p.name, p.kind, p.key(device, engine, data=data_root), p.config.model_dump(mode="json"), o.result,
+    checks, ran = explain(ctx, checks, runner.outcomes)  # likely causes of failures; never changes points
+    runs = [RunRecord(p.name, p.kind, runner.key(p), p.config.model_dump(mode="json"), o.result,
                       _reference_curve(p, baseline, seeds.get(p.name)), o.error, o.cached,
                       record(ev.logs.get(p.name), o.result, comparison(ctx, p), ran.get(p.name)),
                       p.conditions, seeds[p.name].phrase if p.name in seeds else None,

@@ -16,9 +16,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.fanout import run_on_ray
+from grader.load import InputError, read_text
 from grader.plan import PlannedRun
 from grader.unit import Unit, run_unit
 from reference.config import RunConfig
+from reference.engines import resolve
+from reference.loop import pick_device
 from reference.outputs import write_json_atomic
 
 CACHE_CAP = 256 * 1024 * 1024  # bytes of one cached result (a 10,000-step sweep is well under 1 MB)
@@ -44,8 +48,6 @@ class Cache:
         return self.root / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> dict | None:
-        from grader.load import InputError, read_text
-
         path = self.path(key)
         if not os.path.lexists(path):
             return None
@@ -92,109 +94,124 @@ def _not_a_result(obj: object) -> str | None:
 
 def engine_tag(engine: str, device: str, nproc: int = 2) -> str:
     """The engine that will run, as recorded in cache keys and reports: results of different engines are not mixed."""
-    from reference.engines import resolve
-
     return resolve(engine, device).tag(nproc)
-
-
-CALIBRATION_STEPS = 64
-
-
-def step_seconds(dataset: str, batch_size: int, device: str, data_root: str | None = None) -> float:
-    """Seconds one rerun step takes here, measured (an upload grade's budget, issue 22): a short run of the
-    default engine once its data is loaded (a first, 8-step run loads it), evaluation and start-up counted in."""
-    seconds = 0.0
-    for n in (8, CALIBRATION_STEPS):
-        cfg = RunConfig(dataset=dataset, batch_size=batch_size, epochs=1, max_steps=n)
-        out = run_unit(Unit((cfg,), None, device, 600.0, data_root=data_root))[0]
-        if "result" not in out:
-            raise ValueError(f"could not time a rerun step here: {out['error']}")
-        seconds = out["result"]["meta"]["wall_time_s"] / n
-    return seconds
 
 
 def resolve_jobs(jobs: int | str, device: str = "cpu", engine: str = "auto") -> int:
     """`auto`: one process per CPU core (1 thread each, so results are the same on any core count); one on a
     GPU, where runs batch instead, and for engines whose runs are multi-process already."""
-    from reference.engines import resolve
-
     if jobs != "auto":
         return int(jobs)
     return 1 if device == "cuda" or resolve(engine, device).processes else os.cpu_count() or 1
 
 
-def execute(
-    planned: Iterable[PlannedRun],
-    cache: Cache,
-    *,
-    device: str = "cpu",
-    jobs: int = 1,
-    force: bool = False,
-    time_limit: float = 600.0,
-    progress: bool = False,
-    engine: str = "auto",
-    nproc: int = 2,
-    ray: str | None = None,
-    data_root: str | None = None,
-    download: bool = False,
-    deadline: float | None = None,
-) -> dict[str, Outcome]:
-    """Outcome per cache key. Identical runs (same key) are run once however many students share them.
-    `deadline` (time.monotonic(); an upload grade's budget): a run starting later, or still running then, stops
-    with a TimeLimitExceeded error.
+@dataclass(frozen=True)
+class Rerunner:
+    """How a grade's reruns run, decided once (`Rerunner.of`): the cache, the device and engine they run on, the
+    processes or Ray cluster they run in, where the data is, and the limits. Owns the cache key of a planned run
+    and running a batch of them; the grade, the diagnoses' counterfactual reruns and the upload grade all use it."""
 
-    Work is split into units (one run each, or one group per architecture/data/length for an engine that
-    batches); units run in this process, on `jobs` worker processes, or as Ray tasks (`ray`: "auto" or an address).
-    """
-    from reference.engines import resolve
+    cache: Cache
+    device: str  # resolved: "cpu" or "cuda"
+    engine: str  # resolved: a name in reference.engines.ENGINES
+    nproc: int = 2  # processes per run, for engines whose runs are multi-process
+    jobs: int = 1  # worker processes (1: in this process)
+    ray: str | None = None  # a Ray cluster's address ("auto" or host:port): units run as Ray tasks
+    data_root: str | None = None
+    download: bool = False
+    time_limit: float = 600.0  # seconds per run
+    force: bool = False  # ignore cached results
+    progress: bool = False
+    deadline: float | None = None  # time.monotonic(): a run starting later, or running then, stops (TimeLimitExceeded)
 
-    chosen = resolve(engine, device)
-    tag = chosen.tag(nproc)
-    todo: dict[str, PlannedRun] = {}
-    outcomes: dict[str, Outcome] = {}
-    for p in planned:
-        key = p.key(device, tag, data=data_root)
-        if key in outcomes or key in todo:
-            continue
-        hit = None if force else cache.get(key)
-        if hit is not None:
-            outcomes[key] = Outcome(hit, cached=True)
+    @classmethod
+    def of(cls, cache_dir: Path, *, device: str = "auto", engine: str = "auto", jobs: int | str = "auto",
+           data_root: str | Path | None = None, **settings) -> Rerunner:  # fmt: skip
+        """Settings as a user gives them ("auto", a relative data root) resolved for this machine."""
+        dev = pick_device(device).type
+        root = str(Path(data_root).expanduser().resolve()) if data_root else None
+        return cls(Cache(cache_dir), dev, resolve(engine, dev).name, jobs=resolve_jobs(jobs, dev, engine),
+                   data_root=root, **settings)  # fmt: skip
+
+    @property
+    def tag(self) -> str:
+        """The engine as cache keys and reports record it."""
+        return engine_tag(self.engine, self.device, self.nproc)
+
+    def key(self, p: PlannedRun) -> str:
+        return p.key(self.device, self.tag, data=self.data_root)
+
+    def cached(self, p: PlannedRun) -> bool:
+        return not self.force and self.cache.get(self.key(p)) is not None
+
+    def outcomes(self, planned: list[PlannedRun]) -> list[Outcome]:
+        """`run`, in the order of `planned` (grader.diagnoses.Execute)."""
+        done = self.run(planned)
+        return [done[self.key(p)] for p in planned]
+
+    def run(self, planned: Iterable[PlannedRun]) -> dict[str, Outcome]:
+        """Outcome per cache key. Identical runs (same key) are run once however many students share them. Work is
+        split into units (one run each, or one group per architecture/data/length for an engine that batches);
+        units run in this process, on `jobs` worker processes, or as Ray tasks."""
+        chosen = resolve(self.engine, self.device)
+        todo: dict[str, PlannedRun] = {}
+        outcomes: dict[str, Outcome] = {}
+        for p in planned:
+            key = self.key(p)
+            if key in outcomes or key in todo:
+                continue
+            hit = None if self.force else self.cache.get(key)
+            if hit is not None:
+                outcomes[key] = Outcome(hit, cached=True)
+            else:
+                todo[key] = p
+        keys = list(todo)
+        units = [[keys[i] for i in idx] for idx in chosen.units([(todo[k].config, todo[k].until_epoch) for k in keys])]
+        tty = sys.stderr.isatty()
+        bar = _bar(self.progress, len(todo), tty)
+
+        def finish(unit: list[str], outs: list[dict]) -> None:
+            for key, out in zip(unit, outs, strict=True):
+                if "result" in out:
+                    self.cache.put(key, out["result"])
+                outcomes[key] = Outcome(out.get("result"), out.get("error"))
+                bar.update(1)
+
+        def work(unit: list[str], step_bars: bool = False) -> Unit:
+            limit = self.time_limit if self.deadline is None else min(self.time_limit, self.deadline - time.monotonic())
+            return Unit(tuple(todo[k].config for k in unit), todo[unit[0]].until_epoch, self.device, limit,
+                        engine=chosen.name, nproc=self.nproc, progress=step_bars, data_root=self.data_root,
+                        download=self.download)  # fmt: skip
+
+        if self.ray:
+            run_on_ray({tuple(u): work(u) for u in units}, finish, address=self.ray, progress=self.progress and tty)
+        elif self.jobs <= 1 or len(units) <= 1:
+            for unit in units:
+                late = self.deadline is not None and time.monotonic() >= self.deadline
+                finish(unit, [{"error": "TimeLimitExceeded: the time budget was spent"}] * len(unit) if late else
+                       run_unit(work(unit, self.progress and tty)))  # fmt: skip
         else:
-            todo[key] = p
-    keys = list(todo)
-    units = [[keys[i] for i in idx] for idx in chosen.units([(todo[k].config, todo[k].until_epoch) for k in keys])]
-    tty = sys.stderr.isatty()
-    bar = _bar(progress, len(todo), tty)
+            with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+                futures = {pool.submit(run_unit, work(u)): u for u in units}
+                for fut in as_completed(futures):
+                    finish(futures[fut], fut.result())
+        bar.close()
+        return outcomes
 
-    def finish(unit: list[str], outs: list[dict]) -> None:
-        for key, out in zip(unit, outs, strict=True):
-            if "result" in out:
-                cache.put(key, out["result"])
-            outcomes[key] = Outcome(out.get("result"), out.get("error"))
-            bar.update(1)
+    def step_seconds(self, dataset: str, batch_size: int) -> float:
+        """Seconds one rerun step takes here, measured (an upload grade's budget, issue 22): a short run once its
+        data is loaded (a first, 8-step run loads it), evaluation and start-up counted in."""
+        seconds = 0.0
+        for n in (8, CALIBRATION_STEPS):
+            cfg = RunConfig(dataset=dataset, batch_size=batch_size, epochs=1, max_steps=n)
+            out = run_unit(Unit((cfg,), None, self.device, 600.0, engine=self.engine, data_root=self.data_root))[0]
+            if "result" not in out:
+                raise ValueError(f"could not time a rerun step here: {out['error']}")
+            seconds = out["result"]["meta"]["wall_time_s"] / n
+        return seconds
 
-    def work(unit: list[str], step_bars: bool = False) -> Unit:
-        limit = time_limit if deadline is None else min(time_limit, deadline - time.monotonic())
-        return Unit(tuple(todo[k].config for k in unit), todo[unit[0]].until_epoch, device, limit,
-                    engine=chosen.name, nproc=nproc, progress=step_bars, data_root=data_root,
-                    download=download)  # fmt: skip
 
-    if ray:
-        from grader.fanout import run_on_ray
-
-        run_on_ray({tuple(u): work(u) for u in units}, finish, address=ray, progress=progress and tty)
-    elif jobs <= 1 or len(units) <= 1:
-        for unit in units:
-            late = deadline is not None and time.monotonic() >= deadline
-            finish(unit, [{"error": "TimeLimitExceeded: the time budget was spent"}] * len(unit) if late else
-                   run_unit(work(unit, progress and tty)))  # fmt: skip  # a step bar per rerun, under the class bar
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(run_unit, work(u)): u for u in units}
-            for fut in as_completed(futures):
-                finish(futures[fut], fut.result())
-    bar.close()
-    return outcomes
+CALIBRATION_STEPS = 64
 
 
 def _bar(enabled: bool, total: int, tty: bool):

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
+
 from grader.plan import RERUN_THREADS
 from reference.config import RunConfig
+from reference.engines import resolve, run_many
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,6 @@ class Unit:
 
     def resources(self) -> tuple[int, int]:
         """(CPUs, GPUs) the unit holds: one device per run process."""
-        from reference.engines import resolve
-
         n = self.nproc if resolve(self.engine, self.device).processes else 1
         return (1, n) if self.device == "cuda" else (n, 0)
 
@@ -38,10 +39,6 @@ class Unit:
 def run_unit(unit: Unit) -> list[dict]:
     """One `{"result": ...}` or `{"error": "one line"}` per config: a student's config must never take the class
     down. A batched group fails together (it is one program), so its error is each run's."""
-    import torch
-
-    from reference.engines import run_many
-
     torch.set_num_threads(unit.threads)  # on every path: the thread count is in the cache key
     try:
         results = run_many(unit.configs, engine=unit.engine, device=unit.device, nproc=unit.nproc,

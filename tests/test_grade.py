@@ -164,11 +164,17 @@ def test_exit_codes(tmp_path, capsys):
     assert "accuracy_claim" in out and "FAIL" in out and "Reports:" in out
 
 
-def test_the_cli_uses_grade_class_s_jobs_default(tmp_path, monkeypatch):
-    """One default for --jobs and grade_class(jobs=): the CLI passes jobs only when given; its help names it."""
-    default = inspect.signature(grade_class).parameters["jobs"].default
+def test_the_cli_uses_the_rerunner_s_defaults(tmp_path, monkeypatch):
+    """One default for --jobs, --device, --engine, --nproc: Rerunner.of's. The CLI passes them only when given; its
+    help names them."""
+    from grader.runner import Rerunner
+
+    defaults = {k: v.default for k, v in inspect.signature(Rerunner.of).parameters.items()}
+    nproc = next(f.default for f in Rerunner.__dataclass_fields__.values() if f.name == "nproc")
     help_text = " ".join(parser().format_help().split())
-    assert f"or {default} (default:" in help_text  # the help describes the function's default
+    assert f"or {defaults['jobs']} (default:" in help_text  # the help describes the function's default
+    assert f"{defaults['device']} (default)" in help_text and f"{defaults['engine']} (default)" in help_text
+    assert f"(default: {nproc})" in help_text
     calls = []
 
     def fake(root, **kw):
@@ -178,4 +184,4 @@ def test_the_cli_uses_grade_class_s_jobs_default(tmp_path, monkeypatch):
     monkeypatch.setattr(grader.grade, "grade_class", fake)
     assert main([str(tmp_path), "--quiet"]) == 2
     assert main([str(tmp_path), "--quiet", "--jobs", "3"]) == 2
-    assert "jobs" not in calls[0] and calls[1]["jobs"] == 3
+    assert not {"jobs", "device", "engine", "nproc"} & set(calls[0]) and calls[1]["jobs"] == 3
