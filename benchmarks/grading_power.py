@@ -623,7 +623,26 @@ def claims_from_logs(logs: dict, args) -> dict:
     return claims
 
 
-def logs_report(tally: dict, args, timing: str) -> None:
+def rounding_covers(subs: list[tuple]) -> tuple[int, int]:
+    """(planted accuracy claims whose printed digits cover their own log's last figure, planted accuracy claims): a
+    claim of 0.96 against a log's 0.965 is what an honest student rounding to two decimals prints too, so no grader
+    can tell such a planted error from honest rounding."""
+    from grader.evidence import half_unit
+
+    covered = total = 0
+    for variant, sub, logs in subs:
+        if variant != "accuracy -0.5pp":
+            continue
+        for run in sub["run"]:
+            claimed, log = run.get("claimed_test_accuracy"), logs.get(run["name"])
+            if claimed is None or log is None:
+                continue
+            total += 1
+            covered += abs(claimed - log.test_accuracy[-1]) <= half_unit(claimed) + 1e-6 * abs(claimed)
+    return covered, total
+
+
+def logs_report(tally: dict, args, timing: str, covered: tuple[int, int] = (0, 0)) -> None:
     n = args.students
     print(
         f"grading power with logs: {args.dataset}, {n} unseeded students who hand in the logs of their runs "
@@ -639,12 +658,24 @@ def logs_report(tally: dict, args, timing: str) -> None:
                 rows.append([check, v, rate(st, ("fail",)), rate(st, ("fail", "warn"))])
     print(tabulate(rows, headers=["check", "students", "fail", "fail or warn"]))
     honest = [x for (c, _, v), xs in tally.items() if v == "honest+logs" and c != "logs" for x in xs if x != "skip"]
-    flagged = [x for (c, _, v), xs in tally.items() if v in EDITED and c == "logs" for x in xs]
+    # an edit touches runs (the last accuracy) or sweeps (the loss around the minimum): the logs it left alone are not
+    # "edited logs" (sweeps have no test accuracy; runs are not swept)
+    edited = {v: [x for (c, name, v_), xs in tally.items() if v_ == v and c == "logs" and
+                  _is_sweep(name, args) == (v == EDITED[1]) for x in xs] for v in EDITED}  # fmt: skip
     print(f"\n({timing})")
     print(
         f"honest students with logs losing any points: {rate(honest, ('fail', 'warn'))} of their checks; edited "
-        f"logs flagged by the logs check: {rate(flagged, ('warn', 'fail'))}"
+        f"logs flagged by the logs check: {rate([x for xs in edited.values() for x in xs], ('warn', 'fail'))} — "
+        + "; ".join(f"{v.removeprefix('log: ')}: {rate(xs, ('warn', 'fail'))}" for v, xs in edited.items())
     )
+    acc = [x for (c, _, v), xs in tally.items() if c == "accuracy_claim" and v == "accuracy -0.5pp" for x in xs
+           if x != "skip"]  # fmt: skip
+    if covered[1]:
+        caught = sum(x == "fail" for x in acc)
+        print(f"accuracy -0.5pp: {covered[0]}/{covered[1]} planted claims print as a rounding of their own log's "
+              f"figure (e.g. 0.96 for a logged 0.965, what two decimals of an honest report print too): no grader can "
+              f"tell them from honest rounding; caught {caught} of the {covered[1] - covered[0]} that differ from "
+              f"their log beyond their printed digits")  # fmt: skip
 
 
 def main() -> None:
@@ -698,7 +729,7 @@ def main() -> None:
         graded = time.perf_counter()
         tally = grade_all(subs, args, args.cache)
         timing = f"{len(subs)} submissions with logs graded from the cache in {time.perf_counter() - graded:.0f} s"
-        return logs_report(tally, args, timing)
+        return logs_report(tally, args, timing, rounding_covers(subs))
     subs = [("honest", submission(s, True, base, args, honest_claims(figs[s], args))) for s in seeds]
     subs = [("seeded", sub) for _, sub in subs]
     for s in seeds[1:]:
