@@ -61,6 +61,7 @@ def _grade(platform: str, submission: Path, assignment_file: Path, tmp: Path, ca
         return failure(platform, f"no submission folder at {submission}", student=True)
     if not assignment_file.is_file():
         return failure(platform, f"the bundle has no {ASSIGNMENT_FILE} at {assignment_file}")
+    submission = locate(submission)
     shutil.copyfile(assignment_file, tmp / ASSIGNMENT_FILE)
     assignment = load_assignment(tmp)  # a bad one is the instructor's: failure() below, not the student's
     budget = assignment.autograder.budget - (time.perf_counter() - started)
@@ -74,6 +75,29 @@ def _grade(platform: str, submission: Path, assignment_file: Path, tmp: Path, ca
     if report:
         out.update(output=report, output_format="md")
     return {**out, "stdout_visibility": "hidden"}
+
+
+SUBMISSION_FILES = ("submission.toml", "config.py")
+SKIPPED = ("__MACOSX",)  # what a zip made on a Mac carries beside the folder
+
+
+def locate(upload: Path, depth: int = 2) -> Path:
+    """The folder of the upload that holds the submission: the upload itself, or — a zip of a folder, unpacked by
+    the platform — its one sub-folder (at most `depth` levels down) that does. Otherwise the upload itself, whose
+    grade then says what is missing. Links are never followed."""
+    folder = upload
+    for _ in range(depth + 1):
+        if any((folder / n).is_file() and not (folder / n).is_symlink() for n in SUBMISSION_FILES):
+            return folder
+        try:
+            subs = [e for e in os.scandir(folder) if e.is_dir(follow_symlinks=False)
+                    and not e.name.startswith(".") and e.name not in SKIPPED]  # fmt: skip
+        except OSError:
+            break
+        if len(subs) != 1:
+            break
+        folder = Path(subs[0].path)
+    return upload
 
 
 def _report(reports: Path) -> str:

@@ -222,3 +222,25 @@ def test_bundled_submissions_graded_on_upload_within_the_platform_limits(tmp_pat
             assert data["score"] == 0 and data["tests"][0]["status"] == "failed"  # its one line, score 0
         else:
             assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(100, abs=0.05)
+
+
+def test_an_uploaded_zip_of_a_folder_is_found_inside_it(tmp_path):
+    """Gradescope unpacks a zip of a folder as that folder (and a Mac adds __MACOSX beside it): the submission is
+    graded from inside, not refused as missing; an upload with two candidate folders is graded as it is."""
+    from grader.autograde import locate
+
+    root = platform_tree(tmp_path, "gradescope")
+    sub = root / "submission"
+    inner = sub / "hw6" / "final"
+    inner.mkdir(parents=True)
+    (sub / "submission.toml").rename(inner / "submission.toml")
+    (sub / "__MACOSX" / "hw6").mkdir(parents=True)
+    assert locate(sub) == inner
+    data = autograde("gradescope", root, cache_dir=tmp_path / "cache")
+    assert data["score"] > 0 and any(t["name"].startswith("lr_claim · sweep") for t in data["tests"])
+    (sub / "other").mkdir()
+    assert locate(sub) == sub  # two folders: which one is the student's is not guessed
+    (sub / "other").rmdir()
+    (sub / "hw6" / "final").rename(tmp_path / "elsewhere")
+    (sub / "hw6" / "final").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    assert locate(sub) == sub  # a link to a folder is never gone down into: the upload is graded as it is
