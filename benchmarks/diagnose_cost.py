@@ -27,11 +27,12 @@ from pathlib import Path
 
 import torch
 
-from grader.evidence import logs_from_result, read_logs, write_tensorboard
 from grader.grade import grade_class
+from grader.logs import read_logs
 from reference.config import RunConfig, ScheduleConfig
 from reference.data import load_data
 from reference.loop import run
+from reference.outputs import logs_from_result, write_tensorboard
 
 ROOT = Path(__file__).resolve().parents[1]
 S009_LOG = ROOT / "submissions" / "s009-logs-diagnosed" / "logs" / "sgd-multistep"

@@ -379,7 +379,7 @@ def write_student(st: Student, folder: Path, results: dict[str, dict]) -> None:
     """The submission folder: logs written from the student's runs, claims as the case says."""
     from pitfalls import submission_text, write_logs
 
-    from grader.evidence import logs_from_result
+    from reference.outputs import logs_from_result
 
     entries: dict[str, list[dict]] = {"range_test": [], "run": []}
     for e in st.entries:

@@ -238,10 +238,10 @@ CHECKED = {"lr_claim": "lr x", "accuracy_claim": "accuracy -", "loss_claim": "lo
 
 def grade_all(subs: list[tuple], args, cache: Path) -> dict[tuple[str, str, str], list[str]]:
     """(check, subject, variant) → the statuses over students. A submission may come with its logs (variant, sub,
-    {entry name: grader.evidence.Logs}): written as CSV beside it and named by its entries."""
+    {entry name: reference.outputs.Logs}): written as CSV beside it and named by its entries."""
     import grader.diagnoses
-    from grader.evidence import write_csv
     from grader.grade import grade_class
+    from reference.outputs import write_csv
 
     # diagnoses explain failures and never change points: their counterfactual reruns are not run here
     grader.diagnoses.counterfactual_runs = lambda items: {}
@@ -570,9 +570,9 @@ EDITED = ("log: last accuracy +2pp", "log: sweep loss -20% at its minimum")
 
 def student_logs(s: int, args, base: dict, results: dict[str, dict]) -> dict:
     """Student s's honest logs: what the course framework logged for each of its runs (entry name → Logs)."""
-    from grader.evidence import logs_from_result
     from grader.plan import plan
     from grader.schema import Assignment, Submission
+    from reference.outputs import logs_from_result
 
     sub = Submission.model_validate(submission(s, True, base, args, {}))
     out = {}

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from grader.context import MIN_SEEDS, Context, Seeds, baseline_entry, kin, sweep_reference
-from grader.evidence import Logs, check_logs, comparison, lr_against_log, metric_against_log, plausible
+from grader.evidence import check_logs, comparison, lr_against_log, metric_against_log, plausible
 from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult
 from grader.runner import Outcome
 from reference.data import DATASETS, steps_per_epoch
+from reference.outputs import Logs
 from reference.tolerances import (
     FALSE_FAIL_TARGET,
     TOLERANCES,

@@ -155,7 +155,7 @@ class Context:
     quick: bool
     n_test: int  # test-set size, for the binomial floor of accuracy tolerances
     probes: dict[str, Outcome] = field(default_factory=dict)  # training run name → its nudged twin's outcome
-    logs: dict = field(default_factory=dict)  # run name → its grader.evidence.Logs, or why they can't be used
+    logs: dict = field(default_factory=dict)  # run name → its reference.outputs.Logs, or why they can't be used
     claim_baseline: dict | None = None  # the committed baseline of the data the claims were made on (claimed_on)
     baselines: list[dict] = field(default_factory=list)  # every committed protocol of the rerun's dataset
     comparisons: dict = field(default_factory=dict)  # run name → its logs vs its rerun (grader.evidence.comparison)

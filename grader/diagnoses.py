@@ -16,22 +16,13 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from grader.context import Context
-from grader.evidence import (
-    FALLBACK_SAFETY,
-    LOG_FLOOR,
-    Band,
-    Comparison,
-    Logs,
-    compare,
-    comparison,
-    diverges,
-    noise,
-)
+from grader.evidence import FALLBACK_SAFETY, LOG_FLOOR, Band, Comparison, compare, comparison, diverges, noise
 from grader.plan import Conditions, PlannedRun, counterfactual, refusals
 from grader.results import CheckResult
 from grader.runner import Outcome
 from reference.config import RunConfig, ScheduleConfig
 from reference.loop import smooth
+from reference.outputs import Logs
 from reference.schedules import lr_table
 from reference.tolerances import sigma
 

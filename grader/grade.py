@@ -16,8 +16,9 @@ import reference
 from grader.checks import run_checks
 from grader.context import Context, Seeds, baseline_entry, seed_reference
 from grader.diagnoses import explain
-from grader.evidence import Evidence, comparison, gather, record
+from grader.evidence import comparison, record
 from grader.load import Loaded, discover, escape, load_assignment, load_class
+from grader.logs import Evidence
 from grader.plan import Conditions, PlannedRun, fit_budget, plan
 from grader.render import render_class
 from grader.results import CheckResult, ClassResult, RunRecord, StudentResult
@@ -26,7 +27,7 @@ from grader.schema import Assignment
 from reference.baselines import BASELINES, PROTOCOLS
 from reference.data import DATASETS, DataUnavailable, load_raw
 
-BUDGET_MARGIN = 1.5  # an upload grade plans its reruns at this many times the measured step time
+BUDGET_MARGIN = 1.25  # an upload grade plans its reruns at this many times the measured step time
 DEFERRED = "deferred to the instructor's full grade: the upload grade's time budget did not fit its rerun"
 DEFAULT_CACHE = Path(os.environ.get("LR_GRADER_CACHE", Path.home() / ".cache" / "lr-grader"))
 
@@ -72,7 +73,6 @@ def grade_class(
     runner = rerunner or Rerunner.of(cache_dir, time_limit=assignment.time_limit_s, **settings)
     loaded = load_class(folders or discover(root), assignment)  # never raises: a bad folder is one error line
     loaded = [x for x in loaded if _selected(x, only, skip)]
-    evidence = {x.folder: _evidence(x) for x in loaded}  # each run's own logs; claims left out taken from them
     plans = {x.folder: plan(x.submission, assignment, quick) if x.submission else [] for x in loaded}
     for name in sorted({p.config.dataset for ps in plans.values() for p in ps}):
         _data_available(name, runner.data_root, runner.download)
@@ -81,7 +81,7 @@ def grade_class(
     baselines = {d: load_baseline(d, assignment.train_epochs) for d in datasets}
     committed = {d: load_baselines(d) for d in datasets}
     seeds = {x.folder: {} if rerun_all or not x.submission else
-             by_seeds(plans[x.folder], committed[x.submission.setup.dataset], evidence[x.folder].logs)
+             by_seeds(plans[x.folder], committed[x.submission.setup.dataset], x.evidence.logs)
              for x in loaded}  # fmt: skip
     todo = {x.folder: [p for p in plans[x.folder] if p.name not in seeds[x.folder]] for x in loaded}
     deferred: dict[Path, set[str]] = {x.folder: set() for x in loaded}
@@ -93,7 +93,7 @@ def grade_class(
     if budget_s is not None:  # a run the budget ran out on is deferred, not an error of the student's
         for folder, ps in todo.items():
             deferred[folder] |= {p.name for p in ps if "TimeLimitExceeded" in (outcomes[runner.key(p)].error or "")}
-    students = [_grade_one(x, plans[x.folder], outcomes, baselines, assignment, quick, runner, evidence[x.folder],
+    students = [_grade_one(x, plans[x.folder], outcomes, baselines, assignment, quick, runner, x.evidence,
                            committed, seeds[x.folder], deferred[x.folder]) for x in loaded]  # fmt: skip
     meta = {
         "package_version": reference.__version__,
@@ -206,14 +206,6 @@ def by_seeds(planned: list[PlannedRun], committed: list[dict], logs: dict) -> di
         if found := seed_reference(committed, p.kind, p.config, getattr(c, "rule", None)):
             out[p.name] = found
     return out
-
-
-def _evidence(x: Loaded) -> Evidence:
-    """Read the submission's logs (bounded; grader.evidence) and complete its claims from them."""
-    if x.submission is None:
-        return Evidence()
-    x.submission, ev = gather(x.folder, x.submission)
-    return ev
 
 
 def _reference_curve(p: PlannedRun, baseline: dict | None, seeds: Seeds | None = None) -> dict | None:

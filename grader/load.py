@@ -30,6 +30,7 @@ except ModuleNotFoundError:  # Python 3.10 (Ubuntu 22.04's python3, Gradescope's
 
 from pydantic import BaseModel, ValidationError
 
+from grader.logs import Evidence, gather
 from grader.presets import PRESETS, apply_preset
 from grader.schema import Assignment, Submission
 from reference.data import DATASETS, steps_per_epoch
@@ -58,6 +59,7 @@ class Loaded:
     warnings: list[str] = field(default_factory=list)
     legacy: bool = False
     internal: str | None = None  # a grader bug caught at the boundary, e.g. "TypeError: ..." (for the instructor)
+    evidence: Evidence = field(default_factory=Evidence)  # the runs' own logs (grader.logs), read with the submission
 
 
 # ---------------------------------------------------------------- safe text
@@ -342,7 +344,10 @@ def load_submission(folder: Path, assignment: Assignment | None = None) -> Loade
     """One submission folder → a `Loaded`, never an exception: a problem is its `error`, one safe line."""
     safe_id = folder_id(Path(os.path.abspath(folder)).name)
     try:
-        return _load(folder, safe_id, assignment or Assignment())
+        x = _load(folder, safe_id, assignment or Assignment())
+        if x.submission is not None:  # its logs, read and bounded with it; the claims left out are taken from them
+            x.submission, x.evidence = gather(folder, x.submission)
+        return x
     except InputError as err:
         return Loaded(folder, safe_id, error=_line(str(err)))
     except Exception as err:  # a grader bug must still not stop the class: one line for the student, one here

@@ -1,4 +1,5 @@
-"""Write a run's result: JSON (curves + metadata), CSV curves, TensorBoard events and a PNG plot."""
+"""Write a run's result: JSON (curves + metadata), its log in the course's layout (CSV and TensorBoard events, with
+the course's tags: what a student hands in with a submission and grader/logs.py reads) and a PNG plot."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import csv
 import json
 import os
 import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 
-TB_TAGS = {"train_loss": "Loss/train", "lr": "LR/train", "test_loss": "Loss/test", "test_accuracy": "Accuracy/test"}
+TAGS = {"lr": "LR/train", "train_loss": "Loss/train", "test_loss": "Loss/test", "test_accuracy": "Accuracy/test"}
+CSV_COLUMNS = ("step", "lr", "train_loss", "epoch", "test_loss", "test_accuracy")
 
 
 def write_json_atomic(obj: object, path: Path) -> None:
@@ -31,40 +34,85 @@ def write_json_atomic(obj: object, path: Path) -> None:
         raise
 
 
-def write_csv(result: dict, out: Path) -> None:
-    with open(out / "steps.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["step", "lr", "train_loss", "train_loss_smoothed"])
-        w.writerows(zip(range(1, len(result["lr"]) + 1), result["lr"], result["train_loss"],
-                        result["train_loss_smoothed"], strict=True))  # fmt: skip
-    with open(out / "evals.csv", "w", newline="") as f:
-        fields = ["step", "epoch", "train_loss", "test_loss", "test_accuracy", "epoch_end"]
-        w = csv.DictWriter(f, fieldnames=fields)
-        w.writeheader()
-        w.writerows(result["evals"])
+@dataclass(frozen=True)
+class Logs:
+    """One run's logged curves. Steps are 0-based optimizer steps, epochs 1-based."""
+
+    source: str  # the path as the submission gave it
+    step: list[int] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    epoch: list[int] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)
+
+    @property
+    def final(self) -> dict[str, float]:
+        """The last logged epoch's test metrics (what a claim taken from the logs reports)."""
+        out = {}
+        if self.test_loss:
+            out["test_loss"] = self.test_loss[-1]
+        if self.test_accuracy:
+            out["test_accuracy"] = self.test_accuracy[-1]
+        return out
+
+    def curves(self) -> dict:
+        """Plain lists for a report or a plot."""
+        return {"source": self.source, "step": self.step, "lr": self.lr, "train_loss": self.train_loss,
+                "epoch": self.epoch, "test_loss": self.test_loss, "test_accuracy": self.test_accuracy}  # fmt: skip
 
 
-def write_tensorboard(result: dict, out: Path) -> None:
-    """The course's tags: `Loss/train`, `LR/train` per step; `Loss/test`, `Accuracy/test` per evaluation
-    (global step = optimizer steps so far, so all four share one x-axis)."""
+def logs_from_result(result: dict, test_loss_divisor: float = 1.0, epochs: int | None = None) -> Logs:
+    """What the course's framework would have logged for a reference run; `test_loss_divisor` reproduces its
+    `Loss/test` artifact (the mean divided again by the number of test batches); `epochs` cuts the log short."""
+    per_epoch = result["epochs"][0]["step"] if result["epochs"] else len(result["lr"])
+    n = min(len(result["lr"]), len(result["train_loss"]))
+    if epochs is not None:
+        n = min(n, epochs * per_epoch)
+    eps = [e for e in result["epochs"] if epochs is None or e["epoch"] <= epochs]
+    return Logs("", list(range(n)), result["lr"][:n], result["train_loss"][:n], [e["epoch"] for e in eps],
+                [e["test_loss"] / test_loss_divisor for e in eps], [e["test_accuracy"] for e in eps])  # fmt: skip
+
+
+def write_tensorboard(logs: Logs, folder: Path) -> Path:
+    """The logs as one TensorBoard event file in `folder`, with the course's tags (torch's SummaryWriter)."""
     from torch.utils.tensorboard import SummaryWriter
 
-    with SummaryWriter(log_dir=str(out)) as tb:
-        for step, (lr, loss) in enumerate(zip(result["lr"], result["train_loss"], strict=True), start=1):
-            tb.add_scalar(TB_TAGS["train_loss"], loss, step)
-            tb.add_scalar(TB_TAGS["lr"], lr, step)
-        for e in result["evals"]:
-            tb.add_scalar(TB_TAGS["test_loss"], e["test_loss"], e["step"])
-            tb.add_scalar(TB_TAGS["test_accuracy"], e["test_accuracy"], e["step"])
+    folder.mkdir(parents=True, exist_ok=True)
+    with SummaryWriter(str(folder), flush_secs=3600) as w:
+        for s, lr, loss in zip(logs.step, logs.lr, logs.train_loss, strict=True):
+            w.add_scalar(TAGS["lr"], lr, s)
+            w.add_scalar(TAGS["train_loss"], loss, s)
+        for e, loss, acc in zip(logs.epoch, logs.test_loss, logs.test_accuracy, strict=True):
+            w.add_scalar(TAGS["test_loss"], loss, e)
+            w.add_scalar(TAGS["test_accuracy"], acc, e)
+    return folder
+
+
+def write_csv(logs: Logs, path: Path) -> Path:
+    """The logs in the CSV layout: one row per step, epoch-end rows also carry that epoch's test metrics."""
+    per_epoch = {}
+    if logs.epoch and logs.step:
+        n = len(logs.step) / max(logs.epoch[-1], 1)
+        per_epoch = {round(e * n) - 1: (e, tl, ta) for e, tl, ta in
+                     zip(logs.epoch, logs.test_loss, logs.test_accuracy, strict=True)}  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_COLUMNS)
+        for s, lr, loss in zip(logs.step, logs.lr, logs.train_loss, strict=True):
+            w.writerow([s, repr(lr), repr(loss), *(per_epoch.get(s) or ("", "", ""))])
+    return path
 
 
 def write_run(result: dict, out: Path, name: str, tensorboard: bool = True, plot: bool = True) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.json"
     write_json_atomic(result, path)
-    write_csv(result, out)
+    logs = logs_from_result(result)  # the course's log layout: what a student hands in, what the grader reads
+    write_csv(logs, out / "log.csv")
     if tensorboard:
-        write_tensorboard(result, out)
+        write_tensorboard(logs, out)
     if plot:
         from reference.plots import plot_run
 

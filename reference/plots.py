@@ -143,7 +143,7 @@ def plot_logged_vs_rerun(logged: dict, rerun: dict, parts_at: int | None = None,
     """A student's own log against the rerun (and any counterfactual reruns) on shared axes: LR per step, smoothed
     train loss per step with test loss per epoch (markers at the epoch's last step), test accuracy per epoch; a
     dotted line where the log parts from the rerun.
-    `logged`: grader.evidence.Logs.curves(); `rerun`, counterfactuals: reference.loop.run results."""
+    `logged`: reference.outputs.Logs.curves(); `rerun`, counterfactuals: reference.loop.run results."""
     from matplotlib.ticker import NullLocator
 
     from reference.loop import smooth

@@ -9,9 +9,9 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from grader.evidence import CSV_COLUMNS, Logs, logs_from_result, write_csv, write_tensorboard
 from reference.config import RunConfig, ScheduleConfig
 from reference.loop import run
+from reference.outputs import CSV_COLUMNS, Logs, logs_from_result, write_csv, write_tensorboard
 
 ASSIGNMENT = """name = "pitfall fixtures"
 dataset = "mnist-5k"

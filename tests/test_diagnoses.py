@@ -13,13 +13,14 @@ from pitfalls import CONFIRMED_BY_RERUN, EXPECTED, build_class  # tests/pitfalls
 
 from grader.checks import Context, run_checks
 from grader.diagnoses import DIAGNOSED, NO_CAUSE, PITFALLS, Case, diagnose, explain
-from grader.evidence import Band, Logs, compare, logs_from_result
+from grader.evidence import Band, compare
 from grader.grade import grade_class, load_baseline
 from grader.plan import plan
 from grader.runner import Outcome
 from grader.schema import Assignment, Submission
 from reference.config import RunConfig, ScheduleConfig, range_test_config
 from reference.loop import run
+from reference.outputs import Logs, logs_from_result
 from reference.schedules import lr_table
 
 

@@ -8,20 +8,12 @@ import os
 import pytest
 import torch
 
-from grader.evidence import (
-    MAX_FILES,
-    LogError,
-    Logs,
-    compare,
-    gather,
-    logs_from_result,
-    read_logs,
-    write_csv,
-    write_tensorboard,
-)
+from grader.evidence import compare
+from grader.logs import MAX_FILES, LogError, gather, read_logs
 from grader.schema import RunClaim, Submission
 from reference.config import RunConfig, ScheduleConfig, range_test_config
 from reference.loop import run
+from reference.outputs import Logs, logs_from_result, write_csv, write_tensorboard
 
 
 @pytest.fixture(scope="module")

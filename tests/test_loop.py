@@ -1,6 +1,7 @@
 """The training loop on the embedded mnist-5k: it learns, sweeps, diverges honestly, and is deterministic."""
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -85,10 +86,21 @@ def test_epoch_cadence_steps_the_schedule_per_epoch(mnist5k):
 
 
 def test_outputs_json_csv_and_tensorboard_tags(mnist5k, tmp_path):
+    """A run's outputs are its log in the course's layout — the CSV and TensorBoard files a student hands in — and the
+    grader reads them back as the run (grader/logs.py): one writer, one reader, one set of tags."""
+    from grader.logs import read_logs
+    from reference.outputs import logs_from_result
+
     r = train(mnist5k, lr=0.05)
-    write_run(r, tmp_path, "train", plot=False)
-    assert (tmp_path / "train.json").exists() and (tmp_path / "steps.csv").read_text().count("\n") == 97
-    acc = EventAccumulator(str(tmp_path))
+    out = tmp_path / "run"
+    write_run(r, out, "train", plot=False)
+    assert (out / "train.json").exists() and (out / "log.csv").read_text().count("\n") == 97
+    expected = logs_from_result(r)
+    assert replace(read_logs(tmp_path, "run/log.csv"), source="") == expected  # CSV: every figure exact
+    tb = read_logs(tmp_path, "run")  # TensorBoard events: float32
+    assert tb.step == expected.step and tb.epoch == [1, 2, 3]
+    assert tb.test_accuracy == pytest.approx(expected.test_accuracy) and tb.lr == pytest.approx(expected.lr)
+    acc = EventAccumulator(str(out))
     acc.Reload()
     tags = set(acc.Tags()["scalars"])
     assert {"Loss/train", "LR/train", "Loss/test", "Accuracy/test"} <= tags

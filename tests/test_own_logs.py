@@ -10,12 +10,13 @@ import torch
 
 from grader.checks import run_checks
 from grader.context import Context
-from grader.evidence import Logs, half_unit, logs_from_result, lr_against_log, metric_against_log
+from grader.evidence import half_unit, lr_against_log, metric_against_log
 from grader.plan import plan
 from grader.runner import Outcome
 from grader.schema import Assignment, RangeTestClaim, Submission
 from reference.config import RunConfig, range_test_config
 from reference.loop import run, smooth
+from reference.outputs import Logs, logs_from_result
 from reference.rules import RULES
 
 ASSIGNMENT = Assignment(train_epochs=3, max_epochs=3, max_sweep_epochs=2, tolerances={"probe_epochs": 0})
