@@ -8,6 +8,7 @@ unreadable submission is a results.json that says so, never a missing file.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -79,6 +80,7 @@ def _grade(platform: str, submission: Path, assignment_file: Path, tmp: Path, ca
 
 SUBMISSION_FILES = ("submission.toml", "config.py")
 SKIPPED = ("__MACOSX",)  # what a zip made on a Mac carries beside the folder
+MAX_ENTRIES = 1000  # entries of an upload's folder looked at: a folder of more is graded as it is
 
 
 def locate(upload: Path, depth: int = 2) -> Path:
@@ -90,10 +92,12 @@ def locate(upload: Path, depth: int = 2) -> Path:
         if any((folder / n).is_file() and not (folder / n).is_symlink() for n in SUBMISSION_FILES):
             return folder
         try:
-            subs = [e for e in os.scandir(folder) if e.is_dir(follow_symlinks=False)
-                    and not e.name.startswith(".") and e.name not in SKIPPED]  # fmt: skip
+            with os.scandir(folder) as it:
+                entries = list(itertools.islice(it, MAX_ENTRIES + 1))
         except OSError:
             break
+        subs = [e for e in entries if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
+                and e.name not in SKIPPED]  # fmt: skip
         if len(subs) != 1:
             break
         folder = Path(subs[0].path)
