@@ -120,12 +120,12 @@ def grade_class(
 
 def _fit(todo: dict[Path, list[PlannedRun]], seconds: float, runner: Rerunner, dataset: str) -> dict[Path, set[str]]:
     """Per submission, the entries an upload grade defers: the uncached reruns that do not fit in `seconds` at
-    BUDGET_MARGIN × the step time measured here, cheapest first (grader.plan.fit_budget)."""
+    BUDGET_MARGIN × the step and run times measured here, cheapest first (grader.plan.fit_budget)."""
     uncached = [p for ps in todo.values() for p in ps if not runner.cached(p)]
     if not uncached:
         return {f: set() for f in todo}
-    step_s = BUDGET_MARGIN * runner.step_seconds(dataset, uncached[0].config.batch_size)
-    kept, _ = fit_budget(uncached, seconds, step_s)
+    step_s, run_s = runner.timing(dataset, uncached[0].config.batch_size)
+    kept, _ = fit_budget(uncached, seconds, BUDGET_MARGIN * step_s, BUDGET_MARGIN * run_s)
     cut = {id(p) for p in uncached} - {id(p) for p in kept}
     return {f: {p.name for p in ps if id(p) in cut} for f, ps in todo.items()}
 

@@ -187,15 +187,17 @@ def steps(p: PlannedRun) -> int:
     return math.ceil(taken * (1 + len(p.config.schedule.factors or ()) / 3))
 
 
-def fit_budget(planned: list[PlannedRun], seconds: float, step_s: float) -> tuple[list[PlannedRun], set[str]]:
-    """What fits in `seconds` at `step_s` a step (an upload grade's time budget, issue 22): each student entry with
-    its probe twin, cheapest first; the rest is deferred to the instructor's full grade. (kept runs, deferred names)"""
+def fit_budget(planned: list[PlannedRun], seconds: float, step_s: float, run_s: float = 0.0,
+               ) -> tuple[list[PlannedRun], set[str]]:  # fmt: skip
+    """What fits in `seconds` at `step_s` a step and `run_s` a run besides (an upload grade's time budget, issue
+    22): each student entry with its probe twin, cheapest first; the rest is deferred to the instructor's full
+    grade. (kept runs, deferred names)"""
     entries: dict[str, list[PlannedRun]] = {}
     for p in planned:
         entries.setdefault(p.name, []).append(p)
     kept, deferred, spent = [], set(), 0.0
     for name, runs in sorted(entries.items(), key=lambda kv: sum(map(steps, kv[1]))):
-        cost = sum(map(steps, runs)) * step_s
+        cost = sum(map(steps, runs)) * step_s + len(runs) * run_s
         if spent + cost <= seconds:
             kept += runs
             spent += cost

@@ -198,17 +198,20 @@ class Rerunner:
         bar.close()
         return outcomes
 
-    def step_seconds(self, dataset: str, batch_size: int) -> float:
-        """Seconds one rerun step takes here, measured (an upload grade's budget, issue 22): a short run once its
-        data is loaded (a first, 8-step run loads it), evaluation and start-up counted in."""
-        seconds = 0.0
-        for n in (8, CALIBRATION_STEPS):
-            cfg = RunConfig(dataset=dataset, batch_size=batch_size, epochs=1, max_steps=n)
-            out = run_unit(Unit((cfg,), None, self.device, 600.0, engine=self.engine, data_root=self.data_root))[0]
-            if "result" not in out:
-                raise ValueError(f"could not time a rerun step here: {out['error']}")
-            seconds = out["result"]["meta"]["wall_time_s"] / n
-        return seconds
+    def timing(self, dataset: str, batch_size: int) -> tuple[float, float]:
+        """(seconds a rerun step takes here, seconds a run costs besides its steps), measured (an upload grade's
+        budget, issue 22): two short runs once the data is loaded, their difference the steps' cost."""
+        self._timed(dataset, batch_size, 8)  # loads the data, warms up the thread pool
+        short, long = (self._timed(dataset, batch_size, n) for n in (8, CALIBRATION_STEPS))
+        step = max(long - short, 0.0) / (CALIBRATION_STEPS - 8)
+        return step, max(short - 8 * step, 0.0)
+
+    def _timed(self, dataset: str, batch_size: int, steps: int) -> float:
+        cfg = RunConfig(dataset=dataset, batch_size=batch_size, epochs=1, epoch_steps=steps)  # one epoch of `steps`
+        out = run_unit(Unit((cfg,), None, self.device, 600.0, engine=self.engine, data_root=self.data_root))[0]
+        if "result" not in out:
+            raise ValueError(f"could not time a rerun step here: {out['error']}")
+        return out["result"]["meta"]["wall_time_s"]
 
 
 CALIBRATION_STEPS = 64

@@ -57,6 +57,26 @@ def test_budget_keeps_the_cheapest_entries_with_their_probe_twins(tmp_path):
     assert len(kept) == len(planned) and not deferred
     kept, deferred = fit_budget(planned, seconds=63, step_s=0.5)  # 96 steps × 0.5 s = 48 s fits
     assert not deferred
+    kept, deferred = fit_budget(planned, seconds=63, step_s=0.5, run_s=6.0)  # + 3 runs × 6 s = 66 s does not
+    assert deferred == {"const"}
+
+
+def test_the_step_time_is_measured_over_the_steps_it_names(tmp_path, monkeypatch):
+    """The calibration runs really take 8 and 64 optimizer steps (one epoch of that many steps, whatever the data's
+    size: on mnist-5k an epoch is 32), so the difference of their times is 56 steps' cost."""
+    import grader.runner
+    from grader.runner import CALIBRATION_STEPS, Rerunner
+
+    real, ran = grader.runner.run_unit, []
+
+    def recording(unit):
+        out = real(unit)
+        ran.append(out[0]["result"])
+        return out
+
+    monkeypatch.setattr(grader.runner, "run_unit", recording)
+    step, run = Rerunner.of(tmp_path / "cache", device="cpu").timing("mnist-5k", 128)
+    assert [len(r["lr"]) for r in ran] == [8, 8, CALIBRATION_STEPS] and step > 0 and run >= 0
 
 
 def test_a_run_the_budget_cannot_fit_is_deferred_never_lost(tmp_path):
@@ -154,7 +174,7 @@ def test_a_rerun_the_estimate_let_in_but_the_clock_ran_out_on_is_deferred_not_an
     reruns go, and what the deadline stopped is deferred — never an error charged to the student."""
     from grader.runner import Rerunner
 
-    monkeypatch.setattr(Rerunner, "step_seconds", lambda *a: 1e-6)
+    monkeypatch.setattr(Rerunner, "timing", lambda *a: (1e-6, 0.0))
     root = one_student(tmp_path / "class")
     result = grade_class(root, out=None, quick=True, jobs=1, cache_dir=tmp_path / "cache", budget_s=0.05)
     s = result.students[0]
