@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from grader.context import MIN_SEEDS, Context, Seeds, baseline_entry, kin, sweep_reference
 from grader.evidence import check_logs, comparison, lr_against_log, metric_against_log, plausible
 from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult
+from grader.rubric import FINAL_METRIC_CHECKS, RUBRIC
 from grader.runner import Outcome
 from reference.data import DATASETS, steps_per_epoch
 from reference.outputs import Logs
@@ -655,8 +657,7 @@ def check_plausibility(ctx: Context, pts: float) -> list[CheckResult]:
 CHECKS: dict[str, Callable[[Context, float], list[CheckResult]]] = {
     "config": check_config,
     "lr_claim": check_lr_claims,
-    "accuracy_claim": lambda c, p: _metric_claims("accuracy_claim", "test_accuracy", c, p),
-    "loss_claim": lambda c, p: _metric_claims("loss_claim", "test_loss", c, p),
+    **{k: partial(_metric_claims, k, RUBRIC[k].claim) for k in FINAL_METRIC_CHECKS},  # accuracy_claim, loss_claim
     "reproducible": check_reproducible,
     "baseline": check_baseline,
     "plausibility": check_plausibility,
@@ -665,5 +666,6 @@ CHECKS: dict[str, Callable[[Context, float], list[CheckResult]]] = {
 
 
 def run_checks(ctx: Context) -> list[CheckResult]:
+    """Every check of the rubric (grader.rubric.RUBRIC), in its order, at the assignment's points."""
     points = ctx.assignment.points
-    return [r for key, check in CHECKS.items() for r in check(ctx, getattr(points, key))]
+    return [r for key in RUBRIC for r in CHECKS[key](ctx, getattr(points, key))]

@@ -19,6 +19,7 @@ from grader.context import Context
 from grader.evidence import FALLBACK_SAFETY, LOG_FLOOR, Band, Comparison, compare, comparison, diverges, noise
 from grader.plan import Conditions, PlannedRun, counterfactual, refusals
 from grader.results import CheckResult
+from grader.rubric import DIAGNOSED
 from grader.runner import Outcome
 from reference.config import RunConfig, ScheduleConfig
 from reference.loop import smooth
@@ -31,7 +32,6 @@ CLASSES = 10
 SOFTMAX_FLOOR = math.log(1 + (CLASSES - 1) / math.e)  # CE of softmax(p) for a one-hot p: ≈ 1.461 for 10 classes
 CE_EXCESS = 5.0  # a trained LeNet5's mean test cross-entropy is ~4–6× its floor (1 − accuracy)·ln 2 (mnist-5k reruns:
 # 5.0 at 3 epochs, 6.0 at 30; 3.9 at chance), so × 3 either way of CE_EXCESS·floor ÷ loss brackets the divisor
-DIAGNOSED = ("lr_claim", "accuracy_claim", "loss_claim", "baseline", "plausibility", "logs")
 NO_CAUSE = "no known cause matched"
 F32_TINY = 1.1754943508222875e-38  # float32's smallest normal: TensorBoard stores LRs in float32, and LRs below it
 # (an LR divided by 10 every 10 steps for a few hundred steps) are all zero to training

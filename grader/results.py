@@ -7,12 +7,12 @@ import re
 from dataclasses import KW_ONLY, asdict, dataclass, field
 from typing import Literal
 
+from grader.rubric import CLAIM_CHECKS, FINAL_METRIC_CHECKS
+
 Status = Literal["pass", "warn", "fail", "error", "skip"]
 STATUS_ORDER = ("skip", "pass", "warn", "fail", "error")  # worst last; a skipped check never sets the verdict
 Verdict = Literal["pass", "warn", "unverified", "fail", "error"]
 VERDICT_ORDER = ("pass", "warn", "unverified", "fail", "error")  # the class table's order
-CLAIM_CHECKS = ("lr_claim", "accuracy_claim", "loss_claim")  # checks of a figure the student reported
-FINAL_METRIC_CHECKS = ("accuracy_claim", "loss_claim")
 UNVERIFIED_BELOW = 0.5  # a submission with fewer of its claims checked than this share is UNVERIFIED, not PASS
 DEFAULT_TOTAL = 100.0  # the rubric total when no assignment says otherwise (schema.Assignment.total_points)
 
@@ -29,7 +29,7 @@ class CheckResult:
     compared figures are apart and `tolerance` how far they may be, both in `unit`; `origin` says where the
     tolerance comes from. A column that does not apply to a check is None."""
 
-    check: str  # key in grader.checks.CHECKS
+    check: str  # key in grader.rubric.RUBRIC
     subject: str  # e.g. "sgd-lambda", or "submission"
     status: Status
     message: str  # one sentence: what was compared and why it passed or not

@@ -5,8 +5,18 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    create_model,
+    model_validator,
+)
 
+from grader.rubric import RUBRIC
 from reference.config import (
     Activation,
     Model,
@@ -183,17 +193,12 @@ class Submission(_Strict):
 # ---------------------------------------------------------------- assignment.toml
 
 
-class Points(_Strict):
-    """Rubric: points per check (see grader.checks.CHECKS)."""
-
-    config: float = 1.0
-    lr_claim: float = 2.0
-    accuracy_claim: float = 2.0
-    loss_claim: float = 1.0
-    baseline: float = 2.0
-    plausibility: float = 1.0
-    reproducible: float = 0.0  # informational: it marks chaotic reruns, whose metric checks then get partial credit
-    logs: float = 0.0  # informational: the student's own logs vs the rerun (grader/evidence.py)
+Points = create_model(  # one float per check of the rubric (grader.rubric.RUBRIC), its default and meaning
+    "Points",
+    __base__=_Strict,
+    __doc__="Rubric: points per check (grader/rubric.py)",
+    **{k: (float, Field(c.points, description=c.doc)) for k, c in RUBRIC.items()},
+)
 
 
 class Tolerances(_Strict):

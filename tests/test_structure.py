@@ -151,3 +151,17 @@ def test_no_import_circle_among_project_modules():
     assert "reference.engines" not in graph["reference.engines.batched"]
     assert circle(graph) is None, " -> ".join(circle(graph))
     assert circle({"a": {"b"}, "b": {"a"}}) == ["a", "b", "a"]
+
+
+def test_one_rubric_table_names_every_check():
+    """grader/rubric.py is the one home of the checks: the functions, assignment.toml's [points], the claim checks
+    and the diagnosable ones all follow its keys and order."""
+    from grader.checks import CHECKS
+    from grader.diagnoses import PITFALLS
+    from grader.rubric import CLAIM_CHECKS, DIAGNOSED, RUBRIC
+    from grader.schema import Points
+
+    assert list(CHECKS) == list(RUBRIC) == list(Points.model_fields)
+    assert {k: f.default for k, f in Points.model_fields.items()} == {k: c.points for k, c in RUBRIC.items()}
+    assert set(CLAIM_CHECKS) == {"lr_claim", "accuracy_claim", "loss_claim"}
+    assert {c for p in PITFALLS.values() for c in p.checks} - {"config"} <= set(DIAGNOSED)

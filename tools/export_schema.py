@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from grader.schema import Assignment, Autograder, Submission, Tolerances
+from grader.schema import Assignment, Autograder, Points, Submission, Tolerances
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 SCHEMAS = {"submission.schema.json": Submission, "assignment.schema.json": Assignment}
@@ -63,7 +63,8 @@ def fields_table(model: type) -> str:
 
 
 BLOCKS = {"optimizers": optimizers_table, "schedulers": schedulers_table, "legacy-schedulers": legacy_schedulers,
-          "tolerances": lambda: fields_table(Tolerances), "autograder": lambda: fields_table(Autograder)}  # fmt: skip
+          "tolerances": lambda: fields_table(Tolerances), "autograder": lambda: fields_table(Autograder),
+          "points": lambda: fields_table(Points)}  # fmt: skip
 
 
 def render_doc(text: str) -> str:
