@@ -105,9 +105,12 @@ def build_wheel(dest: Path, repo: Path = REPO) -> Path:
         for name in ("grader", "reference", "templates"):
             shutil.copytree(repo / name, src / name, ignore=ignore)
         built = Path(tmp) / "wheel"
-        cmd = [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation", "--no-index",
-               "-q", "-w", str(built)]  # fmt: skip
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        cmd = [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-q", "-w", str(built)]
+        # offline with this environment's setuptools first; where it has none recent enough (a fresh venv of an older
+        # Python), pip's own isolated build, which fetches setuptools from the package index
+        done = subprocess.run([*cmd, "--no-build-isolation", "--no-index"], capture_output=True, text=True, timeout=600)
+        if done.returncode:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         wheels = sorted(built.glob("lr_grader-*-py3-none-any.whl"))
         if done.returncode or len(wheels) != 1:
             tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
