@@ -168,7 +168,9 @@ def platform_main(argv: list[str]) -> int:
 
         if args.platform == "run":
             ran = bundle.run_bundle(args.bundle, args.submission, args.out, cpus=args.cpus, timeout_s=args.timeout)
-            print(ran.summary() if hasattr(ran, "summary") else ran)
+            print(ran.summary())
+            for note in [*ran.notes, *_memory_note()]:
+                print(f"note: {_cell(note, 400)}")
             return 0 if ran.returncode == 0 and not ran.timed_out else 1
         build = bundle.build_gradescope if args.platform == "gradescope" else bundle.build_prairielearn
         print(f"wrote {_cell(build(args.class_dir, args.out))}")
@@ -176,6 +178,17 @@ def platform_main(argv: list[str]) -> int:
     except (ValueError, OSError) as err:
         print(f"grade: error: {safe.one_line(err, 2000)}", file=sys.stderr)
         return 2
+
+
+def _memory_note() -> list[str]:
+    """Where this Python's torch is PyPI's CUDA build: its resident memory errs high against the bundle's CPU wheels."""
+    import torch
+
+    if torch.version.cuda is None:
+        return []
+    return [f"this Python's torch ({torch.__version__}) is a CUDA build: the peak memory above errs high against the "
+            "CPU wheels the bundle installs (measured on the bundled s000: 950 MB with the CUDA build, 476 MB with the "
+            "CPU wheel)"]  # fmt: skip
 
 
 def _grade_export(args: argparse.Namespace) -> int:
