@@ -248,6 +248,7 @@ def _test(c: CheckResult, points: float, max_points: float, visibility: str = "v
     figures = ("check", "subject", "status", "claimed", "logged", "rerun", "reference", "tolerance", "distance", "unit",
                "why")  # fmt: skip
     test = {"name": _name(c), "score": points, "max_score": max_points, "output": _output(c), "visibility": visibility,
+            "output_format": "text",  # the student's own names and figures are in it: never rendered as Markdown/HTML
             "extra_data": {k: getattr(c, k) for k in figures}}  # fmt: skip
     if is_unchecked(c):
         test["output"] = "Not checked here: " + test["output"]

@@ -264,3 +264,13 @@ def test_an_uploaded_zip_of_a_folder_is_found_inside_it(tmp_path):
     (sub / "hw6" / "final").rename(tmp_path / "elsewhere")
     (sub / "hw6" / "final").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
     assert locate(sub) == sub  # a link to a folder is never gone down into: the upload is graded as it is
+
+
+def test_student_text_is_inert_in_the_platform_results(tmp_path):
+    """The report goes to Gradescope as Markdown: a student's name with HTML in it arrives escaped, and every test's
+    output is plain text, so nothing a student wrote is rendered as markup."""
+    hostile = SUB.replace('name = "Student 0"', 'name = "<script>alert(1)</script>"')
+    root = platform_tree(tmp_path, "gradescope", hostile)
+    data = autograde("gradescope", root, cache_dir=tmp_path / "cache")
+    assert data["output_format"] == "md" and "<script>" not in data["output"] and "\\<script\\>" in data["output"]
+    assert data["tests"] and all(t["output_format"] == "text" for t in data["tests"])
