@@ -22,6 +22,7 @@ from grader.results import CheckResult
 from grader.rubric import DIAGNOSED
 from grader.runner import Outcome
 from reference.config import RunConfig, ScheduleConfig
+from reference.data import DATASETS
 from reference.loop import smooth
 from reference.outputs import Logs
 from reference.schedules import lr_table
@@ -139,8 +140,6 @@ class Case:
 def _factors(c: Case) -> dict[int, str]:
     """The divisors the course framework's `Loss/test` may carry: the number of test batches of the claim's data,
     of the rerun's data, and of either at the claim's batch size — each with what it is, for the diagnosis."""
-    from reference.data import DATASETS
-
     bs = c.config.batch_size if c.config is not None else 128
     out: dict[int, str] = {}
     for name in dict.fromkeys(x for x in ((c.cond.claimed, c.cond.rerun) if c.cond else ()) if x in DATASETS):
