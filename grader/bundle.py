@@ -39,9 +39,9 @@ REPO = Path(__file__).resolve().parents[1]  # the checkout a wheel is built from
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 GRADESCOPE_SOURCE = "/autograder/source"
 GRADESCOPE_VENV = "/autograder/venv"
-GRADESCOPE_LIMIT_S = 570  # the grader stops itself here; Gradescope's default limit is 600 s (instructors may raise it)
 PRAIRIELEARN_TIMEOUT_S = 600  # externalGradingOptions.timeout: PrairieLearn's maximum
-PRAIRIELEARN_MARGIN_S = 30  # the grader stops itself this much earlier, to write its own "timed out" results
+MARGIN_S = 30  # the grader stops itself this much before the platform's timeout ([autograder] timeout_s), to write
+# its own "timed out" results
 PRAIRIELEARN_ASSIGNMENT = "/lr-grader/assignment.toml"
 PRAIRIELEARN_IMAGE = "YOUR_DOCKERHUB/lr-grader"
 PRAIRIELEARN_MAX_BYTES = 1_000_000  # PrairieLearn's limit on results.json
@@ -140,7 +140,7 @@ def build_gradescope(class_dir: Path, out: Path, *, wheel: Path | None = None) -
     with tempfile.TemporaryDirectory(prefix="lr-grader-bundle-") as tmp:
         wheel = Path(wheel) if wheel else build_wheel(Path(tmp))
         values = {**_values(class_dir, wheel), "source": GRADESCOPE_SOURCE, "venv": GRADESCOPE_VENV,
-                  "limit_s": GRADESCOPE_LIMIT_S}  # fmt: skip
+                  "limit_s": _limit(class_dir, None)}  # fmt: skip
         partial = Path(tmp) / "bundle.zip"  # written whole, then moved: `out` is never a half-written zip
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as z:
             _add(z, "setup.sh", _render("setup.sh.j2", **values).encode(), _EXECUTABLE)
@@ -149,6 +149,17 @@ def build_gradescope(class_dir: Path, out: Path, *, wheel: Path | None = None) -
             _add(z, wheel.name, wheel.read_bytes(), 0o644, zipfile.ZIP_STORED)  # a wheel is a zip already
         shutil.move(partial, out)
     return out
+
+
+def _timeout(class_dir: Path, cap: int | None) -> int:
+    """The platform's timeout the class's assignment.toml states ([autograder] timeout_s), within `cap`."""
+    timeout = int(load_assignment(Path(class_dir)).autograder.timeout_s)
+    return min(timeout, cap) if cap else timeout
+
+
+def _limit(class_dir: Path, cap: int | None) -> int:
+    """Where the bundle's script stops the grader: MARGIN_S before the platform's timeout."""
+    return max(_timeout(class_dir, cap) - MARGIN_S, 1)
 
 
 def _add(z: zipfile.ZipFile, name: str, data: bytes, mode: int, compress: int = zipfile.ZIP_DEFLATED) -> None:
@@ -175,15 +186,15 @@ def build_prairielearn(class_dir: Path, out: Path, *, wheel: Path | None = None)
         shutil.copy2(wheel, out / wheel.name)
     name = _assignment_name(assignment)
     image = f"{PRAIRIELEARN_IMAGE}:{_version(wheel)}"
+    timeout = _timeout(class_dir, PRAIRIELEARN_TIMEOUT_S)
     values = {**_values(class_dir, wheel), "assignment": PRAIRIELEARN_ASSIGNMENT, "image": image, "name": name,
-              "limit_s": PRAIRIELEARN_TIMEOUT_S - PRAIRIELEARN_MARGIN_S, "timeout": PRAIRIELEARN_TIMEOUT_S,
-              "margin": PRAIRIELEARN_MARGIN_S}  # fmt: skip
+              "limit_s": _limit(class_dir, PRAIRIELEARN_TIMEOUT_S), "timeout": timeout, "margin": MARGIN_S}  # fmt: skip
     (out / "Dockerfile").write_text(_render("Dockerfile.j2", **values))
     (out / "run.sh").write_text(_render("run.sh.j2", **values))
     (out / "run.sh").chmod(_EXECUTABLE)
     (out / "README.md").write_text(_render("README.md.j2", **values))
     shutil.copy2(assignment, out / ASSIGNMENT_FILE)
-    options = {"enabled": True, "image": image, "entrypoint": "/lr-grader/run.sh", "timeout": PRAIRIELEARN_TIMEOUT_S,
+    options = {"enabled": True, "image": image, "entrypoint": "/lr-grader/run.sh", "timeout": timeout,
                "enableNetworking": False}  # fmt: skip
     (out / "externalGradingOptions.json").write_text(json.dumps(options, indent=2) + "\n")
     return out

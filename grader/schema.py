@@ -261,7 +261,8 @@ class Autograder(_Strict):
     timeout_s: PositiveFloat = Field(
         600.0,
         description="The platform's timeout for one submission (Gradescope: 10 minutes by default; "
-        "PrairieLearn: at most 600 s)",  # fmt: skip
+        "PrairieLearn: at most 600 s); `grade bundle` writes it into the bundle, whose script stops the grader 30 s "
+        "before it",  # fmt: skip
     )
     budget_s: PositiveFloat | None = Field(
         None,

@@ -274,3 +274,22 @@ def test_student_text_is_inert_in_the_platform_results(tmp_path):
     data = autograde("gradescope", root, cache_dir=tmp_path / "cache")
     assert data["output_format"] == "md" and "<script>" not in data["output"] and "\\<script\\>" in data["output"]
     assert data["tests"] and all(t["output_format"] == "text" for t in data["tests"])
+
+
+def test_bundles_take_the_platform_timeout_from_assignment_toml(tmp_path):
+    """An instructor who raises Gradescope's limit to 40 minutes says so once, in [autograder] timeout_s: the bundle's
+    script stops the grader 30 s before it and the budget is 80 % of it; PrairieLearn's stays at its 600 s maximum."""
+    import zipfile
+
+    from grader.bundle import build_gradescope, build_prairielearn
+
+    root = one_student(tmp_path / "class")
+    (root / "assignment.toml").write_text(ASSIGNMENT + "timeout_s = 2400\n")  # inside [autograder]
+    assert load_assignment(root).autograder.budget == 1920
+    wheel = tmp_path / "lr_grader-0.2.0-py3-none-any.whl"  # its bytes are only copied into the bundles
+    wheel.write_bytes(b"PK")
+    script = zipfile.ZipFile(build_gradescope(root, tmp_path / "a.zip", wheel=wheel)).read("run_autograder").decode()
+    assert "LR_GRADER_TIMEOUT_S:-2370}" in script
+    pl = build_prairielearn(root, tmp_path / "pl", wheel=wheel)
+    assert json.loads((pl / "externalGradingOptions.json").read_text())["timeout"] == 600
+    assert "LR_GRADER_TIMEOUT_S:-570}" in (pl / "run.sh").read_text()
