@@ -119,15 +119,18 @@ def grade_class(
 
 
 def _fit(todo: dict[Path, list[PlannedRun]], seconds: float, runner: Rerunner, dataset: str) -> dict[Path, set[str]]:
-    """Per submission, the entries an upload grade defers: the uncached reruns that do not fit in `seconds` at
+    """Per submission, the entries an upload grade defers: those whose uncached reruns do not fit in `seconds` at
     BUDGET_MARGIN × the step and run times measured here, cheapest first (grader.plan.fit_budget)."""
-    uncached = [p for ps in todo.values() for p in ps if not runner.cached(p)]
-    if not uncached:
-        return {f: set() for f in todo}
-    step_s, run_s = runner.timing(dataset, uncached[0].config.batch_size)
-    kept, _ = fit_budget(uncached, seconds, BUDGET_MARGIN * step_s, BUDGET_MARGIN * run_s)
-    cut = {id(p) for p in uncached} - {id(p) for p in kept}
-    return {f: {p.name for p in ps if id(p) in cut} for f, ps in todo.items()}
+    entries: dict[tuple[Path, str], list[PlannedRun]] = {}
+    for folder, ps in todo.items():
+        for p in ps:
+            if not runner.cached(p):
+                entries.setdefault((folder, p.name), []).append(p)
+    cut = set()
+    if entries:
+        step_s, run_s = runner.timing(dataset, next(iter(entries.values()))[0].config.batch_size)
+        cut = fit_budget(entries, seconds, BUDGET_MARGIN * step_s, BUDGET_MARGIN * run_s)
+    return {f: {name for folder, name in cut if folder == f} for f in todo}
 
 
 def _data_available(name: str, data_root: str | None, download: bool) -> None:

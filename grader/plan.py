@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -187,23 +188,19 @@ def steps(p: PlannedRun) -> int:
     return math.ceil(taken * (1 + len(p.config.schedule.factors or ()) / 3))
 
 
-def fit_budget(planned: list[PlannedRun], seconds: float, step_s: float, run_s: float = 0.0,
-               ) -> tuple[list[PlannedRun], set[str]]:  # fmt: skip
-    """What fits in `seconds` at `step_s` a step and `run_s` a run besides (an upload grade's time budget, issue
-    22): each student entry with its probe twin, cheapest first; the rest is deferred to the instructor's full
-    grade. (kept runs, deferred names)"""
-    entries: dict[str, list[PlannedRun]] = {}
-    for p in planned:
-        entries.setdefault(p.name, []).append(p)
-    kept, deferred, spent = [], set(), 0.0
-    for name, runs in sorted(entries.items(), key=lambda kv: sum(map(steps, kv[1]))):
-        cost = sum(map(steps, runs)) * step_s + len(runs) * run_s
-        if spent + cost <= seconds:
-            kept += runs
-            spent += cost
+def fit_budget(entries: dict[Hashable, list[PlannedRun]], seconds: float, step_s: float, run_s: float = 0.0,
+               ) -> set[Hashable]:  # fmt: skip
+    """The entries that do not fit in `seconds` at `step_s` a step and `run_s` a run besides (an upload grade's time
+    budget, issue 22), taking them cheapest first: each entry is one student's run with its probe twin, the rest
+    deferred to the instructor's full grade."""
+    cost = {k: sum(map(steps, runs)) * step_s + len(runs) * run_s for k, runs in entries.items()}
+    deferred, spent = set(), 0.0
+    for k in sorted(cost, key=cost.__getitem__):
+        if spent + cost[k] <= seconds:
+            spent += cost[k]
         else:
-            deferred.add(name)
-    return kept, deferred
+            deferred.add(k)
+    return deferred
 
 
 def counterfactual(p: PlannedRun, config: RunConfig) -> PlannedRun:

@@ -11,28 +11,9 @@ from grader.cli import main
 from grader.grade import grade_class
 from grader.load import load_assignment, load_submission
 from grader.plan import fit_budget, plan, steps
+from tests.test_grade import SMALL
 
-SUB = """
-[student]
-id = "s0"
-name = "Student 0"
-
-[[range_test]]
-name = "sweep"
-optimizer = "sgd"
-start_lr = 1e-5
-end_lr = 10.0
-epochs = 1
-rule = "min/10"
-claimed_lr = 0.1
-
-[[run]]
-name = "const"
-optimizer = "sgd"
-lr = 0.05
-epochs = 2
-claimed_test_accuracy = 0.9
-"""
+SUB = SMALL.format(id="s0", name="Student 0", lr=0.05)  # a 1-epoch sweep and a 2-epoch run, both claimed
 ASSIGNMENT = 'train_epochs = 2\nquick_epochs = 1\n[autograder]\nvisibility = { accuracy_claim = "after_published" }\n'
 
 
@@ -51,14 +32,28 @@ def test_budget_keeps_the_cheapest_entries_with_their_probe_twins(tmp_path):
     for p in planned:
         cost[p.name] += steps(p)
     assert cost == {"sweep": 32, "const": 32 + 32}  # the quick run's epoch and its twin's (2 probe epochs, cut to 1)
-    kept, deferred = fit_budget(planned, seconds=40, step_s=1.0)  # room for the sweep (32), not the run (64)
-    assert {p.name for p in kept} == {"sweep"} and deferred == {"const"}
-    kept, deferred = fit_budget(planned, seconds=96, step_s=1.0)
-    assert len(kept) == len(planned) and not deferred
-    kept, deferred = fit_budget(planned, seconds=63, step_s=0.5)  # 96 steps × 0.5 s = 48 s fits
-    assert not deferred
-    kept, deferred = fit_budget(planned, seconds=63, step_s=0.5, run_s=6.0)  # + 3 runs × 6 s = 66 s does not
-    assert deferred == {"const"}
+    entries = {name: [p for p in planned if p.name == name] for name in cost}
+    assert fit_budget(entries, seconds=40, step_s=1.0) == {"const"}  # room for the sweep (32), not the run (64)
+    assert fit_budget(entries, seconds=96, step_s=1.0) == set()
+    assert fit_budget(entries, seconds=63, step_s=0.5) == set()  # 96 steps × 0.5 s = 48 s fits
+    assert fit_budget(entries, seconds=63, step_s=0.5, run_s=6.0) == {"const"}  # + 3 runs × 6 s = 66 s does not
+
+
+def test_two_students_entries_of_one_name_are_budgeted_apart(tmp_path, monkeypatch):
+    """Two students each with a "sweep" and a "const": a budget for three of the four entries defers one student's
+    entry, not the same name in both (entries are keyed by student and name)."""
+    from grader.grade import BUDGET_MARGIN, _fit
+    from grader.runner import Rerunner
+
+    root = one_student(tmp_path / "class")
+    a = load_assignment(root)
+    planned = plan(load_submission(root / "s0", a).submission, a, quick=True)
+    todo = {Path("s0"): planned, Path("s1"): planned}
+    monkeypatch.setattr(Rerunner, "timing", lambda *args: (1.0, 0.0))
+    monkeypatch.setattr(Rerunner, "cached", lambda *args: False)
+    three = BUDGET_MARGIN * (32 + 32 + 64)  # both sweeps and one run with its twin, at the planning margin
+    deferred = _fit(todo, three, Rerunner.of(tmp_path / "cache", device="cpu"), "mnist-5k")
+    assert sorted(map(len, deferred.values())) == [0, 1] and set().union(*deferred.values()) == {"const"}
 
 
 def test_the_step_time_is_measured_over_the_steps_it_names(tmp_path, monkeypatch):

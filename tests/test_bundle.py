@@ -29,23 +29,11 @@ from grader.bundle import (
 from grader.export import Exported, Submitter, read_gradescope_export, write_scores_csv
 from grader.grade import grade_class
 from grader.load import tomllib
+from tests.test_cli import TINY_CLASS
 
 ROOT = Path(__file__).resolve().parents[1]
 
-TINY = """
-[student]
-id = "s0"
-name = "Student 0"
-
-[[range_test]]
-name = "sweep"
-optimizer = "sgd"
-start_lr = 1e-5
-end_lr = 10.0
-steps = 20
-rule = "min/10"
-claimed_lr = 0.1
-"""
+TINY = TINY_CLASS  # one 20-step sweep with a claimed LR
 ASSIGNMENT = 'name = "Tiny class"\nrequired = ["range_test"]\ntrain_epochs = 2\nquick_epochs = 1\n'
 
 
