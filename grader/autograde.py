@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -63,11 +62,10 @@ def _grade(platform: str, submission: Path, assignment_file: Path, tmp: Path, ca
     if not assignment_file.is_file():
         return failure(platform, f"the bundle has no {ASSIGNMENT_FILE} at {assignment_file}")
     submission = locate(submission)
-    shutil.copyfile(assignment_file, tmp / ASSIGNMENT_FILE)
-    assignment = load_assignment(tmp)  # a bad one is the instructor's: failure() below, not the student's
+    assignment = load_assignment(tmp, assignment_file)  # a bad one is the instructor's: failure() below
     budget = assignment.autograder.budget - (time.perf_counter() - started)
     result = grade_class(tmp, out=tmp / "reports", quick=True, jobs=1, folders=[submission], budget_s=budget,
-                         cache_dir=cache_dir or tmp / "cache")  # fmt: skip
+                         cache_dir=cache_dir or tmp / "cache", assignment_file=assignment_file)  # fmt: skip
     student = result.students[0]
     report = _report(tmp / "reports")
     if platform == "prairielearn":

@@ -193,20 +193,14 @@ def _memory_note() -> list[str]:
 
 def _grade_export(args: argparse.Namespace) -> int:
     """A Gradescope export graded like a class folder; the scores written for Gradescope's score import."""
-    import shutil
-    import tempfile
-
     from grader.export import read_gradescope_export, write_scores_csv
     from grader.grade import DEFAULT_CACHE, grade_class
 
     exported = read_gradescope_export(args.export)
-    if not args.assignment.is_file():
-        raise ValueError(f"no such assignment file: {args.assignment}")
     present = [e for e in exported if e.folder is not None]
-    with tempfile.TemporaryDirectory(prefix="lr-grader-export-") as tmp:
-        shutil.copyfile(args.assignment, Path(tmp) / "assignment.toml")
-        result = grade_class(Path(tmp), out=args.out, quick=args.quick, jobs=args.jobs, folders=[e.folder for e in
-                             present], cache_dir=args.cache or DEFAULT_CACHE, progress=True)  # fmt: skip
+    result = grade_class(args.export, out=args.out, quick=args.quick, jobs=args.jobs, folders=[e.folder for e in
+                         present], cache_dir=args.cache or DEFAULT_CACHE, progress=True,
+                         assignment_file=args.assignment)  # fmt: skip
     rows = [(e, s.total, s.verdict.upper()) for e, s in zip(present, result.students, strict=True)]
     rows += [(e, None, "no files in the export") for e in exported if e.folder is None]
     write_scores_csv(rows, args.out / "gradescope_scores.csv")

@@ -60,6 +60,7 @@ def grade_class(
     rerun_all: bool = False,
     budget_s: float | None = None,
     cache_dir: Path = DEFAULT_CACHE,
+    assignment_file: Path | None = None,
     **settings,
 ) -> ClassResult:
     """Grade every submission folder under `root` (or just `folders`); write reports to `out` if given. Reruns go
@@ -67,9 +68,10 @@ def grade_class(
     (`Rerunner.of`'s: device, engine, jobs, nproc, ray, data_root, download, force, progress). A run whose exact
     config has committed reference seeds is judged against them, not rerun, unless `rerun_all`. With `budget_s` (an
     upload grade, issue 22) the reruns that fit in that many seconds run, cheapest first, and the rest are
-    deferred: their checks pending, no points at stake."""
+    deferred: their checks pending, no points at stake. `assignment_file`: the assignment.toml to use instead of
+    root's."""
     started = time.perf_counter()
-    assignment = load_assignment(root)
+    assignment = load_assignment(root, assignment_file)
     runner = rerunner or Rerunner.of(cache_dir, time_limit=assignment.time_limit_s, **settings)
     loaded = load_class(folders or discover(root), assignment)  # never raises: a bad folder is one error line
     loaded = [x for x in loaded if _selected(x, only, skip)]

@@ -474,10 +474,13 @@ def _load_legacy(folder: Path, safe_id: str, source: str, assignment: Assignment
     return Loaded(folder, safe_id, sub, warnings=[_line(w) for w in [*warnings, *notes]], legacy=True)
 
 
-def load_assignment(root: Path) -> Assignment:
-    """`assignment.toml` beside the submissions if there is one, else the package defaults. Raises only
-    InputError (a ValueError): one line naming the file, the field and the fix."""
-    path = root / ASSIGNMENT_FILE
+def load_assignment(root: Path, path: Path | None = None) -> Assignment:
+    """`assignment.toml` beside the submissions if there is one, else the package defaults; or the one at `path`
+    (an upload grade's bundle, a Gradescope export's class), which must exist. Raises only InputError (a
+    ValueError): one line naming the file, the field and the fix."""
+    if path is not None and not os.path.lexists(path):
+        raise InputError(f"no such assignment file: {path}")
+    path = path or root / ASSIGNMENT_FILE
     if not os.path.lexists(path):
         return Assignment()
     try:
