@@ -642,7 +642,45 @@ def rounding_covers(subs: list[tuple]) -> tuple[int, int]:
     return covered, total
 
 
-def logs_report(tally: dict, args, timing: str, covered: tuple[int, int] = (0, 0)) -> None:
+def sweep_edit_size(subs: list[tuple], base: dict, args) -> str:
+    """Why no check can flag the sweep edit: the edited window up to the minimum (where the logs check compares a
+    sweep; past it seeds fan out to divergence) against the committed seeds of the sweep's config, as the mean over
+    the band's points there of z = (log(smoothed loss) − the seeds' mean) / the seeds' σ. Honest logs give the
+    null distribution; the best test of that mean at ≤ 1 % honest flags (one-sided, normal) catches
+    Φ(shift / σ_honest − z₀.₉₉) of the edits."""
+    from reference.loop import smooth
+
+    per = {"honest+logs": [], EDITED[1]: []}
+    for variant, _, logs in subs:
+        if variant not in per:
+            continue
+        for name, log in logs.items():
+            band = (base["range_tests"].get(name.split("-")[0]) or {}).get("band") or {}
+            if not _is_sweep(name, args) or not band.get("mean_log"):
+                continue
+            sm = smooth(log.train_loss, 0.98)
+            low, w = min(range(len(sm)), key=sm.__getitem__), len(log.train_loss) // 10
+            z = [(math.log(sm[st]) - m) / sd for st, m, sd in zip(band["step"], band["mean_log"], band["std_log"],
+                 strict=True) if low - w <= st <= low and m is not None and sd]  # fmt: skip
+            if z:
+                per[variant].append(statistics.fmean(z))
+    honest, edited = per["honest+logs"], per[EDITED[1]]
+    if len(honest) < 3 or not edited:
+        return ""
+    spread, shift = statistics.stdev(honest), statistics.fmean(edited) - statistics.fmean(honest)
+    best = NormalDist().cdf(abs(shift) / spread - NormalDist().inv_cdf(0.99))
+    return (
+        f"sweep loss -20% at its minimum: over the edited window up to the minimum the edited logs sit {shift:+.2f} σ "
+        f"of the committed seeds' spread from where honest logs sit (the mean over the band's points there of "
+        f"z = (log(smoothed loss) − the seeds' mean) / their σ; honest logs spread ±{spread:.2f} σ, {len(honest)} "
+        f"logs): a test of that mean at ≤ 1 % honest flags, told where the edit is, would catch {best:.0%} of such "
+        f"edits; the logs check compares every band point with Bonferroni's k and σ at its 95 % upper bound (an "
+        f"honest log from any seed must pass it): its rate is on the line above; whether the picks read off the "
+        f"edited logs still pass: the lr_claim row of this edit in the table"
+    )
+
+
+def logs_report(tally: dict, args, timing: str, covered: tuple[int, int] = (0, 0), why: str = "") -> None:
     n = args.students
     print(
         f"grading power with logs: {args.dataset}, {n} unseeded students who hand in the logs of their runs "
@@ -676,6 +714,8 @@ def logs_report(tally: dict, args, timing: str, covered: tuple[int, int] = (0, 0
               f"figure (e.g. 0.96 for a logged 0.965, what two decimals of an honest report print too): no grader can "
               f"tell them from honest rounding; caught {caught} of the {covered[1] - covered[0]} that differ from "
               f"their log beyond their printed digits")  # fmt: skip
+    if why:
+        print(why)
 
 
 def main() -> None:
@@ -729,7 +769,7 @@ def main() -> None:
         graded = time.perf_counter()
         tally = grade_all(subs, args, args.cache)
         timing = f"{len(subs)} submissions with logs graded from the cache in {time.perf_counter() - graded:.0f} s"
-        return logs_report(tally, args, timing, rounding_covers(subs))
+        return logs_report(tally, args, timing, rounding_covers(subs), sweep_edit_size(subs, base, args))
     subs = [("honest", submission(s, True, base, args, honest_claims(figs[s], args))) for s in seeds]
     subs = [("seeded", sub) for _, sub in subs]
     for s in seeds[1:]:

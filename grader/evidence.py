@@ -246,7 +246,9 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
     config (`epochs`: epoch → {metric: {mean, std, values}}), against their mean, within k·σ·√(1 + 1/n) (the log
     is one more seed), and also each epoch's *change* from the epoch before against the seeds' mean change (σ:
     the seeds' std of that change): an edited epoch — a last accuracy raised by 2 pp — jumps where no seed does,
-    though its level may stay inside the spread of levels. Without them, the last common epoch against the rerun,
+    though its level may stay inside the spread of levels; and that change again given the log's test-loss change
+    (`_given_loss`): a seed whose accuracy jumps has its test loss drop with it, an edited accuracy does not. Without
+    them, the last common epoch against the rerun,
     within k·√2·σ (floors only): early epochs of another config's seeds say little of this one's. The test loss
     is compared at the last epoch only: its spikes are heavier-tailed than 20 seeds show. σ at its upper bound,
     floored (binomial SE, 5 %); k grows with the number of comparisons so that an honest log strays anywhere with
@@ -258,8 +260,8 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
         common = common[-1:]
     steps = [(i, e) for n, (i, e) in enumerate(common) if n and common[n - 1][1] == e - 1 and e - 1 in epochs]
     last = common[-1][1] if common else None
-    earlier = len(common) - 1 + sum(e != last for _, e in steps)
-    k_last = max(k, NormalDist().inv_cdf(1 - FAMILY_RATE / 2 / (2 * 3)))
+    earlier = len(common) - 1 + 2 * sum(e != last for _, e in steps)  # each change is tested twice
+    k_last = max(k, NormalDist().inv_cdf(1 - FAMILY_RATE / 2 / (2 * 4)))
     k_rest = max(k, NormalDist().inv_cdf(1 - FAMILY_RATE / 2 / (2 * max(earlier, 1))))
     for i, e in common:
         r = ours[e]
@@ -287,7 +289,8 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
             continue
         mean = statistics.fmean(changes)
         sd = max(sigma_upper(statistics.stdev(changes), len(changes)), 1 / n_test)  # one test image
-        tol = margin * (k_last if e == last else k_rest) * math.sqrt(1 + 1 / len(changes)) * sd
+        k_e = margin * (k_last if e == last else k_rest)
+        tol = k_e * math.sqrt(1 + 1 / len(changes)) * sd
         if abs(theirs - mean) > tol:
             return Part(
                 e,
@@ -298,7 +301,38 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
                 allowed=tol,
                 versus=f"the committed seeds' mean change (± {statistics.stdev(changes):.2g})",
             ), len(common)
+        given = _given_loss(epochs[e - 1], epochs[e], logs.test_loss[i - 1], logs.test_loss[i], n_test)
+        if given is not None and abs(theirs - given[0]) > k_e * given[1]:
+            moved = logs.test_loss[i] - logs.test_loss[i - 1]
+            return Part(e, theirs, given[0], f"test accuracy change from epoch {e - 1}", "epoch",
+                        allowed=k_e * given[1], versus=f"the committed seeds' accuracy change at the log's "
+                        f"test-loss change ({moved:+.3g})"), len(common)  # fmt: skip
     return None, len(common)
+
+
+def _given_loss(before: dict, now: dict, loss_before: float, loss_now: float, n_test: int
+                ) -> tuple[float, float] | None:  # fmt: skip
+    """The test-accuracy change from one epoch to the next that the committed seeds predict at the log's test-loss
+    change (least squares over the seeds), and the σ of a new seed's change about it (the prediction interval's
+    σ, the residual σ at its upper bound over n − 2 degrees of freedom; floored at one test image). None where
+    it cannot say: fewer than 5 seeds with both figures, a non-finite log, or a loss change outside 3 σ of the
+    seeds' (a line drawn through seeds says nothing far outside them)."""
+    pairs = [(a1 - a0, l1 - l0) for a1, a0, l1, l0 in zip(now["test_accuracy"].get("values") or (),
+             before["test_accuracy"].get("values") or (), (now.get("test_loss") or {}).get("values") or (),
+             (before.get("test_loss") or {}).get("values") or (), strict=False)
+             if all(math.isfinite(v) for v in (a1, a0, l1, l0))]  # fmt: skip
+    x = loss_now - loss_before
+    if len(pairs) < 5 or not math.isfinite(x):
+        return None
+    da, dl = zip(*pairs, strict=True)
+    n, ma, ml, sl = len(da), statistics.fmean(da), statistics.fmean(dl), statistics.stdev(dl)
+    if sl <= 0 or abs(x - ml) > 3 * sl:
+        return None
+    sxx = sum((v - ml) ** 2 for v in dl)
+    beta = sum((u - ml) * (v - ma) for u, v in zip(dl, da, strict=True)) / sxx
+    resid = math.sqrt(sum((v - ma - beta * (u - ml)) ** 2 for u, v in zip(dl, da, strict=True)) / (n - 2))
+    sd = max(sigma_upper(resid, n - 1), 1 / n_test)  # n − 1 "seeds" = n − 2 degrees of freedom
+    return ma + beta * (x - ml), sd * math.sqrt(1 + 1 / n + (x - ml) ** 2 / sxx)
 
 
 # ---------------------------------------------------------------- the logs check

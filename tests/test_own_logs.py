@@ -166,3 +166,43 @@ def test_honest_logs_of_another_seed_match_within_the_committed_seed_band(mnist5
         cmp = comparison(ctx, planned)
         assert cmp.matches and "committed seeds of this sweep" in cmp.band, cmp.summary()
         assert "lowest loss" in (cmp.untold or "")  # past the rerun's minimum it says it cannot tell
+
+
+def _leave_one_out(entry: dict, i: int) -> tuple[dict, Logs, dict]:
+    """Committed seed i of a training config as a student's log, judged against the other seeds."""
+    import statistics
+
+    others = {}
+    for e, ep in enumerate(entry["epochs"], 1):
+        others[e] = {}
+        for m in ("test_accuracy", "test_loss"):
+            v = [x for j, x in enumerate(ep[m]["values"]) if j != i]
+            others[e][m] = {"values": v, "mean": statistics.fmean(v), "std": statistics.stdev(v)}
+    epochs = range(1, len(entry["epochs"]) + 1)
+    log = Logs("logs/run", epoch=list(epochs), test_accuracy=[ep["test_accuracy"]["values"][i] for ep in
+               entry["epochs"]], test_loss=[ep["test_loss"]["values"][i] for ep in entry["epochs"]])  # fmt: skip
+    rerun = {"epochs": [{"epoch": e, **{m: others[e][m]["mean"] for m in others[e]}} for e in epochs]}
+    return others, log, rerun
+
+
+def test_a_raised_last_accuracy_whose_test_loss_did_not_move_is_flagged():
+    """Issue 21: a last-epoch accuracy raised 2 pp. Adam's accuracy moves ±0.4 pp from epoch to epoch across seeds
+    on Fashion-MNIST, so the raised change alone stays inside the seeds' spread for most seeds; but a seed whose
+    accuracy rises has its test loss fall with it (r ≈ −0.86 over the committed seeds), and an edited accuracy
+    has not: judged given its test-loss change, every edit is flagged. Real figures: each of the 10 committed seeds
+    of the full-size Fashion-MNIST Adam run as the log, against the other nine; none of them flagged unedited."""
+    from dataclasses import replace
+
+    from grader.evidence import _test_part
+    from grader.grade import load_baseline
+
+    entry = load_baseline("fashion-mnist")["runs"]["adam-constant"]
+    by_loss = 0
+    for i in range(len(entry["epochs"][0]["test_accuracy"]["values"])):
+        others, log, rerun = _leave_one_out(entry, i)
+        assert _test_part(log, rerun, 10_000, others, 3.5)[0] is None  # an honest seed
+        edited = replace(log, test_accuracy=[*log.test_accuracy[:-1], log.test_accuracy[-1] + 0.02])
+        part = _test_part(edited, rerun, 10_000, others, 3.5)[0]
+        assert part is not None and part.unit == "epoch" and part.at == len(log.epoch)
+        by_loss += "test-loss change" in part.versus
+    assert by_loss >= 3  # caught only given the loss: the unconditioned change test let these through
