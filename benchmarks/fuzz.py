@@ -209,7 +209,7 @@ class Hang(BaseException):
 
 def classify(error: str | None, internal: str | None, private: str) -> str:
     """accepted / clean / crash for a loader's outcome."""
-    from grader.load import LINE
+    from grader.safe import LINE
 
     if internal:
         return "crash"

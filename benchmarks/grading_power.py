@@ -40,8 +40,8 @@ from tabulate import tabulate
 
 import reference
 from grader.grade import DEFAULT_CACHE, load_baseline, load_baselines
-from reference.baselines import schedule_for
-from reference.data import steps_per_epoch
+from reference.datasets import steps_per_epoch
+from reference.protocols import schedule_for
 from reference.tolerances import (
     FALSE_FAIL_TARGET,
     Z_DETECT,
@@ -591,7 +591,7 @@ def edit(logs: dict, how: str, args) -> dict:
     its smoothed minimum (a tenth of the sweep either side)."""
     from dataclasses import replace
 
-    from reference.loop import smooth
+    from reference.rules import smooth
 
     out = {}
     for name, log in logs.items():
@@ -609,8 +609,7 @@ def edit(logs: dict, how: str, args) -> dict:
 
 def claims_from_logs(logs: dict, args) -> dict:
     """What a student reads off (possibly edited) logs: each sweep's pick by its rule, each run's last epoch."""
-    from reference.loop import smooth
-    from reference.rules import RULES
+    from reference.rules import RULES, smooth
 
     claims = {}
     for name, log in logs.items():
@@ -648,7 +647,7 @@ def sweep_edit_size(subs: list[tuple], base: dict, args) -> str:
     the band's points there of z = (log(smoothed loss) − the seeds' mean) / the seeds' σ. Honest logs give the
     null distribution; the best test of that mean at ≤ 1 % honest flags (one-sided, normal) catches
     Φ(shift / σ_honest − z₀.₉₉) of the edits."""
-    from reference.loop import smooth
+    from reference.rules import smooth
 
     per = {"honest+logs": [], EDITED[1]: []}
     for variant, _, logs in subs:

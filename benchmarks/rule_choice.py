@@ -15,10 +15,10 @@ import statistics
 import torch
 from tabulate import tabulate
 
-from reference.baselines import SWEEP
 from reference.config import RunConfig, range_test_config
 from reference.data import load_data
 from reference.loop import run
+from reference.protocols import SWEEP
 from reference.rules import RULES, spread_decades
 
 

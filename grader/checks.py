@@ -13,7 +13,7 @@ from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult
 from grader.rubric import FINAL_METRIC_CHECKS, RUBRIC
 from grader.runner import Outcome
-from reference.data import DATASETS, steps_per_epoch
+from reference.datasets import DATASETS, steps_per_epoch
 from reference.outputs import Logs
 from reference.tolerances import (
     FALSE_FAIL_TARGET,

@@ -15,11 +15,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from pydantic import ValidationError
-from tabulate import tabulate
-
-from grader import safe
-from grader.results import ClassResult, StudentResult
 from reference.engines import CHOICES as ENGINES
 
 
@@ -68,9 +63,6 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-RERUN_DEFAULTS = ("jobs", "device", "engine", "nproc")  # passed only when given: grader.runner.Rerunner decides
-
-
 def _jobs(text: str) -> int | str:
     if text == "auto":
         return text
@@ -84,41 +76,14 @@ COMMANDS = ("bundle", "autograde", "gradescope-export")  # a class folder with o
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in COMMANDS:
-        return platform_main(argv)
-    args = parser().parse_args(argv)
-    if not args.path.is_dir():
+    platform = bool(argv) and argv[0] in COMMANDS
+    args = (platform_parser() if platform else parser()).parse_args(argv)
+    if not platform and not args.path.is_dir():
         print(f"grade: error: no such folder: {args.path}", file=sys.stderr)
         return 2
-    quick = args.quick or (args.self_check and not args.full)
-    folders = [args.path] if args.self_check else None
-    root = args.path.parent if args.self_check else args.path
-    from grader.grade import DEFAULT_CACHE, grade_class  # torch and torchvision: not imported for --help
+    from grader import commands  # torch and the reruns: imported once a command runs, not for --help
 
-    try:
-        given = {k: getattr(args, k) for k in RERUN_DEFAULTS if k in args}  # the others: Rerunner.of's defaults
-        result = grade_class(root, out=args.out, quick=quick, only=args.only, skip=args.skip, force=args.force,
-                             cache_dir=args.cache or DEFAULT_CACHE, folders=folders, progress=not args.quiet,
-                             ray=args.ray, data_root=args.data_root, download=args.download, rerun_all=args.rerun_all,
-                             **given)  # fmt: skip
-    except ValidationError as err:
-        from grader.load import describe
-
-        # assignment.toml's own errors arrive as one ValueError line naming it (grader.load.load_assignment); a
-        # validation error from anywhere else is not blamed on it
-        print(f"grade: error: {safe.one_line(describe(err), 2000)}", file=sys.stderr)
-        return 2
-    except ValueError as err:  # e.g. --device cuda without CUDA, a malformed assignment.toml
-        print(f"grade: error: {safe.one_line(err, 2000)}", file=sys.stderr)
-        return 2
-    if args.self_check:
-        print_checks(result.students[0])
-    print_class(result, args.out, None if args.self_check else f"grade {_cell(args.path)}")
-    if args.self_check:
-        found = root / "assignment.toml"
-        print_self_check(result, args.out, found if found.is_file() else None, args.path)
-    failing = any(s.failed_checks for s in result.students)
-    return 1 if failing and (args.strict or args.self_check) else 0
+    return commands.platform(args) if platform else commands.grade(args)
 
 
 def platform_parser() -> argparse.ArgumentParser:
@@ -151,153 +116,6 @@ def platform_parser() -> argparse.ArgumentParser:
     e.add_argument("--jobs", type=_jobs, default="auto")
     e.add_argument("--cache", type=Path)
     return p
-
-
-def platform_main(argv: list[str]) -> int:
-    args = platform_parser().parse_args(argv)
-    try:
-        if args.command == "autograde":
-            from grader.autograde import autograde
-
-            data = autograde(args.platform, args.root, args.assignment, args.cache)
-            print(f"score {data.get('score', 0):g}" + ("" if data.get("gradable", True) else " (not gradable)"))
-            return 0  # a results.json is written whatever happened: the platform reads it
-        if args.command == "gradescope-export":
-            return _grade_export(args)
-        from grader import bundle
-
-        if args.platform == "run":
-            ran = bundle.run_bundle(args.bundle, args.submission, args.out, cpus=args.cpus, timeout_s=args.timeout)
-            print(ran.summary())
-            for note in [*ran.notes, *_memory_note()]:
-                print(f"note: {_cell(note, 400)}")
-            return 0 if ran.returncode == 0 and not ran.timed_out else 1
-        build = bundle.build_gradescope if args.platform == "gradescope" else bundle.build_prairielearn
-        print(f"wrote {_cell(build(args.class_dir, args.out))}")
-        return 0
-    except (ValueError, OSError) as err:
-        print(f"grade: error: {safe.one_line(err, 2000)}", file=sys.stderr)
-        return 2
-
-
-def _memory_note() -> list[str]:
-    """Where this Python's torch is PyPI's CUDA build: its resident memory errs high against the bundle's CPU wheels."""
-    import torch
-
-    if torch.version.cuda is None:
-        return []
-    return [f"this Python's torch ({torch.__version__}) is a CUDA build: the peak memory above errs high against the "
-            "CPU wheels the bundle installs (measured on the bundled s000: 950 MB with the CUDA build, 476 MB with the "
-            "CPU wheel)"]  # fmt: skip
-
-
-def _grade_export(args: argparse.Namespace) -> int:
-    """A Gradescope export graded like a class folder; the scores written for Gradescope's score import."""
-    from grader.export import read_gradescope_export, write_scores_csv
-    from grader.grade import DEFAULT_CACHE, grade_class
-
-    exported = read_gradescope_export(args.export)
-    present = [e for e in exported if e.folder is not None]
-    result = grade_class(args.export, out=args.out, quick=args.quick, jobs=args.jobs, folders=[e.folder for e in
-                         present], cache_dir=args.cache or DEFAULT_CACHE, progress=True,
-                         assignment_file=args.assignment)  # fmt: skip
-    rows = [(e, s.total, s.verdict.upper()) for e, s in zip(present, result.students, strict=True)]
-    rows += [(e, None, "no files in the export") for e in exported if e.folder is None]
-    write_scores_csv(rows, args.out / "gradescope_scores.csv")
-    print_class(result, args.out)
-    print(f"Scores for Gradescope's import: {_cell(args.out / 'gradescope_scores.csv')}")
-    return 0
-
-
-PROBLEM_WIDTH = 90  # characters of the "first problem" column
-WHY_WIDTH = 70
-
-
-def print_checks(s: StudentResult) -> None:
-    """One student's checks: fixed columns claimed / rerun / reference, points on the rubric total's scale."""
-    rows = [["NOT CHECKED" if c.pending else c.status.upper(), _cell(c.check), _cell(c.subject), _short(c.claimed),
-             _short(c.rerun), _short(c.reference), _distance(c), f"{m:g} pending" if c.pending else f"{p:g}/{m:g}",
-             _cell(c.message, 400)] for c, (p, m) in zip(s.checks, s.scaled(), strict=True)]  # fmt: skip
-    print(tabulate(rows, headers=["", "check", "run", "claimed", "rerun", "reference", "distance", "points", "why"],
-                   maxcolwidths=[None, 16, 16, 12, 12, 12, 18, None, WHY_WIDTH]))  # fmt: skip
-    for c in s.checks:
-        if c.diagnosis and c.diagnosis.get("cause"):
-            print(f"likely cause ({_cell(c.subject)}, {c.check}): {_cell(c.diagnosis['cause'], 200)}")
-    for w in s.warnings:
-        print(f"warning: {_cell(w, 300)}")
-    print(f"{s.verdict.upper()}: {_cell(s.coverage, 300)}.")
-
-
-def print_class(result: ClassResult, out: Path | None, command: str | None = None) -> None:
-    """The class table, what ran, the rubric total, where the reports are; with `command` (the class's `grade`
-    command line), one line per reason points were left pending, and the command that checks them."""
-    rows = []
-    for s in result.students:
-        rows.append([_cell(s.id, 40), s.verdict.upper(), _points(s), _claims(s), f"{s.percent:.0f}%",
-                     _cell(s.first_problem, PROBLEM_WIDTH)])  # fmt: skip
-    print(tabulate(rows, headers=["student", "verdict", "points", "claims", "%", "first problem"],
-                   disable_numparse=True))  # fmt: skip
-    m = result.meta
-    mode = ", quick mode" if m["quick"] else ""
-    procs = f", {m['jobs']} processes" if (m.get("jobs") or 1) > 1 else ""
-    seeds = f", {m['judged_by_seeds']} run(s) judged against committed seeds" if m.get("judged_by_seeds") else ""
-    print(f"\n{len(result.students)} submission(s), {m['reruns']} distinct rerun(s) ({m['cache_hits']} from cache)"
-          f"{seeds}, {m['wall_time_s']:.1f} s on {m['device']} ({m['engine']} engine{procs}){mode}.")  # fmt: skip
-    total = result.students[0].total_points if result.students else None
-    if total is not None:
-        print(f"Points are scaled to the rubric total of {total:g} (assignment.toml total_points).")
-    if command:
-        for line in result.pending_lines(command):
-            print(_cell(line, 400))
-    if out is not None:
-        print(f"Reports: {_cell(out / 'index.html')} (class), {_cell(out)}/<id>/report.html, grades.csv, results.json")
-
-
-def print_self_check(result: ClassResult, out: Path | None, assignment_file: Path | None, folder: Path) -> None:
-    """What a self-check did not check, and where its inputs and outputs are."""
-    for line in result.pending_lines(f"grade --self-check {_cell(folder)}"):
-        print(_cell(line, 400))
-    used = _cell(assignment_file) if assignment_file else "none beside the folder, so the package defaults"
-    print(f"assignment: {used}")
-    if out is None or not result.students:
-        print("reports: not written")
-        return
-    from grader.render import report_folders
-
-    report = out / report_folders(result.students)[0] / "report.html"
-    print(f"reports: {_cell(report)} (and the class files in {_cell(out)})")
-
-
-def _points(s: StudentResult) -> str:
-    """Earned of the total, and the points this grade could not check: `62.5/100 (37.5 pending)`."""
-    return f"{s.total:g}/{s.possible:g}" + (f" ({s.pending:g} pending)" if s.pending else "")
-
-
-def _claims(s: StudentResult) -> str:
-    """Claims checked / claims made: `2/6`; — when the submission made none."""
-    checked, made = s.claims
-    return f"{checked}/{made}" if made else "—"
-
-
-def _cell(v: object, limit: int = 200) -> str:
-    """Student-controlled text for the terminal: one line, control characters escaped, cut at a word boundary."""
-    return safe.one_line(v, limit)
-
-
-def _short(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, list | tuple):
-        return ", ".join(_short(x) for x in v)
-    return f"{v:.4g}" if isinstance(v, float) else _cell(v, 40)
-
-
-def _distance(c) -> str:
-    if c.distance is None:
-        return ""
-    from grader.render import figure
-
-    return figure(c.distance, c.unit)
 
 
 if __name__ == "__main__":

@@ -22,10 +22,10 @@ from grader.results import CheckResult
 from grader.rubric import DIAGNOSED
 from grader.runner import Outcome
 from reference.config import RunConfig, ScheduleConfig
-from reference.data import DATASETS
-from reference.loop import smooth
+from reference.datasets import DATASETS
+from reference.optim import lr_table
 from reference.outputs import Logs
-from reference.schedules import lr_table
+from reference.rules import smooth
 from reference.tolerances import sigma
 
 Confidence = Literal["low", "medium", "high"]

@@ -13,9 +13,8 @@ from grader.context import Context, kin, sweep_reference
 from grader.plan import PlannedRun
 from grader.results import CheckResult
 from grader.schema import RangeTestClaim
-from reference.loop import smooth
 from reference.outputs import Logs
-from reference.rules import RULES
+from reference.rules import RULES, smooth
 from reference.tolerances import sigma, sigma_upper
 
 # ---------------------------------------------------------------- logged vs rerun, within measured seed noise

@@ -17,15 +17,17 @@ from grader.checks import run_checks
 from grader.context import Context, Seeds, baseline_entry, seed_reference
 from grader.diagnoses import explain
 from grader.evidence import comparison, record
-from grader.load import Loaded, discover, escape, load_assignment, load_class
+from grader.load import Loaded, discover, load_assignment, load_class
 from grader.logs import Evidence
 from grader.plan import Conditions, PlannedRun, fit_budget, plan
 from grader.render import render_class
 from grader.results import CheckResult, ClassResult, RunRecord, StudentResult
 from grader.runner import Outcome, Rerunner
+from grader.safe import escape
 from grader.schema import Assignment
-from reference.baselines import BASELINES, PROTOCOLS
-from reference.data import DATASETS, DataUnavailable, load_raw
+from reference.data import load_raw
+from reference.datasets import DATASETS, DataUnavailable
+from reference.protocols import BASELINES, PROTOCOLS
 
 BUDGET_MARGIN = 1.25  # an upload grade plans its reruns at this many times the measured step time
 DEFERRED = "deferred to the instructor's full grade: the upload grade's time budget did not fit its rerun"

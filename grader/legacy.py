@@ -19,7 +19,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from grader.presets import PRESETS
+from grader.safe import InputError, shown
+from grader.schema import Assignment
+from reference.datasets import steps_per_epoch
 from reference.optimizers import OPTIMIZERS
+from reference.schedules import SCHEDULES
 
 MAX_SOURCE_CHARS = 1_000_000
 MAX_ELEMENTS = 10_000  # expanded size (elements, string characters) of any built container or string
@@ -146,97 +151,16 @@ def _read(source: str, filename: str, strict: bool) -> LegacyConfig:
     return LegacyConfig(reader.values, reader.warnings, reader.unreadable)
 
 
-class _Reader:
-    """Evaluates module-level statements into `values`, refusing anything that is not plain data."""
+class _Expressions:
+    """Evaluates one expression as data against `values` (the names bound so far): constants, containers, names,
+    arithmetic and comparisons, and the few calls a config uses; anything else is a LegacyConfigError naming it."""
 
-    def __init__(self, filename: str, strict: bool) -> None:
-        self.filename, self.strict = filename, strict
-        self.values: dict[str, object] = {}
-        self.warnings: list[str] = []
-        self.unreadable: dict[str, LegacyConfigError] = {}
+    filename: str
+    values: dict[str, object]
+    unreadable: dict[str, LegacyConfigError]  # names a skipped statement would have set
 
     def fail(self, node: ast.AST, detail: str) -> LegacyConfigError:
         return LegacyConfigError(self.filename, getattr(node, "lineno", None), detail)
-
-    def skip(self, err: LegacyConfigError, names: list[str] = ()) -> None:
-        """Strict: raise. Lenient: a warning, and the names the statement would have set become unreadable."""
-        if self.strict:
-            raise err
-        self.warnings.append(f"{err} — skipped")
-        for name in names:
-            self.values.pop(name, None)
-            self.unreadable[name] = err
-
-    def block(self, body: list[ast.stmt]) -> None:
-        for stmt in body:
-            try:
-                self.statement(stmt)
-            except RecursionError:
-                self.skip(self.fail(stmt, "expression is nested too deeply"), _targets(stmt))
-            except LegacyConfigError as err:
-                self.skip(err, _targets(stmt))
-
-    def statement(self, stmt: ast.stmt) -> None:
-        if isinstance(stmt, ast.Pass):
-            return
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            return self.imports(stmt)  # never performed: torch's class names are bound as data
-        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
-            return  # docstring
-        if isinstance(stmt, ast.Assign):
-            value = self.eval(stmt.value)
-            for target in stmt.targets:
-                self.bind(target, value)
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None and isinstance(stmt.target, ast.Name):
-            self.values[stmt.target.id] = self.eval(stmt.value)
-        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-            load = ast.copy_location(ast.Name(stmt.target.id, ast.Load()), stmt.target)
-            self.values[stmt.target.id] = self.binop(stmt, self.eval(load), self.eval(stmt.value))
-        elif isinstance(stmt, ast.If):
-            test = self.eval(stmt.test)  # undecidable: the whole statement is skipped, its names unreadable
-            self.block(stmt.body if test else stmt.orelse)
-        elif isinstance(stmt, ast.Try):
-            self.attempt(stmt)
-        elif isinstance(stmt, ast.FunctionDef) and (fn := self.function(stmt)):
-            self.values[stmt.name] = fn
-        elif isinstance(stmt, ast.Expr):
-            raise self.fail(stmt, f"unexpected expression statement {_snippet(stmt.value)} (only NAME = value)")
-        else:
-            kind = _KINDS.get(type(stmt).__name__, f"a {type(stmt).__name__} statement")
-            raise self.fail(stmt, f"cannot evaluate {kind} (only NAME = value assignments and imports are allowed)")
-
-    def imports(self, stmt: ast.Import | ast.ImportFrom) -> None:
-        if isinstance(stmt, ast.ImportFrom) and stmt.module in _TORCH_MODULES:
-            for alias in stmt.names:
-                if alias.name in torch_classes():
-                    self.values[alias.asname or alias.name] = alias.name  # `type=Adam`: the class's name, as data
-
-    def attempt(self, stmt: ast.Try) -> None:
-        """`try: X = os.environ["X"] except KeyError: X = 5`: the body if it reads as data, else the first handler."""
-        saved = (dict(self.values), list(self.warnings), dict(self.unreadable))
-        strict, self.strict = self.strict, True
-        try:
-            self.block(stmt.body)
-            self.block(stmt.orelse)
-        except (LegacyConfigError, RecursionError) as err:
-            self.values, self.warnings, self.unreadable = saved
-            self.strict = strict
-            if not stmt.handlers:
-                raise
-            why = getattr(err, "detail", "nested too deeply")
-            self.warnings.append(f"{self.filename} line {stmt.lineno}: try body not read as data ({why}); its "
-                                 "except branch is read")  # fmt: skip
-            self.block(stmt.handlers[0].body)
-        finally:
-            self.strict = strict
-        self.block(stmt.finalbody)
-
-    def function(self, stmt: ast.FunctionDef) -> Lambda | None:
-        """`def f(step): return <expr>` (a docstring allowed) is a lambda; any other function is not read."""
-        body = [s for s in stmt.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-        if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
-            return self.lambda_of(stmt, stmt.args, body[0].value)
-        raise self.fail(stmt, f"cannot read function {stmt.name!r}: only `def f(step): return <expression>`")
 
     def lambda_of(self, node: ast.AST, args: ast.arguments, body: ast.expr) -> Lambda:
         plain = not (args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg or args.defaults)
@@ -245,18 +169,6 @@ class _Reader:
         if sum(1 for _ in ast.walk(body)) > MAX_LAMBDA_NODES:
             raise self.fail(node, f"the lambda's expression is too long (over {MAX_LAMBDA_NODES} nodes)")
         return Lambda(args.args[0].arg, body, dict(self.values), self.filename, getattr(node, "lineno", 0))
-
-    def bind(self, target: ast.expr, value: object) -> None:
-        if isinstance(target, ast.Name):
-            self.values[target.id] = value  # values are never mutated, so names may share them
-            self.unreadable.pop(target.id, None)
-        elif isinstance(target, (ast.Tuple, ast.List)) and not any(isinstance(t, ast.Starred) for t in target.elts):
-            if not isinstance(value, (tuple, list)) or len(value) != len(target.elts):
-                raise self.fail(target, f"cannot unpack into {_snippet(target)}: not a sequence of that length")
-            for t, v in zip(target.elts, value, strict=True):
-                self.bind(t, v)
-        else:
-            raise self.fail(target, f"cannot assign to {_snippet(target)} (only plain names)")
 
     def eval(self, node: ast.expr) -> object:
         if isinstance(node, ast.Constant):
@@ -410,6 +322,109 @@ class _Reader:
         raise self.fail(node, f"cannot apply {op} to {type(a).__name__} and {type(b).__name__}")
 
 
+class _Reader(_Expressions):
+    """Evaluates module-level statements into `values`, refusing anything that is not plain data: assignments,
+    `if` on what reads as data, `try` (its body, else its first handler), torch imports as names, one-line `def`s."""
+
+    def __init__(self, filename: str, strict: bool) -> None:
+        self.filename, self.strict = filename, strict
+        self.values: dict[str, object] = {}
+        self.warnings: list[str] = []
+        self.unreadable: dict[str, LegacyConfigError] = {}
+
+    def skip(self, err: LegacyConfigError, names: list[str] = ()) -> None:
+        """Strict: raise. Lenient: a warning, and the names the statement would have set become unreadable."""
+        if self.strict:
+            raise err
+        self.warnings.append(f"{err} — skipped")
+        for name in names:
+            self.values.pop(name, None)
+            self.unreadable[name] = err
+
+    def block(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            try:
+                self.statement(stmt)
+            except RecursionError:
+                self.skip(self.fail(stmt, "expression is nested too deeply"), _targets(stmt))
+            except LegacyConfigError as err:
+                self.skip(err, _targets(stmt))
+
+    def statement(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.Pass):
+            return
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            return self.imports(stmt)  # never performed: torch's class names are bound as data
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            return  # docstring
+        if isinstance(stmt, ast.Assign):
+            value = self.eval(stmt.value)
+            for target in stmt.targets:
+                self.bind(target, value)
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None and isinstance(stmt.target, ast.Name):
+            self.values[stmt.target.id] = self.eval(stmt.value)
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            load = ast.copy_location(ast.Name(stmt.target.id, ast.Load()), stmt.target)
+            self.values[stmt.target.id] = self.binop(stmt, self.eval(load), self.eval(stmt.value))
+        elif isinstance(stmt, ast.If):
+            test = self.eval(stmt.test)  # undecidable: the whole statement is skipped, its names unreadable
+            self.block(stmt.body if test else stmt.orelse)
+        elif isinstance(stmt, ast.Try):
+            self.attempt(stmt)
+        elif isinstance(stmt, ast.FunctionDef) and (fn := self.function(stmt)):
+            self.values[stmt.name] = fn
+        elif isinstance(stmt, ast.Expr):
+            raise self.fail(stmt, f"unexpected expression statement {_snippet(stmt.value)} (only NAME = value)")
+        else:
+            kind = _KINDS.get(type(stmt).__name__, f"a {type(stmt).__name__} statement")
+            raise self.fail(stmt, f"cannot evaluate {kind} (only NAME = value assignments and imports are allowed)")
+
+    def imports(self, stmt: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(stmt, ast.ImportFrom) and stmt.module in _TORCH_MODULES:
+            for alias in stmt.names:
+                if alias.name in torch_classes():
+                    self.values[alias.asname or alias.name] = alias.name  # `type=Adam`: the class's name, as data
+
+    def attempt(self, stmt: ast.Try) -> None:
+        """`try: X = os.environ["X"] except KeyError: X = 5`: the body if it reads as data, else the first handler."""
+        saved = (dict(self.values), list(self.warnings), dict(self.unreadable))
+        strict, self.strict = self.strict, True
+        try:
+            self.block(stmt.body)
+            self.block(stmt.orelse)
+        except (LegacyConfigError, RecursionError) as err:
+            self.values, self.warnings, self.unreadable = saved
+            self.strict = strict
+            if not stmt.handlers:
+                raise
+            why = getattr(err, "detail", "nested too deeply")
+            self.warnings.append(f"{self.filename} line {stmt.lineno}: try body not read as data ({why}); its "
+                                 "except branch is read")  # fmt: skip
+            self.block(stmt.handlers[0].body)
+        finally:
+            self.strict = strict
+        self.block(stmt.finalbody)
+
+    def function(self, stmt: ast.FunctionDef) -> Lambda | None:
+        """`def f(step): return <expr>` (a docstring allowed) is a lambda; any other function is not read."""
+        body = [s for s in stmt.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+        if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
+            return self.lambda_of(stmt, stmt.args, body[0].value)
+        raise self.fail(stmt, f"cannot read function {stmt.name!r}: only `def f(step): return <expression>`")
+
+    def bind(self, target: ast.expr, value: object) -> None:
+        if isinstance(target, ast.Name):
+            self.values[target.id] = value  # values are never mutated, so names may share them
+            self.unreadable.pop(target.id, None)
+        elif isinstance(target, (ast.Tuple, ast.List)) and not any(isinstance(t, ast.Starred) for t in target.elts):
+            if not isinstance(value, (tuple, list)) or len(value) != len(target.elts):
+                raise self.fail(target, f"cannot unpack into {_snippet(target)}: not a sequence of that length")
+            for t, v in zip(target.elts, value, strict=True):
+                self.bind(t, v)
+        else:
+            raise self.fail(target, f"cannot assign to {_snippet(target)} (only plain names)")
+
+
 def _targets(stmt: ast.stmt) -> list[str]:
     """The names a statement assigns (for what becomes unreadable when it is skipped)."""
     return [n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)] or (
@@ -465,8 +480,6 @@ _COLOSSAL_KEYS = ("gradient_handler", "model", "loss", "data", "cudnn_benchmark"
 @cache
 def schedulers() -> dict[str, str]:
     """torch class name → the SCHEDULES entry a legacy `LR_SCHEDULER = dict(type=...)` is read as (its `torch`)."""
-    from reference.schedules import SCHEDULES  # torch: only once a legacy config is mapped
-
     return {s.torch: name for name, s in SCHEDULES.items() if s.torch}
 
 
@@ -539,7 +552,6 @@ def _no_op(name: str, value: object) -> bool:
 
 
 def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object] | None:
-    from reference.schedules import SCHEDULES
 
     kind = value.get("type") if isinstance(value, dict) else None
     if not isinstance(value, dict) or not isinstance(kind, str) or kind not in schedulers():
@@ -600,3 +612,47 @@ def lambda_schedule(fn: Lambda, lr: float, steps: int) -> tuple[str, dict, str]:
         {"lr": lr, "schedule": {"name": "table", "table": factors, "cadence": "step"}},
         f"LambdaLR {fn!r}: tabulated over {steps:,} steps (factors {min(factors):.3g} … {max(factors):.3g})",
     )
+
+
+# ---------------------------------------------------------------- to a submission
+
+
+def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]:
+    """A course-format ColossalAI config.py's text → a submission's `[setup]` and one entry (a training run, or a
+    range test when its LambdaLR is the course's exponential sweep), and warnings. Read with the course template's
+    defaults (the assignment's preset, else cs5260): what the file does not say is what the template did; what it
+    says that the grader cannot honour is a warning. Raises LegacyConfigError or InputError: one line."""
+    cfg = read_config(source, "config.py")
+    if bad := next((e for n, e in cfg.unreadable.items() if training_name(n)), None):
+        raise bad  # only a field that determines training is an error
+    fields, warnings = legacy_to_run_fields(cfg.values)
+    warnings = [*cfg.warnings, *warnings]
+    if "lr" not in fields:
+        raise InputError("config.py: no LEARNING_RATE (or LR) to re-run")
+    preset = PRESETS[assignment.preset or "cs5260"]
+    setup = {"preset": assignment.preset or "cs5260"}
+    if "batch_size" in fields:
+        setup["batch_size"] = fields.pop("batch_size")
+    part, entry = "run", {"name": "config.py", "optimizer": "sgd", **fields}
+    schedule = entry.get("schedule")
+    if isinstance(schedule, dict) and schedule.get("name") == "lambda":
+        batch = setup.get("batch_size", preset.setup.get("batch_size", 128))
+        claimed = assignment.claimed_on or preset.setup.get("claimed_on") or assignment.dataset
+        epochs = entry.get("epochs", assignment.train_epochs)
+        if not (isinstance(batch, int) and isinstance(epochs, int) and batch > 0 and epochs > 0):
+            raise InputError(f"config.py: BATCH_SIZE {shown(batch)} and NUM_EPOCHS {shown(epochs)} must be "
+                             "whole numbers > 0 to tabulate the LambdaLR")  # fmt: skip
+        steps = epochs * steps_per_epoch(claimed, batch)
+        if isinstance(entry["lr"], bool) or not isinstance(entry["lr"], (int, float)) or not entry["lr"] > 0:
+            raise InputError(f"config.py: LEARNING_RATE must be a number > 0, got {shown(entry['lr'])}")
+        part, read, note = lambda_schedule(schedule["lambda"], entry["lr"], steps)
+        warnings.append(note)
+        entry = {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
+        if part == "range_test":
+            entry = {k: v for k, v in entry.items() if k in ("name", "optimizer", "momentum", "weight_decay",
+                                                             "seed", "epochs", *read)}  # fmt: skip
+    elif isinstance(schedule, dict):  # the course's LRSchedulerHook stepped every iteration: rerun it so
+        entry["schedule"] = {**schedule, "cadence": "step"}
+        warnings.append("LR_SCHEDULER: stepped per iteration, as the course's ColossalAI hook did (milestones "
+                        "and step sizes count optimizer steps)")  # fmt: skip
+    return {"setup": setup, part: [entry]}, warnings

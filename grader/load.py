@@ -13,7 +13,6 @@ import difflib
 import hashlib
 import json
 import logging
-import math
 import os
 import re
 import stat
@@ -30,24 +29,20 @@ except ModuleNotFoundError:  # Python 3.10 (Ubuntu 22.04's python3, Gradescope's
 
 from pydantic import BaseModel, ValidationError
 
+from grader.legacy import LegacyConfigError, to_submission
 from grader.logs import Evidence, gather
 from grader.presets import PRESETS, apply_preset
+from grader.safe import SHOWN, InputError, escape, line, shown
 from grader.schema import Assignment, Submission
-from reference.data import DATASETS, steps_per_epoch
+from reference.datasets import DATASETS
 
 ASSIGNMENT_FILE = "assignment.toml"
 TOML_CAP = 256 * 1024  # bytes of submission.toml / assignment.toml (the annotated example is ~5 KB)
 LEGACY_CAP = 1024 * 1024  # bytes of a legacy config.py
 MAX_DEPTH = 16  # nesting of tables and arrays (the schema needs 4)
-SHOWN = 60  # characters of a quoted value in a message
-LINE = 400  # characters of a whole error line
 ENTRIES = ("range_test", "run", "auto")
 
 log = logging.getLogger("grader")
-
-
-class InputError(ValueError):
-    """The grader's own error for unreadable input: one line, in the grader's voice, safe to show."""
 
 
 @dataclass
@@ -63,44 +58,6 @@ class Loaded:
 
 
 # ---------------------------------------------------------------- safe text
-
-
-def escape(text: str) -> str:
-    """Control and other non-printable characters (terminal escapes, bidi overrides, NUL) as `\\x1b`-style escapes."""
-    if text.isprintable():
-        return text
-    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-    return "".join(c if c.isprintable() else named.get(c) or _code(c) for c in text)
-
-
-def _code(c: str) -> str:
-    n = ord(c)
-    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
-
-
-def shown(value: object, width: int = SHOWN) -> str:
-    """A student's value as TOML would write it, escaped and truncated: `"0.1"`, `true`, `-0.01`, `[1, 2]`."""
-    if isinstance(value, str):
-        text = '"' + escape(value[: width * 4]) + '"'
-    elif isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, float) and not math.isfinite(value):
-        text = "nan" if math.isnan(value) else "inf" if value > 0 else "-inf"
-    elif isinstance(value, float):
-        text = f"{value:.6g}"
-    elif isinstance(value, int):
-        text = str(value) if value.bit_length() <= 64 else f"an integer of {value.bit_length()} bits"
-    else:
-        try:
-            text = escape(json.dumps(value, default=str, allow_nan=True)[: width * 4])
-        except (TypeError, ValueError, RecursionError):
-            text = type(value).__name__
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _line(text: str) -> str:
-    text = escape(text)
-    return text if len(text) <= LINE else text[: LINE - 1] + "…"
 
 
 def folder_id(name: str) -> str:
@@ -215,7 +172,7 @@ def validate(model: type[BaseModel], data: dict, label: str) -> BaseModel:
     try:
         return model.model_validate_json(text, strict=True)
     except ValidationError as err:
-        raise InputError(_line(f"{label}: {describe(err, model)}")) from None
+        raise InputError(line(f"{label}: {describe(err, model)}")) from None
 
 
 # ---------------------------------------------------------------- messages
@@ -349,9 +306,9 @@ def load_submission(folder: Path, assignment: Assignment | None = None) -> Loade
             x.submission, x.evidence = gather(folder, x.submission)
         return x
     except InputError as err:
-        return Loaded(folder, safe_id, error=_line(str(err)))
+        return Loaded(folder, safe_id, error=line(str(err)))
     except Exception as err:  # a grader bug must still not stop the class: one line for the student, one here
-        bug = _line(f"{type(err).__name__}: {err}")
+        bug = line(f"{type(err).__name__}: {err}")
         log.warning("grade: internal error reading %s: %s", escape(folder.name), bug)
         return Loaded(folder, safe_id, error="the grader could not read this submission (an internal error, "
                       "reported to the instructor)", internal=bug)  # fmt: skip
@@ -370,7 +327,7 @@ def _load(folder: Path, safe_id: str, assignment: Assignment) -> Loaded:
         try:
             source = read_text(legacy, LEGACY_CAP, legacy.name)
         except InputError as err:
-            return Loaded(folder, safe_id, error=_line(str(err)), legacy=True)
+            return Loaded(folder, safe_id, error=line(str(err)), legacy=True)
         return _load_legacy(folder, safe_id, source, assignment)
     raise InputError("no submission.toml or config.py in this folder")
 
@@ -425,53 +382,19 @@ def _preset(data: dict, assignment: Assignment) -> str | None:
 
 
 def _load_legacy(folder: Path, safe_id: str, source: str, assignment: Assignment) -> Loaded:
-    """A course-format ColossalAI config.py (its text, read through `read_text`), parsed with `ast` as data (never
-    executed) → one run: a training run, or a range test when its LambdaLR is the course's exponential sweep.
-    Read with the course template's defaults (the assignment's preset, else cs5260): what the file does not say
-    is what the template did; what it says that the grader cannot honour is a warning."""
-    from grader.legacy import LegacyConfigError, lambda_schedule, legacy_to_run_fields, read_config, training_name
-
+    """A course-format ColossalAI config.py (its text, read through `read_text`), read as data by
+    `grader.legacy.to_submission` (never executed) and validated as a submission with one entry."""
     try:
-        cfg = read_config(source, "config.py")
-        if bad := next((e for n, e in cfg.unreadable.items() if training_name(n)), None):
-            raise bad  # only a field that determines training is an error
-        fields, warnings = legacy_to_run_fields(cfg.values)
-        warnings = [*cfg.warnings, *warnings]
-        if "lr" not in fields:
-            raise InputError("config.py: no LEARNING_RATE (or LR) to re-run")
-        preset = PRESETS[assignment.preset or "cs5260"]
-        setup = {"preset": assignment.preset or "cs5260"}
-        if "batch_size" in fields:
-            setup["batch_size"] = fields.pop("batch_size")
-        part, entry = "run", {"name": "config.py", "optimizer": "sgd", **fields}
-        schedule = entry.get("schedule")
-        if isinstance(schedule, dict) and schedule.get("name") == "lambda":
-            batch = setup.get("batch_size", preset.setup.get("batch_size", 128))
-            claimed = assignment.claimed_on or preset.setup.get("claimed_on") or assignment.dataset
-            epochs = entry.get("epochs", assignment.train_epochs)
-            if not (isinstance(batch, int) and isinstance(epochs, int) and batch > 0 and epochs > 0):
-                raise InputError(f"config.py: BATCH_SIZE {shown(batch)} and NUM_EPOCHS {shown(epochs)} must be "
-                                 "whole numbers > 0 to tabulate the LambdaLR")  # fmt: skip
-            steps = epochs * steps_per_epoch(claimed, batch)
-            if isinstance(entry["lr"], bool) or not isinstance(entry["lr"], (int, float)) or not entry["lr"] > 0:
-                raise InputError(f"config.py: LEARNING_RATE must be a number > 0, got {shown(entry['lr'])}")
-            part, read, note = lambda_schedule(schedule["lambda"], entry["lr"], steps)
-            warnings.append(note)
-            entry = {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
-            if part == "range_test":
-                entry = {k: v for k, v in entry.items() if k in ("name", "optimizer", "momentum", "weight_decay",
-                                                                 "seed", "epochs", *read)}  # fmt: skip
-        elif isinstance(schedule, dict):  # the course's LRSchedulerHook stepped every iteration: rerun it so
-            entry["schedule"] = {**schedule, "cadence": "step"}
-            warnings.append("LR_SCHEDULER: stepped per iteration, as the course's ColossalAI hook did (milestones "
-                            "and step sizes count optimizer steps)")  # fmt: skip
-        _plain(entry, "config.py", 0, "")
-        data = {"student": {"id": safe_id, "name": escape(folder.name)[:200]}, "setup": setup, part: [entry]}
+        data, warnings = to_submission(source, assignment)
+        for part in ENTRIES:
+            for entry in data.get(part, ()):
+                _plain(entry, "config.py", 0, "")
+        data = {"student": {"id": safe_id, "name": escape(folder.name)[:200]}, **data}
         data, notes = _defaults(data, assignment)
         sub = validate(Submission, data, "config.py")
     except (LegacyConfigError, InputError) as err:
-        return Loaded(folder, safe_id, error=_line(str(err)), legacy=True)
-    return Loaded(folder, safe_id, sub, warnings=[_line(w) for w in [*warnings, *notes]], legacy=True)
+        return Loaded(folder, safe_id, error=line(str(err)), legacy=True)
+    return Loaded(folder, safe_id, sub, warnings=[line(w) for w in [*warnings, *notes]], legacy=True)
 
 
 def load_assignment(root: Path, path: Path | None = None) -> Assignment:
@@ -487,4 +410,4 @@ def load_assignment(root: Path, path: Path | None = None) -> Assignment:
         data = parse_toml(read_text(path, TOML_CAP, ASSIGNMENT_FILE, follow=True, fix=""), ASSIGNMENT_FILE)
         return validate(Assignment, data, ASSIGNMENT_FILE)
     except InputError as err:
-        raise InputError(_line(str(err))) from None
+        raise InputError(line(str(err))) from None

@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from grader.schema import RangeTestClaim, Submission
-from reference.loop import smooth
 from reference.outputs import CSV_COLUMNS, TAGS, Logs
-from reference.rules import RULES
+from reference.rules import RULES, smooth
 
 MAX_FILES = 16  # entries in a log folder (event files and anything else)
 MAX_BYTES = 8 * 2**20  # all files of one run's logs together

@@ -13,7 +13,7 @@ from pathlib import Path
 import reference
 from grader.schema import Assignment, AutoClaim, Optim, RangeTestClaim, RunClaim, Setup, Submission
 from reference.config import RunConfig, range_test_config, step_counted
-from reference.data import DATASETS, steps_per_epoch
+from reference.datasets import DATASETS, steps_per_epoch
 from reference.loop import StepPlan
 
 RERUN_THREADS = 1  # torch threads per rerun, whatever --jobs: results then do not depend on the core count

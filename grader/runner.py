@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.fanout import run_on_ray
-from grader.load import InputError, read_text
+from grader.load import read_text
 from grader.plan import PlannedRun
+from grader.safe import InputError
 from grader.unit import Unit, run_unit
 from reference.config import RunConfig
 from reference.engines import resolve

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from grader.presets import PRESETS
 from grader.rubric import RUBRIC
 from reference.config import (
     Activation,
@@ -29,6 +30,7 @@ from reference.config import (
     SweepShape,
     WeightDecay,
 )  # fmt: skip
+from reference.datasets import DATASETS
 from reference.optimizers import OPTIMIZERS, OptimizerName
 from reference.rules import DEFAULT_RULE, RULES
 from reference.tolerances import TOLERANCES
@@ -74,9 +76,6 @@ class Setup(_Strict):
 
 
 def _known_names(claimed_on: str | None, preset: str | None) -> None:
-    from grader.presets import PRESETS
-    from reference.data import DATASETS
-
     if claimed_on is not None and claimed_on not in DATASETS:
         raise ValueError(f"claimed_on: unknown dataset {claimed_on!r}; choose from {', '.join(DATASETS)}")
     if preset is not None and preset not in PRESETS:

@@ -50,11 +50,8 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call, vmap
 
-FACTOR_LISTS: dict[int, tuple[float, ...]] = {
-    3: (2.0, 1.0, 0.5),
-    5: (4.0, 2.0, 1.0, 0.5, 0.125),
-    7: (8.0, 4.0, 2.0, 1.0, 0.5, 0.25, 0.125),
-}
+from reference.schedules import FACTOR_LISTS
+
 DEFAULT_FACTORS = FACTOR_LISTS[3]
 EMA_BETA = 0.9  # corrected: smoothing of the log-step
 MAX_LOG_STEP = (-0.7, 0.1)  # corrected: Δ log η per step within these (down ×0.5, up ×1.105)

@@ -2,139 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import math
-import shlex
 import statistics
-import sys
 import time
-from dataclasses import asdict, dataclass, field, replace
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+import torch
 from tabulate import tabulate
 
-from reference.config import RunConfig, ScheduleConfig, range_test_config, step_counted
-from reference.rules import DEFAULT_RULE, RULES, spread_decades
-from reference.tolerances import check_metric, lr_tolerance
-
-BASELINES = Path(__file__).parent / "baselines"
-METRICS = ("test_accuracy", "test_loss", "train_loss")
-
-
-SEEDS = tuple(range(20))  # ≥ 10 seeds give each σ 19 degrees of freedom (3 seeds gave 2; issue 25)
-
-
-def log_grid(low: float, high: float, per_decade: int = 4) -> tuple[float, ...]:
-    """LRs from `low` to `high`, `per_decade` a decade, rounded to 3 significant digits."""
-    n = round(math.log10(high / low) * per_decade)
-    return tuple(float(f"{low * 10 ** (i / per_decade):.3g}") for i in range(n + 1))
-
-
-@dataclass(frozen=True)
-class Protocol:
-    """The assignment, per dataset: range tests per optimizer, then one run per schedule at the picked LR, and
-    (`grid`) constant-LR runs at fixed LRs around the picks, every one at every seed."""
-
-    dataset: str
-    sweep: dict[str, tuple[float, float]]  # optimizer -> (start LR, end LR), swept exponentially per step
-    range_epochs: int
-    train_epochs: int
-    schedules: tuple[str, ...]  # run with SGD; Adam and AdamW run with a constant LR
-    seeds: tuple[int, ...] = SEEDS
-    quick_epochs: int = 3  # `verify --quick` compares this prefix of seed 0's runs
-    note: str = ""
-    # optimizer -> constant LRs: what a run at another LR than the pick reaches, epoch by epoch (the baseline
-    # check compares a student's run with the reference at its own LR; grader/checks.py)
-    grid: dict[str, tuple[float, ...]] = field(default_factory=dict)
-    epoch_steps: int | None = None  # sweeps and step-counted schedules take another dataset's steps an epoch
-    preprocess: str = "pad-normalize"
-    sgd: dict = field(default_factory=dict)  # SGD fields other than RunConfig's defaults (the course's wd 5e-4)
-
-    def fields(self, optimizer: str) -> dict:
-        """RunConfig fields every run of `optimizer` shares."""
-        return {"dataset": self.dataset, "preprocess": self.preprocess, **(self.sgd if optimizer == "sgd" else {})}
-
-    def sweeps(self) -> dict[str, RunConfig]:
-        return {opt: range_test_config(start_lr=lo, end_lr=hi, epochs=self.range_epochs, epoch_steps=self.epoch_steps,
-                                       optimizer=opt, **self.fields(opt))
-                for opt, (lo, hi) in self.sweep.items()}  # fmt: skip
-
-    def grid_configs(self) -> dict[str, RunConfig]:
-        return {grid_name(opt, lr): RunConfig(optimizer=opt, lr=lr, epochs=self.train_epochs, **self.fields(opt))
-                for opt, lrs in self.grid.items() for lr in lrs}  # fmt: skip
-
-
-def grid_name(optimizer: str, lr: float) -> str:
-    return f"{optimizer}-constant@{lr:g}"
-
-
-SWEEP = {"sgd": (1e-5, 10.0), "adam": (1e-6, 1.0), "adamw": (1e-6, 1.0)}
-COURSE_SWEEP = {"sgd": (1e-6, 1.0), "adam": (1e-6, 1.0), "adamw": (1e-6, 1.0)}  # the course template's, 10 epochs
-# `reference baselines --grid`: constant-LR runs from a decade below the lowest pick a student makes to a decade above
-# the highest (quarter decades), every seed; the baseline check then meets a constant run at any of these LRs with
-# the reference of its own config (13 LRs × 3 optimizers × 20 seeds: ~6 CPU-hours on mnist-5k, minutes on a GPU)
-GRID = {"sgd": log_grid(1e-3, 1.0), "adam": log_grid(1e-5, 1e-2), "adamw": log_grid(1e-5, 1e-2)}
-FULL_SIZE = ("constant", "multistep", "onecycle", "cosine")  # four of the eight schedules: a 2-core CPU budget
-PROTOCOLS: dict[str, Protocol] = {
-    "mnist-5k": Protocol("mnist-5k", SWEEP, range_epochs=10, train_epochs=30,
-                         schedules=("constant", "step", "multistep", "exponential", "onecycle", "cyclic",
-                                    "linear-decay", "cosine")),
-    # The course's template (grader/presets.py cs5260) on mnist-5k with full MNIST's step schedule: 4,690-step
-    # sweeps 1e-6 → 1, Resize(32) input, SGD momentum 0.9 weight decay 5e-4 — the sweeps a template student runs,
-    # judged against these seeds without a rerun (issue 26) — and constant / per-epoch MultiStep runs at the picks.
-    # 10 seeds: ~1 CPU-hour on 2 cores (the sweeps); per-iteration schedules (14,070 steps a run) take a GPU.
-    "mnist-5k-course": Protocol("mnist-5k", COURSE_SWEEP, range_epochs=10, train_epochs=30,
-                                schedules=("constant", "multistep"), epoch_steps=469, seeds=tuple(range(10)),
-                                preprocess="resize", sgd={"weight_decay": 5e-4},
-                                note="the cs5260 template on mnist-5k with MNIST's 469 steps an epoch for sweeps"),
-    # Fashion-MNIST twice: shortened (1-epoch sweeps, 5-epoch runs) and the assignment's full protocol on 60,000
-    # images (fashion-mnist-full: 10-epoch sweeps, 30-epoch runs; ~40 CPU-min a seed). mnist: where a machine has it.
-    "fashion-mnist": Protocol("fashion-mnist", SWEEP, range_epochs=1, train_epochs=5, quick_epochs=1,
-                              schedules=FULL_SIZE, seeds=tuple(range(10)),
-                              note="60,000 training images: sweep over 1 epoch (469 steps) and train 5 epochs, to fit "
-                              "a 2-core CPU budget"),
-    # 3 seeds: ~45 CPU-minutes a seed (the grader never uses their σ alone: checks floor it at the other
-    # protocols' measured spread); 20 seeds take a GPU (benchmarks/gpu_session.sh)
-    **{name: Protocol(data, SWEEP, range_epochs=10, train_epochs=30, quick_epochs=1, schedules=FULL_SIZE,
-                      seeds=(0, 1, 2), note="full size, the assignment's protocol: 60,000 images, 10-epoch "
-                      "(4,690-step) sweeps, 30-epoch runs")
-       for name, data in (("fashion-mnist-full", "fashion-mnist"), ("mnist", "mnist"))},
-}  # fmt: skip
-
-
-def schedule_for(name: str, lr: float, epochs: int, steps_per_epoch: int) -> ScheduleConfig:
-    """The protocol's arguments for each schedule, scaled to the epoch budget (course values at 30 epochs)."""
-    args = {
-        "constant": {},
-        "step": {"step_size": max(epochs // 3, 1), "gamma": 0.1},
-        "multistep": {"milestones": (max(epochs // 2, 1), max(epochs * 5 // 6, 2)), "gamma": 0.1},
-        "exponential": {"gamma": 0.9},
-        "onecycle": {"max_lr": lr},
-        "cyclic": {"base_lr": lr / 10, "max_lr": lr, "step_size_up": 2 * steps_per_epoch},
-        "linear-decay": {"end_factor": 0.0},
-        "cosine": {"eta_min": 0.0},
-    }[name]
-    return ScheduleConfig(name=name, **args)
-
-
-def protocol_configs(p: Protocol, lrs: dict[str, float], steps_per_epoch: int) -> dict[str, RunConfig]:
-    """The protocol's training runs at the picked LRs (`steps_per_epoch`: the epochs its schedules count; a
-    schedule named "name:step" is stepped per iteration with its epoch arguments in steps)."""
-    per_epoch = p.epoch_steps or steps_per_epoch
-
-    def config(opt: str, name: str) -> RunConfig:
-        name, _, cadence = name.partition(":")  # "multistep:step": stepped per iteration, milestones in steps
-        sched = schedule_for(name, lrs[opt], p.train_epochs, per_epoch)
-        if cadence == "step":
-            steps = {"milestones": tuple(m * per_epoch for m in sched.milestones or ()) or None,
-                     "step_size": sched.step_size * per_epoch if sched.step_size else None}  # fmt: skip
-            sched = sched.model_copy(update={"cadence": "step", **{k: v for k, v in steps.items() if v}})
-        return RunConfig(optimizer=opt, lr=lrs[opt], epochs=p.train_epochs, schedule=sched, **p.fields(opt),
-                         epoch_steps=p.epoch_steps if step_counted(sched) else None)  # fmt: skip
-
-    runs = {f"sgd-{s}": config("sgd", s) for s in p.schedules}
-    for opt in ("adam", "adamw"):
-        runs[f"{opt}-constant"] = config(opt, "constant")
-    return runs
+from reference.config import RunConfig
+from reference.data import load_data
+from reference.datasets import steps_per_epoch
+from reference.engines import run_many
+from reference.loop import pick_device, run
+from reference.optim import lr_table
+from reference.protocols import BASELINES, METRICS, PROTOCOLS, protocol_configs
+from reference.rules import DEFAULT_RULE, RULES, smooth, spread_decades
+from reference.tolerances import check_metric, decades, lr_tolerance
 
 
 def stats(values: list[float]) -> dict:
@@ -182,15 +70,11 @@ def _run_seeds(cfgs: dict[str, RunConfig], seeds: tuple[int, ...], device, jobs:
                max_batch: int = 256) -> dict[str, list[dict]]:  # fmt: skip
     """Each config once per seed: in this process (the sequential engine, or the batched one in groups of at most
     `max_batch` runs), or on `jobs` worker processes (one torch thread each); results by name, in seed order."""
-    from reference.data import load_data
-    from reference.engines import run_many
 
     todo = [(name, cfg.model_copy(update={"seed": s})) for name, cfg in cfgs.items() for s in seeds]
     # one optimizer per batched group: mixed groups update their rows through indexed writes, which torch's
     # deterministic mode makes slow on CUDA
     if jobs > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             done = list(
                 pool.map(
@@ -228,9 +112,6 @@ def _run_seeds(cfgs: dict[str, RunConfig], seeds: tuple[int, ...], device, jobs:
 
 
 def _run_one(cfg: dict, device: str, data_root: str | None) -> dict:
-    import torch
-
-    from reference.loop import run
 
     torch.set_num_threads(1)
     return run(RunConfig(**cfg), device=device, data_root=data_root)
@@ -241,8 +122,6 @@ def build(dataset: str, device: str = "auto", progress: bool = False, log=print,
           raw: Path | None = None) -> dict:  # fmt: skip
     """Run the protocol for `dataset` on every seed (on `jobs` processes, or batched) and summarise it; `raw`:
     also save every run's curves (`save_raw`), from which `summarise` rebuilds the same file."""
-    from reference.data import steps_per_epoch
-    from reference.loop import pick_device
 
     p, started = PROTOCOLS[dataset], time.perf_counter()
     dev, seeds = pick_device(device), tuple(seeds or p.seeds)
@@ -318,9 +197,6 @@ def save_raw(path: Path, dataset: str, sweeps: dict[str, list[dict]], runs: dict
              wall: float) -> None:  # fmt: skip
     """Every run's result, its per-step curves as float32 arrays (the losses are float32 on any device), in one
     compressed .npz; `load_raw_results` gives the result dicts back."""
-    import json
-
-    import numpy as np
 
     arrays, index = {}, []
     for part, named in (("sweeps", sweeps), ("runs", runs)):
@@ -339,12 +215,6 @@ def save_raw(path: Path, dataset: str, sweeps: dict[str, list[dict]], runs: dict
 
 def load_raw_results(path: Path) -> tuple[str, dict[str, list[dict]], dict[str, list[dict]], float]:
     """(dataset, sweeps, runs, wall time) as `build` had them, from a `save_raw` file."""
-    import json
-
-    import numpy as np
-
-    from reference.loop import smooth
-    from reference.schedules import lr_table
 
     z = np.load(path)
     head = json.loads(z["index"].tobytes())
@@ -381,11 +251,6 @@ def verify(dataset: str, quick: bool, device: str = "auto", progress: bool = Fal
            ) -> list[Row]:  # fmt: skip
     """Rerun a committed baseline (quick: seed 0, a prefix of each run, every sweep — only the first where sweeps are
     QUICK_SWEEP_STEPS or longer) and compare within tolerance."""
-    import json
-
-    from reference.data import load_data
-    from reference.loop import pick_device, run
-    from reference.tolerances import decades
 
     base = json.loads((BASELINES / f"{dataset}.json").read_text())
     dev = pick_device(device)
@@ -421,75 +286,3 @@ def verify(dataset: str, quick: bool, device: str = "auto", progress: bool = Fal
                 rows.append(Row(f"{name} seed {s} epoch {epoch}", m, ref["mean"], res["epochs"][-1][m], tol, ok,
                                 f"z = {z:+.2f}"))  # fmt: skip
     return rows
-
-
-# ---------------------------------------------------------------- CLI
-
-
-def add_commands(sub) -> None:
-    b = sub.add_parser("baselines", help="run the reference protocol and write reference/baselines/DATASET.json")
-    b.add_argument("--dataset", default="mnist-5k", choices=list(PROTOCOLS), help="the protocol's dataset")
-    b.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto: cuda if present")
-    b.add_argument("--out", type=Path, help="default: reference/baselines/DATASET[-cuda].json")
-    b.add_argument("--quiet", action="store_true", help="no progress bars")
-    b.add_argument("--jobs", type=int, default=1, help="runs on this many processes, one torch thread each")
-    b.add_argument("--data-root", help="the dataset's folder (mnist: torchvision's layout, DIR/MNIST/raw)")
-    b.add_argument("--seeds", type=int, help="seeds 0…N−1 (default: the protocol's, 20)")
-    b.add_argument(
-        "--engine",
-        default="sequential",
-        choices=["sequential", "batched"],
-        help="batched: a protocol's runs of one length trained together (for GPUs)",
-    )
-    b.add_argument("--raw", type=Path, help="also save every run's curves here (.npz), for --from-raw")
-    b.add_argument("--grid", action="store_true", help="also constant-LR runs at quarter-decade LRs around the picks")
-    b.add_argument("--from-raw", type=Path, help="no runs: summarise a --raw file of an earlier build")
-    b.set_defaults(func=_baselines_cmd)
-    v = sub.add_parser("verify", help="rerun committed baselines; exit 1 if any result is out of tolerance")
-    v.add_argument("--dataset", action="append", choices=list(PROTOCOLS), help="default: every committed one")
-    v.add_argument("--quick", action="store_true", help="seed 0 only, a short prefix of each training run")
-    v.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto: cuda if present")
-    v.add_argument("--quiet", action="store_true", help="no progress bars")
-    v.add_argument("--data-root", help="the dataset's folder (mnist: torchvision's layout, DIR/MNIST/raw)")
-    v.set_defaults(func=_verify_cmd)
-
-
-def _baselines_cmd(a) -> int:
-    from reference.outputs import write_json_atomic
-
-    if a.from_raw:
-        dataset, sweeps, runs, wall = load_raw_results(a.from_raw)
-        engine = next(iter(runs.values()))[0]["meta"].get("engine", "sequential")
-        result = summarise(dataset, sweeps, runs, wall, engine)
-    else:
-        if a.grid:
-            PROTOCOLS[a.dataset] = replace(PROTOCOLS[a.dataset], grid=GRID)
-        result = build(a.dataset, a.device, progress=sys.stderr.isatty() and not a.quiet, jobs=a.jobs,
-                       data_root=a.data_root, seeds=tuple(range(a.seeds)) if a.seeds else None, engine=a.engine,
-                       raw=a.raw)  # fmt: skip
-        result["command"] = "reference " + shlex.join(sys.argv[1:])
-    suffix = "" if result["meta"]["device"] == "cpu" or a.out else f"-{result['meta']['device']}"
-    out = a.out or BASELINES / f"{result['dataset']}{suffix}.json"
-    write_json_atomic(result, out)
-    print(f"wrote {out} ({result['meta']['total_wall_time_s']:.0f} s of runs)")
-    return 0
-
-
-def _verify_cmd(a) -> int:
-    from reference.data import DataUnavailable  # torch: not imported for `reference --help`
-
-    datasets = a.dataset or [d for d in PROTOCOLS if (BASELINES / f"{d}.json").exists()]
-    failed = 0
-    for d in datasets:
-        try:
-            rows = verify(d, a.quick, a.device, progress=sys.stderr.isatty() and not a.quiet, data_root=a.data_root)
-        except DataUnavailable as err:
-            print(f"SKIPPED {d}: {err}")
-            continue
-        table = [[r.what, r.metric, f"{r.expected:.4g}", f"{r.observed:.4g}", f"±{r.tolerance:.3g}", r.note,
-                  "ok" if r.ok else "FAIL"] for r in rows]  # fmt: skip
-        print(f"\n{d} ({'quick' if a.quick else 'full'})")
-        print(tabulate(table, headers=["run", "metric", "baseline", "rerun", "tolerance", "distance", ""]))
-        failed += sum(not r.ok for r in rows)
-    print(f"\nverify: {'FAILED, ' + str(failed) + ' result(s) out of tolerance' if failed else 'all within tolerance'}")
-    return 1 if failed else 0

@@ -22,11 +22,14 @@ from reference.config import (
     SweepShape,
     range_test_config,
 )  # fmt: skip
+from reference.datasets import DATASETS, DataUnavailable
+from reference.engines import CHOICES as ENGINES
 from reference.optimizers import OPTIMIZERS
+from reference.protocols import COMPARISONS, PROTOCOLS
+from reference.schedules import FACTOR_LISTS, SCHEDULES
 
-# Run commands and their one-line help. Their arguments name the tables' entries (datasets, optimizers, schedulers,
-# engines), whose modules import torch: `parser` adds them only for the command being run, so `reference --help`
-# starts in well under a second.
+# Run commands and their one-line help. Parsing needs only the tables (no torch): `reference --help` starts in well
+# under a second; what a command does is in reference/commands.py, imported once one runs.
 RUN_COMMANDS = {
     "range-test": "sweep the LR and suggest one by every rule",
     "train": "train with an optimizer and an LR schedule",
@@ -61,7 +64,6 @@ def _ints(text: str) -> tuple[int, ...]:
 
 def _factor_list(text: str) -> tuple[float, ...]:
     """Auto schedulers: "3", "5", "7" (seed 004's lists) or comma-separated factors."""
-    from reference.auto import FACTOR_LISTS
 
     return FACTOR_LISTS[int(text)] if text.strip() in ("3", "5", "7") else tuple(float(v) for v in text.split(","))
 
@@ -72,8 +74,6 @@ def _run(field: str) -> object:
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:
-    from reference.data import DATASETS
-    from reference.engines import CHOICES as ENGINES
 
     p.add_argument("--dataset", default=_run("dataset"), help=f"one of {', '.join(DATASETS)}")
     p.add_argument("--data-root", help="folder with the dataset's files (torchvision layout or IDX files)")
@@ -119,7 +119,6 @@ def _range_test_args(rt: argparse.ArgumentParser) -> None:
 
 
 def _train_args(tr: argparse.ArgumentParser) -> None:
-    from reference.schedules import SCHEDULES
 
     _run_args(tr)
     tr.add_argument("--lr", type=float, required=True, help="initial LR (a schedule scales it)")
@@ -162,7 +161,6 @@ def _num(v: object) -> str:
 
 
 def _common(a: argparse.Namespace) -> dict:
-    from reference.data import DATASETS
 
     if a.optimizer not in OPTIMIZERS:
         raise UsageError(f"unknown optimizer {a.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
@@ -185,15 +183,12 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
         if command is None or command == name:
             add(p)
 
-    from reference import baselines, compare
-
-    baselines.add_commands(sub)
-    compare.add_commands(sub)
+    _baselines_args(sub)
+    _compare_args(sub)
     return top
 
 
 def train_config(a: argparse.Namespace) -> RunConfig:
-    from reference.schedules import SCHEDULES
 
     if a.scheduler not in SCHEDULES:
         raise UsageError(f"unknown scheduler {a.scheduler!r}; choose from {', '.join(SCHEDULES)}")
@@ -202,13 +197,24 @@ def train_config(a: argparse.Namespace) -> RunConfig:
     return RunConfig(lr=a.lr, epochs=a.epochs, schedule=ScheduleConfig(name=a.scheduler, **sched), **_common(a))
 
 
+def run_configs(a: argparse.Namespace) -> list[RunConfig]:
+    """`range-test` (one config per seed) or `train`: the configs a run command asks for."""
+    if a.command == "train":
+        return [train_config(a)]
+    return [range_test_config(start_lr=a.start_lr, end_lr=a.end_lr, shape=a.shape, epochs=a.epochs, steps=a.steps,
+                              diverge_factor=a.diverge_factor, eval_every=a.eval_every, **{**_common(a), "seed": s})
+            for s in range(a.seed, a.seed + max(a.seeds, 1))]  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parser(argv[0] if argv else "").parse_args(argv)
-    from reference.data import DataUnavailable  # torch: imported once a command runs, not for --help
-
     try:
-        return args.func(args) if hasattr(args, "func") else _dispatch(args)
+        if args.command in RUN_COMMANDS:
+            args.configs = run_configs(args)  # bad values are usage errors, before torch is imported
+        from reference import commands  # torch: imported once a command runs, not for `reference --help`
+
+        return commands.COMMANDS[args.command](args)
     except UsageError as err:
         print(f"reference: error: {err}", file=sys.stderr)
     except ValidationError as err:
@@ -221,49 +227,38 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def _dispatch(args: argparse.Namespace) -> int:
-    import torch
-
-    from reference.engines import run_many
-    from reference.outputs import write_run
-
-    progress = sys.stderr.isatty() and not args.quiet
-    torch.set_num_threads(args.threads)
-    kw = dict(engine=args.engine, device=args.device, data_root=args.data_root, download=args.download,
-              progress=progress, compile=args.compile, nproc=args.nproc)  # fmt: skip
-    if args.command == "train":
-        (result,) = run_many([train_config(args)], **kw)
-        path = write_run(result, args.out, "train")
-        _summarise(result, path)
-        return 0
-    seeds = range(args.seed, args.seed + max(args.seeds, 1))
-    cfgs = [range_test_config(start_lr=args.start_lr, end_lr=args.end_lr, shape=args.shape, epochs=args.epochs,
-                              steps=args.steps, diverge_factor=args.diverge_factor, eval_every=args.eval_every,
-                              **{**_common(args), "seed": seed}) for seed in seeds]  # fmt: skip
-    results = run_many(cfgs, **kw)  # with --engine batched, the K seeds train together
-    for seed, result in zip(seeds, results, strict=True):
-        out = args.out if len(seeds) == 1 else args.out / f"seed_{seed}"
-        _summarise(result, write_run(result, out, "range_test"))
-    if len(results) > 1:
-        from reference.baselines import spread_table
-
-        print(spread_table(results))
-    return 0
+def _baselines_args(sub) -> None:
+    b = sub.add_parser("baselines", help="run the reference protocol and write reference/baselines/DATASET.json")
+    b.add_argument("--dataset", default="mnist-5k", choices=list(PROTOCOLS), help="the protocol's dataset")
+    b.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto: cuda if present")
+    b.add_argument("--out", type=Path, help="default: reference/baselines/DATASET[-cuda].json")
+    b.add_argument("--quiet", action="store_true", help="no progress bars")
+    b.add_argument("--jobs", type=int, default=1, help="runs on this many processes, one torch thread each")
+    b.add_argument("--data-root", help="the dataset's folder (mnist: torchvision's layout, DIR/MNIST/raw)")
+    b.add_argument("--seeds", type=int, help="seeds 0…N−1 (default: the protocol's, 20)")
+    b.add_argument(
+        "--engine",
+        default="sequential",
+        choices=["sequential", "batched"],
+        help="batched: a protocol's runs of one length trained together (for GPUs)",
+    )
+    b.add_argument("--raw", type=Path, help="also save every run's curves here (.npz), for --from-raw")
+    b.add_argument("--grid", action="store_true", help="also constant-LR runs at quarter-decade LRs around the picks")
+    b.add_argument("--from-raw", type=Path, help="no runs: summarise a --raw file of an earlier build")
+    v = sub.add_parser("verify", help="rerun committed baselines; exit 1 if any result is out of tolerance")
+    v.add_argument("--dataset", action="append", choices=list(PROTOCOLS), help="default: every committed one")
+    v.add_argument("--quick", action="store_true", help="seed 0 only, a short prefix of each training run")
+    v.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto: cuda if present")
+    v.add_argument("--quiet", action="store_true", help="no progress bars")
+    v.add_argument("--data-root", help="the dataset's folder (mnist: torchvision's layout, DIR/MNIST/raw)")
 
 
-def _summarise(result: dict, path: Path) -> None:
-    from tabulate import tabulate
-
-    rows = [[k, f"[{', '.join(map(_num, v))}]" if isinstance(v, list) else _num(v)]
-            for k, v in result.get("suggestions", {}).items()]  # fmt: skip
-    if result["final"]:
-        f = result["final"]
-        rows += [["final test accuracy", f"{f['test_accuracy']:.4g}"], ["final test loss", f"{f['test_loss']:.4g}"]]
-    if result["diverged"]:
-        rows.append(["diverged", result["diverged"]["reason"]])
-    rows.append(["wall time", f"{result['meta']['wall_time_s']:.1f} s on {result['meta']['device']}"])
-    print(tabulate(rows, tablefmt="simple"))
-    print(f"wrote {path} (+ CSV, TensorBoard events, PNG)")
+def _compare_args(sub) -> None:
+    c = sub.add_parser("compare-schedulers", help="tuned baselines vs seed 004's auto scheduler and its correction")
+    c.add_argument("--dataset", default="mnist-5k", choices=list(COMPARISONS), help="the protocol's dataset")
+    c.add_argument("--quick", action="store_true", help="1 epoch, 1 seed, 2 η0 each (CI); writes to --out-dir")
+    c.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto: cuda if present")
+    c.add_argument("--out-dir", type=Path, default=None, help="default: reference/baselines (full), runs/ (quick)")
 
 
 if __name__ == "__main__":

@@ -9,44 +9,19 @@ are not tuned. Writes reference/baselines/compare-DATASET.{json,md} and compare-
 from __future__ import annotations
 
 import math
-import shlex
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
+import torch
+from matplotlib.figure import Figure
 from tabulate import tabulate
 
-from reference.baselines import BASELINES, stats
+from reference.baselines import stats
 from reference.config import RunConfig, ScheduleConfig
-
-BASELINE_SCHEDULES = ("constant", "step", "cosine", "linear-decay", "onecycle")
-AUTO = {"auto (seed 004, faithful)": "auto", "auto-corrected": "auto-corrected"}
-
-
-@dataclass(frozen=True)
-class CompareProtocol:
-    dataset: str
-    epochs: int
-    baseline_lrs: tuple[float, ...]  # η0 swept per baseline schedule
-    auto_lrs: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)  # auto starting points: four decades
-    factors: tuple[float, ...] = (2.0, 1.0, 0.5)
-    seeds: tuple[int, ...] = (0, 1, 2)
-    note: str = ""
-
-
-SWEEP = (0.003, 0.01, 0.03, 0.1, 0.3)
-PROTOCOLS = {
-    "mnist-5k": CompareProtocol("mnist-5k", 10, SWEEP),
-    "fashion-mnist": CompareProtocol("fashion-mnist", 1, SWEEP, note="1 epoch (469 steps) to fit a 2-core CPU budget"),
-}
-QUICK = dict(epochs=1, baseline_lrs=(0.01, 0.1), auto_lrs=(1e-3, 1.0), seeds=(0,))
-
-
-def baseline_schedule(name: str, lr: float, n_steps: int) -> ScheduleConfig:
-    """Per-step cadence for all, so even a 1-epoch budget decays: step ×0.1 at each third, OneCycle peaks at lr."""
-    args = {"constant": {}, "step": {"step_size": max(n_steps // 3, 1), "gamma": 0.1}, "cosine": {"eta_min": 0.0},
-            "linear-decay": {"end_factor": 0.0}, "onecycle": {"max_lr": lr}}[name]  # fmt: skip
-    return ScheduleConfig(name=name, cadence="step", **args)
+from reference.data import load_data
+from reference.loop import pick_device, run
+from reference.protocols import AUTO, BASELINE_SCHEDULES, CompareProtocol, baseline_schedule
 
 
 def _summary(results: list[dict]) -> dict:
@@ -56,8 +31,6 @@ def _summary(results: list[dict]) -> dict:
 
 
 def build(p: CompareProtocol, device: str = "auto", log=print) -> dict:
-    from reference.data import load_data
-    from reference.loop import pick_device, run
 
     started, dev = time.perf_counter(), pick_device(device)
     data = load_data(p.dataset, dev)
@@ -86,7 +59,6 @@ def build(p: CompareProtocol, device: str = "auto", log=print) -> dict:
                                                                        for r in results]}  # fmt: skip
             eta[label][str(lr)] = results[0]["lr"]
             log(f"{label} from {lr:g}: {autos[label][str(lr)]['test_accuracy']['mean']:.4f}")
-    import torch
 
     return {
         "dataset": p.dataset,
@@ -144,12 +116,8 @@ def markdown(res: dict) -> str:
 
 
 def plot_eta(res: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(res["eta_seed0"]), figsize=(11, 4), sharey=True, squeeze=False)
+    fig = Figure(figsize=(11, 4))
+    axes = fig.subplots(1, len(res["eta_seed0"]), sharey=True, squeeze=False)
     for ax, (label, by_lr) in zip(axes[0], res["eta_seed0"].items(), strict=True):
         for lr, curve in by_lr.items():
             ax.plot(curve, label=f"η0 = {float(lr):g}")
@@ -161,32 +129,3 @@ def plot_eta(res: dict, path: Path) -> None:
     axes[0][0].set_ylabel("η")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def add_commands(sub) -> None:
-    c = sub.add_parser("compare-schedulers", help="tuned baselines vs seed 004's auto scheduler and its correction")
-    c.add_argument("--dataset", default="mnist-5k", choices=list(PROTOCOLS), help="the protocol's dataset")
-    c.add_argument("--quick", action="store_true", help="1 epoch, 1 seed, 2 η0 each (CI); writes to --out-dir")
-    c.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto: cuda if present")
-    c.add_argument("--out-dir", type=Path, default=None, help="default: reference/baselines (full), runs/ (quick)")
-    c.set_defaults(func=_compare_cmd)
-
-
-def _compare_cmd(a) -> int:
-    from reference.outputs import write_json_atomic
-
-    p = PROTOCOLS[a.dataset]
-    if a.quick:
-        p = CompareProtocol(**{**asdict(p), **QUICK, "note": "quick (CI) run"})
-    out = a.out_dir or (Path("runs") if a.quick else BASELINES)
-    res = build(p, a.device)
-    args = ["compare-schedulers", "--dataset", a.dataset] + ["--quick"] * a.quick
-    args += ["--device", a.device] * (a.device != "auto") + ["--out-dir", str(a.out_dir)] * bool(a.out_dir)
-    res["command"] = "reference " + shlex.join(args)
-    write_json_atomic(res, out / f"compare-{a.dataset}.json")
-    (out / f"compare-{a.dataset}.md").write_text(markdown(res))
-    plot_eta(res, out / f"compare-{a.dataset}-eta.png")
-    print(table(res))
-    print(f"wrote {out}/compare-{a.dataset}.{{json,md}} and -eta.png in {res['meta']['total_wall_time_s']:.0f} s")
-    return 0

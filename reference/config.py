@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_serializer, model_validator
 
 from reference.optimizers import OPTIMIZERS, OptimizerName
+from reference.schedules import SCHEDULES
 
 # Field types shared with the submission schema (grader/schema.py), which reuses them rather than re-declaring them.
 Cadence = Literal["step", "epoch"]
@@ -64,8 +65,6 @@ class ScheduleConfig(_Frozen):
 
     @model_validator(mode="after")
     def _known(self) -> ScheduleConfig:
-        from reference.schedules import SCHEDULES  # the table owns names and default cadences
-
         if self.name not in SCHEDULES:
             raise ValueError(f"unknown scheduler {self.name!r}; choose from {', '.join(SCHEDULES)}")
         if self.cadence is None:
@@ -123,8 +122,6 @@ def step_counted(schedule: ScheduleConfig) -> bool:
 
 
 def _scheduler_names() -> list[str]:
-    from reference.schedules import SCHEDULES  # torch: imported only when a JSON schema is generated
-
     return list(SCHEDULES)
 
 

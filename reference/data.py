@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import gzip
-import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-ASSETS = Path(__file__).parent / "assets"
-FASHION_DEBIAN = Path("/usr/share/datasets/fashion-mnist")
-
-
-class DataUnavailable(RuntimeError):
-    """The dataset's files are not on this machine; the message says where they were looked for."""
+from reference.datasets import DATASETS
 
 
 @dataclass(frozen=True)
 class RawDataset:
-    """uint8 images (N, H, W) or (N, H, W, C) and int64 labels, as read from disk."""
+    """A dataset's splits as tensors: uint8 images (N, H, W) or (N, H, W, C) and int64 labels."""
 
     name: str
     x_train: torch.Tensor
@@ -35,98 +27,15 @@ class RawDataset:
     source: str  # where the files came from
 
 
-# ---------------------------------------------------------------- readers, one per dataset
-
-
-def _mnist_5k(root: Path | None, download: bool) -> RawDataset:
-    arrays = np.load(ASSETS / "mnist_5k.npz")
-    return RawDataset(
-        "mnist-5k",
-        *(torch.from_numpy(arrays[k]).long() if k[0] == "y" else torch.from_numpy(arrays[k])
-          for k in ("x_train", "y_train", "x_test", "y_test")),
-        mean=(0.1307,), std=(0.3081,),
-        source=f"embedded reference/assets/mnist_5k.npz (sha256 of source CSV {arrays['source_sha256']})",
-    )  # fmt: skip
-
-
-def read_idx(path: Path) -> np.ndarray:
-    """Read an IDX file (plain or .gz), the format MNIST and Fashion-MNIST ship in."""
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    if raw[:2] != b"\x00\x00" or raw[2] != 0x08:
-        raise ValueError(f"{path}: not an unsigned-byte IDX file")
-    ndim = raw[3]
-    shape = np.frombuffer(raw, dtype=">u4", count=ndim, offset=4)
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
-
-
-def _fashion_mnist(root: Path | None, download: bool) -> RawDataset:
-    candidates = [root, root / "FashionMNIST" / "raw"] if root else [FASHION_DEBIAN]
-    for folder in candidates:
-        files = {p.name.split(".")[0]: p for p in folder.glob("*-ubyte*")} if folder.is_dir() else {}
-        names = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-                 "t10k-labels-idx1-ubyte")  # fmt: skip
-        if all(n in files for n in names):
-            xs, ys, xt, yt = (torch.from_numpy(read_idx(files[n]).copy()) for n in names)
-            return RawDataset("fashion-mnist", xs, ys.long(), xt, yt.long(), (0.2860,), (0.3530,), str(folder))
-    where = " or ".join(str(c) for c in candidates)
-    raise DataUnavailable(
-        f"fashion-mnist: IDX files not found in {where} (apt-get install dataset-fashion-mnist, or --data-root)"
-    )
-
-
-def _torchvision(cls_name: str, mean: tuple[float, ...], std: tuple[float, ...]) -> Callable:
-    def load(root: Path | None, download: bool) -> RawDataset:
-        import torchvision.datasets as tvd
-
-        root = root or Path("~/.cache/reference-data").expanduser()
-        try:
-            train, test = (getattr(tvd, cls_name)(str(root), train=t, download=download) for t in (True, False))
-        except RuntimeError as err:  # torchvision's "Dataset not found ... use download=True"
-            raise DataUnavailable(f"{cls_name}: {err} (looked in {root}; pass --download or --data-root)") from None
-
-        def images(ds: object) -> torch.Tensor:
-            return torch.as_tensor(np.asarray(ds.data), dtype=torch.uint8)
-
-        def labels(ds: object) -> torch.Tensor:
-            return torch.as_tensor(np.asarray(ds.targets), dtype=torch.long)
-
-        name = cls_name.lower()
-        return RawDataset(name, images(train), labels(train), images(test), labels(test), mean, std, str(root))
-
-    return load
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """A dataset by name: its reader and its split sizes (known without loading, for step schedules)."""
-
-    load: Callable[[Path | None, bool], RawDataset]
-    train_size: int
-    test_size: int
-
-
-DATASETS: dict[str, DatasetSpec] = {
-    "mnist-5k": DatasetSpec(_mnist_5k, 4_000, 1_000),
-    "fashion-mnist": DatasetSpec(_fashion_mnist, 60_000, 10_000),
-    "mnist": DatasetSpec(_torchvision("MNIST", (0.1307,), (0.3081,)), 60_000, 10_000),
-    "cifar10": DatasetSpec(_torchvision("CIFAR10", (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)), 50_000, 10_000),
-}
-
-
-def steps_per_epoch(dataset: str, batch_size: int) -> int:
-    """Optimizer steps in one pass over `dataset`'s training split (the last batch may be short)."""
-    if dataset not in DATASETS:
-        raise ValueError(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}")
-    return math.ceil(DATASETS[dataset].train_size / batch_size)
-
-
 @lru_cache(maxsize=4)
 def load_raw(name: str, root: str | None = None, download: bool = False) -> RawDataset:
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
-    return DATASETS[name].load(Path(root) if root else None, download)
+    spec = DATASETS[name]
+    a = spec.read(Path(root) if root else None, download)
+    x_train, y_train, x_test, y_test = (torch.as_tensor(v) for v in (a.x_train, a.y_train, a.x_test, a.y_test))
+    return RawDataset(name, x_train.to(torch.uint8), y_train.long(), x_test.to(torch.uint8), y_test.long(),
+                      spec.mean, spec.std, a.source)  # fmt: skip
 
 
 # ---------------------------------------------------------------- on the device

@@ -18,8 +18,8 @@ from reference.auto import controller_for
 from reference.config import RunConfig
 from reference.data import Data, DeviceData, load_data
 from reference.models import init_model
-from reference.rules import suggest_all
-from reference.schedules import build_optimizer, build_schedule, total_steps
+from reference.optim import build_optimizer, build_schedule, total_steps
+from reference.rules import smooth, suggest_all
 
 
 class TimeLimitExceeded(RuntimeError):
@@ -57,15 +57,6 @@ def evaluate(model, split: DeviceData, batch_size: int = 500) -> tuple[float, fl
         correct += (logits.argmax(1) == y).sum()
     model.train()
     return loss_sum.item() / len(split), correct.item() / len(split)
-
-
-def smooth(losses: list[float], beta: float) -> list[float]:
-    """Bias-corrected exponential moving average (as in pytorch-lr-finder / fastai)."""
-    avg, out = 0.0, []
-    for i, loss in enumerate(losses):
-        avg = beta * avg + (1 - beta) * loss
-        out.append(avg / (1 - beta ** (i + 1)))
-    return out
 
 
 @dataclass(frozen=True)

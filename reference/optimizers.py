@@ -1,18 +1,13 @@
 """The optimizer table: one entry per `torch.optim` class the reference trains with. Every other list of optimizers
 (RunConfig's Literal, the submission schema, the CLI, the legacy reader, docs/submission.md) is derived from it.
 
-No torch here: config.py imports this module, and `reference --help` / `grade --help` must start without torch.
+Data only, no torch: config.py imports this table; reference/optim.py builds the optimizer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    import torch
-
-    from reference.config import RunConfig
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -31,11 +26,3 @@ OPTIMIZERS: dict[str, Optimizer] = {
 }
 
 OptimizerName = Literal[tuple(OPTIMIZERS)]  # type: ignore[valid-type]  # RunConfig.optimizer, from the table
-
-
-def build_optimizer(cfg: RunConfig, params) -> torch.optim.Optimizer:
-    """The table's torch class for `cfg.optimizer`, given the config fields its entry reads."""
-    import torch
-
-    entry = OPTIMIZERS[cfg.optimizer]
-    return getattr(torch.optim, entry.torch)(params, **{f: getattr(cfg, f) for f in entry.reads})

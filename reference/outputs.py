@@ -10,8 +10,15 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reference.plots import plot_run
+
 TAGS = {"lr": "LR/train", "train_loss": "Loss/train", "test_loss": "Loss/test", "test_accuracy": "Accuracy/test"}
 CSV_COLUMNS = ("step", "lr", "train_loss", "epoch", "test_loss", "test_accuracy")
+
+
+def number(v: object) -> str:
+    """3 significant digits for floats (0.112, 1, 1e-06); anything else as is."""
+    return f"{v:.3g}" if isinstance(v, float) else str(v)
 
 
 def write_json_atomic(obj: object, path: Path) -> None:
@@ -114,7 +121,5 @@ def write_run(result: dict, out: Path, name: str, tensorboard: bool = True, plot
     if tensorboard:
         write_tensorboard(logs, out)
     if plot:
-        from reference.plots import plot_run
-
         plot_run(result).savefig(out / f"{name}.png", dpi=110, bbox_inches="tight")
     return path

@@ -11,6 +11,8 @@ matplotlib.use("Agg")  # files only, no display
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
+from reference.rules import smooth  # noqa: E402
+
 MARKS = ("tab:red", "tab:green", "tab:purple", "tab:orange", "tab:brown")
 CLAIM = "tab:red"
 
@@ -145,8 +147,6 @@ def plot_logged_vs_rerun(logged: dict, rerun: dict, parts_at: int | None = None,
     dotted line where the log parts from the rerun.
     `logged`: reference.outputs.Logs.curves(); `rerun`, counterfactuals: reference.loop.run results."""
     from matplotlib.ticker import NullLocator
-
-    from reference.loop import smooth
 
     fig = Figure(figsize=(9.6, 3.0))
     fig.subplots_adjust(left=0.08, right=0.99, bottom=0.17, top=0.88, wspace=0.4)  # fixed: tight_layout is slow

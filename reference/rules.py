@@ -9,6 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def smooth(losses: list[float], beta: float) -> list[float]:
+    """Bias-corrected exponential moving average (as in pytorch-lr-finder / fastai)."""
+    avg, out = 0.0, []
+    for i, loss in enumerate(losses):
+        avg = beta * avg + (1 - beta) * loss
+        out.append(avg / (1 - beta ** (i + 1)))
+    return out
+
+
 @dataclass(frozen=True)
 class Suggestion:
     rule: str

@@ -1,31 +1,29 @@
-"""LR schedules: one name → torch `lr_scheduler` table, from which the CLI flags, the submission schema, the legacy
-reader and docs/submission.md's table are derived. LR tables come from stepping the real schedulers."""
+"""LR schedules: one name → a torch `lr_scheduler` class and its arguments, from which the CLI flags, the submission
+schema, the legacy reader and docs/submission.md's table are derived. Data only, no torch: config.py validates names
+and cadences against this table; reference/optim.py builds the scheduler, and LR tables come from stepping it."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
-import torch
-from torch.optim import lr_scheduler as lrs
+# The auto schedulers' LR factors tried each step: seed 004's lists of 3, 5 and 7 (reference/auto.py).
+FACTOR_LISTS: dict[int, tuple[float, ...]] = {
+    3: (2.0, 1.0, 0.5),
+    5: (4.0, 2.0, 1.0, 0.5, 0.125),
+    7: (8.0, 4.0, 2.0, 1.0, 0.5, 0.25, 0.125),
+}
 
-from reference.optimizers import build_optimizer
-
-if TYPE_CHECKING:  # config.py validates scheduler names against this table, so import lazily
-    from reference.config import RunConfig
-
-__all__ = ["SCHEDULES", "Schedule", "build_optimizer", "build_schedule", "lr_table", "scheduler_steps", "total_steps"]
-
-# A builder gets the optimizer, the run config and n = how many times `scheduler.step()` will be called
-# (optimizer steps for cadence "step", epochs for cadence "epoch").
-Builder = Callable[[torch.optim.Optimizer, "RunConfig", int], lrs.LRScheduler]
+# An entry's arguments for its torch class, given the run config and n = how many times `scheduler.step()` will be
+# called (optimizer steps for cadence "step", epochs for cadence "epoch").
+Arguments = Callable[[Any, int], dict]
 
 
 @dataclass(frozen=True)
 class Schedule:
-    build: Builder
+    scheduler: str  # the class in torch.optim.lr_scheduler that runs it
+    arguments: Arguments  # its keyword arguments (the optimizer aside)
     cadence: str  # natural cadence, used when the config leaves it out
     required: tuple[str, ...] = ()  # ScheduleConfig fields that must be set
     args: tuple[str, ...] = ()  # the ScheduleConfig fields this scheduler reads (shown in reports)
@@ -34,119 +32,85 @@ class Schedule:
     # keyword arguments named like `args` are kept, `spans` (the run's length, which the grader sets) is dropped.
     torch: str | None = None
     spans: str | None = None
+    start_lr: Callable[[Any], float] | None = None  # the optimizer's LR to set before the scheduler is built
 
 
-def _exp_sweep(opt, cfg, n):
+def _exp_sweep(cfg, n) -> dict:
     # The course's range test: LambdaLR growing the LR exponentially from lr to end_lr over n steps.
     ratio = cfg.schedule.end_lr / cfg.lr
-    return lrs.LambdaLR(opt, lambda i: ratio ** (min(i, n - 1) / max(n - 1, 1)))
+    return {"lr_lambda": lambda i: ratio ** (min(i, n - 1) / max(n - 1, 1))}
 
 
-def _linear_sweep(opt, cfg, n):
-    # LinearLR only scales *down* from the optimizer's LR, so start the group at end_lr and scale
+def _linear_sweep(cfg, n) -> dict:
+    # LinearLR only scales *down* from the optimizer's LR, so the group starts at end_lr (`start_lr`) and is scaled
     # from lr/end_lr up to 1.
-    for group in opt.param_groups:
-        group["lr"] = cfg.schedule.end_lr
-    return lrs.LinearLR(opt, start_factor=cfg.lr / cfg.schedule.end_lr, end_factor=1.0, total_iters=max(n - 1, 1))
+    return {"start_factor": cfg.lr / cfg.schedule.end_lr, "end_factor": 1.0, "total_iters": max(n - 1, 1)}
 
 
-def _cyclic(opt, cfg, n):
+def _cyclic(cfg, n) -> dict:
     s = cfg.schedule
-    return lrs.CyclicLR(
-        opt, base_lr=s.base_lr or cfg.lr / 10, max_lr=s.max_lr or cfg.lr, step_size_up=s.step_size_up,
-        step_size_down=s.step_size_down, mode=s.mode, cycle_momentum=False,
-    )  # fmt: skip
+    return {"base_lr": s.base_lr or cfg.lr / 10, "max_lr": s.max_lr or cfg.lr, "step_size_up": s.step_size_up,
+            "step_size_down": s.step_size_down, "mode": s.mode, "cycle_momentum": False}  # fmt: skip
 
 
-def _onecycle(opt, cfg, n):
+def _onecycle(cfg, n) -> dict:
     s = cfg.schedule
-    return lrs.OneCycleLR(
-        opt, max_lr=s.max_lr or cfg.lr, total_steps=n, pct_start=s.pct_start, div_factor=s.div_factor,
-        final_div_factor=s.final_div_factor, cycle_momentum=False,
-    )  # fmt: skip
+    return {"max_lr": s.max_lr or cfg.lr, "total_steps": n, "pct_start": s.pct_start, "div_factor": s.div_factor,
+            "final_div_factor": s.final_div_factor, "cycle_momentum": False}  # fmt: skip
 
 
-def _table(opt, cfg, n):
+def _table(cfg, n) -> dict:
     table = cfg.schedule.table  # past its end, the last factor holds
-    return lrs.LambdaLR(opt, lambda i: table[min(i, len(table) - 1)])
+    return {"lr_lambda": lambda i: table[min(i, len(table) - 1)]}
 
 
-def _constant(opt, cfg, n):
-    return lrs.LambdaLR(opt, lambda i: 1.0)
+def _constant(cfg, n) -> dict:
+    return {"lr_lambda": lambda i: 1.0}
 
 
 SCHEDULES: dict[str, Schedule] = {
-    "constant": Schedule(_constant, "epoch", doc="LambdaLR(1.0): LR fixed at `lr`", torch="ConstantLR"),
-    "lambda-exp": Schedule(_exp_sweep, "step", ("end_lr",), ("end_lr",), "LambdaLR: `lr` → `end_lr` exponentially"),
-    "linear-sweep": Schedule(_linear_sweep, "step", ("end_lr",), ("end_lr",), "LinearLR: `lr` → `end_lr` linearly"),
+    "constant": Schedule("LambdaLR", _constant, "epoch", doc="LambdaLR(1.0): LR fixed at `lr`", torch="ConstantLR"),
+    "lambda-exp": Schedule("LambdaLR", _exp_sweep, "step", ("end_lr",), ("end_lr",),
+                           "LambdaLR: `lr` → `end_lr` exponentially"),
+    "linear-sweep": Schedule("LinearLR", _linear_sweep, "step", ("end_lr",), ("end_lr",),
+                             "LinearLR: `lr` → `end_lr` linearly", start_lr=lambda c: c.schedule.end_lr),
     "step": Schedule(
-        lambda o, c, n: lrs.StepLR(o, c.schedule.step_size, c.schedule.gamma), "epoch", ("step_size", "gamma"),
-        ("step_size", "gamma"), "StepLR: × `gamma` every `step_size`", "StepLR",
+        "StepLR", lambda c, n: {"step_size": c.schedule.step_size, "gamma": c.schedule.gamma}, "epoch",
+        ("step_size", "gamma"), ("step_size", "gamma"), "StepLR: × `gamma` every `step_size`", "StepLR",
     ),
     "multistep": Schedule(
-        lambda o, c, n: lrs.MultiStepLR(o, list(c.schedule.milestones), c.schedule.gamma), "epoch",
+        "MultiStepLR", lambda c, n: {"milestones": list(c.schedule.milestones), "gamma": c.schedule.gamma}, "epoch",
         ("milestones", "gamma"), ("milestones", "gamma"), "MultiStepLR: × `gamma` at each milestone", "MultiStepLR",
     ),
     "exponential": Schedule(
-        lambda o, c, n: lrs.ExponentialLR(o, c.schedule.gamma), "epoch", ("gamma",), ("gamma",),
+        "ExponentialLR", lambda c, n: {"gamma": c.schedule.gamma}, "epoch", ("gamma",), ("gamma",),
         "ExponentialLR: × `gamma` each scheduler step", "ExponentialLR",
     ),
     "onecycle": Schedule(
-        _onecycle, "step", (), ("max_lr", "pct_start", "div_factor", "final_div_factor"),
+        "OneCycleLR", _onecycle, "step", (), ("max_lr", "pct_start", "div_factor", "final_div_factor"),
         "OneCycleLR over the whole run (momentum not cycled)", "OneCycleLR", "total_steps",
     ),
     "cyclic": Schedule(
-        _cyclic, "step", (), ("base_lr", "max_lr", "step_size_up", "step_size_down", "mode"),
+        "CyclicLR", _cyclic, "step", (), ("base_lr", "max_lr", "step_size_up", "step_size_down", "mode"),
         "CyclicLR between `base_lr` and `max_lr` (momentum not cycled)", "CyclicLR",
     ),
     "linear-decay": Schedule(
-        lambda o, c, n: lrs.LinearLR(o, 1.0, c.schedule.end_factor, total_iters=n), "epoch", (), ("end_factor",),
-        "LinearLR: `lr` → `end_factor`·`lr` over the run", "LinearLR", "total_iters",
+        "LinearLR", lambda c, n: {"start_factor": 1.0, "end_factor": c.schedule.end_factor, "total_iters": n},
+        "epoch", (), ("end_factor",), "LinearLR: `lr` → `end_factor`·`lr` over the run", "LinearLR", "total_iters",
     ),
     "cosine": Schedule(
-        lambda o, c, n: lrs.CosineAnnealingLR(o, T_max=n, eta_min=c.schedule.eta_min), "epoch", (), ("eta_min",),
+        "CosineAnnealingLR", lambda c, n: {"T_max": n, "eta_min": c.schedule.eta_min}, "epoch", (), ("eta_min",),
         "CosineAnnealingLR: `lr` → `eta_min` over the run", "CosineAnnealingLR", "T_max",
     ),
     "polynomial": Schedule(
-        lambda o, c, n: lrs.PolynomialLR(o, total_iters=n, power=c.schedule.power or 1.0), "epoch", (), ("power",),
+        "PolynomialLR", lambda c, n: {"total_iters": n, "power": c.schedule.power or 1.0}, "epoch", (), ("power",),
         "PolynomialLR: `lr` → 0 as (1 − t/T)^`power` over the run", "PolynomialLR", "total_iters",
     ),
     # A legacy LambdaLR's lambda, tabulated as data by grader/legacy.py: LambdaLR reading its factor off the table.
-    "table": Schedule(_table, "step", ("table",), ("table",), "LambdaLR: the factor of each step from `table` (a "
-                      "legacy config's lambda, tabulated)", "LambdaLR"),
+    "table": Schedule("LambdaLR", _table, "step", ("table",), ("table",), "LambdaLR: the factor of each step from "
+                      "`table` (a legacy config's lambda, tabulated)", "LambdaLR"),
     # The auto controller (reference/auto.py), not torch, moves the LR: it sets the group LR before every step.
-    "auto": Schedule(_constant, "step", doc="seed 004's automated scheduler (reference/auto.py sets the LR each "
-                     "step; torch keeps it)"),
-    "auto-corrected": Schedule(_constant, "step", doc="the corrected automated scheduler (README)"),
+    "auto": Schedule("LambdaLR", _constant, "step", doc="seed 004's automated scheduler (reference/auto.py sets the "
+                     "LR each step; torch keeps it)"),
+    "auto-corrected": Schedule("LambdaLR", _constant, "step", doc="the corrected automated scheduler (README)"),
 }  # fmt: skip
-
-
-def build_schedule(opt: torch.optim.Optimizer, cfg: RunConfig, steps_per_epoch: int) -> lrs.LRScheduler:
-    return SCHEDULES[cfg.schedule.name].build(opt, cfg, scheduler_steps(cfg, steps_per_epoch))
-
-
-def total_steps(cfg: RunConfig, steps_per_epoch: int) -> int:
-    """Optimizer steps the run takes: all epochs, or max_steps if that comes first."""
-    return min(cfg.epochs * steps_per_epoch, cfg.max_steps or math.inf)
-
-
-def scheduler_steps(cfg: RunConfig, steps_per_epoch: int) -> int:
-    n = total_steps(cfg, steps_per_epoch)
-    return n if cfg.schedule.cadence == "step" else math.ceil(n / steps_per_epoch)
-
-
-def lr_table(cfg: RunConfig, steps_per_epoch: int) -> list[float]:
-    """The LR of every optimizer step, read off torch's own scheduler stepped on a dummy parameter.
-
-    This is what the training loop will apply; the batched engine and the grader's plots use it.
-    """
-    opt = build_optimizer(cfg, [torch.nn.Parameter(torch.zeros(1))])
-    sched = build_schedule(opt, cfg, steps_per_epoch)
-    table = []
-    for step in range(total_steps(cfg, steps_per_epoch)):
-        table.append(opt.param_groups[0]["lr"])
-        last_of_epoch = (step + 1) % steps_per_epoch == 0
-        if cfg.schedule.cadence == "step" or last_of_epoch:
-            opt.step()  # keeps torch from warning that the scheduler stepped before the optimizer
-            sched.step()
-    return table

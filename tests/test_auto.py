@@ -161,7 +161,8 @@ def test_grader_plans_and_checks_an_auto_section():
 
 
 def test_compare_harness_end_to_end(tmp_path):
-    from reference.compare import CompareProtocol, build, markdown, plot_eta
+    from reference.compare import build, markdown, plot_eta
+    from reference.protocols import CompareProtocol
 
     p = CompareProtocol("mnist-5k", 1, (0.05,), auto_lrs=(0.01,), seeds=(0,))
     res = build(p, "cpu", log=lambda *a: None)

@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from reference.baselines import BASELINES, PROTOCOLS
 from reference.cli import main
-from reference.data import DataUnavailable, load_raw
+from reference.data import load_raw
+from reference.datasets import DataUnavailable
+from reference.protocols import BASELINES, PROTOCOLS
 from reference.rules import RULES
 
 COMMITTED = sorted(p.stem for p in BASELINES.glob("*.json") if p.stem in PROTOCOLS)

@@ -219,7 +219,7 @@ LR_SCHEDULER = dict(type=LambdaLR, lr_lambda=lambda step: 10 ** (step / 469 * 6 
 @pytest.mark.slow
 def test_a_course_config_py_is_graded_its_sweep_rerun_as_the_courses_exponential_sweep(tmp_path):
     from grader.grade import grade_class
-    from reference.schedules import lr_table
+    from reference.optim import lr_table
 
     (tmp_path / "course" / "s1").mkdir(parents=True)
     (tmp_path / "course" / "s1" / "config.py").write_text(COURSE_CONFIG)

@@ -8,7 +8,8 @@ import pytest
 import torch
 import torchvision
 
-from reference.data import DataUnavailable, DeviceData, load_data, load_raw, read_idx
+from reference.data import DeviceData, load_data, load_raw
+from reference.datasets import DataUnavailable, read_idx
 
 CPU = torch.device("cpu")
 

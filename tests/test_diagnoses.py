@@ -20,8 +20,8 @@ from grader.runner import Outcome
 from grader.schema import Assignment, Submission
 from reference.config import RunConfig, ScheduleConfig, range_test_config
 from reference.loop import run
+from reference.optim import lr_table
 from reference.outputs import Logs, logs_from_result
-from reference.schedules import lr_table
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +208,7 @@ def test_near_zero_train_loss_is_judged_in_its_own_seed_noise():
     band = Band.of(entry, "the committed seeds of this config")
     n = entry["band"]["step"][-1] + 1
     ours = np.exp(np.interp(np.arange(n), entry["band"]["step"], entry["band"]["mean_log"])).tolist()
-    beta = 0.98  # raw per-step losses whose smoothed curve (reference.loop.smooth) is the seeds' mean
+    beta = 0.98  # raw per-step losses whose smoothed curve (reference.rules.smooth) is the seeds' mean
     ours = [(ours[i] * (1 - beta ** (i + 1)) - beta * (ours[i - 1] * (1 - beta**i) if i else 0.0)) / (1 - beta)
             for i in range(n)]  # fmt: skip
     rerun = {"lr": [0.0507] * n, "train_loss": ours, "epochs": []}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import grader.commands
 import grader.grade
 from grader.cli import main, parser
 from grader.grade import grade_class
@@ -181,7 +182,7 @@ def test_the_cli_uses_the_rerunner_s_defaults(tmp_path, monkeypatch):
         calls.append(kw)
         raise ValueError("stop here")  # exit code 2, nothing graded
 
-    monkeypatch.setattr(grader.grade, "grade_class", fake)
+    monkeypatch.setattr(grader.commands, "grade_class", fake)
     assert main([str(tmp_path), "--quiet"]) == 2
     assert main([str(tmp_path), "--quiet", "--jobs", "3"]) == 2
     assert not {"jobs", "device", "engine", "nproc"} & set(calls[0]) and calls[1]["jobs"] == 3

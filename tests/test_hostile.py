@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.load import InputError, Loaded, discover, escape, folder_id, load_assignment, load_class, load_submission
+from grader.load import Loaded, discover, folder_id, load_assignment, load_class, load_submission
 from grader.plan import RERUN_THREADS, PlannedRun, plan, refusals
 from grader.runner import Cache
+from grader.safe import InputError, escape
 from grader.schema import Assignment
 
 GOOD = """

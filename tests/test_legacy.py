@@ -332,7 +332,7 @@ def test_course_sweep_config_reads_with_warnings_and_its_lambda_is_the_exponenti
     assert "exponential sweep" in note
     # the rerun's sweep (lambda-exp between the same endpoints) applies the lambda's LR at every step
     from reference.config import range_test_config
-    from reference.schedules import lr_table
+    from reference.optim import lr_table
 
     table = lr_table(range_test_config(start_lr=read["start_lr"], end_lr=read["end_lr"], epochs=10, epoch_steps=469),
                      469)  # fmt: skip

@@ -15,9 +15,9 @@ from grader.plan import plan
 from grader.runner import Outcome
 from grader.schema import Assignment, RangeTestClaim, Submission
 from reference.config import RunConfig, range_test_config
-from reference.loop import run, smooth
+from reference.loop import run
 from reference.outputs import Logs, logs_from_result
-from reference.rules import RULES
+from reference.rules import RULES, smooth
 
 ASSIGNMENT = Assignment(train_epochs=3, max_epochs=3, max_sweep_epochs=2, tolerances={"probe_epochs": 0})
 
@@ -113,7 +113,7 @@ def test_an_mnist_log_of_an_epoch_schedule_is_compared_epoch_by_epoch(mnist5k):
     honest log is not called a mismatch, and its losses are not compared across datasets."""
     from grader.evidence import comparison
     from reference.config import ScheduleConfig
-    from reference.schedules import lr_table
+    from reference.optim import lr_table
 
     cfg = RunConfig(epochs=3, lr=0.05, schedule=ScheduleConfig(name="multistep", milestones=(1, 2), gamma=0.1))
     rerun_ = run(cfg, device="cpu", data=mnist5k)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.cli import print_checks, print_class, print_self_check
+from grader.commands import print_checks, print_class, print_self_check
 from grader.render import (
     environment,
     figure_png,

@@ -7,7 +7,8 @@ import torch
 from torch.optim import lr_scheduler as lrs
 
 from reference.config import RunConfig, ScheduleConfig
-from reference.schedules import SCHEDULES, lr_table
+from reference.optim import lr_table
+from reference.schedules import SCHEDULES
 
 SPE, EPOCHS, LR = 7, 6, 0.1  # 7 steps per epoch, 42 steps in all
 

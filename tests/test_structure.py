@@ -120,37 +120,73 @@ def test_the_runner_and_ray_backend_never_branch_on_an_engine_name(path):
     assert "split" not in {n.attr for n in ast.walk(ast.parse(_source(path))) if isinstance(n, ast.Attribute)}
 
 
-def runtime_imports() -> dict[str, set[str]]:
-    """Project module → project modules it imports when run (module level and inside functions; an import under
-    `if TYPE_CHECKING:` is for annotations only and never executes)."""
+def project_modules() -> dict[str, Path]:
     mods = {}
     for pkg in ("reference", "grader"):
         for p in (ROOT / pkg).rglob("*.py"):
             mods[".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")] = p
-    graph: dict[str, set[str]] = {m: set() for m in mods}
-    for m, p in mods.items():
-        tree = ast.parse(p.read_text())
-        typing_only = {id(n) for b in ast.walk(tree) if isinstance(b, ast.If) and ast.unparse(b.test) == "TYPE_CHECKING"
-                       for s in b.body for n in ast.walk(s)}  # fmt: skip
-        for node in ast.walk(tree):
-            if id(node) in typing_only:
-                continue
-            names = []
-            if isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
-            elif isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            graph[m] |= {n for n in names if n in mods and n != m and not m.startswith(n + ".")}
-    return graph
+    return mods
+
+
+def _imported(node: ast.AST, mods: dict[str, Path], m: str) -> set[str]:
+    names = []
+    if isinstance(node, ast.ImportFrom) and node.module:
+        names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+    elif isinstance(node, ast.Import):
+        names = [a.name for a in node.names]
+    return {n for n in names if n in mods and n != m and not m.startswith(n + ".")}
+
+
+def all_imports() -> dict[str, set[str]]:
+    """Project module → project modules it imports anywhere: module level, inside functions, and under
+    `if TYPE_CHECKING:` (an annotation-only import is still a dependency a reader follows)."""
+    mods = project_modules()
+    return {
+        m: set().union(*(_imported(n, mods, m) for n in ast.walk(ast.parse(p.read_text())))) for m, p in mods.items()
+    }
 
 
 def test_no_import_circle_among_project_modules():
-    graph = runtime_imports()
+    graph = all_imports()
     assert {"reference.loop", "reference.engines.batched", "grader.unit", "grader.fanout"} <= set(graph)
     assert "grader.unit" in graph["grader.fanout"] and "grader.runner" not in graph["grader.fanout"]
     assert "reference.engines" not in graph["reference.engines.batched"]
     assert circle(graph) is None, " -> ".join(circle(graph))
     assert circle({"a": {"b"}, "b": {"a"}}) == ["a", "b", "a"]
+
+
+def test_the_tables_sit_below_what_builds_from_them():
+    """The tables are data with no project imports of their own (config.py imports them; reference/optim.py, the
+    data and the grader build from them) and no torch: `--help` and the submission schema read them."""
+    import subprocess
+    import sys
+
+    graph, tables = all_imports(), ("reference.schedules", "reference.optimizers", "reference.datasets")
+    for table in tables:
+        assert not graph[table], (table, graph[table])
+    assert set(tables[:2]) <= graph["reference.config"] and "reference.optim" not in graph["reference.config"]
+    assert graph["reference.protocols"] == {"reference.config"}  # the protocols are configs, as data
+    code = f"import sys, {', '.join(tables)}, reference.protocols\nprint('torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.stdout.strip() == "False", done.stderr
+
+
+def test_project_modules_are_imported_at_the_top_but_for_four_commented_places():
+    """Function-local imports of project modules hide what a module depends on: only each CLI's `commands` (torch,
+    once a command runs) and the engine table's two (the engines, when they run) remain, each with its reason."""
+    mods, local = project_modules(), []
+    for m, p in mods.items():
+        lines = p.read_text().splitlines()
+        for fn in ast.walk(ast.parse(p.read_text())):
+            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                local += [(m, fn.name, lines[n.lineno - 1]) for n in ast.walk(fn) if _imported(n, mods, m)]
+    assert sorted((m, f) for m, f, _ in local) == [
+        ("grader.cli", "main"),
+        ("reference.cli", "main"),
+        ("reference.engines", "run_many"),
+        ("reference.engines", "units"),
+    ]
+    assert all("# torch" in line for _, _, line in local), local
 
 
 def test_one_rubric_table_names_every_check():

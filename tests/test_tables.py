@@ -14,8 +14,9 @@ import grader.legacy as legacy
 from grader.schema import Assignment, Optim, Setup, Submission, Tolerances
 from reference.cli import parser, train_config
 from reference.config import RunConfig, ScheduleConfig
+from reference.optim import build_optimizer, lr_table
 from reference.optimizers import OPTIMIZERS
-from reference.schedules import SCHEDULES, build_optimizer, lr_table
+from reference.schedules import SCHEDULES
 from reference.tolerances import TOLERANCES
 from tools import export_schema
 

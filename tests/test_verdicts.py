@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from grader.cli import print_checks, print_class
+from grader.commands import print_checks, print_class
 from grader.render import render_class
 from grader.results import UNVERIFIED_BELOW, CheckResult, ClassResult, RunRecord, StudentResult, pending_lines
 from tests.test_checks import ASSIGNMENT, rerun, submission, verdicts

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from reference.baselines import BASELINES, PROTOCOLS
+from reference.protocols import BASELINES, PROTOCOLS
 
 
 def table(name: str) -> str:

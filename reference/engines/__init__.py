@@ -36,7 +36,7 @@ class Engine:
         """Indices of `items` (config, until_epoch) in units of work: batched groups, or one run each."""
         if not self.batches:
             return [[i] for i in range(len(items))]
-        from reference.engines.batched import group_key
+        from reference.engines.batched import group_key  # torch: the engines are imported when they run
 
         by_key: dict[tuple, list[int]] = defaultdict(list)
         for i, (cfg, until) in enumerate(items):
@@ -76,7 +76,7 @@ def run_many(
     **kw,
 ) -> list[dict]:
     """Results of `cfgs`, in order, by `engine`; `kw` goes to the engine (until_epoch, data_root, progress, ...)."""
-    from reference.loop import pick_device
+    from reference.loop import pick_device  # torch: not imported for the CLIs' --help
 
     device = pick_device(device) if isinstance(device, str) else device
     chosen = resolve(engine, device)

@@ -22,7 +22,7 @@ from reference.config import RunConfig
 from reference.data import Data, load_data
 from reference.loop import StepPlan, drive, make_deterministic, pick_device, result_of, run, step_bar
 from reference.models import init_model
-from reference.schedules import lr_table
+from reference.optim import lr_table
 
 # Runs that can share one batched program agree on these: architecture, data, batch size, length, evaluations.
 GROUP_FIELDS = ("dataset", "preprocess", "model", "activation", "pooling", "batch_size", "epochs", "epoch_steps",

@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 
 from reference.config import RunConfig
-from reference.data import DataUnavailable
+from reference.datasets import DataUnavailable
 from reference.loop import TimeLimitExceeded, pick_device
 
 PLUGINS = ("torch_ddp", "low_level_zero")

@@ -18,6 +18,14 @@ from pathlib import Path
 
 import torch
 
+from reference.config import RunConfig
+from reference.data import load_data
+from reference.engines.colossal import INSTALL_HINT, EngineUnavailable
+from reference.loop import StepPlan, drive, evaluate, make_deterministic, result_of
+from reference.models import init_model
+from reference.optim import build_optimizer, build_schedule
+from reference.outputs import write_json_atomic
+
 
 def main(argv: list[str] | None = None) -> int:
     tmp = Path((argv if argv is not None else sys.argv[1:])[0])
@@ -39,8 +47,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _write(path: Path, obj: object) -> None:
-    from reference.outputs import write_json_atomic
-
     write_json_atomic(obj, path)
 
 
@@ -51,8 +57,6 @@ def _colossalai():
         from colossalai.booster import Booster
         from colossalai.booster.plugin import LowLevelZeroPlugin, TorchDDPPlugin
     except ImportError as err:
-        from reference.engines.colossal import INSTALL_HINT, EngineUnavailable
-
         raise EngineUnavailable(f"{INSTALL_HINT} (import failed: {err})") from None
     return colossalai, Booster, TorchDDPPlugin, LowLevelZeroPlugin
 
@@ -60,12 +64,6 @@ def _colossalai():
 def train(job: dict, tmp: Path, rank: int) -> dict | None:
     """Train as `reference.loop.run` does, batch split over the ranks; the result dict on rank 0, else None."""
     import torch.distributed as dist
-
-    from reference.config import RunConfig
-    from reference.data import load_data
-    from reference.loop import StepPlan, drive, make_deterministic, result_of
-    from reference.models import init_model
-    from reference.schedules import build_optimizer, build_schedule
 
     started = time.perf_counter()
     colossalai, Booster, TorchDDPPlugin, LowLevelZeroPlugin = _colossalai()
@@ -155,8 +153,6 @@ class _Ranked:
         return shares / self.world
 
     def evaluate(self) -> list[tuple[float, float]] | None:
-        from reference.loop import evaluate
-
         return [evaluate(self.evaluated, self.data.test)] if self.rank == 0 else None
 
     def keep(self, rows: list[int]) -> None:
