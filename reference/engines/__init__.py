@@ -8,9 +8,8 @@ batching on 2 cores).
 
 from __future__ import annotations
 
-import importlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,27 +19,49 @@ if TYPE_CHECKING:  # torch is imported by the engines themselves, not for `grade
     from reference.config import RunConfig
 
 
+# Each engine's entry points, importing it when it runs: an engine module imports torch, and the engine table is read
+# by the CLIs' --help, which starts without it.
+
+
+def _sequential(cfgs: list[RunConfig], **kw) -> list[dict]:
+    from reference.loop import run_each  # torch: an engine is imported when it runs
+
+    return run_each(cfgs, **kw)
+
+
+def _batched(cfgs: list[RunConfig], **kw) -> list[dict]:
+    from reference.engines.batched import run_batched  # torch: an engine is imported when it runs
+
+    return run_batched(cfgs, **kw)
+
+
+def _batch_group(cfg: RunConfig, until_epoch: int | None) -> tuple:
+    from reference.engines.batched import group_key  # torch: an engine is imported when it runs
+
+    return group_key(cfg, until_epoch)
+
+
+def _colossalai(cfgs: list[RunConfig], **kw) -> list[dict]:
+    from reference.engines.colossal import run_each  # torch: an engine is imported when it runs
+
+    return run_each(cfgs, **kw)
+
+
 @dataclass(frozen=True)
 class Engine:
     name: str
-    runs: str  # "module:function" taking (cfgs, *, nproc, **kw) and returning one result per config, in order
-    batches: bool  # runs of one group train as one program: a unit of work is a group (see `units`)
+    run: Callable[..., list[dict]]  # (cfgs, *, device, nproc, **kw) → one result per config, in order
+    group: Callable[[RunConfig, int | None], tuple] | None  # runs with equal keys train as one program; None: one
     processes: bool  # each run is `nproc` processes: a run holds nproc CPUs/GPUs, and nproc is in the cache tag
     summary: str
 
-    def run(self, cfgs: Sequence[RunConfig], **kw) -> list[dict]:
-        module, function = self.runs.split(":")
-        return getattr(importlib.import_module(module), function)(list(cfgs), **kw)
-
     def units(self, items: Sequence[tuple[RunConfig, int | None]]) -> list[list[int]]:
-        """Indices of `items` (config, until_epoch) in units of work: batched groups, or one run each."""
-        if not self.batches:
+        """Indices of `items` (config, until_epoch) in units of work: groups of equal `group` keys, or one run each."""
+        if self.group is None:
             return [[i] for i in range(len(items))]
-        from reference.engines.batched import group_key  # torch: the engines are imported when they run
-
         by_key: dict[tuple, list[int]] = defaultdict(list)
         for i, (cfg, until) in enumerate(items):
-            by_key[group_key(cfg, until)].append(i)
+            by_key[self.group(cfg, until)].append(i)
         return list(by_key.values())
 
     def tag(self, nproc: int) -> str:
@@ -49,11 +70,11 @@ class Engine:
 
 
 ENGINES: dict[str, Engine] = {
-    "sequential": Engine("sequential", "reference.loop:run_each", batches=False, processes=False,
+    "sequential": Engine("sequential", _sequential, None, processes=False,
                          summary="one run after another through reference.loop.run (the reference, bit-reproducible)"),
-    "batched": Engine("batched", "reference.engines.batched:run_batched", batches=True, processes=False,
+    "batched": Engine("batched", _batched, _batch_group, processes=False,
                       summary="runs of one architecture/data/length trained together, parameters stacked"),
-    "colossalai": Engine("colossalai", "reference.engines.colossal:run_each", batches=False, processes=True,
+    "colossalai": Engine("colossalai", _colossalai, None, processes=True,
                          summary="each run through ColossalAI's Booster under torchrun, as the course ran it"),
 }  # fmt: skip
 CHOICES = ("auto", *ENGINES)  # what --engine accepts
