@@ -70,7 +70,6 @@ def _run_seeds(cfgs: dict[str, RunConfig], seeds: tuple[int, ...], device, jobs:
                max_batch: int = 256) -> dict[str, list[dict]]:  # fmt: skip
     """Each config once per seed: in this process (the sequential engine, or the batched one in groups of at most
     `max_batch` runs), or on `jobs` worker processes (one torch thread each); results by name, in seed order."""
-
     todo = [(name, cfg.model_copy(update={"seed": s})) for name, cfg in cfgs.items() for s in seeds]
     # one optimizer per batched group: mixed groups update their rows through indexed writes, which torch's
     # deterministic mode makes slow on CUDA
@@ -122,7 +121,6 @@ def build(dataset: str, device: str = "auto", progress: bool = False, log=print,
           raw: Path | None = None) -> dict:  # fmt: skip
     """Run the protocol for `dataset` on every seed (on `jobs` processes, or batched) and summarise it; `raw`:
     also save every run's curves (`save_raw`), from which `summarise` rebuilds the same file."""
-
     p, started = PROTOCOLS[dataset], time.perf_counter()
     dev, seeds = pick_device(device), tuple(seeds or p.seeds)
     kw = dict(seeds=seeds, device=dev, jobs=jobs, progress=progress, data_root=data_root, engine=engine)
@@ -197,7 +195,6 @@ def save_raw(path: Path, dataset: str, sweeps: dict[str, list[dict]], runs: dict
              wall: float) -> None:  # fmt: skip
     """Every run's result, its per-step curves as float32 arrays (the losses are float32 on any device), in one
     compressed .npz; `load_raw_results` gives the result dicts back."""
-
     arrays, index = {}, []
     for part, named in (("sweeps", sweeps), ("runs", runs)):
         for name, results in named.items():
@@ -215,7 +212,6 @@ def save_raw(path: Path, dataset: str, sweeps: dict[str, list[dict]], runs: dict
 
 def load_raw_results(path: Path) -> tuple[str, dict[str, list[dict]], dict[str, list[dict]], float]:
     """(dataset, sweeps, runs, wall time) as `build` had them, from a `save_raw` file."""
-
     z = np.load(path)
     head = json.loads(z["index"].tobytes())
     parts: dict[str, dict[str, list[dict]]] = {"sweeps": {}, "runs": {}}
@@ -251,7 +247,6 @@ def verify(dataset: str, quick: bool, device: str = "auto", progress: bool = Fal
            ) -> list[Row]:  # fmt: skip
     """Rerun a committed baseline (quick: seed 0, a prefix of each run, every sweep — only the first where sweeps are
     QUICK_SWEEP_STEPS or longer) and compare within tolerance."""
-
     base = json.loads((BASELINES / f"{dataset}.json").read_text())
     dev = pick_device(device)
     cache: dict[str, object] = {}

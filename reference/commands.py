@@ -53,7 +53,6 @@ def _summarise(result: dict, path: Path) -> None:
 
 def build_baselines(a: argparse.Namespace) -> int:
     """`reference baselines`: run the protocol on every seed (or summarise a --raw file) and write its JSON."""
-
     if a.from_raw:
         dataset, sweeps, runs, wall = baselines.load_raw_results(a.from_raw)
         engine = next(iter(runs.values()))[0]["meta"].get("engine", "sequential")
@@ -74,7 +73,6 @@ def build_baselines(a: argparse.Namespace) -> int:
 
 def verify_baselines(a: argparse.Namespace) -> int:
     """`reference verify`: rerun the committed baselines; 1 if any result is out of tolerance."""
-
     datasets = a.dataset or [d for d in PROTOCOLS if (BASELINES / f"{d}.json").exists()]
     failed = 0
     for d in datasets:
@@ -96,7 +94,6 @@ def verify_baselines(a: argparse.Namespace) -> int:
 
 def compare_schedulers(a: argparse.Namespace) -> int:
     """`reference compare-schedulers`: tuned baselines vs the auto schedulers; writes JSON, Markdown, a plot."""
-
     p = COMPARISONS[a.dataset]
     if a.quick:
         p = CompareProtocol(**{**asdict(p), **COMPARE_QUICK, "note": "quick (CI) run"})

@@ -55,3 +55,24 @@ def test_reference_verify_quick(dataset, capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "all within tolerance" in out
+
+
+def test_a_saved_raw_file_rebuilds_the_same_baseline_through_the_cli(tmp_path, mnist5k, capsys):
+    """`reference baselines --raw` keeps every run's curves; `--from-raw` summarises them again without a run: the
+    same file as summarising the results directly (two seeds of a short sweep and a short run, real runs)."""
+    import torch
+
+    from reference.baselines import save_raw, summarise
+    from reference.config import RunConfig, range_test_config
+    from reference.loop import run
+
+    torch.set_num_threads(1)
+    sweep, train = range_test_config(epochs=1, steps=40), RunConfig(epochs=1, epoch_steps=8, lr=0.05)
+    sweeps = {"sgd": [run(sweep.model_copy(update={"seed": s}), device="cpu", data=mnist5k) for s in (0, 1)]}
+    runs = {"sgd-constant": [run(train.model_copy(update={"seed": s}), device="cpu", data=mnist5k) for s in (0, 1)]}
+    save_raw(tmp_path / "raw.npz", "mnist-5k", sweeps, runs, 12.5)
+    assert main(["baselines", "--from-raw", str(tmp_path / "raw.npz"), "--out", str(tmp_path / "b.json")]) == 0
+    assert "wrote" in capsys.readouterr().out
+    rebuilt = json.loads((tmp_path / "b.json").read_text())
+    direct = json.loads(json.dumps(summarise("mnist-5k", sweeps, runs, 12.5, "sequential")))
+    assert rebuilt == direct and rebuilt["range_tests"]["sgd"]["picks"]["steepest"]
