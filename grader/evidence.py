@@ -14,7 +14,7 @@ from grader.plan import PlannedRun
 from grader.results import CheckResult
 from grader.schema import RangeTestClaim
 from reference.outputs import Logs
-from reference.rules import RULES, smooth
+from reference.rules import smooth
 from reference.tolerances import sigma, sigma_upper
 
 # ---------------------------------------------------------------- logged vs rerun, within measured seed noise
@@ -499,9 +499,7 @@ def lr_against_log(claim: RangeTestClaim, logs: Logs) -> OwnLog | None:
     lrs = [v for v in logs.lr if math.isfinite(v) and v > 0]
     if len(lrs) < 3 or claim.claimed_lr is None:
         return None
-    try:
-        pick = RULES[claim.rule](logs.lr, smooth(logs.train_loss, 0.98)).value
-    except ValueError:
+    if (pick := logs.pick(claim.rule)) is None:
         return None
     steps = [abs(math.log10(b / a)) for a, b in zip(lrs, lrs[1:], strict=False) if a != b]
     resolution = sorted(steps)[len(steps) // 2] if steps else 0.0

@@ -24,7 +24,6 @@ from pathlib import Path, PurePosixPath
 
 from grader.schema import RangeTestClaim, Submission
 from reference.outputs import CSV_COLUMNS, TAGS, Logs
-from reference.rules import RULES, smooth
 
 MAX_FILES = 16  # entries in a log folder (event files and anything else)
 MAX_BYTES = 8 * 2**20  # all files of one run's logs together
@@ -177,9 +176,7 @@ def _from_logs(claim, ev: Evidence):
     if isinstance(claim, RangeTestClaim):
         if claim.claimed_lr is not None or len(logs.lr) < 3:
             return claim
-        try:
-            pick = RULES[claim.rule](logs.lr, smooth(logs.train_loss, 0.98)).value
-        except ValueError:
+        if (pick := logs.pick(claim.rule)) is None:
             return claim
         pick = tuple(pick) if isinstance(pick, list) else pick
         ev.notes.append(f"{claim.name}: claimed LR taken from its logs (rule {claim.rule!r} on the logged sweep)")

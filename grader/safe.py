@@ -20,8 +20,7 @@ _LEADING = re.compile(r"^(\d*)([-+#.)])(?=\s|$)")  # a list item or heading if i
 
 
 def _escape(match: re.Match) -> str:
-    c = match.group()
-    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+    return _code(match.group())
 
 
 def terminal(text: object, limit: int | None = None) -> str:

@@ -10,7 +10,9 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reference.config import RunConfig
 from reference.plots import plot_run
+from reference.rules import RULES, smooth
 
 TAGS = {"lr": "LR/train", "train_loss": "Loss/train", "test_loss": "Loss/test", "test_accuracy": "Accuracy/test"}
 CSV_COLUMNS = ("step", "lr", "train_loss", "epoch", "test_loss", "test_accuracy")
@@ -62,6 +64,14 @@ class Logs:
         if self.test_accuracy:
             out["test_accuracy"] = self.test_accuracy[-1]
         return out
+
+    def pick(self, rule: str) -> float | list[float] | None:
+        """What `rule` picks on this logged sweep, its loss smoothed as the reference smooths it; None where the rule
+        cannot pick (no usable points)."""
+        try:
+            return RULES[rule](self.lr, smooth(self.train_loss, RunConfig.model_fields["smoothing"].default)).value
+        except ValueError:
+            return None
 
     def curves(self) -> dict:
         """Plain lists for a report or a plot."""
