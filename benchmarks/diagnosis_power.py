@@ -51,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import reference  # noqa: E402
 from grader.grade import DEFAULT_CACHE  # noqa: E402
 from reference.config import RunConfig, ScheduleConfig  # noqa: E402
-from reference.data import steps_per_epoch  # noqa: E402
+from reference.datasets import steps_per_epoch  # noqa: E402
 
 ASSIGNMENT = {"name": "diagnosis power", "dataset": "mnist-5k", "train_epochs": 3, "max_epochs": 30,
               "quick_epochs": 2, "max_sweep_epochs": 10, "required": []}  # fmt: skip
@@ -635,7 +635,7 @@ def main() -> None:
 
     from grader.diagnoses import PITFALLS
     from grader.plan import plan
-    from grader.runner import engine_tag
+    from grader.runner import engine_tag, run_key
     from grader.schema import Assignment, Submission
 
     started = time.perf_counter()
@@ -652,7 +652,7 @@ def main() -> None:
         for pr in plan(Submission.model_validate(_bare(st)), assignment, False):
             k = store_key(pr.config, pr.until_epoch)
             runs[k] = (pr.config, pr.until_epoch)
-            planned_keys[pr.key("cpu", tag)] = k
+            planned_keys[run_key(pr, "cpu", tag)] = k
     results = ensure(runs, args.cache / "store", args.jobs)
     ran = time.perf_counter()
     actual = {st.sid: {name: results[store_key(*c)] for name, c in configs[st.sid].items()}

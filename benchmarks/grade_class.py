@@ -24,7 +24,8 @@ from pathlib import Path
 import torch
 from tabulate import tabulate
 
-from grader.grade import grade_class, load_baselines
+from grader.context import load_baselines
+from grader.grade import grade_class
 
 ROOT = Path(__file__).resolve().parents[1]
 

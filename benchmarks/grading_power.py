@@ -39,7 +39,8 @@ from statistics import NormalDist
 from tabulate import tabulate
 
 import reference
-from grader.grade import DEFAULT_CACHE, load_baseline, load_baselines
+from grader.context import load_baseline, load_baselines
+from grader.grade import DEFAULT_CACHE
 from reference.datasets import steps_per_epoch
 from reference.protocols import schedule_for
 from reference.tolerances import (
@@ -136,7 +137,7 @@ def ensure_runs(subs: list[dict], args, cache: Path) -> dict[str, dict]:
     """Every planned run of `subs` (probes included) from the store, running the missing ones with the grader's
     own runner (`--jobs` processes, one torch thread each); returns store key → result."""
     from grader.plan import plan
-    from grader.runner import Cache, Rerunner
+    from grader.runner import Cache, Rerunner, run_key
     from grader.schema import Assignment, Submission
     from reference.outputs import write_json_atomic
 
@@ -146,7 +147,7 @@ def ensure_runs(subs: list[dict], args, cache: Path) -> dict[str, dict]:
     missing = [p for k, p in planned.items() if not (store / f"{k}.json").exists()]
     print(f"runs: {len(planned)} distinct, {len(missing)} to run", file=sys.stderr, flush=True)
     if missing:
-        by_key = {p.key("cpu", "sequential", data=args.data_root): store_key(p) for p in missing}
+        by_key = {run_key(p, "cpu", "sequential", data=args.data_root): store_key(p) for p in missing}
 
         class Store(Cache):  # each result lands in the store as it finishes: a killed run resumes
             def put(self, key: str, result: dict) -> None:
@@ -163,13 +164,13 @@ def ensure_runs(subs: list[dict], args, cache: Path) -> dict[str, dict]:
 def prefill(subs: list[dict], args, cache: Path, results: dict[str, dict]) -> None:
     """Copy the stored results into the grader's cache under its own keys (which hash the current code)."""
     from grader.plan import plan
-    from grader.runner import Cache
+    from grader.runner import Cache, run_key
     from grader.schema import Assignment, Submission
 
     assignment, grader_cache = Assignment(**assignment_fields(args)), Cache(cache / "grader")
     for sub in subs:
         for p in plan(Submission.model_validate(sub), assignment, False):
-            key = p.key("cpu", "sequential", data=args.data_root)
+            key = run_key(p, "cpu", "sequential", data=args.data_root)
             if not grader_cache.path(key).exists():
                 grader_cache.put(key, results[store_key(p)])
 

@@ -3,6 +3,7 @@ the evidence and the diagnoses, which all read it, so none of them imports anoth
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -10,6 +11,23 @@ from grader.plan import Conditions, PlannedRun
 from grader.runner import Outcome
 from grader.schema import Assignment, Submission
 from reference.config import RunConfig
+from reference.protocols import BASELINES, PROTOCOLS
+
+
+def load_baselines(dataset: str) -> list[dict]:
+    """Every committed protocol of `dataset` (mnist-5k: the assignment's and the course template's), so that a run is
+    compared with the reference of its own config wherever one is committed."""
+    names = [n for n, p in PROTOCOLS.items() if p.dataset == dataset and (BASELINES / f"{n}.json").exists()]
+    return [{**json.loads((BASELINES / f"{n}.json").read_text()), "name": n} for n in names]
+
+
+def load_baseline(dataset: str, epochs: int | None = None) -> dict | None:
+    """The committed baseline of `dataset`. Where it has several protocols (fashion-mnist: a shortened one and
+    the assignment's full one, `fashion-mnist-full`), the one whose runs last `epochs` epochs, else the default."""
+    names = [n for n, p in PROTOCOLS.items() if p.dataset == dataset and (BASELINES / f"{n}.json").exists()]
+    fits = [n for n in names if PROTOCOLS[n].train_epochs == epochs]
+    name = (fits or [n for n in names if n == dataset] or [None])[0]
+    return json.loads((BASELINES / f"{name}.json").read_text()) if name else None
 
 
 def baseline_entry(baseline: dict | None, config) -> tuple[str, dict] | None:
@@ -144,6 +162,43 @@ def seed_reference(baselines: list[dict], kind: str, config, rule: str | None = 
                 if cfg and n >= MIN_SEEDS and _same_lr(cfg["lr"], dump["lr"]) and _shape(cfg) == shape:
                     return Seeds(name, entry, protocol, n)
     return None
+
+
+def by_seeds(planned: list[PlannedRun], committed: list[dict], logs: dict) -> dict[str, Seeds]:
+    """The planned sweeps and training runs judged against the committed seeds of their exact config instead of a
+    rerun (issue 26; their probe twins are not run either). A run with logs is rerun: its log is borne out by a
+    rerun; so is one that claims a divergence."""
+    out = {}
+    for p in planned:
+        if p.kind not in ("range-test", "train") or p.name in logs:
+            continue
+        c = p.claim
+        claims = (getattr(c, "claimed_test_accuracy", None), getattr(c, "claimed_test_loss", None))
+        if any(v is not None and not math.isfinite(v) for v in claims):
+            continue
+        if found := seed_reference(committed, p.kind, p.config, getattr(c, "rule", None)):
+            out[p.name] = found
+    return out
+
+
+def reference_curve(p: PlannedRun, baseline: dict | None, seeds: Seeds | None = None) -> dict | None:
+    """The baseline to draw behind a rerun: the reference sweep, or per-epoch means of the matching run; for a sweep
+    judged against its committed seeds, their own sweep (seed 0's curve), drawn in its place."""
+    if seeds is not None and p.kind == "range-test" and seeds.entry.get("curve"):
+        return {**seeds.entry["curve"], "seed": 0, "seeds": seeds.n}
+    if not baseline:
+        return None
+    if p.kind == "range-test":
+        rt = baseline["range_tests"].get(p.config.optimizer)
+        return rt["curve"] if rt else None
+    found = baseline_entry(baseline, p.config)
+    if found is None:
+        return None
+    entry = found[1]
+    epochs = [{"epoch": e["epoch"], "step": e["step"], **{m: e[m]["mean"] for m in ("test_loss", "test_accuracy")}}
+              for e in entry["epochs"]]  # fmt: skip
+    seeds = len(entry["final"]["test_accuracy"]["values"])  # for the plot's label: what the grey curve is
+    return {"epochs": epochs, "config": entry["config"], "name": found[0], "seeds": seeds}
 
 
 @dataclass

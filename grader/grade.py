@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import time
 from dataclasses import replace
@@ -14,40 +12,21 @@ import torch
 
 import reference
 from grader.checks import run_checks
-from grader.context import Context, Seeds, baseline_entry, seed_reference
+from grader.context import Context, Seeds, by_seeds, load_baseline, load_baselines, reference_curve
 from grader.diagnoses import explain
 from grader.evidence import comparison, record
 from grader.load import Loaded, discover, load_assignment, load_class
 from grader.logs import Evidence
-from grader.plan import Conditions, PlannedRun, fit_budget, plan
+from grader.plan import Conditions, PlannedRun, plan
 from grader.render import render_class
 from grader.results import CheckResult, ClassResult, RunRecord, StudentResult
 from grader.runner import Outcome, Rerunner
 from grader.safe import escape
 from grader.schema import Assignment
-from reference.data import load_raw
-from reference.datasets import DATASETS, DataUnavailable
-from reference.protocols import BASELINES, PROTOCOLS
+from reference.datasets import DATASETS
 
-BUDGET_MARGIN = 1.25  # an upload grade plans its reruns at this many times the measured step time
 DEFERRED = "deferred to the instructor's full grade: the upload grade's time budget did not fit its rerun"
 DEFAULT_CACHE = Path(os.environ.get("LR_GRADER_CACHE", Path.home() / ".cache" / "lr-grader"))
-
-
-def load_baselines(dataset: str) -> list[dict]:
-    """Every committed protocol of `dataset` (mnist-5k: the assignment's and the course template's), so that a run is
-    compared with the reference of its own config wherever one is committed."""
-    names = [n for n, p in PROTOCOLS.items() if p.dataset == dataset and (BASELINES / f"{n}.json").exists()]
-    return [{**json.loads((BASELINES / f"{n}.json").read_text()), "name": n} for n in names]
-
-
-def load_baseline(dataset: str, epochs: int | None = None) -> dict | None:
-    """The committed baseline of `dataset`. Where it has several protocols (fashion-mnist: a shortened one and
-    the assignment's full one, `fashion-mnist-full`), the one whose runs last `epochs` epochs, else the default."""
-    names = [n for n, p in PROTOCOLS.items() if p.dataset == dataset and (BASELINES / f"{n}.json").exists()]
-    fits = [n for n in names if PROTOCOLS[n].train_epochs == epochs]
-    name = (fits or [n for n in names if n == dataset] or [None])[0]
-    return json.loads((BASELINES / f"{name}.json").read_text()) if name else None
 
 
 def grade_class(
@@ -75,11 +54,9 @@ def grade_class(
     started = time.perf_counter()
     assignment = load_assignment(root, assignment_file)
     runner = rerunner or Rerunner.of(cache_dir, time_limit=assignment.time_limit_s, **settings)
-    loaded = load_class(folders or discover(root), assignment)  # never raises: a bad folder is one error line
-    loaded = [x for x in loaded if _selected(x, only, skip)]
+    folders = folders or discover(root)
+    loaded = load_class(folders, assignment, only, skip)  # never raises: a bad folder is one line
     plans = {x.folder: plan(x.submission, assignment, quick) if x.submission else [] for x in loaded}
-    for name in sorted({p.config.dataset for ps in plans.values() for p in ps}):
-        _data_available(name, runner.data_root, runner.download)
     datasets = {d for x in loaded if x.submission
                 for d in (x.submission.setup.dataset, Conditions.of(x.submission, assignment).claimed)}  # fmt: skip
     baselines = {d: load_baseline(d, assignment.train_epochs) for d in datasets}
@@ -88,9 +65,10 @@ def grade_class(
              by_seeds(plans[x.folder], committed[x.submission.setup.dataset], x.evidence.logs)
              for x in loaded}  # fmt: skip
     todo = {x.folder: [p for p in plans[x.folder] if p.name not in seeds[x.folder]] for x in loaded}
+    runner.require(p.config.dataset for ps in plans.values() for p in ps)
     deferred: dict[Path, set[str]] = {x.folder: set() for x in loaded}
     if budget_s is not None:
-        deferred = _fit(todo, budget_s - (time.perf_counter() - started), runner, assignment.dataset)
+        deferred = runner.deferrals(todo, budget_s - (time.perf_counter() - started), assignment.dataset)
         todo = {f: [p for p in ps if p.name not in deferred[f]] for f, ps in todo.items()}
         runner = replace(runner, deadline=time.monotonic() + budget_s - (time.perf_counter() - started))
     outcomes = runner.run(p for ps in todo.values() for p in ps)
@@ -122,34 +100,6 @@ def grade_class(
     return result
 
 
-def _fit(todo: dict[Path, list[PlannedRun]], seconds: float, runner: Rerunner, dataset: str) -> dict[Path, set[str]]:
-    """Per submission, the entries an upload grade defers: those whose uncached reruns do not fit in `seconds` at
-    BUDGET_MARGIN × the step and run times measured here, cheapest first (grader.plan.fit_budget)."""
-    entries: dict[tuple[Path, str], list[PlannedRun]] = {}
-    for folder, ps in todo.items():
-        for p in ps:
-            if not runner.cached(p):
-                entries.setdefault((folder, p.name), []).append(p)
-    cut = set()
-    if entries:
-        step_s, run_s = runner.timing(dataset, next(iter(entries.values()))[0].config.batch_size)
-        cut = fit_budget(entries, seconds, BUDGET_MARGIN * step_s, BUDGET_MARGIN * run_s)
-    return {f: {name for folder, name in cut if folder == f} for f in todo}
-
-
-def _data_available(name: str, data_root: str | None, download: bool) -> None:
-    """Fail once, before any rerun, when the dataset is not on this machine (a ValueError: one usage line)."""
-    try:
-        load_raw(name, data_root, download)
-    except DataUnavailable as err:
-        raise ValueError(f"{err}; grade --data-root DIR (or --download where there is internet)") from None
-
-
-def _selected(x: Loaded, only: list[str] | None, skip: list[str] | None) -> bool:
-    names = {x.id, x.folder.name}
-    return (not only or bool(names & set(only))) and not (skip and names & set(skip))
-
-
 def _grade_one(x: Loaded, planned: list[PlannedRun], outcomes: dict[str, Outcome], baselines: dict,
                assignment: Assignment, quick: bool, runner: Rerunner, ev: Evidence | None = None,
                committed: dict | None = None, seeds: dict[str, Seeds] | None = None,
@@ -173,7 +123,7 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], outcomes: dict[str, Outcome
     checks = [defer(c) if c.subject in deferred else c for c in run_checks(ctx)]
     checks, ran = explain(ctx, checks, runner.outcomes)  # likely causes of failures; never changes points
     runs = [RunRecord(p.name, p.kind, runner.key(p), p.config.model_dump(mode="json"), o.result,
-                      _reference_curve(p, baseline, seeds.get(p.name)), o.error, o.cached,
+                      reference_curve(p, baseline, seeds.get(p.name)), o.error, o.cached,
                       record(ev.logs.get(p.name), o.result, comparison(ctx, p), ran.get(p.name)),
                       p.conditions, seeds[p.name].phrase if p.name in seeds else None,
                       DEFERRED if p.name in deferred else None) for p, o in pairs]  # fmt: skip
@@ -196,40 +146,3 @@ def defer(c: CheckResult) -> CheckResult:
         diagnosis=None,
         message=f"Not checked in this upload grade ({DEFERRED}).",
     )
-
-
-def by_seeds(planned: list[PlannedRun], committed: list[dict], logs: dict) -> dict[str, Seeds]:
-    """The planned sweeps and training runs judged against the committed seeds of their exact config instead of a
-    rerun (issue 26; their probe twins are not run either). A run with logs is rerun: its log is borne out by a
-    rerun; so is one that claims a divergence."""
-    out = {}
-    for p in planned:
-        if p.kind not in ("range-test", "train") or p.name in logs:
-            continue
-        c = p.claim
-        claims = (getattr(c, "claimed_test_accuracy", None), getattr(c, "claimed_test_loss", None))
-        if any(v is not None and not math.isfinite(v) for v in claims):
-            continue
-        if found := seed_reference(committed, p.kind, p.config, getattr(c, "rule", None)):
-            out[p.name] = found
-    return out
-
-
-def _reference_curve(p: PlannedRun, baseline: dict | None, seeds: Seeds | None = None) -> dict | None:
-    """The baseline to draw behind a rerun: the reference sweep, or per-epoch means of the matching run; for a sweep
-    judged against its committed seeds, their own sweep (seed 0's curve), drawn in its place."""
-    if seeds is not None and p.kind == "range-test" and seeds.entry.get("curve"):
-        return {**seeds.entry["curve"], "seed": 0, "seeds": seeds.n}
-    if not baseline:
-        return None
-    if p.kind == "range-test":
-        rt = baseline["range_tests"].get(p.config.optimizer)
-        return rt["curve"] if rt else None
-    found = baseline_entry(baseline, p.config)
-    if found is None:
-        return None
-    entry = found[1]
-    epochs = [{"epoch": e["epoch"], "step": e["step"], **{m: e[m]["mean"] for m in ("test_loss", "test_accuracy")}}
-              for e in entry["epochs"]]  # fmt: skip
-    seeds = len(entry["final"]["test_accuracy"]["values"])  # for the plot's label: what the grey curve is
-    return {"epochs": epochs, "config": entry["config"], "name": found[0], "seeds": seeds}

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ValidationError
 
 from grader.legacy import LegacyConfigError, to_submission
 from grader.logs import Evidence, gather
-from grader.presets import PRESETS, apply_preset
+from grader.presets import apply_preset
 from grader.safe import SHOWN, InputError, escape, line, shown
 from grader.schema import Assignment, Submission
 from reference.datasets import DATASETS
@@ -278,8 +278,10 @@ def discover(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def load_class(folders: Iterable[Path], assignment: Assignment | None = None) -> list[Loaded]:
-    """Every folder loaded; an id two folders claim is given to neither: each is graded under its folder name."""
+def load_class(folders: Iterable[Path], assignment: Assignment | None = None, only: Iterable[str] | None = None,
+               skip: Iterable[str] | None = None) -> list[Loaded]:  # fmt: skip
+    """Every folder loaded; an id two folders claim is given to neither: each is graded under its folder name.
+    `only` / `skip`: the submissions to keep / leave out, by id or folder name."""
     loaded = [load_submission(f, assignment) for f in folders]
     counts = Counter(x.id for x in loaded)
     for x in loaded:
@@ -287,7 +289,8 @@ def load_class(folders: Iterable[Path], assignment: Assignment | None = None) ->
         if counts[x.id] > 1 and x.id != own:
             x.warnings.append(f"another folder also claims the id {shown(x.id)}: graded as {shown(own)}")
             _set_id(x, own)
-    return loaded
+    only, skip = set(only or ()), set(skip or ())
+    return [x for x in loaded if (not only or {x.id, x.folder.name} & only) and not {x.id, x.folder.name} & skip]
 
 
 def _set_id(x: Loaded, new_id: str) -> None:
@@ -354,7 +357,7 @@ def _load_toml(folder: Path, safe_id: str, text: str, assignment: Assignment) ->
 def _defaults(data: dict, assignment: Assignment) -> tuple[dict, list[str]]:
     """What a submission leaves out: the preset's defaults, then the assignment's dataset. A `dataset` other than
     the assignment's is read as the data the claims were made on (`claimed_on`): the rerun uses the assignment's."""
-    data, notes = apply_preset(data, _preset(data, assignment)), []
+    data, notes = apply_preset(data, assignment.preset), []
     setup = data.get("setup", {})
     if not isinstance(setup, dict):
         return data, notes  # validation reports it
@@ -372,13 +375,6 @@ def _defaults(data: dict, assignment: Assignment) -> tuple[dict, list[str]]:
         notes.append(f"[setup] dataset = {shown(own)}: read as the data your claims were made on (claimed_on); "
                      f"the assignment reruns on {assignment.dataset}")  # fmt: skip
     return {**data, "setup": setup}, notes
-
-
-def _preset(data: dict, assignment: Assignment) -> str | None:
-    """The submission's `[setup] preset`, else the assignment's; an unknown name is left to validation to report."""
-    setup = data.get("setup")
-    name = setup.get("preset") if isinstance(setup, dict) and "preset" in setup else assignment.preset
-    return name if isinstance(name, str) and name in PRESETS else None
 
 
 def _load_legacy(folder: Path, safe_id: str, source: str, assignment: Assignment) -> Loaded:

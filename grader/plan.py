@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
-import reference
 from grader.schema import Assignment, AutoClaim, Optim, RangeTestClaim, RunClaim, Setup, Submission
 from reference.config import RunConfig, range_test_config, step_counted
 from reference.datasets import DATASETS, steps_per_epoch
@@ -18,16 +13,6 @@ from reference.loop import StepPlan
 
 RERUN_THREADS = 1  # torch threads per rerun, whatever --jobs: results then do not depend on the core count
 MAX_FACTORS = 8  # [[auto]] tries every factor at every step: work grows with their number
-
-
-@lru_cache(maxsize=1)
-def code_hash() -> str:
-    """sha256 over the reference engine's source (sorted reference/**/*.py): a code change is a cache miss."""
-    root = Path(reference.__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -38,21 +23,6 @@ class PlannedRun:
     until_epoch: int | None  # quick mode: stop here (an exact prefix of the full run)
     claim: RangeTestClaim | RunClaim | AutoClaim
     conditions: str | None = None  # one line: the claim's data and step schedule vs the rerun's, when they differ
-
-    def key(self, device: str, engine: str = "sequential", threads: int = RERUN_THREADS, data: str | None = None,
-            ) -> str:  # fmt: skip
-        """Content address over everything that changes a result: normalised config, prefix length, package
-        version, a hash of the reference code, torch version, device, engine, torch threads, dataset and the
-        identity of its files (`data`: e.g. the data root, when not the embedded data)."""
-        import torch
-
-        blob = json.dumps(
-            {"config": self.config.model_dump(mode="json"), "until_epoch": self.until_epoch,
-             "version": reference.__version__, "code": code_hash(), "torch": torch.__version__,
-             "dataset": self.config.dataset, "data": data, "device": device, "engine": engine, "threads": threads},
-            sort_keys=True,
-        )  # fmt: skip
-        return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
 @dataclass(frozen=True)

@@ -41,10 +41,13 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def apply_preset(data: dict, name: str | None) -> dict:
-    """`data` (a parsed submission.toml) with the preset's defaults filled in where the file is silent.
-    Shapes the schema would refuse are left as they are, for validation to report."""
-    if name is None:
+def apply_preset(data: dict, default: str | None) -> dict:
+    """`data` (a parsed submission.toml) with the defaults of its `[setup] preset`, else of `default` (the
+    assignment's), filled in where the file is silent. Shapes the schema would refuse, and an unknown preset name,
+    are left as they are, for validation to report."""
+    setup = data.get("setup")
+    name = setup.get("preset") if isinstance(setup, dict) and "preset" in setup else default
+    if not isinstance(name, str) or name not in PRESETS:
         return data
     preset = PRESETS[name]
     out = dict(data)

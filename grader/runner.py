@@ -6,6 +6,7 @@ only ever appears whole (write to a temporary file, fsync, rename).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -14,20 +15,51 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+import torch
+
+import reference
 from grader.fanout import run_on_ray
 from grader.load import read_text
-from grader.plan import PlannedRun
+from grader.plan import RERUN_THREADS, PlannedRun, fit_budget
 from grader.safe import InputError
 from grader.unit import Unit, run_unit
 from reference.config import RunConfig
+from reference.data import load_raw
+from reference.datasets import DataUnavailable
 from reference.engines import resolve
 from reference.loop import pick_device
 from reference.outputs import write_json_atomic
 
 CACHE_CAP = 256 * 1024 * 1024  # bytes of one cached result (a 10,000-step sweep is well under 1 MB)
+BUDGET_MARGIN = 1.25  # an upload grade plans its reruns at this many times the measured step time
 log = logging.getLogger("grader")
+
+
+@lru_cache(maxsize=1)
+def code_hash() -> str:
+    """sha256 over the reference engine's source (sorted reference/**/*.py): a code change is a cache miss."""
+    root = Path(reference.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def run_key(p: PlannedRun, device: str, engine: str, threads: int = RERUN_THREADS,
+            data: str | None = None) -> str:  # fmt: skip
+    """Content address of a planned run's result: over everything that changes it — normalised config, prefix
+    length, package version, a hash of the reference code, torch version, device, engine, torch threads, dataset
+    and the identity of its files (`data`: e.g. the data root, when not the embedded data)."""
+    blob = json.dumps(
+        {"config": p.config.model_dump(mode="json"), "until_epoch": p.until_epoch,
+         "version": reference.__version__, "code": code_hash(), "torch": torch.__version__,
+         "dataset": p.config.dataset, "data": data, "device": device, "engine": engine, "threads": threads},
+        sort_keys=True,
+    )  # fmt: skip
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
 @dataclass
@@ -140,7 +172,7 @@ class Rerunner:
         return engine_tag(self.engine, self.device, self.nproc)
 
     def key(self, p: PlannedRun) -> str:
-        return p.key(self.device, self.tag, data=self.data_root)
+        return run_key(p, self.device, self.tag, data=self.data_root)
 
     def cached(self, p: PlannedRun) -> bool:
         return not self.force and self.cache.get(self.key(p)) is not None
@@ -198,6 +230,28 @@ class Rerunner:
                     finish(futures[fut], fut.result())
         bar.close()
         return outcomes
+
+    def require(self, datasets: Iterable[str]) -> None:
+        """Fail once, before any rerun, when a dataset is not on this machine (a ValueError: one usage line)."""
+        for name in sorted(set(datasets)):
+            try:
+                load_raw(name, self.data_root, self.download)
+            except DataUnavailable as err:
+                raise ValueError(f"{err}; grade --data-root DIR (or --download where there is internet)") from None
+
+    def deferrals(self, todo: dict[Path, list[PlannedRun]], seconds: float, dataset: str) -> dict[Path, set[str]]:
+        """Per submission, the entries an upload grade defers: those whose uncached reruns do not fit in `seconds`
+        at BUDGET_MARGIN × the step and run times measured here, cheapest first (grader.plan.fit_budget)."""
+        entries: dict[tuple[Path, str], list[PlannedRun]] = {}
+        for folder, ps in todo.items():
+            for p in ps:
+                if not self.cached(p):
+                    entries.setdefault((folder, p.name), []).append(p)
+        cut = set()
+        if entries:
+            step_s, run_s = self.timing(dataset, next(iter(entries.values()))[0].config.batch_size)
+            cut = fit_budget(entries, seconds, BUDGET_MARGIN * step_s, BUDGET_MARGIN * run_s)
+        return {f: {name for folder, name in cut if folder == f} for f in todo}
 
     def timing(self, dataset: str, batch_size: int) -> tuple[float, float]:
         """(seconds a rerun step takes here, seconds a run costs besides its steps), measured (an upload grade's

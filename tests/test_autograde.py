@@ -42,8 +42,7 @@ def test_budget_keeps_the_cheapest_entries_with_their_probe_twins(tmp_path):
 def test_two_students_entries_of_one_name_are_budgeted_apart(tmp_path, monkeypatch):
     """Two students each with a "sweep" and a "const": a budget for three of the four entries defers one student's
     entry, not the same name in both (entries are keyed by student and name)."""
-    from grader.grade import BUDGET_MARGIN, _fit
-    from grader.runner import Rerunner
+    from grader.runner import BUDGET_MARGIN, Rerunner
 
     root = one_student(tmp_path / "class")
     a = load_assignment(root)
@@ -52,7 +51,7 @@ def test_two_students_entries_of_one_name_are_budgeted_apart(tmp_path, monkeypat
     monkeypatch.setattr(Rerunner, "timing", lambda *args: (1.0, 0.0))
     monkeypatch.setattr(Rerunner, "cached", lambda *args: False)
     three = BUDGET_MARGIN * (32 + 32 + 64)  # both sweeps and one run with its twin, at the planning margin
-    deferred = _fit(todo, three, Rerunner.of(tmp_path / "cache", device="cpu"), "mnist-5k")
+    deferred = Rerunner.of(tmp_path / "cache", device="cpu").deferrals(todo, three, "mnist-5k")
     assert sorted(map(len, deferred.values())) == [0, 1] and set().union(*deferred.values()) == {"const"}
 
 

@@ -12,9 +12,10 @@ import torch
 from pitfalls import CONFIRMED_BY_RERUN, EXPECTED, build_class  # tests/pitfalls.py: the fixture builder
 
 from grader.checks import Context, run_checks
+from grader.context import load_baseline
 from grader.diagnoses import DIAGNOSED, NO_CAUSE, PITFALLS, Case, diagnose, explain
 from grader.evidence import Band, compare
-from grader.grade import grade_class, load_baseline
+from grader.grade import grade_class
 from grader.plan import plan
 from grader.runner import Outcome
 from grader.schema import Assignment, Submission

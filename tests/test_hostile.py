@@ -17,7 +17,7 @@ import pytest
 
 from grader.load import Loaded, discover, folder_id, load_assignment, load_class, load_submission
 from grader.plan import RERUN_THREADS, PlannedRun, plan, refusals
-from grader.runner import Cache
+from grader.runner import Cache, run_key
 from grader.safe import InputError, escape
 from grader.schema import Assignment
 
@@ -253,19 +253,19 @@ def test_a_cache_entry_that_is_a_folder_or_fifo_is_a_miss(tmp_path, alarm):
 def test_the_cache_key_covers_threads_code_torch_and_data(tmp_path, monkeypatch):
     import torch
 
-    import grader.plan
+    import grader.runner
 
     sub = loaded(tmp_path, GOOD.format(id="s1")).submission
     p: PlannedRun = plan(sub, Assignment(train_epochs=1), quick=True)[1]
-    base = p.key("cpu", "sequential")
-    assert base == p.key("cpu", "sequential", RERUN_THREADS) and RERUN_THREADS == 1
-    others = {p.key("cpu", "sequential", 4), p.key("cuda", "sequential"), p.key("cpu", "batched"),
-              p.key("cpu", "sequential", data="/data/mnist")}  # fmt: skip
+    base = run_key(p, "cpu", "sequential")
+    assert base == run_key(p, "cpu", "sequential", RERUN_THREADS) and RERUN_THREADS == 1
+    others = {run_key(p, "cpu", "sequential", 4), run_key(p, "cuda", "sequential"), run_key(p, "cpu", "batched"),
+              run_key(p, "cpu", "sequential", data="/data/mnist")}  # fmt: skip
     monkeypatch.setattr(torch, "__version__", "0.0.0")
-    others.add(p.key("cpu", "sequential"))
+    others.add(run_key(p, "cpu", "sequential"))
     monkeypatch.undo()
-    monkeypatch.setattr(grader.plan, "code_hash", lambda: "changed")
-    others.add(p.key("cpu", "sequential"))
+    monkeypatch.setattr(grader.runner, "code_hash", lambda: "changed")
+    others.add(run_key(p, "cpu", "sequential"))
     assert base not in others and len(others) == 6
 
 
@@ -320,7 +320,7 @@ def poison_cache(root: Path, cache: Path) -> list[Path]:
     from grader.runner import engine_tag
 
     sub = load_submission(root / "s001-good").submission
-    keys = [p.key("cpu", engine_tag("sequential", "cpu")) for p in plan(sub, load_assignment(root), quick=True)]
+    keys = [run_key(p, "cpu", engine_tag("sequential", "cpu")) for p in plan(sub, load_assignment(root), quick=True)]
     paths = []
     for key, content in zip(keys, [b"{}", b"[]", b"\xff\xfe bad"]):
         path = Cache(cache).path(key)

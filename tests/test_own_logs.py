@@ -146,8 +146,8 @@ def test_honest_logs_of_another_seed_match_within_the_committed_seed_band(mnist5
     """Issue 25: a log from another seed never matches a rerun step for step; judged within the seed band of 20
     committed seeds of this sweep (reference/baselines/mnist-5k.json), it matches — where a fixed ±15 % band, and
     test accuracies near chance compared at epoch 1, accused honest sweeps before."""
+    from grader.context import load_baselines
     from grader.evidence import comparison
-    from grader.grade import load_baselines
 
     baselines = load_baselines("mnist-5k")
     rt = next(b for b in baselines if b["dataset"] == "mnist-5k")["range_tests"]["adam"]
@@ -193,8 +193,8 @@ def test_a_raised_last_accuracy_whose_test_loss_did_not_move_is_flagged():
     of the full-size Fashion-MNIST Adam run as the log, against the other nine; none of them flagged unedited."""
     from dataclasses import replace
 
+    from grader.context import load_baseline
     from grader.evidence import _test_part
-    from grader.grade import load_baseline
 
     entry = load_baseline("fashion-mnist")["runs"]["adam-constant"]
     by_loss = 0

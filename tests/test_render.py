@@ -48,7 +48,7 @@ def runs(mnist5k) -> tuple[dict, dict]:
 def make_student(runs, id: str = "s1", name: str = "Ada Lovelace") -> StudentResult:
     sweep, train = runs
     pick = sweep["suggestions"]["valley"]
-    # a reference shaped like grade._reference_curve: a sweep curve, and per-epoch means without per-step keys
+    # a reference shaped like context.reference_curve: a sweep curve, and per-epoch means without per-step keys
     ref_sweep = {"lr": sweep["lr"], "train_loss_smoothed": [v * 1.05 for v in sweep["train_loss_smoothed"]]}
     epochs = [{"epoch": e["epoch"], "step": e["step"], "test_loss": e["test_loss"] * 0.9,
                "test_accuracy": e["test_accuracy"] - 0.02} for e in train["epochs"]]  # fmt: skip

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.context import MIN_SEEDS, seed_reference
-from grader.grade import by_seeds, grade_class, load_baselines
+from grader.context import MIN_SEEDS, by_seeds, load_baselines, seed_reference
+from grader.grade import grade_class
 from grader.load import tomllib
 from grader.plan import plan
 from grader.schema import Assignment, Submission

@@ -204,3 +204,21 @@ def test_one_rubric_table_names_every_check():
     assert {k: f.default for k, f in Points.model_fields.items()} == {k: c.points for k, c in RUBRIC.items()}
     assert set(CLAIM_CHECKS) == {"lr_claim", "accuracy_claim", "loss_claim"}
     assert {c for p in PITFALLS.values() for c in p.checks} - {"config"} <= set(DIAGNOSED)
+
+
+@pytest.mark.parametrize("script", sorted(p.relative_to(ROOT).as_posix() for d in ("benchmarks", "tools")
+                                          for p in (ROOT / d).glob("*.py")))  # fmt: skip
+def test_every_script_still_imports(script):
+    """A benchmark or tool script is not run by the tests, so a refactor that moves a name it imports would leave
+    it broken unnoticed (diagnosis_power.py imported `steps_per_epoch` from its old home): each is imported here,
+    which runs its imports and definitions but not its `__main__` part."""
+    import importlib.util
+    import sys
+
+    name = f"script_{Path(script).stem}"
+    spec = importlib.util.spec_from_file_location(name, ROOT / script)
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)  # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[name]
