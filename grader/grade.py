@@ -13,16 +13,16 @@ import torch
 import reference
 from grader.checks import run_checks
 from grader.context import Context, Seeds, by_seeds, load_baseline, load_baselines, reference_curve
-from grader.diagnoses import explain
+from grader.diagnoses import Execute, explain
 from grader.evidence import comparison, record
 from grader.load import Loaded, discover, load_assignment, load_class
-from grader.logs import Evidence
 from grader.plan import Conditions, PlannedRun, plan
 from grader.render import render_class
 from grader.results import CheckResult, ClassResult, RunRecord, StudentResult
 from grader.runner import Outcome, Rerunner
 from grader.safe import escape
 from grader.schema import Assignment
+from reference.data import require
 from reference.datasets import DATASETS
 
 DEFERRED = "deferred to the instructor's full grade: the upload grade's time budget did not fit its rerun"
@@ -65,7 +65,8 @@ def grade_class(
              by_seeds(plans[x.folder], committed[x.submission.setup.dataset], x.evidence.logs)
              for x in loaded}  # fmt: skip
     todo = {x.folder: [p for p in plans[x.folder] if p.name not in seeds[x.folder]] for x in loaded}
-    runner.require(p.config.dataset for ps in plans.values() for p in ps)
+    require((p.config.dataset for ps in plans.values() for p in ps), runner.data_root, runner.download)
+    keys = {(x.folder, p.name, p.kind): runner.key(p) for x in loaded for p in plans[x.folder]}
     deferred: dict[Path, set[str]] = {x.folder: set() for x in loaded}
     if budget_s is not None:
         deferred = runner.deferrals(todo, budget_s - (time.perf_counter() - started), assignment.dataset)
@@ -73,10 +74,16 @@ def grade_class(
         runner = replace(runner, deadline=time.monotonic() + budget_s - (time.perf_counter() - started))
     outcomes = runner.run(p for ps in todo.values() for p in ps)
     if budget_s is not None:  # a run the budget ran out on is deferred, not an error of the student's
-        for folder, ps in todo.items():
-            deferred[folder] |= {p.name for p in ps if "TimeLimitExceeded" in (outcomes[runner.key(p)].error or "")}
-    students = [_grade_one(x, plans[x.folder], outcomes, baselines, assignment, quick, runner, x.evidence,
-                           committed, seeds[x.folder], deferred[x.folder]) for x in loaded]  # fmt: skip
+        for x in loaded:
+            deferred[x.folder] |= {
+                p.name
+                for p in plans[x.folder]
+                if p.name not in seeds[x.folder].keys() | deferred[x.folder]
+                and "TimeLimitExceeded" in (outcomes[keys[x.folder, p.name, p.kind]].error or "")
+            }
+    students = [_grade_one(x, plans[x.folder], keys, outcomes, baselines, assignment, quick,
+                           runner.outcomes, committed, seeds[x.folder], deferred[x.folder])
+                for x in loaded]  # fmt: skip
     meta = {
         "package_version": reference.__version__,
         "torch_version": torch.__version__,
@@ -100,29 +107,30 @@ def grade_class(
     return result
 
 
-def _grade_one(x: Loaded, planned: list[PlannedRun], outcomes: dict[str, Outcome], baselines: dict,
-               assignment: Assignment, quick: bool, runner: Rerunner, ev: Evidence | None = None,
-               committed: dict | None = None, seeds: dict[str, Seeds] | None = None,
-               deferred: set[str] | None = None) -> StudentResult:  # fmt: skip
+def _grade_one(x: Loaded, planned: list[PlannedRun], keys: dict[tuple, str], outcomes: dict[str, Outcome],
+               baselines: dict, assignment: Assignment, quick: bool, execute: Execute, committed: dict,
+               seeds: dict[str, Seeds], deferred: set[str]) -> StudentResult:  # fmt: skip
+    """One student: the checks on their runs (`planned`; `keys`: by folder, name and kind; `outcomes`: by key), the
+    likely causes of what failed, and the record of each run for the report. A run judged against committed seeds,
+    or deferred, was not rerun for this student, whoever else shares its config."""
     if x.submission is None:
         folder, error = escape(x.folder.name), x.error or "could not be read"
         return StudentResult.failed(x.id, folder, error, assignment.points.config)
-    seeds, deferred = seeds or {}, deferred or set()
-    every = [(p, Outcome(None) if p.name in seeds or p.name in deferred else outcomes[runner.key(p)])
+    every = [(p, Outcome(None) if p.name in seeds or p.name in deferred else outcomes[keys[x.folder, p.name, p.kind]])
              for p in planned]  # fmt: skip
     pairs = [(p, o) for p, o in every if p.kind != "probe"]
     probes = {p.name: o for p, o in every if p.kind == "probe"}
     baseline = baselines.get(x.submission.setup.dataset)
     n_test = next((o.result["meta"]["test_size"] for _, o in pairs if o.result),
                   DATASETS[x.submission.setup.dataset].test_size)  # fmt: skip
-    ev = ev or Evidence()
+    ev = x.evidence
     claim_baseline = baselines.get(Conditions.of(x.submission, assignment).claimed)
     ctx = Context(x.submission, assignment, pairs, baseline, quick, n_test, probes, logs=ev.logs,
                   claim_baseline=claim_baseline,
-                  baselines=(committed or {}).get(x.submission.setup.dataset, []), seeds=seeds)  # fmt: skip
+                  baselines=committed.get(x.submission.setup.dataset, []), seeds=seeds)  # fmt: skip
     checks = [defer(c) if c.subject in deferred else c for c in run_checks(ctx)]
-    checks, ran = explain(ctx, checks, runner.outcomes)  # likely causes of failures; never changes points
-    runs = [RunRecord(p.name, p.kind, runner.key(p), p.config.model_dump(mode="json"), o.result,
+    checks, ran = explain(ctx, checks, execute)  # likely causes of failures; never changes points
+    runs = [RunRecord(p.name, p.kind, keys[x.folder, p.name, p.kind], p.config.model_dump(mode="json"), o.result,
                       reference_curve(p, baseline, seeds.get(p.name)), o.error, o.cached,
                       record(ev.logs.get(p.name), o.result, comparison(ctx, p), ran.get(p.name)),
                       p.conditions, seeds[p.name].phrase if p.name in seeds else None,

@@ -27,8 +27,6 @@ from grader.plan import RERUN_THREADS, PlannedRun, fit_budget
 from grader.safe import InputError
 from grader.unit import Unit, run_unit
 from reference.config import RunConfig
-from reference.data import load_raw
-from reference.datasets import DataUnavailable
 from reference.engines import resolve
 from reference.loop import pick_device
 from reference.outputs import write_json_atomic
@@ -186,7 +184,6 @@ class Rerunner:
         """Outcome per cache key. Identical runs (same key) are run once however many students share them. Work is
         split into units (one run each, or one group per architecture/data/length for an engine that batches);
         units run in this process, on `jobs` worker processes, or as Ray tasks."""
-        chosen = resolve(self.engine, self.device)
         todo: dict[str, PlannedRun] = {}
         outcomes: dict[str, Outcome] = {}
         for p in planned:
@@ -198,10 +195,10 @@ class Rerunner:
                 outcomes[key] = Outcome(hit, cached=True)
             else:
                 todo[key] = p
-        keys = list(todo)
-        units = [[keys[i] for i in idx] for idx in chosen.units([(todo[k].config, todo[k].until_epoch) for k in keys])]
         tty = sys.stderr.isatty()
         bar = _bar(self.progress, len(todo), tty)
+        keys, chosen = list(todo), resolve(self.engine, self.device)
+        units = [[keys[i] for i in idx] for idx in chosen.units([(todo[k].config, todo[k].until_epoch) for k in keys])]
 
         def finish(unit: list[str], outs: list[dict]) -> None:
             for key, out in zip(unit, outs, strict=True):
@@ -230,14 +227,6 @@ class Rerunner:
                     finish(futures[fut], fut.result())
         bar.close()
         return outcomes
-
-    def require(self, datasets: Iterable[str]) -> None:
-        """Fail once, before any rerun, when a dataset is not on this machine (a ValueError: one usage line)."""
-        for name in sorted(set(datasets)):
-            try:
-                load_raw(name, self.data_root, self.download)
-            except DataUnavailable as err:
-                raise ValueError(f"{err}; grade --data-root DIR (or --download where there is internet)") from None
 
     def deferrals(self, todo: dict[Path, list[PlannedRun]], seconds: float, dataset: str) -> dict[Path, set[str]]:
         """Per submission, the entries an upload grade defers: those whose uncached reruns do not fit in `seconds`

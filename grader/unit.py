@@ -12,7 +12,7 @@ import torch
 
 from grader.plan import RERUN_THREADS
 from reference.config import RunConfig
-from reference.engines import resolve, run_many
+from reference.engines import resolve
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,10 @@ def run_unit(unit: Unit) -> list[dict]:
     down. A batched group fails together (it is one program), so its error is each run's."""
     torch.set_num_threads(unit.threads)  # on every path: the thread count is in the cache key
     try:
-        results = run_many(unit.configs, engine=unit.engine, device=unit.device, nproc=unit.nproc,
-                           until_epoch=unit.until_epoch, time_limit=unit.time_limit * len(unit.configs),
-                           progress=unit.progress, data_root=unit.data_root, download=unit.download)  # fmt: skip
+        results = resolve(unit.engine, unit.device).run(
+            list(unit.configs), device=unit.device, nproc=unit.nproc, until_epoch=unit.until_epoch,
+            time_limit=unit.time_limit * len(unit.configs), progress=unit.progress, data_root=unit.data_root,
+            download=unit.download)  # fmt: skip  # a unit is one group of its engine already
     except Exception as err:
         return [{"error": one_line(err)}] * len(unit.configs)
     return [{"result": r} for r in results]

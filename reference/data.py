@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from reference.datasets import DATASETS
+from reference.datasets import DATASETS, DataUnavailable
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,15 @@ def load_raw(name: str, root: str | None = None, download: bool = False) -> RawD
     x_train, y_train, x_test, y_test = (torch.as_tensor(v) for v in (a.x_train, a.y_train, a.x_test, a.y_test))
     return RawDataset(name, x_train.to(torch.uint8), y_train.long(), x_test.to(torch.uint8), y_test.long(),
                       spec.mean, spec.std, a.source)  # fmt: skip
+
+
+def require(names: Iterable[str], root: str | None = None, download: bool = False) -> None:
+    """Fail once, before any run, when a dataset is not on this machine (a ValueError: one usage line)."""
+    for name in sorted(set(names)):
+        try:
+            load_raw(name, root, download)
+        except DataUnavailable as err:
+            raise ValueError(f"{err}; give --data-root DIR (or --download where there is internet)") from None
 
 
 # ---------------------------------------------------------------- on the device
