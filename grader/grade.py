@@ -20,7 +20,6 @@ from grader.plan import Conditions, PlannedRun, plan
 from grader.render import render_class
 from grader.results import CheckResult, ClassResult, RunRecord, StudentResult
 from grader.runner import Outcome, Rerunner
-from grader.safe import escape
 from grader.schema import Assignment
 from reference.data import require
 from reference.datasets import DATASETS
@@ -114,8 +113,7 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], keys: dict[tuple, str], out
     likely causes of what failed, and the record of each run for the report. A run judged against committed seeds,
     or deferred, was not rerun for this student, whoever else shares its config."""
     if x.submission is None:
-        folder, error = escape(x.folder.name), x.error or "could not be read"
-        return StudentResult.failed(x.id, folder, error, assignment.points.config)
+        return StudentResult.failed(x.id, x.label, x.error or "could not be read", assignment.points.config)
     every = [(p, Outcome(None) if p.name in seeds or p.name in deferred else outcomes[keys[x.folder, p.name, p.kind]])
              for p in planned]  # fmt: skip
     pairs = [(p, o) for p, o in every if p.kind != "probe"]
@@ -136,7 +134,7 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], keys: dict[tuple, str], out
                       p.conditions, seeds[p.name].phrase if p.name in seeds else None,
                       DEFERRED if p.name in deferred else None) for p, o in pairs]  # fmt: skip
     wall = sum(o.result["meta"]["wall_time_s"] for _, o in every if o.result)
-    return StudentResult(x.submission.student.id, x.submission.student.name, escape(x.folder.name), checks=checks,
+    return StudentResult(x.submission.student.id, x.submission.student.name, x.label, checks=checks,
                          runs=runs, warnings=[*x.warnings, *ev.notes], execution_time=wall,
                          notes=x.submission.notes)  # fmt: skip
 

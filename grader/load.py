@@ -55,6 +55,10 @@ class Loaded:
     legacy: bool = False
     internal: str | None = None  # a grader bug caught at the boundary, e.g. "TypeError: ..." (for the instructor)
     evidence: Evidence = field(default_factory=Evidence)  # the runs' own logs (grader.logs), read with the submission
+    label: str = field(init=False)  # the folder's name, escaped once for every report
+
+    def __post_init__(self) -> None:
+        self.label = escape(self.folder.name)
 
 
 # ---------------------------------------------------------------- safe text
