@@ -8,7 +8,7 @@ from dataclasses import replace
 from functools import partial
 
 from grader.context import MIN_SEEDS, Context, Seeds, baseline_entry, kin, sweep_reference
-from grader.evidence import check_logs, comparison, lr_against_log, metric_against_log, plausible
+from grader.evidence import check_logs, comparison, half_unit, lr_against_log, metric_against_log, plausible
 from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult
 from grader.rubric import FINAL_METRIC_CHECKS, RUBRIC
@@ -41,17 +41,27 @@ def banded(distance: float, tol: float, band: float, max_points: float) -> tuple
     return "fail", 0.0
 
 
-def _rerun_failed(check: str, p: PlannedRun, o: Outcome, pts: float) -> CheckResult | None:
+def _rerun_failed(check: str, p: PlannedRun, o: Outcome, pts: float, claimed: float | None = None,
+                  ) -> CheckResult | None:  # fmt: skip
     if o.error:
-        return CheckResult(check, p.name, "error", f"The rerun failed: {o.error}.", max_points=pts)
+        return CheckResult(check, p.name, "error", f"The rerun failed: {o.error}.", claimed=claimed, max_points=pts)
     # a sweep ends by diverging (its picks come from the curve, not evaluations); a training run must not
     if p.kind == "train" and o.result is not None and o.result["diverged"] and not o.result["final"]:
         reason = o.result["diverged"]["reason"]
         return CheckResult(check, p.name, "fail", f"The rerun diverged before its first evaluation: {reason}.",
-                           max_points=pts)  # fmt: skip
+                           claimed=claimed, max_points=pts)  # fmt: skip
     if o.result is None or (p.kind == "train" and not o.result["final"]):
-        return CheckResult(check, p.name, "error", "The rerun produced no metrics.", max_points=pts)
+        return CheckResult(check, p.name, "error", "The rerun produced no metrics.", claimed=claimed, max_points=pts)
     return None
+
+
+# a diverged network predicts one class: its accuracy is that class's share of a 10-class test set (MNIST 8.9–11.4 %)
+CHANCE = (0.08, 0.12)
+
+
+def at_chance(accuracy: float) -> bool:
+    """An accuracy a diverged network scores (CHANCE, widened by the figure's printed digits)."""
+    return CHANCE[0] - half_unit(accuracy) <= accuracy <= CHANCE[1] + half_unit(accuracy)
 
 
 # ---------------------------------------------------------------- the checks
@@ -363,12 +373,18 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
         if seeds := ctx.seeds.get(p.name):  # no rerun: checked in quick mode too
             out.append(_metric_against_seeds(check, metric, ctx, p, claimed, seeds, pts))
             continue
+        if metric == "test_accuracy" and at_chance(claimed) and o.result is not None and o.result["diverged"]:
+            d = o.result["diverged"]
+            msg = (f"Claimed test accuracy {claimed:g}: one class's share of the test set, what a diverged network "
+                   f"scores; the rerun diverged too (step {d['step']}: {d['reason']}).")  # fmt: skip
+            out.append(CheckResult(check, p.name, "pass", msg, claimed=claimed, points=pts, max_points=pts))
+            continue
         if ctx.quick:
             out.append(CheckResult(check, p.name, "skip", f"Quick mode reruns {p.until_epoch} of {p.config.epochs} "
                                    "epochs; the final-metric claim is checked by the full grade.",
                                    claimed=claimed, pending=pts, why="quick"))  # fmt: skip
             continue
-        if failed := _rerun_failed(check, p, o, pts):
+        if failed := _rerun_failed(check, p, o, pts, claimed):
             out.append(failed)
             continue
         observed = o.result["final"][metric]
@@ -494,6 +510,9 @@ def judged_runs(ctx: Context) -> tuple[set[str], dict[str, str]]:
                                    "not marked role = 'final' (assignment.toml baseline_runs = 'final')")  # fmt: skip
             continue
         pool = [(p, o) for p, o in items if getattr(p.claim, "role", None) != "control"] or items
+        if ctx.quick:  # a prefix favours the fastest starter (the LR × 10 control): the run at the student's pick
+            picks = [v for rt in ctx.sub.range_test if rt.optimizer == opt for v in _claimed_lrs(rt)]
+            pool = [(p, o) for p, o in pool if any(math.isclose(p.config.lr, v, rel_tol=1e-6) for v in picks)] or pool
         best, best_o = max(pool, key=lambda t: _reached(ctx, *t))
         judged.add(best.name)
         reached = _reached(ctx, best, best_o)
@@ -506,6 +525,10 @@ def judged_runs(ctx: Context) -> tuple[set[str], dict[str, str]]:
                                f"not this submission's best {opt} run: {best.name}{at} is judged, and other runs "
                                "(such as LR checks at the pick ÷ 10 and × 10) train at their own pace")  # fmt: skip
     return judged, why
+
+
+def _claimed_lrs(rt) -> list[float]:
+    return list(rt.claimed_lr) if isinstance(rt.claimed_lr, tuple) else [rt.claimed_lr] if rt.claimed_lr else []
 
 
 def _reached(ctx: Context, p: PlannedRun, o: Outcome) -> float:
@@ -564,6 +587,7 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
                                f"the reference {ref.name} was trained on {ref_cfg.get('preprocess')!r} input (they "
                                "train at different speeds at the same LR).", pending=pts,
                                why="reference")  # fmt: skip
+    note = ""
     if ref.same:
         epoch = min(ran, ref_epochs)
         how = f"the reference of this run's own config ({ref.name}, another seed of it)"
@@ -574,9 +598,9 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
                f"{cfg.dataset}: compared where both end, a shortfall only)")  # fmt: skip
     elif ran == ref_epochs == cfg.epochs:
         epoch = ran
-        how = (f"the reference {ref.name} at its final epoch: no committed reference of this run's config (lr "
-               f"{cfg.lr:.3g}; the reference's {ref_cfg['lr']:.3g}), and runs of other configs are compared where "
-               "they end, not on the way")  # fmt: skip
+        how = f"the reference {ref.name} at its final epoch"
+        note = (f" No committed reference of this run's config (lr {cfg.lr:.3g}; the reference's {ref_cfg['lr']:.3g}): "
+                "runs of other configs are compared where they end, not on the way.")  # fmt: skip
     else:
         return CheckResult("baseline", p.name, "skip", f"Not comparable at epoch {ran}: no committed reference of this "
                            f"run's config (lr {cfg.lr:.3g}; the nearest, {ref.name}, trains at {ref_cfg['lr']:.3g}), "
@@ -592,7 +616,7 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
     msg = (f"At epoch {epoch} the rerun reaches {observed:.4f}; {how} reaches {stats['mean']:.4f} ± "
            f"{stats['std']:.4f} ({seeds} seeds); allowed shortfall {d.k:g}σ = {d.tol:.4f} (σ = {d.sigma_d:.4f}, one "
            f"seed against a {seeds}-seed mean). Only a shortfall ≥ {d.min_detectable() * 100:.1f} pp is flagged 95 % "
-           "of the time; a smaller one cannot be told from seed noise.")  # fmt: skip
+           "of the time; a smaller one cannot be told from seed noise." + note)  # fmt: skip
     diverged = o.result["diverged"]
     if diverged:  # a diverged rerun fails whatever its last accuracy, chaotic or not
         status, points = "fail", 0.0
@@ -614,7 +638,7 @@ def check_plausibility(ctx: Context, pts: float) -> list[CheckResult]:
     for p, o in ctx.runs:
         c = p.claim
         if p.kind == "range-test":
-            lrs = list(c.claimed_lr) if isinstance(c.claimed_lr, tuple) else [c.claimed_lr] if c.claimed_lr else []
+            lrs = _claimed_lrs(c)
             scale = 0.1 if c.rule == "min/10" else 1.0  # that rule's picks live a decade below the sweep
             low, high = c.start_lr * scale, c.end_lr * scale
             if any(not low <= lr <= high for lr in lrs):
@@ -625,10 +649,12 @@ def check_plausibility(ctx: Context, pts: float) -> list[CheckResult]:
         if c.claimed_test_accuracy is not None and c.claimed_test_accuracy > 1:
             flags.append((p.name, f"claimed accuracy {c.claimed_test_accuracy:g} > 1 (report a fraction, not %)",
                           {"claimed": c.claimed_test_accuracy}))  # fmt: skip
-        finite = [v for v in (c.claimed_test_accuracy, c.claimed_test_loss) if v is not None and math.isfinite(v)]
-        if o.result and o.result["diverged"] and finite:  # a control at × 10 may blow up: only a claim is implausible
-            flags.append((p.name, f"the rerun diverged ({o.result['diverged']['reason']}), yet the run claims finite "
-                          "figures", {}))  # fmt: skip
+        acc = c.claimed_test_accuracy
+        trained = [v for v in (None if acc is not None and at_chance(acc) else acc, c.claimed_test_loss)
+                   if v is not None and math.isfinite(v)]  # fmt: skip
+        if o.result and o.result["diverged"] and trained:  # a control at × 10 may blow up: only a claim is implausible
+            flags.append((p.name, f"the rerun diverged ({o.result['diverged']['reason']}), yet the run claims the "
+                          "figures of a trained network", {}))  # fmt: skip
         reachable = [v for v in [*ref_losses, *(e["test_loss"] for e in (o.result or {}).get("epochs", []))]
                      if math.isfinite(v)]  # fmt: skip
         factor = ctx.tol.implausible_loss_factor

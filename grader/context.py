@@ -78,14 +78,14 @@ class Reference:
 
 def run_reference(baselines: list[dict], config, lr_decades: float) -> Reference | None:
     """The committed run that is this run's config at another seed, else (`match` "other config") the one with the
-    same optimizer and scheduler, else the optimizer at a constant LR (the baseline check then compares final
-    epochs only)."""
+    same optimizer and scheduler, else the optimizer at a constant LR, from a protocol of the run's own input
+    pipeline where one has it (the baseline check then compares final epochs only)."""
     dump = config.model_dump(mode="json")
     for b in baselines:
         for name, entry in {**b.get("runs", {}), **b.get("grid", {})}.items():
             if entry.get("config") and same_config(entry["config"], dump, lr_decades):
                 return Reference(name, entry, "same config", b.get("dataset", ""))
-    for b in baselines:
+    for b in [*kin(baselines, config), *baselines]:  # a reference of the run's own input pipeline first
         if found := baseline_entry(b, config):
             return Reference(*found, "other config", b.get("dataset", ""))
     return None

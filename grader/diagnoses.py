@@ -683,6 +683,8 @@ def cases(ctx: Context, checks: list[CheckResult]) -> list[tuple[CheckResult, Ca
             continue
         if check.check not in DIAGNOSED or check.subject not in runs:
             continue
+        if check.check == "logs" and isinstance(ctx.logs.get(check.subject), str):
+            continue  # logs that could not be read: the message says why, and there is no training mistake to name
         p, o = runs[check.subject]
         if check.status == "warn" and ctx.chaotic(p, o) and check.check != "logs":
             continue  # its message already names the cause: the rerun is chaotic

@@ -310,6 +310,8 @@ def load_submission(folder: Path, assignment: Assignment | None = None) -> Loade
     try:
         x = _load(folder, safe_id, assignment or Assignment())
         if x.submission is not None:  # its logs, read and bounded with it; the claims left out are taken from them
+            x.submission, notes = _fractions(x.submission)
+            x.warnings.extend(notes)
             x.submission, x.evidence = gather(folder, x.submission)
         return x
     except InputError as err:
@@ -319,6 +321,27 @@ def load_submission(folder: Path, assignment: Assignment | None = None) -> Loade
         log.warning("grade: internal error reading %s: %s", escape(folder.name), bug)
         return Loaded(folder, safe_id, error="the grader could not read this submission (an internal error, "
                       "reported to the instructor)", internal=bug)  # fmt: skip
+
+
+def _fractions(sub: Submission) -> tuple[Submission, list[str]]:
+    """Accuracies claimed as percentages read as fractions: above 1 (up to 100) an accuracy can only be a
+    percentage, so "96.4" is 0.964 to the same printed digits, and the report says so once; no check is charged for
+    the unit (a figure above 100 is left for the plausibility check)."""
+    notes: list[str] = []
+
+    def read(entries: list, part: str) -> list:
+        out = []
+        for e in entries:
+            a = e.claimed_test_accuracy
+            if a is not None and 1 < a <= 100:
+                fraction = float(f"{a / 100:.12g}")
+                notes.append(f"[[{part}]] {shown(e.name)}: claimed_test_accuracy = {a:g} read as {a:g} % = "
+                             f"{fraction:g} (write accuracies as fractions)")  # fmt: skip
+                e = e.model_copy(update={"claimed_test_accuracy": fraction})
+            out.append(e)
+        return out
+
+    return sub.model_copy(update={"run": read(sub.run, "run"), "auto": read(sub.auto, "auto")}), notes
 
 
 def _load(folder: Path, safe_id: str, assignment: Assignment) -> Loaded:

@@ -138,7 +138,11 @@ class _Trained(Optim):
     """What every final training run shares: its length and the metrics the student reported for it."""
 
     epochs: PositiveInt = _run("epochs", "Training epochs")
-    claimed_test_accuracy: float | None = Field(None, ge=0, description="Final test accuracy as a fraction")
+    claimed_test_accuracy: float | None = Field(
+        None,
+        ge=0,
+        description="Final test accuracy as a fraction (above 1, up to 100: read as a percent, said in the report)",
+    )
     claimed_test_loss: NonNegativeOrNan | None = Field(
         None, description="Final test loss (mean cross-entropy); nan or inf for a run that diverged"
     )

@@ -60,7 +60,7 @@ STUDENTS: dict[str, Student] = {
 EXPECTED: dict[str, dict[str, str]] = {
     "honest": {}, "honest-csv": {},
     "loss-artifact": {"loss_claim": "loss-test-artifact", "logs": "loss-test-artifact"},
-    "percent": {"plausibility": "accuracy-percent"},  # its accuracy check reads the claim against its own log, as %
+    "percent": {},  # 91.3 can only be a percentage: read as 0.913 at load, said once, no check charged for it
     "double-softmax": {"loss_claim": "double-softmax", "logs": "double-softmax"},
     "multistep-per-step": {"accuracy_claim": "per-step-scheduler", "logs": "per-step-scheduler"},
     "steplr-per-step": {"logs": "per-step-scheduler"},

@@ -242,6 +242,7 @@ def test_every_pitfall_is_named(fixture_class):
         if not expected:  # an honest submission with logs: every check passes, no diagnosis anywhere
             assert s.verdict == "pass" and all(c.diagnosis is None for c in s.checks), sid
             assert next(c for c in s.checks if c.check == "logs").message.startswith("The log matches the rerun")
+    assert any("claimed_test_accuracy = 91.3 read as 91.3 % = 0.913" in w for w in students["percent"].warnings)
 
 
 @pytest.mark.slow
