@@ -158,3 +158,16 @@ def test_quick_mode_judges_the_run_at_the_students_pick_not_the_fastest_control(
     assert judged == {"c-0.04"} and "c-0.4" in why
     judged, _ = judged_runs(Context(sub, a, runs, BASELINE, False, 1000))
     assert judged == {"c-0.4"}  # the full grade: the best where the runs end
+
+
+def test_one_implausible_figure_is_counted_as_one_failing_check():
+    """The plausibility check lists each implausible figure on its run's row and sums them up on the submission's
+    row (which carries the points): the report's counts say 1 fail, not 2."""
+    from grader.render import student_context
+    from grader.results import CheckResult, StudentResult
+
+    checks = [CheckResult("plausibility", "const", "fail", "Claimed test loss 0.0004 is 400× below …"),
+              CheckResult("plausibility", "submission", "fail", "1 implausible figure(s), listed above.", max_points=5),
+              CheckResult("lr_claim", "sweep", "pass", "ok", points=5, max_points=5)]  # fmt: skip
+    counts = dict(student_context(StudentResult("s1", "S", "s1", checks=checks), {}, {})["counts"])
+    assert counts == {"pass": 1, "fail": 1}
