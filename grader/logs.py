@@ -110,6 +110,10 @@ def read_csv(path: Path, rel: str | None = None) -> Logs:
         raise LogError(f"logs {rel!r}: not UTF-8 text") from None
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if [f.strip().lower() for f in reader.fieldnames or []] == ["wall time", "step", "value"]:
+        raise LogError(f"logs {rel!r}: TensorBoard's CSV download holds one tag's values, not a run's log; hand in "
+                       "the run's event folder (the one with events.out.tfevents.* files) or a CSV with the "
+                       f"columns {','.join(CSV_COLUMNS)}")  # fmt: skip
     if missing:
         raise LogError(f"logs {rel!r}: CSV header lacks {', '.join(missing)} (expected {','.join(CSV_COLUMNS)})")
     series: dict[str, list[tuple[int, float]]] = {k: [] for k in TAGS}

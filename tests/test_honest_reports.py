@@ -171,3 +171,17 @@ def test_one_implausible_figure_is_counted_as_one_failing_check():
               CheckResult("lr_claim", "sweep", "pass", "ok", points=5, max_points=5)]  # fmt: skip
     counts = dict(student_context(StudentResult("s1", "S", "s1", checks=checks), {}, {})["counts"])
     assert counts == {"pass": 1, "fail": 1}
+
+
+def test_tensorboards_one_tag_csv_download_is_named_with_what_to_hand_in(tmp_path):
+    """A student who clicks TensorBoard's "Download CSV" gets one tag's `Wall time,Step,Value`: the report names
+    that export and says what to hand in instead, rather than listing six missing columns."""
+    from grader.logs import LogError, read_logs
+
+    (tmp_path / "run-.-tag-Accuracy_test.csv").write_text("Wall time,Step,Value\n1700000001.0,1,0.714\n")
+    try:
+        read_logs(tmp_path, "run-.-tag-Accuracy_test.csv")
+    except LogError as err:
+        assert "TensorBoard's CSV download holds one tag" in str(err) and "events.out.tfevents" in str(err)
+    else:
+        raise AssertionError("a one-tag CSV download was read as a log")
