@@ -16,7 +16,7 @@ from grader.autograde import autograde
 from grader.export import read_gradescope_export, write_scores_csv
 from grader.grade import DEFAULT_CACHE, grade_class
 from grader.load import describe
-from grader.render import figure, report_folders
+from grader.render import figure, fmt, report_folders
 from grader.results import ClassResult, StudentResult
 
 RERUN_DEFAULTS = ("jobs", "device", "engine", "nproc")  # passed only when given: grader.runner.Rerunner decides
@@ -107,8 +107,8 @@ def print_checks(s: StudentResult) -> None:
     rows = [["NOT CHECKED" if c.pending else c.status.upper(), _cell(c.check), _cell(c.subject), _short(c.claimed),
              _short(c.rerun), _short(c.reference), _distance(c), f"{m:g} pending" if c.pending else f"{p:g}/{m:g}",
              _cell(c.message, 400)] for c, (p, m) in zip(s.checks, s.scaled(), strict=True)]  # fmt: skip
-    print(tabulate(rows, headers=["", "check", "run", "claimed", "rerun", "reference", "distance", "points", "why"],
-                   maxcolwidths=[None, 16, 16, 12, 12, 12, 18, None, WHY_WIDTH]))  # fmt: skip
+    print(tabulate(rows, headers=["", "check", "run", "claimed", "rerun", "reference", "distance / allowed", "points",
+                                  "why"], maxcolwidths=[None, 16, 16, 12, 12, 12, 22, None, WHY_WIDTH]))  # fmt: skip
     for c in s.checks:
         if c.diagnosis and c.diagnosis.get("cause"):
             print(f"likely cause ({_cell(c.subject)}, {c.check}): {_cell(c.diagnosis['cause'], 200)}")
@@ -180,6 +180,9 @@ def _short(v: object) -> str:
 
 
 def _distance(c) -> str:
+    """How far the claim is, and how far it may be: `0.39 / 0.26 decades` (the tolerance alone where no distance)."""
     if c.distance is None:
-        return ""
-    return figure(c.distance, c.unit)
+        return f"— / {figure(c.tolerance, c.unit)}" if c.tolerance is not None else ""
+    if c.tolerance is None:
+        return figure(c.distance, c.unit)
+    return f"{fmt(c.distance, 3)} / {figure(c.tolerance, c.unit)}"

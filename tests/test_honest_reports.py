@@ -185,3 +185,15 @@ def test_tensorboards_one_tag_csv_download_is_named_with_what_to_hand_in(tmp_pat
         assert "TensorBoard's CSV download holds one tag" in str(err) and "events.out.tfevents" in str(err)
     else:
         raise AssertionError("a one-tag CSV download was read as a log")
+
+
+def test_the_self_check_table_shows_how_far_a_claim_may_be(capsys):
+    """A student reading the terminal table sees the distance beside what is allowed, not the distance alone."""
+    from grader.commands import print_checks
+    from grader.results import CheckResult, StudentResult
+
+    c = CheckResult("lr_claim", "sgd-sweep", "fail", "…", claimed=0.12, rerun=0.049, distance=0.39, tolerance=0.26,
+                    unit="decades", max_points=10)  # fmt: skip
+    print_checks(StudentResult("s1", "S", "s1", checks=[c]))
+    out = capsys.readouterr().out
+    assert "distance / allowed" in out and "0.39 / 0.26 decades" in out
