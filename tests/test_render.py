@@ -420,7 +420,7 @@ def test_self_check_names_its_assignment_and_report_and_what_it_skipped(tmp_path
     assert f"reports: {tmp_path / 'reports' / 'me' / 'report.html'}" in out
     assert ("quick mode (training reruns cut to 1 epochs): 2 final-metric claims and 1 baseline comparison pending — "
             f"run `grade --self-check {tmp_path / 'class' / 'me'} --full` to check them") in out  # fmt: skip
-    assert re.search(r"check\s+run\s+claimed\s+rerun\s+reference\s+distance\s+points", out)
+    assert re.search(r"check\s+run\s+claimed\s+rerun\s+reference\s+distance / allowed\s+points", out)
     assert "one short sweep, one short run" in (tmp_path / "reports" / "me" / "report.html").read_text()
 
 
