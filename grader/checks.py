@@ -13,6 +13,7 @@ from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult
 from grader.rubric import FINAL_METRIC_CHECKS, RUBRIC
 from grader.runner import Outcome
+from grader.schema import RangeTestClaim
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.outputs import Logs
 from reference.tolerances import (
@@ -527,7 +528,8 @@ def judged_runs(ctx: Context) -> tuple[set[str], dict[str, str]]:
     return judged, why
 
 
-def _claimed_lrs(rt) -> list[float]:
+def _claimed_lrs(rt: RangeTestClaim) -> list[float]:
+    """A sweep's claimed LR(s) as a list (none, one, or the range a rule like `range` claims)."""
     return list(rt.claimed_lr) if isinstance(rt.claimed_lr, tuple) else [rt.claimed_lr] if rt.claimed_lr else []
 
 

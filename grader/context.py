@@ -14,17 +14,21 @@ from reference.config import RunConfig
 from reference.protocols import BASELINES, PROTOCOLS
 
 
+def _committed(dataset: str) -> list[str]:
+    """The protocols of `dataset` whose baseline file is committed."""
+    return [n for n, p in PROTOCOLS.items() if p.dataset == dataset and (BASELINES / f"{n}.json").exists()]
+
+
 def load_baselines(dataset: str) -> list[dict]:
     """Every committed protocol of `dataset` (mnist-5k: the assignment's and the course template's), so that a run is
     compared with the reference of its own config wherever one is committed."""
-    names = [n for n, p in PROTOCOLS.items() if p.dataset == dataset and (BASELINES / f"{n}.json").exists()]
-    return [{**json.loads((BASELINES / f"{n}.json").read_text()), "name": n} for n in names]
+    return [{**json.loads((BASELINES / f"{n}.json").read_text()), "name": n} for n in _committed(dataset)]
 
 
 def load_baseline(dataset: str, epochs: int | None = None) -> dict | None:
     """The committed baseline of `dataset`. Where it has several protocols (fashion-mnist: a shortened one and
     the assignment's full one, `fashion-mnist-full`), the one whose runs last `epochs` epochs, else the default."""
-    names = [n for n, p in PROTOCOLS.items() if p.dataset == dataset and (BASELINES / f"{n}.json").exists()]
+    names = _committed(dataset)
     fits = [n for n in names if PROTOCOLS[n].train_epochs == epochs]
     name = (fits or [n for n in names if n == dataset] or [None])[0]
     return json.loads((BASELINES / f"{name}.json").read_text()) if name else None
