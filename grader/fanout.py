@@ -15,7 +15,7 @@ import os
 import socket
 from collections.abc import Callable, Mapping
 
-from grader.unit import Unit, run_unit
+from grader.unit import Unit, error_line, run_unit
 
 MAX_RETRIES = 3  # re-runs of a task whose worker process died (system failures); a run's own errors are results
 INSTALL_HINT = "grade --ray needs Ray: run tools/install_extras.sh (or pip install ray)"
@@ -72,7 +72,7 @@ def _gather(ray, refs: dict, finish: Callable, progress: bool, max_retries: int)
                 try:
                     outs = ray.get(ref)
                 except Exception as err:  # the task's worker died more than max_retries times
-                    line = f"Ray task failed after {max_retries} retries: {_one_line(err)}"
+                    line = f"Ray task failed after {max_retries} retries: {error_line(err)}"
                     outs = [{"error": line}] * len(keys)
                 finish(keys, outs)
                 bar.update(1)
@@ -82,13 +82,6 @@ def _gather(ray, refs: dict, finish: Callable, progress: bool, max_retries: int)
         raise
     finally:
         bar.close()
-
-
-def _one_line(err: BaseException) -> str:
-    text = str(err).strip()
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    first = next((ln for ln in lines if not ln.startswith(("Traceback", "File ", "ray::"))), lines[0] if lines else "")
-    return f"{type(err).__name__}: {first[:200]}".rstrip(": ")
 
 
 def _import_ray():
@@ -114,7 +107,7 @@ def _connect(ray, address: str) -> bool:
     except Exception as err:
         where = "a local Ray cluster" if address == "auto" else f"the Ray cluster at {address}"
         hint = "" if os.environ.get("RAY_AUTH_MODE") else AUTH_HINT
-        raise RayUnavailable(f"cannot connect to {where}: {_one_line(err)}{hint}") from None
+        raise RayUnavailable(f"cannot connect to {where}: {error_line(err)}{hint}") from None
     return True
 
 

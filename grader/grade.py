@@ -14,7 +14,7 @@ import reference
 from grader.checks import run_checks
 from grader.context import Context, Seeds, by_seeds, load_baseline, load_baselines, reference_curve
 from grader.diagnoses import Execute, explain
-from grader.evidence import comparison, record
+from grader.evidence import record
 from grader.load import Loaded, discover, load_assignment, load_class
 from grader.plan import Conditions, PlannedRun, plan
 from grader.render import render_class
@@ -128,9 +128,10 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], keys: dict[tuple, str], out
                   baselines=committed.get(x.submission.setup.dataset, []), seeds=seeds)  # fmt: skip
     checks = [defer(c) if c.subject in deferred else c for c in run_checks(ctx)]
     checks, ran = explain(ctx, checks, execute)  # likely causes of failures; never changes points
+    # the report draws what the checks found: each logged run's one comparison with its rerun (ctx.comparisons)
     runs = [RunRecord(p.name, p.kind, keys[x.folder, p.name, p.kind], p.config.model_dump(mode="json"), o.result,
                       reference_curve(p, baseline, seeds.get(p.name)), o.error, o.cached,
-                      record(ev.logs.get(p.name), o.result, comparison(ctx, p), ran.get(p.name)),
+                      record(ev.logs.get(p.name), o.result, ctx.comparisons.get(p.name), ran.get(p.name)),
                       p.conditions, seeds[p.name].phrase if p.name in seeds else None,
                       DEFERRED if p.name in deferred else None) for p, o in pairs]  # fmt: skip
     wall = sum(o.result["meta"]["wall_time_s"] for _, o in every if o.result)

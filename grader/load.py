@@ -345,32 +345,40 @@ def _fractions(sub: Submission) -> tuple[Submission, list[str]]:
 
 
 def _load(folder: Path, safe_id: str, assignment: Assignment) -> Loaded:
+    """A submission.toml, else a course config.py: each read into the same data (the file's text bounded by
+    `read_text`; config.py read by `grader.legacy.to_submission`, never executed), which then takes one path:
+    defaults → validated `Submission` → its id."""
     try:
         if stat.S_ISLNK(os.lstat(folder).st_mode):
             raise InputError("the submission folder is a symbolic link; submit a real folder")
     except OSError as err:
         raise InputError(f"cannot read the submission folder: {err.strerror or type(err).__name__}") from None
     toml, legacy = folder / "submission.toml", folder / "config.py"
-    if os.path.lexists(toml):
-        return _load_toml(folder, safe_id, read_text(toml, TOML_CAP, toml.name), assignment)
-    if os.path.lexists(legacy):
-        try:
-            source = read_text(legacy, LEGACY_CAP, legacy.name)
-        except InputError as err:
-            return Loaded(folder, safe_id, error=line(str(err)), legacy=True)
-        return _load_legacy(folder, safe_id, source, assignment)
-    raise InputError("no submission.toml or config.py in this folder")
-
-
-def _load_toml(folder: Path, safe_id: str, text: str, assignment: Assignment) -> Loaded:
-    data = parse_toml(text, "submission.toml")
-    n = sum(len(v) for k in ENTRIES if isinstance(v := data.get(k), list))
-    if n > assignment.max_entries:
-        raise InputError(f"submission.toml has {n:,} entries ([[range_test]], [[run]] and [[auto]] together); "
-                         f"the assignment allows {assignment.max_entries}: keep the ones your report uses")  # fmt: skip
-    data, notes = _defaults(data, assignment)
-    sub = validate(Submission, data, "submission.toml")
-    x = Loaded(folder, safe_id, sub, warnings=notes)
+    if not os.path.lexists(toml) and not os.path.lexists(legacy):
+        raise InputError("no submission.toml or config.py in this folder")
+    source = toml if os.path.lexists(toml) else legacy
+    notes: list[str] = []
+    try:
+        if source is toml:
+            data = parse_toml(read_text(toml, TOML_CAP, toml.name), toml.name)
+            n = sum(len(v) for k in ENTRIES if isinstance(v := data.get(k), list))
+            if n > assignment.max_entries:
+                raise InputError(f"submission.toml has {n:,} entries ([[range_test]], [[run]] and [[auto]] "
+                                 f"together); the assignment allows {assignment.max_entries}: keep the ones your "
+                                 "report uses")  # fmt: skip
+        else:
+            data, notes = to_submission(read_text(legacy, LEGACY_CAP, legacy.name), assignment)
+            for part in ENTRIES:
+                for entry in data.get(part, ()):
+                    _plain(entry, legacy.name, 0, "")
+            data = {"student": {"id": safe_id, "name": escape(folder.name)[:200]}, **data}
+        data, more = _defaults(data, assignment)
+        sub = validate(Submission, data, source.name)
+    except (LegacyConfigError, InputError) as err:
+        if source is toml:
+            raise
+        return Loaded(folder, safe_id, error=line(str(err)), legacy=True)  # the report says how to write a toml
+    x = Loaded(folder, safe_id, sub, warnings=[line(w) for w in [*notes, *more]], legacy=source is legacy)
     claimed = sub.student.id
     if claimed == safe_id or safe_id.startswith((f"{claimed}-", f"{claimed}_")):
         x.id = claimed  # e.g. folder s000-lambda-multistep, id s000
@@ -402,22 +410,6 @@ def _defaults(data: dict, assignment: Assignment) -> tuple[dict, list[str]]:
         notes.append(f"[setup] dataset = {shown(own)}: read as the data your claims were made on (claimed_on); "
                      f"the assignment reruns on {assignment.dataset}")  # fmt: skip
     return {**data, "setup": setup}, notes
-
-
-def _load_legacy(folder: Path, safe_id: str, source: str, assignment: Assignment) -> Loaded:
-    """A course-format ColossalAI config.py (its text, read through `read_text`), read as data by
-    `grader.legacy.to_submission` (never executed) and validated as a submission with one entry."""
-    try:
-        data, warnings = to_submission(source, assignment)
-        for part in ENTRIES:
-            for entry in data.get(part, ()):
-                _plain(entry, "config.py", 0, "")
-        data = {"student": {"id": safe_id, "name": escape(folder.name)[:200]}, **data}
-        data, notes = _defaults(data, assignment)
-        sub = validate(Submission, data, "config.py")
-    except (LegacyConfigError, InputError) as err:
-        return Loaded(folder, safe_id, error=line(str(err)), legacy=True)
-    return Loaded(folder, safe_id, sub, warnings=[line(w) for w in [*warnings, *notes]], legacy=True)
 
 
 def load_assignment(root: Path, path: Path | None = None) -> Assignment:

@@ -209,8 +209,8 @@ class Rerunner:
 
         def work(unit: list[str], step_bars: bool = False) -> Unit:
             limit = self.time_limit if self.deadline is None else min(self.time_limit, self.deadline - time.monotonic())
-            return Unit(tuple(todo[k].config for k in unit), todo[unit[0]].until_epoch, self.device, limit,
-                        engine=chosen.name, nproc=self.nproc, progress=step_bars, data_root=self.data_root,
+            return Unit(tuple(todo[k].config for k in unit), todo[unit[0]].until_epoch, self.device, limit, chosen,
+                        nproc=self.nproc, progress=step_bars, data_root=self.data_root,
                         download=self.download)  # fmt: skip
 
         if self.ray:
@@ -252,7 +252,8 @@ class Rerunner:
 
     def _timed(self, dataset: str, batch_size: int, steps: int) -> float:
         cfg = RunConfig(dataset=dataset, batch_size=batch_size, epochs=1, epoch_steps=steps)  # one epoch of `steps`
-        out = run_unit(Unit((cfg,), None, self.device, 600.0, engine=self.engine, data_root=self.data_root))[0]
+        unit = Unit((cfg,), None, self.device, 600.0, resolve(self.engine, self.device), data_root=self.data_root)
+        out = run_unit(unit)[0]
         if "result" not in out:
             raise ValueError(f"could not time a rerun step here: {out['error']}")
         return out["result"]["meta"]["wall_time_s"]

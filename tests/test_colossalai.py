@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from reference.config import RunConfig, ScheduleConfig, range_test_config
-from reference.engines import run_many
+from reference.engines import ENGINES, run_many
 from reference.engines.colossal import INSTALL_HINT, EngineUnavailable, available, run_colossalai
 from reference.loop import TimeLimitExceeded, run
 from reference.tolerances import check_metric
@@ -101,7 +101,7 @@ def test_missing_colossalai_is_one_line(monkeypatch, capsys):
 
     from grader.unit import Unit, run_unit
 
-    (out,) = run_unit(Unit((CFG,), None, "cpu", 60.0, engine="colossalai", nproc=2))
+    (out,) = run_unit(Unit((CFG,), None, "cpu", 60.0, ENGINES["colossalai"], nproc=2))
     assert out == {"error": f"EngineUnavailable: {INSTALL_HINT}"}
 
 

@@ -274,9 +274,10 @@ def test_every_rerun_uses_the_keyed_thread_count():
 
     from grader.unit import Unit, run_unit
     from reference.config import RunConfig
+    from reference.engines import ENGINES
 
     torch.set_num_threads(2)
-    (out,) = run_unit(Unit((RunConfig(lr=0.05, epochs=1, max_steps=2),), None, "cpu", 60.0))
+    (out,) = run_unit(Unit((RunConfig(lr=0.05, epochs=1, max_steps=2),), None, "cpu", 60.0, ENGINES["sequential"]))
     assert out["result"]["meta"]["threads"] == RERUN_THREADS
 
 

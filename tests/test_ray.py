@@ -21,6 +21,7 @@ from grader.fanout import INSTALL_HINT, RayUnavailable, run_on_ray
 from grader.grade import grade_class
 from grader.runner import Cache
 from grader.unit import Unit
+from reference.engines import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBMISSIONS = ROOT / "submissions"
@@ -157,7 +158,7 @@ def test_a_worker_killed_mid_run_is_retried_and_nothing_is_lost(cluster, plain, 
 
 
 def test_resources_follow_device_and_engine():
-    unit = lambda device, engine, nproc: Unit((), None, device, 60.0, engine=engine, nproc=nproc)  # noqa: E731
+    unit = lambda device, engine, nproc: Unit((), None, device, 60.0, resolve(engine, device), nproc=nproc)  # noqa: E731
     assert unit("cpu", "sequential", 2).resources() == (1, 0)
     assert unit("cuda", "batched", 2).resources() == (1, 1)
     assert unit("cpu", "colossalai", 3).resources() == (3, 0)
