@@ -110,6 +110,7 @@ class LegacyConfig:
     values: dict[str, object] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     unreadable: dict[str, LegacyConfigError] = field(default_factory=dict)
+    used: frozenset[str] = frozenset()  # names the file reads somewhere (`step_size=STEP_SIZE`, inside a lambda)
 
 
 def read_legacy_config(path: str | Path) -> dict[str, object]:
@@ -148,7 +149,8 @@ def _read(source: str, filename: str, strict: bool) -> LegacyConfig:
         raise LegacyConfigError(filename, None, f"cannot parse the file: {e}") from None
     reader = _Reader(filename, strict)
     reader.block(tree.body)
-    return LegacyConfig(reader.values, reader.warnings, reader.unreadable)
+    used = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+    return LegacyConfig(reader.values, reader.warnings, reader.unreadable, used)
 
 
 class _Expressions:
@@ -461,6 +463,7 @@ LEGACY_FIELDS: dict[str, str] = {
     "NUM_EPOCHS": "epochs", "EPOCHS": "epochs", "N_EPOCHS": "epochs", "EPOCH": "epochs",
     "LEARNING_RATE": "lr", "LR": "lr", "BASE_LR": "lr", "INIT_LR": "lr",
     "OPTIMIZER": "optimizer", "MOMENTUM": "momentum", "WEIGHT_DECAY": "weight_decay", "WD": "weight_decay",
+    "NESTEROV": "nesterov",
     "SEED": "seed", "RANDOM_SEED": "seed",
 }  # fmt: skip
 SCHEDULER_KEYS = ("LR_SCHEDULER", "SCHEDULER")  # upper-cased
@@ -474,6 +477,8 @@ _NOT_RERUN = {  # docs/submission.md and docs/colossalai.md: no engine honours t
     "parallel": "pipeline/tensor parallelism is not re-run: reruns are data parallel at most (--engine colossalai)",
     "zero": "ZeRO sharding is not re-run: every process keeps the full optimizer state",
 }
+# scheduler arguments the grader sets from the run itself (its length), or that change no LR
+_RUN_LENGTH = ("epochs", "steps_per_epoch", "total_steps", "T_max", "total_iters", "last_epoch", "verbose")
 _COLOSSAL_KEYS = ("gradient_handler", "model", "loss", "data", "cudnn_benchmark", "cudnn_deterministic")
 
 
@@ -502,9 +507,12 @@ def training_name(name: str) -> bool:
     return upper in LEGACY_FIELDS or upper in SCHEDULER_KEYS or name == OPTIMIZER_KEY
 
 
-def legacy_to_run_fields(values: dict[str, object]) -> tuple[dict[str, object], list[str]]:
+def legacy_to_run_fields(values: dict[str, object], used: frozenset[str] = frozenset()) -> tuple[dict[str, object],
+                                                                                             list[str]]:  # fmt: skip
     """Map legacy values to run-config fields, with one warning per field that cannot be honoured. A LambdaLR
-    comes back as `schedule = {"name": "lambda", "lambda": Lambda}`, for `lambda_schedule` to tabulate."""
+    comes back as `schedule = {"name": "lambda", "lambda": Lambda}`, for `lambda_schedule` to tabulate. A name
+    the grader does not know is ignored with a warning, unless the file reads it elsewhere (`used`: e.g.
+    `step_size=STEP_SIZE`), where its value counts through what reads it."""
     fields: dict[str, object] = {}
     origin: dict[str, str] = {}  # run field -> the legacy name it came from
     warnings: list[str] = []
@@ -517,14 +525,12 @@ def legacy_to_run_fields(values: dict[str, object]) -> tuple[dict[str, object], 
             for key, field_ in (("type", "optimizer"), ("lr", "lr"), ("momentum", "momentum"),
                                 ("weight_decay", "weight_decay"), ("nesterov", "nesterov")):  # fmt: skip
                 if key in value:
-                    fields.setdefault(field_, optimizer_name(value[key]) if key == "type" else value[key])
+                    got = optimizer_name(value[key]) if key == "type" and isinstance(value[key], str) else value[key]
+                    _take(fields, origin, warnings, field_, got, f"{name}[{key!r}]")
         elif upper in LEGACY_FIELDS:
             field_ = LEGACY_FIELDS[upper]
             value = optimizer_name(value) if field_ == "optimizer" and isinstance(value, str) else value
-            if field_ not in fields:
-                fields[field_], origin[field_] = value, name
-            elif fields[field_] != value:
-                warnings.append(f"{name} = {value!r} conflicts with {origin[field_]}; {origin[field_]} is used")
+            _take(fields, origin, warnings, field_, value, name)
         elif name in _NOT_RERUN:
             if not _no_op(name, value):
                 warnings.append(f"{name}: {_NOT_RERUN[name]}")
@@ -535,9 +541,19 @@ def legacy_to_run_fields(values: dict[str, object]) -> tuple[dict[str, object], 
                 fields["schedule"] = schedule
         elif name in _COLOSSAL_KEYS:
             warnings.append(f"{name}: this ColossalAI setting is not used by the grader")
-        elif name.isupper() and not isinstance(value, Lambda) and not (name in torch_classes() and value == name):
+        elif (name.isupper() and name not in used and not isinstance(value, Lambda)
+              and not (name in torch_classes() and value == name)):  # fmt: skip
             warnings.append(f"{name}: not a field the grader knows; ignored")
     return fields, warnings
+
+
+def _take(fields: dict, origin: dict, warnings: list[str], field_: str, value: object, name: str) -> None:
+    """The first name in the file that sets a run field wins; a later one that says otherwise is a warning."""
+    if field_ not in fields:
+        fields[field_], origin[field_] = value, name
+    elif fields[field_] != value:
+        warnings.append(f"{name} = {value!r} conflicts with {origin[field_]} = {fields[field_]!r}; "
+                        f"{origin[field_]} is used (delete the one your run did not use)")  # fmt: skip
 
 
 def _no_op(name: str, value: object) -> bool:
@@ -554,8 +570,12 @@ def _no_op(name: str, value: object) -> bool:
 def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object] | None:
 
     kind = value.get("type") if isinstance(value, dict) else None
-    if not isinstance(value, dict) or not isinstance(kind, str) or kind not in schedulers():
-        warnings.append(f"{name}: scheduler {kind!r} is not supported; the run keeps a constant LR")
+    if not isinstance(value, dict):
+        warnings.append(f"{name}: {shown(value)} is not a scheduler the grader can read (write dict(type="
+                        "\"MultiStepLR\", milestones=[...], gamma=...)); the run keeps a constant LR")  # fmt: skip
+        return None
+    if not isinstance(kind, str) or kind not in schedulers():
+        warnings.append(f"{name}: scheduler {shown(kind)} is not supported; the run keeps a constant LR")
         return None
     if odd := [k for k in value if not isinstance(k, str)]:
         warnings.append(f"{name}: argument(s) {', '.join(repr(k) for k in odd[:3])} ignored (not names)")
@@ -573,9 +593,22 @@ def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object
     if kind == "ConstantLR":
         warnings.append(f"{name}: ConstantLR's reduced-LR phase (factor, total_iters) is not re-run; LR stays at lr")
     handled = {"type", entry.spans, *entry.args, *(("factor", "total_iters") if kind == "ConstantLR" else ())}
-    if dropped := sorted(k for k in args if k not in handled):
-        warnings.append(f"{name}: argument(s) {', '.join(dropped)} dropped; the grader derives them from the run")
+    dropped = sorted(k for k in args if k not in handled)
+    if derived := [k for k in dropped if k in _RUN_LENGTH]:
+        warnings.append(f"{name}: argument(s) {', '.join(derived)} dropped; the grader derives them from the run")
+    if other := [k for k in dropped if k not in _RUN_LENGTH]:
+        warnings.append(f"{name}: argument(s) {', '.join(other)} not re-run (the rerun's {entry.doc}): its LR "
+                        "curve differs from this file's")  # fmt: skip
     return {"name": schedulers()[kind], **{k: v for k, v in args.items() if k in entry.args}}
+
+
+def _hook_by_epoch(hooks: object) -> bool | None:
+    """`hooks = [dict(type="LRSchedulerHook", by_epoch=...)]`: whether the file's own hook steps the scheduler once an
+    epoch (True), every iteration (False), or None where the file has no such hook (the course's: every iteration)."""
+    for hook in hooks if isinstance(hooks, (list, tuple)) else ():
+        if isinstance(hook, dict) and hook.get("type") == "LRSchedulerHook" and isinstance(hook.get("by_epoch"), bool):
+            return hook["by_epoch"]
+    return None
 
 
 # ---------------------------------------------------------------- a LambdaLR, tabulated
@@ -583,11 +616,11 @@ def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object
 EXP_FIT = 1e-6  # max deviation of log10(factor) from a straight line for "an exponential sweep"
 
 
-def lambda_schedule(fn: Lambda, lr: float, steps: int) -> tuple[str, dict, str]:
+def lambda_schedule(fn: Lambda, lr: float, steps: int, by_epoch: bool = False) -> tuple[str, dict, str]:
     """A LambdaLR stepped per iteration (the course's hook) over the run's `steps`, read as what it is:
     ("range_test", {start_lr, end_lr, shape}) for the course's exponential sweep, ("run", {lr, schedule}) for a
     constant or decaying exponential, else ("run", {lr, schedule: table}) with every step's factor. Plus a
-    one-line note of how it was read."""
+    one-line note of how it was read. `by_epoch`: stepped once an epoch (`steps` are epochs; never a sweep)."""
     factors = fn.table(steps)
     if (bad := next((i for i, f in enumerate(factors) if f <= 0), None)) is not None:
         raise LegacyConfigError(fn.filename, fn.lineno, f"{fn!r} gives a factor ≤ 0 at step {bad}: not a learning rate")
@@ -595,7 +628,8 @@ def lambda_schedule(fn: Lambda, lr: float, steps: int) -> tuple[str, dict, str]:
     logs = [math.log10(f / first) for f in factors]
     slope = (logs[-1] / (steps - 1)) if steps > 1 else 0.0
     exponential = all(abs(v - slope * i) <= EXP_FIT * max(1.0, abs(logs[-1])) for i, v in enumerate(logs))
-    if exponential and last > first:
+    cadence, unit = ("epoch", "epoch") if by_epoch else ("step", "step")
+    if exponential and last > first and not by_epoch:
         return ("range_test", {"start_lr": lr * first, "end_lr": lr * last, "shape": "exp"},
                 f"LambdaLR {fn!r}: an exponential sweep from {lr * first:.3g} to {lr * last:.3g} over {steps:,} "
                 "steps, rerun as a range test")  # fmt: skip
@@ -604,13 +638,13 @@ def lambda_schedule(fn: Lambda, lr: float, steps: int) -> tuple[str, dict, str]:
         schedule = {"name": "constant"} if last == first else {"name": "exponential", "gamma": gamma}
         return (
             "run",
-            {"lr": lr * first, "schedule": {**schedule, "cadence": "step"}},
-            f"LambdaLR {fn!r}: " + ("a constant factor" if last == first else f"× {gamma:.6g} per step"),
+            {"lr": lr * first, "schedule": {**schedule, "cadence": cadence}},
+            f"LambdaLR {fn!r}: " + ("a constant factor" if last == first else f"× {gamma:.6g} per {unit}"),
         )
     return (
         "run",
-        {"lr": lr, "schedule": {"name": "table", "table": factors, "cadence": "step"}},
-        f"LambdaLR {fn!r}: tabulated over {steps:,} steps (factors {min(factors):.3g} … {max(factors):.3g})",
+        {"lr": lr, "schedule": {"name": "table", "table": factors, "cadence": cadence}},
+        f"LambdaLR {fn!r}: tabulated over {steps:,} {unit}s (factors {min(factors):.3g} … {max(factors):.3g})",
     )
 
 
@@ -625,7 +659,8 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
     cfg = read_config(source, "config.py")
     if bad := next((e for n, e in cfg.unreadable.items() if training_name(n)), None):
         raise bad  # only a field that determines training is an error
-    fields, warnings = legacy_to_run_fields(cfg.values)
+    fields, warnings = legacy_to_run_fields(cfg.values, cfg.used)
+    by_epoch = _hook_by_epoch(cfg.values.get("hooks"))
     warnings = [*cfg.warnings, *warnings]
     if "lr" not in fields:
         raise InputError("config.py: no LEARNING_RATE (or LR) to re-run")
@@ -642,15 +677,19 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
         if not (isinstance(batch, int) and isinstance(epochs, int) and batch > 0 and epochs > 0):
             raise InputError(f"config.py: BATCH_SIZE {shown(batch)} and NUM_EPOCHS {shown(epochs)} must be "
                              "whole numbers > 0 to tabulate the LambdaLR")  # fmt: skip
-        steps = epochs * steps_per_epoch(claimed, batch)
+        steps = epochs if by_epoch else epochs * steps_per_epoch(claimed, batch)
         if isinstance(entry["lr"], bool) or not isinstance(entry["lr"], (int, float)) or not entry["lr"] > 0:
             raise InputError(f"config.py: LEARNING_RATE must be a number > 0, got {shown(entry['lr'])}")
-        part, read, note = lambda_schedule(schedule["lambda"], entry["lr"], steps)
+        part, read, note = lambda_schedule(schedule["lambda"], entry["lr"], steps, by_epoch=bool(by_epoch))
         warnings.append(note)
         entry = {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
         if part == "range_test":
             entry = {k: v for k, v in entry.items() if k in ("name", "optimizer", "momentum", "weight_decay",
                                                              "seed", "epochs", *read)}  # fmt: skip
+    elif isinstance(schedule, dict) and by_epoch:  # the file's own hook: LRSchedulerHook(by_epoch=True)
+        entry["schedule"] = {**schedule, "cadence": "epoch"}
+        warnings.append("LR_SCHEDULER: stepped once an epoch, as the file's LRSchedulerHook(by_epoch=True) does "
+                        "(milestones and step sizes count epochs)")  # fmt: skip
     elif isinstance(schedule, dict):  # the course's LRSchedulerHook stepped every iteration: rerun it so
         entry["schedule"] = {**schedule, "cadence": "step"}
         warnings.append("LR_SCHEDULER: stepped per iteration, as the course's ColossalAI hook did (milestones "

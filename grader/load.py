@@ -294,7 +294,11 @@ def load_class(folders: Iterable[Path], assignment: Assignment | None = None, on
             x.warnings.append(f"another folder also claims the id {shown(x.id)}: graded as {shown(own)}")
             _set_id(x, own)
     only, skip = set(only or ()), set(skip or ())
-    return [x for x in loaded if (not only or {x.id, x.folder.name} & only) and not {x.id, x.folder.name} & skip]
+    chosen = [x for x in loaded if (not only or {x.id, x.folder.name} & only) and not {x.id, x.folder.name} & skip]
+    for x in chosen:  # a grader bug reading a folder: one line for the instructor (the student's line says less)
+        if x.internal:
+            log.warning("grade: internal error reading %s: %s", escape(x.folder.name), x.internal)
+    return chosen
 
 
 def _set_id(x: Loaded, new_id: str) -> None:
@@ -317,8 +321,7 @@ def load_submission(folder: Path, assignment: Assignment | None = None) -> Loade
     except InputError as err:
         return Loaded(folder, safe_id, error=line(str(err)))
     except Exception as err:  # a grader bug must still not stop the class: one line for the student, one here
-        bug = line(f"{type(err).__name__}: {err}")
-        log.warning("grade: internal error reading %s: %s", escape(folder.name), bug)
+        bug = line(f"{type(err).__name__}: {err}")  # logged by load_class for the folders it grades
         return Loaded(folder, safe_id, error="the grader could not read this submission (an internal error, "
                       "reported to the instructor)", internal=bug)  # fmt: skip
 

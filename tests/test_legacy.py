@@ -389,3 +389,62 @@ def test_mixed_case_fields_and_the_course_preset() -> None:
     cfg = legacy.read_config("LR = 0.05\nBatch = 64\nEpochs = 30\n")
     fields, _ = legacy_to_run_fields(cfg.values)
     assert fields == {"lr": 0.05, "batch_size": 64, "epochs": 30}
+
+
+# ---------------------------------------------------------------- what real course files do (examiner probe 2)
+
+
+def _loaded(tmp_path: Path, source: str):
+    from grader.load import load_submission
+
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (folder / "config.py").write_text(source)
+    return load_submission(folder)
+
+
+def test_an_optimizer_dict_and_a_later_lr_name_are_a_warning_not_a_crash(tmp_path: Path) -> None:
+    """`optimizer = dict(type=Adam, lr=1e-3)` then an old `LR = 1e-2` kept for reference: the grader read it as an
+    internal error (KeyError), 0/100. Now the first one is used and the other named, in either order."""
+    x = _loaded(tmp_path, "from torch.optim import Adam\noptimizer = dict(type=Adam, lr=1e-3)\nSEED = 3\nLR = 1e-2\n")
+    assert x.error is None and x.internal is None
+    assert (x.submission.run[0].optimizer, x.submission.run[0].lr) == ("adam", 1e-3)
+    assert "LR = 0.01 conflicts with optimizer['lr'] = 0.001; optimizer['lr'] is used" in " ".join(x.warnings)
+    _, warnings = legacy_to_run_fields(parse_legacy_config("LR = 0.05\noptimizer = dict(type='SGD', lr=0.01)\n"))
+    assert warnings == ["optimizer['lr'] = 0.01 conflicts with LR = 0.05; LR is used (delete the one your run did "
+                        "not use)"]  # fmt: skip
+
+
+def test_names_the_file_uses_are_not_called_ignored_and_nesterov_is_read() -> None:
+    source = ("NESTEROV = True\nLR = 0.03\nSTEP_SIZE = 10 * 469\nUNUSED = 7\n"
+              "LR_SCHEDULER = dict(type='StepLR', step_size=STEP_SIZE, gamma=0.1)\n")  # fmt: skip
+    cfg = legacy.read_config(source)
+    fields, warnings = legacy_to_run_fields(cfg.values, cfg.used)
+    assert fields["nesterov"] is True and fields["schedule"]["step_size"] == 4690
+    assert warnings == ["UNUSED: not a field the grader knows; ignored"]
+
+
+def test_the_file_s_own_by_epoch_hook_steps_the_scheduler_once_an_epoch(tmp_path: Path) -> None:
+    hook = "hooks = [dict(type='LRSchedulerHook', by_epoch=True)]\n"
+    x = _loaded(tmp_path, "LR = 0.05\nLR_SCHEDULER = dict(type='MultiStepLR', milestones=[15, 25], gamma=0.1)\n" + hook)
+    schedule = x.submission.run[0].schedule
+    assert (schedule.cadence, schedule.milestones) == ("epoch", (15, 25))
+    assert "stepped once an epoch" in " ".join(x.warnings)
+    # a LambdaLR under that hook: tabulated over epochs, stepped once an epoch
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "config.py").write_text("LR = 0.05\nNUM_EPOCHS = 30\nLR_SCHEDULER = dict(type='LambdaLR', "
+                                              "lr_lambda=lambda e: 0.5 ** (e // 10))\n" + hook)  # fmt: skip
+    from grader.load import load_submission
+
+    schedule = load_submission(tmp_path / "b").submission.run[0].schedule
+    assert (schedule.name, schedule.cadence, len(schedule.table)) == ("table", "epoch", 30)
+    assert schedule.table[9:11] == (1.0, 0.5)
+
+
+def test_scheduler_warnings_say_what_is_true() -> None:
+    _, warnings = legacy_to_run_fields({"LR": 0.1, "LR_SCHEDULER": "MultiStepLR(milestones=[1])"})
+    assert warnings[0].startswith('LR_SCHEDULER: "MultiStepLR(milestones=[1])" is not a scheduler the grader can read')
+    warmup = {"type": "LinearLR", "start_factor": 0.1, "end_factor": 1.0, "total_iters": 469}
+    _, warnings = legacy_to_run_fields({"LR": 0.1, "LR_SCHEDULER": warmup})
+    assert not any("derives" in w for w in warnings)  # start_factor is not derived from the run: it is not re-run
+    assert any("start_factor not re-run" in w and "differs from this file's" in w for w in warnings)
