@@ -454,12 +454,17 @@ def _proxy_metric(check: str, metric: str, ctx: Context, p: PlannedRun, claimed:
 
 
 def _chaotic(ctx: Context, p: PlannedRun, o: Outcome, result: CheckResult) -> CheckResult:
-    """A metric check on a chaotic rerun: its figure is one draw of many rounding could give; partial credit."""
-    if not ctx.chaotic(p, o) or result.status in ("skip", "error"):
+    """A metric check on a chaotic rerun (rounding alone moves its figures: the reproducible check). A rerun that bears
+    the claim out still does, chaotic or not. One that does not is no evidence against it either: `chaotic_credit` of
+    the points given, the rest pending review by hand (neither earned nor lost here)."""
+    if not ctx.chaotic(p, o) or result.status in ("skip", "error", "pass"):
         return result
-    message = (f"Not graded automatically: the rerun is chaotic (see the reproducible check), "
-               f"{ctx.tol.chaotic_credit:.0%} of the points pending review. " + result.message)  # fmt: skip
-    return replace(result, points=round(ctx.tol.chaotic_credit * result.max_points, 2), status="warn", message=message)
+    credit = round(ctx.tol.chaotic_credit * result.max_points, 2)
+    message = (f"Not graded automatically: the rerun is chaotic (see the reproducible check), so a miss is no "
+               f"evidence; {ctx.tol.chaotic_credit:.0%} of the points given, the rest pending review by hand. "
+               + result.message)  # fmt: skip
+    return replace(result, status="warn", points=credit, max_points=credit,
+                   pending=round(result.max_points - credit, 2), why="chaotic", message=message)  # fmt: skip
 
 
 def check_reproducible(ctx: Context, pts: float) -> list[CheckResult]:
@@ -483,8 +488,8 @@ def check_reproducible(ctx: Context, pts: float) -> list[CheckResult]:
             status, points = "warn", round(tol.chaotic_credit * pts, 2)
             moved = "makes one of the two diverge" if math.isinf(d) else f"moves the train loss by {d:.1%}"
             msg = (f"Chaotic: {nudge} {moved} within {n} steps, so rounding alone (another engine, device or "
-                   f"torch version) changes this run's figures; its metric checks get {tol.chaotic_credit:.0%} of "
-                   "their points pending review by hand.")  # fmt: skip
+                   f"torch version) changes this run's figures; a metric check its rerun does not bear out gets "
+                   f"{tol.chaotic_credit:.0%} of its points, the rest pending review by hand.")  # fmt: skip
         out.append(CheckResult("reproducible", p.name, status, msg, distance=d, tolerance=tol.chaos_drift,
                                unit="relative", origin=f"the probe twin's train loss vs the rerun's, over {n} steps",
                                points=points, max_points=pts))  # fmt: skip
@@ -554,6 +559,8 @@ def check_baseline(ctx: Context, pts: float) -> list[CheckResult]:
     out = []
     for p, o in ctx.of_kind("train"):
         result = _baseline_one(ctx, p, o, pts)
+        if p.name in judged and not (o.result or {}).get("diverged"):  # a diverged rerun fails, chaotic or not
+            result = _chaotic(ctx, p, o, result)
         if p.name not in judged:
             message = f"For information (no points at stake): {why.get(p.name, 'not judged')}. " + result.message
             result = replace(result, message=message, status="skip" if result.status != "error" else "error",
@@ -630,7 +637,7 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
                          f"{ctx.n_test:,} test images; k for ≤ {FALSE_FAIL_TARGET:.0%} of honest students losing "
                          "points (benchmarks/grading_power.py)",
                          points=points, max_points=pts)  # fmt: skip
-    return result if diverged else _chaotic(ctx, p, o, result)
+    return result
 
 
 def check_plausibility(ctx: Context, pts: float) -> list[CheckResult]:

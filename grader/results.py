@@ -49,7 +49,7 @@ class CheckResult:
     why: str | None = None  # why it is pending, machine-readable: "quick" (the full grade checks it), "data:<dataset>"
     # (claimed on that dataset: a grade on it checks it), "reference" (no comparable committed reference), "review"
     # (no rerun decides it: by hand, against the run's logs), "deferred" (an upload grade's time budget left its rerun
-    # to the instructor's full grade); see `pending_lines`
+    # to the instructor's full grade), "chaotic" (a chaotic rerun missed the claim: by hand); see `pending_lines`
     diagnosis: dict | None = None  # likely cause of a failure: {cause, evidence, confidence, confirmed}
 
     @property
@@ -301,7 +301,7 @@ def pending_lines(students: list[StudentResult], command: str | None = None, rer
         for c in s.checks:
             if is_unchecked(c):
                 groups.setdefault(reason(c), []).append(c)
-    rank = {"deferred": 0, "quick": 0, "reference": 2, "review": 3}
+    rank = {"deferred": 0, "quick": 0, "reference": 2, "chaotic": 3, "review": 3}
     return [_line(why, checks, command, rerun, quick_epochs)
             for why, checks in sorted(groups.items(), key=lambda kv: (rank.get(kv[0], 1), kv[0]))]  # fmt: skip
 
@@ -322,6 +322,10 @@ def _line(why: str, checks: list[CheckResult], command: str | None, rerun: str |
                 if command else f"a grade on {data} itself (`--data-root DIR` with {data}, assignment.toml dataset = "
                 f"\"{data}\") checks them")  # fmt: skip
         return f"claimed on {data}: {n} pending{on} — {todo}"
+    if why == "chaotic":
+        return (f"chaotic reruns: {n} pending — rounding alone moves these runs' figures (the reproducible "
+                "check), so a rerun that misses a claim is no evidence against it: review by hand against the run's "
+                "logs")  # fmt: skip
     if why == "reference":
         return (f"no comparable committed reference: {n} pending — a committed reference of the run's dataset, "
                 "optimizer and input (`reference baselines`) checks them")  # fmt: skip

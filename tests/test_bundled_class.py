@@ -114,8 +114,9 @@ REVIEW = "Not graded automatically: the rerun is chaotic"
 
 def chaotic_runs(students: list[StudentResult], credit: float) -> set[tuple[str, str]]:
     """The (student, run) pairs flagged chaotic, once the flags are checked against what defines them: a run is
-    flagged exactly when its probe twin's measured drift is above the tolerance, and then it and its metric
-    checks get `credit` of their points pending review; a metric check of an unflagged run never does."""
+    flagged exactly when its probe twin's measured drift is above the tolerance; then a metric check its rerun does
+    not bear out gets `credit` of its points and the rest pending review; a metric check of an unflagged run never
+    does."""
     chaotic = set()
     for s in students:
         for c in s.checks:
@@ -132,11 +133,13 @@ def chaotic_runs(students: list[StudentResult], credit: float) -> set[tuple[str,
                 continue
             if (s.id, c.subject) not in chaotic:
                 assert REVIEW not in c.message, (s.id, c.subject, c.check)
-            elif c.message.startswith(REVIEW):  # graded on its figures: downgraded to review
-                assert c.status == "warn" and c.points == round(credit * c.max_points, 2), (s.id, c.check)
-            else:  # not graded on the rerun's figures: skipped, errored, about a divergence, or judged without
-                # the rerun (a claim on other data against that data's reference)
-                assert c.status in ("skip", "error") or c.rerun is None or "diverge" in c.message, (s.id, c.message)
+            elif c.message.startswith(REVIEW):  # missed by a chaotic rerun: `credit` given, the rest pending
+                assert c.status == "warn" and c.why == "chaotic" and c.points == c.max_points, (s.id, c.check)
+                assert abs(c.points - credit * (c.max_points + c.pending)) < 0.011, (s.id, c.check)
+            else:  # borne out by the rerun, or not graded on its figures: skipped, errored, about a divergence, or
+                # judged without the rerun (a claim on other data against that data's reference)
+                assert c.status in ("pass", "skip", "error") or c.rerun is None or "diverge" in c.message, (
+                    s.id, c.message)  # fmt: skip
     return chaotic
 
 

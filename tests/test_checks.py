@@ -176,10 +176,10 @@ def test_min_over_10_may_pick_below_the_sweep_start():
     assert v[("lr_claim", "sweep")].status == "pass" and v[("plausibility", "submission")].status == "pass"
 
 
-def probed(main_loss: list[float], twin_loss: list[float], twin_diverged=None) -> dict:
-    """Verdicts of an honest submission whose training rerun has these train losses, and its twin these."""
+def probed(main_loss: list[float], twin_loss: list[float], twin_diverged=None, acc=0.95, loss=0.17) -> dict:
+    """Verdicts of an honest submission whose training rerun has these train losses (and figures), its twin these."""
     sub = submission(claimed_test_accuracy=0.951, claimed_test_loss=0.171)
-    rt, train = rerun()
+    rt, train = rerun(acc=acc, loss=loss)
     train.result["train_loss"] = main_loss
     twin = Outcome({"train_loss": twin_loss, "diverged": twin_diverged})
     planned = [p for p in plan(sub, ASSIGNMENT, False) if p.kind != "probe"]
@@ -211,14 +211,22 @@ def test_a_calm_rerun_is_reproducible_and_graded_as_usual():
     assert {c.status for c in v.values()} == {"pass"} and sum(c.points for c in v.values()) == 9
 
 
-def test_a_chaotic_rerun_gets_partial_credit_pending_review():
+def test_a_chaotic_rerun_that_bears_claims_out_passes_and_one_that_misses_leaves_the_rest_pending():
+    """Examiner probe 2: a faithful [[auto]] run reproduced to the digit lost half its metric points, shown as "pending
+    review" yet counted as lost. A chaotic rerun that bears a claim out still does; one that misses is no evidence
+    against it: half the points given, the other half pending (neither earned nor lost), for review by hand."""
     twin = [x * (1 + 0.03 * (i >= 40)) for i, x in enumerate(MAIN)]  # strays 3% after 40 steps
     v = probed(MAIN, twin)
     c = v[("reproducible", "const")]
     assert c.status == "warn" and "3.0%" in c.message and c.points == 0
-    for check in ("accuracy_claim", "loss_claim", "baseline"):  # would pass; one draw of many, so half credit
+    for check in ("accuracy_claim", "loss_claim", "baseline"):
         c = v[(check, "const")]
-        assert c.status == "warn" and c.points == c.max_points / 2 and "pending review" in c.message
+        assert c.status == "pass" and c.points == c.max_points > 0 and c.pending == 0, c.message
+    v = probed(MAIN, twin, acc=0.90, loss=0.30)  # the chaotic rerun lands far from the claims and the reference
+    for check in ("accuracy_claim", "loss_claim", "baseline"):
+        c = v[(check, "const")]
+        assert c.status == "warn" and c.why == "chaotic" and "pending review by hand" in c.message, c.message
+        assert c.points == c.max_points > 0 and c.pending == c.points  # half given, half pending: none lost
     assert v[("lr_claim", "sweep")].status == "pass" and v[("config", "submission")].status == "pass"
 
 

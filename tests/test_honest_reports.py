@@ -197,3 +197,17 @@ def test_the_self_check_table_shows_how_far_a_claim_may_be(capsys):
     print_checks(StudentResult("s1", "S", "s1", checks=[c]))
     out = capsys.readouterr().out
     assert "distance / allowed" in out and "0.39 / 0.26 decades" in out
+
+
+def test_a_class_of_the_automated_scheduler_assignment_can_require_only_auto_runs():
+    """The second assignment (seed 004) hands in [[auto]] runs only: `required = ["auto"]` accepts that, and an
+    [[auto]] section is what it misses when absent (examiner probe 2: `required` took only range_test and run)."""
+    assignment = Assignment(required=["auto"])
+    entry = {"name": "a", "optimizer": "adam", "lr": 1e-3, "epochs": 30}
+    auto = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "auto": [entry]})
+    ctx = Context(auto, assignment, [], None, False, 1000)
+    (config,) = [c for c in run_checks(ctx) if (c.check, c.subject) == ("config", "submission")]
+    assert config.status == "pass", config.message
+    ctx = Context(submission(), assignment, [], None, False, 1000)
+    (config,) = [c for c in run_checks(ctx) if (c.check, c.subject) == ("config", "submission")]
+    assert config.status == "fail" and "no [[auto]] section" in config.message
