@@ -86,8 +86,8 @@ class Entry:
     claim: dict  # the entry as declared (claims are added from the student's run)
     actual: Callable[[RunConfig], RunConfig] = lambda c: c  # the planned config (at the student's seed) → what ran
     log: dict = field(default_factory=dict)  # divisor, epochs (cut), percent (accuracy logged ×100)
-    claims: str = "logs"  # "logs": left out, taken from the logs; "explicit": written out; "train-loss", "percent":
-    # written out as the mistake reads them
+    claims: str = "logs"  # "logs": left out, taken from the logs; "explicit": written out; "train-loss", "percent",
+    # "earlier-epoch": written out as the mistake reads them
     refused: bool = False  # the config check refuses it: no planned config, the declared one is what ran
     until: int | None = None  # the student's run stopped after this many epochs (of the declared length)
 
@@ -254,6 +254,9 @@ def _cases(key: str, n: int) -> list[Student]:
     elif key == "short-run":  # a run stopped at epoch 5 of the committed protocol's 30, its log and claims with it
         for i, kind in enumerate(_kinds(n, True, False, False)):
             add(i, kind, [Entry("run", "run", dict(PROTOCOL_RUN), until=5)])
+    elif key == "earlier-epoch":  # the first epoch's figures of the student's own logged run claimed as its final
+        for i, kind in enumerate(_kinds(n, False, False, False)):
+            add(i, kind, [Entry("run", "run", dict(BASE), claims="earlier-epoch")])
     elif key == "diverged-log":  # SGD momentum ≥ 1: the velocity grows every step
         for i, kind in enumerate(_kinds(n, False, True, False)):
             add(i, kind, [Entry("run", "run", dict(BASE), lambda c: c.model_copy(update={"momentum": 1.1}))])
@@ -401,6 +404,8 @@ def write_student(st: Student, folder: Path, results: dict[str, dict]) -> None:
             final = {"test_accuracy": logs.test_accuracy[-1], "test_loss": logs.test_loss[-1]} if logs.epoch else {}
             if e.claims == "train-loss":
                 final["test_loss"] = r["final"]["train_loss"]
+            elif e.claims == "earlier-epoch" and logs.epoch:
+                final = {"test_accuracy": logs.test_accuracy[0], "test_loss": logs.test_loss[0]}
             elif e.claims == "percent":
                 final["test_accuracy"] = 100 * r["final"]["test_accuracy"]
             for m, v in final.items():

@@ -608,18 +608,21 @@ def edit(logs: dict, how: str, args) -> dict:
     return out
 
 
-def claims_from_logs(logs: dict, args) -> dict:
-    """What a student reads off (possibly edited) logs: each sweep's pick by its rule, each run's last epoch."""
+def claims_from_logs(logs: dict, args, beta: float = 0.98, best: bool = False) -> dict:
+    """What a student reads off (possibly edited) logs: each sweep's pick by its rule on the loss smoothed with
+    `beta` (0.98: the reference's; 0.6: TensorBoard's default slider), each run's last epoch (`best`: its best
+    epoch, the highest accuracy and the lowest loss, as some reports give)."""
     from reference.rules import RULES, smooth
 
     claims = {}
     for name, log in logs.items():
         rule = next((r for r in args.rules if name.endswith(f"-{_slug(r)}")), None)
         if rule:
-            claims[name] = RULES[rule](log.lr, smooth(log.train_loss, 0.98)).value
+            claims[name] = RULES[rule](log.lr, smooth(log.train_loss, beta)).value
         else:
-            claims |= {f"{name}:test_accuracy": round(log.test_accuracy[-1], 4),
-                       f"{name}:test_loss": round(log.test_loss[-1], 4)}  # fmt: skip
+            accuracy, loss = (max(log.test_accuracy), min(log.test_loss)) if best else \
+                (log.test_accuracy[-1], log.test_loss[-1])  # fmt: skip
+            claims |= {f"{name}:test_accuracy": round(accuracy, 4), f"{name}:test_loss": round(loss, 4)}
     return claims
 
 
@@ -706,6 +709,10 @@ def logs_report(tally: dict, args, timing: str, covered: tuple[int, int] = (0, 0
         f"logs flagged by the logs check: {rate([x for xs in edited.values() for x in xs], ('warn', 'fail'))} — "
         + "; ".join(f"{v.removeprefix('log: ')}: {rate(xs, ('warn', 'fail'))}" for v, xs in edited.items())
     )
+    for v in sorted({v for _, _, v in tally if v.startswith("honest+logs, ")}):
+        xs = [x for (c, _, v_), xs in tally.items() if v_ == v and c != "logs" for x in xs if x != "skip"]
+        print(f"{v.removeprefix('honest+logs, ')}: {rate(xs, ('fail',))} of their claim checks fail"
+              + (" (a best epoch is a WARN that costs no points)" if "best" in v else ""))  # fmt: skip
     acc = [x for (c, _, v), xs in tally.items() if c == "accuracy_claim" and v == "accuracy -0.5pp" for x in xs
            if x != "skip"]  # fmt: skip
     if covered[1]:
@@ -762,6 +769,14 @@ def main() -> None:
                 "loss x1.1": {k: round(v * 1.1, 4) if k.endswith(":test_loss") else v for k, v in honest.items()},
             }  # fmt: skip
             subs += [(name, submission(s, False, base, args, c), logs) for name, c in planted_errors.items()]
+            # honest readings other than the reference's (examiner probe 2), and the LR error on one of them
+            tensorboard = claims_from_logs(logs, args, beta=0.6)
+            subs.append(("honest+logs, TensorBoard-smoothed picks", submission(s, False, base, args, tensorboard),
+                         logs))  # fmt: skip
+            tb_off = {k: scale(v, 1.25) if ":" not in k else v for k, v in tensorboard.items()}
+            subs.append(("lr x1.25 of a TensorBoard-smoothed pick", submission(s, False, base, args, tb_off), logs))
+            best = claims_from_logs(logs, args, best=True)
+            subs.append(("honest+logs, best epoch reported", submission(s, False, base, args, best), logs))
             for how in EDITED:
                 edited = edit(logs, how, args)
                 subs.append((how, submission(s, False, base, args, claims_from_logs(edited, args)), edited))

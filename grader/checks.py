@@ -258,11 +258,12 @@ def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge
         return None
     bears = ("the rerun bears the log out on its LR table only (other data)" if ctx.cond.proxy else
              "the rerun bears the log out within the seed noise of this config (the logs check)")  # fmt: skip
-    return CheckResult(check, p.name, "pass" if v.ok else "fail", f"{v.message} Judged against your own log: {bears}.",
+    status = "pass" if v.ok else "warn" if v.warn else "fail"
+    return CheckResult(check, p.name, status, f"{v.message} Judged against your own log: {bears}.",
                        claimed=list(claimed) if isinstance(claimed, tuple) else claimed, logged=v.logged,
                        tolerance=v.allowed, distance=v.distance, unit=v.unit,
                        origin="the claim's own log: the claim's printed digits (and, for an LR, one logged LR step)",
-                       points=pts if v.ok else 0.0, max_points=pts)  # fmt: skip
+                       points=pts if v.ok or v.warn else 0.0, max_points=pts)  # fmt: skip
 
 
 def _minimum_at_end(result: dict, tail: float = 0.02) -> bool:

@@ -16,7 +16,17 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from grader.context import Context
-from grader.evidence import FALLBACK_SAFETY, LOG_FLOOR, Band, Comparison, compare, comparison, diverges, noise
+from grader.evidence import (
+    FALLBACK_SAFETY,
+    LOG_FLOOR,
+    Band,
+    Comparison,
+    compare,
+    comparison,
+    diverges,
+    half_unit,
+    noise,
+)
 from grader.plan import Conditions, PlannedRun, counterfactual, refusals
 from grader.results import CheckResult
 from grader.rubric import DIAGNOSED
@@ -299,6 +309,29 @@ def short_run(c: Case) -> Diagnosis | None:
                          f"The claimed {metric.replace('_', ' ')} {claimed:.4g} matches the rerun at epoch "
                          f"{at['epoch']} ({at[metric]:.4g}), not at epoch {epochs} ({r['epochs'][-1][metric]:.4g})"
                          f"{log}.", confidence, True)  # fmt: skip
+    return None
+
+
+def earlier_epoch(c: Case) -> Diagnosis | None:
+    """A figure of an earlier epoch of the student's own log reported as the final one: the log's last epoch says
+    otherwise, and the claim is that earlier epoch's figure to its printed digits (a best epoch is no mistake: the
+    claim check says so, with no points lost)."""
+    if c.logs is None or not c.logs.epoch:
+        return None
+    for metric in ("test_accuracy", "test_loss"):
+        claimed = c.claimed(metric)
+        values = [(e, v) for e, v in zip(c.logs.epoch, getattr(c.logs, metric), strict=True) if math.isfinite(v)]
+        if claimed is None or len(values) < 2:
+            continue
+        (last_epoch, last), label = values[-1], metric.replace("_", " ")
+        allowed = half_unit(claimed) + 1e-6 * abs(last)  # the claim's printed digits (and float32 logs)
+        hits = [(e, v) for e, v in values[:-1] if abs(claimed - v) <= allowed]
+        if abs(claimed - last) <= allowed or not hits:
+            continue
+        epoch, value = hits[-1]
+        return Diagnosis("earlier-epoch", f"epoch {epoch}'s {label} reported as the final one",
+                         f"The claimed {label} {claimed:.4g} is your log's epoch {epoch} ({value:.6g}); its last "
+                         f"epoch ({last_epoch}) reads {last:.6g}.", "high", True)  # fmt: skip
     return None
 
 
@@ -611,6 +644,8 @@ PITFALLS: dict[str, Pitfall] = {
     "onecycle-max-lr": Pitfall("OneCycle max_lr overrode the picked LR", (*METRICS, "logs"), onecycle_max_lr,
                                lambda c: _with_schedule(c.config, max_lr=p) if (p := _onecycle_peak(c)) else None),
     "short-run": Pitfall("short run reported as the full run", ("accuracy_claim", "loss_claim"), short_run),
+    "earlier-epoch": Pitfall("an earlier epoch reported as the final one", ("accuracy_claim", "loss_claim"),
+                             earlier_epoch),
     "diverged-log": Pitfall("logged run diverged (momentum ≥ 1?)", (*METRICS, "logs"), diverged_log),
     "log-mismatch": Pitfall("log does not match the claimed config", ("logs",), log_mismatch),
 }  # fmt: skip
@@ -688,6 +723,8 @@ def cases(ctx: Context, checks: list[CheckResult]) -> list[tuple[CheckResult, Ca
         p, o = runs[check.subject]
         if check.status == "warn" and ctx.chaotic(p, o) and check.check != "logs":
             continue  # its message already names the cause: the rerun is chaotic
+        if check.status == "warn" and check.logged is not None:
+            continue  # judged against its own log, whose message says what the claim is (its best epoch)
         logs = ctx.logs.get(p.name)
         logs = logs if isinstance(logs, Logs) else None
         band, epochs = noise(ctx, p)  # also the train loss's own seed σ, for claims read as a train loss

@@ -476,6 +476,7 @@ class OwnLog:
     allowed: float
     unit: str  # "decades" or "abs"
     message: str
+    warn: bool = False  # not what the assignment asks, but a true figure of this run (its best epoch): no points lost
 
 
 def half_unit(x: float) -> float:
@@ -493,29 +494,44 @@ def plausible(cmp: Comparison | None) -> bool:
     return cmp is not None and cmp.matches
 
 
+# How a student may have smoothed the logged sweep before applying the rule: as the reference does (pytorch-lr-finder,
+# fastai), or as TensorBoard draws it by default (its smoothing slider, a debiased EMA like the reference's).
+READINGS = {None: "the reference's smoothing", 0.6: "TensorBoard's default smoothing (0.6)"}
+
+
 def lr_against_log(claim: RangeTestClaim, logs: Logs) -> OwnLog | None:
-    """The claimed LR against the claim's rule applied to the logged sweep (the reference's smoothing): allowed one
-    logged LR step (the sweep's resolution) and the claim's printed digits."""
+    """The claimed LR against the claim's rule applied to the logged sweep, smoothed as the reference smooths it or
+    as TensorBoard shows it by default (READINGS: a pick read off TensorBoard's plot is honest): allowed one logged LR
+    step (the sweep's resolution) and the claim's printed digits."""
     lrs = [v for v in logs.lr if math.isfinite(v) and v > 0]
     if len(lrs) < 3 or claim.claimed_lr is None:
-        return None
-    if (pick := logs.pick(claim.rule)) is None:
         return None
     steps = [abs(math.log10(b / a)) for a, b in zip(lrs, lrs[1:], strict=False) if a != b]
     resolution = sorted(steps)[len(steps) // 2] if steps else 0.0
     claimed = list(claim.claimed_lr) if isinstance(claim.claimed_lr, tuple) else [claim.claimed_lr]
-    logged = pick if isinstance(pick, list) else [pick]
-    if len(claimed) != len(logged):
-        claimed = claimed[-1:] if len(logged) == 1 else claimed * 2
-    dist = max(abs(math.log10(c / lg)) for c, lg in zip(claimed, logged, strict=True))
     digits = max(math.log10(1 + half_unit(c) / c) for c in claimed)
     allowed = resolution + digits + 1e-9
-    fmt = lambda v: ", ".join(f"{x:.4g}" for x in v)  # noqa: E731
+    readings = []  # (distance, pick, how) per smoothing a student may have read the sweep with
+    for beta, how in READINGS.items():
+        if (pick := logs.pick(claim.rule, beta)) is None:
+            continue
+        logged = pick if isinstance(pick, list) else [pick]
+        theirs = claimed if len(claimed) == len(logged) else claimed[-1:] if len(logged) == 1 else claimed * 2
+        readings.append((max(abs(math.log10(c / lg)) for c, lg in zip(theirs, logged, strict=True)), pick, how))
+    if not readings:
+        return None
+    dist, pick, how = readings[0]  # the reference's reading, unless only another one bears the claim out
+    if dist > allowed:
+        dist, pick, how = min(readings, key=lambda r: r[0])
+    fmt = lambda v: ", ".join(f"{x:.4g}" for x in (v if isinstance(v, list) else [v]))  # noqa: E731
     where = f"your log's sweep ({len(lrs)} logged LRs, {resolution:.4f} decades apart)"
     msg = (
-        f"Rule {claim.rule!r} on {where} picks {fmt(logged)}; the claim {fmt(claimed)} is {dist:.3f} decades "
-        f"from it (allowed {allowed:.3f}: one logged LR step and the claim's printed digits)."
+        f"Rule {claim.rule!r} on {where}, with {how}, picks {fmt(pick)}; the claim {fmt(claimed)} is {dist:.3f} "
+        f"decades from it (allowed {allowed:.3f}: one logged LR step and the claim's printed digits)."
     )
+    if dist > allowed and len(readings) > 1:
+        others = "; ".join(f"with {h}: {fmt(p)}" for _, p, h in readings if h != how)
+        msg += f" Read otherwise, it picks {others}."
     return OwnLog(dist <= allowed, pick, round(dist, 4), round(allowed, 4), "decades", msg)
 
 
@@ -539,6 +555,12 @@ def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs) -> 
         msg = f"Your log's last epoch ({last_epoch}): {label} {last:.6g}; the claim: {said}{pct}{short}."
         return OwnLog(not short, last, round(dist, 6), round(allowed, 6), "abs", msg)
     other = next((e for e, v in reversed(values[:-1]) if abs(value - v) <= allowed), None)
+    best_epoch, best = (max if metric == "test_accuracy" else min)(values, key=lambda ev: ev[1])
+    if other is not None and abs(value - best) <= allowed and not short:  # the run's best epoch, reported as such
+        msg = (f"Your claim {said} is your log's best epoch ({best_epoch}: {label} {best:.6g}), not its last "
+               f"({last_epoch}: {last:.6g}): a true figure of this run, no points lost, but the assignment asks for "
+               "the final one (report the last epoch, or say which epoch you report).")  # fmt: skip
+        return OwnLog(False, last, round(dist, 6), round(allowed, 6), "abs", msg, warn=True)
     also = f" It matches epoch {other} of your log ({dict(values)[other]:.6g}), not its last." if other else ""
     msg = (
         f"Your log's last epoch ({last_epoch}): {label} {last:.6g}; the claim: {said}, {dist:.4g} away (allowed "

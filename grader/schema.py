@@ -251,8 +251,11 @@ class Tolerances(_Strict):
         1e-3, description="A rerun whose twin's train loss strays further than this (relative) is chaotic"
     )
     chaotic_credit: float = Field(
-        0.5, ge=0, le=1, description="Share of a metric check's points given when a chaotic rerun misses the claim; the "
-        "rest is pending review by hand"
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of a metric check's points given when a chaotic rerun misses the claim; the rest is "
+        "pending review by hand",
     )
 
 
@@ -309,7 +312,7 @@ class Assignment(_Strict):
     preset: str | None = Field(None, description="Course template whose defaults every submission starts from")
     required: tuple[Literal["range_test", "run", "auto"], ...] = Field(
         ("range_test", "run"),
-        description="Sections every submission must have; the automated-scheduler assignment: [\"auto\"]",
+        description='Sections every submission must have; the automated-scheduler assignment: ["auto"]',
     )
     baseline_runs: Literal["best", "final", "all"] = Field(
         "best",

@@ -65,11 +65,12 @@ class Logs:
             out["test_accuracy"] = self.test_accuracy[-1]
         return out
 
-    def pick(self, rule: str) -> float | list[float] | None:
-        """What `rule` picks on this logged sweep, its loss smoothed as the reference smooths it; None where the rule
-        cannot pick (no usable points)."""
+    def pick(self, rule: str, beta: float | None = None) -> float | list[float] | None:
+        """What `rule` picks on this logged sweep, its loss smoothed as the reference smooths it (or with `beta`);
+        None where the rule cannot pick (no usable points)."""
+        beta = RunConfig.model_fields["smoothing"].default if beta is None else beta
         try:
-            return RULES[rule](self.lr, smooth(self.train_loss, RunConfig.model_fields["smoothing"].default)).value
+            return RULES[rule](self.lr, smooth(self.train_loss, beta)).value
         except ValueError:
             return None
 

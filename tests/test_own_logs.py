@@ -206,3 +206,53 @@ def test_a_raised_last_accuracy_whose_test_loss_did_not_move_is_flagged():
         assert part is not None and part.unit == "epoch" and part.at == len(log.epoch)
         by_loss += "test-loss change" in part.versus
     assert by_loss >= 3  # caught only given the loss: the unconditioned change test let these through
+
+
+# ---------------------------------------------------------------- honest readings of one's own log (examiner probe 2)
+
+
+def test_a_pick_read_off_tensorboard_s_default_smoothing_is_honest(runs):
+    """A student who reads the steepest point off TensorBoard's plot sees the sweep smoothed at 0.6, not the
+    reference's 0.98: the pick moves (here by a factor the seed noise would hide, but not one logged LR step). That
+    reading passes, and says which it was; a claim neither reading gives still fails and names both."""
+    logs = logs_from_result(runs["sweep"][1])
+    reference, tensorboard = logs.pick("steepest"), logs.pick("steepest", 0.6)
+    assert abs(math.log10(reference / tensorboard)) > 0.05  # the two readings differ beyond one logged LR step
+    claim = lambda lr: RangeTestClaim(name="sweep", optimizer="sgd", start_lr=1e-5, end_lr=10.0, epochs=2,  # noqa: E731
+                                      rule="steepest", claimed_lr=lr)  # fmt: skip
+    v = lr_against_log(claim(float(f"{tensorboard:.3g}")), logs)
+    assert v.ok and "TensorBoard's default smoothing (0.6)" in v.message, v.message
+    v = lr_against_log(claim(float(f"{reference:.3g}")), logs)
+    assert v.ok and "the reference's smoothing" in v.message
+    off = float(f"{max(reference, tensorboard) * 1.5:.3g}")
+    v = lr_against_log(claim(off), logs)
+    assert not v.ok and "Read otherwise, it picks" in v.message, v.message
+
+
+def test_the_best_epoch_reported_is_a_warning_with_no_points_lost_and_another_epoch_a_named_cause(runs):
+    """Examiner probe 2: a student who reports the best epoch (and says so) failed with 0 points once logs were handed
+    in, and was told "no known cause matched" after a sentence naming the epoch. The best epoch is a true figure of the
+    run: WARN, no points lost, no cause. Another earlier epoch is a misreport: FAIL, its cause named."""
+    from grader.diagnoses import explain
+
+    base = logs_from_result(runs["train"][1])
+    accuracy = [0.90, 0.962, 0.957]  # the best epoch is 2, the last 3
+    logs = Logs(base.source, base.step, base.lr, base.train_loss, [1, 2, 3], base.test_loss, accuracy)
+    v = metric_against_log("test_accuracy", 0.962, 3, logs)
+    assert v.warn and not v.ok and "best epoch (2" in v.message and "no points lost" in v.message
+    v = metric_against_log("test_accuracy", 0.90, 3, logs)  # epoch 1: neither the last nor the best
+    assert not v.warn and not v.ok and "It matches epoch 1 of your log" in v.message
+    sub = Submission.model_validate({
+        "student": {"id": "s", "name": "S"},
+        "run": [{"name": "run", "optimizer": "sgd", "lr": 0.05, "epochs": 3, "claimed_test_accuracy": 0.962,
+                 "logs": "logs/run"}],
+    })  # fmt: skip
+    for claimed, status, cause in ((0.962, "warn", None), (0.90, "fail", "earlier-epoch")):
+        sub = sub.model_copy(update={"run": [sub.run[0].model_copy(update={"claimed_test_accuracy": claimed})]})
+        planned = [p for p in plan(sub, ASSIGNMENT, False) if p.kind == "train"]
+        ctx = Context(sub, ASSIGNMENT, [(planned[0], Outcome(runs["train"][0]))], None, False, 1000, logs={"run": logs})
+        checks, _ = explain(ctx, run_checks(ctx))
+        (c,) = [c for c in checks if c.check == "accuracy_claim"]
+        assert c.logged and c.status == status, c.message  # judged against its own log (no seeds: LR table only)
+        assert (c.points == c.max_points > 0) if status == "warn" else c.points == 0
+        assert (c.diagnosis or {}).get("pitfall") == cause, c.diagnosis
