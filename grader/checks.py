@@ -680,9 +680,16 @@ def check_plausibility(ctx: Context, pts: float) -> list[CheckResult]:
                           f"any rerun or reference run reaches ({min(reachable):.3g})", figures))  # fmt: skip
     out = [CheckResult("plausibility", name, "fail", msg[0].upper() + msg[1:] + ".", **figures)
            for name, msg, figures in flags]  # fmt: skip
+    sub = ctx.sub
+    claims = [r.claimed_lr for r in sub.range_test] + [
+        v for r in [*sub.run, *sub.auto] for v in (r.claimed_test_accuracy, r.claimed_test_loss)
+    ]
     if flags:
         out.append(CheckResult("plausibility", "submission", "fail", f"{len(flags)} implausible figure(s), listed "
                                "above.", max_points=pts))  # fmt: skip
+    elif all(v is None for v in claims):  # nothing to find implausible: no points for checking nothing
+        out.append(CheckResult("plausibility", "submission", "skip", "No claimed figure to check (the submission "
+                               "states no LR pick, accuracy or loss)."))  # fmt: skip
     else:
         out.append(CheckResult("plausibility", "submission", "pass", "Every claimed figure is within reach of a "
                                "rerun or the reference.", points=pts, max_points=pts))  # fmt: skip

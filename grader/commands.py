@@ -115,6 +115,8 @@ def print_checks(s: StudentResult) -> None:
     for w in s.warnings:
         print(f"warning: {_cell(w, 300)}")
     print(f"{s.verdict.upper()}: {_cell(s.coverage, 300)}.")
+    if s.verdict in ("fail", "error") and s.first_problem:
+        print(f"why {s.verdict.upper()}: {_cell(s.first_problem, 300)}")
 
 
 def print_class(result: ClassResult, out: Path | None, command: str | None = None) -> None:
@@ -130,8 +132,9 @@ def print_class(result: ClassResult, out: Path | None, command: str | None = Non
     mode = ", quick mode" if m["quick"] else ""
     procs = f", {m['jobs']} processes" if (m.get("jobs") or 1) > 1 else ""
     seeds = f", {m['judged_by_seeds']} run(s) judged against committed seeds" if m.get("judged_by_seeds") else ""
+    ran = f" on {m['device']} ({m['engine']} engine{procs})" if m["reruns"] else ""  # nothing rerun: no engine ran
     print(f"\n{len(result.students)} submission(s), {m['reruns']} distinct rerun(s) ({m['cache_hits']} from cache)"
-          f"{seeds}, {m['wall_time_s']:.1f} s on {m['device']} ({m['engine']} engine{procs}){mode}.")  # fmt: skip
+          f"{seeds}, {m['wall_time_s']:.1f} s{ran}{mode}.")  # fmt: skip
     total = result.students[0].total_points if result.students else None
     if total is not None:
         print(f"Points are scaled to the rubric total of {total:g} (assignment.toml total_points).")

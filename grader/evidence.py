@@ -118,7 +118,8 @@ class Comparison:
 
     def summary(self) -> str:
         """One line for the report."""
-        span = f"{self.steps} steps and {self.epochs} epoch(s) compared"
+        tests = "no test metrics" if not self.epochs else f"the test metrics of {self.epochs} epoch(s)"
+        span = f"train loss over {self.steps} steps and {tests} compared"
         tail = f" {self.untold[0].upper() + self.untold[1:]}." if self.untold else ""
         if self.matches:
             return (f"The log matches the rerun: LR table exact, smoothed train loss and test metrics within the seed "

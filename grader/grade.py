@@ -133,7 +133,8 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], keys: dict[tuple, str], out
                       reference_curve(p, baseline, seeds.get(p.name)), o.error, o.cached,
                       record(ev.logs.get(p.name), o.result, ctx.comparisons.get(p.name), ran.get(p.name)),
                       p.conditions, seeds[p.name].phrase if p.name in seeds else None,
-                      DEFERRED if p.name in deferred else None) for p, o in pairs]  # fmt: skip
+                      DEFERRED if p.name in deferred else None, "seed" in p.claim.model_fields_set)
+            for p, o in pairs]  # fmt: skip
     wall = sum(o.result["meta"]["wall_time_s"] for _, o in every if o.result)
     return StudentResult(x.submission.student.id, x.submission.student.name, x.label, checks=checks,
                          runs=runs, warnings=[*x.warnings, *ev.notes], execution_time=wall,

@@ -188,9 +188,19 @@ def _schedule(config: dict) -> str:
     s = config.get("schedule") or {}
     name = s.get("name", "constant")
     shown = SCHEDULES[name].args if name in SCHEDULES else ()
-    args = [f"{k}={fmt(s[k])}" for k in shown if s.get(k) is not None]
+    args = [f"{k}={_short(s[k])}" for k in shown if s.get(k) is not None]
     cadence = {"step": "per step", "epoch": "per epoch"}.get(s.get("cadence") or "", "")
     return name + (f" ({', '.join(args)})" if args else "") + (f" · {cadence}" if cadence else "")
+
+
+def _short(value: object, most: int = 8) -> str:
+    """A schedule argument as a report shows it: a long table (a tabulated LambdaLR: one factor per step) as its
+    length and range, not 14,070 numbers."""
+    if isinstance(value, list | tuple) and len(value) > most:
+        numbers = _values(list(value))
+        span = f", {fmt(min(numbers))} … {fmt(max(numbers))}" if numbers else ""
+        return f"[{len(value):,} values{span}]"
+    return fmt(value)
 
 
 def _flat(values: object) -> list[float]:
@@ -237,11 +247,15 @@ def _run_view(r: RunRecord, plot: str | None, student: StudentResult) -> dict:
     c, res = r.config, r.result or {}
     lr = f"{fmt(c.get('lr'))} → {fmt((c.get('schedule') or {}).get('end_lr'))}" if r.kind == "range-test" \
         else fmt(c.get("lr"))  # fmt: skip
+    seed = c.get("seed") if r.seed_given else f"{c.get('seed')} (the rerun's: the submission set none)"
     config = {"optimizer": c.get("optimizer"), "learning rate": lr, "scheduler": _schedule(c),
-              "epochs": c.get("epochs"), "batch size": c.get("batch_size"), "seed": c.get("seed")}  # fmt: skip
+              "epochs": c.get("epochs"), "batch size": c.get("batch_size"), "seed": seed}  # fmt: skip
+    ran, epochs = len(res.get("epochs") or []), c.get("epochs")
+    final = "final" if not ran or ran == epochs else f"at epoch {ran} of {epochs} (this grade's rerun stops there)"
     suggestions = {k: fmt(v) for k, v in (res.get("suggestions") or {}).items()}
     return {"name": r.name, "kind": r.kind, "key": r.key, "cached": r.cached, "error": r.error, "config": config,
-            "ok": bool(r.result), "final": res.get("final"), "best": res.get("best"), "ending": _ending(r, student),
+            "ok": bool(r.result), "final": res.get("final"), "final_label": final, "best": res.get("best"),
+            "ending": _ending(r, student),
             "suggestions": suggestions, "steps": len(res.get("lr") or []), "plot": plot,
             "wall": (res.get("meta") or {}).get("wall_time_s"), "evidence": _evidence_view(r),
             "conditions": r.conditions, "preprocess": c.get("preprocess"), "seeds": r.seeds,
@@ -293,12 +307,14 @@ def student_context(student: StudentResult, assignment: dict, meta: dict) -> dic
     plots = plots_for(student)
     listed = {c.subject for c in student.checks if c.check == "plausibility" and c.subject != "submission"}
     # the plausibility check's summary row restates its figures' rows: one implausible figure is one fail
-    counts = Counter(c.status for c in student.checks if not (c.check == "plausibility" and c.subject ==
-                     "submission" and c.status == "fail" and listed))  # fmt: skip
+    # a skipped check with points pending reads "not checked", as in the table
+    counts = Counter((c.status, "not checked" if c.status == "skip" and c.pending else c.status)
+                     for c in student.checks if not (c.check == "plausibility" and c.subject == "submission"
+                                                     and c.status == "fail" and listed))  # fmt: skip
     return {"s": student, "assignment": assignment, "meta": meta, "footer": _footer(student, meta),
             "score": score_view(student),
             "folder": Path(student.folder).name,  # not the instructor's path: the report goes to the student
-            "counts": [(k, counts[k]) for k in STATUS_ORDER if counts[k]],
+            "counts": sorted(((*k, n) for k, n in counts.items()), key=lambda t: (STATUS_ORDER.index(t[0]), t[1])),
             "checks": [_check_view(c, p, m) for c, (p, m) in zip(student.checks, student.scaled(), strict=True)],
             "runs": [_run_view(r, plots.get(r.name), student) for r in student.runs]}  # fmt: skip
 

@@ -73,6 +73,7 @@ class RunRecord:
     conditions: str | None = None  # the claim's data and step schedule vs the rerun's (grader.plan.Conditions)
     seeds: str | None = None  # not rerun: judged against the committed seeds of its exact config (grader.context.Seeds)
     deferred: str | None = None  # not rerun: an upload grade's time budget left it to the full grade (issue 22)
+    seed_given: bool = True  # the submission set this run's seed (else the rerun's is the default, not the student's)
 
 
 @dataclass

@@ -167,7 +167,8 @@ def test_a_sweep_without_a_claim_is_rerun_but_not_checked():
     sub = submission()
     bare = sub.model_copy(update={"range_test": [sub.range_test[0].model_copy(update={"claimed_lr": None})]})
     v = verdicts(bare, rerun())
-    assert ("lr_claim", "sweep") not in v and v[("plausibility", "submission")].status == "pass"
+    plausible = v[("plausibility", "submission")]  # no claimed figure anywhere: nothing checked, no points for it
+    assert ("lr_claim", "sweep") not in v and plausible.status == "skip" and plausible.max_points == 0
 
 
 def test_min_over_10_may_pick_below_the_sweep_start():

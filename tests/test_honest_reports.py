@@ -169,8 +169,13 @@ def test_one_implausible_figure_is_counted_as_one_failing_check():
     checks = [CheckResult("plausibility", "const", "fail", "Claimed test loss 0.0004 is 400× below …"),
               CheckResult("plausibility", "submission", "fail", "1 implausible figure(s), listed above.", max_points=5),
               CheckResult("lr_claim", "sweep", "pass", "ok", points=5, max_points=5)]  # fmt: skip
-    counts = dict(student_context(StudentResult("s1", "S", "s1", checks=checks), {}, {})["counts"])
+    counts = {label: n for _, label, n in student_context(StudentResult("s1", "S", "s1", checks=checks), {}, {})[
+        "counts"]}  # fmt: skip
     assert counts == {"pass": 1, "fail": 1}
+    checks.append(CheckResult("accuracy_claim", "const", "skip", "quick", pending=2.0))  # as the table labels it
+    counts = {label: n for _, label, n in student_context(StudentResult("s1", "S", "s1", checks=checks), {}, {})[
+        "counts"]}  # fmt: skip
+    assert counts == {"pass": 1, "fail": 1, "not checked": 1}
 
 
 def test_tensorboards_one_tag_csv_download_is_named_with_what_to_hand_in(tmp_path):

@@ -451,3 +451,31 @@ def test_screenshot(rendered, tmp_path):
 def shown(pixels: np.ndarray, rgb: tuple[int, int, int], at_least: int = 200, tol: int = 6) -> bool:
     """At least `at_least` pixels of the screenshot within `tol` of colour `rgb`."""
     return int((np.abs((pixels * 255).round() - np.array(rgb)).max(axis=-1) <= tol).sum()) >= at_least
+
+
+def test_a_run_section_says_what_the_rerun_is(runs, tmp_path):
+    """Examiner probe 2: a quick rerun's 3-epoch figures were labelled "final" beside a 30-epoch claim; a student who
+    set no seed read "seed: 0" as if they had; a tabulated LambdaLR printed all its 14,070 factors."""
+    sweep, train = runs
+    config = {**train["config"], "epochs": 30, "schedule": {"name": "table", "table": [1.0] * 469 + [0.5] * 13601,
+                                                            "cadence": "step"}}  # fmt: skip
+    record = RunRecord("run", "train", "k", config, train, seed_given=False)  # the rerun ran 1 of its 30 epochs
+    student = StudentResult("s1", "S", "s1", checks=[CheckResult("config", "submission", "pass", "ok")],
+                            runs=[record])  # fmt: skip
+    render_student(student, tmp_path, ASSIGNMENT, META)
+    md = (tmp_path / "report.md").read_text()
+    assert "- at epoch 1 of 30 (this grade's rerun stops there): test accuracy" in md and "- final:" not in md
+    assert "- seed: 0 (the rerun's: the submission set none)" in md
+    assert "14,070 values, 0.5 … 1" in md and "0.5, 0.5, 0.5" not in md
+    html = (tmp_path / "report.html").read_text()
+    assert "at epoch 1 of 30" in html and len(html) < 100_000
+
+
+def test_the_terminal_says_why_a_self_check_failed_and_names_no_engine_when_nothing_ran(capsys):
+    why = "no [[range_test]] section: the assignment requires one."
+    failing = StudentResult("s1", "S", "s1", checks=[CheckResult("config", "submission", "fail", why, max_points=1)])
+    print_checks(failing)
+    assert "why FAIL: no [[range_test]] section" in capsys.readouterr().out
+    print_class(ClassResult(ASSIGNMENT, [failing], {**META, "reruns": 0, "cache_hits": 0, "jobs": 2}), None)
+    line = next(x for x in capsys.readouterr().out.splitlines() if "distinct rerun" in x)
+    assert "engine" not in line and "processes" not in line, line
