@@ -68,6 +68,13 @@ def at_chance(accuracy: float) -> bool:
 # ---------------------------------------------------------------- the checks
 
 
+SECTION_CHECKS = {  # the checks one entry of a section carries points on
+    "range_test": ("lr_claim",),
+    "run": ("accuracy_claim", "loss_claim", "baseline"),
+    "auto": ("accuracy_claim", "loss_claim", "baseline"),
+}
+
+
 def check_config(ctx: Context, pts: float) -> list[CheckResult]:
     """The submission within the assignment's space (grader.plan.refusals); a refused entry fails here, one line
     each, and is never rerun — the rest of the submission is graded."""
@@ -80,6 +87,11 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
     problems += [f"{name}: {why}" for name, why in refused.entries.items()]
     missing = [part for part in a.required if not getattr(s, part)]
     problems += [f"no [[{part}]] section: the assignment requires one" for part in missing]
+    # a required section left out loses what one of its entries would carry: work not handed in is not free
+    out += [CheckResult(check, f"[[{part}]]", "fail", f"Missing: no [[{part}]] section, which the assignment "
+                        f"requires; one entry's {check.replace('_', ' ')} points are lost.",
+                        max_points=getattr(a.points, check))
+            for part in missing for check in SECTION_CHECKS[part] if getattr(a.points, check)]  # fmt: skip
     if problems:
         return [*out, CheckResult("config", "submission", "fail", "; ".join(problems) + ".", max_points=pts)]
     n = f"{len(s.range_test)} range test(s) and {len(s.run) + len(s.auto)} training run(s)"

@@ -415,3 +415,17 @@ def test_a_run_on_the_claims_step_schedule_is_compared_where_both_end():
     a = ASSIGNMENT.model_copy(update={"quick_epochs": 1})
     quick = verdicts(sub, _with_twins(outcome), quick=True, assignment=a)[("baseline", "oc")]
     assert quick.status == "skip" and quick.pending == 2 and "the full grade compares where both end" in quick.message
+
+
+def test_a_required_section_left_out_loses_what_one_entry_would_carry():
+    """Examiner probe 2: a submission with no [[run]] scored 83 of 100 (the rubric rescaled to the checks present).
+    Now a required section left out fails one entry's worth of its checks, and only that: the sweeps still count."""
+    sweeps_only = submission().model_copy(update={"run": []})
+    v = verdicts(sweeps_only, rerun()[:1])
+    lost = {k: c for k, c in v.items() if k[1] == "[[run]]"}
+    assert set(lost) == {("accuracy_claim", "[[run]]"), ("loss_claim", "[[run]]"), ("baseline", "[[run]]")}
+    assert all(c.status == "fail" and c.points == 0 and c.max_points > 0 for c in lost.values())
+    assert sum(c.max_points for c in lost.values()) == sum(ASSIGNMENT.points.model_dump()[k] for k in
+                                                           ("accuracy_claim", "loss_claim", "baseline"))  # fmt: skip
+    assert v[("lr_claim", "sweep")].status == "pass" and v[("config", "submission")].status == "fail"
+    assert not any(k[1] == "[[run]]" for k in verdicts(submission(), rerun()))  # nothing missing: nothing lost
