@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
-from grader.context import MIN_SEEDS, Context, Seeds, baseline_entry, kin, sweep_reference
+from grader.context import MIN_SEEDS, OWN_ALGORITHM, Context, Seeds, baseline_entry, kin, sweep_reference
 from grader.evidence import check_logs, comparison, half_unit, lr_against_log, metric_against_log, plausible
 from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult
@@ -591,8 +591,11 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
                            reference=round(acc["mean"], 4), points=pts, max_points=pts)  # fmt: skip
     ref = ctx.reference(p)
     if ref is None:
+        what = (f"the automated scheduler ({p.config.schedule.name}) with {p.config.optimizer}: another algorithm "
+                "than a schedule, which no constant-LR reference stands in for" if p.config.schedule.name in
+                OWN_ALGORITHM else p.config.optimizer)  # fmt: skip
         return CheckResult("baseline", p.name, "skip", f"Not checkable: no committed reference baseline for "
-                           f"{p.config.dataset} {p.config.optimizer}.", pending=pts, why="reference")  # fmt: skip
+                           f"{p.config.dataset} {what}.", pending=pts, why="reference")  # fmt: skip
     if failed := _rerun_failed("baseline", p, o, pts):
         return failed
     cfg, ref_cfg = p.config, ref.entry["config"]

@@ -216,3 +216,21 @@ def test_a_class_of_the_automated_scheduler_assignment_can_require_only_auto_run
     ctx = Context(submission(), assignment, [], None, False, 1000)
     (config,) = [c for c in run_checks(ctx) if (c.check, c.subject) == ("config", "submission")]
     assert config.status == "fail" and "no [[auto]] section" in config.message
+
+
+def test_an_automated_scheduler_run_is_not_judged_by_a_constant_lr_reference():
+    """Examiner probe 2: a faithful [[auto]] run (seed 004's rule ends near 0.34 by design) failed the baseline
+    against adam-constant (0.96). No constant-LR reference stands in for another algorithm: not checkable, pending."""
+    from grader.context import baseline_entry
+
+    auto = RunConfig(optimizer="adam", lr=1e-3, schedule=ScheduleConfig(name="auto", factors=(2.0, 1.0, 0.5)))
+    assert baseline_entry(BASELINE, auto) is None
+    assert baseline_entry(BASELINE, RunConfig(optimizer="sgd", lr=0.05, schedule=ScheduleConfig(name="cosine")))
+    entry = {"name": "a", "optimizer": "adam", "lr": 1e-3, "epochs": 2, "claimed_test_accuracy": 0.34}
+    sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "auto": [entry]})
+    assignment = Assignment(required=["auto"], train_epochs=2, max_epochs=2, tolerances={"probe_epochs": 0})
+    (p,) = [p for p in plan(sub, assignment, False) if p.kind == "train"]
+    _, train = rerun(acc=0.34)
+    ctx = Context(sub, assignment, [(p, train)], BASELINE, False, 1000, baselines=load_baselines("mnist-5k"))
+    (base,) = [c for c in run_checks(ctx) if c.check == "baseline"]
+    assert base.status == "skip" and base.pending > 0 and "automated scheduler" in base.message, base.message

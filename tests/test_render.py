@@ -479,3 +479,18 @@ def test_the_terminal_says_why_a_self_check_failed_and_names_no_engine_when_noth
     print_class(ClassResult(ASSIGNMENT, [failing], {**META, "reruns": 0, "cache_hits": 0, "jobs": 2}), None)
     line = next(x for x in capsys.readouterr().out.splitlines() if "distinct rerun" in x)
     assert "engine" not in line and "processes" not in line, line
+
+
+def test_a_check_partly_given_and_partly_pending_shows_both(tmp_path, capsys):
+    """A chaotic rerun's miss: half the points given, half pending. The report showed it as NOT CHECKED with all of
+    its points pending; it is a WARN with what was given and what is pending."""
+    checks = [CheckResult("baseline", "run", "warn", "Not graded automatically: the rerun is chaotic …", points=1.0,
+                          max_points=1.0, pending=1.0, why="chaotic"),
+              CheckResult("lr_claim", "sweep", "pass", "ok", points=2.0, max_points=2.0)]  # fmt: skip
+    student = StudentResult("s1", "S", "s1", checks=checks)
+    render_student(student, tmp_path, ASSIGNMENT, META)
+    row = next(x for x in (tmp_path / "report.md").read_text().splitlines() if "| baseline |" in x)
+    assert row.startswith("| WARN |") and "25 / 50 (25 pending)" in row, row
+    print_checks(student)
+    line = next(x for x in capsys.readouterr().out.splitlines() if "baseline" in x)
+    assert line.startswith("WARN") and "25/50 (25 pending)" in line, line
