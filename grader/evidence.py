@@ -104,6 +104,7 @@ class Comparison:
     untold: str | None = None  # why the comparison stops before the log ends (it cannot tell there)
     k: float = 3.5
     turns: int | None = None  # a log of other data: the step its train loss turns back up, the rerun's does not
+    lr_ahead: bool = False  # the logged LR is the claimed table one step ahead (logged after scheduler.step())
 
     @property
     def matches(self) -> bool:
@@ -119,11 +120,15 @@ class Comparison:
     def summary(self) -> str:
         """One line for the report."""
         tests = "no test metrics" if not self.epochs else f"the test metrics of {self.epochs} epoch(s)"
-        span = f"train loss over {self.steps} steps and {tests} compared"
+        loss = f"train loss over {self.steps} steps" if self.steps else "no per-step train loss (none logged)"
+        span = f"{loss} and {tests} compared"
         tail = f" {self.untold[0].upper() + self.untold[1:]}." if self.untold else ""
+        ahead = " (logged one step ahead, after scheduler.step())" if self.lr_ahead else ""
         if self.matches:
-            return (f"The log matches the rerun: LR table exact, smoothed train loss and test metrics within the seed "
-                    f"noise of this config ({self.band}; {span}).{tail}")  # fmt: skip
+            within = ", ".join(x for x in ("smoothed train loss" if self.steps else "",
+                                           "test metrics" if self.epochs else "") if x) or "nothing else"  # fmt: skip
+            return (f"The log matches the rerun: LR table exact{ahead}, {within} within the seed noise of this config "
+                    f"({self.band}; {span}).{tail}")  # fmt: skip
         bits = []
         if self.lr_constant is not None:
             bits.append(f"logged LR constant at {self.lr_constant:.4g} from step 0: no scheduler was applied")
@@ -157,8 +162,18 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     index = {s: i for i, s in enumerate(logs.step)}
     steps = [s for s in range(len(rerun["lr"])) if s in index]
     tiny = 1.1754943508222875e-38  # float32's smallest normal: TensorBoard's float32 cannot tell LRs below it apart
-    lr = next((Part(s, logs.lr[index[s]], rerun["lr"][s], "LR") for s in steps if not math.isclose(
-        logs.lr[index[s]], rerun["lr"][s], rel_tol=LR_RTOL, abs_tol=tiny)), None)  # fmt: skip
+    same = lambda a, b: math.isclose(a, b, rel_tol=LR_RTOL, abs_tol=tiny)  # noqa: E731
+    logged = [s for s in steps if math.isfinite(logs.lr[index[s]])]  # a step whose LR was not logged says nothing
+    lr = next((Part(s, logs.lr[index[s]], rerun["lr"][s], "LR") for s in logged
+               if not same(logs.lr[index[s]], rerun["lr"][s])), None)  # fmt: skip
+    ahead = (
+        lr is not None
+        and len(logged) > 1
+        and all(  # logged after scheduler.step(): the next step's LR
+            same(logs.lr[index[s]], rerun["lr"][s + 1]) for s in logged if s + 1 < len(rerun["lr"])
+        )
+    )
+    lr = None if ahead else lr
     logged_lrs = [v for v in logs.lr if math.isfinite(v)]
     rerun_moves = len({rerun["lr"][s] for s in steps}) > 1  # at the logged steps (a log may skip steps)
     constant = logged_lrs[0] if logged_lrs and lr and rerun_moves and len(set(logged_lrs)) == 1 else None
@@ -166,7 +181,7 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     loss, untold, compared = _loss_part(logs, rerun, steps, index, band, k, sweep, margin)
     test, n_ep = (None, 0) if sweep else _test_part(logs, rerun, n_test, epochs or {}, k, margin)
     source = band.source if band else f"no seed band: ±{LOG_FLOOR:g} in log(loss), k = {k:g}"
-    return Comparison(compared, n_ep, source, lr, loss, test, constant, nonfinite, untold, k)
+    return Comparison(compared, n_ep, source, lr, loss, test, constant, nonfinite, untold, k, lr_ahead=ahead)
 
 
 def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: Band | None, k: float,

@@ -105,7 +105,7 @@ def read_csv(path: Path, rel: str | None = None) -> Logs:
     """`step,lr,train_loss,epoch,test_loss,test_accuracy` rows (see the module docstring)."""
     rel = rel or path.name
     try:
-        text = path.read_bytes()[:MAX_BYTES].decode("utf-8")
+        text = path.read_bytes()[:MAX_BYTES].decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
     except UnicodeDecodeError:
         raise LogError(f"logs {rel!r}: not UTF-8 text") from None
     reader = csv.DictReader(io.StringIO(text))
@@ -121,24 +121,37 @@ def read_csv(path: Path, rel: str | None = None) -> Logs:
         if n > MAX_EVENTS:
             raise LogError(f"logs {rel!r}: more than {MAX_EVENTS} rows")
         try:
-            step = int(row["step"])
+            step = _whole(row["step"])
             for k in ("lr", "train_loss"):
                 if row[k]:
                     series[k].append((step, float(row[k])))
             if row["epoch"]:
                 for k in ("test_loss", "test_accuracy"):
                     if row[k]:
-                        series[k].append((int(row["epoch"]), float(row[k])))
-        except (TypeError, ValueError):
+                        series[k].append((_whole(row["epoch"]), float(row[k])))
+        except (TypeError, ValueError, OverflowError):
             raise LogError(f"logs {rel!r}: line {n}: not a number where one is expected") from None
     return _assemble(rel, {k: v for k, v in series.items() if v})
+
+
+def _whole(text: str) -> int:
+    """A step or epoch counter: `3`, or `3.0` as pandas writes an integer column that has empty cells."""
+    value = float(text)
+    if not value.is_integer():
+        raise ValueError(text)
+    return int(value)
 
 
 def _assemble(rel: str, series: dict[str, list[tuple[int, float]]]) -> Logs:
     if sum(len(v) for v in series.values()) > MAX_EVENTS:
         raise LogError(f"logs {rel!r}: more than {MAX_EVENTS} logged values")
     by_step = {k: dict(sorted(v)) for k, v in series.items()}  # a repeated step keeps its last value
-    steps = sorted(set(by_step.get("lr", {})) | set(by_step.get("train_loss", {})))
+    loss, lrs = by_step.get("train_loss", {}), by_step.get("lr", {})
+    if not loss:
+        raise LogError(f"logs {rel!r}: no train loss logged ({TAGS['train_loss']}, or the CSV's train_loss column)")
+    steps = sorted(set(lrs) | set(loss))
+    if any(s not in loss for s in steps if s < max(loss)):  # a train loss logged once an epoch, the LR every step:
+        steps = sorted(loss)  # the log is read at the steps that have both (a missing loss is not a NaN loss)
     shift = 1 if steps and steps[0] == 1 else 0  # 1-based global steps → 0-based
     epochs = sorted(set(by_step.get("test_loss", {})) | set(by_step.get("test_accuracy", {})))
     eshift = 1 if epochs and epochs[0] == 0 else 0  # 0-based epoch counters → 1-based

@@ -235,13 +235,19 @@ def _check_view(c: CheckResult, points: float, max_points: float) -> dict:
     diagnosis = None
     if d.get("cause"):
         how = ", ".join(x for x in (f"{d['confidence']} confidence" if d.get("confidence") else "",
-                                    "confirmed by a rerun" if d.get("confirmed") else "") if x)  # fmt: skip
+                                    _confirmed(d) if d.get("confirmed") else "") if x)  # fmt: skip
         diagnosis = f"{d['cause']}" + (f" ({how})" if how else "") + (f": {d['evidence']}" if d.get("evidence") else "")
     return {"check": c.check, "subject": c.subject, "status": c.status, "message": cut(c.message),
             "claimed": fmt(c.claimed), "rerun": fmt(c.rerun), "reference": fmt(c.reference),
             "tolerance": figure(c.tolerance, c.unit), "distance": figure(c.distance, c.unit), "origin": c.origin,
             "points": points, "max_points": max_points, "pending": bool(c.pending) and not c.max_points,
             "partly": _partly(c, max_points), "diagnosis": diagnosis}  # fmt: skip
+
+
+def _confirmed(d: dict) -> str:
+    """How a diagnosis was confirmed: by a counterfactual rerun where its pitfall has one, else by the log itself."""
+    pitfall = PITFALLS.get(d.get("pitfall") or "")
+    return "confirmed by a rerun" if pitfall and pitfall.counterfactual else "confirmed by the figures themselves"
 
 
 def _partly(c: CheckResult, max_points: float) -> float | None:
@@ -414,8 +420,8 @@ def render_class(cls: ClassResult, out_dir: Path) -> None:
         render_student(s, out_dir / folder, cls.assignment, cls.meta)
     verdicts = Counter(s.verdict for s in cls.students)
     graded = [s for s in cls.students if s.status == "graded"]
-    problems = [safe.truncate(safe.one_line(s.first_problem), FIRST_PROBLEM) if s.verdict in ("fail", "error") else ""
-                for s in cls.students]  # fmt: skip
+    problems = [safe.truncate(safe.one_line(s.first_problem), FIRST_PROBLEM)
+                if s.verdict in ("fail", "error", "warn") else "" for s in cls.students]  # fmt: skip
     ctx = {"cls": cls, "assignment": cls.assignment, "meta": cls.meta,
            "rows": list(zip(cls.students, folders, problems, map(score_view, cls.students), strict=True)),
            "verdicts": [(k, verdicts[k]) for k in VERDICT_ORDER if verdicts[k]],

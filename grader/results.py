@@ -162,8 +162,10 @@ class StudentResult:
 
     @property
     def first_problem(self) -> str:
-        """The one line a class table shows for this student: the error, else the first failing check's reason."""
-        return self.error or next((c.message for c in self.failed_checks), "")
+        """The one line a class table shows for this student: the error, else the first failing check's reason, else
+        (a WARN) the first warning's."""
+        return (self.error or next((c.message for c in self.failed_checks), "")
+                or next((c.message for c in self.checks if c.status == "warn"), ""))  # fmt: skip
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from test_checks import BASELINE, rerun, submission, verdicts
 
 from grader.checks import CHANCE, at_chance, run_checks
@@ -234,3 +235,70 @@ def test_an_automated_scheduler_run_is_not_judged_by_a_constant_lr_reference():
     ctx = Context(sub, assignment, [(p, train)], BASELINE, False, 1000, baselines=load_baselines("mnist-5k"))
     (base,) = [c for c in run_checks(ctx) if c.check == "baseline"]
     assert base.status == "skip" and base.pending > 0 and "automated scheduler" in base.message, base.message
+
+
+# ---------------------------------------------------------------- examiner probe 3: logs as students save them
+
+
+def _csv(tmp_path, text: str, name: str = "log.csv"):
+    from grader.logs import read_csv
+
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    return read_csv(path)
+
+
+def test_a_csv_log_saved_by_excel_or_pandas_is_read(tmp_path):
+    """Excel's "CSV UTF-8" starts with a BOM (the header read as '\\ufeffstep': "CSV header lacks step"); pandas writes
+    an integer column with empty cells as 1.0 ("not a number where one is expected"). Both are the student's log."""
+    rows = "step,lr,train_loss,epoch,test_loss,test_accuracy\n0,0.1,2.3,,,\n1,0.1,2.1,1.0,0.5,0.9\n"
+    bom = _csv(tmp_path, "\ufeff" + rows, "excel.csv")
+    pandas = _csv(tmp_path, rows, "pandas.csv")
+    for logs in (bom, pandas):
+        assert (
+            logs.step == [0, 1] and logs.train_loss == [2.3, 2.1] and logs.epoch == [1] and logs.test_accuracy == [0.9]
+        )
+    from grader.logs import LogError
+
+    with pytest.raises(LogError, match="line 3: not a number"):
+        _csv(tmp_path, rows.replace("1.0,0.5", "1.5,0.5"), "half.csv")  # an epoch of 1.5 is no counter
+
+
+def test_a_train_loss_logged_once_an_epoch_is_not_a_divergence(tmp_path):
+    """The LR logged every step, the train loss once an epoch: the steps without a loss were read as NaN losses,
+    "not finite from step 0", and a divergence was diagnosed. The log is read at the steps that have both; a log
+    with no train loss at all says so."""
+    from grader.logs import LogError
+
+    lines = ["step,lr,train_loss,epoch,test_loss,test_accuracy"]
+    for s in range(64):
+        loss = f"{2.3 * 0.97**s:.4f}" if s % 32 == 31 else ""
+        epoch = "" if s % 32 != 31 else str(s // 32 + 1)
+        lines.append(f"{s},0.05,{loss},{epoch},{'0.3' if epoch else ''},{'0.9' if epoch else ''}")
+    logs = _csv(tmp_path, "\n".join(lines) + "\n")
+    assert logs.step == [31, 63] and all(math.isfinite(v) for v in logs.train_loss + logs.lr)
+    from grader.evidence import compare, diverges
+
+    rerun = {"lr": [0.05] * 64, "train_loss": [2.3 * 0.97**s for s in range(64)], "train_loss_smoothed": [],
+             "epochs": [{"epoch": 1, "step": 32, "test_loss": 0.3, "test_accuracy": 0.9},
+                        {"epoch": 2, "step": 64, "test_loss": 0.3, "test_accuracy": 0.9}]}  # fmt: skip
+    cmp = compare(logs, rerun, 1000)
+    assert cmp.nonfinite is None and diverges(logs) is None and cmp.matches, cmp.summary()
+    assert "no per-step train loss (none logged)" in cmp.summary() and "smoothed train loss" not in cmp.summary()
+    with pytest.raises(LogError, match="no train loss logged"):
+        _csv(tmp_path, "step,lr,train_loss,epoch,test_loss,test_accuracy\n0,0.1,,,,\n1,0.1,,1,0.5,0.9\n", "none.csv")
+
+
+def test_an_lr_logged_after_scheduler_step_is_the_claimed_table():
+    """A loop that logs the LR after scheduler.step() logs each step's *next* LR: the claimed table one step ahead,
+    not another config (it was "the log does not match the claimed config … confirmed by a rerun")."""
+    from grader.evidence import compare
+    from reference.outputs import Logs
+
+    table = [0.1 * 0.9**s for s in range(40)]
+    rerun = {"lr": table, "train_loss": [2.0] * 40, "train_loss_smoothed": [2.0] * 40, "epochs": []}
+    ahead = Logs("log", list(range(39)), table[1:], [2.0] * 39)
+    cmp = compare(ahead, rerun, 1000)
+    assert cmp.lr is None and cmp.lr_ahead and "logged one step ahead" in cmp.summary()
+    other = Logs("log", list(range(40)), [2 * x for x in table], [2.0] * 40)  # another LR: still a mismatch
+    assert compare(other, rerun, 1000).lr is not None

@@ -314,6 +314,7 @@ def test_report_columns_claimed_rerun_reference(rendered):
 def test_a_diagnosis_is_shown_as_the_likely_cause(runs):
     s = make_student(runs)
     s.checks[2] = replace(s.checks[2], diagnosis={
+        "pitfall": "per-step-scheduler",
         "cause": "the LR schedule steps per batch, not per epoch",
         "confidence": "high",
         "evidence": "a rerun with cadence = 'step' matches the claim",
@@ -323,6 +324,9 @@ def test_a_diagnosis_is_shown_as_the_likely_cause(runs):
     assert ("Likely cause: the LR schedule steps per batch, not per epoch (high confidence, confirmed by a rerun): "
             "a rerun with cadence = &#39;step&#39; matches the claim") in html  # fmt: skip
     assert "Likely cause: the LR schedule" in s.to_gradescope()["tests"][2]["output"]
+    s.checks[2] = replace(s.checks[2], diagnosis={**s.checks[2].diagnosis, "pitfall": "log-mismatch"})  # no rerun
+    html = environment().get_template("report.html.j2").render(student_context(s, ASSIGNMENT, META))
+    assert "(high confidence, confirmed by the figures themselves)" in html and "by a rerun" not in html
 
 
 def _sweep_student(runs, claimed: float) -> StudentResult:
