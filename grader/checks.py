@@ -7,7 +7,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
-from grader.context import MIN_SEEDS, OWN_ALGORITHM, Context, Seeds, baseline_entry, kin, sweep_reference
+from grader.context import (
+    MIN_SEEDS,
+    OWN_ALGORITHM,
+    Context,
+    Seeds,
+    baseline_entry,
+    differences,
+    kin,
+    sweep_reference,
+)
 from grader.evidence import check_logs, comparison, half_unit, lr_against_log, metric_against_log, plausible
 from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult
@@ -624,13 +633,15 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
     elif ran == ref_epochs == cfg.epochs:
         epoch = ran
         how = f"the reference {ref.name} at its final epoch"
-        note = (f" No committed reference of this run's config (lr {cfg.lr:.3g}; the reference's {ref_cfg['lr']:.3g}): "
-                "runs of other configs are compared where they end, not on the way.")  # fmt: skip
+        note = (f" No committed reference of this run's config (it differs from {ref.name} in "
+                f"{differences(cfg.model_dump(mode='json'), ref_cfg)}): runs of other configs are compared where they "
+                "end, not on the way.")  # fmt: skip
     else:
         return CheckResult("baseline", p.name, "skip", f"Not comparable at epoch {ran}: no committed reference of this "
-                           f"run's config (lr {cfg.lr:.3g}; the nearest, {ref.name}, trains at {ref_cfg['lr']:.3g}), "
-                           "and a run at another LR or schedule starts faster or slower but may end level: it is "
-                           f"compared at its final epoch ({cfg.epochs}) by the full grade.", pending=pts,
+                           f"run's config (the nearest, {ref.name}, differs in "
+                           f"{differences(cfg.model_dump(mode='json'), ref_cfg)}), and a run of another config starts "
+                           "faster or slower but may end level: it is compared at its final epoch "
+                           f"({cfg.epochs}) by the full grade.", pending=pts,
                            why="quick" if ctx.quick else "reference")  # fmt: skip
     stats = ref.entry["epochs"][epoch - 1]["test_accuracy"]
     observed = o.result["epochs"][epoch - 1]["test_accuracy"]

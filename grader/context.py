@@ -51,25 +51,51 @@ def baseline_entry(baseline: dict | None, config) -> tuple[str, dict] | None:
 
 # ---------------------------------------------------------------- like with like: which committed reference a run meets
 
-LR_SCALED = ("max_lr", "base_lr")  # schedule arguments that move with the run's LR (OneCycle's, CyclicLR's)
+# Schedule arguments that set the LR table themselves, and what they are when left out (reference/schedules.py):
+# OneCycle and CyclicLR peak at max_lr (the optimizer's lr when left out), CyclicLR starts at base_lr (lr / 10); the
+# optimizer's own lr then sets nothing.
+LR_SCALED = {"max_lr": 1.0, "base_lr": 0.1}
+PEAKED = ("onecycle", "cyclic")
+
+
+def lr_of(config: dict) -> float:
+    """The LR that sets a run's LR table: OneCycle's and CyclicLR's peak (max_lr, else lr), else lr. Two runs whose
+    peak is the same are one config, however their optimizer's lr (which those schedules overwrite) is written."""
+    sched = config.get("schedule") or {}
+    return (sched.get("max_lr") or config["lr"]) if sched.get("name") in PEAKED else config["lr"]
 
 
 def _shape(config: dict) -> dict:
     """A config without what seeds and LRs change: what must be equal for two runs to be draws of one config
-    (read through RunConfig, so a file written before a field existed gets its default)."""
+    (read through RunConfig, so a file written before a field existed gets its default). Arguments that move with
+    the LR are kept as ratios to `lr_of`, their defaults filled in: max_lr left out is max_lr = lr written out."""
     config = RunConfig(**config).model_dump(mode="json")
     out = {k: v for k, v in config.items() if k not in ("seed", "lr", "init_nudge")}
     sched = dict(out.get("schedule") or {})
-    for k in LR_SCALED:
-        if sched.get(k) is not None:
-            sched[k] = round(sched[k] / config["lr"], 6)
+    for k, default in LR_SCALED.items():
+        value = sched.get(k)
+        if value is None and sched.get("name") in PEAKED and (k == "max_lr" or sched.get("name") == "cyclic"):
+            value = default * config["lr"]
+        if value is not None:
+            sched[k] = round(value / lr_of(config), 6)
     out["schedule"] = sched
     return out
 
 
+def differences(a: dict, b: dict) -> str:
+    """How run config `a` differs from `b` (RunConfig dumps), in words: "lr 0.0125 (theirs 0.0506), nesterov"."""
+    sa, sb = _shape(a), _shape(b)
+    flat = lambda s: {**{k: v for k, v in s.items() if k != "schedule"},  # noqa: E731
+                      **{f"schedule.{k}": v for k, v in (s.get("schedule") or {}).items()}}  # fmt: skip
+    fa, fb = flat(sa), flat(sb)
+    keys = sorted(k for k in fa.keys() | fb.keys() if fa.get(k) != fb.get(k))
+    lr = [f"lr {lr_of(a):.3g} (theirs {lr_of(b):.3g})"] if not math.isclose(lr_of(a), lr_of(b), rel_tol=1e-6) else []
+    return ", ".join([*lr, *(k.removeprefix("schedule.") for k in keys)]) or "nothing"
+
+
 def same_config(a: dict, b: dict, lr_decades: float) -> bool:
     """`a` and `b` (RunConfig dumps) are the same config up to the seed, their LRs within `lr_decades`."""
-    return _shape(a) == _shape(b) and abs(math.log10(a["lr"] / b["lr"])) <= lr_decades
+    return _shape(a) == _shape(b) and abs(math.log10(lr_of(a) / lr_of(b))) <= lr_decades
 
 
 @dataclass(frozen=True)
@@ -164,12 +190,12 @@ def seed_reference(baselines: list[dict], kind: str, config, rule: str | None = 
             rt = b.get("range_tests", {}).get(config.optimizer) or {}
             picks = [x for x in (rt.get("picks") or {}).get(rule) or [] if x is not None]
             cfg = rt.get("config")
-            if cfg and len(picks) >= MIN_SEEDS and _same_lr(cfg["lr"], dump["lr"]) and _shape(cfg) == shape:
+            if cfg and len(picks) >= MIN_SEEDS and _same_lr(lr_of(cfg), lr_of(dump)) and _shape(cfg) == shape:
                 return Seeds(config.optimizer, rt, protocol, len(picks))
         elif kind == "train":
             for name, entry in {**b.get("runs", {}), **b.get("grid", {})}.items():
                 cfg, n = entry.get("config"), len(entry.get("final", {}).get("test_accuracy", {}).get("values", ()))
-                if cfg and n >= MIN_SEEDS and _same_lr(cfg["lr"], dump["lr"]) and _shape(cfg) == shape:
+                if cfg and n >= MIN_SEEDS and _same_lr(lr_of(cfg), lr_of(dump)) and _shape(cfg) == shape:
                     return Seeds(name, entry, protocol, n)
     return None
 

@@ -302,3 +302,27 @@ def test_an_lr_logged_after_scheduler_step_is_the_claimed_table():
     assert cmp.lr is None and cmp.lr_ahead and "logged one step ahead" in cmp.summary()
     other = Logs("log", list(range(40)), [2 * x for x in table], [2.0] * 40)  # another LR: still a mismatch
     assert compare(other, rerun, 1000).lr is not None
+
+
+def test_a_committed_onecycle_or_cyclic_config_is_recognised_however_its_peak_is_written():
+    """Examiner probe 3: OneCycle / CyclicLR with max_lr (and base_lr) left to their defaults, or OneCycle written with
+    lr = max_lr / 25, is the committed config — the same LR table — but was "no committed reference of this run's
+    config (lr 0.0506; the nearest … trains at 0.0506)", and its claims went unjudged by the 20 seeds."""
+    import json
+
+    from grader.context import differences, seed_reference
+    from reference.protocols import BASELINES
+
+    runs = json.loads((BASELINES / "mnist-5k.json").read_text())["runs"]
+    committed = load_baselines("mnist-5k")
+    for name in ("sgd-onecycle", "sgd-cyclic"):
+        cfg = RunConfig(**runs[name]["config"])
+        bare = cfg.model_copy(update={"schedule": cfg.schedule.model_copy(update={"max_lr": None, "base_lr": None})})
+        assert seed_reference(committed, "train", bare) is not None, name
+        twice = bare.model_copy(update={"lr": 2 * cfg.lr})
+        assert seed_reference(committed, "train", twice) is None, name  # another peak: another config
+    cfg = RunConfig(**runs["sgd-onecycle"]["config"])
+    written = cfg.model_copy(update={"lr": cfg.lr / 25})  # OneCycle overwrites the optimizer's lr
+    assert seed_reference(committed, "train", written) is not None
+    other = {**runs["sgd-constant"]["config"], "lr": 0.0125, "nesterov": True}
+    assert differences(other, runs["sgd-constant"]["config"]) == "lr 0.0125 (theirs 0.0506), nesterov"
