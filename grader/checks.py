@@ -97,12 +97,12 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
     missing = [part for part in a.required if not getattr(s, part)]
     problems += [f"no [[{part}]] section: the assignment requires one" for part in missing]
     # a required section left out loses what one of its entries would carry: work not handed in is not free
-    out += [CheckResult(check, f"[[{part}]]", "fail", f"Missing: no [[{part}]] section, which the assignment "
+    lost = [CheckResult(check, f"[[{part}]]", "fail", f"Missing: no [[{part}]] section, which the assignment "
                         f"requires; one entry's {check.replace('_', ' ')} points are lost.",
                         max_points=getattr(a.points, check))
             for part in missing for check in SECTION_CHECKS[part] if getattr(a.points, check)]  # fmt: skip
-    if problems:
-        return [*out, CheckResult("config", "submission", "fail", "; ".join(problems) + ".", max_points=pts)]
+    if problems:  # the config line first: it says what is wrong; the points lost for it follow
+        return [*out, CheckResult("config", "submission", "fail", "; ".join(problems) + ".", max_points=pts), *lost]
     n = f"{len(s.range_test)} range test(s) and {len(s.run) + len(s.auto)} training run(s)"
     return [CheckResult("config", "submission", "pass", f"Valid: {n} within the assignment.", points=pts,
                         max_points=pts)]  # fmt: skip
