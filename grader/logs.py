@@ -149,6 +149,11 @@ def _assemble(rel: str, series: dict[str, list[tuple[int, float]]]) -> Logs:
     loss, lrs = by_step.get("train_loss", {}), by_step.get("lr", {})
     if not loss:
         raise LogError(f"logs {rel!r}: no train loss logged ({TAGS['train_loss']}, or the CSV's train_loss column)")
+    if lrs and len(loss) <= len(series.get("test_loss") or series.get("test_accuracy") or ()) + 1 < len(lrs) and \
+            2 * max(loss) < max(lrs):  # fmt: skip
+        raise LogError(f"logs {rel!r}: the train loss is logged once an epoch at steps {min(loss)}–{max(loss)} (the "
+                       f"epoch's number), the LR at optimizer steps {min(lrs)}–{max(lrs)}: they cannot be lined up; "
+                       "log the train loss at the optimizer step (global_step), or hand in the CSV layout")  # fmt: skip
     steps = sorted(set(lrs) | set(loss))
     if any(s not in loss for s in steps if s < max(loss)):  # a train loss logged once an epoch, the LR every step:
         steps = sorted(loss)  # the log is read at the steps that have both (a missing loss is not a NaN loss)

@@ -326,3 +326,16 @@ def test_a_committed_onecycle_or_cyclic_config_is_recognised_however_its_peak_is
     assert seed_reference(committed, "train", written) is not None
     other = {**runs["sgd-constant"]["config"], "lr": 0.0125, "nesterov": True}
     assert differences(other, runs["sgd-constant"]["config"]) == "lr 0.0125 (theirs 0.0506), nesterov"
+
+
+def test_a_train_loss_logged_at_the_epoch_number_is_said_not_misread(tmp_path):
+    """`writer.add_scalar("Loss/train", mean, epoch)` beside an LR logged at the optimizer step: the loss's steps are
+    epoch numbers (1, 2), not steps, and were compared with the rerun's first steps ("outside the seed noise"). The
+    two cannot be lined up: the log is not used, and the line says why and what to log instead."""
+    from grader.logs import LogError
+
+    lines = ["step,lr,train_loss,epoch,test_loss,test_accuracy"]
+    lines += [f"{s},0.05,{'1.6' if s in (1, 2) else ''},{s if s in (1, 2) else ''},"
+              f"{'0.3' if s in (1, 2) else ''},{'0.9' if s in (1, 2) else ''}" for s in range(64)]  # fmt: skip
+    with pytest.raises(LogError, match="logged once an epoch at steps 1–2 .* optimizer steps 0–63"):
+        _csv(tmp_path, "\n".join(lines) + "\n")
