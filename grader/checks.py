@@ -600,11 +600,11 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
                            reference=round(acc["mean"], 4), points=pts, max_points=pts)  # fmt: skip
     ref = ctx.reference(p)
     if ref is None:
-        what = (f"the automated scheduler ({p.config.schedule.name}) with {p.config.optimizer}: another algorithm "
-                "than a schedule, which no constant-LR reference stands in for" if p.config.schedule.name in
-                OWN_ALGORITHM else p.config.optimizer)  # fmt: skip
-        return CheckResult("baseline", p.name, "skip", f"Not checkable: no committed reference baseline for "
-                           f"{p.config.dataset} {what}.", pending=pts, why="reference")  # fmt: skip
+        what = (f"the automated scheduler ({p.config.schedule.name}) with {p.config.optimizer} on {p.config.dataset}: "
+                "another algorithm than a schedule, which no constant-LR reference stands in for" if
+                p.config.schedule.name in OWN_ALGORITHM else f"{p.config.dataset} {p.config.optimizer}")  # fmt: skip
+        return CheckResult("baseline", p.name, "skip", f"Not checkable: no committed reference baseline for {what}.",
+                           pending=pts, why="reference")  # fmt: skip
     if failed := _rerun_failed("baseline", p, o, pts):
         return failed
     cfg, ref_cfg = p.config, ref.entry["config"]
