@@ -89,6 +89,9 @@ def differences(a: dict, b: dict) -> str:
                       **{f"schedule.{k}": v for k, v in (s.get("schedule") or {}).items()}}  # fmt: skip
     fa, fb = flat(sa), flat(sb)
     keys = sorted(k for k in fa.keys() | fb.keys() if fa.get(k) != fb.get(k))
+    if "schedule.name" in keys:  # another scheduler: its arguments differ with it
+        keys = [f"schedule {fa.get('schedule.name')} (theirs {fb.get('schedule.name')})",
+                *(k for k in keys if not k.startswith("schedule."))]  # fmt: skip
     lr = [f"lr {lr_of(a):.3g} (theirs {lr_of(b):.3g})"] if not math.isclose(lr_of(a), lr_of(b), rel_tol=1e-6) else []
     return ", ".join([*lr, *(k.removeprefix("schedule.") for k in keys)]) or "nothing"
 

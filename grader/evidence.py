@@ -125,8 +125,8 @@ class Comparison:
         tail = f" {self.untold[0].upper() + self.untold[1:]}." if self.untold else ""
         ahead = " (logged one step ahead, after scheduler.step())" if self.lr_ahead else ""
         if self.matches:
-            within = ", ".join(x for x in ("smoothed train loss" if self.steps else "",
-                                           "test metrics" if self.epochs else "") if x) or "nothing else"  # fmt: skip
+            parts = ("smoothed train loss" if self.steps else "", "test metrics" if self.epochs else "")
+            within = " and ".join(x for x in parts if x) or "nothing else"
             return (f"The log matches the rerun: LR table exact{ahead}, {within} within the seed noise of this config "
                     f"({self.band}; {span}).{tail}")  # fmt: skip
         bits = []
