@@ -155,9 +155,9 @@ def _assemble(rel: str, series: dict[str, list[tuple[int, float]]]) -> Logs:
                        f"epoch's number), the LR at optimizer steps {min(lrs)}–{max(lrs)}: they cannot be lined up; "
                        "log the train loss at the optimizer step (global_step), or hand in the CSV layout")  # fmt: skip
     steps = sorted(set(lrs) | set(loss))
+    shift = 1 if steps[0] == 1 else 0  # 1-based global steps → 0-based (read off every logged step)
     if any(s not in loss for s in steps if s < max(loss)):  # a train loss logged once an epoch, the LR every step:
         steps = sorted(loss)  # the log is read at the steps that have both (a missing loss is not a NaN loss)
-    shift = 1 if steps and steps[0] == 1 else 0  # 1-based global steps → 0-based
     epochs = sorted(set(by_step.get("test_loss", {})) | set(by_step.get("test_accuracy", {})))
     eshift = 1 if epochs and epochs[0] == 0 else 0  # 0-based epoch counters → 1-based
     nan = math.nan

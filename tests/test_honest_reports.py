@@ -284,6 +284,8 @@ def test_a_train_loss_logged_once_an_epoch_is_not_a_divergence(tmp_path):
                         {"epoch": 2, "step": 64, "test_loss": 0.3, "test_accuracy": 0.9}]}  # fmt: skip
     cmp = compare(logs, rerun, 1000)
     assert cmp.nonfinite is None and diverges(logs) is None and cmp.matches, cmp.summary()
+    one_based = [lines[0]] + [",".join([str(int(r.split(",")[0]) + 1), *r.split(",")[1:]]) for r in lines[1:]]
+    assert _csv(tmp_path, "\n".join(one_based) + "\n", "one.csv").step == [31, 63]  # 1-based steps read as such
     assert "no per-step train loss (none logged)" in cmp.summary() and "smoothed train loss" not in cmp.summary()
     with pytest.raises(LogError, match="no train loss logged"):
         _csv(tmp_path, "step,lr,train_loss,epoch,test_loss,test_accuracy\n0,0.1,,,,\n1,0.1,,1,0.5,0.9\n", "none.csv")
