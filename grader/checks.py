@@ -581,9 +581,10 @@ def check_baseline(ctx: Context, pts: float) -> list[CheckResult]:
     out = []
     for p, o in ctx.of_kind("train"):
         result = _baseline_one(ctx, p, o, pts)
-        if p.name in judged and not (o.result or {}).get("diverged"):  # a diverged rerun fails, chaotic or not
-            result = _chaotic(ctx, p, o, result)
-        if p.name not in judged:
+        if p.name in judged:
+            if not (o.result or {}).get("diverged"):  # a diverged rerun fails, chaotic or not
+                result = _chaotic(ctx, p, o, result)
+        else:
             message = f"For information (no points at stake): {why.get(p.name, 'not judged')}. " + result.message
             result = replace(result, message=message, status="skip" if result.status != "error" else "error",
                              points=0.0, max_points=0.0, pending=0.0)  # fmt: skip

@@ -16,7 +16,7 @@ from grader.autograde import autograde
 from grader.export import read_gradescope_export, write_scores_csv
 from grader.grade import DEFAULT_CACHE, grade_class
 from grader.load import describe
-from grader.render import figure, fmt, report_folders
+from grader.render import figure, fmt, pending_part, report_folders
 from grader.results import ClassResult, StudentResult
 
 RERUN_DEFAULTS = ("jobs", "device", "engine", "nproc")  # passed only when given: grader.runner.Rerunner decides
@@ -104,10 +104,9 @@ WHY_WIDTH = 70
 
 def print_checks(s: StudentResult) -> None:
     """One student's checks: fixed columns claimed / rerun / reference, points on the rubric total's scale."""
-    unchecked = lambda c: c.pending and not c.max_points  # noqa: E731  # nothing given: all of it pending
-    rows = [["NOT CHECKED" if unchecked(c) else c.status.upper(), _cell(c.check), _cell(c.subject), _short(c.claimed),
-             _short(c.rerun), _short(c.reference), _distance(c), f"{m:g} pending" if unchecked(c) else
-             f"{p:g}/{m:g}" + (f" ({m * c.pending / (c.max_points + c.pending):.4g} pending)" if c.pending else ""),
+    rows = [["NOT CHECKED" if c.not_checked else c.status.upper(), _cell(c.check), _cell(c.subject),
+             _short(c.claimed), _short(c.rerun), _short(c.reference), _distance(c), f"{m:g} pending" if c.not_checked
+             else f"{p:g}/{m:g}" + (f" ({part:g} pending)" if (part := pending_part(c, m)) else ""),
              _cell(c.message, 400)] for c, (p, m) in zip(s.checks, s.scaled(), strict=True)]  # fmt: skip
     print(tabulate(rows, headers=["", "check", "run", "claimed", "rerun", "reference", "distance / allowed", "points",
                                   "why"], maxcolwidths=[None, 16, 16, 12, 12, 12, 22, None, WHY_WIDTH]))  # fmt: skip

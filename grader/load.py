@@ -357,9 +357,9 @@ def _load(folder: Path, safe_id: str, assignment: Assignment) -> Loaded:
     except OSError as err:
         raise InputError(f"cannot read the submission folder: {err.strerror or type(err).__name__}") from None
     toml, legacy = folder / "submission.toml", folder / "config.py"
-    if not os.path.lexists(toml) and not os.path.lexists(legacy):
+    source = next((f for f in (toml, legacy) if os.path.lexists(f)), None)
+    if source is None:
         raise InputError("no submission.toml or config.py in this folder")
-    source = toml if os.path.lexists(toml) else legacy
     notes: list[str] = []
     try:
         if source is toml:

@@ -163,7 +163,7 @@ def _assemble(rel: str, series: dict[str, list[tuple[int, float]]]) -> Logs:
     nan = math.nan
     return Logs(
         rel, [s - shift for s in steps],
-        [by_step.get("lr", {}).get(s, nan) for s in steps], [by_step.get("train_loss", {}).get(s, nan) for s in steps],
+        [lrs.get(s, nan) for s in steps], [loss.get(s, nan) for s in steps],
         [e + eshift for e in epochs], [by_step.get("test_loss", {}).get(e, nan) for e in epochs],
         [by_step.get("test_accuracy", {}).get(e, nan) for e in epochs],
     )  # fmt: skip

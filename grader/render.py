@@ -240,19 +240,19 @@ def _check_view(c: CheckResult, points: float, max_points: float) -> dict:
     return {"check": c.check, "subject": c.subject, "status": c.status, "message": cut(c.message),
             "claimed": fmt(c.claimed), "rerun": fmt(c.rerun), "reference": fmt(c.reference),
             "tolerance": figure(c.tolerance, c.unit), "distance": figure(c.distance, c.unit), "origin": c.origin,
-            "points": points, "max_points": max_points, "pending": bool(c.pending) and not c.max_points,
-            "partly": _partly(c, max_points), "diagnosis": diagnosis}  # fmt: skip
+            "points": points, "max_points": max_points, "pending": c.not_checked,
+            "partly": pending_part(c, max_points), "diagnosis": diagnosis}  # fmt: skip
 
 
 def _confirmed(d: dict) -> str:
-    """How a diagnosis was confirmed: by a counterfactual rerun where its pitfall has one, else by the log itself."""
+    """How a diagnosis was confirmed: by a counterfactual rerun where its pitfall has one, else by its figures."""
     pitfall = PITFALLS.get(d.get("pitfall") or "")
     return "confirmed by a rerun" if pitfall and pitfall.counterfactual else "confirmed by the figures themselves"
 
 
-def _partly(c: CheckResult, max_points: float) -> float | None:
-    """The scaled points still pending of a check that was also given some (a chaotic rerun's miss), else None: such
-    a check shows its status and "earned / max (x pending)", not "not checked"."""
+def pending_part(c: CheckResult, max_points: float) -> float | None:
+    """The points still pending, on the scale of `max_points`, of a check that was also given some (a chaotic rerun's
+    miss), else None: such a check shows its status and "earned / max (x pending)", not NOT CHECKED."""
     if not (c.pending and c.max_points):
         return None
     return round(max_points * c.pending / (c.max_points + c.pending), 2)
@@ -323,7 +323,7 @@ def student_context(student: StudentResult, assignment: dict, meta: dict) -> dic
     listed = {c.subject for c in student.checks if c.check == "plausibility" and c.subject != "submission"}
     # the plausibility check's summary row restates its figures' rows: one implausible figure is one fail
     # a skipped check with points pending reads "not checked", as in the table
-    counts = Counter((c.status, "not checked" if c.status == "skip" and c.pending and not c.max_points else c.status)
+    counts = Counter((c.status, "not checked" if c.not_checked else c.status)
                      for c in student.checks if not (c.check == "plausibility" and c.subject == "submission"
                                                      and c.status == "fail" and listed))  # fmt: skip
     return {"s": student, "assignment": assignment, "meta": meta, "footer": _footer(student, meta),

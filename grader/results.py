@@ -56,6 +56,12 @@ class CheckResult:
     def title(self) -> str:
         return f"{self.check}: {self.subject}"
 
+    @property
+    def not_checked(self) -> bool:
+        """Nothing given here and points pending: a report shows it as NOT CHECKED (a check partly given and partly
+        pending, a chaotic rerun's miss, shows its own status)."""
+        return bool(self.pending) and not self.max_points
+
 
 @dataclass
 class RunRecord:
