@@ -24,8 +24,8 @@ from grader.evidence import (
     compare,
     comparison,
     diverges,
-    half_unit,
     noise,
+    printed,
 )
 from grader.plan import Conditions, PlannedRun, counterfactual, refusals
 from grader.results import CheckResult
@@ -324,7 +324,7 @@ def earlier_epoch(c: Case) -> Diagnosis | None:
         if claimed is None or len(values) < 2:
             continue
         (last_epoch, last), label = values[-1], metric.replace("_", " ")
-        allowed = half_unit(claimed) + 1e-6 * abs(last)  # the claim's printed digits (and float32 logs)
+        allowed = printed(claimed, last)  # the claim's printed digits (and float32 logs), as the claim check allows
         hits = [(e, v) for e, v in values[:-1] if abs(claimed - v) <= allowed]
         if abs(claimed - last) <= allowed or not hits:
             continue

@@ -504,6 +504,12 @@ def half_unit(x: float) -> float:
     return 0.5 * 10.0 ** int(exp) if isinstance(exp, int) else 0.0
 
 
+def printed(claimed: float, logged: float, scale: float = 1.0) -> float:
+    """How far a claim read off a log may be from the logged figure: the claim's printed digits (`half_unit`, on the
+    log's scale: a percentage claim's ÷ 100), and float32 as TensorBoard stores the figure."""
+    return half_unit(claimed) / scale + 1e-6 * abs(logged)
+
+
 def plausible(cmp: Comparison | None) -> bool:
     """Whether a log is the rerun's config within seed noise, as far as the comparison could tell: then the claims
     taken from it are judged against it (issue 21); otherwise they are judged against the rerun."""
@@ -561,7 +567,7 @@ def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs) -> 
     last_epoch, last = values[-1]
     scale = 100.0 if metric == "test_accuracy" and claimed > 1 else 1.0
     value = claimed / scale
-    allowed = half_unit(claimed) / scale + 1e-6 * abs(last)
+    allowed = printed(claimed, last, scale)
     said = f"{claimed:g}%" if scale != 1 else f"{claimed:g}"
     dist = abs(value - last)
     short = f" — but your log ends at epoch {last_epoch}, and the run claims {epochs} epochs" if last_epoch != epochs \
