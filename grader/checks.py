@@ -15,6 +15,8 @@ from grader.context import (
     baseline_entry,
     differences,
     kin,
+    lr_of,
+    lr_only,
     sweep_reference,
 )
 from grader.evidence import check_logs, comparison, half_unit, lr_against_log, metric_against_log, plausible
@@ -658,6 +660,16 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
     if diverged:  # a diverged rerun fails whatever its last accuracy, chaotic or not
         status, points = "fail", 0.0
         msg = f"The rerun diverged at step {diverged['step']} ({diverged['reason']}). " + msg
+    if status != "pass" and not ref.same and lr_only(cfg.model_dump(mode="json"), ref_cfg):
+        # another LR is a choice the assignment leaves to the student (their rule's pick, a cautious half of it):
+        # a run at it may end lower or blow up by design, which no committed run at that LR tells from a fault
+        return CheckResult("baseline", p.name, "skip", f"Not judged: this run differs from {ref.name} only in its LR "
+                           f"({lr_of(cfg.model_dump(mode='json')):.3g}; the reference's {lr_of(ref_cfg):.3g}), and a "
+                           "run at another LR may end lower or diverge by design — whether this shortfall is the LR's "
+                           "or the run's, no committed run at this LR tells (benchmarks/baseline_rules.py measures "
+                           "how runs at the rules' picks end). " + msg, rerun=round(observed, 4),
+                           reference=round(stats["mean"], 4), tolerance=round(d.tol, 4), distance=round(shortfall, 4),
+                           unit="abs", pending=pts, why="lr")  # fmt: skip
     result = CheckResult("baseline", p.name, status, msg, rerun=round(observed, 4), reference=round(stats["mean"], 4),
                          tolerance=round(d.tol, 4), distance=round(shortfall, 4), unit="abs",
                          origin=f"k·σ·√(1 + 1/{seeds}) = {d.k:g}·{d.sigma:.3g}·{d.factor:.2f} (shortfall only): σ "

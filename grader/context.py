@@ -96,9 +96,14 @@ def differences(a: dict, b: dict) -> str:
     return ", ".join([*lr, *(k.removeprefix("schedule.") for k in keys)]) or "nothing"
 
 
+def lr_only(a: dict, b: dict) -> bool:
+    """`a` and `b` (RunConfig dumps) differ at most in their LR (and seed): one config at two LRs."""
+    return _shape(a) == _shape(b)
+
+
 def same_config(a: dict, b: dict, lr_decades: float) -> bool:
     """`a` and `b` (RunConfig dumps) are the same config up to the seed, their LRs within `lr_decades`."""
-    return _shape(a) == _shape(b) and abs(math.log10(lr_of(a) / lr_of(b))) <= lr_decades
+    return lr_only(a, b) and abs(math.log10(lr_of(a) / lr_of(b))) <= lr_decades
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,8 @@ class CheckResult:
     why: str | None = None  # why it is pending, machine-readable: "quick" (the full grade checks it), "data:<dataset>"
     # (claimed on that dataset: a grade on it checks it), "reference" (no comparable committed reference), "review"
     # (no rerun decides it: by hand, against the run's logs), "deferred" (an upload grade's time budget left its rerun
-    # to the instructor's full grade), "chaotic" (a chaotic rerun missed the claim: by hand); see `pending_lines`
+    # to the instructor's full grade), "chaotic" (a chaotic rerun missed the claim: by hand), "lr" (a baseline shortfall
+    # against a reference at another LR only: the LR's or the run's, no committed run tells); see `pending_lines`
     diagnosis: dict | None = None  # likely cause of a failure: {cause, evidence, confidence, confirmed}
 
     @property
@@ -310,7 +311,7 @@ def pending_lines(students: list[StudentResult], command: str | None = None, rer
         for c in s.checks:
             if is_unchecked(c):
                 groups.setdefault(reason(c), []).append(c)
-    rank = {"deferred": 0, "quick": 0, "reference": 2, "chaotic": 3, "review": 3}
+    rank = {"deferred": 0, "quick": 0, "reference": 2, "lr": 2, "chaotic": 3, "review": 3}
     return [_line(why, checks, command, rerun, quick_epochs)
             for why, checks in sorted(groups.items(), key=lambda kv: (rank.get(kv[0], 1), kv[0]))]  # fmt: skip
 
@@ -335,6 +336,11 @@ def _line(why: str, checks: list[CheckResult], command: str | None, rerun: str |
         return (f"chaotic reruns: {n} pending — rounding alone moves these runs' figures (the reproducible "
                 "check), so a rerun that misses a claim is no evidence against it: review by hand against the run's "
                 "logs")  # fmt: skip
+    if why == "lr":
+        return (f"runs at another LR than the reference's: {n} pending — each falls short of a committed reference "
+                "that differs from it only in the LR, and a run at another LR (a rule's pick, a cautious half of it) "
+                "may end lower by design: review its curve by hand, or commit a reference of that config (`reference "
+                "baselines`) to check it")  # fmt: skip
     if why == "reference":
         return (f"no comparable committed reference: {n} pending — a committed reference of the run's dataset, "
                 "optimizer and input (`reference baselines`) checks them")  # fmt: skip

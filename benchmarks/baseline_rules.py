@@ -1,0 +1,151 @@
+"""How often the `baseline` check docks an honest student whose final run trains at their own rule's pick.
+
+The course lets a student pick the LR by a stated rule (min, one decade below it, steepest slope, valley); the
+committed references train at the `steepest` pick. An honest student who follows another rule trains at another LR,
+and the `baseline` check then compares their rerun with a reference of another config. This measures what that
+costs honest students, end to end with `grader.grade.grade_class`: N seeded students per rule (seeds 101..100+N,
+declared, so the rerun is their very run), each with their own sweep (its pick by their rule, claimed to 3 digits)
+and one 30-epoch final run at that pick (`role = "final"`): SGD constant and MultiStepLR [15, 25], Adam constant.
+Graded in full and `--quick`; printed per (run, rule): the pick's range, the final accuracies, and the share of
+students the baseline check fails, warns (partial credit) or leaves pending.
+
+    python benchmarks/baseline_rules.py --students 10 --jobs 2 --cache /tmp/br
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from tabulate import tabulate
+
+from reference.tolerances import wilson
+
+RULES = ("min", "min/10", "steepest", "valley")
+MULTISTEP = {"name": "multistep", "milestones": [15, 25], "gamma": 0.1, "cadence": "epoch"}
+RUNS = {"sgd-constant": ("sgd", {"name": "constant"}), "sgd-multistep": ("sgd", MULTISTEP),
+        "adam-constant": ("adam", {"name": "constant"})}  # fmt: skip
+SWEEP = {"sgd": (1e-5, 10.0), "adam": (1e-6, 1.0)}  # the mnist-5k protocol's sweeps (committed seeds: no rerun)
+
+
+def picks(students: range, cache: Path) -> dict[tuple[str, int], dict]:
+    """(optimizer, seed) → the rules' picks of that seed's 10-epoch sweep (run once, kept in `cache`)."""
+    import torch
+
+    from reference.config import range_test_config
+    from reference.data import load_data
+    from reference.loop import run
+
+    path, data = cache / "picks.json", None
+    known = json.loads(path.read_text()) if path.exists() else {}
+    for opt, (lo, hi) in SWEEP.items():
+        for s in students:
+            if f"{opt}-{s}" not in known:
+                data = data or load_data("mnist-5k", torch.device("cpu"))
+                cfg = range_test_config(start_lr=lo, end_lr=hi, epochs=10, optimizer=opt, seed=s)
+                known[f"{opt}-{s}"] = run(cfg, data=data, device="cpu")["suggestions"]
+                path.write_text(json.dumps(known))
+    return {(opt, s): known[f"{opt}-{s}"] for opt in SWEEP for s in students}
+
+
+def three(x: float) -> float:
+    return float(f"{x:.3g}")
+
+
+def toml_value(v) -> str:
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
+    return repr(v)
+
+
+def submission(s: int, rule: str, run: str, pick: float) -> str:
+    opt, schedule = RUNS[run]
+    lo, hi = SWEEP[opt]
+    sweep = {"name": f"{opt}-sweep", "optimizer": opt, "start_lr": lo, "end_lr": hi, "epochs": 10, "rule": rule,
+             "claimed_lr": three(pick), "seed": s}  # fmt: skip
+    final = {"name": run, "role": "final", "optimizer": opt, "lr": three(pick), "schedule": schedule, "epochs": 30,
+             "seed": s}  # fmt: skip
+    body = [f'[student]\nid = "s{s}-{rule.replace("/", "")}-{run}"\nname = "honest, rule {rule}"\n']
+    for part, entry in (("range_test", sweep), ("run", final)):
+        body.append(f"[[{part}]]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in entry.items()))
+    return "\n".join(body)
+
+
+def grade(students: range, found: dict, quick: bool, args) -> dict[tuple[str, str], list]:
+    import grader.diagnoses
+    from grader.grade import grade_class
+
+    grader.diagnoses.counterfactual_runs = lambda items: {}  # causes never change points: not rerun here
+    with tempfile.TemporaryDirectory() as tmp:
+        root, where = Path(tmp), {}
+        (root / "assignment.toml").write_text('required = ["range_test", "run"]\noptimizers = ["sgd", "adam"]\n')
+        for run, (opt, _) in RUNS.items():
+            for rule in RULES:
+                for s in students:
+                    folder = root / f"s{s}-{rule.replace('/', '')}-{run}"
+                    folder.mkdir()
+                    pick = found[(opt, s)][rule]
+                    (folder / "submission.toml").write_text(submission(s, rule, run, pick))
+                    where[folder.name] = (run, rule)
+        result = grade_class(root, out=None, jobs=args.jobs, cache_dir=args.cache / "grader", engine="sequential",
+                             device="cpu", quick=quick)  # fmt: skip
+    out: dict[tuple[str, str], list] = defaultdict(list)
+    for st in result.students:
+        if st.status != "graded":
+            raise SystemExit(f"{st.folder}: {st.error}")
+        for c in st.checks:
+            if c.check == "baseline":
+                out[where[st.folder]].append(c)
+    return out
+
+
+def rate(k: int, n: int) -> str:
+    lo, hi = wilson(k, n)
+    return f"{k}/{n} [{lo:.0%}, {hi:.0%}]"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--students", type=int, default=10)
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "baseline-rules")
+    args = p.parse_args()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    students = range(101, 101 + args.students)
+    t0 = time.perf_counter()
+    found = picks(students, args.cache)
+    for quick in (False, True):
+        checks = grade(students, found, quick, args)
+        rows = []
+        for (run, rule), cs in checks.items():
+            opt = RUNS[run][0]
+            lrs = [three(found[(opt, s)][rule]) for s in students]
+            accs = [c.rerun for c in cs if c.rerun is not None]
+            rows.append([run, rule, f"{min(lrs):.3g}–{max(lrs):.3g}",
+                         f"{min(accs):.3f}–{max(accs):.3f}" if accs else "—",
+                         cs[0].reference if cs[0].reference is not None else "—",
+                         rate(sum(c.status == "fail" for c in cs), len(cs)),
+                         rate(sum(c.status in ("fail", "warn") for c in cs), len(cs)),
+                         rate(sum(c.status == "skip" and c.pending > 0 for c in cs), len(cs))])  # fmt: skip
+        mode = "--quick (3 epochs)" if quick else "full (30 epochs)"
+        print(f"\n{mode}: the baseline check of {len(students)} honest seeded students per row, mnist-5k")
+        print(tabulate(rows, headers=["final run", "rule", "LR (their picks)", "rerun accuracy", "reference",
+                                      "fail", "fail or warn", "pending"]))  # fmt: skip
+        worst = [r for r in rows if r[1] != "min"]
+        docked = sum(int(r[6].split("/")[0]) for r in worst)
+        total = sum(int(r[6].split("/")[1].split()[0]) for r in worst)
+        print(f"honest students docked by the baseline check, rules other than min: {rate(docked, total)}")
+    print(f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
