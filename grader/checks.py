@@ -82,7 +82,7 @@ def at_chance(accuracy: float) -> bool:
 SECTION_CHECKS = {  # the checks one entry of a section carries points on
     "range_test": ("lr_claim",),
     "run": ("accuracy_claim", "loss_claim", "baseline"),
-    "auto": ("accuracy_claim", "loss_claim", "baseline"),
+    "auto": ("accuracy_claim", "loss_claim"),  # no reference judges an [[auto]] run's baseline (_baseline_one)
 }
 
 
@@ -253,8 +253,13 @@ def lr_tolerance_for(baselines: list[dict], config, rule: str, result: dict, tol
             sigmas.append(max(sigma_upper(lr_sigma(ps), len(ps)) if len(ps) >= 2 else 0.0,
                               pooled_lr_sigma({optimizer: o}) if few else 0.0))  # fmt: skip
         picks, floor = [], max(sigmas, default=0.0)
+        word = {"lambda-exp": "exponential", "linear-sweep": "linear"}.get
+        shapes = {word(n, n) for o in others if (n := ((o.get("config") or {}).get("schedule") or {}).get("name"))}
+        mine = word(config.schedule.name, config.schedule.name)
+        shape = (f", all {'/'.join(sorted(shapes))} (this sweep is {mine}: the σ of its own shape is not measured)"
+                 if shapes and mine not in shapes else "")  # fmt: skip
         where = (f"no {MIN_SEEDS}+ committed seeds of this sweep: the largest σ of rule {rule!r} over "
-                 f"{len(others)} committed {optimizer} sweep(s) of its input pipeline")  # fmt: skip
+                 f"{len(others)} committed {optimizer} sweep(s) of its input pipeline{shape}")  # fmt: skip
     if floor <= 0 and len(picks) < 2:
         return tol.lr_min_decades, (f"{tol.lr_min_decades:g} decades (lr_min_decades): no committed seeds of rule "
                                     f"{rule!r} for {optimizer}")  # fmt: skip
@@ -404,6 +409,13 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
                    f"scores; the rerun diverged too (step {d['step']}: {d['reason']}).")  # fmt: skip
             out.append(CheckResult(check, p.name, "pass", msg, claimed=claimed, points=pts, max_points=pts))
             continue
+        if ctx.quick and ctx.chaotic(p, o):  # the full grade cannot settle it either: say so now
+            out.append(CheckResult(check, p.name, "skip", f"Quick mode reruns {p.until_epoch} of {p.config.epochs} "
+                                   "epochs, and this run is chaotic (the reproducible check): the full grade's rerun "
+                                   "bears the claim out only where rounding happens to land it near, and a miss stays "
+                                   "pending review by hand; the run's logs (docs/evidence.md) let the claim be checked "
+                                   "against them instead.", claimed=claimed, pending=pts, why="chaotic"))  # fmt: skip
+            continue
         if ctx.quick:
             out.append(CheckResult(check, p.name, "skip", f"Quick mode reruns {p.until_epoch} of {p.config.epochs} "
                                    "epochs; the final-metric claim is checked by the full grade.",
@@ -485,8 +497,8 @@ def _chaotic(ctx: Context, p: PlannedRun, o: Outcome, result: CheckResult) -> Ch
         return result
     credit = round(ctx.tol.chaotic_credit * result.max_points, 2)
     message = (f"Not graded automatically: the rerun is chaotic (see the reproducible check), so a miss is no "
-               f"evidence; {ctx.tol.chaotic_credit:.0%} of the points given, the rest pending review by hand. "
-               + result.message)  # fmt: skip
+               f"evidence; {ctx.tol.chaotic_credit:.0%} of the points given, the rest pending review by hand. What "
+               "this one rerun drew, for reference only (not a measure of the claim): " + result.message)  # fmt: skip
     return replace(result, status="warn", points=credit, max_points=credit,
                    pending=round(result.max_points - credit, 2), why="chaotic", message=message)  # fmt: skip
 
@@ -601,13 +613,16 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
                            f"{seeds.phrase}, which reach {acc['mean']:.4f} ± {acc['std']:.4f} at epoch "
                            f"{p.config.epochs}; it trains as the reference does by construction.",
                            reference=round(acc["mean"], 4), points=pts, max_points=pts)  # fmt: skip
+    if p.config.schedule.name in OWN_ALGORITHM:  # nothing to wait for: no points at stake, none pending
+        return CheckResult("baseline", p.name, "skip", f"Not judged (no points at stake): the automated scheduler "
+                           f"({p.config.schedule.name}) is another algorithm than a schedule, which no constant-LR "
+                           "reference stands in for, and no committed reference runs of it exist (`reference "
+                           "compare-schedulers` compares it over 10 epochs and 3 seeds, too few to judge a run by); "
+                           "its claims are checked against the rerun and its logs.")  # fmt: skip
     ref = ctx.reference(p)
     if ref is None:
-        what = (f"the automated scheduler ({p.config.schedule.name}) with {p.config.optimizer} on {p.config.dataset}: "
-                "another algorithm than a schedule, which no constant-LR reference stands in for" if
-                p.config.schedule.name in OWN_ALGORITHM else f"{p.config.dataset} {p.config.optimizer}")  # fmt: skip
-        return CheckResult("baseline", p.name, "skip", f"Not checkable: no committed reference baseline for {what}.",
-                           pending=pts, why="reference")  # fmt: skip
+        return CheckResult("baseline", p.name, "skip", f"Not checkable: no committed reference baseline for "
+                           f"{p.config.dataset} {p.config.optimizer}.", pending=pts, why="reference")  # fmt: skip
     if failed := _rerun_failed("baseline", p, o, pts):
         return failed
     cfg, ref_cfg = p.config, ref.entry["config"]
@@ -628,6 +643,14 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
     if ref.same:
         epoch = min(ran, ref_epochs)
         how = f"the reference of this run's own config ({ref.name}, another seed of it)"
+        mine, theirs = lr_of(cfg.model_dump(mode="json")), lr_of(ref_cfg)
+        if not math.isclose(mine, theirs, rel_tol=1e-6):  # within baseline_lr_decades: met as its own config
+            how = (f"the reference {ref.name} at LR {theirs:.3g} (this run's {mine:.3g} is within "
+                   f"{ctx.tol.baseline_lr_decades:g} decades of it, baseline_lr_decades: met as its own "
+                   "config)")  # fmt: skip
+        if cfg.epochs != ref_epochs:  # one is the other's first epochs (context.prefix_of)
+            how += (f", at epoch {epoch} (the reference runs {ref_epochs} epochs, this run {cfg.epochs}: this "
+                    "schedule's LR does not depend on the run's length)")  # fmt: skip
     elif longer:
         epoch = ran  # the claim's steps, far more than the reference's: a shortfall where both end is the run's own
         how = (f"the reference {ref.name} at its final epoch (this run takes the claim's {cfg.epoch_steps:,} steps an "
@@ -640,12 +663,18 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
                 f"{differences(cfg.model_dump(mode='json'), ref_cfg)}): runs of other configs are compared where they "
                 "end, not on the way.")  # fmt: skip
     else:
-        return CheckResult("baseline", p.name, "skip", f"Not comparable at epoch {ran}: no committed reference of this "
-                           f"run's config (the nearest, {ref.name}, differs in "
-                           f"{differences(cfg.model_dump(mode='json'), ref_cfg)}), and a run of another config starts "
-                           "faster or slower but may end level: it is compared at its final epoch "
-                           f"({cfg.epochs}) by the full grade.", pending=pts,
-                           why="quick" if ctx.quick else "reference")  # fmt: skip
+        nearest = (f"no committed reference of this run's config (the nearest, {ref.name}, differs in "
+                   f"{differences(cfg.model_dump(mode='json'), ref_cfg)})")  # fmt: skip
+        if ctx.quick and ran < cfg.epochs:  # a quick prefix: the full grade compares where both end
+            message = (f"Not comparable at epoch {ran}: {nearest}, and a run of another config starts faster or "
+                       f"slower but may end level: it is compared at its final epoch ({cfg.epochs}) by the full "
+                       "grade.")  # fmt: skip
+        else:  # the full grade, and no reference ends where this run does: no grade of this tool compares it
+            message = (f"Not comparable: {nearest}, and this run ends at epoch {ran}, the reference at epoch "
+                       f"{ref_epochs}; runs of other configs are compared only where both end. Review its curve by "
+                       "hand against the report's plot.")  # fmt: skip
+        return CheckResult("baseline", p.name, "skip", message, pending=pts,
+                           why="quick" if ctx.quick and ran < cfg.epochs else "reference")  # fmt: skip
     stats = ref.entry["epochs"][epoch - 1]["test_accuracy"]
     observed = o.result["epochs"][epoch - 1]["test_accuracy"]
     seeds = len(stats["values"])

@@ -12,6 +12,7 @@ from grader.runner import Outcome
 from grader.schema import Assignment, Submission
 from reference.config import RunConfig
 from reference.protocols import BASELINES, PROTOCOLS
+from reference.schedules import SCHEDULES
 
 
 def _committed(dataset: str) -> list[str]:
@@ -101,9 +102,19 @@ def lr_only(a: dict, b: dict) -> bool:
     return _shape(a) == _shape(b)
 
 
+def prefix_of(a: dict, b: dict) -> bool:
+    """Run `a` is the first epochs of run `b` (RunConfig dumps, LRs aside): the same config but shorter, under a
+    schedule whose LR table does not depend on the run's length (no `spans`: constant, step, multistep, exponential,
+    cyclic), so each of its epochs is that epoch of `b` at another seed."""
+    sa, sb = _shape(a), _shape(b)
+    shorter = sa.pop("epochs") < sb.pop("epochs")
+    return shorter and sa == sb and SCHEDULES[sa["schedule"]["name"]].spans is None
+
+
 def same_config(a: dict, b: dict, lr_decades: float) -> bool:
-    """`a` and `b` (RunConfig dumps) are the same config up to the seed, their LRs within `lr_decades`."""
-    return lr_only(a, b) and abs(math.log10(lr_of(a) / lr_of(b))) <= lr_decades
+    """`a` and `b` (RunConfig dumps) are the same config up to the seed — or one is the other's first epochs — their
+    LRs within `lr_decades`."""
+    return (lr_only(a, b) or prefix_of(a, b) or prefix_of(b, a)) and abs(math.log10(lr_of(a) / lr_of(b))) <= lr_decades
 
 
 @dataclass(frozen=True)

@@ -342,8 +342,9 @@ def _line(why: str, checks: list[CheckResult], command: str | None, rerun: str |
                 "may end lower by design: review its curve by hand, or commit a reference of that config (`reference "
                 "baselines`) to check it")  # fmt: skip
     if why == "reference":
-        return (f"no comparable committed reference: {n} pending — a committed reference of the run's dataset, "
-                "optimizer and input (`reference baselines`) checks them")  # fmt: skip
+        return (f"no comparable committed reference: {n} pending — no committed reference run meets the run's "
+                "dataset, optimizer, input and length; a reference of that config (`reference baselines`, where a "
+                "protocol covers it) or a review by hand against the report's curves settles them")  # fmt: skip
     return (f"flagged for review: {n} no rerun decides (e.g. a sweep whose loss still falls at its end has no minimum "
             "for the claimed rule) — review by hand against the report's curves; hand in the run's logs "
             "(docs/evidence.md) so the claim is checked against them")  # fmt: skip

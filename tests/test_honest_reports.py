@@ -221,7 +221,9 @@ def test_a_class_of_the_automated_scheduler_assignment_can_require_only_auto_run
 
 def test_an_automated_scheduler_run_is_not_judged_by_a_constant_lr_reference():
     """Examiner probe 2: a faithful [[auto]] run (seed 004's rule ends near 0.34 by design) failed the baseline
-    against adam-constant (0.96). No constant-LR reference stands in for another algorithm: not checkable, pending."""
+    against adam-constant (0.96). No constant-LR reference stands in for another algorithm, and no committed runs of
+    it exist: not judged, and (examiner probe 4) not pending either — pending points that nothing can ever check
+    capped an honest [[auto]] student at 71.43/100."""
     from grader.context import baseline_entry
 
     auto = RunConfig(optimizer="adam", lr=1e-3, schedule=ScheduleConfig(name="auto", factors=(2.0, 1.0, 0.5)))
@@ -233,8 +235,10 @@ def test_an_automated_scheduler_run_is_not_judged_by_a_constant_lr_reference():
     (p,) = [p for p in plan(sub, assignment, False) if p.kind == "train"]
     _, train = rerun(acc=0.34)
     ctx = Context(sub, assignment, [(p, train)], BASELINE, False, 1000, baselines=load_baselines("mnist-5k"))
-    (base,) = [c for c in run_checks(ctx) if c.check == "baseline"]
-    assert base.status == "skip" and base.pending > 0 and "automated scheduler" in base.message, base.message
+    checks = run_checks(ctx)
+    (base,) = [c for c in checks if c.check == "baseline"]
+    assert base.status == "skip" and base.pending == base.max_points == 0 and "automated scheduler" in base.message
+    assert sum(c.pending for c in checks) == 0 and sum(c.points for c in checks) == sum(c.max_points for c in checks)
 
 
 # ---------------------------------------------------------------- examiner probe 3: logs as students save them
@@ -379,3 +383,84 @@ def test_a_run_of_another_schedule_that_ends_lower_is_still_judged():
     base["runs"]["sgd-step"] = ref
     c = verdicts(sub, [rerun(acc=0.80)[1]], baseline=base)[("baseline", "const")]
     assert c.status == "fail" and c.points == 0 and c.why is None, c.message
+
+
+# ---------------------------------------------------------------- examiner probes 4 and 5: lengths, LRs, chaos
+
+
+def _short(schedule: str, epochs: int = 1, lr: float = 0.05) -> tuple[dict, Submission, Assignment]:
+    """A run of `epochs` against a committed 2-epoch constant/`schedule` reference at LR 0.05."""
+    sched = ScheduleConfig(name=schedule)
+    ref = {**BASELINE["runs"]["sgd-constant"], "config": RunConfig(lr=0.05, epochs=2, schedule=sched).model_dump()}
+    base = {**BASELINE, "runs": {f"sgd-{schedule}": ref}}
+    run = {"name": "const", "optimizer": "sgd", "lr": lr, "epochs": epochs, "schedule": {"name": schedule}}
+    sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "run": [run]})
+    return base, sub, Assignment(train_epochs=1, max_epochs=2)
+
+
+def _epochs(outcome, n: int):
+    outcome.result["epochs"] = outcome.result["epochs"][:n]
+    outcome.result["final"] = outcome.result["epochs"][-1]
+    return outcome
+
+
+def test_a_shorter_run_of_a_length_free_schedule_meets_the_references_first_epochs():
+    """Examiner probe 5 (c07): the committed constant-LR config cut to the 20 epochs the class allows kept its
+    baseline points pending for good ("compared at its final epoch (20) by the full grade", inside the full grade).
+    Its LR table is the reference's first epochs: compared there, as its own config."""
+    base, sub, a = _short("constant")
+    v = verdicts(sub, [_epochs(rerun()[1], 1)], baseline=base, assignment=a)[("baseline", "const")]
+    assert v.status == "pass" and v.reference == 0.9 and v.pending == 0, v.message
+    assert "at epoch 1 (the reference runs 2 epochs, this run 1" in v.message, v.message
+
+
+def test_a_run_no_reference_ends_with_says_so_in_the_full_grade():
+    """A cosine run is not its reference's prefix (its LR table spans the run): in the full grade it is pending with
+    what settles it, never "compared … by the full grade" (this is the full grade)."""
+    from grader.results import StudentResult, pending_lines
+
+    base, sub, a = _short("cosine")
+    v = verdicts(sub, [_epochs(rerun()[1], 1)], baseline=base, assignment=a)[("baseline", "const")]
+    assert v.status == "skip" and v.pending > 0 and v.why == "reference", v.message
+    assert "by the full grade" not in v.message and "ends at epoch 1, the reference at epoch 2" in v.message
+    (line,) = pending_lines([StudentResult(folder="s1", id="s1", name="S", status="graded", checks=[v])])
+    assert "review by hand" in line and "dataset, optimizer and input (" not in line
+
+
+def test_a_run_within_baseline_lr_decades_is_not_called_another_seed_of_the_reference():
+    """Examiner probe 4 (F8): a run at 0.0409 met the reference at 0.0506 (within 0.1 decades) and was called "this
+    run's own config (…, another seed of it)". The message names both LRs."""
+    base, sub, a = _short("constant", epochs=2, lr=0.0409)
+    v = verdicts(sub, [rerun()[1]], baseline=base, assignment=a)[("baseline", "const")]
+    assert v.status == "pass" and "another seed of it" not in v.message
+    assert "at LR 0.05 (this run's 0.0409 is within 0.1 decades" in v.message, v.message
+
+
+def test_a_chaotic_runs_quick_claims_say_the_full_grade_cannot_settle_them():
+    """Examiner probe 4 (F3): seed 004's faithful rule is chaotic by construction; the self-check said "run --full to
+    check them", and the full grade then left them pending review by hand. Quick mode says so up front."""
+    from test_checks import MAIN
+
+    sub = submission(claimed_test_accuracy=0.951)
+    a = ASSIGNMENT_2.model_copy(update={"quick_epochs": 1})
+    planned = [p for p in plan(sub, a, True) if p.kind != "probe"]
+    rt, train = rerun()
+    train = _epochs(train, 1)
+    train.result["train_loss"] = MAIN
+    twin = Outcome({"train_loss": [x * 1.1 for x in MAIN], "diverged": None})  # a nudge moved it 10 %: chaotic
+    ctx = Context(sub, a, list(zip(planned, [rt, train], strict=True)), BASELINE, True, 1000, {"const": twin})
+    c = next(c for c in run_checks(ctx) if c.check == "accuracy_claim")
+    assert c.status == "skip" and c.why == "chaotic" and "chaotic" in c.message and c.pending > 0, c.message
+
+
+def test_a_linear_sweeps_tolerance_says_its_sigma_comes_from_exponential_sweeps():
+    """Examiner probe 5 (W7): a `shape = "linear"` sweep borrows σ from the committed exponential sweeps; say so."""
+    from grader.checks import lr_tolerance_for
+    from reference.config import range_test_config
+
+    tol = Assignment().tolerances
+    linear = range_test_config(start_lr=1e-5, end_lr=10, shape="linear", epochs=10, optimizer="sgd")
+    _, origin = lr_tolerance_for(load_baselines("mnist-5k"), linear, "min/10", {"lr": [1e-5, 1e-4]}, tol)
+    assert "all exponential (this sweep is linear: the σ of its own shape is not measured)" in origin, origin
+    exp = range_test_config(start_lr=1e-6, end_lr=1, epochs=10, optimizer="sgd")
+    assert "own shape" not in lr_tolerance_for(load_baselines("mnist-5k"), exp, "min/10", {"lr": [1e-5]}, tol)[1]
