@@ -7,6 +7,9 @@ Two formats (docs/evidence.md; reference/outputs.py writes both, so `reference t
 - a CSV file, one row per optimizer step: `step,lr,train_loss,epoch,test_loss,test_accuracy`, where the row
   that ends an epoch also fills `epoch,test_loss,test_accuracy` (left empty on the other rows).
 
+Read as the run's own figures: an evaluation before training (epochs 0..N of an N-epoch run) left out, an accuracy
+logged in percent read as fractions, a repeated step's last-written value kept, each said in one line (`notes`).
+
 A submission names its logs per run (`logs = "logs/sgd-multistep"`, relative to its folder). Every byte of them
 is the student's: the path must stay inside the folder with no symlink on the way, and files, bytes and events
 are capped before and while they are read. Anything wrong is one line (`LogError`), never a traceback.
@@ -22,6 +25,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from grader.safe import shown
 from grader.schema import RangeTestClaim, Submission
 from reference.outputs import CSV_COLUMNS, TAGS, Logs
 
@@ -51,41 +55,67 @@ def locate(folder: Path, rel: str) -> Path:
     return path
 
 
-def _files(path: Path, rel: str) -> list[Path]:
-    """The plain files to read, capped in number and bytes before anything is opened."""
+def _events(folder: Path, rel: str) -> tuple[list[Path], list[Path]]:
+    """The event files and the sub-folders directly in `folder`, capped in number; a symlink is refused."""
+    files, subs = [], []
+    with os.scandir(folder) as it:
+        for n, entry in enumerate(it):
+            if n >= MAX_FILES:
+                raise LogError(f"logs {rel!r}: more than {MAX_FILES} entries in the folder")
+            if entry.is_symlink():
+                raise LogError(f"logs {rel!r}: {shown(entry.name)} is a symlink; logs must be plain files")
+            if entry.is_file(follow_symlinks=False) and "tfevents" in entry.name:
+                files.append(Path(entry.path))
+            elif entry.is_dir(follow_symlinks=False):
+                subs.append(Path(entry.path))
+    return files, subs
+
+
+def _files(path: Path, rel: str, notes: list[str] | None = None) -> Path:
+    """The file or folder to read, its files capped in number and bytes before anything is opened."""
     if path.is_file():
         files = [path]
     elif path.is_dir():
-        files = []
-        with os.scandir(path) as it:
-            for n, entry in enumerate(it):
-                if n >= MAX_FILES:
-                    raise LogError(f"logs {rel!r}: more than {MAX_FILES} entries in the folder")
-                if entry.is_symlink():
-                    raise LogError(f"logs {rel!r}: {entry.name} is a symlink; logs must be plain files")
-                if entry.is_file(follow_symlinks=False) and "tfevents" in entry.name:
-                    files.append(Path(entry.path))
+        files, subs = _events(path, rel)
+        if not files:  # SummaryWriter() writes runs/<date>_<host>/: one sub-folder with event files is read there
+            held = [(s, f) for s in sorted(subs) if (f := _events(s, f"{rel}/{s.name}")[0])]
+            if len(held) > 1:
+                names = ", ".join(shown(s.name, 40) for s, _ in held[:3]) + (", …" if len(held) > 3 else "")
+                raise LogError(f"logs {rel!r}: no event file in the folder itself; {len(held)} of its sub-folders "
+                               f"({names}) hold event files: point logs at this run's one, "
+                               f"logs = \"{rel}/<sub-folder>\"")  # fmt: skip
+            if held:
+                path, files = held[0]
+                if notes is not None:
+                    notes.append(f"logs {rel!r}: its event files are in its one sub-folder {shown(path.name)}, "
+                                 "read from there")  # fmt: skip
         if not files:
-            raise LogError(f"logs {rel!r}: no TensorBoard event file (*tfevents*) in the folder")
+            raise LogError(f"logs {rel!r}: no TensorBoard event file (*tfevents*) in the folder or its sub-folders")
     else:
         raise LogError(f"logs {rel!r}: not a plain file or folder")
     size = sum(f.stat().st_size for f in files)
     if size > MAX_BYTES:
         raise LogError(f"logs {rel!r}: {size / 2**20:.1f} MiB, over the {MAX_BYTES // 2**20} MiB limit")
-    return files
+    return path
 
 
-def read_logs(folder: Path, rel: str) -> Logs:
-    """The run's logs named by `rel` in a submission folder: a CSV file, or TensorBoard event file(s)."""
+def read_logs(folder: Path, rel: str, epochs: int | None = None, notes: list[str] | None = None) -> Logs:
+    """The run's logs named by `rel` in a submission folder: a CSV file, or TensorBoard event file(s). `epochs`: the
+    run's, to tell an evaluation before training (epoch 0) from a 0-based epoch counter; `notes` gets what was read
+    otherwise than logged (a sub-folder, epoch 0 left out, a percentage)."""
     path = locate(folder, rel)
-    _files(path, rel)  # caps on entries and bytes, checked before any file is opened
+    path = _files(path, rel, notes)  # caps on entries and bytes, checked before any file is opened
     if path.is_file() and path.suffix.lower() == ".csv":
-        return read_csv(path, rel)
-    return read_tensorboard(path, rel)
+        return read_csv(path, rel, epochs, notes)
+    return read_tensorboard(path, rel, epochs, notes)
 
 
-def read_tensorboard(path: Path, rel: str | None = None) -> Logs:
-    """Scalars of the course's tags from an event file or a folder of them (tensorboard's own reader)."""
+def read_tensorboard(
+    path: Path, rel: str | None = None, epochs: int | None = None, notes: list[str] | None = None
+) -> Logs:
+    """Scalars of the course's tags from an event file or a folder of them (tensorboard's own reader), each tag's
+    values in the order they were written (wall time; files in tensorboard's order), so a repeated step keeps its
+    last-written value."""
     from tensorboard.backend.event_processing.event_accumulator import SCALARS, EventAccumulator
 
     rel = rel or path.name
@@ -93,45 +123,63 @@ def read_tensorboard(path: Path, rel: str | None = None) -> Logs:
         acc = EventAccumulator(str(path), size_guidance={SCALARS: 0})  # 0: keep every value (bytes capped)
         acc.Reload()
         tags = set(acc.Tags().get("scalars", []))
-        series = {k: [(e.step, e.value) for e in acc.Scalars(t)] for k, t in TAGS.items() if t in tags}
+        series = {k: [(e.step, e.value) for e in sorted(acc.Scalars(t), key=lambda e: e.wall_time)]
+                  for k, t in TAGS.items() if t in tags}  # fmt: skip
     except Exception as err:  # a corrupt or hostile file: one line, never a traceback
         raise LogError(f"logs {rel!r}: not readable as TensorBoard events ({type(err).__name__})") from None
     if not series:
-        raise LogError(f"logs {rel!r}: none of the tags {', '.join(TAGS.values())} is in the event files")
-    return _assemble(rel, series)
+        raise LogError(f"logs {rel!r}: none of the tags {', '.join(TAGS.values())} is in the event files "
+                       f"({_found(tags, 'scalar tags') if tags else 'they hold no scalars'}); log the run under "
+                       "the course's tags")  # fmt: skip
+    return _assemble(rel, series, epochs, notes)
 
 
-def read_csv(path: Path, rel: str | None = None) -> Logs:
-    """`step,lr,train_loss,epoch,test_loss,test_accuracy` rows (see the module docstring)."""
+def _found(names: set[str] | list[str], what: str) -> str:
+    """What a student's file holds instead, for a message: a few names, escaped and cut, and how many in all."""
+    first = sorted(names)[:8] if isinstance(names, set) else names[:8]
+    more = f", … ({len(names)} {what} in all)" if len(names) > len(first) else ""
+    return f"found {', '.join(shown(n, 40) for n in first)}{more}"
+
+
+def read_csv(path: Path, rel: str | None = None, epochs: int | None = None, notes: list[str] | None = None) -> Logs:
+    """`step,lr,train_loss,epoch,test_loss,test_accuracy` rows (see the module docstring); a row with only an epoch's
+    test metrics (an evaluation before training) may leave its step empty."""
     rel = rel or path.name
     try:
         text = path.read_bytes()[:MAX_BYTES].decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
     except UnicodeDecodeError:
         raise LogError(f"logs {rel!r}: not UTF-8 text") from None
     reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
-    if [f.strip().lower() for f in reader.fieldnames or []] == ["wall time", "step", "value"]:
+    fields = reader.fieldnames or []
+    missing = [c for c in CSV_COLUMNS if c not in fields]
+    if [f.strip().lower() for f in fields] == ["wall time", "step", "value"]:
         raise LogError(f"logs {rel!r}: TensorBoard's CSV download holds one tag's values, not a run's log; hand in "
                        "the run's event folder (the one with events.out.tfevents.* files) or a CSV with the "
                        f"columns {','.join(CSV_COLUMNS)}")  # fmt: skip
     if missing:
-        raise LogError(f"logs {rel!r}: CSV header lacks {', '.join(missing)} (expected {','.join(CSV_COLUMNS)})")
+        raise LogError(f"logs {rel!r}: CSV header lacks {', '.join(missing)} (expected {','.join(CSV_COLUMNS)}; "
+                       f"{_found(list(fields), 'columns') if fields else 'found no header'})")  # fmt: skip
     series: dict[str, list[tuple[int, float]]] = {k: [] for k in TAGS}
     for n, row in enumerate(reader, start=2):
         if n > MAX_EVENTS:
             raise LogError(f"logs {rel!r}: more than {MAX_EVENTS} rows")
+        col = "step"
         try:
-            step = _whole(row["step"])
-            for k in ("lr", "train_loss"):
-                if row[k]:
-                    series[k].append((step, float(row[k])))
+            if row["lr"] or row["train_loss"]:
+                step = _whole(row["step"])
+                for col in ("lr", "train_loss"):
+                    if row[col]:
+                        series[col].append((step, float(row[col])))
+            col = "epoch"
             if row["epoch"]:
-                for k in ("test_loss", "test_accuracy"):
-                    if row[k]:
-                        series[k].append((_whole(row["epoch"]), float(row[k])))
+                epoch = _whole(row["epoch"])
+                for col in ("test_loss", "test_accuracy"):
+                    if row[col]:
+                        series[col].append((epoch, float(row[col])))
         except (TypeError, ValueError, OverflowError):
-            raise LogError(f"logs {rel!r}: line {n}: not a number where one is expected") from None
-    return _assemble(rel, {k: v for k, v in series.items() if v})
+            what = "a whole number" if col in ("step", "epoch") else "a number"  # a counter, or a figure
+            raise LogError(f"logs {rel!r}: line {n}: {col} {shown(row[col] or '')} is not {what}") from None
+    return _assemble(rel, {k: v for k, v in series.items() if v}, epochs, notes)
 
 
 def _whole(text: str) -> int:
@@ -142,10 +190,13 @@ def _whole(text: str) -> int:
     return int(value)
 
 
-def _assemble(rel: str, series: dict[str, list[tuple[int, float]]]) -> Logs:
+def _assemble(
+    rel: str, series: dict[str, list[tuple[int, float]]], runs: int | None = None, notes: list[str] | None = None
+) -> Logs:
+    """One run's curves from its (step, value) series in the order written; `runs`: the run's epochs, if known."""
     if sum(len(v) for v in series.values()) > MAX_EVENTS:
         raise LogError(f"logs {rel!r}: more than {MAX_EVENTS} logged values")
-    by_step = {k: dict(sorted(v)) for k, v in series.items()}  # a repeated step keeps its last value
+    by_step = {k: dict(sorted(dict(v).items())) for k, v in series.items()}  # a repeated step keeps its last value
     loss, lrs = by_step.get("train_loss", {}), by_step.get("lr", {})
     if not loss:
         raise LogError(f"logs {rel!r}: no train loss logged ({TAGS['train_loss']}, or the CSV's train_loss column)")
@@ -154,18 +205,37 @@ def _assemble(rel: str, series: dict[str, list[tuple[int, float]]]) -> Logs:
         raise LogError(f"logs {rel!r}: the train loss is logged once an epoch at steps {min(loss)}–{max(loss)} (the "
                        f"epoch's number), the LR at optimizer steps {min(lrs)}–{max(lrs)}: they cannot be lined up; "
                        "log the train loss at the optimizer step (global_step), or hand in the CSV layout")  # fmt: skip
+    written = [s for s, _ in series["train_loss"]]  # in the order written: back to the first step is a new run
+    restarts = sum(1 for a, b in zip(written, written[1:], strict=False) if b <= written[0] < a)
+    if restarts and notes is not None:
+        notes.append(f"logs {rel!r}: the train loss starts again from step {written[0]} ({restarts + 1} runs in "
+                     "one log); where their steps overlap the one written last is read: hand in this run's own "
+                     "event file or folder")  # fmt: skip
     steps = sorted(set(lrs) | set(loss))
     shift = 1 if steps[0] == 1 else 0  # 1-based global steps → 0-based (read off every logged step)
     if any(s not in loss for s in steps if s < max(loss)):  # a train loss logged once an epoch, the LR every step:
         steps = sorted(loss)  # the log is read at the steps that have both (a missing loss is not a NaN loss)
-    epochs = sorted(set(by_step.get("test_loss", {})) | set(by_step.get("test_accuracy", {})))
+    tl, ta = by_step.get("test_loss", {}), by_step.get("test_accuracy", {})
+    epochs = sorted(set(tl) | set(ta))
     eshift = 1 if epochs and epochs[0] == 0 else 0  # 0-based epoch counters → 1-based
+    if runs and epochs == list(range(runs + 1)):  # epochs 0..N of an N-epoch run: 0 is an evaluation before training
+        epochs, eshift = epochs[1:], 0  # (a 0-based log of N epochs has N of them, 0..N-1)
+        if notes is not None:
+            before = ", ".join(f"{k} {d[0]:.4g}" for k, d in (("test accuracy", ta), ("test loss", tl)) if 0 in d)
+            notes.append(f"logs {rel!r}: epoch 0 ({before}: before training) left out; its epochs 1–{runs} are the "
+                         f"run's {runs}")  # fmt: skip
     nan = math.nan
+    accuracy = [ta.get(e, nan) for e in epochs]
+    finite = [a for a in accuracy if math.isfinite(a)]
+    if finite and all(1 < a <= 100 for a in finite):  # an accuracy above 1 (up to 100) can only be a percentage
+        accuracy = [float(f"{a / 100:.12g}") for a in accuracy]
+        if notes is not None:
+            notes.append(f"logs {rel!r}: test accuracy logged as a percentage ({finite[-1]:.6g} at its last epoch), "
+                         f"read as a fraction ({finite[-1] / 100:.6g}); log accuracies as fractions")  # fmt: skip
     return Logs(
         rel, [s - shift for s in steps],
         [lrs.get(s, nan) for s in steps], [loss.get(s, nan) for s in steps],
-        [e + eshift for e in epochs], [by_step.get("test_loss", {}).get(e, nan) for e in epochs],
-        [by_step.get("test_accuracy", {}).get(e, nan) for e in epochs],
+        [e + eshift for e in epochs], [tl.get(e, nan) for e in epochs], accuracy,
     )  # fmt: skip
 
 
@@ -181,10 +251,13 @@ def gather(folder: Path, sub: Submission) -> tuple[Submission, Evidence]:
     ev = Evidence()
     for item in [*sub.range_test, *sub.run, *sub.auto]:
         if item.logs:
+            notes: list[str] = []
+            epochs = None if isinstance(item, RangeTestClaim) else item.epochs  # a sweep's test metrics aren't read
             try:
-                ev.logs[item.name] = read_logs(Path(folder), item.logs)
+                ev.logs[item.name] = read_logs(Path(folder), item.logs, epochs, notes)
             except LogError as err:
                 ev.logs[item.name] = str(err)
+            ev.notes.extend(f"{item.name}: {note}" for note in notes)
     if not any(isinstance(v, Logs) for v in ev.logs.values()):
         return sub, ev
     update = {part: [_from_logs(c, ev) for c in getattr(sub, part)] for part in ("range_test", "run", "auto")}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import replace
 
 import pytest
 import torch
@@ -140,3 +141,116 @@ def test_schema_refuses_paths_out_of_the_folder():
         with pytest.raises(ValueError):
             RunClaim(name="r", optimizer="sgd", lr=0.1, logs=bad)
     assert RunClaim(name="r", optimizer="sgd", lr=0.1, logs="logs/run-1").logs == "logs/run-1"
+
+
+def _sub(run: dict) -> Submission:
+    return Submission.model_validate({"student": {"id": "x", "name": "x"}, "run": [run]})
+
+
+def test_an_accuracy_logged_in_percent_is_read_as_fractions_once(honest, tmp_path):
+    """A log of `Accuracy/test` in percent with the claims left out: the claims taken from it are fractions, the log
+    reads as fractions for every check, and one line says so (issue F1: it filled 96.5 and charged for the unit)."""
+    logs = logs_from_result(honest)
+    write_tensorboard(replace(logs, test_accuracy=[100 * a for a in logs.test_accuracy]), tmp_path / "tb")
+    done, ev = gather(tmp_path, _sub({"name": "run", "optimizer": "sgd", "lr": 0.05, "epochs": 2, "logs": "tb"}))
+    final = honest["final"]["test_accuracy"]
+    assert done.run[0].claimed_test_accuracy == pytest.approx(final, rel=1e-6)
+    assert ev.logs["run"].test_accuracy == pytest.approx(logs.test_accuracy, rel=1e-6)
+    (pct,) = [n for n in ev.notes if "percentage" in n]
+    assert pct == (f"run: logs 'tb': test accuracy logged as a percentage ({100 * final:.6g} at its last epoch), read "
+                   f"as a fraction ({final:.6g}); log accuracies as fractions")  # fmt: skip
+    write_tensorboard(logs, tmp_path / "fractions")  # a log of fractions is read as it is, and says nothing
+    notes: list[str] = []
+    assert read_logs(tmp_path, "fractions", 2, notes).test_accuracy == pytest.approx(logs.test_accuracy) and not notes
+
+
+def test_an_evaluation_before_training_at_epoch_0_is_left_out(honest, tmp_path):
+    """Test metrics logged at epoch 0 (the untrained model) and then after each of the run's N epochs: epoch 0 is
+    left out with one line, epochs 1..N are the run's (issue F3: read as 1..N+1). A 0-based log of N epochs (0..N-1)
+    is still read as epochs 1..N; the CSV layout's epoch-0 row (no step) likewise."""
+    logs = logs_from_result(honest)
+    before = replace(
+        logs, epoch=[0, 1, 2], test_loss=[2.3012, *logs.test_loss], test_accuracy=[0.103, *logs.test_accuracy]
+    )
+    write_tensorboard(before, tmp_path / "tb")
+    done, ev = gather(tmp_path, _sub({"name": "run", "optimizer": "sgd", "lr": 0.05, "epochs": 2, "logs": "tb"}))
+    assert ev.logs["run"].epoch == [1, 2] and ev.logs["run"].test_accuracy == pytest.approx(logs.test_accuracy)
+    assert done.run[0].claimed_test_accuracy == pytest.approx(logs.test_accuracy[-1])
+    assert ev.notes == ["run: logs 'tb': epoch 0 (test accuracy 0.103, test loss 2.301: before training) left out; "
+                        "its epochs 1–2 are the run's 2", "run: claimed test loss, test accuracy taken from its logs "
+                        "(epoch 2)"]  # fmt: skip
+    write_tensorboard(replace(logs, epoch=[0, 1]), tmp_path / "zero-based")  # 0-based: two epochs, 0 and 1
+    notes: list[str] = []
+    assert read_logs(tmp_path, "zero-based", 2, notes).epoch == [1, 2] and not notes
+    write_csv(logs, tmp_path / "log.csv")
+    header, *rows = (tmp_path / "log.csv").read_text().splitlines()
+    (tmp_path / "log.csv").write_text("\n".join([header, ",,,0,2.3005,0.103", *rows]) + "\n")
+    back = read_logs(tmp_path, "log.csv", 2, notes)
+    assert back.epoch == [1, 2] and back.test_accuracy == pytest.approx(logs.test_accuracy) and len(notes) == 1
+    (tmp_path / "bad.csv").write_text("\n".join([header, "x,0.05,2.3,,,", *rows]) + "\n")
+    with pytest.raises(LogError, match=r"^logs .bad.csv.: line 2: step \"x\" is not a whole number$"):
+        read_logs(tmp_path, "bad.csv")
+
+
+def test_event_files_one_folder_down_are_found_or_named(honest, tmp_path):
+    """`SummaryWriter()` writes runs/<date>_<host>/: `logs = "runs"` reads its one sub-folder with event files and
+    says so; with several, the line names them (escaped) and says to point `logs` at one (issue W2)."""
+    logs = logs_from_result(honest)
+    write_tensorboard(logs, tmp_path / "runs" / "Dec05_10-00-00_laptop")
+    notes: list[str] = []
+    assert read_logs(tmp_path, "runs", 2, notes).epoch == [1, 2]
+    assert notes == [
+        "logs 'runs': its event files are in its one sub-folder \"Dec05_10-00-00_laptop\", read from there"
+    ]
+    write_tensorboard(logs, tmp_path / "runs" / "Dec06\x1b[31m")
+    (tmp_path / "runs" / "empty").mkdir()
+    with pytest.raises(LogError) as err:
+        read_logs(tmp_path, "runs")
+    assert str(err.value) == ("logs 'runs': no event file in the folder itself; 2 of its sub-folders "
+                              '("Dec05_10-00-00_laptop", "Dec06\\x1b[31m") hold event files: point logs at this '
+                              "run's one, logs = \"runs/<sub-folder>\"")  # fmt: skip
+    (tmp_path / "none" / "sub").mkdir(parents=True)
+    with pytest.raises(LogError, match="no TensorBoard event file"):
+        read_logs(tmp_path, "none")
+
+
+def test_an_unsupported_layout_names_what_it_found(tmp_path):
+    """PyTorch Lightning's CSVLogger and TensorBoardLogger layouts stay refused (one line), naming the columns or
+    tags found next to those expected, escaped (issue W3)."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    (tmp_path / "metrics.csv").write_text("epoch,step,lr-SGD,train_loss_step,train_loss_epoch,val_loss,val_acc\n"
+                                          "0,0,0.0506,,,,\n0,0,,2.3064,,,\n")  # fmt: skip
+    with pytest.raises(LogError) as err:
+        read_logs(tmp_path, "metrics.csv")
+    assert str(err.value).endswith(
+        '(expected step,lr,train_loss,epoch,test_loss,test_accuracy; found "epoch", '
+        '"step", "lr-SGD", "train_loss_step", "train_loss_epoch", "val_loss", "val_acc")'
+    )
+    with SummaryWriter(str(tmp_path / "tb")) as w:
+        for tag in ("lr-SGD", "train_loss", "val_acc", "\x1b[2J"):
+            w.add_scalar(tag, 0.5, 0)
+    with pytest.raises(LogError) as err:
+        read_logs(tmp_path, "tb")
+    assert str(err.value) == ("logs 'tb': none of the tags LR/train, Loss/train, Loss/test, Accuracy/test is in "
+                              'the event files (found "\\x1b[2J", "lr-SGD", "train_loss", "val_acc"); log the run '
+                              "under the course's tags")  # fmt: skip
+
+
+def test_a_step_written_twice_keeps_the_value_written_last(tmp_path):
+    """Two runs into one folder (a final run, then a later short try at a lower LR): where their steps overlap, the
+    later one's values are read, even where smaller (issue W5: the largest was kept), and one line says so."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    for lr, loss in ((0.0506, 2.4), (0.05, 2.2)):  # written one after the other, each a file of its own
+        with SummaryWriter(str(tmp_path / "tb")) as w:
+            for step in range(3 if lr == 0.05 else 4):
+                w.add_scalar("LR/train", lr, step)
+                w.add_scalar("Loss/train", loss - step / 10, step)
+    notes: list[str] = []
+    logs = read_logs(tmp_path, "tb", None, notes)
+    assert logs.lr == pytest.approx([0.05, 0.05, 0.05, 0.0506]) and logs.train_loss == pytest.approx(
+        [2.2, 2.1, 2.0, 2.1]
+    )
+    assert notes == ["logs 'tb': the train loss starts again from step 0 (2 runs in one log); where their steps "
+                     "overlap the one written last is read: hand in this run's own event file or folder"]  # fmt: skip

@@ -264,7 +264,7 @@ def test_a_csv_log_saved_by_excel_or_pandas_is_read(tmp_path):
         )
     from grader.logs import LogError
 
-    with pytest.raises(LogError, match="line 3: not a number"):
+    with pytest.raises(LogError, match='line 3: epoch "1.5" is not a whole number'):
         _csv(tmp_path, rows.replace("1.0,0.5", "1.5,0.5"), "half.csv")  # an epoch of 1.5 is no counter
 
 
