@@ -4,7 +4,9 @@ class table, one student's checks, what a self-check left unchecked."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import torch
@@ -12,11 +14,11 @@ from pydantic import ValidationError
 from tabulate import tabulate
 
 from grader import bundle, safe
-from grader.autograde import autograde
+from grader.autograde import autograde, locate
 from grader.export import read_gradescope_export, write_scores_csv
 from grader.grade import DEFAULT_CACHE, grade_class
-from grader.load import describe
-from grader.render import figure, fmt, pending_part, report_folders
+from grader.load import describe, ids_from
+from grader.render import figure, fmt, pending_part, render_class, report_folders
 from grader.results import ClassResult, StudentResult
 
 RERUN_DEFAULTS = ("jobs", "device", "engine", "nproc")  # passed only when given: grader.runner.Rerunner decides
@@ -27,12 +29,17 @@ def grade(args: argparse.Namespace) -> int:
     quick = args.quick or (args.self_check and not args.full)
     folders = [args.path] if args.self_check else None
     root = args.path.parent if args.self_check else args.path
+    # a self-check's reports say what its terminal says: `grade --self-check FOLDER --full` checks the rest
+    command = self_check(args.path) if args.self_check else None
     try:
         given = {k: getattr(args, k) for k in RERUN_DEFAULTS if k in args}  # the others: Rerunner.of's defaults
-        result = grade_class(root, out=args.out, quick=quick, only=args.only, skip=args.skip, force=args.force,
-                             cache_dir=args.cache or DEFAULT_CACHE, folders=folders, progress=not args.quiet,
-                             ray=args.ray, data_root=args.data_root, download=args.download, rerun_all=args.rerun_all,
-                             **given)  # fmt: skip
+        with ids_from("file") if args.self_check else nullcontext():  # the student named the folder, any name
+            result = grade_class(root, out=None if command else args.out, quick=quick, only=args.only,
+                                 skip=args.skip, force=args.force, cache_dir=args.cache or DEFAULT_CACHE,
+                                 folders=folders, progress=not args.quiet, ray=args.ray, data_root=args.data_root,
+                                 download=args.download, rerun_all=args.rerun_all, **given)  # fmt: skip
+        if command and args.out is not None:
+            render_class(result, args.out, command)
     except ValidationError as err:
         # assignment.toml's own errors arrive as one ValueError line naming it (grader.load.load_assignment); a
         # validation error from anywhere else is not blamed on it
@@ -41,12 +48,13 @@ def grade(args: argparse.Namespace) -> int:
     except ValueError as err:  # e.g. --device cuda without CUDA, a malformed assignment.toml
         print(f"grade: error: {safe.one_line(err, 2000)}", file=sys.stderr)
         return 2
+    found = root / "assignment.toml"
+    read = found if found.is_file() else None  # what grade_class read: else the package defaults
     if args.self_check:
         print_checks(result.students[0])
-    print_class(result, args.out, None if args.self_check else f"grade {_cell(args.path)}")
+    print_class(result, args.out, None if args.self_check else f"grade {_cell(args.path)}", read is not None)
     if args.self_check:
-        found = root / "assignment.toml"
-        print_self_check(result, args.out, found if found.is_file() else None, args.path)
+        print_self_check(result, args.out, read, args.path)
     failing = any(s.failed_checks for s in result.students)
     return 1 if failing and (args.strict or args.self_check) else 0
 
@@ -87,9 +95,12 @@ def _grade_export(args: argparse.Namespace) -> int:
     """A Gradescope export graded like a class folder; the scores written for Gradescope's score import."""
     exported = read_gradescope_export(args.export)
     present = [e for e in exported if e.folder is not None]
-    result = grade_class(args.export, out=args.out, quick=args.quick, jobs=args.jobs, folders=[e.folder for e in
-                         present], cache_dir=args.cache or DEFAULT_CACHE, progress=True,
-                         assignment_file=args.assignment)  # fmt: skip
+    # each found as the upload grade found it (a zip of a folder: inside it), keyed by its export folder's name
+    folders = [locate(e.folder) for e in present]
+    with ids_from({Path(os.path.abspath(f)): e.id for f, e in zip(folders, present, strict=True)}):
+        result = grade_class(args.export, out=args.out, quick=args.quick, jobs=args.jobs, folders=folders,
+                             cache_dir=args.cache or DEFAULT_CACHE, progress=True,
+                             assignment_file=args.assignment)  # fmt: skip
     rows = [(e, s.total, s.verdict.upper()) for e, s in zip(present, result.students, strict=True)]
     rows += [(e, None, "no files in the export") for e in exported if e.folder is None]
     write_scores_csv(rows, args.out / "gradescope_scores.csv")
@@ -120,9 +131,10 @@ def print_checks(s: StudentResult) -> None:
         print(f"why {s.verdict.upper()}: {_cell(s.first_problem, 300)}")
 
 
-def print_class(result: ClassResult, out: Path | None, command: str | None = None) -> None:
-    """The class table, what ran, the rubric total, where the reports are; with `command` (the class's `grade`
-    command line), one line per reason points were left pending, and the command that checks them."""
+def print_class(result: ClassResult, out: Path | None, command: str | None = None, assignment: bool = True) -> None:
+    """The class table, what ran, the rubric total (`assignment`: from an assignment.toml, else the package's
+    default), where the reports are; with `command` (the class's `grade` command line), one line per reason points
+    were left pending, and the command that checks them."""
     rows = []
     for s in result.students:
         rows.append([_cell(s.id, 40), s.verdict.upper(), _points(s), _claims(s), f"{s.percent:.0f}%",
@@ -138,7 +150,8 @@ def print_class(result: ClassResult, out: Path | None, command: str | None = Non
           f"{seeds}, {m['wall_time_s']:.1f} s{ran}{mode}.")  # fmt: skip
     total = result.students[0].total_points if result.students else None
     if total is not None:
-        print(f"Points are scaled to the rubric total of {total:g} (assignment.toml total_points).")
+        source = "assignment.toml total_points" if assignment else "the package default total_points"
+        print(f"Points are scaled to the rubric total of {total:g} ({source}).")
     if command:
         for line in result.pending_lines(command):
             print(_cell(line, 400))
@@ -148,7 +161,7 @@ def print_class(result: ClassResult, out: Path | None, command: str | None = Non
 
 def print_self_check(result: ClassResult, out: Path | None, assignment_file: Path | None, folder: Path) -> None:
     """What a self-check did not check, and where its inputs and outputs are."""
-    for line in result.pending_lines(f"grade --self-check {_cell(folder)}"):
+    for line in result.pending_lines(self_check(folder)):
         print(_cell(line, 400))
     used = _cell(assignment_file) if assignment_file else "none beside the folder, so the package defaults"
     print(f"assignment: {used}")
@@ -157,6 +170,11 @@ def print_self_check(result: ClassResult, out: Path | None, assignment_file: Pat
         return
     report = out / report_folders(result.students)[0] / "report.html"
     print(f"reports: {_cell(report)} (and the class files in {_cell(out)})")
+
+
+def self_check(folder: Path) -> str:
+    """A self-check's command line, which its terminal and reports extend (`--full`, `--data-root DIR`)."""
+    return f"grade --self-check {_cell(folder)}"
 
 
 def _points(s: StudentResult) -> str:

@@ -17,10 +17,12 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import get_args
+from typing import Literal, get_args
 
 try:
     import tomllib
@@ -43,6 +45,7 @@ MAX_DEPTH = 16  # nesting of tables and arrays (the schema needs 4)
 ENTRIES = ("range_test", "run", "auto")
 
 log = logging.getLogger("grader")
+_IDS: ContextVar[Literal["file"] | dict[Path, str] | None] = ContextVar("lr_grader_ids", default=None)  # `ids_from`
 
 
 @dataclass
@@ -73,6 +76,19 @@ def folder_id(name: str) -> str:
         return name
     digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
     return f"{safe[:55] or 'unnamed'}-{digest}"
+
+
+@contextmanager
+def ids_from(source: Literal["file"] | dict[Path, str]) -> Iterator[None]:
+    """While it lasts, a submission's id is not its folder's name (a class folder's: the instructor's key, a
+    different [student] id a warning) but "file": its [student] id (an upload or a self-check, whose folder the
+    platform or the student named: no choice of identity); or {folder: key}: the key (a Gradescope export's
+    `submission_<id>`, which its metadata maps to the submitters: nothing for the student to fix, no warning)."""
+    token = _IDS.set(source)
+    try:
+        yield
+    finally:
+        _IDS.reset(token)
 
 
 # ---------------------------------------------------------------- bounded reading
@@ -310,7 +326,9 @@ def _set_id(x: Loaded, new_id: str) -> None:
 
 def load_submission(folder: Path, assignment: Assignment | None = None) -> Loaded:
     """One submission folder → a `Loaded`, never an exception: a problem is its `error`, one safe line."""
-    safe_id = folder_id(Path(os.path.abspath(folder)).name)
+    where = Path(os.path.abspath(folder))
+    keys = _IDS.get()
+    safe_id = folder_id(keys.get(where, where.name) if isinstance(keys, dict) else where.name)
     try:
         x = _load(folder, safe_id, assignment or Assignment())
         if x.submission is not None:  # its logs, read and bounded with it; the claims left out are taken from them
@@ -382,9 +400,11 @@ def _load(folder: Path, safe_id: str, assignment: Assignment) -> Loaded:
             raise
         return Loaded(folder, safe_id, error=line(str(err)), legacy=True)  # the report says how to write a toml
     x = Loaded(folder, safe_id, sub, warnings=[line(w) for w in [*notes, *more]], legacy=source is legacy)
-    claimed = sub.student.id
-    if claimed == safe_id or safe_id.startswith((f"{claimed}-", f"{claimed}_")):
+    claimed, source = sub.student.id, _IDS.get()
+    if source == "file" or claimed == safe_id or safe_id.startswith((f"{claimed}-", f"{claimed}_")):
         x.id = claimed  # e.g. folder s000-lambda-multistep, id s000
+    elif isinstance(source, dict):
+        _set_id(x, safe_id)  # the export's key
     else:
         x.warnings.append(f"[student] id {shown(claimed)} is not this folder's ({shown(folder.name)}): graded as "
                           f"{shown(safe_id)}")  # fmt: skip

@@ -21,7 +21,15 @@ from tabulate import tabulate
 from grader import safe
 from grader.bundle import templates_dir
 from grader.diagnoses import PITFALLS
-from grader.results import STATUS_ORDER, VERDICT_ORDER, CheckResult, ClassResult, RunRecord, StudentResult
+from grader.results import (
+    STATUS_ORDER,
+    VERDICT_ORDER,
+    CheckResult,
+    ClassResult,
+    RunRecord,
+    StudentResult,
+    pending_lines,
+)
 from reference.plots import plot_logged_vs_rerun, plot_range_test, plot_training
 from reference.schedules import SCHEDULES
 
@@ -306,19 +314,21 @@ def _footer(student: StudentResult, meta: dict) -> dict:
             "graded_at": meta.get("graded_at"), "quick": bool(meta.get("quick"))}  # fmt: skip
 
 
-def score_view(s: StudentResult) -> dict:
+def score_view(s: StudentResult, command: str | None = None) -> dict:
     """A score as every report shows it: earned, pending and lost, each out of the rubric total, in points and as
-    a share of the bar (earned + lost + pending = the total), and the claims checked of those made."""
+    a share of the bar (earned + lost + pending = the total), and the claims checked of those made; what would
+    check the rest extends `command` where one is given (a self-check's)."""
     total = s.total_points or 1.0
     checked, made = s.claims
     return {"earned": s.total, "pending": s.pending, "lost": round(max(s.checked - s.total, 0.0), 2),
             "earned_pct": round(min(max(100 * s.total / total, 0.0), 100.0), 2),
             "pending_pct": round(min(max(100 * s.pending / total, 0.0), 100.0), 2),
             "claims_checked": checked, "claims_made": made, "coverage": s.coverage,
-            "unchecked": s.unchecked_reason}  # fmt: skip
+            "unchecked": "; ".join(pending_lines([s], command, s.dataset)) if command
+            else s.unchecked_reason}  # fmt: skip
 
 
-def student_context(student: StudentResult, assignment: dict, meta: dict) -> dict:
+def student_context(student: StudentResult, assignment: dict, meta: dict, command: str | None = None) -> dict:
     plots = plots_for(student)
     listed = {c.subject for c in student.checks if c.check == "plausibility" and c.subject != "submission"}
     # the plausibility check's summary row restates its figures' rows: one implausible figure is one fail
@@ -327,7 +337,7 @@ def student_context(student: StudentResult, assignment: dict, meta: dict) -> dic
                      for c in student.checks if not (c.check == "plausibility" and c.subject == "submission"
                                                      and c.status == "fail" and listed))  # fmt: skip
     return {"s": student, "assignment": assignment, "meta": meta, "footer": _footer(student, meta),
-            "score": score_view(student),
+            "score": score_view(student, command),
             "folder": Path(student.folder).name,  # not the instructor's path: the report goes to the student
             "counts": sorted(((*k, n) for k, n in counts.items()), key=lambda t: (STATUS_ORDER.index(t[0]), t[1])),
             "checks": [_check_view(c, p, m) for c, (p, m) in zip(student.checks, student.scaled(), strict=True)],
@@ -349,11 +359,13 @@ def write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(_finite(data), indent=1) + "\n")
 
 
-def render_student(student: StudentResult, out_dir: Path, assignment: dict, meta: dict) -> None:
-    """out_dir/report.md, out_dir/report.html (self-contained) and out_dir/results.json (Gradescope)."""
+def render_student(student: StudentResult, out_dir: Path, assignment: dict, meta: dict,
+                   command: str | None = None) -> None:  # fmt: skip
+    """out_dir/report.md, out_dir/report.html (self-contained) and out_dir/results.json (Gradescope); `command`: the
+    command line whose extension checks what is pending (see `render_class`)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    env, ctx = environment(), student_context(student, assignment, meta)
+    env, ctx = environment(), student_context(student, assignment, meta, command)
     (out_dir / "report.md").write_text(env.get_template("report.md.j2").render(ctx))
     (out_dir / "report.html").write_text(env.get_template("report.html.j2").render(ctx))
     write_json(out_dir / "results.json", student.to_gradescope())
@@ -411,21 +423,24 @@ def _claim_cell(s: StudentResult) -> str:
     return f"{checked} of {made}" if made else "—"
 
 
-def render_class(cls: ClassResult, out_dir: Path) -> None:
-    """Per student out_dir/<id>/…, plus index.html, summary.md, grades.csv and results.json."""
+def render_class(cls: ClassResult, out_dir: Path, command: str | None = None) -> None:
+    """Per student out_dir/<id>/…, plus index.html, summary.md, grades.csv and results.json. `command`: the command
+    line that graded them, where running it again with `--full` (or `--data-root DIR`) checks what is pending (a
+    self-check, quick by default); else the reports name the full grade (without `--quick`)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     folders = report_folders(cls.students)
     for s, folder in zip(cls.students, folders, strict=True):
-        render_student(s, out_dir / folder, cls.assignment, cls.meta)
+        render_student(s, out_dir / folder, cls.assignment, cls.meta, command)
     verdicts = Counter(s.verdict for s in cls.students)
     graded = [s for s in cls.students if s.status == "graded"]
     problems = [safe.truncate(safe.one_line(s.first_problem), FIRST_PROBLEM)
                 if s.verdict in ("fail", "error", "warn") else "" for s in cls.students]  # fmt: skip
     ctx = {"cls": cls, "assignment": cls.assignment, "meta": cls.meta,
-           "rows": list(zip(cls.students, folders, problems, map(score_view, cls.students), strict=True)),
+           "rows": list(zip(cls.students, folders, problems, [score_view(s, command) for s in cls.students],
+                            strict=True)),
            "verdicts": [(k, verdicts[k]) for k in VERDICT_ORDER if verdicts[k]],
-           "pending_lines": cls.pending_lines(),
+           "pending_lines": cls.pending_lines(command),
            "n_error": len(cls.students) - len(graded),
            "total_points": cls.students[0].total_points if cls.students else None,
            "mean_percent": sum(s.percent for s in graded) / len(graded) if graded else None,

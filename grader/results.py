@@ -219,13 +219,23 @@ class StudentResult:
         (assignment.toml [autograder]), else visible."""
         tests = [_test(c, p, m, (visibility or {}).get(c.check, "visible"))
                  for c, (p, m) in zip(self.checks, self.scaled(), strict=True)]  # fmt: skip
-        accs = [r.result["final"]["test_accuracy"] for r in self.runs
-                if r.kind == "train" and r.result and r.result["final"]]  # fmt: skip
-        best = round(max(accs), 4) if accs else 0
         result = {"score": self.total, "execution_time": round(self.execution_time, 2), "output": self.summary,
-                  "output_format": "text", "tests": tests,
-                  "leaderboard": [{"name": "Final test accuracy", "value": best}]}  # fmt: skip
-        return result
+                  "output_format": "text", "tests": tests}  # fmt: skip
+        return {**result, "leaderboard": board} if (board := self.leaderboard()) else result
+
+    def leaderboard(self) -> list[dict]:
+        """Gradescope's leaderboard: the best rerun test accuracy, named for what it is — the final one where every
+        train rerun ran all its epochs, else (a quick rerun, cut short) the one at the epoch the cut runs stopped at;
+        none where no train run was rerun to an accuracy (deferred, judged against seeds, errored or diverged)."""
+        ran = [(r.result["final"]["epoch"], r.config.get("epochs"), r.result["final"]["test_accuracy"])
+               for r in self.runs if r.kind == "train" and r.result and r.result.get("final")
+               and not r.result.get("diverged")]  # fmt: skip
+        cut = [epoch for epoch, epochs, _ in ran if epochs and epoch < epochs]
+        name, accs = "Final test accuracy", [a for *_, a in ran]
+        if cut:
+            at = max(cut)
+            name, accs = f"Test accuracy at epoch {at} (quick rerun)", [a for e, _, a in ran if e == at]
+        return [{"name": name, "value": round(max(accs), 4)}] if accs else []
 
     @property
     def summary(self) -> str:
@@ -253,8 +263,11 @@ def _name(c: CheckResult) -> str:
 
 def _test(c: CheckResult, points: float, max_points: float, visibility: str = "visible") -> dict:
     """A check as a Gradescope test. Only a pass is "passed"; a check this grade could not judge (pending or for
-    information) has no status of its own: it neither passed nor failed, and its name and output say so. The
-    figures go to `extra_data` as they are."""
+    information) has no status of its own: it neither passed nor failed, and its name and output say so; nor has a
+    warning that cost nothing (e.g. the 0-point reproducible check of a chaotic config): "failed" would be red for a
+    student who lost nothing, "passed" would hide the warning, while without a status Gradescope shows it by its
+    score (full marks) and its output starts "Warning (nothing deducted):". A warning that cost points (partial
+    credit) is "failed". The figures go to `extra_data` as they are."""
     figures = ("check", "subject", "status", "claimed", "logged", "rerun", "reference", "tolerance", "distance", "unit",
                "why")  # fmt: skip
     test = {"name": _name(c), "score": points, "max_score": max_points, "output": _output(c), "visibility": visibility,
@@ -262,6 +275,8 @@ def _test(c: CheckResult, points: float, max_points: float, visibility: str = "v
             "extra_data": {k: getattr(c, k) for k in figures}}  # fmt: skip
     if is_unchecked(c):
         test["output"] = "Not checked here: " + test["output"]
+    elif c.status == "warn" and c.points >= c.max_points:
+        test["output"] = "Warning (nothing deducted): " + test["output"]
     elif c.status != "skip":
         test["status"] = "passed" if c.status == "pass" else "failed"
     return test

@@ -1,0 +1,160 @@
+"""Honest students on the platforms and in a self-check: what an upload, an export, a self-check and Gradescope's
+results.json tell a student who did everything right (the examiner's findings F1, F4–F7, F10)."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from grader.autograde import autograde
+from grader.bundle import validate_results
+from grader.cli import main
+from grader.grade import grade_class
+from grader.results import CheckResult, RunRecord, StudentResult
+from tests.test_autograde import ASSIGNMENT, SUB, platform_tree
+
+NOT_THIS_FOLDER = "is not this folder's"
+FULL = SUB.replace("epochs = 2\n", "epochs = 30\n")  # the package default train_epochs; quick: 3 of them
+
+
+def test_an_exported_zip_of_a_folder_is_graded_as_its_upload_was(tmp_path):
+    """F1, F6: Gradescope keeps a zip of a folder as `submission_<id>/hw6/`: the export's full grade finds it as the
+    upload grade did and gives it the flat copy's grade, under its export folder's name, without telling the student
+    that the id is not the folder's (the export's metadata maps the folder to the submitters)."""
+    export = tmp_path / "export"
+    (export / "submission_1").mkdir(parents=True)
+    (export / "submission_1" / "submission.toml").write_text(SUB)
+    (export / "submission_2" / "hw6").mkdir(parents=True)
+    (export / "submission_2" / "hw6" / "submission.toml").write_text(SUB)
+    (export / "submission_2" / "__MACOSX").mkdir()
+    (export / "submission_metadata.yml").write_text(
+        "submission_1:\n  :submitters:\n  - :name: Ada\n    :sid: '1'\n"
+        "submission_2:\n  :submitters:\n  - :name: Bo\n    :sid: '2'\n"
+    )  # fmt: skip
+    (tmp_path / "assignment.toml").write_text(ASSIGNMENT)
+    out = tmp_path / "reports"
+    argv = ["gradescope-export", str(export), "--assignment", str(tmp_path / "assignment.toml"), "--out", str(out),
+            "--quick", "--jobs", "1", "--cache", str(tmp_path / "cache")]  # fmt: skip
+    assert main(argv) == 0
+    students = {s["id"]: s for s in json.loads((out / "results.json").read_text())["students"]}
+    assert set(students) == {"submission_1", "submission_2"}  # the export's keys, as the scores' CSV rows
+    flat, zipped = students["submission_1"], students["submission_2"]
+    assert zipped["status"] == "graded" and zipped["total"] == flat["total"] > 0
+    assert [(c["check"], c["subject"], c["status"]) for c in zipped["checks"]] == [
+        (c["check"], c["subject"], c["status"]) for c in flat["checks"]
+    ]
+    assert not [w for s in students.values() for w in s["warnings"] if NOT_THIS_FOLDER in w]
+    scores = {r["SID"]: r["Score"] for r in csv.DictReader((out / "gradescope_scores.csv").open())}
+    assert scores["1"] == scores["2"] == f"{flat['total']:g}"
+
+
+@pytest.mark.parametrize("platform", ["gradescope", "prairielearn"])
+def test_an_upload_is_graded_under_its_files_id_without_a_warning(tmp_path, platform):
+    """F6: the platform names the upload's folder ("submission", "student"): not the student's choice of identity,
+    so the upload is graded under its [student] id and the report says nothing about the folder's name."""
+    root = platform_tree(tmp_path, platform)
+    assignment = tmp_path / "assignment.toml" if platform == "prairielearn" else None
+    data = autograde(platform, root, assignment, cache_dir=tmp_path / "cache")
+    report = data["output"]
+    assert report.startswith("# Student 0 (s0)") and NOT_THIS_FOLDER not in report and "graded as" not in report
+
+
+def test_a_class_folder_still_keys_a_submission_by_its_folder(tmp_path):
+    """F6: in a class grade the folder name is the instructor's key: another [student] id is graded under the folder's
+    name, with a warning (as before)."""
+    root = tmp_path / "class"
+    (root / "hw6").mkdir(parents=True)
+    (root / "hw6" / "submission.toml").write_text(SUB)
+    (root / "assignment.toml").write_text(ASSIGNMENT)
+    s = grade_class(root, out=None, quick=True, jobs=1, cache_dir=tmp_path / "cache").students[0]
+    assert s.id == "hw6" and any(NOT_THIS_FOLDER in w and '"s0"' in w for w in s.warnings)
+
+
+@pytest.fixture(scope="module")
+def self_checked(tmp_path_factory) -> tuple[str, Path]:
+    """A self-check of a folder named `hw6` with no assignment.toml beside it: (its terminal output, --out)."""
+    tmp = tmp_path_factory.mktemp("solo")
+    (tmp / "solo" / "hw6").mkdir(parents=True)
+    (tmp / "solo" / "hw6" / "submission.toml").write_text(FULL)
+    out, said = tmp / "reports", io.StringIO()
+    with contextlib.redirect_stdout(said):
+        main(["--self-check", str(tmp / "solo" / "hw6"), "--out", str(out), "--jobs", "1", "--quiet", "--cache",
+              str(tmp / "cache")])  # fmt: skip
+    return said.getvalue(), out
+
+
+def test_a_self_check_is_graded_under_the_files_id_without_a_warning(self_checked):
+    """F6: the student named their own folder; the self-check grades it under its [student] id, silently."""
+    said, out = self_checked
+    assert NOT_THIS_FOLDER not in said and (out / "s0" / "report.md").is_file()
+    assert NOT_THIS_FOLDER not in (out / "s0" / "report.md").read_text()
+
+
+def test_a_self_checks_reports_name_the_command_that_checks_the_rest(self_checked):
+    """F7: a self-check is quick by default, so its reports say what its terminal says: run it again with --full
+    (running it again without --quick would change nothing)."""
+    said, out = self_checked
+    command = f"grade --self-check {out.parent / 'solo' / 'hw6'} --full"
+    assert f"run `{command}` to check them" in said
+    for name in ("report.md", "report.html"):
+        text = (out / "s0" / name).read_text().replace("\\", "")  # Markdown escapes
+        assert "quick mode: 1 final-metric claim pending" in text and command in text, name
+        assert "without `--quick`" not in text and "without <code>--quick</code>" not in text, name
+    assert command in (out / "index.html").read_text()
+
+
+def test_a_self_check_without_an_assignment_says_the_total_is_the_package_default(self_checked):
+    """F10: no assignment.toml was read, so the total is not "assignment.toml total_points"."""
+    said, _ = self_checked
+    assert (
+        "rubric total of 100 (the package default total_points)" in said and "assignment.toml total_points" not in said
+    )
+    assert "assignment: none beside the folder, so the package defaults" in said
+
+
+def test_a_warning_that_cost_nothing_is_not_a_failed_gradescope_test():
+    """F4: a warning with nothing lost (the 0-point reproducible check of a chaotic config, a 1/1 warn) is no red
+    "failed" test on Gradescope: no status (shown by its score: full marks) and its output says it is a warning;
+    a warning that cost points is "failed". PrairieLearn shows every test by its points: full marks there too."""
+    checks = [CheckResult("config", "submission", "pass", "ok", points=1, max_points=1),
+              CheckResult("reproducible", "run", "warn", "Chaotic: a nudge moves the loss by 12%.", points=0,
+                          max_points=0),
+              CheckResult("baseline", "run", "warn", "Logs unusable; nothing deducted.", points=1, max_points=1),
+              CheckResult("accuracy_claim", "run", "warn", "Partial credit.", claimed=0.9, points=1,
+                          max_points=2)]  # fmt: skip
+    s = StudentResult("s0", "S", "s0", checks=checks)
+    data = s.to_gradescope()
+    assert validate_results("gradescope", data) == []
+    tests = {t["name"]: t for t in data["tests"]}
+    for name in ("reproducible · run", "baseline · run"):
+        assert "status" not in tests[name] and tests[name]["output"].startswith("Warning (nothing deducted): ")
+        assert tests[name]["score"] == tests[name]["max_score"]
+    assert tests["accuracy_claim · run"]["status"] == "failed" and tests["config · submission"]["status"] == "passed"
+    pl = {t["name"]: t for t in s.to_prairielearn()["tests"]}
+    assert pl["reproducible · run"]["points"] == pl["reproducible · run"]["max_points"]
+
+
+def _train(name: str, epochs: int, ran: int, accuracy: float, diverged: bool = False) -> RunRecord:
+    final = {"epoch": ran, "step": 32 * ran, "test_accuracy": accuracy, "test_loss": 0.3}
+    return RunRecord(name, "train", name, {"epochs": epochs},
+                     {"final": final, "diverged": {"step": 1, "reason": "nan"} if diverged else None})  # fmt: skip
+
+
+def test_the_leaderboard_says_which_epoch_its_accuracy_is_at():
+    """F5: a quick rerun's accuracy is at its last epoch rerun, not the run's final one: the leaderboard names that
+    epoch; a full rerun's is the final test accuracy; a grade that reran no training (deferred) has no entry (not
+    0). A diverged rerun is left out. Every results.json stays valid against Gradescope's schema."""
+    quick = StudentResult("s0", "S", "s0", runs=[_train("a", 30, 3, 0.912), _train("b", 30, 3, 0.904),
+                                                 _train("c", 30, 1, 0.99, diverged=True)])  # fmt: skip
+    full = StudentResult("s0", "S", "s0", runs=[_train("a", 30, 30, 0.965), _train("b", 30, 30, 0.96)])
+    none = StudentResult("s0", "S", "s0", runs=[RunRecord("a", "train", "a", {"epochs": 30}, None)])
+    assert quick.to_gradescope()["leaderboard"] == [{"name": "Test accuracy at epoch 3 (quick rerun)", "value": 0.912}]
+    assert full.to_gradescope()["leaderboard"] == [{"name": "Final test accuracy", "value": 0.965}]
+    assert "leaderboard" not in none.to_gradescope()
+    for s in (quick, full, none):
+        assert validate_results("gradescope", s.to_gradescope()) == []
