@@ -17,7 +17,7 @@ from pathlib import Path
 
 from grader import safe
 from grader.grade import grade_class
-from grader.load import ASSIGNMENT_FILE, ids_from, load_assignment
+from grader.load import ASSIGNMENT_FILE, load_assignment
 from grader.render import write_json
 
 OUTPUT_CAP = 200_000  # characters of the report kept in a results.json (PrairieLearn reads at most 1 MB)
@@ -64,9 +64,9 @@ def _grade(platform: str, submission: Path, assignment_file: Path, tmp: Path, ca
     submission = locate(submission)
     assignment = load_assignment(tmp, assignment_file)  # a bad one is the instructor's: failure() below
     budget = assignment.autograder.budget - (time.perf_counter() - started)
-    with ids_from("file"):  # the platform named the folder ("submission", "student"), not the student
-        result = grade_class(tmp, out=tmp / "reports", quick=True, jobs=1, folders=[submission], budget_s=budget,
-                             cache_dir=cache_dir or tmp / "cache", assignment_file=assignment_file)  # fmt: skip
+    # ids="file": the platform named the folder ("submission", "student"), not the student
+    result = grade_class(tmp, out=tmp / "reports", quick=True, jobs=1, folders=[submission], budget_s=budget,
+                         cache_dir=cache_dir or tmp / "cache", assignment_file=assignment_file, ids="file")  # fmt: skip
     student = result.students[0]
     report = _report(tmp / "reports")
     if platform == "prairielearn":

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from contextlib import nullcontext
 from pathlib import Path
 
 import torch
@@ -17,7 +16,7 @@ from grader import bundle, safe
 from grader.autograde import autograde, locate
 from grader.export import read_gradescope_export, write_scores_csv
 from grader.grade import DEFAULT_CACHE, grade_class
-from grader.load import describe, ids_from
+from grader.load import describe
 from grader.render import figure, fmt, pending_part, render_class, report_folders
 from grader.results import ClassResult, StudentResult
 
@@ -31,13 +30,13 @@ def grade(args: argparse.Namespace) -> int:
     root = args.path.parent if args.self_check else args.path
     # a self-check's reports say what its terminal says: `grade --self-check FOLDER --full` checks the rest
     command = self_check(args.path) if args.self_check else None
+    ids = "file" if args.self_check else "folder"  # a self-check's folder is any name the student chose
     try:
         given = {k: getattr(args, k) for k in RERUN_DEFAULTS if k in args}  # the others: Rerunner.of's defaults
-        with ids_from("file") if args.self_check else nullcontext():  # the student named the folder, any name
-            result = grade_class(root, out=None if command else args.out, quick=quick, only=args.only,
-                                 skip=args.skip, force=args.force, cache_dir=args.cache or DEFAULT_CACHE,
-                                 folders=folders, progress=not args.quiet, ray=args.ray, data_root=args.data_root,
-                                 download=args.download, rerun_all=args.rerun_all, **given)  # fmt: skip
+        result = grade_class(root, out=None if command else args.out, quick=quick, only=args.only, skip=args.skip,
+                             force=args.force, cache_dir=args.cache or DEFAULT_CACHE, folders=folders,
+                             progress=not args.quiet, ray=args.ray, data_root=args.data_root, download=args.download,
+                             rerun_all=args.rerun_all, ids=ids, **given)  # fmt: skip
         if command and args.out is not None:
             render_class(result, args.out, command)
     except ValidationError as err:
@@ -97,10 +96,10 @@ def _grade_export(args: argparse.Namespace) -> int:
     present = [e for e in exported if e.folder is not None]
     # each found as the upload grade found it (a zip of a folder: inside it), keyed by its export folder's name
     folders = [locate(e.folder) for e in present]
-    with ids_from({Path(os.path.abspath(f)): e.id for f, e in zip(folders, present, strict=True)}):
-        result = grade_class(args.export, out=args.out, quick=args.quick, jobs=args.jobs, folders=folders,
-                             cache_dir=args.cache or DEFAULT_CACHE, progress=True,
-                             assignment_file=args.assignment)  # fmt: skip
+    keys = {Path(os.path.abspath(f)): e.id for f, e in zip(folders, present, strict=True)}
+    result = grade_class(args.export, out=args.out, quick=args.quick, jobs=args.jobs, folders=folders,
+                         cache_dir=args.cache or DEFAULT_CACHE, progress=True, assignment_file=args.assignment,
+                         ids=keys)  # fmt: skip
     rows = [(e, s.total, s.verdict.upper()) for e, s in zip(present, result.students, strict=True)]
     rows += [(e, None, "no files in the export") for e in exported if e.folder is None]
     write_scores_csv(rows, args.out / "gradescope_scores.csv")

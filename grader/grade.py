@@ -15,7 +15,7 @@ from grader.checks import run_checks
 from grader.context import Context, Seeds, by_seeds, load_baseline, load_baselines, reference_curve
 from grader.diagnoses import Execute, explain
 from grader.evidence import record
-from grader.load import Loaded, discover, load_assignment, load_class
+from grader.load import Ids, Loaded, discover, load_assignment, load_class
 from grader.plan import Conditions, PlannedRun, plan
 from grader.render import render_class
 from grader.results import CheckResult, ClassResult, RunRecord, StudentResult
@@ -41,6 +41,7 @@ def grade_class(
     budget_s: float | None = None,
     cache_dir: Path = DEFAULT_CACHE,
     assignment_file: Path | None = None,
+    ids: Ids = "folder",
     **settings,
 ) -> ClassResult:
     """Grade every submission folder under `root` (or just `folders`); write reports to `out` if given. Reruns go
@@ -49,12 +50,12 @@ def grade_class(
     config has committed reference seeds is judged against them, not rerun, unless `rerun_all`. With `budget_s` (an
     upload grade, issue 22) the reruns that fit in that many seconds run, cheapest first, and the rest are
     deferred: their checks pending, no points at stake. `assignment_file`: the assignment.toml to use instead of
-    root's."""
+    root's; `ids`: where each submission's id comes from (grader.load.Ids)."""
     started = time.perf_counter()
     assignment = load_assignment(root, assignment_file)
     runner = rerunner or Rerunner.of(cache_dir, time_limit=assignment.time_limit_s, **settings)
     folders = folders or discover(root)
-    loaded = load_class(folders, assignment, only, skip)  # never raises: a bad folder is one line
+    loaded = load_class(folders, assignment, only, skip, ids)  # never raises: a bad folder is one line
     plans = {x.folder: plan(x.submission, assignment, quick) if x.submission else [] for x in loaded}
     datasets = {d for x in loaded if x.submission
                 for d in (x.submission.setup.dataset, Conditions.of(x.submission, assignment).claimed)}  # fmt: skip

@@ -17,9 +17,7 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
@@ -45,7 +43,11 @@ MAX_DEPTH = 16  # nesting of tables and arrays (the schema needs 4)
 ENTRIES = ("range_test", "run", "auto")
 
 log = logging.getLogger("grader")
-_IDS: ContextVar[Literal["file"] | dict[Path, str] | None] = ContextVar("lr_grader_ids", default=None)  # `ids_from`
+# Where a submission's id comes from: "folder" (a class folder's name: the instructor's key; a different [student] id
+# is a warning), "file" (its [student] id: an upload's or a self-check's folder was named by the platform or the
+# student, no choice of identity), or {folder: key} (a Gradescope export's `submission_<id>`, which its metadata maps
+# to the submitters: nothing for the student to fix, no warning)
+Ids = Literal["folder", "file"] | dict[Path, str]
 
 
 @dataclass
@@ -76,19 +78,6 @@ def folder_id(name: str) -> str:
         return name
     digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
     return f"{safe[:55] or 'unnamed'}-{digest}"
-
-
-@contextmanager
-def ids_from(source: Literal["file"] | dict[Path, str]) -> Iterator[None]:
-    """While it lasts, a submission's id is not its folder's name (a class folder's: the instructor's key, a
-    different [student] id a warning) but "file": its [student] id (an upload or a self-check, whose folder the
-    platform or the student named: no choice of identity); or {folder: key}: the key (a Gradescope export's
-    `submission_<id>`, which its metadata maps to the submitters: nothing for the student to fix, no warning)."""
-    token = _IDS.set(source)
-    try:
-        yield
-    finally:
-        _IDS.reset(token)
 
 
 # ---------------------------------------------------------------- bounded reading
@@ -299,10 +288,10 @@ def discover(root: Path) -> list[Path]:
 
 
 def load_class(folders: Iterable[Path], assignment: Assignment | None = None, only: Iterable[str] | None = None,
-               skip: Iterable[str] | None = None) -> list[Loaded]:  # fmt: skip
+               skip: Iterable[str] | None = None, ids: Ids = "folder") -> list[Loaded]:  # fmt: skip
     """Every folder loaded; an id two folders claim is given to neither: each is graded under its folder name.
     `only` / `skip`: the submissions to keep / leave out, by id or folder name."""
-    loaded = [load_submission(f, assignment) for f in folders]
+    loaded = [load_submission(f, assignment, ids) for f in folders]
     counts = Counter(x.id for x in loaded)
     for x in loaded:
         own = folder_id(x.folder.name)
@@ -324,13 +313,13 @@ def _set_id(x: Loaded, new_id: str) -> None:
         x.submission = x.submission.model_copy(update={"student": student})
 
 
-def load_submission(folder: Path, assignment: Assignment | None = None) -> Loaded:
-    """One submission folder → a `Loaded`, never an exception: a problem is its `error`, one safe line."""
+def load_submission(folder: Path, assignment: Assignment | None = None, ids: Ids = "folder") -> Loaded:
+    """One submission folder → a `Loaded`, never an exception: a problem is its `error`, one safe line. `ids`: where
+    its id comes from (`Ids`)."""
     where = Path(os.path.abspath(folder))
-    keys = _IDS.get()
-    safe_id = folder_id(keys.get(where, where.name) if isinstance(keys, dict) else where.name)
+    safe_id = folder_id(ids.get(where, where.name) if isinstance(ids, dict) else where.name)
     try:
-        x = _load(folder, safe_id, assignment or Assignment())
+        x = _load(folder, safe_id, assignment or Assignment(), ids)
         if x.submission is not None:  # its logs, read and bounded with it; the claims left out are taken from them
             x.submission, notes = _fractions(x.submission)
             x.warnings.extend(notes)
@@ -365,7 +354,7 @@ def _fractions(sub: Submission) -> tuple[Submission, list[str]]:
     return sub.model_copy(update={"run": read(sub.run, "run"), "auto": read(sub.auto, "auto")}), notes
 
 
-def _load(folder: Path, safe_id: str, assignment: Assignment) -> Loaded:
+def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loaded:
     """A submission.toml, else a course config.py: each read into the same data (the file's text bounded by
     `read_text`; config.py read by `grader.legacy.to_submission`, never executed), which then takes one path:
     defaults → validated `Submission` → its id."""
@@ -400,10 +389,10 @@ def _load(folder: Path, safe_id: str, assignment: Assignment) -> Loaded:
             raise
         return Loaded(folder, safe_id, error=line(str(err)), legacy=True)  # the report says how to write a toml
     x = Loaded(folder, safe_id, sub, warnings=[line(w) for w in [*notes, *more]], legacy=source is legacy)
-    claimed, source = sub.student.id, _IDS.get()
-    if source == "file" or claimed == safe_id or safe_id.startswith((f"{claimed}-", f"{claimed}_")):
+    claimed = sub.student.id
+    if ids == "file" or claimed == safe_id or safe_id.startswith((f"{claimed}-", f"{claimed}_")):
         x.id = claimed  # e.g. folder s000-lambda-multistep, id s000
-    elif isinstance(source, dict):
+    elif isinstance(ids, dict):
         _set_id(x, safe_id)  # the export's key
     else:
         x.warnings.append(f"[student] id {shown(claimed)} is not this folder's ({shown(folder.name)}): graded as "
