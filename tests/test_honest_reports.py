@@ -370,6 +370,12 @@ def test_a_run_at_another_lr_that_ends_lower_is_pending_not_docked():
     diverged = rerun(acc=0.1, diverged={"step": 40, "reason": "loss became nan at step 40"})[1]
     blew = verdicts(sub, [diverged], baseline=base)[("baseline", "const")]
     assert blew.status == "skip" and blew.why == "lr" and "diverged at step 40" in blew.message
+    at_once = rerun(diverged={"step": 3, "reason": "loss became nan at step 3"})[1]  # SGD at its `min` pick (~1.0)
+    at_once.result.update(epochs=[], final=None)
+    early = verdicts(sub, [at_once], baseline=base)[("baseline", "const")]
+    assert early.status == "skip" and early.why == "lr" and "before its first evaluation" in early.message
+    same, _ = _lr_only(0.05)  # the reference's own config diverging is still the run's fault
+    assert verdicts(same, [at_once], baseline=base)[("baseline", "const")].status == "fail"
     line = pending_lines([StudentResult(folder="s1", id="s1", name="S", status="graded", checks=[short])])
     assert len(line) == 1 and line[0].startswith("runs at another LR than the reference's: 1 baseline comparison")
 
