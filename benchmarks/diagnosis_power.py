@@ -24,8 +24,8 @@ of this script grades again without training again (and the grader's cache is fi
 
 Printed: per pitfall, its cases and how many were named right / named wrong (the wrong pitfall's confidence) /
 given no cause; the same per kind of case; for the honest students, entries whose logs check warned and causes
-given (each listed). An accuracy claimed as a percentage is read as one when the submission is loaded, with a
-line in the report, and no check fails: that case counts as named right when the report says so. The last line
+given (each listed). An accuracy claimed (or logged) as a percentage is read as one when the submission is loaded,
+with a line in the report, and no check fails: that case counts as named right when the report says so. The last line
 sums it up against the targets: honest logs warned on ≤ 1 % of entries and
 given a cause 0 times; every pitfall named right on ≥ 95 % of its cases; a wrong high-confidence cause 0 times.
 
@@ -526,8 +526,9 @@ def report(students: list[Student], graded: dict, args, timing: str) -> None:
             found = named(s.checks, st.target)
             failing = [c for c in s.checks if c.subject == st.target and c.status in ("fail", "warn")]
             ok = any(n.pitfall == key for n in found)
-            if key == "accuracy-percent" and not failing:  # a claim in % is read as one at load, and said: no check
-                ok = any("claimed_test_accuracy" in w and " % = " in w for w in s.warnings)  # fails, none to explain
+            if key == "accuracy-percent" and not failing:  # a claim (or a log) in % is read as one at load, and
+                ok = any(("claimed_test_accuracy" in w and " % = " in w) or "logged as a percentage" in w  # said:
+                         for w in s.warnings)  # no check fails, none to explain  # fmt: skip
             bad = [n for n in found if n.pitfall != key]
             right += ok
             right_flagged += ok and bool(failing)
