@@ -426,7 +426,7 @@ def _claim_cell(s: StudentResult) -> str:
 def render_class(cls: ClassResult, out_dir: Path, command: str | None = None) -> None:
     """Per student out_dir/<id>/…, plus index.html, summary.md, grades.csv and results.json. `command`: the command
     line that graded them, where running it again with `--full` (or `--data-root DIR`) checks what is pending (a
-    self-check, quick by default); else the reports name the full grade (without `--quick`)."""
+    self-check, quick by default); else the reports name a full grade (`--full`)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     folders = report_folders(cls.students)

@@ -335,7 +335,7 @@ def _line(why: str, checks: list[CheckResult], command: str | None, rerun: str |
     n = _count(checks)
     if why == "quick":
         cut = f" (training reruns cut to {epochs} epochs)" if epochs else ""
-        todo = f"run `{command} --full` to check them" if command else "the full grade (without `--quick`) checks them"
+        todo = f"run `{command} --full` to check them" if command else "a full grade (`--full`) checks them"
         return f"quick mode{cut}: {n} pending — {todo}"
     if why == "deferred":
         return (f"upload grade's time budget: {n} pending — their reruns did not fit; the instructor's full grade "

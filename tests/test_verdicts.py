@@ -104,7 +104,7 @@ def test_pending_points_add_up(cls):
     assert (d["pending"], d["checked"], d["claims_checked"], d["claims_made"]) == (una.pending, una.checked, 0, 5)
     assert sum(c["pending"] for c in d["checks"]) == pytest.approx(una.pending)
     assert sum(c["max_points"] for c in d["checks"]) == pytest.approx(100)
-    assert "--data-root DIR" in d["unchecked_reason"] and "without `--quick`" in d["unchecked_reason"]
+    assert "--data-root DIR" in d["unchecked_reason"] and "a full grade (`--full`)" in d["unchecked_reason"]
     assert d["coverage"].startswith("0 of 5 claims checked on mnist-5k;")
     assert cls.students[1].to_dict()["unchecked_reason"] == ""
 
@@ -181,7 +181,7 @@ def test_reasons_of_older_results_are_read_from_their_messages():
     proxy = CheckResult("loss_claim", "r", "skip", "Not checkable on mnist-5k: the test loss was claimed on mnist, a "
                         "rerun on mnist-5k is no evidence.", claimed=0.1, pending=1.0)  # fmt: skip
     lines = pending_lines([StudentResult("s", "S", "f", checks=[quick, proxy])], rerun="mnist-5k")
-    assert lines[0].startswith("quick mode: 1 final-metric claim pending — the full grade")
+    assert lines[0].startswith("quick mode: 1 final-metric claim pending — a full grade (`--full`)")
     assert lines[1].startswith("claimed on mnist: 1 final-metric claim pending on mnist-5k — a grade on mnist")
 
 
