@@ -16,6 +16,7 @@ from grader.context import (
     baseline_entry,
     differences,
     kin,
+    length_free,
     lr_of,
     lr_only,
     sweep_reference,
@@ -98,7 +99,9 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
         problems.append("nothing is rerun")
     problems += [f"{name}: {why}" for name, why in refused.entries.items()]
     missing = [part for part in a.required if not getattr(s, part)]
-    problems += [f"no [[{part}]] section: the assignment requires one" for part in missing]
+    how = " (a submission.toml holds sweeps and runs together, a legacy config.py one of them: docs/submission.md)"
+    problems += [f"no [[{part}]] section: the assignment requires one" + how * (part == missing[-1])
+                 for part in missing]  # fmt: skip
     # a required section left out loses what one of its entries would carry: work not handed in is not free
     lost = [CheckResult(check, f"[[{part}]]", "fail", f"Missing: no [[{part}]] section, which the assignment "
                         f"requires; one entry's {check.replace('_', ' ')} points are lost.",
@@ -539,8 +542,9 @@ def judged_runs(ctx: Context) -> tuple[set[str], dict[str, str]]:
     LR ÷ 10 and × 10, as the course asked) train slower or blow up by design: judging them would mark a student
     down for doing the assignment."""
     runs, policy = ctx.of_kind("train"), ctx.assignment.baseline_runs
-    if policy == "all":
-        return {p.name for p, _ in runs}, {}
+    if policy == "all":  # every run but those the student marks as controls (compared for information, as documented)
+        controls = {p.name for p, _ in runs if getattr(p.claim, "role", None) == "control"}
+        return {p.name for p, _ in runs} - controls, dict.fromkeys(controls, "marked role = 'control'")
     judged, why = set(), {}
     for opt in dict.fromkeys(p.config.optimizer for p, _ in runs):
         items = [(p, o) for p, o in runs if p.config.optimizer == opt]
@@ -627,7 +631,7 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
     if failed := _rerun_failed("baseline", p, o, pts):
         return (failed.status == "fail" and _another_lr(ref, p, pts, failed.message)) or failed
     cfg, ref_cfg = p.config, ref.entry["config"]
-    ref_epochs, ran = len(ref.entry["epochs"]), len(o.result["epochs"])
+    mine, ref_epochs, ran = cfg.model_dump(mode="json"), len(ref.entry["epochs"]), len(o.result["epochs"])
     longer = bool(cfg.epoch_steps) and cfg.epoch_steps != steps_per_epoch(cfg.dataset, cfg.batch_size)
     if not ref.same:
         if longer and not ran == ref_epochs == cfg.epochs:
@@ -644,9 +648,9 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
     if ref.same:
         epoch = min(ran, ref_epochs)
         how = f"the reference of this run's own config ({ref.name}, another seed of it)"
-        mine, theirs = lr_of(cfg.model_dump(mode="json")), lr_of(ref_cfg)
-        if not math.isclose(mine, theirs, rel_tol=1e-6):  # within baseline_lr_decades: met as its own config
-            how = (f"the reference {ref.name} at LR {theirs:.3g} (this run's {mine:.3g} is within "
+        lr, theirs = lr_of(mine), lr_of(ref_cfg)
+        if not math.isclose(lr, theirs, rel_tol=1e-6):  # within baseline_lr_decades: met as its own config
+            how = (f"the reference {ref.name} at LR {theirs:.3g} (this run's {lr:.3g} is within "
                    f"{ctx.tol.baseline_lr_decades:g} decades of it, baseline_lr_decades: met as its own "
                    "config)")  # fmt: skip
         if cfg.epochs != ref_epochs:  # one is the other's first epochs (context.prefix_of)
@@ -657,19 +661,23 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
         how = (f"the reference {ref.name} at its final epoch (this run takes the claim's {cfg.epoch_steps:,} steps an "
                f"epoch, {cfg.epoch_steps * cfg.epochs:,} in all; the reference {ref_epochs} passes over "
                f"{cfg.dataset}: compared where both end, a shortfall only)")  # fmt: skip
-    elif ran == ref_epochs == cfg.epochs:
-        epoch = ran
-        how = f"the reference {ref.name} at its final epoch"
+    elif ran == cfg.epochs and (ran == ref_epochs or length_free(mine) and length_free(ref_cfg)):
+        # where both end; a length-free schedule's first n epochs are an n-epoch run of it (20 or 40 epochs allowed)
+        epoch = min(ran, ref_epochs)
+        how = f"the reference {ref.name} at its final epoch" if epoch == ref_epochs == ran else (
+            f"the reference {ref.name} at epoch {epoch} (the LR of either schedule does not depend on the run's "
+            f"length: the first {epoch} epochs of each are a {epoch}-epoch run of it)")  # fmt: skip
         note = (f" No committed reference of this run's config (it differs from {ref.name} in "
-                f"{differences(cfg.model_dump(mode='json'), ref_cfg)}): runs of other configs are compared where they "
-                "end, not on the way.")  # fmt: skip
+                f"{differences(mine, ref_cfg)}): runs of other configs are compared where they end, not on the "
+                "way.")  # fmt: skip
     else:
         nearest = (f"no committed reference of this run's config (the nearest, {ref.name}, differs in "
-                   f"{differences(cfg.model_dump(mode='json'), ref_cfg)})")  # fmt: skip
+                   f"{differences(mine, ref_cfg)})")  # fmt: skip
         if ctx.quick and ran < cfg.epochs:  # a quick prefix: the full grade compares where both end
             message = (f"Not comparable at epoch {ran}: {nearest}, and a run of another config starts faster or "
                        f"slower but may end level: it is compared at its final epoch ({cfg.epochs}) by the full "
-                       "grade.")  # fmt: skip
+                       "grade" + (" (a shortfall there against a reference that differs only in the LR is left for "
+                                  "review by hand)" if lr_only(mine, ref_cfg) else "") + ".")  # fmt: skip
         else:  # the full grade, and no reference ends where this run does: no grade of this tool compares it
             message = (f"Not comparable: {nearest}, and this run ends at epoch {ran}, the reference at epoch "
                        f"{ref_epochs}; runs of other configs are compared only where both end. Review its curve by "

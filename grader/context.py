@@ -102,13 +102,19 @@ def lr_only(a: dict, b: dict) -> bool:
     return _shape(a) == _shape(b)
 
 
+def length_free(config: dict) -> bool:
+    """A run (RunConfig dump) whose LR table does not depend on the run's length (its schedule has no `spans`:
+    constant, step, multistep, exponential, cyclic): its first n epochs are an n-epoch run of it."""
+    return SCHEDULES[((config.get("schedule") or {}).get("name")) or "constant"].spans is None
+
+
 def prefix_of(a: dict, b: dict) -> bool:
     """Run `a` is the first epochs of run `b` (RunConfig dumps, LRs aside): the same config but shorter, under a
     schedule whose LR table does not depend on the run's length (no `spans`: constant, step, multistep, exponential,
     cyclic), so each of its epochs is that epoch of `b` at another seed."""
     sa, sb = _shape(a), _shape(b)
     shorter = sa.pop("epochs") < sb.pop("epochs")
-    return shorter and sa == sb and SCHEDULES[sa["schedule"]["name"]].spans is None
+    return shorter and sa == sb and length_free(a)
 
 
 def same_config(a: dict, b: dict, lr_decades: float) -> bool:
@@ -194,7 +200,8 @@ class Seeds:
                 f"{self.name}; no rerun needed)")  # fmt: skip
 
 
-def _same_lr(a: float, b: float) -> bool:
+def same_lr(a: float, b: float) -> bool:
+    """Two LRs that read the same to LR_DIGITS significant digits: one config's LR, not a neighbour's."""
     return f"{a:.{LR_DIGITS - 1}e}" == f"{b:.{LR_DIGITS - 1}e}"
 
 
@@ -209,12 +216,12 @@ def seed_reference(baselines: list[dict], kind: str, config, rule: str | None = 
             rt = b.get("range_tests", {}).get(config.optimizer) or {}
             picks = [x for x in (rt.get("picks") or {}).get(rule) or [] if x is not None]
             cfg = rt.get("config")
-            if cfg and len(picks) >= MIN_SEEDS and _same_lr(lr_of(cfg), lr_of(dump)) and _shape(cfg) == shape:
+            if cfg and len(picks) >= MIN_SEEDS and same_lr(lr_of(cfg), lr_of(dump)) and _shape(cfg) == shape:
                 return Seeds(config.optimizer, rt, protocol, len(picks))
         elif kind == "train":
             for name, entry in {**b.get("runs", {}), **b.get("grid", {})}.items():
                 cfg, n = entry.get("config"), len(entry.get("final", {}).get("test_accuracy", {}).get("values", ()))
-                if cfg and n >= MIN_SEEDS and _same_lr(lr_of(cfg), lr_of(dump)) and _shape(cfg) == shape:
+                if cfg and n >= MIN_SEEDS and same_lr(lr_of(cfg), lr_of(dump)) and _shape(cfg) == shape:
                     return Seeds(name, entry, protocol, n)
     return None
 

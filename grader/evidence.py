@@ -9,7 +9,7 @@ import statistics
 from dataclasses import dataclass, replace
 from statistics import NormalDist
 
-from grader.context import Context, kin, sweep_reference
+from grader.context import Context, kin, lr_of, same_lr, sweep_reference
 from grader.plan import PlannedRun
 from grader.results import CheckResult
 from grader.schema import RangeTestClaim
@@ -366,7 +366,9 @@ def noise(ctx: Context, p: PlannedRun) -> tuple[Band | None, dict]:
         return Band.pooled(sweeps, f"no committed seeds of this sweep: the widest band of {len(sweeps)} committed "
                            f"sweeps ×{FALLBACK_SAFETY:g}"), {}  # fmt: skip
     ref = ctx.reference(p)
-    if ref and ref.same:
+    # the seeds of this very config: its LR too (a run within baseline_lr_decades is met by the baseline check as its
+    # own config, but a log at 0.0409 is not a draw of the seeds at 0.0506: it trains slower, step by step)
+    if ref and ref.same and same_lr(lr_of(ref.entry["config"]), lr_of(p.config.model_dump(mode="json"))):
         n = len(ref.entry["final"]["test_accuracy"]["values"])
         epochs = {i + 1: e for i, e in enumerate(ref.entry["epochs"])}
         return Band.of(ref.entry, f"the seed band of {n} committed seeds of this config"), epochs

@@ -349,13 +349,15 @@ def _line(why: str, checks: list[CheckResult], command: str | None, rerun: str |
         return f"claimed on {data}: {n} pending{on} — {todo}"
     if why == "chaotic":
         return (f"chaotic reruns: {n} pending — rounding alone moves these runs' figures (the reproducible "
-                "check), so a rerun that misses a claim is no evidence against it: review by hand against the run's "
-                "logs")  # fmt: skip
+                "check): a rerun confirms a claim only where it lands near it (the full grade's rerun tries), and one "
+                "that misses is no evidence against it: review by hand, against the run's logs where they were handed "
+                "in")  # fmt: skip
     if why == "lr":
-        return (f"runs at another LR than the reference's: {n} pending — each falls short of a committed reference "
-                "that differs from it only in the LR, and a run at another LR (a rule's pick, a cautious half of it) "
-                "may end lower by design: review its curve by hand, or commit a reference of that config (`reference "
-                "baselines`) to check it")  # fmt: skip
+        return (f"runs at another LR than the reference's: {n} pending — each falls short of (or diverges against) "
+                "a committed reference that differs from it only in the LR, which a run at another LR (a rule's pick, "
+                "a cautious half of it) may do by design. Review by hand in its report (the run's curve beside the "
+                "reference's): points are the instructor's to give where it trains as a run at its LR can, e.g. "
+                "smoothly to a plateau")  # fmt: skip
     if why == "reference":
         return (f"no comparable committed reference: {n} pending — no committed reference run meets the run's "
                 "dataset, optimizer, input and length; a reference of that config (`reference baselines`, where a "

@@ -318,7 +318,7 @@ class Assignment(_Strict):
         "best",
         description="Runs whose baseline comparison carries points: 'best' (per optimizer, its runs marked "
         "role = 'final', else its best rerun at the compared epoch), 'final' (only runs marked role = 'final'), "
-        "'all'. The others are compared for information, no points at stake",
+        "'all' (every run not marked role = 'control'). The others are compared for information, no points at stake",
     )
     optimizers: tuple[OptimizerName, ...] = Field(
         ("sgd", "adam", "adamw"),

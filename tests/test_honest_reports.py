@@ -470,3 +470,48 @@ def test_a_linear_sweeps_tolerance_says_its_sigma_comes_from_exponential_sweeps(
     assert "all exponential (this sweep is linear: the σ of its own shape is not measured)" in origin, origin
     exp = range_test_config(start_lr=1e-6, end_lr=1, epochs=10, optimizer="sgd")
     assert "own shape" not in lr_tolerance_for(load_baselines("mnist-5k"), exp, "min/10", {"lr": [1e-5]}, tol)[1]
+
+
+# ---------------------------------------------------------------- examiner probe 6: an instructor's class
+
+
+def test_a_log_at_a_neighbouring_lr_is_not_held_to_the_seeds_of_another_lr():
+    """Probe 6 (F2): an honest log at 0.0409 was held to the seed band of the committed run at 0.0506 (within
+    baseline_lr_decades, so "its own config" for the baseline check): "outside the seed noise … step 564". A log is a
+    draw of its own LR's seeds only: at another LR its band is the pooled one; at the committed LR, the seeds'."""
+    from grader.evidence import noise
+
+    a = Assignment()
+    for lr, source in ((0.0409, "no committed seeds of this config"), (0.0506, "committed seeds of this config")):
+        run = {"name": "r", "optimizer": "sgd", "lr": lr, "epochs": 30}
+        sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "run": [run]})
+        (p,) = [p for p in plan(sub, a, False) if p.kind == "train"]
+        ctx = Context(sub, a, [(p, rerun()[1])], None, False, 1000, baselines=load_baselines("mnist-5k"))
+        band, epochs = noise(ctx, p)
+        assert source in band.source and bool(epochs) == (lr == 0.0506), (lr, band.source)
+
+
+def test_an_allowed_length_other_than_the_references_is_compared_where_its_first_epochs_end():
+    """Probe 6 (F1): a 20-epoch MultiStepLR run at the student's own LR (the class allows 20–30 epochs) stayed
+    pending for good. Both schedules are length-free: the reference's first 20 epochs are a 20-epoch run of it."""
+    sched = {"name": "step", "step_size": 1, "gamma": 0.5}
+    ref_cfg = RunConfig(lr=0.05, epochs=2, schedule=ScheduleConfig(**sched)).model_dump()
+    base = {**BASELINE, "runs": {"sgd-step": {**BASELINE["runs"]["sgd-constant"], "config": ref_cfg}}}
+    run = {"name": "const", "optimizer": "sgd", "lr": 0.02, "epochs": 1, "schedule": {**sched, "step_size": 2}}
+    sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "run": [run]})
+    a = Assignment(train_epochs=1, max_epochs=2)
+    v = verdicts(sub, [_epochs(rerun()[1], 1)], baseline=base, assignment=a)[("baseline", "const")]
+    assert v.status == "pass" and v.reference == 0.9 and "at epoch 1 (the LR of either schedule" in v.message, v
+
+
+def test_baseline_runs_all_still_leaves_a_marked_control_for_information():
+    """Probe 6 (F3): `baseline_runs = "all"` judged a run the student marked role = "control" (the pick ÷ 10)."""
+    from grader.checks import judged_runs
+
+    runs = [{"name": f"c-{lr:g}", "optimizer": "sgd", "lr": lr, "epochs": 2, **role}
+            for lr, role in ((0.05, {}), (0.005, {"role": "control"}))]  # fmt: skip
+    sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "run": runs})
+    a = Assignment(train_epochs=2, max_epochs=30, baseline_runs="all")
+    planned = [(p, rerun()[1]) for p in plan(sub, a, False) if p.kind == "train"]
+    judged, why = judged_runs(Context(sub, a, planned, BASELINE, False, 1000))
+    assert judged == {"c-0.05"} and why == {"c-0.005": "marked role = 'control'"}
