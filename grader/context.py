@@ -200,8 +200,7 @@ class Seeds:
                 f"{self.name}; no rerun needed)")  # fmt: skip
 
 
-def same_lr(a: float, b: float) -> bool:
-    """Two LRs that read the same to LR_DIGITS significant digits: one config's LR, not a neighbour's."""
+def _same_lr(a: float, b: float) -> bool:
     return f"{a:.{LR_DIGITS - 1}e}" == f"{b:.{LR_DIGITS - 1}e}"
 
 
@@ -216,12 +215,12 @@ def seed_reference(baselines: list[dict], kind: str, config, rule: str | None = 
             rt = b.get("range_tests", {}).get(config.optimizer) or {}
             picks = [x for x in (rt.get("picks") or {}).get(rule) or [] if x is not None]
             cfg = rt.get("config")
-            if cfg and len(picks) >= MIN_SEEDS and same_lr(lr_of(cfg), lr_of(dump)) and _shape(cfg) == shape:
+            if cfg and len(picks) >= MIN_SEEDS and _same_lr(lr_of(cfg), lr_of(dump)) and _shape(cfg) == shape:
                 return Seeds(config.optimizer, rt, protocol, len(picks))
         elif kind == "train":
             for name, entry in {**b.get("runs", {}), **b.get("grid", {})}.items():
                 cfg, n = entry.get("config"), len(entry.get("final", {}).get("test_accuracy", {}).get("values", ()))
-                if cfg and n >= MIN_SEEDS and same_lr(lr_of(cfg), lr_of(dump)) and _shape(cfg) == shape:
+                if cfg and n >= MIN_SEEDS and _same_lr(lr_of(cfg), lr_of(dump)) and _shape(cfg) == shape:
                     return Seeds(name, entry, protocol, n)
     return None
 
