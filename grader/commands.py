@@ -124,7 +124,7 @@ def print_checks(s: StudentResult) -> None:
         if c.diagnosis and c.diagnosis.get("cause"):
             print(f"likely cause ({_cell(c.subject)}, {c.check}): {_cell(c.diagnosis['cause'], 200)}")
     for w in s.warnings:
-        print(f"warning: {_cell(w, 300)}")
+        print(f"note: {_cell(w, 300)}")
     print(f"{s.verdict.upper()}: {_cell(s.coverage, 300)}.")
     if s.verdict in ("fail", "error") and s.first_problem:
         print(f"why {s.verdict.upper()}: {_cell(s.first_problem, 300)}")

@@ -501,3 +501,19 @@ def test_a_check_partly_given_and_partly_pending_shows_both(tmp_path, capsys):
     print_checks(student)
     line = next(x for x in capsys.readouterr().out.splitlines() if "baseline" in x)
     assert line.startswith("WARN") and "25/50 (25 pending)" in line, line
+
+
+def test_notes_on_how_a_submission_was_read_are_not_called_warnings(tmp_path, capsys):
+    """Examiner probe 4 (F9): an accuracy written as a percentage (read as a fraction, nothing lost) was listed under
+    "Warnings" with an instruction. What the loader says is a note on how the file was read; the checks carry the
+    points. Report, HTML and terminal say so."""
+    note = '[[run]] "sgd-ms": claimed_test_accuracy = 96.5 read as 96.5 % = 0.965 (write accuracies as fractions)'
+    student = StudentResult("s1", "S", "s1", checks=[CheckResult("config", "submission", "pass", "Valid.",
+                            points=1, max_points=1)], warnings=[note])  # fmt: skip
+    render_student(student, tmp_path, ASSIGNMENT, META)
+    md, html = (tmp_path / "report.md").read_text(), (tmp_path / "report.html").read_text()
+    assert "## How the submission was read" in md and "## Warnings" not in md and "none of them costs points" in md
+    assert "How the submission was read" in html and "Warnings" not in html and 'class="alert note"' in html
+    print_checks(student)
+    out = capsys.readouterr().out
+    assert "note: [[run]]" in out and "warning:" not in out
