@@ -653,7 +653,7 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
             how = (f"the reference {ref.name} at LR {theirs:.3g} (this run's {lr:.3g} is within "
                    f"{ctx.tol.baseline_lr_decades:g} decades of it, baseline_lr_decades: met as its own "
                    "config)")  # fmt: skip
-        if cfg.epochs != ref_epochs:  # one is the other's first epochs (context.prefix_of)
+        if cfg.epochs != ref_epochs:  # one is the other's first epochs (context.lr_only)
             how += (f", at epoch {epoch} (the reference runs {ref_epochs} epochs, this run {cfg.epochs}: this "
                     "schedule's LR does not depend on the run's length)")  # fmt: skip
     elif longer:

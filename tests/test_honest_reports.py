@@ -515,3 +515,19 @@ def test_baseline_runs_all_still_leaves_a_marked_control_for_information():
     planned = [(p, rerun()[1]) for p in plan(sub, a, False) if p.kind == "train"]
     judged, why = judged_runs(Context(sub, a, planned, BASELINE, False, 1000))
     assert judged == {"c-0.05"} and why == {"c-0.005": "marked role = 'control'"}
+
+
+def test_a_shorter_run_at_another_lr_that_falls_short_is_pending_like_a_full_length_one():
+    """Probe 6 re-graded (e02): a 20-epoch MultiStepLR run at the valley pick, compared with the reference's first 20
+    epochs, fell short and lost 12 points: it differs from the reference only in its LR (its length is the
+    reference's first epochs), so the shortfall is pending as at 30 epochs."""
+    sched = {"name": "step", "step_size": 1, "gamma": 0.5}
+    ref_cfg = RunConfig(lr=0.05, epochs=2, schedule=ScheduleConfig(**sched)).model_dump()
+    base = {**BASELINE, "runs": {"sgd-step": {**BASELINE["runs"]["sgd-constant"], "config": ref_cfg}}}
+    run = {"name": "const", "optimizer": "sgd", "lr": 0.01, "epochs": 1, "schedule": sched}
+    sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "run": [run]})
+    a = Assignment(train_epochs=1, max_epochs=2)
+    short = _epochs(rerun()[1], 1)
+    short.result["epochs"][0]["test_accuracy"] = 0.5  # far below the reference's 0.90 at epoch 1
+    v = verdicts(sub, [short], baseline=base, assignment=a)[("baseline", "const")]
+    assert v.status == "skip" and v.why == "lr" and v.pending > 0 and v.points == 0, v.message

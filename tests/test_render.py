@@ -425,7 +425,7 @@ def test_self_check_names_its_assignment_and_report_and_what_it_skipped(tmp_path
     assert ("quick mode (training reruns cut to 1 epochs): 2 final-metric claims pending — "
             f"run `grade --self-check {tmp_path / 'class' / 'me'} --full` to check them") in out  # fmt: skip
     # its 2-epoch constant run is the committed 30-epoch run's config (LR within 0.1 decades) cut short: the baseline
-    # is judged at epoch 1 against the reference's epoch 1, not left pending (context.prefix_of)
+    # is judged at epoch 1 against the reference's epoch 1, not left pending (context.lr_only)
     assert "this run 2: this schedule's LR does not depend on the run's length" in " ".join(out.split())
     assert re.search(r"check\s+run\s+claimed\s+rerun\s+reference\s+distance / allowed\s+points", out)
     assert "one short sweep, one short run" in (tmp_path / "reports" / "me" / "report.html").read_text()
