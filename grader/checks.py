@@ -628,10 +628,10 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
     if ref is None:
         return CheckResult("baseline", p.name, "skip", f"Not checkable: no committed reference baseline for "
                            f"{p.config.dataset} {p.config.optimizer}.", pending=pts, why="reference")  # fmt: skip
+    cfg, ref_cfg, mine = p.config, ref.entry["config"], p.config.model_dump(mode="json")
     if failed := _rerun_failed("baseline", p, o, pts):
-        return (failed.status == "fail" and _another_lr(ref, p, pts, failed.message)) or failed
-    cfg, ref_cfg = p.config, ref.entry["config"]
-    mine, ref_epochs, ran = cfg.model_dump(mode="json"), len(ref.entry["epochs"]), len(o.result["epochs"])
+        return (failed.status == "fail" and _another_lr(ref, p.name, mine, pts, failed.message)) or failed
+    ref_epochs, ran = len(ref.entry["epochs"]), len(o.result["epochs"])
     longer = bool(cfg.epoch_steps) and cfg.epoch_steps != steps_per_epoch(cfg.dataset, cfg.batch_size)
     if not ref.same:
         if longer and not ran == ref_epochs == cfg.epochs:
@@ -698,7 +698,7 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
     if diverged:  # a diverged rerun fails whatever its last accuracy, chaotic or not
         status, points = "fail", 0.0
         msg = f"The rerun diverged at step {diverged['step']} ({diverged['reason']}). " + msg
-    if status != "pass" and (excused := _another_lr(ref, p, pts, msg)):
+    if status != "pass" and (excused := _another_lr(ref, p.name, mine, pts, msg)):
         return replace(excused, rerun=round(observed, 4), reference=round(stats["mean"], 4), tolerance=round(d.tol, 4),
                        distance=round(shortfall, 4), unit="abs")  # fmt: skip
     result = CheckResult("baseline", p.name, status, msg, rerun=round(observed, 4), reference=round(stats["mean"], 4),
@@ -711,14 +711,15 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
     return result
 
 
-def _another_lr(ref: Reference, p: PlannedRun, pts: float, msg: str) -> CheckResult | None:
-    """A shortfall (or a divergence) against a reference that differs from the run only in its LR, pending review:
-    another LR is a choice the assignment leaves to the student (their rule's pick, a cautious half of it), and a run
-    at it may end lower or blow up by design, which no committed run at that LR tells from a fault. None otherwise."""
-    mine, ref_cfg = p.config.model_dump(mode="json"), ref.entry["config"]
+def _another_lr(ref: Reference, run: str, mine: dict, pts: float, msg: str) -> CheckResult | None:
+    """A shortfall (or a divergence) of run `run` (its config `mine`, a RunConfig dump) against a reference that
+    differs from it only in its LR, pending review: another LR is a choice the assignment leaves to the student (their
+    rule's pick, a cautious half of it), and a run at it may end lower or blow up by design, which no committed run at
+    that LR tells from a fault. None otherwise."""
+    ref_cfg = ref.entry["config"]
     if ref.same or not lr_only(mine, ref_cfg):
         return None
-    return CheckResult("baseline", p.name, "skip", f"Not judged: this run differs from {ref.name} only in its LR "
+    return CheckResult("baseline", run, "skip", f"Not judged: this run differs from {ref.name} only in its LR "
                        f"({lr_of(mine):.3g}; the reference's {lr_of(ref_cfg):.3g}), and a run at another LR may end "
                        "lower or diverge by design — whether this is the LR's doing or the run's, no committed run at "
                        "this LR tells (benchmarks/baseline_rules.py measures how runs at the rules' picks end). " + msg,

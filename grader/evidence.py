@@ -372,8 +372,8 @@ def noise(ctx: Context, p: PlannedRun) -> tuple[Band | None, dict]:
     # the seeds of this very config, its LR too: a run within baseline_lr_decades is met by the baseline check as its
     # own config, but a log at 0.0409 is no draw of the seeds at 0.0506 (it trains slower, step by step: examiner
     # probe 6); one at 0.0507 is (BAND_LR_RTOL)
-    theirs, mine = lr_of(ref.entry["config"]) if ref else 0.0, lr_of(p.config.model_dump(mode="json"))
-    if ref and ref.same and math.isclose(theirs, mine, rel_tol=BAND_LR_RTOL):
+    mine = lr_of(p.config.model_dump(mode="json"))
+    if ref and ref.same and math.isclose(lr_of(ref.entry["config"]), mine, rel_tol=BAND_LR_RTOL):
         n = len(ref.entry["final"]["test_accuracy"]["values"])
         epochs = {i + 1: e for i, e in enumerate(ref.entry["epochs"])}
         return Band.of(ref.entry, f"the seed band of {n} committed seeds of this config"), epochs

@@ -21,15 +21,7 @@ from tabulate import tabulate
 from grader import safe
 from grader.bundle import templates_dir
 from grader.diagnoses import PITFALLS
-from grader.results import (
-    STATUS_ORDER,
-    VERDICT_ORDER,
-    CheckResult,
-    ClassResult,
-    RunRecord,
-    StudentResult,
-    pending_lines,
-)
+from grader.results import STATUS_ORDER, VERDICT_ORDER, CheckResult, ClassResult, RunRecord, StudentResult
 from reference.plots import plot_logged_vs_rerun, plot_range_test, plot_training
 from reference.schedules import SCHEDULES
 
@@ -324,8 +316,7 @@ def score_view(s: StudentResult, command: str | None = None) -> dict:
             "earned_pct": round(min(max(100 * s.total / total, 0.0), 100.0), 2),
             "pending_pct": round(min(max(100 * s.pending / total, 0.0), 100.0), 2),
             "claims_checked": checked, "claims_made": made, "coverage": s.coverage,
-            "unchecked": "; ".join(pending_lines([s], command, s.dataset)) if command
-            else s.unchecked_reason}  # fmt: skip
+            "unchecked": s.unchecked(command)}  # fmt: skip
 
 
 def student_context(student: StudentResult, assignment: dict, meta: dict, command: str | None = None) -> dict:

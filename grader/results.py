@@ -211,7 +211,11 @@ class StudentResult:
     @property
     def unchecked_reason(self) -> str:
         """One line: what would check what this grade could not ("" when it checked everything)."""
-        return "; ".join(pending_lines([self], rerun=self.dataset))
+        return self.unchecked()
+
+    def unchecked(self, command: str | None = None) -> str:
+        """`unchecked_reason`, extending `command` (a self-check's command line) where one is given."""
+        return "; ".join(pending_lines([self], command, self.dataset))
 
     def to_gradescope(self, visibility: dict[str, str] | None = None) -> dict:
         """Gradescope's autograder results.json: per-test scores on the rubric total's scale, adding up to

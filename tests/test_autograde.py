@@ -177,6 +177,16 @@ def test_a_rerun_the_estimate_let_in_but_the_clock_ran_out_on_is_deferred_not_an
     assert all(c.why == "deferred" for c in s.checks if c.subject in {r.name for r in s.runs if r.deferred})
 
 
+def run_export(tmp_path: Path, export: Path) -> Path:
+    """`grade gradescope-export` of `export` with ASSIGNMENT (quick, one job); the reports folder it wrote."""
+    (tmp_path / "assignment.toml").write_text(ASSIGNMENT)
+    out = tmp_path / "reports"
+    argv = ["gradescope-export", str(export), "--assignment", str(tmp_path / "assignment.toml"), "--out", str(out),
+            "--quick", "--jobs", "1", "--cache", str(tmp_path / "cache")]  # fmt: skip
+    assert main(argv) == 0
+    return out
+
+
 def test_a_gradescope_export_is_graded_and_its_scores_written_back(tmp_path):
     """The instructor's later full grade: an export's folders graded as a class, one CSV row per submitter with the
     score the report gives, and a submitter whose folder is missing listed, not dropped."""
@@ -192,11 +202,7 @@ def test_a_gradescope_export_is_graded_and_its_scores_written_back(tmp_path):
         "  - :name: =HYPERLINK(\"x\")\n    :sid: '223'\n    :email: c@example.edu\n"
         "submission_333:\n  :submitters:\n  - :name: Cy\n    :sid: '333'\n    :email: cy@example.edu\n"
     )  # fmt: skip
-    (tmp_path / "assignment.toml").write_text(ASSIGNMENT)
-    out = tmp_path / "reports"
-    argv = ["gradescope-export", str(export), "--assignment", str(tmp_path / "assignment.toml"), "--out", str(out),
-            "--quick", "--jobs", "1", "--cache", str(tmp_path / "cache")]  # fmt: skip
-    assert main(argv) == 0
+    out = run_export(tmp_path, export)
     rows = list(csv.DictReader((out / "gradescope_scores.csv").open()))
     by_sid = {r["SID"]: r for r in rows}
     assert set(by_sid) == {"111", "222", "223", "333"}

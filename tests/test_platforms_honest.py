@@ -16,7 +16,7 @@ from grader.bundle import validate_results
 from grader.cli import main
 from grader.grade import grade_class
 from grader.results import CheckResult, RunRecord, StudentResult
-from tests.test_autograde import ASSIGNMENT, SUB, platform_tree
+from tests.test_autograde import ASSIGNMENT, SUB, platform_tree, run_export
 
 NOT_THIS_FOLDER = "is not this folder's"
 FULL = SUB.replace("epochs = 2\n", "epochs = 30\n")  # the package default train_epochs; quick: 3 of them
@@ -36,11 +36,7 @@ def test_an_exported_zip_of_a_folder_is_graded_as_its_upload_was(tmp_path):
         "submission_1:\n  :submitters:\n  - :name: Ada\n    :sid: '1'\n"
         "submission_2:\n  :submitters:\n  - :name: Bo\n    :sid: '2'\n"
     )  # fmt: skip
-    (tmp_path / "assignment.toml").write_text(ASSIGNMENT)
-    out = tmp_path / "reports"
-    argv = ["gradescope-export", str(export), "--assignment", str(tmp_path / "assignment.toml"), "--out", str(out),
-            "--quick", "--jobs", "1", "--cache", str(tmp_path / "cache")]  # fmt: skip
-    assert main(argv) == 0
+    out = run_export(tmp_path, export)
     students = {s["id"]: s for s in json.loads((out / "results.json").read_text())["students"]}
     assert set(students) == {"submission_1", "submission_2"}  # the export's keys, as the scores' CSV rows
     flat, zipped = students["submission_1"], students["submission_2"]
