@@ -155,13 +155,20 @@ class StudentResult:
     @property
     def verdict(self) -> Verdict:
         """The worst check's status; but a submission that passes while most of its claims could not be checked
-        is UNVERIFIED: nothing failed, and too little was checked to call it a pass."""
+        is UNVERIFIED: nothing failed, and too little was checked to call it a pass. So is one that states no
+        claimed figure at all while it has sweeps or runs to claim them of: a PASS would check nothing it reported."""
         statuses = [c.status for c in self.checks] or ["error"]
         worst = max(statuses, key=STATUS_ORDER.index)
         checked, made = self.claims
-        if worst in ("pass", "warn", "skip") and made and checked < UNVERIFIED_BELOW * made:
+        if worst in ("pass", "warn", "skip") and (checked < UNVERIFIED_BELOW * made if made else self.claimless):
             return "unverified"
         return "pass" if worst == "skip" else worst
+
+    @property
+    def claimless(self) -> bool:
+        """A graded submission with sweeps or training runs that states no figure of them (no claimed LR, accuracy
+        or loss, none read from its logs): its verdict can only say what ran, not that what it reported holds."""
+        return self.status != "error" and bool(self.runs) and not self.claims[1]
 
     @property
     def failed_checks(self) -> list[CheckResult]:
@@ -204,6 +211,8 @@ class StudentResult:
         checked, made = self.claims
         on = f" on {self.dataset}" if self.dataset else ""
         claims = f"{checked} of {made} claims checked{on}" if made else "no claims made"
+        if self.claimless:
+            claims += ": nothing this submission reported was checked (it states no claimed LR, test accuracy or loss)"
         if self.pending:
             return f"{claims}; {self.pending:g} of {self.total_points:g} points pending (neither earned nor lost here)"
         return f"{claims}; all {self.total_points:g} points checked" if self.raw_possible > 0 else claims
@@ -331,8 +340,15 @@ def pending_lines(students: list[StudentResult], command: str | None = None, rer
             if is_unchecked(c):
                 groups.setdefault(reason(c), []).append(c)
     rank = {"deferred": 0, "quick": 0, "reference": 2, "lr": 2, "chaotic": 3, "review": 3}
-    return [_line(why, checks, command, rerun, quick_epochs)
-            for why, checks in sorted(groups.items(), key=lambda kv: (rank.get(kv[0], 1), kv[0]))]  # fmt: skip
+    lines = [_line(why, checks, command, rerun, quick_epochs)
+             for why, checks in sorted(groups.items(), key=lambda kv: (rank.get(kv[0], 1), kv[0]))]  # fmt: skip
+    if n := sum(s.claimless for s in students):
+        who = "this submission states none, so no grade can call it" if len(students) == 1 else \
+            f"{n} submission(s) state none, so no grade can call them"  # fmt: skip
+        lines.insert(0, f"no claimed figure: {who} a PASS (UNVERIFIED at best) — add claimed_lr to each "
+                        "[[range_test]] and claimed_test_accuracy / claimed_test_loss to each [[run]] you report, or "
+                        "hand in the runs' logs (docs/evidence.md), from which they are read")  # fmt: skip
+    return lines
 
 
 def _line(why: str, checks: list[CheckResult], command: str | None, rerun: str | None, epochs: int | None) -> str:

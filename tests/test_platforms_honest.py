@@ -154,3 +154,27 @@ def test_the_leaderboard_says_which_epoch_its_accuracy_is_at():
     assert "leaderboard" not in none.to_gradescope()
     for s in (quick, full, none):
         assert validate_results("gradescope", s.to_gradescope()) == []
+
+
+def test_a_submission_that_states_no_claim_is_not_a_pass(tmp_path):
+    """A PASS must check something the student reported: the same sweep and run with every claimed figure left out
+    ran cleanly, but a grade that checked no claim reads UNVERIFIED, in the terminal's class table, the report and
+    Gradescope's summary, with one line saying which fields (or logs) would give it claims to check. With the claims
+    it is a PASS (their check passes), so the verdict changes only for a claimless submission."""
+    claimless = "\n".join(line for line in SUB.splitlines() if not line.startswith("claimed_")) + "\n"
+    assert "claimed" not in claimless and claimless.count("[[") == 2  # the sweep and the run are still there
+    for text, verdict in ((claimless, "unverified"), (SUB, "pass")):
+        root = tmp_path / verdict
+        (root / "s0").mkdir(parents=True)
+        (root / "s0" / "submission.toml").write_text(text)
+        (root / "assignment.toml").write_text(ASSIGNMENT)
+        s = grade_class(root, out=root / "out", quick=False, jobs=1, cache_dir=tmp_path / "cache").students[0]
+        assert not [c for c in s.checks if c.status in ("fail", "error")], s.checks
+        assert s.verdict == verdict, s.coverage
+        report = (root / "out" / "s0" / "report.md").read_text()
+        if verdict == "unverified":
+            assert s.claims == (0, 0) and s.claimless and "nothing this submission reported was checked" in s.coverage
+            assert "claimed_lr to each [[range_test]]" in s.unchecked_reason
+            assert "Verdict: UNVERIFIED" in s.to_gradescope()["output"] and "**Verdict: UNVERIFIED**" in report
+        else:
+            assert s.claims[0] > 0 and not s.claimless and "**Verdict: PASS**" in report

@@ -89,7 +89,22 @@ def test_the_half_rule():
     assert UNVERIFIED_BELOW == 0.5
     assert student(1, 3).verdict == "unverified"  # 1 < 1.5
     assert student(2, 4).verdict == "pass"  # half checked is enough
-    assert StudentResult("s", "S", "f", checks=[ok("config")]).verdict == "pass"  # no claims made: nothing unchecked
+    assert StudentResult("s", "S", "f", checks=[ok("config")]).verdict == "pass"  # nothing ran, nothing to claim
+
+
+def test_a_pass_checks_a_claim():
+    """A submission whose sweeps and runs all ran cleanly but which states no claimed figure is UNVERIFIED: every
+    check passed, yet none of them checked anything the student reported. One claim checked makes it a PASS; a
+    failing check still makes it a FAIL."""
+    run = RunRecord("r", "train", "k", {}, {"final": None})
+    claimless = StudentResult("s", "S", "f", checks=[ok("config"), ok("baseline", "r")], runs=[run])
+    assert claimless.claims == (0, 0) and claimless.claimless and claimless.verdict == "unverified"
+    assert claimless.coverage.startswith("no claims made: nothing this submission reported was checked")
+    assert "claimed_lr to each [[range_test]]" in claimless.unchecked_reason
+    claimed = replace(claimless, checks=[*claimless.checks, replace(ok("accuracy_claim", "r"), claimed=0.96)])
+    assert claimed.verdict == "pass" and not claimed.claimless
+    failed = replace(claimless, checks=[ok("config"), replace(ok("baseline", "r"), status="fail", points=0.0)])
+    assert failed.verdict == "fail"
 
 
 def test_pending_points_add_up(cls):
