@@ -346,8 +346,9 @@ def pending_lines(students: list[StudentResult], command: str | None = None, rer
         who = "this submission states none, so no grade can call it" if len(students) == 1 else \
             f"{n} submission(s) state none, so no grade can call them"  # fmt: skip
         lines.insert(0, f"no claimed figure: {who} a PASS (UNVERIFIED at best) — add claimed_lr to each "
-                        "[[range_test]] and claimed_test_accuracy / claimed_test_loss to each [[run]] you report, or "
-                        "hand in the runs' logs (docs/evidence.md), from which they are read")  # fmt: skip
+                        "[[range_test]] and claimed_test_accuracy / claimed_test_loss to each [[run]] you report (a "
+                        "legacy config.py holds none: write it as a submission.toml, docs/submission.md), or hand in "
+                        "the runs' logs (docs/evidence.md), from which they are read")  # fmt: skip
     return lines
 
 
