@@ -67,20 +67,25 @@ def toml_value(v) -> str:
     return repr(v)
 
 
-def submission(s: int, rule: str, run: str, pick: float) -> str:
+def submission(s: int, rule: str, run: str, pick: float, claims: dict | None = None) -> str:
+    """Student s's submission: seeded (their seed declared), or with `claims` (the final run's accuracy and loss as
+    their own seeded run printed them, to 4 digits) and no seed: the grader reruns seed 0."""
     opt, schedule = RUNS[run]
     lo, hi = SWEEP[opt]
+    seed = {} if claims is not None else {"seed": s}
     sweep = {"name": f"{opt}-sweep", "optimizer": opt, "start_lr": lo, "end_lr": hi, "epochs": 10, "rule": rule,
-             "claimed_lr": three(pick), "seed": s}  # fmt: skip
+             "claimed_lr": three(pick), **seed}  # fmt: skip
     final = {"name": run, "role": "final", "optimizer": opt, "lr": three(pick), "schedule": schedule, "epochs": 30,
-             "seed": s}  # fmt: skip
+             **seed, **(claims or {})}  # fmt: skip
     body = [f'[student]\nid = "s{s}-{rule.replace("/", "")}-{run}"\nname = "honest, rule {rule}"\n']
     for part, entry in (("range_test", sweep), ("run", final)):
         body.append(f"[[{part}]]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in entry.items()))
     return "\n".join(body)
 
 
-def grade(students: range, found: dict, quick: bool, args) -> dict[tuple[str, str], list]:
+def grade(students: range, found: dict, quick: bool, args, claims: dict | None = None) -> dict:
+    """(run, rule) → the graded students' checks (check name → its results); `claims`: folder → the final run's
+    claimed figures, graded unseeded (else seeded, no metric claims)."""
     import grader.diagnoses
     from grader.grade import grade_class
 
@@ -94,18 +99,61 @@ def grade(students: range, found: dict, quick: bool, args) -> dict[tuple[str, st
                     folder = root / f"s{s}-{rule.replace('/', '')}-{run}"
                     folder.mkdir()
                     pick = found[(opt, s)][rule]
-                    (folder / "submission.toml").write_text(submission(s, rule, run, pick))
+                    text = submission(s, rule, run, pick, None if claims is None else claims[folder.name])
+                    (folder / "submission.toml").write_text(text)
                     where[folder.name] = (run, rule)
         result = grade_class(root, out=None, jobs=args.jobs, cache_dir=args.cache / "grader", engine="sequential",
                              device="cpu", quick=quick)  # fmt: skip
-    out: dict[tuple[str, str], list] = defaultdict(list)
+    out: dict[tuple[str, str], dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for st in result.students:
         if st.status != "graded":
             raise SystemExit(f"{st.folder}: {st.error}")
         for c in st.checks:
-            if c.check == "baseline":
-                out[where[st.folder]].append(c)
+            out[where[st.folder]][c.check].append(c)
+            if c.check == "baseline" and claims is None:  # the seeded rerun is the student's own run
+                out[where[st.folder]]["own"].append((st.folder, st.runs))
     return out
+
+
+def own_claims(checks: dict) -> dict[str, dict]:
+    """folder → what the student's own (seeded) final run printed: its test accuracy and loss to 4 digits."""
+    out = {}
+    for per in checks.values():
+        for folder, runs in per["own"]:
+            result = next(r.result for r in runs if r.kind == "train" and r.result)
+            final = result["final"]
+            if result["diverged"]:  # an honest report of a run that blew up: its loss is nan
+                out[folder] = {"claimed_test_loss": float("nan")}
+            else:
+                out[folder] = {"claimed_test_accuracy": round(final["test_accuracy"], 4),
+                               "claimed_test_loss": round(final["test_loss"], 4)}  # fmt: skip
+    return out
+
+
+def unseeded(students: range, found: dict, args) -> None:
+    """The same students, no seed declared, claiming their own run's final accuracy and loss: the grader reruns seed
+    0 at their LR, and the claim checks compare one seed with another at a config no committed seeds sample."""
+    claims = own_claims(grade(students, found, False, args))
+    checks = grade(students, found, False, args, claims)
+    rows, lost, total = [], 0, 0
+    for (run, rule), per in checks.items():
+        for check in ("accuracy_claim", "loss_claim", "baseline"):
+            cs = per[check]
+            rows.append([run, rule, check, rate(sum(c.status == "fail" for c in cs), len(cs)),
+                         rate(sum(c.status in ("fail", "warn") for c in cs), len(cs)),
+                         rate(sum(c.pending > 0 for c in cs), len(cs)),
+                         f"{max((c.distance or 0) / c.tolerance for c in cs if c.tolerance):.2f}"
+                         if any(c.tolerance for c in cs) else "—"])  # fmt: skip
+            if check != "baseline":
+                lost += sum(c.points < c.max_points for c in cs)
+                total += len(cs)
+    print(
+        f"\nfull (30 epochs), unseeded: the claim checks of {len(students)} honest students per row, each claiming "
+        "its own run's final accuracy and loss (4 digits); the grader reruns seed 0 at the student's LR"
+    )
+    print(tabulate(rows, headers=["final run", "rule", "check", "fail", "fail or warn", "pending",
+                                  "largest distance / allowed"]))  # fmt: skip
+    print(f"honest metric claims losing any points: {rate(lost, total)}")
 
 
 def rate(k: int, n: int) -> str:
@@ -118,13 +166,23 @@ def main() -> None:
     p.add_argument("--students", type=int, default=10)
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "baseline-rules")
+    p.add_argument(
+        "--unseeded",
+        action="store_true",
+        help="the same students without a seed, claiming their own "
+        "run's final accuracy and loss: the grader reruns seed 0 (the claim checks at their picks)",
+    )
     args = p.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     students = range(101, 101 + args.students)
     t0 = time.perf_counter()
     found = picks(students, args.cache)
+    if args.unseeded:
+        unseeded(students, found, args)
+        print(f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+        return
     for quick in (False, True):
-        checks = grade(students, found, quick, args)
+        checks = {k: v["baseline"] for k, v in grade(students, found, quick, args).items()}
         rows = []
         for (run, rule), cs in checks.items():
             opt = RUNS[run][0]
