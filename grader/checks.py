@@ -160,7 +160,7 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
                                max_points=at_stake, pending=pending,
                                why=(f"data:{ctx.cond.claimed}" if ctx.cond.proxy else "review") if pending else None,
                                ))  # fmt: skip
-    return out
+    return [_unwritten(ctx, "claimed_lr", r) for r in out]
 
 
 def _lr_distance(claimed_lr, picked) -> tuple[float | list[float], list[float], list[float], float]:
@@ -445,7 +445,24 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
                              origin=origin,
                              points=points, max_points=pts)  # fmt: skip
         out.append(_chaotic(ctx, p, o, result))
-    return out
+    return [_unwritten(ctx, field, r) for r in out]
+
+
+def _unwritten(ctx: Context, field: str, r: CheckResult) -> CheckResult:
+    """A claim the student did not write, read from the run's own log (grader.logs.gather), where the rerun does not
+    bear that log out, costs nothing: the figure is the log's, which the logs check already flags, and a figure the
+    student never stated is no claim to mark down. Pending review instead, with the comparison kept. A log the rerun
+    bears out still judges what was read from it (a log shorter than the run it claims to be)."""
+    if (r.subject, field) not in ctx.read or r.status not in ("fail", "warn") or r.points >= r.max_points:
+        return r
+    if plausible(ctx.comparisons.get(r.subject)):  # the log is borne out: a figure it contradicts (a short log) stands
+        return r
+    what = field.removeprefix("claimed_").replace("_", " ")
+    msg = (f"Not written in submission.toml: this {what} was read from the run's own log, which the rerun does not "
+           f"bear out (the logs check), so it is no claim of the student's to mark down — pending review by hand; "
+           f"state {field} to have a figure judged. The comparison: {r.message}")  # fmt: skip
+    return replace(r, status="skip", message=msg, points=0.0, max_points=0.0, pending=r.max_points + r.pending,
+                   why="review")  # fmt: skip
 
 
 def _diverged_claim(check: str, metric: str, ctx: Context, p: PlannedRun, o: Outcome, claimed: float,

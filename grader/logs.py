@@ -243,6 +243,7 @@ def _assemble(
 class Evidence:
     logs: dict[str, Logs | str] = field(default_factory=dict)  # run name → its logs, or why they can't be used
     notes: list[str] = field(default_factory=list)  # claims taken from the logs, for the report's warnings
+    read: set[tuple[str, str]] = field(default_factory=set)  # (entry, claimed_* field) the student left to the logs
 
 
 def gather(folder: Path, sub: Submission) -> tuple[Submission, Evidence]:
@@ -275,10 +276,12 @@ def _from_logs(claim, ev: Evidence):
             return claim
         pick = tuple(pick) if isinstance(pick, list) else pick
         ev.notes.append(f"{claim.name}: claimed LR taken from its logs (rule {claim.rule!r} on the logged sweep)")
+        ev.read.add((claim.name, "claimed_lr"))
         return claim.model_copy(update={"claimed_lr": pick})
     update = {f"claimed_{k}": v for k, v in logs.final.items()
               if getattr(claim, f"claimed_{k}") is None and math.isfinite(v)}  # fmt: skip
     if update:
         what = ", ".join(k.removeprefix("claimed_").replace("_", " ") for k in update)
         ev.notes.append(f"{claim.name}: claimed {what} taken from its logs (epoch {logs.epoch[-1]})")
+        ev.read.update((claim.name, k) for k in update)
     return claim.model_copy(update=update) if update else claim

@@ -254,3 +254,33 @@ def test_a_step_written_twice_keeps_the_value_written_last(tmp_path):
     )
     assert notes == ["logs 'tb': the train loss starts again from step 0 (2 runs in one log); where their steps "
                      "overlap the one written last is read: hand in this run's own event file or folder"]  # fmt: skip
+
+
+def test_a_figure_read_from_a_log_the_rerun_does_not_bear_out_is_not_marked_down(honest, tmp_path):
+    """The course's Loss/test artifact (the mean test loss divided again by the test batches): a student who hands in
+    that log and writes no claim has the log's loss read as a claim; the rerun does not bear the log out, so that
+    figure, which the student never wrote, is pending review, not failed (the logs check says why). The same figure
+    written into submission.toml is the student's claim, and fails."""
+    from grader.grade import grade_class
+
+    for written in (False, True):
+        root = tmp_path / f"written-{written}"
+        (root / "s0").mkdir(parents=True)
+        write_tensorboard(logs_from_result(honest, test_loss_divisor=8), root / "s0" / "logs")
+        logged = honest["final"]["test_loss"] / 8
+        claim = f"claimed_test_loss = {logged!r}\n" if written else ""
+        (root / "s0" / "submission.toml").write_text(
+            '[student]\nid = "s0"\nname = "S"\n[[run]]\nname = "run"\noptimizer = "sgd"\nlr = 0.05\nepochs = 2\n'
+            f'logs = "logs"\n{claim}'
+        )  # fmt: skip
+        (root / "assignment.toml").write_text('train_epochs = 2\nrequired = ["run"]\n')
+        s = grade_class(root, out=None, quick=False, jobs=1, cache_dir=tmp_path / "cache").students[0]
+        loss = next(c for c in s.checks if c.check == "loss_claim")
+        logs = next(c for c in s.checks if c.check == "logs")
+        assert logs.status == "warn" and loss.claimed == pytest.approx(logged, rel=1e-6)
+        if written:
+            assert loss.status == "fail" and loss.points == 0 and not loss.pending
+        else:
+            assert loss.status == "skip" and loss.pending > 0 and loss.points == loss.max_points == 0
+            assert loss.message.startswith("Not written in submission.toml") and "claimed_test_loss" in loss.message
+            assert s.verdict != "fail" and not s.failed_checks
