@@ -140,7 +140,7 @@ def unseeded(students: range, found: dict, args) -> None:
         for check in ("accuracy_claim", "loss_claim", "baseline"):
             cs = per[check]
             rows.append([run, rule, check, rate(sum(c.status == "fail" for c in cs), len(cs)),
-                         rate(sum(c.status in ("fail", "warn") for c in cs), len(cs)),
+                         rate(sum(c.points < c.max_points for c in cs), len(cs)),
                          rate(sum(c.pending > 0 for c in cs), len(cs)),
                          f"{max((c.distance or 0) / c.tolerance for c in cs if c.tolerance):.2f}"
                          if any(c.tolerance for c in cs) else "—"])  # fmt: skip
@@ -151,7 +151,7 @@ def unseeded(students: range, found: dict, args) -> None:
         f"\nfull (30 epochs), unseeded: the claim checks of {len(students)} honest students per row, each claiming "
         "its own run's final accuracy and loss (4 digits); the grader reruns seed 0 at the student's LR"
     )
-    print(tabulate(rows, headers=["final run", "rule", "check", "fail", "fail or warn", "pending",
+    print(tabulate(rows, headers=["final run", "rule", "check", "fail", "lost points", "pending (some or all)",
                                   "largest distance / allowed"]))  # fmt: skip
     print(f"honest metric claims losing any points: {rate(lost, total)}")
 
@@ -192,17 +192,17 @@ def main() -> None:
                          f"{min(accs):.3f}–{max(accs):.3f}" if accs else "—",
                          cs[0].reference if cs[0].reference is not None else "—",
                          rate(sum(c.status == "fail" for c in cs), len(cs)),
-                         rate(sum(c.status in ("fail", "warn") for c in cs), len(cs)),
-                         rate(sum(c.status == "skip" and c.pending > 0 for c in cs), len(cs))])  # fmt: skip
+                         rate(sum(c.points < c.max_points for c in cs), len(cs)),
+                         rate(sum(c.pending > 0 for c in cs), len(cs))])  # fmt: skip
         mode = "--quick (3 epochs)" if quick else "full (30 epochs)"
         print(f"\n{mode}: the baseline check of {len(students)} honest seeded students per row, mnist-5k")
         print(tabulate(rows, headers=["final run", "rule", "LR (their picks)", "rerun accuracy", "reference",
-                                      "fail", "fail or warn", "pending"]))  # fmt: skip
+                                      "fail", "lost points", "pending (some or all)"]))  # fmt: skip
         count = lambda col, rs: (sum(int(r[col].split("/")[0]) for r in rs),  # noqa: E731
                                  sum(int(r[col].split("/")[1].split()[0]) for r in rs))  # fmt: skip
         others = [r for r in rows if r[1] != "min"]
         docked, spared, pending = rate(*count(6, rows)), rate(*count(6, others)), rate(*count(7, rows))
-        print(f"honest students docked (fail or warn) by the baseline check: {docked} (rules other than min: "
+        print(f"honest students losing points in the baseline check: {docked} (rules other than min: "
               f"{spared}); left pending review: {pending}")  # fmt: skip
     print(f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
 

@@ -715,7 +715,7 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
     if diverged:  # a diverged rerun fails whatever its last accuracy, chaotic or not
         status, points = "fail", 0.0
         msg = f"The rerun diverged at step {diverged['step']} ({diverged['reason']}). " + msg
-    if status != "pass" and (excused := _another_lr(ref, p.name, mine, pts, msg)):
+    if status != "pass" and (excused := _another_lr(ref, p.name, mine, pts, msg, points)):
         return replace(excused, rerun=round(observed, 4), reference=round(stats["mean"], 4), tolerance=round(d.tol, 4),
                        distance=round(shortfall, 4), unit="abs")  # fmt: skip
     result = CheckResult("baseline", p.name, status, msg, rerun=round(observed, 4), reference=round(stats["mean"], 4),
@@ -728,19 +728,25 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
     return result
 
 
-def _another_lr(ref: Reference, run: str, mine: dict, pts: float, msg: str) -> CheckResult | None:
+def _another_lr(ref: Reference, run: str, mine: dict, pts: float, msg: str, banded: float = 0.0) -> CheckResult | None:
     """A shortfall (or a divergence) of run `run` (its config `mine`, a RunConfig dump) against a reference that
     differs from it only in its LR, pending review: another LR is a choice the assignment leaves to the student (their
     rule's pick, a cautious half of it), and a run at it may end lower or blow up by design, which no committed run at
-    that LR tells from a fault. None otherwise."""
+    that LR tells from a fault. A shortfall within the partial band keeps its `banded` points, the rest pending: the
+    excuse never gives less than judging would. None otherwise."""
     ref_cfg = ref.entry["config"]
     if ref.same or not lr_only(mine, ref_cfg):
         return None
-    return CheckResult("baseline", run, "skip", f"Not judged: this run differs from {ref.name} only in its LR "
-                       f"({lr_of(mine):.3g}; the reference's {lr_of(ref_cfg):.3g}), and a run at another LR may end "
-                       "lower or diverge by design — whether this is the LR's doing or the run's, no committed run at "
-                       "this LR tells (benchmarks/baseline_rules.py measures how runs at the rules' picks end). " + msg,
-                       pending=pts, why="lr")  # fmt: skip
+    why = (f"this run differs from {ref.name} only in its LR ({lr_of(mine):.3g}; the reference's "
+           f"{lr_of(ref_cfg):.3g}), and a run at another LR may end lower or diverge by design — whether this is the "
+           "LR's doing or the run's, no committed run at this LR tells (benchmarks/baseline_rules.py measures how runs "
+           "at the rules' picks end)")  # fmt: skip
+    if banded > 0:
+        return CheckResult("baseline", run, "warn", f"Partly judged: {why}; the shortfall is within the partial band, "
+                           f"so its {banded:g} of {pts:g} points are given and the rest is pending review by hand. "
+                           + msg, points=banded, max_points=banded, pending=round(pts - banded, 2),
+                           why="lr")  # fmt: skip
+    return CheckResult("baseline", run, "skip", f"Not judged: {why}. " + msg, pending=pts, why="lr")
 
 
 def check_plausibility(ctx: Context, pts: float) -> list[CheckResult]:

@@ -531,3 +531,17 @@ def test_a_shorter_run_at_another_lr_that_falls_short_is_pending_like_a_full_len
     short.result["epochs"][0]["test_accuracy"] = 0.5  # far below the reference's 0.90 at epoch 1
     v = verdicts(sub, [short], baseline=base, assignment=a)[("baseline", "const")]
     assert v.status == "skip" and v.why == "lr" and v.pending > 0 and v.points == 0, v.message
+
+
+def test_a_run_at_another_lr_just_short_keeps_its_banded_points():
+    """Audit 7 (s006's valley-pick run, 1.02 of its allowed shortfall): the another-LR excuse never gives less than
+    judging would. Within the partial band the banded points are given and only the rest is pending review; beyond it
+    everything is pending; the reference's own config just short is judged as before (warn, banded points)."""
+    sub, base = _lr_only(0.01)
+    tol = verdicts(sub, [rerun(acc=0.90)[1]], baseline=base)[("baseline", "const")].tolerance
+    near = verdicts(sub, [rerun(acc=round(0.95 - 1.2 * tol, 4))[1]], baseline=base)[("baseline", "const")]
+    assert near.status == "warn" and near.why == "lr" and 0 < near.points == near.max_points < 2.0
+    assert near.pending == pytest.approx(2.0 - near.points) and near.message.startswith("Partly judged:")
+    same, _ = _lr_only(0.05)
+    judged = verdicts(same, [rerun(acc=round(0.95 - 1.2 * tol, 4))[1]], baseline=base)[("baseline", "const")]
+    assert judged.status == "warn" and not judged.pending and judged.points == pytest.approx(near.points)
