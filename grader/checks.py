@@ -118,8 +118,9 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
     out = []
     for p, o in ctx.of_kind("range-test"):
         claim = p.claim
-        if claim.claimed_lr is None:
-            continue  # a sweep without a pick: shown in the report, nothing to check
+        if claim.claimed_lr is None:  # a sweep without a pick: nothing to check, and nothing earned for it yet
+            out.append(_unstated("lr_claim", p.name, "the LR its rule picks (claimed_lr)", pts))
+            continue
         if seeds := ctx.seeds.get(p.name):
             out.append(_lr_against_seeds(ctx, p, seeds, pts))
             continue
@@ -390,10 +391,13 @@ def _detectable(metric: str, d: Derived, value: float) -> str:
 
 def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[CheckResult]:
     out, field = [], f"claimed_{metric}"
+    judged = judged_runs(ctx)[0]
     for p, o in ctx.of_kind("train"):
         claimed = getattr(p.claim, field)
-        if claimed is None:
-            continue  # nothing claimed, nothing to check (the baseline check still grades the rerun)
+        if claimed is None:  # a run the submission stands by (its baseline carries points) owes its figures
+            if p.name in judged and pts:
+                out.append(_unstated(check, p.name, f"its final {metric.replace('_', ' ')} ({field})", pts))
+            continue
         if not math.isfinite(claimed):  # an honest "it diverged" (nan, inf): checked against the rerun's divergence
             out.append(_diverged_claim(check, metric, ctx, p, o, claimed, pts))
             continue
@@ -446,6 +450,15 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
                              points=points, max_points=pts)  # fmt: skip
         out.append(_chaotic(ctx, p, o, result))
     return [_unwritten(ctx, field, r) for r in out]
+
+
+def _unstated(check: str, entry: str, what: str, pts: float) -> CheckResult:
+    """A figure the assignment asks for and the submission does not state: its points are pending (neither earned
+    nor lost: a report handed in beside the file may give it), so that leaving a claim out never scores more than
+    stating a true one."""
+    return CheckResult(check, entry, "skip", f"Not stated: the assignment asks for {what}, and the submission gives "
+                       "none (nor do the entry's logs, from which it would be read). Its points are pending until it "
+                       "is stated or reviewed by hand.", pending=pts, why="unclaimed")  # fmt: skip
 
 
 def _unwritten(ctx: Context, field: str, r: CheckResult) -> CheckResult:

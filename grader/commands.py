@@ -182,9 +182,10 @@ def _points(s: StudentResult) -> str:
 
 
 def _claims(s: StudentResult) -> str:
-    """Claims checked / claims made: `2/6`; — when the submission made none."""
+    """Claims checked / claims made: `2/6`; — when the submission made none; `+4 unstated`: claims the assignment
+    asks for that it leaves out."""
     checked, made = s.claims
-    return f"{checked}/{made}" if made else "—"
+    return (f"{checked}/{made}" if made else "—") + (f" +{s.unstated} unstated" if s.unstated else "")
 
 
 def _cell(v: object, limit: int = 200) -> str:

@@ -315,7 +315,7 @@ def score_view(s: StudentResult, command: str | None = None) -> dict:
     return {"earned": s.total, "pending": s.pending, "lost": round(max(s.checked - s.total, 0.0), 2),
             "earned_pct": round(min(max(100 * s.total / total, 0.0), 100.0), 2),
             "pending_pct": round(min(max(100 * s.pending / total, 0.0), 100.0), 2),
-            "claims_checked": checked, "claims_made": made, "coverage": s.coverage,
+            "claims_checked": checked, "claims_made": made, "claims_unstated": s.unstated, "coverage": s.coverage,
             "unchecked": s.unchecked(command)}  # fmt: skip
 
 
@@ -394,8 +394,8 @@ def grade_rows(cls: ClassResult) -> list[list[str]]:
             if any(c.max_points or c.pending for s in cls.students for c in s.checks if c.check == k)]  # fmt: skip
     total = cls.students[0].total_points if cls.students else float(cls.assignment.get("total_points", 100))
     rows = [["id", "name", "folder", "total", "percent", "status", "verdict", "pending", "claims checked",
-             "claims made", *(f"{k} %" for k in keys), "first problem"],
-            ["POSSIBLE", "", "", _num(total), "100", "", "", "", "", "", *("100" for _ in keys), ""]]  # fmt: skip
+             "claims made", "claims not stated", *(f"{k} %" for k in keys), "first problem"],
+            ["POSSIBLE", "", "", _num(total), "100", "", "", "", "", "", "", *("100" for _ in keys), ""]]  # fmt: skip
     for s in cls.students:
         shares = []
         for k in keys:
@@ -405,7 +405,7 @@ def grade_rows(cls: ClassResult) -> list[list[str]]:
         problem = safe.truncate(safe.one_line(s.first_problem), FIRST_PROBLEM)
         checked, made = s.claims
         rows.append([s.id, s.name, Path(s.folder).name, _num(s.total), _num(s.percent), s.status, s.verdict,
-                     _num(s.pending), str(checked), str(made), *shares, problem])  # fmt: skip
+                     _num(s.pending), str(checked), str(made), str(s.unstated), *shares, problem])  # fmt: skip
     return [[safe.csv_cell(cell) for cell in row] for row in rows]
 
 

@@ -160,9 +160,16 @@ class StudentResult:
         statuses = [c.status for c in self.checks] or ["error"]
         worst = max(statuses, key=STATUS_ORDER.index)
         checked, made = self.claims
-        if worst in ("pass", "warn", "skip") and (checked < UNVERIFIED_BELOW * made if made else self.claimless):
+        expected = made + self.unstated  # claims made, and those the assignment asks for that were left out
+        enough = checked >= UNVERIFIED_BELOW * expected if expected else not self.claimless
+        if worst in ("pass", "warn", "skip") and not enough:
             return "unverified"
         return "pass" if worst == "skip" else worst
+
+    @property
+    def unstated(self) -> int:
+        """Claims the assignment asks for that the submission leaves out (a sweep's pick, a judged run's figures)."""
+        return sum(c.why == "unclaimed" for c in self.checks)
 
     @property
     def claimless(self) -> bool:
@@ -195,7 +202,8 @@ class StudentResult:
         checked, made = self.claims
         return {**d, "total": self.total, "possible": self.possible, "percent": self.percent, "verdict": self.verdict,
                 "pending": self.pending, "checked": self.checked, "claims_checked": checked, "claims_made": made,
-                "coverage": self.coverage, "unchecked_reason": self.unchecked_reason}  # fmt: skip
+                "claims_unstated": self.unstated, "coverage": self.coverage,
+                "unchecked_reason": self.unchecked_reason}  # fmt: skip
 
     @property
     def dataset(self) -> str | None:
@@ -211,6 +219,8 @@ class StudentResult:
         checked, made = self.claims
         on = f" on {self.dataset}" if self.dataset else ""
         claims = f"{checked} of {made} claims checked{on}" if made else "no claims made"
+        if self.unstated:
+            claims += f", {self.unstated} more the assignment asks for not stated"
         if self.claimless:
             claims += ": nothing this submission reported was checked (it states no claimed LR, test accuracy or loss)"
         if self.pending:
@@ -339,10 +349,10 @@ def pending_lines(students: list[StudentResult], command: str | None = None, rer
         for c in s.checks:
             if is_unchecked(c):
                 groups.setdefault(reason(c), []).append(c)
-    rank = {"deferred": 0, "quick": 0, "reference": 2, "lr": 2, "chaotic": 3, "review": 3}
+    rank = {"deferred": 0, "quick": 0, "unclaimed": 1, "reference": 2, "lr": 2, "chaotic": 3, "review": 3}
     lines = [_line(why, checks, command, rerun, quick_epochs)
              for why, checks in sorted(groups.items(), key=lambda kv: (rank.get(kv[0], 1), kv[0]))]  # fmt: skip
-    if n := sum(s.claimless for s in students):
+    if (n := sum(s.claimless for s in students)) and "unclaimed" not in groups:  # else that line says it
         who = "this submission states none, so no grade can call it" if len(students) == 1 else \
             f"{n} submission(s) state none, so no grade can call them"  # fmt: skip
         lines.insert(0, f"no claimed figure: {who} a PASS (UNVERIFIED at best) — add claimed_lr to each "
@@ -379,6 +389,12 @@ def _line(why: str, checks: list[CheckResult], command: str | None, rerun: str |
                 "a cautious half of it) may do by design. Review by hand in its report (the run's curve beside the "
                 "reference's): points are the instructor's to give where it trains as a run at its LR can, e.g. "
                 "smoothly to a plateau")  # fmt: skip
+    if why == "unclaimed":
+        return (f"claims not stated: {n} pending — the assignment asks for each sweep's picked LR (claimed_lr) and the "
+                "final test accuracy and loss (claimed_test_accuracy, claimed_test_loss) of each run a submission "
+                "stands by (its baseline carries points); state them in submission.toml (a legacy config.py holds "
+                "none: write it as a submission.toml), or hand in the runs' logs (docs/evidence.md), from which they "
+                "are read")  # fmt: skip
     if why == "reference":
         return (f"no comparable committed reference: {n} pending — no committed reference run meets the run's "
                 "dataset, optimizer, input and length; a reference of that config (`reference baselines`, where a "

@@ -163,12 +163,17 @@ def test_the_table_names_every_rubric_entry():
     assert set(CHECKS) == set(Assignment().points.model_dump())
 
 
-def test_a_sweep_without_a_claim_is_rerun_but_not_checked():
+def test_a_sweep_without_a_claim_is_rerun_but_its_claim_points_are_pending():
+    """A sweep with no claimed_lr: nothing to check, and nothing earned for it either — its LR-claim points are
+    pending ("Not stated"), so that leaving the claim out never scores more than stating a true one (audit 7)."""
     sub = submission()
     bare = sub.model_copy(update={"range_test": [sub.range_test[0].model_copy(update={"claimed_lr": None})]})
     v = verdicts(bare, rerun())
     plausible = v[("plausibility", "submission")]  # no claimed figure anywhere: nothing checked, no points for it
-    assert ("lr_claim", "sweep") not in v and plausible.status == "skip" and plausible.max_points == 0
+    lr = v[("lr_claim", "sweep")]
+    assert lr.status == "skip" and lr.why == "unclaimed" and lr.pending > 0 and not lr.points and lr.claimed is None
+    assert lr.message.startswith("Not stated") and "claimed_lr" in lr.message
+    assert plausible.status == "skip" and plausible.max_points == 0
 
 
 def test_min_over_10_may_pick_below_the_sweep_start():

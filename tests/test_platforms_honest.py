@@ -159,22 +159,32 @@ def test_the_leaderboard_says_which_epoch_its_accuracy_is_at():
 def test_a_submission_that_states_no_claim_is_not_a_pass(tmp_path):
     """A PASS must check something the student reported: the same sweep and run with every claimed figure left out
     ran cleanly, but a grade that checked no claim reads UNVERIFIED, in the terminal's class table, the report and
-    Gradescope's summary, with one line saying which fields (or logs) would give it claims to check. With the claims
-    it is a PASS (their check passes), so the verdict changes only for a claimless submission."""
+    Gradescope's summary, with one line saying which fields (or logs) would give it claims to check; the claims left
+    out (the sweep's LR, the judged run's accuracy and loss) keep their points pending, so leaving them out never
+    scores more than stating true ones. With the run's own figures claimed it is a PASS."""
     claimless = "\n".join(line for line in SUB.splitlines() if not line.startswith("claimed_")) + "\n"
     assert "claimed" not in claimless and claimless.count("[[") == 2  # the sweep and the run are still there
-    for text, verdict in ((claimless, "unverified"), (SUB, "pass")):
-        root = tmp_path / verdict
+
+    def graded(text: str, name: str):
+        root = tmp_path / name
         (root / "s0").mkdir(parents=True)
         (root / "s0" / "submission.toml").write_text(text)
         (root / "assignment.toml").write_text(ASSIGNMENT)
         s = grade_class(root, out=root / "out", quick=False, jobs=1, cache_dir=tmp_path / "cache").students[0]
-        assert not [c for c in s.checks if c.status in ("fail", "error")], s.checks
-        assert s.verdict == verdict, s.coverage
-        report = (root / "out" / "s0" / "report.md").read_text()
-        if verdict == "unverified":
-            assert s.claims == (0, 0) and s.claimless and "nothing this submission reported was checked" in s.coverage
-            assert "claimed_lr to each [[range_test]]" in s.unchecked_reason
-            assert "Verdict: UNVERIFIED" in s.to_gradescope()["output"] and "**Verdict: UNVERIFIED**" in report
-        else:
-            assert s.claims[0] > 0 and not s.claimless and "**Verdict: PASS**" in report
+        return s, (root / "out" / "s0" / "report.md").read_text()
+
+    s, report = graded(claimless, "claimless")
+    assert not s.failed_checks and s.verdict == "unverified", s.coverage
+    assert s.claims == (0, 0) and s.claimless and s.unstated == 3 and s.pending > 0
+    assert "nothing this submission reported was checked" in s.coverage
+    assert "claims not stated: 3 claims pending" in s.unchecked_reason and "claimed_lr" in s.unchecked_reason
+    assert "Verdict: UNVERIFIED" in s.to_gradescope()["output"] and "**Verdict: UNVERIFIED**" in report
+    bare = s.total
+    final = next(r.result["final"] for r in s.runs if r.kind == "train")
+    pick = next(r.result["suggestions"]["min/10"] for r in s.runs if r.kind == "range-test")
+    own = claimless.replace('rule = "min/10"\n', f'rule = "min/10"\nclaimed_lr = {pick:.3g}\n').replace(
+        "epochs = 2\n", f"epochs = 2\nclaimed_test_accuracy = {final['test_accuracy']}\n"
+        f"claimed_test_loss = {final['test_loss']:.4f}\n")  # fmt: skip
+    s, report = graded(own, "claimed")
+    assert not s.failed_checks and s.verdict == "pass" and not s.unstated and not s.claimless, s.coverage
+    assert s.claims[0] >= 2 and s.total > bare and "**Verdict: PASS**" in report  # true claims score more

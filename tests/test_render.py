@@ -125,14 +125,14 @@ def test_grades_csv(rendered):
     rows = list(csv.reader((out / "grades.csv").open()))
     keys = ["config", "lr_claim", "accuracy_claim", "baseline", "plausibility"]  # loss_claim: no points for anyone
     assert rows[0] == ["id", "name", "folder", "total", "percent", "status", "verdict", "pending", "claims checked",
-                       "claims made", *(f"{k} %" for k in keys), "first problem"]  # fmt: skip
-    assert rows[1] == ["POSSIBLE", "", "", "100", "100", "", "", "", "", "", *["100"] * len(keys), ""]
+                       "claims made", "claims not stated", *(f"{k} %" for k in keys), "first problem"]  # fmt: skip
+    assert rows[1] == ["POSSIBLE", "", "", "100", "100", "", "", "", "", "", "", *["100"] * len(keys), ""]
     s1 = dict(zip(rows[0], rows[2], strict=True))
     # raw 4 of 8 points → 50 of the rubric's 100; per check, the share of its points earned
     assert s1 == {"id": "s1", "name": "Ada Lovelace", "folder": "s1", "total": "50", "percent": "50",
                   "status": "graded", "verdict": "error", "pending": "0", "claims checked": "2", "claims made": "2",
-                  "config %": "100", "lr_claim %": "50", "accuracy_claim %": "0", "baseline %": "100",
-                  "plausibility %": "0", "first problem": "Claimed 0.99 vs rerun 0.78."}  # fmt: skip
+                  "claims not stated": "0", "config %": "100", "lr_claim %": "50", "accuracy_claim %": "0",
+                  "baseline %": "100", "plausibility %": "0", "first problem": "Claimed 0.99 vs rerun 0.78."}  # fmt: skip
     assert rows[3][1] == EVIL
     s3 = dict(zip(rows[0], rows[4], strict=True))
     assert s3["id"] == "s3" and s3["status"] == "error" and s3["total"] == "0" and s3["percent"] == "0"
