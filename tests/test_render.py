@@ -132,7 +132,8 @@ def test_grades_csv(rendered):
     assert s1 == {"id": "s1", "name": "Ada Lovelace", "folder": "s1", "total": "50", "percent": "50",
                   "status": "graded", "verdict": "error", "pending": "0", "claims checked": "2", "claims made": "2",
                   "claims not stated": "0", "config %": "100", "lr_claim %": "50", "accuracy_claim %": "0",
-                  "baseline %": "100", "plausibility %": "0", "first problem": "Claimed 0.99 vs rerun 0.78."}  # fmt: skip
+                  "baseline %": "100", "plausibility %": "0",
+                  "first problem": "Claimed 0.99 vs rerun 0.78."}  # fmt: skip
     assert rows[3][1] == EVIL
     s3 = dict(zip(rows[0], rows[4], strict=True))
     assert s3["id"] == "s3" and s3["status"] == "error" and s3["total"] == "0" and s3["percent"] == "0"
