@@ -147,7 +147,7 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         if claim.rule in ("min", "min/10", "range") and _minimum_at_end(o.result):
             status, points, at_stake, pending = "skip", 0.0, 0.0, pts
             msg = (
-                f"Unconfirmed, flagged for review (no points at stake): the rerun's loss still falls at the end of "
+                f"Unconfirmed, flagged for review (its points pending): the rerun's loss still falls at the end of "
                 f"the sweep (LR {o.result['lr'][-1]:.3g}), so rule {claim.rule!r} has no minimum to find on it"
                 + (f" — {ctx.cond.rerun}'s images are seen again and again and memorised" if ctx.cond.proxy else "")
                 + f". The rerun's lowest point picks {fmt(expected)}; the claim is {fmt(claimed)}."
@@ -189,11 +189,11 @@ def _lrs_text(values: list[float]) -> str:
 def _proxy_lr(ctx: Context, dist: float, tol: float, msg: str, pts: float) -> tuple[str, float, float, float, str]:
     """(status, points, at stake, pending, message) of an LR claim made on other data than its sweep's: a sweep on
     the rerun's data may stray up to `proxy_lr_decades` from one on the claim's, so a distance within that is
-    flagged for review, no points at stake; beyond it, the rest is judged. `msg` ends with "…)."."""
+    flagged for review, its points pending; beyond it, the rest is judged. `msg` ends with "…)."."""
     proxy, cond = ctx.tol.proxy_lr_decades, ctx.cond
     if dist <= tol + proxy:
         return "skip", 0.0, 0.0, pts, (
-            f"Unconfirmed, flagged for review (no points at stake): claimed on {cond.claimed}, swept on {cond.rerun} "
+            f"Unconfirmed, flagged for review (its points pending): claimed on {cond.claimed}, swept on {cond.rerun} "
             f"with the claim's step schedule. " + msg[:-2] + f"; a sweep on {cond.rerun} can stray up to {proxy:g} "
             f"decades from one on {cond.claimed}).")  # fmt: skip
     status, points = banded(dist - proxy, tol, ctx.tol.partial_band, pts)
@@ -218,7 +218,7 @@ def _lr_against_seeds(ctx: Context, p: PlannedRun, seeds: Seeds, pts: float) -> 
            f"away (allowed {d.tol:.2f}: k·σ·√(1 + 1/n) of their picks).")  # fmt: skip
     if rule in ("min", "min/10", "range") and any(x is None for x in rt.get("diverged_at") or []):
         status, points, at_stake, pending = "skip", 0.0, 0.0, pts
-        msg = (f"Unconfirmed, flagged for review (no points at stake): some committed seeds of this sweep ran to its "
+        msg = (f"Unconfirmed, flagged for review (its points pending): some committed seeds of this sweep ran to its "
                f"end with the loss still falling, so rule {rule!r} has no minimum to find on them. " + msg)  # fmt: skip
     elif ctx.cond.proxy and dist > d.tol:
         status, points, at_stake, pending, msg = _proxy_lr(ctx, dist, d.tol, msg, pts)
@@ -501,7 +501,7 @@ def _diverged_claim(check: str, metric: str, ctx: Context, p: PlannedRun, o: Out
 def _proxy_metric(check: str, metric: str, ctx: Context, p: PlannedRun, claimed: float, pts: float) -> CheckResult:
     """A final metric claimed on other data than the rerun's is never judged by the rerun: against the committed
     reference of the claim's data (same optimizer and schedule, an LR within the LR tolerance, same epochs) when
-    there is one, otherwise shown as not checkable, flagged, with no points at stake."""
+    there is one, otherwise shown as not checkable, flagged, its points pending."""
     cond, label = ctx.cond, metric.replace("_", " ")
     found = baseline_entry(ctx.claim_baseline, p.config)
     if found and found[1]["config"]["epochs"] == p.config.epochs and \
@@ -517,9 +517,9 @@ def _proxy_metric(check: str, metric: str, ctx: Context, p: PlannedRun, claimed:
                            tolerance=round(tol, 4), distance=round(dist, 4), unit="abs",
                            origin=_sigma_origin(ctx, metric, s, stats) + f" ({cond.claimed} reference)",
                            points=points, max_points=pts)  # fmt: skip
-    return CheckResult(check, p.name, "skip", f"Not checkable on {cond.rerun}, flagged for review (no points at "
-                       f"stake): the {label} was claimed on {cond.claimed}, a rerun on {cond.rerun} is no evidence for "
-                       f"or against it, and no committed {cond.claimed} reference matches this run.",
+    return CheckResult(check, p.name, "skip", f"Not checkable on {cond.rerun}, flagged for review (its points "
+                       f"pending): the {label} was claimed on {cond.claimed}, a rerun on {cond.rerun} is no evidence "
+                       f"for or against it, and no committed {cond.claimed} reference matches this run.",
                        claimed=claimed, pending=pts, why=f"data:{cond.claimed}")  # fmt: skip
 
 

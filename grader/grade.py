@@ -49,7 +49,7 @@ def grade_class(
     (`Rerunner.of`'s: device, engine, jobs, nproc, ray, data_root, download, force, progress). A run whose exact
     config has committed reference seeds is judged against them, not rerun, unless `rerun_all`. With `budget_s` (an
     upload grade, issue 22) the reruns that fit in that many seconds run, cheapest first, and the rest are
-    deferred: their checks pending, no points at stake. `assignment_file`: the assignment.toml to use instead of
+    deferred: their checks' points pending. `assignment_file`: the assignment.toml to use instead of
     root's; `ids`: where each submission's id comes from (grader.load.Ids)."""
     started = time.perf_counter()
     assignment = load_assignment(root, assignment_file)

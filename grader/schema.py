@@ -274,7 +274,7 @@ class Autograder(_Strict):
     budget_s: PositiveFloat | None = Field(
         None,
         description="Seconds the upload grade plans its reruns into (default: 80 % of timeout_s); what does "
-        "not fit is deferred to the instructor's full grade, no points at stake",  # fmt: skip
+        "not fit is deferred to the instructor's full grade, its points pending",  # fmt: skip
     )
     visibility: dict[str, Visibility] = Field(
         default_factory=dict,

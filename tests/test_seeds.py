@@ -162,7 +162,7 @@ def test_a_diagnosis_on_a_run_judged_by_seeds_reads_the_seeds_of_its_own_config(
 
 def test_a_min_rule_on_seeds_that_never_turned_up_is_flagged_for_review():
     """Rule `min` on committed sweeps of which one ran to its end with the loss still falling: the seeds' minimum
-    is partly the sweep's edge, so the claim is flagged for review, no points at stake (as on a rerun)."""
+    is partly the sweep's edge, so the claim is flagged for review, its points pending (as on a rerun)."""
     import copy
 
     from grader.checks import check_lr_claims

@@ -29,7 +29,7 @@ def unchecked() -> StudentResult:
     and plausibility checks, which hold no claim, pass."""
     checks = [
         ok("config"),
-        CheckResult("lr_claim", "sgd-sweep", "skip", "Unconfirmed, flagged for review (no points at stake): claimed "
+        CheckResult("lr_claim", "sgd-sweep", "skip", "Unconfirmed, flagged for review (its points pending): claimed "
                     "on mnist, rerun on mnist-5k.", claimed=0.02, rerun=0.5, pending=2.0, why="data:mnist"),
         CheckResult("lr_claim", "adam-sweep", "skip", "Unconfirmed: claimed on mnist.", claimed=0.001, pending=2.0,
                     why="data:mnist"),
