@@ -403,7 +403,9 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
 
 def _defaults(data: dict, assignment: Assignment) -> tuple[dict, list[str]]:
     """What a submission leaves out: the preset's defaults, then the assignment's dataset. A `dataset` other than
-    the assignment's is read as the data the claims were made on (`claimed_on`): the rerun uses the assignment's."""
+    the assignment's is read as the data the claims were made on (`claimed_on`): the rerun uses the assignment's. A
+    proxy `dataset` whose `claimed_on` is the assignment's dataset (mnist-5k, claims on mnist, graded on mnist) is
+    rerun on the claim's data."""
     data, notes = apply_preset(data, assignment.preset), []
     setup = data.get("setup", {})
     if not isinstance(setup, dict):
@@ -421,6 +423,12 @@ def _defaults(data: dict, assignment: Assignment) -> tuple[dict, list[str]]:
         setup.update(dataset=assignment.dataset, claimed_on=own)
         notes.append(f"[setup] dataset = {shown(own)}: read as the data your claims were made on (claimed_on); "
                      f"the assignment reruns on {assignment.dataset}")  # fmt: skip
+    elif isinstance(own, str) and own != assignment.dataset and own in DATASETS and \
+            setup.get("claimed_on") == assignment.dataset:  # fmt: skip
+        # a proxy named for a rerun where the claim's data was missing; the assignment's grade has that data
+        setup["dataset"] = assignment.dataset
+        notes.append(f"[setup] dataset = {shown(own)} with claimed_on = {shown(assignment.dataset)}: rerun on "
+                     f"{assignment.dataset}, the data the claims were made on (the assignment's)")  # fmt: skip
     return {**data, "setup": setup}, notes
 
 

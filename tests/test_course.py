@@ -154,6 +154,27 @@ def test_a_dataset_other_than_the_assignments_is_read_as_claimed_on(tmp_path):
     assert x.submission.run[0].claimed_test_loss != x.submission.run[0].claimed_test_loss  # an honest nan is kept
 
 
+def test_a_proxy_dataset_claimed_on_the_assignments_data_is_rerun_on_it(tmp_path):
+    """Audit 7: the seed students' files say dataset = "mnist-5k" with claimed_on = "mnist" (a proxy rerun where MNIST
+    was missing). The line that says what checks their pending claims — a grade on mnist itself, assignment.toml
+    dataset = "mnist" — must not then refuse them ("dataset 'mnist-5k' is not the assignment's 'mnist'"): graded on
+    the claim's data, they are rerun on it, with one note."""
+    from grader.plan import Conditions, refusals
+
+    (tmp_path / "s1").mkdir()
+    (tmp_path / "s1" / "submission.toml").write_text(
+        '[student]\nid = "s1"\nname = "S"\n[setup]\ndataset = "mnist-5k"\nclaimed_on = "mnist"\n'
+        '[[run]]\nname = "r"\noptimizer = "sgd"\nlr = 0.05\nepochs = 30\nclaimed_test_accuracy = 0.99\n'
+    )  # fmt: skip
+    on_mnist = Assignment(dataset="mnist")
+    x = load_submission(tmp_path / "s1", on_mnist)
+    assert x.error is None and x.submission.setup.dataset == x.submission.setup.claimed_on == "mnist"
+    assert not refusals(x.submission, on_mnist).setup and not Conditions.of(x.submission, on_mnist).proxy
+    assert any("rerun on mnist, the data the claims were made on" in w for w in x.warnings)
+    proxy = load_submission(tmp_path / "s1", Assignment())  # on mnist-5k: the proxy rerun, as before
+    assert proxy.submission.setup.dataset == "mnist-5k" and Conditions.of(proxy.submission, Assignment()).proxy
+
+
 # ---------------------------------------------------------------- end to end
 
 
