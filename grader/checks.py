@@ -691,6 +691,8 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
         how = (f"the reference {ref.name} at its final epoch (this run takes the claim's {cfg.epoch_steps:,} steps an "
                f"epoch, {cfg.epoch_steps * cfg.epochs:,} in all; the reference {ref_epochs} passes over "
                f"{cfg.dataset}: compared where both end, a shortfall only)")  # fmt: skip
+        note = (f" No committed reference of this run's config (it differs from {ref.name} in "
+                f"{differences(mine, ref_cfg)}).")  # fmt: skip
     elif ran == cfg.epochs and (ran == ref_epochs or length_free(mine) and length_free(ref_cfg)):
         # where both end; a length-free schedule's first n epochs are an n-epoch run of it (20 or 40 epochs allowed)
         epoch = min(ran, ref_epochs)
