@@ -475,7 +475,7 @@ def _unwritten(ctx: Context, field: str, r: CheckResult) -> CheckResult:
            f"bear out (the logs check), so it is no claim of the student's to mark down — pending review by hand; "
            f"state {field} to have a figure judged. The comparison: {r.message}")  # fmt: skip
     return replace(r, status="skip", message=msg, points=0.0, max_points=0.0, pending=r.max_points + r.pending,
-                   why="review")  # fmt: skip
+                   why="unwritten")  # fmt: skip
 
 
 def _diverged_claim(check: str, metric: str, ctx: Context, p: PlannedRun, o: Outcome, claimed: float,

@@ -247,7 +247,7 @@ def reference_curve(p: PlannedRun, baseline: dict | None, seeds: Seeds | None = 
         return None
     if p.kind == "range-test":
         rt = baseline["range_tests"].get(p.config.optimizer)
-        return rt["curve"] if rt else None
+        return {**rt["curve"], "config": rt.get("config")} if rt else None
     found = baseline_entry(baseline, p.config)
     if found is None:
         return None

@@ -50,7 +50,9 @@ class CheckResult:
     # (claimed on that dataset: a grade on it checks it), "reference" (no comparable committed reference), "review"
     # (no rerun decides it: by hand, against the run's logs), "deferred" (an upload grade's time budget left its rerun
     # to the instructor's full grade), "chaotic" (a chaotic rerun missed the claim: by hand), "lr" (a baseline shortfall
-    # against a reference at another LR only: the LR's or the run's, no committed run tells); see `pending_lines`
+    # against a reference at another LR only: the LR's or the run's, no committed run tells), "unclaimed" (a claim the
+    # assignment asks for, not stated), "unwritten" (a figure read from a log the rerun does not bear out); see
+    # `pending_lines`
     diagnosis: dict | None = None  # likely cause of a failure: {cause, evidence, confidence, confirmed}
 
     @property
@@ -349,7 +351,8 @@ def pending_lines(students: list[StudentResult], command: str | None = None, rer
         for c in s.checks:
             if is_unchecked(c):
                 groups.setdefault(reason(c), []).append(c)
-    rank = {"deferred": 0, "quick": 0, "unclaimed": 1, "reference": 2, "lr": 2, "chaotic": 3, "review": 3}
+    rank = {"deferred": 0, "quick": 0, "unclaimed": 1, "unwritten": 2, "reference": 2, "lr": 2, "chaotic": 3,
+            "review": 3}  # fmt: skip
     lines = [_line(why, checks, command, rerun, quick_epochs)
              for why, checks in sorted(groups.items(), key=lambda kv: (rank.get(kv[0], 1), kv[0]))]  # fmt: skip
     if (n := sum(s.claimless for s in students)) and "unclaimed" not in groups:  # else that line says it
@@ -395,6 +398,11 @@ def _line(why: str, checks: list[CheckResult], command: str | None, rerun: str |
                 "stands by (its baseline carries points); state them in submission.toml (a legacy config.py holds "
                 "none: write it as a submission.toml), or hand in the runs' logs (docs/evidence.md), from which they "
                 "are read")  # fmt: skip
+    if why == "unwritten":
+        return (f"figures read from logs the rerun does not bear out: {n} pending — the student wrote none of them "
+                "(they were taken from the run's log), and the logs check says where each log leaves the rerun and "
+                "why where it can; review by hand, or state the figure in submission.toml to have it "
+                "judged")  # fmt: skip
     if why == "reference":
         return (f"no comparable committed reference: {n} pending — no committed reference run meets the run's "
                 "dataset, optimizer, input and length; a reference of that config (`reference baselines`, where a "

@@ -282,5 +282,6 @@ def test_a_figure_read_from_a_log_the_rerun_does_not_bear_out_is_not_marked_down
             assert loss.status == "fail" and loss.points == 0 and not loss.pending
         else:
             assert loss.status == "skip" and loss.pending > 0 and loss.points == loss.max_points == 0
+            assert loss.why == "unwritten"
             assert loss.message.startswith("Not written in submission.toml") and "claimed_test_loss" in loss.message
             assert s.verdict != "fail" and not s.failed_checks

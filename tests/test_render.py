@@ -518,3 +518,17 @@ def test_notes_on_how_a_submission_was_read_are_not_called_warnings(tmp_path, ca
     print_checks(student)
     out = capsys.readouterr().out
     assert "note: [[run]]" in out and "warning:" not in out
+
+
+def test_a_reference_sweep_of_another_config_is_labelled_as_one():
+    """Audit 7: the grey curve behind a 4,690-step 1e-6→1 sweep was the committed 320-step 1e-5→10 sweep, labelled
+    "reference sgd sweep, seed 0", so the student's rerun looked 1.5 decades off the reference by no fault of theirs.
+    The label names the other sweep; the reference of this very sweep keeps the plain label."""
+    import json
+
+    rt = json.loads((Path(__file__).parents[1] / "reference/baselines/mnist-5k.json").read_text())["range_tests"]["sgd"]
+    ref = {**rt["curve"], "config": rt["config"]}
+    same = RunRecord("s", "range-test", "k", {**rt["config"], "seed": 7}, None, ref)
+    assert reference_label(same) == "reference sgd sweep, seed 0"
+    other = RunRecord("s", "range-test", "k", {**rt["config"], "lr": 1e-6, "epoch_steps": 469}, None, ref)
+    assert reference_label(other) == "reference sgd sweep, seed 0 (another sweep: 1e-05→10 in 320 steps)"
