@@ -799,8 +799,10 @@ def check_plausibility(ctx: Context, pts: float) -> list[CheckResult]:
                        "reference": min(refs) if refs else None, "distance": round(ratio, 1),
                        "tolerance": factor, "unit": "×", "origin": "implausible_loss_factor: a claimed loss this "
                        "many times below the lowest any rerun or reference run reaches"}  # fmt: skip
+            on = (f" on {ctx.cond.rerun}; the claim was made on {ctx.cond.claimed}, whose own floor no committed run "
+                  "here measures") if ctx.cond.proxy else ""  # fmt: skip
             flags.append((p.name, f"claimed test loss {c.claimed_test_loss:.3g} is {ratio:.0f}× below the lowest "
-                          f"any rerun or reference run reaches ({min(reachable):.3g})", figures))  # fmt: skip
+                          f"any rerun or reference run reaches ({min(reachable):.3g}){on}", figures))  # fmt: skip
     out = [CheckResult("plausibility", name, "fail", msg[0].upper() + msg[1:] + ".", **figures)
            for name, msg, figures in flags]  # fmt: skip
     sub = ctx.sub
