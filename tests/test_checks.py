@@ -176,6 +176,19 @@ def test_a_sweep_without_a_claim_is_rerun_but_its_claim_points_are_pending():
     assert plausible.status == "skip" and plausible.max_points == 0
 
 
+def test_a_claim_worth_no_points_is_not_asked_for():
+    """An assignment that does not ask for a figure sets its check's points to 0: a run with no loss claim then has no
+    "Not stated" loss row, while its unstated accuracy (worth points) is pending."""
+    sub = submission()
+    bare = sub.model_copy(update={"run": [sub.run[0].model_copy(update={"claimed_test_accuracy": None,
+                                                                      "claimed_test_loss": None})]})  # fmt: skip
+    no_loss = ASSIGNMENT.model_copy(update={"points": ASSIGNMENT.points.model_copy(update={"loss_claim": 0.0})})
+    v = verdicts(bare, rerun(), assignment=no_loss)
+    name = bare.run[0].name
+    assert ("loss_claim", name) not in v and v[("accuracy_claim", name)].why == "unclaimed"
+    assert v[("accuracy_claim", name)].pending == no_loss.points.accuracy_claim
+
+
 def test_min_over_10_may_pick_below_the_sweep_start():
     sub = submission(claimed_lr=5e-6)  # sweep starts at 1e-5; min/10 can legitimately land a decade lower
     v = verdicts(sub, rerun(pick=5e-6))
