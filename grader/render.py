@@ -283,6 +283,8 @@ def _run_view(r: RunRecord, plot: str | None, student: StudentResult) -> dict:
     lr = f"{fmt(c.get('lr'))} → {fmt((c.get('schedule') or {}).get('end_lr'))}" if r.kind == "range-test" \
         else fmt(c.get("lr"))  # fmt: skip
     seed = c.get("seed") if r.seed_given else f"{c.get('seed')} (the rerun's: the submission set none)"
+    if r.seeds:  # not rerun: judged against the committed seeds of its config
+        seed = f"{c.get('seed') if r.seed_given else 'none set'} — not rerun, {r.seeds.split(';')[0]})"
     config = {"optimizer": c.get("optimizer"), "learning rate": lr, "scheduler": _schedule(c),
               "epochs": c.get("epochs"), "batch size": c.get("batch_size"), "seed": seed}  # fmt: skip
     ran, epochs = len(res.get("epochs") or []), c.get("epochs")

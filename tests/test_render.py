@@ -477,6 +477,13 @@ def test_a_run_section_says_what_the_rerun_is(runs, tmp_path):
     assert "14,070 values, 0.5 … 1" in md and "0.5, 0.5, 0.5" not in md
     html = (tmp_path / "report.html").read_text()
     assert "at epoch 1 of 30" in html and len(html) < 100_000
+    # audit 7: a sweep judged against committed seeds ran no seed 0 of its own
+    judged = RunRecord("sweep", "range-test", "k", sweep["config"], None, seed_given=False,
+                       seeds="judged against 20 committed reference seeds of this exact config (mnist-5k sgd; no rerun "
+                       "needed)")  # fmt: skip
+    render_student(replace(student, runs=[judged]), tmp_path / "j", ASSIGNMENT, META)
+    md = (tmp_path / "j" / "report.md").read_text()
+    assert "- seed: none set — not rerun, judged against 20 committed reference seeds" in md and "rerun's" not in md
 
 
 def test_the_terminal_says_why_a_self_check_failed_and_names_no_engine_when_nothing_ran(capsys):
