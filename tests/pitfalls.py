@@ -59,7 +59,7 @@ STUDENTS: dict[str, Student] = {
 # student → {check: pitfall} the grader should name (full grade); "honest" gets no diagnosis at all
 EXPECTED: dict[str, dict[str, str]] = {
     "honest": {}, "honest-csv": {},
-    "loss-artifact": {"loss_claim": "loss-test-artifact", "logs": "loss-test-artifact"},
+    "loss-artifact": {"logs": "loss-test-artifact"},  # its loss, read from that log, is pending: never written
     "percent": {},  # 91.3 can only be a percentage: read as 0.913 at load, said once, no check charged for it
     "double-softmax": {"loss_claim": "double-softmax", "logs": "double-softmax"},
     "multistep-per-step": {"accuracy_claim": "per-step-scheduler", "logs": "per-step-scheduler"},
