@@ -56,17 +56,18 @@ STUDENTS: dict[str, Student] = {
                             {"epochs": 3}),
 }  # fmt: skip
 
-# student → {check: pitfall} the grader should name (full grade); "honest" gets no diagnosis at all
+# student → {check: pitfall} the grader should name (full grade); "honest" gets no diagnosis at all. A figure read
+# from a log the rerun does not bear out is pending ("unwritten"), not failed: the pitfall is named on the logs check
 EXPECTED: dict[str, dict[str, str]] = {
     "honest": {}, "honest-csv": {},
     "loss-artifact": {"logs": "loss-test-artifact"},  # its loss, read from that log, is pending: never written
     "percent": {},  # 91.3 can only be a percentage: read as 0.913 at load, said once, no check charged for it
-    "double-softmax": {"loss_claim": "double-softmax", "logs": "double-softmax"},
-    "multistep-per-step": {"accuracy_claim": "per-step-scheduler", "logs": "per-step-scheduler"},
+    "double-softmax": {"logs": "double-softmax"},
+    "multistep-per-step": {"logs": "per-step-scheduler"},
     "steplr-per-step": {"logs": "per-step-scheduler"},
     "scheduler-unused": {"logs": "scheduler-unused"},
     "onecycle-max-lr": {"logs": "onecycle-max-lr"},
-    "momentum": {"accuracy_claim": "diverged-log", "logs": "diverged-log"},
+    "momentum": {"logs": "diverged-log"},
     "train-as-test": {"loss_claim": "train-as-test"},
     "short-run": {"loss_claim": "short-run"},
     "log-mismatch": {"logs": "log-mismatch"},
