@@ -222,7 +222,8 @@ class StudentResult:
         on = f" on {self.dataset}" if self.dataset else ""
         claims = f"{checked} of {made} claims checked{on}" if made else "no claims made"
         if self.unstated:
-            claims += f", {self.unstated} more the assignment asks for not stated"
+            claims += (f", {self.unstated} more the assignment asks for not stated" if made else
+                       f" ({self.unstated} the assignment asks for, none stated)")  # fmt: skip
         if self.claimless:
             claims += ": nothing this submission reported was checked (it states no claimed LR, test accuracy or loss)"
         if self.pending:
