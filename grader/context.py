@@ -245,9 +245,9 @@ def reference_curve(p: PlannedRun, baseline: dict | None, seeds: Seeds | None = 
         return {**seeds.entry["curve"], "seed": 0, "seeds": seeds.n}
     if not baseline:
         return None
-    if p.kind == "range-test":
-        rt = baseline["range_tests"].get(p.config.optimizer)
-        return {**rt["curve"], "config": rt.get("config")} if rt else None
+    if p.kind == "range-test":  # with its config, and whether it is this very sweep's (the plot's label says)
+        found = sweep_reference([baseline], p.config)
+        return {**found[0]["curve"], "config": found[0].get("config"), "same": found[2]} if found else None
     found = baseline_entry(baseline, p.config)
     if found is None:
         return None

@@ -4,7 +4,6 @@ a Markdown summary, a gradebook CSV and the full results.json. Plots are inlined
 from __future__ import annotations
 
 import base64
-import contextlib
 import csv
 import functools
 import io
@@ -23,7 +22,6 @@ from grader import safe
 from grader.bundle import templates_dir
 from grader.diagnoses import PITFALLS
 from grader.results import STATUS_ORDER, VERDICT_ORDER, CheckResult, ClassResult, RunRecord, StudentResult
-from reference.config import RunConfig
 from reference.datasets import steps_per_epoch
 from reference.plots import plot_logged_vs_rerun, plot_range_test, plot_training
 from reference.schedules import SCHEDULES
@@ -155,7 +153,7 @@ def reference_label(r: RunRecord) -> str:
     if r.kind == "range-test":
         label = f"reference {r.config.get('optimizer', '')} sweep, seed {ref.get('seed', 0)}".replace("  ", " ")
         theirs = ref.get("config") or {}
-        if theirs and _unseeded(theirs) != _unseeded(r.config):  # not this sweep: say which it is
+        if theirs and not ref.get("same", True):  # not this sweep (grader.context.sweep_reference): say which it is
             end, per = (theirs.get("schedule") or {}).get("end_lr"), theirs.get("epoch_steps")
             try:
                 steps = theirs["epochs"] * (per or steps_per_epoch(theirs["dataset"], theirs["batch_size"]))
@@ -170,14 +168,6 @@ def reference_label(r: RunRecord) -> str:
     if ref.get("seeds"):
         parts.append(f"mean of {ref['seeds']} seeds")
     return ", ".join(parts)
-
-
-def _unseeded(config: dict) -> dict:
-    """A RunConfig dump without its seed, read through RunConfig (a file written before a field existed gets its
-    default), or as given where it does not validate."""
-    with contextlib.suppress(TypeError, ValueError):
-        config = RunConfig(**config).model_dump(mode="json")
-    return {k: v for k, v in config.items() if k != "seed"}
 
 
 def plots_for(student: StudentResult) -> dict[str, str]:

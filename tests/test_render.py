@@ -531,11 +531,17 @@ def test_a_reference_sweep_of_another_config_is_labelled_as_one():
     """Audit 7: the grey curve behind a 4,690-step 1e-6→1 sweep was the committed 320-step 1e-5→10 sweep, labelled
     "reference sgd sweep, seed 0", so the student's rerun looked 1.5 decades off the reference by no fault of theirs.
     The label names the other sweep; the reference of this very sweep keeps the plain label."""
-    import json
+    from grader.context import load_baselines, reference_curve
+    from grader.plan import PlannedRun
+    from reference.config import RunConfig
 
-    rt = json.loads((Path(__file__).parents[1] / "reference/baselines/mnist-5k.json").read_text())["range_tests"]["sgd"]
-    ref = {**rt["curve"], "config": rt["config"]}
-    same = RunRecord("s", "range-test", "k", {**rt["config"], "seed": 7}, None, ref)
-    assert reference_label(same) == "reference sgd sweep, seed 0"
-    other = RunRecord("s", "range-test", "k", {**rt["config"], "lr": 1e-6, "epoch_steps": 469}, None, ref)
-    assert reference_label(other) == "reference sgd sweep, seed 0 (another sweep: 1e-05→10 in 320 steps)"
+    (baseline,) = [b for b in load_baselines("mnist-5k") if b.get("name") == "mnist-5k"]
+    committed = baseline["range_tests"]["sgd"]["config"]
+
+    def label(config: dict) -> str:  # the record a grade builds: its reference from context.reference_curve
+        p = PlannedRun("s", "range-test", RunConfig(**config), None, None)
+        return reference_label(RunRecord("s", "range-test", "k", config, None, reference_curve(p, baseline)))
+
+    assert label({**committed, "seed": 7}) == "reference sgd sweep, seed 0"
+    other = {**committed, "lr": 1e-6, "epoch_steps": 469}
+    assert label(other) == "reference sgd sweep, seed 0 (another sweep: 1e-05→10 in 320 steps)"
