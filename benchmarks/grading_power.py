@@ -98,10 +98,21 @@ def submission(s: int, seeded: bool, base: dict, args, claims: dict) -> dict:
             "setup": {"dataset": args.dataset}, "range_test": sweeps, "run": runs}  # fmt: skip
 
 
+class Figure(float):
+    """A claimed figure as a student copies it from a printout to four decimals: "0.9650", "0.9600", trailing zeros
+    kept (a plain float is written as Python prints it: 0.96)."""
+
+
+def figure(v: float) -> Figure:
+    return Figure(round(v, 4))
+
+
 def toml(d: dict) -> str:
     """The few TOML shapes a submission needs (tables, arrays of tables, inline tables, scalars, lists)."""
 
     def val(v) -> str:
+        if isinstance(v, Figure) and math.isfinite(v):
+            return f"{v:.4f}"
         if isinstance(v, bool):
             return "true" if v else "false"
         if isinstance(v, str):
@@ -566,6 +577,7 @@ def predict(base: dict, args) -> None:
 # ---------------------------------------------------------------- with logs (issue 21)
 
 
+ROUNDED = "accuracy -0.5pp, written as Python prints it (0.96)"  # the planted error with its trailing zeros dropped
 EDITED = ("log: last accuracy +2pp", "log: sweep loss -20% at its minimum")
 
 
@@ -622,7 +634,7 @@ def claims_from_logs(logs: dict, args, beta: float = 0.98, best: bool = False) -
         else:
             accuracy, loss = (max(log.test_accuracy), min(log.test_loss)) if best else \
                 (log.test_accuracy[-1], log.test_loss[-1])  # fmt: skip
-            claims |= {f"{name}:test_accuracy": round(accuracy, 4), f"{name}:test_loss": round(loss, 4)}
+            claims |= {f"{name}:test_accuracy": figure(accuracy), f"{name}:test_loss": figure(loss)}
     return claims
 
 
@@ -634,7 +646,7 @@ def rounding_covers(subs: list[tuple]) -> tuple[int, int]:
 
     covered = total = 0
     for variant, sub, logs in subs:
-        if variant != "accuracy -0.5pp":
+        if variant != ROUNDED:
             continue
         for run in sub["run"]:
             claimed, log = run.get("claimed_test_accuracy"), logs.get(run["name"])
@@ -713,14 +725,15 @@ def logs_report(tally: dict, args, timing: str, covered: tuple[int, int] = (0, 0
         xs = [x for (c, _, v_), xs in tally.items() if v_ == v and c != "logs" for x in xs if x != "skip"]
         print(f"{v.removeprefix('honest+logs, ')}: {rate(xs, ('fail',))} of their claim checks fail"
               + (" (a best epoch is a WARN that costs no points)" if "best" in v else ""))  # fmt: skip
-    acc = [x for (c, _, v), xs in tally.items() if c == "accuracy_claim" and v == "accuracy -0.5pp" for x in xs
+    acc = [x for (c, _, v), xs in tally.items() if c == "accuracy_claim" and v == ROUNDED for x in xs
            if x != "skip"]  # fmt: skip
     if covered[1]:
         caught = sum(x == "fail" for x in acc)
-        print(f"accuracy -0.5pp: {covered[0]}/{covered[1]} planted claims print as a rounding of their own log's "
-              f"figure (e.g. 0.96 for a logged 0.965, what two decimals of an honest report print too): no grader can "
-              f"tell them from honest rounding; caught {caught} of the {covered[1] - covered[0]} that differ from "
-              f"their log beyond their printed digits")  # fmt: skip
+        print(f"{ROUNDED}: {covered[0]}/{covered[1]} planted claims print as a rounding of their own log's figure "
+              f"(0.96 for a logged 0.965, what two decimals of an honest report print too): no grader can tell them "
+              f"from honest rounding; caught {caught} of the {covered[1] - covered[0]} that differ from their log "
+              f"beyond their printed digits. Every other figure here is written to four decimals (\"0.9600\"), the "
+              f"digits the grader reads from the file")  # fmt: skip
     if why:
         print(why)
 
@@ -764,9 +777,10 @@ def main() -> None:
             scale = lambda v, f: [x * f for x in v] if isinstance(v, list) else v * f  # noqa: E731
             planted_errors = {
                 "lr x1.25": {k: scale(v, 1.25) if ":" not in k else v for k, v in honest.items()},
-                "accuracy -0.5pp": {k: round(v - 0.005, 4) if k.endswith(":test_accuracy") else v
+                "accuracy -0.5pp": {k: figure(v - 0.005) if k.endswith(":test_accuracy") else v
                                     for k, v in honest.items()},
-                "loss x1.1": {k: round(v * 1.1, 4) if k.endswith(":test_loss") else v for k, v in honest.items()},
+                ROUNDED: {k: round(v - 0.005, 4) if k.endswith(":test_accuracy") else v for k, v in honest.items()},
+                "loss x1.1": {k: figure(v * 1.1) if k.endswith(":test_loss") else v for k, v in honest.items()},
             }  # fmt: skip
             subs += [(name, submission(s, False, base, args, c), logs) for name, c in planted_errors.items()]
             # honest readings other than the reference's (examiner probe 2), and the LR error on one of them

@@ -402,7 +402,8 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
         if not math.isfinite(claimed):  # an honest "it diverged" (nan, inf): checked against the rerun's divergence
             out.append(_diverged_claim(check, metric, ctx, p, o, claimed, pts))
             continue
-        judge = lambda logs, c=claimed, n=p.config.epochs: metric_against_log(metric, c, n, logs)  # noqa: E731
+        # against its own log, to its digits as the file prints them ("0.9600": four decimals)
+        judge = partial(metric_against_log, metric, claimed, p.config.epochs, text=p.claim.printed(field))
         if own := _own_log(check, ctx, p, pts, claimed, judge):
             out.append(own)
             continue

@@ -324,7 +324,8 @@ def earlier_epoch(c: Case) -> Diagnosis | None:
         if claimed is None or len(values) < 2:
             continue
         (last_epoch, last), label = values[-1], metric.replace("_", " ")
-        allowed = printed(claimed, last)  # the claim's printed digits (and float32 logs), as the claim check allows
+        text = c.claim.printed(f"claimed_{metric}") if hasattr(c.claim, "printed") else None
+        allowed = printed(claimed, last, text=text)  # the claim's printed digits (and float32 logs), as checked
         hits = [(e, v) for e, v in values[:-1] if abs(claimed - v) <= allowed]
         if abs(claimed - last) <= allowed or not hits:
             continue

@@ -502,19 +502,25 @@ class OwnLog:
     warn: bool = False  # not what the assignment asks, but a true figure of this run (its best epoch): no points lost
 
 
-def half_unit(x: float) -> float:
-    """Half a unit in the last printed digit of `x` as Python prints it (0.025 → 0.0005; 0.9612 → 0.00005): how
+def half_unit(x: float, text: str | None = None) -> float:
+    """Half a unit in the last printed digit of `x`: as the student printed it (`text`, from submission.toml:
+    "0.9600" → 0.00005) where that reads as `x`, else as Python prints it (0.025 → 0.0005; 0.9612 → 0.00005): how
     far a correctly rounded report may be from the figure it reports."""
-    from decimal import Decimal
+    from decimal import Decimal, InvalidOperation
 
-    exp = Decimal(repr(float(x))).normalize().as_tuple().exponent
+    try:
+        exp = Decimal(text).as_tuple().exponent if text and float(Decimal(text)) == x else None
+    except (InvalidOperation, ValueError, OverflowError):
+        exp = None
+    if exp is None:
+        exp = Decimal(repr(float(x))).normalize().as_tuple().exponent
     return 0.5 * 10.0 ** int(exp) if isinstance(exp, int) else 0.0
 
 
-def printed(claimed: float, logged: float, scale: float = 1.0) -> float:
+def printed(claimed: float, logged: float, scale: float = 1.0, text: str | None = None) -> float:
     """How far a claim read off a log may be from the logged figure: the claim's printed digits (`half_unit`, on the
     log's scale: a percentage claim's ÷ 100), and float32 as TensorBoard stores the figure."""
-    return half_unit(claimed) / scale + 1e-6 * abs(logged)
+    return half_unit(claimed, text) / scale + 1e-6 * abs(logged)
 
 
 def plausible(cmp: Comparison | None) -> bool:
@@ -564,9 +570,10 @@ def lr_against_log(claim: RangeTestClaim, logs: Logs) -> OwnLog | None:
     return OwnLog(dist <= allowed, pick, round(dist, 4), round(allowed, 4), "decades", msg)
 
 
-def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs) -> OwnLog | None:
-    """A claimed final metric against the log's last epoch, allowed the claim's printed digits (and float32, as
-    TensorBoard stores it); a percentage is read as one; a claim that matches another logged epoch says which."""
+def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs, text: str | None = None) -> OwnLog | None:
+    """A claimed final metric against the log's last epoch, allowed the claim's printed digits (`text`: as
+    submission.toml prints it, "0.9600" to four decimals; and float32, as TensorBoard stores it); a percentage is
+    read as one; a claim that matches another logged epoch says which."""
     values = [(e, v) for e, v in zip(logs.epoch, getattr(logs, metric), strict=True) if math.isfinite(v)]
     if not values:
         return None
@@ -574,8 +581,9 @@ def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs) -> 
     last_epoch, last = values[-1]
     scale = 100.0 if metric == "test_accuracy" and claimed > 1 else 1.0
     value = claimed / scale
-    allowed = printed(claimed, last, scale)
-    said = f"{claimed:g}%" if scale != 1 else f"{claimed:g}"
+    allowed = printed(claimed, last, scale, text)
+    said = text or f"{claimed:g}"
+    said += "%" if scale != 1 else ""
     dist = abs(value - last)
     short = f" — but your log ends at epoch {last_epoch}, and the run claims {epochs} epochs" if last_epoch != epochs \
         else ""  # fmt: skip

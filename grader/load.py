@@ -19,6 +19,7 @@ import stat
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -137,10 +138,21 @@ def decode(data: bytes, label: str) -> str:
         raise InputError(f"{label} line {line}: not UTF-8 text (save the file as UTF-8)") from None
 
 
+class Printed(float):
+    """A TOML float that keeps its text (at most 40 characters of it): "0.9600" claims four decimals, 0.96 two."""
+
+    text: str | None
+
+    def __new__(cls, text: str) -> Printed:
+        value = super().__new__(cls, text.replace("_", ""))
+        value.text = text if len(text) <= 40 else None
+        return value
+
+
 def parse_toml(text: str, label: str) -> dict:
-    """TOML → plain JSON-able data, nesting at most MAX_DEPTH; InputError otherwise."""
+    """TOML → plain JSON-able data (its floats `Printed`), nesting at most MAX_DEPTH; InputError otherwise."""
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text, parse_float=Printed)
     except tomllib.TOMLDecodeError as err:
         raise InputError(f"{label} is not valid TOML: {err}") from None
     except RecursionError:
@@ -347,7 +359,13 @@ def _fractions(sub: Submission) -> tuple[Submission, list[str]]:
                 fraction = float(f"{a / 100:.12g}")
                 notes.append(f"[[{part}]] {shown(e.name)}: claimed_test_accuracy = {a:g} read as {a:g} % = "
                              f"{fraction:g} (write accuracies as fractions)")  # fmt: skip
+                text = e.printed("claimed_test_accuracy")
                 e = e.model_copy(update={"claimed_test_accuracy": fraction})
+                e._printed = (
+                    {**e._printed, "claimed_test_accuracy": str(Decimal(text).scaleb(-2))}
+                    if text
+                    else {k: v for k, v in e._printed.items() if k != "claimed_test_accuracy"}
+                )
             out.append(e)
         return out
 
@@ -384,6 +402,7 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
             data = {"student": {"id": safe_id, "name": escape(folder.name)[:200]}, **data}
         data, more = _defaults(data, assignment)
         sub = validate(Submission, data, source.name)
+        _keep_printed(data, sub)
     except (LegacyConfigError, InputError) as err:
         if source is toml:
             raise
@@ -399,6 +418,15 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
                           f"{shown(safe_id)}")  # fmt: skip
         _set_id(x, safe_id)
     return x
+
+
+def _keep_printed(data: dict, sub: Submission) -> None:
+    """Each claimed final metric's text as the file prints it, kept on its entry: its digits are the claim's."""
+    for part in ("run", "auto"):
+        for raw, entry in zip(data.get(part) or (), getattr(sub, part), strict=True):
+            for k in ("claimed_test_accuracy", "claimed_test_loss"):
+                if isinstance(v := raw.get(k), Printed) and v.text:
+                    entry._printed[k] = v.text
 
 
 def _defaults(data: dict, assignment: Assignment) -> tuple[dict, list[str]]:

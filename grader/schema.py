@@ -12,6 +12,7 @@ from pydantic import (
     Field,
     PositiveFloat,
     PositiveInt,
+    PrivateAttr,
     create_model,
     model_validator,
 )
@@ -147,6 +148,11 @@ class _Trained(Optim):
         None, description="Final test loss (mean cross-entropy); nan or inf for a run that diverged"
     )
     logs: LogsPath | None = Field(None, description="This run's TensorBoard log folder or CSV (docs/evidence.md)")
+    # claimed_* → the figure as submission.toml prints it ("0.9600"): its digits are the claim's precision
+    _printed: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def printed(self, field: str) -> str | None:
+        return self._printed.get(field)
 
 
 class RunClaim(_Trained):

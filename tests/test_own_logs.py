@@ -256,3 +256,31 @@ def test_the_best_epoch_reported_is_a_warning_with_no_points_lost_and_another_ep
         assert c.logged and c.status == status, c.message  # judged against its own log (no seeds: LR table only)
         assert (c.points == c.max_points > 0) if status == "warn" else c.points == 0
         assert (c.diagnosis or {}).get("pitfall") == cause, c.diagnosis
+
+
+def test_a_claim_printed_with_trailing_zeros_claims_those_digits(tmp_path):
+    """The claim's printed digits are the file's text, not Python's float: "0.9600" against a log's 0.965 is 0.5 pp
+    off to four decimals (a copied or misread figure), while "0.96" is an honest two-decimal rounding of it. The
+    text survives loading, a percentage's conversion and the claims the logs fill in."""
+    from grader.load import load_submission
+    from reference.outputs import write_csv
+
+    logs = Logs("x", [0, 1], [0.05, 0.05], [2.3, 0.4], [1, 2], [0.30, 0.12], [0.951, 0.965])
+    assert half_unit(0.96, "0.9600") == pytest.approx(0.00005) and half_unit(0.96) == pytest.approx(0.005)
+    assert half_unit(0.96, "1.0") == pytest.approx(0.005)  # a text that is not this figure is not its digits
+    assert metric_against_log("test_accuracy", 0.96, 2, logs).ok  # 0.96: a rounding of 0.965
+    off = metric_against_log("test_accuracy", 0.96, 2, logs, text="0.9600")
+    assert not off.ok and "the claim: 0.9600, 0.005 away" in off.message
+    assert metric_against_log("test_accuracy", 0.965, 2, logs, text="0.9650").ok
+    write_csv(logs, tmp_path / "run.csv")
+    (tmp_path / "submission.toml").write_text(
+        '[student]\nid = "s"\nname = "S"\n'
+        '[[run]]\nname = "a"\noptimizer = "sgd"\nlr = 0.05\nepochs = 2\nclaimed_test_accuracy = 96.00\n'
+        'logs = "run.csv"\n'
+        '[[run]]\nname = "b"\noptimizer = "sgd"\nlr = 0.05\nepochs = 2\nclaimed_test_loss = 0.1_200\n'
+        'logs = "run.csv"\n'
+    )  # fmt: skip
+    a, b = load_submission(tmp_path).submission.run
+    assert a.printed("claimed_test_accuracy") == "0.9600" and a.printed("claimed_test_loss") is None  # from the log
+    assert b.printed("claimed_test_loss") == "0.1_200" and b.claimed_test_accuracy == pytest.approx(0.965)
+    assert metric_against_log("test_loss", b.claimed_test_loss, 2, logs, b.printed("claimed_test_loss")).ok
