@@ -620,10 +620,11 @@ def edit(logs: dict, how: str, args) -> dict:
     return out
 
 
-def claims_from_logs(logs: dict, args, beta: float = 0.98, best: bool = False) -> dict:
+def claims_from_logs(logs: dict, args, beta: float = 0.98, best: bool = False, checkpoint: bool = False) -> dict:
     """What a student reads off (possibly edited) logs: each sweep's pick by its rule on the loss smoothed with
     `beta` (0.98: the reference's; 0.6: TensorBoard's default slider), each run's last epoch (`best`: its best
-    epoch, the highest accuracy and the lowest loss, as some reports give)."""
+    epoch, the highest accuracy and the lowest loss, as some reports give; `checkpoint`: both figures of its
+    highest-accuracy epoch, the checkpoint a student keeps)."""
     from reference.rules import RULES, smooth
 
     claims = {}
@@ -632,8 +633,9 @@ def claims_from_logs(logs: dict, args, beta: float = 0.98, best: bool = False) -
         if rule:
             claims[name] = RULES[rule](log.lr, smooth(log.train_loss, beta)).value
         else:
+            at = max(range(len(log.test_accuracy)), key=log.test_accuracy.__getitem__) if checkpoint else -1
             accuracy, loss = (max(log.test_accuracy), min(log.test_loss)) if best else \
-                (log.test_accuracy[-1], log.test_loss[-1])  # fmt: skip
+                (log.test_accuracy[at], log.test_loss[at])  # fmt: skip
             claims |= {f"{name}:test_accuracy": figure(accuracy), f"{name}:test_loss": figure(loss)}
     return claims
 
@@ -724,7 +726,7 @@ def logs_report(tally: dict, args, timing: str, covered: tuple[int, int] = (0, 0
     for v in sorted({v for _, _, v in tally if v.startswith("honest+logs, ")}):
         xs = [x for (c, _, v_), xs in tally.items() if v_ == v and c != "logs" for x in xs if x != "skip"]
         print(f"{v.removeprefix('honest+logs, ')}: {rate(xs, ('fail',))} of their claim checks fail"
-              + (" (a best epoch is a WARN that costs no points)" if "best" in v else ""))  # fmt: skip
+              + (" (a best epoch or checkpoint is a WARN that costs no points)" if "best" in v else ""))  # fmt: skip
     acc = [x for (c, _, v), xs in tally.items() if c == "accuracy_claim" and v == ROUNDED for x in xs
            if x != "skip"]  # fmt: skip
     if covered[1]:
@@ -791,6 +793,9 @@ def main() -> None:
             subs.append(("lr x1.25 of a TensorBoard-smoothed pick", submission(s, False, base, args, tb_off), logs))
             best = claims_from_logs(logs, args, best=True)
             subs.append(("honest+logs, best epoch reported", submission(s, False, base, args, best), logs))
+            kept = claims_from_logs(logs, args, checkpoint=True)
+            subs.append(("honest+logs, best-accuracy checkpoint reported", submission(s, False, base, args, kept),
+                         logs))  # fmt: skip
             for how in EDITED:
                 edited = edit(logs, how, args)
                 subs.append((how, submission(s, False, base, args, claims_from_logs(edited, args)), edited))

@@ -21,6 +21,7 @@ from grader.evidence import (
     LOG_FLOOR,
     Band,
     Comparison,
+    checkpoints,
     compare,
     comparison,
     diverges,
@@ -314,8 +315,8 @@ def short_run(c: Case) -> Diagnosis | None:
 
 def earlier_epoch(c: Case) -> Diagnosis | None:
     """A figure of an earlier epoch of the student's own log reported as the final one: the log's last epoch says
-    otherwise, and the claim is that earlier epoch's figure to its printed digits (a best epoch is no mistake: the
-    claim check says so, with no points lost)."""
+    otherwise, and the claim is that earlier epoch's figure to its printed digits (a best checkpoint — the highest
+    accuracy's or the lowest loss's epoch — is no mistake: the claim check says so, with no points lost)."""
     if c.logs is None or not c.logs.epoch:
         return None
     for metric in ("test_accuracy", "test_loss"):
@@ -326,7 +327,7 @@ def earlier_epoch(c: Case) -> Diagnosis | None:
         (last_epoch, last), label = values[-1], metric.replace("_", " ")
         text = c.claim.printed(f"claimed_{metric}") if hasattr(c.claim, "printed") else None
         allowed = printed(claimed, last, text=text)  # the claim's printed digits (and float32 logs), as checked
-        hits = [(e, v) for e, v in values[:-1] if abs(claimed - v) <= allowed]
+        hits = [(e, v) for e, v in values[:-1] if abs(claimed - v) <= allowed and e not in checkpoints(c.logs)]
         if abs(claimed - last) <= allowed or not hits:
             continue
         epoch, value = hits[-1]

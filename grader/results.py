@@ -134,10 +134,17 @@ class StudentResult:
     def possible(self) -> float:
         return self.total_points
 
+    def pending_shares(self) -> list[float]:
+        """Each check's pending points on the rubric total's scale: the pending part of its maximum (all of it for a
+        check not checked here; the rest of a check partly given, such as a chaotic rerun's miss)."""
+        return [round(m * c.pending / (c.max_points + c.pending), 2) if c.pending else 0.0
+                for c, (_, m) in zip(self.checks, self.scaled(), strict=True)]  # fmt: skip
+
     @property
     def pending(self) -> float:
-        """Points of the total this grade could not check (on the rubric total's scale)."""
-        return round(sum(m for c, (_, m) in zip(self.checks, self.scaled(), strict=True) if c.pending), 2)
+        """Points of the total this grade could not check (on the rubric total's scale): earned + lost + pending is
+        the total."""
+        return round(sum(self.pending_shares()), 2)
 
     @property
     def checked(self) -> float:
@@ -197,9 +204,9 @@ class StudentResult:
             run["reference"] = None
             if run["evidence"]:  # the logged curves and counterfactual reruns live in the HTML
                 run["evidence"] = {k: run["evidence"].get(k) for k in ("parts_at", "summary")}
-        for check, (points, max_points) in zip(d["checks"], self.scaled(), strict=True):
+        for check, (points, max_points), pending in zip(d["checks"], self.scaled(), self.pending_shares(), strict=True):
             check.update(raw_points=check["points"], raw_max_points=check["max_points"], raw_pending=check["pending"],
-                         points=points, max_points=max_points, pending=max_points if check["pending"] else 0.0,
+                         points=points, max_points=max_points, pending=pending,
                          why=check["why"] if check["pending"] else None)  # fmt: skip
         checked, made = self.claims
         return {**d, "total": self.total, "possible": self.possible, "percent": self.percent, "verdict": self.verdict,

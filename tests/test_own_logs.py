@@ -10,7 +10,7 @@ import torch
 
 from grader.checks import run_checks
 from grader.context import Context
-from grader.evidence import half_unit, lr_against_log, metric_against_log
+from grader.evidence import checkpoints, half_unit, lr_against_log, metric_against_log
 from grader.plan import plan
 from grader.runner import Outcome
 from grader.schema import Assignment, RangeTestClaim, Submission
@@ -239,7 +239,8 @@ def test_the_best_epoch_reported_is_a_warning_with_no_points_lost_and_another_ep
     accuracy = [0.90, 0.962, 0.957]  # the best epoch is 2, the last 3
     logs = Logs(base.source, base.step, base.lr, base.train_loss, [1, 2, 3], base.test_loss, accuracy)
     v = metric_against_log("test_accuracy", 0.962, 3, logs)
-    assert v.warn and not v.ok and "best epoch (2" in v.message and "no points lost" in v.message
+    assert v.warn and not v.ok and "epoch 2 (test accuracy 0.962), its highest-accuracy epoch" in v.message
+    assert "no points lost" in v.message
     v = metric_against_log("test_accuracy", 0.90, 3, logs)  # epoch 1: neither the last nor the best
     assert not v.warn and not v.ok and "It matches epoch 1 of your log" in v.message
     sub = Submission.model_validate({
@@ -284,3 +285,29 @@ def test_a_claim_printed_with_trailing_zeros_claims_those_digits(tmp_path):
     assert a.printed("claimed_test_accuracy") == "0.9600" and a.printed("claimed_test_loss") is None  # from the log
     assert b.printed("claimed_test_loss") == "0.1_200" and b.claimed_test_accuracy == pytest.approx(0.965)
     assert metric_against_log("test_loss", b.claimed_test_loss, 2, logs, b.printed("claimed_test_loss")).ok
+
+
+def test_the_figures_of_a_best_checkpoint_are_a_warning_with_no_points_lost():
+    """Examiner probe 3: a student who keeps the best-accuracy checkpoint reports its loss too, which is often not the
+    run's lowest: that loss failed (0 points) with a high-confidence "epoch 4's test loss reported as the final one".
+    Both figures of either best checkpoint (highest accuracy, lowest loss) are a WARN with no points lost; a figure
+    of an epoch that is neither is still a misreport."""
+    from grader.diagnoses import earlier_epoch
+
+    logs = Logs("x", [0], [0.05], [0.3], [1, 2, 3, 4, 5], [0.30, 0.22, 0.21, 0.1968, 0.205],
+                [0.90, 0.94, 0.951, 0.952, 0.949])  # fmt: skip
+    assert checkpoints(logs) == {4: "highest-accuracy"}
+    logs.test_loss[2] = 0.19  # the lowest loss at epoch 3, the best accuracy at epoch 4
+    assert checkpoints(logs) == {3: "lowest-test-loss", 4: "highest-accuracy"}
+    v = metric_against_log("test_loss", 0.1968, 5, logs)  # the best-accuracy checkpoint's loss
+    assert v.warn and "its highest-accuracy epoch" in v.message and "no points lost" in v.message
+    assert metric_against_log("test_accuracy", 0.951, 5, logs).warn  # the lowest-loss checkpoint's accuracy
+    v = metric_against_log("test_loss", 0.22, 5, logs)  # epoch 2: no checkpoint
+    assert not v.warn and not v.ok and "It matches epoch 2" in v.message
+    from types import SimpleNamespace
+
+    def case(loss: float) -> SimpleNamespace:  # what the diagnosis reads of a failing loss claim with its log
+        return SimpleNamespace(claim=None, logs=logs, claimed=lambda m: loss if m == "test_loss" else None)
+
+    assert earlier_epoch(case(0.1968)) is None  # no cause for a checkpoint's figure
+    assert earlier_epoch(case(0.22)).pitfall == "earlier-epoch"

@@ -210,3 +210,15 @@ def test_the_checks_say_why_points_are_pending():
     assert (claim.status, claim.pending, claim.why) == ("skip", ASSIGNMENT.points.accuracy_claim, "quick")
     none = verdicts(submission(), rerun(), baseline=None)[("baseline", "const")]
     assert none.why == "reference" and none.pending == ASSIGNMENT.points.baseline
+
+
+def test_a_check_partly_given_counts_only_its_rest_as_pending():
+    """Earned + lost + pending is the total: a chaotic rerun's miss, half given and half pending, puts half its
+    points in `pending`, not all of them (examiner probe: 61.11 earned + 55.55 pending of 100)."""
+    s = StudentResult("s", "S", "s", checks=[
+        CheckResult("config", "submission", "pass", "ok", points=5, max_points=5),
+        CheckResult("accuracy_claim", "run", "warn", "chaotic", points=5, max_points=5, pending=5, why="chaotic"),
+        CheckResult("loss_claim", "run", "fail", "off", points=0, max_points=5)])  # fmt: skip
+    assert s.scaled() == [(25.0, 25.0), (25.0, 50.0), (0.0, 25.0)]
+    assert (s.total, s.pending, s.checked) == (50.0, 25.0, 75.0)
+    assert s.to_dict()["checks"][1]["pending"] == 25.0 and s.to_dict()["pending"] == 25.0
