@@ -14,6 +14,7 @@ from grader.context import (
     Reference,
     Seeds,
     baseline_entry,
+    choices_only,
     differences,
     kin,
     length_free,
@@ -99,6 +100,19 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
         problems.append("nothing is rerun")
     problems += [f"{name}: {why}" for name, why in refused.entries.items()]
     missing = [part for part in a.required if not getattr(s, part)]
+    n = f"{len(s.range_test)} range test(s) and {len(s.run) + len(s.auto)} training run(s)"
+    if ctx.legacy:  # a course config.py holds one config: the other sections are handed in apart, not left out
+        apart = [CheckResult(check, f"[[{part}]]", "skip", f"Not in this config.py: a course config.py holds one "
+                             f"config ({n}), and the assignment also requires a [[{part}]] section; one entry's "
+                             f"{check.replace('_', ' ')} points are pending until the submission holds every sweep and "
+                             "run (a submission.toml: docs/submission.md) or the instructor reviews its other configs "
+                             "by hand.", pending=getattr(a.points, check), why="legacy")
+                 for part in missing for check in SECTION_CHECKS[part] if getattr(a.points, check)]  # fmt: skip
+        if not problems:
+            held = f" (a course config.py: the {', '.join(f'[[{p}]]' for p in missing)} it cannot hold pending)"
+            return [CheckResult("config", "submission", "pass", f"Valid: {n} within the assignment"
+                                + held * bool(missing) + ".", points=pts, max_points=pts), *apart]  # fmt: skip
+        return [*out, CheckResult("config", "submission", "fail", "; ".join(problems) + ".", max_points=pts), *apart]
     how = " (a submission.toml holds sweeps and runs together, a legacy config.py one of them: docs/submission.md)"
     problems += [f"no [[{part}]] section: the assignment requires one" + how * (part == missing[-1])
                  for part in missing]  # fmt: skip
@@ -109,7 +123,6 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
             for part in missing for check in SECTION_CHECKS[part] if getattr(a.points, check)]  # fmt: skip
     if problems:  # the config line first: it says what is wrong; the points lost for it follow
         return [*out, CheckResult("config", "submission", "fail", "; ".join(problems) + ".", max_points=pts), *lost]
-    n = f"{len(s.range_test)} range test(s) and {len(s.run) + len(s.auto)} training run(s)"
     return [CheckResult("config", "submission", "pass", f"Valid: {n} within the assignment.", points=pts,
                         max_points=pts)]  # fmt: skip
 
@@ -559,8 +572,9 @@ def check_reproducible(ctx: Context, pts: float) -> list[CheckResult]:
         else:
             status, points = "warn", round(tol.chaotic_credit * pts, 2)
             moved = "makes one of the two diverge" if math.isinf(d) else f"moves the train loss by {d:.1%}"
-            msg = (f"Chaotic: {nudge} {moved} within {n} steps, so rounding alone (another engine, device or "
-                   f"torch version) changes this run's figures; a metric check its rerun does not bear out gets "
+            msg = (f"Chaotic (a property of this config, not a fault of the submission): {nudge} {moved} within {n} "
+                   "steps, so rounding alone (another engine, device or torch version) changes this run's figures; a "
+                   "metric check its rerun does not bear out gets "
                    f"{tol.chaotic_credit:.0%} of its points, the rest pending review by hand.")  # fmt: skip
         out.append(CheckResult("reproducible", p.name, status, msg, distance=d, tolerance=tol.chaos_drift,
                                unit="relative", origin=f"the probe twin's train loss vs the rerun's, over {n} steps",
@@ -710,8 +724,9 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
         if ctx.quick and ran < cfg.epochs:  # a quick prefix: the full grade compares where both end
             message = (f"Not comparable at epoch {ran}: {nearest}, and a run of another config starts faster or "
                        f"slower but may end level: it is compared at its final epoch ({cfg.epochs}) by the full "
-                       "grade" + (" (a shortfall there against a reference that differs only in the LR is left for "
-                                  "review by hand)" if lr_only(mine, ref_cfg) else "") + ".")  # fmt: skip
+                       "grade" + (" (a shortfall there against a reference that differs only in the student's "
+                                  "choices — the LR, the scheduler's arguments — is left for review by hand)"
+                                  if choices_only(mine, ref_cfg) else "") + ".")  # fmt: skip
         else:  # the full grade, and no reference ends where this run does: no grade of this tool compares it
             message = (f"Not comparable: {nearest}, and this run ends at epoch {ran}, the reference at epoch "
                        f"{ref_epochs}; runs of other configs are compared only where both end. Review its curve by "
@@ -747,17 +762,22 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
 
 def _another_lr(ref: Reference, run: str, mine: dict, pts: float, msg: str, banded: float = 0.0) -> CheckResult | None:
     """A shortfall (or a divergence) of run `run` (its config `mine`, a RunConfig dump) against a reference that
-    differs from it only in its LR, pending review: another LR is a choice the assignment leaves to the student (their
-    rule's pick, a cautious half of it), and a run at it may end lower or blow up by design, which no committed run at
-    that LR tells from a fault. A shortfall within the partial band keeps its `banded` points, the rest pending: the
-    excuse never gives less than judging would. None otherwise."""
+    differs from it only in choices the assignment leaves to the student — its LR (their rule's pick, a cautious half
+    of it) and its scheduler's arguments (a gamma, a step size) — pending review: a run with other choices may end
+    lower or blow up by design, which no committed run of them tells from a fault. A shortfall within the partial band
+    keeps its `banded` points, the rest pending: the excuse never gives less than judging would. None otherwise."""
     ref_cfg = ref.entry["config"]
-    if ref.same or not lr_only(mine, ref_cfg):
+    if ref.same or not choices_only(mine, ref_cfg):
         return None
-    why = (f"this run differs from {ref.name} only in its LR ({lr_of(mine):.3g}; the reference's "
-           f"{lr_of(ref_cfg):.3g}), and a run at another LR may end lower or diverge by design — whether this is the "
-           "LR's doing or the run's, no committed run at this LR tells (benchmarks/baseline_rules.py measures how runs "
-           "at the rules' picks end)")  # fmt: skip
+    if lr_only(mine, ref_cfg):
+        why = (f"this run differs from {ref.name} only in its LR ({lr_of(mine):.3g}; the reference's "
+               f"{lr_of(ref_cfg):.3g}), and a run at another LR may end lower or diverge by design — whether this is "
+               "the LR's doing or the run's, no committed run at this LR tells (benchmarks/baseline_rules.py measures "
+               "how runs at the rules' picks end)")  # fmt: skip
+    else:
+        why = (f"this run differs from {ref.name} only in choices the assignment leaves to the student "
+               f"({differences(mine, ref_cfg)}), and a run with other choices may end lower or diverge by design — "
+               "whether this is those choices' doing or the run's, no committed run of this config tells")  # fmt: skip
     if banded > 0:
         return CheckResult("baseline", run, "warn", f"Partly judged: {why}; the shortfall is within the partial band, "
                            f"so its {banded:g} of {pts:g} points are given and the rest is pending review by hand. "

@@ -113,6 +113,17 @@ def lr_only(a: dict, b: dict) -> bool:
     return sa == sb
 
 
+def choices_only(a: dict, b: dict) -> bool:
+    """`a` and `b` (RunConfig dumps) differ at most in what the assignment leaves to the student: the LR (`lr_only`)
+    and the arguments of one scheduler at one cadence (its gamma, step size, milestones, peak, …) — not the optimizer's
+    settings, the scheduler, its cadence or the input."""
+    sa, sb = _shape(a), _shape(b)
+    ka, kb = sa.pop("schedule"), sb.pop("schedule")
+    if length_free(a) and length_free(b):
+        sa.pop("epochs"), sb.pop("epochs")
+    return sa == sb and (ka.get("name"), ka.get("cadence")) == (kb.get("name"), kb.get("cadence"))
+
+
 def same_config(a: dict, b: dict, lr_decades: float) -> bool:
     """`a` and `b` (RunConfig dumps) are the same config up to the seed — or one is the other's first epochs — their
     LRs within `lr_decades`."""
@@ -273,6 +284,7 @@ class Context:
     comparisons: dict = field(default_factory=dict)  # run name → its logs vs its rerun (grader.evidence.comparison)
     seeds: dict[str, Seeds] = field(default_factory=dict)  # run name → the committed seeds it is judged against
     read: set[tuple[str, str]] = field(default_factory=set)  # (run, claimed_* field) taken from its logs, not written
+    legacy: bool = False  # read from a course config.py: one config, the assignment's other sections handed in apart
 
     @property
     def cond(self) -> Conditions:

@@ -125,7 +125,7 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], keys: dict[tuple, str], out
     ev = x.evidence
     claim_baseline = baselines.get(Conditions.of(x.submission, assignment).claimed)
     ctx = Context(x.submission, assignment, pairs, baseline, quick, n_test, probes, logs=ev.logs, read=ev.read,
-                  claim_baseline=claim_baseline,
+                  claim_baseline=claim_baseline, legacy=x.legacy,
                   baselines=committed.get(x.submission.setup.dataset, []), seeds=seeds)  # fmt: skip
     checks = [defer(c) if c.subject in deferred else c for c in run_checks(ctx)]
     checks, ran = explain(ctx, checks, execute)  # likely causes of failures; never changes points

@@ -77,6 +77,14 @@ def figure(value: object, unit: str = "") -> str:
     return f"{text}{unit}" if unit in ("σ", "×") else f"{text} {unit}"
 
 
+def _visible(value: object) -> object:
+    """Every value a template writes: control characters (a terminal escape in a student's name) shown as `\\x1b`,
+    never written raw into a report that `cat` or a browser would act on; safe markup stays markup."""
+    if isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(safe.terminal(str(value)))
+    return safe.terminal(value) if isinstance(value, str) else value
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     """Templates from the top-level templates/ folder; HTML autoescaped, Markdown not; undefined names fail."""
@@ -87,6 +95,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_visible,
     )
     env.filters.update(fmt=fmt, pct=pct, md=md, figure=figure, cut=cut, code=code)
     env.globals.update(STATUS_ORDER=STATUS_ORDER, VERDICT_ORDER=VERDICT_ORDER)

@@ -51,7 +51,8 @@ class CheckResult:
     # (no rerun decides it: by hand, against the run's logs), "deferred" (an upload grade's time budget left its rerun
     # to the instructor's full grade), "chaotic" (a chaotic rerun missed the claim: by hand), "lr" (a baseline shortfall
     # against a reference at another LR only: the LR's or the run's, no committed run tells), "unclaimed" (a claim the
-    # assignment asks for, not stated), "unwritten" (a figure read from a log the rerun does not bear out); see
+    # assignment asks for, not stated), "unwritten" (a figure read from a log the rerun does not bear out), "legacy" (a
+    # section the assignment requires that a course config.py, one config, cannot hold); see
     # `pending_lines`
     diagnosis: dict | None = None  # likely cause of a failure: {cause, evidence, confidence, confirmed}
 
@@ -359,8 +360,8 @@ def pending_lines(students: list[StudentResult], command: str | None = None, rer
         for c in s.checks:
             if is_unchecked(c):
                 groups.setdefault(reason(c), []).append(c)
-    rank = {"deferred": 0, "quick": 0, "unclaimed": 1, "unwritten": 2, "reference": 2, "lr": 2, "chaotic": 3,
-            "review": 3}  # fmt: skip
+    rank = {"deferred": 0, "quick": 0, "unclaimed": 1, "legacy": 1, "unwritten": 2, "reference": 2, "lr": 2,
+            "chaotic": 3, "review": 3}  # fmt: skip
     lines = [_line(why, checks, command, rerun, quick_epochs)
              for why, checks in sorted(groups.items(), key=lambda kv: (rank.get(kv[0], 1), kv[0]))]  # fmt: skip
     if (n := sum(s.claimless for s in students)) and "unclaimed" not in groups:  # else that line says it
@@ -395,17 +396,22 @@ def _line(why: str, checks: list[CheckResult], command: str | None, rerun: str |
                 "that misses is no evidence against it: review by hand, against the run's logs where they were handed "
                 "in")  # fmt: skip
     if why == "lr":
-        return (f"runs at another LR than the reference's: {n} pending — each falls short of (or diverges against) "
-                "a committed reference that differs from it only in the LR, which a run at another LR (a rule's pick, "
-                "a cautious half of it) may do by design. Review by hand in its report (the run's curve beside the "
-                "reference's): points are the instructor's to give where it trains as a run at its LR can, e.g. "
-                "smoothly to a plateau")  # fmt: skip
+        return (f"runs at another LR or scheduler setting than the reference's: {n} pending — each falls short of "
+                "(or diverges against) a committed reference that differs from it only in the student's choices (the "
+                "LR: a rule's pick, a cautious half of it; the scheduler's arguments: a gamma, a step size), which a "
+                "run with other choices may do by design. Review by hand in its report (the run's curve beside the "
+                "reference's): points are the instructor's to give where it trains as a run with its choices can, "
+                "e.g. smoothly to a plateau")  # fmt: skip
     if why == "unclaimed":
         return (f"claims not stated: {n} pending — the assignment asks for each sweep's picked LR (claimed_lr) and the "
                 "final test accuracy and loss (claimed_test_accuracy, claimed_test_loss) of each run a submission "
                 "stands by (its baseline carries points); state them in submission.toml (a legacy config.py holds "
                 "none: write it as a submission.toml), or hand in the runs' logs (docs/evidence.md), from which they "
                 "are read")  # fmt: skip
+    if why == "legacy":
+        return (f"sections a course config.py cannot hold: {n} pending — a config.py holds one config (a sweep or a "
+                "run), and the assignment requires both: hand in every sweep and run as one submission.toml "
+                "(docs/submission.md), or review the other configs by hand")  # fmt: skip
     if why == "unwritten":
         return (f"figures read from logs the rerun does not bear out: {n} pending — the student wrote none of them "
                 "(they were taken from the run's log), and the logs check says where each log leaves the rerun and "

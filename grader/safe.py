@@ -46,8 +46,9 @@ def truncate(text: str, limit: int) -> str:
 
 
 def csv_cell(value: object) -> str:
-    """A spreadsheet cell that is never a formula: text starting with = + - @ TAB CR gets a leading quote."""
-    text = "" if value is None else str(value)
+    """A spreadsheet cell that is never a formula (text starting with = + - @ TAB CR gets a leading quote) and holds no
+    control character (shown as `\\x1b`: `cat grades.csv` prints it, never acts on it)."""
+    text = "" if value is None else terminal(value)
     return "'" + text if text.startswith(_FORMULA) else text
 
 

@@ -8,6 +8,7 @@ import pytest
 from grader.checks import CHECKS, banded, run_checks
 from grader.context import Context
 from grader.plan import plan
+from grader.results import StudentResult, pending_lines
 from grader.runner import Outcome
 from grader.schema import Assignment, Submission
 
@@ -54,7 +55,7 @@ def rerun(acc=0.95, loss=0.17, pick=0.1, diverged=None) -> list[Outcome]:
     return [Outcome(rt), Outcome(train)]
 
 
-def verdicts(sub, outcomes, quick=False, baseline=BASELINE, assignment=ASSIGNMENT) -> dict:
+def verdicts(sub, outcomes, quick=False, baseline=BASELINE, assignment=ASSIGNMENT, legacy=False) -> dict:
     """The checks of `sub` given `outcomes`: one per planned run in the plan's order, probe twins included
     (`_with_twins`), or one per sweep and training run, twins left out (then no twin ran: the reproducible check
     has none to compare). Paired strictly, and the twins handed over as grader.grade does."""
@@ -64,7 +65,7 @@ def verdicts(sub, outcomes, quick=False, baseline=BASELINE, assignment=ASSIGNMEN
     pairs = list(zip(planned, outcomes, strict=True))
     runs = [(p, o) for p, o in pairs if p.kind != "probe"]
     probes = {p.name: o for p, o in pairs if p.kind == "probe"}
-    ctx = Context(sub, assignment, runs, baseline, quick, 1000, probes)
+    ctx = Context(sub, assignment, runs, baseline, quick, 1000, probes, legacy=legacy)
     return {(c.check, c.subject): c for c in run_checks(ctx)}
 
 
@@ -448,3 +449,27 @@ def test_a_required_section_left_out_loses_what_one_entry_would_carry():
                                                            ("accuracy_claim", "loss_claim", "baseline"))  # fmt: skip
     assert v[("lr_claim", "sweep")].status == "pass" and v[("config", "submission")].status == "fail"
     assert not any(k[1] == "[[run]]" for k in verdicts(submission(), rerun()))  # nothing missing: nothing lost
+
+
+def test_a_course_config_py_leaves_the_sections_it_cannot_hold_pending():
+    """Examiner probe 3 (A4): a student who hands in the course's range-test config.py, as the course template has
+    it, scored FAIL 0/100 — the [[run]] section a config.py cannot hold was "Missing … points are lost". A config.py
+    holds one config: the sections it cannot hold are pending (the rest handed in apart, or reviewed by hand), its
+    config is valid, and what it holds is judged as before."""
+    sweeps_only = submission().model_copy(update={"run": []})
+    v = verdicts(sweeps_only, rerun()[:1], legacy=True)
+    apart = {k: c for k, c in v.items() if k[1] == "[[run]]"}
+    assert set(apart) == {("accuracy_claim", "[[run]]"), ("loss_claim", "[[run]]"), ("baseline", "[[run]]")}
+    assert all(c.status == "skip" and c.points == c.max_points == 0 and c.pending > 0 and c.why == "legacy"
+               for c in apart.values())  # fmt: skip
+    config = v[("config", "submission")]
+    assert (
+        config.status == "pass"
+        and config.points == config.max_points > 0
+        and "[[run]] it cannot hold" in config.message
+    )
+    assert v[("lr_claim", "sweep")].status == "pass"
+    line = pending_lines([StudentResult("s", "S", "s", checks=list(v.values()))])
+    assert any(
+        x.startswith("sections a course config.py cannot hold: 2 final-metric claims and 1 baseline") for x in line
+    ), line

@@ -378,7 +378,9 @@ def test_a_run_at_another_lr_that_ends_lower_is_pending_not_docked():
     same, _ = _lr_only(0.05)  # the reference's own config diverging is still the run's fault
     assert verdicts(same, [at_once], baseline=base)[("baseline", "const")].status == "fail"
     line = pending_lines([StudentResult(folder="s1", id="s1", name="S", status="graded", checks=[short])])
-    assert len(line) == 1 and line[0].startswith("runs at another LR than the reference's: 1 baseline comparison")
+    assert len(line) == 1 and line[0].startswith(
+        "runs at another LR or scheduler setting than the reference's: 1 baseline comparison"
+    )
 
 
 def test_a_run_of_another_schedule_that_ends_lower_is_still_judged():
@@ -546,3 +548,25 @@ def test_a_run_at_another_lr_just_short_keeps_its_banded_points():
     same, _ = _lr_only(0.05)
     judged = verdicts(same, [rerun(acc=round(0.95 - 1.2 * tol, 4))[1]], baseline=base)[("baseline", "const")]
     assert judged.status == "warn" and not judged.pending and judged.points == pytest.approx(near.points)
+
+
+def test_a_shortfall_at_another_lr_and_gamma_is_pending_and_another_momentum_is_judged():
+    """Examiner probe 3 (A2): a valley-pick run with its own ExponentialLR gamma (0.8, the reference's 0.9) fell
+    short and failed 0/11 — "no known cause matched" — while the same run at the reference's gamma was pending. The
+    scheduler's arguments are the student's to choose as the LR is: a shortfall against a reference that differs only
+    in those is pending review. A run that differs in the optimizer's settings (momentum) is still judged."""
+    sched = {"name": "exponential", "gamma": 0.9}
+    ref_cfg = RunConfig(lr=0.05, epochs=1, schedule=ScheduleConfig(**sched)).model_dump()
+    base = {**BASELINE, "runs": {"sgd-exponential": {**BASELINE["runs"]["sgd-constant"], "config": ref_cfg}}}
+    a = Assignment(train_epochs=1, max_epochs=1)
+    for extra, status in (({}, "skip"), ({"momentum": 0.5}, "fail")):
+        run = {"name": "exp", "optimizer": "sgd", "lr": 0.0187, "epochs": 1, "schedule": {**sched, "gamma": 0.8},
+               **extra}  # fmt: skip
+        sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "run": [run]})
+        short = _epochs(rerun()[1], 1)
+        short.result["epochs"][0]["test_accuracy"] = 0.5  # far below the reference's 0.90
+        v = verdicts(sub, [short], baseline=base, assignment=a)[("baseline", "exp")]
+        assert v.status == status, (extra, v.message)
+        if status == "skip":
+            assert v.why == "lr" and v.pending > 0 and v.points == 0
+            assert "only in choices the assignment leaves to the student (lr 0.0187 (theirs 0.05), gamma)" in v.message

@@ -233,8 +233,9 @@ def test_csv_cells_are_never_formulas(tmp_path):
         students.append(s)
     render_class(ClassResult({}, students, {}), tmp_path)
     rows = list(csv.reader((tmp_path / "grades.csv").open(newline="")))
-    assert [r[1] for r in rows[2:]] == ["'" + t for t in hostile]  # the text kept, made inert
-    assert [r[2] for r in rows[2:]] == ["'" + t.replace("/", "-") for t in hostile]  # folder names too
+    inert = ["'" + t if t[0] not in "\t\r" else t.replace("\t", "\\x09").replace("\r", "\\x0d") for t in hostile]
+    assert [r[1] for r in rows[2:]] == inert  # the text kept, made inert (a control character shown as an escape)
+    assert [r[2] for r in rows[2:]] == [t.replace("/", "-") for t in inert]  # folder names too
     for row in rows:
         assert not any(cell.startswith(FORMULAS) for cell in row), row
     assert rows[2][-1].startswith("'=cmd") and rows[2][-1].endswith("is broken")  # the first problem
@@ -545,3 +546,36 @@ def test_a_reference_sweep_of_another_config_is_labelled_as_one():
     assert label({**committed, "seed": 7}) == "reference sgd sweep, seed 0"
     other = {**committed, "lr": 1e-6, "epoch_steps": 469}
     assert label(other) == "reference sgd sweep, seed 0 (another sweep: 1e-05→10 in 320 steps)"
+
+
+def test_a_control_character_in_a_students_name_reaches_no_file_raw(tmp_path):
+    """Examiner probe 3: a raw ESC from `[student] name` reached grades.csv and the HTML reports (`cat grades.csv`
+    acts on it). Every file the class grade writes shows it as an escape."""
+    check = CheckResult("config", "submission", "pass", "ok", points=1, max_points=1)
+    s = StudentResult("s1", "Eve" + ESC, "subs/s1", checks=[check], notes="note" + ESC)
+    render_class(ClassResult({}, [s], META), tmp_path)
+    written = [f for f in tmp_path.rglob("*") if f.is_file() and f.suffix in (".csv", ".md", ".html", ".json")]
+    assert {f.name for f in written} >= {"grades.csv", "index.html", "summary.md", "report.md", "report.html"}
+    for f in written:
+        text = f.read_text()
+        assert "\x1b" not in text and "\x07" not in text, f.name
+    assert "Eve\\x1b]0;PWNED" in (tmp_path / "grades.csv").read_text()
+
+
+def test_a_name_that_is_the_id_is_shown_once(tmp_path):
+    """Examiner probe 3 (B6): a legacy config.py's name is its folder's, as is its id: "s107 (s107)" said it twice."""
+    check = CheckResult("config", "submission", "pass", "ok", points=1, max_points=1)
+    render_class(
+        ClassResult(
+            {},
+            [
+                StudentResult("s107", "s107", "subs/s107", checks=[check]),
+                StudentResult("s108", "Ada", "subs/s108", checks=[check]),
+            ],
+            META,
+        ),
+        tmp_path,
+    )
+    assert (tmp_path / "s107" / "report.md").read_text().startswith("# s107\n")
+    assert (tmp_path / "s108" / "report.md").read_text().startswith("# Ada (s108)\n")
+    assert "<title>s107 · " in (tmp_path / "s107" / "report.html").read_text()
