@@ -274,7 +274,7 @@ def pending_part(c: CheckResult, max_points: float) -> float | None:
     miss), else None: such a check shows its status and "earned / max (x pending)", not NOT CHECKED."""
     if not (c.pending and c.max_points):
         return None
-    return round(max_points * c.pending / (c.max_points + c.pending), 2)
+    return round(max_points - round(max_points * c.max_points / (c.max_points + c.pending), 2), 2)
 
 
 def _run_view(r: RunRecord, plot: str | None, student: StudentResult) -> dict:

@@ -138,8 +138,10 @@ class StudentResult:
     def pending_shares(self) -> list[float]:
         """Each check's pending points on the rubric total's scale: the pending part of its maximum (all of it for a
         check not checked here; the rest of a check partly given, such as a chaotic rerun's miss)."""
-        return [round(m * c.pending / (c.max_points + c.pending), 2) if c.pending else 0.0
-                for c, (_, m) in zip(self.checks, self.scaled(), strict=True)]  # fmt: skip
+        return [
+            round(m - round(m * c.max_points / (c.max_points + c.pending), 2), 2) if c.pending else 0.0
+            for c, (_, m) in zip(self.checks, self.scaled(), strict=True)
+        ]  # the rest of m: no rounding crumbs
 
     @property
     def pending(self) -> float:

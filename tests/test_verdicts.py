@@ -222,3 +222,8 @@ def test_a_check_partly_given_counts_only_its_rest_as_pending():
     assert s.scaled() == [(25.0, 25.0), (25.0, 50.0), (0.0, 25.0)]
     assert (s.total, s.pending, s.checked) == (50.0, 25.0, 75.0)
     assert s.to_dict()["checks"][1]["pending"] == 25.0 and s.to_dict()["pending"] == 25.0
+    thirds = StudentResult("t", "T", "t", checks=[
+        CheckResult("config", "submission", "pass", "ok", points=1, max_points=1),
+        CheckResult("accuracy_claim", "run", "warn", "chaotic", points=0.5, max_points=0.5, pending=0.5),
+        CheckResult("loss_claim", "run", "pass", "ok", points=1, max_points=1)])  # fmt: skip
+    assert round(thirds.total + thirds.pending, 2) == 100 and thirds.checked == thirds.total  # no rounding crumb lost
