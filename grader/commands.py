@@ -159,9 +159,15 @@ def print_class(result: ClassResult, out: Path | None, command: str | None = Non
 
 
 def print_self_check(result: ClassResult, out: Path | None, assignment_file: Path | None, folder: Path) -> None:
-    """What a self-check did not check, and where its inputs and outputs are."""
+    """What a self-check did not check (and, where nothing checked failed, that its score is no failure), and where
+    its inputs and outputs are."""
     for line in result.pending_lines(self_check(folder)):
         print(_cell(line, 400))
+    for s in result.students:
+        if s.pending and s.verdict in ("unverified", "pass", "warn"):
+            print(f"{s.verdict.upper()} with {s.pending:g} of {s.possible:g} points pending is no failure: nothing "
+                  f"checked here failed{' to lose points' if s.verdict == 'warn' else ''}; the pending points are "
+                  "neither earned nor lost yet (the lines above say what checks them)")  # fmt: skip
     used = _cell(assignment_file) if assignment_file else "none beside the folder, so the package defaults"
     print(f"assignment: {used}")
     if out is None or not result.students:

@@ -268,6 +268,7 @@ def test_self_check_says_what_quick_mode_did_not_check(tmp_path, capsys):
     said = "quick mode (training reruns cut to 3 epochs): 2 final-metric claims pending"
     assert said in out and "run `grade --self-check subs/s --full` to check them" in out
     assert "package defaults" in out and f"reports: {tmp_path / 'reports'}" in out
+    assert "UNVERIFIED with 75 of 100 points pending is no failure: nothing checked here failed" in out  # probe 3
     print_class(cls, None, "grade subs")  # a class graded --quick says the same
     out = capsys.readouterr().out
     assert said in out and "run `grade subs --full` to check them" in out
@@ -277,6 +278,7 @@ def test_self_check_says_what_quick_mode_did_not_check(tmp_path, capsys):
                      tmp_path / "assignment.toml", Path("s"))  # fmt: skip
     out = capsys.readouterr().out
     assert "quick mode" not in out and f"assignment: {tmp_path / 'assignment.toml'}" in out
+    assert "no failure" not in out  # nothing pending: nothing to reassure about
 
 
 def test_notes_and_markdown_escaping(rendered):
