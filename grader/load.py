@@ -148,6 +148,9 @@ class Printed(float):
         value.text = text if len(text) <= 40 else None
         return value
 
+    def __reduce__(self) -> tuple:  # pickled (a worker process, Ray) and copied as its text
+        return Printed, (self.text or repr(float(self)),)
+
 
 def parse_toml(text: str, label: str) -> dict:
     """TOML → plain JSON-able data (its floats `Printed`), nesting at most MAX_DEPTH; InputError otherwise."""

@@ -285,6 +285,14 @@ def test_a_claim_printed_with_trailing_zeros_claims_those_digits(tmp_path):
     assert a.printed("claimed_test_accuracy") == "0.9600" and a.printed("claimed_test_loss") is None  # from the log
     assert b.printed("claimed_test_loss") == "0.1_200" and b.claimed_test_accuracy == pytest.approx(0.965)
     assert metric_against_log("test_loss", b.claimed_test_loss, 2, logs, b.printed("claimed_test_loss")).ok
+    import copy
+    import pickle
+
+    from grader.load import Printed, parse_toml
+
+    data = parse_toml("a = 0.9600\nb = [1.5e-3]\n", "x.toml")  # its floats go where data goes: copies, workers
+    for twin in (pickle.loads(pickle.dumps(data)), copy.deepcopy(data)):
+        assert twin == data and isinstance(twin["a"], Printed) and twin["a"].text == "0.9600"
 
 
 def test_the_figures_of_a_best_checkpoint_are_a_warning_with_no_points_lost():
