@@ -681,9 +681,10 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
     longer = bool(cfg.epoch_steps) and cfg.epoch_steps != steps_per_epoch(cfg.dataset, cfg.batch_size)
     if not ref.same:
         if longer and not ran == ref_epochs == cfg.epochs:
+            who = "the full grade compares" if ctx.quick else f"a grade on {ctx.cond.claimed} itself compares"
             return CheckResult("baseline", p.name, "skip", f"Not comparable at epoch {ran}: this rerun follows the "
                                f"claim's {cfg.epoch_steps}-step epochs ({p.conditions}), and no committed reference of "
-                               "its config does; the full grade compares where both end.", pending=pts,
+                               f"its config does; {who} where both end.", pending=pts,
                                why="quick" if ctx.quick else f"data:{ctx.cond.claimed}")  # fmt: skip
         if cfg.preprocess != ref_cfg.get("preprocess", "pad-normalize"):
             return CheckResult("baseline", p.name, "skip", f"Not comparable: this rerun's input is {cfg.preprocess!r}, "
@@ -716,8 +717,8 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
             f"the reference {ref.name} at epoch {epoch} (the LR of either schedule does not depend on the run's "
             f"length: the first {epoch} epochs of each are a {epoch}-epoch run of it)")  # fmt: skip
         note = (f" No committed reference of this run's config (it differs from {ref.name} in "
-                f"{differences(mine, ref_cfg)}): runs of other configs are compared where they end, not on the "
-                "way.")  # fmt: skip
+                f"{differences(mine, ref_cfg)}): a run of another config is compared where it ends (epoch {epoch}), "
+                "not on the way.")  # fmt: skip
     else:
         nearest = (f"no committed reference of this run's config (the nearest, {ref.name}, differs in "
                    f"{differences(mine, ref_cfg)})")  # fmt: skip

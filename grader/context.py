@@ -11,6 +11,7 @@ from grader.plan import Conditions, PlannedRun
 from grader.runner import Outcome
 from grader.schema import Assignment, Submission
 from reference.config import RunConfig
+from reference.datasets import DATASETS
 from reference.protocols import BASELINES, PROTOCOLS
 from reference.schedules import SCHEDULES
 
@@ -113,15 +114,29 @@ def lr_only(a: dict, b: dict) -> bool:
     return sa == sb
 
 
+def epoch_sized_steps(schedule: dict, epochs: int, per_epoch: int) -> list[int] | None:
+    """The milestones (or step size) of a MultiStepLR / StepLR stepped every iteration (cadence "step") when they are
+    epoch counts — all inside the first epoch and at most the run's epochs: [15, 25] of a 30-epoch run stepped per
+    batch drop the LR by 100 within 25 steps (the course's per-iteration hook). A mistake, not a choice: None
+    otherwise (grader.diagnoses.step_milestones names it)."""
+    if schedule.get("cadence") != "step" or schedule.get("name") not in ("multistep", "step"):
+        return None
+    sizes = list(schedule.get("milestones") or ()) if schedule["name"] == "multistep" else \
+        [schedule["step_size"]] if schedule.get("step_size") else []  # fmt: skip
+    return sizes if sizes and max(sizes) < per_epoch and max(sizes) <= epochs else None
+
+
 def choices_only(a: dict, b: dict) -> bool:
     """`a` and `b` (RunConfig dumps) differ at most in what the assignment leaves to the student: the LR (`lr_only`)
-    and the arguments of one scheduler at one cadence (its gamma, step size, milestones, peak, …) — not the optimizer's
-    settings, the scheduler, its cadence or the input."""
+    and how one scheduler is set — its arguments (gamma, step size, milestones, peak, …) and whether it steps per
+    epoch or per iteration (the course's hook stepped per iteration), but not epoch counts stepped per iteration
+    (`epoch_sized_steps`: a mistake) — not the optimizer's settings, the scheduler or the input."""
     sa, sb = _shape(a), _shape(b)
     ka, kb = sa.pop("schedule"), sb.pop("schedule")
     if length_free(a) and length_free(b):
         sa.pop("epochs"), sb.pop("epochs")
-    return sa == sb and (ka.get("name"), ka.get("cadence")) == (kb.get("name"), kb.get("cadence"))
+    per_epoch = a.get("epoch_steps") or math.ceil(DATASETS[a["dataset"]].train_size / a["batch_size"])
+    return sa == sb and ka.get("name") == kb.get("name") and not epoch_sized_steps(ka, a["epochs"], per_epoch)
 
 
 def same_config(a: dict, b: dict, lr_decades: float) -> bool:

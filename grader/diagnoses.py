@@ -15,12 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from grader.context import Context
+from grader.context import Context, epoch_sized_steps
 from grader.evidence import (
     FALLBACK_SAFETY,
     LOG_FLOOR,
     Band,
     Comparison,
+    apart,
     checkpoints,
     compare,
     comparison,
@@ -553,11 +554,11 @@ def step_milestones(c: Case) -> Diagnosis | None:
     with milestones [10, 20] stepped every batch divides the LR by 100 by step 20, inside the first epoch. A fact of
     the claimed config (its LR table), named as the likely cause of a shortfall."""
     cfg = c.config
-    if cfg is None or cfg.schedule.cadence != "step" or cfg.schedule.name not in ("multistep", "step"):
+    if cfg is None:
         return None
     s, per_epoch = cfg.schedule, c.per_epoch
-    sizes = list(s.milestones or ()) if s.name == "multistep" else [s.step_size] if s.step_size else []
-    if not sizes or max(sizes) >= per_epoch or max(sizes) > cfg.epochs:
+    sizes = epoch_sized_steps(s.model_dump(mode="json"), cfg.epochs, per_epoch)
+    if not sizes:
         return None  # counted in steps on purpose: at least one lies beyond the first epoch, or beyond the epochs
     table = lr_table(cfg, per_epoch)
     at = min(max(sizes), len(table) - 1)
@@ -578,9 +579,10 @@ def log_mismatch(c: Case) -> Diagnosis | None:
     if cmp.lr is None and math.isfinite(cmp.loss.logged) and _loss_apart(c) < 2:
         return None
     if cmp.lr is not None:
+        logged, rerun = apart(cmp.lr.logged, cmp.lr.rerun)
         return Diagnosis("log-mismatch", "the log does not match the claimed config (different LR table)",
-                         f"Logged LR {cmp.lr.logged:.4g} at step {cmp.lr.at}; the claimed config gives "
-                         f"{cmp.lr.rerun:.4g} there (LR tables are exact).", "high", True)  # fmt: skip
+                         f"Logged LR {logged} at step {cmp.lr.at}; the claimed config gives {rerun} there (LR tables "
+                         "are exact).", "high", True)  # fmt: skip
     return Diagnosis("log-mismatch", "the log does not match the claimed config (same LR table, other training)",
                      f"The logged smoothed train loss {cmp.loss.logged:.4g} leaves the rerun's {cmp.loss.rerun:.4g} "
                      f"at step {cmp.loss.at}, outside the seed noise of this config ({cmp.band}).", "medium",

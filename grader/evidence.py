@@ -9,7 +9,7 @@ import statistics
 from dataclasses import dataclass, replace
 from statistics import NormalDist
 
-from grader.context import Context, kin, lr_of, sweep_reference
+from grader.context import OWN_ALGORITHM, Context, kin, lr_of, sweep_reference
 from grader.plan import PlannedRun
 from grader.results import CheckResult
 from grader.schema import RangeTestClaim
@@ -88,6 +88,16 @@ class Part:
     versus: str = "the rerun's"  # what `rerun` is: the rerun's figure, or the committed seeds' mean
 
 
+def apart(a: float, b: float) -> tuple[str, str]:
+    """`a` and `b` to the fewest significant digits (at least 4) that print them apart, so that a message saying
+    they differ shows how: 0.020921 vs 0.020919, not 0.02092 twice."""
+    for digits in range(4, 13):
+        x, y = f"{a:.{digits}g}", f"{b:.{digits}g}"
+        if x != y:
+            return x, y
+    return f"{a!r}", f"{b!r}"
+
+
 @dataclass(frozen=True)
 class Comparison:
     """The student's log against the rerun of the claimed config, over the steps and epochs both have; the train
@@ -133,8 +143,9 @@ class Comparison:
         if self.lr_constant is not None:
             bits.append(f"logged LR constant at {self.lr_constant:.4g} from step 0: no scheduler was applied")
         elif self.lr:
-            bits.append(f"logged LR {self.lr.logged:.4g} at step {self.lr.at} where the claimed config gives "
-                        f"{self.lr.rerun:.4g}: the log does not match the claimed config")  # fmt: skip
+            logged, rerun = apart(self.lr.logged, self.lr.rerun)
+            bits.append(f"logged LR {logged} at step {self.lr.at} where the claimed config gives {rerun}: the log "
+                        "does not match the claimed config")  # fmt: skip
         if self.nonfinite is not None:
             bits.append(f"logged train loss is not finite from step {self.nonfinite}")
         if self.turns is not None:
@@ -445,6 +456,11 @@ def comparison(ctx: Context, p: PlannedRun) -> Comparison | None:
                         "log diverges where the rerun does not were checked"
                     ),
                 )
+            if cmp is not None and p.config.schedule.name in OWN_ALGORITHM:  # its LR follows its own losses
+                why = ("the automated scheduler picks each step's LR from that run's own losses, so a log of another "
+                       "seed has another LR sequence: the LR is not compared")  # fmt: skip
+                cmp = replace(cmp, lr=None, lr_constant=None, lr_ahead=False,
+                              untold=f"{why}; {cmp.untold}" if cmp.untold else why)  # fmt: skip
         ctx.comparisons[p.name] = cmp
     return ctx.comparisons[p.name]
 

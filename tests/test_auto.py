@@ -173,3 +173,29 @@ def test_compare_harness_end_to_end(tmp_path):
     assert "sgd-cosine (tuned)" in md and "auto-corrected" in md and "| 128 / 32" in md
     plot_eta(res, tmp_path / "eta.png")
     assert (tmp_path / "eta.png").stat().st_size > 1000
+
+
+def test_an_auto_log_of_another_seed_is_not_called_another_config(mnist5k):
+    """Examiner probe 4 (A2): the automated scheduler picks each step's LR from its own run's losses, so an honest log
+    of another seed has another LR sequence — it was "the log does not match the claimed config (high confidence)".
+    Its LR is not compared exactly; the rest of the comparison stands."""
+    from grader.checks import Context, run_checks
+    from grader.evidence import apart
+    from grader.plan import plan
+    from grader.runner import Outcome
+    from grader.schema import Assignment, Submission
+    from reference.outputs import logs_from_result
+
+    sched = ScheduleConfig(name="auto-corrected", factors=(4, 2, 1, 0.5, 0.125))
+    mine, rerun_ = (run(RunConfig(epochs=1, lr=0.01, schedule=sched, seed=s), data=mnist5k, device="cpu")
+                    for s in (7, 0))  # fmt: skip
+    assert mine["lr"] != rerun_["lr"]  # the honest log's LRs are not the rerun's
+    sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "auto": [
+        {"name": "mine", "optimizer": "sgd", "lr": 0.01, "epochs": 1, "variant": "corrected",
+         "factors": [4, 2, 1, 0.5, 0.125], "logs": "logs/mine.csv"}]})  # fmt: skip
+    a = Assignment(train_epochs=1, max_epochs=1, required=(), tolerances={"probe_epochs": 0})
+    (p,) = plan(sub, a, quick=False)
+    ctx = Context(sub, a, [(p, Outcome(rerun_))], None, False, 1000, logs={"mine": logs_from_result(mine)})
+    logs = next(c for c in run_checks(ctx) if c.check == "logs")
+    assert "does not match the claimed config" not in logs.message and "the LR is not compared" in logs.message
+    assert apart(0.020921, 0.020919) == ("0.020921", "0.020919") and apart(0.5, 0.25) == ("0.5", "0.25")

@@ -570,3 +570,24 @@ def test_a_shortfall_at_another_lr_and_gamma_is_pending_and_another_momentum_is_
         if status == "skip":
             assert v.why == "lr" and v.pending > 0 and v.points == 0
             assert "only in choices the assignment leaves to the student (lr 0.0187 (theirs 0.05), gamma)" in v.message
+
+
+def test_milestones_in_iterations_are_a_choice_and_epoch_counts_stepped_per_iteration_a_mistake():
+    """Examiner probe 4 (A1): MultiStepLR stepped per iteration with milestones in iterations (as the course's hook
+    ran it) fell short of the per-epoch reference and failed, while the same schedule per epoch was pending. The
+    cadence is the student's choice too — unless the milestones are epoch counts stepped per iteration ([1] of a
+    1-epoch run: the LR drops after one step), the course's pitfall, which is still judged."""
+    sched = {"name": "multistep", "milestones": [15, 25], "gamma": 0.1}
+    ref_cfg = RunConfig(lr=0.05, epochs=1, schedule=ScheduleConfig(**sched)).model_dump()
+    base = {**BASELINE, "runs": {"sgd-multistep": {**BASELINE["runs"]["sgd-constant"], "config": ref_cfg}}}
+    a = Assignment(train_epochs=1, max_epochs=1)
+    for milestones, status in (([16, 24], "skip"), ([1], "fail")):
+        run = {"name": "ms", "optimizer": "sgd", "lr": 0.05, "epochs": 1,
+               "schedule": {**sched, "milestones": milestones, "cadence": "step"}}  # fmt: skip
+        sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "run": [run]})
+        short = _epochs(rerun()[1], 1)
+        short.result["epochs"][0]["test_accuracy"] = 0.5  # far below the reference's 0.90
+        v = verdicts(sub, [short], baseline=base, assignment=a)[("baseline", "ms")]
+        assert v.status == status, (milestones, v.message)
+        if status == "skip":
+            assert v.why == "lr" and "cadence" in v.message
