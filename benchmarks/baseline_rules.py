@@ -6,7 +6,8 @@ and the `baseline` check then compares their rerun with a reference of another c
 costs honest students, end to end with `grader.grade.grade_class`: N seeded students per rule (seeds 101..100+N,
 declared, so the rerun is their very run), each with their own sweep (its pick by their rule, claimed to 3 digits)
 and one 30-epoch final run at that pick (`role = "final"`): SGD constant and MultiStepLR [15, 25], Adam constant,
-and SGD with scheduler arguments of the student's own (ExponentialLR γ 0.8, StepLR every 5 epochs γ 0.5).
+and SGD with scheduler arguments of the student's own (ExponentialLR γ 0.8, StepLR every 5 epochs γ 0.5,
+MultiStepLR stepped per iteration at iterations 320 and 640).
 Graded in full and `--quick`; printed per (run, rule): the pick's range, the final accuracies, and the share of
 students the baseline check fails, warns (partial credit) or leaves pending.
 
@@ -33,7 +34,10 @@ RUNS = {"sgd-constant": ("sgd", {"name": "constant"}), "sgd-multistep": ("sgd", 
         "adam-constant": ("adam", {"name": "constant"}),
         # the student's own scheduler arguments too (the references: exponential γ 0.9; step 10 epochs, γ 0.1)
         "sgd-exponential-g0.8": ("sgd", {"name": "exponential", "gamma": 0.8, "cadence": "epoch"}),
-        "sgd-step-5-g0.5": ("sgd", {"name": "step", "step_size": 5, "gamma": 0.5, "cadence": "epoch"})}  # fmt: skip
+        "sgd-step-5-g0.5": ("sgd", {"name": "step", "step_size": 5, "gamma": 0.5, "cadence": "epoch"}),
+        # stepped per iteration, milestones in iterations (epochs 10, 20 of mnist-5k's 32 steps), as the course ran it
+        "sgd-multistep-iter": ("sgd", {"name": "multistep", "milestones": [320, 640], "gamma": 0.1,
+                                       "cadence": "step"})}  # fmt: skip
 SWEEP = {"sgd": (1e-5, 10.0), "adam": (1e-6, 1.0)}  # the mnist-5k protocol's sweeps (committed seeds: no rerun)
 
 
