@@ -21,7 +21,15 @@ from tabulate import tabulate
 from grader import safe
 from grader.bundle import templates_dir
 from grader.diagnoses import PITFALLS
-from grader.results import STATUS_ORDER, VERDICT_ORDER, CheckResult, ClassResult, RunRecord, StudentResult
+from grader.results import (
+    STATUS_ORDER,
+    VERDICT_ORDER,
+    CheckResult,
+    ClassResult,
+    RunRecord,
+    StudentResult,
+    pending_share,
+)
 from reference.datasets import steps_per_epoch
 from reference.plots import plot_logged_vs_rerun, plot_range_test, plot_training
 from reference.schedules import SCHEDULES
@@ -272,9 +280,7 @@ def _confirmed(d: dict) -> str:
 def pending_part(c: CheckResult, max_points: float) -> float | None:
     """The points still pending, on the scale of `max_points`, of a check that was also given some (a chaotic rerun's
     miss), else None: such a check shows its status and "earned / max (x pending)", not NOT CHECKED."""
-    if not (c.pending and c.max_points):
-        return None
-    return round(max_points - round(max_points * c.max_points / (c.max_points + c.pending), 2), 2)
+    return pending_share(c, max_points) if c.pending and c.max_points else None
 
 
 def _run_view(r: RunRecord, plot: str | None, student: StudentResult) -> dict:

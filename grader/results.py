@@ -138,10 +138,7 @@ class StudentResult:
     def pending_shares(self) -> list[float]:
         """Each check's pending points on the rubric total's scale: the pending part of its maximum (all of it for a
         check not checked here; the rest of a check partly given, such as a chaotic rerun's miss)."""
-        return [
-            round(m - round(m * c.max_points / (c.max_points + c.pending), 2), 2) if c.pending else 0.0
-            for c, (_, m) in zip(self.checks, self.scaled(), strict=True)
-        ]  # the rest of m: no rounding crumbs
+        return [pending_share(c, m) for c, (_, m) in zip(self.checks, self.scaled(), strict=True)]
 
     @property
     def pending(self) -> float:
@@ -291,6 +288,12 @@ class StudentResult:
                  for c, (p, m) in zip(self.checks, self.scaled(), strict=True)]  # fmt: skip
         score = round(self.total / self.total_points, 4) if self.total_points else 0.0
         return {"gradable": True, "score": min(max(score, 0.0), 1.0), "message": self.summary, "tests": tests}
+
+
+def pending_share(c: CheckResult, scaled_max: float) -> float:
+    """Check `c`'s pending points on the scale of its `scaled_max`: the rest of it beyond the part checked (no
+    rounding crumbs: earned + lost + pending is the maximum)."""
+    return round(scaled_max - round(scaled_max * c.max_points / (c.max_points + c.pending), 2), 2) if c.pending else 0.0
 
 
 def _name(c: CheckResult) -> str:

@@ -550,22 +550,28 @@ def test_a_run_at_another_lr_just_short_keeps_its_banded_points():
     assert judged.status == "warn" and not judged.pending and judged.points == pytest.approx(near.points)
 
 
+def _short_against(ref_sched: dict, run: dict):
+    """The baseline check of a 1-epoch `run` whose rerun ends far below (0.5) a reference of `ref_sched` at LR 0.05."""
+    ref_cfg = RunConfig(lr=0.05, epochs=1, schedule=ScheduleConfig(**ref_sched)).model_dump()
+    name = f"sgd-{ref_sched['name']}"
+    base = {**BASELINE, "runs": {name: {**BASELINE["runs"]["sgd-constant"], "config": ref_cfg}}}
+    sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "run": [{**run, "epochs": 1}]})
+    short = _epochs(rerun()[1], 1)
+    short.result["epochs"][0]["test_accuracy"] = 0.5  # far below the reference's 0.90
+    return verdicts(sub, [short], baseline=base, assignment=Assignment(train_epochs=1, max_epochs=1))[
+        ("baseline", run["name"])
+    ]
+
+
 def test_a_shortfall_at_another_lr_and_gamma_is_pending_and_another_momentum_is_judged():
     """Examiner probe 3 (A2): a valley-pick run with its own ExponentialLR gamma (0.8, the reference's 0.9) fell
     short and failed 0/11 — "no known cause matched" — while the same run at the reference's gamma was pending. The
     scheduler's arguments are the student's to choose as the LR is: a shortfall against a reference that differs only
     in those is pending review. A run that differs in the optimizer's settings (momentum) is still judged."""
     sched = {"name": "exponential", "gamma": 0.9}
-    ref_cfg = RunConfig(lr=0.05, epochs=1, schedule=ScheduleConfig(**sched)).model_dump()
-    base = {**BASELINE, "runs": {"sgd-exponential": {**BASELINE["runs"]["sgd-constant"], "config": ref_cfg}}}
-    a = Assignment(train_epochs=1, max_epochs=1)
     for extra, status in (({}, "skip"), ({"momentum": 0.5}, "fail")):
-        run = {"name": "exp", "optimizer": "sgd", "lr": 0.0187, "epochs": 1, "schedule": {**sched, "gamma": 0.8},
-               **extra}  # fmt: skip
-        sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "run": [run]})
-        short = _epochs(rerun()[1], 1)
-        short.result["epochs"][0]["test_accuracy"] = 0.5  # far below the reference's 0.90
-        v = verdicts(sub, [short], baseline=base, assignment=a)[("baseline", "exp")]
+        run = {"name": "exp", "optimizer": "sgd", "lr": 0.0187, "schedule": {**sched, "gamma": 0.8}, **extra}
+        v = _short_against(sched, run)
         assert v.status == status, (extra, v.message)
         if status == "skip":
             assert v.why == "lr" and v.pending > 0 and v.points == 0
@@ -578,16 +584,10 @@ def test_milestones_in_iterations_are_a_choice_and_epoch_counts_stepped_per_iter
     cadence is the student's choice too — unless the milestones are epoch counts stepped per iteration ([1] of a
     1-epoch run: the LR drops after one step), the course's pitfall, which is still judged."""
     sched = {"name": "multistep", "milestones": [15, 25], "gamma": 0.1}
-    ref_cfg = RunConfig(lr=0.05, epochs=1, schedule=ScheduleConfig(**sched)).model_dump()
-    base = {**BASELINE, "runs": {"sgd-multistep": {**BASELINE["runs"]["sgd-constant"], "config": ref_cfg}}}
-    a = Assignment(train_epochs=1, max_epochs=1)
     for milestones, status in (([16, 24], "skip"), ([1], "fail")):
-        run = {"name": "ms", "optimizer": "sgd", "lr": 0.05, "epochs": 1,
+        run = {"name": "ms", "optimizer": "sgd", "lr": 0.05,
                "schedule": {**sched, "milestones": milestones, "cadence": "step"}}  # fmt: skip
-        sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "run": [run]})
-        short = _epochs(rerun()[1], 1)
-        short.result["epochs"][0]["test_accuracy"] = 0.5  # far below the reference's 0.90
-        v = verdicts(sub, [short], baseline=base, assignment=a)[("baseline", "ms")]
+        v = _short_against(sched, run)
         assert v.status == status, (milestones, v.message)
         if status == "skip":
             assert v.why == "lr" and "cadence" in v.message
