@@ -415,8 +415,9 @@ def grade_rows(cls: ClassResult) -> list[list[str]]:
     """grades.csv: header, the points-possible row, then one row per student, every cell spreadsheet-safe.
 
     `total` is the score on the rubric total (POSSIBLE: that total, the same for every student, as in the reports
-    and Gradescope's max_score); a check's column is the share of that check's points earned, in percent
-    (POSSIBLE 100; empty where the check carried no points for that student)."""
+    and Gradescope's max_score); a check's column is the share of that check's points earned, in percent, over
+    the entries of it this grade checked, their pending rest included (half given and half pending reads 50, not
+    100; POSSIBLE 100; empty where nothing of it was checked or it carried no points for that student)."""
     keys = [k for k in dict.fromkeys(c.check for s in cls.students for c in s.checks)
             if any(c.max_points or c.pending for s in cls.students for c in s.checks if c.check == k)]  # fmt: skip
     total = cls.students[0].total_points if cls.students else float(cls.assignment.get("total_points", 100))
@@ -426,9 +427,9 @@ def grade_rows(cls: ClassResult) -> list[list[str]]:
     for s in cls.students:
         shares = []
         for k in keys:
-            of_k = [c for c in s.checks if c.check == k]
-            got, of = sum(c.points for c in of_k), sum(c.max_points for c in of_k)
-            shares.append(_num(100 * got / of) if of else "")
+            of_k = [c for c in s.checks if c.check == k and c.max_points]  # those this grade checked (some of)
+            got, of = sum(c.points for c in of_k), sum(c.max_points + c.pending for c in of_k)
+            shares.append(_num(100 * got / of) if of else "")  # of all their points: half given, half pending = 50
         problem = safe.truncate(safe.one_line(s.first_problem), FIRST_PROBLEM)
         checked, made = s.claims
         rows.append([s.id, s.name, Path(s.folder).name, _num(s.total), _num(s.percent), s.status, s.verdict,

@@ -227,3 +227,7 @@ def test_a_check_partly_given_counts_only_its_rest_as_pending():
         CheckResult("accuracy_claim", "run", "warn", "chaotic", points=0.5, max_points=0.5, pending=0.5),
         CheckResult("loss_claim", "run", "pass", "ok", points=1, max_points=1)])  # fmt: skip
     assert round(thirds.total + thirds.pending, 2) == 100 and thirds.checked == thirds.total  # no rounding crumb lost
+    from grader.render import grade_rows
+
+    header, _, row = grade_rows(ClassResult({}, [s], {}))
+    assert row[header.index("accuracy_claim %")] == "50"  # half given, half pending: not 100 (examiner probes 3, 4)
