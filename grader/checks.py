@@ -101,30 +101,35 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
     problems += [f"{name}: {why}" for name, why in refused.entries.items()]
     missing = [part for part in a.required if not getattr(s, part)]
     n = f"{len(s.range_test)} range test(s) and {len(s.run) + len(s.auto)} training run(s)"
-    if ctx.legacy:  # a course config.py holds one config: the other sections are handed in apart, not left out
-        apart = [CheckResult(check, f"[[{part}]]", "skip", f"Not in this config.py: a course config.py holds one "
-                             f"config ({n}), and the assignment also requires a [[{part}]] section; one entry's "
-                             f"{check.replace('_', ' ')} points are pending until the submission holds every sweep and "
-                             "run (a submission.toml: docs/submission.md) or the instructor reviews its other configs "
-                             "by hand.", pending=getattr(a.points, check), why="legacy")
-                 for part in missing for check in SECTION_CHECKS[part] if getattr(a.points, check)]  # fmt: skip
-        if not problems:
-            held = f" (a course config.py: the {', '.join(f'[[{p}]]' for p in missing)} it cannot hold pending)"
-            return [CheckResult("config", "submission", "pass", f"Valid: {n} within the assignment"
-                                + held * bool(missing) + ".", points=pts, max_points=pts), *apart]  # fmt: skip
-        return [*out, CheckResult("config", "submission", "fail", "; ".join(problems) + ".", max_points=pts), *apart]
-    how = " (a submission.toml holds sweeps and runs together, a legacy config.py one of them: docs/submission.md)"
-    problems += [f"no [[{part}]] section: the assignment requires one" + how * (part == missing[-1])
-                 for part in missing]  # fmt: skip
-    # a required section left out loses what one of its entries would carry: work not handed in is not free
-    lost = [CheckResult(check, f"[[{part}]]", "fail", f"Missing: no [[{part}]] section, which the assignment "
-                        f"requires; one entry's {check.replace('_', ' ')} points are lost.",
-                        max_points=getattr(a.points, check))
-            for part in missing for check in SECTION_CHECKS[part] if getattr(a.points, check)]  # fmt: skip
-    if problems:  # the config line first: it says what is wrong; the points lost for it follow
-        return [*out, CheckResult("config", "submission", "fail", "; ".join(problems) + ".", max_points=pts), *lost]
-    return [CheckResult("config", "submission", "pass", f"Valid: {n} within the assignment.", points=pts,
-                        max_points=pts)]  # fmt: skip
+    # a required section left out loses what one of its entries would carry: work not handed in is not free; but a
+    # course config.py holds one config, so the section it cannot hold is handed in apart: pending, not lost
+    sections = [_section_left_out(part, check, getattr(a.points, check), n, ctx.legacy)
+                for part in missing for check in SECTION_CHECKS[part] if getattr(a.points, check)]  # fmt: skip
+    held = ""
+    if ctx.legacy and missing:
+        held = f" (a course config.py: the {', '.join(f'[[{p}]]' for p in missing)} it cannot hold pending)"
+    elif missing:
+        how = " (a submission.toml holds sweeps and runs together, a legacy config.py one of them: docs/submission.md)"
+        problems += [f"no [[{part}]] section: the assignment requires one" + how * (part == missing[-1])
+                     for part in missing]  # fmt: skip
+    if problems:  # the config line first: it says what is wrong; the points lost (or pending) for it follow
+        return [*out, CheckResult("config", "submission", "fail", "; ".join(problems) + ".", max_points=pts),
+                *sections]  # fmt: skip
+    return [CheckResult("config", "submission", "pass", f"Valid: {n} within the assignment{held}.", points=pts,
+                        max_points=pts), *sections]  # fmt: skip
+
+
+def _section_left_out(part: str, check: str, pts: float, held: str, legacy: bool) -> CheckResult:
+    """One entry's worth of `check` for a required [[part]] the submission lacks: lost (a submission.toml), or pending
+    (a course config.py, which holds one config — `held` — and cannot hold it)."""
+    what = f"one entry's {check.replace('_', ' ')} points"
+    if legacy:
+        return CheckResult(check, f"[[{part}]]", "skip", f"Not in this config.py: a course config.py holds one config "
+                           f"({held}), and the assignment also requires a [[{part}]] section; {what} are pending until "
+                           "the submission holds every sweep and run (a submission.toml: docs/submission.md) or the "
+                           "instructor reviews its other configs by hand.", pending=pts, why="legacy")  # fmt: skip
+    return CheckResult(check, f"[[{part}]]", "fail", f"Missing: no [[{part}]] section, which the assignment requires; "
+                       f"{what} are lost.", max_points=pts)  # fmt: skip
 
 
 def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
