@@ -355,6 +355,41 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+# Why a check's points are pending (CheckResult.why) → (the place of its line among a grade's, and the line: {n} is
+# how many checks wait for it). "quick" and "data:<dataset>" name the command that checks them (`_line`).
+REASONS: dict[str, tuple[int, str]] = {
+    "deferred": (0, "upload grade's time budget: {n} pending — their reruns did not fit; the instructor's full grade "
+                    "checks them"),
+    "unclaimed": (1, "claims not stated: {n} pending — the assignment asks for each sweep's picked LR (claimed_lr) and "
+                     "the final test accuracy and loss (claimed_test_accuracy, claimed_test_loss) of each run a "
+                     "submission stands by (its baseline carries points); state them in submission.toml (a legacy "
+                     "config.py holds none: write it as a submission.toml), or hand in the runs' logs "
+                     "(docs/evidence.md), from which they are read"),
+    "legacy": (1, "sections a course config.py cannot hold: {n} pending — a config.py holds one config (a sweep or a "
+                  "run), and the assignment requires both: hand in every sweep and run as one submission.toml "
+                  "(docs/submission.md), or review the other configs by hand"),
+    "unwritten": (2, "figures read from logs the rerun does not bear out: {n} pending — the student wrote none of them "
+                     "(they were taken from the run's log), and the logs check says where each log leaves the rerun "
+                     "and why where it can; review by hand, or state the figure in submission.toml to have it judged"),
+    "reference": (2, "no comparable committed reference: {n} pending — no committed reference run meets the run's "
+                     "dataset, optimizer, input and length; a reference of that config (`reference baselines`, where "
+                     "a protocol covers it) or a review by hand against the report's curves settles them"),
+    "lr": (2, "runs at another LR or scheduler setting than the reference's: {n} pending — each falls short of (or "
+              "diverges against) a committed reference that differs from it only in the student's choices (the LR: a "
+              "rule's pick, a cautious half of it; the scheduler's arguments: a gamma, a step size), which a run with "
+              "other choices may do by design. Review by hand in its report (the run's curve beside the reference's): "
+              "points are the instructor's to give where it trains as a run with its choices can, e.g. smoothly to a "
+              "plateau"),
+    "chaotic": (3, "chaotic reruns: {n} pending — rounding alone moves these runs' figures (the reproducible check): a "
+                   "rerun confirms a claim only where it lands near it (the full grade's rerun tries), and one that "
+                   "misses is no evidence against it: review by hand, against the run's logs where they were handed "
+                   "in"),
+    "review": (3, "flagged for review: {n} no rerun decides (e.g. a sweep whose loss still falls at its end has no "
+                  "minimum for the claimed rule) — review by hand against the report's curves; hand in the run's logs "
+                  "(docs/evidence.md) so the claim is checked against them"),
+}  # fmt: skip
+
+
 def pending_lines(students: list[StudentResult], command: str | None = None, rerun: str | None = None,
                   quick_epochs: int | None = None) -> list[str]:  # fmt: skip
     """One line per reason the students' pending points and unchecked claims were not checked, and what would check
@@ -365,8 +400,7 @@ def pending_lines(students: list[StudentResult], command: str | None = None, rer
         for c in s.checks:
             if is_unchecked(c):
                 groups.setdefault(reason(c), []).append(c)
-    rank = {"deferred": 0, "quick": 0, "unclaimed": 1, "legacy": 1, "unwritten": 2, "reference": 2, "lr": 2,
-            "chaotic": 3, "review": 3}  # fmt: skip
+    rank = {"quick": 0, **{why: place for why, (place, _) in REASONS.items()}}  # claims on other data ("data:…"): 1
     lines = [_line(why, checks, command, rerun, quick_epochs)
              for why, checks in sorted(groups.items(), key=lambda kv: (rank.get(kv[0], 1), kv[0]))]  # fmt: skip
     if (n := sum(s.claimless for s in students)) and "unclaimed" not in groups:  # else that line says it
@@ -385,9 +419,6 @@ def _line(why: str, checks: list[CheckResult], command: str | None, rerun: str |
         cut = f" (training reruns cut to {epochs} epochs)" if epochs else ""
         todo = f"run `{command} --full` to check them" if command else "a full grade (`--full`) checks them"
         return f"quick mode{cut}: {n} pending — {todo}"
-    if why == "deferred":
-        return (f"upload grade's time budget: {n} pending — their reruns did not fit; the instructor's full grade "
-                "checks them")  # fmt: skip
     if why.startswith("data:"):
         data = why.removeprefix("data:")
         on = f" on {rerun}" if rerun else ""
@@ -395,40 +426,7 @@ def _line(why: str, checks: list[CheckResult], command: str | None, rerun: str |
                 if command else f"a grade on {data} itself (`--data-root DIR` with {data}, assignment.toml dataset = "
                 f"\"{data}\") checks them")  # fmt: skip
         return f"claimed on {data}: {n} pending{on} — {todo}"
-    if why == "chaotic":
-        return (f"chaotic reruns: {n} pending — rounding alone moves these runs' figures (the reproducible "
-                "check): a rerun confirms a claim only where it lands near it (the full grade's rerun tries), and one "
-                "that misses is no evidence against it: review by hand, against the run's logs where they were handed "
-                "in")  # fmt: skip
-    if why == "lr":
-        return (f"runs at another LR or scheduler setting than the reference's: {n} pending — each falls short of "
-                "(or diverges against) a committed reference that differs from it only in the student's choices (the "
-                "LR: a rule's pick, a cautious half of it; the scheduler's arguments: a gamma, a step size), which a "
-                "run with other choices may do by design. Review by hand in its report (the run's curve beside the "
-                "reference's): points are the instructor's to give where it trains as a run with its choices can, "
-                "e.g. smoothly to a plateau")  # fmt: skip
-    if why == "unclaimed":
-        return (f"claims not stated: {n} pending — the assignment asks for each sweep's picked LR (claimed_lr) and the "
-                "final test accuracy and loss (claimed_test_accuracy, claimed_test_loss) of each run a submission "
-                "stands by (its baseline carries points); state them in submission.toml (a legacy config.py holds "
-                "none: write it as a submission.toml), or hand in the runs' logs (docs/evidence.md), from which they "
-                "are read")  # fmt: skip
-    if why == "legacy":
-        return (f"sections a course config.py cannot hold: {n} pending — a config.py holds one config (a sweep or a "
-                "run), and the assignment requires both: hand in every sweep and run as one submission.toml "
-                "(docs/submission.md), or review the other configs by hand")  # fmt: skip
-    if why == "unwritten":
-        return (f"figures read from logs the rerun does not bear out: {n} pending — the student wrote none of them "
-                "(they were taken from the run's log), and the logs check says where each log leaves the rerun and "
-                "why where it can; review by hand, or state the figure in submission.toml to have it "
-                "judged")  # fmt: skip
-    if why == "reference":
-        return (f"no comparable committed reference: {n} pending — no committed reference run meets the run's "
-                "dataset, optimizer, input and length; a reference of that config (`reference baselines`, where a "
-                "protocol covers it) or a review by hand against the report's curves settles them")  # fmt: skip
-    return (f"flagged for review: {n} no rerun decides (e.g. a sweep whose loss still falls at its end has no minimum "
-            "for the claimed rule) — review by hand against the report's curves; hand in the run's logs "
-            "(docs/evidence.md) so the claim is checked against them")  # fmt: skip
+    return REASONS.get(why, REASONS["review"])[1].format(n=n)
 
 
 def _apportion(values: list[float], total: float) -> list[float]:
