@@ -320,6 +320,7 @@ def earlier_epoch(c: Case) -> Diagnosis | None:
     accuracy's or the lowest loss's epoch — is no mistake: the claim check says so, with no points lost)."""
     if c.logs is None or not c.logs.epoch:
         return None
+    kept = checkpoints(c.logs)
     for metric in ("test_accuracy", "test_loss"):
         claimed = c.claimed(metric)
         values = [(e, v) for e, v in zip(c.logs.epoch, getattr(c.logs, metric), strict=True) if math.isfinite(v)]
@@ -328,7 +329,7 @@ def earlier_epoch(c: Case) -> Diagnosis | None:
         (last_epoch, last), label = values[-1], metric.replace("_", " ")
         text = c.claim.printed(f"claimed_{metric}") if hasattr(c.claim, "printed") else None
         allowed = printed(claimed, last, text=text)  # the claim's printed digits (and float32 logs), as checked
-        hits = [(e, v) for e, v in values[:-1] if abs(claimed - v) <= allowed and e not in checkpoints(c.logs)]
+        hits = [(e, v) for e, v in values[:-1] if abs(claimed - v) <= allowed and e not in kept]
         if abs(claimed - last) <= allowed or not hits:
             continue
         epoch, value = hits[-1]
