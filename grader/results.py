@@ -301,20 +301,24 @@ def _name(c: CheckResult) -> str:
 
 
 def _test(c: CheckResult, points: float, max_points: float, visibility: str = "visible") -> dict:
-    """A check as a Gradescope test. Only a pass is "passed"; a check this grade could not judge (pending or for
-    information) has no status of its own: it neither passed nor failed, and its name and output say so; nor has a
-    warning that cost nothing (e.g. the 0-point reproducible check of a chaotic config): "failed" would be red for a
-    student who lost nothing, "passed" would hide the warning, while without a status Gradescope shows it by its
-    score (full marks) and its output starts "Warning (nothing deducted):". A warning that cost points (partial
-    credit) is "failed". The figures go to `extra_data` as they are."""
+    """A check as a Gradescope test. Gradescope marks a test without a `status` passing only at full marks and
+    failing below them ("Test case status" in its autograder specification), so a check that lost nothing but
+    has points pending (not checked here: quick mode, other data, a chaotic rerun, a claim not stated, …) would be
+    a red failed test for an honest student: it is "passed" — nothing checked here failed — with its score (0, or
+    the part given) out of its whole share, and its name and output say it was not checked ("(not checked here)",
+    "Not checked here: …"). A warning that cost nothing (e.g. the 0-point reproducible check of a chaotic config) has
+    full marks and no status, its output starting "Warning (nothing deducted):". Only a check that lost points (a
+    failure, an error, partial credit) is "failed". The figures go to `extra_data` as they are."""
     figures = ("check", "subject", "status", "claimed", "logged", "rerun", "reference", "tolerance", "distance", "unit",
                "why")  # fmt: skip
     test = {"name": _name(c), "score": points, "max_score": max_points, "output": _output(c), "visibility": visibility,
             "output_format": "text",  # the student's own names and figures are in it: never rendered as Markdown/HTML
             "extra_data": {k: getattr(c, k) for k in figures}}  # fmt: skip
+    lost = c.status in ("fail", "error") or c.points < c.max_points
     if is_unchecked(c):
         test["output"] = "Not checked here: " + test["output"]
-    elif c.status == "warn" and c.points >= c.max_points:
+        test["status"] = "failed" if lost else "passed"
+    elif c.status == "warn" and not lost:
         test["output"] = "Warning (nothing deducted): " + test["output"]
     elif c.status != "skip":
         test["status"] = "passed" if c.status == "pass" else "failed"

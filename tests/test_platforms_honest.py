@@ -135,6 +135,29 @@ def test_a_warning_that_cost_nothing_is_not_a_failed_gradescope_test():
     assert pl["reproducible · run"]["points"] == pl["reproducible · run"]["max_points"]
 
 
+def test_a_pending_check_is_no_failed_gradescope_test():
+    """Gradescope shows a test without a status as failing below full marks (its specification's "Test case
+    status"): a check not checked here that lost nothing — all pending, or a chaotic rerun's credit given and the
+    rest pending — is "passed" with its score out of its whole share and says it was not checked; one that lost
+    points besides its pending part is "failed"."""
+    checks = [CheckResult("lr_claim", "sweep", "skip", "Not checkable on mnist-5k.", claimed=0.01, max_points=0,
+                          pending=2, why="proxy"),
+              CheckResult("accuracy_claim", "run", "warn", "Not graded automatically: the rerun is chaotic.",
+                          claimed=0.97, points=0.5, max_points=0.5, pending=1.5, why="chaotic"),
+              CheckResult("loss_claim", "run", "warn", "Partial credit; the rest pending.", claimed=0.1, points=0.5,
+                          max_points=1, pending=1, why="chaotic")]  # fmt: skip
+    s = StudentResult("s0", "S", "s0", checks=checks)
+    data = s.to_gradescope()
+    assert validate_results("gradescope", data) == []
+    tests = {t["name"].removesuffix(" (not checked here)"): t for t in data["tests"]}
+    for name in ("lr_claim · sweep", "accuracy_claim · run"):
+        t = tests[name]
+        assert t["status"] == "passed" and t["score"] < t["max_score"], t
+        assert t["name"].endswith("(not checked here)") and t["output"].startswith("Not checked here: ")
+    assert tests["lr_claim · sweep"]["score"] == 0 and tests["accuracy_claim · run"]["score"] > 0
+    assert tests["loss_claim · run"]["status"] == "failed"  # half its checked part lost
+
+
 def _train(name: str, epochs: int, ran: int, accuracy: float, diverged: bool = False) -> RunRecord:
     final = {"epoch": ran, "step": 32 * ran, "test_accuracy": accuracy, "test_loss": 0.3}
     return RunRecord(name, "train", name, {"epochs": epochs},
