@@ -99,7 +99,8 @@ class Conditions:
 
     def note(self, epochs: int, steps: int | None = None) -> str:
         total = steps or epochs * self.claim_epoch
-        return (f"claimed on {self.claimed}: {self.claim_epoch:,} steps/epoch; rerun on {self.rerun} with the same "
+        # "graded on", not "rerun on": a run judged against committed seeds (context.by_seeds) is not rerun
+        return (f"claimed on {self.claimed}: {self.claim_epoch:,} steps/epoch; graded on {self.rerun} with the same "
                 f"{total:,} steps")  # fmt: skip
 
 
@@ -139,7 +140,7 @@ def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRu
         note = None
         if cond.proxy:
             note = cond.note(r.epochs) if faithful else (
-                f"claimed on {cond.claimed}, rerun on {cond.rerun}: its schedule counts epochs, so the rerun "
+                f"claimed on {cond.claimed}, graded on {cond.rerun}: its schedule counts epochs, so the run "
                 f"takes {r.epochs} epochs of {cond.rerun}")  # fmt: skip
         until = min(assignment.quick_epochs, r.epochs) if quick else None
         runs.append(PlannedRun(r.name, "train", cfg, until, r, note))

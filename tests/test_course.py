@@ -35,7 +35,7 @@ def test_claims_on_other_data_keep_their_step_schedule():
     s = sub({"claimed_on": "mnist"}, schedule={"name": "onecycle"})
     sweep, run, probe = plan(s, ASSIGNMENT, quick=False)
     assert sweep.config.epoch_steps == 469 and sweep.config.epochs == 10  # 4,690 steps, as the course swept
-    assert sweep.conditions == "claimed on mnist: 469 steps/epoch; rerun on mnist-5k with the same 4,690 steps"
+    assert sweep.conditions == "claimed on mnist: 469 steps/epoch; graded on mnist-5k with the same 4,690 steps"
     assert run.config.epoch_steps == 469 and "938 steps" in run.conditions  # OneCycle counts steps
     assert probe.until_epoch == 1
     constant = plan(sub({"claimed_on": "mnist"}), ASSIGNMENT, quick=False)[1]
