@@ -279,13 +279,18 @@ class StudentResult:
         return f"{self.error}\n\n{out}" if self.error else out
 
     def to_prairielearn(self) -> dict:
-        """PrairieLearn's external-grading results.json: score = earned / possible (0–1), points on every test;
-        a submission that could not be read is `gradable: false` (the student keeps the attempt)."""
+        """PrairieLearn's external-grading results.json: score = earned / possible (0–1), points on every test (out
+        of the part of its share checked here); a submission that could not be read is `gradable: false` (the
+        student keeps the attempt)."""
         if self.status == "error":
             return {"gradable": False, "score": 0.0, "format_errors": [self.error or "could not be read"],
                     "message": self.summary}  # fmt: skip
-        tests = [{"name": _name(c), "points": p, "max_points": m, "message": _output(c)}
-                 for c, (p, m) in zip(self.checks, self.scaled(), strict=True)]  # fmt: skip
+        # PrairieLearn marks a test correct (a green check) only where points == max_points, else a red cross: a
+        # test's max_points is the part of its share checked here, so a pending part (neither earned nor lost) is
+        # no cross; the message says what is pending, and `score` stays out of the rubric total
+        tests = [{"name": _name(c), "points": p, "max_points": round(m - q, 2),
+                  "message": ("Not checked here: " if is_unchecked(c) else "") + _output(c)}
+                 for c, (p, m), q in zip(self.checks, self.scaled(), self.pending_shares(), strict=True)]  # fmt: skip
         score = round(self.total / self.total_points, 4) if self.total_points else 0.0
         return {"gradable": True, "score": min(max(score, 0.0), 1.0), "message": self.summary, "tests": tests}
 

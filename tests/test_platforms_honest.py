@@ -156,6 +156,12 @@ def test_a_pending_check_is_no_failed_gradescope_test():
         assert t["name"].endswith("(not checked here)") and t["output"].startswith("Not checked here: ")
     assert tests["lr_claim · sweep"]["score"] == 0 and tests["accuracy_claim · run"]["score"] > 0
     assert tests["loss_claim · run"]["status"] == "failed"  # half its checked part lost
+    # PrairieLearn draws a red cross wherever points < max_points: a test is out of the part of its share checked
+    pl = {t["name"].removesuffix(" (not checked here)"): t for t in s.to_prairielearn()["tests"]}
+    assert pl["lr_claim · sweep"]["points"] == pl["lr_claim · sweep"]["max_points"] == 0
+    assert 0 < pl["accuracy_claim · run"]["points"] == pl["accuracy_claim · run"]["max_points"]
+    assert pl["loss_claim · run"]["points"] < pl["loss_claim · run"]["max_points"]
+    assert all(t["message"].startswith("Not checked here: ") for t in pl.values())
 
 
 def _train(name: str, epochs: int, ran: int, accuracy: float, diverged: bool = False) -> RunRecord:
