@@ -20,6 +20,7 @@ from grader.context import (
     length_free,
     lr_of,
     lr_only,
+    same_config,
     sweep_reference,
 )
 from grader.evidence import check_logs, comparison, half_unit, lr_against_log, metric_against_log, plausible
@@ -163,11 +164,15 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         fmt = _lrs_text
         msg = (f"Rule {claim.rule!r} on the rerun's curve picks {fmt(expected)}; the claim {fmt(claimed)} is "
                f"{dist:.2f} decades away (allowed {tol:.2f}: k·√2·σ of the rule's reference picks).")  # fmt: skip
-        if claim.rule in ("min", "min/10", "range") and _minimum_at_end(o.result):
+        edge = claim.rule in ("min", "min/10", "range") and _minimum_at_end(o.result)
+        if edge and status == "pass":  # borne out: the claim is the rule applied to where the curve is lowest
+            msg = msg[:-1] + (f" The rerun's lowest point lies at the sweep's edge ({_edge(o.result)}), not at a "
+                              "minimum: the claim applies the rule to it as the rerun does.")  # fmt: skip
+        elif edge:  # missed: where an edge pick lands is no evidence against the claim
             status, points, at_stake, pending = "skip", 0.0, 0.0, pts
             msg = (
-                f"Unconfirmed, flagged for review (its points pending): the rerun's loss still falls at the end of "
-                f"the sweep (LR {o.result['lr'][-1]:.3g}), so rule {claim.rule!r} has no minimum to find on it"
+                f"Unconfirmed, flagged for review (its points pending): the rerun's lowest point lies at the sweep's "
+                f"edge ({_edge(o.result)}), so rule {claim.rule!r} has no minimum to find on it"
                 + (f" — {ctx.cond.rerun}'s images are seen again and again and memorised" if ctx.cond.proxy else "")
                 + f". The rerun's lowest point picks {fmt(expected)}; the claim is {fmt(claimed)}."
             )
@@ -328,6 +333,13 @@ def _minimum_at_end(result: dict, tail: float = 0.02) -> bool:
     return lowest >= len(smoothed) - max(5, int(tail * len(smoothed)))
 
 
+def _edge(result: dict) -> str:
+    """Where a sweep's lowest smoothed point sits, said for a sweep whose minimum is at its end."""
+    smoothed, lrs = result["train_loss_smoothed"], result["lr"]
+    lowest = min(range(len(smoothed)), key=smoothed.__getitem__)
+    return f"step {lowest + 1} of {len(smoothed)}, LR {lrs[lowest]:.3g} of the sweep's last {lrs[-1]:.3g}"
+
+
 def _one(values: list[float]) -> float | list[float]:
     return values[0] if len(values) == 1 else list(values)
 
@@ -463,8 +475,9 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
         msg = (f"Claimed {label} {claimed:.4g}; the rerun got {observed:.4g} (z = {z:+.1f} in σ = {d.sigma_d:.3g}, the "
                f"seed-to-seed σ of a claim − rerun difference; allowed ±{d.k:g}σ). "
                + _detectable(metric, d, observed))  # fmt: skip
-        result = CheckResult(check, p.name, status, msg, claimed=claimed, rerun=round(observed, 4),
-                             reference=round(ref[1]["final"][metric]["mean"], 4) if ref else None,
+        like = ref and same_config(ref[1]["config"], p.config.model_dump(mode="json"), ctx.tol.baseline_lr_decades)
+        result = CheckResult(check, p.name, status, msg, claimed=claimed, rerun=round(observed, 4),  # the reference's
+                             reference=round(ref[1]["final"][metric]["mean"], 4) if like else None,  # own config only
                              tolerance=round(tol, 4), distance=round(abs(claimed - observed), 4), unit="abs",
                              origin=origin,
                              points=points, max_points=pts)  # fmt: skip
@@ -650,7 +663,7 @@ def check_baseline(ctx: Context, pts: float) -> list[CheckResult]:
     judged, why = judged_runs(ctx)
     out = []
     for p, o in ctx.of_kind("train"):
-        result = _baseline_one(ctx, p, o, pts)
+        result = _baseline_one(ctx, p, o, pts, p.name in judged)
         if p.name in judged:
             if not (o.result or {}).get("diverged"):  # a diverged rerun fails, chaotic or not
                 result = _chaotic(ctx, p, o, result)
@@ -662,7 +675,8 @@ def check_baseline(ctx: Context, pts: float) -> list[CheckResult]:
     return out
 
 
-def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckResult:
+def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float, judged: bool = True) -> CheckResult:
+    """Run `p`'s baseline comparison; `judged`: its points are at stake (else it is shown for information)."""
     if seeds := ctx.seeds.get(p.name):
         acc = seeds.entry["final"]["test_accuracy"]
         return CheckResult("baseline", p.name, "pass", f"This run's config is a committed reference config: it is "
@@ -731,8 +745,8 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
             message = (f"Not comparable at epoch {ran}: {nearest}, and a run of another config starts faster or "
                        f"slower but may end level: it is compared at its final epoch ({cfg.epochs}) by the full "
                        "grade" + (" (a shortfall there against a reference that differs only in the student's "
-                                  "choices — the LR, the scheduler's arguments — is left for review by hand)"
-                                  if choices_only(mine, ref_cfg) else "") + ".")  # fmt: skip
+                                  "choices — the LR, the optimizer's settings, the scheduler — is left for review by "
+                                  "hand)" if judged and choices_only(mine, ref_cfg) else "") + ".")  # fmt: skip
         else:  # the full grade, and no reference ends where this run does: no grade of this tool compares it
             message = (f"Not comparable: {nearest}, and this run ends at epoch {ran}, the reference at epoch "
                        f"{ref_epochs}; runs of other configs are compared only where both end. Review its curve by "
@@ -769,7 +783,8 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckR
 def _another_lr(ref: Reference, run: str, mine: dict, pts: float, msg: str, banded: float = 0.0) -> CheckResult | None:
     """A shortfall (or a divergence) of run `run` (its config `mine`, a RunConfig dump) against a reference that
     differs from it only in choices the assignment leaves to the student — its LR (their rule's pick, a cautious half
-    of it) and its scheduler's arguments (a gamma, a step size) — pending review: a run with other choices may end
+    of it), the optimizer's settings (a weight decay) and the scheduler (another one, a gamma, a step size;
+    `context.choices_only`) — pending review: a run with other choices may end
     lower or blow up by design, which no committed run of them tells from a fault. A shortfall within the partial band
     keeps its `banded` points, the rest pending: the excuse never gives less than judging would. None otherwise."""
     ref_cfg = ref.entry["config"]

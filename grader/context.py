@@ -94,7 +94,9 @@ def differences(a: dict, b: dict) -> str:
     if "schedule.name" in keys:  # another scheduler: its arguments differ with it
         keys = [f"schedule {fa.get('schedule.name')} (theirs {fb.get('schedule.name')})",
                 *(k for k in keys if not k.startswith("schedule."))]  # fmt: skip
-    lr = [f"lr {lr_of(a):.3g} (theirs {lr_of(b):.3g})"] if not math.isclose(lr_of(a), lr_of(b), rel_tol=1e-6) else []
+    name = "peak LR" if (a.get("schedule") or {}).get("name") in PEAKED else "lr"  # max_lr: the LR the table peaks at
+    same = math.isclose(lr_of(a), lr_of(b), rel_tol=1e-6)
+    lr = [] if same else [f"{name} {lr_of(a):.3g} (theirs {lr_of(b):.3g})"]
     return ", ".join([*lr, *(k.removeprefix("schedule.") for k in keys)]) or "nothing"
 
 
@@ -126,17 +128,26 @@ def epoch_sized_steps(schedule: dict, epochs: int, per_epoch: int) -> list[int] 
     return sizes if sizes and max(sizes) < per_epoch and max(sizes) <= epochs else None
 
 
+OPTIMIZER_SETTINGS = ("momentum", "nesterov", "weight_decay", "betas")  # the student's to set, as the LR is
+
+
 def choices_only(a: dict, b: dict) -> bool:
-    """`a` and `b` (RunConfig dumps) differ at most in what the assignment leaves to the student: the LR (`lr_only`)
-    and how one scheduler is set — its arguments (gamma, step size, milestones, peak, …) and whether it steps per
-    epoch or per iteration (the course's hook stepped per iteration), but not epoch counts stepped per iteration
-    (`epoch_sized_steps`: a mistake) — not the optimizer's settings, the scheduler or the input."""
+    """`a` and `b` (RunConfig dumps) differ at most in what the assignment leaves to the student: the LR (`lr_only`),
+    the optimizer's settings (momentum, Nesterov, weight decay, betas: the course template's SGD has weight decay
+    5e-4, the references none) and the scheduler — which one (the assignment asks for six), its arguments (gamma,
+    step size, milestones, peak, …) and whether it steps per epoch or per iteration (the course's hook stepped per
+    iteration) — but not epoch counts stepped per iteration (`epoch_sized_steps`: a mistake), nor the model, the
+    input, the batch size or the data. A rerun of the student's config falls short of a reference of another config
+    by that config's doing: no committed run tells a fault from those choices."""
     sa, sb = _shape(a), _shape(b)
-    ka, kb = sa.pop("schedule"), sb.pop("schedule")
+    ka = sa.pop("schedule")
+    sb.pop("schedule")
+    for k in OPTIMIZER_SETTINGS:
+        sa.pop(k, None), sb.pop(k, None)
     if length_free(a) and length_free(b):
         sa.pop("epochs"), sb.pop("epochs")
     per_epoch = a.get("epoch_steps") or math.ceil(DATASETS[a["dataset"]].train_size / a["batch_size"])
-    return sa == sb and ka.get("name") == kb.get("name") and not epoch_sized_steps(ka, a["epochs"], per_epoch)
+    return sa == sb and not epoch_sized_steps(ka, a["epochs"], per_epoch)
 
 
 def same_config(a: dict, b: dict, lr_decades: float) -> bool:

@@ -383,9 +383,10 @@ REASONS: dict[str, tuple[int, str]] = {
     "reference": (2, "no comparable committed reference: {n} pending — no committed reference run meets the run's "
                      "dataset, optimizer, input and length; a reference of that config (`reference baselines`, where "
                      "a protocol covers it) or a review by hand against the report's curves settles them"),
-    "lr": (2, "runs at another LR or scheduler setting than the reference's: {n} pending — each falls short of (or "
-              "diverges against) a committed reference that differs from it only in the student's choices (the LR: a "
-              "rule's pick, a cautious half of it; the scheduler's arguments: a gamma, a step size), which a run with "
+    "lr": (2, "runs at another LR, optimizer setting or scheduler than the reference's: {n} pending — each falls short "
+              "of (or diverges against) a committed reference that differs from it only in the student's choices (the "
+              "LR: a rule's pick, a cautious half of it; the optimizer's settings: a weight decay, a momentum; the "
+              "scheduler: another one, a gamma, a step size), which a run with "
               "other choices may do by design. Review by hand in its report (the run's curve beside the reference's): "
               "points are the instructor's to give where it trains as a run with its choices can, e.g. smoothly to a "
               "plateau"),

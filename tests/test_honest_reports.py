@@ -333,6 +333,10 @@ def test_a_committed_onecycle_or_cyclic_config_is_recognised_however_its_peak_is
     assert seed_reference(committed, "train", written) is not None
     other = {**runs["sgd-constant"]["config"], "lr": 0.0125, "nesterov": True}
     assert differences(other, runs["sgd-constant"]["config"]) == "lr 0.0125 (theirs 0.0506), nesterov"
+    peaked = {**runs["sgd-cyclic"]["config"], "lr": 0.000449, "schedule": {"name": "cyclic", "max_lr": 0.0045}}
+    assert differences(peaked, runs["sgd-constant"]["config"]).startswith(  # probe 5: the peak, named as such
+        "peak LR 0.0045 (theirs 0.0506), schedule cyclic (theirs constant)"
+    )
 
 
 def test_a_train_loss_logged_at_the_epoch_number_is_said_not_misread(tmp_path):
@@ -379,7 +383,7 @@ def test_a_run_at_another_lr_that_ends_lower_is_pending_not_docked():
     assert verdicts(same, [at_once], baseline=base)[("baseline", "const")].status == "fail"
     line = pending_lines([StudentResult(folder="s1", id="s1", name="S", status="graded", checks=[short])])
     assert len(line) == 1 and line[0].startswith(
-        "runs at another LR or scheduler setting than the reference's: 1 baseline comparison"
+        "runs at another LR, optimizer setting or scheduler than the reference's: 1 baseline comparison"
     )
 
 
@@ -550,9 +554,10 @@ def test_a_run_at_another_lr_just_short_keeps_its_banded_points():
     assert judged.status == "warn" and not judged.pending and judged.points == pytest.approx(near.points)
 
 
-def _short_against(ref_sched: dict, run: dict):
-    """The baseline check of a 1-epoch `run` whose rerun ends far below (0.5) a reference of `ref_sched` at LR 0.05."""
-    ref_cfg = RunConfig(lr=0.05, epochs=1, schedule=ScheduleConfig(**ref_sched)).model_dump()
+def _short_against(ref_sched: dict, run: dict, **ref_fields):
+    """The baseline check of a 1-epoch `run` whose rerun ends far below (0.5) a reference of `ref_sched` at LR 0.05
+    (its other fields `ref_fields`, RunConfig's defaults)."""
+    ref_cfg = RunConfig(lr=0.05, epochs=1, schedule=ScheduleConfig(**ref_sched), **ref_fields).model_dump()
     name = f"sgd-{ref_sched['name']}"
     base = {**BASELINE, "runs": {name: {**BASELINE["runs"]["sgd-constant"], "config": ref_cfg}}}
     sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "run": [{**run, "epochs": 1}]})
@@ -563,19 +568,27 @@ def _short_against(ref_sched: dict, run: dict):
     ]
 
 
-def test_a_shortfall_at_another_lr_and_gamma_is_pending_and_another_momentum_is_judged():
+def test_a_shortfall_at_another_lr_gamma_or_optimizer_setting_is_pending_and_another_model_is_judged():
     """Examiner probe 3 (A2): a valley-pick run with its own ExponentialLR gamma (0.8, the reference's 0.9) fell
-    short and failed 0/11 — "no known cause matched" — while the same run at the reference's gamma was pending. The
-    scheduler's arguments are the student's to choose as the LR is: a shortfall against a reference that differs only
-    in those is pending review. A run that differs in the optimizer's settings (momentum) is still judged."""
+    short and failed 0/11 — "no known cause matched" — while the same run at the reference's gamma was pending.
+    Examiner probe 5: SGD with the course template's weight decay (5e-4, the references' 0) and AdamW with LambdaLR
+    (the only AdamW reference is constant) failed 0/22 the same way. The scheduler (ExponentialLR against a
+    constant-LR reference here), its arguments and the optimizer's
+    settings are the student's to choose as the LR is: a shortfall against a reference that differs only in those is
+    pending review. A run of another model than the reference's (relu instead of tanh) is still judged."""
     sched = {"name": "exponential", "gamma": 0.9}
-    for extra, status in (({}, "skip"), ({"momentum": 0.5}, "fail")):
+    cases = ((sched, {}, {}, "skip"), (sched, {"momentum": 0.5, "weight_decay": 5e-4}, {}, "skip"),
+             ({"name": "constant"}, {}, {}, "skip"), (sched, {}, {"activation": "relu"}, "fail"))  # fmt: skip
+    for ref_sched, extra, ref_fields, status in cases:
         run = {"name": "exp", "optimizer": "sgd", "lr": 0.0187, "schedule": {**sched, "gamma": 0.8}, **extra}
-        v = _short_against(sched, run)
-        assert v.status == status, (extra, v.message)
+        v = _short_against(ref_sched, run, **ref_fields)
+        assert v.status == status, (ref_sched, extra, ref_fields, v.message)
         if status == "skip":
             assert v.why == "lr" and v.pending > 0 and v.points == 0
-            assert "only in choices the assignment leaves to the student (lr 0.0187 (theirs 0.05), gamma)" in v.message
+            assert "only in choices the assignment leaves to the student (lr 0.0187 (theirs 0.05)" in v.message
+    v = _short_against(sched, {"name": "exp", "optimizer": "sgd", "lr": 0.0187, "weight_decay": 5e-4,
+                               "schedule": {**sched, "gamma": 0.8}})  # fmt: skip
+    assert "weight_decay" in v.message and "gamma" in v.message
 
 
 def test_milestones_in_iterations_are_a_choice_and_epoch_counts_stepped_per_iteration_a_mistake():
