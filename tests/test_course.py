@@ -120,8 +120,14 @@ def test_lr_claims_on_other_data_pass_fail_or_stay_unconfirmed():
 
 
 def test_a_sweep_whose_loss_still_falls_at_its_end_has_no_minimum_to_check():
+    """A claim that misses the rerun's edge pick is no evidence against it: pending. Examiner probe 5: a claim that
+    is the rerun's edge pick (the same seed, bit for bit) was pending too, while the same sweep handed in as a log
+    passed: a claim the rerun bears out passes, and the message says the lowest point is the sweep's edge."""
     c = checks(sub(claimed_lr=0.022), [range_result(0.57, falls_to_end=True), train_result()])[("lr_claim", "sweep")]
-    assert c.status == "skip" and c.max_points == 0 and "still falls at the end" in c.message
+    assert c.status == "skip" and c.max_points == 0 and c.pending > 0 and "lies at the sweep's edge" in c.message
+    met = checks(sub(claimed_lr=0.57), [range_result(0.57, falls_to_end=True), train_result()])[("lr_claim", "sweep")]
+    assert met.status == "pass" and met.points == met.max_points > 0 and not met.pending, met.message
+    assert "lowest point lies at the sweep's edge" in met.message
 
 
 def test_the_course_preset_fills_what_the_file_leaves_out(tmp_path):
