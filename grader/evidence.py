@@ -207,8 +207,9 @@ def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: Ban
     if sweep and ours:
         low = min(range(len(rerun["train_loss_smoothed"])), key=rerun["train_loss_smoothed"].__getitem__)
         if low + 1 < n:
-            n, untold = low + 1, (f"after step {low} (the rerun's lowest loss) the sweep heads for divergence and its "
-                                  "seeds fan out: not compared")  # fmt: skip
+            n, untold = low + 1, (f"after step {low} (the rerun's lowest loss) the LR is past where the loss "
+                                  "turns up, and seeds of a sweep fan out there (towards divergence): not "
+                                  "compared")  # fmt: skip
     if band is not None and band.mean_log is not None:  # this config's own seeds: the log against their spread
         return _against_seeds(logged, n, band, k, untold, margin)
     k = max(k, _bonferroni(n))

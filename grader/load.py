@@ -35,7 +35,9 @@ from grader.logs import Evidence, gather
 from grader.presets import apply_preset
 from grader.safe import SHOWN, InputError, escape, line, shown
 from grader.schema import Assignment, Submission
+from reference.config import ScheduleConfig
 from reference.datasets import DATASETS
+from reference.schedules import SCHEDULES
 
 ASSIGNMENT_FILE = "assignment.toml"
 TOML_CAP = 256 * 1024  # bytes of submission.toml / assignment.toml (the annotated example is ~5 KB)
@@ -68,6 +70,22 @@ class Loaded:
 
 
 # ---------------------------------------------------------------- safe text
+
+
+def _unread(sub: Submission) -> list[str]:
+    """One warning per entry whose schedule sets an argument its torch scheduler does not read (gamma on OneCycleLR,
+    milestones on StepLR): the rerun cannot follow it, and the student should know it was left out."""
+    out = []
+    for part in ENTRIES:
+        for entry in getattr(sub, part):
+            s = getattr(entry, "schedule", None)
+            if not isinstance(s, ScheduleConfig):
+                continue
+            table = SCHEDULES[s.name]
+            if extra := sorted(s.model_fields_set - {"name", "cadence", *table.args}):
+                out.append(f"{part}[{entry.name}]: {', '.join(extra)} set, but {table.scheduler} ({s.name}) reads no "
+                           f"such argument: left out of the rerun")  # fmt: skip
+    return out
 
 
 def folder_id(name: str) -> str:
@@ -360,9 +378,11 @@ def _fractions(sub: Submission) -> tuple[Submission, list[str]]:
             a = e.claimed_test_accuracy
             if a is not None and 1 < a <= 100:
                 fraction = float(f"{a / 100:.12g}")
-                notes.append(f"[[{part}]] {shown(e.name)}: claimed_test_accuracy = {a:g} read as {a:g} % = "
-                             f"{fraction:g} (write accuracies as fractions)")  # fmt: skip
-                text = e.printed("claimed_test_accuracy")
+                text = e.printed("claimed_test_accuracy")  # as the file prints it: 96.10, not 96.1
+                shown_as = text if text and len(text) <= 20 else f"{a:g}"
+                scaled = str(Decimal(text).scaleb(-2)) if text else f"{fraction:g}"
+                notes.append(f"[[{part}]] {shown(e.name)}: claimed_test_accuracy = {shown_as} read as {shown_as} % = "
+                             f"{scaled} (write accuracies as fractions)")  # fmt: skip
                 e = e.model_copy(update={"claimed_test_accuracy": fraction})
                 e._printed = (
                     {**e._printed, "claimed_test_accuracy": str(Decimal(text).scaleb(-2))}
@@ -406,6 +426,7 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
         data, more = _defaults(data, assignment)
         sub = validate(Submission, data, source.name)
         _keep_printed(data, sub)
+        more = [*more, *_unread(sub)]
     except (LegacyConfigError, InputError) as err:
         if source is toml:
             raise

@@ -40,7 +40,7 @@ class ScheduleConfig(_Frozen):
 
     name: str = Field("constant", json_schema_extra=lambda s: s.update(enum=_scheduler_names()))
     cadence: Cadence | None = None
-    gamma: PositiveFloat | None = None  # step, multistep, exponential: LR multiplier
+    gamma: PositiveFloat | None = None  # step, multistep, exponential: LR multiplier; cyclic: exp_range's decay
     step_size: PositiveInt | None = None  # step: scheduler steps between decays
     milestones: tuple[PositiveInt, ...] | None = None  # multistep: scheduler steps at which to decay
     end_lr: PositiveFloat | None = None  # lambda-exp, linear-sweep: LR at the last step

@@ -50,7 +50,8 @@ def _linear_sweep(cfg, n) -> dict:
 def _cyclic(cfg, n) -> dict:
     s = cfg.schedule
     return {"base_lr": s.base_lr or cfg.lr / 10, "max_lr": s.max_lr or cfg.lr, "step_size_up": s.step_size_up,
-            "step_size_down": s.step_size_down, "mode": s.mode, "cycle_momentum": False}  # fmt: skip
+            "step_size_down": s.step_size_down, "mode": s.mode, "gamma": s.gamma or 1.0,  # exp_range's decay
+            "cycle_momentum": False}  # fmt: skip
 
 
 def _onecycle(cfg, n) -> dict:
@@ -91,7 +92,7 @@ SCHEDULES: dict[str, Schedule] = {
         "OneCycleLR over the whole run (momentum not cycled)", "OneCycleLR", "total_steps",
     ),
     "cyclic": Schedule(
-        "CyclicLR", _cyclic, "step", (), ("base_lr", "max_lr", "step_size_up", "step_size_down", "mode"),
+        "CyclicLR", _cyclic, "step", (), ("base_lr", "max_lr", "step_size_up", "step_size_down", "mode", "gamma"),
         "CyclicLR between `base_lr` and `max_lr` (momentum not cycled)", "CyclicLR",
     ),
     "linear-decay": Schedule(

@@ -281,8 +281,10 @@ def test_a_claim_printed_with_trailing_zeros_claims_those_digits(tmp_path):
         '[[run]]\nname = "b"\noptimizer = "sgd"\nlr = 0.05\nepochs = 2\nclaimed_test_loss = 0.1_200\n'
         'logs = "run.csv"\n'
     )  # fmt: skip
-    a, b = load_submission(tmp_path).submission.run
+    loaded = load_submission(tmp_path)
+    a, b = loaded.submission.run
     assert a.printed("claimed_test_accuracy") == "0.9600" and a.printed("claimed_test_loss") is None  # from the log
+    assert any("claimed_test_accuracy = 96.00 read as 96.00 % = 0.9600" in w for w in loaded.warnings)  # probe 5
     assert b.printed("claimed_test_loss") == "0.1_200" and b.claimed_test_accuracy == pytest.approx(0.965)
     assert metric_against_log("test_loss", b.claimed_test_loss, 2, logs, b.printed("claimed_test_loss")).ok
     import copy

@@ -126,3 +126,34 @@ def test_natural_cadence_is_filled_in_and_args_checked():
         ScheduleConfig(name="multistep", gamma=0.1)
     with pytest.raises(ValueError, match="unknown scheduler 'warmup'"):
         ScheduleConfig(name="warmup")
+
+
+def test_cyclic_exp_range_decays_by_its_gamma():
+    """Examiner probe 5: CyclicLR's `gamma` (mode exp_range) was accepted but never passed on, so the rerun cycled
+    without decay and an honest log of the student's run was "not the claimed config". Torch's own CyclicLR, gamma
+    passed; by definition each step's amplitude shrinks by gamma ** step."""
+    args = {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 5, "mode": "exp_range", "gamma": 0.9}
+    cfg = RunConfig(lr=LR, epochs=EPOCHS, schedule=ScheduleConfig(name="cyclic", **args))
+    table = lr_table(cfg, SPE)
+    make = lambda o: lrs.CyclicLR(o, 0.01, 0.1, step_size_up=5, mode="exp_range", gamma=0.9, cycle_momentum=False)  # noqa: E731
+    assert table == pytest.approx(by_hand(make, "step"), rel=1e-12)
+    closed = [0.01 + 0.09 * (1 - abs((s % 10) / 5 - 1)) * 0.9**s for s in range(T)]
+    assert table == pytest.approx(closed, rel=1e-9)
+
+
+def test_a_scheduler_argument_its_scheduler_does_not_read_is_one_warning(tmp_path):
+    """A `gamma` on OneCycleLR is no argument of it: the rerun leaves it out, and the student's report says so."""
+    from grader.load import load_submission
+
+    folder = tmp_path / "s1"
+    folder.mkdir()
+    (folder / "submission.toml").write_text(
+        '[student]\nid = "s1"\nname = "S"\n[[run]]\nname = "oc"\noptimizer = "sgd"\nlr = 0.1\nepochs = 2\n'
+        'schedule = { name = "onecycle", gamma = 0.5, pct_start = 0.25 }\n'
+        '[[run]]\nname = "cy"\noptimizer = "sgd"\nlr = 0.1\nepochs = 2\n'
+        'schedule = { name = "cyclic", mode = "exp_range", gamma = 0.99 }\n'
+    )
+    x = load_submission(folder)
+    assert x.error is None and x.warnings == [
+        "run[oc]: gamma set, but OneCycleLR (onecycle) reads no such argument: left out of the rerun"
+    ]
