@@ -161,7 +161,9 @@ class Rerunner:
         """Settings as a user gives them ("auto", a relative data root) resolved for this machine."""
         dev = pick_device(device).type
         root = str(Path(data_root).expanduser().resolve()) if data_root else None
-        return cls(Cache(cache_dir), dev, resolve(engine, dev).name, jobs=resolve_jobs(jobs, dev, engine),
+        chosen = resolve(engine, dev)
+        chosen.ready()  # one line (a ValueError) before any rerun where the engine cannot run here
+        return cls(Cache(cache_dir), dev, chosen.name, jobs=resolve_jobs(jobs, dev, engine),
                    data_root=root, **settings)  # fmt: skip
 
     @property

@@ -88,7 +88,7 @@ def test_time_limit_inside_the_workers_is_a_time_limit():
         run_colossalai(CFG, device="cpu", nproc=1, time_limit=1.0)
 
 
-def test_missing_colossalai_is_one_line(monkeypatch, capsys):
+def test_missing_colossalai_is_one_line(monkeypatch, capsys, tmp_path):
     monkeypatch.setitem(sys.modules, "colossalai", None)  # as if not installed
     with pytest.raises(EngineUnavailable) as err:
         run_colossalai(CFG, device="cpu", nproc=2)
@@ -103,6 +103,14 @@ def test_missing_colossalai_is_one_line(monkeypatch, capsys):
 
     (out,) = run_unit(Unit((CFG,), None, "cpu", 60.0, ENGINES["colossalai"], nproc=2))
     assert out == {"error": f"EngineUnavailable: {INSTALL_HINT}"}
+
+    # a class graded with it: one line and exit 2 before any rerun (the newcomer probe: every rerun was an error,
+    # 65 of s000's points lost to a package the grading machine lacked)
+    from grader.cli import main as grade_main
+
+    assert grade_main([str(Path(__file__).parents[1] / "submissions"), "--engine", "colossalai", "--quick", "--out",
+                       str(tmp_path / "r"), "--cache", str(tmp_path / "c"), "--quiet"]) == 2  # fmt: skip
+    assert capsys.readouterr().err == f"grade: error: {INSTALL_HINT}\n" and not (tmp_path / "r").exists()
 
 
 def test_what_the_engine_cannot_run_is_refused_before_launching():

@@ -47,6 +47,17 @@ def _colossalai(cfgs: list[RunConfig], **kw) -> list[dict]:
     return run_each(cfgs, **kw)
 
 
+def _ready() -> None:
+    """An engine that needs nothing beyond torch."""
+
+
+def _colossalai_ready() -> None:
+    from reference.engines.colossal import INSTALL_HINT, EngineUnavailable, available  # torch: as the engine
+
+    if not available():
+        raise EngineUnavailable(INSTALL_HINT)
+
+
 @dataclass(frozen=True)
 class Engine:
     name: str
@@ -54,6 +65,9 @@ class Engine:
     group: Callable[[RunConfig, int | None], tuple] | None  # runs with equal keys train as one program; None: one
     processes: bool  # each run is `nproc` processes: a run holds nproc CPUs/GPUs, and nproc is in the cache tag
     summary: str
+    # raises a ValueError of one line where the engine cannot run here (a package missing), before any run is tried:
+    # a class graded with an engine that cannot run would turn every rerun into an error charged to the students
+    ready: Callable[[], None] = _ready  # module-level: units carry their engine to worker processes
 
     def units(self, items: Sequence[tuple[RunConfig, int | None]]) -> list[list[int]]:
         """Indices of `items` (config, until_epoch) in units of work: groups of equal `group` keys, or one run each."""
@@ -75,7 +89,8 @@ ENGINES: dict[str, Engine] = {
     "batched": Engine("batched", _batched, _batch_group, processes=False,
                       summary="runs of one architecture/data/length trained together, parameters stacked"),
     "colossalai": Engine("colossalai", _colossalai, None, processes=True,
-                         summary="each run through ColossalAI's Booster under torchrun, as the course ran it"),
+                         summary="each run through ColossalAI's Booster under torchrun, as the course ran it",
+                         ready=_colossalai_ready),
 }  # fmt: skip
 CHOICES = ("auto", *ENGINES)  # what --engine accepts
 
