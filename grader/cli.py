@@ -28,8 +28,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("path", type=Path, help="class folder (one sub-folder per submission), or one submission")
     p.add_argument("--self-check", action="store_true",
                    help="grade one submission folder (quick by default), with the assignment.toml beside it\n"
-                        "(else the package defaults); reports go to --out as for a class")  # fmt: skip
-    p.add_argument("--out", type=Path, default=Path("reports"), help="where reports go (default: reports/)")
+                        "(else the package defaults); reports go to --out (default: self-check/, so a class's\n"
+                        "reports/ is never overwritten by one student's)")  # fmt: skip
+    p.add_argument("--out", type=Path, default=None, help="where reports go (default: reports/; self-check/ with "
+                   "--self-check)")  # fmt: skip
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="short reruns compared with the reference's prefix")
     mode.add_argument("--full", action="store_true", help="full reruns (the default, except for --self-check)")
@@ -74,6 +76,9 @@ def _jobs(text: str) -> int | str:
 COMMANDS = ("bundle", "autograde", "gradescope-export")  # a class folder with one of these names: `grade ./bundle`
 
 
+CLASS_OUT, SELF_CHECK_OUT = Path("reports"), Path("self-check")  # apart: one student's check never overwrites a class
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     platform = bool(argv) and argv[0] in COMMANDS
@@ -81,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     if not platform and not args.path.is_dir():
         print(f"grade: error: no such folder: {args.path}", file=sys.stderr)
         return 2
+    if not platform and args.out is None:
+        args.out = SELF_CHECK_OUT if args.self_check else CLASS_OUT
     from grader import commands  # torch and the reruns: imported once a command runs, not for --help
 
     return commands.platform(args) if platform else commands.grade(args)

@@ -165,6 +165,19 @@ def test_exit_codes(tmp_path, capsys):
     assert "accuracy_claim" in out and "FAIL" in out and "Reports:" in out
 
 
+def test_a_self_check_never_overwrites_the_class_reports(tmp_path, monkeypatch):
+    """The newcomer probe: `grade --self-check STUDENT` after `grade CLASS` rewrote reports/ (index, grades.csv) as a
+    one-student class. Without --out, a class's reports go to reports/ and a self-check's to self-check/."""
+    root = make_class(tmp_path / "class", 2)
+    monkeypatch.chdir(tmp_path)
+    args = ["--cache", str(tmp_path / "cache"), "--quiet", "--quick"]
+    assert main([str(root), *args]) == 0
+    before = (tmp_path / "reports" / "grades.csv").read_text()
+    assert main(["--self-check", str(root / "s0"), *args]) == 0
+    assert (tmp_path / "reports" / "grades.csv").read_text() == before  # the class's, untouched
+    assert (tmp_path / "self-check" / "s0" / "report.html").exists()
+
+
 def test_the_cli_uses_the_rerunner_s_defaults(tmp_path, monkeypatch):
     """One default for --jobs, --device, --engine, --nproc: Rerunner.of's. The CLI passes them only when given; its
     help names them."""
