@@ -31,6 +31,7 @@ from grader.runner import Outcome
 from grader.schema import RangeTestClaim
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.outputs import Logs
+from reference.rules import lowest_at_edge
 from reference.tolerances import (
     FALSE_FAIL_TARGET,
     TOLERANCES,
@@ -164,7 +165,7 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         fmt = _lrs_text
         msg = (f"Rule {claim.rule!r} on the rerun's curve picks {fmt(expected)}; the claim {fmt(claimed)} is "
                f"{dist:.2f} decades away (allowed {tol:.2f}: k·√2·σ of the rule's reference picks).")  # fmt: skip
-        edge = claim.rule in ("min", "min/10", "range") and _minimum_at_end(o.result)
+        edge = claim.rule in ("min", "min/10", "range") and lowest_at_edge(o.result) is not None
         if edge and status == "pass":  # borne out: the claim is the rule applied to where the curve is lowest
             msg = msg[:-1] + (f" The rerun's lowest point lies at the sweep's edge ({_edge(o.result)}), not at a "
                               "minimum: the claim applies the rule to it as the rerun does.")  # fmt: skip
@@ -249,9 +250,9 @@ def _lr_against_seeds(ctx: Context, p: PlannedRun, seeds: Seeds, pts: float) -> 
     mde = d.min_detectable()
     msg += (f" Only a pick ≥ {mde:.2f} decades (×{10**mde:.1f}) off is flagged 95 % of the time; a smaller one "
             "cannot be told from seed noise.")  # fmt: skip
-    origin = (f"k·σ·√(1 + 1/{n}) = {d.k:g}·{d.sigma:.3f}·{d.factor:.2f} decades: σ of rule {rule!r}'s picks over "
-              f"{n} committed seeds of this exact sweep at its upper 95 % bound; k for ≤ {FALSE_FAIL_TARGET:.0%} of "
-              "honest students losing points (benchmarks/grading_power.py)")  # fmt: skip
+    origin = (f"k·σ·√(1 + 1/{n}) = {d.k:g}·{d.sigma:.3f}·{d.factor:.2f} decades: σ = the spread of the picks of "
+              f"rule {rule!r} over {n} committed seeds of this exact sweep at its upper 95 % bound; k for ≤ "
+              f"{FALSE_FAIL_TARGET:.0%} of honest students losing points (benchmarks/grading_power.py)")  # fmt: skip
     return CheckResult("lr_claim", p.name, status, msg, **figures, tolerance=round(d.tol, 3), distance=round(dist, 3),
                        unit="decades", origin=origin, points=points, max_points=at_stake, pending=pending,
                        why=(f"data:{ctx.cond.claimed}" if ctx.cond.proxy else "review") if pending else None,
@@ -287,14 +288,15 @@ def lr_tolerance_for(baselines: list[dict], config, rule: str, result: dict, tol
         mine = word(config.schedule.name, config.schedule.name)
         shape = (f", all {'/'.join(sorted(shapes))} (this sweep is {mine}: the σ of its own shape is not measured)"
                  if shapes and mine not in shapes else "")  # fmt: skip
-        where = (f"no {MIN_SEEDS}+ committed seeds of this sweep: the largest σ of rule {rule!r} over "
-                 f"{len(others)} committed {optimizer} sweep(s) of its input pipeline{shape}")  # fmt: skip
+        where = (f"the committed sweeps: this one has fewer than {MIN_SEEDS} committed seeds, so σ is the largest "
+                 f"over {len(others)} committed {optimizer} sweep(s) of its input pipeline{shape}")  # fmt: skip
     if floor <= 0 and len(picks) < 2:
         return tol.lr_min_decades, (f"{tol.lr_min_decades:g} decades (lr_min_decades): no committed seeds of rule "
                                     f"{rule!r} for {optimizer}")  # fmt: skip
     d = lr_claim_tolerance(picks, tol.k_lr, resolution, floor)
-    origin = (f"k·√2·σ = {d.k:g}·√2·{d.sigma:.3f} decades: σ of rule {rule!r}'s picks over {where}; k for ≤ "
-              f"{FALSE_FAIL_TARGET:.0%} of honest students losing points (benchmarks/grading_power.py)")  # fmt: skip
+    origin = (f"k·√2·σ = {d.k:g}·√2·{d.sigma:.3f} decades: σ = the spread of the picks of rule {rule!r} over "
+              f"{where}; k for ≤ {FALSE_FAIL_TARGET:.0%} of honest students losing points "
+              "(benchmarks/grading_power.py)")  # fmt: skip
     if d.floor and d.tol <= d.floor:
         origin += f"; floored at the sweep's resolution, {resolution:.3f} decades a step"
     return d.tol, origin
@@ -323,21 +325,10 @@ def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge
                        points=pts if v.ok or v.warn else 0.0, max_points=pts)  # fmt: skip
 
 
-def _minimum_at_end(result: dict, tail: float = 0.02) -> bool:
-    """A sweep that ran to its end without its loss turning up: its lowest point is the sweep's edge, not a
-    minimum (the last `tail` of its steps, at least 5)."""
-    smoothed = result.get("train_loss_smoothed") or []
-    if result.get("diverged") or len(smoothed) < 10:
-        return False
-    lowest = min(range(len(smoothed)), key=smoothed.__getitem__)
-    return lowest >= len(smoothed) - max(5, int(tail * len(smoothed)))
-
-
 def _edge(result: dict) -> str:
     """Where a sweep's lowest smoothed point sits, said for a sweep whose minimum is at its end."""
-    smoothed, lrs = result["train_loss_smoothed"], result["lr"]
-    lowest = min(range(len(smoothed)), key=smoothed.__getitem__)
-    return f"step {lowest + 1} of {len(smoothed)}, LR {lrs[lowest]:.3g} of the sweep's last {lrs[-1]:.3g}"
+    lowest, lrs = lowest_at_edge(result), result["lr"]
+    return f"step {lowest + 1} of {len(lrs)}, LR {lrs[lowest]:.3g} of the sweep's last {lrs[-1]:.3g}"
 
 
 def _one(values: list[float]) -> float | list[float]:
@@ -760,9 +751,10 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float, judged: b
     shortfall = max(stats["mean"] - observed, 0.0)
     status, points = banded(shortfall, d.tol, ctx.tol.partial_band, pts)
     msg = (f"At epoch {epoch} the rerun reaches {observed:.4f}; {how} reaches {stats['mean']:.4f} ± "
-           f"{stats['std']:.4f} ({seeds} seeds); allowed shortfall {d.k:g}σ = {d.tol:.4f} (σ = {d.sigma_d:.4f}, one "
-           f"seed against a {seeds}-seed mean). Only a shortfall ≥ {d.min_detectable() * 100:.1f} pp is flagged 95 % "
-           "of the time; a smaller one cannot be told from seed noise." + note)  # fmt: skip
+           f"{stats['std']:.4f} ({seeds} seeds); allowed shortfall {d.k:g}σ = {d.tol:.4f} (σ = {d.sigma_d:.4f}: "
+           f"{d.sigma:.4f}, the larger of the seeds' spread at its upper 95 % bound and the test set's sampling "
+           f"error, for one seed against a {seeds}-seed mean). Only a shortfall ≥ {d.min_detectable() * 100:.1f} pp "
+           "is flagged 95 % of the time; a smaller one cannot be told from seed noise." + note)  # fmt: skip
     diverged = o.result["diverged"]
     if diverged:  # a diverged rerun fails whatever its last accuracy, chaotic or not
         status, points = "fail", 0.0

@@ -342,6 +342,7 @@ def score_view(s: StudentResult, command: str | None = None) -> dict:
     return {"earned": s.total, "pending": s.pending, "lost": round(max(s.checked - s.total, 0.0), 2),
             "earned_pct": round(min(max(100 * s.total / total, 0.0), 100.0), 2),
             "pending_pct": round(min(max(100 * s.pending / total, 0.0), 100.0), 2),
+            "lost_pct": round(min(max(100 * (s.checked - s.total) / total, 0.0), 100.0), 2),
             "claims_checked": checked, "claims_made": made, "claims_unstated": s.unstated, "coverage": s.coverage,
             "unchecked": s.unchecked(command)}  # fmt: skip
 

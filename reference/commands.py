@@ -18,6 +18,7 @@ from reference.datasets import DataUnavailable
 from reference.engines import run_many
 from reference.outputs import number, write_json_atomic, write_run
 from reference.protocols import BASELINES, COMPARE_QUICK, COMPARISONS, GRID, PROTOCOLS, CompareProtocol
+from reference.rules import lowest_at_edge
 
 
 def run_configs(args: argparse.Namespace) -> int:
@@ -46,6 +47,9 @@ def _summarise(result: dict, path: Path) -> None:
         rows += [["final test accuracy", f"{f['test_accuracy']:.4g}"], ["final test loss", f"{f['test_loss']:.4g}"]]
     if result["diverged"]:
         rows.append(["diverged", result["diverged"]["reason"]])
+    if result["config"]["task"] == "range-test" and (low := lowest_at_edge(result)) is not None:
+        rows.append(["caution", f"the lowest loss is the sweep's edge (step {low + 1} of {len(result['lr'])}): no "
+                     "minimum inside it, so min, min/10 and range pick the edge; sweep further or longer"])  # fmt: skip
     rows.append(["wall time", f"{result['meta']['wall_time_s']:.1f} s on {result['meta']['device']}"])
     print(tabulate(rows, tablefmt="simple"))
     print(f"wrote {path} (+ CSV, TensorBoard events, PNG)")

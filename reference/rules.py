@@ -95,6 +95,20 @@ def suggest_all(lrs: Sequence[float], losses: Sequence[float]) -> dict[str, Sugg
     return {name: rule(lrs, losses) for name, rule in RULES.items()}
 
 
+EDGE_TAIL = 0.02  # a sweep's last 2 % of steps (at least 5): a lowest point there is the sweep's edge
+
+
+def lowest_at_edge(result: dict, tail: float = EDGE_TAIL) -> int | None:
+    """The step of a sweep's lowest smoothed loss where that is its edge — it ran to its end (no divergence) and its
+    lowest point lies in its last `tail` of steps (at least 5) — so it has no minimum for `min`-based rules to find;
+    None otherwise."""
+    smoothed = result.get("train_loss_smoothed") or []
+    if result.get("diverged") or len(smoothed) < 10:
+        return None
+    lowest = min(range(len(smoothed)), key=smoothed.__getitem__)
+    return lowest if lowest >= len(smoothed) - max(5, int(tail * len(smoothed))) else None
+
+
 def spread_decades(values: Sequence[float]) -> float:
     """How far apart picks are: log10(max / min) over seeds."""
     return math.log10(max(values) / min(values)) if values else 0.0

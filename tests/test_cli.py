@@ -28,6 +28,7 @@ def test_range_test_writes_the_documented_keys(tmp_path, capsys):
     assert (out / "range_test.png").stat().st_size > 10_000
     summary = capsys.readouterr().out
     assert "steepest" in summary and re.search(r"range +\[[\d.e+-]+, [\d.e+-]+\]", summary)
+    assert "caution" in summary and "the lowest loss is the sweep's edge (step 64 of 64)" in summary  # its min: 1
     digits = [len(x.replace(".", "").lstrip("0")) for x in re.findall(r"\d+\.\d+", summary)]
     assert digits and max(digits) <= 4, summary  # rounded figures (3 significant digits, metrics 4), not raw floats
     assert r["meta"]["threads"] == 1  # the default, recorded
