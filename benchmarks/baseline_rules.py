@@ -7,7 +7,9 @@ costs honest students, end to end with `grader.grade.grade_class`: N seeded stud
 declared, so the rerun is their very run), each with their own sweep (its pick by their rule, claimed to 3 digits)
 and one 30-epoch final run at that pick (`role = "final"`): SGD constant and MultiStepLR [15, 25], Adam constant,
 and SGD with scheduler arguments of the student's own (ExponentialLR γ 0.8, StepLR every 5 epochs γ 0.5,
-MultiStepLR stepped per iteration at iterations 320 and 640).
+MultiStepLR stepped per iteration at iterations 320 and 640), and optimizer settings and a scheduler of their own
+(SGD with the course template's weight decay 5e-4 and those per-iteration milestones; AdamW with ExponentialLR
+γ 0.85, where the only AdamW reference is constant). `--runs` grades only some of these final runs.
 Graded in full and `--quick`; printed per (run, rule): the pick's range, the final accuracies, and the share of
 students the baseline check fails, warns (partial credit) or leaves pending.
 
@@ -37,12 +39,19 @@ RUNS = {"sgd-constant": ("sgd", {"name": "constant"}), "sgd-multistep": ("sgd", 
         "sgd-step-5-g0.5": ("sgd", {"name": "step", "step_size": 5, "gamma": 0.5, "cadence": "epoch"}),
         # stepped per iteration, milestones in iterations (epochs 10, 20 of mnist-5k's 32 steps), as the course ran it
         "sgd-multistep-iter": ("sgd", {"name": "multistep", "milestones": [320, 640], "gamma": 0.1,
-                                       "cadence": "step"})}  # fmt: skip
-SWEEP = {"sgd": (1e-5, 10.0), "adam": (1e-6, 1.0)}  # the mnist-5k protocol's sweeps (committed seeds: no rerun)
+                                       "cadence": "step"}),
+        # optimizer settings and a scheduler of the student's own (examiner probe 5): the course template's weight
+        # decay (the references: none) with per-iteration milestones; AdamW with a decay no AdamW reference runs
+        "sgd-wd5e-4-multistep-iter": ("sgd", {"name": "multistep", "milestones": [320, 640], "gamma": 0.1,
+                                              "cadence": "step"}, {"weight_decay": 5e-4}),
+        "adamw-exponential-g0.85": ("adamw", {"name": "exponential", "gamma": 0.85, "cadence": "epoch"})}  # fmt: skip
+SWEEP = {"sgd": (1e-5, 10.0), "adam": (1e-6, 1.0), "adamw": (1e-6, 1.0)}  # the mnist-5k protocol's sweeps (committed
+# seeds: no rerun)
 
 
-def picks(students: range, cache: Path) -> dict[tuple[str, int], dict]:
-    """(optimizer, seed) → the rules' picks of that seed's 10-epoch sweep (run once, kept in `cache`)."""
+def picks(students: range, cache: Path, only: set[str] | None = None) -> dict[tuple[str, int], dict]:
+    """(optimizer, seed) → the rules' picks of that seed's 10-epoch sweep (run once, kept in `cache`); `only`: these
+    optimizers' sweeps."""
     import torch
 
     from reference.config import range_test_config
@@ -52,13 +61,15 @@ def picks(students: range, cache: Path) -> dict[tuple[str, int], dict]:
     path, data = cache / "picks.json", None
     known = json.loads(path.read_text()) if path.exists() else {}
     for opt, (lo, hi) in SWEEP.items():
+        if only and opt not in only:
+            continue
         for s in students:
             if f"{opt}-{s}" not in known:
                 data = data or load_data("mnist-5k", torch.device("cpu"))
                 cfg = range_test_config(start_lr=lo, end_lr=hi, epochs=10, optimizer=opt, seed=s)
                 known[f"{opt}-{s}"] = run(cfg, data=data, device="cpu")["suggestions"]
                 path.write_text(json.dumps(known))
-    return {(opt, s): known[f"{opt}-{s}"] for opt in SWEEP for s in students}
+    return {(opt, s): known[f"{opt}-{s}"] for opt in SWEEP for s in students if f"{opt}-{s}" in known}
 
 
 def three(x: float) -> float:
@@ -78,13 +89,13 @@ def toml_value(v) -> str:
 def submission(s: int, rule: str, run: str, pick: float, claims: dict | None = None) -> str:
     """Student s's submission: seeded (their seed declared), or with `claims` (the final run's accuracy and loss as
     their own seeded run printed them, to 4 digits) and no seed: the grader reruns seed 0."""
-    opt, schedule = RUNS[run]
+    opt, schedule, *settings = RUNS[run]
     lo, hi = SWEEP[opt]
     seed = {} if claims is not None else {"seed": s}
     sweep = {"name": f"{opt}-sweep", "optimizer": opt, "start_lr": lo, "end_lr": hi, "epochs": 10, "rule": rule,
              "claimed_lr": three(pick), **seed}  # fmt: skip
-    final = {"name": run, "role": "final", "optimizer": opt, "lr": three(pick), "schedule": schedule, "epochs": 30,
-             **seed, **(claims or {})}  # fmt: skip
+    final = {"name": run, "role": "final", "optimizer": opt, "lr": three(pick), **(settings[0] if settings else {}),
+             "schedule": schedule, "epochs": 30, **seed, **(claims or {})}  # fmt: skip
     body = [f'[student]\nid = "s{s}-{rule.replace("/", "")}-{run}"\nname = "honest, rule {rule}"\n']
     for part, entry in (("range_test", sweep), ("run", final)):
         body.append(f"[[{part}]]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in entry.items()))
@@ -100,8 +111,11 @@ def grade(students: range, found: dict, quick: bool, args, claims: dict | None =
     grader.diagnoses.counterfactual_runs = lambda items: {}  # causes never change points: not rerun here
     with tempfile.TemporaryDirectory() as tmp:
         root, where = Path(tmp), {}
-        (root / "assignment.toml").write_text('required = ["range_test", "run"]\noptimizers = ["sgd", "adam"]\n')
-        for run, (opt, _) in RUNS.items():
+        (root / "assignment.toml").write_text('required = ["range_test", "run"]\noptimizers = ["sgd", "adam", '
+                                              '"adamw"]\n')  # fmt: skip
+        for run, (opt, *_) in RUNS.items():
+            if args.runs and run not in args.runs:
+                continue
             for rule in RULES:
                 for s in students:
                     folder = root / f"s{s}-{rule.replace('/', '')}-{run}"
@@ -174,6 +188,7 @@ def main() -> None:
     p.add_argument("--students", type=int, default=10)
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "baseline-rules")
+    p.add_argument("--runs", nargs="+", choices=list(RUNS), help="only these final runs (default: all)")
     p.add_argument(
         "--unseeded",
         action="store_true",
@@ -184,7 +199,7 @@ def main() -> None:
     args.cache.mkdir(parents=True, exist_ok=True)
     students = range(101, 101 + args.students)
     t0 = time.perf_counter()
-    found = picks(students, args.cache)
+    found = picks(students, args.cache, {RUNS[r][0] for r in args.runs} if args.runs else None)
     if args.unseeded:
         unseeded(students, found, args)
         print(f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
