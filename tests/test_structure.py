@@ -186,6 +186,7 @@ def test_project_modules_are_imported_at_the_top_but_where_torch_must_wait():
         ("reference.engines", "_batch_group"),
         ("reference.engines", "_batched"),
         ("reference.engines", "_colossalai"),
+        ("reference.engines", "_colossalai_ready"),  # whether the engine can run here, asked before any run
         ("reference.engines", "_sequential"),
         ("reference.engines", "run_many"),
     ]
