@@ -90,7 +90,7 @@ def verify_baselines(a: argparse.Namespace) -> int:
         table = [[r.what, r.metric, f"{r.expected:.4g}", f"{r.observed:.4g}", f"±{r.tolerance:.3g}", r.note,
                   "ok" if r.ok else "FAIL"] for r in rows]  # fmt: skip
         print(f"\n{d} ({'quick' if a.quick else 'full'})")
-        print(tabulate(table, headers=["run", "metric", "baseline", "rerun", "tolerance", "distance", ""]))
+        print(tabulate(table, headers=["run", "metric", "baseline", "rerun", "tolerance", "distance", "verdict"]))
         failed += sum(not r.ok for r in rows)
     print(f"\nverify: {'FAILED, ' + str(failed) + ' result(s) out of tolerance' if failed else 'all within tolerance'}")
     return 1 if failed else 0
