@@ -83,8 +83,8 @@ def _unread(sub: Submission) -> list[str]:
                 continue
             table = SCHEDULES[s.name]
             if extra := sorted(s.model_fields_set - {"name", "cadence", *table.args}):
-                out.append(f"{part}[{entry.name}]: {', '.join(extra)} set, but {table.scheduler} ({s.name}) reads no "
-                           f"such argument: left out of the rerun")  # fmt: skip
+                out.append(f"[[{part}]] {shown(entry.name)}: {', '.join(extra)} set, but {table.scheduler} ({s.name}) "
+                           "reads no such argument: left out of the rerun")  # fmt: skip
     return out
 
 

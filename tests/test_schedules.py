@@ -155,5 +155,5 @@ def test_a_scheduler_argument_its_scheduler_does_not_read_is_one_warning(tmp_pat
     )
     x = load_submission(folder)
     assert x.error is None and x.warnings == [
-        "run[oc]: gamma set, but OneCycleLR (onecycle) reads no such argument: left out of the rerun"
+        '[[run]] "oc": gamma set, but OneCycleLR (onecycle) reads no such argument: left out of the rerun'
     ]
