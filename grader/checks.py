@@ -180,7 +180,10 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         elif ctx.cond.proxy and dist > tol:  # a sweep on other data may stray by up to proxy_lr_decades
             status, points, at_stake, pending, msg = _proxy_lr(ctx, dist, tol, msg, pts)
         found = sweep_reference(ctx.baselines or [b for b in (ctx.baseline,) if b], p.config)
-        ref, _ = _reference_pick(found[0] if found and found[2] else None, claim.rule)  # of this very sweep only
+        ref, n_ref = _reference_pick(found[0] if found and found[2] else None, claim.rule)  # this very sweep's only
+        if ref is not None:  # the reference column's figure, said (probe 7: shown, never explained)
+            picks = _lrs_text(ref if isinstance(ref, list) else [ref])
+            msg += f" For comparison, {n_ref} committed seeds of this very sweep pick {picks} on average."
         out.append(CheckResult("lr_claim", p.name, status, msg, **figures, reference=ref, tolerance=round(tol, 3),
                                distance=round(dist, 3), unit="decades", origin=origin, points=points,
                                max_points=at_stake, pending=pending,
@@ -467,8 +470,8 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
                f"seed-to-seed σ of a claim − rerun difference; allowed ±{d.k:g}σ). "
                + _detectable(metric, d, observed))  # fmt: skip
         like = ref and same_config(ref[1]["config"], p.config.model_dump(mode="json"), ctx.tol.baseline_lr_decades)
-        result = CheckResult(check, p.name, status, msg, claimed=claimed, rerun=round(observed, 4),  # the reference's
-                             reference=round(ref[1]["final"][metric]["mean"], 4) if like else None,  # own config only
+        result = CheckResult(check, p.name, status, msg, claimed=claimed, rerun=round(observed, 4),  # the reference of
+                             reference=round(stats["mean"], 4) if like and stats else None,  # its config, its epoch
                              tolerance=round(tol, 4), distance=round(abs(claimed - observed), 4), unit="abs",
                              origin=origin,
                              points=points, max_points=pts)  # fmt: skip

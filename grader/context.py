@@ -14,6 +14,7 @@ from reference.config import RunConfig
 from reference.datasets import DATASETS
 from reference.protocols import BASELINES, PROTOCOLS
 from reference.schedules import SCHEDULES
+from reference.tolerances import CHAOS_WINDOW
 
 
 def _committed(dataset: str) -> list[str]:
@@ -341,10 +342,7 @@ class Context:
         a, b = o.result["train_loss"], twin.result["train_loss"]
         if (twin.result["diverged"] and len(a) > len(b)) or (o.result["diverged"] and len(a) < len(b)):
             return math.inf, min(len(a), len(b))
-        # over `probe_epochs` passes over the data (what chaos_drift was measured on), however long the epochs
-        train_size = o.result.get("meta", {}).get("train_size")
-        window = self.tol.probe_epochs * math.ceil(train_size / p.config.batch_size) if train_size else len(a)
-        n = min(len(a), len(b), window)
+        n = min(len(a), len(b), CHAOS_WINDOW)  # the steps chaos_drift was measured on, whatever the data
         return max((abs(x - y) / max(abs(x), 1e-12) for x, y in zip(a[:n], b[:n], strict=True)), default=0.0), n
 
     def chaotic(self, p: PlannedRun, o: Outcome) -> bool:

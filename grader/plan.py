@@ -10,6 +10,7 @@ from grader.schema import Assignment, AutoClaim, Optim, RangeTestClaim, RunClaim
 from reference.config import RunConfig, range_test_config, step_counted
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.loop import StepPlan
+from reference.tolerances import CHAOS_WINDOW
 
 RERUN_THREADS = 1  # torch threads per rerun, whatever --jobs: results then do not depend on the core count
 MAX_FACTORS = 8  # [[auto]] tries every factor at every step: work grows with their number
@@ -118,8 +119,9 @@ def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRu
     `quick_epochs` in quick mode and are compared with the reference's matching prefix. Claims made on other
     data than the rerun's (`claimed_on`) keep their optimizer-step schedule: sweeps, and training runs whose
     schedule counts steps, run epochs of the claim data's length (`RunConfig.epoch_steps`).
-    Each training run has a probe twin: its first `probe_epochs`, initial weights nudged by `probe_nudge`,
-    which tells a run whose figures rounding alone would change (grader.checks.check_reproducible)."""
+    Each training run has a probe twin: its first epochs (at most `probe_epochs`, as many as the CHAOS_WINDOW steps it
+    is compared over need), initial weights nudged by `probe_nudge`, which tells a run whose figures rounding alone
+    would change (grader.checks.check_reproducible)."""
     runs, refused, cond = [], refusals(sub, assignment), Conditions.of(sub, assignment)
     for rt in sub.range_test:
         if refused.refused(rt.name):
@@ -146,7 +148,9 @@ def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRu
         runs.append(PlannedRun(r.name, "train", cfg, until, r, note))
         if probe := assignment.tolerances.probe_epochs:
             twin = cfg.model_copy(update={"init_nudge": assignment.tolerances.probe_nudge})
-            twin_epochs = 1 if faithful else min(probe, until or r.epochs)  # an epoch of the claim data's length
+            # as many epochs as its window needs (CHAOS_WINDOW steps: 2 of mnist-5k, 1 of MNIST or of the claim data)
+            per_epoch = cfg.epoch_steps or steps_per_epoch(cfg.dataset, cfg.batch_size)
+            twin_epochs = min(probe, until or r.epochs, math.ceil(CHAOS_WINDOW / per_epoch))
             runs.append(PlannedRun(r.name, "probe", twin, twin_epochs, r, note))
     return runs
 

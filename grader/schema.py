@@ -251,7 +251,12 @@ class Tolerances(_Strict):
     implausible_loss_factor: PositiveFloat = Field(
         10.0, description="A claimed loss this many times below what any rerun/reference reaches is flagged"
     )
-    probe_epochs: int = Field(2, ge=0, description="Epochs of each training rerun's probe twin (0: no probes)")
+    probe_epochs: int = Field(
+        2,
+        ge=0,
+        description="At most this many epochs of each training rerun's probe twin: as many as its 64-step "
+        "window needs (0: no probes)",
+    )
     probe_nudge: float = Field(1e-6, gt=0, le=1e-3, description="Relative noise on a probe twin's initial weights")
     chaos_drift: PositiveFloat = Field(
         1e-3, description="A rerun whose twin's train loss strays further than this (relative) is chaotic"

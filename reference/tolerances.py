@@ -61,6 +61,9 @@ def decades(a: float, b: float) -> float:
 # the σ the committed 3 seeds give against the σ of 21, to choose k.
 
 FALSE_FAIL_TARGET = 0.01  # per check: the share of honest students a check may fail
+CHAOS_WINDOW = 64  # steps a probe twin is compared over: the window chaos_drift was measured on (2 passes over
+# mnist-5k's 4,000 images at batch 128: calm runs ≤ 1e-4, the course's SGD at LR 1 without momentum 3 %), whatever the
+# data — a nudge grows with the steps even in a calm run (two passes of Fashion-MNIST, 938 steps: honest Adam 0.2 %)
 Z_DETECT = NormalDist().inv_cdf(0.95)  # an error is "detectable" when it is flagged 95 % of the time
 
 

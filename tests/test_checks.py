@@ -265,6 +265,37 @@ def test_a_diverged_rerun_fails_baseline_even_when_chaotic():
     assert base.rerun == 0.95 and base.reference == 0.95 and base.claimed is None  # fixed columns
 
 
+def test_a_twin_is_compared_over_the_steps_its_threshold_was_measured_on():
+    """Examiner probe 7: on Fashion-MNIST two passes are 938 steps, over which a 1e-6 nudge of an honest Adam run
+    grew to 0.2 % (over 469 steps: 9e-5), past chaos_drift (measured on 64-step windows): WARN "Chaotic" in the full
+    grade, PASS in the quick one. The twin is compared over those 64 steps whatever the data, and runs only the
+    epochs they need (one of Fashion-MNIST, two of mnist-5k)."""
+    long = [2.3 * 0.999**i for i in range(938)]
+    v = probed(long, [x * (1 + 2e-3 * (i >= 200)) for i, x in enumerate(long)])  # strays 0.2 % from step 200 on
+    c = v[("reproducible", "const")]
+    assert c.status == "pass" and "over the first 64 steps" in c.message, c.message
+    fashion = Submission.model_validate({**submission().model_dump(), "setup": {"dataset": "fashion-mnist"}})
+    a = Assignment(dataset="fashion-mnist", train_epochs=2, max_epochs=30)
+    (twin,) = [p for p in plan(fashion, a, quick=False) if p.kind == "probe"]
+    assert twin.until_epoch == 1  # 469 steps ≥ 64
+    (twin,) = [p for p in plan(submission(), Assignment(train_epochs=2, max_epochs=30), False) if p.kind == "probe"]
+    assert twin.until_epoch == 2  # mnist-5k: 2 × 32 steps
+
+
+def test_a_claim_row_shows_its_own_config_s_reference_at_the_run_s_epoch():
+    """Examiner probe 7: a 5-epoch control run's claim rows showed its config's reference at epoch 30 (0.8736 beside a
+    claimed 0.7941), as if the claim were 8 pp short of it. A claim row's reference is that of the run's own config at
+    the epoch the run ends: the 2-epoch run's claims show epoch 2's mean, not the 30-epoch reference's final."""
+    sub = submission(claimed_test_accuracy=0.95, claimed_test_loss=0.17)
+    ref = {
+        **BASELINE["runs"]["sgd-constant"],
+        "config": {"lr": 0.05, "epochs": 30},
+        "final": {"test_accuracy": {"mean": 0.99, "std": 0.002}, "test_loss": {"mean": 0.03, "std": 0.01}},
+    }
+    v = verdicts(sub, rerun(), baseline={**BASELINE, "runs": {"sgd-constant": ref}})
+    assert v[("accuracy_claim", "const")].reference == 0.95 and v[("loss_claim", "const")].reference == 0.17
+
+
 def test_a_twin_that_diverges_alone_marks_the_rerun_chaotic():
     v = probed(MAIN, MAIN[:30], twin_diverged={"step": 30, "reason": "loss became nan at step 30"})
     c = v[("reproducible", "const")]
@@ -412,6 +443,7 @@ def test_an_lr_claim_within_the_spread_of_20_seeds_is_not_docked():
     claim = 0.1 * 10**0.19
     v = verdicts(submission(claimed_lr=claim), rerun(pick=0.1), baseline=base)[("lr_claim", "sweep")]
     assert v.status == "pass" and v.tolerance > 0.19 and "20 committed seeds of this sweep" in v.origin
+    assert f"20 committed seeds of this very sweep pick {v.reference:.3g} on average" in v.message  # its column, said
     assert v.tolerance == pytest.approx(2.6 * m.sqrt(2) * sigma_upper(lr_sigma(picks), 20), abs=1e-3)
 
 
