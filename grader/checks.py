@@ -165,15 +165,15 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         fmt = _lrs_text
         msg = (f"Rule {claim.rule!r} on the rerun's curve picks {fmt(expected)}; the claim {fmt(claimed)} is "
                f"{dist:.2f} decades away (allowed {tol:.2f}: k·√2·σ of the rule's reference picks).")  # fmt: skip
-        edge = claim.rule in ("min", "min/10", "range") and lowest_at_edge(o.result) is not None
-        if edge and status == "pass":  # borne out: the claim is the rule applied to where the curve is lowest
-            msg = msg[:-1] + (f" The rerun's lowest point lies at the sweep's edge ({_edge(o.result)}), not at a "
-                              "minimum: the claim applies the rule to it as the rerun does.")  # fmt: skip
-        elif edge:  # missed: where an edge pick lands is no evidence against the claim
+        low = lowest_at_edge(o.result) if claim.rule in ("min", "min/10", "range") else None
+        if low is not None and status == "pass":  # borne out: the claim is the rule applied where the curve is lowest
+            msg = msg[:-1] + (f" The rerun's lowest point lies at the sweep's edge ({_edge(o.result, low)}), not at "
+                              "a minimum: the claim applies the rule to it as the rerun does.")  # fmt: skip
+        elif low is not None:  # missed: where an edge pick lands is no evidence against the claim
             status, points, at_stake, pending = "skip", 0.0, 0.0, pts
             msg = (
                 f"Unconfirmed, flagged for review (its points pending): the rerun's lowest point lies at the sweep's "
-                f"edge ({_edge(o.result)}), so rule {claim.rule!r} has no minimum to find on it"
+                f"edge ({_edge(o.result, low)}), so rule {claim.rule!r} has no minimum to find on it"
                 + (f" — {ctx.cond.rerun}'s images are seen again and again and memorised" if ctx.cond.proxy else "")
                 + f". The rerun's lowest point picks {fmt(expected)}; the claim is {fmt(claimed)}."
             )
@@ -328,9 +328,9 @@ def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge
                        points=pts if v.ok or v.warn else 0.0, max_points=pts)  # fmt: skip
 
 
-def _edge(result: dict) -> str:
-    """Where a sweep's lowest smoothed point sits, said for a sweep whose minimum is at its end."""
-    lowest, lrs = lowest_at_edge(result), result["lr"]
+def _edge(result: dict, lowest: int) -> str:
+    """Where a sweep's lowest smoothed point sits (`lowest`, its edge: reference.rules.lowest_at_edge)."""
+    lrs = result["lr"]
     return f"step {lowest + 1} of {len(lrs)}, LR {lrs[lowest]:.3g} of the sweep's last {lrs[-1]:.3g}"
 
 

@@ -165,8 +165,7 @@ def print_self_check(result: ClassResult, out: Path | None, assignment_file: Pat
         print(_cell(line, 400))
     for s in result.students:
         if s.pending and s.verdict in ("unverified", "pass", "warn"):
-            lost = round(max(s.checked - s.total, 0.0), 2)
-            done = (f"no check failed, {lost:g} points lost to partial credit" if lost else
+            done = (f"no check failed, {s.lost:g} points lost to partial credit" if s.lost else
                     "nothing checked here failed or lost points")  # fmt: skip
             print(f"{s.verdict.upper()} with {s.pending:g} of {s.possible:g} points pending is no failure: {done}; the "
                   "pending points are neither earned nor lost yet (the lines above say what checks them)")  # fmt: skip

@@ -11,7 +11,7 @@ from grader.plan import Conditions, PlannedRun
 from grader.runner import Outcome
 from grader.schema import Assignment, Submission
 from reference.config import RunConfig
-from reference.datasets import DATASETS
+from reference.datasets import steps_per_epoch
 from reference.protocols import BASELINES, PROTOCOLS
 from reference.schedules import SCHEDULES
 from reference.tolerances import CHAOS_WINDOW
@@ -147,7 +147,7 @@ def choices_only(a: dict, b: dict) -> bool:
         sa.pop(k, None), sb.pop(k, None)
     if length_free(a) and length_free(b):
         sa.pop("epochs"), sb.pop("epochs")
-    per_epoch = a.get("epoch_steps") or math.ceil(DATASETS[a["dataset"]].train_size / a["batch_size"])
+    per_epoch = a.get("epoch_steps") or steps_per_epoch(a["dataset"], a["batch_size"])
     return sa == sb and not epoch_sized_steps(ka, a["epochs"], per_epoch)
 
 

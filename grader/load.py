@@ -385,7 +385,7 @@ def _fractions(sub: Submission) -> tuple[Submission, list[str]]:
                              f"{scaled} (write accuracies as fractions)")  # fmt: skip
                 e = e.model_copy(update={"claimed_test_accuracy": fraction})
                 e._printed = (
-                    {**e._printed, "claimed_test_accuracy": str(Decimal(text).scaleb(-2))}
+                    {**e._printed, "claimed_test_accuracy": scaled}  # the file's digits, two places on
                     if text
                     else {k: v for k, v in e._printed.items() if k != "claimed_test_accuracy"}
                 )

@@ -339,10 +339,10 @@ def score_view(s: StudentResult, command: str | None = None) -> dict:
     check the rest extends `command` where one is given (a self-check's)."""
     total = s.total_points or 1.0
     checked, made = s.claims
-    return {"earned": s.total, "pending": s.pending, "lost": round(max(s.checked - s.total, 0.0), 2),
+    return {"earned": s.total, "pending": s.pending, "lost": s.lost,
             "earned_pct": round(min(max(100 * s.total / total, 0.0), 100.0), 2),
             "pending_pct": round(min(max(100 * s.pending / total, 0.0), 100.0), 2),
-            "lost_pct": round(min(max(100 * (s.checked - s.total) / total, 0.0), 100.0), 2),
+            "lost_pct": round(min(100 * s.lost / total, 100.0), 2),
             "claims_checked": checked, "claims_made": made, "claims_unstated": s.unstated, "coverage": s.coverage,
             "unchecked": s.unchecked(command)}  # fmt: skip
 

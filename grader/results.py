@@ -152,6 +152,11 @@ class StudentResult:
         return round(self.total_points - self.pending, 2) if self.raw_possible > 0 else 0.0
 
     @property
+    def lost(self) -> float:
+        """Points of those checked that were not earned (failures, partial credit)."""
+        return round(max(self.checked - self.total, 0.0), 2)
+
+    @property
     def percent(self) -> float:
         return round(100 * self.total / self.total_points, 1) if self.total_points else 0.0
 
