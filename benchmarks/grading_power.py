@@ -595,6 +595,19 @@ def student_logs(s: int, args, base: dict, results: dict[str, dict]) -> dict:
     return out
 
 
+def sparse(logs: dict, every: int, first: int = 0, one_based: bool = False) -> dict:
+    """The same logs as a student writes them who logs every `every`-th iteration from `first` (SummaryWriter in an
+    `if step % 10 == 0:`), numbering the steps from 1 where `one_based` (examiner probe 9); test metrics as before."""
+    from dataclasses import replace
+
+    out = {}
+    for name, log in logs.items():
+        keep = [i for i, s in enumerate(log.step) if s >= first and (s - first) % every == 0]
+        out[name] = replace(log, step=[log.step[i] + one_based for i in keep], lr=[log.lr[i] for i in keep],
+                            train_loss=[log.train_loss[i] for i in keep])  # fmt: skip
+    return out
+
+
 def _is_sweep(name: str, args) -> bool:
     return any(name.endswith(f"-{_slug(r)}") for r in args.rules)
 
@@ -796,6 +809,18 @@ def main() -> None:
             kept = claims_from_logs(logs, args, checkpoint=True)
             subs.append(("honest+logs, best-accuracy checkpoint reported", submission(s, False, base, args, kept),
                          logs))  # fmt: skip
+            # sparse logs (examiner probe 9), the claims read off the whole curve as the student's LR finder drew it
+            every10, every5 = sparse(logs, 10), sparse(logs, 5, first=4, one_based=True)
+            subs.append(("honest+logs, every 10th step logged", submission(s, False, base, args, honest), every10))
+            subs.append(("honest+logs, every 5th step logged, counted from 1", submission(s, False, base, args, honest),
+                         every5))  # fmt: skip
+            subs.append(
+                (
+                    "lr x1.25, every 10th step logged",
+                    submission(s, False, base, args, planted_errors["lr x1.25"]),
+                    every10,
+                )
+            )
             for how in EDITED:
                 edited = edit(logs, how, args)
                 subs.append((how, submission(s, False, base, args, claims_from_logs(edited, args)), edited))

@@ -318,10 +318,11 @@ def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge
     v = judge(logs)
     if v is None:
         return None
-    bears = ("the rerun bears the log out on its LR table only (other data)" if ctx.cond.proxy else
-             "the rerun bears the log out within the seed noise of this config (the logs check)")  # fmt: skip
+    bears = (": the rerun bears the log out on its LR table only (other data)" if ctx.cond.proxy else
+             ": the rerun bears the log out within the seed noise of this config (the logs check)" if cmp.compared else
+             ", as handed in: no rerun can bear it out or contradict it (the logs check says why)")  # fmt: skip
     status = "pass" if v.ok else "warn" if v.warn else "fail"
-    return CheckResult(check, p.name, status, f"{v.message} Judged against your own log: {bears}.",
+    return CheckResult(check, p.name, status, f"{v.message} Judged against your own log{bears}.",
                        claimed=list(claimed) if isinstance(claimed, tuple) else claimed, logged=v.logged,
                        tolerance=v.allowed, distance=v.distance, unit=v.unit,
                        origin="the claim's own log: the claim's printed digits (and, for an LR, one logged LR step)",
@@ -443,14 +444,24 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
                    f"scores; the rerun diverged too (step {d['step']}: {d['reason']}).")  # fmt: skip
             out.append(CheckResult(check, p.name, "pass", msg, claimed=claimed, points=pts, max_points=pts))
             continue
-        if ctx.quick and ctx.chaotic(p, o):  # the full grade cannot settle it either: say so now
+        if p.config.schedule.name in OWN_ALGORITHM and "seed" not in p.claim.model_fields_set:
+            out.append(CheckResult(check, p.name, "skip", f"Not judged, pending review: the automated scheduler sets "
+                                   "each step's LR from the run's own losses, so runs of one config at different seeds "
+                                   "end far apart, and no committed seeds measure how far; the submission set no seed, "
+                                   f"so the rerun (seed {p.config.seed}) is another seed's run, no evidence for or "
+                                   "against the claim. State the run's seed (the rerun then uses it) or hand in its "
+                                   "logs (docs/evidence.md).", claimed=claimed, pending=pts,
+                                   why="unseeded"))  # fmt: skip
+            continue
+        cut = p.until_epoch is not None  # quick mode's prefix of the run (a quick rerun of a whole run is the run)
+        if cut and ctx.chaotic(p, o):  # the full grade cannot settle it either: say so now
             out.append(CheckResult(check, p.name, "skip", f"Quick mode reruns {p.until_epoch} of {p.config.epochs} "
                                    "epochs, and this run is chaotic (the reproducible check): the full grade's rerun "
                                    "bears the claim out only where rounding happens to land it near, and a miss stays "
                                    "pending review by hand; the run's logs (docs/evidence.md) let the claim be checked "
                                    "against them instead.", claimed=claimed, pending=pts, why="chaotic"))  # fmt: skip
             continue
-        if ctx.quick:
+        if cut:
             out.append(CheckResult(check, p.name, "skip", f"Quick mode reruns {p.until_epoch} of {p.config.epochs} "
                                    "epochs; the final-metric claim is checked by the full grade.",
                                    claimed=claimed, pending=pts, why="quick"))  # fmt: skip
@@ -515,7 +526,7 @@ def _diverged_claim(check: str, metric: str, ctx: Context, p: PlannedRun, o: Out
         return CheckResult(check, p.name, "pass", f"Claimed {label} {claimed}: the run diverged, and so does the rerun "
                            f"(step {diverged['step']}: {diverged['reason']}).", claimed=claimed, points=pts,
                            max_points=pts)  # fmt: skip
-    if ctx.quick:
+    if p.until_epoch is not None:
         return CheckResult(check, p.name, "skip", f"Claimed {label} {claimed} (a diverged run): the quick rerun did "
                            f"not diverge in its {p.until_epoch} epochs; the full grade checks the rest.",
                            claimed=claimed, pending=pts, why="quick")  # fmt: skip
@@ -598,7 +609,8 @@ def judged_runs(ctx: Context) -> tuple[set[str], dict[str, str]]:
     """The training runs whose baseline comparison carries points (assignment.toml `baseline_runs`), and for every
     other run the phrase that says why it is compared for information only. A submission's controls (the picked
     LR ÷ 10 and × 10, as the course asked) train slower or blow up by design: judging them would mark a student
-    down for doing the assignment."""
+    down for doing the assignment. An [[auto]] run (whose baseline is not judged: check_baseline) is an optimizer's
+    best run only where it has no [[run]]: it never takes a [[run]]'s baseline points away (examiner probe 8)."""
     runs, policy = ctx.of_kind("train"), ctx.assignment.baseline_runs
     if policy == "all":  # every run but those the student marks as controls (compared for information, as documented)
         controls = {p.name for p, _ in runs if getattr(p.claim, "role", None) == "control"}
@@ -606,6 +618,7 @@ def judged_runs(ctx: Context) -> tuple[set[str], dict[str, str]]:
     judged, why = set(), {}
     for opt in dict.fromkeys(p.config.optimizer for p, _ in runs):
         items = [(p, o) for p, o in runs if p.config.optimizer == opt]
+        items = [(p, o) for p, o in items if p.config.schedule.name not in OWN_ALGORITHM] or items
         marked = [p.name for p, _ in items if getattr(p.claim, "role", None) == "final"]
         if marked or policy == "final":
             judged |= set(marked)
@@ -615,9 +628,12 @@ def judged_runs(ctx: Context) -> tuple[set[str], dict[str, str]]:
                                    "not marked role = 'final' (assignment.toml baseline_runs = 'final')")  # fmt: skip
             continue
         pool = [(p, o) for p, o in items if getattr(p.claim, "role", None) != "control"] or items
-        if ctx.quick:  # a prefix favours the fastest starter (the LR × 10 control): the run at the student's pick
+        if ctx.quick:  # a prefix favours the fastest starter (the LR × 10 control): the run at the student's pick,
+            # and one whose figures the student states (prefixes of other lengths — 120 steps of an epoch-counted run,
+            # 469 of a step-counted one — do not rank the runs the full grade ranks at their end)
             picks = [v for rt in ctx.sub.range_test if rt.optimizer == opt for v in _claimed_lrs(rt)]
             pool = [(p, o) for p, o in pool if any(math.isclose(p.config.lr, v, rel_tol=1e-6) for v in picks)] or pool
+            pool = [(p, o) for p, o in pool if getattr(p.claim, "claimed_test_accuracy", None) is not None] or pool
         best, best_o = max(pool, key=lambda t: _reached(ctx, *t))
         judged.add(best.name)
         reached = _reached(ctx, best, best_o)
@@ -661,7 +677,7 @@ def check_baseline(ctx: Context, pts: float) -> list[CheckResult]:
         if p.name in judged:
             if not (o.result or {}).get("diverged"):  # a diverged rerun fails, chaotic or not
                 result = _chaotic(ctx, p, o, result)
-        else:
+        elif p.config.schedule.name not in OWN_ALGORITHM:  # an [[auto]] run's own message says why it is not judged
             message = f"For information (no points at stake): {why.get(p.name, 'not judged')}. " + result.message
             result = replace(result, message=message, status="skip" if result.status != "error" else "error",
                              points=0.0, max_points=0.0, pending=0.0)  # fmt: skip
@@ -682,7 +698,7 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float, judged: b
                            f"({p.config.schedule.name}) is another algorithm than a schedule, which no constant-LR "
                            "reference stands in for, and no committed reference runs of it exist (`reference "
                            "compare-schedulers` compares it over 10 epochs and 3 seeds, too few to judge a run by); "
-                           "its claims are checked against the rerun and its logs.")  # fmt: skip
+                           "its claims are checked against its logs, or the rerun of the seed it states.")  # fmt: skip
     ref = ctx.reference(p)
     if ref is None:
         return CheckResult("baseline", p.name, "skip", f"Not checkable: no committed reference baseline for "
@@ -694,11 +710,12 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float, judged: b
     longer = bool(cfg.epoch_steps) and cfg.epoch_steps != steps_per_epoch(cfg.dataset, cfg.batch_size)
     if not ref.same:
         if longer and not ran == ref_epochs == cfg.epochs:
-            who = "the full grade compares" if ctx.quick else f"a grade on {ctx.cond.claimed} itself compares"
+            cut = p.until_epoch is not None
+            who = "the full grade compares" if cut else f"a grade on {ctx.cond.claimed} itself compares"
             return CheckResult("baseline", p.name, "skip", f"Not comparable at epoch {ran}: this rerun follows the "
                                f"claim's {cfg.epoch_steps}-step epochs ({p.conditions}), and no committed reference of "
                                f"its config does; {who} where both end.", pending=pts,
-                               why="quick" if ctx.quick else f"data:{ctx.cond.claimed}")  # fmt: skip
+                               why="quick" if cut else f"data:{ctx.cond.claimed}")  # fmt: skip
         if cfg.preprocess != ref_cfg.get("preprocess", "pad-normalize"):
             return CheckResult("baseline", p.name, "skip", f"Not comparable: this rerun's input is {cfg.preprocess!r}, "
                                f"the reference {ref.name} was trained on {ref_cfg.get('preprocess')!r} input (they "

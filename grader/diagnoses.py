@@ -535,6 +535,8 @@ def diverged_log(c: Case) -> Diagnosis | None:
     """The log diverges where the rerun of the claimed config does not, with the claimed LR: e.g. momentum ≥ 1."""
     if not c.logs or not c.logs.train_loss or not c.rerun or c.rerun.get("diverged"):
         return None
+    if c.comparison is not None and not c.comparison.compared:  # "with the claimed LR" needs the LR table compared
+        return None
     at = diverges(c.logs)
     lr = c.comparison.lr if c.comparison else None
     if at is None or (lr is not None and lr.at < at):
@@ -543,8 +545,10 @@ def diverged_log(c: Case) -> Diagnosis | None:
     raw, best = c.logs.train_loss[i], min(_smoothed(c.logs.train_loss[:i]))
     what = "not finite" if not math.isfinite(raw) else f"back up at {_smoothed(c.logs.train_loss)[i]:.3g} " \
         f"(smoothed; its low was {best:.3g})"  # fmt: skip
+    typical = ", typically SGD momentum ≥ 1 (the velocity grows ×momentum every step)" if c.config is not None and \
+        c.config.optimizer == "sgd" else ""  # fmt: skip
     return Diagnosis("diverged-log", "the logged run diverged with the claimed LR schedule: an optimizer setting "
-                     "outside the claim, typically SGD momentum ≥ 1 (the velocity grows ×momentum every step)",
+                     f"outside the claim{typical}",
                      f"The logged train loss is {what} at step {at} with the LR table as claimed; the rerun of the "
                      f"claimed config stays finite ({c.rerun['final']['train_loss']:.3g} at the end).", "medium",
                      False)  # fmt: skip

@@ -115,6 +115,8 @@ class Comparison:
     k: float = 3.5
     turns: int | None = None  # a log of other data: the step its train loss turns back up, the rerun's does not
     lr_ahead: bool = False  # the logged LR is the claimed table one step ahead (logged after scheduler.step())
+    compared: bool = True  # False: nothing but finite losses could be compared (`untold` says why)
+    one_based: bool = False  # the log counts its steps from 1: read one step earlier
 
     @property
     def matches(self) -> bool:
@@ -130,10 +132,15 @@ class Comparison:
     def summary(self) -> str:
         """One line for the report."""
         tests = "no test metrics" if not self.epochs else f"the test metrics of {self.epochs} epoch(s)"
-        loss = f"train loss over {self.steps} steps" if self.steps else "no per-step train loss (none logged)"
+        loss = f"train loss over {self.steps} steps" if self.steps else "no train loss"
         span = f"{loss} and {tests} compared"
         tail = f" {self.untold[0].upper() + self.untold[1:]}." if self.untold else ""
-        ahead = " (logged one step ahead, after scheduler.step())" if self.lr_ahead else ""
+        ahead = " (logged one step ahead, after scheduler.step())" if self.lr_ahead else \
+            " (its steps counted from 1)" if self.one_based else ""  # fmt: skip
+        if not self.compared:
+            bad = f"; its train loss is not finite from step {self.nonfinite}" if self.nonfinite is not None else ""
+            return (f"Not compared with the rerun: {self.untold}. The log is neither borne out nor contradicted; only "
+                    f"that its losses are finite was checked ({self.steps} steps){bad}.")  # fmt: skip
         if self.matches:
             parts = ("smoothed train loss" if self.steps else "", "test metrics" if self.epochs else "")
             within = " and ".join(x for x in parts if x) or "nothing else"
@@ -185,6 +192,15 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
         )
     )
     lr = None if ahead else lr
+    behind = (
+        lr is not None
+        and len(logged) > 1
+        and logged[0] > 0
+        and all(same(logs.lr[index[s]], rerun["lr"][s - 1]) for s in logged)
+    )
+    if behind:  # steps counted from 1 (examiner probe 9: every 5 steps from step 5; a log from step 1 is read so)
+        shifted = replace(logs, step=[s - 1 for s in logs.step])
+        return replace(compare(shifted, rerun, n_test, band, epochs, k, sweep, margin), one_based=True)
     logged_lrs = [v for v in logs.lr if math.isfinite(v)]
     rerun_moves = len({rerun["lr"][s] for s in steps}) > 1  # at the logged steps (a log may skip steps)
     constant = logged_lrs[0] if logged_lrs and lr and rerun_moves and len(set(logged_lrs)) == 1 else None
@@ -198,8 +214,20 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
 def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: Band | None, k: float,
                sweep: bool, margin: float = 1.0) -> tuple[Part | None, str | None, int]:  # fmt: skip
     contiguous = [s for i, s in enumerate(steps) if s == i]  # smoothing needs the steps from 0 on
-    if not contiguous:
-        return None, None, 0
+    if len(contiguous) < 2:  # every k-th step logged (examiner probe 9): the band is of every step's smoothed loss
+        gaps = sorted(b - a for a, b in zip(steps, steps[1:], strict=False))
+        every = f"every {gaps[len(gaps) // 2]} steps" if gaps else "at one step"
+        return None, (f"the train loss is logged {every}, and the seed noise is measured on the smoothed loss of every "
+                      "step, so the train loss is not compared"), 0  # fmt: skip
+    n = len(contiguous)
+    skips = (f"the log skips step {n} (its train loss is compared up to there: the smoothed loss needs every step)"
+             if n < len(steps) else None)  # fmt: skip
+    part, untold, compared = _smoothed_part(logs, rerun, contiguous, index, band, k, sweep, margin)
+    return part, "; ".join(x for x in (untold, skips) if x) or None, compared
+
+
+def _smoothed_part(logs: Logs, rerun: dict, contiguous: list[int], index: dict, band: Band | None, k: float,
+                   sweep: bool, margin: float) -> tuple[Part | None, str | None, int]:  # fmt: skip
     n = len(contiguous)
     logged = smooth([logs.train_loss[index[s]] for s in contiguous], 0.98)
     ours = smooth(rerun["train_loss"][:n], 0.98)
@@ -458,12 +486,33 @@ def comparison(ctx: Context, p: PlannedRun) -> Comparison | None:
                     ),
                 )
             if cmp is not None and p.config.schedule.name in OWN_ALGORITHM:  # its LR follows its own losses
-                why = ("the automated scheduler picks each step's LR from that run's own losses, so a log of another "
-                       "seed has another LR sequence: the LR is not compared")  # fmt: skip
-                cmp = replace(cmp, lr=None, lr_constant=None, lr_ahead=False,
-                              untold=f"{why}; {cmp.untold}" if cmp.untold else why)  # fmt: skip
+                cmp = _own_algorithm(p, cmp)
         ctx.comparisons[p.name] = cmp
     return ctx.comparisons[p.name]
+
+
+def _own_algorithm(p: PlannedRun, cmp: Comparison) -> Comparison:
+    """A log of the automated scheduler (seed 004), which picks each step's LR by comparing trial losses: a log of
+    the rerun's own seed (the submission set it) draws the very LRs logged, and is compared as any log; a log of
+    another seed draws another LR sequence, and no committed seeds measure how far such runs spread, so neither
+    its LRs nor its losses are evidence either way (examiner probe 8: honest logs of other seeds were called
+    mismatched, with a diverged-log cause). A log of its own seed whose LRs part from the rerun's is not accused
+    either: a near-tie of two trial losses that rounding breaks the other way (another engine or device) sends the
+    run another way from there."""
+    seeded = "seed" in p.claim.model_fields_set
+    if seeded and cmp.lr is None and not cmp.lr_ahead:
+        return cmp
+    if seeded:
+        why = (f"the logged LRs follow the rerun of the submission's seed for {cmp.lr.at} steps, then part (logged "
+               f"{cmp.lr.logged:.4g}, the rerun {cmp.lr.rerun:.4g}): the automated scheduler picks each step's LR by "
+               "comparing trial losses, and a near-tie that rounding breaks the other way on another engine or device "
+               "sends the run another way, so the parting is no evidence of another config")  # fmt: skip
+    else:
+        why = (f"the automated scheduler picks each step's LR from the run's own losses, so a log of another seed "
+               f"(the submission set none; the rerun is seed {p.config.seed}) has another LR sequence, and no "
+               "committed seeds measure how far such runs spread")  # fmt: skip
+    return replace(cmp, lr=None, lr_constant=None, lr_ahead=False, loss=None, test=None, epochs=0, turns=None,
+                   untold=why, compared=False)  # fmt: skip
 
 
 def check_logs(ctx: Context, pts: float) -> list[CheckResult]:
@@ -481,6 +530,11 @@ def check_logs(ctx: Context, pts: float) -> list[CheckResult]:
         cmp = comparison(ctx, p)
         if cmp is None:
             out.append(CheckResult("logs", p.name, "skip", "No rerun to compare the logs with."))
+            continue
+        if not cmp.compared:  # nothing but finite losses: no verdict on the log either way
+            status = "warn" if cmp.nonfinite is not None else "skip"
+            out.append(CheckResult("logs", p.name, status, cmp.summary(), max_points=pts if status == "warn" else 0.0,
+                                   pending=0.0 if status == "warn" else pts, why="review"))  # fmt: skip
             continue
         status = "pass" if cmp.matches else "warn"
         out.append(CheckResult("logs", p.name, status, cmp.summary(), origin=f"LR exact (rel. {LR_RTOL:g}); smoothed "
@@ -584,6 +638,12 @@ def lr_against_log(claim: RangeTestClaim, logs: Logs) -> OwnLog | None:
     if dist > allowed and len(readings) > 1:
         others = "; ".join(f"with {h}: {fmt(p)}" for _, p, h in readings if h != how)
         msg += f" Read otherwise, it picks {others}."
+    gaps = sorted(b - a for a, b in zip(logs.step, logs.step[1:], strict=False))
+    if dist > allowed and gaps and gaps[len(gaps) // 2] > 1:
+        # a log of every k-th step: the student may have read the pick off the whole curve (their LR finder), and a
+        # sparse curve's pick strays further than its resolution (examiner probe 9: 0.35 decades at every 10th of 233
+        # steps). A miss on it is no evidence: the claim is judged as without logs; a hit still decides.
+        return None
     return OwnLog(dist <= allowed, pick, round(dist, 4), round(allowed, 4), "decades", msg)
 
 
@@ -596,7 +656,8 @@ def checkpoints(logs: Logs) -> dict[int, str]:
         values = [(e, v) for e, v in zip(logs.epoch, series, strict=True) if math.isfinite(v)] \
             if len(series) == len(logs.epoch) else []  # fmt: skip
         if values:
-            out[pick(values, key=lambda ev: ev[1])[0]] = what
+            at = pick(values, key=lambda ev: ev[1])[0]
+            out[at] = f"{out[at]} and {what}" if at in out else what  # one epoch both: "lowest-… and highest-…"
     return out
 
 

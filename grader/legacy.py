@@ -3,8 +3,9 @@ and map their values onto the grader's run-config fields.
 
 The reader walks the module's statements with a whitelist: assignments of plain data (numbers, strings,
 lists, dicts, `dict(...)`), arithmetic, comparisons and conditional expressions, `math.*`, names assigned
-earlier, module-level `if`/`try` whose branch can be decided from data, and one-argument lambdas (or `def`s
-of one `return`) kept as expressions to be tabulated later over the step (a LambdaLR). Whatever it cannot read
+earlier and subscripts of them, module-level `if`/`try` whose branch can be decided from data, and
+one-argument lambdas (or `def`s of local assignments and one `return`, its locals substituted into one
+expression) kept as expressions to be tabulated later over the step (a LambdaLR). Whatever it cannot read
 is skipped with a warning naming its line; only an unreadable *training* field (LR, batch size, epochs,
 optimizer, scheduler…) is an error, raised when the grader needs it.
 """
@@ -12,6 +13,7 @@ optimizer, scheduler…) is an error, raised when the grader needs it.
 from __future__ import annotations
 
 import ast
+import copy
 import math
 import operator
 import time
@@ -21,7 +23,8 @@ from pathlib import Path
 
 from grader.presets import PRESETS
 from grader.safe import InputError, shown
-from grader.schema import Assignment
+from grader.schema import Assignment, Optim
+from reference.config import RunConfig
 from reference.datasets import steps_per_epoch
 from reference.optimizers import OPTIMIZERS
 from reference.schedules import SCHEDULES
@@ -40,6 +43,10 @@ AMP_TYPES = {"TORCH": "torch", "APEX": "apex", "NAIVE": "naive"}  # colossalai.a
 OTHER_TORCH_CLASSES = ("NAdam", "Adagrad", "RMSprop", "Adadelta", "Adamax", "LBFGS", "CosineAnnealingWarmRestarts",
                        "ReduceLROnPlateau", "MultiplicativeLR", "SequentialLR", "ChainedScheduler")  # fmt: skip
 _TORCH_MODULES = ("torch.optim", "torch.optim.lr_scheduler", "colossalai.nn.optimizer", "colossalai.nn.lr_scheduler")
+# ColossalAI's trainer hooks: `from colossalai.trainer.hooks import LRSchedulerHook` then `dict(type=LRSchedulerHook,
+# by_epoch=True)` reads as `type="LRSchedulerHook"` (the class's name, as data), as torch's classes do.
+_HOOK_MODULES = ("colossalai.trainer.hooks", "colossalai.legacy.trainer.hooks")
+HOOK = "LRSchedulerHook"
 _MATH = {"exp": math.exp, "log": math.log, "log10": math.log10, "log2": math.log2, "sqrt": math.sqrt,
          "cos": math.cos, "sin": math.sin, "floor": math.floor, "ceil": math.ceil, "pow": math.pow,
          "fabs": math.fabs}  # fmt: skip
@@ -53,7 +60,11 @@ _KINDS = {"If": "an if statement", "For": "a for loop", "While": "a while loop",
           "Delete": "a del statement", "Lambda": "a lambda", "ListComp": "a comprehension",
           "SetComp": "a comprehension", "DictComp": "a comprehension", "GeneratorExp": "a generator expression",
           "JoinedStr": "an f-string", "NamedExpr": "a walrus (:=)", "Starred": "a starred expression",
-          "Subscript": "a subscript", "Compare": "a comparison"}  # fmt: skip
+          "Subscript": "a subscript", "Compare": "a comparison", "Return": "a return before the last line",
+          "Expr": "an expression statement", "Pass": "a pass statement", "Global": "a global statement",
+          "Nonlocal": "a nonlocal statement", "Raise": "a raise statement", "Assert": "an assert statement",
+          "Import": "an import", "ImportFrom": "an import", "AsyncFunctionDef": "a function definition",
+          "Match": "a match statement"}  # fmt: skip
 _ARITH = {ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
           ast.Div: ("/", operator.truediv), ast.FloorDiv: ("//", operator.floordiv), ast.Mod: ("%", operator.mod),
           ast.Pow: ("**", operator.pow)}  # fmt: skip
@@ -73,7 +84,8 @@ class LegacyConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Lambda:
-    """A one-argument lambda (or a `def` of one `return`), kept as its expression: data, tabulated on demand."""
+    """A one-argument lambda (or a `def` read as one, `_Reader.function`), kept as its expression: data, tabulated on
+    demand."""
 
     param: str
     body: ast.expr
@@ -167,7 +179,8 @@ class _Expressions:
     def lambda_of(self, node: ast.AST, args: ast.arguments, body: ast.expr) -> Lambda:
         plain = not (args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg or args.defaults)
         if not plain or len(args.args) != 1:
-            raise self.fail(node, f"cannot read {_snippet(node)}: a LambdaLR function takes one argument (the step)")
+            what = f"function {node.name!r}" if isinstance(node, ast.FunctionDef) else _snippet(node)  # one line
+            raise self.fail(node, f"cannot read {what}: a LambdaLR function takes one argument (the step)")
         if sum(1 for _ in ast.walk(body)) > MAX_LAMBDA_NODES:
             raise self.fail(node, f"the lambda's expression is too long (over {MAX_LAMBDA_NODES} nodes)")
         return Lambda(args.args[0].arg, body, dict(self.values), self.filename, getattr(node, "lineno", 0))
@@ -179,8 +192,9 @@ class _Expressions:
             raise self.fail(node, f"unsupported constant {_snippet(node)}")
         if isinstance(node, ast.Name):
             if node.id not in self.values:
-                if node.id in self.unreadable:
-                    raise self.fail(node, f"{node.id!r} could not be read (line {self.unreadable[node.id].lineno})")
+                if node.id in self.unreadable:  # its own statement was skipped: say why
+                    err = self.unreadable[node.id]
+                    raise self.fail(node, f"{node.id!r} could not be read (line {err.lineno}: {_clip(err.detail)})")
                 raise self.fail(node, f"unknown name {node.id!r} (only names assigned earlier in the file)")
             return self.values[node.id]
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
@@ -210,6 +224,8 @@ class _Expressions:
             return self.eval(node.body) if self.truth(node.test) else self.eval(node.orelse)
         if isinstance(node, ast.Compare):
             return self.compare(node)
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node)
         if isinstance(node, ast.BoolOp):
             value = None
             for operand in node.values:  # Python's short-circuit: and → first falsy, or → first truthy
@@ -225,6 +241,30 @@ class _Expressions:
         if not isinstance(value, (*_NUMBER, str, list, tuple, dict, set, type(None))):
             raise self.fail(node, f"cannot decide {_snippet(node)}")
         return bool(value)
+
+    def subscript(self, node: ast.Subscript) -> object:
+        """`lr_candidates[1]`, `LRS[-1]`, `CFG["lr"]`: one item of a list or tuple (by a whole-number index, negative
+        from the end) or of a dict (by key), the index read as data; slices and other forms are refused."""
+        if isinstance(node.slice, ast.Slice):
+            raise self.fail(node, f"cannot evaluate the slice {_snippet(node)} (only one item: X[1], X['key'])")
+        container, index = self.eval(node.value), self.eval(node.slice)
+        cannot = f"cannot evaluate {_snippet(node)}"
+        if isinstance(container, dict):
+            if isinstance(index, bool) or not isinstance(index, (str, int)):
+                raise self.fail(node, f"{cannot}: a dict key here is a string or a whole number, not a "
+                                f"{type(index).__name__}")  # fmt: skip
+            if index not in container:
+                raise self.fail(node, f"{cannot}: no key {shown(index)} in the dict")
+            return container[index]
+        if not isinstance(container, (list, tuple)):
+            raise self.fail(node, f"{cannot}: only lists, tuples and dicts are subscripted, not a "
+                            f"{type(container).__name__}")  # fmt: skip
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise self.fail(node, f"{cannot}: a list index is a whole number, not a {type(index).__name__}")
+        if not -len(container) <= index < len(container):
+            raise self.fail(node, f"{cannot}: index {shown(index)} is out of range (the {type(container).__name__} "
+                            f"has {len(container)} items)")  # fmt: skip
+        return container[index]
 
     def compare(self, node: ast.Compare) -> bool:
         left = self.eval(node.left)
@@ -248,9 +288,12 @@ class _Expressions:
         module = isinstance(root, ast.Name) and root.id not in self.values  # an (unperformed) import's name
         if module and node.attr in torch_classes() and dotted.split(".")[0] in ("torch", "optim", "lr_scheduler"):
             return node.attr  # `dict(type=torch.optim.SGD, ...)`: the class's name, as data
+        if module and (node.attr == HOOK or dotted.rsplit(".", 1)[0] in _HOOK_MODULES):
+            return node.attr  # `dict(type=colossalai.trainer.hooks.LRSchedulerHook, ...)`: likewise
         if dotted in {f"math.{c}" for c in _MATH_CONSTANTS}:
             return _MATH_CONSTANTS[node.attr]
-        raise self.fail(node, f"cannot evaluate attribute access {dotted} (only AMP_TYPE.*, torch.optim names, math.*)")
+        raise self.fail(node, f"cannot evaluate attribute access {dotted} (only AMP_TYPE.*, torch.optim names, "
+                        "ColossalAI hooks, math.*)")  # fmt: skip
 
     def build(self, node: ast.expr, kind: type, items: list) -> object:
         try:
@@ -373,8 +416,9 @@ class _Reader(_Expressions):
             self.block(stmt.body if test else stmt.orelse)
         elif isinstance(stmt, ast.Try):
             self.attempt(stmt)
-        elif isinstance(stmt, ast.FunctionDef) and (fn := self.function(stmt)):
-            self.values[stmt.name] = fn
+        elif isinstance(stmt, ast.FunctionDef):
+            self.values[stmt.name] = self.function(stmt)
+            self.unreadable.pop(stmt.name, None)
         elif isinstance(stmt, ast.Expr):
             raise self.fail(stmt, f"unexpected expression statement {_snippet(stmt.value)} (only NAME = value)")
         else:
@@ -382,10 +426,15 @@ class _Reader(_Expressions):
             raise self.fail(stmt, f"cannot evaluate {kind} (only NAME = value assignments and imports are allowed)")
 
     def imports(self, stmt: ast.Import | ast.ImportFrom) -> None:
-        if isinstance(stmt, ast.ImportFrom) and stmt.module in _TORCH_MODULES:
-            for alias in stmt.names:
-                if alias.name in torch_classes():
-                    self.values[alias.asname or alias.name] = alias.name  # `type=Adam`: the class's name, as data
+        """Never performed: torch's classes and ColossalAI's hooks (any import of `LRSchedulerHook`) are bound to
+        their names, so that `type=Adam` or `type=LRSchedulerHook` reads as the string would."""
+        if not isinstance(stmt, ast.ImportFrom):
+            return
+        for alias in stmt.names:
+            torch = stmt.module in _TORCH_MODULES and alias.name in torch_classes()
+            hook = alias.name == HOOK or (stmt.module in _HOOK_MODULES and alias.name.endswith("Hook"))
+            if torch or hook:
+                self.values[alias.asname or alias.name] = alias.name
 
     def attempt(self, stmt: ast.Try) -> None:
         """`try: X = os.environ["X"] except KeyError: X = 5`: the body if it reads as data, else the first handler."""
@@ -407,12 +456,53 @@ class _Reader(_Expressions):
             self.strict = strict
         self.block(stmt.finalbody)
 
-    def function(self, stmt: ast.FunctionDef) -> Lambda | None:
-        """`def f(step): return <expr>` (a docstring allowed) is a lambda; any other function is not read."""
+    def function(self, stmt: ast.FunctionDef) -> Lambda:
+        """`def f(step): a = <expr>; b = <expr>; return <expr>` (a docstring allowed) is the lambda of one expression:
+        each local's expression substituted into the later ones and into the return (`_Substitute`), the result
+        bounded as a lambda's is. Any other function is not read, the reason naming its first other statement."""
+        what = f"cannot read function {stmt.name!r}"
+        if stmt.decorator_list:
+            raise self.fail(stmt, f"{what}: it has a decorator")
         body = [s for s in stmt.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-        if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
-            return self.lambda_of(stmt, stmt.args, body[0].value)
-        raise self.fail(stmt, f"cannot read function {stmt.name!r}: only `def f(step): return <expression>`")
+        only = "(a function is read as `name = <expression>` lines, then one `return <expression>`)"
+        for i, s in enumerate(body):
+            if isinstance(s, ast.Return) and s.value is not None and i == len(body) - 1:
+                break
+            if isinstance(s, ast.Return):
+                kind = "a return without a value" if s.value is None else "a return before the last line"
+                raise self.fail(stmt, f"{what}: line {s.lineno} is {kind} {only}")
+            if not isinstance(s, ast.Assign):
+                kind = _KINDS.get(type(s).__name__, "a statement")
+                raise self.fail(stmt, f"{what}: line {s.lineno} is {kind} {only}")
+            if bad := next((t for t in s.targets if not isinstance(t, ast.Name)), None):
+                raise self.fail(stmt, f"{what}: line {s.lineno} assigns to {_snippet(bad)}, not a plain name {only}")
+        else:  # no statement, or the last is an assignment
+            raise self.fail(stmt, f"{what}: it does not end in `return <expression>` {only}")
+        local = {t.id for s in body[:-1] for t in s.targets}
+        env: dict[str, ast.expr] = {}
+        sizes: dict[str, int] = {}
+        for s in body[:-1]:
+            value, size = self.substituted(stmt, s.value, env, sizes, local)
+            for t in s.targets:
+                env[t.id], sizes[t.id] = value, size
+        return self.lambda_of(stmt, stmt.args, self.substituted(stmt, body[-1].value, env, sizes, local)[0])
+
+    def substituted(self, stmt: ast.FunctionDef, node: ast.expr, env: dict[str, ast.expr], sizes: dict[str, int],
+                    local: set[str]) -> tuple[ast.expr, int]:  # fmt: skip
+        """`node` with the locals in `env` substituted, and its size in nodes, refused before it is built when over
+        MAX_LAMBDA_NODES (`x = s + s; y = x + x; …` doubles at every line)."""
+        size, param = 0, stmt.args.args[0].arg if stmt.args.args else None
+        for n in ast.walk(node):
+            size += 1
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in env:
+                size += sizes[n.id] - 1  # the Name (and its Load, counted next) become the local's expression
+            elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in local and n.id != param:
+                raise self.fail(stmt, f"cannot read function {stmt.name!r}: {n.id!r} is used at line {n.lineno} "
+                                "before it is assigned")  # fmt: skip
+            if size > MAX_LAMBDA_NODES:
+                raise self.fail(stmt, f"cannot read function {stmt.name!r}: line {node.lineno}'s expression is too "
+                                f"long once its locals are substituted (over {MAX_LAMBDA_NODES} nodes)")  # fmt: skip
+        return _Substitute(env).visit(copy.deepcopy(node)), size
 
     def bind(self, target: ast.expr, value: object) -> None:
         if isinstance(target, ast.Name):
@@ -427,11 +517,37 @@ class _Reader(_Expressions):
             raise self.fail(target, f"cannot assign to {_snippet(target)} (only plain names)")
 
 
+class _Substitute(ast.NodeTransformer):
+    """A def's Name loads of its earlier locals → copies of their expressions (already substituted themselves)."""
+
+    def __init__(self, env: dict[str, ast.expr]) -> None:
+        self.env = env
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if isinstance(node.ctx, ast.Load) and node.id in self.env:
+            return copy.deepcopy(self.env[node.id])
+        return node
+
+
 def _targets(stmt: ast.stmt) -> list[str]:
-    """The names a statement assigns (for what becomes unreadable when it is skipped)."""
-    return [n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)] or (
-        [stmt.name] if isinstance(stmt, ast.FunctionDef) else []
-    )
+    """The module-level names a statement assigns (what becomes unreadable when it is skipped): a `def` or `class`
+    sets its own name only (the names in its body are its own), a comprehension's or lambda's variables are their
+    own; a module-level `for`/`with`/`if`/`try` sets every name it assigns, imports included."""
+    names, stack = [], [stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.append(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names += [a.asname or a.name.split(".")[0] for a in node.names if a.name != "*"]
+        children = [node.iter, *node.ifs] if isinstance(node, ast.comprehension) else ast.iter_child_nodes(node)
+        stack.extend(reversed(list(children)))
+    return list(dict.fromkeys(names))
 
 
 def _size(value: object, limit: int = MAX_ELEMENTS) -> int:
@@ -445,6 +561,10 @@ def _size(value: object, limit: int = MAX_ELEMENTS) -> int:
         elif isinstance(v, (list, tuple, set)):
             stack.extend(v)
     return total
+
+
+def _clip(text: str, width: int = 120) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _snippet(node: ast.AST, width: int = 60) -> str:
@@ -463,11 +583,29 @@ LEGACY_FIELDS: dict[str, str] = {
     "NUM_EPOCHS": "epochs", "EPOCHS": "epochs", "N_EPOCHS": "epochs", "EPOCH": "epochs",
     "LEARNING_RATE": "lr", "LR": "lr", "BASE_LR": "lr", "INIT_LR": "lr",
     "OPTIMIZER": "optimizer", "MOMENTUM": "momentum", "WEIGHT_DECAY": "weight_decay", "WD": "weight_decay",
-    "NESTEROV": "nesterov",
+    "NESTEROV": "nesterov", "BETAS": "betas",
     "SEED": "seed", "RANDOM_SEED": "seed",
 }  # fmt: skip
 SCHEDULER_KEYS = ("LR_SCHEDULER", "SCHEDULER")  # upper-cased
 OPTIMIZER_KEY = "optimizer"  # ColossalAI's `optimizer = dict(type=..., lr=...)`
+# the keys of an optimizer dict read into run fields (`type` aside); the rest are compared with torch's defaults
+OPTIMIZER_FIELDS = ("lr", "momentum", "weight_decay", "nesterov", "betas")
+# torch's keyword arguments (and defaults) of each class the optimizers table reruns, `params` aside: a key of the
+# file's optimizer dict that the rerun cannot honour is named with the default it gets instead (tests/test_legacy.py
+# checks this table against torch's own signatures)
+TORCH_OPTIMIZER_DEFAULTS: dict[str, dict[str, object]] = {
+    "SGD": {"lr": 0.001, "momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": False, "maximize": False,
+            "foreach": None, "differentiable": False, "fused": None},
+    "Adam": {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-08, "weight_decay": 0, "amsgrad": False, "foreach": None,
+             "maximize": False, "capturable": False, "differentiable": False, "fused": None,
+             "decoupled_weight_decay": False},
+    "AdamW": {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-08, "weight_decay": 0.01, "amsgrad": False,
+              "maximize": False, "foreach": None, "capturable": False, "differentiable": False, "fused": None},
+    "RAdam": {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-08, "weight_decay": 0, "decoupled_weight_decay": False,
+              "foreach": None, "maximize": False, "capturable": False, "differentiable": False},
+}  # fmt: skip
+# how torch computes the step, not what it computes (kernels, graph capture, autograd through the step): no warning
+_IMPLEMENTATION = ("foreach", "fused", "capturable", "differentiable")
 
 _NOT_RERUN = {  # docs/submission.md and docs/colossalai.md: no engine honours these (colossalai included)
     "fp16": "mixed precision is not re-run: every engine (colossalai included) reruns in fp32",
@@ -522,14 +660,14 @@ def legacy_to_run_fields(values: dict[str, object], used: frozenset[str] = froze
             if not isinstance(value.get("type"), str):
                 warnings.append(f"{name}: no readable type; the optimizer's fields are not read from it")
                 continue
-            for key, field_ in (("type", "optimizer"), ("lr", "lr"), ("momentum", "momentum"),
-                                ("weight_decay", "weight_decay"), ("nesterov", "nesterov")):  # fmt: skip
-                if key in value:
-                    got = optimizer_name(value[key]) if key == "type" and isinstance(value[key], str) else value[key]
-                    _take(fields, origin, warnings, field_, got, f"{name}[{key!r}]")
+            _take(fields, origin, warnings, "optimizer", optimizer_name(value["type"]), f"{name}['type']")
+            for key, got in _optimizer_arguments(name, value, warnings).items():
+                got = tuple(got) if key == "betas" and isinstance(got, list) else got
+                _take(fields, origin, warnings, key, got, f"{name}[{key!r}]")
         elif upper in LEGACY_FIELDS:
             field_ = LEGACY_FIELDS[upper]
             value = optimizer_name(value) if field_ == "optimizer" and isinstance(value, str) else value
+            value = tuple(value) if field_ == "betas" and isinstance(value, list) else value
             _take(fields, origin, warnings, field_, value, name)
         elif name in _NOT_RERUN:
             if not _no_op(name, value):
@@ -545,6 +683,49 @@ def legacy_to_run_fields(values: dict[str, object], used: frozenset[str] = froze
               and not (name in torch_classes() and value == name)):  # fmt: skip
             warnings.append(f"{name}: not a field the grader knows; ignored")
     return fields, warnings
+
+
+def _optimizer_arguments(name: str, value: dict, warnings: list[str]) -> dict[str, object]:
+    """The keys of `optimizer = dict(type=..., ...)` read into run fields (OPTIMIZER_FIELDS), and one warning for each
+    other key the rerun does not honour: set to other than torch's default (`eps=1e-6`: torch's 1e-08 is used), or
+    not an argument of that class at all. For a class the rerun has no entry for (refused by the config check), the
+    fields are read and nothing else is said."""
+    entry = OPTIMIZERS.get(optimizer_name(value["type"]))
+    cls = entry.torch if entry else None
+    defaults = TORCH_OPTIMIZER_DEFAULTS.get(cls)
+    read: dict[str, object] = {}
+    if odd := [k for k in value if not isinstance(k, str)]:
+        warnings.append(f"{name}: argument(s) {', '.join(shown(k) for k in odd[:3])} ignored (not names)")
+    for key, got in value.items():
+        if key == "type" or not isinstance(key, str):
+            continue
+        if defaults is not None and key not in defaults:
+            warnings.append(f"{name}: {key}={shown(got)} is not an argument of torch.optim.{cls} (torch would refuse "
+                            "it); ignored")  # fmt: skip
+        elif key in OPTIMIZER_FIELDS:
+            read[key] = got
+        elif defaults is not None and key not in _IMPLEMENTATION and not _same(got, defaults[key]):
+            warnings.append(f"{name}: {key}={shown(got)} is not honoured by the rerun (torch's default "
+                            f"{shown(defaults[key])} is used)")  # fmt: skip
+    return read
+
+
+def _same(a: object, b: object) -> bool:
+    """The file's value is torch's default (`amsgrad=False`, `eps=1e-8`, `dampening=0.0`, `betas=[0.9, 0.999]`)."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return isinstance(a, (*_NUMBER, str, type(None))) and a == b
+
+
+def betas_error(value: object) -> str | None:
+    """Why `betas` cannot be Adam's (torch refuses it), or None: two numbers in [0, 1)."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        return f"betas {shown(value)} must be two numbers, e.g. (0.9, 0.999)"
+    if not all(isinstance(b, _NUMBER) and not isinstance(b, bool) and 0 <= b < 1 for b in value):
+        return f"betas {shown(value)} must be two numbers in [0, 1) (torch refuses others)"
+    return None
 
 
 def _take(fields: dict, origin: dict, warnings: list[str], field_: str, value: object, name: str) -> None:
@@ -664,6 +845,16 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
     warnings = [*cfg.warnings, *warnings]
     if "lr" not in fields:
         raise InputError("config.py: no LEARNING_RATE (or LR) to re-run")
+    if "betas" in fields:
+        if why := betas_error(fields["betas"]):
+            raise InputError(f"config.py: {why}")
+        betas = fields["betas"] = tuple(float(b) for b in fields["betas"])
+        default = RunConfig.model_fields["betas"].default
+        if "betas" not in Optim.model_fields:  # a submission's entries have no `betas` (grader.schema) to rerun them
+            del fields["betas"]
+        if "betas" not in fields and betas != default:
+            warnings.append(f"optimizer: betas={shown(betas)} is not honoured by the rerun (torch's default "
+                            f"{shown(default)} is used)")  # fmt: skip
     preset = PRESETS[assignment.preset or "cs5260"]
     setup = {"preset": assignment.preset or "cs5260"}
     if "batch_size" in fields:
@@ -684,8 +875,8 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
         warnings.append(note)
         entry = {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
         if part == "range_test":
-            entry = {k: v for k, v in entry.items() if k in ("name", "optimizer", "momentum", "weight_decay",
-                                                             "seed", "epochs", *read)}  # fmt: skip
+            entry = {k: v for k, v in entry.items() if k in ("name", "optimizer", "momentum", "nesterov", "betas",
+                                                             "weight_decay", "seed", "epochs", *read)}  # fmt: skip
     elif isinstance(schedule, dict) and by_epoch:  # the file's own hook: LRSchedulerHook(by_epoch=True)
         entry["schedule"] = {**schedule, "cadence": "epoch"}
         warnings.append("LR_SCHEDULER: stepped once an epoch, as the file's LRSchedulerHook(by_epoch=True) does "

@@ -116,8 +116,8 @@ def _run_fields(part: Setup | Optim, model: type[Setup] | type[Optim]) -> dict:
 
 def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRun]:
     """Range tests always run in full (a sweep's pick needs the whole sweep); training runs stop after
-    `quick_epochs` in quick mode and are compared with the reference's matching prefix. Claims made on other
-    data than the rerun's (`claimed_on`) keep their optimizer-step schedule: sweeps, and training runs whose
+    `quick_epochs` in quick mode (`quick_until`) and are compared with the reference's matching prefix. Claims made on
+    other data than the rerun's (`claimed_on`) keep their optimizer-step schedule: sweeps, and training runs whose
     schedule counts steps, run epochs of the claim data's length (`RunConfig.epoch_steps`).
     Each training run has a probe twin: its first epochs (at most `probe_epochs`, as many as the CHAOS_WINDOW steps it
     is compared over need), initial weights nudged by `probe_nudge`, which tells a run whose figures rounding alone
@@ -144,7 +144,7 @@ def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRu
             note = cond.note(r.epochs) if faithful else (
                 f"claimed on {cond.claimed}, graded on {cond.rerun}: its schedule counts epochs, so the run "
                 f"takes {r.epochs} epochs of {cond.rerun}")  # fmt: skip
-        until = min(assignment.quick_epochs, r.epochs) if quick else None
+        until = quick_until(cfg, assignment.quick_epochs) if quick else None
         runs.append(PlannedRun(r.name, "train", cfg, until, r, note))
         if probe := assignment.tolerances.probe_epochs:
             twin = cfg.model_copy(update={"init_nudge": assignment.tolerances.probe_nudge})
@@ -153,6 +153,16 @@ def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRu
             twin_epochs = min(probe, until or r.epochs, math.ceil(CHAOS_WINDOW / per_epoch))
             runs.append(PlannedRun(r.name, "probe", twin, twin_epochs, r, note))
     return runs
+
+
+def quick_until(cfg: RunConfig, quick_epochs: int) -> int | None:
+    """The epochs a quick grade reruns of a training run: `quick_epochs` of its data, or, where the run keeps the
+    claim data's longer epochs (`epoch_steps`: 469 steps of MNIST on mnist-5k's 40), as many of those as the steps
+    of `quick_epochs` data epochs take, at least one — the same quick look at any run, not 35 epochs' worth. None
+    where that is the whole run: then the quick rerun is the full rerun, and its claims are checked."""
+    data_epoch = steps_per_epoch(cfg.dataset, cfg.batch_size)
+    epochs = math.ceil(quick_epochs * data_epoch / cfg.epoch_steps) if cfg.epoch_steps else quick_epochs
+    return max(1, epochs) if epochs < cfg.epochs else None
 
 
 def steps(p: PlannedRun) -> int:

@@ -52,7 +52,8 @@ class CheckResult:
     # to the instructor's full grade), "chaotic" (a chaotic rerun missed the claim: by hand), "lr" (a baseline shortfall
     # against a reference at another LR only: the LR's or the run's, no committed run tells), "unclaimed" (a claim the
     # assignment asks for, not stated), "unwritten" (a figure read from a log the rerun does not bear out), "legacy" (a
-    # section the assignment requires that a course config.py, one config, cannot hold); see
+    # section the assignment requires that a course config.py, one config, cannot hold), "unseeded" (an [[auto]] run
+    # without a seed: a rerun of another seed is no evidence, and no committed seeds measure its spread); see
     # `pending_lines`
     diagnosis: dict | None = None  # likely cause of a failure: {cause, evidence, confidence, confirmed}
 
@@ -396,9 +397,15 @@ REASONS: dict[str, tuple[int, str]] = {
               "points are the instructor's to give where it trains as a run with its choices can, e.g. smoothly to a "
               "plateau"),
     "chaotic": (3, "chaotic reruns: {n} pending — rounding alone moves these runs' figures (the reproducible check): a "
-                   "rerun confirms a claim only where it lands near it (the full grade's rerun tries), and one that "
+                   "rerun confirms a claim only where it lands near it (the full grade's rerun of the whole run tries: "
+                   "`--full`; a rerun of the student's own seed on the same engine often lands on it), and one that "
                    "misses is no evidence against it: review by hand, against the run's logs where they were handed "
                    "in"),
+    "unseeded": (3, "automated-scheduler runs without a seed: {n} pending — the scheduler sets each step's LR from "
+                    "the run's own losses, so runs of one config at different seeds end far apart and no committed "
+                    "seeds measure how far: a rerun at another seed is no evidence for or against a claim. State each "
+                    "such run's seed (the rerun then uses it), or hand in its logs (docs/evidence.md), against which "
+                    "its claims are checked"),
     "review": (3, "flagged for review: {n} no rerun decides (e.g. a sweep whose loss still falls at its end has no "
                   "minimum for the claimed rule) — review by hand against the report's curves; hand in the run's logs "
                   "(docs/evidence.md) so the claim is checked against them"),

@@ -21,6 +21,7 @@ from grader.presets import PRESETS
 from grader.rubric import RUBRIC
 from reference.config import (
     Activation,
+    Betas,
     Model,
     Momentum,
     Pooling,
@@ -89,6 +90,7 @@ class Optim(_Strict):
     momentum: Momentum = _run("momentum", "SGD momentum")
     nesterov: bool = _run("nesterov", "SGD Nesterov momentum")
     weight_decay: WeightDecay | None = _run("weight_decay", "Weight decay; default torch's (AdamW 0.01, else 0)")
+    betas: Betas = _run("betas", "Adam, AdamW, RAdam: (β1, β2), each in [0, 1)")
     seed: Seed = _run("seed", "Seed of initialisation and data order; the rerun uses the same")
 
 

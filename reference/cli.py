@@ -150,7 +150,7 @@ def _flag_type(field: str, annotation: object) -> dict:
 def _schedule_arg_help(field: str, schedules: dict) -> str:
     """Which schedulers read `field` (from the table), and the config's default for it."""
     users = [n for n, s in schedules.items() if field in s.args or field in s.required]
-    text = f"for {', '.join(users)}" if users else "for auto, auto-corrected: 3, 5, 7 (seed 004's lists) or factors"
+    text = f"for {', '.join(users)}" + (": 3, 5, 7 (seed 004's lists) or factors" if field == "factors" else "")
     default = ScheduleConfig.model_fields[field].default
     return text if default is None else f"{text} (default: {_num(default)})"
 

@@ -17,6 +17,7 @@ Pooling = Literal["avg", "max"]
 Preprocess = Literal["pad-normalize", "resize"]
 SweepShape = Literal["exp", "linear"]  # a range test's LR growth
 Momentum = Annotated[float, Field(ge=0, lt=1)]
+Betas = tuple[Momentum, Momentum]  # Adam's (β1, β2): each in [0, 1), as torch requires
 WeightDecay = Annotated[float, Field(ge=0)]
 Seed = Annotated[int, Field(ge=0)]
 
@@ -88,7 +89,7 @@ class RunConfig(_Frozen):
     momentum: Momentum = 0.9  # SGD
     nesterov: bool = False  # SGD
     weight_decay: WeightDecay | None = None  # None: torch's default for the optimizer (the table's)
-    betas: tuple[float, float] = (0.9, 0.999)  # Adam, AdamW, RAdam
+    betas: Betas = (0.9, 0.999)  # Adam, AdamW, RAdam
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     epochs: PositiveInt = 30  # epochs: passes over the training set, or of `epoch_steps` steps each
     epoch_steps: PositiveInt | None = None  # optimizer steps per epoch; None: one pass over the data. Set to

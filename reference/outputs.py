@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reference.config import RunConfig
 from reference.plots import plot_run
-from reference.rules import RULES, smooth
+from reference.rules import RULES, smooth, smooth_steps
 
 TAGS = {"lr": "LR/train", "train_loss": "Loss/train", "test_loss": "Loss/test", "test_accuracy": "Accuracy/test"}
 CSV_COLUMNS = ("step", "lr", "train_loss", "epoch", "test_loss", "test_accuracy")
@@ -66,11 +66,15 @@ class Logs:
         return out
 
     def pick(self, rule: str, beta: float | None = None) -> float | list[float] | None:
-        """What `rule` picks on this logged sweep, its loss smoothed as the reference smooths it (or with `beta`);
-        None where the rule cannot pick (no usable points)."""
-        beta = RunConfig.model_fields["smoothing"].default if beta is None else beta
+        """What `rule` picks on this logged sweep, its loss smoothed as the reference smooths it — per optimizer step,
+        however sparsely the log holds them — or with `beta` per logged point, as TensorBoard's slider does; None
+        where the rule cannot pick (no usable points)."""
+        if beta is None:
+            smoothed = smooth_steps(self.step, self.train_loss, RunConfig.model_fields["smoothing"].default)
+        else:
+            smoothed = smooth(self.train_loss, beta)
         try:
-            return RULES[rule](self.lr, smooth(self.train_loss, beta)).value
+            return RULES[rule](self.lr, smoothed).value
         except ValueError:
             return None
 
@@ -118,8 +122,8 @@ def write_csv(logs: Logs, path: Path) -> Path:
     with path.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(CSV_COLUMNS)
-        for s, lr, loss in zip(logs.step, logs.lr, logs.train_loss, strict=True):
-            w.writerow([s, repr(lr), repr(loss), *(per_epoch.get(s) or ("", "", ""))])
+        for i, (s, lr, loss) in enumerate(zip(logs.step, logs.lr, logs.train_loss, strict=True)):
+            w.writerow([s, repr(lr), repr(loss), *(per_epoch.get(i) or ("", "", ""))])  # the epoch's last row
     return path
 
 

@@ -18,6 +18,20 @@ def smooth(losses: list[float], beta: float) -> list[float]:
     return out
 
 
+def smooth_steps(steps: list[int], losses: list[float], beta: float) -> list[float]:
+    """`smooth` over optimizer steps for a log that holds only some of them (every 10th, say): each logged loss stands
+    for the steps since the previous one (weight beta^gap), so the average spans as many optimizer steps as the
+    reference's; with every step logged it is `smooth` itself (examiner probe 9: a sweep logged every 10 steps,
+    smoothed once per point, averaged 10× too long a window and moved a correct claim's pick by 0.34 decades)."""
+    avg, out, prev = 0.0, [], -1
+    for step, loss in zip(steps, losses, strict=True):
+        w = beta ** max(1, step - prev)
+        avg = w * avg + (1 - w) * loss
+        out.append(avg / (1 - beta ** max(1, step + 1)))
+        prev = step
+    return out
+
+
 @dataclass(frozen=True)
 class Suggestion:
     rule: str

@@ -111,7 +111,8 @@ SCHEDULES: dict[str, Schedule] = {
     "table": Schedule("LambdaLR", _table, "step", ("table",), ("table",), "LambdaLR: the factor of each step from "
                       "`table` (a legacy config's lambda, tabulated)", "LambdaLR"),
     # The auto controller (reference/auto.py), not torch, moves the LR: it sets the group LR before every step.
-    "auto": Schedule("LambdaLR", _constant, "step", doc="seed 004's automated scheduler (reference/auto.py sets the "
-                     "LR each step; torch keeps it)"),
-    "auto-corrected": Schedule("LambdaLR", _constant, "step", doc="the corrected automated scheduler (README)"),
+    "auto": Schedule("LambdaLR", _constant, "step", (), ("factors",), doc="seed 004's automated scheduler "
+                     "(reference/auto.py sets the LR each step from its `factors`; torch keeps it)"),
+    "auto-corrected": Schedule("LambdaLR", _constant, "step", (), ("factors",),
+                               doc="the corrected automated scheduler (README)"),
 }  # fmt: skip

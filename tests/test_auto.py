@@ -140,7 +140,7 @@ def test_grader_plans_and_checks_an_auto_section():
 
     sub = Submission.model_validate({
         "student": {"id": "s1", "name": "S"},
-        "auto": [{"name": "mine", "optimizer": "sgd", "lr": 1e-3, "epochs": 2, "variant": "corrected",
+        "auto": [{"name": "mine", "optimizer": "sgd", "lr": 1e-3, "epochs": 2, "variant": "corrected", "seed": 0,
                   "factors": [4, 2, 1, 0.5, 0.125], "claimed_test_accuracy": 0.95}],
     })  # fmt: skip
     assignment = Assignment(train_epochs=2, required=())
@@ -197,5 +197,6 @@ def test_an_auto_log_of_another_seed_is_not_called_another_config(mnist5k):
     (p,) = plan(sub, a, quick=False)
     ctx = Context(sub, a, [(p, Outcome(rerun_))], None, False, 1000, logs={"mine": logs_from_result(mine)})
     logs = next(c for c in run_checks(ctx) if c.check == "logs")
-    assert "does not match the claimed config" not in logs.message and "the LR is not compared" in logs.message
+    assert "does not match the claimed config" not in logs.message and "another LR sequence" in logs.message
+    assert logs.status == "skip" and logs.message.startswith("Not compared with the rerun")  # examiner probe 8
     assert apart(0.020921, 0.020919) == ("0.020921", "0.020919") and apart(0.5, 0.25) == ("0.5", "0.25")

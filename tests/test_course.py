@@ -44,6 +44,22 @@ def test_claims_on_other_data_keep_their_step_schedule():
     assert all(p.config.epoch_steps is None and p.conditions is None for p in same)  # nothing changes without it
 
 
+def test_a_quick_grade_takes_the_same_quick_look_at_a_run_that_keeps_the_claim_datas_epochs():
+    """Quick mode reruns 3 epochs of mnist-5k (120 steps) of an epoch-counted run; a run that keeps MNIST's
+    469-step epochs gets one of those (469 steps), not three (1,407 steps: 12× the look, a third of the first
+    command's rerun time), and never more epochs than the run has."""
+    a = Assignment(train_epochs=2, max_epochs=30, quick_epochs=3)
+    steps = {p.kind: (p.until_epoch, p.config.epoch_steps) for p in plan(
+        sub({"claimed_on": "mnist"}, schedule={"name": "onecycle"}, epochs=30), a, quick=True)}  # fmt: skip
+    assert steps["train"] == (1, 469) and steps["probe"] == (1, 469)
+    epoch_counted = [p for p in plan(sub({"claimed_on": "mnist"}, epochs=30), a, quick=True) if p.kind == "train"]
+    assert [(p.until_epoch, p.config.epoch_steps) for p in epoch_counted] == [(3, None)]
+    # a quick look at the whole run is the full run (examiner probe 8: a 3-epoch run's claims were left pending)
+    assert [p.until_epoch for p in plan(sub(epochs=2), a, quick=True) if p.kind == "train"] == [None]
+    assert [p.until_epoch for p in plan(sub(epochs=30), Assignment(train_epochs=2, max_epochs=30, quick_epochs=40),
+                                        quick=True) if p.kind == "train"] == [None]  # fmt: skip
+
+
 def test_a_sweep_given_in_steps_runs_all_of_them():
     s = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "range_test": [
         {"name": "sweep", "optimizer": "sgd", "start_lr": 1e-6, "end_lr": 1.0, "steps": 1000}]})  # fmt: skip

@@ -230,7 +230,7 @@ def test_an_automated_scheduler_run_is_not_judged_by_a_constant_lr_reference():
     assert baseline_entry(BASELINE, auto) is None
     assert baseline_entry(BASELINE, RunConfig(optimizer="sgd", lr=0.05, schedule=ScheduleConfig(name="cosine")))
     _, train = rerun(acc=0.34)
-    entry = {"name": "a", "optimizer": "adam", "lr": 1e-3, "epochs": 2, "claimed_test_accuracy": 0.34,
+    entry = {"name": "a", "optimizer": "adam", "lr": 1e-3, "epochs": 2, "claimed_test_accuracy": 0.34, "seed": 0,
              "claimed_test_loss": train.result["final"]["test_loss"]}  # fmt: skip
     sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "auto": [entry]})
     assignment = Assignment(required=["auto"], train_epochs=2, max_epochs=2, tolerances={"probe_epochs": 0})
@@ -291,7 +291,8 @@ def test_a_train_loss_logged_once_an_epoch_is_not_a_divergence(tmp_path):
     assert cmp.nonfinite is None and diverges(logs) is None and cmp.matches, cmp.summary()
     one_based = [lines[0]] + [",".join([str(int(r.split(",")[0]) + 1), *r.split(",")[1:]]) for r in lines[1:]]
     assert _csv(tmp_path, "\n".join(one_based) + "\n", "one.csv").step == [31, 63]  # 1-based steps read as such
-    assert "no per-step train loss (none logged)" in cmp.summary() and "smoothed train loss" not in cmp.summary()
+    assert "no train loss" in cmp.summary() and "smoothed train loss" not in cmp.summary()
+    assert "the train loss is logged every 32 steps" in cmp.summary().lower()  # not "none logged" (probe 9)
     with pytest.raises(LogError, match="no train loss logged"):
         _csv(tmp_path, "step,lr,train_loss,epoch,test_loss,test_accuracy\n0,0.1,,,,\n1,0.1,,1,0.5,0.9\n", "none.csv")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import math
 import time
 import tracemalloc
 from pathlib import Path
@@ -86,7 +87,14 @@ HOSTILE = [
     ('X = 1\nY = f"{X}"\n', 2, "f-string"),
     ("X = (Y := 1)\n", 1, "walrus"),
     ("X = [*range(3)]\n", 1, "starred"),
-    ("X = [1][0]\n", 1, "subscript"),
+    ("X = [1][1]\n", 1, "index 1 is out of range (the list has 1 items)"),
+    ("X = [1, 2][0:1]\n", 1, "cannot evaluate the slice"),
+    ("X = 'ab'[0]\n", 1, "only lists, tuples and dicts"),
+    ("X = {'a': 1}['b']\n", 1, 'no key "b"'),
+    ("X = [1][0.0]\n", 1, "a list index is a whole number"),
+    ("X = ().__class__.__mro__[1]\n", 1, "attribute access ().__class__"),
+    ("@staticmethod\ndef f(s):\n    return s\n", 2, "has a decorator"),
+    ("def f(s):\n    for i in ():\n        pass\n    return s\n", 1, "line 2 is a for loop"),
     ("X = 2 ** 10**9\n", 1, "exponent"),
     ('X = "a" * 10**9\n', 1, "too large"),
     ("X = [0] * 10**9\n", 1, "too large"),
@@ -448,3 +456,199 @@ def test_scheduler_warnings_say_what_is_true() -> None:
     _, warnings = legacy_to_run_fields({"LR": 0.1, "LR_SCHEDULER": warmup})
     assert not any("derives" in w for w in warnings)  # start_factor is not derived from the run: it is not re-run
     assert any("start_factor not re-run" in w and "differs from this file's" in w for w in warnings)
+
+
+# ---------------------------------------------------------------- honest course files (examiner probe 9)
+
+
+def test_an_unread_helper_def_makes_only_its_own_name_unreadable(tmp_path: Path) -> None:
+    """c14: an unused `def warmup(step)` the reader cannot read made the module's `lr = 0.05` unreadable (its local
+    `lr` counted as a module-level name): ERROR 0/100. A def or class sets its own name only; a module-level
+    for/with/if still sets what it assigns."""
+    source = ("lr = 0.05\nNUM_EPOCHS = 30\n\n\ndef warmup(step):\n    lr = min(1.0, (step + 1) / 469)\n"
+              "    if step > 469:\n        lr = 1.0\n    return lr\n")  # fmt: skip
+    x = _loaded(tmp_path, source)
+    assert x.error is None and x.submission.run[0].lr == 0.05
+    assert any("line 5: cannot read function 'warmup': line 7 is an if statement" in w for w in x.warnings)
+    cfg = legacy.read_config(source)
+    assert set(cfg.unreadable) == {"warmup"} and cfg.values["lr"] == 0.05
+    for stmt, names in [
+        ("class Helper:\n    lr = 1\n    BATCH_SIZE = 2\n", {"Helper"}),
+        ("for i in range(3):\n    LR = i\n", {"i", "LR"}),
+        ("with open('f') as fh:\n    LR = 1\n", {"fh", "LR"}),
+        ("if open('f'):\n    LR = 1\n    def g(s):\n        lr = s\n        return lr\n", {"LR", "g"}),
+        ("X = [lr for lr in open('f')]\n", {"X"}),
+    ]:  # fmt: skip
+        assert set(legacy.read_config(stmt).unreadable) == names, stmt
+
+
+SEED3 = """\
+import math
+BATCH_SIZE = 128
+NUM_EPOCHS = 10
+STEPS_PER_EPOCH = 469          # len(train_dataloader) on MNIST at batch 128
+LEARNING_RATE = 1.0            # LambdaLR multiplies this
+
+
+def lrs(batch):
+    low = math.log2(1e-5)
+    high = math.log2(10)
+    return 2 ** (low + (high - low) * batch / STEPS_PER_EPOCH / NUM_EPOCHS)
+
+
+lr_scheduler = dict(type='LambdaLR', lr_lambda=lrs)
+"""
+
+
+def test_seed3_s_def_with_local_names_reads_as_the_course_sweep(tmp_path: Path) -> None:
+    """c03: seed 003's `def lrs(batch)` (two locals, then a return) was an ERROR saying "unknown name 'lrs'". Its
+    locals are substituted into the return: the lambda of one expression, the course's exponential sweep."""
+
+    def lrs(batch: int) -> float:  # the same function, in the test: what the reader must tabulate without running it
+        low, high = math.log2(1e-5), math.log2(10)
+        return 2 ** (low + (high - low) * batch / 469 / 10)
+
+    fn = legacy.read_config(SEED3).values["lrs"]
+    assert fn.table(4690) == pytest.approx([lrs(i) for i in range(4690)], rel=1e-12)
+    x = _loaded(tmp_path, SEED3)
+    assert x.error is None and len(x.submission.range_test) == 1 and not x.submission.run
+    sweep = x.submission.range_test[0]
+    assert (sweep.start_lr, sweep.end_lr) == (pytest.approx(1e-5), pytest.approx(lrs(4689)))
+    (tmp_path / "nesterov").mkdir()  # a sweep keeps the optimizer's settings, Nesterov's included
+    assert _loaded(tmp_path / "nesterov", SEED3 + "NESTEROV = True\n").submission.range_test[0].nesterov is True
+    # a local assigned again, the step variable reassigned: substituted in order, as Python would compute it
+    fn = legacy.read_config("def f(s):\n    s = s + 1\n    y = s * 2\n    s = y + s\n    return s\n").values["f"]
+    assert fn.table(3) == [3.0, 6.0, 9.0]
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    ("    for i in range(3):\n        low = i\n    return low\n", "line 9 is a for loop"),
+    ("    low = 1\n    if batch > 1:\n        low = 2\n    return low\n", "line 10 is an if statement"),
+    ("    low = 1\n    low += batch\n    return low\n", "line 10 is an augmented assignment"),
+    ("    cfg.low = 1\n    return batch\n", "line 9 assigns to cfg.low, not a plain name"),
+    ("    low, high = 1, 2\n    return low\n", "line 9 assigns to (low, high), not a plain name"),
+    ("    def inner(s):\n        return s\n    return 1\n", "line 9 is a function definition"),
+    ("    print(batch)\n    return 1\n", "line 9 is an expression statement"),
+    ("    global LR\n    return 1\n", "line 9 is a global statement"),
+    ("    low = high\n    high = 1\n    return low\n", "'high' is used at line 9 before it is assigned"),
+    ("    low = 1\n", "it does not end in `return <expression>`"),
+])  # fmt: skip
+def test_a_def_it_cannot_read_says_which_statement(body: str, reason: str, tmp_path: Path) -> None:
+    """Anything but `name = <expression>` lines and one final return stays unreadable, one line naming the statement;
+    the scheduler that uses it says why it could not be read, not "unknown name"."""
+    source = SEED3.replace(SEED3[SEED3.index("    low =") : SEED3.index("\n\n\nlr_scheduler")] + "\n", body)
+    x = _loaded(tmp_path, source)
+    assert x.error.startswith("config.py line ") and "\n" not in x.error
+    assert f"'lrs' could not be read (line 8: cannot read function 'lrs': {reason}" in x.error
+    assert "unknown name" not in x.error
+
+
+def test_a_def_s_substituted_expression_is_bounded_before_it_is_built() -> None:
+    """`x1 = x0 + x0; x2 = x1 + x1; …` doubles at every line: refused at the bound, without building 2**60 nodes."""
+    source = ("def f(s):\n    x0 = s + s\n" + "".join(f"    x{i + 1} = x{i} + x{i}\n" for i in range(60)) +
+              "    return x60\nLR = 0.1\nLR_SCHEDULER = dict(type='LambdaLR', lr_lambda=f)\n")  # fmt: skip
+    start = time.perf_counter()
+    with pytest.raises(LegacyConfigError, match=r"^config\.py line 1: cannot read function 'f': line \d+'s expression "
+                       r"is too long once its locals are substituted \(over 400 nodes\)$"):  # fmt: skip
+        parse_legacy_config(source)
+    assert time.perf_counter() - start < 1.0
+    fine = "def f(s):\n    x = s + 1\n    y = x * x\n    return y - x\n"  # small: read, and the file's tree untouched
+    cfg = legacy.read_config(fine)
+    assert repr(cfg.values["f"]) == "lambda s: (s + 1) * (s + 1) - (s + 1)" and {"x", "y"} <= cfg.used
+
+
+C01_HOOK = """\
+from colossalai.amp import AMP_TYPE
+from colossalai.trainer.hooks import LRSchedulerHook
+from torch.optim.lr_scheduler import MultiStepLR
+
+BATCH_SIZE = 128
+NUM_EPOCHS = 30
+LEARNING_RATE = 0.05
+lr_scheduler = dict(type=MultiStepLR, milestones=[15, 25], gamma=0.1)
+hooks = [
+    dict(type=LRSchedulerHook, by_epoch=True),
+]
+"""
+
+
+@pytest.mark.parametrize("source", [
+    C01_HOOK,
+    C01_HOOK.replace("from colossalai.trainer.hooks import LRSchedulerHook",
+                     "from colossalai.legacy.trainer.hooks import LossHook, LRSchedulerHook as Sched").replace(
+        "dict(type=LRSchedulerHook, by_epoch=True)", "dict(type=LossHook), dict(type=Sched, by_epoch=True)"),
+    C01_HOOK.replace("from colossalai.trainer.hooks import LRSchedulerHook", "import colossalai").replace(
+        "type=LRSchedulerHook", "type=colossalai.trainer.hooks.LRSchedulerHook"),
+])  # fmt: skip
+def test_an_imported_lr_scheduler_hook_reads_as_its_name(source: str, tmp_path: Path) -> None:
+    """c01: `dict(type=LRSchedulerHook, by_epoch=True)` with the class imported was skipped as an unknown name, and
+    the MultiStepLR stepped per iteration: milestones [15, 25] counted optimizer steps. As the string does: epochs."""
+    x = _loaded(tmp_path, source)
+    schedule = x.submission.run[0].schedule
+    assert (schedule.cadence, schedule.milestones) == ("epoch", (15, 25))
+    assert "stepped once an epoch" in " ".join(x.warnings) and "skipped" not in " ".join(x.warnings)
+
+
+def test_optimizer_keys_the_rerun_cannot_honour_are_named(tmp_path: Path) -> None:
+    """c15: `betas=(0.5, 0.9), eps=1e-6` were dropped without a word. betas is a run field (RunConfig.betas); every
+    other key is one warning unless it is torch's default or only says how torch computes the step."""
+    source = "NUM_EPOCHS = 30\noptimizer = dict(type='Adam', lr=2.0318e-4, betas=(0.5, 0.9), eps=1e-6)\n"
+    fields, warnings = legacy_to_run_fields(parse_legacy_config(source))
+    assert fields == {"epochs": 30, "optimizer": "adam", "lr": 2.0318e-4, "betas": (0.5, 0.9)}
+    assert RunConfig(**fields).betas == (0.5, 0.9)
+    assert warnings == ["optimizer: eps=1e-06 is not honoured by the rerun (torch's default 1e-08 is used)"]
+    x = _loaded(tmp_path, source)
+    assert x.error is None and "optimizer: eps=1e-06 is not honoured by the rerun (torch's default 1e-08 is used)" \
+        in x.warnings  # fmt: skip
+    from grader.plan import plan
+    from grader.schema import Assignment
+
+    assert x.submission.run[0].betas == (0.5, 0.9) and not any("betas" in w for w in x.warnings)
+    (run_,) = [p for p in plan(x.submission, Assignment(required=()), quick=False) if p.kind == "train"]
+    assert run_.config.betas == (0.5, 0.9)  # the rerun takes them
+    quiet = ("optimizer = dict(type='AdamW', lr=1e-3, betas=[0.9, 0.999], eps=1e-8, amsgrad=False, foreach=True, "
+             "fused=None)\nLR = 1e-3\n")  # fmt: skip
+    assert legacy_to_run_fields(parse_legacy_config(quiet))[1] == []
+    _, warnings = legacy_to_run_fields({"optimizer": {"type": "SGD", "lr": 0.1, "dampening": 0.5, "betas": (0.5, 0.9)}})
+    assert warnings == ["optimizer: dampening=0.5 is not honoured by the rerun (torch's default 0 is used)",
+                        "optimizer: betas=[0.5, 0.9] is not an argument of torch.optim.SGD (torch would refuse it); "
+                        "ignored"]  # fmt: skip
+    fields, _ = legacy_to_run_fields({"OPTIMIZER": "Adam", "BETAS": [0.8, 0.99]})
+    assert fields["betas"] == (0.8, 0.99)
+    for bad in ("(1.0, 0.9)", "(0.9,)", "0.9", "(True, 0.9)"):
+        (tmp_path / "student" / "config.py").write_text(source.replace("(0.5, 0.9)", bad))
+        from grader.load import load_submission
+
+        error = load_submission(tmp_path / "student").error
+        assert error.startswith("config.py: betas ") and "must be two numbers" in error, bad
+
+
+def test_torch_optimizer_defaults_are_torch_s() -> None:
+    import inspect
+
+    import torch
+
+    from reference.optimizers import OPTIMIZERS
+
+    assert set(legacy.TORCH_OPTIMIZER_DEFAULTS) == {o.torch for o in OPTIMIZERS.values()}
+    for cls, defaults in legacy.TORCH_OPTIMIZER_DEFAULTS.items():
+        params = inspect.signature(getattr(torch.optim, cls)).parameters
+        assert defaults == {k: p.default for k, p in params.items() if k != "params"}, cls
+
+
+@pytest.mark.parametrize(("line", "lr"), [
+    ("LEARNING_RATE = lr_candidates[1]", 0.01271),
+    ("LEARNING_RATE = lr_candidates[-1]", 0.2161),
+    ("LEARNING_RATE = tuple(lr_candidates)[I - 1]", 0.0046401),
+    ("LEARNING_RATE = dict(sgd=lr_candidates)['sgd'][2]", 0.05044),
+    ("LEARNING_RATE = {0: 0.5}[I - 1]", 0.5),
+])  # fmt: skip
+def test_a_constant_subscript_of_a_read_value_is_read(line: str, lr: float, tmp_path: Path) -> None:
+    """c04 (the seed-002 style): `LEARNING_RATE = lr_candidates[1]` was an ERROR, "cannot evaluate a subscript"."""
+    source = f"lr_candidates = [0.0046401, 0.01271, 0.05044, 0.2161]\nI = 1\nNUM_EPOCHS = 30\n{line}\n"
+    x = _loaded(tmp_path, source)
+    assert x.error is None and x.submission.run[0].lr == lr
+    (tmp_path / "b").mkdir()
+    x = _loaded(tmp_path / "b", source.replace(line.split(" = ")[1], "lr_candidates[4]"))
+    assert x.error == ("config.py line 4: cannot evaluate lr_candidates[4]: index 4 is out of range (the list has 4 "
+                       "items)")  # fmt: skip

@@ -306,7 +306,7 @@ def test_the_figures_of_a_best_checkpoint_are_a_warning_with_no_points_lost():
 
     logs = Logs("x", [0], [0.05], [0.3], [1, 2, 3, 4, 5], [0.30, 0.22, 0.21, 0.1968, 0.205],
                 [0.90, 0.94, 0.951, 0.952, 0.949])  # fmt: skip
-    assert checkpoints(logs) == {4: "highest-accuracy"}
+    assert checkpoints(logs) == {4: "lowest-test-loss and highest-accuracy"}  # one epoch both (examiner probe 9)
     logs.test_loss[2] = 0.19  # the lowest loss at epoch 3, the best accuracy at epoch 4
     assert checkpoints(logs) == {3: "lowest-test-loss", 4: "highest-accuracy"}
     v = metric_against_log("test_loss", 0.1968, 5, logs)  # the best-accuracy checkpoint's loss

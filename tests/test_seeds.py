@@ -98,6 +98,13 @@ def test_seed_reference_requires_the_same_config_up_to_the_seed():
     other = sweep.config.model_copy(update={"momentum": 0.8})
     assert seed_reference(BASE, "range-test", other, "steepest") is None
     assert seed_reference(BASE, "range-test", sweep.config, "no-such-rule") is None
+    # the course's own lambda, 10 ** (step / 4690 * 6 - 5) × 0.1, ends at 0.997: the same sweep to 0.3 % at every
+    # step, judged by the seeds (examiner probe 9: it was rerun); an end 10 % off is another sweep
+    end = sweep.config.schedule.end_lr
+    for factor, found in ((10 ** (6 * 4689 / 4690 - 6), True), (0.9, False)):
+        moved = sweep.config.model_copy(update={"schedule": sweep.config.schedule.model_copy(
+            update={"end_lr": end * factor})})  # fmt: skip
+        assert (seed_reference(BASE, "range-test", moved, "steepest") is not None) is found, factor
 
 
 def test_claims_on_committed_configs_are_judged_against_the_seeds_without_a_rerun(tmp_path):
@@ -209,6 +216,7 @@ optimizer = "sgd"
 momentum = 0.9
 lr = 0.03
 epochs = 30
+claimed_test_accuracy = 0.97
 """
     )
     sub = Submission.model_validate(_toml(text))
@@ -221,6 +229,13 @@ epochs = 30
     ctx = Context(sub, a, runs, MNIST5K, True, 1000, seeds=seeds_of(planned, BASE, {}))
     judged, why = judged_runs(ctx)
     assert judged == {"sgd-own"} and "sgd-multistep" in why
+    # a run whose figures the student does not state is not judged in quick mode over one that states them
+    # (prefixes of other lengths do not rank runs as the full grade does at their end: the bundled s001)
+    unstated = Submission.model_validate(_toml(text.replace("claimed_test_accuracy = 0.97\n", "")))
+    planned = [p for p in plan(unstated, a, quick=True) if p.kind != "probe"]
+    runs = [(p, Outcome(own if p.name == "sgd-own" else None)) for p in planned]
+    ctx = Context(unstated, a, runs, MNIST5K, True, 1000, seeds=seeds_of(planned, BASE, {}))
+    assert judged_runs(ctx)[0] == {"sgd-multistep"}
 
 
 def test_a_tolerance_borrowed_from_other_configs_comes_from_the_same_input_pipeline():

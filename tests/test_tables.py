@@ -26,7 +26,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 SAMPLE = {"gamma": 0.5, "step_size": 2, "milestones": (2, 4), "end_lr": 1.0, "max_lr": 0.2, "base_lr": 0.01,
           "pct_start": 0.25, "div_factor": 10.0, "final_div_factor": 100.0, "step_size_up": 3, "step_size_down": 4,
           "mode": "triangular2", "end_factor": 0.1, "eta_min": 1e-4, "power": 2.0,
-          "table": (1.0, 0.5, 0.25)}  # fmt: skip
+          "table": (1.0, 0.5, 0.25), "factors": (2.0, 1.0, 0.5)}  # fmt: skip
 ARGS = sorted({a for s in SCHEDULES.values() for a in (*s.args, *s.required)})
 LEGACY = {n: s for n, s in SCHEDULES.items() if s.torch}
 

@@ -1,0 +1,107 @@
+"""Honest students of the automated-scheduler assignment (seed 004), as examiner probe 8 graded them: runs of one
+[[auto]] config at different seeds end far apart, and no committed seeds measure how far — so a rerun of another seed
+judges neither their claims nor their logs; a seed they state makes the rerun theirs."""
+
+import math
+
+import pytest
+
+from grader.checks import Context, judged_runs, run_checks
+from grader.diagnoses import Case, diverged_log
+from grader.evidence import Comparison, comparison
+from grader.load import _unread
+from grader.plan import plan
+from grader.runner import Outcome
+from grader.schema import Assignment, Submission
+from reference.config import RunConfig, ScheduleConfig
+from reference.loop import run
+from reference.outputs import Logs, logs_from_result
+
+FACTORS = (2, 1, 0.5)
+A = Assignment(train_epochs=1, max_epochs=2, required=(), tolerances={"probe_epochs": 0})
+
+
+@pytest.fixture(scope="module")
+def runs(mnist5k) -> dict[int, dict]:
+    """One corrected-scheduler AdamW config, 2 epochs of mnist-5k, at the student's seed (7) and the rerun's (0)."""
+    sched = ScheduleConfig(name="auto-corrected", factors=FACTORS)
+    return {s: run(RunConfig(epochs=2, lr=0.002, optimizer="adamw", schedule=sched, seed=s), data=mnist5k,
+                   device="cpu") for s in (7, 0)}  # fmt: skip
+
+
+def _sub(mine: dict, **extra) -> Submission:
+    f = mine["final"]
+    return Submission.model_validate({"student": {"id": "a", "name": "A"}, "auto": [
+        {"name": "auto", "optimizer": "adamw", "lr": 0.002, "epochs": 2, "variant": "corrected",
+         "factors": list(FACTORS), "claimed_test_accuracy": round(f["test_accuracy"], 4),
+         "claimed_test_loss": round(f["test_loss"], 4), **extra}]})  # fmt: skip
+
+
+def _checks(sub: Submission, rerun: dict, logs: dict | None = None, quick: bool = False) -> dict:
+    (p,) = plan(sub, A, quick=quick)
+    ctx = Context(sub, A, [(p, Outcome(rerun))], None, quick, 1000, logs=logs or {})
+    return {c.check: c for c in run_checks(ctx) if c.subject == "auto"} | {"ctx": ctx, "p": p}
+
+
+def test_an_unseeded_students_claims_are_pending_not_failed(runs):
+    mine, rerun = runs[7], runs[0]
+    assert mine["lr"] != rerun["lr"]  # another seed: another LR sequence, another run
+    checks = _checks(_sub(mine), rerun)
+    for key in ("accuracy_claim", "loss_claim"):
+        c = checks[key]
+        assert c.status == "skip" and c.why == "unseeded" and c.points == 0 and c.pending > 0, c
+        assert "set no seed" in c.message and "no evidence for or against" in c.message
+
+
+def test_an_unseeded_students_log_is_neither_accused_nor_borne_out_and_judges_the_claims(runs):
+    mine, rerun = runs[7], runs[0]
+    checks = _checks(_sub(mine, logs="logs/auto.csv"), rerun, {"auto": logs_from_result(mine)})
+    logs = checks["logs"]
+    assert logs.status == "skip" and logs.message.startswith("Not compared with the rerun")
+    assert "LR table exact" not in logs.message and "seed noise of this config" not in logs.message
+    for key in ("accuracy_claim", "loss_claim"):  # the claims against the log they came from
+        assert checks[key].status == "pass" and "own log, as handed in" in checks[key].message
+    cmp = comparison(checks["ctx"], checks["p"])
+    assert not cmp.compared and cmp.matches
+    # a diverged-log cause needs the LR table compared: "with the LR table as claimed" was false here
+    rising = Logs("x", list(range(40)), [0.002] * 40, [2.3 - 0.05 * i for i in range(20)] + [5.0] * 20)
+    case = Case("logs", None, checks["p"].config, rerun, None, logs=rising, comparison=cmp)
+    assert diverged_log(case) is None
+    told = diverged_log(Case("logs", None, checks["p"].config, rerun, None, logs=rising,
+                             comparison=Comparison(40, 0, "band")))  # fmt: skip
+    assert told is not None and "momentum" not in told.cause  # AdamW has no SGD momentum to blame
+
+
+def test_a_seeded_students_log_is_compared_as_any_log_lr_sequence_exact(runs):
+    mine = runs[7]
+    checks = _checks(_sub(mine, seed=7, logs="logs/auto.csv"), mine, {"auto": logs_from_result(mine)})
+    assert checks["logs"].status == "pass" and "LR table exact" in checks["logs"].message
+    assert checks["accuracy_claim"].status == "pass" and checks["loss_claim"].status == "pass"
+    # the same seed's log whose LRs part (a near-tie broken the other way on another device) is not accused
+    parted = logs_from_result(mine)
+    parted.lr[50:] = [v * 2 for v in parted.lr[50:]]
+    checks = _checks(_sub(mine, seed=7, logs="logs/auto.csv"), mine, {"auto": parted})
+    assert checks["logs"].status == "skip" and "then part" in checks["logs"].message
+    assert "does not match" not in checks["logs"].message
+
+
+def test_a_seeded_whole_run_is_checked_in_quick_mode(runs):
+    """A quick look at a 2-epoch run (quick_epochs 3) is the whole run: its claims were left pending."""
+    mine = runs[7]
+    checks = _checks(_sub(mine, seed=7), mine, quick=True)
+    assert checks["p"].until_epoch is None
+    assert checks["accuracy_claim"].status == "pass" and checks["loss_claim"].status == "pass"
+
+
+def test_the_factors_are_read_and_an_auto_run_never_takes_a_runs_baseline(runs):
+    sub = _sub(runs[7], seed=7)
+    assert _unread(sub) == []  # factors are the automated scheduler's own argument, not "left out of the rerun"
+    both = Submission.model_validate({"student": {"id": "b", "name": "B"},
+                                      "run": [{"name": "mine", "optimizer": "adamw", "lr": 0.002, "epochs": 2}],
+                                      "auto": sub.model_dump(mode="json")["auto"]})  # fmt: skip
+    pairs = [(p, Outcome(runs[7] if p.name == "auto" else {**runs[0], "final": {**runs[0]["final"],
+              "test_accuracy": 0.1}, "epochs": [{**e, "test_accuracy": 0.1} for e in runs[0]["epochs"]]}))
+             for p in plan(both, A, quick=False)]  # fmt: skip
+    judged, why = judged_runs(Context(both, A, pairs, None, False, 1000))
+    assert judged == {"mine"} and "auto" not in why  # the [[run]] is judged though the auto run scored higher
+    assert math.isfinite(runs[7]["final"]["test_accuracy"])

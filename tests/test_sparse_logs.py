@@ -1,0 +1,73 @@
+"""Logs that hold only some optimizer steps, as students write them (examiner probe 9): a SummaryWriter call every
+10 iterations, a CSV row every 5 with 1-based global steps. The claim read off such a log is honest, and so is
+the log."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+import torch
+
+from grader.evidence import compare, lr_against_log
+from grader.schema import RangeTestClaim
+from reference.config import RunConfig, ScheduleConfig, range_test_config
+from reference.loop import run
+from reference.outputs import Logs
+from reference.rules import RULES, smooth, smooth_steps
+
+
+@pytest.fixture(scope="module")
+def sweep(mnist5k) -> dict:
+    """The student's Adam sweep, 1e-6 → 1 over 8 epochs of mnist-5k (seed 23), every step."""
+    torch.set_num_threads(1)
+    cfg = range_test_config(start_lr=1e-6, end_lr=1.0, epochs=8, optimizer="adam", seed=23)
+    return run(cfg, device="cpu", data=mnist5k)
+
+
+def every(result: dict, k: int, first: int = 0) -> Logs:
+    """The log of `result` holding every k-th step from `first` (numbered 0-based), as a student writes it."""
+    n = min(len(result["lr"]), len(result["train_loss"]))
+    steps = list(range(first, n, k))
+    return Logs("logs", steps, [result["lr"][s] for s in steps], [result["train_loss"][s] for s in steps])
+
+
+def test_smoothing_a_sparse_log_spans_the_steps_not_the_points():
+    losses = [2.0 - 0.01 * i for i in range(100)]
+    assert smooth_steps(list(range(100)), losses, 0.98) == pytest.approx(smooth(losses, 0.98))  # every step: smooth
+    sparse = smooth_steps(list(range(0, 100, 10)), losses[::10], 0.98)
+    per_point = smooth(losses[::10], 0.98)
+    # a falling loss: the per-step average lags ~50 steps (~0.5 here); per logged point it lags ~50 points (500 steps)
+    assert abs(sparse[-1] - smooth(losses, 0.98)[-1]) < 0.05 < abs(per_point[-1] - smooth(losses, 0.98)[-1])
+
+
+@pytest.mark.parametrize("rule", ["steepest", "min/10"])
+def test_a_claim_read_off_the_full_sweep_passes_against_its_log_every_10_steps(sweep, rule):
+    """The student read the pick off their run (every step, the reference's smoothing) and logged every 10th step:
+    the claim failed at 0.22–0.34 decades (the log smoothed once per point, a 10× longer window)."""
+    pick = RULES[rule](sweep["lr"], smooth(sweep["train_loss"], 0.98)).value
+    claim = RangeTestClaim(name="s", optimizer="adam", start_lr=1e-6, end_lr=1.0, epochs=8, rule=rule,
+                           claimed_lr=float(f"{pick:.3g}"))  # fmt: skip
+    v = lr_against_log(claim, every(sweep, 10))
+    assert v is None or v.ok, v.message  # borne out by the log, or no evidence against it (the rerun judges)
+    full = lr_against_log(claim, every(sweep, 1))
+    assert full is not None and full.ok  # the whole curve logged: the log decides, and bears the claim out
+    wrong = claim.model_copy(update={"claimed_lr": float(f"{pick * 3:.3g}")})
+    assert not lr_against_log(wrong, every(sweep, 1)).ok  # a misread pick against the whole curve still fails
+
+
+def test_a_log_every_5_steps_counted_from_1_is_the_claimed_table(mnist5k):
+    """A CSV row every 5 iterations with 1-based global steps (5, 10, …): "logged LR 0.0465 at step 160 where the
+    claimed config gives 0.04534: the log does not match the claimed config" (high confidence, confirmed)."""
+    cfg = RunConfig(epochs=2, lr=0.05, schedule=ScheduleConfig(name="cosine", cadence="step"), seed=3)
+    mine = run(cfg, device="cpu", data=mnist5k)
+    logged = every(mine, 5, first=4)
+    one_based = replace(logged, step=[s + 1 for s in logged.step])  # as written: global steps counted from 1
+    cmp = compare(one_based, mine, 1000)
+    assert cmp.lr is None and cmp.one_based and cmp.matches, cmp.summary()
+    assert "its steps counted from 1" in cmp.summary() and "logged every 5 steps" in cmp.summary()
+    assert "train loss over" not in cmp.summary()  # a 1-step "comparison" of the train loss is none
+    shifted = replace(one_based, lr=[v * 1.5 for v in one_based.lr])  # another config's LRs are another config's
+    assert compare(shifted, mine, 1000).lr is not None
+    assert math.isfinite(mine["final"]["test_accuracy"])
