@@ -143,9 +143,10 @@ class Comparison:
                     f"that its losses are finite was checked ({self.steps} steps){bad}.")  # fmt: skip
         if self.matches:
             parts = ("smoothed train loss" if self.steps else "", "test metrics" if self.epochs else "")
-            within = " and ".join(x for x in parts if x) or "nothing else"
-            return (f"The log matches the rerun: LR table exact{ahead}, {within} within the seed noise of this config "
-                    f"({self.band}; {span}).{tail}")  # fmt: skip
+            within = " and ".join(x for x in parts if x)
+            noise = f", {within} within the seed noise of this config ({self.band}; {span})" if within else \
+                f" ({span})"  # fmt: skip
+            return f"The log matches the rerun: LR table exact{ahead}{noise}.{tail}"
         bits = []
         if self.lr_constant is not None:
             bits.append(f"logged LR constant at {self.lr_constant:.4g} from step 0: no scheduler was applied")
