@@ -430,7 +430,9 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
     except (LegacyConfigError, InputError) as err:
         if source is toml:
             raise
-        return Loaded(folder, safe_id, error=line(str(err)), legacy=True)  # the report says how to write a toml
+        hint = " (a course config.py is read as data, never run: write what it cannot say as a submission.toml, " \
+            "docs/submission.md)"  # fmt: skip
+        return Loaded(folder, safe_id, error=line(str(err)) + hint, legacy=True)  # examiner probe 9: say how
     x = Loaded(folder, safe_id, sub, warnings=[line(w) for w in [*notes, *more]], legacy=source is legacy)
     claimed = sub.student.id
     if ids == "file" or claimed == safe_id or safe_id.startswith((f"{claimed}-", f"{claimed}_")):

@@ -650,5 +650,6 @@ def test_a_constant_subscript_of_a_read_value_is_read(line: str, lr: float, tmp_
     assert x.error is None and x.submission.run[0].lr == lr
     (tmp_path / "b").mkdir()
     x = _loaded(tmp_path / "b", source.replace(line.split(" = ")[1], "lr_candidates[4]"))
-    assert x.error == ("config.py line 4: cannot evaluate lr_candidates[4]: index 4 is out of range (the list has 4 "
-                       "items)")  # fmt: skip
+    assert x.error.startswith("config.py line 4: cannot evaluate lr_candidates[4]: index 4 is out of range (the list "
+                              "has 4 items) (a course config.py is read as data, never run: write what it cannot "
+                              "say as a submission.toml")  # examiner probe 9: the line says what to do  # fmt: skip
