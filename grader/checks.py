@@ -710,7 +710,7 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float, judged: b
     longer = bool(cfg.epoch_steps) and cfg.epoch_steps != steps_per_epoch(cfg.dataset, cfg.batch_size)
     if not ref.same:
         if longer and not ran == ref_epochs == cfg.epochs:
-            cut = p.until_epoch is not None
+            cut = p.until_epoch is not None and ref_epochs == cfg.epochs  # else the full grade cannot either
             who = "the full grade compares" if cut else f"a grade on {ctx.cond.claimed} itself compares"
             return CheckResult("baseline", p.name, "skip", f"Not comparable at epoch {ran}: this rerun follows the "
                                f"claim's {cfg.epoch_steps}-step epochs ({p.conditions}), and no committed reference of "

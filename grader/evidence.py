@@ -140,7 +140,7 @@ class Comparison:
         if not self.compared:
             bad = f"; its train loss is not finite from step {self.nonfinite}" if self.nonfinite is not None else ""
             return (f"Not compared with the rerun: {self.untold}. The log is neither borne out nor contradicted; only "
-                    f"that its losses are finite was checked ({self.steps} steps){bad}.")  # fmt: skip
+                    f"that its losses are finite was checked{bad}.")  # fmt: skip
         if self.matches:
             parts = ("smoothed train loss" if self.steps else "", "test metrics" if self.epochs else "")
             within = " and ".join(x for x in parts if x)
@@ -501,8 +501,8 @@ def _own_algorithm(p: PlannedRun, cmp: Comparison) -> Comparison:
     either: a near-tie of two trial losses that rounding breaks the other way (another engine or device) sends the
     run another way from there."""
     seeded = "seed" in p.claim.model_fields_set
-    if seeded and cmp.lr is None and not cmp.lr_ahead:
-        return cmp
+    if cmp.lr is None:  # the LRs logged are the rerun's (or, logged after scheduler.step(), one ahead): its seed's run
+        return cmp  # (an unseeded student may have run the rerun's seed: examiner probe 10)
     if seeded:
         why = (f"the logged LRs follow the rerun of the submission's seed for {cmp.lr.at} steps, then part (logged "
                f"{cmp.lr.logged:.4g}, the rerun {cmp.lr.rerun:.4g}): the automated scheduler picks each step's LR by "

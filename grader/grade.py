@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +21,7 @@ from grader.plan import Conditions, PlannedRun, plan
 from grader.render import render_class
 from grader.results import CheckResult, ClassResult, RunRecord, StudentResult
 from grader.runner import Outcome, Rerunner
+from grader.safe import one_line
 from grader.schema import Assignment
 from reference.data import require
 from reference.datasets import DATASETS
@@ -81,9 +83,9 @@ def grade_class(
                 if p.name not in seeds[x.folder].keys() | deferred[x.folder]
                 and "TimeLimitExceeded" in (outcomes[keys[x.folder, p.name, p.kind]].error or "")
             }
-    students = [_grade_one(x, plans[x.folder], keys, outcomes, baselines, assignment, quick,
-                           runner.outcomes, committed, seeds[x.folder], deferred[x.folder])
-                for x in loaded]  # fmt: skip
+    students = [_guarded(x, assignment, lambda x=x: _grade_one(
+        x, plans[x.folder], keys, outcomes, baselines, assignment, quick, runner.outcomes, committed, seeds[x.folder],
+        deferred[x.folder])) for x in loaded]  # fmt: skip
     meta = {
         "package_version": reference.__version__,
         "torch_version": torch.__version__,
@@ -105,6 +107,16 @@ def grade_class(
     if out is not None:
         render_class(result, out)
     return result
+
+
+def _guarded(x: Loaded, assignment: Assignment, grade: Callable[[], StudentResult]) -> StudentResult:
+    """One student's grade, or — a grader bug on this student's files — an ERROR row that says so, and the rest of
+    the class graded (examiner probe 10: one [[auto]] log took down the whole class)."""
+    try:
+        return grade()
+    except Exception as err:  # noqa: BLE001 (any bug: the class goes on, the line names it)
+        why = f"internal grader error ({type(err).__name__}: {one_line(err, 300)}): not graded, a fault of the grader's"
+        return StudentResult.failed(x.id, x.label, why, assignment.points.config)
 
 
 def _grade_one(x: Loaded, planned: list[PlannedRun], keys: dict[tuple, str], outcomes: dict[str, Outcome],

@@ -23,8 +23,7 @@ from pathlib import Path
 
 from grader.presets import PRESETS
 from grader.safe import InputError, shown
-from grader.schema import Assignment, Optim
-from reference.config import RunConfig
+from grader.schema import Assignment
 from reference.datasets import steps_per_epoch
 from reference.optimizers import OPTIMIZERS
 from reference.schedules import SCHEDULES
@@ -80,6 +79,13 @@ class LegacyConfigError(ValueError):
     def __init__(self, filename: str, lineno: int | None, detail: str) -> None:
         self.filename, self.lineno, self.detail = filename, lineno, detail
         super().__init__(f"{filename} line {lineno if lineno is not None else '?'}: {detail}")
+
+
+@dataclass(frozen=True)
+class _MathFunction:
+    """A function of `math` imported by name (`from math import log10`), as data: callable only as math.* is."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -161,8 +167,24 @@ def _read(source: str, filename: str, strict: bool) -> LegacyConfig:
         raise LegacyConfigError(filename, None, f"cannot parse the file: {e}") from None
     reader = _Reader(filename, strict)
     reader.block(tree.body)
+    _late_bound(reader.values)
     used = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
     return LegacyConfig(reader.values, reader.warnings, reader.unreadable, used)
+
+
+def _late_bound(values: dict) -> None:
+    """A function reads the module's names when it is called — LambdaLR calls it after the whole file has run — so a
+    lambda or def sees every name the file assigns, also those after it (examiner probe 10: `STEPS_PER_EPOCH = 469`
+    below `def lrs(batch)` was "unknown name"), each at its final value, as Python would."""
+    stack, seen = list(values.values()), 0
+    while stack and seen <= MAX_ELEMENTS:
+        v, seen = stack.pop(), seen + 1
+        if isinstance(v, Lambda):
+            v.names.update(values)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
 
 
 class _Expressions:
@@ -319,6 +341,8 @@ class _Expressions:
             raise self.fail(node, "dict(...) takes keyword arguments only (NAME=value)")
         dotted = _snippet(node.func)
         fn = _BUILTINS.get(name) if name not in self.values else None
+        if isinstance(imported := self.values.get(name), _MathFunction):
+            fn = _MATH[imported.name]
         if fn is None and dotted.startswith("math.") and dotted.count(".") == 1:
             fn = _MATH.get(dotted[5:])
         if fn is not None and not node.keywords and 1 <= len(node.args) <= 2:
@@ -429,6 +453,13 @@ class _Reader(_Expressions):
         """Never performed: torch's classes and ColossalAI's hooks (any import of `LRSchedulerHook`) are bound to
         their names, so that `type=Adam` or `type=LRSchedulerHook` reads as the string would."""
         if not isinstance(stmt, ast.ImportFrom):
+            return
+        if stmt.module == "math":  # `from math import log10, pi`: log10(...) reads as math.log10(...) (probe 10)
+            for alias in stmt.names:
+                if alias.name in _MATH:
+                    self.values[alias.asname or alias.name] = _MathFunction(alias.name)
+                elif alias.name in _MATH_CONSTANTS:
+                    self.values[alias.asname or alias.name] = _MATH_CONSTANTS[alias.name]
             return
         for alias in stmt.names:
             torch = stmt.module in _TORCH_MODULES and alias.name in torch_classes()
@@ -841,20 +872,16 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
     if bad := next((e for n, e in cfg.unreadable.items() if training_name(n)), None):
         raise bad  # only a field that determines training is an error
     fields, warnings = legacy_to_run_fields(cfg.values, cfg.used)
-    by_epoch = _hook_by_epoch(cfg.values.get("hooks"))
+    # the course's `hooks = [...]`, or the same list under another name (`hook_list`, `HOOKS`: examiner probe 10)
+    found = (_hook_by_epoch(v) for v in (cfg.values.get("hooks"), *cfg.values.values()))
+    by_epoch = next((b for b in found if b is not None), None)
     warnings = [*cfg.warnings, *warnings]
     if "lr" not in fields:
         raise InputError("config.py: no LEARNING_RATE (or LR) to re-run")
     if "betas" in fields:
         if why := betas_error(fields["betas"]):
             raise InputError(f"config.py: {why}")
-        betas = fields["betas"] = tuple(float(b) for b in fields["betas"])
-        default = RunConfig.model_fields["betas"].default
-        if "betas" not in Optim.model_fields:  # a submission's entries have no `betas` (grader.schema) to rerun them
-            del fields["betas"]
-        if "betas" not in fields and betas != default:
-            warnings.append(f"optimizer: betas={shown(betas)} is not honoured by the rerun (torch's default "
-                            f"{shown(default)} is used)")  # fmt: skip
+        fields["betas"] = tuple(float(b) for b in fields["betas"])  # a submission entry's `betas` (grader.schema)
     preset = PRESETS[assignment.preset or "cs5260"]
     setup = {"preset": assignment.preset or "cs5260"}
     if "batch_size" in fields:

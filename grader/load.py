@@ -37,6 +37,7 @@ from grader.safe import SHOWN, InputError, escape, line, shown
 from grader.schema import Assignment, Submission
 from reference.config import ScheduleConfig
 from reference.datasets import DATASETS
+from reference.optimizers import OPTIMIZERS, UNREAD_BY_SOME
 from reference.schedules import SCHEDULES
 
 ASSIGNMENT_FILE = "assignment.toml"
@@ -74,10 +75,15 @@ class Loaded:
 
 def _unread(sub: Submission) -> list[str]:
     """One warning per entry whose schedule sets an argument its torch scheduler does not read (gamma on OneCycleLR,
-    milestones on StepLR): the rerun cannot follow it, and the student should know it was left out."""
+    milestones on StepLR), or that sets an optimizer setting its optimizer does not read (betas on SGD, momentum on
+    Adam): the rerun cannot follow it, and the student should know it was left out."""
     out = []
     for part in ENTRIES:
         for entry in getattr(sub, part):
+            opt = OPTIMIZERS.get(entry.optimizer)
+            if opt and (odd := [f for f in UNREAD_BY_SOME if f in entry.model_fields_set and f not in opt.reads]):
+                out.append(f"[[{part}]] {shown(entry.name)}: {', '.join(odd)} set, but torch.optim.{opt.torch} "
+                           "takes no such setting: left out of the rerun")  # fmt: skip
             s = getattr(entry, "schedule", None)
             if not isinstance(s, ScheduleConfig):
                 continue

@@ -10,6 +10,7 @@ from grader.schema import Assignment, AutoClaim, Optim, RangeTestClaim, RunClaim
 from reference.config import RunConfig, range_test_config, step_counted
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.loop import StepPlan
+from reference.optimizers import OPTIMIZERS, UNREAD_BY_SOME
 from reference.tolerances import CHAOS_WINDOW
 
 RERUN_THREADS = 1  # torch threads per rerun, whatever --jobs: results then do not depend on the core count
@@ -106,8 +107,13 @@ class Conditions:
 
 
 def _shared(sub: Submission, claim: RangeTestClaim | RunClaim | AutoClaim) -> dict:
-    """The run fields every entry takes from [setup] and from its optimizer fields (grader.schema.Optim)."""
-    return {**_run_fields(sub.setup, Setup), **_run_fields(claim, Optim)}
+    """The run fields every entry takes from [setup] and from its optimizer fields (grader.schema.Optim); a setting
+    its optimizer does not read (betas on SGD, momentum on Adam) is left at RunConfig's default, so that the rerun is
+    the one torch runs — the same config as the reference's and as a file without it (examiner probe 10: SGD with
+    betas was "another config" than its committed seeds, and rerun twice)."""
+    fields = {**_run_fields(sub.setup, Setup), **_run_fields(claim, Optim)}
+    reads = OPTIMIZERS[claim.optimizer].reads if claim.optimizer in OPTIMIZERS else UNREAD_BY_SOME
+    return {k: v for k, v in fields.items() if k not in UNREAD_BY_SOME or k in reads}
 
 
 def _run_fields(part: Setup | Optim, model: type[Setup] | type[Optim]) -> dict:

@@ -25,4 +25,5 @@ OPTIMIZERS: dict[str, Optimizer] = {
     "radam": Optimizer("RAdam", ("lr", "betas", "weight_decay"), 0.0, "Adam with a rectified warm-up of its variance"),
 }
 
+UNREAD_BY_SOME = ("momentum", "nesterov", "betas")  # RunConfig fields that only some optimizers above read
 OptimizerName = Literal[tuple(OPTIMIZERS)]  # type: ignore[valid-type]  # RunConfig.optimizer, from the table

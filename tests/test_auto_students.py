@@ -3,6 +3,7 @@
 judges neither their claims nor their logs; a seed they state makes the rerun theirs."""
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -83,6 +84,16 @@ def test_a_seeded_students_log_is_compared_as_any_log_lr_sequence_exact(runs):
     checks = _checks(_sub(mine, seed=7, logs="logs/auto.csv"), mine, {"auto": parted})
     assert checks["logs"].status == "skip" and "then part" in checks["logs"].message
     assert "does not match" not in checks["logs"].message
+
+
+def test_a_seeded_log_written_after_scheduler_step_is_the_run_s(runs):
+    """Examiner probe 10: a seeded [[auto]] log holding each step's next LR (logged after scheduler.step()) crashed
+    the whole class grade (AttributeError in the auto-log branch)."""
+    mine = runs[7]
+    log = logs_from_result(mine)
+    ahead = replace(log, lr=[*log.lr[1:], log.lr[-1]])
+    checks = _checks(_sub(mine, seed=7, logs="logs/auto.csv"), mine, {"auto": ahead})
+    assert checks["logs"].status == "pass" and "logged one step ahead" in checks["logs"].message
 
 
 def test_a_seeded_whole_run_is_checked_in_quick_mode(runs):

@@ -467,6 +467,12 @@ def test_a_run_on_the_claims_step_schedule_is_compared_where_both_end():
     a = ASSIGNMENT.model_copy(update={"quick_epochs": 1})
     quick = verdicts(sub, _with_twins(outcome), quick=True, assignment=a)[("baseline", "oc")]
     assert quick.status == "skip" and quick.pending == 2 and "the full grade compares where both end" in quick.message
+    # a run longer than any committed reference of it: the full grade cannot compare it either, so the quick grade
+    # does not promise it (examiner probe 10); a grade on the claim's data does
+    longer = sub.model_copy(update={"run": [sub.run[0].model_copy(update={"epochs": 3})]})
+    a3 = a.model_copy(update={"max_epochs": 3})
+    quick = verdicts(longer, _with_twins(outcome), quick=True, assignment=a3)[("baseline", "oc")]
+    assert quick.status == "skip" and "a grade on mnist itself compares" in quick.message and quick.why == "data:mnist"
 
 
 def test_a_required_section_left_out_loses_what_one_entry_would_carry():

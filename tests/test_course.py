@@ -301,3 +301,27 @@ def test_the_baseline_check_never_compares_other_input_pipelines():
                   ref, False, 1000)  # fmt: skip
     c = {(c.check, c.subject): c for c in run_checks(ctx)}[("baseline", "run")]
     assert c.status == "skip" and "'resize'" in c.message and c.max_points == 0
+
+
+def test_an_optimizer_setting_its_optimizer_does_not_read_is_left_out_and_said(tmp_path):
+    """Examiner probe 10: SGD with `betas` kept them, so its rerun was "another config" than the committed seeds of
+    the very run torch trains (and a second rerun of it). Left at RunConfig's default, with one warning."""
+    from reference.config import RunConfig
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "submission.toml").write_text(
+        '[student]\nid = "s"\nname = "S"\n[[run]]\nname = "r"\noptimizer = "sgd"\nlr = 0.05\nepochs = 2\n'
+        'betas = [0.5, 0.9]\n[[run]]\nname = "a"\noptimizer = "adam"\nlr = 1e-3\nepochs = 2\nmomentum = 0.5\n'
+        "betas = [0.5, 0.9]\n"
+    )
+    x = load_submission(folder)
+    assert x.error is None
+    assert [w for w in x.warnings if "takes no such setting" in w] == [
+        '[[run]] "r": betas set, but torch.optim.SGD takes no such setting: left out of the rerun',
+        '[[run]] "a": momentum set, but torch.optim.Adam takes no such setting: left out of the rerun',
+    ]
+    sgd, adam = [p for p in plan(x.submission, ASSIGNMENT, quick=False) if p.kind == "train"]
+    default = RunConfig()
+    assert sgd.config.betas == default.betas and adam.config.momentum == default.momentum
+    assert adam.config.betas == (0.5, 0.9)  # Adam reads its betas

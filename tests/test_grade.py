@@ -73,6 +73,25 @@ def test_bad_input_gets_one_line_and_the_rest_is_graded(tmp_path, monkeypatch):
     assert all("\n" not in s.error for s in r.students if s.error)
 
 
+def test_a_grader_bug_on_one_student_is_that_students_error_line_not_the_class_s(tmp_path, monkeypatch):
+    """Examiner probe 10: an exception while checking one student's runs stopped the class grade with a traceback,
+    no reports for anyone. That student gets an ERROR line naming the grader's fault; the others are graded."""
+    root = make_class(tmp_path / "class", 2)
+    real = grader.grade._grade_one
+
+    def buggy(x, *args):
+        if x.id == "s1":
+            raise AttributeError("'NoneType' object has no attribute 'at'")
+        return real(x, *args)
+
+    monkeypatch.setattr(grader.grade, "_grade_one", buggy)
+    r = grade_class(root, out=tmp_path / "out", cache_dir=tmp_path / "cache", jobs=1, quick=True)
+    by_id = {s.id: s for s in r.students}
+    assert by_id["s0"].status == "graded" and by_id["s0"].checks
+    assert by_id["s1"].status == "error" and "internal grader error (AttributeError" in by_id["s1"].error
+    assert (tmp_path / "out" / "index.html").exists()
+
+
 @pytest.mark.slow  # 2 course-length epochs (938 steps) and twins
 def test_legacy_config_is_graded_without_claims(tmp_path):
     cfg = textwrap.dedent("""\

@@ -579,6 +579,8 @@ hooks = [
         "dict(type=LRSchedulerHook, by_epoch=True)", "dict(type=LossHook), dict(type=Sched, by_epoch=True)"),
     C01_HOOK.replace("from colossalai.trainer.hooks import LRSchedulerHook", "import colossalai").replace(
         "type=LRSchedulerHook", "type=colossalai.trainer.hooks.LRSchedulerHook"),
+    C01_HOOK.replace("hooks = [", "hook_list = ["),  # examiner probe 10: the list under another name
+    C01_HOOK.replace("hooks = [", "HOOKS = ["),
 ])  # fmt: skip
 def test_an_imported_lr_scheduler_hook_reads_as_its_name(source: str, tmp_path: Path) -> None:
     """c01: `dict(type=LRSchedulerHook, by_epoch=True)` with the class imported was skipped as an unknown name, and
@@ -653,3 +655,35 @@ def test_a_constant_subscript_of_a_read_value_is_read(line: str, lr: float, tmp_
     assert x.error.startswith("config.py line 4: cannot evaluate lr_candidates[4]: index 4 is out of range (the list "
                               "has 4 items) (a course config.py is read as data, never run: write what it cannot "
                               "say as a submission.toml")  # examiner probe 9: the line says what to do  # fmt: skip
+
+
+def test_a_function_reads_the_names_the_file_assigns_after_it(tmp_path: Path) -> None:
+    """Examiner probe 10: a def (or lambda) reads the module's names when LambdaLR calls it, after the whole file has
+    run: `NUM_EPOCHS` and `STEPS_PER_EPOCH` assigned below `def lrs(batch)` were "unknown name", ERROR 0/100."""
+    source = (
+        "import math\nLEARNING_RATE = 1.0\nMOMENTUM = 0.9\n"
+        "def lrs(batch):\n    low = math.log10(1e-5)\n    high = math.log10(10)\n"
+        "    return 10 ** (low + (high - low) * batch / (STEPS_PER_EPOCH * NUM_EPOCHS))\n"
+        "NUM_EPOCHS = 10\nSTEPS_PER_EPOCH = 469\n"
+        "lr_scheduler = dict(type='LambdaLR', lr_lambda=lrs)\n"
+    )
+    x = _loaded(tmp_path, source)
+    assert x.error is None, x.error
+    (sweep,) = x.submission.range_test
+    assert sweep.start_lr == pytest.approx(1e-5) and sweep.end_lr == pytest.approx(10 ** (6 * 4689 / 4690 - 5))
+    (tmp_path / "b").mkdir()
+    late = "LR = 0.1\nNUM_EPOCHS = 2\nlr_scheduler = dict(type='LambdaLR', lr_lambda=lambda s: F)\nF = 0.5\n"
+    assert _loaded(tmp_path / "b", late).submission.run[0].lr == pytest.approx(0.05)  # 0.1 × the later factor 0.5
+
+
+def test_a_function_imported_from_math_reads_as_math_s(tmp_path: Path) -> None:
+    """Examiner probe 10: `from math import log10` then `log10(...)` in the sweep's lambda was "cannot evaluate a call
+    to log10", ERROR 0/100; `math.log10(...)` was read."""
+    source = (
+        "from math import log10, pi as PI\nLEARNING_RATE = 1.0\nNUM_EPOCHS = 10\nK = PI / PI\n"
+        "lr_scheduler = dict(type='LambdaLR', lr_lambda=lambda s: K * 10 ** (log10(1e-5) + 6 * s / 4690))\n"
+    )
+    x = _loaded(tmp_path, source)
+    assert x.error is None, x.error
+    (sweep,) = x.submission.range_test
+    assert sweep.start_lr == pytest.approx(1e-5) and sweep.end_lr == pytest.approx(10 ** (6 * 4689 / 4690 - 5))
