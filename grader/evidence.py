@@ -216,8 +216,7 @@ def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: Ban
                sweep: bool, margin: float = 1.0) -> tuple[Part | None, str | None, int]:  # fmt: skip
     contiguous = [s for i, s in enumerate(steps) if s == i]  # smoothing needs the steps from 0 on
     if len(contiguous) < 2:  # every k-th step logged (examiner probe 9): the band is of every step's smoothed loss
-        gaps = sorted(b - a for a, b in zip(steps, steps[1:], strict=False))
-        every = f"every {gaps[len(gaps) // 2]} steps" if gaps else "at one step"
+        every = f"every {logged_every(steps)} steps" if len(steps) > 1 else "at one step"
         return None, (f"the train loss is logged {every}, and the seed noise is measured on the smoothed loss of every "
                       "step, so the train loss is not compared"), 0  # fmt: skip
     n = len(contiguous)
@@ -253,6 +252,12 @@ def _smoothed_part(logs: Logs, rerun: dict, contiguous: list[int], index: dict, 
         if a <= 0 or b <= 0 or abs(math.log(a / b)) > allowed:
             return Part(s, a, b, "train loss (smoothed)", allowed=math.expm1(allowed)), untold, s + 1
     return None, untold, n
+
+
+def logged_every(steps: list[int]) -> int:
+    """How many optimizer steps apart a log holds its points (the median gap): 1 for a log of every step."""
+    gaps = sorted(b - a for a, b in zip(steps, steps[1:], strict=False))
+    return gaps[len(gaps) // 2] if gaps else 1
 
 
 def _bonferroni(comparisons: int) -> float:
@@ -639,8 +644,7 @@ def lr_against_log(claim: RangeTestClaim, logs: Logs) -> OwnLog | None:
     if dist > allowed and len(readings) > 1:
         others = "; ".join(f"with {h}: {fmt(p)}" for _, p, h in readings if h != how)
         msg += f" Read otherwise, it picks {others}."
-    gaps = sorted(b - a for a, b in zip(logs.step, logs.step[1:], strict=False))
-    if dist > allowed and gaps and gaps[len(gaps) // 2] > 1:
+    if dist > allowed and logged_every(logs.step) > 1:
         # a log of every k-th step: the student may have read the pick off the whole curve (their LR finder), and a
         # sparse curve's pick strays further than its resolution (examiner probe 9: 0.35 decades at every 10th of 233
         # steps). A miss on it is no evidence: the claim is judged as without logs; a hit still decides.

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ValidationError
 from grader.legacy import LegacyConfigError, to_submission
 from grader.logs import Evidence, gather
 from grader.presets import apply_preset
-from grader.safe import SHOWN, InputError, escape, line, shown
+from grader.safe import LINE, SHOWN, InputError, escape, line, shown
 from grader.schema import Assignment, Submission
 from reference.config import ScheduleConfig
 from reference.datasets import DATASETS
@@ -438,7 +438,9 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
             raise
         hint = " (a course config.py is read as data, never run: write what it cannot say as a submission.toml, " \
             "docs/submission.md)"  # fmt: skip
-        return Loaded(folder, safe_id, error=line(str(err)) + hint, legacy=True)  # examiner probe 9: say how
+        said = line(str(err))  # the file's words cut to leave the hint room within one LINE (examiner probe 9: say how)
+        said = said if len(said) + len(hint) <= LINE else said[: LINE - len(hint) - 1] + "…"
+        return Loaded(folder, safe_id, error=said + hint, legacy=True)
     x = Loaded(folder, safe_id, sub, warnings=[line(w) for w in [*notes, *more]], legacy=source is legacy)
     claimed = sub.student.id
     if ids == "file" or claimed == safe_id or safe_id.startswith((f"{claimed}-", f"{claimed}_")):

@@ -657,16 +657,24 @@ def test_a_constant_subscript_of_a_read_value_is_read(line: str, lr: float, tmp_
                               "say as a submission.toml")  # examiner probe 9: the line says what to do  # fmt: skip
 
 
-def test_a_function_reads_the_names_the_file_assigns_after_it(tmp_path: Path) -> None:
+LATE_CONSTANTS = (  # `NUM_EPOCHS` and `STEPS_PER_EPOCH` assigned below the def that reads them
+    "import math\nLEARNING_RATE = 1.0\nMOMENTUM = 0.9\n"
+    "def lrs(batch):\n    low = math.log10(1e-5)\n    high = math.log10(10)\n"
+    "    return 10 ** (low + (high - low) * batch / (STEPS_PER_EPOCH * NUM_EPOCHS))\n"
+    "NUM_EPOCHS = 10\nSTEPS_PER_EPOCH = 469\n"
+    "lr_scheduler = dict(type='LambdaLR', lr_lambda=lrs)\n"
+)
+MATH_IMPORTED = (  # `log10(...)` from `from math import log10`
+    "from math import log10, pi as PI\nLEARNING_RATE = 1.0\nNUM_EPOCHS = 10\nK = PI / PI\n"
+    "lr_scheduler = dict(type='LambdaLR', lr_lambda=lambda s: K * 10 ** (log10(1e-5) + 6 * s / 4690))\n"
+)
+
+
+@pytest.mark.parametrize("source", [LATE_CONSTANTS, MATH_IMPORTED])
+def test_a_function_reads_what_python_would_when_lambdalr_calls_it(source: str, tmp_path: Path) -> None:
     """Examiner probe 10: a def (or lambda) reads the module's names when LambdaLR calls it, after the whole file has
-    run: `NUM_EPOCHS` and `STEPS_PER_EPOCH` assigned below `def lrs(batch)` were "unknown name", ERROR 0/100."""
-    source = (
-        "import math\nLEARNING_RATE = 1.0\nMOMENTUM = 0.9\n"
-        "def lrs(batch):\n    low = math.log10(1e-5)\n    high = math.log10(10)\n"
-        "    return 10 ** (low + (high - low) * batch / (STEPS_PER_EPOCH * NUM_EPOCHS))\n"
-        "NUM_EPOCHS = 10\nSTEPS_PER_EPOCH = 469\n"
-        "lr_scheduler = dict(type='LambdaLR', lr_lambda=lrs)\n"
-    )
+    run, and a function imported from math is math's: constants assigned below `def lrs(batch)` were "unknown
+    name", and `from math import log10` "cannot evaluate a call to log10" — ERROR 0/100 both."""
     x = _loaded(tmp_path, source)
     assert x.error is None, x.error
     (sweep,) = x.submission.range_test
@@ -676,14 +684,11 @@ def test_a_function_reads_the_names_the_file_assigns_after_it(tmp_path: Path) ->
     assert _loaded(tmp_path / "b", late).submission.run[0].lr == pytest.approx(0.05)  # 0.1 × the later factor 0.5
 
 
-def test_a_function_imported_from_math_reads_as_math_s(tmp_path: Path) -> None:
-    """Examiner probe 10: `from math import log10` then `log10(...)` in the sweep's lambda was "cannot evaluate a call
-    to log10", ERROR 0/100; `math.log10(...)` was read."""
-    source = (
-        "from math import log10, pi as PI\nLEARNING_RATE = 1.0\nNUM_EPOCHS = 10\nK = PI / PI\n"
-        "lr_scheduler = dict(type='LambdaLR', lr_lambda=lambda s: K * 10 ** (log10(1e-5) + 6 * s / 4690))\n"
-    )
-    x = _loaded(tmp_path, source)
-    assert x.error is None, x.error
-    (sweep,) = x.submission.range_test
-    assert sweep.start_lr == pytest.approx(1e-5) and sweep.end_lr == pytest.approx(10 ** (6 * 4689 / 4690 - 5))
+def test_an_unreadable_config_s_line_keeps_its_hint_within_one_line(tmp_path: Path) -> None:
+    """The hint that says what to do (a submission.toml) rode on top of a line already cut at LINE characters: a
+    400-character name made a 496-character error line (the fuzz counted it a crash). Cut to fit, hint kept."""
+    from grader.safe import LINE
+
+    x = _loaded(tmp_path, f"NUM_EPOCHS = 30\nLEARNING_RATE = {'A' * 500}\n")
+    assert x.error is not None and len(x.error) <= LINE
+    assert x.error.endswith("write what it cannot say as a submission.toml, docs/submission.md)")
