@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from grader.presets import PRESETS
-from grader.safe import InputError, shown
+from grader.safe import InputError, shown, truncate
 from grader.schema import Assignment
 from reference.datasets import steps_per_epoch
 from reference.optimizers import OPTIMIZERS
@@ -216,7 +216,8 @@ class _Expressions:
             if node.id not in self.values:
                 if node.id in self.unreadable:  # its own statement was skipped: say why
                     err = self.unreadable[node.id]
-                    raise self.fail(node, f"{node.id!r} could not be read (line {err.lineno}: {_clip(err.detail)})")
+                    why = truncate(err.detail, 120)
+                    raise self.fail(node, f"{node.id!r} could not be read (line {err.lineno}: {why})")
                 raise self.fail(node, f"unknown name {node.id!r} (only names assigned earlier in the file)")
             return self.values[node.id]
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
@@ -592,10 +593,6 @@ def _size(value: object, limit: int = MAX_ELEMENTS) -> int:
         elif isinstance(v, (list, tuple, set)):
             stack.extend(v)
     return total
-
-
-def _clip(text: str, width: int = 120) -> str:
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _snippet(node: ast.AST, width: int = 60) -> str:

@@ -37,7 +37,7 @@ from grader.safe import LINE, SHOWN, InputError, escape, line, shown
 from grader.schema import Assignment, Submission
 from reference.config import ScheduleConfig
 from reference.datasets import DATASETS
-from reference.optimizers import OPTIMIZERS, UNREAD_BY_SOME
+from reference.optimizers import OPTIMIZERS, unread_by
 from reference.schedules import SCHEDULES
 
 ASSIGNMENT_FILE = "assignment.toml"
@@ -80,10 +80,10 @@ def _unread(sub: Submission) -> list[str]:
     out = []
     for part in ENTRIES:
         for entry in getattr(sub, part):
-            opt = OPTIMIZERS.get(entry.optimizer)
-            if opt and (odd := [f for f in UNREAD_BY_SOME if f in entry.model_fields_set and f not in opt.reads]):
-                out.append(f"[[{part}]] {shown(entry.name)}: {', '.join(odd)} set, but torch.optim.{opt.torch} "
-                           "takes no such setting: left out of the rerun")  # fmt: skip
+            if odd := unread_by(entry.optimizer, entry.model_fields_set):
+                out.append(f"[[{part}]] {shown(entry.name)}: {', '.join(odd)} set, but "
+                           f"torch.optim.{OPTIMIZERS[entry.optimizer].torch} takes no such setting: left out of the "
+                           "rerun")  # fmt: skip
             s = getattr(entry, "schedule", None)
             if not isinstance(s, ScheduleConfig):
                 continue
@@ -438,9 +438,8 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
             raise
         hint = " (a course config.py is read as data, never run: write what it cannot say as a submission.toml, " \
             "docs/submission.md)"  # fmt: skip
-        said = line(str(err))  # the file's words cut to leave the hint room within one LINE (examiner probe 9: say how)
-        said = said if len(said) + len(hint) <= LINE else said[: LINE - len(hint) - 1] + "…"
-        return Loaded(folder, safe_id, error=said + hint, legacy=True)
+        # the file's words cut to leave the hint room within one LINE (examiner probe 9: say what to do)
+        return Loaded(folder, safe_id, error=line(str(err), LINE - len(hint)) + hint, legacy=True)
     x = Loaded(folder, safe_id, sub, warnings=[line(w) for w in [*notes, *more]], legacy=source is legacy)
     claimed = sub.student.id
     if ids == "file" or claimed == safe_id or safe_id.startswith((f"{claimed}-", f"{claimed}_")):

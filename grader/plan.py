@@ -10,7 +10,7 @@ from grader.schema import Assignment, AutoClaim, Optim, RangeTestClaim, RunClaim
 from reference.config import RunConfig, range_test_config, step_counted
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.loop import StepPlan
-from reference.optimizers import OPTIMIZERS, UNREAD_BY_SOME
+from reference.optimizers import unread_by
 from reference.tolerances import CHAOS_WINDOW
 
 RERUN_THREADS = 1  # torch threads per rerun, whatever --jobs: results then do not depend on the core count
@@ -112,8 +112,8 @@ def _shared(sub: Submission, claim: RangeTestClaim | RunClaim | AutoClaim) -> di
     the one torch runs — the same config as the reference's and as a file without it (examiner probe 10: SGD with
     betas was "another config" than its committed seeds, and rerun twice)."""
     fields = {**_run_fields(sub.setup, Setup), **_run_fields(claim, Optim)}
-    reads = OPTIMIZERS[claim.optimizer].reads if claim.optimizer in OPTIMIZERS else UNREAD_BY_SOME
-    return {k: v for k, v in fields.items() if k not in UNREAD_BY_SOME or k in reads}
+    unread = unread_by(claim.optimizer, fields)
+    return {k: v for k, v in fields.items() if k not in unread}
 
 
 def _run_fields(part: Setup | Optim, model: type[Setup] | type[Optim]) -> dict:

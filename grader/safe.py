@@ -98,7 +98,7 @@ def shown(value: object, width: int = SHOWN) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def line(text: str) -> str:
-    """A one-line message for a report: escaped (`escape`) and cut at LINE characters."""
+def line(text: str, limit: int = LINE) -> str:
+    """A one-line message for a report: escaped (`escape`) and cut at `limit` (LINE) characters."""
     text = escape(text)
-    return text if len(text) <= LINE else text[: LINE - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"

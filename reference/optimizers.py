@@ -6,6 +6,7 @@ Data only, no torch: config.py imports this table; reference/optim.py builds the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,4 +27,13 @@ OPTIMIZERS: dict[str, Optimizer] = {
 }
 
 UNREAD_BY_SOME = ("momentum", "nesterov", "betas")  # RunConfig fields that only some optimizers above read
+
+
+def unread_by(optimizer: str, fields: Iterable[str]) -> list[str]:
+    """Which of `fields` the optimizer's torch class takes no such argument for (betas on SGD, momentum on Adam);
+    none for an optimizer the table does not have (the config check refuses it)."""
+    entry = OPTIMIZERS.get(optimizer)
+    return [f for f in UNREAD_BY_SOME if entry and f in fields and f not in entry.reads]
+
+
 OptimizerName = Literal[tuple(OPTIMIZERS)]  # type: ignore[valid-type]  # RunConfig.optimizer, from the table

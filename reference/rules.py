@@ -10,15 +10,11 @@ import numpy as np
 
 
 def smooth(losses: list[float], beta: float) -> list[float]:
-    """Bias-corrected exponential moving average (as in pytorch-lr-finder / fastai)."""
-    avg, out = 0.0, []
-    for i, loss in enumerate(losses):
-        avg = beta * avg + (1 - beta) * loss
-        out.append(avg / (1 - beta ** (i + 1)))
-    return out
+    """Bias-corrected exponential moving average (as in pytorch-lr-finder / fastai): of every step."""
+    return smooth_steps(range(len(losses)), losses, beta)
 
 
-def smooth_steps(steps: list[int], losses: list[float], beta: float) -> list[float]:
+def smooth_steps(steps: Sequence[int], losses: list[float], beta: float) -> list[float]:
     """`smooth` over optimizer steps for a log that holds only some of them (every 10th, say): each logged loss stands
     for the steps since the previous one (weight beta^gap), so the average spans as many optimizer steps as the
     reference's; with every step logged it is `smooth` itself (examiner probe 9: a sweep logged every 10 steps,
