@@ -66,7 +66,8 @@ def grade_class(
     seeds = {x.folder: {} if rerun_all or not x.submission else
              by_seeds(plans[x.folder], committed[x.submission.setup.dataset], x.evidence.logs)
              for x in loaded}  # fmt: skip
-    todo = {x.folder: [p for p in plans[x.folder] if p.name not in seeds[x.folder]] for x in loaded}
+    todo = {x.folder: [p for p in plans[x.folder] if p.name not in seeds[x.folder] and not p.not_rerun]
+            for x in loaded}  # fmt: skip
     require((p.config.dataset for ps in plans.values() for p in ps), runner.data_root, runner.download)
     keys = {(x.folder, p.name, p.kind): runner.key(p) for x in loaded for p in plans[x.folder]}
     deferred: dict[Path, set[str]] = {x.folder: set() for x in loaded}
@@ -127,8 +128,8 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], keys: dict[tuple, str], out
     or deferred, was not rerun for this student, whoever else shares its config."""
     if x.submission is None:
         return StudentResult.failed(x.id, x.label, x.error or "could not be read", assignment.points.config)
-    every = [(p, Outcome(None) if p.name in seeds or p.name in deferred else outcomes[keys[x.folder, p.name, p.kind]])
-             for p in planned]  # fmt: skip
+    every = [(p, Outcome(None) if p.name in seeds or p.name in deferred or p.not_rerun else
+              outcomes[keys[x.folder, p.name, p.kind]]) for p in planned]  # fmt: skip
     pairs = [(p, o) for p, o in every if p.kind != "probe"]
     probes = {p.name: o for p, o in every if p.kind == "probe"}
     baseline = baselines.get(x.submission.setup.dataset)
@@ -146,7 +147,7 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], keys: dict[tuple, str], out
                       reference_curve(p, baseline, seeds.get(p.name)), o.error, o.cached,
                       record(ev.logs.get(p.name), o.result, ctx.comparisons.get(p.name), ran.get(p.name)),
                       p.conditions, seeds[p.name].phrase if p.name in seeds else None,
-                      DEFERRED if p.name in deferred else None, "seed" in p.claim.model_fields_set)
+                      DEFERRED if p.name in deferred else p.not_rerun, "seed" in p.claim.model_fields_set)
             for p, o in pairs]  # fmt: skip
     wall = sum(o.result["meta"]["wall_time_s"] for _, o in every if o.result)
     return StudentResult(x.submission.student.id, x.submission.student.name, x.label, checks=checks,

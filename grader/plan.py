@@ -22,9 +22,10 @@ class PlannedRun:
     name: str  # the student's label for it
     kind: str  # "range-test" | "train" | "probe" (a training rerun's nudged twin) | "counterfactual" (diagnoses)
     config: RunConfig
-    until_epoch: int | None  # quick mode: stop here (an exact prefix of the full run)
+    until_epoch: float | None  # quick mode: stop here (an exact prefix of the full run; a probe twin: a fraction)
     claim: RangeTestClaim | RunClaim | AutoClaim
     conditions: str | None = None  # one line: the claim's data and step schedule vs the rerun's, when they differ
+    not_rerun: str | None = None  # why this grade plans it but does not rerun it (its checks say what is pending)
 
 
 @dataclass(frozen=True)
@@ -120,14 +121,21 @@ def _run_fields(part: Setup | Optim, model: type[Setup] | type[Optim]) -> dict:
     return {f: getattr(part, f) for f in model.model_fields if f in RunConfig.model_fields}
 
 
+# A sweep that states no pick and hands in no log: a quick grade judges nothing by its rerun (its claim is pending as
+# not stated), and a course sweep is the costliest rerun there is (4,690 steps: a third of the first command's time)
+QUICK_IDLE = ("not rerun in a quick grade: it states no pick (claimed_lr) to check — a full grade (`--full`) reruns "
+              "it and shows each rule's pick")  # fmt: skip
+
+
 def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRun]:
-    """Range tests always run in full (a sweep's pick needs the whole sweep); training runs stop after
+    """Range tests run in full (a sweep's pick needs the whole sweep), but a quick grade does not rerun one with no
+    pick and no log to check (QUICK_IDLE); training runs stop after
     `quick_epochs` in quick mode (`quick_until`) and are compared with the reference's matching prefix. Claims made on
     other data than the rerun's (`claimed_on`) keep their optimizer-step schedule: sweeps, and training runs whose
     schedule counts steps, run epochs of the claim data's length (`RunConfig.epoch_steps`).
-    Each training run has a probe twin: its first epochs (at most `probe_epochs`, as many as the CHAOS_WINDOW steps it
-    is compared over need), initial weights nudged by `probe_nudge`, which tells a run whose figures rounding alone
-    would change (grader.checks.check_reproducible)."""
+    Each training run has a probe twin: its first CHAOS_WINDOW steps, the steps it is compared over (a fraction of
+    an epoch where epochs are longer; at most `probe_epochs` epochs), initial weights nudged by `probe_nudge`, which
+    tells a run whose figures rounding alone would change (grader.checks.check_reproducible)."""
     runs, refused, cond = [], refusals(sub, assignment), Conditions.of(sub, assignment)
     for rt in sub.range_test:
         if refused.refused(rt.name):
@@ -138,7 +146,8 @@ def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRu
         cfg = range_test_config(start_lr=rt.start_lr, end_lr=rt.end_lr, shape=rt.shape, epochs=epochs,
                                 steps=rt.steps, epoch_steps=epoch_steps, **_shared(sub, rt))  # fmt: skip
         note = cond.note(rt.epochs, rt.steps) if cond.proxy else None
-        runs.append(PlannedRun(rt.name, "range-test", cfg, None, rt, note))
+        idle = QUICK_IDLE if quick and rt.claimed_lr is None and not rt.logs else None
+        runs.append(PlannedRun(rt.name, "range-test", cfg, None, rt, note, idle))
     for r in [*sub.run, *sub.auto]:  # [[auto]]: a training run whose schedule is "auto" / "auto-corrected"
         if refused.refused(r.name):
             continue
@@ -154,9 +163,10 @@ def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRu
         runs.append(PlannedRun(r.name, "train", cfg, until, r, note))
         if probe := assignment.tolerances.probe_epochs:
             twin = cfg.model_copy(update={"init_nudge": assignment.tolerances.probe_nudge})
-            # as many epochs as its window needs (CHAOS_WINDOW steps: 2 of mnist-5k, 1 of MNIST or of the claim data)
+            # its window's CHAOS_WINDOW steps, the only ones compared (issue 26: a twin of a run on MNIST's
+            # 469-step epochs took the whole first epoch, 7× its window), within the quick prefix and `probe_epochs`
             per_epoch = cfg.epoch_steps or steps_per_epoch(cfg.dataset, cfg.batch_size)
-            twin_epochs = min(probe, until or r.epochs, math.ceil(CHAOS_WINDOW / per_epoch))
+            twin_epochs = min(probe, until or r.epochs, CHAOS_WINDOW / per_epoch)
             runs.append(PlannedRun(r.name, "probe", twin, twin_epochs, r, note))
     return runs
 
@@ -175,8 +185,7 @@ def steps(p: PlannedRun) -> int:
     """Optimizer steps `p` takes, as the loop will plan them (a sweep counted in full: where it diverges is not
     known before it runs); an [[auto]] run's trial forward passes counted as a third of a step each."""
     plan = StepPlan.of(p.config, DATASETS[p.config.dataset].train_size, p.until_epoch)
-    taken = min(plan.total, plan.last_epoch * plan.per_epoch)
-    return math.ceil(taken * (1 + len(p.config.schedule.factors or ()) / 3))
+    return math.ceil(plan.stop * (1 + len(p.config.schedule.factors or ()) / 3))
 
 
 def fit_budget(entries: dict[Hashable, list[PlannedRun]], seconds: float, step_s: float, run_s: float = 0.0,

@@ -83,7 +83,7 @@ class RunRecord:
     evidence: dict | None = None  # the student's logs vs this rerun, counterfactual reruns (grader.evidence.record)
     conditions: str | None = None  # the claim's data and step schedule vs the rerun's (grader.plan.Conditions)
     seeds: str | None = None  # not rerun: judged against the committed seeds of its exact config (grader.context.Seeds)
-    deferred: str | None = None  # not rerun: an upload grade's time budget left it to the full grade (issue 22)
+    deferred: str | None = None  # not rerun, and why: an upload grade's budget (issue 22), a quick grade's idle sweep
     seed_given: bool = True  # the submission set this run's seed (else the rerun's is the default, not the student's)
 
 
@@ -423,7 +423,8 @@ def pending_lines(students: list[StudentResult], command: str | None = None, rer
             if is_unchecked(c):
                 groups.setdefault(reason(c), []).append(c)
     rank = {"quick": 0, **{why: place for why, (place, _) in REASONS.items()}}  # claims on other data ("data:…"): 1
-    lines = [_line(why, checks, command, rerun, quick_epochs)
+    other = any(why.startswith("data:") for why in groups)  # runs that may keep the claim data's longer epochs
+    lines = [_line(why, checks, command, rerun, quick_epochs, other)
              for why, checks in sorted(groups.items(), key=lambda kv: (rank.get(kv[0], 1), kv[0]))]  # fmt: skip
     if (n := sum(s.claimless for s in students)) and "unclaimed" not in groups:  # else that line says it
         who = "this submission states none, so no grade can call it" if len(students) == 1 else \
@@ -435,10 +436,16 @@ def pending_lines(students: list[StudentResult], command: str | None = None, rer
     return lines
 
 
-def _line(why: str, checks: list[CheckResult], command: str | None, rerun: str | None, epochs: int | None) -> str:
+def _line(
+    why: str, checks: list[CheckResult], command: str | None, rerun: str | None, epochs: int | None, other: bool = False
+) -> str:
     n = _count(checks)
     if why == "quick":
-        cut = f" (training reruns cut to {epochs} epochs)" if epochs else ""
+        cut = f" (training reruns cut to {epochs} epoch{'s' * (epochs != 1)}" if epochs else ""
+        if cut and other:  # plan.quick_until (the footer said 3 epochs beside a row "at epoch 1 of 3": probe 10)
+            cut += (f"; one that keeps the claim data's longer epochs to as many of them as {epochs} epochs of "
+                    f"{rerun or 'the rerun data'} take, at least one")  # fmt: skip
+        cut += ")" if cut else ""
         todo = f"run `{command} --full` to check them" if command else "a full grade (`--full`) checks them"
         return f"quick mode{cut}: {n} pending — {todo}"
     if why.startswith("data:"):

@@ -20,7 +20,7 @@ class Unit:
     """What `run_unit` needs: the configs (one run, or a group the engine trains together) and how to run them."""
 
     configs: tuple[RunConfig, ...]
-    until_epoch: int | None  # the same for every run of a unit (quick mode's prefix), None: the full runs
+    until_epoch: float | None  # the same for every run of a unit (quick mode's prefix), None: the full runs
     device: str
     time_limit: float  # seconds per run
     engine: Engine  # resolved (reference.engines.resolve): its functions travel to a worker or Ray task by name

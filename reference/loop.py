@@ -65,23 +65,33 @@ class StepPlan:
 
     per_epoch: int  # optimizer steps per epoch: a pass over the data, or `cfg.epoch_steps`
     total: int  # optimizer steps the full run takes
-    last_epoch: int  # the epoch this run (or its `until_epoch` prefix) stops after
+    stop: int  # the steps this run (or its `until_epoch` prefix) takes
     eval_every: int  # steps between test evaluations (an epoch's end and the run's end evaluate too)
 
     @classmethod
-    def of(cls, cfg: RunConfig, n_train: int, until_epoch: int | None = None) -> StepPlan:
+    def of(cls, cfg: RunConfig, n_train: int, until_epoch: float | None = None) -> StepPlan:
+        """`until_epoch` may be a fraction: a probe twin needs its first CHAOS_WINDOW steps, not an epoch of 469."""
         per_epoch = cfg.epoch_steps or math.ceil(n_train / cfg.batch_size)
         total = total_steps(cfg, per_epoch)
-        n_epochs = math.ceil(total / per_epoch)
-        return cls(per_epoch, total, min(n_epochs, until_epoch or n_epochs), cfg.eval_every or per_epoch)
+        stop = min(total, math.ceil(until_epoch * per_epoch - 1e-9)) if until_epoch else total
+        return cls(per_epoch, total, stop, cfg.eval_every or per_epoch)
+
+    @property
+    def last_epoch(self) -> int:
+        """The epoch this run (or its prefix) stops in."""
+        return math.ceil(self.stop / self.per_epoch)
 
     def steps_in(self, epoch: int) -> int:
-        """Optimizer steps taken in `epoch` (1-based): a full epoch, or what is left of the run."""
-        return max(0, min(self.per_epoch, self.total - (epoch - 1) * self.per_epoch))
+        """Optimizer steps taken in `epoch` (1-based): a full epoch, or what is left of the run (or its prefix)."""
+        return max(0, min(self.per_epoch, self.stop - (epoch - 1) * self.per_epoch))
+
+    def ends(self, epoch: int) -> bool:
+        """Does `epoch` end within this run or prefix (the run's own last epoch may be short: `max_steps`)?"""
+        return epoch * self.per_epoch <= self.stop or self.stop == self.total
 
     def evaluates_after(self, step: int) -> bool:
-        """After `step` steps taken: the end of an evaluation window, of an epoch, or of the run."""
-        return step % self.eval_every == 0 or step % self.per_epoch == 0 or step == self.total
+        """After `step` steps taken: the end of an evaluation window, of an epoch, of the run, or of its prefix."""
+        return step % self.eval_every == 0 or step % self.per_epoch == 0 or step in (self.total, self.stop)
 
     def unread(self, read: int, step: int) -> slice:
         """Where steps `read`…`step`−1 sit in a ring buffer of `eval_every` per-step losses (slot = step %
@@ -206,7 +216,7 @@ def drive(
         if not alive:
             break
         engine.end_epoch()
-        for i in alive:
+        for i in alive if plan.ends(epoch) else ():
             if tracks[i].evals:
                 tracks[i].evals[-1]["epoch_end"] = True
     return tracks
@@ -255,7 +265,7 @@ def run(
     data: Data | None = None,
     data_root: str | None = None,
     download: bool = False,
-    until_epoch: int | None = None,
+    until_epoch: float | None = None,
     progress: bool = False,
     compile: bool = False,
     time_limit: float | None = None,
@@ -307,7 +317,7 @@ def step_bar(enabled: bool, plan: StepPlan, cfg: RunConfig):
     from tqdm.auto import tqdm
 
     desc = f"{cfg.task} {cfg.optimizer} {cfg.schedule.name}"
-    return tqdm(total=plan.last_epoch * plan.per_epoch, desc=desc, unit="step", leave=False)
+    return tqdm(total=plan.stop, desc=desc, unit="step", leave=False)
 
 
 class _NoBar:

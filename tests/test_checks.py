@@ -7,7 +7,7 @@ import pytest
 
 from grader.checks import CHECKS, banded, run_checks
 from grader.context import Context
-from grader.plan import plan
+from grader.plan import plan, steps
 from grader.results import StudentResult, pending_lines
 from grader.runner import Outcome
 from grader.schema import Assignment, Submission
@@ -268,8 +268,8 @@ def test_a_diverged_rerun_fails_baseline_even_when_chaotic():
 def test_a_twin_is_compared_over_the_steps_its_threshold_was_measured_on():
     """Examiner probe 7: on Fashion-MNIST two passes are 938 steps, over which a 1e-6 nudge of an honest Adam run
     grew to 0.2 % (over 469 steps: 9e-5), past chaos_drift (measured on 64-step windows): WARN "Chaotic" in the full
-    grade, PASS in the quick one. The twin is compared over those 64 steps whatever the data, and runs only the
-    epochs they need (one of Fashion-MNIST, two of mnist-5k)."""
+    grade, PASS in the quick one. The twin is compared over those 64 steps whatever the data, and runs only those
+    steps (a fraction of Fashion-MNIST's first epoch, two epochs of mnist-5k; issue 26)."""
     long = [2.3 * 0.999**i for i in range(938)]
     v = probed(long, [x * (1 + 2e-3 * (i >= 200)) for i, x in enumerate(long)])  # strays 0.2 % from step 200 on
     c = v[("reproducible", "const")]
@@ -277,9 +277,9 @@ def test_a_twin_is_compared_over_the_steps_its_threshold_was_measured_on():
     fashion = Submission.model_validate({**submission().model_dump(), "setup": {"dataset": "fashion-mnist"}})
     a = Assignment(dataset="fashion-mnist", train_epochs=2, max_epochs=30)
     (twin,) = [p for p in plan(fashion, a, quick=False) if p.kind == "probe"]
-    assert twin.until_epoch == 1  # 469 steps ≥ 64
+    assert steps(twin) == 64  # of a 469-step epoch
     (twin,) = [p for p in plan(submission(), Assignment(train_epochs=2, max_epochs=30), False) if p.kind == "probe"]
-    assert twin.until_epoch == 2  # mnist-5k: 2 × 32 steps
+    assert twin.until_epoch == 2 and steps(twin) == 64  # mnist-5k: 2 × 32 steps
 
 
 def test_a_claim_row_shows_its_own_config_s_reference_at_the_run_s_epoch():

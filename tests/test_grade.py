@@ -218,3 +218,26 @@ def test_the_cli_uses_the_rerunner_s_defaults(tmp_path, monkeypatch):
     assert main([str(tmp_path), "--quiet"]) == 2
     assert main([str(tmp_path), "--quiet", "--jobs", "3"]) == 2
     assert not {"jobs", "device", "engine", "nproc"} & set(calls[0]) and calls[1]["jobs"] == 3
+
+
+def test_a_quick_grade_does_not_rerun_a_sweep_with_no_pick_to_check(tmp_path):
+    """Issue 26: a sweep that states no pick (claimed_lr) and hands in no log has nothing a quick grade judges by its
+    rerun — its claim is pending as not stated — and a course sweep is the costliest rerun there is. A quick grade
+    plans it (its pending points stay in the rubric) but does not rerun it, and says so; one with a pick is rerun, and
+    a full grade reruns both."""
+    text = SMALL.format(id="s0", name="S", lr=0.05).replace("claimed_lr = 0.1\n", "")
+    text += text[text.index("[[range_test]]") : text.index("[[run]]")].replace('"sweep"', '"picked"')
+    text = text.replace('name = "picked"\n', 'name = "picked"\nclaimed_lr = 0.1\n')
+    (tmp_path / "s0").mkdir()
+    (tmp_path / "s0" / "submission.toml").write_text(text)
+    (tmp_path / "assignment.toml").write_text("train_epochs = 2\nquick_epochs = 1\n")
+    quick = grade_class(tmp_path, out=tmp_path / "out", cache_dir=tmp_path / "cache", jobs=1, quick=True)
+    runs = {r.name: r for r in quick.students[0].runs}
+    assert runs["sweep"].result is None and runs["sweep"].deferred.startswith("not rerun in a quick grade")
+    assert runs["picked"].result is not None and runs["picked"].deferred is None
+    (claim,) = [c for c in quick.students[0].checks if c.check == "lr_claim" and c.subject == "sweep"]
+    assert claim.pending > 0 and claim.why == "unclaimed"  # pending as not stated, as in a full grade
+    report = (tmp_path / "out" / "s0" / "report.md").read_text()
+    assert "not rerun in a quick grade: it states no pick (claimed\\_lr) to check" in report
+    full = grade_class(tmp_path, out=None, cache_dir=tmp_path / "cache", jobs=1)
+    assert all(r.result is not None for r in full.students[0].runs if r.kind == "range-test")

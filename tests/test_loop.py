@@ -155,3 +155,18 @@ def test_epoch_steps_reproduce_another_datasets_step_schedule(mnist5k):
     assert r["lr"][49] == 0.05 and r["lr"][50] == 0.025  # the epoch schedule steps after 50 steps, not 32
     # the data keep flowing across passes: steps 33–50 start the second pass over the 4,000 images
     assert all(math.isfinite(v) for v in r["train_loss"])
+
+
+@pytest.mark.parametrize("engine", ["sequential", "batched"])
+def test_a_fractional_until_epoch_stops_mid_epoch_as_an_exact_prefix(mnist5k, engine):
+    """A probe twin needs CHAOS_WINDOW (64) steps, not the whole 469-step epoch of a run that keeps MNIST's epochs
+    (issue 26): `until_epoch` may be a fraction. The prefix's steps, LRs and losses are the full run's (the step-counted
+    OneCycle keeps its whole length), and its one evaluation is not taken for an epoch's end."""
+    from reference.engines import run_many
+
+    cfg = RunConfig(epochs=2, epoch_steps=50, lr=0.05, schedule=ScheduleConfig(name="onecycle"))
+    (full,) = run_many([cfg], engine=engine, device="cpu", data=mnist5k)
+    (part,) = run_many([cfg], engine=engine, device="cpu", data=mnist5k, until_epoch=32 / 50)
+    assert len(part["lr"]) == 32 and part["lr"] == full["lr"][:32] and part["train_loss"] == full["train_loss"][:32]
+    assert [e["step"] for e in part["evals"]] == [32] and part["epochs"] == []
+    assert [e["step"] for e in full["epochs"]] == [50, 100]

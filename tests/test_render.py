@@ -426,7 +426,7 @@ def test_self_check_names_its_assignment_and_report_and_what_it_skipped(tmp_path
     out = capsys.readouterr().out
     assert f"assignment: {tmp_path / 'class' / 'assignment.toml'}" in out
     assert f"reports: {tmp_path / 'reports' / 'me' / 'report.html'}" in out
-    assert ("quick mode (training reruns cut to 1 epochs): 2 final-metric claims pending — "
+    assert ("quick mode (training reruns cut to 1 epoch): 2 final-metric claims pending — "
             f"run `grade --self-check {tmp_path / 'class' / 'me'} --full` to check them") in out  # fmt: skip
     # its 2-epoch constant run is the committed 30-epoch run's config (LR within 0.1 decades) cut short: the baseline
     # is judged at epoch 1 against the reference's epoch 1, not left pending (context.lr_only)

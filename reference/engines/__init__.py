@@ -35,7 +35,7 @@ def _batched(cfgs: list[RunConfig], **kw) -> list[dict]:
     return run_batched(cfgs, **kw)
 
 
-def _batch_group(cfg: RunConfig, until_epoch: int | None) -> tuple:
+def _batch_group(cfg: RunConfig, until_epoch: float | None) -> tuple:
     from reference.engines.batched import group_key  # torch: an engine is imported when it runs
 
     return group_key(cfg, until_epoch)

@@ -29,7 +29,7 @@ GROUP_FIELDS = ("dataset", "preprocess", "model", "activation", "pooling", "batc
                 "max_steps", "eval_every", "mistake")  # fmt: skip
 
 
-def group_key(cfg: RunConfig, until_epoch: int | None = None) -> tuple:
+def group_key(cfg: RunConfig, until_epoch: float | None = None) -> tuple:
     """Runs with equal keys may share one batched program; `batchable` says whether they can."""
     return (*(getattr(cfg, f) for f in GROUP_FIELDS), until_epoch, not_batchable(cfg) is None)
 
@@ -59,7 +59,7 @@ def run_batched(
     data: Data | None = None,
     data_root: str | None = None,
     download: bool = False,
-    until_epoch: int | None = None,
+    until_epoch: float | None = None,
     progress: bool = False,
     compile: bool = False,
     time_limit: float | None = None,

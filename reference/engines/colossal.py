@@ -78,7 +78,7 @@ def run_colossalai(
     cfg: RunConfig,
     *,
     device: str | torch.device = "auto",
-    until_epoch: int | None = None,
+    until_epoch: float | None = None,
     nproc: int = 2,
     data_root: str | None = None,
     download: bool = False,

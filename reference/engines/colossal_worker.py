@@ -100,7 +100,7 @@ def train(job: dict, tmp: Path, rank: int) -> dict | None:
     # the job's deadline (set when it was launched) as the loop's time limit, counted from the job's start
     limit, deadline = job["time_limit"], job["deadline"]
     since = time.perf_counter() - (time.time() - (deadline - limit)) if deadline is not None else None
-    total = plan.last_epoch * plan.per_epoch
+    total = plan.stop
     progress = (lambda step: _write_progress(tmp, step, total)) if rank == 0 and job["progress"] else None
     (track,) = drive([cfg], plan, ranked, device, time_limit=limit, started=since, on_step=progress)
     if rank != 0:
