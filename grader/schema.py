@@ -256,8 +256,8 @@ class Tolerances(_Strict):
     probe_epochs: int = Field(
         2,
         ge=0,
-        description="At most this many epochs of each training rerun's probe twin: as many as its 64-step "
-        "window needs (0: no probes)",
+        description="At most this many epochs of each training rerun's probe twin, which runs the 64 steps of "
+        "its window (0: no probes)",
     )
     probe_nudge: float = Field(1e-6, gt=0, le=1e-3, description="Relative noise on a probe twin's initial weights")
     chaos_drift: PositiveFloat = Field(
