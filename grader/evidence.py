@@ -13,6 +13,9 @@ from grader.context import OWN_ALGORITHM, Context, kin, lr_of, sweep_reference
 from grader.plan import PlannedRun
 from grader.results import CheckResult
 from grader.schema import RangeTestClaim
+from reference.config import RunConfig
+from reference.datasets import steps_per_epoch
+from reference.optim import lr_table, total_steps
 from reference.outputs import Logs
 from reference.rules import smooth
 from reference.tolerances import sigma, sigma_upper
@@ -117,6 +120,7 @@ class Comparison:
     lr_ahead: bool = False  # the logged LR is the claimed table one step ahead (logged after scheduler.step())
     compared: bool = True  # False: nothing but finite losses could be compared (`untold` says why)
     one_based: bool = False  # the log counts its steps from 1: read one step earlier
+    end_late: bool = False  # a sweep whose LR reaches end_lr one step after its last (`ratio ** (step / N)`)
 
     @property
     def matches(self) -> bool:
@@ -137,6 +141,11 @@ class Comparison:
         tail = f" {self.untold[0].upper() + self.untold[1:]}." if self.untold else ""
         ahead = " (logged one step ahead, after scheduler.step())" if self.lr_ahead else \
             " (its steps counted from 1)" if self.one_based else ""  # fmt: skip
+        if self.end_late:
+            ahead += (
+                " — its sweep reaches end_lr one step after its last, as `(end/start) ** (step / N)` does, "
+                "where the rerun's reaches it on its last step: the same sweep, each LR within one LR step"
+            )
         if not self.compared:
             bad = f"; its train loss is not finite from step {self.nonfinite}" if self.nonfinite is not None else ""
             return (f"Not compared with the rerun: {self.untold}. The log is neither borne out nor contradicted; only "
@@ -170,14 +179,16 @@ class Comparison:
         return text[0].upper() + text[1:] + f" ({span}; {self.band}).{tail}"
 
 
-def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epochs: dict | None = None,
-            k: float = 3.5, sweep: bool = False, margin: float = 1.0) -> Comparison:  # fmt: skip
+def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epochs: dict | None = None, k: float = 3.5,
+            sweep: bool = False, margin: float = 1.0, end_late: bool = False) -> Comparison:  # fmt: skip
     """Logged vs rerun: the LR per step exactly; the smoothed train loss per step within k·√2·σ of log(loss), σ the
     seed spread of this config at that step (`band`; floored at LOG_FLOOR); the test metrics per epoch within
     k·√2·σ, σ the reference seeds' std at that epoch (`epochs`: epoch → {metric: {std}}) floored as
     reference.tolerances floors it. A sweep (`sweep`) is compared up to the rerun's lowest smoothed loss: past it
     seeds fan out towards divergence and no band can tell them apart; its test metrics are not compared (they move
-    with the LR). Where the band says fewer than 2 seeds ran, the comparison stops and says so."""
+    with the LR). Where the band says fewer than 2 seeds ran, the comparison stops and says so. A sweep's log whose
+    LRs are the same sweep reaching end_lr one step after its last (`end_late`: the course's own lambda, examiner
+    probe 13) is compared with the rerun as that sweep."""
     index = {s: i for i, s in enumerate(logs.step)}
     steps = [s for s in range(len(rerun["lr"])) if s in index]
     tiny = 1.1754943508222875e-38  # float32's smallest normal: TensorBoard's float32 cannot tell LRs below it apart
@@ -201,7 +212,11 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     )
     if behind:  # steps counted from 1 (examiner probe 9: every 5 steps from step 5; a log from step 1 is read so)
         shifted = replace(logs, step=[s - 1 for s in logs.step])
-        return replace(compare(shifted, rerun, n_test, band, epochs, k, sweep, margin), one_based=True)
+        return replace(compare(shifted, rerun, n_test, band, epochs, k, sweep, margin, end_late), one_based=True)
+    if lr is not None and sweep and not end_late and (late := _end_late(rerun)):
+        other = compare(logs, {**rerun, "lr": late}, n_test, band, epochs, k, sweep, margin, end_late=True)
+        if other.lr is None and other.lr_constant is None:
+            return replace(other, end_late=True)
     logged_lrs = [v for v in logs.lr if math.isfinite(v)]
     rerun_moves = len({rerun["lr"][s] for s in steps}) > 1  # at the logged steps (a log may skip steps)
     constant = logged_lrs[0] if logged_lrs and lr and rerun_moves and len(set(logged_lrs)) == 1 else None
@@ -210,6 +225,21 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     test, n_ep = (None, 0) if sweep else _test_part(logs, rerun, n_test, epochs or {}, k, margin)
     source = band.source if band else f"no seed band: ±{LOG_FLOOR:g} in log(loss), k = {k:g}"
     return Comparison(compared, n_ep, source, lr, loss, test, constant, nonfinite, untold, k, lr_ahead=ahead)
+
+
+def _end_late(rerun: dict) -> list[float] | None:
+    """A sweep's LR table as `start · (end/start) ** (step / N)` writes it — the course's own lambda (seed 003's
+    `2 ** (low + (high - low) * batch / len(train_dataloader) / NUM_EPOCHS)`, the template's `10 ** (step / 4690 * 6
+    - 5)`) — reaching end_lr one step after its last, where the rerun's reaches it on its last step (N − 1): torch's
+    own scheduler over one step more, cut to the rerun's length. An honest log of that sweep was "does not match the
+    claimed config (high confidence)" by 2e-4 at step 1 (examiner probe 13). None for a training run."""
+    cfg = RunConfig.model_validate(rerun["config"])
+    if cfg.task != "range-test":
+        return None
+    per_epoch = cfg.epoch_steps or steps_per_epoch(cfg.dataset, cfg.batch_size)
+    n = total_steps(cfg, per_epoch)
+    longer = cfg.model_copy(update={"epochs": cfg.epochs + 1, "max_steps": n + 1})
+    return lr_table(longer, per_epoch)[: len(rerun["lr"])]
 
 
 def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: Band | None, k: float,

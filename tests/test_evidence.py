@@ -285,3 +285,21 @@ def test_a_figure_read_from_a_log_the_rerun_does_not_bear_out_is_not_marked_down
             assert loss.why == "unwritten"
             assert loss.message.startswith("Not written in submission.toml") and "claimed_test_loss" in loss.message
             assert s.verdict != "fail" and not s.failed_checks
+
+
+@pytest.mark.parametrize("offset", [0, 1])
+def test_test_metrics_logged_at_the_optimizer_step_are_read_as_epochs(honest, tmp_path, offset):
+    """Examiner probe 13: `add_scalar("Accuracy/test", acc, global_step)` — a common habit — put the 2 epochs' test
+    metrics at steps 32 and 64 (or 31 and 63, counted from 0); read as epochs, "your log's last epoch (960)" of a
+    30-epoch run failed two true claims. One evaluation at each epoch's end, up to the train loss's last step, is
+    read as the epochs 1..N, with one line; an evaluation every other epoch is not (its epochs cannot be told)."""
+    logs = logs_from_result(honest)
+    at_step = replace(logs, epoch=[32 - offset, 64 - offset])
+    write_tensorboard(at_step, tmp_path / "tb")
+    notes: list[str] = []
+    back = read_logs(tmp_path, "tb", 2, notes)
+    assert back.epoch == [1, 2] and back.test_accuracy == pytest.approx(logs.test_accuracy, rel=1e-6)
+    assert notes == [f"logs 'tb': test metrics logged at the optimizer step ({32 - offset}, {64 - offset}: every 32 "
+                     "steps, an epoch's end), read as epochs 1–2; log them at the epoch's number"]  # fmt: skip
+    # three evaluations of a 2-epoch run, or two of a 3-epoch one: not an epoch's end each — read as logged
+    assert read_logs(tmp_path, "tb", 3, []).epoch == [32 - offset, 64 - offset]

@@ -321,3 +321,29 @@ def test_the_figures_of_a_best_checkpoint_are_a_warning_with_no_points_lost():
 
     assert earlier_epoch(case(0.1968)) is None  # no cause for a checkpoint's figure
     assert earlier_epoch(case(0.22)).pitfall == "earlier-epoch"
+
+
+def test_a_sweep_logged_as_the_course_writes_its_lambda_is_the_claimed_sweep(runs, mnist5k):
+    """Examiner probe 13 (s213): the course's own lambda, `(end/start) ** (step / N)`, reaches end_lr one step after
+    the sweep's last, where the rerun's reaches it on its last step; every logged LR differs from the rerun's by less
+    than one LR step, and the log was "does not match the claimed config (high confidence)", thrown away, and a pick
+    read off it failed against the rerun (0/22.23). It is the claimed sweep, compared as such."""
+    n = len(runs["sweep"][0]["lr"]) if not runs["sweep"][0]["diverged"] else 64  # 2 epochs of mnist-5k
+    course = range_test_config(start_lr=1e-5, end_lr=10.0, epochs=3, steps=n + 1)  # reaches 10 at step n
+    theirs = run(course.model_copy(update={"seed": 1}), device="cpu", data=mnist5k)
+    cut = {**theirs, "lr": theirs["lr"][:n], "train_loss": theirs["train_loss"][:n]}
+    cut["train_loss_smoothed"] = smooth(cut["train_loss"], 0.98)
+    logs = logs_from_result(cut)
+    assert not math.isclose(logs.lr[1], runs["sweep"][0]["lr"][1], rel_tol=1e-5)  # not the rerun's table exactly
+    pick = float(f"{logs.pick('steepest', 0.6):.3g}")  # read off TensorBoard's plot
+    v = graded(runs, claimed_lr=pick, accuracy=0.9, loss=0.3, logs={"sweep": logs, "run": logs_from_result(
+        runs["train"][1])})  # fmt: skip
+    assert v["logs"].status != "warn" or "does not match" not in v["logs"].message, v["logs"].message
+    assert v["lr_claim"].status == "pass" and "your log" in v["lr_claim"].message.lower(), v["lr_claim"].message
+    from grader.evidence import compare
+
+    cmp = compare(logs, runs["sweep"][0], 1000, sweep=True)
+    assert cmp.lr is None and cmp.end_late and "one step after its last" in cmp.summary()
+    # a log of another sweep (end 1.18× further) is still another config
+    other = run(range_test_config(start_lr=1e-5, end_lr=11.8, epochs=2, seed=1), device="cpu", data=mnist5k)
+    assert compare(logs_from_result(other), runs["sweep"][0], 1000, sweep=True).lr is not None
