@@ -808,6 +808,8 @@ def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object
     if other := [k for k in dropped if k not in _RUN_LENGTH]:
         warnings.append(f"{name}: argument(s) {', '.join(other)} not re-run (the rerun's {entry.doc}): its LR "
                         "curve differs from this file's")  # fmt: skip
+    if "cycle_momentum" in entry.args and "cycle_momentum" not in args:  # torch's (and ColossalAI's) default
+        args["cycle_momentum"] = True
     return {"name": schedulers()[kind], **{k: v for k, v in args.items() if k in entry.args}}
 
 

@@ -91,7 +91,24 @@ def _unread(sub: Submission) -> list[str]:
             if extra := sorted(s.model_fields_set - {"name", "cadence", *table.args}):
                 out.append(f"[[{part}]] {shown(entry.name)}: {', '.join(extra)} set, but {table.scheduler} ({s.name}) "
                            "reads no such argument: left out of the rerun")  # fmt: skip
+            if "cycle_momentum" in table.args and not s.cycle_momentum:
+                out += [note for note in [_uncycled(part, entry.name, table.scheduler, s.model_fields_set)] if note]
     return out
+
+
+def _uncycled(part: str, name: str, scheduler: str, stated: set[str]) -> str:
+    """torch's OneCycleLR and CyclicLR cycle momentum (Adam's beta1) unless told not to; the grader's schedule does
+    only with `cycle_momentum = true` (the committed references' runs do not). A run made with torch's defaults and
+    rerun without cycling trains otherwise (examiner probe 13: its honest log 'outside the seed noise', no cause
+    named): the rerun says what it did, and how to state the other."""
+    if "cycle_momentum" in stated:  # cycle_momentum = false, as the student wrote it
+        bounds = sorted({"base_momentum", "max_momentum"} & stated)
+        return "" if not bounds else (f"[[{part}]] {shown(name)}: {', '.join(bounds)} set, but momentum is not "
+                                      "cycled (cycle_momentum = false): left out of the rerun")  # fmt: skip
+    return (
+        f"[[{part}]] {shown(name)}: rerun with momentum not cycled; torch's {scheduler} cycles it by default "
+        "(cycle_momentum=True): if your run used torch's default, write cycle_momentum = true in its schedule"
+    )
 
 
 def folder_id(name: str) -> str:

@@ -144,6 +144,8 @@ def _flag_type(field: str, annotation: object) -> dict:
         return {"choices": get_args(annotation)}
     if get_origin(annotation) is tuple:
         return {"type": _ints}
+    if annotation is bool:  # a switch: --cycle-momentum (torch's default for OneCycleLR/CyclicLR)
+        return {"action": "store_const", "const": True}
     return {"type": annotation}
 
 

@@ -24,7 +24,7 @@ Seed = Annotated[int, Field(ge=0)]
 # ScheduleConfig fields added after result files and committed baselines were first written: left out of the dump
 # while unset, so a config that existed before them dumps (and compares, and is shown) as it did. (Cache keys change
 # with the reference code anyway: grader/plan.py hashes it.)
-_LATE_FIELDS = ("power",)
+_LATE_FIELDS = ("power", "cycle_momentum", "base_momentum", "max_momentum")
 
 
 class _Frozen(BaseModel):
@@ -56,6 +56,11 @@ class ScheduleConfig(_Frozen):
     end_factor: float = Field(0.0, ge=0, le=1)  # linear-decay: final LR as a fraction of lr
     eta_min: float = Field(0.0, ge=0)  # cosine: floor LR
     power: PositiveFloat | None = None  # polynomial: exponent of the decay (default: torch's 1.0)
+    # onecycle, cyclic: momentum (Adam's beta1) cycled against the LR, as torch does unless told not to; left out (or
+    # false), not cycled — the committed references' setting. The bounds default to torch's (0.85–0.95; cyclic 0.8–0.9)
+    cycle_momentum: bool | None = None
+    base_momentum: float | None = Field(None, ge=0, lt=1)
+    max_momentum: float | None = Field(None, ge=0, lt=1)
     factors: tuple[PositiveFloat, ...] | None = None  # auto, auto-corrected: LR factors tried each step
     table: tuple[PositiveFloat, ...] | None = Field(None, max_length=200_000)  # table: LR factor of each step
 
@@ -70,6 +75,9 @@ class ScheduleConfig(_Frozen):
             raise ValueError(f"unknown scheduler {self.name!r}; choose from {', '.join(SCHEDULES)}")
         if self.cadence is None:
             object.__setattr__(self, "cadence", SCHEDULES[self.name].cadence)
+        if not self.cycle_momentum:  # false is the default written out; the bounds mean nothing without cycling
+            for field in ("cycle_momentum", "base_momentum", "max_momentum"):
+                object.__setattr__(self, field, None)
         for arg in SCHEDULES[self.name].required:
             if getattr(self, arg) is None:
                 raise ValueError(f"scheduler {self.name!r} needs {arg}")

@@ -47,17 +47,25 @@ def _linear_sweep(cfg, n) -> dict:
     return {"start_factor": cfg.lr / cfg.schedule.end_lr, "end_factor": 1.0, "total_iters": max(n - 1, 1)}
 
 
+def _momentum(s, base: float, top: float) -> dict:
+    """cycle_momentum and its bounds: torch's defaults (`base`, `top`) where cycled and not stated."""
+    if not s.cycle_momentum:
+        return {"cycle_momentum": False}
+    return {"cycle_momentum": True, "base_momentum": s.base_momentum if s.base_momentum is not None else base,
+            "max_momentum": s.max_momentum if s.max_momentum is not None else top}  # fmt: skip
+
+
 def _cyclic(cfg, n) -> dict:
     s = cfg.schedule
     return {"base_lr": s.base_lr or cfg.lr / 10, "max_lr": s.max_lr or cfg.lr, "step_size_up": s.step_size_up,
             "step_size_down": s.step_size_down, "mode": s.mode, "gamma": s.gamma or 1.0,  # exp_range's decay
-            "cycle_momentum": False}  # fmt: skip
+            **_momentum(s, 0.8, 0.9)}  # fmt: skip
 
 
 def _onecycle(cfg, n) -> dict:
     s = cfg.schedule
     return {"max_lr": s.max_lr or cfg.lr, "total_steps": n, "pct_start": s.pct_start, "div_factor": s.div_factor,
-            "final_div_factor": s.final_div_factor, "cycle_momentum": False}  # fmt: skip
+            "final_div_factor": s.final_div_factor, **_momentum(s, 0.85, 0.95)}  # fmt: skip
 
 
 def _table(cfg, n) -> dict:
@@ -88,12 +96,16 @@ SCHEDULES: dict[str, Schedule] = {
         "ExponentialLR: × `gamma` each scheduler step", "ExponentialLR",
     ),
     "onecycle": Schedule(
-        "OneCycleLR", _onecycle, "step", (), ("max_lr", "pct_start", "div_factor", "final_div_factor"),
-        "OneCycleLR over the whole run (momentum not cycled)", "OneCycleLR", "total_steps",
+        "OneCycleLR", _onecycle, "step", (),
+        ("max_lr", "pct_start", "div_factor", "final_div_factor", "cycle_momentum", "base_momentum", "max_momentum"),
+        "OneCycleLR over the whole run (momentum cycled only with `cycle_momentum = true`, torch's default)",
+        "OneCycleLR", "total_steps",
     ),
     "cyclic": Schedule(
-        "CyclicLR", _cyclic, "step", (), ("base_lr", "max_lr", "step_size_up", "step_size_down", "mode", "gamma"),
-        "CyclicLR between `base_lr` and `max_lr` (momentum not cycled)", "CyclicLR",
+        "CyclicLR", _cyclic, "step", (), ("base_lr", "max_lr", "step_size_up", "step_size_down", "mode", "gamma",
+                                          "cycle_momentum", "base_momentum", "max_momentum"),
+        "CyclicLR between `base_lr` and `max_lr` (momentum cycled only with `cycle_momentum = true`, torch's default)",
+        "CyclicLR",
     ),
     "linear-decay": Schedule(
         "LinearLR", lambda c, n: {"start_factor": 1.0, "end_factor": c.schedule.end_factor, "total_iters": n},

@@ -238,9 +238,12 @@ def test_unpacking_mismatch_and_non_utf8_are_clear_errors(tmp_path: Path) -> Non
         ({"type": "StepLR", "step_size": 10, "gamma": 0.5}, {"name": "step", "step_size": 10, "gamma": 0.5}),
         ({"type": "ExponentialLR", "gamma": 0.9}, {"name": "exponential", "gamma": 0.9}),
         ({"type": "OneCycleLR", "max_lr": 0.1, "pct_start": 0.25, "total_steps": 900},
-         {"name": "onecycle", "max_lr": 0.1, "pct_start": 0.25}),
+         {"name": "onecycle", "max_lr": 0.1, "pct_start": 0.25, "cycle_momentum": True}),  # torch's default
         ({"type": "CyclicLR", "base_lr": 1e-3, "max_lr": 0.1, "step_size_up": 50, "mode": "triangular2"},
-         {"name": "cyclic", "base_lr": 1e-3, "max_lr": 0.1, "step_size_up": 50, "mode": "triangular2"}),
+         {"name": "cyclic", "base_lr": 1e-3, "max_lr": 0.1, "step_size_up": 50, "mode": "triangular2",
+          "cycle_momentum": True}),
+        ({"type": "OneCycleLR", "max_lr": 0.1, "cycle_momentum": False},  # as the file says (probe 13)
+         {"name": "onecycle", "max_lr": 0.1, "cycle_momentum": False}),
         ({"type": "LinearLR", "end_factor": 0.1}, {"name": "linear-decay", "end_factor": 0.1}),
     ],
 )  # fmt: skip

@@ -154,6 +154,40 @@ def test_a_scheduler_argument_its_scheduler_does_not_read_is_one_warning(tmp_pat
         'schedule = { name = "cyclic", mode = "exp_range", gamma = 0.99 }\n'
     )
     x = load_submission(folder)
-    assert x.error is None and x.warnings == [
+    assert x.error is None and x.warnings[0] == (
         '[[run]] "oc": gamma set, but OneCycleLR (onecycle) reads no such argument: left out of the rerun'
-    ]
+    )
+    # and each says its momentum is not cycled, as torch's would be by default (examiner probe 13)
+    assert x.warnings[1:] == [f'[[run]] "{n}": rerun with momentum not cycled; torch\'s {c} cycles it by default '
+                              "(cycle_momentum=True): if your run used torch's default, write cycle_momentum = true "
+                              "in its schedule" for n, c in (("oc", "OneCycleLR"), ("cy", "CyclicLR"))]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "low", "high"), [("onecycle", 0.85, 0.95), ("cyclic", 0.8, 0.9)])
+def test_cycle_momentum_is_torch_s_own_cycling_and_stated_by_the_student(name, low, high):
+    """Examiner probe 13: torch's OneCycleLR and CyclicLR cycle momentum unless told not to; a run made with their
+    defaults trains otherwise than the rerun, which did not (an honest log 'outside the seed noise', no cause named).
+    `cycle_momentum = true` reruns it as torch does (its bounds torch's defaults), on SGD without momentum too (torch
+    sets it); left out or false, the momentum stays the optimizer's — the committed references' config."""
+    from grader.plan import plan
+    from grader.schema import Assignment, Submission
+    from reference.optim import build_optimizer, build_schedule
+
+    sub = Submission.model_validate({"student": {"id": "s", "name": "S"}, "run": [
+        {"name": "r", "optimizer": "sgd", "momentum": 0.0, "lr": 0.1, "epochs": 2,
+         "schedule": {"name": name, "step_size_up": 5, "cycle_momentum": True}}]})  # fmt: skip
+    (cfg,) = [p.config for p in plan(sub, Assignment(train_epochs=2, max_epochs=2), False) if p.kind == "train"]
+    assert cfg.schedule.cycle_momentum is True
+    momenta = []
+    for c in (cfg, cfg.model_copy(update={"schedule": cfg.schedule.model_copy(update={"cycle_momentum": None})})):
+        opt = build_optimizer(c, [torch.nn.Parameter(torch.zeros(1))])
+        sched, seen = build_schedule(opt, c, 10), []
+        for _ in range(10):
+            seen.append(opt.param_groups[0]["momentum"])
+            opt.step()
+            sched.step()
+        momenta.append(seen)
+    assert max(momenta[0]) == pytest.approx(high) and min(momenta[0]) == pytest.approx(low)
+    assert set(momenta[1]) == {0.0}
+    plain = ScheduleConfig(name=name, cycle_momentum=False, max_momentum=0.5)  # false is left out, bounds with it
+    assert plain == ScheduleConfig(name=name) and "cycle_momentum" not in plain.model_dump()

@@ -38,6 +38,8 @@ def not_batchable(cfg: RunConfig) -> str | None:
     """Why this run cannot be in a batched program at all, or None."""
     if cfg.schedule.name.startswith("auto"):
         return "auto schedules take trial steps per run"
+    if cfg.schedule.cycle_momentum:
+        return "cycle_momentum moves each run's momentum per step"
     if cfg.optimizer not in _UPDATES:
         return f"the batched engine has no stacked update for {cfg.optimizer}"
     if cfg.model != "lenet5":
