@@ -4,6 +4,7 @@ class table, one student's checks, what a self-check left unchecked."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -31,6 +32,9 @@ def grade(args: argparse.Namespace) -> int:
     # a self-check's reports say what its terminal says: `grade --self-check FOLDER --full` checks the rest
     command = self_check(args.path) if args.self_check else None
     ids = "file" if args.self_check else "folder"  # a self-check's folder is any name the student chose
+    if not command and (args.only or args.skip) and (why := _over_gradebook(args.out, args.only, args.skip)):
+        print(f"grade: error: {why}", file=sys.stderr)
+        return 2
     try:
         given = {k: getattr(args, k) for k in RERUN_DEFAULTS if k in args}  # the others: Rerunner.of's defaults
         result = grade_class(root, out=None if command else args.out, quick=quick, only=args.only, skip=args.skip,
@@ -56,6 +60,25 @@ def grade(args: argparse.Namespace) -> int:
         print_self_check(result, args.out, read, args.path)
     failing = any(s.failed_checks for s in result.students)
     return 1 if failing and (args.strict or args.self_check) else 0
+
+
+def _over_gradebook(out: Path | None, only: list[str] | None, skip: list[str] | None) -> str | None:
+    """Why a grade of some submissions (`--only`, `--skip`) must not write into `out`: it holds the gradebook of others
+    this grade leaves out, which its index.html, grades.csv and results.json would replace (examiner probe 12: 80 rows
+    became 1, the other reports unlisted). None where there is none, or it lists only submissions graded again."""
+    try:
+        listed = json.loads((out / "results.json").read_text(encoding="utf-8"))["students"] if out else []
+        names = [{str(x.get("id")), str(x.get("folder"))} for x in listed]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # no gradebook there (or not one of ours)
+    left = [n for n in names if (only and not n & set(only)) or n & set(skip or ())]
+    if not left:
+        return None
+    return (
+        f"{_cell(str(out))} holds the gradebook of {len(names)} submissions, {len(left)} of them left out of this "
+        "grade: its class files would list only the ones graded now. Give --out DIR for a gradebook of these "
+        "alone, or grade the whole class (cached reruns make that quick)"
+    )
 
 
 def platform(args: argparse.Namespace) -> int:

