@@ -119,7 +119,10 @@ def platform_parser() -> argparse.ArgumentParser:
     e.add_argument("export", type=Path, help="the unzipped export (submission_metadata.yml, submission_*/)")
     e.add_argument("--assignment", type=Path, required=True, help="the class's assignment.toml")
     e.add_argument("--out", type=Path, default=Path("reports"), help="reports and gradescope_scores.csv")
-    e.add_argument("--quick", action="store_true", help="quick mode (default: the full grade)")
+    mode = e.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="quick mode (default: the full grade)")
+    mode.add_argument("--full", action="store_true", help="the full grade (the default; what checks a quick one's "
+                      "pending points)")  # fmt: skip
     e.add_argument("--jobs", type=_jobs, default="auto")
     e.add_argument("--cache", type=Path)
     return p
