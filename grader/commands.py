@@ -159,7 +159,7 @@ def print_class(result: ClassResult, out: Path | None, command: str | None = Non
     were left pending, and the command that checks them."""
     rows = []
     for s in result.students:
-        rows.append([_cell(s.id, 40), s.verdict.upper(), _points(s), _claims(s), f"{s.percent:.0f}%",
+        rows.append([_cell(s.id, 40), s.verdict.upper(), _points(s), _claims(s), f"{fmt(s.percent)}%",
                      _cell(s.first_problem, PROBLEM_WIDTH)])  # fmt: skip
     print(tabulate(rows, headers=["student", "verdict", "points", "claims", "%", "first problem"],
                    disable_numparse=True))  # fmt: skip
