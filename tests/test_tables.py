@@ -181,6 +181,21 @@ def test_submission_md_documents_every_entry_and_argument():
     assert all(f"| `{a}` |" in text for a in ARGS), "a schedule argument without a row in the `schedule` table"
 
 
+def test_the_annotated_example_loads_as_it_says(tmp_path):
+    """docs/submission.md's complete example is what a newcomer copies (examiner probe 13 graded it): it loads with
+    no error, and says each thing once — the only warning its OneCycle run would get (momentum not cycled) it avoids
+    by stating torch's default."""
+    from grader.load import load_submission
+
+    text = (DOCS / "submission.md").read_text(encoding="utf-8").split("### Complete annotated example", 1)[1]
+    (tmp_path / "a0123456").mkdir()
+    (tmp_path / "a0123456" / "submission.toml").write_text(text.split("```toml\n", 1)[1].split("```", 1)[0])
+    x = load_submission(tmp_path / "a0123456")
+    assert x.error is None and x.warnings == [], (x.error, x.warnings)
+    (onecycle,) = [r for r in x.submission.run if r.schedule.name == "onecycle"]
+    assert onecycle.schedule.cycle_momentum is True
+
+
 # ---------------------------------------------------------------- the new entries, against torch
 
 
