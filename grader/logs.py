@@ -149,9 +149,11 @@ def read_csv(path: Path, rel: str | None = None, epochs: int | None = None, note
         text = path.read_bytes()[:MAX_BYTES].decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
     except UnicodeDecodeError:
         raise LogError(f"logs {rel!r}: not UTF-8 text") from None
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), restval="")
     fields = reader.fieldnames or []
-    missing = [c for c in CSV_COLUMNS if c not in fields]
+    # step and train_loss are the log; a column left out is a value not logged, as a TensorBoard tag left out is (a
+    # sweep's CSV has no test metrics: examiner probe 13's `step,lr,train_loss` was refused for lacking them)
+    missing = [c for c in ("step", "train_loss") if c not in fields]
     if [f.strip().lower() for f in fields] == ["wall time", "step", "value"]:
         raise LogError(f"logs {rel!r}: TensorBoard's CSV download holds one tag's values, not a run's log; hand in "
                        "the run's event folder (the one with events.out.tfevents.* files) or a CSV with the "
@@ -163,6 +165,7 @@ def read_csv(path: Path, rel: str | None = None, epochs: int | None = None, note
     for n, row in enumerate(reader, start=2):
         if n > MAX_EVENTS:
             raise LogError(f"logs {rel!r}: more than {MAX_EVENTS} rows")
+        row = {c: row.get(c) or "" for c in CSV_COLUMNS}  # a column left out reads as empty cells
         col = "step"
         try:
             if row["lr"] or row["train_loss"]:

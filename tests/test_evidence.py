@@ -303,3 +303,17 @@ def test_test_metrics_logged_at_the_optimizer_step_are_read_as_epochs(honest, tm
                      "steps, an epoch's end), read as epochs 1–2; log them at the epoch's number"]  # fmt: skip
     # three evaluations of a 2-epoch run, or two of a 3-epoch one: not an epoch's end each — read as logged
     assert read_logs(tmp_path, "tb", 3, []).epoch == [32 - offset, 64 - offset]
+
+
+def test_a_csv_may_leave_out_what_it_did_not_log(honest, tmp_path):
+    """Examiner probe 13: a sweep's CSV `step,lr,train_loss` (a sweep has no test metrics) was refused for lacking
+    epoch, test_loss, test_accuracy, where a TensorBoard log may leave tags out. A column left out is a value not
+    logged; a CSV without step or train_loss is still no log."""
+    logs = logs_from_result(honest)
+    rows = [f"{s},{lr!r},{loss!r}" for s, lr, loss in zip(logs.step, logs.lr, logs.train_loss, strict=True)]
+    (tmp_path / "sweep.csv").write_text("\n".join(["step,lr,train_loss", *rows]) + "\n")
+    back = read_logs(tmp_path, "sweep.csv")
+    assert back.step == logs.step and back.train_loss == logs.train_loss and back.epoch == []
+    (tmp_path / "bad.csv").write_text("iteration,lr,loss\n0,0.1,2.3\n")
+    with pytest.raises(LogError, match="CSV header lacks step, train_loss"):
+        read_logs(tmp_path, "bad.csv")
