@@ -25,7 +25,7 @@ from grader.context import (
 )
 from grader.evidence import check_logs, comparison, half_unit, lr_against_log, metric_against_log, plausible
 from grader.plan import PlannedRun, refusals
-from grader.results import CheckResult
+from grader.results import CheckResult, Value
 from grader.rubric import FINAL_METRIC_CHECKS, RUBRIC
 from grader.runner import Outcome
 from grader.schema import RangeTestClaim
@@ -58,7 +58,7 @@ def banded(distance: float, tol: float, band: float, max_points: float) -> tuple
     return "fail", 0.0
 
 
-def _rerun_failed(check: str, p: PlannedRun, o: Outcome, pts: float, claimed: float | None = None,
+def _rerun_failed(check: str, p: PlannedRun, o: Outcome, pts: float, claimed: Value = None,
                   ) -> CheckResult | None:  # fmt: skip
     if o.error:
         return _error(check, p, o, pts, claimed)
@@ -72,7 +72,7 @@ def _rerun_failed(check: str, p: PlannedRun, o: Outcome, pts: float, claimed: fl
     return None
 
 
-def _error(check: str, p: PlannedRun, o: Outcome, pts: float, claimed: float | None) -> CheckResult:
+def _error(check: str, p: PlannedRun, o: Outcome, pts: float, claimed: Value) -> CheckResult:
     """A rerun that failed. One stopped by the time limit is no evidence about the submission — how long a rerun
     takes depends on the machine and what else runs on it (examiner probe 12: 22 points lost at time_limit_s = 1, where
     an upload grade defers the same run): its points are pending, not lost."""
@@ -156,7 +156,8 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         if seeds := ctx.seeds.get(p.name):
             out.append(_lr_against_seeds(ctx, p, seeds, pts))
             continue
-        if failed := _rerun_failed("lr_claim", p, o, pts):
+        said = list(claim.claimed_lr) if isinstance(claim.claimed_lr, tuple) else claim.claimed_lr
+        if failed := _rerun_failed("lr_claim", p, o, pts, said):  # a claim the rerun could not check is still made
             out.append(failed)
             continue
         if own := _own_log("lr_claim", ctx, p, pts, claim.claimed_lr, lambda logs, c=claim: lr_against_log(c, logs)):
@@ -765,18 +766,20 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float, judged: b
     else:
         nearest = (f"no committed reference of this run's config (the nearest, {ref.name}, differs in "
                    f"{differences(mine, ref_cfg)})")  # fmt: skip
-        if ctx.quick and ran < cfg.epochs:  # a quick prefix: the full grade compares where both end
+        ends_level = cfg.epochs == ref_epochs or length_free(mine) and length_free(ref_cfg)
+        if ctx.quick and ran < cfg.epochs and ends_level:  # a quick prefix: the full grade compares where both end
             message = (f"Not comparable at epoch {ran}: {nearest}, and a run of another config starts faster or "
                        f"slower but may end level: it is compared at its final epoch ({cfg.epochs}) by the full "
                        "grade" + (" (a shortfall there against a reference that differs only in the student's "
                                   "choices — the LR, the optimizer's settings, the scheduler — is left for review by "
                                   "hand)" if judged and choices_only(mine, ref_cfg) else "") + ".")  # fmt: skip
-        else:  # the full grade, and no reference ends where this run does: no grade of this tool compares it
-            message = (f"Not comparable: {nearest}, and this run ends at epoch {ran}, the reference at epoch "
+        else:  # no reference ends where this run does: no grade of this tool compares it (examiner probe 14: a
+            # quick grade promised the full one would, for a 5-epoch run beside 30-epoch references)
+            message = (f"Not comparable: {nearest}, and this run ends at epoch {cfg.epochs}, the reference at epoch "
                        f"{ref_epochs}; runs of other configs are compared only where both end. Review its curve by "
                        "hand against the report's plot.")  # fmt: skip
         return CheckResult("baseline", p.name, "skip", message, pending=pts,
-                           why="quick" if ctx.quick and ran < cfg.epochs else "reference")  # fmt: skip
+                           why="quick" if ctx.quick and ran < cfg.epochs and ends_level else "reference")  # fmt: skip
     stats = ref.entry["epochs"][epoch - 1]["test_accuracy"]
     observed = o.result["epochs"][epoch - 1]["test_accuracy"]
     seeds = len(stats["values"])

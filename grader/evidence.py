@@ -704,6 +704,10 @@ def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs, tex
     if not values:
         return None
     label = metric.replace("_", " ")
+    if values[-1][0] != epochs:  # a log that ends elsewhere than the run: its epoch `epochs`, if it logged one
+        if epochs not in dict(values):  # it stops before the run's last epoch: it cannot decide the final figure
+            return None  # (examiner probe 14: a true final claim failed against the log's epoch 3 of 5)
+        values = [(e, v) for e, v in values if e <= epochs]
     last_epoch, last = values[-1]
     scale = 100.0 if metric == "test_accuracy" and claimed > 1 else 1.0
     value = claimed / scale
@@ -711,16 +715,14 @@ def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs, tex
     said = text or f"{claimed:g}"
     said += "%" if scale != 1 else ""
     dist = abs(value - last)
-    short = f" — but your log ends at epoch {last_epoch}, and the run claims {epochs} epochs" if last_epoch != epochs \
-        else ""  # fmt: skip
     if dist <= allowed:
         pct = " (reported as a percentage)" if scale != 1 else ""
-        msg = f"Your log's last epoch ({last_epoch}): {label} {last:.6g}; the claim: {said}{pct}{short}."
-        return OwnLog(not short, last, round(dist, 6), round(allowed, 6), "abs", msg)
+        msg = f"Your log's last epoch ({last_epoch}): {label} {last:.6g}; the claim: {said}{pct}."
+        return OwnLog(True, last, round(dist, 6), round(allowed, 6), "abs", msg)
     other = next((e for e, v in reversed(values[:-1]) if abs(value - v) <= allowed), None)
     kept = checkpoints(logs)
     best = next((e for e, v in reversed(values[:-1]) if abs(value - v) <= allowed and e in kept), None)
-    if best is not None and not short:  # the run's best checkpoint, reported as the result: a true figure of it
+    if best is not None:  # the run's best checkpoint, reported as the result: a true figure of it
         msg = (
             f"Your claim {said} is your log's epoch {best} ({label} {dict(values)[best]:.6g}), its {kept[best]} "
             f"epoch — a best checkpoint, not the last epoch ({last_epoch}: {last:.6g}): a true figure of this "
@@ -730,6 +732,6 @@ def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs, tex
     also = f" It matches epoch {other} of your log ({dict(values)[other]:.6g}), not its last." if other else ""
     msg = (
         f"Your log's last epoch ({last_epoch}): {label} {last:.6g}; the claim: {said}, {dist:.4g} away (allowed "
-        f"{allowed:.2g}: the claim's printed digits).{also}{short}"
+        f"{allowed:.2g}: the claim's printed digits).{also}"
     )
     return OwnLog(False, last, round(dist, 6), round(allowed, 6), "abs", msg)

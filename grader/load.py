@@ -380,11 +380,12 @@ def load_submission(folder: Path, assignment: Assignment | None = None, ids: Ids
     where = Path(os.path.abspath(folder))
     safe_id = folder_id(ids.get(where, where.name) if isinstance(ids, dict) else where.name)
     try:
-        x = _load(folder, safe_id, assignment or Assignment(), ids)
+        assignment = assignment or Assignment()
+        x = _load(folder, safe_id, assignment, ids)
         if x.submission is not None:  # its logs, read and bounded with it; the claims left out are taken from them
             x.submission, notes = _fractions(x.submission)
             x.warnings.extend(notes)
-            x.submission, x.evidence = gather(folder, x.submission)
+            x.submission, x.evidence = gather(folder, x.submission, assignment.claimed_on)
         return x
     except InputError as err:
         return Loaded(folder, safe_id, error=line(str(err)))

@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 
 from grader.safe import shown
 from grader.schema import RangeTestClaim, Submission
+from reference.datasets import steps_per_epoch
 from reference.outputs import CSV_COLUMNS, TAGS, Logs
 
 MAX_FILES = 16  # entries in a log folder (event files and anything else)
@@ -99,20 +100,21 @@ def _files(path: Path, rel: str, notes: list[str] | None = None) -> Path:
     return path
 
 
-def read_logs(folder: Path, rel: str, epochs: int | None = None, notes: list[str] | None = None) -> Logs:
+def read_logs(folder: Path, rel: str, epochs: int | None = None, notes: list[str] | None = None,
+              per_epoch: int | None = None) -> Logs:  # fmt: skip
     """The run's logs named by `rel` in a submission folder: a CSV file, or TensorBoard event file(s). `epochs`: the
-    run's, to tell an evaluation before training (epoch 0) from a 0-based epoch counter; `notes` gets what was read
-    otherwise than logged (a sub-folder, epoch 0 left out, a percentage)."""
+    run's, to tell an evaluation before training (epoch 0) from a 0-based epoch counter; `per_epoch`: the optimizer
+    steps of one of its epochs (on the data it ran on), to read test metrics logged at the optimizer step; `notes`
+    gets what was read otherwise than logged (a sub-folder, epoch 0 left out, a percentage)."""
     path = locate(folder, rel)
     path = _files(path, rel, notes)  # caps on entries and bytes, checked before any file is opened
     if path.is_file() and path.suffix.lower() == ".csv":
-        return read_csv(path, rel, epochs, notes)
-    return read_tensorboard(path, rel, epochs, notes)
+        return read_csv(path, rel, epochs, notes, per_epoch)
+    return read_tensorboard(path, rel, epochs, notes, per_epoch)
 
 
-def read_tensorboard(
-    path: Path, rel: str | None = None, epochs: int | None = None, notes: list[str] | None = None
-) -> Logs:
+def read_tensorboard(path: Path, rel: str | None = None, epochs: int | None = None, notes: list[str] | None = None,
+                     per_epoch: int | None = None) -> Logs:  # fmt: skip
     """Scalars of the course's tags from an event file or a folder of them (tensorboard's own reader), each tag's
     values in the order they were written (wall time; files in tensorboard's order), so a repeated step keeps its
     last-written value."""
@@ -131,7 +133,7 @@ def read_tensorboard(
         raise LogError(f"logs {rel!r}: none of the tags {', '.join(TAGS.values())} is in the event files "
                        f"({_found(tags, 'scalar tags') if tags else 'they hold no scalars'}); log the run under "
                        "the course's tags")  # fmt: skip
-    return _assemble(rel, series, epochs, notes)
+    return _assemble(rel, series, epochs, notes, per_epoch)
 
 
 def _found(names: set[str] | list[str], what: str) -> str:
@@ -141,7 +143,8 @@ def _found(names: set[str] | list[str], what: str) -> str:
     return f"found {', '.join(shown(n, 40) for n in first)}{more}"
 
 
-def read_csv(path: Path, rel: str | None = None, epochs: int | None = None, notes: list[str] | None = None) -> Logs:
+def read_csv(path: Path, rel: str | None = None, epochs: int | None = None, notes: list[str] | None = None,
+             per_epoch: int | None = None) -> Logs:  # fmt: skip
     """`step,lr,train_loss,epoch,test_loss,test_accuracy` rows (see the module docstring); a row with only an epoch's
     test metrics (an evaluation before training) may leave its step empty."""
     rel = rel or path.name
@@ -182,16 +185,25 @@ def read_csv(path: Path, rel: str | None = None, epochs: int | None = None, note
         except (TypeError, ValueError, OverflowError):
             what = "a whole number" if col in ("step", "epoch") else "a number"  # a counter, or a figure
             raise LogError(f"logs {rel!r}: line {n}: {col} {shown(row[col] or '')} is not {what}") from None
-    return _assemble(rel, {k: v for k, v in series.items() if v}, epochs, notes)
+    return _assemble(rel, {k: v for k, v in series.items() if v}, epochs, notes, per_epoch)
 
 
-def _global_steps(xs: list[int], runs: int, last: int) -> int | None:
+def _global_steps(xs: list[int], runs: int, last: int, per_epoch: int | None = None) -> int | None:
     """Steps an epoch, where test metrics were logged at the optimizer step instead of the epoch's number
     (`add_scalar("Accuracy/test", acc, global_step)`, examiner probe 13: "your log's last epoch (960)" of a 30-epoch
-    run failed two true claims): one evaluation at each of the run's `runs` epochs' ends — k·P steps, or k·P − 1
-    counted from 0 — and the train loss logged up to the same step (`last`). Else None: the x's are epochs."""
+    run failed two true claims): every evaluation at an epoch's end — k·P steps, or k·P − 1 counted from 0 — of the
+    run's `runs` epochs, P the run's steps an epoch (`per_epoch`; unknown, read off a log with one evaluation at
+    each epoch's end and the train loss up to the last, `last`). x's that can be epoch numbers (none above `runs`)
+    are. Else None."""
     xs = [x for x in xs if x]  # an evaluation before training, at step 0
-    if len(xs) != runs or runs < 2 or xs[-1] <= runs:
+    if not xs or xs[-1] <= runs:
+        return None
+    if per_epoch and per_epoch > 1:  # every few epochs, a log that ends early, a sparse train loss: all read so
+        for off in (0, 1):
+            if all((x + off) % per_epoch == 0 for x in xs) and (xs[-1] + off) // per_epoch <= runs:
+                return per_epoch
+        return None
+    if len(xs) != runs or runs < 2:
         return None
     for per, off in ((xs[0], 0), (xs[0] + 1, 1)):
         if per > 1 and xs == [k * per - off for k in range(1, runs + 1)] and runs * per - last in (0, 1):
@@ -207,9 +219,8 @@ def _whole(text: str) -> int:
     return int(value)
 
 
-def _assemble(
-    rel: str, series: dict[str, list[tuple[int, float]]], runs: int | None = None, notes: list[str] | None = None
-) -> Logs:
+def _assemble(rel: str, series: dict[str, list[tuple[int, float]]], runs: int | None = None,
+              notes: list[str] | None = None, per_epoch: int | None = None) -> Logs:  # fmt: skip
     """One run's curves from its (step, value) series in the order written; `runs`: the run's epochs, if known."""
     if sum(len(v) for v in series.values()) > MAX_EVENTS:
         raise LogError(f"logs {rel!r}: more than {MAX_EVENTS} logged values")
@@ -234,12 +245,13 @@ def _assemble(
         steps = sorted(loss)  # the log is read at the steps that have both (a missing loss is not a NaN loss)
     tl, ta = by_step.get("test_loss", {}), by_step.get("test_accuracy", {})
     epochs = sorted(set(tl) | set(ta))
-    if runs and (per := _global_steps(epochs, runs, max(loss))):  # test metrics at the optimizer step
+    if runs and (per := _global_steps(epochs, runs, max(loss), per_epoch)):  # test metrics at the optimizer step
         tl, ta = ({(x + (x % per != 0)) // per: v for x, v in d.items()} for d in (tl, ta))
+        read = sorted(set(tl) | set(ta) - {0})
         if notes is not None:
             notes.append(f"logs {rel!r}: test metrics logged at the optimizer step ({min(e for e in epochs if e)}, "
-                         f"{max(epochs)}: every {per} steps, an epoch's end), read as epochs 1–{runs}; log them at "
-                         "the epoch's number")  # fmt: skip
+                         f"{max(epochs)}: {per} steps an epoch, at epochs' ends), read as epochs {read[0]}–{read[-1]}; "
+                         "log them at the epoch's number")  # fmt: skip
         epochs = sorted(set(tl) | set(ta))
     eshift = 1 if epochs and epochs[0] == 0 else 0  # 0-based epoch counters → 1-based
     if runs and epochs == list(range(runs + 1)):  # epochs 0..N of an N-epoch run: 0 is an evaluation before training
@@ -270,16 +282,19 @@ class Evidence:
     read: set[tuple[str, str]] = field(default_factory=set)  # (entry, claimed_* field) the student left to the logs
 
 
-def gather(folder: Path, sub: Submission) -> tuple[Submission, Evidence]:
+def gather(folder: Path, sub: Submission, claimed_on: str | None = None) -> tuple[Submission, Evidence]:
     """Read every run's logs (bounded); a claim the student left out is taken from them: a final run's last
-    logged epoch, a sweep's pick by its stated rule on the logged curve. Returns the completed submission."""
+    logged epoch, a sweep's pick by its stated rule on the logged curve. Returns the completed submission.
+    `claimed_on`: the assignment's, where the submission names none (the data the student's runs took)."""
     ev = Evidence()
+    setup = sub.setup  # the student's run took the claim data's steps an epoch (claimed_on), else the dataset's
+    per_epoch = steps_per_epoch(setup.claimed_on or claimed_on or setup.dataset, setup.batch_size)
     for item in [*sub.range_test, *sub.run, *sub.auto]:
         if item.logs:
             notes: list[str] = []
             epochs = None if isinstance(item, RangeTestClaim) else item.epochs  # a sweep's test metrics aren't read
             try:
-                ev.logs[item.name] = read_logs(Path(folder), item.logs, epochs, notes)
+                ev.logs[item.name] = read_logs(Path(folder), item.logs, epochs, notes, per_epoch)
             except LogError as err:
                 ev.logs[item.name] = str(err)
             ev.notes.extend(f"{item.name}: {note}" for note in notes)

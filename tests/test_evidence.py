@@ -292,17 +292,26 @@ def test_test_metrics_logged_at_the_optimizer_step_are_read_as_epochs(honest, tm
     """Examiner probe 13: `add_scalar("Accuracy/test", acc, global_step)` — a common habit — put the 2 epochs' test
     metrics at steps 32 and 64 (or 31 and 63, counted from 0); read as epochs, "your log's last epoch (960)" of a
     30-epoch run failed two true claims. One evaluation at each epoch's end, up to the train loss's last step, is
-    read as the epochs 1..N, with one line; an evaluation every other epoch is not (its epochs cannot be told)."""
+    read as the epochs 1..N, with one line. Knowing the run's steps an epoch (32: what `gather` passes), so are an
+    evaluation every other epoch, a log that ends early and one with a sparse train loss (examiner probe 14: each
+    failed a true claim as "your log's last epoch (192)"); without, only a log of one at each epoch's end is."""
     logs = logs_from_result(honest)
     at_step = replace(logs, epoch=[32 - offset, 64 - offset])
     write_tensorboard(at_step, tmp_path / "tb")
     notes: list[str] = []
     back = read_logs(tmp_path, "tb", 2, notes)
     assert back.epoch == [1, 2] and back.test_accuracy == pytest.approx(logs.test_accuracy, rel=1e-6)
-    assert notes == [f"logs 'tb': test metrics logged at the optimizer step ({32 - offset}, {64 - offset}: every 32 "
-                     "steps, an epoch's end), read as epochs 1–2; log them at the epoch's number"]  # fmt: skip
-    # three evaluations of a 2-epoch run, or two of a 3-epoch one: not an epoch's end each — read as logged
+    assert notes == [f"logs 'tb': test metrics logged at the optimizer step ({32 - offset}, {64 - offset}: 32 steps "
+                     "an epoch, at epochs' ends), read as epochs 1–2; log them at the epoch's number"]  # fmt: skip
+    # without the run's steps an epoch: two evaluations of a 3-epoch run cannot be told from epochs — read as logged
     assert read_logs(tmp_path, "tb", 3, []).epoch == [32 - offset, 64 - offset]
+    # with them: epochs 1 and 2 of a 3-epoch run (a log that ends early), and every other epoch of a 4-epoch run
+    assert read_logs(tmp_path, "tb", 3, [], per_epoch=32).epoch == [1, 2]
+    write_tensorboard(replace(logs, epoch=[64 - offset, 128 - offset]), tmp_path / "every2")
+    assert read_logs(tmp_path, "every2", 4, [], per_epoch=32).epoch == [2, 4]
+    # epoch numbers stay epoch numbers: a 40-epoch run's evaluation at epoch 32 is epoch 32
+    write_tensorboard(replace(logs, epoch=[31, 32]), tmp_path / "epochs")
+    assert read_logs(tmp_path, "epochs", 40, [], per_epoch=32).epoch == [31, 32]
 
 
 def test_a_csv_may_leave_out_what_it_did_not_log(honest, tmp_path):

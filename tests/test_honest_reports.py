@@ -441,6 +441,16 @@ def test_a_run_no_reference_ends_with_says_so_in_the_full_grade():
     assert "review by hand" in line and "dataset, optimizer and input (" not in line
 
 
+def test_a_quick_grade_promises_the_full_grade_only_what_it_compares():
+    """Examiner probe 14: a 3-epoch cosine run beside a 2-epoch reference was "compared at its final epoch (3) by the
+    full grade" in quick mode, and "Not comparable" in the full grade. No grade compares it: the quick one says so."""
+    base, sub, _ = _short("cosine", epochs=3)
+    a = Assignment(train_epochs=1, max_epochs=3, quick_epochs=1)
+    v = verdicts(sub, [_epochs(rerun()[1], 1)], quick=True, baseline=base, assignment=a)[("baseline", "const")]
+    assert v.status == "skip" and v.why == "reference" and "by the full grade" not in v.message, v.message
+    assert "this run ends at epoch 3, the reference at epoch 2" in v.message, v.message
+
+
 def test_a_run_within_baseline_lr_decades_is_not_called_another_seed_of_the_reference():
     """Examiner probe 4 (F8): a run at 0.0409 met the reference at 0.0506 (within 0.1 decades) and was called "this
     run's own config (…, another seed of it)". The message names both LRs."""

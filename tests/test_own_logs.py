@@ -77,9 +77,14 @@ def test_a_claim_from_an_earlier_epoch_of_the_log_says_which(runs):
     assert not v.ok and "It matches epoch 1 of your log" in v.message
     pct = metric_against_log("test_accuracy", round(100 * logs.test_accuracy[-1], 2), 3, logs)
     assert pct.ok and "reported as a percentage" in pct.message
-    short = metric_against_log("test_accuracy", round(logs.test_accuracy[1], 4),
-                               3, logs_from_result(runs["train"][1], epochs=2))  # fmt: skip
-    assert not short.ok and "your log ends at epoch 2, and the run claims 3 epochs" in short.message
+    # a log that stops before the run's last epoch cannot decide its final figure, whatever the claim (examiner
+    # probe 14: the true epoch-5 figure failed against the log's epoch 3): the claim is judged as without logs
+    cut = logs_from_result(runs["train"][1], epochs=2)
+    assert metric_against_log("test_accuracy", round(logs.test_accuracy[1], 4), 3, cut) is None
+    assert metric_against_log("test_accuracy", round(logs.test_accuracy[2], 4), 3, cut) is None
+    # a log longer than the run: its epoch 2 is the 2-epoch run's last
+    two = metric_against_log("test_accuracy", round(logs.test_accuracy[1], 4), 2, logs)
+    assert two.ok and "Your log's last epoch (2)" in two.message
 
 
 def test_a_log_the_rerun_does_not_bear_out_is_not_used(runs, mnist5k):
