@@ -148,6 +148,9 @@ def print_checks(s: StudentResult) -> None:
             print(f"likely cause ({_cell(c.subject)}, {c.check}): {_cell(c.diagnosis['cause'], 200)}")
     for w in s.warnings:
         print(f"note: {_cell(w, 300)}")
+    for r in s.runs:  # a run this grade planned but did not rerun, and why (probe 14: only report.md said so)
+        if r.deferred:
+            print(f"note: {_cell(r.name, 40)}: {_cell(r.deferred, 300)}")
     print(f"{s.verdict.upper()}: {_cell(s.coverage, 300)}.")
     if s.verdict in ("fail", "error") and s.first_problem:
         print(f"why {s.verdict.upper()}: {_cell(s.first_problem, 300)}")

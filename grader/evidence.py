@@ -141,10 +141,11 @@ class Comparison:
         tail = f" {self.untold[0].upper() + self.untold[1:]}." if self.untold else ""
         ahead = " (logged one step ahead, after scheduler.step())" if self.lr_ahead else \
             " (its steps counted from 1)" if self.one_based else ""  # fmt: skip
-        if self.end_late:
-            ahead += (
-                " — its sweep reaches end_lr one step after its last, as `(end/start) ** (step / N)` does, "
-                "where the rerun's reaches it on its last step: the same sweep, each LR within one LR step"
+        table = "LR table exact"
+        if self.end_late:  # exact, to the claimed sweep written as the course writes it
+            table = (
+                "LR table the claimed sweep's, reaching end_lr one step after its last (as `step / N` in the "
+                "course's lambda does; the rerun's reaches it on its last step: each LR within one LR step)"
             )
         if not self.compared:
             bad = f"; its train loss is not finite from step {self.nonfinite}" if self.nonfinite is not None else ""
@@ -155,7 +156,7 @@ class Comparison:
             within = " and ".join(x for x in parts if x)
             noise = f", {within} within the seed noise of this config ({self.band}; {span})" if within else \
                 f" ({span})"  # fmt: skip
-            return f"The log matches the rerun: LR table exact{ahead}{noise}.{tail}"
+            return f"The log matches the rerun: {table}{ahead}{noise}.{tail}"
         bits = []
         if self.lr_constant is not None:
             bits.append(f"logged LR constant at {self.lr_constant:.4g} from step 0: no scheduler was applied")

@@ -361,6 +361,8 @@ def load_class(folders: Iterable[Path], assignment: Assignment | None = None, on
         if only and not chosen:  # examiner probe 12: "0 submission(s)", an empty gradebook, exit 0
             raise ValueError(f"no submission matches {names}: give ids or folder names of this class")
         log.warning("grade: no submission matches %s (ids and folder names of this class)", names)
+    if (only or skip) and loaded and not chosen:  # --only a --skip a (probe 14): nothing left, an empty gradebook
+        raise ValueError("--only and --skip leave no submission to grade")
     for x in chosen:  # a grader bug reading a folder: one line for the instructor (the student's line says less)
         if x.internal:
             log.warning("grade: internal error reading %s: %s", escape(x.folder.name), x.internal)

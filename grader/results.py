@@ -445,8 +445,8 @@ def _line(
     if why == "quick":
         cut = f" (training reruns cut to {epochs} epoch{'s' * (epochs != 1)}" if epochs else ""
         if cut and other:  # plan.quick_until (the footer said 3 epochs beside a row "at epoch 1 of 3": probe 10)
-            cut += (f"; one that keeps the claim data's longer epochs to as many of them as {epochs} epochs of "
-                    f"{rerun or 'the rerun data'} take, at least one")  # fmt: skip
+            cut += (f"; one that keeps the claim data's longer epochs to as many of them as {epochs} "
+                    f"epoch{'s' * (epochs != 1)} of {rerun or 'the rerun data'} take, at least one")  # fmt: skip
         cut += ")" if cut else ""
         todo = f"run `{command} --full` to check them" if command else "a full grade (`--full`) checks them"
         return f"quick mode{cut}: {n} pending — {todo}"
