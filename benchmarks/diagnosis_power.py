@@ -251,6 +251,11 @@ def _cases(key: str, n: int) -> list[Student]:
                 kind,
                 [Entry("run", "run", {**BASE, "schedule": {"name": "onecycle"}}, lambda c: _sched(c, max_lr=4 * c.lr))],
             )
+    elif key == "momentum-uncycled":  # torch's OneCycleLR/CyclicLR defaults: momentum cycled, the claim silent on it
+        for i, kind in enumerate(_kinds(n, True, True, False)):
+            sched = {"name": "cyclic", "step_size_up": 16} if i % 2 else {"name": "onecycle"}
+            add(i, kind, [Entry("run", "run", {**BASE, "momentum": 0.0, "schedule": sched},
+                                lambda c: _sched(c, cycle_momentum=True))], sched["name"])  # fmt: skip
     elif key == "short-run":  # a run stopped at epoch 5 of the committed protocol's 30, its log and claims with it
         for i, kind in enumerate(_kinds(n, True, False, False)):
             add(i, kind, [Entry("run", "run", dict(PROTOCOL_RUN), until=5)])

@@ -38,6 +38,7 @@ from reference.datasets import DATASETS
 from reference.optim import lr_table
 from reference.outputs import Logs
 from reference.rules import smooth
+from reference.schedules import SCHEDULES
 from reference.tolerances import sigma
 
 Confidence = Literal["low", "medium", "high"]
@@ -531,6 +532,31 @@ def onecycle_max_lr(c: Case) -> Diagnosis | None:
                      "instead of the picked LR", evidence, "high" if exact else "medium", exact)  # fmt: skip
 
 
+def _uncycled(c: Case) -> bool:
+    """A OneCycle or Cyclic run rerun with momentum not cycled where the claim does not say so: torch's classes
+    cycle it unless told not to (examiner probe 14: a student with torch's defaults lost 21 points, no cause named)."""
+    s = c.config.schedule if c.config is not None else None
+    stated = getattr(getattr(c.claim, "schedule", None), "model_fields_set", {"cycle_momentum"})
+    return s is not None and "cycle_momentum" in SCHEDULES[s.name].args and not s.cycle_momentum and \
+        "cycle_momentum" not in stated  # fmt: skip
+
+
+def momentum_uncycled(c: Case) -> Diagnosis | None:
+    """Named only where the rerun with momentum cycled, as torch's default does, meets the claim (or the log) where
+    the rerun of the claimed config does not: its counterfactual decides."""
+    if not _uncycled(c):
+        return None
+    fit, said = _cf_fit(c)
+    if fit is None:
+        return None
+    torch_class = SCHEDULES[c.config.schedule.name].scheduler
+    cause = (f"torch's {torch_class} cycles momentum by default (cycle_momentum=True), and the run states no "
+             "cycle_momentum, so the rerun did not cycle it: if your run used torch's default, write "
+             "cycle_momentum = true in its schedule")  # fmt: skip
+    return Diagnosis("momentum-uncycled", cause, f"The rerun with momentum cycled, as torch's default, gets {said}.",
+                     "high" if fit == "match" else "medium", fit == "match")  # fmt: skip
+
+
 def diverged_log(c: Case) -> Diagnosis | None:
     """The log diverges where the rerun of the claimed config does not, with the claimed LR: e.g. momentum ≥ 1."""
     if not c.logs or not c.logs.train_loss or not c.rerun or c.rerun.get("diverged"):
@@ -652,6 +678,8 @@ PITFALLS: dict[str, Pitfall] = {
                                 if scheduler_unused(c) else None),
     "onecycle-max-lr": Pitfall("OneCycle max_lr overrode the picked LR", (*METRICS, "logs"), onecycle_max_lr,
                                lambda c: _with_schedule(c.config, max_lr=p) if (p := _onecycle_peak(c)) else None),
+    "momentum-uncycled": Pitfall("torch's default momentum cycling left out", (*METRICS, "logs"), momentum_uncycled,
+                                 lambda c: _with_schedule(c.config, cycle_momentum=True) if _uncycled(c) else None),
     "short-run": Pitfall("short run reported as the full run", ("accuracy_claim", "loss_claim"), short_run),
     "earlier-epoch": Pitfall("an earlier epoch reported as the final one", ("accuracy_claim", "loss_claim"),
                              earlier_epoch),

@@ -173,6 +173,7 @@ def test_missing_ray_is_one_line(monkeypatch, tmp_path, capsys):
 
     from grader.cli import main
 
-    args = ["--ray", "auto", "--only", "s004-legacy-config", "--quick", "--quiet", "--out", str(tmp_path), "--cache", str(tmp_path)]
+    args = ["--ray", "auto", "--only", "s004-legacy-config", "--quick", "--quiet", "--out", str(tmp_path),
+            "--cache", str(tmp_path)]  # fmt: skip
     assert main([str(SUBMISSIONS), *args]) == 2
     assert capsys.readouterr().err == f"grade: error: {INSTALL_HINT}\n"
