@@ -50,6 +50,9 @@ STUDENTS: dict[str, Student] = {
     "onecycle-max-lr": Student({"lr": 0.05, "epochs": 3, "schedule": {"name": "onecycle"}},
                                {"lr": 0.05, "epochs": 3, "schedule": {"name": "onecycle", "max_lr": 0.2}}),
     "momentum": Student({"lr": 0.05, "epochs": 3}, {"lr": 0.05, "epochs": 3, "momentum": 1.1}),
+    "momentum-uncycled": Student({"lr": 0.05, "epochs": 3, "momentum": 0.0, "schedule": {"name": "onecycle"}},
+                                 {"lr": 0.05, "epochs": 3, "momentum": 0.0,
+                                  "schedule": {"name": "onecycle", "cycle_momentum": True}}),
     "train-as-test": Student({"lr": 0.1, "epochs": 6, "claimed_test_loss": None}, {"lr": 0.1, "epochs": 6}),
     "short-run": Student({"lr": 0.1, "epochs": 6}, {"lr": 0.1, "epochs": 6}, {"epochs": 3}),
     "log-mismatch": Student({"lr": 0.05, "epochs": 3, "claimed_test_accuracy": 0.913}, {"lr": 0.1, "epochs": 6},
@@ -68,6 +71,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "scheduler-unused": {"logs": "scheduler-unused"},
     "onecycle-max-lr": {"logs": "onecycle-max-lr"},
     "momentum": {"logs": "diverged-log"},
+    "momentum-uncycled": {"logs": "momentum-uncycled"},  # torch's OneCycleLR default, the claim silent on it
     "train-as-test": {"loss_claim": "train-as-test"},
     "short-run": {"loss_claim": "short-run"},
     "log-mismatch": {"logs": "log-mismatch"},
