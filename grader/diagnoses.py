@@ -119,9 +119,10 @@ class Case:
 
     def near_rel(self, metric: str, value: float, target: float, epoch: int | None = None) -> bool:
         """`value` within k·√2·σ_rel of `target` on a log scale (two seeds' losses, relative seed σ)."""
-        if not (math.isfinite(value) and math.isfinite(target)) or value <= 0 or target <= 0:
+        ratio = value / target if math.isfinite(value) and math.isfinite(target) and target > 0 else math.nan
+        if not (math.isfinite(ratio) and ratio > 0):  # a denormal claim over a loss underflows to 0 (fuzzed logs)
             return False
-        return abs(math.log(value / target)) <= self.k * math.sqrt(2) * self.rel_sigma(metric, epoch)
+        return abs(math.log(ratio)) <= self.k * math.sqrt(2) * self.rel_sigma(metric, epoch)
 
     def claimed(self, metric: str) -> float | None:
         return getattr(self.claim, f"claimed_{metric}", None)
@@ -187,6 +188,7 @@ def loss_test_artifact(c: Case) -> Diagnosis | None:
         ours = {e["epoch"]: e["test_loss"] for e in c.rerun["epochs"]}
         ratios = [(e, ours[e] / v) for e, v in zip(c.logs.epoch, c.logs.test_loss, strict=True)
                   if e in ours and math.isfinite(v) and v > 0 and ours[e] > 0]  # fmt: skip
+        ratios = [(e, r) for e, r in ratios if math.isfinite(r) and r > 0]  # a denormal logged loss: no ratio
         if ratios:
             mid = sorted(r for _, r in ratios)[len(ratios) // 2]
             steady = all(abs(math.log(r / mid)) <= slack for _, r in ratios)
@@ -452,7 +454,7 @@ def _table_matches(c: Case, cfg: RunConfig) -> bool:
     if not c.logs or not c.logs.lr:
         return False
     table = lr_table(cfg, c.per_epoch)
-    pairs = [(v, table[s]) for s, v in zip(c.logs.step, c.logs.lr, strict=True) if s < len(table)]
+    pairs = [(v, table[s]) for s, v in zip(c.logs.step, c.logs.lr, strict=True) if 0 <= s < len(table)]
     pairs = [(a, b) for a, b in pairs if math.isfinite(a)]
     return bool(pairs) and all(math.isclose(a, b, rel_tol=1e-5, abs_tol=F32_TINY) for a, b in pairs)
 
