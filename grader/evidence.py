@@ -705,9 +705,8 @@ def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs, tex
     if not values:
         return None
     label = metric.replace("_", " ")
-    if values[-1][0] != epochs:  # a log that ends elsewhere than the run: its epoch `epochs`, if it logged one
-        if epochs not in dict(values):  # it stops before the run's last epoch: it cannot decide the final figure
-            return None  # (examiner probe 14: a true final claim failed against the log's epoch 3 of 5)
+    short = values[-1][0] < epochs  # the log stops before the run's last epoch
+    if values[-1][0] > epochs and epochs in dict(values):  # a log longer than the run: its epoch `epochs`
         values = [(e, v) for e, v in values if e <= epochs]
     last_epoch, last = values[-1]
     scale = 100.0 if metric == "test_accuracy" and claimed > 1 else 1.0
@@ -718,8 +717,11 @@ def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs, tex
     dist = abs(value - last)
     if dist <= allowed:
         pct = " (reported as a percentage)" if scale != 1 else ""
-        msg = f"Your log's last epoch ({last_epoch}): {label} {last:.6g}; the claim: {said}{pct}."
-        return OwnLog(True, last, round(dist, 6), round(allowed, 6), "abs", msg)
+        ends = f" — but your log ends at epoch {last_epoch}, and the run claims {epochs} epochs" if short else ""
+        msg = f"Your log's last epoch ({last_epoch}): {label} {last:.6g}; the claim: {said}{pct}{ends}."
+        return OwnLog(not short, last, round(dist, 6), round(allowed, 6), "abs", msg)  # a short run's figure
+    if short:  # another figure than where the log stops: the log cannot decide the run's final one (examiner
+        return None  # probe 14: a true final claim failed against the log's epoch 3 of 5), judged as without it
     other = next((e for e, v in reversed(values[:-1]) if abs(value - v) <= allowed), None)
     kept = checkpoints(logs)
     best = next((e for e, v in reversed(values[:-1]) if abs(value - v) <= allowed and e in kept), None)

@@ -268,7 +268,11 @@ def test_a_course_config_py_is_graded_its_sweep_rerun_as_the_courses_exponential
     (tmp_path / "course" / "s1").mkdir(parents=True)
     (tmp_path / "course" / "s1" / "config.py").write_text(COURSE_CONFIG)
     (tmp_path / "course" / "assignment.toml").write_text('max_sweep_epochs = 10\nrequired = ["range_test"]\n')
-    result = grade_class(tmp_path / "course", out=None, quick=True, cache_dir=tmp_path / "cache", device="cpu",
+    quick = grade_class(tmp_path / "course", out=None, quick=True, cache_dir=tmp_path / "cache", device="cpu",
+                        engine="sequential")  # fmt: skip
+    # a quick grade does not rerun a sweep with no pick to check (a config.py holds none; issue 26)
+    assert quick.students[0].runs[0].result is None and quick.students[0].runs[0].deferred
+    result = grade_class(tmp_path / "course", out=None, quick=False, cache_dir=tmp_path / "cache", device="cpu",
                          engine="sequential")  # fmt: skip
     (s,) = result.students
     # a config.py holds no claim: nothing reported was checked, its sweep's LR claim "Not stated" (audit 7)

@@ -80,8 +80,11 @@ def test_a_claim_from_an_earlier_epoch_of_the_log_says_which(runs):
     # a log that stops before the run's last epoch cannot decide its final figure, whatever the claim (examiner
     # probe 14: the true epoch-5 figure failed against the log's epoch 3): the claim is judged as without logs
     cut = logs_from_result(runs["train"][1], epochs=2)
-    assert metric_against_log("test_accuracy", round(logs.test_accuracy[1], 4), 3, cut) is None
-    assert metric_against_log("test_accuracy", round(logs.test_accuracy[2], 4), 3, cut) is None
+    assert logs.test_loss[2] != logs.test_loss[1]  # the run's true final figure, not where its log stops
+    assert metric_against_log("test_loss", round(logs.test_loss[2], 4), 3, cut) is None
+    # the figure where the log stops, claimed as the run's final one: a short run's (the short-run pitfall)
+    short = metric_against_log("test_accuracy", round(logs.test_accuracy[1], 4), 3, cut)
+    assert not short.ok and "your log ends at epoch 2, and the run claims 3 epochs" in short.message
     # a log longer than the run: its epoch 2 is the 2-epoch run's last
     two = metric_against_log("test_accuracy", round(logs.test_accuracy[1], 4), 2, logs)
     assert two.ok and "Your log's last epoch (2)" in two.message
