@@ -282,6 +282,8 @@ def train_as_test(c: Case) -> Diagnosis | None:
     train, test = final["train_loss"], final["test_loss"]
     if not all(math.isfinite(v) and v > 0 for v in (claimed, train, test)):
         return None
+    if not all(math.isfinite(r) and r > 0 for r in (claimed / train, claimed / test)):  # a denormal claim (fuzz)
+        return None
     s_tr, s_te = c.loss_sigma("train_loss"), c.loss_sigma("test_loss")
     z_tr = abs(math.log(claimed / train)) / (math.sqrt(2) * s_tr)
     z_te = abs(math.log(claimed / test)) / (math.sqrt(2) * s_te)

@@ -121,11 +121,13 @@ class Comparison:
     compared: bool = True  # False: nothing but finite losses could be compared (`untold` says why)
     one_based: bool = False  # the log counts its steps from 1: read one step earlier
     end_late: bool = False  # a sweep whose LR reaches end_lr one step after its last (`ratio ** (step / N)`)
+    lr_steps: int = 1  # logged LRs compared (0: none logged where the rerun has steps)
+    empty: bool = False  # nothing at all compared: no logged step or epoch lies where the rerun has one
 
     @property
     def matches(self) -> bool:
         return (self.lr is None and self.loss is None and self.test is None and self.nonfinite is None
-                and self.turns is None)  # fmt: skip
+                and self.turns is None and not self.empty)  # fmt: skip
 
     @property
     def parts_at(self) -> int | None:
@@ -141,7 +143,10 @@ class Comparison:
         tail = f" {self.untold[0].upper() + self.untold[1:]}." if self.untold else ""
         ahead = " (logged one step ahead, after scheduler.step())" if self.lr_ahead else \
             " (its steps counted from 1)" if self.one_based else ""  # fmt: skip
-        table = "LR table exact"
+        table = "LR table exact" if self.lr_steps else "no LR logged where the rerun has steps"
+        if self.empty:  # a log none of whose steps or epochs the rerun has (fuzzed logs: "LR table exact" said so)
+            return (f"Not compared with the rerun: {self.untold}. The log is neither borne out nor contradicted, and "
+                    "decides no claim.")  # fmt: skip
         if self.end_late:  # exact, to the claimed sweep written as the course writes it
             table = (
                 "LR table the claimed sweep's, reaching end_lr one step after its last (as `step / N` in the "
@@ -225,7 +230,13 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     loss, untold, compared = _loss_part(logs, rerun, steps, index, band, k, sweep, margin)
     test, n_ep = (None, 0) if sweep else _test_part(logs, rerun, n_test, epochs or {}, k, margin)
     source = band.source if band else f"no seed band: ±{LOG_FLOOR:g} in log(loss), k = {k:g}"
-    return Comparison(compared, n_ep, source, lr, loss, test, constant, nonfinite, untold, k, lr_ahead=ahead)
+    if not steps and not n_ep and lr is None and nonfinite is None:  # no logged step or epoch is the rerun's
+        where = f"steps {min(logs.step)}–{max(logs.step)}" if logs.step else "no steps"
+        untold = (f"no logged step or epoch lies where the rerun has one (the log holds {where}; the rerun steps "
+                  f"0–{len(rerun['lr']) - 1})")  # fmt: skip
+        return Comparison(0, 0, source, untold=untold, k=k, compared=False, lr_steps=0, empty=True)
+    return Comparison(compared, n_ep, source, lr, loss, test, constant, nonfinite, untold, k, lr_ahead=ahead,
+                      lr_steps=len(logged))  # fmt: skip
 
 
 def _end_late(rerun: dict) -> list[float] | None:

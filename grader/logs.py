@@ -152,8 +152,11 @@ def read_csv(path: Path, rel: str | None = None, epochs: int | None = None, note
         text = path.read_bytes()[:MAX_BYTES].decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
     except UnicodeDecodeError:
         raise LogError(f"logs {rel!r}: not UTF-8 text") from None
+    header = text.split("\n", 1)[0]
+    sep = next((d for d in (";", "\t") if d in header and "," not in header), ",")  # a semicolon or tab CSV
     try:
-        return _csv_rows(csv.DictReader(io.StringIO(text, newline=None), restval=""), rel, epochs, notes, per_epoch)
+        reader = csv.DictReader(io.StringIO(text, newline=None), restval="", delimiter=sep)
+        return _csv_rows(reader, rel, epochs, notes, per_epoch)
     except csv.Error as err:  # a CR inside a cell, a cell past csv's field limit: the file, not the grader (fuzz_logs)
         raise LogError(f"logs {rel!r}: not readable as CSV ({shown(str(err), 80)})") from None
 
@@ -161,9 +164,10 @@ def read_csv(path: Path, rel: str | None = None, epochs: int | None = None, note
 def _csv_rows(reader: csv.DictReader, rel: str, epochs: int | None, notes: list[str] | None,
               per_epoch: int | None) -> Logs:  # fmt: skip
     fields = reader.fieldnames or []
+    named = {str(f).strip().lower(): f for f in fields if f is not None}  # " train_loss", "LR": the column meant
     # step and train_loss are the log; a column left out is a value not logged, as a TensorBoard tag left out is (a
     # sweep's CSV has no test metrics: examiner probe 13's `step,lr,train_loss` was refused for lacking them)
-    missing = [c for c in ("step", "train_loss") if c not in fields]
+    missing = [c for c in ("step", "train_loss") if c not in named]
     if [f.strip().lower() for f in fields] == ["wall time", "step", "value"]:
         raise LogError(f"logs {rel!r}: TensorBoard's CSV download holds one tag's values, not a run's log; hand in "
                        "the run's event folder (the one with events.out.tfevents.* files) or a CSV with the "
@@ -175,7 +179,7 @@ def _csv_rows(reader: csv.DictReader, rel: str, epochs: int | None, notes: list[
     for n, row in enumerate(reader, start=2):
         if n > MAX_EVENTS:
             raise LogError(f"logs {rel!r}: more than {MAX_EVENTS} rows")
-        row = {c: row.get(c) or "" for c in CSV_COLUMNS}  # a column left out reads as empty cells
+        row = {c: (row.get(named[c]) or "").strip() if c in named else "" for c in CSV_COLUMNS}  # left out: empty
         col = "step"
         try:
             if row["lr"] or row["train_loss"]:

@@ -326,3 +326,31 @@ def test_a_csv_may_leave_out_what_it_did_not_log(honest, tmp_path):
     (tmp_path / "bad.csv").write_text("iteration,lr,loss\n0,0.1,2.3\n")
     with pytest.raises(LogError, match="CSV header lacks step, train_loss"):
         read_logs(tmp_path, "bad.csv")
+
+
+def test_a_log_none_of_whose_steps_the_rerun_has_decides_nothing(honest, tmp_path):
+    """benchmarks/fuzz_logs.py: a log of another config with every step shifted by 10**12 (or negative) was "The log
+    matches the rerun: LR table exact" — nothing compared — and its claims "borne out". Nothing compared is said so,
+    and such a log decides no claim (evidence.plausible)."""
+    from grader.evidence import plausible
+
+    logs = logs_from_result(honest)
+    far = replace(logs, step=[s + 10**12 for s in logs.step], lr=[3 * v for v in logs.lr], epoch=[], test_loss=[],
+                  test_accuracy=[])  # fmt: skip
+    cmp = compare(far, honest, 1000)
+    assert cmp.empty and not plausible(cmp) and "LR table exact" not in cmp.summary()
+    assert cmp.summary().startswith("Not compared with the rerun: no logged step or epoch lies where the rerun has")
+    no_lr = compare(replace(logs, lr=[math.nan] * len(logs.lr)), honest, 1000)  # an LR column left out
+    assert plausible(no_lr) and "no LR logged where the rerun has steps" in no_lr.summary()
+
+
+def test_csv_headers_as_people_write_them(honest, tmp_path):
+    """benchmarks/fuzz_logs.py: `LR` in capitals, spaces after commas, semicolons or tabs as separators were refused
+    or, since columns may be left out, silently dropped. Each is read as the column it names."""
+    logs = logs_from_result(honest)
+    rows = [(s, lr, loss) for s, lr, loss in zip(logs.step, logs.lr, logs.train_loss, strict=True)]
+    for name, header, sep in (("caps", "Step,LR,Train_Loss", ","), ("spaces", "step, lr, train_loss", ", "),
+                              ("semi", "step;lr;train_loss", ";"), ("tab", "step\tlr\ttrain_loss", "\t")):  # fmt: skip
+        (tmp_path / f"{name}.csv").write_text("\n".join([header, *(sep.join(map(repr, r)) for r in rows)]) + "\n")
+        back = read_logs(tmp_path, f"{name}.csv")
+        assert back.lr == logs.lr and back.train_loss == logs.train_loss, name

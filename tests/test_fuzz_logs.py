@@ -2,7 +2,7 @@
 on two tiny honest submissions (a 40-step sweep and a 1-epoch run, seeded: the rerun is the student's run), a few
 dozen cases, each graded in process with every output checked (no exception, no "internal grader error", no unsafe
 output line, bounded time). The checker itself is tested on planted unsafe outputs, and the defects the long run
-found are reproduced (each fixed in 6109706).
+found are reproduced as regression tests.
 
 `python benchmarks/fuzz_logs.py --n 3000` is the long run, committed in benchmarks/results/fuzz_logs.txt.
 """
@@ -145,7 +145,7 @@ def test_minimization_keeps_the_failure():
     assert fuzz.ddmin(items, lambda xs: 37 in xs and 80 in xs, 200) == [37, 80]
 
 
-# ---------------------------------------------------------------- defects the long run found, fixed (6109706)
+# ---------------------------------------------------------------- defects the long run found (fixed in 6109706 but one)
 
 
 @pytest.mark.parametrize(
@@ -193,3 +193,16 @@ def test_denormal_losses_and_negative_steps_do_not_raise_in_the_diagnoses():
     cfg = RunConfig(epochs=3, lr=0.05, schedule=ScheduleConfig(name="multistep", milestones=(1, 2), gamma=0.1))
     case = Case("accuracy_claim", None, cfg, None, None, logs=Logs("logs/run.csv", [-100], [0.05], [2.3]))
     assert _table_matches(case, _per_step_config(case)) is False
+
+
+def test_a_denormal_claimed_loss_is_not_read_as_a_train_loss():
+    """grader/diagnoses.py train_as_test: log(claimed / test) where a denormal claimed_test_loss (5e-324, written or
+    read from a log's last Loss/test) over a rerun's test loss above ~2 underflowed to 0: an 'internal grader error'
+    row (the sibling of near_rel's; benchmarks/results/fuzz_logs.txt)."""
+    from types import SimpleNamespace
+
+    from grader.diagnoses import Case, train_as_test
+
+    rerun = {"final": {"epoch": 3, "train_loss": 2.2, "test_loss": 2.3}}
+    claim = SimpleNamespace(claimed_test_loss=5e-324, epochs=3)
+    assert train_as_test(Case("loss_claim", claim, None, rerun, None)) is None
