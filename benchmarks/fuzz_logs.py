@@ -55,6 +55,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from fuzz import toml_value  # noqa: E402 - one TOML writer for both fuzzers (benchmarks/fuzz.py)
+
 HANG_S = 10.0  # one student, warm cache
 TIMEOUT_S = 60.0  # a case still running then is stopped (and counted as a hang)
 GIB = 1 << 30
@@ -73,6 +76,14 @@ required = []
 
 # name → the entry (without claims), its part, the student's seed, whether the submission states it, the log's
 # format; "synthetic": a log of MNIST (469 steps an epoch) that cannot be run here, written from the LR table
+AUTO = {
+    "name": "auto",
+    "optimizer": "adamw",
+    "lr": 0.002,
+    "epochs": 3,
+    "variant": "corrected",
+    "factors": [2.0, 1.0, 0.5],
+}
 SEEDS: dict[str, dict] = {
     "sweep-sgd": {
         "part": "range_test",
@@ -128,28 +139,14 @@ SEEDS: dict[str, dict] = {
         "seed": 7,
         "stated": True,
         "format": "csv",
-        "entry": {
-            "name": "auto",
-            "optimizer": "adamw",
-            "lr": 0.002,
-            "epochs": 3,
-            "variant": "corrected",
-            "factors": [2.0, 1.0, 0.5],
-        },
+        "entry": AUTO,
     },
     "auto-unseeded": {
         "part": "auto",
         "seed": 7,
         "stated": False,
         "format": "tb",
-        "entry": {
-            "name": "auto",
-            "optimizer": "adamw",
-            "lr": 0.002,
-            "epochs": 3,
-            "variant": "corrected",
-            "factors": [2.0, 1.0, 0.5],
-        },
+        "entry": AUTO,
     },
     "run-multistep": {
         "part": "run",
@@ -228,22 +225,6 @@ def submission_toml(name: str, part: str, entry: dict, setup: dict | None = None
     lines.append(f"\n[[{part}]]")
     lines += [f"{k} = {toml_value(v)}" for k, v in entry.items()]
     return "\n".join(lines) + "\n"
-
-
-def toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf") if math.isinf(v) else repr(v)
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, str):
-        return json.dumps(v)
-    if isinstance(v, list | tuple):
-        return "[" + ", ".join(toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
-    raise TypeError(type(v))
 
 
 def build_seeds(work: Path, only: list[str] | None = None, specs: dict | None = None) -> dict[str, dict]:
@@ -1580,24 +1561,15 @@ def run_case(case: Case, work: Path, cache: Path, timeout: float = TIMEOUT_S) ->
             if c.check in ("logs", "lr_claim", "accuracy_claim", "loss_claim")
         ]
         out["warnings"] = [w for w in s.warnings if "logs" in w]
-        if s.error and "internal grader error" in s.error:
-            tb, exc = traceback_of_internal(root, cache, case.quick)
-            out.update(
-                outcome="crash",
-                detail=s.error[:400],
-                traceback=tb,
-                signature=signature(tb, exc) + " [internal grader error]",
-            )
-            return out
-        if s.error and "internal error" in s.error:
-            tb, exc = traceback_of_load(folder)
-            out.update(
-                outcome="crash",
-                detail=s.error[:400],
-                traceback=tb,
-                signature=signature(tb, exc) + " [caught at the loading boundary]",
-            )
-            return out
+        for marker, where, find in (("internal grader error", "internal grader error",
+                                     lambda: traceback_of_internal(root, cache, case.quick)),
+                                    ("internal error", "caught at the loading boundary",
+                                     lambda: traceback_of_load(folder))):  # fmt: skip
+            if s.error and marker in s.error:
+                tb, exc = find()
+                out.update(outcome="crash", detail=s.error[:400], traceback=tb,
+                           signature=f"{signature(tb, exc)} [{where}]")  # fmt: skip
+                return out
         problems = unsafe_outputs(root / "reports", terminal)
         lines = [*(c.message for c in s.checks), *s.warnings, s.error or ""]
         problems += [f"a message of several lines or unprintable: {m[:200]!r}" for m in lines if not m.isprintable()]
