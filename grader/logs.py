@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 
 from grader.safe import shown
 from grader.schema import RangeTestClaim, Submission
-from reference.datasets import steps_per_epoch
+from reference.datasets import DATASETS, steps_per_epoch
 from reference.outputs import CSV_COLUMNS, TAGS, Logs
 
 MAX_FILES = 16  # entries in a log folder (event files and anything else)
@@ -299,7 +299,8 @@ def gather(folder: Path, sub: Submission, claimed_on: str | None = None) -> tupl
     `claimed_on`: the assignment's, where the submission names none (the data the student's runs took)."""
     ev = Evidence()
     setup = sub.setup  # the student's run took the claim data's steps an epoch (claimed_on), else the dataset's
-    per_epoch = steps_per_epoch(setup.claimed_on or claimed_on or setup.dataset, setup.batch_size)
+    data = setup.claimed_on or claimed_on or setup.dataset  # an unknown name is the config check's to refuse
+    per_epoch = steps_per_epoch(data, setup.batch_size) if data in DATASETS else None
     for item in [*sub.range_test, *sub.run, *sub.auto]:
         if item.logs:
             notes: list[str] = []

@@ -354,3 +354,17 @@ def test_csv_headers_as_people_write_them(honest, tmp_path):
         (tmp_path / f"{name}.csv").write_text("\n".join([header, *(sep.join(map(repr, r)) for r in rows)]) + "\n")
         back = read_logs(tmp_path, f"{name}.csv")
         assert back.lr == logs.lr and back.train_loss == logs.train_loss, name
+
+
+def test_logs_beside_an_unknown_dataset_are_no_grader_error(honest, tmp_path):
+    """benchmarks/fuzz.py caught it: reading the run's steps an epoch for its logs raised on a dataset name the config
+    check refuses later ('<script>…'): an internal error at the loading boundary instead of that one line."""
+    from grader.load import load_submission
+
+    write_csv(logs_from_result(honest), tmp_path / "s1" / "run.csv")
+    (tmp_path / "s1" / "submission.toml").write_text(
+        '[student]\nid = "s1"\nname = "S"\n[setup]\ndataset = "<script>alert(1)</script>"\n'
+        '[[run]]\nname = "r"\noptimizer = "sgd"\nlr = 0.05\nepochs = 2\nlogs = "run.csv"\n'
+    )
+    x = load_submission(tmp_path / "s1")
+    assert x.internal is None and (x.error is None or "internal" not in x.error), (x.error, x.internal)
