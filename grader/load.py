@@ -101,14 +101,13 @@ def _uncycled(part: str, name: str, scheduler: str, stated: set[str]) -> str:
     only with `cycle_momentum = true` (the committed references' runs do not). A run made with torch's defaults and
     rerun without cycling trains otherwise (examiner probe 13: its honest log 'outside the seed noise', no cause
     named): the rerun says what it did, and how to state the other."""
+    bounds = sorted({"base_momentum", "max_momentum"} & stated)
+    dropped = f"; {', '.join(bounds)} set, but left out of the rerun (they bound a cycle)" if bounds else ""
     if "cycle_momentum" in stated:  # cycle_momentum = false, as the student wrote it
-        bounds = sorted({"base_momentum", "max_momentum"} & stated)
-        return "" if not bounds else (f"[[{part}]] {shown(name)}: {', '.join(bounds)} set, but momentum is not "
-                                      "cycled (cycle_momentum = false): left out of the rerun")  # fmt: skip
-    return (
-        f"[[{part}]] {shown(name)}: rerun with momentum not cycled; torch's {scheduler} cycles it by default "
-        "(cycle_momentum=True): if your run used torch's default, write cycle_momentum = true in its schedule"
-    )
+        return f"[[{part}]] {shown(name)}: momentum not cycled (cycle_momentum = false){dropped}" if bounds else ""
+    return (f"[[{part}]] {shown(name)}: rerun with momentum not cycled; torch's {scheduler} cycles it by default "
+            "(cycle_momentum=True): if your run used torch's default, write cycle_momentum = true in its schedule"
+            f"{dropped}")  # fmt: skip
 
 
 def folder_id(name: str) -> str:

@@ -98,13 +98,13 @@ SCHEDULES: dict[str, Schedule] = {
     "onecycle": Schedule(
         "OneCycleLR", _onecycle, "step", (),
         ("max_lr", "pct_start", "div_factor", "final_div_factor", "cycle_momentum", "base_momentum", "max_momentum"),
-        "OneCycleLR over the whole run (momentum cycled only with `cycle_momentum = true`, torch's default)",
+        "OneCycleLR over the whole run (momentum cycled with `cycle_momentum`)",
         "OneCycleLR", "total_steps",
     ),
     "cyclic": Schedule(
         "CyclicLR", _cyclic, "step", (), ("base_lr", "max_lr", "step_size_up", "step_size_down", "mode", "gamma",
                                           "cycle_momentum", "base_momentum", "max_momentum"),
-        "CyclicLR between `base_lr` and `max_lr` (momentum cycled only with `cycle_momentum = true`, torch's default)",
+        "CyclicLR between `base_lr` and `max_lr` (momentum cycled with `cycle_momentum`)",
         "CyclicLR",
     ),
     "linear-decay": Schedule(

@@ -191,3 +191,21 @@ def test_cycle_momentum_is_torch_s_own_cycling_and_stated_by_the_student(name, l
     assert set(momenta[1]) == {0.0}
     plain = ScheduleConfig(name=name, cycle_momentum=False, max_momentum=0.5)  # false is left out, bounds with it
     assert plain == ScheduleConfig(name=name) and "cycle_momentum" not in plain.model_dump()
+
+
+def test_momentum_bounds_without_cycling_are_named_as_left_out(tmp_path):
+    """Examiner probe 14: `base_momentum` set without `cycle_momentum` was dropped with only the generic line."""
+    from grader.load import load_submission
+
+    (tmp_path / "s1").mkdir()
+    (tmp_path / "s1" / "submission.toml").write_text(
+        '[student]\nid = "s1"\nname = "S"\n[[run]]\nname = "oc"\noptimizer = "sgd"\nlr = 0.1\nepochs = 2\n'
+        'schedule = { name = "onecycle", base_momentum = 0.8 }\n'
+        '[[run]]\nname = "off"\noptimizer = "sgd"\nlr = 0.1\nepochs = 2\n'
+        'schedule = { name = "cyclic", cycle_momentum = false, max_momentum = 0.9 }\n'
+    )
+    oc, off = load_submission(tmp_path / "s1").warnings
+    assert "cycle_momentum = true" in oc and oc.endswith("base_momentum set, but left out of the rerun (they bound a "
+                                                         "cycle)")  # fmt: skip
+    assert off == ('[[run]] "off": momentum not cycled (cycle_momentum = false); max_momentum set, but left out of the '
+                   "rerun (they bound a cycle)")  # fmt: skip
