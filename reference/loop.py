@@ -91,7 +91,7 @@ class StepPlan:
 
     def evaluates_after(self, step: int) -> bool:
         """After `step` steps taken: the end of an evaluation window, of an epoch, of the run, or of its prefix."""
-        return step % self.eval_every == 0 or step % self.per_epoch == 0 or step in (self.total, self.stop)
+        return step % self.eval_every == 0 or step % self.per_epoch == 0 or step == self.stop  # stop ≤ total
 
     def unread(self, read: int, step: int) -> slice:
         """Where steps `read`…`step`−1 sit in a ring buffer of `eval_every` per-step losses (slot = step %

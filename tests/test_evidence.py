@@ -291,15 +291,14 @@ def test_a_figure_read_from_a_log_the_rerun_does_not_bear_out_is_not_marked_down
 def test_test_metrics_logged_at_the_optimizer_step_are_read_as_epochs(honest, tmp_path, offset):
     """Examiner probe 13: `add_scalar("Accuracy/test", acc, global_step)` — a common habit — put the 2 epochs' test
     metrics at steps 32 and 64 (or 31 and 63, counted from 0); read as epochs, "your log's last epoch (960)" of a
-    30-epoch run failed two true claims. One evaluation at each epoch's end, up to the train loss's last step, is
-    read as the epochs 1..N, with one line. Knowing the run's steps an epoch (32: what `gather` passes), so are an
-    evaluation every other epoch, a log that ends early and one with a sparse train loss (examiner probe 14: each
-    failed a true claim as "your log's last epoch (192)"); without, only a log of one at each epoch's end is."""
+    30-epoch run failed two true claims. Given the run's steps an epoch (32: what `gather` passes), evaluations at
+    epochs' ends are read as those epochs, with one line — every epoch, every other epoch, a log that ends early
+    (examiner probe 14: each failed a true claim as "your log's last epoch (192)"); without, as logged."""
     logs = logs_from_result(honest)
     at_step = replace(logs, epoch=[32 - offset, 64 - offset])
     write_tensorboard(at_step, tmp_path / "tb")
     notes: list[str] = []
-    back = read_logs(tmp_path, "tb", 2, notes)
+    back = read_logs(tmp_path, "tb", 2, notes, per_epoch=32)
     assert back.epoch == [1, 2] and back.test_accuracy == pytest.approx(logs.test_accuracy, rel=1e-6)
     assert notes == [f"logs 'tb': test metrics logged at the optimizer step ({32 - offset}, {64 - offset}: 32 steps "
                      "an epoch, at epochs' ends), read as epochs 1–2; log them at the epoch's number"]  # fmt: skip
@@ -309,6 +308,12 @@ def test_test_metrics_logged_at_the_optimizer_step_are_read_as_epochs(honest, tm
     assert read_logs(tmp_path, "tb", 3, [], per_epoch=32).epoch == [1, 2]
     write_tensorboard(replace(logs, epoch=[64 - offset, 128 - offset]), tmp_path / "every2")
     assert read_logs(tmp_path, "every2", 4, [], per_epoch=32).epoch == [2, 4]
+    # an evaluation before training at step 0 is left out, and the line names the epochs read (not "0–2")
+    write_tensorboard(replace(logs, epoch=[0, 32 - offset, 64 - offset], test_loss=[2.3, *logs.test_loss],
+                              test_accuracy=[0.1, *logs.test_accuracy]), tmp_path / "before")  # fmt: skip
+    notes = []
+    assert read_logs(tmp_path, "before", 2, notes, per_epoch=32).epoch == [1, 2]
+    assert "read as epochs 1–2;" in notes[0], notes
     # epoch numbers stay epoch numbers: a 40-epoch run's evaluation at epoch 32 is epoch 32
     write_tensorboard(replace(logs, epoch=[31, 32]), tmp_path / "epochs")
     assert read_logs(tmp_path, "epochs", 40, [], per_epoch=32).epoch == [31, 32]
