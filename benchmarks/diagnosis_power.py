@@ -14,8 +14,9 @@ ran MNIST's step schedule (469 steps an epoch) on mnist-5k's images (there is no
 step counts are MNIST's, their losses mnist-5k's.
 
 Honest students: `--honest` students (default 30; seeds 201, …) on the configs students use (SGD constant and MultiStep,
-Adam, a range test, and the committed 30-epoch sgd-multistep protocol run for some, so that the committed seed
-band is used where it exists; a run the config check refuses, 2 epochs of 3, for every third), with logs of their own
+Adam, a range test, OneCycleLR or CyclicLR with torch's default momentum cycling, and the committed 30-epoch
+sgd-multistep protocol run for some, so that the committed seed band is used where it exists; a run the config check
+refuses, 2 epochs of 3, for every third), with logs of their own
 seed of exactly the config they declare and claims of exactly what their logs show.
 
 Every submission is graded by `grader.grade.grade_class` as one class (full grade, sequential engine, CPU, the
@@ -72,6 +73,8 @@ PROTOCOL_RUN = {
 }  # committed: sgd-multistep
 PROTOCOL_CONSTANT = {**SGD, "lr": 0.0507, "epochs": 30}  # committed: sgd-constant
 PROTOCOL_ADAM = {"optimizer": "adam", "lr": 0.00104, "epochs": 30}  # committed: adam-constant
+ONECYCLE_CYCLED = {**SGD, "lr": 0.3, "epochs": 5, "schedule": {"name": "onecycle", "cycle_momentum": True}}
+CYCLIC_CYCLED = {**BASE, "schedule": {"name": "cyclic", "step_size_up": 16, "cycle_momentum": True}}
 
 
 # ---------------------------------------------------------------- students as data
@@ -293,6 +296,10 @@ def _honest(n: int) -> list[Student]:
                    Entry(f"{opt}-sweep", "range_test", sweep, claims=claims)]  # fmt: skip
         if i < max(5, n // 4) and not claimed_on:
             entries.append(Entry("sgd-multistep-30", "run", dict(PROTOCOL_RUN), claims=claims))
+        # torch's default for OneCycleLR/CyclicLR, momentum cycled, stated: configs no committed seeds measure
+        # (examiner probe 14: an honest log of one was warned against the test-set floors alone)
+        entries.append(Entry("sgd-onecycle-cycled", "run", ONECYCLE_CYCLED, claims=claims) if i % 2 else
+                       Entry("sgd-cyclic-cycled", "run", CYCLIC_CYCLED, claims=claims))  # fmt: skip
         if i % 3 == 2:  # a run the config check refuses (2 epochs < 3): its honest claims and log are still read
             entries.append(Entry("sgd-short", "run", {**BASE, "epochs": 2}, claims=claims, refused=True))
         out.append(Student(f"honest-{i:02d}", "honest", 201 + i, entries, fmt, one_based, claimed_on,

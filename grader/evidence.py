@@ -351,17 +351,19 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
     the seeds' std of that change): an edited epoch — a last accuracy raised by 2 pp — jumps where no seed does,
     though its level may stay inside the spread of levels; and that change again given the log's test-loss change
     (`_given_loss`): a seed whose accuracy jumps has its test loss drop with it, an edited accuracy does not. Without
-    them, the last common epoch against the rerun,
-    within k·√2·σ (floors only): early epochs of another config's seeds say little of this one's. The test loss
+    them, the last common epoch against the rerun, within k·√2·σ, σ the widest of other committed configs' seed σ
+    at that epoch ×FALLBACK_SAFETY where `epochs` holds it (`borrowed_epochs`), else the floors only: early epochs of
+    another config's seeds say little of this one's, and their changes nothing. The test loss
     is compared at the last epoch only: its spikes are heavier-tailed than 20 seeds show. σ at its upper bound,
     floored (binomial SE, 5 %); k grows with the number of comparisons so that an honest log strays anywhere with
     probability FAMILY_RATE at most (Bonferroni: half of it to the last epoch's three comparisons, where a claim's
     figures come from, half to the earlier ones)."""
     ours = {e["epoch"]: e for e in rerun["epochs"]}
     common = [(i, e) for i, e in enumerate(logs.epoch) if e in ours]
-    if not epochs:
+    own = {e: stats for e, stats in epochs.items() if not stats.get("borrowed")}
+    if not own:
         common = common[-1:]
-    steps = [(i, e) for n, (i, e) in enumerate(common) if n and common[n - 1][1] == e - 1 and e - 1 in epochs]
+    steps = [(i, e) for n, (i, e) in enumerate(common) if n and common[n - 1][1] == e - 1 and e - 1 in own]
     last = common[-1][1] if common else None
     earlier = len(common) - 1 + 2 * sum(e != last for _, e in steps)  # each change is tested twice
     k_last = max(k, NormalDist().inv_cdf(1 - FAMILY_RATE / 2 / (2 * 4)))
@@ -376,7 +378,8 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
             stats = (epochs.get(e) or {}).get(metric) or {}
             n = len([v for v in stats.get("values") or () if math.isfinite(v)])
             centre, factor = (stats["mean"], math.sqrt(1 + 1 / n)) if n >= 2 else (r[metric], math.sqrt(2))
-            std = sigma_upper(stats.get("std", 0.0), n) if n >= 2 else 0.0
+            std = (sigma_upper(stats.get("std", 0.0), n) if n >= 2 else  # else: the widest of other configs', if any
+                   stats.get("borrowed", 0.0) + stats.get("borrowed_rel", 0.0) * abs(centre))  # fmt: skip
             tol = margin * (k_last if e == last else k_rest) * factor * sigma(metric, centre, std, n_test)
             if not math.isfinite(logged[i]) or abs(logged[i] - centre) > tol:
                 whose = "the committed seeds' mean" if n >= 2 else "the rerun's"
@@ -446,7 +449,8 @@ BAND_LR_RTOL = 0.01  # a log is a draw of a committed config's seeds when its LR
 
 def noise(ctx: Context, p: PlannedRun) -> tuple[Band | None, dict]:
     """The seed noise a log of run `p` is judged within: the committed seed band of its own config (and, for a
-    training run, its per-epoch test-metric stats), else the widest band of the committed configs of its kind."""
+    training run, its per-epoch test-metric stats), else the widest band of the committed configs of its kind (and
+    their widest per-epoch test-metric σ, `borrowed_epochs`)."""
     baselines = ctx.baselines or [b for b in (ctx.baseline,) if b]
     if p.kind == "range-test":
         found = sweep_reference(baselines, p.config)
@@ -466,8 +470,32 @@ def noise(ctx: Context, p: PlannedRun) -> tuple[Band | None, dict]:
         epochs = {i + 1: e for i, e in enumerate(ref.entry["epochs"])}
         return Band.of(ref.entry, f"the seed band of {n} committed seeds of this config"), epochs
     runs = [e for b in kin(baselines, p.config) for e in [*b.get("runs", {}).values(), *b.get("grid", {}).values()]]
-    return Band.pooled(runs, f"no committed seeds of this config: the widest band of {len(runs)} committed runs "
-                       f"at each step ×{FALLBACK_SAFETY:g}", relative=False), {}  # fmt: skip
+    return Band.pooled(runs, f"no committed seeds of this config: the widest seed spread of {len(runs)} committed "
+                       f"runs at each step and epoch ×{FALLBACK_SAFETY:g}", relative=False), \
+        borrowed_epochs(runs, p.config.epochs)  # fmt: skip
+
+
+def borrowed_epochs(runs: list[dict], epochs: int) -> dict[int, dict]:
+    """For a run whose config has no committed seeds: at each of its epochs, the widest seed σ of the committed runs
+    there (past a run's length, its last epoch), ×FALLBACK_SAFETY — the test accuracy's σ, the test loss's relative
+    to its mean — marked `borrowed` (no mean: the log is compared with the rerun). The test-set floors alone
+    (k·√2·5 % of a test loss) warned an honest log of a config no seeds measure (examiner probe 14: a OneCycle run
+    with momentum cycled, whose seeds spread wider than the floor)."""
+    out: dict[int, dict] = {}
+    for e in range(1, epochs + 1):
+        acc, loss = [], []
+        for r in runs:
+            per = r.get("epochs") or []
+            stats = per[min(e, len(per)) - 1] if per else {}
+            a, lo = stats.get("test_accuracy") or {}, stats.get("test_loss") or {}
+            if len(a.get("values") or ()) >= 2:
+                acc.append(a["std"])
+            if len(lo.get("values") or ()) >= 2 and lo.get("mean"):
+                loss.append(lo["std"] / lo["mean"])
+        if acc or loss:
+            out[e] = {"borrowed": True, "test_accuracy": {"borrowed": FALLBACK_SAFETY * max(acc, default=0.0)},
+                      "test_loss": {"borrowed_rel": FALLBACK_SAFETY * max(loss, default=0.0)}}  # fmt: skip
+    return out
 
 
 def diverges(logs: Logs) -> int | None:

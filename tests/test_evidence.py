@@ -108,6 +108,30 @@ def test_compare_honest_and_artifact(honest):
     assert scaled.test.what == "test loss" and scaled.test.at == 2  # a test loss is compared at the last epoch
 
 
+def test_a_config_no_seeds_measure_borrows_the_widest_committed_test_sigma(honest):
+    """Examiner probe 14: an honest log of a OneCycle run with momentum cycled (a config no committed seeds measure)
+    ended at test loss 0.1434 where the rerun's was 0.2052 — inside the spread of that config's own seeds, outside
+    k·√2·5 % (the floor alone): warned "outside the seed noise". Without seeds of its own, a log is compared within
+    the widest seed σ of the committed runs at that epoch ×1.5; a log far outside even that is still flagged."""
+    import json
+    from pathlib import Path
+
+    from grader.evidence import FALLBACK_SAFETY, borrowed_epochs
+
+    baseline = json.loads((Path(__file__).parents[1] / "reference/baselines/mnist-5k.json").read_text())
+    runs = [*baseline["runs"].values(), *baseline.get("grid", {}).values()]
+    borrowed = borrowed_epochs(runs, 2)
+    widest = max(r["epochs"][1]["test_loss"]["std"] / r["epochs"][1]["test_loss"]["mean"] for r in runs)
+    assert borrowed[2]["test_loss"]["borrowed_rel"] == pytest.approx(FALLBACK_SAFETY * widest)
+    assert borrowed_epochs(runs, 40)[40] == borrowed_epochs(runs, 30)[30]  # past the committed length: their last
+    seed_apart = logs_from_result(honest, test_loss_divisor=0.2052 / 0.1434)  # the probe's honest log, as a ratio
+    assert compare(seed_apart, honest, n_test=1000).test is not None  # the floors alone: the old false warning
+    cmp = compare(seed_apart, honest, n_test=1000, epochs=borrowed)
+    assert cmp.matches and cmp.epochs == 1  # the last epoch only, as without seeds: another config's changes say nothing
+    edited = compare(logs_from_result(honest, test_loss_divisor=3), honest, n_test=1000, epochs=borrowed)
+    assert edited.test is not None and edited.test.what == "test loss" and edited.test.versus == "the rerun's"
+
+
 def test_compare_names_a_constant_lr(mnist5k, honest):
     claimed = RunConfig(epochs=2, lr=0.05, schedule=ScheduleConfig(name="multistep", milestones=(1,), gamma=0.1))
     rerun = run(claimed, device="cpu", data=mnist5k)
