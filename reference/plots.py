@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 
 import matplotlib
@@ -15,6 +16,16 @@ from reference.rules import smooth  # noqa: E402
 
 MARKS = ("tab:red", "tab:green", "tab:purple", "tab:orange", "tab:brown")
 CLAIM = "tab:red"
+LABEL_CHARS = 90  # a figure's title or legend label (they may carry a student's entry name)
+
+
+def plain(text: str, most: int = LABEL_CHARS) -> str:
+    """Text as a figure shows it, whoever wrote it: no control or format characters (Matplotlib warns with them
+    raw on the terminal), `$` escaped (Matplotlib parses `$…$` as math: a student's `$\\foo$` raised and stopped a
+    class's reports, examiner probe 16), at most `most` characters."""
+    text = "".join(ch for ch in str(text) if unicodedata.category(ch)[0] != "C" or ch == " ")
+    text = text if len(text) <= most else text[: most - 1] + "…"
+    return text.replace("$", r"\$")
 
 
 def plot_range_test(
@@ -27,7 +38,10 @@ def plot_range_test(
 ) -> Figure:
     """Smoothed train loss against LR on a log axis, optional reference curve, vertical lines at `marks`.
     The axes fit the reference and the sane part of the run, so a diverging tail cannot squash either."""
+    title, reference_label, run_label = plain(title), plain(reference_label), plain(run_label)
+    marks = {plain(k, 40): v for k, v in (marks or {}).items()}
     fig = Figure(figsize=(6.4, 3.6))
+    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.14, top=0.91)  # fixed: tight_layout lays it out twice
     ax = fig.subplots()
     curves = [(result["lr"], result["train_loss_smoothed"])]
     if reference is not None:
@@ -44,7 +58,6 @@ def plot_range_test(
     _cap_y(ax, [losses for _, losses in curves])
     ax.legend(fontsize=7)
     ax.set_title(title or "LR range test", fontsize=9)
-    fig.tight_layout()
     return fig
 
 
@@ -58,7 +71,9 @@ def plot_training(
 ) -> Figure:
     """Left: train loss per step and test loss per epoch. Right: test accuracy per epoch. `claims` (test_loss,
     test_accuracy) are drawn as markers at the run's last evaluation: what was claimed against what was run."""
+    title, reference_label, run_label = plain(title), plain(reference_label), plain(run_label)
     fig = Figure(figsize=(8.4, 3.2))
+    fig.subplots_adjust(left=0.08, right=0.99, bottom=0.15, top=0.89, wspace=0.22)  # fixed, as above
     loss_ax, acc_ax = fig.subplots(1, 2)
     for res, color, who in ((reference, "0.6", reference_label), (result, "tab:blue", run_label)):
         if res is None:
@@ -80,7 +95,6 @@ def plot_training(
     loss_ax.legend(fontsize=7)
     acc_ax.legend(fontsize=7)
     fig.suptitle(title or "training", fontsize=9)
-    fig.tight_layout()
     return fig
 
 
@@ -148,6 +162,7 @@ def plot_logged_vs_rerun(logged: dict, rerun: dict, parts_at: int | None = None,
     `logged`: reference.outputs.Logs.curves(); `rerun`, counterfactuals: reference.loop.run results."""
     from matplotlib.ticker import NullLocator
 
+    title, counterfactuals = plain(title), {plain(k, 40): v for k, v in (counterfactuals or {}).items()}
     fig = Figure(figsize=(9.6, 3.0))
     fig.subplots_adjust(left=0.08, right=0.99, bottom=0.17, top=0.88, wspace=0.4)  # fixed: tight_layout is slow
     lr_ax, loss_ax, acc_ax = fig.subplots(1, 3)

@@ -127,7 +127,7 @@ def test_a_config_no_seeds_measure_borrows_the_widest_committed_test_sigma(hones
     seed_apart = logs_from_result(honest, test_loss_divisor=0.2052 / 0.1434)  # the probe's honest log, as a ratio
     assert compare(seed_apart, honest, n_test=1000).test is not None  # the floors alone: the old false warning
     cmp = compare(seed_apart, honest, n_test=1000, epochs=borrowed)
-    assert cmp.matches and cmp.epochs == 1  # the last epoch only, as without seeds: another config's changes say nothing
+    assert cmp.matches and cmp.epochs == 1  # the last epoch only: another config's changes say nothing
     edited = compare(logs_from_result(honest, test_loss_divisor=3), honest, n_test=1000, epochs=borrowed)
     assert edited.test is not None and edited.test.what == "test loss" and edited.test.versus == "the rerun's"
 

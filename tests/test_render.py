@@ -581,3 +581,25 @@ def test_a_name_that_is_the_id_is_shown_once(tmp_path):
     assert (tmp_path / "s107" / "report.md").read_text().startswith("# s107\n")
     assert (tmp_path / "s108" / "report.md").read_text().startswith("# Ada (s108)\n")
     assert "<title>s107 · " in (tmp_path / "s107" / "report.html").read_text()
+
+
+def test_an_entry_name_in_math_markup_or_control_characters_is_drawn_as_plain_text(runs, tmp_path, capsys):
+    """Examiner probe 16: an entry named `sgd $\\notacommand$ sweep` was parsed as Matplotlib math in its plot's
+    title, raised, and stopped every report of the class (exit 2, no index, no gradebook); an ESC in a name reached
+    the terminal raw through Matplotlib's missing-glyph warning. Figures draw student text as plain text, and a
+    figure that cannot be drawn leaves its report without that plot, never the class without reports."""
+    student = make_student(runs)
+    for r in student.runs:
+        r.name = r.name + " $\\notacommand$ \x1b[31m\u202e" + "x" * 300
+    plots = plots_for(student)
+    assert len(plots) == 2 and all(p and p.startswith("data:image/png;base64,") for p in plots.values())
+    render_class(ClassResult(ASSIGNMENT, [student, make_student(runs, "s2")], META), tmp_path)
+    assert (tmp_path / "index.html").is_file() and (tmp_path / "grades.csv").is_file()
+    assert "\x1b" not in capsys.readouterr().err
+
+    from grader.render import drawn
+
+    def broken():
+        raise ValueError("ParseFatalException")
+
+    assert drawn(broken) is None
