@@ -23,7 +23,15 @@ from grader.context import (
     same_config,
     sweep_reference,
 )
-from grader.evidence import check_logs, comparison, half_unit, lr_against_log, metric_against_log, plausible
+from grader.evidence import (
+    check_logs,
+    comparison,
+    ends_early,
+    half_unit,
+    lr_against_log,
+    metric_against_log,
+    plausible,
+)
 from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult, Value
 from grader.rubric import FINAL_METRIC_CHECKS, RUBRIC
@@ -516,16 +524,21 @@ def _unstated(check: str, entry: str, what: str, pts: float) -> CheckResult:
 def _unwritten(ctx: Context, field: str, r: CheckResult) -> CheckResult:
     """A claim the student did not write, read from the run's own log (grader.logs.gather), where the rerun does not
     bear that log out, costs nothing: the figure is the log's, which the logs check already flags, and a figure the
-    student never stated is no claim to mark down. Pending review instead, with the comparison kept. A log the rerun
-    bears out still judges what was read from it (a log shorter than the run it claims to be)."""
+    student never stated is no claim to mark down. Pending review instead, with the comparison kept; so too where the
+    log ends before the run's last epoch (an early-stopped run's last figure, examiner probe 15)."""
     if (r.subject, field) not in ctx.read or r.status not in ("fail", "warn") or r.points >= r.max_points:
         return r
-    if plausible(ctx.comparisons.get(r.subject)):  # the log is borne out: a figure it contradicts (a short log) stands
+    p = next(q for q, _ in ctx.runs if q.name == r.subject)
+    logs = ctx.logs.get(r.subject)
+    short = isinstance(logs, Logs) and ends_early(logs, p)  # its last epoch is not the run's (examiner probe 15)
+    if plausible(ctx.comparisons.get(r.subject)) and not short:  # a figure a borne-out log contradicts stands
         return r
     what = field.removeprefix("claimed_").replace("_", " ")
-    msg = (f"Not written in submission.toml: this {what} was read from the run's own log, which the rerun does not "
-           f"bear out (the logs check), so it is no claim of the student's to mark down — pending review by hand; "
-           f"state {field} to have a figure judged. The comparison: {r.message}")  # fmt: skip
+    why = (f"whose last epoch ({max(logs.epoch)}) is not the run's {p.config.epochs}" if short else
+           "which the rerun does not bear out (the logs check)")  # fmt: skip
+    msg = (f"Not written in submission.toml: this {what} was read from the run's own log, {why}, so it is no claim of "
+           f"the student's to mark down — pending review by hand; state {field} to have a figure judged. The "
+           f"comparison: {r.message}")  # fmt: skip
     return replace(r, status="skip", message=msg, points=0.0, max_points=0.0, pending=r.max_points + r.pending,
                    why="unwritten")  # fmt: skip
 

@@ -123,6 +123,8 @@ class Comparison:
     end_late: bool = False  # a sweep whose LR reaches end_lr one step after its last (`ratio ** (step / N)`)
     lr_steps: int = 1  # logged LRs compared (0: none logged where the rerun has steps)
     empty: bool = False  # nothing at all compared: no logged step or epoch lies where the rerun has one
+    lr_epoch: bool = False  # the LR was logged once an epoch (at the epoch's number): compared epoch by epoch
+    lr_behind: bool = False  # … each the epoch's before (numbered from 1 where the run's epochs count from 0)
 
     @property
     def matches(self) -> bool:
@@ -143,6 +145,9 @@ class Comparison:
         tail = f" {self.untold[0].upper() + self.untold[1:]}." if self.untold else ""
         ahead = " (logged one step ahead, after scheduler.step())" if self.lr_ahead else \
             " (its steps counted from 1)" if self.one_based else ""  # fmt: skip
+        if self.lr_epoch:
+            ahead = (" (logged once an epoch" + (", after scheduler.step(): each the next epoch's" if self.lr_ahead
+                     else ", at epoch numbers counted from 1" if self.lr_behind else "") + ")")  # fmt: skip
         if self.empty:  # a log none of whose steps or epochs the rerun has (fuzzed logs: "LR table exact" said so)
             return (f"Not compared with the rerun: {self.untold}. The log is neither borne out nor contradicted, and "
                     "decides no claim.")  # fmt: skip
@@ -202,16 +207,23 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     logged = [s for s in steps if math.isfinite(logs.lr[index[s]])]  # a step whose LR was not logged says nothing
     lr = next((Part(s, logs.lr[index[s]], rerun["lr"][s], "LR") for s in logged
                if not same(logs.lr[index[s]], rerun["lr"][s])), None)  # fmt: skip
+    gap = logs.lr_epoch or 1  # an LR logged once an epoch is one epoch ahead or behind, not one step
     ahead = (
         lr is not None
         and len(logged) > 1
-        and all(  # logged after scheduler.step(): the next step's LR
-            same(logs.lr[index[s]], rerun["lr"][s + 1]) for s in logged if s + 1 < len(rerun["lr"])
+        and all(  # logged after scheduler.step(): the next step's LR (the next epoch's)
+            same(logs.lr[index[s]], rerun["lr"][s + gap]) for s in logged if s + gap < len(rerun["lr"])
         )
     )
-    lr = None if ahead else lr
+    epoch_behind = (  # once an epoch, numbered from 1 (the loss's steps need no shift: grader.logs._epochly)
+        gap > 1 and lr is not None and not ahead and len(logged) > 1
+        and all(same(logs.lr[index[s]], rerun["lr"][s - gap]) for s in logged if s >= gap)
+        and any(s >= gap for s in logged)
+    )  # fmt: skip
+    lr = None if ahead or epoch_behind else lr
     behind = (
-        lr is not None
+        gap == 1
+        and lr is not None
         and len(logged) > 1
         and logged[0] > 0
         and all(same(logs.lr[index[s]], rerun["lr"][s - 1]) for s in logged)
@@ -236,7 +248,7 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
                   f"0–{len(rerun['lr']) - 1})")  # fmt: skip
         return Comparison(0, 0, source, untold=untold, k=k, compared=False, lr_steps=0, empty=True)
     return Comparison(compared, n_ep, source, lr, loss, test, constant, nonfinite, untold, k, lr_ahead=ahead,
-                      lr_steps=len(logged))  # fmt: skip
+                      lr_steps=len(logged), lr_epoch=gap > 1, lr_behind=epoch_behind)  # fmt: skip
 
 
 def _end_late(rerun: dict) -> list[float] | None:
@@ -613,10 +625,27 @@ def check_logs(ctx: Context, pts: float) -> list[CheckResult]:
                                    pending=0.0 if status == "warn" else pts, why="review"))  # fmt: skip
             continue
         status = "pass" if cmp.matches else "warn"
-        out.append(CheckResult("logs", p.name, status, cmp.summary(), origin=f"LR exact (rel. {LR_RTOL:g}); smoothed "
+        msg, ends = cmp.summary(), ends_early(logs, p)
+        if ends:  # a run stopped early (or a log cut short): true of the log, not what the assignment's run is
+            status, msg = "warn", f"{ends} {msg}"
+        out.append(CheckResult("logs", p.name, status, msg, origin=f"LR exact (rel. {LR_RTOL:g}); smoothed "
                                f"train loss and test metrics within {cmp.k:g}·√2·σ of the seed noise ({cmp.band})",
                                points=pts if cmp.matches else 0.0, max_points=pts))  # fmt: skip
     return out
+
+
+def ends_early(logs: Logs, p: PlannedRun) -> str | None:
+    """One sentence where a training run's log ends before the epochs the run claims (an early-stopped run, or a
+    log cut short): its figures there are no final figures of the config, so claims are judged against the rerun of
+    the epochs claimed. None for a sweep, a log without test metrics, or one that reaches the run's end."""
+    last = max(logs.epoch, default=None)
+    if p.kind != "train" or last is None or last >= p.config.epochs:
+        return None
+    return (
+        f"Your log ends at epoch {last} of the {p.config.epochs} the run claims (a run stopped early?): its final "
+        f"figures are judged against the rerun of all {p.config.epochs} epochs, not against the log's epoch "
+        f"{last}; state the epochs the run trained (the assignment sets how many it asks for)."
+    )
 
 
 def record(logs: Logs | str | None, result: dict | None, cmp: Comparison | None,
@@ -744,7 +773,10 @@ def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs, tex
     if not values:
         return None
     label = metric.replace("_", " ")
-    short = values[-1][0] < epochs  # the log stops before the run's last epoch
+    if values[-1][0] < epochs:  # the log stops before the run's last epoch: it cannot decide the run's final figure
+        return None  # (examiner probe 14: a true final claim failed against the log's epoch 3 of 5; probe 15: an
+    # early-stopped run's true last figure failed, a figure of no epoch passed): judged as without the log, against
+    # the rerun of the epochs claimed, and the logs check says where the log ends
     if values[-1][0] > epochs and epochs in dict(values):  # a log longer than the run: its epoch `epochs`
         values = [(e, v) for e, v in values if e <= epochs]
     last_epoch, last = values[-1]
@@ -756,11 +788,8 @@ def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs, tex
     dist = abs(value - last)
     if dist <= allowed:
         pct = " (reported as a percentage)" if scale != 1 else ""
-        ends = f" — but your log ends at epoch {last_epoch}, and the run claims {epochs} epochs" if short else ""
-        msg = f"Your log's last epoch ({last_epoch}): {label} {last:.6g}; the claim: {said}{pct}{ends}."
-        return OwnLog(not short, last, round(dist, 6), round(allowed, 6), "abs", msg)  # a short run's figure
-    if short:  # another figure than where the log stops: the log cannot decide the run's final one (examiner
-        return None  # probe 14: a true final claim failed against the log's epoch 3 of 5), judged as without it
+        msg = f"Your log's last epoch ({last_epoch}): {label} {last:.6g}; the claim: {said}{pct}."
+        return OwnLog(True, last, round(dist, 6), round(allowed, 6), "abs", msg)
     other = next((e for e, v in reversed(values[:-1]) if abs(value - v) <= allowed), None)
     kept = checkpoints(logs)
     best = next((e for e, v in reversed(values[:-1]) if abs(value - v) <= allowed and e in kept), None)

@@ -228,6 +228,7 @@ def _assemble(rel: str, series: dict[str, list[tuple[int, float]]], runs: int | 
     loss, lrs = by_step.get("train_loss", {}), by_step.get("lr", {})
     if not loss:
         raise LogError(f"logs {rel!r}: no train loss logged ({TAGS['train_loss']}, or the CSV's train_loss column)")
+    loss, lrs, lr_epoch = _epochly(rel, loss, lrs, runs, per_epoch, notes)
     if lrs and len(loss) <= len(series.get("test_loss") or series.get("test_accuracy") or ()) + 1 < len(lrs) and \
             2 * max(loss) < max(lrs):  # fmt: skip
         raise LogError(f"logs {rel!r}: the train loss is logged once an epoch at steps {min(loss)}–{max(loss)} (the "
@@ -272,8 +273,41 @@ def _assemble(rel: str, series: dict[str, list[tuple[int, float]]], runs: int | 
     return Logs(
         rel, [s - shift for s in steps],
         [lrs.get(s, nan) for s in steps], [loss.get(s, nan) for s in steps],
-        [e + eshift for e in epochs], [tl.get(e, nan) for e in epochs], accuracy,
+        [e + eshift for e in epochs], [tl.get(e, nan) for e in epochs], accuracy, lr_epoch,
     )  # fmt: skip
+
+
+def _epochly(rel: str, loss: dict[int, float], lrs: dict[int, float], runs: int | None, per_epoch: int | None,
+             notes: list[str] | None) -> tuple[dict[int, float], dict[int, float], int]:  # fmt: skip
+    """A train loss or an LR logged once an epoch at the epoch's number (`add_scalar("LR/train", lr, epoch)`, the
+    loss's epoch mean; examiner probe 15: epoch numbers read as optimizer steps 1–30 made an honest MultiStepLR log
+    "does not match the claimed config" and a "confirmed" per-step-scheduler diagnosis), beside the other at the
+    optimizer step or not: each value placed at its epoch's first step (x·P, P the run's steps an epoch; the same
+    counting from 1 as the loss's steps). The returned LR's steps an epoch is nonzero where the LR was so read
+    (grader.evidence.compare then allows one epoch ahead or behind: logged after scheduler.step(), or numbered
+    from 1). Series with more points than the run has epochs, or values beyond them, are steps, as logged."""
+    if not runs or not per_epoch or per_epoch < 2:
+        return loss, lrs, 0
+    epochly = lambda d: bool(d) and max(d) <= runs + 1 and len(d) <= runs + 1  # noqa: E731
+    by_epoch_loss = epochly(loss) and (not lrs or epochly(lrs) or len(lrs) > runs + 1)
+    by_epoch_lr = epochly(lrs) and (by_epoch_loss or len(loss) > runs + 1)
+    base = 1 if not by_epoch_loss and min(loss) == 1 else 0  # the loss's steps counted from 1: so are the LR's
+    place = lambda d: {x * per_epoch + base: v for x, v in d.items()}  # noqa: E731
+    said = lambda d: f"at epoch numbers {min(d)}–{max(d)}"  # noqa: E731
+    if by_epoch_loss:
+        if notes is not None:
+            notes.append(f"logs {rel!r}: the train loss is logged once an epoch ({said(loss)}): read at each epoch's "
+                         "first step, and not compared with the rerun's (the seed noise is measured on the loss of "
+                         "every step); log it at the optimizer step (global_step) to have it compared")  # fmt: skip
+        loss = place(loss)
+    if by_epoch_lr:
+        if notes is not None:
+            notes.append(
+                f"logs {rel!r}: the LR is logged once an epoch ({said(lrs)}): read as each epoch's LR, at "
+                "its first step; log it at the optimizer step (global_step) to have every step's compared"
+            )
+        lrs = {s: v for s, v in place(lrs).items() if s <= max(loss)}  # an LR past the last step ran no step
+    return loss, lrs, per_epoch if by_epoch_lr else 0
 
 
 @dataclass

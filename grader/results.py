@@ -233,7 +233,9 @@ class StudentResult:
             return "nothing checked: the submission could not be graded"
         checked, made = self.claims
         on = f" on {self.dataset}" if self.dataset else ""
-        claims = f"{checked} of {made} claims checked{on}" if made else "no claims made"
+        claims = (
+            f"{checked} of {made} claims checked{on}" if made else "no claim checked"
+        )  # (a refused entry's are unread)
         if self.unstated:
             claims += (f", {self.unstated} more the assignment asks for not stated" if made else
                        f" ({self.unstated} the assignment asks for, none stated)")  # fmt: skip

@@ -54,6 +54,7 @@ class Logs:
     epoch: list[int] = field(default_factory=list)
     test_loss: list[float] = field(default_factory=list)
     test_accuracy: list[float] = field(default_factory=list)
+    lr_epoch: int = 0  # the LR was logged once an epoch (placed at each epoch's first step): the steps an epoch
 
     @property
     def final(self) -> dict[str, float]:

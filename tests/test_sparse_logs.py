@@ -75,3 +75,66 @@ def test_a_log_every_5_steps_counted_from_1_is_the_claimed_table(mnist5k):
     shifted = replace(one_based, lr=[v * 1.5 for v in one_based.lr])  # another config's LRs are another config's
     assert compare(shifted, mine, 1000).lr is not None
     assert math.isfinite(mine["final"]["test_accuracy"])
+
+
+# ---------------------------------------------------------------- examiner probe 15: a scalar logged once an epoch
+
+
+@pytest.fixture(scope="module")
+def stepped(mnist5k) -> dict:
+    """A MultiStepLR run (×0.1 at epochs 1 and 2) of 3 epochs of 32 steps: its LR changes at epochs' starts."""
+    torch.set_num_threads(1)
+    sched = ScheduleConfig(name="multistep", milestones=(1, 2), gamma=0.1)
+    return run(RunConfig(epochs=3, lr=0.05, schedule=sched), device="cpu", data=mnist5k)
+
+
+def _tb(folder, loss: dict[int, float], lr: dict[int, float], tests: dict[int, tuple[float, float]]) -> None:
+    from torch.utils.tensorboard import SummaryWriter
+
+    with SummaryWriter(str(folder)) as w:
+        for x, v in loss.items():
+            w.add_scalar("Loss/train", v, x)
+        for x, v in lr.items():
+            w.add_scalar("LR/train", v, x)
+        for x, (tl, ta) in tests.items():
+            w.add_scalar("Loss/test", tl, x)
+            w.add_scalar("Accuracy/test", ta, x)
+
+
+@pytest.mark.parametrize("numbered, after", [(1, False), (1, True), (0, False), (0, True)])
+def test_an_lr_logged_once_an_epoch_is_read_as_each_epochs_lr(stepped, tmp_path, numbered, after):
+    """`writer.add_scalar("LR/train", scheduler.get_last_lr()[0], epoch)` beside a train loss at the optimizer step:
+    the epoch numbers 1–30 were read as optimizer steps, the honest MultiStepLR log "does not match the claimed
+    config" with a per-step-scheduler cause "confirmed by a rerun". Epochs numbered from 0 or 1, the LR read before
+    or after scheduler.step(): each is the claimed table, once an epoch."""
+    from grader.logs import read_logs
+
+    per, lrs = 32, stepped["lr"]
+    table = lambda i: lrs[min(i, 2) * per] * (0.1 if i > 2 else 1.0)  # noqa: E731 — epoch index i's LR (past: ×1)
+    lr = {e: table(e - numbered + after) for e in range(numbered, 3 + numbered)}
+    tests = {e["epoch"]: (e["test_loss"], e["test_accuracy"]) for e in stepped["epochs"]}
+    _tb(tmp_path / "tb", dict(enumerate(stepped["train_loss"])), lr, tests)
+    notes: list[str] = []
+    logs = read_logs(tmp_path, "tb", epochs=3, per_epoch=per, notes=notes)
+    assert logs.lr_epoch == per and any("the LR is logged once an epoch" in n for n in notes), notes
+    cmp = compare(logs, stepped, 1000)
+    assert cmp.matches and cmp.lr_epoch and "logged once an epoch" in cmp.summary(), cmp.summary()
+    wrong = replace(logs, lr=[v * 0.5 if math.isfinite(v) and v < 0.05 else v for v in logs.lr])  # γ 0.05, not 0.1
+    assert compare(wrong, stepped, 1000).lr is not None
+
+
+def test_a_train_loss_logged_once_an_epoch_is_not_compared_step_by_step(stepped, tmp_path):
+    """The epoch's mean train loss at the epoch's number, the LR at every step (refused: "they cannot be lined up"),
+    or no LR at all (its 30 means read as the first 30 steps' losses: "does not match … same LR table")."""
+    from grader.logs import read_logs
+
+    tests = {e["epoch"]: (e["test_loss"], e["test_accuracy"]) for e in stepped["epochs"]}
+    means = {e: sum(stepped["train_loss"][(e - 1) * 32 : e * 32]) / 32 for e in (1, 2, 3)}
+    for lr in (dict(enumerate(stepped["lr"])), {}):
+        folder = tmp_path / f"tb{len(lr)}"
+        _tb(folder, means, lr, tests)
+        notes: list[str] = []
+        logs = read_logs(tmp_path, folder.name, epochs=3, per_epoch=32, notes=notes)
+        assert any("the train loss is logged once an epoch" in n for n in notes), notes
+        cmp = compare(logs, stepped, 1000)
+        assert cmp.matches and cmp.loss is None and cmp.epochs == 1 and "not compared" in cmp.summary(), cmp.summary()

@@ -99,7 +99,7 @@ def test_a_pass_checks_a_claim():
     run = RunRecord("r", "train", "k", {}, {"final": None})
     claimless = StudentResult("s", "S", "f", checks=[ok("config"), ok("baseline", "r")], runs=[run])
     assert claimless.claims == (0, 0) and claimless.claimless and claimless.verdict == "unverified"
-    assert claimless.coverage.startswith("no claims made: nothing this submission reported was checked")
+    assert claimless.coverage.startswith("no claim checked: nothing this submission reported was checked")
     assert "claimed_lr to each [[range_test]]" in claimless.unchecked_reason
     claimed = replace(claimless, checks=[*claimless.checks, replace(ok("accuracy_claim", "r"), claimed=0.96)])
     assert claimed.verdict == "pass" and not claimed.claimless
