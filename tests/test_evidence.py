@@ -127,7 +127,9 @@ def test_a_config_no_seeds_measure_borrows_the_widest_committed_test_sigma(hones
     seed_apart = logs_from_result(honest, test_loss_divisor=0.2052 / 0.1434)  # the probe's honest log, as a ratio
     assert compare(seed_apart, honest, n_test=1000).test is not None  # the floors alone: the old false warning
     cmp = compare(seed_apart, honest, n_test=1000, epochs=borrowed)
-    assert cmp.matches and cmp.epochs == 1  # the last epoch only, as without seeds: another config's changes say nothing
+    assert (
+        cmp.matches and cmp.epochs == 1
+    )  # the last epoch only, as without seeds: another config's changes say nothing
     edited = compare(logs_from_result(honest, test_loss_divisor=3), honest, n_test=1000, epochs=borrowed)
     assert edited.test is not None and edited.test.what == "test loss" and edited.test.versus == "the rerun's"
 
@@ -212,7 +214,9 @@ def test_an_evaluation_before_training_at_epoch_0_is_left_out(honest, tmp_path):
     back = read_logs(tmp_path, "log.csv", 2, notes)
     assert back.epoch == [1, 2] and back.test_accuracy == pytest.approx(logs.test_accuracy) and len(notes) == 1
     (tmp_path / "bad.csv").write_text("\n".join([header, "x,0.05,2.3,,,", *rows]) + "\n")
-    with pytest.raises(LogError, match=r"^logs .bad.csv.: line 2: step \"x\" is not a whole number$"):
+    with pytest.raises(
+        LogError, match=r"^logs .bad.csv.: line 2: step \"x\" is not a whole number from 0 to 1,000,000,000$"
+    ):
         read_logs(tmp_path, "bad.csv")
 
 

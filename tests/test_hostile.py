@@ -312,6 +312,36 @@ def test_lists_that_size_computation_are_bounded(tmp_path):
     assert "run[0].schedule.milestones: has too many items (at most 1000)" in err
 
 
+@pytest.mark.parametrize(("row", "message"), [
+    ("1_0,0.05,2.3,,,", 'line 3: step "1_0" is not a whole number from 0 to 1,000,000,000'),
+    ("-5,0.05,2.3,,,", 'line 3: step "-5" is not a whole number'),
+    ("1e18,0.05,2.3,,,", 'line 3: step "1e18" is not a whole number'),
+    ("1000000000000000000,0.05,2.3,,,", "line 3: step \"1000000000000000000\" is not a whole number"),
+    ("1,0.05,2.3,1e300,0.5,0.9", 'line 3: epoch "1e300" is not a whole number'),
+    ("1,0.05,2_3.0,,,", 'line 3: train_loss "2_3.0" is not a decimal number'),
+])  # fmt: skip
+def test_log_counters_are_plain_decimals_in_range(tmp_path, row, message):
+    """Python's int()/float() read `1_0` as 10; a step of -5 and an epoch of 1e300 passed silently."""
+    from grader.logs import LogError, read_logs
+
+    (tmp_path / "run.csv").write_text(f"step,lr,train_loss,epoch,test_loss,test_accuracy\n0,0.05,2.3,,,\n{row}\n")
+    with pytest.raises(LogError) as err:
+        read_logs(tmp_path, "run.csv")
+    assert message in str(err.value), str(err.value)
+    (tmp_path / "ok.csv").write_text("step,lr,train_loss,epoch,test_loss,test_accuracy\n0,0.05,2.3,,,\n"
+                                     "1.0,5e-2,nan,1.0,0.5,0.9\n")  # fmt: skip
+    assert read_logs(tmp_path, "ok.csv").step == [0, 1]
+
+
+def test_a_tensorboard_step_out_of_range_is_one_line(tmp_path):
+    from grader.logs import LogError, read_logs
+    from reference.outputs import Logs, write_tensorboard
+
+    write_tensorboard(Logs("", [-5, 1, 2], [0.05] * 3, [2.3] * 3, [], [], []), tmp_path / "tb")
+    with pytest.raises(LogError, match=r"^logs .tb.: LR/train logged at step -5; a step or epoch is a whole "):
+        read_logs(tmp_path, "tb")
+
+
 def test_a_legacy_config_alone_is_titled_for_the_file(tmp_path):
     """An upload's folder is the platform's ("submission"): its report was titled `# submission`."""
     text = "LEARNING_RATE = 0.05\nNUM_EPOCHS = 30\noptimizer = dict(type='SGD', lr=LEARNING_RATE, momentum=0.9)\n"
