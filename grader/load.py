@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import stat
@@ -34,7 +35,7 @@ from grader.legacy import LegacyConfigError, to_submission
 from grader.logs import Evidence, gather
 from grader.presets import apply_preset
 from grader.safe import LINE, SHOWN, InputError, escape, line, shown
-from grader.schema import Assignment, Submission
+from grader.schema import LOGS_PATTERN, Assignment, Optim, Student, Submission
 from reference.config import ScheduleConfig
 from reference.datasets import DATASETS
 from reference.optimizers import OPTIMIZERS, unread_by
@@ -248,7 +249,8 @@ def describe(err: ValidationError, model: type[BaseModel] | None = None, limit: 
     parts: dict[str, str] = {}
     for e in err.errors():
         loc, parent = _where(model, e["loc"])
-        parts.setdefault(loc, f"{loc or 'file'}: {_explain(e, parent)}")  # a union's first reason is enough
+        where = loc or ("" if e["type"] == "value_error" else "file")  # a model's own check names its field itself
+        parts.setdefault(loc, f"{where}: {_explain(e, parent)}" if where else _explain(e, parent))  # a union's first
     shown_parts = list(parts.values())
     more = len(shown_parts) - limit
     return "; ".join(shown_parts[:limit]) + (f"; and {more} more problem(s)" if more > 0 else "")
@@ -281,6 +283,13 @@ def _model_in(annotation: object) -> type[BaseModel] | None:
     return None
 
 
+_PATTERNS = {  # each string pattern of the schema, in words
+    Student.model_fields["id"].metadata[0].pattern: "may contain only letters, digits, _ . - (1 to 64 characters)",
+    Optim.model_fields["optimizer"].metadata[0].pattern: "may contain only letters, digits, _ . - (1 to 32 "
+    f"characters): one of {', '.join(OPTIMIZERS)}",
+    LOGS_PATTERN: "must be a path inside the submission folder: letters, digits, _ . / - (at most 200 characters, "
+    "not starting with . / or -)",
+}
 _RULES = {"greater_than": "must be > {gt}", "greater_than_equal": "must be ≥ {ge}", "less_than": "must be < {lt}",
           "less_than_equal": "must be ≤ {le}", "string_too_long": "is too long (at most {max_length} characters)",
           "too_long": "has too many items (at most {max_length})", "too_short": "needs at least {min_length} items",
@@ -296,12 +305,19 @@ def _explain(e: dict, parent: type[BaseModel] | None) -> str:
         return "unknown key" + (f" (did you mean {close[0]!r}?)" if close else " (remove it or fix its spelling)")
     if kind == "missing":
         return "missing (required)"
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return "must not be empty" + got
     if kind in _RULES:
         return _RULES[kind].format(**{k: shown(v) for k, v in ctx.items()}) + got
-    if kind in ("float_type", "int_type", "float_parsing", "int_parsing", "int_from_float", "finite_number"):
+    if kind == "finite_number":  # nan or ±inf where a figure belongs (examiner probe 16: "must be < 1, got nan")
+        return "must be a finite number" + got
+    if kind in ("float_type", "int_type", "float_parsing", "int_parsing", "int_from_float"):
         what = "a whole number" if kind.startswith("int") else "a number"
         if isinstance(value, str):
             return f"must be {what}, got the text {shown(value)} (write it without quotes)"
+        if kind.startswith("int") and isinstance(value, float) and math.isfinite(value):  # `epochs = 30.0`
+            fix = f" (write {value:.0f})" if value.is_integer() and abs(value) < 1e15 else ""
+            return f"must be a whole number, got the decimal number {value!r}{fix}"
         return f"must be {what}" + got
     if kind == "bool_type":
         return "must be true or false (no quotes)" + got
@@ -314,7 +330,7 @@ def _explain(e: dict, parent: type[BaseModel] | None) -> str:
     if kind in ("list_type", "tuple_type"):
         return "must be an array ([...], or [[section]] tables)" + got
     if kind == "string_pattern_mismatch":
-        return "may contain only letters, digits, _ . - (1 to 64 characters)" + got
+        return _PATTERNS.get(str(ctx.get("pattern")), "is not of the form the grader reads") + got
     if kind == "value_error":
         return escape(e["msg"].removeprefix("Value error, "))
     return escape(e["msg"]).lower()[:1] + escape(e["msg"])[1:] + got
@@ -452,7 +468,11 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
             for part in ENTRIES:
                 for entry in data.get(part, ()):
                     _plain(entry, legacy.name, 0, "")
-            data = {"student": {"id": safe_id, "name": escape(folder.name)[:200]}, **data}
+            # a config.py names no student: a class's folder is the instructor's key for one; an upload's or a
+            # self-check's folder was named by the platform ("submission") or anyone (examiner probe 16: a report
+            # titled "# submission"), so its report is titled for the file itself
+            name = "Your config.py" if ids == "file" else escape(folder.name)[:200]
+            data = {"student": {"id": safe_id, "name": name}, **data}
         data, more = _defaults(data, assignment)
         sub = validate(Submission, data, source.name)
         _keep_printed(data, sub)

@@ -21,6 +21,7 @@ import csv
 import io
 import math
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -33,6 +34,9 @@ from reference.outputs import CSV_COLUMNS, TAGS, Logs
 MAX_FILES = 16  # entries in a log folder (event files and anything else)
 MAX_BYTES = 8 * 2**20  # all files of one run's logs together
 MAX_EVENTS = 200_000  # scalar values of one run's logs together
+MAX_STEP = 10**9  # a step or epoch counter: 30 epochs of full MNIST at batch 1 are 1.8 million steps
+_COUNTER = re.compile(r"\d{1,10}(?:\.0*)?")  # `3`, or `3.0` as pandas writes an integer column with empty cells
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)", re.I)  # a plain decimal
 
 
 class LogError(ValueError):
@@ -186,15 +190,15 @@ def _csv_rows(reader: csv.DictReader, rel: str, epochs: int | None, notes: list[
                 step = _whole(row["step"])
                 for col in ("lr", "train_loss"):
                     if row[col]:
-                        series[col].append((step, float(row[col])))
+                        series[col].append((step, _number(row[col])))
             col = "epoch"
             if row["epoch"]:
                 epoch = _whole(row["epoch"])
                 for col in ("test_loss", "test_accuracy"):
                     if row[col]:
-                        series[col].append((epoch, float(row[col])))
+                        series[col].append((epoch, _number(row[col])))
         except (TypeError, ValueError, OverflowError):
-            what = "a whole number" if col in ("step", "epoch") else "a number"  # a counter, or a figure
+            what = f"a whole number from 0 to {MAX_STEP:,}" if col in ("step", "epoch") else "a decimal number"
             raise LogError(f"logs {rel!r}: line {n}: {col} {shown(row[col] or '')} is not {what}") from None
     return _assemble(rel, {k: v for k, v in series.items() if v}, epochs, notes, per_epoch)
 
@@ -212,11 +216,20 @@ def _global_steps(xs: list[int], runs: int, per_epoch: int | None) -> bool:
 
 
 def _whole(text: str) -> int:
-    """A step or epoch counter: `3`, or `3.0` as pandas writes an integer column that has empty cells."""
-    value = float(text)
-    if not value.is_integer():
+    """A step or epoch counter: `3`, or `3.0` as pandas writes an integer column that has empty cells; a plain decimal
+    from 0 to MAX_STEP (examiner probe 16: Python's int() read `1_0` as 10, and a step of -5 or an epoch of 1e300
+    passed silently), else ValueError."""
+    if not _COUNTER.fullmatch(text) or (value := int(text.split(".")[0])) > MAX_STEP:
         raise ValueError(text)
-    return int(value)
+    return value
+
+
+def _number(text: str) -> float:
+    """A logged figure: a plain decimal number (`0.05`, `2.3e-1`, `nan`, `inf`), never Python's `1_0`; else
+    ValueError."""
+    if not _NUMBER.fullmatch(text):
+        raise ValueError(text)
+    return float(text)
 
 
 def _assemble(rel: str, series: dict[str, list[tuple[int, float]]], runs: int | None = None,
@@ -224,6 +237,10 @@ def _assemble(rel: str, series: dict[str, list[tuple[int, float]]], runs: int | 
     """One run's curves from its (step, value) series in the order written; `runs`: the run's epochs, if known."""
     if sum(len(v) for v in series.values()) > MAX_EVENTS:
         raise LogError(f"logs {rel!r}: more than {MAX_EVENTS} logged values")
+    for k, v in series.items():  # a TensorBoard step is any int64 (a CSV's counters are checked as they are read)
+        if bad := next((s for s, _ in v if not 0 <= s <= MAX_STEP), None):
+            raise LogError(f"logs {rel!r}: {TAGS[k]} logged at step {bad:,}; a step or epoch is a whole number from "
+                           f"0 to {MAX_STEP:,}")  # fmt: skip
     by_step = {k: dict(sorted(dict(v).items())) for k, v in series.items()}  # a repeated step keeps its last value
     loss, lrs = by_step.get("train_loss", {}), by_step.get("lr", {})
     if not loss:

@@ -14,7 +14,6 @@ from reference.optimizers import unread_by
 from reference.tolerances import CHAOS_WINDOW
 
 RERUN_THREADS = 1  # torch threads per rerun, whatever --jobs: results then do not depend on the core count
-MAX_FACTORS = 8  # [[auto]] tries every factor at every step: work grows with their number
 
 
 @dataclass(frozen=True)
@@ -74,8 +73,6 @@ def _refused(item: RangeTestClaim | RunClaim | AutoClaim, a: Assignment, per_epo
         return f"{item.epochs:,} epochs > the allowed {a.max_epochs}"
     if item.epochs < a.train_epochs:
         return f"{item.epochs} epochs < the assignment's {a.train_epochs}"
-    if isinstance(item, AutoClaim) and len(item.factors) > MAX_FACTORS:
-        return f"{len(item.factors)} factors > the allowed {MAX_FACTORS}"
     return None
 
 

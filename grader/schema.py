@@ -19,9 +19,13 @@ from pydantic import (
 
 from grader.presets import PRESETS
 from grader.rubric import RUBRIC
+from grader.safe import shown
 from reference.config import (
+    MAX_FACTORS,
     Activation,
     Betas,
+    Factor,
+    Lr,
     Model,
     Momentum,
     Pooling,
@@ -40,6 +44,12 @@ from reference.tolerances import TOLERANCES
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# A label a student writes, shown in every report, table and results.json: bounded (examiner probe 16: a 100,000-
+# character run name made a 708 KB report.html and an 805 KB Gradescope results.json; PrairieLearn reads at most 1 MB)
+MAX_NAME = 100
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
 
 
 def _run(field: str, description: str) -> Any:  # a pydantic FieldInfo, typed Any as Field() is
@@ -73,15 +83,18 @@ class Setup(_Strict):
 
     @model_validator(mode="after")
     def _known(self) -> Setup:
-        _known_names(claimed_on=self.claimed_on, preset=self.preset)
+        _known_names(dataset=self.dataset, claimed_on=self.claimed_on, preset=self.preset)
         return self
 
 
-def _known_names(claimed_on: str | None, preset: str | None) -> None:
-    if claimed_on is not None and claimed_on not in DATASETS:
-        raise ValueError(f"claimed_on: unknown dataset {claimed_on!r}; choose from {', '.join(DATASETS)}")
-    if preset is not None and preset not in PRESETS:
-        raise ValueError(f"preset: unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
+def _known_names(dataset: str, claimed_on: str | None, preset: str | None) -> None:
+    """Each name a table is looked up by, known: a typo (`dataset = "MNIST-5k"`) is one line naming the field and the
+    choices here, not a KeyError where the name is first used (examiner probe 16)."""
+    for fld, what, value, table in (("dataset", "dataset", dataset, DATASETS),
+                                    ("claimed_on", "dataset", claimed_on, DATASETS),
+                                    ("preset", "preset", preset, PRESETS)):  # fmt: skip
+        if value is not None and value not in table:
+            raise ValueError(f"{fld}: unknown {what} {shown(value)}; choose from {', '.join(table)}")
 
 
 class Optim(_Strict):
@@ -101,7 +114,8 @@ def _inside(path: str) -> str:
 
 
 # The run's own logs, relative to the submission folder (grader/evidence.py reads them, bounded)
-LogsPath = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$"), AfterValidator(_inside)]
+LOGS_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$"
+LogsPath = Annotated[str, Field(pattern=LOGS_PATTERN), AfterValidator(_inside)]
 
 
 def _non_negative_or_nan(v: float) -> float:
@@ -116,22 +130,22 @@ NonNegativeOrNan = Annotated[float, AfterValidator(_non_negative_or_nan)]  # nan
 class RangeTestClaim(Optim):
     """One LR range test and the learning rate the student picked from it."""
 
-    name: str = Field(description="Label shown in the report, e.g. 'sgd-lambda'")
-    start_lr: PositiveFloat = Field(description="First LR of the sweep")
-    end_lr: PositiveFloat = Field(description="Last LR of the sweep")
+    name: Name = Field(description="Label shown in the report, e.g. 'sgd-lambda'")
+    start_lr: Lr = Field(description="First LR of the sweep")
+    end_lr: Lr = Field(description="Last LR of the sweep")
     shape: SweepShape = Field("exp", description="Exponential (LambdaLR) or linear sweep, per step")
     epochs: PositiveInt = Field(10, description="Length of the sweep in epochs")
     steps: PositiveInt | None = Field(None, description="Length of the sweep in optimizer steps (overrides epochs)")
     rule: str = Field(DEFAULT_RULE, description=f"How the LR was picked from the curve: one of {', '.join(RULES)}")
     logs: LogsPath | None = Field(None, description="This sweep's TensorBoard log folder or CSV (docs/evidence.md)")
-    claimed_lr: PositiveFloat | tuple[PositiveFloat, PositiveFloat] | None = Field(
+    claimed_lr: Lr | tuple[Lr, Lr] | None = Field(
         None, description="The suggested LR the student reported ([low, high] for rule 'range'); none: not checked"
     )
 
     @model_validator(mode="after")
     def _check(self) -> RangeTestClaim:
         if self.rule not in RULES:
-            raise ValueError(f"unknown rule {self.rule!r}; choose from {', '.join(RULES)}")
+            raise ValueError(f"rule: unknown rule {shown(self.rule)}; choose from {', '.join(RULES)}")
         if self.start_lr >= self.end_lr:
             raise ValueError(f"start_lr {self.start_lr:g} must be below end_lr {self.end_lr:g}")
         return self
@@ -144,6 +158,7 @@ class _Trained(Optim):
     claimed_test_accuracy: float | None = Field(
         None,
         ge=0,
+        allow_inf_nan=False,
         description="Final test accuracy as a fraction (above 1, up to 100: read as a percent, said in the report)",
     )
     claimed_test_loss: NonNegativeOrNan | None = Field(
@@ -160,8 +175,8 @@ class _Trained(Optim):
 class RunClaim(_Trained):
     """One final training run and the metrics the student reported for it."""
 
-    name: str = Field(description="Label shown in the report, e.g. 'sgd-multistep'")
-    lr: PositiveFloat = Field(description="Initial learning rate")
+    name: Name = Field(description="Label shown in the report, e.g. 'sgd-multistep'")
+    lr: Lr = Field(description="Initial learning rate")
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="Scheduler name and arguments")
     role: Literal["final", "control"] | None = Field(
         None,
@@ -174,10 +189,12 @@ class RunClaim(_Trained):
 class AutoClaim(_Trained):
     """One run with the automated LR scheduler (seed 004's rule or its correction, reference/auto.py)."""
 
-    name: str = Field("auto", description="Label shown in the report")
+    name: Name = Field("auto", description="Label shown in the report")
     variant: Literal["faithful", "corrected"] = Field("faithful", description="Seed 004's rule, or the corrected one")
-    factors: tuple[PositiveFloat, ...] = Field((2.0, 1.0, 0.5), min_length=2, description="LR factors tried per step")
-    lr: PositiveFloat = Field(description="Initial learning rate η0")
+    factors: tuple[Factor, ...] = Field(
+        (2.0, 1.0, 0.5), min_length=2, max_length=MAX_FACTORS, description="LR factors tried per step"
+    )
+    lr: Lr = Field(description="Initial learning rate η0")
 
     @property
     def schedule(self) -> ScheduleConfig:
@@ -348,5 +365,5 @@ class Assignment(_Strict):
 
     @model_validator(mode="after")
     def _known(self) -> Assignment:
-        _known_names(claimed_on=self.claimed_on, preset=self.preset)
+        _known_names(dataset=self.dataset, claimed_on=self.claimed_on, preset=self.preset)
         return self

@@ -227,6 +227,130 @@ def test_too_many_entries_is_one_error_and_nothing_runs(tmp_path):
     assert "16,000 entries" in err and "allows 32" in err
 
 
+# ---------------------------------------------------------------- examiner probe 16: names, figures, lists, logs
+
+
+@pytest.mark.parametrize("value", ["MNIST-5k", "<b>=1+1</b>\\u001b[2J"])
+def test_an_unknown_dataset_is_one_line_naming_the_field_and_the_choices(tmp_path, value):
+    """`dataset = "MNIST-5k"` loaded, then stopped the grade with `internal grader error (KeyError: 'MNIST-5k')`."""
+    text = GOOD.format(id="s1").replace("[[range_test]]", f'[setup]\ndataset = "{value}"\n\n[[range_test]]')
+    err = clean(loaded(tmp_path, text))
+    assert "setup: dataset: unknown dataset" in err and "choose from mnist-5k, fashion-mnist, mnist, cifar10" in err
+    assert "\x1b" not in err and "KeyError" not in err
+    with pytest.raises(InputError, match=r'^assignment.toml: dataset: unknown dataset "MNIST-5k"; choose from'):
+        (tmp_path / "assignment.toml").write_text('dataset = "MNIST-5k"\n')
+        load_assignment(tmp_path)
+
+
+FIGURES = [  # (where it is written, the key = value, the field in the message)
+    ("run", "lr = inf", "run[0].lr: must be a finite number, got inf"),
+    ("run", "lr = 1e308", "run[0].lr: must be ≤ 1000, got 1e+308"),
+    ("run", "lr = 5e-324", "run[0].lr: must be ≥ 1e-12"),
+    ("run", "momentum = nan", "run[0].momentum: must be a finite number, got nan"),
+    ("run", "weight_decay = inf", "run[0].weight_decay: must be a finite number, got inf"),
+    ("run", "weight_decay = 1e300", "run[0].weight_decay: must be ≤ 10"),
+    ("run", "betas = [nan, 0.999]", "run[0].betas[0]: must be a finite number, got nan"),
+    ("run", "claimed_test_accuracy = inf", "run[0].claimed_test_accuracy: must be a finite number, got inf"),
+    ("run", 'schedule = { name = "multistep", milestones = [1], gamma = 1e308 }', "schedule.gamma: must be ≤ 10"),
+    ("run", 'schedule = { name = "onecycle", max_lr = inf }', "schedule.max_lr: must be a finite number, got inf"),
+    ("run", 'schedule = { name = "onecycle", div_factor = 1e308 }', "schedule.div_factor: must be ≤ 1e+08"),
+    ("run", 'schedule = { name = "cosine", eta_min = inf }', "schedule.eta_min: must be a finite number, got inf"),
+    ("run", 'schedule = { name = "polynomial", power = 1e308 }', "schedule.power: must be ≤ 100"),
+    ("run", 'schedule = { name = "table", table = [1.0, inf] }', "schedule.table[1]: must be a finite number"),
+    ("range_test", "end_lr = inf", "range_test[0].end_lr: must be a finite number, got inf"),
+    ("range_test", "start_lr = 1e-320", "range_test[0].start_lr: must be ≥ 1e-12"),
+    ("range_test", "claimed_lr = 1e308", "range_test[0].claimed_lr: must be ≤ 1000, got 1e+308"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("part", "setting", "message"), FIGURES, ids=[f[1] for f in FIGURES])
+def test_every_figure_is_finite_and_bounded(tmp_path, part, setting, message):
+    """`lr = inf` reached math.log10 (`internal grader error (ValueError: math domain error)`); `lr = 1e308` passed
+    the schema and overflowed the rerun. Every float a student gives is finite and inside a stated range."""
+    key = setting.split(" =")[0]
+    anchor = "steps = 40" if part == "range_test" else "epochs = 1"
+    text = "\n".join(ln for ln in GOOD.format(id="s1").splitlines() if not ln.startswith(f"{key} ="))
+    err = clean(loaded(tmp_path, text.replace(anchor, f"{anchor}\n{setting}")))
+    assert message in err, err
+
+
+def test_whole_numbers_and_non_finite_figures_are_named_as_such(tmp_path):
+    text = GOOD.format(id="s1").replace("epochs = 1", "epochs = 30.0")
+    assert "run[0].epochs: must be a whole number, got the decimal number 30.0 (write 30)" in clean(
+        loaded(tmp_path, text)
+    )
+    cycled = 'schedule = { name = "onecycle", cycle_momentum = true, base_momentum = nan }'
+    err = clean(loaded(tmp_path, GOOD.format(id="s2").replace("epochs = 1", f"epochs = 1\n{cycled}"), name="s2"))
+    assert "run[0].schedule.base_momentum: must be a finite number, got nan" in err
+
+
+def test_names_and_free_text_are_bounded(tmp_path):
+    """A 100,000-character run name made a 708 KB report.html and an 805 KB Gradescope results.json."""
+    err = clean(loaded(tmp_path, GOOD.format(id="s1").replace('name = "const"', f'name = "{"N" * 100_000}"')))
+    assert err.startswith("submission.toml: run[0].name: is too long (at most 100 characters)") and len(err) < 200
+    err = clean(loaded(tmp_path, GOOD.format(id="s2").replace('name = "sweep"', 'name = ""'), name="s2"))
+    assert "range_test[0].name: must not be empty" in err
+    err = clean(loaded(tmp_path, GOOD.format(id="s3").replace("Good Student", "x" * 300), name="s3"))
+    assert "student.name: is too long (at most 200 characters)" in err
+    err = clean(loaded(tmp_path, f'notes = "{"n" * 3000}"\n' + GOOD.format(id="s4"), name="s4"))
+    assert "notes: is too long (at most 2000 characters)" in err
+
+
+def test_lists_that_size_computation_are_bounded(tmp_path):
+    """[[auto]] tries every factor in one batched call at every step: 20,000 factors never reach a rerun. A [[run]]
+    with schedule "auto" passed the plan's [[auto]]-only bound on factors."""
+    factors = "[" + ", ".join(["1.0"] * 20_000) + "]"
+    auto = f'\n[[auto]]\noptimizer = "sgd"\nlr = 0.01\nfactors = {factors}\n'
+    err = clean(loaded(tmp_path, GOOD.format(id="s1") + auto))
+    assert err.startswith("submission.toml: auto[0].factors: has too many items (at most 8)")
+    schedule = f'schedule = {{ name = "auto", factors = {"[" + ", ".join(["1.0"] * 9) + "]"} }}'
+    err = clean(loaded(tmp_path, GOOD.format(id="s2").replace("epochs = 1", f"epochs = 1\n{schedule}"), name="s2"))
+    assert "run[0].schedule.factors: has too many items (at most 8)" in err
+    milestones = "[" + ", ".join(str(i) for i in range(1, 5002)) + "]"
+    schedule = f'schedule = {{ name = "multistep", milestones = {milestones}, gamma = 0.1 }}'
+    err = clean(loaded(tmp_path, GOOD.format(id="s3").replace("epochs = 1", f"epochs = 1\n{schedule}"), name="s3"))
+    assert "run[0].schedule.milestones: has too many items (at most 1000)" in err
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ("1_0,0.05,2.3,,,", 'line 3: step "1_0" is not a whole number from 0 to 1,000,000,000'),
+    ("-5,0.05,2.3,,,", 'line 3: step "-5" is not a whole number'),
+    ("1e18,0.05,2.3,,,", 'line 3: step "1e18" is not a whole number'),
+    ("1000000000000000000,0.05,2.3,,,", "line 3: step \"1000000000000000000\" is not a whole number"),
+    ("1,0.05,2.3,1e300,0.5,0.9", 'line 3: epoch "1e300" is not a whole number'),
+    ("1,0.05,2_3.0,,,", 'line 3: train_loss "2_3.0" is not a decimal number'),
+])  # fmt: skip
+def test_log_counters_are_plain_decimals_in_range(tmp_path, row, message):
+    """Python's int()/float() read `1_0` as 10; a step of -5 and an epoch of 1e300 passed silently."""
+    from grader.logs import LogError, read_logs
+
+    (tmp_path / "run.csv").write_text(f"step,lr,train_loss,epoch,test_loss,test_accuracy\n0,0.05,2.3,,,\n{row}\n")
+    with pytest.raises(LogError) as err:
+        read_logs(tmp_path, "run.csv")
+    assert message in str(err.value), str(err.value)
+    (tmp_path / "ok.csv").write_text("step,lr,train_loss,epoch,test_loss,test_accuracy\n0,0.05,2.3,,,\n"
+                                     "1.0,5e-2,nan,1.0,0.5,0.9\n")  # fmt: skip
+    assert read_logs(tmp_path, "ok.csv").step == [0, 1]
+
+
+def test_a_tensorboard_step_out_of_range_is_one_line(tmp_path):
+    from grader.logs import LogError, read_logs
+    from reference.outputs import Logs, write_tensorboard
+
+    write_tensorboard(Logs("", [-5, 1, 2], [0.05] * 3, [2.3] * 3, [], [], []), tmp_path / "tb")
+    with pytest.raises(LogError, match=r"^logs .tb.: LR/train logged at step -5; a step or epoch is a whole "):
+        read_logs(tmp_path, "tb")
+
+
+def test_a_legacy_config_alone_is_titled_for_the_file(tmp_path):
+    """An upload's folder is the platform's ("submission"): its report was titled `# submission`."""
+    text = "LEARNING_RATE = 0.05\nNUM_EPOCHS = 30\noptimizer = dict(type='SGD', lr=LEARNING_RATE, momentum=0.9)\n"
+    x = load_submission(folder(tmp_path, "submission", text, "config.py"), ids="file")
+    assert x.error is None and x.submission.student.name == "Your config.py" and x.id == "submission"
+    x = load_submission(folder(tmp_path, "alice", text, "config.py"))  # a class folder: the instructor's key
+    assert x.submission.student.name == "alice"
+
+
 # ---------------------------------------------------------------- the cache
 
 
