@@ -349,4 +349,13 @@ class Assignment(_Strict):
     @model_validator(mode="after")
     def _known(self) -> Assignment:
         _known_names(claimed_on=self.claimed_on, preset=self.preset)
+        # Gradescope hides a student's total while a test is not yet shown (after_due_date, after_published), but not
+        # for a "hidden" test: its docs keep "hidden" for tests that carry no points ("Controlling Test Case
+        # Visibility", autograder specifications), so a hidden check with points would show in the total
+        if carrying := [k for k, v in self.autograder.visibility.items() if v == "hidden" and getattr(self.points, k)]:
+            k, points = carrying[0], getattr(self.points, carrying[0])
+            raise ValueError(f"autograder.visibility: {k} = 'hidden', but [points] gives it {points:g}: "
+                             "Gradescope still shows students a total that counts a hidden test's points; use "
+                             "'after_published' or 'after_due_date' (the test and the total are withheld until then), "
+                             f"or set [points] {k} = 0")  # fmt: skip
         return self
