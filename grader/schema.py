@@ -292,7 +292,9 @@ class Autograder(_Strict):
     visibility: dict[str, Visibility] = Field(
         default_factory=dict,
         description="Gradescope visibility per check (keys: [points]'s, e.g. accuracy_claim "
-        "= 'after_published'); the others are 'visible'",  # fmt: skip
+        "= 'after_published'); the others are 'visible'. A check not visible is also left out of the report shown "
+        "to the student, with the verdict and total; 'hidden' only for a check of 0 points (Gradescope's total "
+        "counts a hidden test). PrairieLearn has no per-test visibility: it shows every check",  # fmt: skip
     )
 
     @model_validator(mode="after")
