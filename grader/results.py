@@ -319,7 +319,7 @@ def withheld_line(held: dict[str, str]) -> str:
     """What a student-visible summary says in place of the verdict and the total when checks are withheld."""
     which = "; ".join(f"{k} ({WHEN[v]})" for k, v in held.items())
     return (f"Some checks are withheld: {which}. This summary leaves them out, and with them the verdict and the "
-            "total score, which depend on them; the checks shown are graded as they read.")  # fmt: skip
+            "total score, which depend on them.")  # fmt: skip
 
 
 def pending_share(c: CheckResult, scaled_max: float) -> float:
