@@ -18,7 +18,8 @@ from pathlib import Path
 from grader import safe
 from grader.grade import grade_class
 from grader.load import ASSIGNMENT_FILE, load_assignment
-from grader.render import write_json
+from grader.render import visible_markdown, write_json
+from grader.results import withheld
 
 OUTPUT_CAP = 200_000  # characters of the report kept in a results.json (PrairieLearn reads at most 1 MB)
 
@@ -69,9 +70,12 @@ def _grade(platform: str, submission: Path, assignment_file: Path, tmp: Path, ca
                          cache_dir=cache_dir or tmp / "cache", assignment_file=assignment_file, ids="file")  # fmt: skip
     student = result.students[0]
     report = _report(tmp / "reports")
-    if platform == "prairielearn":
+    if platform == "prairielearn":  # no per-test visibility there: every test, the score and the report are shown
         return {**student.to_prairielearn(), **({"output": report} if report else {})}
-    out = student.to_gradescope(assignment.autograder.visibility)
+    visibility = assignment.autograder.visibility
+    out = student.to_gradescope(visibility)
+    if report and withheld(student.checks, visibility):  # the output is shown to the student at once: without them
+        report = visible_markdown(student, result.assignment, result.meta, visibility)[:OUTPUT_CAP]
     if report:
         out.update(output=report, output_format="md")
     return {**out, "stdout_visibility": "hidden"}

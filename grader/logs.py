@@ -43,18 +43,37 @@ class LogError(ValueError):
     """Logs that cannot be used; the message is one line naming the file."""
 
 
-def locate(folder: Path, rel: str) -> Path:
-    """`folder/rel`, refused unless it stays inside `folder` with no symlink on the way and exists."""
+FLAT = "the upload keeps no folders (PrairieLearn stores each uploaded file by its name alone)"
+
+
+def locate(folder: Path, rel: str, notes: list[str] | None = None) -> Path:
+    """`folder/rel`, refused unless it stays inside `folder` with no symlink on the way and exists. A path through
+    folders that are not there (`logs/sgd.csv`) is looked for by its last part at the top of `folder`: a platform
+    that stores uploads flat (PrairieLearn's pl-file-upload) puts the file there; `notes` gets a line saying so."""
     parts = PurePosixPath(rel.replace("\\", "/")).parts
     if not parts or rel.startswith(("/", "\\")) or ".." in parts or ":" in rel:
         raise LogError(f"logs {rel!r}: give a path inside the submission folder (no '..', not absolute)")
-    path = Path(folder)
+    path = _walk(Path(folder), parts, rel)
+    if path is not None:
+        return path
+    if len(parts) > 1 and (path := _walk(Path(folder), parts[-1:], rel)) is not None:
+        if notes is not None:
+            notes.append(f"logs {rel!r}: not in the submission's folders; read {shown(parts[-1])} from its top level, "
+                         f"where {FLAT}")  # fmt: skip
+        return path
+    flat = f' (where {FLAT}, name the file itself: logs = "{parts[-1]}")' if len(parts) > 1 else ""
+    raise LogError(f"logs {rel!r}: no such file or folder in the submission{flat}")
+
+
+def _walk(folder: Path, parts: tuple[str, ...], rel: str) -> Path | None:
+    """folder/parts…, or None where a part is missing; a symlink on the way is refused."""
+    path = folder
     for part in parts:
         path = path / part
         try:
             mode = os.lstat(path).st_mode
         except OSError:
-            raise LogError(f"logs {rel!r}: no such file or folder in the submission") from None
+            return None
         if stat.S_ISLNK(mode):
             raise LogError(f"logs {rel!r}: {path.name} is a symlink; logs must be plain files")
     return path
@@ -110,7 +129,7 @@ def read_logs(folder: Path, rel: str, epochs: int | None = None, notes: list[str
     run's, to tell an evaluation before training (epoch 0) from a 0-based epoch counter; `per_epoch`: the optimizer
     steps of one of its epochs (on the data it ran on), to read test metrics logged at the optimizer step; `notes`
     gets what was read otherwise than logged (a sub-folder, epoch 0 left out, a percentage)."""
-    path = locate(folder, rel)
+    path = locate(folder, rel, notes)
     path = _files(path, rel, notes)  # caps on entries and bytes, checked before any file is opened
     if path.is_file() and path.suffix.lower() == ".csv":
         return read_csv(path, rel, epochs, notes, per_epoch)

@@ -31,6 +31,8 @@ from grader.results import (
     RunRecord,
     StudentResult,
     pending_share,
+    withheld,
+    withheld_line,
 )
 from reference.datasets import steps_per_epoch
 from reference.plots import plot_logged_vs_rerun, plot_range_test, plot_training
@@ -314,7 +316,7 @@ def _run_view(r: RunRecord, plot: str | None, student: StudentResult) -> dict:
             "suggestions": suggestions, "steps": len(res.get("lr") or []), "plot": plot,
             "wall": (res.get("meta") or {}).get("wall_time_s"), "evidence": _evidence_view(r),
             "conditions": r.conditions, "preprocess": c.get("preprocess"), "seeds": r.seeds,
-            "deferred": r.deferred}  # fmt: skip
+            "deferred": r.deferred, "withheld": False}  # fmt: skip
 
 
 def _evidence_view(r: RunRecord) -> dict | None:
@@ -360,20 +362,47 @@ def score_view(s: StudentResult, command: str | None = None) -> dict:
             "unchecked": s.unchecked(command)}  # fmt: skip
 
 
-def student_context(student: StudentResult, assignment: dict, meta: dict, command: str | None = None) -> dict:
-    plots = plots_for(student)
-    listed = {c.subject for c in student.checks if c.check == "plausibility" and c.subject != "submission"}
+def _counts(checks: list[CheckResult]) -> list[tuple[str, str, int]]:
+    """(status, its label, how many) for the report's headline, in the order of STATUS_ORDER."""
+    listed = {c.subject for c in checks if c.check == "plausibility" and c.subject != "submission"}
     # the plausibility check's summary row restates its figures' rows: one implausible figure is one fail
     # a skipped check with points pending reads "not checked", as in the table
     counts = Counter((c.status, "not checked" if c.not_checked else c.status)
-                     for c in student.checks if not (c.check == "plausibility" and c.subject == "submission"
-                                                     and c.status == "fail" and listed))  # fmt: skip
+                     for c in checks if not (c.check == "plausibility" and c.subject == "submission"
+                                             and c.status == "fail" and listed))  # fmt: skip
+    return sorted(((*k, n) for k, n in counts.items()), key=lambda t: (STATUS_ORDER.index(t[0]), t[1]))
+
+
+def student_context(student: StudentResult, assignment: dict, meta: dict, command: str | None = None) -> dict:
+    plots = plots_for(student)
     return {"s": student, "assignment": assignment, "meta": meta, "footer": _footer(student, meta),
             "score": score_view(student, command),
             "folder": Path(student.folder).name,  # not the instructor's path: the report goes to the student
-            "counts": sorted(((*k, n) for k, n in counts.items()), key=lambda t: (STATUS_ORDER.index(t[0]), t[1])),
+            "counts": _counts(student.checks), "withheld": "",
             "checks": [_check_view(c, p, m) for c, (p, m) in zip(student.checks, student.scaled(), strict=True)],
             "runs": [_run_view(r, plots.get(r.name), student) for r in student.runs]}  # fmt: skip
+
+
+_RUN_FIGURES = {"ok": False, "final": None, "best": None, "suggestions": {}, "steps": 0, "ending": None,
+                "evidence": None}  # fmt: skip
+
+
+def visible_markdown(student: StudentResult, assignment: dict, meta: dict,
+                     visibility: dict[str, str] | None) -> str:  # fmt: skip
+    """The Markdown report as a student may see it now on Gradescope: a check whose [autograder] visibility is not
+    "visible" is left out — its row, and the figures of the runs it is about (a sweep's picks, a run's final
+    accuracy, its log against the rerun); with it the verdict, the total score and the claims' coverage, which count
+    it, give way to one line naming what is withheld. Every check may be shown: the report as written."""
+    ctx = student_context(student, assignment, meta)
+    held = withheld(student.checks, visibility)
+    if held:
+        keep = [c.check not in held for c in student.checks]
+        about = {c.subject for c in student.checks if c.check in held}
+        ctx["checks"] = [v for v, k in zip(ctx["checks"], keep, strict=True) if k]
+        ctx["counts"] = _counts([c for c, k in zip(student.checks, keep, strict=True) if k])
+        ctx["withheld"] = withheld_line(held)
+        ctx["runs"] = [{**r, **_RUN_FIGURES, "withheld": True} if r["name"] in about else r for r in ctx["runs"]]
+    return environment().get_template("report.md.j2").render(ctx)
 
 
 def _finite(x: object) -> object:

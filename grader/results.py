@@ -260,9 +260,13 @@ class StudentResult:
         (assignment.toml [autograder]), else visible."""
         tests = [_test(c, p, m, (visibility or {}).get(c.check, "visible"))
                  for c, (p, m) in zip(self.checks, self.scaled(), strict=True)]  # fmt: skip
-        result = {"score": self.total, "execution_time": round(self.execution_time, 2), "output": self.summary,
-                  "output_format": "text", "tests": tests}  # fmt: skip
-        return {**result, "leaderboard": board} if (board := self.leaderboard()) else result
+        held = withheld(self.checks, visibility)
+        result = {"score": self.total, "execution_time": round(self.execution_time, 2),
+                  "output": withheld_line(held) if held else self.summary, "output_format": "text",
+                  "tests": tests}  # fmt: skip
+        # the leaderboard shows every student the best rerun's test accuracy: a withheld accuracy check's figure
+        board = [] if held.keys() & LEADERBOARD_CHECKS else self.leaderboard()
+        return {**result, "leaderboard": board} if board else result
 
     def leaderboard(self) -> list[dict]:
         """Gradescope's leaderboard: the best rerun test accuracy, named for what it is — the final one where every
@@ -301,6 +305,23 @@ class StudentResult:
                  for c, (p, m), q in zip(self.checks, self.scaled(), self.pending_shares(), strict=True)]  # fmt: skip
         score = round(self.total / self.total_points, 4) if self.total_points else 0.0
         return {"gradable": True, "score": min(max(score, 0.0), 1.0), "message": self.summary, "tests": tests}
+
+
+LEADERBOARD_CHECKS = ("accuracy_claim", "baseline")  # checks whose figure is the leaderboard's rerun test accuracy
+WHEN = {"hidden": "never shown", "after_due_date": "shown after the due date",
+        "after_published": "shown when grades are published"}  # fmt: skip
+
+
+def withheld(checks: list[CheckResult], visibility: dict[str, str] | None) -> dict[str, str]:
+    """{check key: its Gradescope visibility} of `checks` not shown to the student now ([autograder] visibility)."""
+    return {c.check: v for c in checks if (v := (visibility or {}).get(c.check, "visible")) != "visible"}
+
+
+def withheld_line(held: dict[str, str]) -> str:
+    """What a student-visible summary says in place of the verdict and the total when checks are withheld."""
+    which = "; ".join(f"{k} ({WHEN[v]})" for k, v in held.items())
+    return (f"Some checks are withheld: {which}. This summary leaves them out, and with them the verdict and the "
+            "total score, which depend on them.")  # fmt: skip
 
 
 def pending_share(c: CheckResult, scaled_max: float) -> float:

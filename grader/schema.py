@@ -309,7 +309,9 @@ class Autograder(_Strict):
     visibility: dict[str, Visibility] = Field(
         default_factory=dict,
         description="Gradescope visibility per check (keys: [points]'s, e.g. accuracy_claim "
-        "= 'after_published'); the others are 'visible'",  # fmt: skip
+        "= 'after_published'); the others are 'visible'. A check not visible is also left out of the report shown "
+        "to the student, with the verdict and total; 'hidden' only for a check of 0 points (Gradescope's total "
+        "counts a hidden test). PrairieLearn has no per-test visibility: it shows every check",  # fmt: skip
     )
 
     @model_validator(mode="after")
@@ -366,4 +368,13 @@ class Assignment(_Strict):
     @model_validator(mode="after")
     def _known(self) -> Assignment:
         _known_names(dataset=self.dataset, claimed_on=self.claimed_on, preset=self.preset)
+        # Gradescope hides a student's total while a test is not yet shown (after_due_date, after_published), but not
+        # for a "hidden" test: its docs keep "hidden" for tests that carry no points ("Controlling Test Case
+        # Visibility", autograder specifications), so a hidden check with points would show in the total
+        if carrying := [k for k, v in self.autograder.visibility.items() if v == "hidden" and getattr(self.points, k)]:
+            k, points = carrying[0], getattr(self.points, carrying[0])
+            raise ValueError(f"autograder.visibility: {k} = 'hidden', but [points] gives it {points:g}: "
+                             "Gradescope still shows students a total that counts a hidden test's points; use "
+                             "'after_published' or 'after_due_date' (the test and the total are withheld until then), "
+                             f"or set [points] {k} = 0")  # fmt: skip
         return self

@@ -294,3 +294,76 @@ def test_bundles_take_the_platform_timeout_from_assignment_toml(tmp_path):
     pl = build_prairielearn(root, tmp_path / "pl", wheel=wheel)
     assert json.loads((pl / "externalGradingOptions.json").read_text())["timeout"] == 600
     assert "LR_GRADER_TIMEOUT_S:-570}" in (pl / "run.sh").read_text()
+
+
+WITHHELD = 'train_epochs = 2\nquick_epochs = 1\n[autograder]\nvisibility = { lr_claim = "after_published", ' \
+           'baseline = "after_due_date" }\n'  # fmt: skip
+
+
+def test_a_withheld_check_is_not_in_what_the_student_sees_on_gradescope(tmp_path):
+    """[autograder] visibility withholds checks from the student: the tests carry it (the instructor sees them all),
+    and the top-level output, which Gradescope shows the student at once, leaves them out — their rows, the figures
+    of the runs they are about (the sweep's picks, the run's accuracy) — and with them the verdict and the total,
+    which count them (Gradescope itself hides the total while such a test is not shown); the leaderboard, shown to
+    every student, is left out with the baseline's rerun accuracy. The checks still visible are there as they are.
+    PrairieLearn has no per-test visibility: its results are the same whatever the setting says."""
+    root = platform_tree(tmp_path, "gradescope")
+    (root / "source" / "assignment.toml").write_text(WITHHELD)
+    data = autograde("gradescope", root, cache_dir=tmp_path / "cache")
+    tests = {t["name"].removesuffix(" (not checked here)"): t for t in data["tests"]}
+    assert tests["lr_claim · sweep"]["visibility"] == "after_published" and tests["lr_claim · sweep"]["output"]
+    assert tests["baseline · const"]["visibility"] == "after_due_date"
+    assert tests["config · submission"]["visibility"] == "visible"
+    out = data["output"]
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    assert not [r for r in rows if "| lr\\_claim |" in r or "| baseline |" in r], rows
+    assert [r for r in rows if "| config |" in r] and [r for r in rows if "| accuracy\\_claim |" in r]
+    assert "Some checks are withheld" in out and "lr\\_claim (shown when grades are published)" in out
+    assert "Verdict" not in out and "score **" not in out and "points pending" not in out
+    assert "rule picks" not in out and "test accuracy" not in out.split("## Runs", 1)[1]
+    assert "its rerun's figures are withheld" in out
+    assert "leaderboard" not in data and validate(data) == []
+    assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]), abs=0.02)  # the grade itself stays
+    pl = platform_tree(tmp_path / "pl", "prairielearn")
+    (tmp_path / "pl" / "assignment.toml").write_text(WITHHELD)
+    shown = autograde("prairielearn", pl, tmp_path / "pl" / "assignment.toml", cache_dir=tmp_path / "cache")
+    assert "**Verdict:" in shown["output"] and "| lr\\_claim | sweep |" in shown["output"]
+    assert {"lr_claim · sweep", "baseline · const"} <= {t["name"].removesuffix(" (not checked here)")
+                                                         for t in shown["tests"]}  # fmt: skip
+
+
+def validate(data: dict) -> list[str]:
+    from grader.bundle import validate_results
+
+    return validate_results("gradescope", data)
+
+
+def test_a_hidden_check_must_carry_no_points(tmp_path):
+    """Gradescope shows a student a total that counts a "hidden" test's points (its specification keeps "hidden" for
+    tests that carry none): a check with points cannot be hidden; after_published/after_due_date can, and a 0-point
+    check (reproducible, logs, or one whose [points] is 0) can be hidden."""
+    from grader.safe import InputError
+
+    def load(text: str):
+        (tmp_path / "assignment.toml").write_text(text)
+        return load_assignment(tmp_path)
+
+    with pytest.raises(InputError, match="lr_claim = 'hidden', but \\[points\\] gives it 2.*after_published"):
+        load('[autograder]\nvisibility = { lr_claim = "hidden" }\n')
+    assert load('[autograder]\nvisibility = { lr_claim = "after_published", reproducible = "hidden" }\n')
+    assert load('[points]\nlr_claim = 0\n[autograder]\nvisibility = { lr_claim = "hidden", logs = "hidden" }\n')
+
+
+def test_a_summary_with_checks_withheld_names_no_verdict_nor_total():
+    """The results.json's own output (where no report is written) says what is withheld instead of the verdict."""
+    from grader.results import CheckResult, RunRecord, StudentResult
+
+    final = {"epoch": 2, "step": 64, "test_accuracy": 0.91, "test_loss": 0.3}
+    s = StudentResult("s0", "S", "s0", runs=[RunRecord("run", "train", "run", {"epochs": 2}, {"final": final})],
+                      checks=[CheckResult("config", "submission", "pass", "ok", points=1, max_points=1),
+                              CheckResult("accuracy_claim", "run", "fail", "Off by 5 pp.", claimed=0.96,
+                                          max_points=2)])  # fmt: skip
+    assert "Verdict: FAIL" in s.to_gradescope()["output"] and s.to_gradescope()["leaderboard"]
+    held = s.to_gradescope({"accuracy_claim": "after_published"})
+    assert "Verdict" not in held["output"] and "accuracy_claim (shown when grades are published)" in held["output"]
+    assert "leaderboard" not in held and validate(held) == []

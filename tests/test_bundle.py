@@ -419,3 +419,30 @@ def test_gradescope_export_refusals_are_one_line(tmp_path):
     yml.unlink()
     yml.write_text("")
     assert read_gradescope_export(tmp_path) == []
+
+
+def test_prairielearn_readme_lets_a_student_upload_a_config_and_logs(prairielearn_dir):
+    """The README's pl-file-upload: `file-names` would make every listed file required (PrairieLearn's pl-file-upload
+    documentation), so the submission file is optional-file-names (submission.toml or a legacy config.py) and the
+    logs optional-file-patterns, matched as PrairieLearn matches them (fnmatch): an honest upload's files are all
+    accepted, flat as PrairieLearn stores them; anything else is not."""
+    import fnmatch
+    import shlex
+
+    readme = (prairielearn_dir / "README.md").read_text()
+    element = re.search(r"<pl-file-upload([^>]*)>", readme)
+    assert element and not re.search(r"(?<!optional-)file-names=", element.group(1))
+    attrs = dict(a.split("=", 1) for a in shlex.split(element.group(1).replace("\n", " ")))
+    names = [n.strip() for n in attrs["optional-file-names"].split(",")]
+    patterns = [n.strip() for n in attrs["optional-file-patterns"].split(",")]
+    assert names == ["submission.toml", "config.py"]
+
+    def accepted(name: str) -> bool:
+        return name in names or any(fnmatch.fnmatch(name, p) for p in patterns)
+
+    for upload in (["submission.toml", "sgd-onecycle.csv", "adam.csv"], ["config.py"],
+                   ["submission.toml", "events.out.tfevents.1700000000.host.12345.0"]):  # fmt: skip
+        assert all(map(accepted, upload)), upload
+    assert not accepted("notes.txt") and not accepted("model.pt")
+    assert "Upload new question scores" in readme and "score_perc" in readme and "submission_id" in readme
+    assert "no per-test visibility" in readme

@@ -217,3 +217,49 @@ def test_a_submission_that_states_no_claim_is_not_a_pass(tmp_path):
     s, report = graded(own, "claimed")
     assert not s.failed_checks and s.verdict == "pass" and not s.unstated and not s.claimless, s.coverage
     assert s.claims[0] >= 2 and s.total > bare and "**Verdict: PASS**" in report  # true claims score more
+
+
+def test_prairielearn_grades_an_honest_csv_log_stored_flat(tmp_path, mnist5k):
+    """PrairieLearn's pl-file-upload stores each uploaded file by its name alone in /grade/student: a submission.toml
+    naming `logs = "logs/const.csv"` arrives beside `const.csv`, not above a logs/ folder. The grader reads the file
+    from the top of the upload and says so; the honest log (the student's own run of the config, another seed) gives
+    the claim the submission left to it and is borne out by the rerun: nothing is charged to the student."""
+    from grader.load import load_assignment, load_submission
+    from grader.plan import plan
+    from reference.loop import run
+    from reference.outputs import logs_from_result, write_csv
+
+    text = "\n".join(line for line in SUB.splitlines() if not line.startswith("claimed_test")) + "\n"
+    text += 'logs = "logs/const.csv"\n'  # the [[run]] is the last entry of SUB
+    root = platform_tree(tmp_path, "prairielearn", text)
+    student = root / "student"
+    a = load_assignment(tmp_path)
+    config = next(p.config for p in plan(load_submission(student, a).submission, a, False) if p.kind == "train")
+    own = run(config.model_copy(update={"seed": 1}), device="cpu", data=mnist5k)  # the student's own run
+    write_csv(logs_from_result(own), student / "const.csv")  # where PrairieLearn puts an uploaded const.csv
+    assert sorted(p.name for p in student.iterdir()) == ["const.csv", "submission.toml"]
+    data = autograde("prairielearn", root, tmp_path / "assignment.toml", cache_dir=tmp_path / "cache")
+    assert data["gradable"] is True and validate_results("prairielearn", data) == []
+    tests = {t["name"].removesuffix(" (not checked here)"): t for t in data["tests"]}
+    assert tests["logs · const"]["message"].startswith("The log matches the rerun"), tests["logs · const"]
+    assert "no such file" not in json.dumps(data)
+    said = data["output"].replace("\\", "")  # Markdown escapes
+    assert "logs 'logs/const.csv': not in the submission's folders; read \"const.csv\" from its top level" in said
+    assert "test accuracy taken from its logs" in said and "**Verdict: PASS**" in said
+    assert all(t["points"] == t["max_points"] for t in data["tests"]), data["tests"]
+
+
+def test_a_log_path_through_missing_folders_is_looked_for_at_the_top(tmp_path):
+    """The flat lookup takes only the named file's own name at the top of the upload, never a link; a TensorBoard
+    folder flattened into event files is not guessed at: its error says to name the event file itself."""
+    from grader.logs import LogError, locate
+
+    (tmp_path / "a.csv").write_text("step\n")
+    notes: list[str] = []
+    assert locate(tmp_path, "logs/a.csv", notes) == tmp_path / "a.csv" and len(notes) == 1
+    assert locate(tmp_path, "a.csv", notes) == tmp_path / "a.csv" and len(notes) == 1  # found as named: no note
+    with pytest.raises(LogError, match='runs/sgd.*no such file or folder.*name the file itself: logs = "sgd"'):
+        locate(tmp_path, "runs/sgd", notes)
+    (tmp_path / "b.csv").symlink_to(tmp_path / "a.csv")
+    with pytest.raises(LogError, match="symlink"):
+        locate(tmp_path, "logs/b.csv", notes)
