@@ -512,14 +512,18 @@ def borrowed_epochs(runs: list[dict], epochs: int) -> dict[int, dict]:
 
 def diverges(logs: Logs) -> int | None:
     """The first logged step where the train loss is not finite, or its smoothed value is back above twice its
-    lowest so far (after the first 10 steps): a run that has turned away from training."""
-    best = math.inf
-    finite = [x if math.isfinite(x) else math.inf for x in logs.train_loss]
-    for i, (s, v) in enumerate(zip(logs.step, smooth(finite, 0.98), strict=True)):
-        if not math.isfinite(logs.train_loss[i]) or (i >= 10 and v > 2 * best):
+    lowest so far (after the first 10 steps) and still is at the log's end: a run that has turned away from
+    training. A bump the run recovers from is no divergence (diagnosis_power: an honest OneCycle run at peak LR 0.3
+    with momentum cycled rose above twice its low for a while and was given the diverged-log cause)."""
+    best, turned, low = math.inf, None, math.inf
+    smoothed = smooth([x if math.isfinite(x) else math.inf for x in logs.train_loss], 0.98)
+    for i, (s, v) in enumerate(zip(logs.step, smoothed, strict=True)):
+        if not math.isfinite(logs.train_loss[i]):
             return s
+        if turned is None and i >= 10 and v > 2 * best:
+            turned, low = s, best
         best = min(best, v)
-    return None
+    return turned if turned is not None and smoothed[-1] > 2 * low else None
 
 
 def _epoch_aligned(logs: Logs, claim_epoch: int, rerun: dict) -> Logs:

@@ -616,3 +616,20 @@ def test_milestones_in_iterations_are_a_choice_and_epoch_counts_stepped_per_iter
         assert v.status == status, (milestones, v.message)
         if status == "skip":
             assert v.why == "lr" and "cadence" in v.message
+
+
+def test_a_loss_bump_the_run_recovers_from_is_no_divergence():
+    """diagnosis_power: an honest OneCycle run at peak LR 0.3 (momentum cycled, claimed on MNIST: its loss the only
+    curve compared) rose above twice its low for a while, was warned "turns back up … while the rerun trains on" and
+    given the diverged-log cause. A run that diverges stays up (or stops being finite); one that recovers did not."""
+    from grader.evidence import diverges
+    from reference.outputs import Logs
+
+    fall = [2.3 * 0.97**i for i in range(150)]  # down to ~0.02
+    bump = fall + [0.5] * 150 + [0.02] * 600  # a spike past twice its low, then trained on
+    up = fall + [0.5] * 750  # turned away for good
+    steps = list(range(len(bump)))
+    assert diverges(Logs("x", steps, [0.1] * len(steps), bump)) is None
+    turned = diverges(Logs("x", steps, [0.1] * len(steps), up))
+    assert turned is not None and 150 <= turned < 200
+    assert diverges(Logs("x", steps, [0.1] * len(steps), fall + [math.nan] * 750)) == 150
