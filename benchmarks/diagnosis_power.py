@@ -609,9 +609,9 @@ def report(students: list[Student], graded: dict, args, timing: str) -> None:
         for n in named(s.checks):
             caused += 1
             lines.append(f"  {st.sid}: {n.check} given a cause: {n.pitfall} ({n.confidence})")
-    shares = sorted(MARGINS.get(f"{st.sid}.{e.name}/" + ("logs/run" if st.fmt == "tb" else "logs/run.csv"), math.nan)
-                    for st in honest if not st.claimed_on for e in st.entries)  # fmt: skip
-    shares = [x for x in shares if math.isfinite(x)]
+    shares = [MARGINS.get(f"{st.sid}.{e.name}/" + ("logs/run" if st.fmt == "tb" else "logs/run.csv"), math.nan)
+              for st in honest if not st.claimed_on for e in st.entries]  # fmt: skip
+    shares = sorted(x for x in shares if math.isfinite(x))  # sorted after the NaNs go: a NaN breaks sorting
     print(
         f"\nHonest students: {len(honest)}, {entries} entries with logs (SGD constant and MultiStep, Adam, a range "
         "test; the committed 30-epoch protocol run for some, a run the config check refuses for others)"

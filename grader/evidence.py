@@ -231,6 +231,13 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     if behind:  # steps counted from 1 (examiner probe 9: every 5 steps from step 5; a log from step 1 is read so)
         shifted = replace(logs, step=[s - 1 for s in logs.step])
         return replace(compare(shifted, rerun, n_test, band, epochs, k, sweep, margin, end_late), one_based=True)
+    if lr is not None and not end_late and len(logged) > 1 and (short := _dropped_last(rerun)) and \
+            all(same(logs.lr[index[s]], short[1][s]) for s in logged if s < len(short[1])):  # fmt: skip
+        untold = (f"the logged LR table is the claimed schedule at {short[0]} steps an epoch, the rerun's at "
+                  f"{short[0] + 1} (a DataLoader with drop_last=True drops each epoch's last, partial batch): its "
+                  "steps are not the rerun's, so neither its LRs nor its losses are compared step by step")  # fmt: skip
+        return Comparison(0, 0, band.source if band else "no seed band", untold=untold, k=k, compared=False,
+                          lr_steps=len(logged))  # fmt: skip
     if lr is not None and sweep and not end_late and (late := _end_late(rerun)):
         other = compare(logs, {**rerun, "lr": late}, n_test, band, epochs, k, sweep, margin, end_late=True)
         if other.lr is None and other.lr_constant is None:
@@ -249,6 +256,19 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
         return Comparison(0, 0, source, untold=untold, k=k, compared=False, lr_steps=0, empty=True)
     return Comparison(compared, n_ep, source, lr, loss, test, constant, nonfinite, untold, k, lr_ahead=ahead,
                       lr_steps=len(logged), lr_epoch=gap > 1, lr_behind=epoch_behind)  # fmt: skip
+
+
+def _dropped_last(rerun: dict) -> tuple[int, list[float]] | None:
+    """(P − 1, the LR table of the rerun's config at P − 1 steps an epoch): the run of a DataLoader with
+    drop_last=True, where the data's last batch is partial (examiner probe 15: an honest log of it "does not match
+    the claimed config (high confidence)"). None where no batch is dropped or an epoch is one step."""
+    cfg = RunConfig.model_validate(rerun["config"])
+    per = cfg.epoch_steps or steps_per_epoch(cfg.dataset, cfg.batch_size)
+    train = (rerun.get("meta") or {}).get("train_size")
+    if per < 2 or (not cfg.epoch_steps and train and train % cfg.batch_size == 0):
+        return None
+    fewer = cfg.model_copy(update={"epoch_steps": per - 1})
+    return per - 1, lr_table(fewer, per - 1)
 
 
 def _end_late(rerun: dict) -> list[float] | None:

@@ -101,6 +101,8 @@ def _files(path: Path, rel: str, notes: list[str] | None = None) -> Path:
         files = [path]
     elif path.is_dir():
         files, subs = _events(path, rel)
+        for sub in sorted(s for s in subs if s.name in GROUPED):  # add_scalars' folders: their bytes count too
+            files += _events(sub, f"{rel}/{sub.name}")[0]
         if not files:  # SummaryWriter() writes runs/<date>_<host>/: one sub-folder with event files is read there
             held = [(s, f) for s in sorted(subs) if (f := _events(s, f"{rel}/{s.name}")[0])]
             if len(held) > 1:
@@ -136,20 +138,40 @@ def read_logs(folder: Path, rel: str, epochs: int | None = None, notes: list[str
     return read_tensorboard(path, rel, epochs, notes, per_epoch)
 
 
+# add_scalars("Loss", {"train": …, "test": …}, step) writes each into a sub-folder `Loss_train/` under the tag "Loss"
+GROUPED = {tag.replace("/", "_"): tag for tag in TAGS.values()}
+
+
+def _scalars(path: Path, wanted: dict[str, str]) -> tuple[dict[str, list[tuple[int, float]]], set[str]]:
+    """{key: [(step, value)] in the order written} of the tags `wanted` ({key: tag}) in an event file or folder, and
+    every scalar tag it holds (tensorboard's own reader)."""
+    from tensorboard.backend.event_processing.event_accumulator import SCALARS, EventAccumulator
+
+    acc = EventAccumulator(str(path), size_guidance={SCALARS: 0})  # 0: keep every value (bytes capped)
+    acc.Reload()
+    tags = set(acc.Tags().get("scalars", []))
+    return ({k: [(e.step, e.value) for e in sorted(acc.Scalars(t), key=lambda e: e.wall_time)]
+             for k, t in wanted.items() if t in tags}, tags)  # fmt: skip
+
+
 def read_tensorboard(path: Path, rel: str | None = None, epochs: int | None = None, notes: list[str] | None = None,
                      per_epoch: int | None = None) -> Logs:  # fmt: skip
     """Scalars of the course's tags from an event file or a folder of them (tensorboard's own reader), each tag's
     values in the order they were written (wall time; files in tensorboard's order), so a repeated step keeps its
-    last-written value."""
-    from tensorboard.backend.event_processing.event_accumulator import SCALARS, EventAccumulator
-
+    last-written value. A tag grouped by `add_scalars` (sub-folder `Loss_train/`, tag "Loss") is read as the
+    course's tag it names (examiner probe 15: such a log was refused as having no train loss)."""
     rel = rel or path.name
     try:
-        acc = EventAccumulator(str(path), size_guidance={SCALARS: 0})  # 0: keep every value (bytes capped)
-        acc.Reload()
-        tags = set(acc.Tags().get("scalars", []))
-        series = {k: [(e.step, e.value) for e in sorted(acc.Scalars(t), key=lambda e: e.wall_time)]
-                  for k, t in TAGS.items() if t in tags}  # fmt: skip
+        series, tags = _scalars(path, TAGS)
+        grouped = sorted(s for s in path.iterdir() if s.name in GROUPED) if path.is_dir() else []
+        for sub in grouped:
+            key = next(k for k, t in TAGS.items() if t == GROUPED[sub.name])
+            found, held = _scalars(sub, {key: GROUPED[sub.name].split("/")[0]})
+            tags |= {f"{sub.name}/{t}" for t in held}
+            if key in found and key not in series:
+                series[key] = found[key]
+                if notes is not None:
+                    notes.append(f"logs {rel!r}: {GROUPED[sub.name]} read from add_scalars' sub-folder {sub.name}")
     except Exception as err:  # a corrupt or hostile file: one line, never a traceback
         raise LogError(f"logs {rel!r}: not readable as TensorBoard events ({type(err).__name__})") from None
     if not series:

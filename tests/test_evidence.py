@@ -399,3 +399,24 @@ def test_logs_beside_an_unknown_dataset_are_no_grader_error(honest, tmp_path):
     )
     x = load_submission(tmp_path / "s1")
     assert x.internal is None and (x.error is None or "internal" not in x.error), (x.error, x.internal)
+
+
+def test_tags_grouped_by_add_scalars_are_read(honest, tmp_path):
+    """`writer.add_scalars("Loss", {"train": …, "test": …}, step)` writes sub-folders Loss_train/ and Loss_test/ under
+    the tag "Loss": refused as "no train loss logged" (examiner probe 15). Read as Loss/train and Loss/test."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    logs = logs_from_result(honest)
+    with SummaryWriter(str(tmp_path / "tb")) as w:
+        for s, lr, loss in zip(logs.step, logs.lr, logs.train_loss, strict=True):
+            w.add_scalar("LR/train", lr, s)
+            w.add_scalars("Loss", {"train": loss}, s)
+        for e, tl, ta in zip(logs.epoch, logs.test_loss, logs.test_accuracy, strict=True):
+            w.add_scalars("Loss", {"test": tl}, e)
+            w.add_scalar("Accuracy/test", ta, e)
+    notes: list[str] = []
+    back = read_logs(tmp_path, "tb", epochs=2, notes=notes)
+    assert back.step == logs.step and back.epoch == [1, 2] and any("add_scalars" in n for n in notes), notes
+    assert back.train_loss == pytest.approx(logs.train_loss, rel=1e-6)
+    assert back.test_loss == pytest.approx(logs.test_loss, rel=1e-6)
+    assert compare(back, honest, n_test=1000).matches
