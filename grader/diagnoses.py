@@ -447,8 +447,13 @@ def _softmax_suspect(c: Case) -> bool:
     return loss is not None and acc is not None and _softmax_pair(acc, loss) and below
 
 
-def _with_schedule(cfg: RunConfig, **change: object) -> RunConfig:
-    return cfg.model_copy(update={"schedule": ScheduleConfig(**{**cfg.schedule.model_dump(), **change})})
+def _with_schedule(cfg: RunConfig, **change: object) -> RunConfig | None:
+    """`cfg` with its schedule changed, or None where the change leaves the schedule's bounds (examiner probe 17: a
+    OneCycle peak read off a log, 0.2 × div_factor 1e4 = 2,000, raised a ValidationError as an internal error)."""
+    try:
+        return cfg.model_copy(update={"schedule": ScheduleConfig(**{**cfg.schedule.model_dump(), **change})})
+    except ValueError:  # pydantic's ValidationError: no rerun of it is possible, so no counterfactual
+        return None
 
 
 def _table_matches(c: Case, cfg: RunConfig) -> bool:
@@ -809,5 +814,7 @@ def explain(ctx: Context, checks: list[CheckResult], execute: Execute | None = N
         d = diagnose(case, ran.get(p.name) if p else None)
         if d is None and case.refused:
             continue  # a refused entry's config line needs no "no known cause"
+        if d is None and check.check == "logs" and case.comparison is not None and case.comparison.matches:
+            continue  # warned only for where the log ends (grader.evidence.ends_early): its own message says why
         diagnosed[id(check)] = replace(check, diagnosis=d.as_dict() if d else unexplained())
     return [diagnosed.get(id(c), c) for c in checks], ran

@@ -215,11 +215,10 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
             same(logs.lr[index[s]], rerun["lr"][s + gap]) for s in logged if s + gap < len(rerun["lr"])
         )
     )
-    epoch_behind = (  # once an epoch, numbered from 1 (the loss's steps need no shift: grader.logs._epochly)
-        gap > 1 and lr is not None and not ahead and len(logged) > 1
-        and all(same(logs.lr[index[s]], rerun["lr"][s - gap]) for s in logged if s >= gap)
-        and any(s >= gap for s in logged)
-    )  # fmt: skip
+    epoch_behind = (  # once an epoch, numbered from 1 (the loss's steps need no shift: grader.logs._epochly); a log
+        gap > 1 and lr is not None and not ahead and len(logged) > 1 and logged[0] >= gap  # with an epoch 0 is not
+        and all(same(logs.lr[index[s]], rerun["lr"][s - gap]) for s in logged)  # (examiner probe 17: milestones
+    )  # one epoch late passed as "numbered from 1")  # fmt: skip
     lr = None if ahead or epoch_behind else lr
     behind = (
         gap == 1
@@ -266,6 +265,9 @@ def _dropped_last(rerun: dict) -> tuple[int, list[float]] | None:
     per = cfg.epoch_steps or steps_per_epoch(cfg.dataset, cfg.batch_size)
     train = (rerun.get("meta") or {}).get("train_size")
     if per < 2 or (not cfg.epoch_steps and train and train % cfg.batch_size == 0):
+        return None
+    full = lr_table(cfg, per)  # the rerun's own table, as its config gives it: else its LRs are not its config's
+    if any(not math.isclose(a, b, rel_tol=LR_RTOL) for a, b in zip(full, rerun["lr"], strict=False)):
         return None
     fewer = cfg.model_copy(update={"epoch_steps": per - 1})
     return per - 1, lr_table(fewer, per - 1)
@@ -417,6 +419,8 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
                 whose = "the committed seeds' mean" if n >= 2 else "the rerun's"
                 return Part(e, logged[i], centre, metric.replace("_", " "), "epoch", allowed=tol,
                             versus=whose), len(common)  # fmt: skip
+    if not own and common and (jump := _borrowed_change(logs, ours, common[-1], epochs, n_test, margin * k_last)):
+        return jump, len(common)
     for i, e in steps:
         now, before = epochs[e]["test_accuracy"].get("values"), epochs[e - 1]["test_accuracy"].get("values")
         if not now or not before or len(now) != len(before):
@@ -446,6 +450,39 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
                         allowed=k_e * given[1], versus=f"the committed seeds' accuracy change at the log's "
                         f"test-loss change ({moved:+.3g})"), len(common)  # fmt: skip
     return None, len(common)
+
+
+def _borrowed_change(logs: Logs, ours: dict, last: tuple[int, int], epochs: dict, n_test: int,
+                     k: float) -> Part | None:  # fmt: skip
+    """Without seeds of its own config, the log's last epoch's change from the epoch before against the rerun's, in
+    k·√2·σ, σ the widest committed seed σ of that change (`borrowed_epochs`): an edited last epoch jumps where
+    the rerun does not (examiner probe 17: a last test loss ×0.7 passed the level check once it was borrowed
+    from the widest committed runs'), while an honest seed's last epochs move as the rerun's do."""
+    i, e = last
+    stats = epochs.get(e) or {}
+    if not stats.get("borrowed") or i == 0 or logs.epoch[i - 1] != e - 1 or e - 1 not in ours:
+        return None
+    for metric, key in (("test_accuracy", "borrowed_change"), ("test_loss", "borrowed_change_log")):
+        sd = (stats.get(metric) or {}).get(key)
+        x1, x0 = getattr(logs, metric)[i], getattr(logs, metric)[i - 1]
+        r1, r0 = ours[e][metric], ours[e - 1][metric]
+        if sd is None or not all(math.isfinite(v) for v in (x1, x0, r1, r0)):
+            continue
+        # floors: the test set's binomial SE at the rerun's accuracy (a jump after a milestone spreads over seeds
+        # by more than a committed run without one shows); LOG_FLOOR for the loss's log ratio
+        floor = sigma("test_accuracy", r1, 0.0, n_test) if metric == "test_accuracy" else LOG_FLOOR
+        if metric == "test_loss":
+            if min(x1, x0, r1, r0) <= 0:
+                continue
+            theirs, mine = math.log(x1 / x0), math.log(r1 / r0)
+        else:
+            theirs, mine = x1 - x0, r1 - r0
+        tol = k * math.sqrt(2) * max(sd, floor)
+        if abs(theirs - mine) > tol:
+            what = "test accuracy change" if metric == "test_accuracy" else "test loss change (log ratio)"
+            return Part(e, theirs, mine, f"{what} from epoch {e - 1}", "epoch", allowed=tol,
+                        versus="the rerun's change")  # fmt: skip
+    return None
 
 
 def _given_loss(before: dict, now: dict, loss_before: float, loss_now: float, n_test: int
@@ -502,32 +539,58 @@ def noise(ctx: Context, p: PlannedRun) -> tuple[Band | None, dict]:
         epochs = {i + 1: e for i, e in enumerate(ref.entry["epochs"])}
         return Band.of(ref.entry, f"the seed band of {n} committed seeds of this config"), epochs
     runs = [e for b in kin(baselines, p.config) for e in [*b.get("runs", {}).values(), *b.get("grid", {}).values()]]
+    like = [e for e in runs if (e["config"].get("schedule") or {}).get("name", "constant") == p.config.schedule.name]
     return Band.pooled(runs, f"no committed seeds of this config: the widest seed spread of {len(runs)} committed "
                        f"runs at each step and epoch ×{FALLBACK_SAFETY:g}", relative=False), \
-        borrowed_epochs(runs, p.config.epochs)  # fmt: skip
+        borrowed_epochs(runs, p.config.epochs, like or runs)  # fmt: skip
 
 
-def borrowed_epochs(runs: list[dict], epochs: int) -> dict[int, dict]:
+def borrowed_epochs(runs: list[dict], epochs: int, like: list[dict] | None = None) -> dict[int, dict]:
     """For a run whose config has no committed seeds: at each of its epochs, the widest seed σ of the committed runs
     there (past a run's length, its last epoch), ×FALLBACK_SAFETY — the test accuracy's σ, the test loss's relative
     to its mean — marked `borrowed` (no mean: the log is compared with the rerun). The test-set floors alone
     (k·√2·5 % of a test loss) warned an honest log of a config no seeds measure (examiner probe 14: a OneCycle run
-    with momentum cycled, whose seeds spread wider than the floor)."""
+    with momentum cycled, whose seeds spread wider than the floor). The σ of each epoch's change from the one before
+    is the widest of the runs `like` it (those of its scheduler: after the last milestone a MultiStepLR run's test
+    loss barely moves, a constant LR's bounces), for `_borrowed_change`."""
     out: dict[int, dict] = {}
+    steps = {e: v for e, v in borrowed_epochs(like, epochs).items()} if like is not None else None
     for e in range(1, epochs + 1):
-        acc, loss = [], []
+        acc, loss, acc_step, loss_step = [], [], [], []
         for r in runs:
             per = r.get("epochs") or []
-            stats = per[min(e, len(per)) - 1] if per else {}
+            if not per:
+                continue
+            stats, before = per[min(e, len(per)) - 1], per[min(e, len(per)) - 2] if e > 1 and len(per) > 1 else None
             a, lo = stats.get("test_accuracy") or {}, stats.get("test_loss") or {}
             if len(a.get("values") or ()) >= 2:
                 acc.append(a["std"])
             if len(lo.get("values") or ()) >= 2 and lo.get("mean"):
                 loss.append(lo["std"] / lo["mean"])
+            if before is not None:  # each seed's change into this epoch: accuracy in points, loss as a log ratio
+                acc_step.append(_spread(stats, before, "test_accuracy", lambda x, y: x - y))
+                loss_step.append(_spread(stats, before, "test_loss", lambda x, y: math.log(x / y) if x > 0 < y
+                                         else math.nan))  # fmt: skip
+        widest = lambda xs: FALLBACK_SAFETY * max((x for x in xs if x is not None), default=0.0)  # noqa: E731
         if acc or loss:
-            out[e] = {"borrowed": True, "test_accuracy": {"borrowed": FALLBACK_SAFETY * max(acc, default=0.0)},
-                      "test_loss": {"borrowed_rel": FALLBACK_SAFETY * max(loss, default=0.0)}}  # fmt: skip
+            out[e] = {
+                "borrowed": True,
+                "test_accuracy": {"borrowed": widest(acc), "borrowed_change": widest(acc_step)},
+                "test_loss": {"borrowed_rel": widest(loss), "borrowed_change_log": widest(loss_step)},
+            }
+    for e, v in (steps or {}).items():  # the changes' σ from the runs of its scheduler
+        if e in out:
+            out[e]["test_accuracy"]["borrowed_change"] = v["test_accuracy"]["borrowed_change"]
+            out[e]["test_loss"]["borrowed_change_log"] = v["test_loss"]["borrowed_change_log"]
     return out
+
+
+def _spread(now: dict, before: dict, metric: str, change) -> float | None:
+    """The seeds' std of one metric's change from one epoch to the next (None with fewer than 2 seeds)."""
+    pairs = zip((now.get(metric) or {}).get("values") or (), (before.get(metric) or {}).get("values") or (),
+                strict=False)  # fmt: skip
+    changes = [d for x, y in pairs if math.isfinite(d := change(x, y))]
+    return statistics.stdev(changes) if len(changes) >= 2 else None
 
 
 def diverges(logs: Logs) -> int | None:

@@ -31,7 +31,8 @@ SweepShape = Literal["exp", "linear"]  # a range test's LR growth
 # anything a run of this course uses, and tight enough that no product of them (an LR × a factor, a peak ÷ a divisor)
 # leaves float32's range.
 MIN_LR, MAX_LR = 1e-12, 1e3  # a learning rate: below 1e-12 nothing trains, above 1e3 everything diverges at step 1
-MAX_FACTOR = 1e3  # a multiplier of the LR (a table's, a factor tried by the automated scheduler), at most this
+MAX_FACTOR = 1e3  # a factor the automated scheduler tries, at most this
+MAX_TABLE = 1e9  # a tabulated LambdaLR's factor: a course sweep's reaches end/start (1e6); LR × factor stays < 1e12
 MAX_FACTORS = 8  # candidate factors of the automated scheduler: each one is a forward pass at every step
 MAX_MILESTONES = 1000  # MultiStepLR milestones
 
@@ -51,6 +52,7 @@ Momentum = Annotated[float, _finite(ge=0, lt=1)]
 Betas = tuple[Momentum, Momentum]  # Adam's (β1, β2): each in [0, 1), as torch requires
 WeightDecay = Annotated[float, _finite(ge=0, le=10)]
 Factor = Annotated[float, _finite(gt=0, le=MAX_FACTOR)]  # an LR multiplier
+TableFactor = Annotated[float, _finite(gt=0, le=MAX_TABLE)]  # a LambdaLR's factor at one step
 Seed = Annotated[int, Field(ge=0)]
 
 # ScheduleConfig fields added after result files and committed baselines were first written: left out of the dump
@@ -97,7 +99,7 @@ class ScheduleConfig(_Frozen):
     max_momentum: Momentum | None = None
     # auto, auto-corrected: LR factors tried each step
     factors: tuple[Factor, ...] | None = Field(None, min_length=2, max_length=MAX_FACTORS)
-    table: tuple[Factor, ...] | None = Field(None, max_length=200_000)  # table: LR factor of each step
+    table: tuple[TableFactor, ...] | None = Field(None, max_length=200_000)  # table: LR factor of each step
 
     @model_serializer(mode="wrap")
     def _dump(self, handler) -> dict:

@@ -16,7 +16,7 @@ from reference.rules import smooth  # noqa: E402
 
 MARKS = ("tab:red", "tab:green", "tab:purple", "tab:orange", "tab:brown")
 CLAIM = "tab:red"
-LABEL_CHARS = 90  # a figure's title or legend label (they may carry a student's entry name)
+LABEL_CHARS = 90  # a legend label; a title is cut to fit its figure's width in wide glyphs (44 "W"s in 640 px)
 
 
 def plain(text: str, most: int = LABEL_CHARS) -> str:
@@ -38,7 +38,7 @@ def plot_range_test(
 ) -> Figure:
     """Smoothed train loss against LR on a log axis, optional reference curve, vertical lines at `marks`.
     The axes fit the reference and the sane part of the run, so a diverging tail cannot squash either."""
-    title, reference_label, run_label = plain(title), plain(reference_label), plain(run_label)
+    title, reference_label, run_label = plain(title, 44), plain(reference_label), plain(run_label)
     marks = {plain(k, 40): v for k, v in (marks or {}).items()}
     fig = Figure(figsize=(6.4, 3.6))
     fig.subplots_adjust(left=0.11, right=0.98, bottom=0.14, top=0.91)  # fixed: tight_layout lays it out twice
@@ -71,7 +71,7 @@ def plot_training(
 ) -> Figure:
     """Left: train loss per step and test loss per epoch. Right: test accuracy per epoch. `claims` (test_loss,
     test_accuracy) are drawn as markers at the run's last evaluation: what was claimed against what was run."""
-    title, reference_label, run_label = plain(title), plain(reference_label), plain(run_label)
+    title, reference_label, run_label = plain(title, 58), plain(reference_label), plain(run_label)
     fig = Figure(figsize=(8.4, 3.2))
     fig.subplots_adjust(left=0.08, right=0.99, bottom=0.15, top=0.89, wspace=0.22)  # fixed, as above
     loss_ax, acc_ax = fig.subplots(1, 2)
@@ -162,7 +162,7 @@ def plot_logged_vs_rerun(logged: dict, rerun: dict, parts_at: int | None = None,
     `logged`: reference.outputs.Logs.curves(); `rerun`, counterfactuals: reference.loop.run results."""
     from matplotlib.ticker import NullLocator
 
-    title, counterfactuals = plain(title), {plain(k, 40): v for k, v in (counterfactuals or {}).items()}
+    title, counterfactuals = plain(title, 66), {plain(k, 40): v for k, v in (counterfactuals or {}).items()}
     fig = Figure(figsize=(9.6, 3.0))
     fig.subplots_adjust(left=0.08, right=0.99, bottom=0.17, top=0.88, wspace=0.4)  # fixed: tight_layout is slow
     lr_ax, loss_ax, acc_ax = fig.subplots(1, 3)

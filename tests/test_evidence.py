@@ -420,3 +420,30 @@ def test_tags_grouped_by_add_scalars_are_read(honest, tmp_path):
     assert back.train_loss == pytest.approx(logs.train_loss, rel=1e-6)
     assert back.test_loss == pytest.approx(logs.test_loss, rel=1e-6)
     assert compare(back, honest, n_test=1000).matches
+
+
+def test_an_edited_last_epoch_of_a_config_no_seeds_measure_jumps_where_the_rerun_does_not(honest):
+    """Examiner probe 17: once the level of a last test loss was held to the widest committed σ (×1.5: ±66 %), a
+    log whose last test loss was edited ×0.7 passed. Its change from the epoch before is held to the rerun's, within
+    the widest σ of that change among committed runs of its scheduler: an honest log moves as the rerun does."""
+    borrowed = {e: {"borrowed": True, "test_accuracy": {"borrowed": 0.02, "borrowed_change": 0.001},
+                    "test_loss": {"borrowed_rel": 0.13, "borrowed_change_log": 0.001}} for e in (1, 2)}  # fmt: skip
+    assert compare(logs_from_result(honest), honest, n_test=1000, epochs=borrowed).matches
+    logs = logs_from_result(honest)
+    edited = replace(logs, test_loss=[*logs.test_loss[:-1], logs.test_loss[-1] * 0.7])
+    cmp = compare(edited, honest, n_test=1000, epochs=borrowed)
+    assert cmp.test is not None and cmp.test.what == "test loss change (log ratio) from epoch 1", cmp.summary()
+    assert cmp.test.versus == "the rerun's change"
+
+
+def test_a_counterfactual_outside_the_schedules_bounds_is_none_and_a_tabulated_sweep_loads():
+    """Examiner probe 17: a OneCycle peak read off a log (0.2 × div_factor 1e4) built a ScheduleConfig over the LR
+    bound and ERRORed the student as an internal error; a legacy LambdaLR sweep tabulated to factors > 1000 was
+    refused ("table[4212]: must be ≤ 1000")."""
+    from grader.diagnoses import _with_schedule
+    from reference.config import MAX_TABLE
+
+    cfg = RunConfig(epochs=2, lr=0.1, schedule=ScheduleConfig(name="onecycle", max_lr=0.1, div_factor=1e4))
+    assert _with_schedule(cfg, max_lr=2000.0) is None and _with_schedule(cfg, max_lr=0.2) is not None
+    sweep = ScheduleConfig(name="table", table=tuple(10 ** (6 * i / 99) for i in range(100)))
+    assert max(sweep.table) == pytest.approx(1e6) and MAX_TABLE >= 1e6

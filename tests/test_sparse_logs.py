@@ -154,3 +154,16 @@ def test_a_log_of_a_dataloader_that_drops_the_last_batch_is_not_called_another_c
     assert "drop_last=True" in cmp.summary() and "neither borne out nor contradicted" in cmp.summary()
     other = replace(logs_from_result(dropped), lr=[v * 2 for v in logs_from_result(dropped).lr])
     assert compare(other, stepped, 1000).lr is not None
+
+
+def test_an_lr_logged_once_an_epoch_from_epoch_0_is_never_read_as_numbered_from_1(stepped, tmp_path):
+    """Examiner probe 17: milestones one epoch late, logged once an epoch at epochs 0–2, passed as "numbered from 1"
+    (each the epoch's before). A log that holds epoch 0 counts from 0."""
+    from grader.logs import read_logs
+
+    per, lrs = 32, stepped["lr"]
+    late = {0: lrs[0], 1: lrs[0], 2: lrs[per]}  # ×0.1 at epochs 2 and 3: one epoch late
+    tests = {e["epoch"]: (e["test_loss"], e["test_accuracy"]) for e in stepped["epochs"]}
+    _tb(tmp_path / "tb", dict(enumerate(stepped["train_loss"])), late, tests)
+    cmp = compare(read_logs(tmp_path, "tb", epochs=3, per_epoch=per), stepped, 1000)
+    assert cmp.lr is not None and not cmp.lr_behind, cmp.summary()
