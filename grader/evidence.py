@@ -261,6 +261,8 @@ def _dropped_last(rerun: dict) -> tuple[int, list[float]] | None:
     """(P − 1, the LR table of the rerun's config at P − 1 steps an epoch): the run of a DataLoader with
     drop_last=True, where the data's last batch is partial (examiner probe 15: an honest log of it "does not match
     the claimed config (high confidence)"). None where no batch is dropped or an epoch is one step."""
+    if "config" not in rerun:
+        return None
     cfg = RunConfig.model_validate(rerun["config"])
     per = cfg.epoch_steps or steps_per_epoch(cfg.dataset, cfg.batch_size)
     train = (rerun.get("meta") or {}).get("train_size")
@@ -455,9 +457,9 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
 def _borrowed_change(logs: Logs, ours: dict, last: tuple[int, int], epochs: dict, n_test: int,
                      k: float) -> Part | None:  # fmt: skip
     """Without seeds of its own config, the log's last epoch's change from the epoch before against the rerun's, in
-    k·√2·σ, σ the widest committed seed σ of that change (`borrowed_epochs`): an edited last epoch jumps where
-    the rerun does not (examiner probe 17: a last test loss ×0.7 passed the level check once it was borrowed
-    from the widest committed runs'), while an honest seed's last epochs move as the rerun's do."""
+    k·√2·σ, σ the widest committed seed σ of that change ×FALLBACK_SAFETY (`borrowed_epochs`): an edited last
+    epoch jumps where the rerun does not, while an honest seed's last epochs move as the rerun's do (examiner probe
+    17: a last test loss ×0.7 passed the level check once it was borrowed; ×0.5 jumps past this one)."""
     i, e = last
     stats = epochs.get(e) or {}
     if not stats.get("borrowed") or i == 0 or logs.epoch[i - 1] != e - 1 or e - 1 not in ours:
@@ -539,22 +541,20 @@ def noise(ctx: Context, p: PlannedRun) -> tuple[Band | None, dict]:
         epochs = {i + 1: e for i, e in enumerate(ref.entry["epochs"])}
         return Band.of(ref.entry, f"the seed band of {n} committed seeds of this config"), epochs
     runs = [e for b in kin(baselines, p.config) for e in [*b.get("runs", {}).values(), *b.get("grid", {}).values()]]
-    like = [e for e in runs if (e["config"].get("schedule") or {}).get("name", "constant") == p.config.schedule.name]
     return Band.pooled(runs, f"no committed seeds of this config: the widest seed spread of {len(runs)} committed "
                        f"runs at each step and epoch ×{FALLBACK_SAFETY:g}", relative=False), \
-        borrowed_epochs(runs, p.config.epochs, like or runs)  # fmt: skip
+        borrowed_epochs(runs, p.config.epochs)  # fmt: skip
 
 
-def borrowed_epochs(runs: list[dict], epochs: int, like: list[dict] | None = None) -> dict[int, dict]:
+def borrowed_epochs(runs: list[dict], epochs: int) -> dict[int, dict]:
     """For a run whose config has no committed seeds: at each of its epochs, the widest seed σ of the committed runs
     there (past a run's length, its last epoch), ×FALLBACK_SAFETY — the test accuracy's σ, the test loss's relative
     to its mean — marked `borrowed` (no mean: the log is compared with the rerun). The test-set floors alone
     (k·√2·5 % of a test loss) warned an honest log of a config no seeds measure (examiner probe 14: a OneCycle run
-    with momentum cycled, whose seeds spread wider than the floor). The σ of each epoch's change from the one before
-    is the widest of the runs `like` it (those of its scheduler: after the last milestone a MultiStepLR run's test
-    loss barely moves, a constant LR's bounces), for `_borrowed_change`."""
+    with momentum cycled, whose seeds spread wider than the floor); so is the σ of each epoch's change from the one
+    before, for `_borrowed_change` (the σ of the runs of its scheduler alone warned an honest cycled-momentum
+    OneCycle log in diagnosis_power: another config's seeds do not measure this one's noise)."""
     out: dict[int, dict] = {}
-    steps = {e: v for e, v in borrowed_epochs(like, epochs).items()} if like is not None else None
     for e in range(1, epochs + 1):
         acc, loss, acc_step, loss_step = [], [], [], []
         for r in runs:
@@ -578,10 +578,6 @@ def borrowed_epochs(runs: list[dict], epochs: int, like: list[dict] | None = Non
                 "test_accuracy": {"borrowed": widest(acc), "borrowed_change": widest(acc_step)},
                 "test_loss": {"borrowed_rel": widest(loss), "borrowed_change_log": widest(loss_step)},
             }
-    for e, v in (steps or {}).items():  # the changes' σ from the runs of its scheduler
-        if e in out:
-            out[e]["test_accuracy"]["borrowed_change"] = v["test_accuracy"]["borrowed_change"]
-            out[e]["test_loss"]["borrowed_change_log"] = v["test_loss"]["borrowed_change_log"]
     return out
 
 
