@@ -94,6 +94,11 @@ def _unread(sub: Submission) -> list[str]:
                            "reads no such argument: left out of the rerun")  # fmt: skip
             if "cycle_momentum" in table.args and not s.cycle_momentum:
                 out += [note for note in [_uncycled(part, entry.name, table.scheduler, s.model_fields_set)] if note]
+            low, high = s.base_momentum, s.max_momentum
+            if s.cycle_momentum and low is not None and high is not None and low > high:  # torch takes it as given
+                out.append(f"[[{part}]] {shown(entry.name)}: base_momentum {low:g} > max_momentum {high:g}: rerun as "
+                           "given (torch cycles between them the other way round: momentum highest at the LR's peak); "
+                           "check the two are not swapped")  # fmt: skip
     return out
 
 

@@ -209,3 +209,17 @@ def test_momentum_bounds_without_cycling_are_named_as_left_out(tmp_path):
                                                          "cycle)")  # fmt: skip
     assert off == ('[[run]] "off": momentum not cycled (cycle_momentum = false); max_momentum set, but left out of the '
                    "rerun (they bound a cycle)")  # fmt: skip
+
+
+def test_momentum_bounds_the_wrong_way_round_are_warned(tmp_path):
+    """Examiner probe 16: base_momentum 0.95 > max_momentum 0.5 was accepted silently (torch takes it as given)."""
+    from grader.load import load_submission
+
+    (tmp_path / "s1").mkdir()
+    (tmp_path / "s1" / "submission.toml").write_text(
+        '[student]\nid = "s1"\nname = "S"\n[[run]]\nname = "oc"\noptimizer = "sgd"\nlr = 0.1\nepochs = 2\n'
+        'schedule = { name = "onecycle", cycle_momentum = true, base_momentum = 0.95, max_momentum = 0.5 }\n'
+    )
+    (warning,) = load_submission(tmp_path / "s1").warnings
+    assert warning.startswith('[[run]] "oc": base_momentum 0.95 > max_momentum 0.5: rerun as given')
+    assert "swapped" in warning
