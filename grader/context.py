@@ -333,6 +333,7 @@ class Context:
     baselines: list[dict] = field(default_factory=list)  # every committed protocol of the rerun's dataset
     comparisons: dict = field(default_factory=dict)  # run name → its logs vs its rerun (grader.evidence.comparison)
     seeds: dict[str, Seeds] = field(default_factory=dict)  # run name → the committed seeds it is judged against
+    by_seeds: bool = True  # claims may be judged against committed seeds (False: `--rerun-all`)
     read: set[tuple[str, str]] = field(default_factory=set)  # (run, claimed_* field) taken from its logs, not written
     legacy: bool = False  # read from a course config.py: one config, the assignment's other sections handed in apart
 

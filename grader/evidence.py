@@ -26,6 +26,10 @@ from reference.tolerances import sigma, sigma_upper
 LR_RTOL = 1e-5  # "exact up to float printing": TensorBoard stores float32 (7 digits)
 LOG_FLOOR = 0.02  # σ of log(smoothed loss) is never taken below this: rounding across devices and torch versions
 FALLBACK_SAFETY = 1.5  # a band borrowed from other configs' seeds is widened by this factor
+# ... and not held to a smoothed loss's first steps (the EMA's time constant, 1/(1 − 0.98)): there it averages a few
+# batches of a descent whose speed, and so its seed spread, is the config's own (examiner probe 18: honest Adam 0.01
+# logs were "outside the seed noise" at steps 5–11, 4 of 10; the committed configs descend slower)
+BORROWED_FROM = 50
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,7 @@ class Comparison:
     empty: bool = False  # nothing at all compared: no logged step or epoch lies where the rerun has one
     lr_epoch: bool = False  # the LR was logged once an epoch (at the epoch's number): compared epoch by epoch
     lr_behind: bool = False  # … each the epoch's before (numbered from 1 where the run's epochs count from 0)
+    dropped_last: bool = False  # the claimed table at one step fewer an epoch (drop_last=True): nothing borne out
 
     @property
     def matches(self) -> bool:
@@ -231,12 +236,15 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
         shifted = replace(logs, step=[s - 1 for s in logs.step])
         return replace(compare(shifted, rerun, n_test, band, epochs, k, sweep, margin, end_late), one_based=True)
     if lr is not None and not end_late and len(logged) > 1 and (short := _dropped_last(rerun)) and \
+            len(short[1]) - short[0] <= max(logs.step) < len(short[1]) and \
             all(same(logs.lr[index[s]], short[1][s]) for s in logged if s < len(short[1])):  # fmt: skip
+        # (its steps end in the last of its shorter epochs: examiner probe 18 had a per-iteration schedule of 32
+        # steps an epoch pass as one)
         untold = (f"the logged LR table is the claimed schedule at {short[0]} steps an epoch, the rerun's at "
                   f"{short[0] + 1} (a DataLoader with drop_last=True drops each epoch's last, partial batch): its "
                   "steps are not the rerun's, so neither its LRs nor its losses are compared step by step")  # fmt: skip
         return Comparison(0, 0, band.source if band else "no seed band", untold=untold, k=k, compared=False,
-                          lr_steps=len(logged))  # fmt: skip
+                          lr_steps=len(logged), dropped_last=True)  # fmt: skip
     if lr is not None and sweep and not end_late and (late := _end_late(rerun)):
         other = compare(logs, {**rerun, "lr": late}, n_test, band, epochs, k, sweep, margin, end_late=True)
         if other.lr is None and other.lr_constant is None:
@@ -323,6 +331,8 @@ def _smoothed_part(logs: Logs, rerun: dict, contiguous: list[int], index: dict, 
         a, b = logged[s], ours[s]
         if not math.isfinite(a):
             return Part(s, a, b, "train loss (smoothed)"), untold, s + 1
+        if s < BORROWED_FROM:  # a few batches' average, in a descent whose seed spread other configs do not measure
+            continue
         sd = band.at(s, total) if band else LOG_FLOOR
         if sd is None:
             return None, f"after step {s} fewer than 2 seeds of this config are still running: not compared", s
@@ -719,15 +729,15 @@ def check_logs(ctx: Context, pts: float) -> list[CheckResult]:
 
 def ends_early(logs: Logs, p: PlannedRun) -> str | None:
     """One sentence where a training run's log ends before the epochs the run claims (an early-stopped run, or a
-    log cut short): its figures there are no final figures of the config, so claims are judged against the rerun of
-    the epochs claimed. None for a sweep, a log without test metrics, or one that reaches the run's end."""
+    log cut short): its figures there are no final figures of the config, so claims are judged as without the log.
+    None for a sweep, a log without test metrics, or one that reaches the run's end."""
     last = max(logs.epoch, default=None)
     if p.kind != "train" or last is None or last >= p.config.epochs:
         return None
-    return (
+    return (  # (examiner probe 18: advice to state the epochs trained turned an honest 100/100 into a refused run)
         f"Your log ends at epoch {last} of the {p.config.epochs} the run claims (a run stopped early?): its final "
-        f"figures are judged against the rerun of all {p.config.epochs} epochs, not against the log's epoch "
-        f"{last}; state the epochs the run trained (the assignment sets how many it asks for)."
+        f"figures are judged as without the log — against the committed seeds of this config where there are any, "
+        f"else the rerun of all {p.config.epochs} epochs — not against the log's epoch {last}."
     )
 
 
@@ -785,7 +795,8 @@ def printed(claimed: float, logged: float, scale: float = 1.0, text: str | None 
 def plausible(cmp: Comparison | None) -> bool:
     """Whether a log is the rerun's config within seed noise, as far as the comparison could tell: then the claims
     taken from it are judged against it (issue 21); otherwise they are judged against the rerun."""
-    return cmp is not None and cmp.matches
+    return cmp is not None and cmp.matches and not cmp.dropped_last  # (probe 18: its edited claims passed "as
+    # handed in": its LR table is not the rerun's, so the rerun bears none of it out)
 
 
 # How a student may have smoothed the logged sweep before applying the rule: as the reference does (pytorch-lr-finder,

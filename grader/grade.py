@@ -86,7 +86,7 @@ def grade_class(
             }
     students = [_guarded(x, assignment, lambda x=x: _grade_one(
         x, plans[x.folder], keys, outcomes, baselines, assignment, quick, runner.outcomes, committed, seeds[x.folder],
-        deferred[x.folder])) for x in loaded]  # fmt: skip
+        deferred[x.folder], not rerun_all)) for x in loaded]  # fmt: skip
     meta = {
         "package_version": reference.__version__,
         "torch_version": torch.__version__,
@@ -122,7 +122,7 @@ def _guarded(x: Loaded, assignment: Assignment, grade: Callable[[], StudentResul
 
 def _grade_one(x: Loaded, planned: list[PlannedRun], keys: dict[tuple, str], outcomes: dict[str, Outcome],
                baselines: dict, assignment: Assignment, quick: bool, execute: Execute, committed: dict,
-               seeds: dict[str, Seeds], deferred: set[str]) -> StudentResult:  # fmt: skip
+               seeds: dict[str, Seeds], deferred: set[str], by_seeds: bool = True) -> StudentResult:  # fmt: skip
     """One student: the checks on their runs (`planned`; `keys`: by folder, name and kind; `outcomes`: by key), the
     likely causes of what failed, and the record of each run for the report. A run judged against committed seeds,
     or deferred, was not rerun for this student, whoever else shares its config."""
@@ -139,7 +139,7 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], keys: dict[tuple, str], out
     claim_baseline = baselines.get(Conditions.of(x.submission, assignment).claimed)
     ctx = Context(x.submission, assignment, pairs, baseline, quick, n_test, probes, logs=ev.logs, read=ev.read,
                   claim_baseline=claim_baseline, legacy=x.legacy,
-                  baselines=committed.get(x.submission.setup.dataset, []), seeds=seeds)  # fmt: skip
+                  baselines=committed.get(x.submission.setup.dataset, []), seeds=seeds, by_seeds=by_seeds)  # fmt: skip
     checks = [defer(c) if c.subject in deferred else c for c in run_checks(ctx)]
     checks, ran = explain(ctx, checks, execute)  # likely causes of failures; never changes points
     # the report draws what the checks found: each logged run's one comparison with its rerun (ctx.comparisons)

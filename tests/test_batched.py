@@ -52,7 +52,7 @@ def test_batched_equals_sequential(mnist5k, sequential):
 
 @pytest.mark.slow  # 4 runs batched + the fixture
 def test_a_diverging_run_is_dropped_and_does_not_disturb_the_others(mnist5k, sequential):
-    bad = RunConfig(lr=1e6, epochs=EPOCHS, seed=5)  # NaN/inf within the first epoch
+    bad = RunConfig(lr=1e3, epochs=EPOCHS, seed=5)  # NaN/inf within the first epoch (the largest LR a config may state)
     runs = three_runs()
     batched = run_batched([runs[0], bad, runs[1], runs[2]], data=mnist5k, device="cpu")
     assert batched[1]["diverged"] is not None and batched[1]["epochs"] == []

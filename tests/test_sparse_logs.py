@@ -154,6 +154,32 @@ def test_a_log_of_a_dataloader_that_drops_the_last_batch_is_not_called_another_c
     assert "drop_last=True" in cmp.summary() and "neither borne out nor contradicted" in cmp.summary()
     other = replace(logs_from_result(dropped), lr=[v * 2 for v in logs_from_result(dropped).lr])
     assert compare(other, stepped, 1000).lr is not None
+    # nothing is borne out: its claims are judged as without logs, never "as handed in" (examiner probe 18: edited
+    # claims of such a log passed); and a log of 32 steps an epoch is none (probe 18: a per-iteration schedule whose
+    # LRs met the 31-step table where both have steps passed as one)
+    from grader.evidence import plausible
+
+    assert not plausible(cmp)
+    logs = logs_from_result(dropped)
+    longer = replace(logs, step=[*logs.step, 93, 94, 95], lr=[*logs.lr, *logs.lr[-3:]],
+                     train_loss=[*logs.train_loss, *logs.train_loss[-3:]])  # fmt: skip
+    assert not compare(longer, stepped, 1000).dropped_last
+
+
+def test_a_borrowed_band_is_not_held_to_a_smoothed_losss_first_steps(stepped):
+    """Examiner probe 18: honest Adam 0.01 logs (a config no committed seeds measure) were "outside the seed noise"
+    at steps 5–11 — a smoothed loss of a few batches in a descent faster than any committed config's. A borrowed band
+    starts at the EMA's time constant (50 steps); a log apart from there on is still apart."""
+    from grader.evidence import BORROWED_FROM
+    from reference.outputs import logs_from_result
+
+    logs = logs_from_result(stepped)
+    early = replace(logs, train_loss=[v * (0.7 if s < 12 else 1.0) for s, v in zip(logs.step, logs.train_loss,
+                                                                                  strict=True)])  # fmt: skip
+    assert BORROWED_FROM == 50 and compare(early, stepped, 1000).matches
+    late = replace(logs, train_loss=[v * (0.5 if s >= 60 else 1.0) for s, v in zip(logs.step, logs.train_loss,
+                                                                                  strict=True)])  # fmt: skip
+    assert compare(late, stepped, 1000).loss is not None
 
 
 def test_an_lr_logged_once_an_epoch_from_epoch_0_is_never_read_as_numbered_from_1(stepped, tmp_path):
