@@ -755,7 +755,7 @@ def _header(rng, text):
     elif how == "download":
         rows = [
             ["Wall time", "Step", "Value"],
-            *[[str(1.7e9 + k), r[0], r[1] if len(r) > 1 else ""] for k, r in enumerate(rows[1:])],
+            *[[str(1.7e9 + k), r[0] if r else "", r[1] if len(r) > 1 else ""] for k, r in enumerate(rows[1:])],
         ]
     elif how == "index":
         rows = [["", *rows[0]], *[[str(k), *r] for k, r in enumerate(rows[1:])]]
