@@ -458,14 +458,11 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
         if ctx.cond.proxy:
             out.append(_proxy_metric(check, metric, ctx, p, claimed, pts))
             continue
-        if seeds := ctx.seeds.get(p.name):  # no rerun: checked in quick mode too
-            out.append(_metric_against_seeds(check, metric, ctx, p, claimed, seeds, pts))
-            continue
-        if ctx.by_seeds and (seeds := seed_reference(ctx.baselines or [], "train", p.config, None)):
-            # a run rerun for its log, whose log cannot decide its final figure (it ends early, or the rerun does not
-            # bear it out): its committed seeds can, in a quick grade and a full one alike (examiner probe 17: a
-            # 5-epoch run's figure claimed as the 30-epoch result no longer failed a self-check once a short log
-            # decided nothing; probe 18: quick and full grades then judged it by different yardsticks)
+        # its committed seeds: a run not rerun (checked in quick mode too), or one rerun for its log where the log
+        # cannot decide its final figure (it ends early, or the rerun does not bear it out), in quick and full grades
+        # alike (examiner probe 17: a 5-epoch run's figure claimed as the 30-epoch result no longer failed a
+        # self-check once a short log decided nothing; probe 18: quick and full grades judged it by two yardsticks)
+        if seeds := ctx.seeds.get(p.name) or (ctx.by_seeds and seed_reference(ctx.baselines or [], "train", p.config)):
             out.append(_metric_against_seeds(check, metric, ctx, p, claimed, seeds, pts))
             continue
         if metric == "test_accuracy" and at_chance(claimed) and o.result is not None and o.result["diverged"]:

@@ -132,9 +132,9 @@ class Comparison:
     dropped_last: bool = False  # the claimed table at one step fewer an epoch (drop_last=True): nothing borne out
 
     @property
-    def matches(self) -> bool:
+    def matches(self) -> bool:  # a log that decides nothing (`empty`, `dropped_last`) matches nothing either
         return (self.lr is None and self.loss is None and self.test is None and self.nonfinite is None
-                and self.turns is None and not self.empty)  # fmt: skip
+                and self.turns is None and not self.empty and not self.dropped_last)  # fmt: skip
 
     @property
     def parts_at(self) -> int | None:
@@ -795,8 +795,7 @@ def printed(claimed: float, logged: float, scale: float = 1.0, text: str | None 
 def plausible(cmp: Comparison | None) -> bool:
     """Whether a log is the rerun's config within seed noise, as far as the comparison could tell: then the claims
     taken from it are judged against it (issue 21); otherwise they are judged against the rerun."""
-    return cmp is not None and cmp.matches and not cmp.dropped_last  # (probe 18: its edited claims passed "as
-    # handed in": its LR table is not the rerun's, so the rerun bears none of it out)
+    return cmp is not None and cmp.matches
 
 
 # How a student may have smoothed the logged sweep before applying the rule: as the reference does (pytorch-lr-finder,

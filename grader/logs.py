@@ -139,7 +139,7 @@ def read_logs(folder: Path, rel: str, epochs: int | None = None, notes: list[str
 
 
 # add_scalars("Loss", {"train": …, "test": …}, step) writes each into a sub-folder `Loss_train/` under the tag "Loss"
-GROUPED = {tag.replace("/", "_"): tag for tag in TAGS.values()}
+GROUPED = {tag.replace("/", "_"): key for key, tag in TAGS.items()}  # sub-folder → the course's tag it holds
 
 
 def _scalars(path: Path, wanted: dict[str, str]) -> tuple[dict[str, list[tuple[int, float]]], set[str]]:
@@ -165,13 +165,13 @@ def read_tensorboard(path: Path, rel: str | None = None, epochs: int | None = No
         series, tags = _scalars(path, TAGS)
         grouped = sorted(s for s in path.iterdir() if s.name in GROUPED) if path.is_dir() else []
         for sub in grouped:
-            key = next(k for k, t in TAGS.items() if t == GROUPED[sub.name])
-            found, held = _scalars(sub, {key: GROUPED[sub.name].split("/")[0]})
+            key = GROUPED[sub.name]
+            found, held = _scalars(sub, {key: TAGS[key].split("/")[0]})
             tags |= {f"{sub.name}/{t}" for t in held}
             if key in found and key not in series:
                 series[key] = found[key]
                 if notes is not None:
-                    notes.append(f"logs {rel!r}: {GROUPED[sub.name]} read from add_scalars' sub-folder {sub.name}")
+                    notes.append(f"logs {rel!r}: {TAGS[key]} read from add_scalars' sub-folder {sub.name}")
     except Exception as err:  # a corrupt or hostile file: one line, never a traceback
         raise LogError(f"logs {rel!r}: not readable as TensorBoard events ({type(err).__name__})") from None
     if not series:

@@ -193,18 +193,21 @@ def test_cycle_momentum_is_torch_s_own_cycling_and_stated_by_the_student(name, l
     assert plain == ScheduleConfig(name=name) and "cycle_momentum" not in plain.model_dump()
 
 
-def test_momentum_bounds_without_cycling_are_named_as_left_out(tmp_path):
-    """Examiner probe 14: `base_momentum` set without `cycle_momentum` was dropped with only the generic line."""
+def _load_warnings(tmp_path, **schedules: str) -> list[str]:
+    """The load warnings of a submission of one 2-epoch SGD [[run]] per schedule ({run name: inline table})."""
     from grader.load import load_submission
 
     (tmp_path / "s1").mkdir()
-    (tmp_path / "s1" / "submission.toml").write_text(
-        '[student]\nid = "s1"\nname = "S"\n[[run]]\nname = "oc"\noptimizer = "sgd"\nlr = 0.1\nepochs = 2\n'
-        'schedule = { name = "onecycle", base_momentum = 0.8 }\n'
-        '[[run]]\nname = "off"\noptimizer = "sgd"\nlr = 0.1\nepochs = 2\n'
-        'schedule = { name = "cyclic", cycle_momentum = false, max_momentum = 0.9 }\n'
-    )
-    oc, off = load_submission(tmp_path / "s1").warnings
+    runs = "".join(f'[[run]]\nname = "{name}"\noptimizer = "sgd"\nlr = 0.1\nepochs = 2\nschedule = {table}\n'
+                   for name, table in schedules.items())  # fmt: skip
+    (tmp_path / "s1" / "submission.toml").write_text(f'[student]\nid = "s1"\nname = "S"\n{runs}')
+    return load_submission(tmp_path / "s1").warnings
+
+
+def test_momentum_bounds_without_cycling_are_named_as_left_out(tmp_path):
+    """Examiner probe 14: `base_momentum` set without `cycle_momentum` was dropped with only the generic line."""
+    oc, off = _load_warnings(tmp_path, oc='{ name = "onecycle", base_momentum = 0.8 }',
+                             off='{ name = "cyclic", cycle_momentum = false, max_momentum = 0.9 }')  # fmt: skip
     assert "cycle_momentum = true" in oc and oc.endswith("base_momentum set, but left out of the rerun (they bound a "
                                                          "cycle)")  # fmt: skip
     assert off == ('[[run]] "off": momentum not cycled (cycle_momentum = false); max_momentum set, but left out of the '
@@ -213,13 +216,7 @@ def test_momentum_bounds_without_cycling_are_named_as_left_out(tmp_path):
 
 def test_momentum_bounds_the_wrong_way_round_are_warned(tmp_path):
     """Examiner probe 16: base_momentum 0.95 > max_momentum 0.5 was accepted silently (torch takes it as given)."""
-    from grader.load import load_submission
-
-    (tmp_path / "s1").mkdir()
-    (tmp_path / "s1" / "submission.toml").write_text(
-        '[student]\nid = "s1"\nname = "S"\n[[run]]\nname = "oc"\noptimizer = "sgd"\nlr = 0.1\nepochs = 2\n'
-        'schedule = { name = "onecycle", cycle_momentum = true, base_momentum = 0.95, max_momentum = 0.5 }\n'
-    )
-    (warning,) = load_submission(tmp_path / "s1").warnings
+    (warning,) = _load_warnings(tmp_path, oc='{ name = "onecycle", cycle_momentum = true, base_momentum = 0.95, '
+                                             'max_momentum = 0.5 }')  # fmt: skip
     assert warning.startswith('[[run]] "oc": base_momentum 0.95 > max_momentum 0.5: rerun as given')
     assert "swapped" in warning
