@@ -121,19 +121,27 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
     if refused.setup:
         problems.append("nothing is rerun")
     problems += [f"{name}: {why}" for name, why in refused.entries.items()]
-    missing = [part for part in a.required if not getattr(s, part)]
+    # a required section none of whose entries the check accepts is not handed in; the figures a refused entry of
+    # another section claims are lost one by one (_refused_claims)
+    parts = {**{e.name: part for part in SECTION_CHECKS for e in getattr(s, part)},
+             **{name: x.part for name, x in s._apart.items()}}  # fmt: skip
+    accepted = {parts[name] for name in parts if name not in refused.entries}
+    missing = [part for part in a.required if part not in accepted]
+    out += [r for name, why in refused.entries.items() if parts[name] not in missing
+            for r in _refused_claims(ctx, name, why)]  # fmt: skip
     n = f"{len(s.range_test)} range test(s) and {len(s.run) + len(s.auto)} training run(s)"
     # a required section left out loses what one of its entries would carry: work not handed in is not free; but a
     # course config.py holds one config, so the section it cannot hold is handed in apart: pending, not lost
-    sections = [_section_left_out(part, check, getattr(a.points, check), n, ctx.legacy)
+    sections = [_section_left_out(part, check, getattr(a.points, check), n, ctx.legacy, part in parts.values())
                 for part in missing for check in SECTION_CHECKS[part] if getattr(a.points, check)]  # fmt: skip
-    held = ""
-    if ctx.legacy and missing:
-        held = f" (a course config.py: the {', '.join(f'[[{p}]]' for p in missing)} it cannot hold pending)"
-    elif missing:
+    held, lost = "", [part for part in missing if not ctx.legacy or part in parts.values()]
+    if pending := [part for part in missing if part not in lost]:
+        held = f" (a course config.py: the {', '.join(f'[[{p}]]' for p in pending)} it cannot hold pending)"
+    if lost:
         how = " (a submission.toml holds sweeps and runs together, a legacy config.py one of them: docs/submission.md)"
-        problems += [f"no [[{part}]] section: the assignment requires one" + how * (part == missing[-1])
-                     for part in missing]  # fmt: skip
+        problems += [(f"no [[{part}]] entry the check accepts" if part in parts.values() else
+                      f"no [[{part}]] section") + ": the assignment requires one" + how * (part == lost[-1])
+                     for part in lost]  # fmt: skip
     if problems:  # the config line first: it says what is wrong; the points lost (or pending) for it follow
         return [*out, CheckResult("config", "submission", "fail", "; ".join(problems) + ".", max_points=pts),
                 *sections]  # fmt: skip
@@ -141,15 +149,40 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
                         max_points=pts), *sections]  # fmt: skip
 
 
-def _section_left_out(part: str, check: str, pts: float, held: str, legacy: bool) -> CheckResult:
+OWED = {"claimed_lr": "lr_claim", "claimed_test_accuracy": "accuracy_claim", "claimed_test_loss": "loss_claim"}
+
+
+def _refused_claims(ctx: Context, name: str, why: str) -> list[CheckResult]:
+    """The figures a refused entry claims lose their points: a refused run is not checked, and a claim nobody can
+    check is not earned — nor dropped from the total, where an entry made unreadable would cost less than a claim
+    that fails. A figure the student left to the entry's logs was not claimed: nothing is charged for it."""
+    if apart := ctx.sub._apart.get(name):
+        stated = apart.claims
+    else:
+        entry = next(e for part in ("range_test", "run", "auto") for e in getattr(ctx.sub, part) if e.name == name)
+        stated = tuple(f for f in OWED if getattr(entry, f, None) is not None and (name, f) not in ctx.read)
+    out = []
+    for f in stated:
+        if pts := getattr(ctx.assignment.points, OWED[f]):
+            out.append(CheckResult(OWED[f], name, "fail", f"Not checked: the config check refuses this entry "
+                                   f"({why}); its {f} is not earned — fix the entry and grade again.",
+                                   max_points=pts))  # fmt: skip
+    return out
+
+
+def _section_left_out(part: str, check: str, pts: float, held: str, legacy: bool, refused: bool = False,
+                      ) -> CheckResult:  # fmt: skip
     """One entry's worth of `check` for a required [[part]] the submission lacks: lost (a submission.toml), or pending
     (a course config.py, which holds one config — `held` — and cannot hold it)."""
     what = f"one entry's {check.replace('_', ' ')} points"
-    if legacy:
+    if legacy and not refused:
         return CheckResult(check, f"[[{part}]]", "skip", f"Not in this config.py: a course config.py holds one config "
                            f"({held}), and the assignment also requires a [[{part}]] section; {what} are pending until "
                            "the submission holds every sweep and run (a submission.toml: docs/submission.md) or the "
                            "instructor reviews its other configs by hand.", pending=pts, why="legacy")  # fmt: skip
+    if refused:  # handed in, and refused: one line each in the config check
+        return CheckResult(check, f"[[{part}]]", "fail", f"Missing: the config check refuses every [[{part}]] entry, "
+                           f"and the assignment requires one; {what} are lost.", max_points=pts)  # fmt: skip
     return CheckResult(check, f"[[{part}]]", "fail", f"Missing: no [[{part}]] section, which the assignment requires; "
                        f"{what} are lost.", max_points=pts)  # fmt: skip
 

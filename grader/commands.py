@@ -46,7 +46,7 @@ def grade(args: argparse.Namespace) -> int:
     except ValidationError as err:
         # assignment.toml's own errors arrive as one ValueError line naming it (grader.load.load_assignment); a
         # validation error from anywhere else is not blamed on it
-        print(f"grade: error: {safe.one_line(describe(err), 2000)}", file=sys.stderr)
+        print(f"grade: error: {safe.one_line(describe(err.errors()), 2000)}", file=sys.stderr)
         return 2
     except ValueError as err:  # e.g. --device cuda without CUDA, a malformed assignment.toml
         print(f"grade: error: {safe.one_line(err, 2000)}", file=sys.stderr)

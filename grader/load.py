@@ -35,7 +35,7 @@ from grader.legacy import LegacyConfigError, to_submission
 from grader.logs import Evidence, gather
 from grader.presets import apply_preset
 from grader.safe import LINE, SHOWN, InputError, escape, line, shown
-from grader.schema import LOGS_PATTERN, Assignment, Optim, Student, Submission
+from grader.schema import LOGS_PATTERN, Assignment, Optim, SetApart, Student, Submission
 from reference.config import ScheduleConfig
 from reference.datasets import DATASETS
 from reference.optimizers import OPTIMIZERS, unread_by
@@ -229,7 +229,13 @@ def _plain(value: object, label: str, depth: int, where: str) -> None:
 
 def validate(model: type[BaseModel], data: dict, label: str) -> BaseModel:
     """Strict validation (no "0.1" → 0.1, no true → 1), TOML arrays accepted for tuples; InputError otherwise."""
+    result = _validated(model, data, label)
+    if isinstance(result, ValidationError):
+        raise InputError(line(f"{label}: {describe(result.errors(), model)}"))
+    return result
 
+
+def _validated(model: type[BaseModel], data: dict, label: str) -> BaseModel | ValidationError:
     def not_data(value: object) -> None:  # a legacy reader's set or lambda where a value belongs
         raise InputError(f"{label}: a {type(value).__name__} where the grader expects a number, text, array or table")
 
@@ -242,17 +248,46 @@ def validate(model: type[BaseModel], data: dict, label: str) -> BaseModel:
     try:
         return model.model_validate_json(text, strict=True)
     except ValidationError as err:
-        raise InputError(line(f"{label}: {describe(err, model)}")) from None
+        return err
+
+
+def validate_submission(data: dict, label: str) -> Submission:
+    """A submission validated, with each entry whose errors are all its own set apart (`Submission._apart`): one
+    bad entry fails only that entry — the config check refuses it with its one line, the rest is graded. A problem
+    outside the entries ([student], [setup], repeated names) refuses the whole submission, as `validate`."""
+    result = _validated(Submission, data, label)
+    if not isinstance(result, ValidationError):
+        return result
+    errors = result.errors()
+    bad: dict[tuple[str, int], list] = {}
+    for e in errors:
+        loc = e["loc"]
+        if len(loc) < 2 or loc[0] not in ENTRIES or not isinstance(loc[1], int):
+            raise InputError(line(f"{label}: {describe(errors, Submission)}"))
+        bad.setdefault((loc[0], loc[1]), []).append(e)
+    kept = {**data, **{p: [e for i, e in enumerate(data[p]) if (p, i) not in bad] for p in {p for p, _ in bad}}}
+    sub = validate(Submission, kept, label)
+    taken = {e.name for part in ENTRIES for e in getattr(sub, part)}
+    for (part, i), errs in sorted(bad.items()):
+        raw = data[part][i] if isinstance(data[part][i], dict) else {}
+        name = raw.get("name")
+        fine = isinstance(name, str) and not any(e["loc"][2:3] == ("name",) for e in errs)
+        key = name if fine and name not in taken else f"{part}[{i}]"
+        taken.add(key)
+        claims = tuple(k for k in ("claimed_lr", "claimed_test_accuracy", "claimed_test_loss") if k in raw)
+        sub._apart[key] = SetApart(part, line(describe(errs, Submission)), claims)
+    return sub
 
 
 # ---------------------------------------------------------------- messages
 
 
-def describe(err: ValidationError, model: type[BaseModel] | None = None, limit: int = 4) -> str:
-    """Pydantic errors as one line in the grader's voice, one part per field: what is wrong, the value, the fix,
+def describe(errors: list, model: type[BaseModel] | None = None, limit: int = 4) -> str:
+    """Pydantic errors (`ValidationError.errors()`) as one line in the grader's voice, one part per field: what is
+    wrong, the value, the fix,
     e.g. `run[0].lr: must be > 0, got -0.01` or `run[0].lerning_rate: unknown key (did you mean 'lr'?)`."""
     parts: dict[str, str] = {}
-    for e in err.errors():
+    for e in errors:
         loc, parent = _where(model, e["loc"])
         where = loc or ("" if e["type"] == "value_error" else "file")  # a model's own check names its field itself
         parts.setdefault(loc, f"{where}: {_explain(e, parent)}" if where else _explain(e, parent))  # a union's first
@@ -479,7 +514,8 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
             name = "Your config.py" if ids == "file" else escape(folder.name)[:200]
             data = {"student": {"id": safe_id, "name": name}, **data}
         data, more = _defaults(data, assignment)
-        sub = validate(Submission, data, source.name)
+        # a course config.py holds one config: a bad value in it refuses the file (with the hint below)
+        sub = validate_submission(data, source.name) if source is toml else validate(Submission, data, source.name)
         _keep_printed(data, sub)
         more = [*more, *_unread(sub)]
     except (LegacyConfigError, InputError) as err:
@@ -505,7 +541,9 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
 def _keep_printed(data: dict, sub: Submission) -> None:
     """Each claimed final metric's text as the file prints it, kept on its entry: its digits are the claim's."""
     for part in ("run", "auto"):
-        for raw, entry in zip(data.get(part) or (), getattr(sub, part), strict=True):
+        raws = {r.get("name"): r for r in data.get(part) or () if isinstance(r, dict)}  # names are unique
+        for entry in getattr(sub, part):
+            raw = raws[entry.name]
             for k in ("claimed_test_accuracy", "claimed_test_loss"):
                 if isinstance(v := raw.get(k), Printed) and v.text:
                     entry._printed[k] = v.text

@@ -52,7 +52,7 @@ def refusals(sub: Submission, a: Assignment) -> Refusals:
         return Refusals(setup, {})
     cond = Conditions.of(sub, a)
     per_epoch = cond.claim_epoch if cond.proxy else steps_per_epoch(sub.setup.dataset, sub.setup.batch_size)
-    entries = {}
+    entries = {name: apart.why for name, apart in sub._apart.items()}  # entries validation set apart (grader.load)
     for item in [*sub.range_test, *sub.run, *sub.auto]:
         if why := _refused(item, a, per_epoch):
             entries[item.name] = why

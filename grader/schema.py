@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -201,6 +202,16 @@ class AutoClaim(_Trained):
         return ScheduleConfig(name="auto" if self.variant == "faithful" else "auto-corrected", factors=self.factors)
 
 
+@dataclass(frozen=True)
+class SetApart:
+    """An entry that failed validation on its own (grader.load): the rest of its submission is graded, the config
+    check refuses this one, and the figures it claims lose their points."""
+
+    part: str  # "range_test", "run" or "auto"
+    why: str  # one line: the fields at fault, each with its fix
+    claims: tuple[str, ...] = ()  # the claimed_* fields it states
+
+
 class Submission(_Strict):
     student: Student
     setup: Setup = Field(default_factory=Setup)
@@ -208,6 +219,8 @@ class Submission(_Strict):
     run: list[RunClaim] = Field(default_factory=list, description="Final training runs ([[run]])")
     auto: list[AutoClaim] = Field(default_factory=list, description="Runs with the automated LR scheduler ([[auto]])")
     notes: str = Field("", max_length=2000, description="Free text, shown in the report")
+    # entry name (or `run[1]`) → the entry validation refused (grader.load.validate_submission): graded apart
+    _apart: dict[str, SetApart] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Submission:

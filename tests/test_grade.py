@@ -65,8 +65,12 @@ def test_bad_input_gets_one_line_and_the_rest_is_graded(tmp_path, monkeypatch):
     by_id = {s.folder.split("/")[-1]: s for s in r.students}
     assert by_id["s0"].status == "graded" and by_id["s0"].checks
     assert "not valid TOML" in by_id["broken"].error and "line 1" in by_id["broken"].error
-    bad = by_id["badvalues"].error
-    assert "run[0].lr" in bad and "run[0].lerning_rate: unknown key" in bad and "unknown scheduler 'warmup'" in bad
+    # one bad entry fails only that entry: the student is graded, the entry refused by the config check in one line
+    bad = by_id["badvalues"]
+    assert bad.error is None and bad.status == "graded"
+    (line,) = [c.message for c in bad.checks if c.check == "config" and c.subject == "r"]
+    assert "run[0].lr" in line and "run[0].lerning_rate: unknown key" in line and "unknown scheduler 'warmup'" in line
+    assert "\n" not in line and not bad.runs  # nothing rerun for it
     # the os.system line is skipped as code (a warning naming line 2); with no LR left there is nothing to rerun
     assert "LEARNING_RATE" in by_id["legacy_evil"].error and not (tmp_path / "PWNED").exists()
     assert by_id["empty"].error == "no submission.toml or config.py in this folder"

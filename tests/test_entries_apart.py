@@ -1,0 +1,138 @@
+"""One bad entry fails only that entry (DEVELOPERS.md): an entry whose values the schema refuses is set apart at
+load — the config check refuses it with its one line, the figures it claims lose their points, and the rest of the
+submission is graded; a problem outside the entries still refuses the whole submission."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from test_checks import rerun, submission, verdicts
+
+from grader.grade import grade_class
+from grader.load import load_submission
+from grader.schema import Assignment, SetApart
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAD = """
+[student]
+id = "s1"
+name = "S"
+
+[[range_test]]
+name = "sweep"
+optimizer = "sgd"
+start_lr = 1e-5
+end_lr = 10.0
+rule = "min/10"
+claimed_lr = 0.1
+"""
+
+TWO_BAD_SWEEPS = """
+[[range_test]]
+name = 7
+optimizer = "sgd"
+start_lr = 1e-5
+end_lr = 10.0
+rule = "min/10"
+claimed_lr = 0.1
+
+[[range_test]]
+name = "sweep"
+optimizer = "sgd"
+start_lr = -1e-5
+end_lr = 10.0
+"""
+ONE_BAD_RUN = """
+[[run]]
+name = "final"
+optimizer = "sgd"
+lr = 0.05
+lerning_rate = 0.05
+epochs = 30
+claimed_test_accuracy = 0.97
+"""
+
+
+def _write(folder: Path, text: str) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "submission.toml").write_text(text)
+    return folder
+
+
+def test_the_bundled_bad_values_submission_keeps_its_valid_sweep_and_names_each_bad_run():
+    x = load_submission(ROOT / "submissions" / "s007-bad-values")
+    assert x.error is None and [e.name for e in x.submission.range_test] == ["sgd-sweep"] and not x.submission.run
+    apart = x.submission._apart
+    assert list(apart) == ["sgd-warmup", "sgd-negative"]
+    assert apart["sgd-warmup"].why.startswith("run[0].schedule: unknown scheduler 'warmup'")
+    assert "run[1].lr: must be > 0, got -0.01" in apart["sgd-negative"].why
+    assert "run[1].lerning_rate: unknown key" in apart["sgd-negative"].why
+
+
+def test_a_problem_outside_the_entries_still_refuses_the_whole_submission(tmp_path):
+    bad_setup = HEAD + '\n[setup]\nbatch_size = "128"\n'
+    x = load_submission(_write(tmp_path / "a", bad_setup))
+    assert x.submission is None and "setup.batch_size" in x.error
+    repeated = HEAD + '\n[[run]]\nname = "sweep"\noptimizer = "sgd"\nlr = 0.05\nepochs = 30\n'
+    x = load_submission(_write(tmp_path / "b", repeated))
+    assert x.submission is None and "unique" in x.error
+
+
+def test_an_entry_is_keyed_by_its_position_where_its_name_is_bad_or_taken(tmp_path):
+    text = HEAD + TWO_BAD_SWEEPS
+    apart = load_submission(_write(tmp_path / "a", text)).submission._apart
+    assert list(apart) == ["range_test[1]", "range_test[2]"]
+    assert apart["range_test[1]"].claims == ("claimed_lr",) and "range_test[1].name" in apart["range_test[1]"].why
+    assert "range_test[2].start_lr" in apart["range_test[2]"].why
+
+
+def test_a_refused_entry_loses_the_points_of_the_figures_it_claims_and_nothing_else():
+    """The claimed figures of a refused entry are not earned (an unreadable entry must not cost less than a claim
+    that fails); its section's other entries are graded as usual."""
+    sub = submission(claimed_test_accuracy=0.95, claimed_test_loss=0.17)
+    sub._apart["typo"] = SetApart("run", "run[1].lerning_rate: unknown key", ("claimed_test_accuracy",))
+    v = verdicts(sub, rerun())
+    assert v[("config", "typo")].status == "fail" and "lerning_rate" in v[("config", "typo")].message
+    assert v[("config", "submission")].status == "fail"
+    lost = v[("accuracy_claim", "typo")]
+    assert lost.status == "fail" and lost.points == 0 and lost.max_points == 2.0
+    assert ("loss_claim", "typo") not in v  # it claims no loss
+    assert v[("accuracy_claim", "const")].status == "pass" and v[("lr_claim", "sweep")].status == "pass"
+
+
+def test_a_valid_entry_outside_the_assignment_loses_its_claims_too():
+    """Before: a run of 100 epochs (> max_epochs) was refused at the cost of the config point only, its claims
+    dropped from the total — cheaper than a claim that fails."""
+    sub = submission(claimed_test_accuracy=0.95, claimed_test_loss=0.17)
+    long = sub.run[0].model_copy(update={"name": "long", "epochs": 100})
+    sub = sub.model_copy(update={"run": [*sub.run, long]})
+    v = verdicts(sub, rerun())
+    assert v[("accuracy_claim", "long")].max_points == 2.0 and v[("accuracy_claim", "long")].points == 0
+    assert v[("loss_claim", "long")].max_points == 1.0
+
+
+def test_a_required_section_whose_every_entry_is_refused_is_charged_once_and_said_so(tmp_path):
+    """Graded end to end: the sweep is judged against the committed seeds of its config (no rerun), the one run is
+    set apart; the required [[run]] section loses one entry's worth, said as refused rather than missing."""
+    text = HEAD + ONE_BAD_RUN
+    shutil.copy(ROOT / "submissions" / "assignment.toml", tmp_path / "assignment.toml")
+    _write(tmp_path / "s1", text)
+    result = grade_class(tmp_path, out=None, quick=True, cache_dir=tmp_path / "cache")
+    (student,) = result.students
+    by = {(c.check, c.subject): c for c in student.checks}
+    assert student.error is None and by[("lr_claim", "sweep")].status == "pass"
+    assert "lerning_rate" in by[("config", "final")].message
+    assert "refuses every [[run]] entry" in by[("accuracy_claim", "[[run]]")].message
+    assert ("accuracy_claim", "final") not in by  # charged once, by the section
+    assert "no [[run]] entry the check accepts" in by[("config", "submission")].message
+    assert 0 < student.total < 100
+
+
+def test_a_course_config_py_with_a_bad_value_is_still_refused_whole(tmp_path):
+    """A config.py holds one config: the file is the entry, refused with the hint to write a submission.toml."""
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "config.py").write_text("BATCH_SIZE = 128\nNUM_EPOCHS = 30\nLEARNING_RATE = -0.1\n")
+    x = load_submission(tmp_path / "c")
+    assert x.submission is None and "never run" in x.error, x.error
+    assert Assignment  # the schema the file is read against
