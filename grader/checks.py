@@ -25,6 +25,7 @@ from grader.context import (
     sweep_reference,
 )
 from grader.evidence import (
+    Scope,
     check_logs,
     comparison,
     ends_early,
@@ -373,7 +374,8 @@ def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge
     if v is None:
         return None
     bears = (": the rerun bears the log out on its LR table only (other data)" if ctx.cond.proxy else
-             ": the rerun bears the log out within the seed noise of this config (the logs check)" if cmp.compared else
+             ": the rerun bears the log out within the seed noise of this config (the logs check)"
+             if cmp.scope is Scope.FULL else
              ", as handed in: no rerun can bear it out or contradict it (the logs check says why)")  # fmt: skip
     status = "pass" if v.ok else "warn" if v.warn else "fail"
     return CheckResult(check, p.name, status, f"{v.message} Judged against your own log{bears}.",

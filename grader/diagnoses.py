@@ -21,6 +21,7 @@ from grader.evidence import (
     LOG_FLOOR,
     Band,
     Comparison,
+    Scope,
     apart,
     checkpoints,
     compare,
@@ -570,7 +571,7 @@ def diverged_log(c: Case) -> Diagnosis | None:
     """The log diverges where the rerun of the claimed config does not, with the claimed LR: e.g. momentum ≥ 1."""
     if not c.logs or not c.logs.train_loss or not c.rerun or c.rerun.get("diverged"):
         return None
-    if c.comparison is not None and not c.comparison.compared:  # "with the claimed LR" needs the LR table compared
+    if c.comparison is not None and c.comparison.scope is not Scope.FULL:  # "with the claimed LR": LR table compared
         return None
     at = diverges(c.logs)
     lr = c.comparison.lr if c.comparison else None

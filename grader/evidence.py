@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, replace
+from enum import Enum
 from statistics import NormalDist
 
 from grader.context import OWN_ALGORITHM, Context, kin, lr_of, sweep_reference
@@ -105,6 +106,42 @@ def apart(a: float, b: float) -> tuple[str, str]:
     return f"{a!r}", f"{b!r}"
 
 
+class Shift(Enum):
+    """Where a logged LR stands against the claimed table's step (or epoch)."""
+
+    NONE = "none"  # at its own
+    AHEAD = "ahead"  # at the next: logged after scheduler.step()
+    ONE_BASED = "one-based"  # at the one before: steps (epoch numbers) counted from 1
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How the logged LRs were read against the claimed table (any combination can occur)."""
+
+    shift: Shift = Shift.NONE
+    per_epoch: bool = False  # logged once an epoch (at the epoch's number): compared epoch by epoch
+    end_late: bool = False  # a sweep whose LR reaches end_lr one step after its last (`ratio ** (step / N)`)
+
+    @property
+    def note(self) -> str:
+        """What the summary adds to the LR table's phrase."""
+        if not self.per_epoch:
+            return {Shift.NONE: "", Shift.AHEAD: " (logged one step ahead, after scheduler.step())",
+                    Shift.ONE_BASED: " (its steps counted from 1)"}[self.shift]  # fmt: skip
+        how = {Shift.NONE: "", Shift.AHEAD: ", after scheduler.step(): each the next epoch's",
+               Shift.ONE_BASED: ", at epoch numbers counted from 1"}[self.shift]  # fmt: skip
+        return f" (logged once an epoch{how})"
+
+
+class Scope(Enum):
+    """How much of a log was compared with the rerun. A log of DROPPED_LAST or NOTHING decides nothing."""
+
+    FULL = "full"  # its LRs, train loss and test metrics, as far as they go (`untold` says where they stop)
+    FINITE = "finite"  # nothing but finite losses (`untold` says why)
+    DROPPED_LAST = "dropped last"  # as FINITE, its LRs the claimed table at one step fewer an epoch (drop_last=True)
+    NOTHING = "nothing"  # no logged step or epoch lies where the rerun has one
+
+
 @dataclass(frozen=True)
 class Comparison:
     """The student's log against the rerun of the claimed config, over the steps and epochs both have; the train
@@ -121,20 +158,14 @@ class Comparison:
     untold: str | None = None  # why the comparison stops before the log ends (it cannot tell there)
     k: float = 3.5
     turns: int | None = None  # a log of other data: the step its train loss turns back up, the rerun's does not
-    lr_ahead: bool = False  # the logged LR is the claimed table one step ahead (logged after scheduler.step())
-    compared: bool = True  # False: nothing but finite losses could be compared (`untold` says why)
-    one_based: bool = False  # the log counts its steps from 1: read one step earlier
-    end_late: bool = False  # a sweep whose LR reaches end_lr one step after its last (`ratio ** (step / N)`)
+    reading: Reading = Reading()  # how the logged LRs were read against the claimed table
+    scope: Scope = Scope.FULL  # how much of the log was compared
     lr_steps: int = 1  # logged LRs compared (0: none logged where the rerun has steps)
-    empty: bool = False  # nothing at all compared: no logged step or epoch lies where the rerun has one
-    lr_epoch: bool = False  # the LR was logged once an epoch (at the epoch's number): compared epoch by epoch
-    lr_behind: bool = False  # … each the epoch's before (numbered from 1 where the run's epochs count from 0)
-    dropped_last: bool = False  # the claimed table at one step fewer an epoch (drop_last=True): nothing borne out
 
     @property
-    def matches(self) -> bool:  # a log that decides nothing (`empty`, `dropped_last`) matches nothing either
+    def matches(self) -> bool:  # a log that decides nothing (DROPPED_LAST, NOTHING) matches nothing either
         return (self.lr is None and self.loss is None and self.test is None and self.nonfinite is None
-                and self.turns is None and not self.empty and not self.dropped_last)  # fmt: skip
+                and self.turns is None and self.scope in (Scope.FULL, Scope.FINITE))  # fmt: skip
 
     @property
     def parts_at(self) -> int | None:
@@ -148,21 +179,16 @@ class Comparison:
         loss = f"train loss over {self.steps} steps" if self.steps else "no train loss"
         span = f"{loss} and {tests} compared"
         tail = f" {self.untold[0].upper() + self.untold[1:]}." if self.untold else ""
-        ahead = " (logged one step ahead, after scheduler.step())" if self.lr_ahead else \
-            " (its steps counted from 1)" if self.one_based else ""  # fmt: skip
-        if self.lr_epoch:
-            ahead = (" (logged once an epoch" + (", after scheduler.step(): each the next epoch's" if self.lr_ahead
-                     else ", at epoch numbers counted from 1" if self.lr_behind else "") + ")")  # fmt: skip
-        if self.empty:  # a log none of whose steps or epochs the rerun has (fuzzed logs: "LR table exact" said so)
+        if self.scope is Scope.NOTHING:  # no step or epoch the rerun's (fuzzed logs: "LR table exact" said so)
             return (f"Not compared with the rerun: {self.untold}. The log is neither borne out nor contradicted, and "
                     "decides no claim.")  # fmt: skip
         table = "LR table exact" if self.lr_steps else "no LR logged where the rerun has steps"
-        if self.end_late:  # exact, to the claimed sweep written as the course writes it
+        if self.reading.end_late:  # exact, to the claimed sweep written as the course writes it
             table = (
                 "LR table the claimed sweep's, reaching end_lr one step after its last (as `step / N` in the "
                 "course's lambda does; the rerun's reaches it on its last step: each LR within one LR step)"
             )
-        if not self.compared:
+        if self.scope is not Scope.FULL:
             bad = f"; its train loss is not finite from step {self.nonfinite}" if self.nonfinite is not None else ""
             return (f"Not compared with the rerun: {self.untold}. The log is neither borne out nor contradicted; only "
                     f"that its losses are finite was checked{bad}.")  # fmt: skip
@@ -171,7 +197,7 @@ class Comparison:
             within = " and ".join(x for x in parts if x)
             noise = f", {within} within the seed noise of this config ({self.band}; {span})" if within else \
                 f" ({span})"  # fmt: skip
-            return f"The log matches the rerun: {table}{ahead}{noise}.{tail}"
+            return f"The log matches the rerun: {table}{self.reading.note}{noise}.{tail}"
         bits = []
         if self.lr_constant is not None:
             bits.append(f"logged LR constant at {self.lr_constant:.4g} from step 0: no scheduler was applied")
@@ -234,7 +260,8 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     )
     if behind:  # steps counted from 1 (examiner probe 9: every 5 steps from step 5; a log from step 1 is read so)
         shifted = replace(logs, step=[s - 1 for s in logs.step])
-        return replace(compare(shifted, rerun, n_test, band, epochs, k, sweep, margin, end_late), one_based=True)
+        read = compare(shifted, rerun, n_test, band, epochs, k, sweep, margin, end_late)
+        return replace(read, reading=replace(read.reading, shift=Shift.ONE_BASED))
     if lr is not None and not end_late and len(logged) > 1 and (short := _dropped_last(rerun)) and \
             len(short[1]) - short[0] <= max(logs.step) < len(short[1]) and \
             all(same(logs.lr[index[s]], short[1][s]) for s in logged if s < len(short[1])):  # fmt: skip
@@ -243,12 +270,12 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
         untold = (f"the logged LR table is the claimed schedule at {short[0]} steps an epoch, the rerun's at "
                   f"{short[0] + 1} (a DataLoader with drop_last=True drops each epoch's last, partial batch): its "
                   "steps are not the rerun's, so neither its LRs nor its losses are compared step by step")  # fmt: skip
-        return Comparison(0, 0, band.source if band else "no seed band", untold=untold, k=k, compared=False,
-                          lr_steps=len(logged), dropped_last=True)  # fmt: skip
+        return Comparison(0, 0, band.source if band else "no seed band", untold=untold, k=k,
+                          scope=Scope.DROPPED_LAST, lr_steps=len(logged))  # fmt: skip
     if lr is not None and sweep and not end_late and (late := _end_late(rerun)):
         other = compare(logs, {**rerun, "lr": late}, n_test, band, epochs, k, sweep, margin, end_late=True)
-        if other.lr is None and other.lr_constant is None:
-            return replace(other, end_late=True)
+        if other.lr is None and other.lr_constant is None:  # read as that sweep (`reading.end_late`)
+            return other
     logged_lrs = [v for v in logs.lr if math.isfinite(v)]
     rerun_moves = len({rerun["lr"][s] for s in steps}) > 1  # at the logged steps (a log may skip steps)
     constant = logged_lrs[0] if logged_lrs and lr and rerun_moves and len(set(logged_lrs)) == 1 else None
@@ -260,9 +287,10 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
         where = f"steps {min(logs.step)}–{max(logs.step)}" if logs.step else "no steps"
         untold = (f"no logged step or epoch lies where the rerun has one (the log holds {where}; the rerun steps "
                   f"0–{len(rerun['lr']) - 1})")  # fmt: skip
-        return Comparison(0, 0, source, untold=untold, k=k, compared=False, lr_steps=0, empty=True)
-    return Comparison(compared, n_ep, source, lr, loss, test, constant, nonfinite, untold, k, lr_ahead=ahead,
-                      lr_steps=len(logged), lr_epoch=gap > 1, lr_behind=epoch_behind)  # fmt: skip
+        return Comparison(0, 0, source, untold=untold, k=k, scope=Scope.NOTHING, lr_steps=0)
+    shift = Shift.AHEAD if ahead else Shift.ONE_BASED if epoch_behind else Shift.NONE
+    return Comparison(compared, n_ep, source, lr, loss, test, constant, nonfinite, untold, k,
+                      reading=Reading(shift, gap > 1, end_late), lr_steps=len(logged))  # fmt: skip
 
 
 def _dropped_last(rerun: dict) -> tuple[int, list[float]] | None:
@@ -692,8 +720,8 @@ def _own_algorithm(p: PlannedRun, cmp: Comparison) -> Comparison:
         why = (f"the automated scheduler picks each step's LR from the run's own losses, so a log of another seed "
                f"(the submission set none; the rerun is seed {p.config.seed}) has another LR sequence, and no "
                "committed seeds measure how far such runs spread")  # fmt: skip
-    return replace(cmp, lr=None, lr_constant=None, lr_ahead=False, loss=None, test=None, epochs=0, turns=None,
-                   untold=why, compared=False)  # fmt: skip
+    return replace(cmp, lr=None, lr_constant=None, loss=None, test=None, epochs=0, turns=None, untold=why,
+                   scope=Scope.FINITE)  # fmt: skip
 
 
 def check_logs(ctx: Context, pts: float) -> list[CheckResult]:
@@ -712,7 +740,7 @@ def check_logs(ctx: Context, pts: float) -> list[CheckResult]:
         if cmp is None:
             out.append(CheckResult("logs", p.name, "skip", "No rerun to compare the logs with."))
             continue
-        if not cmp.compared:  # nothing but finite losses: no verdict on the log either way
+        if cmp.scope is not Scope.FULL:  # nothing but finite losses: no verdict on the log either way
             status = "warn" if cmp.nonfinite is not None else "skip"
             out.append(CheckResult("logs", p.name, status, cmp.summary(), max_points=pts if status == "warn" else 0.0,
                                    pending=0.0 if status == "warn" else pts, why="review"))  # fmt: skip

@@ -300,14 +300,14 @@ def test_a_train_loss_logged_once_an_epoch_is_not_a_divergence(tmp_path):
 def test_an_lr_logged_after_scheduler_step_is_the_claimed_table():
     """A loop that logs the LR after scheduler.step() logs each step's *next* LR: the claimed table one step ahead,
     not another config (it was "the log does not match the claimed config … confirmed by a rerun")."""
-    from grader.evidence import compare
+    from grader.evidence import Shift, compare
     from reference.outputs import Logs
 
     table = [0.1 * 0.9**s for s in range(40)]
     rerun = {"lr": table, "train_loss": [2.0] * 40, "train_loss_smoothed": [2.0] * 40, "epochs": []}
     ahead = Logs("log", list(range(39)), table[1:], [2.0] * 39)
     cmp = compare(ahead, rerun, 1000)
-    assert cmp.lr is None and cmp.lr_ahead and "logged one step ahead" in cmp.summary()
+    assert cmp.lr is None and cmp.reading.shift is Shift.AHEAD and "logged one step ahead" in cmp.summary()
     other = Logs("log", list(range(40)), [2 * x for x in table], [2.0] * 40)  # another LR: still a mismatch
     assert compare(other, rerun, 1000).lr is not None
 

@@ -352,7 +352,7 @@ def test_a_sweep_logged_as_the_course_writes_its_lambda_is_the_claimed_sweep(run
     from grader.evidence import compare
 
     cmp = compare(logs, runs["sweep"][0], 1000, sweep=True)
-    assert cmp.lr is None and cmp.end_late and "reaching end_lr one step after its last" in cmp.summary()
+    assert cmp.lr is None and cmp.reading.end_late and "reaching end_lr one step after its last" in cmp.summary()
     # a log of another sweep (end 1.18× further) is still another config
     other = run(range_test_config(start_lr=1e-5, end_lr=11.8, epochs=2, seed=1), device="cpu", data=mnist5k)
     assert compare(logs_from_result(other), runs["sweep"][0], 1000, sweep=True).lr is not None

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 import torch
 
-from grader.evidence import compare, lr_against_log
+from grader.evidence import Reading, Scope, Shift, compare, lr_against_log
 from grader.schema import RangeTestClaim
 from reference.config import RunConfig, ScheduleConfig, range_test_config
 from reference.loop import run
@@ -69,7 +69,7 @@ def test_a_log_every_5_steps_counted_from_1_is_the_claimed_table(mnist5k):
     logged = every(mine, 5, first=4)
     one_based = replace(logged, step=[s + 1 for s in logged.step])  # as written: global steps counted from 1
     cmp = compare(one_based, mine, 1000)
-    assert cmp.lr is None and cmp.one_based and cmp.matches, cmp.summary()
+    assert cmp.lr is None and cmp.reading == Reading(Shift.ONE_BASED) and cmp.matches, cmp.summary()
     assert "its steps counted from 1" in cmp.summary() and "logged every 5 steps" in cmp.summary()
     assert "train loss over" not in cmp.summary()  # a 1-step "comparison" of the train loss is none
     shifted = replace(one_based, lr=[v * 1.5 for v in one_based.lr])  # another config's LRs are another config's
@@ -118,7 +118,7 @@ def test_an_lr_logged_once_an_epoch_is_read_as_each_epochs_lr(stepped, tmp_path,
     logs = read_logs(tmp_path, "tb", epochs=3, per_epoch=per, notes=notes)
     assert logs.lr_epoch == per and any("the LR is logged once an epoch" in n for n in notes), notes
     cmp = compare(logs, stepped, 1000)
-    assert cmp.matches and cmp.lr_epoch and "logged once an epoch" in cmp.summary(), cmp.summary()
+    assert cmp.matches and cmp.reading.per_epoch and "logged once an epoch" in cmp.summary(), cmp.summary()
     wrong = replace(logs, lr=[v * 0.5 if math.isfinite(v) and v < 0.05 else v for v in logs.lr])  # γ 0.05, not 0.1
     assert compare(wrong, stepped, 1000).lr is not None
 
@@ -150,7 +150,7 @@ def test_a_log_of_a_dataloader_that_drops_the_last_batch_is_not_called_another_c
     sched = ScheduleConfig(name="multistep", milestones=(1, 2), gamma=0.1)
     dropped = run(RunConfig(epochs=3, lr=0.05, schedule=sched, epoch_steps=31), device="cpu", data=mnist5k)
     cmp = compare(logs_from_result(dropped), stepped, 1000)
-    assert not cmp.compared and cmp.lr is None and "at 31 steps an epoch" in cmp.summary(), cmp.summary()
+    assert cmp.scope is Scope.DROPPED_LAST and cmp.lr is None and "at 31 steps an epoch" in cmp.summary(), cmp.summary()
     assert "drop_last=True" in cmp.summary() and "neither borne out nor contradicted" in cmp.summary()
     other = replace(logs_from_result(dropped), lr=[v * 2 for v in logs_from_result(dropped).lr])
     assert compare(other, stepped, 1000).lr is not None
@@ -163,7 +163,7 @@ def test_a_log_of_a_dataloader_that_drops_the_last_batch_is_not_called_another_c
     logs = logs_from_result(dropped)
     longer = replace(logs, step=[*logs.step, 93, 94, 95], lr=[*logs.lr, *logs.lr[-3:]],
                      train_loss=[*logs.train_loss, *logs.train_loss[-3:]])  # fmt: skip
-    assert not compare(longer, stepped, 1000).dropped_last
+    assert compare(longer, stepped, 1000).scope is not Scope.DROPPED_LAST
 
 
 def test_a_borrowed_band_is_not_held_to_a_smoothed_losss_first_steps(stepped):
@@ -192,4 +192,4 @@ def test_an_lr_logged_once_an_epoch_from_epoch_0_is_never_read_as_numbered_from_
     tests = {e["epoch"]: (e["test_loss"], e["test_accuracy"]) for e in stepped["epochs"]}
     _tb(tmp_path / "tb", dict(enumerate(stepped["train_loss"])), late, tests)
     cmp = compare(read_logs(tmp_path, "tb", epochs=3, per_epoch=per), stepped, 1000)
-    assert cmp.lr is not None and not cmp.lr_behind, cmp.summary()
+    assert cmp.lr is not None and cmp.reading.shift is not Shift.ONE_BASED, cmp.summary()
