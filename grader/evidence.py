@@ -670,7 +670,8 @@ def comparison(ctx: Context, p: PlannedRun) -> Comparison | None:
             if ctx.cond.proxy:
                 logs = _epoch_aligned(logs, ctx.cond.claim_epoch, o.result)
             cmp = compare(logs, o.result, ctx.n_test, band, epochs, ctx.tol.k_logs, sweep=p.kind == "range-test")
-            if band is None and not ctx.cond.proxy:  # no seeds measure this config's noise: say so, accuse no one
+            full = cmp.scope is Scope.FULL  # a log that decides nothing keeps its own reason (drop_last, no step)
+            if full and band is None and not ctx.cond.proxy:  # no seeds measure this config's noise: accuse no one
                 cmp = replace(
                     cmp,
                     loss=None,
@@ -681,7 +682,7 @@ def comparison(ctx: Context, p: PlannedRun) -> Comparison | None:
                         "finite losses were checked"
                     ),
                 )
-            if ctx.cond.proxy:  # a log of other data: its LR table is comparable, its losses and accuracies are not
+            if full and ctx.cond.proxy:  # a log of other data: its LR table is comparable, its losses are not
                 cmp = replace(
                     cmp,
                     loss=None,

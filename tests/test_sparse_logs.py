@@ -193,3 +193,28 @@ def test_an_lr_logged_once_an_epoch_from_epoch_0_is_never_read_as_numbered_from_
     _tb(tmp_path / "tb", dict(enumerate(stepped["train_loss"])), late, tests)
     cmp = compare(read_logs(tmp_path, "tb", epochs=3, per_epoch=per), stepped, 1000)
     assert cmp.lr is not None and cmp.reading.shift is not Shift.ONE_BASED, cmp.summary()
+
+
+def test_a_drop_last_log_of_a_config_no_seeds_measure_keeps_its_own_reason(stepped, mnist5k):
+    """The reason a drop_last log decides nothing was overwritten by "only the LR table (exact) and finite losses were
+    checked" where no committed seeds measure the config — untrue of a log whose steps are not the rerun's."""
+    from grader.context import Context
+    from grader.evidence import comparison
+    from grader.plan import plan
+    from grader.runner import Outcome
+    from grader.schema import Assignment, Submission
+    from reference.outputs import logs_from_result
+
+    sched = ScheduleConfig(name="multistep", milestones=(1, 2), gamma=0.1)
+    dropped = run(RunConfig(epochs=3, lr=0.05, schedule=sched, epoch_steps=31), device="cpu", data=mnist5k)
+    sub = Submission.model_validate({
+        "student": {"id": "s", "name": "S"},
+        "run": [{"name": "run", "optimizer": "sgd", "lr": 0.05, "epochs": 3, "logs": "logs/run",
+                 "schedule": {"name": "multistep", "milestones": [1, 2], "gamma": 0.1}}],
+    })  # fmt: skip
+    a = Assignment(train_epochs=3, max_epochs=3, tolerances={"probe_epochs": 0})
+    (p,) = [p for p in plan(sub, a, False) if p.kind == "train"]
+    ctx = Context(sub, a, [(p, Outcome(stepped))], None, False, 1000, logs={"run": logs_from_result(dropped)})
+    cmp = comparison(ctx, p)
+    assert cmp.scope is Scope.DROPPED_LAST and "drop_last=True" in cmp.untold, cmp.untold
+    assert "LR table (exact)" not in cmp.summary()
