@@ -2,9 +2,10 @@
 and hostile files on disk (FIFOs, links to /dev/zero or out of the folder, folders named like files, huge files).
 
 Every case is written to disk and read through the grader's own entry points (`load_submission`,
-`load_assignment`, `discover`). A case is *accepted* (it loads), a *clean rejection* (one safe error line: no line
-break, no control character, at most grader.load.LINE characters, no instructor path), or a *crash* (an exception
-escaped, the boundary caught a grader bug, or the error line is unsafe). Also counted: *hangs* (over 5 s),
+`load_assignment`, `discover`). A case is *accepted* (it loads; an entry set apart — one bad entry fails only that entry — has a
+line held to the same bar as an error line), a *clean rejection* (one safe error line: no line break, no control
+character, at most grader.load.LINE characters, no instructor path), or a *crash* (an exception escaped, the
+boundary caught a grader bug, or an error or set-apart line is unsafe). Also counted: *hangs* (over 5 s),
 *over 1 GB* (memory grew past 1 GiB: the worker's address space is capped there) and *executions* (a payload
 such as `__import__('os').system('touch MARKER')` left its marker file). Mutation cases run in worker processes
 in chunks; every hostile-file case runs in a fresh process under a timeout.
@@ -243,6 +244,10 @@ def run_case(family: str, data: bytes, workdir: Path, timeout: float = HANG_S) -
             except ValueError as err:
                 return classify(str(err), False, str(folder.parent)), str(err)[:200]
         x = load_submission(folder)
+        # an entry set apart (one bad entry fails only that entry) carries its own line: held to the same bar
+        for why in [a.why for a in x.submission._apart.values()] if x.submission else []:
+            if classify(why, None, str(folder.parent)) == "crash":
+                return "crash", f"unsafe set-apart line: {why[:160]!r}"
         return classify(x.error, x.internal, str(folder.parent)), (x.internal or x.error or "")[:200]
     except Hang:
         return "hang", ""

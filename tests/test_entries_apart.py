@@ -136,3 +136,25 @@ def test_a_course_config_py_with_a_bad_value_is_still_refused_whole(tmp_path):
     x = load_submission(tmp_path / "c")
     assert x.submission is None and "never run" in x.error, x.error
     assert Assignment  # the schema the file is read against
+
+
+def test_an_upload_with_one_bad_entry_is_graded_on_both_platforms(tmp_path):
+    """Uploaded, the bundled s007 is a graded result — its sweep's points earned, each bad run a failed config
+    test with its line — not `gradable: false` or a score of 0 with one line."""
+    from grader.autograde import autograde
+
+    folder = ROOT / "submissions" / "s007-bad-values"
+    for platform, inner in (("gradescope", "submission"), ("prairielearn", "student")):
+        root = tmp_path / platform
+        shutil.copytree(folder, root / inner)
+        shutil.copy(ROOT / "submissions" / "assignment.toml", tmp_path / "assignment.toml")
+        data = autograde(platform, root, tmp_path / "assignment.toml", cache_dir=tmp_path / "cache")
+        tests = {t["name"]: t for t in data["tests"]}
+        refused = next(t for name, t in tests.items() if name.startswith("config · sgd-warmup"))
+        earned = next(t for name, t in tests.items() if name.startswith("lr_claim · sgd-sweep"))
+        if platform == "gradescope":
+            assert "unknown scheduler 'warmup'" in refused["output"] and earned["score"] == earned["max_score"] > 0
+            assert data["score"] == 33.33
+        else:
+            assert data["gradable"] is True and "unknown scheduler 'warmup'" in refused["message"]
+            assert earned["points"] == earned["max_points"] > 0 and data["score"] == 0.3333
