@@ -1,14 +1,14 @@
 """Fuzz the loading boundary (grader/load.py): mutated `submission.toml`, `config.py` and `assignment.toml` files,
 and hostile files on disk (FIFOs, links to /dev/zero or out of the folder, folders named like files, huge files).
 
-Every case is written to disk and read through the grader's own entry points (`load_submission`,
-`load_assignment`, `discover`). A case is *accepted* (it loads; an entry set apart — one bad entry fails only that entry — has a
-line held to the same bar as an error line), a *clean rejection* (one safe error line: no line break, no control
+Every case is written to disk and read through the grader's own entry points (`load_submission`, `load_assignment`,
+`discover`). A case is *accepted* (it loads; an entry set apart — one bad entry fails only that entry — has a line
+held to the same bar as an error line), a *clean rejection* (one safe error line: no line break, no control
 character, at most grader.load.LINE characters, no instructor path), or a *crash* (an exception escaped, the
-boundary caught a grader bug, or an error or set-apart line is unsafe). Also counted: *hangs* (over 5 s),
-*over 1 GB* (memory grew past 1 GiB: the worker's address space is capped there) and *executions* (a payload
-such as `__import__('os').system('touch MARKER')` left its marker file). Mutation cases run in worker processes
-in chunks; every hostile-file case runs in a fresh process under a timeout.
+boundary caught a grader bug, or an error or set-apart line is unsafe). Also counted: *hangs* (over 5 s), *over 1
+GB* (memory grew past 1 GiB: the worker's address space is capped there) and *executions* (a payload such as
+`__import__('os').system('touch MARKER')` left its marker file). Mutation cases run in worker processes in chunks;
+every hostile-file case runs in a fresh process under a timeout.
 
 Usage: python benchmarks/fuzz.py --n 10000 [--seed 0]   (last line: `crashes: N`)
 tests/test_fuzz.py runs the same generators, a few hundred cases per loader.

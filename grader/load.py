@@ -31,6 +31,7 @@ except ModuleNotFoundError:  # Python 3.10 (Ubuntu 22.04's python3, Gradescope's
 
 from pydantic import BaseModel, ValidationError
 
+from grader import aliases
 from grader.legacy import LegacyConfigError, to_submission
 from grader.logs import Evidence, gather
 from grader.presets import apply_preset
@@ -251,13 +252,14 @@ def _validated(model: type[BaseModel], data: dict, label: str) -> BaseModel | Va
         return err
 
 
-def validate_submission(data: dict, label: str) -> Submission:
+def validate_submission(data: dict, label: str) -> tuple[Submission, list[str]]:
     """A submission validated, with each entry whose errors are all its own set apart (`Submission._apart`): one
-    bad entry fails only that entry — the config check refuses it with its one line, the rest is graded. A problem
+    bad entry fails only that entry — the config check refuses it with its one line, the rest is graded; an entry
+    whose only fault is its `logs` path is graded without them (docs/evidence.md: "Logs not used: …"). A problem
     outside the entries ([student], [setup], repeated names) refuses the whole submission, as `validate`."""
     result = _validated(Submission, data, label)
     if not isinstance(result, ValidationError):
-        return result
+        return result, []
     errors = result.errors()
     bad: dict[tuple[str, int], list] = {}
     for e in errors:
@@ -265,6 +267,12 @@ def validate_submission(data: dict, label: str) -> Submission:
         if len(loc) < 2 or loc[0] not in ENTRIES or not isinstance(loc[1], int):
             raise InputError(line(f"{label}: {describe(errors, Submission)}"))
         bad.setdefault((loc[0], loc[1]), []).append(e)
+    if logs_only := [where for where, errs in bad.items() if all(e["loc"][2:3] == ("logs",) for e in errs)]:
+        data = {**data, **{p: list(data[p]) for p, _ in logs_only}}
+        for p, i in logs_only:
+            data[p][i] = {k: v for k, v in data[p][i].items() if k != "logs"}
+        sub, notes = validate_submission(data, label)
+        return sub, [line(f"Logs not used: {describe(bad[where], Submission)}") for where in logs_only] + notes
     kept = {**data, **{p: [e for i, e in enumerate(data[p]) if (p, i) not in bad] for p in {p for p, _ in bad}}}
     sub = validate(Submission, kept, label)
     taken = {e.name for part in ENTRIES for e in getattr(sub, part)}
@@ -276,7 +284,7 @@ def validate_submission(data: dict, label: str) -> Submission:
         taken.add(key)
         claims = tuple(k for k in ("claimed_lr", "claimed_test_accuracy", "claimed_test_loss") if k in raw)
         sub._apart[key] = SetApart(part, line(describe(errs, Submission)), claims)
-    return sub
+    return sub, []
 
 
 # ---------------------------------------------------------------- messages
@@ -514,10 +522,14 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
             name = "Your config.py" if ids == "file" else escape(folder.name)[:200]
             data = {"student": {"id": safe_id, "name": name}, **data}
         data, more = _defaults(data, assignment)
+        if source is toml:  # names in another case, torch's spellings, ./logs (a config.py is read in the schema's)
+            data, aliased = aliases.read(data)
+            more += aliased
         # a course config.py holds one config: a bad value in it refuses the file (with the hint below)
-        sub = validate_submission(data, source.name) if source is toml else validate(Submission, data, source.name)
+        sub, unused = (validate_submission(data, source.name) if source is toml else
+                       (validate(Submission, data, source.name), []))  # fmt: skip
         _keep_printed(data, sub)
-        more = [*more, *_unread(sub)]
+        more = [*more, *unused, *_unread(sub)]
     except (LegacyConfigError, InputError) as err:
         if source is toml:
             raise

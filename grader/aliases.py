@@ -1,0 +1,117 @@
+"""What students write that means what the schema says, read as the schema's words before validation, each with one
+note: a rule, optimizer or scheduler name in another case or as torch's class (`"Steepest"`, `"SGD"`,
+`"CosineAnnealingLR"`), a logs path written `./logs`, `logs\\run` or with spaces round it, and torch's scheduler
+arguments whose values the rerun takes from the run itself (`T_max = 30` on a 30-epoch cosine). An argument whose
+value is not the rerun's (`T_max = 10` on 30 epochs: another LR curve) is left for validation to refuse, with the
+entry only (examiner probe 19: each of these was ERROR 0/100 for the whole submission)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from grader.safe import shown
+from reference.datasets import DATASETS, steps_per_epoch
+from reference.optimizers import OPTIMIZERS
+from reference.rules import RULES
+from reference.schedules import SCHEDULES
+
+ENTRIES = ("range_test", "run", "auto")
+
+
+def _key(text: str) -> str:
+    return text.strip().lower().replace("_", "-").replace(" ", "-")
+
+
+NAMES = {  # field → its names by their key (case, `_` and spaces aside); a scheduler also by its torch class
+    "rule": {_key(r): r for r in RULES},
+    "optimizer": {_key(o): o for o in OPTIMIZERS},
+    "schedule": {
+        **{_key(t.torch): n for n, t in SCHEDULES.items() if t.torch and t.torch not in ("LambdaLR", "LinearLR")},
+        **{_key(n): n for n in SCHEDULES},
+    },
+}
+
+# torch's scheduler arguments that the rerun sets from the run: the value it uses, given the run's length in epochs,
+# its steps an epoch and its scheduler steps (`span`, at the schedule's cadence)
+Span = Callable[[int, int, int], object]
+DERIVED: dict[str, tuple[tuple[str, ...], Span]] = {
+    "epochs": (("onecycle",), lambda epochs, per_epoch, span: epochs),
+    "steps_per_epoch": (("onecycle",), lambda epochs, per_epoch, span: per_epoch),
+    "total_steps": (("onecycle",), lambda epochs, per_epoch, span: span),
+    "T_max": (("cosine",), lambda epochs, per_epoch, span: span),
+    "total_iters": (("linear-decay", "polynomial"), lambda epochs, per_epoch, span: span),
+    "anneal_strategy": (("onecycle",), lambda *_: "cos"),
+    "three_phase": (("onecycle",), lambda *_: False),
+    "start_factor": (("linear-decay",), lambda *_: 1.0),
+    "last_epoch": (tuple(SCHEDULES), lambda *_: -1),
+}
+
+
+def read(data: dict) -> tuple[dict, list[str]]:
+    """`data` (a parsed submission.toml) with each alias read as the schema's word; one note per change."""
+    notes: list[str] = []
+    setup = data.get("setup") if isinstance(data.get("setup"), dict) else {}
+    out = {**data}
+    for part in ENTRIES:
+        if isinstance(data.get(part), list):
+            out[part] = [_entry(part, i, e, setup, notes) if isinstance(e, dict) else e for i, e in
+                         enumerate(data[part])]  # fmt: skip
+    return out, notes
+
+
+def _entry(part: str, i: int, entry: dict, setup: dict, notes: list[str]) -> dict:
+    entry, where = {**entry}, f"{part}[{i}]"
+    for field in ("rule", "optimizer"):
+        if field in entry:
+            entry[field] = _name(field, entry[field], f"{where}.{field}", notes)
+    if isinstance(logs := entry.get("logs"), str):
+        tidy = logs.strip().replace("\\", "/")
+        while tidy.startswith("./"):
+            tidy = tidy[2:].lstrip("/")
+        if tidy != logs and tidy:
+            notes.append(f"{where}.logs = {shown(logs)} read as {shown(tidy)}")
+            entry["logs"] = tidy
+    if isinstance(s := entry.get("schedule"), dict):
+        s = {**s, "name": _name("schedule", s.get("name"), f"{where}.schedule.name", notes)}
+        entry["schedule"] = _derived(s, entry, setup, f"{where}.schedule", notes)
+    return entry
+
+
+def _name(field: str, value: object, where: str, notes: list[str]) -> object:
+    if not isinstance(value, str) or value in NAMES[field].values():
+        return value
+    known = NAMES[field].get(_key(value))
+    if known is not None:
+        notes.append(f"{where} = {shown(value)} read as {known!r}")
+        return known
+    return value
+
+
+def _derived(s: dict, entry: dict, setup: dict, where: str, notes: list[str]) -> dict:
+    """Drop torch's arguments whose value is the one the rerun derives from the run; keep the others (refused)."""
+    name, epochs = s.get("name"), entry.get("epochs", 30)
+    stated = [k for k in DERIVED if k in s and name in DERIVED[k][0]]
+    if not stated or name not in SCHEDULES or not isinstance(epochs, int) or isinstance(epochs, bool):
+        return s
+    data, batch = setup.get("claimed_on") or setup.get("dataset"), setup.get("batch_size", 128)
+    if data not in DATASETS or not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
+        return s
+    per_epoch = steps_per_epoch(data, batch)
+    span = epochs if s.get("cadence", SCHEDULES[name].cadence) == "epoch" else epochs * per_epoch
+    dropped = [k for k in stated if _same(s[k], DERIVED[k][1](epochs, per_epoch, span))]
+    for k in (k for k in stated if k not in dropped):  # another LR curve: validation refuses the entry ("unknown key")
+        notes.append(f"{where}: {k} = {shown(s[k])} is not the rerun's {shown(DERIVED[k][1](epochs, per_epoch, span))}"
+                     f" (its {SCHEDULES[name].scheduler} spans the run's {epochs} epochs): this entry cannot be rerun "
+                     "as written")  # fmt: skip
+    if dropped:
+        notes.append(f"{where}: {', '.join(f'{k} = {shown(s[k])}' for k in dropped)} dropped: the rerun sets "
+                     f"{'it' if len(dropped) == 1 else 'them'} from the run, to the same value")  # fmt: skip
+    return {k: v for k, v in s.items() if k not in dropped}
+
+
+def _same(value: object, derived: object) -> bool:
+    if isinstance(derived, bool) or isinstance(value, bool):
+        return value is derived
+    if isinstance(derived, str):
+        return value == derived
+    return isinstance(value, int | float) and value == derived

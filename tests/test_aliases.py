@@ -1,0 +1,81 @@
+"""What honest students write that means what the schema says (examiner probe 19): each was ERROR 0/100 for the
+whole submission — a rule or optimizer name in another case, torch's class names, `./logs` or a Windows path,
+torch's scheduler arguments the rerun sets from the run — and is read as meant, with one note each; an argument that
+is not the rerun's refuses only its entry, and a logs path that stays unreadable costs only the logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.load import load_submission
+
+SUB = """
+[student]
+id = "a"
+name = "A"
+
+[[range_test]]
+name = "sweep"
+optimizer = "SGD"
+start_lr = 1e-5
+end_lr = 10.0
+rule = "Steepest"
+logs = {logs}
+
+[[run]]
+name = "cos"
+optimizer = "Adam"
+lr = 0.001
+epochs = 30
+schedule = {{ name = "CosineAnnealingLR", T_max = 30, last_epoch = -1 }}
+
+[[run]]
+name = "oc"
+optimizer = "sgd"
+lr = 0.05
+epochs = 30
+schedule = {{ name = "OneCycleLR", max_lr = 0.05, epochs = 30, steps_per_epoch = 32, anneal_strategy = "cos" }}
+
+[[run]]
+name = "cos10"
+optimizer = "sgd"
+lr = 0.05
+epochs = 30
+schedule = {{ name = "cosine", T_max = 10 }}
+"""
+
+
+def _load(tmp_path: Path, logs: str):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "submission.toml").write_text(SUB.format(logs=logs))
+    return load_submission(tmp_path / "a")
+
+
+def test_names_paths_and_torch_arguments_are_read_as_meant_with_a_note_each(tmp_path):
+    x = _load(tmp_path, r"'./logs\sweep.csv'")
+    assert x.error is None, x.error
+    (sweep,) = x.submission.range_test
+    assert (sweep.optimizer, sweep.rule, sweep.logs) == ("sgd", "steepest", "logs/sweep.csv")
+    runs = {r.name: r for r in x.submission.run}
+    assert runs["cos"].optimizer == "adam" and runs["cos"].schedule.name == "cosine"
+    assert runs["oc"].schedule.name == "onecycle"
+    notes = " | ".join(x.warnings)
+    for said in ("rule = \"Steepest\" read as 'steepest'", "optimizer = \"SGD\" read as 'sgd'",
+                 'logs = "./logs\\sweep.csv" read as "logs/sweep.csv"', "T_max = 30, last_epoch = -1 dropped",
+                 'epochs = 30, steps_per_epoch = 32, anneal_strategy = "cos" dropped'):  # fmt: skip
+        assert said in notes, (said, notes)
+
+
+def test_an_argument_that_is_not_the_reruns_refuses_only_its_entry(tmp_path):
+    """T_max = 10 on a 30-epoch run is another LR curve (cosine restarts): the entry is refused, and a note says why."""
+    x = _load(tmp_path, '"logs/sweep.csv"')
+    assert "cos10" in x.submission._apart and "T_max" in x.submission._apart["cos10"].why
+    assert any("T_max = 10 is not the rerun's 30" in w for w in x.warnings), x.warnings
+    assert {r.name for r in x.submission.run} == {"cos", "oc"}
+
+
+def test_a_logs_path_that_stays_unreadable_costs_the_logs_not_the_entry(tmp_path):
+    x = _load(tmp_path, '"../elsewhere/sweep.csv"')
+    (sweep,) = x.submission.range_test
+    assert sweep.logs is None and "sweep" not in x.submission._apart
+    assert any(w.startswith("Logs not used: range_test[0].logs") for w in x.warnings), x.warnings
