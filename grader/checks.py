@@ -266,7 +266,7 @@ def _resolution(lrs: list[float] | None) -> float:
 
 
 def _lrs_text(values: list[float]) -> str:
-    return ", ".join(f"{x:.3g}" for x in values)
+    return ", ".join(f"{x:.4g}" for x in values)
 
 
 def _proxy_lr(ctx: Context, dist: float, tol: float, msg: str, pts: float) -> tuple[str, float, float, float, str]:
@@ -346,8 +346,9 @@ def lr_tolerance_for(baselines: list[dict], config, rule: str, result: dict, tol
         mine = word(config.schedule.name, config.schedule.name)
         shape = (f", all {'/'.join(sorted(shapes))} (this sweep is {mine}: the σ of its own shape is not measured)"
                  if shapes and mine not in shapes else "")  # fmt: skip
-        where = (f"the committed sweeps: this one has fewer than {MIN_SEEDS} committed seeds, so σ is the largest "
-                 f"over {len(others)} committed {optimizer} sweep(s) of its input pipeline{shape}")  # fmt: skip
+        few = f"{len(picks)} committed seeds, fewer than {MIN_SEEDS}" if picks else "no committed seeds"
+        where = (f"the committed sweeps: this one has {few}, so σ is the largest over {len(others)} committed "
+                 f"{optimizer} sweep(s) of its input pipeline{shape}")  # fmt: skip
     if floor <= 0 and len(picks) < 2:
         return tol.lr_min_decades, (f"{tol.lr_min_decades:g} decades (lr_min_decades): no committed seeds of rule "
                                     f"{rule!r} for {optimizer}")  # fmt: skip
@@ -374,14 +375,15 @@ def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge
     if v is None:
         return None
     bears = (": the rerun bears the log out on its LR table only (other data)" if ctx.cond.proxy else
-             ": the rerun bears the log out within the seed noise of this config (the logs check)"
-             if cmp.scope is Scope.FULL else
+             f": {'the committed seeds bear' if p.name in ctx.seeds else 'the rerun bears'} the log out within the "
+             "seed noise of this config (the logs check)" if cmp.scope is Scope.FULL else
              ", as handed in: no rerun can bear it out or contradict it (the logs check says why)")  # fmt: skip
     status = "pass" if v.ok else "warn" if v.warn else "fail"
     return CheckResult(check, p.name, status, f"{v.message} Judged against your own log{bears}.",
                        claimed=list(claimed) if isinstance(claimed, tuple) else claimed, logged=v.logged,
                        tolerance=v.allowed, distance=v.distance, unit=v.unit,
-                       origin="the claim's own log: the claim's printed digits (and, for an LR, one logged LR step)",
+                       origin="the claim's own log: " + ("one logged LR step and the claim's printed digits" if
+                                                          check == "lr_claim" else "the claim's printed digits"),
                        points=pts if v.ok or v.warn else 0.0, max_points=pts)  # fmt: skip
 
 

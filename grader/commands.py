@@ -181,7 +181,8 @@ def print_class(result: ClassResult, out: Path | None, command: str | None = Non
         for line in result.pending_lines(command):
             print(_cell(line, 400))
     if out is not None:
-        print(f"Reports: {_cell(out / 'index.html')} (class), {_cell(out)}/<id>/report.html, grades.csv, results.json")
+        index = " (class)" if len(result.students) > 1 else ""  # a self-check grades one (probe 19)
+        print(f"Reports: {_cell(out / 'index.html')}{index}, {_cell(out)}/<id>/report.html, grades.csv, results.json")
 
 
 def print_self_check(result: ClassResult, out: Path | None, assignment_file: Path | None, folder: Path) -> None:

@@ -58,8 +58,8 @@ def locate(folder: Path, rel: str, notes: list[str] | None = None) -> Path:
         return path
     if len(parts) > 1 and (path := _walk(Path(folder), parts[-1:], rel)) is not None:
         if notes is not None:
-            notes.append(f"logs {rel!r}: not in the submission's folders; read {shown(parts[-1])} from its top level, "
-                         f"where {FLAT}")  # fmt: skip
+            notes.append(f"logs {rel!r}: not in the submission's folders; read {shown(parts[-1])} from its top level "
+                         f"(as an upload that keeps no folders puts it: PrairieLearn's, say)")  # fmt: skip
         return path
     flat = f' (where {FLAT}, name the file itself: logs = "{parts[-1]}")' if len(parts) > 1 else ""
     raise LogError(f"logs {rel!r}: no such file or folder in the submission{flat}")

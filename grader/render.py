@@ -304,7 +304,7 @@ def _run_view(r: RunRecord, plot: str | None, student: StudentResult) -> dict:
         else fmt(c.get("lr"))  # fmt: skip
     seed = c.get("seed") if r.seed_given else f"{c.get('seed')} (the rerun's: the submission set none)"
     if r.seeds:  # not rerun: judged against the committed seeds of its config
-        seed = f"{c.get('seed') if r.seed_given else 'none set'} — not rerun, {r.seeds.split(';')[0]})"
+        seed = f"{c.get('seed') if r.seed_given else 'none set'} — not rerun (the committed seeds below judge it)"
     config = {"optimizer": c.get("optimizer"), "learning rate": lr, "scheduler": _schedule(c),
               "epochs": c.get("epochs"), "batch size": c.get("batch_size"), "seed": seed}  # fmt: skip
     ran, epochs = len(res.get("epochs") or []), c.get("epochs")

@@ -79,3 +79,15 @@ def test_a_logs_path_that_stays_unreadable_costs_the_logs_not_the_entry(tmp_path
     (sweep,) = x.submission.range_test
     assert sweep.logs is None and "sweep" not in x.submission._apart
     assert any(w.startswith("Logs not used: range_test[0].logs") for w in x.warnings), x.warnings
+
+
+def test_grade_check_is_the_self_check(tmp_path, monkeypatch):
+    """`grade check mysub` — what a student types — was "unrecognized arguments: mysub" (exit 2)."""
+    from grader import cli
+
+    seen = {}
+    monkeypatch.setattr("grader.commands.grade", lambda args: seen.setdefault("args", args) and 0)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mysub").mkdir()
+    assert cli.main(["check", "mysub"]) == 0
+    assert seen["args"].self_check and seen["args"].path == Path("mysub")
