@@ -46,6 +46,8 @@ DERIVED: dict[str, tuple[tuple[str, ...], Span]] = {
     "last_epoch": (tuple(SCHEDULES), lambda *_: -1),
 }
 
+SPANS = ("epochs", "steps_per_epoch", "total_steps", "T_max", "total_iters")  # the run's length, in some unit
+
 
 def read(data: dict) -> tuple[dict, list[str]]:
     """`data` (a parsed submission.toml) with each alias read as the schema's word; one note per change."""
@@ -100,9 +102,9 @@ def _derived(s: dict, entry: dict, setup: dict, where: str, notes: list[str]) ->
     span = epochs if s.get("cadence", SCHEDULES[name].cadence) == "epoch" else epochs * per_epoch
     dropped = [k for k in stated if _same(s[k], DERIVED[k][1](epochs, per_epoch, span))]
     for k in (k for k in stated if k not in dropped):  # another LR curve: validation refuses the entry ("unknown key")
+        spans = f", its {SCHEDULES[name].scheduler} spanning the run's {epochs} epochs" if k in SPANS else ""
         notes.append(f"{where}: {k} = {shown(s[k])} is not the rerun's {shown(DERIVED[k][1](epochs, per_epoch, span))}"
-                     f" (its {SCHEDULES[name].scheduler} spans the run's {epochs} epochs): this entry cannot be rerun "
-                     "as written")  # fmt: skip
+                     f"{spans}: this entry cannot be rerun as written")  # fmt: skip
     if dropped:
         notes.append(f"{where}: {', '.join(f'{k} = {shown(s[k])}' for k in dropped)} dropped: the rerun sets "
                      f"{'it' if len(dropped) == 1 else 'them'} from the run, to the same value")  # fmt: skip

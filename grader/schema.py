@@ -115,7 +115,7 @@ def _inside(path: str) -> str:
 
 
 # The run's own logs, relative to the submission folder (grader/evidence.py reads them, bounded)
-LOGS_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$"
+LOGS_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_./ -]{0,199}$"  # spaces inside ("my logs/run.csv"), as folders have them
 LogsPath = Annotated[str, Field(pattern=LOGS_PATTERN), AfterValidator(_inside)]
 
 

@@ -74,6 +74,11 @@ def test_an_argument_that_is_not_the_reruns_refuses_only_its_entry(tmp_path):
     assert {r.name for r in x.submission.run} == {"cos", "oc"}
 
 
+def test_a_logs_path_through_a_folder_with_a_space_is_read(tmp_path):
+    x = _load(tmp_path, '" my logs/sweep.csv"')
+    assert x.submission.range_test[0].logs == "my logs/sweep.csv" and "sweep" not in x.submission._apart
+
+
 def test_a_logs_path_that_stays_unreadable_costs_the_logs_not_the_entry(tmp_path):
     x = _load(tmp_path, '"../elsewhere/sweep.csv"')
     (sweep,) = x.submission.range_test
