@@ -3,9 +3,11 @@ and map their values onto the grader's run-config fields.
 
 The reader walks the module's statements with a whitelist: assignments of plain data (numbers, strings,
 lists, dicts, `dict(...)`), arithmetic, comparisons and conditional expressions, `math.*`, names assigned
-earlier and subscripts of them, module-level `if`/`try` whose branch can be decided from data, and
-one-argument lambdas (or `def`s of local assignments and one `return`, its locals substituted into one
-expression) kept as expressions to be tabulated later over the step (a LambdaLR). Whatever it cannot read
+earlier and subscripts of them, `range`/`len` and one-`for` list comprehensions (bounded before they are
+built), ColossalAI's `gpc.config.NAME` (the file's NAME), module-level `if`/`try` whose branch can be decided
+from data, and one-argument lambdas (or `def`s of local assignments and one `return`, its locals substituted into
+one expression; or a lambda's text, parsed, never run) kept as expressions to be tabulated later over the step (a
+LambdaLR). Whatever it cannot read
 is skipped with a warning naming its line; only an unreadable *training* field (LR, batch size, epochs,
 optimizer, scheduler…) is an error, raised when the grader needs it.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 import math
 import operator
 import time
@@ -34,6 +37,7 @@ MAX_EXPONENT = 100
 MAX_INT_BITS = 4096
 MAX_LAMBDA_NODES = 400  # size of a lambda's expression
 MAX_TABLE = 200_000  # steps a lambda is tabulated over
+MAX_BUILT = 1_000_000  # elements one file may build by range(), comprehensions and sequence + and * (memory)
 LAMBDA_SECONDS = 2.0  # wall-time budget for tabulating one lambda
 
 AMP_TYPES = {"TORCH": "torch", "APEX": "apex", "NAIVE": "naive"}  # colossalai.amp.AMP_TYPE members
@@ -51,6 +55,11 @@ _MATH = {"exp": math.exp, "log": math.log, "log10": math.log10, "log2": math.log
          "fabs": math.fabs}  # fmt: skip
 _MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf}
 _BUILTINS = {"min": min, "max": max, "abs": abs, "float": float, "int": int, "round": round, "pow": pow}
+# ColossalAI's global context (`from colossalai.core import global_context as gpc`): `gpc.config.NAME` is this file's
+# NAME, as the config ColossalAI loaded from it holds at run time
+_GPC_MODULES = ("colossalai.core", "colossalai.legacy.core")
+# the training script's loader, as seed 003's def reads it: `len(train_dataloader)` is the batches of one epoch
+_TRAIN_LOADERS = ("train_dataloader", "train_loader", "trainloader", "train_dl")
 
 # Readable names for statements and expressions it does not read (others use their ast class name).
 _KINDS = {"If": "an if statement", "For": "a for loop", "While": "a while loop", "With": "a with block",
@@ -89,6 +98,14 @@ class _MathFunction:
 
 
 @dataclass(frozen=True)
+class _GlobalContext:
+    """`global_context` imported from ColossalAI, as data: only `.config.NAME` is read (this file's NAME)."""
+
+
+GLOBAL_CONTEXT = _GlobalContext()
+
+
+@dataclass(frozen=True)
 class Lambda:
     """A one-argument lambda (or a `def` read as one, `_Reader.function`), kept as its expression: data, tabulated on
     demand."""
@@ -98,23 +115,30 @@ class Lambda:
     names: dict  # the names assigned before it, as its body may read them
     filename: str
     lineno: int
+    label: str = ""  # what its errors are prefixed with (a lambda written as a string: `_Reader.text_lambda`)
 
-    def table(self, n: int) -> list[float]:
-        """f(0), …, f(n − 1), evaluated by the reader's whitelist (no eval), bounded in steps and time."""
+    def table(self, n: int, per_epoch: int | None = None) -> list[float]:
+        """f(0), …, f(n − 1), evaluated by the reader's whitelist (no eval), bounded in steps and time. `per_epoch`:
+        the batches of an epoch, what `len(train_dataloader)` reads as (None: unknown, an error if read)."""
         if n > MAX_TABLE:
             raise LegacyConfigError(self.filename, self.lineno, f"the lambda would be tabulated over {n:,} steps "
                                     f"(at most {MAX_TABLE:,})")  # fmt: skip
         reader = _Reader(self.filename, strict=True)
-        reader.values = dict(self.names)
+        reader.values, reader.per_epoch, reader.in_lambda = dict(self.names), per_epoch, True
         out, started = [], time.perf_counter()
-        for i in range(n):
-            reader.values[self.param] = i
-            value = reader.eval(self.body)
-            if isinstance(value, bool) or not isinstance(value, _NUMBER) or not math.isfinite(value):
-                raise reader.fail(self.body, f"the lambda gives {value!r} at step {i}, not a finite number")
-            out.append(float(value))
-            if i % 1024 == 0 and time.perf_counter() - started > LAMBDA_SECONDS:
-                raise reader.fail(self.body, f"the lambda takes too long to tabulate (over {LAMBDA_SECONDS:g} s)")
+        try:
+            for i in range(n):
+                reader.values[self.param] = i
+                value = reader.eval(self.body)
+                if isinstance(value, bool) or not isinstance(value, _NUMBER) or not math.isfinite(value):
+                    raise reader.fail(self.body, f"the lambda gives {shown(value)} at step {i}, not a finite number")
+                out.append(float(value))
+                if i % 1024 == 0 and time.perf_counter() - started > LAMBDA_SECONDS:
+                    raise reader.fail(self.body, f"the lambda takes too long to tabulate (over {LAMBDA_SECONDS:g} s)")
+        except LegacyConfigError as err:
+            if not self.label:
+                raise
+            raise LegacyConfigError(err.filename, err.lineno, f"{self.label}: {err.detail}") from None
         return out
 
     def __repr__(self) -> str:
@@ -167,8 +191,12 @@ def _read(source: str, filename: str, strict: bool) -> LegacyConfig:
         raise LegacyConfigError(filename, None, f"cannot parse the file: {e}") from None
     reader = _Reader(filename, strict)
     reader.block(tree.body)
+    strings = reader.string_lambdas()
     _late_bound(reader.values)
-    used = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+    nodes = [n for body in [tree, *strings] for n in ast.walk(body)]
+    used = frozenset(n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)) | frozenset(
+        n.attr for n in nodes if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Attribute)
+        and n.value.attr == "config")  # `gpc.config.STEPS` reads STEPS  # fmt: skip
     return LegacyConfig(reader.values, reader.warnings, reader.unreadable, used)
 
 
@@ -194,6 +222,9 @@ class _Expressions:
     filename: str
     values: dict[str, object]
     unreadable: dict[str, LegacyConfigError]  # names a skipped statement would have set
+    per_epoch: int | None = None  # `len(train_dataloader)`: known only when a lambda is tabulated for a run
+    in_lambda = False  # tabulating a lambda (per step): no range() or comprehension
+    built = 0  # elements built so far by range(), comprehensions and sequence + and * (MAX_BUILT)
 
     def fail(self, node: ast.AST, detail: str) -> LegacyConfigError:
         return LegacyConfigError(self.filename, getattr(node, "lineno", None), detail)
@@ -213,13 +244,7 @@ class _Expressions:
                 return node.value
             raise self.fail(node, f"unsupported constant {_snippet(node)}")
         if isinstance(node, ast.Name):
-            if node.id not in self.values:
-                if node.id in self.unreadable:  # its own statement was skipped: say why
-                    err = self.unreadable[node.id]
-                    why = truncate(err.detail, 120)
-                    raise self.fail(node, f"{node.id!r} could not be read (line {err.lineno}: {why})")
-                raise self.fail(node, f"unknown name {node.id!r} (only names assigned earlier in the file)")
-            return self.values[node.id]
+            return self.name(node, node.id, f"unknown name {node.id!r} (only names assigned earlier in the file)")
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             kind = {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)]
             return self.build(node, kind, [self.eval(e) for e in node.elts])
@@ -249,6 +274,8 @@ class _Expressions:
             return self.compare(node)
         if isinstance(node, ast.Subscript):
             return self.subscript(node)
+        if isinstance(node, ast.ListComp):
+            return self.comprehension(node)
         if isinstance(node, ast.BoolOp):
             value = None
             for operand in node.values:  # Python's short-circuit: and → first falsy, or → first truthy
@@ -258,6 +285,66 @@ class _Expressions:
             return value
         kind = _KINDS.get(type(node).__name__, f"a {type(node).__name__} expression")
         raise self.fail(node, f"cannot evaluate {kind}: {_snippet(node)}")
+
+    def name(self, node: ast.expr, name: str, unknown: str) -> object:
+        if name not in self.values:
+            if name in self.unreadable:  # its own statement was skipped: say why
+                err = self.unreadable[name]
+                why = truncate(err.detail, 120)
+                raise self.fail(node, f"{name!r} could not be read (line {err.lineno}: {why})")
+            raise self.fail(node, unknown)
+        return self.values[name]
+
+    def global_context(self, node: ast.expr) -> bool:
+        """`gpc` imported from ColossalAI (`GLOBAL_CONTEXT`), or `colossalai.core.global_context` spelled out."""
+        if isinstance(node, ast.Name):
+            return self.values.get(node.id) is GLOBAL_CONTEXT
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        unbound = isinstance(root, ast.Name) and root.id not in self.values
+        return unbound and _snippet(node) in {f"{m}.global_context" for m in _GPC_MODULES}
+
+    def charge(self, node: ast.expr, n: int) -> None:
+        """`n` more elements built by this file (range, comprehension, sequence + and *): bounded in all."""
+        self.built += n
+        if self.built > MAX_BUILT:
+            raise self.fail(node, f"the file builds over {MAX_BUILT:,} elements in all (range, comprehensions, + and "
+                            "* of lists)")  # fmt: skip
+
+    def comprehension(self, node: ast.ListComp | ast.GeneratorExp) -> list:
+        """`[234 * k for k in range(1, 21) if k % 2]`: one `for` over a list, tuple or range read as data, its variable
+        its own; bounded in items and in what it builds, before it is built."""
+        cannot = f"cannot evaluate the comprehension {_snippet(node)}"
+        if self.in_lambda:
+            raise self.fail(node, f"{cannot}: a lambda is tabulated per step (numbers, not lists)")
+        if len(node.generators) != 1 or node.generators[0].is_async or not isinstance(node.generators[0].target,
+                                                                                      ast.Name):  # fmt: skip
+            raise self.fail(node, f"{cannot}: only one `for` over a plain name")
+        gen = node.generators[0]
+        if any(isinstance(n, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda))
+               for part in (node.elt, *gen.ifs) for n in ast.walk(part)):  # fmt: skip
+            raise self.fail(node, f"{cannot}: a nested comprehension or lambda")
+        items = self.eval(gen.iter)
+        if not isinstance(items, (list, tuple)):
+            raise self.fail(node, f"{cannot}: it iterates a list, tuple or range, not a {type(items).__name__}")
+        self.charge(node, len(items))
+        var, had, before = gen.target.id, gen.target.id in self.values, self.values.get(gen.target.id)
+        out, size = [], 0
+        try:
+            for item in items:
+                self.values[var] = item
+                if all(self.truth(t) for t in gen.ifs):
+                    out.append(value := self.eval(node.elt))
+                    size += _size(value)
+                    if size > MAX_ELEMENTS:
+                        raise self.fail(node, f"{_snippet(node)} is too large (over {MAX_ELEMENTS:,} elements)")
+        finally:  # the variable is the comprehension's own, as in Python 3
+            if had:
+                self.values[var] = before
+            else:
+                self.values.pop(var, None)
+        return out
 
     def truth(self, node: ast.expr) -> bool:
         value = self.eval(node)
@@ -303,6 +390,10 @@ class _Expressions:
 
     def attribute(self, node: ast.Attribute) -> object:
         dotted = _snippet(node)
+        config = isinstance(node.value, ast.Attribute) and node.value.attr == "config"
+        if config and self.global_context(node.value.value):  # `gpc.config.NAME`: this file's NAME
+            return self.name(node, node.attr, f"{dotted}: this file assigns no {node.attr!r} (ColossalAI's gpc.config "
+                             "holds this file's names)")  # fmt: skip
         if node.attr in AMP_TYPES and dotted in (f"AMP_TYPE.{node.attr}", f"colossalai.amp.AMP_TYPE.{node.attr}"):
             return AMP_TYPES[node.attr]
         root = node
@@ -334,12 +425,27 @@ class _Expressions:
         if name == "dict" and not node.args and all(kw.arg is not None for kw in node.keywords):
             return self.sized(node, {kw.arg: self.eval(kw.value) for kw in node.keywords})
         if name in ("list", "tuple") and not node.keywords and len(node.args) <= 1:
-            items = self.eval(node.args[0]) if node.args else ()
+            arg = node.args[0] if node.args else None
+            items = self.comprehension(arg) if isinstance(arg, ast.GeneratorExp) else self.eval(arg) if arg else ()
             if not isinstance(items, (list, tuple, set)):
                 raise self.fail(node, f"{name}(...) needs a list, tuple or set, got {type(items).__name__}")
             return list(items) if name == "list" else tuple(items)
         if name == "dict":
             raise self.fail(node, "dict(...) takes keyword arguments only (NAME=value)")
+        if name == "range" and name not in self.values and not node.keywords and 1 <= len(node.args) <= 3:
+            return self.range(node)
+        if name == "len" and name not in self.values and not node.keywords and len(node.args) == 1:
+            arg = node.args[0]
+            if isinstance(arg, ast.Name) and arg.id in _TRAIN_LOADERS and arg.id not in self.values:
+                if self.per_epoch is None:
+                    why = "only a LambdaLR's function reads them, from the data and BATCH_SIZE"
+                    raise self.fail(node, f"len({arg.id}): the batches of an epoch are not known here ({why}); write "
+                                    "the number")  # fmt: skip
+                return self.per_epoch
+            value = self.eval(arg)
+            if not isinstance(value, (str, list, tuple, dict, set)):
+                raise self.fail(node, f"cannot evaluate {_snippet(node)}: len of a {type(value).__name__}")
+            return len(value)
         dotted = _snippet(node.func)
         fn = _BUILTINS.get(name) if name not in self.values else None
         if isinstance(imported := self.values.get(name), _MathFunction):
@@ -348,8 +454,27 @@ class _Expressions:
             fn = _MATH.get(dotted[5:])
         if fn is not None and not node.keywords and 1 <= len(node.args) <= 2:
             return self.numeric(node, fn, [self.eval(a) for a in node.args])
-        allowed = "only dict(...), list(...), tuple(...), min/max/abs/round/float/int/pow and math.*"
+        allowed = "only dict(...), list(...), tuple(...), range, len, min/max/abs/round/float/int/pow and math.*"
         raise self.fail(node, f"cannot evaluate a call to {dotted} ({allowed})")
+
+    def range(self, node: ast.Call) -> tuple[int, ...]:
+        """`range(234, 4690, 234)` as the tuple of its items, its length bounded before it is built."""
+        if self.in_lambda:
+            raise self.fail(node, f"cannot evaluate {_snippet(node)}: a lambda is tabulated per step (numbers, not "
+                            "lists)")  # fmt: skip
+        args = [self.eval(a) for a in node.args]
+        if not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            raise self.fail(node, f"cannot evaluate {_snippet(node)}: range takes whole numbers")
+        if len(args) == 3 and args[2] == 0:
+            raise self.fail(node, f"cannot evaluate {_snippet(node)}: its step is 0")
+        try:
+            n = len(items := range(*args))
+        except OverflowError:
+            n = MAX_ELEMENTS + 1
+        if n > MAX_ELEMENTS:
+            raise self.fail(node, f"{_snippet(node)} is too large (over {MAX_ELEMENTS:,} elements)")
+        self.charge(node, n)
+        return tuple(items)
 
     def numeric(self, node: ast.Call, fn, args: list) -> object:
         if not all(isinstance(a, _NUMBER) and not isinstance(a, bool) for a in args):
@@ -383,11 +508,13 @@ class _Expressions:
         if op == "+" and isinstance(a, _SEQ) and type(a) is type(b):
             if _size(a) + _size(b) > MAX_ELEMENTS:
                 raise self.fail(node, f"{_snippet(node)} is too large (over {MAX_ELEMENTS:,} elements)")
+            self.charge(node, len(a) + len(b))
             return a + b
         if op == "*" and (isinstance(a, _SEQ) and isinstance(b, int) or isinstance(b, _SEQ) and isinstance(a, int)):
             seq, n = (a, b) if isinstance(a, _SEQ) else (b, a)
             if _size(seq) * max(n, 0) > MAX_ELEMENTS:  # refuse before building it
                 raise self.fail(node, f"{_snippet(node)} is too large (over {MAX_ELEMENTS:,} elements)")
+            self.charge(node, len(seq) * max(n, 0))
             return seq * n
         raise self.fail(node, f"cannot apply {op} to {type(a).__name__} and {type(b).__name__}")
 
@@ -401,6 +528,7 @@ class _Reader(_Expressions):
         self.values: dict[str, object] = {}
         self.warnings: list[str] = []
         self.unreadable: dict[str, LegacyConfigError] = {}
+        self.lines: dict[str, int] = {}  # name → the line that last assigned it
 
     def skip(self, err: LegacyConfigError, names: list[str] = ()) -> None:
         """Strict: raise. Lenient: a warning, and the names the statement would have set become unreadable."""
@@ -432,7 +560,7 @@ class _Reader(_Expressions):
             for target in stmt.targets:
                 self.bind(target, value)
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None and isinstance(stmt.target, ast.Name):
-            self.values[stmt.target.id] = self.eval(stmt.value)
+            self.bind(stmt.target, self.eval(stmt.value))
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
             load = ast.copy_location(ast.Name(stmt.target.id, ast.Load()), stmt.target)
             self.values[stmt.target.id] = self.binop(stmt, self.eval(load), self.eval(stmt.value))
@@ -463,6 +591,9 @@ class _Reader(_Expressions):
                     self.values[alias.asname or alias.name] = _MATH_CONSTANTS[alias.name]
             return
         for alias in stmt.names:
+            if stmt.module in _GPC_MODULES and alias.name == "global_context":
+                self.values[alias.asname or alias.name] = GLOBAL_CONTEXT
+                continue
             torch = stmt.module in _TORCH_MODULES and alias.name in torch_classes()
             hook = alias.name == HOOK or (stmt.module in _HOOK_MODULES and alias.name.endswith("Hook"))
             if torch or hook:
@@ -536,10 +667,47 @@ class _Reader(_Expressions):
                                 f"long once its locals are substituted (over {MAX_LAMBDA_NODES} nodes)")  # fmt: skip
         return _Substitute(env).visit(copy.deepcopy(node)), size
 
+    def string_lambdas(self) -> list[ast.expr]:
+        """`dict(type="LambdaLR", lr_lambda="lambda step: ...")`: the string read as the lambda in code would be, in
+        place (a name whose string cannot be read becomes unreadable, naming it). Returns the lambdas' bodies."""
+        bodies = []
+        for name, value in list(self.values.items()):
+            if isinstance(value, dict) and value.get("type") == "LambdaLR" and isinstance(value.get("lr_lambda"), str):
+                try:
+                    fn = self.text_lambda(value["lr_lambda"], self.lines.get(name))
+                except LegacyConfigError as err:
+                    self.skip(err, [name])
+                    continue
+                self.values[name] = {**value, "lr_lambda": fn}
+                bodies.append(fn.body)
+        return bodies
+
+    def text_lambda(self, text: str, lineno: int | None) -> Lambda:
+        """The text of a lambda parsed as one expression (never run) and read as that lambda written in code."""
+        what = f"cannot read the lr_lambda string {shown(text, 60)}"
+        at = ast.Constant(text, lineno=lineno)
+        try:
+            tree = ast.parse(text.strip(), mode="eval")  # parsing only, as the file itself
+        except SyntaxError as e:
+            raise self.fail(at, f"{what}: syntax error: {e.msg}") from None
+        except (RecursionError, MemoryError, ValueError):
+            raise self.fail(at, f"{what}: it does not parse") from None
+        if not isinstance(tree.body, ast.Lambda):
+            raise self.fail(at, f"{what}: not a lambda (write lr_lambda=lambda step: ...)")
+        for node in ast.walk(tree):  # errors name the file's line, not the string's
+            if "lineno" in node._attributes:
+                node.lineno = lineno
+        try:
+            fn = self.lambda_of(tree.body, tree.body.args, tree.body.body)
+        except LegacyConfigError as err:
+            raise self.fail(at, f"{what}: {err.detail}") from None
+        return dataclasses.replace(fn, label=f"the lr_lambda string {shown(text, 60)}")
+
     def bind(self, target: ast.expr, value: object) -> None:
         if isinstance(target, ast.Name):
             self.values[target.id] = value  # values are never mutated, so names may share them
             self.unreadable.pop(target.id, None)
+            self.lines[target.id] = target.lineno
         elif isinstance(target, (ast.Tuple, ast.List)) and not any(isinstance(t, ast.Starred) for t in target.elts):
             if not isinstance(value, (tuple, list)) or len(value) != len(target.elts):
                 raise self.fail(target, f"cannot unpack into {_snippet(target)}: not a sequence of that length")
@@ -827,12 +995,14 @@ def _hook_by_epoch(hooks: object) -> bool | None:
 EXP_FIT = 1e-6  # max deviation of log10(factor) from a straight line for "an exponential sweep"
 
 
-def lambda_schedule(fn: Lambda, lr: float, steps: int, by_epoch: bool = False) -> tuple[str, dict, str]:
+def lambda_schedule(fn: Lambda, lr: float, steps: int, by_epoch: bool = False,
+                    per_epoch: int | None = None) -> tuple[str, dict, str]:  # fmt: skip
     """A LambdaLR stepped per iteration (the course's hook) over the run's `steps`, read as what it is:
     ("range_test", {start_lr, end_lr, shape}) for the course's exponential sweep, ("run", {lr, schedule}) for a
     constant or decaying exponential, else ("run", {lr, schedule: table}) with every step's factor. Plus a
-    one-line note of how it was read. `by_epoch`: stepped once an epoch (`steps` are epochs; never a sweep)."""
-    factors = fn.table(steps)
+    one-line note of how it was read. `by_epoch`: stepped once an epoch (`steps` are epochs; never a sweep).
+    `per_epoch`: the batches of an epoch (`len(train_dataloader)`)."""
+    factors = fn.table(steps, per_epoch)
     if (bad := next((i for i, f in enumerate(factors) if f <= 0), None)) is not None:
         raise LegacyConfigError(fn.filename, fn.lineno, f"{fn!r} gives a factor ≤ 0 at step {bad}: not a learning rate")
     first, last = factors[0], factors[-1]
@@ -857,6 +1027,56 @@ def lambda_schedule(fn: Lambda, lr: float, steps: int, by_epoch: bool = False) -
         {"lr": lr, "schedule": {"name": "table", "table": factors, "cadence": cadence}},
         f"LambdaLR {fn!r}: tabulated over {steps:,} {unit}s (factors {min(factors):.3g} … {max(factors):.3g})",
     )
+
+
+# ---------------------------------------------------------------- a growing scheduler: a range test
+
+SWEEP_FIELDS = ("start_lr", "end_lr", "shape")  # what a [[range_test]] says of its LRs
+
+
+def _positive(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x > 0
+
+
+def _grows(schedule: dict) -> bool:
+    """StepLR, MultiStepLR or ExponentialLR with gamma > 1: the LR only grows — a range test (seed 000's MultiStepLR
+    ×1.5 every half epoch), never a training run."""
+    gamma = schedule.get("gamma")
+    return schedule.get("name") in ("step", "multistep", "exponential") and _positive(gamma) and gamma > 1
+
+
+def growing_schedule(schedule: dict, lr: float, steps: int, epochs: int, by_epoch: bool) -> tuple[dict, str]:
+    """A growing scheduler over the run's `steps` (epochs when stepped once an epoch), read as the range test it is:
+    ({start_lr, end_lr, shape}, note) where it grows by gamma every step (ExponentialLR, or StepLR of step_size 1,
+    per iteration) — exactly the exponential sweep lr · gamma^i. A staircase (MultiStepLR, StepLR of longer steps,
+    any of them once an epoch) is no [[range_test]] sweep (exponential or linear): one InputError line saying so,
+    and how to state it."""
+    name, gamma = schedule["name"], schedule["gamma"]
+    size = schedule.get("step_size")
+    if name == "multistep":
+        marks = schedule.get("milestones")
+        ok = isinstance(marks, (list, tuple)) and all(_positive(m) or m == 0 for m in marks)
+        rises = sum(1 for m in set(marks) if m < steps) if ok else None
+    elif name == "step":
+        rises = (steps - 1) // size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else None
+    else:
+        rises = steps - 1
+    try:
+        end = lr * gamma**rises if rises is not None else None
+    except OverflowError:
+        end = math.inf
+    kind = SCHEDULES[name].torch
+    unit = "epoch" if by_epoch else "step"
+    if not by_epoch and (name == "exponential" or size == 1) and end is not None and end < math.inf:
+        return ({"start_lr": lr, "end_lr": end, "shape": "exp"},
+                f"LR_SCHEDULER: {kind} ×{gamma:.6g} every step grows the LR: an exponential sweep from {lr:.3g} to "
+                f"{end:.3g} over {steps:,} steps, rerun as a range test")  # fmt: skip
+    how = f"×{gamma:.6g}" + (f" {rises:,} times" if rises is not None else "") + f", once an {unit}" * by_epoch
+    ends = f": {lr:.3g} → {end:.3g}" if end is not None and end < math.inf else ""
+    raise InputError(f"config.py: LR_SCHEDULER {kind} with gamma {gamma:.6g} > 1 grows the LR in a staircase ({how}"
+                     f"{ends}): a range test that no [[range_test]] sweep reruns as written; state it as a "
+                     f"[[range_test]] start_lr = {lr:.3g}" + (f", end_lr = {end:.3g}" if ends else "") +
+                     f", epochs = {epochs}, claimed_lr = your pick")  # fmt: skip
 
 
 # ---------------------------------------------------------------- to a submission
@@ -887,22 +1107,27 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
         setup["batch_size"] = fields.pop("batch_size")
     part, entry = "run", {"name": "config.py", "optimizer": "sgd", **fields}
     schedule = entry.get("schedule")
+    batch = setup.get("batch_size", preset.setup.get("batch_size", 128))
+    claimed = assignment.claimed_on or preset.setup.get("claimed_on") or assignment.dataset
+    epochs = entry.get("epochs", assignment.train_epochs)
+    lr = entry["lr"]
+    whole = isinstance(batch, int) and isinstance(epochs, int) and batch > 0 and epochs > 0
     if isinstance(schedule, dict) and schedule.get("name") == "lambda":
-        batch = setup.get("batch_size", preset.setup.get("batch_size", 128))
-        claimed = assignment.claimed_on or preset.setup.get("claimed_on") or assignment.dataset
-        epochs = entry.get("epochs", assignment.train_epochs)
-        if not (isinstance(batch, int) and isinstance(epochs, int) and batch > 0 and epochs > 0):
+        if not whole:
             raise InputError(f"config.py: BATCH_SIZE {shown(batch)} and NUM_EPOCHS {shown(epochs)} must be "
                              "whole numbers > 0 to tabulate the LambdaLR")  # fmt: skip
-        steps = epochs if by_epoch else epochs * steps_per_epoch(claimed, batch)
-        if isinstance(entry["lr"], bool) or not isinstance(entry["lr"], (int, float)) or not entry["lr"] > 0:
-            raise InputError(f"config.py: LEARNING_RATE must be a number > 0, got {shown(entry['lr'])}")
-        part, read, note = lambda_schedule(schedule["lambda"], entry["lr"], steps, by_epoch=bool(by_epoch))
+        per_epoch = steps_per_epoch(claimed, batch)
+        steps = epochs if by_epoch else epochs * per_epoch
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
+            raise InputError(f"config.py: LEARNING_RATE must be a number > 0, got {shown(lr)}")
+        part, read, note = lambda_schedule(schedule["lambda"], lr, steps, by_epoch=bool(by_epoch), per_epoch=per_epoch)
         warnings.append(note)
         entry = {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
-        if part == "range_test":
-            entry = {k: v for k, v in entry.items() if k in ("name", "optimizer", "momentum", "nesterov", "betas",
-                                                             "weight_decay", "seed", "epochs", *read)}  # fmt: skip
+    elif whole and _positive(lr) and isinstance(schedule, dict) and _grows(schedule):  # a range test
+        steps = epochs if by_epoch else epochs * steps_per_epoch(claimed, batch)
+        read, note = growing_schedule(schedule, lr, steps, epochs, bool(by_epoch))
+        part, entry = "range_test", {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
+        warnings.append(note)
     elif isinstance(schedule, dict) and by_epoch:  # the file's own hook: LRSchedulerHook(by_epoch=True)
         entry["schedule"] = {**schedule, "cadence": "epoch"}
         warnings.append("LR_SCHEDULER: stepped once an epoch, as the file's LRSchedulerHook(by_epoch=True) does "
@@ -911,4 +1136,7 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
         entry["schedule"] = {**schedule, "cadence": "step"}
         warnings.append("LR_SCHEDULER: stepped per iteration, as the course's ColossalAI hook did (milestones "
                         "and step sizes count optimizer steps)")  # fmt: skip
+    if part == "range_test":  # a sweep keeps the optimizer's settings and its length
+        entry = {k: v for k, v in entry.items() if k in ("name", "optimizer", "momentum", "nesterov", "betas",
+                                                         "weight_decay", "seed", "epochs", *SWEEP_FIELDS)}  # fmt: skip
     return {"setup": setup, part: [entry]}, warnings

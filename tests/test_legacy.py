@@ -76,7 +76,7 @@ HOSTILE = [
     ('import os\nX = os.system("touch PWNED")\n', 2, "call to os.system"),
     ('X = __import__("os").system("touch PWNED")\n', 1, "__import__"),
     ('X = 1\nY = open("PWNED", "w")\n', 2, "call to open"),
-    ("X = [c for c in ()]\n", 1, "comprehension"),
+    ("X = [c for c in 'ab']\n", 1, "comprehension"),
     ("X = ().__class__.__bases__[0].__subclasses__()\n", 1, "__subclasses__"),
     ("().__class__.__bases__[0].__subclasses__()\n", 1, "__subclasses__"),
     ("X = ().__class__\n", 1, "attribute access ().__class__"),
@@ -695,3 +695,154 @@ def test_an_unreadable_config_s_line_keeps_its_hint_within_one_line(tmp_path: Pa
     x = _loaded(tmp_path, f"NUM_EPOCHS = 30\nLEARNING_RATE = {'A' * 500}\n")
     assert x.error is not None and len(x.error) <= LINE
     assert x.error.endswith("write what it cannot say as a submission.toml, docs/submission.md)")
+
+
+# ---------------------------------------------------------------- examiner probe 19: honest course files misread
+
+GPC = (  # ColossalAI's global config, read at run time: the file's own constant
+    "import math\nfrom colossalai.core import global_context as gpc\nBATCH_SIZE = 128\nNUM_EPOCHS = 10\n"
+    "LEARNING_RATE = 1e-6\nlr_lambda = lambda step: 10 ** (6 * step / (469 * gpc.config.NUM_EPOCHS))\n"
+    "LR_SCHEDULER = dict(type='LambdaLR', lr_lambda=lr_lambda)\n"
+)
+SEED3_VERBATIM = (  # seed 003's def as handed in: len(train_dataloader) and gpc.config.NUM_EPOCHS
+    "import math\nfrom colossalai.core import global_context as gpc\nBATCH_SIZE = 128\nNUM_EPOCHS = 10\n"
+    "LEARNING_RATE = 1\ndef lrs(batch):\n    low = math.log2(1e-5)\n    high = math.log2(10)\n"
+    "    return 2**(low+(high-low)*batch/len(train_dataloader)/gpc.config.NUM_EPOCHS)\n"
+    "LR_SCHEDULER = dict(type='LambdaLR', lr_lambda=lrs)\n"
+)
+
+
+@pytest.mark.parametrize(("source", "start", "end"), [
+    (GPC, 1e-6, 10 ** (6 * 4689 / 4690 - 6)),
+    (GPC.replace("gpc.config.", "colossalai.core.global_context.config."), 1e-6, 10 ** (6 * 4689 / 4690 - 6)),
+    (SEED3_VERBATIM, 1e-5, 2 ** (math.log2(1e-5) + math.log2(1e6) * 4689 / 4690)),
+])  # fmt: skip
+def test_gpc_config_names_and_the_train_loader_s_length_read_as_the_file_s(source: str, start: float, end: float,
+                                                                             tmp_path: Path) -> None:  # fmt: skip
+    """Probe 19: `gpc.config.NUM_EPOCHS` in a lambda was "cannot evaluate attribute access" (ERROR 0/100): ColossalAI's
+    global config holds this file's names, so it reads as NUM_EPOCHS. Seed 003's `len(train_dataloader)` is the
+    batches of one epoch of the claim data at BATCH_SIZE (MNIST at 128: 469)."""
+    x = _loaded(tmp_path, source)
+    assert x.error is None, x.error
+    (sweep,) = x.submission.range_test
+    assert (sweep.start_lr, sweep.end_lr, sweep.epochs) == (pytest.approx(start), pytest.approx(end), 10)
+
+
+def test_gpc_and_the_train_loader_where_they_cannot_be_read_say_so_in_one_line(tmp_path: Path) -> None:
+    with pytest.raises(LegacyConfigError, match=r"line 2: gpc\.config\.EPOCHS: this file assigns no 'EPOCHS'"):
+        parse_legacy_config("from colossalai.core import global_context as gpc\nX = gpc.config.EPOCHS\n")
+    with pytest.raises(LegacyConfigError, match=r"line 1: len\(train_dataloader\): the batches of an epoch are not "):
+        parse_legacy_config("STEPS = len(train_dataloader)\n")
+    fn = legacy.read_config("F = lambda s: s / len(train_dataloader)\n").values["F"]
+    with pytest.raises(LegacyConfigError, match=r"len\(train_dataloader\)"):
+        fn.table(3)  # no data named: the batches of an epoch are unknown
+    assert fn.table(3, per_epoch=2) == [0.0, 0.5, 1.0]
+    assert parse_legacy_config("M = [1, 2, 3]\nN = len(M)\n")["N"] == 3
+
+
+@pytest.mark.parametrize("text", ["lambda step: 10 ** (step / 4690 * 6)", "lambda step: 10**(step/(469*NUM_EPOCHS)*6)"])
+def test_a_lambda_written_as_a_string_reads_as_the_lambda(text: str, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Probe 19: `lr_lambda="lambda step: ..."` was "without a readable lr_lambda; the run keeps a constant LR", then
+    refused as "10 epochs < the assignment's 30": a sweep misread as a run. The text is parsed, never run."""
+    monkeypatch.setattr(builtins, "eval", None)
+    source = (f"BATCH_SIZE = 128\nNUM_EPOCHS = 10\nLEARNING_RATE = 1e-6\n"
+              f"LR_SCHEDULER = dict(type='LambdaLR', lr_lambda={text!r})\n")  # fmt: skip
+    x = _loaded(tmp_path, source)
+    assert x.error is None, x.error
+    (sweep,) = x.submission.range_test
+    assert (sweep.start_lr, sweep.end_lr) == (pytest.approx(1e-6), pytest.approx(10 ** (6 * 4689 / 4690 - 6)))
+    assert not x.submission.run
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("lambda step: 10 ** (step / ", "syntax error"),
+    ("10 ** (step / 4690)", "not a lambda"),
+    ("lambda step: __import__('os').system('touch PWNED')", "__import__"),
+    ("lambda a, b: a", "takes one argument"),
+    ("(" * 300 + ")" * 300, "cannot read"),
+])  # fmt: skip
+def test_an_unreadable_lambda_string_is_the_entry_s_first_line(text: str, fragment: str, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    source = f"NUM_EPOCHS = 10\nLEARNING_RATE = 1e-6\nLR_SCHEDULER = dict(type='LambdaLR', lr_lambda={text!r})\n"
+    x = _loaded(tmp_path, source)
+    assert x.submission is None and x.error.startswith("config.py line 3: ") and "lr_lambda" in x.error
+    assert fragment in x.error and "epochs" not in x.error and "\n" not in x.error
+    assert not (tmp_path / "PWNED").exists()
+
+
+MS_SWEEP = ("BATCH_SIZE = 128\nNUM_EPOCHS = 10\nLEARNING_RATE = 1e-6\n"
+            "LR_SCHEDULER = dict(type='MultiStepLR', milestones={}, gamma=1.5)\n")  # fmt: skip
+LITERAL = str(list(range(234, 4690, 234)))  # seed 000's milestones, every half epoch, written out
+
+
+@pytest.mark.parametrize("milestones", [LITERAL, "list(range(234, 4690, 234))", "range(234, 4690, 234)",
+                                        "[234 * k for k in range(1, 21)]", "list(234 * k for k in range(1, 21))",
+                                        "[m for m in range(4690) if m % 234 == 0 and m > 0]"])  # fmt: skip
+def test_seed0_s_multistep_sweep_is_a_range_test_it_says_it_cannot_rerun(milestones: str, tmp_path: Path) -> None:
+    """Probe 19: seed 000's range test as a MultiStepLR growing ×1.5 every half epoch was read as a 10-epoch training
+    run, refused "10 epochs < the assignment's 30"; written with range() or a comprehension it was an ERROR about
+    the call. Milestones read as data, and a growing staircase is named for what it is: a range test no
+    [[range_test]] sweep (exponential or linear) reruns as written — one line, with how to state it."""
+    assert list(parse_legacy_config(f"M = {milestones}\n")["M"]) == list(range(234, 4690, 234))
+    x = _loaded(tmp_path, MS_SWEEP.format(milestones))
+    assert x.submission is None and "\n" not in x.error
+    assert "range test" in x.error and "grows" in x.error and "[[range_test]]" in x.error
+    assert "epochs <" not in x.error and "1e-06" in x.error
+
+
+def test_a_growing_exponential_per_step_is_the_exponential_sweep(tmp_path: Path) -> None:
+    """ExponentialLR (or StepLR every step) with gamma > 1, stepped per iteration, is exactly an exponential sweep:
+    lr · gamma^i at step i, the [[range_test]] between its first and last LR."""
+    gamma = 10 ** (6 / 4690)
+    for i, scheduler in enumerate([f"dict(type='ExponentialLR', gamma={gamma!r})",
+                                   f"dict(type='StepLR', step_size=1, gamma={gamma!r})"]):  # fmt: skip
+        (tmp_path / str(i)).mkdir()
+        x = _loaded(tmp_path / str(i), f"NUM_EPOCHS = 10\nLEARNING_RATE = 1e-6\nLR_SCHEDULER = {scheduler}\n")
+        assert x.error is None, x.error
+        (sweep,) = x.submission.range_test
+        assert (sweep.start_lr, sweep.end_lr) == (pytest.approx(1e-6), pytest.approx(1e-6 * gamma**4689))
+    (tmp_path / "e").mkdir()  # once an epoch: a staircase again
+    hook = "hooks = [dict(type='LRSchedulerHook', by_epoch=True)]\n"
+    x = _loaded(tmp_path / "e", f"NUM_EPOCHS = 10\nLR = 1e-6\nLR_SCHEDULER = dict(type='ExponentialLR', gamma=2)\n"
+                f"{hook}")  # fmt: skip
+    assert x.submission is None and "grows" in x.error and "once an epoch" in x.error
+
+
+@pytest.mark.parametrize(("source", "fragment"), [
+    ("X = list(range(10**9))\n", "too large"),
+    ("X = range(0, 10, 0)\n", "step"),
+    ("X = range(1.5)\n", "whole numbers"),
+    ("X = [k for k in range(10**6)]\n", "too large"),
+    ("X = [[0] * 5000 for k in range(3)]\n", "too large"),
+    ("X = [[j for j in range(9000) if j < 0] for k in range(9000)]\n", "nested"),
+    ("X = [a for a in range(3) for b in range(3)]\n", "one `for`"),
+    ("X = [k for k in 'abc']\n", "a list, tuple or range"),
+    ("F = lambda s: [k for k in range(3)]\nX = F\n", None),
+])  # fmt: skip
+def test_range_and_comprehensions_are_bounded_before_they_are_built(source: str, fragment: str | None) -> None:
+    start = time.perf_counter()
+    if fragment is None:  # read as data; a comprehension inside a lambda is refused when it is tabulated
+        fn = parse_legacy_config(source)["F"]
+        with pytest.raises(LegacyConfigError, match="comprehension"):
+            fn.table(2)
+    else:
+        with pytest.raises(LegacyConfigError, match=fragment):
+            parse_legacy_config(source)
+    assert time.perf_counter() - start < 0.5
+    assert parse_legacy_config("K = [k * 2 for k in range(3) if k]\nk = 7\n") == {"K": [2, 4], "k": 7}
+
+
+def test_what_a_file_builds_is_bounded_in_all_not_only_per_value() -> None:
+    """Each list was held to 10,000 elements, but not the file: 74 KB of `X1=[0]*4999` lines held 214 MB (1 MB of
+    them, ~3 GB). range(), comprehensions and sequence + and * count against one budget per file (MAX_BUILT)."""
+    n = legacy.MAX_BUILT // 4999  # lines within the budget
+    tracemalloc.start()
+    try:
+        cfg = legacy.read_config("".join(f"X{i}=[0]*4999\n" for i in range(n + 500)))
+        assert tracemalloc.get_traced_memory()[1] < 40_000_000
+    finally:
+        tracemalloc.stop()
+    assert len(cfg.values) == n and f"X{n}" in cfg.unreadable
+    assert "over 1,000,000 elements in all" in cfg.warnings[0] and len(cfg.warnings) == 500
