@@ -1034,8 +1034,8 @@ def lambda_schedule(fn: Lambda, lr: float, steps: int, by_epoch: bool = False,
 SWEEP_FIELDS = ("start_lr", "end_lr", "shape")  # what a [[range_test]] says of its LRs
 
 
-def _positive(x: object) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x > 0
+def _positive(x: object) -> bool:  # an int past float's range (10**400) is no LR either
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and abs(x) < 1e300 and math.isfinite(x) and x > 0
 
 
 def _grows(schedule: dict) -> bool:

@@ -553,8 +553,8 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
 def _keep_printed(data: dict, sub: Submission) -> None:
     """Each claimed final metric's text as the file prints it, kept on its entry: its digits are the claim's."""
     for part in ("run", "auto"):
-        raws = {r.get("name"): r for r in data.get(part) or () if isinstance(r, dict)}  # names are unique
-        for entry in getattr(sub, part):
+        raws = {r["name"]: r for r in data.get(part) or () if isinstance(r, dict) and isinstance(r.get("name"), str)}
+        for entry in getattr(sub, part):  # (names are unique; a set-apart entry's may be anything)
             raw = raws[entry.name]
             for k in ("claimed_test_accuracy", "claimed_test_loss"):
                 if isinstance(v := raw.get(k), Printed) and v.text:

@@ -158,3 +158,22 @@ def test_an_upload_with_one_bad_entry_is_graded_on_both_platforms(tmp_path):
         else:
             assert data["gradable"] is True and "unknown scheduler 'warmup'" in refused["message"]
             assert earned["points"] == earned["max_points"] > 0 and data["score"] == 0.3333
+
+
+def test_an_entry_set_apart_for_its_name_keeps_the_rest_readable(tmp_path):
+    """fuzz.py seed 0 #3211: a set-apart entry named by a list crashed the loader (its printed claims were looked
+    up by name, and a list is no key)."""
+    text = HEAD + '\n[[run]]\nname = ["a"]\noptimizer = "sgd"\nlr = 0.05\nepochs = 30\nclaimed_test_accuracy = 0.9\n'
+    x = load_submission(_write(tmp_path / "s1", text))
+    assert x.internal is None and x.error is None and list(x.submission._apart) == ["run[0]"]
+
+
+def test_a_course_config_whose_lr_is_past_floats_range_is_one_line(tmp_path):
+    """fuzz.py seed 0 #4296: an integer LR past float's range beside a growing scheduler (read as a range test)
+    raised OverflowError inside the reader."""
+    (tmp_path / "c").mkdir()
+    growing = 'LR_SCHEDULER = dict(type="StepLR", step_size=1, gamma=2.0)\n'
+    huge = f"LEARNING_RATE = {'9' * 400}\n"
+    (tmp_path / "c" / "config.py").write_text(f"BATCH_SIZE = 128\nNUM_EPOCHS = 10\n{huge}{growing}")
+    x = load_submission(tmp_path / "c")
+    assert x.internal is None and x.error and "lr" in x.error, (x.internal, x.error)
