@@ -1291,6 +1291,12 @@ def honest_case(seeds: dict[str, dict], name: str, variant: str) -> Case:
         "an evaluation before training (epoch 0)": csv_text(_epoch0(rng, c.copy(), c)[0]),
         "LR logged after scheduler.step()": csv_text(_ahead(rng, c.copy(), c)[0]),
         "a blank line at the end": text + "\n",
+        "common column names (global_step, learning_rate, loss, val_loss, val_acc)": _join(
+            [["global_step", "learning_rate", "loss", "epoch", "val_loss", "val_acc"], *rows[1:]]
+        ),
+        "no step column, pandas' index": _join(
+            [["", *rows[0][1:]], *[[str(k), *r[1:]] for k, r in enumerate(rows[1:])]]
+        ),
         "scientific notation in capitals": _join([rows[0], *[[x.upper() for x in r] for r in rows[1:]]]),
     }
     if variant in csvs:
@@ -1339,6 +1345,8 @@ HONEST_CSV = [
     "LR logged after scheduler.step()",
     "a blank line at the end",
     "scientific notation in capitals",
+    "common column names (global_step, learning_rate, loss, val_loss, val_acc)",
+    "no step column, pandas' index",
 ]
 HONEST_TB = [
     "TensorBoard runs/<date> sub-folder",

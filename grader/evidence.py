@@ -328,6 +328,9 @@ def _end_late(rerun: dict) -> list[float] | None:
 
 def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: Band | None, k: float,
                sweep: bool, margin: float = 1.0) -> tuple[Part | None, str | None, int]:  # fmt: skip
+    if logs.running_mean:  # grader.logs._running_mean (examiner probe 19: "outside the seed noise", no cause matched)
+        return None, ("the train loss is logged as each epoch's running mean so far (running_loss / (i + 1)), and the "
+                      "seed noise is measured on each step's loss, so the train loss is not compared"), 0  # fmt: skip
     contiguous = [s for i, s in enumerate(steps) if s == i]  # smoothing needs the steps from 0 on
     if len(contiguous) < 2:  # every k-th step logged (examiner probe 9): the band is of every step's smoothed loss
         every = f"every {logged_every(steps)} steps" if len(steps) > 1 else "at one step"
@@ -447,15 +450,15 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
         for metric, logged in (("test_accuracy", logs.test_accuracy), ("test_loss", logs.test_loss)):
             if metric == "test_loss" and e != last:
                 continue  # a test loss spikes (Adam's overconfidence) with heavier tails than seeds show: the last only
-            if not (math.isfinite(logged[i]) or math.isfinite(r[metric])):
-                continue  # both diverged
+            if not math.isfinite(logged[i]):  # not logged at this epoch (or logged NaN): not compared, never "outside
+                continue  # the seed noise" (examiner probe 19); a diverged log's train loss is not finite, said so
             stats = (epochs.get(e) or {}).get(metric) or {}
             n = len([v for v in stats.get("values") or () if math.isfinite(v)])
             centre, factor = (stats["mean"], math.sqrt(1 + 1 / n)) if n >= 2 else (r[metric], math.sqrt(2))
             std = (sigma_upper(stats.get("std", 0.0), n) if n >= 2 else  # else: the widest of other configs', if any
                    stats.get("borrowed", 0.0) + stats.get("borrowed_rel", 0.0) * abs(centre))  # fmt: skip
             tol = margin * (k_last if e == last else k_rest) * factor * sigma(metric, centre, std, n_test)
-            if not math.isfinite(logged[i]) or abs(logged[i] - centre) > tol:
+            if abs(logged[i] - centre) > tol:
                 whose = "the committed seeds' mean" if n >= 2 else "the rerun's"
                 return Part(e, logged[i], centre, metric.replace("_", " "), "epoch", allowed=tol,
                             versus=whose), len(common)  # fmt: skip

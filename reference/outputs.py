@@ -55,6 +55,7 @@ class Logs:
     test_loss: list[float] = field(default_factory=list)
     test_accuracy: list[float] = field(default_factory=list)
     lr_epoch: int = 0  # the LR was logged once an epoch (placed at each epoch's first step): the steps an epoch
+    running_mean: bool = False  # the train loss is each epoch's running mean so far (running_loss / (i + 1))
 
     @property
     def final(self) -> dict[str, float]:

@@ -354,7 +354,7 @@ def test_a_csv_may_leave_out_what_it_did_not_log(honest, tmp_path):
     (tmp_path / "sweep.csv").write_text("\n".join(["step,lr,train_loss", *rows]) + "\n")
     back = read_logs(tmp_path, "sweep.csv")
     assert back.step == logs.step and back.train_loss == logs.train_loss and back.epoch == []
-    (tmp_path / "bad.csv").write_text("iteration,lr,loss\n0,0.1,2.3\n")
+    (tmp_path / "bad.csv").write_text("batch,lr,nll\n0,0.1,2.3\n")  # `iteration,lr,loss` is read (their aliases)
     with pytest.raises(LogError, match="CSV header lacks step, train_loss"):
         read_logs(tmp_path, "bad.csv")
 

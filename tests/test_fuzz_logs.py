@@ -98,6 +98,8 @@ def test_generated_logs_are_graded_or_refused_cleanly(tiny):
         "every cell quoted",
         "a trailing comma on every line",
         "steps counted from 1",
+        "common column names (global_step, learning_rate, loss, val_loss, val_acc)",
+        "no step column, pandas' index",
         "TensorBoard runs/<date> sub-folder",
     ],
 )

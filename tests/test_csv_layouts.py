@@ -1,0 +1,174 @@
+"""CSV logs as students write them (examiner probe 19): columns under their common names (`test_acc`, `val_loss`,
+`Train Loss`), rows one per epoch with no step column, pandas' index as the step; and a test metric the log does not
+hold is not compared, never "outside the seed noise"."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+import torch
+
+from grader.evidence import compare
+from grader.logs import LogError, gather, read_logs
+from grader.schema import Submission
+from reference.config import RunConfig
+from reference.loop import run
+from reference.outputs import logs_from_result
+
+P = 32  # mnist-5k's steps an epoch at batch 128
+
+
+@pytest.fixture(scope="module")
+def honest(mnist5k) -> dict:
+    torch.set_num_threads(1)
+    return run(RunConfig(epochs=2, lr=0.05), device="cpu", data=mnist5k)
+
+
+def _write(path, header: str, rows: list[list[object]]) -> None:
+    path.write_text("\n".join([header, *(",".join("" if c is None else repr(c) for c in r) for r in rows)]) + "\n")
+
+
+def _per_step(honest: dict, index: bool = False) -> list[list[object]]:
+    """Every step's row (`step,lr,train_loss,epoch,test_loss,test_accuracy`), pandas' index first where `index`."""
+    logs, ends = logs_from_result(honest), {e * P - 1: e for e in (1, 2)}
+    rows = []
+    for s, lr, loss in zip(logs.step, logs.lr, logs.train_loss, strict=True):
+        e = ends.get(s)
+        tests = [e, logs.test_loss[e - 1], logs.test_accuracy[e - 1]] if e else [None] * 3
+        rows.append([*([s] if index else []), s, lr, loss, *tests])
+    return rows
+
+
+def test_columns_under_their_common_names_are_read_and_said_once(honest, tmp_path):
+    """`test_acc` was silently dropped: the report then said "Logged test accuracy nan … outside the seed noise" and
+    that the logs state no accuracy. Each common name is read as the column it is, one line says which, and one
+    line names a column not read."""
+    logs = logs_from_result(honest)
+    rows = [[*r[:6], 0.5] for r in _per_step(honest)]
+    _write(tmp_path / "a.csv", "Global Step,Learning-Rate,Loss,EPOCH,val_loss,test_acc,train_acc", rows)
+    notes: list[str] = []
+    back = read_logs(tmp_path, "a.csv", 2, notes, P)
+    assert back.step == list(range(64)) and back.lr == logs.lr and back.train_loss == logs.train_loss
+    assert back.epoch == [1, 2] and back.test_accuracy == logs.test_accuracy and back.test_loss == logs.test_loss
+    assert notes == [
+        "logs 'a.csv': read columns \"Global Step\" as step, \"Learning-Rate\" as lr, \"Loss\" as train_loss, "
+        "\"val_loss\" as test_loss, \"test_acc\" as test_accuracy",
+        "logs 'a.csv': column \"train_acc\" not read (the grader reads step,lr,train_loss,epoch,test_loss,"
+        "test_accuracy, or names such as test_acc, val_loss, learning_rate)",
+    ]  # fmt: skip
+    # Keras' layout: `acc` is the train accuracy beside `val_acc`, the test one
+    _write(tmp_path / "k.csv", "step,lr,loss,epoch,acc,val_loss,val_acc", [[*r[:4], 0.5, *r[4:]] for r in rows])
+    notes = []
+    keras = read_logs(tmp_path, "k.csv", 2, notes, P)
+    assert keras.test_accuracy == logs.test_accuracy
+    assert 'column "acc" (beside "val_acc", read as test_accuracy) not read' in notes[1]
+    # a percentage column is read by its values, as any accuracy column
+    pct = [[*r[:5], 100 * r[5] if r[5] else None] for r in rows]
+    _write(tmp_path / "p.csv", "step,lr,train_loss,epoch,test_loss,test_accuracy_pct", pct)
+    assert read_logs(tmp_path, "p.csv", 2, None, P).test_accuracy == pytest.approx(logs.test_accuracy)
+    # the claims a student left to the log are read from it
+    sub = Submission.model_validate({"student": {"id": "x", "name": "x"}, "run": [
+        {"name": "run", "optimizer": "sgd", "lr": 0.05, "epochs": 2, "logs": "a.csv"}]})  # fmt: skip
+    done, ev = gather(tmp_path, sub)
+    assert done.run[0].claimed_test_accuracy == pytest.approx(honest["final"]["test_accuracy"])
+    assert any('"test_acc" as test_accuracy' in n for n in ev.notes)
+
+
+def test_a_test_metric_the_log_does_not_hold_is_not_compared(honest):
+    """A NaN (not logged) test accuracy reached the comparison as a disagreement: "Logged test accuracy nan vs the
+    rerun's 0.962 at epoch 30, outside the seed noise of this config". It is not compared."""
+    logs = logs_from_result(honest)
+    for metric in ("test_accuracy", "test_loss"):
+        cmp = compare(replace(logs, **{metric: [math.nan] * len(logs.epoch)}), honest, 1000)
+        assert cmp.test is None and cmp.matches and "nan" not in cmp.summary(), metric
+    off = compare(replace(logs, test_accuracy=[math.nan, logs.test_accuracy[1] - 0.2]), honest, 1000)
+    assert off.test is not None and off.test.at == 2  # a logged figure is still compared
+
+
+def test_a_per_epoch_csv_is_read_as_per_epoch_scalars(honest, tmp_path):
+    """`epoch,train_loss,test_loss,test_acc` (no step column) was refused ("CSV header lacks step") where the same
+    figures in TensorBoard at the epoch's number are read: it is read so (the train loss not compared)."""
+    logs = logs_from_result(honest)
+    rows = [[e, sum(logs.train_loss[(e - 1) * P : e * P]) / P, logs.test_loss[e - 1], logs.test_accuracy[e - 1]]
+            for e in (1, 2)]  # fmt: skip
+    _write(tmp_path / "m.csv", "epoch,train_loss,test_loss,test_acc", rows)
+    notes: list[str] = []
+    back = read_logs(tmp_path, "m.csv", 2, notes, P)
+    assert back.epoch == [1, 2] and back.test_accuracy == logs.test_accuracy and back.step == [P, 2 * P]
+    assert any("the train loss is logged once an epoch" in n for n in notes)
+    cmp = compare(back, honest, 1000)
+    assert cmp.matches and cmp.epochs and "not compared" in cmp.summary()  # no seeds given: its last epoch
+    with pytest.raises(LogError, match="rows one per epoch are read only for a training run"):
+        read_logs(tmp_path, "m.csv")  # a sweep: its steps an epoch are not what the rows are
+    _write(tmp_path / "twice.csv", "epoch,train_loss", [[1, 2.0], [1, 1.9], [2, 1.0]])
+    with pytest.raises(LogError, match=r"lacks step, and its rows are not one per epoch \(epoch 1 is on more than"):
+        read_logs(tmp_path, "twice.csv", 2, None, P)
+
+
+def test_pandas_index_is_the_step_only_where_the_epochs_say_so(honest, tmp_path):
+    """`df.to_csv("log.csv")` of a frame without its step column: the unnamed first column 0, 1, 2, … is the
+    optimizer step where each epoch's last row sits at a multiple of the run's steps an epoch; else refused."""
+    rows = [[r[0], *r[2:]] for r in _per_step(honest, index=True)]  # the step column dropped, the index kept
+    _write(tmp_path / "i.csv", ",lr,train_loss,epoch,test_loss,test_accuracy", rows)
+    notes: list[str] = []
+    back = read_logs(tmp_path, "i.csv", 2, notes, P)
+    assert back.step == list(range(64)) and back.epoch == [1, 2] and len(notes) == 1 and "pandas' index" in notes[0]
+    assert compare(back, honest, 1000).matches
+    _write(tmp_path / "u.csv", "Unnamed: 0,lr,train_loss,epoch,test_loss,test_accuracy", rows)  # read back, rewritten
+    assert read_logs(tmp_path, "u.csv", 2, None, P).step == list(range(64))
+    (tmp_path / "wide.csv").write_text(",".join(f"c{i}" for i in range(300)) + "\n")
+    with pytest.raises(LogError, match="more than 256 columns"):
+        read_logs(tmp_path, "wide.csv")
+    every2 = [[i, *r[1:]] for i, r in enumerate(r for r in rows if r[0] % 2 or r[3])]  # every 2nd step, reindexed
+    _write(tmp_path / "e2.csv", ",lr,train_loss,epoch,test_loss,test_accuracy", every2)
+    with pytest.raises(LogError, match="pandas' index"):
+        read_logs(tmp_path, "e2.csv", 2, None, P)
+    _write(tmp_path / "no.csv", ",lr,train_loss", [r[:3] for r in rows])  # nothing says what a row is
+    with pytest.raises(LogError, match="lacks step"):
+        read_logs(tmp_path, "no.csv", 2, None, P)
+
+
+def test_an_epoch_cell_nan_is_no_epoch(honest, tmp_path):
+    """`nan` in the epoch column of the rows that end no epoch (a float column written cell by cell with str()) was
+    refused ("epoch "nan" is not a whole number"): it is an empty cell."""
+    text = "\n".join(line.replace(",,,", ",nan,nan,nan") for line in _csv(honest).splitlines())
+    (tmp_path / "n.csv").write_text(text + "\n")
+    assert read_logs(tmp_path, "n.csv", 2, None, P).epoch == [1, 2]
+
+
+def _csv(honest: dict) -> str:
+    return "\n".join(["step,lr,train_loss,epoch,test_loss,test_accuracy",
+                      *(",".join("" if c is None else repr(c) for c in r) for r in _per_step(honest))])  # fmt: skip
+
+
+def test_a_count_within_each_epoch_is_not_the_step(honest, tmp_path):
+    rows = [[s % P, *r[1:]] for s, r in enumerate(_per_step(honest))]
+    _write(tmp_path / "it.csv", "iter,lr,train_loss,epoch,test_loss,test_accuracy", rows)
+    with pytest.raises(LogError, match=r"line 34: column \"iter\" goes back from 31 to 0"):
+        read_logs(tmp_path, "it.csv", 2, None, P)
+
+
+def test_a_running_mean_within_each_epoch_is_said_and_not_compared(honest, tmp_path):
+    """`running_loss / (i + 1)` logged every step, reset each epoch (the PyTorch tutorials' pattern) was "Logged train
+    loss (smoothed) … outside the seed noise …, no known cause matched": it is recognised, said, and its train loss
+    not compared (the LR and test metrics still are); a log of each step's loss is not taken for one."""
+    rows, total = _per_step(honest), 0.0
+    for r in rows:
+        i = r[0] % P
+        total = r[2] + (total if i else 0.0)
+        r[2] = total / (i + 1)
+    _write(tmp_path / "mean.csv", "step,lr,train_loss,epoch,test_loss,test_accuracy", rows)
+    notes: list[str] = []
+    mean = read_logs(tmp_path, "mean.csv", 2, notes, P)
+    assert mean.running_mean and any("each epoch's running mean so far" in n for n in notes)
+    cmp = compare(mean, honest, 1000)
+    assert cmp.matches and cmp.loss is None and "running mean" in cmp.summary()
+    assert compare(replace(mean, running_mean=False), honest, 1000).loss is not None  # what it was compared as
+    _write(tmp_path / "plain.csv", "step,lr,train_loss,epoch,test_loss,test_accuracy", _per_step(honest))
+    notes = []
+    assert not read_logs(tmp_path, "plain.csv", 2, notes, P).running_mean and not notes
+    flat = [[*r[:2], 2.3 + 0.001 * (r[0] % 3), *r[3:]] for r in _per_step(honest)]  # a flat start: no swings below 0
+    _write(tmp_path / "flat.csv", "step,lr,train_loss,epoch,test_loss,test_accuracy", flat)
+    assert not read_logs(tmp_path, "flat.csv", 2, None, P).running_mean
