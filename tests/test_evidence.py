@@ -161,10 +161,11 @@ def test_gather_takes_missing_claims_from_the_logs(honest, mnist5k, tmp_path):
 
 
 def test_schema_refuses_paths_out_of_the_folder():
-    for bad in ("../x", "/etc/passwd", "a/../../b", ".hidden", "a b"):
+    for bad in ("../x", "/etc/passwd", "a/../../b", ".hidden", " a", "a\tb"):
         with pytest.raises(ValueError):
             RunClaim(name="r", optimizer="sgd", lr=0.1, logs=bad)
     assert RunClaim(name="r", optimizer="sgd", lr=0.1, logs="logs/run-1").logs == "logs/run-1"
+    assert RunClaim(name="r", optimizer="sgd", lr=0.1, logs="my logs/run 1.csv").logs == "my logs/run 1.csv"
 
 
 def _sub(run: dict) -> Submission:

@@ -140,7 +140,7 @@ def test_checks_state_the_derived_tolerance_its_origin_and_what_they_cannot_dete
     expected = k * math.sqrt(2) * sigma_upper(lr_sigma([0.08, 0.1, 0.125]), 3)
     assert lr.status == "pass" and lr.tolerance == pytest.approx(expected, abs=1e-3)
     # 3 committed seeds are never used alone: the largest σ of the rule over the committed sweeps (here that one)
-    assert "this one has fewer than 10 committed seeds" in lr.origin and "grading_power" in lr.origin
+    assert "this one has no committed seeds" in lr.origin and "grading_power" in lr.origin
     assert "''s" not in lr.origin  # the newcomer probe: "rule 'min/10''s picks over no 10+ committed seeds'
     acc = v["accuracy_claim"]
     se = math.sqrt(0.95 * 0.05 / 1000)  # the binomial floor, under the 3 seeds' std 0.004 at its upper bound
