@@ -18,19 +18,22 @@ from reference.schedules import SCHEDULES
 ENTRIES = ("range_test", "run", "auto")
 
 
-def _key(text: str) -> str:
-    return text.strip().lower().replace("_", "-").replace(" ", "-")
+def _key(text: str) -> str:  # "One_Cycle", "one cycle", "onecycle" alike
+    return "".join(c for c in text.lower() if c not in "-_ \t")
 
 
+NOT_OURS = ("LambdaLR", "LinearLR", "ConstantLR")
 NAMES = {  # field → its names by their key (case, `_` and spaces aside); a scheduler also by its torch class
     "rule": {_key(r): r for r in RULES},
     "optimizer": {_key(o): o for o in OPTIMIZERS},
     "schedule": {
-        **{_key(t.torch): n for n, t in SCHEDULES.items() if t.torch and t.torch not in ("LambdaLR", "LinearLR")},
+        # (not LambdaLR, LinearLR: two of ours each; not ConstantLR: torch's divides the LR by 3 for 5 epochs)
+        **{_key(t.torch): n for n, t in SCHEDULES.items() if t.torch not in (None, *NOT_OURS)},
         **{_key(n): n for n in SCHEDULES},
     },
 }
 
+ANY = object()  # an argument any value of which the rerun may drop
 # torch's scheduler arguments that the rerun sets from the run: the value it uses, given the run's length in epochs,
 # its steps an epoch and its scheduler steps (`span`, at the schedule's cadence)
 Span = Callable[[int, int, int], object]
@@ -44,6 +47,7 @@ DERIVED: dict[str, tuple[tuple[str, ...], Span]] = {
     "three_phase": (("onecycle",), lambda *_: False),
     "start_factor": (("linear-decay",), lambda *_: 1.0),
     "last_epoch": (tuple(SCHEDULES), lambda *_: -1),
+    "verbose": (tuple(SCHEDULES), lambda *_: ANY),  # prints, changes no LR
 }
 
 SPANS = ("epochs", "steps_per_epoch", "total_steps", "T_max", "total_iters")  # the run's length, in some unit
@@ -106,12 +110,14 @@ def _derived(s: dict, entry: dict, setup: dict, where: str, notes: list[str]) ->
         notes.append(f"{where}: {k} = {shown(s[k])} is not the rerun's {shown(DERIVED[k][1](epochs, per_epoch, span))}"
                      f"{spans}: this entry cannot be rerun as written")  # fmt: skip
     if dropped:
-        notes.append(f"{where}: {', '.join(f'{k} = {shown(s[k])}' for k in dropped)} dropped: the rerun sets "
-                     f"{'it' if len(dropped) == 1 else 'them'} from the run, to the same value")  # fmt: skip
+        notes.append(f"{where}: {', '.join(f'{k} = {shown(s[k])}' for k in dropped)} dropped: the rerun's own "
+                     "(set from the run, to the same value, or changing no LR)")  # fmt: skip
     return {k: v for k, v in s.items() if k not in dropped}
 
 
 def _same(value: object, derived: object) -> bool:
+    if derived is ANY:
+        return True
     if isinstance(derived, bool) or isinstance(value, bool):
         return value is derived
     if isinstance(derived, str):

@@ -38,7 +38,7 @@ from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult, Value
 from grader.rubric import FINAL_METRIC_CHECKS, RUBRIC
 from grader.runner import Outcome
-from grader.schema import RangeTestClaim
+from grader.schema import RangeTestClaim, Submission
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.outputs import Logs
 from reference.rules import lowest_at_edge
@@ -128,8 +128,9 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
              **{name: x.part for name, x in s._apart.items()}}  # fmt: skip
     accepted = {parts[name] for name in parts if name not in refused.entries}
     missing = [part for part in a.required if part not in accepted]
+    stands = _standing(s, refused.entries)
     out += [r for name, why in refused.entries.items() if parts[name] not in missing
-            for r in _refused_claims(ctx, name, why)]  # fmt: skip
+            for r in _refused_claims(ctx, name, why, name in stands)]  # fmt: skip
     n = f"{len(s.range_test)} range test(s) and {len(s.run) + len(s.auto)} training run(s)"
     # a required section left out loses what one of its entries would carry: work not handed in is not free; but a
     # course config.py holds one config, so the section it cannot hold is handed in apart: pending, not lost
@@ -153,22 +154,38 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
 OWED = {"claimed_lr": "lr_claim", "claimed_test_accuracy": "accuracy_claim", "claimed_test_loss": "loss_claim"}
 
 
-def _refused_claims(ctx: Context, name: str, why: str) -> list[CheckResult]:
-    """The figures a refused entry claims lose their points: a refused run is not checked, and a claim nobody can
-    check is not earned — nor dropped from the total, where an entry made unreadable would cost less than a claim
-    that fails. A figure the student left to the entry's logs was not claimed: nothing is charged for it."""
+def _refused_claims(ctx: Context, name: str, why: str, stands: bool) -> list[CheckResult]:
+    """What a refused entry would have carried is not earned: the figures it claims (however it spells them), and —
+    where it `stands` as its optimizer's run (no accepted [[run]] of that optimizer: the one its baseline falls to)
+    — its final figures and its baseline, as a valid run's are owed. Dropped from the total instead, an entry made
+    unreadable cost less than a claim that fails (examiner probe 20). A figure the student left to the entry's logs
+    was not claimed: nothing is charged for it."""
     if apart := ctx.sub._apart.get(name):
         stated = apart.claims
     else:
         entry = next(e for part in ("range_test", "run", "auto") for e in getattr(ctx.sub, part) if e.name == name)
         stated = tuple(f for f in OWED if getattr(entry, f, None) is not None and (name, f) not in ctx.read)
+    claimed = [OWED[f] for f in stated]
     out = []
-    for f in stated:
-        if pts := getattr(ctx.assignment.points, OWED[f]):
-            out.append(CheckResult(OWED[f], name, "fail", f"Not checked: the config check refuses this entry "
-                                   f"({why}); its {f} is not earned — fix the entry and grade again.",
-                                   max_points=pts))  # fmt: skip
+    for check in dict.fromkeys([*claimed, *(("accuracy_claim", "loss_claim", "baseline") if stands else ())]):
+        if pts := getattr(ctx.assignment.points, check):
+            alone = f"its {check.replace('_', ' ')} points (its optimizer's only run: the one this check would judge)"
+            what = "its claim" if check in claimed else alone
+            out.append(CheckResult(check, name, "fail", f"Not checked: the config check refuses this entry ({why}); "
+                                   f"{what} not earned — fix the entry and grade again.", max_points=pts))  # fmt: skip
     return out
+
+
+def _standing(s: Submission, refused: dict[str, str]) -> set[str]:
+    """The refused [[run]]s each of which is the first of an optimizer no accepted [[run]] has."""
+    accepted = {r.optimizer for r in s.run if r.name not in refused}
+    runs = [(r.name, r.optimizer) for r in s.run if r.name in refused] + \
+        [(name, x.optimizer) for name, x in s._apart.items() if x.part == "run"]  # fmt: skip
+    first: dict[str, str] = {}
+    for name, optimizer in runs:
+        if optimizer and optimizer not in accepted:
+            first.setdefault(optimizer, name)
+    return set(first.values())
 
 
 def _section_left_out(part: str, check: str, pts: float, held: str, legacy: bool, refused: bool = False,

@@ -209,7 +209,8 @@ class SetApart:
 
     part: str  # "range_test", "run" or "auto"
     why: str  # one line: the fields at fault, each with its fix
-    claims: tuple[str, ...] = ()  # the claimed_* fields it states
+    claims: tuple[str, ...] = ()  # the claimed_* fields it states (however it spells them)
+    optimizer: str | None = None  # its optimizer, as written (lower case): whose baseline it might have carried
 
 
 class Submission(_Strict):

@@ -96,3 +96,18 @@ def test_grade_check_is_the_self_check(tmp_path, monkeypatch):
     (tmp_path / "mysub").mkdir()
     assert cli.main(["check", "mysub"]) == 0
     assert seen["args"].self_check and seen["args"].path == Path("mysub")
+
+
+def test_torchs_constantlr_is_not_our_constant_and_verbose_or_spacing_changes_nothing(tmp_path):
+    """Examiner probe 20: "ConstantLR" was read as a constant LR (torch's divides it by 3 for 5 epochs), `verbose`
+    was refused, "one cycle" and "One_Cycle" too; a torch argument at another value than the rerun's was refused
+    as "unknown key (remove it or fix its spelling)"."""
+    text = SUB.format(logs='"logs/sweep.csv"').replace('name = "OneCycleLR"', 'name = "One_Cycle", verbose = false')
+    text = text.replace('name = "CosineAnnealingLR"', 'name = "ConstantLR"')
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "submission.toml").write_text(text)
+    x = load_submission(tmp_path / "a")
+    assert {r.name: r.schedule.name for r in x.submission.run} == {"oc": "onecycle"}
+    assert "cos" in x.submission._apart  # refused, not read as our constant
+    why = x.submission._apart["cos10"].why
+    assert "torch's T_max, which the rerun sets from the run" in why and "remove it" not in why

@@ -177,3 +177,40 @@ def test_a_course_config_whose_lr_is_past_floats_range_is_one_line(tmp_path):
     (tmp_path / "c" / "config.py").write_text(f"BATCH_SIZE = 128\nNUM_EPOCHS = 10\n{huge}{growing}")
     x = load_submission(tmp_path / "c")
     assert x.internal is None and x.error and "lr" in x.error, (x.internal, x.error)
+
+
+def test_every_entry_set_apart_keeps_a_key_of_its_own(tmp_path):
+    """Examiner probe 20: a valid run named "run[1]" vanished behind a set-apart entry keyed "run[1]", and of two bad
+    entries keyed alike one was overwritten (one refusal, one set of claims charged)."""
+    run = '\n[[run]]\nname = "{}"\noptimizer = "sgd"\nlr = {}\nepochs = 30\nclaimed_test_accuracy = 0.9\n'
+    text = HEAD + run.format("run[1]", 0.05) + run.format("sweep", -1) + run.format("x" * 101, -1)
+    x = load_submission(_write(tmp_path / "s1", text))
+    assert [r.name for r in x.submission.run] == ["run[1]"]
+    assert sorted(x.submission._apart) == ["run[1]#2", "run[2]"]
+
+
+def test_a_refused_entry_owes_its_claims_however_spelt_and_its_baseline_where_it_stands_alone():
+    """Examiner probe 20: a failing run's claims written `claimed_test_acc` / `claimed_loss` set the run apart and
+    escaped the charge (88.89 against 78.57 stated right); a refused run that is its optimizer's only one dropped its
+    baseline from the total; a stray claimed_lr on a run was charged as an LR claim."""
+    from grader.load import _owed
+
+    assert _owed("run", {"claimed_test_acc": 0.9, "claimed_loss": 0.5, "claimed_lr": 0.1}) == (
+        "claimed_test_accuracy", "claimed_test_loss")  # fmt: skip
+    assert _owed("range_test", {"claimed_LR": 0.1}) == ("claimed_lr",) and _owed("run", {"lr": 1}) == ()
+    sub = submission(claimed_test_accuracy=0.95, claimed_test_loss=0.17)
+    sub._apart["adam-run"] = SetApart("run", "run[1].claimed_test_acc: unknown key", (), "adam")
+    v = verdicts(sub, rerun())
+    assert {c for c, s in v if s == "adam-run"} == {"config", "accuracy_claim", "loss_claim", "baseline"}
+    assert "its optimizer's only run" in v[("baseline", "adam-run")].message
+    sub._apart["sgd-run"] = SetApart("run", "run[2].lr: must be > 0", (), "sgd")  # sgd has an accepted run
+    assert {c for c, s in verdicts(sub, rerun()) if s == "sgd-run"} == {"config"}
+
+
+def test_a_valid_entry_quotes_its_own_digits_not_a_set_apart_twins(tmp_path):
+    """Examiner probe 20: a valid claim 0.9750 beside a set-apart entry of the same name printing 1.0 was quoted
+    "the claim: 1.0" with that text's tolerance."""
+    run = '\n[[run]]\nname = "final"\noptimizer = "sgd"\nlr = {}\nepochs = 30\nclaimed_test_accuracy = {}\n'
+    x = load_submission(_write(tmp_path / "s1", HEAD + run.format(0.05, "0.9750") + run.format(-1, "1.0")))
+    (final,) = x.submission.run
+    assert final.printed("claimed_test_accuracy") == "0.9750" and list(x.submission._apart) == ["run[1]"]
