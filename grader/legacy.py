@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from grader.aliases import DERIVED, SPANS
 from grader.presets import PRESETS
 from grader.safe import InputError, shown, truncate
 from grader.schema import Assignment
-from reference.datasets import steps_per_epoch
+from reference.datasets import DATASETS, steps_per_epoch
 from reference.optimizers import OPTIMIZERS
 from reference.schedules import SCHEDULES
 
@@ -153,6 +154,7 @@ class LegacyConfig:
     warnings: list[str] = field(default_factory=list)
     unreadable: dict[str, LegacyConfigError] = field(default_factory=dict)
     used: frozenset[str] = frozenset()  # names the file reads somewhere (`step_size=STEP_SIZE`, inside a lambda)
+    batches: bool = False  # reads `len(train_dataloader)` outside a function, the batches of an epoch not given
 
 
 def read_legacy_config(path: str | Path) -> dict[str, object]:
@@ -171,13 +173,14 @@ def parse_legacy_config(source: str, filename: str = "config.py") -> dict[str, o
     return _read(source, filename, strict=True).values
 
 
-def read_config(source: str, filename: str = "config.py") -> LegacyConfig:
+def read_config(source: str, filename: str = "config.py", per_epoch: int | None = None) -> LegacyConfig:
     """Leniently: what it cannot read is a warning (and, for an assignment, an unreadable name). Raises
-    LegacyConfigError only for the file as a whole (too large, not Python)."""
-    return _read(source, filename, strict=False)
+    LegacyConfigError only for the file as a whole (too large, not Python). `per_epoch`: the batches of an epoch,
+    what `len(train_dataloader)` reads as anywhere (None: only inside a LambdaLR's function, when tabulated)."""
+    return _read(source, filename, strict=False, per_epoch=per_epoch)
 
 
-def _read(source: str, filename: str, strict: bool) -> LegacyConfig:
+def _read(source: str, filename: str, strict: bool, per_epoch: int | None = None) -> LegacyConfig:
     if len(source) > MAX_SOURCE_CHARS:
         raise LegacyConfigError(filename, 1, f"file is larger than {MAX_SOURCE_CHARS:,} characters")
     source = source.removeprefix("\ufeff")
@@ -190,6 +193,10 @@ def _read(source: str, filename: str, strict: bool) -> LegacyConfig:
     except ValueError as e:  # null bytes (Python < 3.12)
         raise LegacyConfigError(filename, None, f"cannot parse the file: {e}") from None
     reader = _Reader(filename, strict)
+    reader.per_epoch = per_epoch
+    for stmt in tree.body:  # where each name is assigned, for a `gpc.config.NAME` read before it (`attribute`)
+        for name in _targets(stmt):
+            reader.assigned.setdefault(name, []).append(stmt.lineno)
     reader.block(tree.body)
     strings = reader.string_lambdas()
     _late_bound(reader.values)
@@ -197,7 +204,7 @@ def _read(source: str, filename: str, strict: bool) -> LegacyConfig:
     used = frozenset(n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)) | frozenset(
         n.attr for n in nodes if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Attribute)
         and n.value.attr == "config")  # `gpc.config.STEPS` reads STEPS  # fmt: skip
-    return LegacyConfig(reader.values, reader.warnings, reader.unreadable, used)
+    return LegacyConfig(reader.values, reader.warnings, reader.unreadable, used, reader.batches)
 
 
 def _late_bound(values: dict) -> None:
@@ -222,7 +229,9 @@ class _Expressions:
     filename: str
     values: dict[str, object]
     unreadable: dict[str, LegacyConfigError]  # names a skipped statement would have set
-    per_epoch: int | None = None  # `len(train_dataloader)`: known only when a lambda is tabulated for a run
+    per_epoch: int | None = None  # `len(train_dataloader)`: given by `read_config`, or when a lambda is tabulated
+    batches = False  # `len(train_dataloader)` read where `per_epoch` was not given
+    assigned: dict[str, list[int]]  # name → the lines of the module-level statements that assign it
     in_lambda = False  # tabulating a lambda (per step): no range() or comprehension
     built = 0  # elements built so far by range(), comprehensions and sequence + and * (MAX_BUILT)
 
@@ -392,8 +401,12 @@ class _Expressions:
         dotted = _snippet(node)
         config = isinstance(node.value, ast.Attribute) and node.value.attr == "config"
         if config and self.global_context(node.value.value):  # `gpc.config.NAME`: this file's NAME
-            return self.name(node, node.attr, f"{dotted}: this file assigns no {node.attr!r} (ColossalAI's gpc.config "
-                             "holds this file's names)")  # fmt: skip
+            later = [n for n in self.assigned.get(node.attr, ()) if n > getattr(node, "lineno", 0)]
+            unknown = (f"{node.attr!r} is assigned only later, at line {later[0]} (gpc.config holds the file's names "
+                       "once the whole file has run, not yet here): move this line below it" if later else
+                       f"this file assigns no {node.attr!r} (ColossalAI's gpc.config holds this file's "
+                       "names)")  # fmt: skip
+            return self.name(node, node.attr, f"{dotted}: {unknown}")
         if node.attr in AMP_TYPES and dotted in (f"AMP_TYPE.{node.attr}", f"colossalai.amp.AMP_TYPE.{node.attr}"):
             return AMP_TYPES[node.attr]
         root = node
@@ -438,7 +451,8 @@ class _Expressions:
             arg = node.args[0]
             if isinstance(arg, ast.Name) and arg.id in _TRAIN_LOADERS and arg.id not in self.values:
                 if self.per_epoch is None:
-                    why = "only a LambdaLR's function reads them, from the data and BATCH_SIZE"
+                    self.batches = True
+                    why = "they are read from the claim data and a whole-number BATCH_SIZE"
                     raise self.fail(node, f"len({arg.id}): the batches of an epoch are not known here ({why}); write "
                                     "the number")  # fmt: skip
                 return self.per_epoch
@@ -529,6 +543,7 @@ class _Reader(_Expressions):
         self.warnings: list[str] = []
         self.unreadable: dict[str, LegacyConfigError] = {}
         self.lines: dict[str, int] = {}  # name → the line that last assigned it
+        self.assigned: dict[str, list[int]] = {}
 
     def skip(self, err: LegacyConfigError, names: list[str] = ()) -> None:
         """Strict: raise. Lenient: a warning, and the names the statement would have set become unreadable."""
@@ -970,7 +985,11 @@ def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object
     if kind == "ConstantLR":
         warnings.append(f"{name}: ConstantLR's reduced-LR phase (factor, total_iters) is not re-run; LR stays at lr")
     handled = {"type", entry.spans, *entry.args, *(("factor", "total_iters") if kind == "ConstantLR" else ())}
-    dropped = sorted(k for k in args if k not in handled)
+    # torch's arguments set to the value the rerun uses (grader.aliases.DERIVED, the run's length aside: constants):
+    # `anneal_strategy="cos"`, `three_phase=False`, `last_epoch=-1` change nothing, and pass without a word
+    rerun = {k for k, v in args.items() if k in DERIVED and k not in SPANS and schedulers()[kind] in DERIVED[k][0]
+             and _same(v, DERIVED[k][1](0, 0, 0))}  # fmt: skip
+    dropped = sorted(k for k in args if k not in handled and k not in rerun)
     if derived := [k for k in dropped if k in _RUN_LENGTH]:
         warnings.append(f"{name}: argument(s) {', '.join(derived)} dropped; the grader derives them from the run")
     if other := [k for k in dropped if k not in _RUN_LENGTH]:
@@ -1087,7 +1106,14 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
     range test when its LambdaLR is the course's exponential sweep), and warnings. Read with the course template's
     defaults (the assignment's preset, else cs5260): what the file does not say is what the template did; what it
     says that the grader cannot honour is a warning. Raises LegacyConfigError or InputError: one line."""
+    preset = PRESETS[assignment.preset or "cs5260"]
+    claimed = assignment.claimed_on or preset.setup.get("claimed_on") or assignment.dataset
     cfg = read_config(source, "config.py")
+    if cfg.batches:  # `len(train_dataloader)` outside a function: the batches of an epoch at the file's BATCH_SIZE
+        size = legacy_to_run_fields(cfg.values, cfg.used)[0].get("batch_size", preset.setup.get("batch_size", 128))
+        known = isinstance(size, int) and not isinstance(size, bool) and size > 0 and claimed in DATASETS
+        if known and (batches := steps_per_epoch(claimed, size)) > 0:  # 0: a batch past float's range
+            cfg = read_config(source, "config.py", per_epoch=batches)
     if bad := next((e for n, e in cfg.unreadable.items() if training_name(n)), None):
         raise bad  # only a field that determines training is an error
     fields, warnings = legacy_to_run_fields(cfg.values, cfg.used)
@@ -1101,14 +1127,12 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
         if why := betas_error(fields["betas"]):
             raise InputError(f"config.py: {why}")
         fields["betas"] = tuple(float(b) for b in fields["betas"])  # a submission entry's `betas` (grader.schema)
-    preset = PRESETS[assignment.preset or "cs5260"]
     setup = {"preset": assignment.preset or "cs5260"}
     if "batch_size" in fields:
         setup["batch_size"] = fields.pop("batch_size")
     part, entry = "run", {"name": "config.py", "optimizer": "sgd", **fields}
     schedule = entry.get("schedule")
     batch = setup.get("batch_size", preset.setup.get("batch_size", 128))
-    claimed = assignment.claimed_on or preset.setup.get("claimed_on") or assignment.dataset
     epochs = entry.get("epochs", assignment.train_epochs)
     lr = entry["lr"]
     whole = isinstance(batch, int) and isinstance(epochs, int) and batch > 0 and epochs > 0

@@ -218,7 +218,10 @@ def _norm(name: str) -> str:
     return re.sub(r"_?(?:\(%\)|%|pct|percent)$", "", text)
 
 
-# the names each column is read under, by preference (`acc` beside `val_acc` is Keras' train accuracy: not read)
+# the names each column is read under, by preference (`acc` beside `val_acc` is Keras' train accuracy: not read). An
+# unprefixed `accuracy`/`acc` (PLAIN) is the test accuracy only beside a train loss named as such (`train_loss`,
+# `training_loss`, `Loss/train`) and with values only on the rows that end an epoch; beside a plain `loss` (Keras'
+# CSVLogger: `epoch,accuracy,loss,val_loss`), or with a value on a step row, it is the train accuracy: not read
 ALIASES: dict[str, tuple[str, ...]] = {
     "step": ("step", "global_step", "iteration", "iter"),
     "lr": ("lr", "learning_rate", "lr/train"),
@@ -228,6 +231,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "test_accuracy": ("test_accuracy", "test_acc", "val_accuracy", "val_acc", "valid_acc", "validation_accuracy",
                       "accuracy/test", "accuracy", "acc"),
 }  # fmt: skip
+PLAIN = ("accuracy", "acc")  # an accuracy of no stated split: the test one only as ALIASES' comment says
+TRAIN_NAMED = ("train_loss", "training_loss", "loss/train")  # a train loss named as such
 
 
 def _pandas_index(name: str) -> bool:
@@ -235,9 +240,11 @@ def _pandas_index(name: str) -> bool:
     return name.strip().lower() in ("", "unnamed: 0")
 
 
-def _columns(fields: list[str], rel: str, notes: list[str] | None) -> dict[str, int]:
+def _columns(fields: list[str], rel: str, notes: list[str] | None) -> tuple[dict[str, int], bool]:
     """{column: its position} of the columns read from a CSV header, each under its first alias present; one line
-    says which were read under another name, one which were not read."""
+    says which were read under another name, one which were not read. A PLAIN accuracy is read only beside a train
+    loss named as train (else one line says it is the train accuracy), and True is returned: the rows decide it
+    (`_plain_accuracy`), and say so."""
     if len(fields) > MAX_COLUMNS:
         raise LogError(f"logs {rel!r}: more than {MAX_COLUMNS} columns in the CSV header; a run's log has a few "
                        f"({','.join(CSV_COLUMNS)})")  # fmt: skip
@@ -247,19 +254,41 @@ def _columns(fields: list[str], rel: str, notes: list[str] | None) -> dict[str, 
         at = next((names.index(a) for a in aliases if a in names), None)
         if at is not None:
             where[col] = at
-    if notes is not None:
-        renamed = [f"{shown(fields[i], 40)} as {c}" for c, i in where.items() if names[i] != c]
-        if renamed:
-            notes.append(f"logs {rel!r}: read column{'s' if len(renamed) > 1 else ''} {', '.join(renamed)}")
-        known = {a: c for c, aliases in ALIASES.items() for a in aliases}
-        unread = [i for i, f in enumerate(fields) if i not in where.values() and not _pandas_index(f)]
-        said = [shown(fields[i], 40) + (f" (beside {shown(fields[where[c]], 40)}, read as {c})" if c else "")
-                for i in unread[:8] for c in [known.get(names[i])]]  # fmt: skip
-        if unread:
-            notes.append(f"logs {rel!r}: column{'s' if len(unread) > 1 else ''} {', '.join(said)}"
-                         f"{f', … ({len(unread)} in all)' if len(unread) > 8 else ''} not read (the grader reads "
-                         f"{','.join(CSV_COLUMNS)}, or names such as test_acc, val_loss, learning_rate)")  # fmt: skip
+    acc, train = where.get("test_accuracy"), where.get("train_loss")
+    plain = acc is not None and names[acc] in PLAIN
+    if plain and (train is None or names[train] not in TRAIN_NAMED):  # Keras' `loss,accuracy`: the train accuracy
+        del where["test_accuracy"]
+        _said(fields, names, where, rel, notes, {acc})
+        if notes is not None:
+            why = f"beside {shown(fields[train], 40)}" if train is not None else "no column names the train loss"
+            notes.append(_train_accuracy(rel, fields[acc], why))
+        return where, False
+    return _said(fields, names, where, rel, notes, {acc} if plain else set()), plain
+
+
+def _said(fields: list[str], names: list[str], where: dict[str, int], rel: str, notes: list[str] | None,
+          apart: set[int]) -> dict[str, int]:  # fmt: skip
+    """`where`, once one line names the columns read under another name and one those not read (`apart`: said
+    elsewhere)."""
+    if notes is None:
+        return where
+    renamed = [f"{shown(fields[i], 40)} as {c}" for c, i in where.items() if names[i] != c and i not in apart]
+    if renamed:
+        notes.append(f"logs {rel!r}: read column{'s' if len(renamed) > 1 else ''} {', '.join(renamed)}")
+    known = {a: c for c, aliases in ALIASES.items() for a in aliases}
+    unread = [i for i, f in enumerate(fields) if i not in where.values() and i not in apart and not _pandas_index(f)]
+    said = [shown(fields[i], 40) + (f" (beside {shown(fields[where[c]], 40)}, read as {c})" if c in where else "")
+            for i in unread[:8] for c in [known.get(names[i])]]  # fmt: skip
+    if unread:
+        notes.append(f"logs {rel!r}: column{'s' if len(unread) > 1 else ''} {', '.join(said)}"
+                     f"{f', … ({len(unread)} in all)' if len(unread) > 8 else ''} not read (the grader reads "
+                     f"{','.join(CSV_COLUMNS)}, or names such as test_acc, val_loss, learning_rate)")  # fmt: skip
     return where
+
+
+def _train_accuracy(rel: str, name: str, why: str) -> str:
+    return (f"logs {rel!r}: column {shown(name, 40)} read as the train accuracy ({why}), not compared; name the test "
+            "accuracy test_accuracy")  # fmt: skip
 
 
 INDEX = ", and its unnamed first column (pandas' index) is not known to be the optimizer step"
@@ -272,7 +301,7 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
         raise LogError(f"logs {rel!r}: TensorBoard's CSV download holds one tag's values, not a run's log; hand in "
                        "the run's event folder (the one with events.out.tfevents.* files) or a CSV with the "
                        f"columns {','.join(CSV_COLUMNS)}")  # fmt: skip
-    where = _columns(fields, rel, notes)
+    where, plain = _columns(fields, rel, notes)
     index = "step" not in where and bool(fields) and _pandas_index(fields[0])  # pandas' index, maybe the step
     # train_loss is the log, and a step (or an epoch, or pandas' index); a column left out is a value not logged, as
     # a TensorBoard tag left out is (examiner probe 13's sweep `step,lr,train_loss` was refused for lacking test ones)
@@ -285,6 +314,7 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
     stepless: list[tuple[int, int | None, int | None, dict[str, float]]] = []  # (line, index, epoch, {lr, loss})
     marks: list[tuple[int | None, int]] = []  # (index, epoch) of the rows that end an epoch, where no step column
     rows, in_order, last = 0, index, -1
+    between = 0  # rows that end no epoch with a PLAIN accuracy: the train accuracy, logged every step
     for cells in reader:
         if not cells:  # a blank line
             continue
@@ -317,6 +347,7 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
                     series[c].append((step, v))
             if logged and not counter:
                 stepless.append((n, at, epoch, logged))
+            between += plain and epoch is None and bool(row["test_accuracy"])
             if epoch is not None:
                 marks.append((at, epoch))
                 for col in ("test_loss", "test_accuracy"):
@@ -327,10 +358,28 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
         except (TypeError, ValueError, OverflowError):
             what = f"a whole number from 0 to {MAX_STEP:,}" if col in ("step", "epoch") else "a decimal number"
             raise LogError(f"logs {rel!r}: line {n}: {col} {shown(row[col] or '')} is not {what}") from None
+    if plain:
+        _plain_accuracy(rel, fields, where, series, between, notes)
     by_epoch = False
     if counter is None and stepless:
         by_epoch = _stepless(rel, stepless, marks, series, index and in_order, epochs, per_epoch, notes)
     return _assemble(rel, {k: v for k, v in series.items() if v}, epochs, notes, per_epoch, by_epoch)
+
+
+def _plain_accuracy(rel: str, fields: list[str], where: dict[str, int], series: dict[str, list[tuple[int, float]]],
+                    between: int, notes: list[str] | None) -> None:  # fmt: skip
+    """A PLAIN accuracy beside a train loss named as train: the test accuracy where it has values only on the rows that
+    end an epoch; with a value on `between` rows that end none, the train accuracy (its values left out of `series`).
+    One line says which."""
+    name = fields[where["test_accuracy"]]
+    if between:
+        series["test_accuracy"] = []
+        if notes is not None:
+            notes.append(_train_accuracy(rel, name, f"a value on {between:,} row{'s' * (between > 1)} that end no "
+                                         "epoch"))  # fmt: skip
+    elif notes is not None:
+        notes.append(f"logs {rel!r}: read column {shown(name, 40)} as test_accuracy (beside "
+                     f"{shown(fields[where['train_loss']], 40)}, its values only where an epoch ends)")  # fmt: skip
 
 
 def _stepless(rel: str, rows: list[tuple[int, int | None, int | None, dict[str, float]]],

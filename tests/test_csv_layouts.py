@@ -172,3 +172,49 @@ def test_a_running_mean_within_each_epoch_is_said_and_not_compared(honest, tmp_p
     flat = [[*r[:2], 2.3 + 0.001 * (r[0] % 3), *r[3:]] for r in _per_step(honest)]  # a flat start: no swings below 0
     _write(tmp_path / "flat.csv", "step,lr,train_loss,epoch,test_loss,test_accuracy", flat)
     assert not read_logs(tmp_path, "flat.csv", 2, None, P).running_mean
+
+
+def test_a_plain_accuracy_is_the_test_one_only_beside_a_train_loss_named_so_and_at_epoch_ends(honest, tmp_path):
+    """Probe 20 (k05, k10, k12): Keras' CSVLogger writes the train accuracy unprefixed (`epoch,accuracy,loss,val_loss`),
+    and a per-step train `accuracy` sat on every row: each was read as the test accuracy ("Logged test accuracy 0.72
+    … outside the seed noise"; k12's claim taken from it, 0.999). Beside a plain `loss`, or with a value on a row that
+    ends no epoch, it is the train accuracy: not read, and one line says so. Beside `train_loss` and only where an
+    epoch ends it is the test accuracy, as before."""
+    logs = logs_from_result(honest)
+    per_epoch = [[e - 1, 0.7 + 0.29 * e, sum(logs.train_loss[(e - 1) * P : e * P]) / P, logs.test_loss[e - 1]]
+                 for e in (1, 2)]  # fmt: skip
+    _write(tmp_path / "keras.csv", "epoch,accuracy,loss,val_loss", per_epoch)
+    notes: list[str] = []
+    keras = read_logs(tmp_path, "keras.csv", 2, notes, P)
+    assert all(math.isnan(a) for a in keras.test_accuracy) and keras.test_loss == logs.test_loss
+    assert notes[:2] == [
+        "logs 'keras.csv': read columns \"loss\" as train_loss, \"val_loss\" as test_loss",
+        "logs 'keras.csv': column \"accuracy\" read as the train accuracy (beside \"loss\"), not compared; name the "
+        "test accuracy test_accuracy",
+    ]  # fmt: skip
+    assert compare(keras, honest, 1000).matches  # its test loss compared, no accuracy
+    sub = Submission.model_validate({"student": {"id": "x", "name": "x"}, "run": [
+        {"name": "run", "optimizer": "sgd", "lr": 0.05, "epochs": 2, "logs": "keras.csv"}]})  # fmt: skip
+    done, _ = gather(tmp_path, sub)  # the test loss is taken from the log, never the train accuracy
+    assert done.run[0].claimed_test_accuracy is None and done.run[0].claimed_test_loss == logs.test_loss[-1]
+    # Keras with validation (`acc` beside `val_acc`): the validation accuracy, as before
+    kv = [[*r[:3], a, r[3]] for r, a in zip(per_epoch, logs.test_accuracy, strict=True)]
+    _write(tmp_path / "kv.csv", "epoch,acc,loss,val_acc,val_loss", kv)
+    assert read_logs(tmp_path, "kv.csv", 2, None, P).test_accuracy == logs.test_accuracy
+    # a train accuracy on every step row (k05), beside `loss` or beside `train_loss`
+    every = [[*r[:4], 0.6 + r[0] / 1000, *r[4:]] for r in _per_step(honest)]
+    for header in ("step,lr,loss,epoch,accuracy,test_loss,x", "step,lr,train_loss,epoch,acc,test_loss,x"):
+        _write(tmp_path / "s.csv", header, every)
+        notes = []
+        steps = read_logs(tmp_path, "s.csv", 2, notes, P)
+        assert all(math.isnan(a) for a in steps.test_accuracy) and steps.test_loss == logs.test_loss, header
+        why = 'beside "loss"' if ",loss," in header else f"a value on {2 * P - 2} rows that end no epoch"
+        assert any(f"read as the train accuracy ({why})" in n for n in notes), notes
+    # beside `train_loss`, with values only where an epoch ends: the test accuracy
+    _write(tmp_path / "t.csv", "step,lr,train_loss,epoch,test_loss,accuracy", _per_step(honest))
+    notes = []
+    assert read_logs(tmp_path, "t.csv", 2, notes, P).test_accuracy == logs.test_accuracy
+    assert (
+        'logs \'t.csv\': read column "accuracy" as test_accuracy (beside "train_loss", its values only where an '
+        "epoch ends)" in notes
+    ), notes
