@@ -206,7 +206,8 @@ def read_csv(path: Path, rel: str | None = None, epochs: int | None = None, note
     header = text.split("\n", 1)[0].split("\r", 1)[0]  # a CR-only file's first line too
     sep = next((d for d in (";", "\t") if d in header and "," not in header), ",")  # a semicolon or tab CSV
     try:
-        return _csv_rows(csv.reader(io.StringIO(text, newline=None), delimiter=sep), rel, epochs, notes, per_epoch)
+        rows = csv.reader(io.StringIO(text, newline=None), delimiter=sep)
+        return _csv_rows(rows, rel, epochs, notes, per_epoch, comma=sep == ";")
     except csv.Error as err:  # a CR inside a cell, a cell past csv's field limit: the file, not the grader (fuzz_logs)
         raise LogError(f"logs {rel!r}: not readable as CSV ({shown(str(err), 80)})") from None
 
@@ -295,7 +296,9 @@ INDEX = ", and its unnamed first column (pandas' index) is not known to be the o
 _COUNTS = ("step", "global_step")  # a step column that may start again (a resumed run written on: `_assemble`)
 
 
-def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per_epoch: int | None) -> Logs:
+def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per_epoch: int | None,
+              comma: bool = False) -> Logs:  # fmt: skip
+    """`comma`: a semicolon CSV, whose decimals may be written with commas (Excel in much of Europe)."""
     fields = next(reader, [])
     if [f.strip().lower() for f in fields] == ["wall time", "step", "value"]:
         raise LogError(f"logs {rel!r}: TensorBoard's CSV download holds one tag's values, not a run's log; hand in "
@@ -339,7 +342,7 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
             logged = {}
             for col in ("lr", "train_loss"):
                 if row[col]:
-                    logged[col] = _number(row[col])
+                    logged[col] = _figure(row[col], col, comma)
             col = "epoch"
             epoch = _whole(row["epoch"]) if row["epoch"] else None
             for c, v in logged.items():
@@ -352,7 +355,7 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
                 marks.append((at, epoch))
                 for col in ("test_loss", "test_accuracy"):
                     if row[col]:
-                        series[col].append((epoch, _number(row[col])))
+                        series[col].append((epoch, _figure(row[col], col, comma)))
         except LogError:
             raise
         except (TypeError, ValueError, OverflowError):
@@ -453,6 +456,16 @@ def _counter(text: str) -> int | None:
         return _whole(text)
     except ValueError:
         return None
+
+
+def _figure(text: str, col: str, comma: bool) -> float:
+    """A CSV cell's figure as students' spreadsheets write it: `0,05` in a semicolon CSV, an accuracy `81.1%`."""
+    text = text.strip()
+    if comma and text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    if col == "test_accuracy" and text.endswith("%"):
+        return _number(text[:-1].rstrip()) / 100
+    return _number(text)
 
 
 def _number(text: str) -> float:

@@ -218,3 +218,16 @@ def test_a_plain_accuracy_is_the_test_one_only_beside_a_train_loss_named_so_and_
         'logs \'t.csv\': read column "accuracy" as test_accuracy (beside "train_loss", its values only where an '
         "epoch ends)" in notes
     ), notes
+
+
+def test_decimal_commas_and_a_percent_sign_are_read_as_spreadsheets_write_them(tmp_path):
+    """fuzz_logs' honest variations (seed 3): an accuracy written "81.1%" and a semicolon CSV with decimal commas
+    (Excel in much of Europe) were refused ("is not a decimal number")."""
+    from grader.logs import read_csv
+
+    rows = ["step;lr;train_loss;epoch;test_loss;test_accuracy"]
+    rows += [f"{s};0,05;{2.3 - 0.01 * s:.3f}".replace(".", ",") + (";1;0,5;81,1%" if s == 31 else ";;;")
+             for s in range(32)]  # fmt: skip
+    (tmp_path / "run.csv").write_text("\n".join(rows) + "\n")
+    logs = read_csv(tmp_path / "run.csv", epochs=1, per_epoch=32)
+    assert logs.lr[0] == 0.05 and logs.train_loss[1] == 2.29 and logs.test_accuracy == [pytest.approx(0.811)]
