@@ -23,8 +23,14 @@ def _key(text: str) -> str:  # "One_Cycle", "one cycle", "onecycle" alike
 
 
 NOT_OURS = ("LambdaLR", "LinearLR", "ConstantLR")
+RULE_WORDS = {  # the rules as reports word them (seed 000: "one order lower than … where loss is minimum")
+    "min": ("minimum", "minloss", "minimumloss", "lowestloss", "lrmin"),
+    "min/10": ("minimum/10", "min÷10", "minover10", "mindiv10", "onedecadebelowmin", "onedecadebelowminimum",
+               "oneorderlowerthanmin", "minimumover10"),
+    "steepest": ("steepestgradient", "steepestslope", "steepestdescent", "maxslope", "maxgradient", "steepestdrop"),
+}  # fmt: skip
 NAMES = {  # field → its names by their key (case, `_` and spaces aside); a scheduler also by its torch class
-    "rule": {_key(r): r for r in RULES},
+    "rule": {_key(r): r for r in RULES} | {w: r for r, words in RULE_WORDS.items() for w in words},
     "optimizer": {_key(o): o for o in OPTIMIZERS},
     "schedule": {
         # (not LambdaLR, LinearLR: two of ours each; not ConstantLR: torch's divides the LR by 3 for 5 epochs)

@@ -117,16 +117,20 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
     each, and is never rerun — the rest of the submission is graded."""
     a, s = ctx.assignment, ctx.sub
     refused = refusals(s, a)
-    out = [CheckResult("config", name, "fail", f"Not rerun: {why}.") for name, why in refused.entries.items()]
+    limit = {name for name, x in s._apart.items() if x.unsupported}  # the grader's limit, not the student's fault
+    out = [CheckResult("config", name, "fail", f"Not rerun: {why}.") if name not in limit else
+           CheckResult("config", name, "skip", f"Not rerun: {why} — a schedule the grader cannot rerun as written (a "
+                       "limit of the grader's, not a fault): its claims are pending review.")
+           for name, why in refused.entries.items()]  # fmt: skip
     problems = list(refused.setup)
     if refused.setup:
         problems.append("nothing is rerun")
-    problems += [f"{name}: {why}" for name, why in refused.entries.items()]
+    problems += [f"{name}: {why}" for name, why in refused.entries.items() if name not in limit]
     # a required section none of whose entries the check accepts is not handed in; the figures a refused entry of
     # another section claims are lost one by one (_refused_claims)
     parts = {**{e.name: part for part in SECTION_CHECKS for e in getattr(s, part)},
              **{name: x.part for name, x in s._apart.items()}}  # fmt: skip
-    accepted = {parts[name] for name in parts if name not in refused.entries}
+    accepted = {parts[name] for name in parts if name not in refused.entries or name in limit}
     missing = [part for part in a.required if part not in accepted]
     stands = _standing(s, refused.entries)
     out += [r for name, why in refused.entries.items() if parts[name] not in missing
@@ -147,8 +151,8 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
     if problems:  # the config line first: it says what is wrong; the points lost (or pending) for it follow
         return [*out, CheckResult("config", "submission", "fail", "; ".join(problems) + ".", max_points=pts),
                 *sections]  # fmt: skip
-    return [CheckResult("config", "submission", "pass", f"Valid: {n} within the assignment{held}.", points=pts,
-                        max_points=pts), *sections]  # fmt: skip
+    return [*out, CheckResult("config", "submission", "pass", f"Valid: {n} within the assignment{held}.",
+                              points=pts, max_points=pts), *sections]  # fmt: skip
 
 
 OWED = {"claimed_lr": "lr_claim", "claimed_test_accuracy": "accuracy_claim", "claimed_test_loss": "loss_claim"}
@@ -171,6 +175,11 @@ def _refused_claims(ctx: Context, name: str, why: str, stands: bool) -> list[Che
         if pts := getattr(ctx.assignment.points, check):
             alone = f"its {check.replace('_', ' ')} points (its optimizer's only run: the one this check would judge)"
             what = "its claim" if check in claimed else alone
+            if apart and apart.unsupported:  # the grader's limit: pending review, neither earned nor lost
+                out.append(CheckResult(check, name, "skip", f"Not checked: the grader cannot rerun this entry's "
+                                       f"schedule as written ({why}); {what} pending review.", pending=pts,
+                                       why="unsupported"))  # fmt: skip
+                continue
             out.append(CheckResult(check, name, "fail", f"Not checked: the config check refuses this entry ({why}); "
                                    f"{what} not earned — fix the entry and grade again.", max_points=pts))  # fmt: skip
     return out

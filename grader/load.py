@@ -286,8 +286,10 @@ def validate_submission(data: dict, label: str) -> tuple[Submission, list[str], 
             key, n = f"{part}[{i}]" + (f"#{n}" if n > 1 else ""), n + 1
         taken.add(key)
         optimizer = raw.get("optimizer")
+        unsupported = all(e["type"] == "extra_forbidden" and e["loc"][2:3] == ("schedule",) and len(e["loc"]) == 4
+                          and e["loc"][3] in aliases.DERIVED for e in errs)  # fmt: skip
         sub._apart[key] = SetApart(part, line(describe(errs, Submission)), _owed(part, raw),
-                                   optimizer.lower() if isinstance(optimizer, str) else None)  # fmt: skip
+                                   optimizer.lower() if isinstance(optimizer, str) else None, unsupported)  # fmt: skip
     return sub, [], kept
 
 

@@ -164,7 +164,8 @@ class StudentResult:
     @property
     def claims(self) -> tuple[int, int]:
         """(claims checked, claims made): the reported figures (LR, accuracy, loss) this grade could judge."""
-        made = [c for c in self.checks if c.check in CLAIM_CHECKS and c.claimed is not None]
+        made = [c for c in self.checks if c.check in CLAIM_CHECKS and (c.claimed is not None or
+                                                                       c.why == "unsupported")]  # fmt: skip
         return sum(c.status in ("pass", "warn", "fail", "error") for c in made), len(made)
 
     @property
@@ -405,6 +406,9 @@ REASONS: dict[str, tuple[int, str]] = {
                      "submission stands by (its baseline carries points); state them in submission.toml (a legacy "
                      "config.py holds none: write it as a submission.toml), or hand in the runs' logs "
                      "(docs/evidence.md), from which they are read"),
+    "unsupported": (1, "entries the grader cannot rerun as written: {n} pending — torch arguments no schedule of "
+                       "the grader's expresses (a cosine period shorter than the run, a linear OneCycle anneal): "
+                       "review by hand against the run's logs, or rerun it as the grader's schedule states it"),
     "legacy": (1, "sections a course config.py cannot hold: {n} pending — a config.py holds one config (a sweep or a "
                   "run), and the assignment requires both: hand in every sweep and run as one submission.toml "
                   "(docs/submission.md), or review the other configs by hand"),

@@ -211,6 +211,8 @@ class SetApart:
     why: str  # one line: the fields at fault, each with its fix
     claims: tuple[str, ...] = ()  # the claimed_* fields it states (however it spells them)
     optimizer: str | None = None  # its optimizer, as written (lower case): whose baseline it might have carried
+    unsupported: bool = False  # its only fault is torch's arguments no schedule of the grader's expresses: a limit of
+    # the grader's, not the student's — refused, its claims pending review rather than lost
 
 
 class Submission(_Strict):

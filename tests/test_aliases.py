@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from grader.load import load_submission
 
 SUB = """
@@ -111,3 +113,14 @@ def test_torchs_constantlr_is_not_our_constant_and_verbose_or_spacing_changes_no
     assert "cos" in x.submission._apart  # refused, not read as our constant
     why = x.submission._apart["cos10"].why
     assert "torch's T_max, which the rerun sets from the run" in why and "remove it" not in why
+
+
+@pytest.mark.parametrize("said, rule", [("steepest gradient", "steepest"), ("Min Loss", "min"),
+                                        ("min / 10", "min/10"), ("one decade below min", "min/10")])  # fmt: skip
+def test_a_rule_worded_as_reports_word_it_is_read(tmp_path, said, rule):
+    """Examiner probe 19's rule2: `rule = "steepest gradient"` refused its sweep ("unknown rule")."""
+    x = _load(tmp_path, '"logs/sweep.csv"')
+    text = (tmp_path / "a" / "submission.toml").read_text().replace('rule = "Steepest"', f'rule = "{said}"')
+    (tmp_path / "a" / "submission.toml").write_text(text)
+    x = load_submission(tmp_path / "a")
+    assert x.submission.range_test[0].rule == rule, x.submission._apart

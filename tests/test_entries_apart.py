@@ -214,3 +214,21 @@ def test_a_valid_entry_quotes_its_own_digits_not_a_set_apart_twins(tmp_path):
     x = load_submission(_write(tmp_path / "s1", HEAD + run.format(0.05, "0.9750") + run.format(-1, "1.0")))
     (final,) = x.submission.run
     assert final.printed("claimed_test_accuracy") == "0.9750" and list(x.submission._apart) == ["run[1]"]
+
+
+def test_a_schedule_the_grader_cannot_rerun_leaves_its_claims_pending_not_lost():
+    """T_max = 10 on a 30-epoch cosine is an honest torch schedule (restarts) that no schedule of the grader's
+    expresses: a limit of the grader's, so its entry's claims are pending review (examiner probe 19's cosT: FAIL
+    33.33 with them charged; now UNVERIFIED 44.44, 55.56 pending), the config point kept."""
+    from grader.results import StudentResult
+
+    sub = submission(claimed_test_accuracy=0.95, claimed_test_loss=0.17)
+    why = "run[1].schedule.T_max: torch's T_max, which the rerun sets from the run"
+    sub._apart["restarts"] = SetApart("run", why, ("claimed_test_accuracy",), "adam", unsupported=True)
+    v = verdicts(sub, rerun())
+    assert v[("config", "restarts")].status == "skip" and v[("config", "submission")].status == "pass"
+    pending = [c for (check, s), c in v.items() if s == "restarts" and check != "config"]
+    assert {c.check for c in pending} == {"accuracy_claim", "loss_claim", "baseline"}
+    assert all(c.status == "skip" and c.pending and c.why == "unsupported" for c in pending)
+    student = StudentResult("s1", "s1", "S", checks=list(v.values()))
+    assert student.claims == (3, 5)  # its two claims made and not checked: a verdict counts them (UNVERIFIED_BELOW)
