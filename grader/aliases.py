@@ -1,9 +1,11 @@
 """What students write that means what the schema says, read as the schema's words before validation, each with one
 note: a rule, optimizer or scheduler name in another case or as torch's class (`"Steepest"`, `"SGD"`,
 `"CosineAnnealingLR"`), a logs path written `./logs`, `logs\\run` or with spaces round it, and torch's scheduler
-arguments whose values the rerun takes from the run itself (`T_max = 30` on a 30-epoch cosine). An argument whose
-value is not the rerun's (`T_max = 10` on 30 epochs: another LR curve) is left for validation to refuse, with the
-entry only (examiner probe 19: each of these was ERROR 0/100 for the whole submission)."""
+arguments whose values the rerun takes from the run itself (`T_max = 30` on a 30-epoch cosine); a rule worded as a
+report words it (`"steepest gradient"`). An argument whose value is not the rerun's (`T_max = 10` on 30 epochs:
+another LR curve) is left for validation to refuse, with the entry only, as a limit of the grader's: its claims
+pending review (grader.load.validate_submission; examiner probe 19: each of these was ERROR 0/100 for the whole
+submission)."""
 
 from __future__ import annotations
 
