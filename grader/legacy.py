@@ -997,6 +997,11 @@ def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object
                         "curve differs from this file's")  # fmt: skip
     if "cycle_momentum" in entry.args and "cycle_momentum" not in args:  # torch's (and ColossalAI's) default
         args["cycle_momentum"] = True
+    if kind == "LinearLR":  # torch's defaults make a warm-up (start_factor 1/3 → end_factor 1.0), not a decay to 0
+        args.setdefault("end_factor", 1.0)
+        if "start_factor" not in args:
+            warnings.append(f"{name}: LinearLR without start_factor starts at torch's default, 1/3 of lr (a warm-up); "
+                            "the rerun's starts at lr: its LR curve differs from this file's")  # fmt: skip
     return {"name": schedulers()[kind], **{k: v for k, v in args.items() if k in entry.args}}
 
 

@@ -244,7 +244,7 @@ def test_unpacking_mismatch_and_non_utf8_are_clear_errors(tmp_path: Path) -> Non
           "cycle_momentum": True}),
         ({"type": "OneCycleLR", "max_lr": 0.1, "cycle_momentum": False},  # as the file says (probe 13)
          {"name": "onecycle", "max_lr": 0.1, "cycle_momentum": False}),
-        ({"type": "LinearLR", "end_factor": 0.1}, {"name": "linear-decay", "end_factor": 0.1}),
+        ({"type": "LinearLR", "start_factor": 1.0, "end_factor": 0.1}, {"name": "linear-decay", "end_factor": 0.1}),
     ],
 )  # fmt: skip
 def test_schedulers_map_to_named_schedules(scheduler: dict, expected: dict) -> None:
@@ -894,3 +894,17 @@ def test_onecycle_arguments_at_the_rerun_s_values_pass_without_a_word(tmp_path: 
     other = 'anneal_strategy="linear", three_phase=True'
     x = _loaded(tmp_path / "s2", ONECYCLE.format(batch=128, kind='"OneCycleLR"', args=other))
     assert any("anneal_strategy, three_phase not re-run" in w and "differs" in w for w in x.warnings), x.warnings
+
+
+def test_a_linearlr_with_torchs_defaults_is_not_read_as_a_decay_to_zero(tmp_path):
+    """torch's LinearLR defaults to start_factor 1/3 → end_factor 1.0 (a warm-up); the reader filled in the grader's
+    end_factor 0 — a decay to nothing — without a word (helper-38's finding, stop 40)."""
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "config.py").write_text("BATCH_SIZE = 128\nNUM_EPOCHS = 30\nLEARNING_RATE = 0.05\n"
+                                              'LR_SCHEDULER = dict(type="LinearLR", total_iters=30)\n')  # fmt: skip
+    from grader.load import load_submission
+
+    x = load_submission(tmp_path / "c")
+    (run,) = x.submission.run
+    assert run.schedule.name == "linear-decay" and run.schedule.end_factor == 1.0
+    assert any("1/3 of lr (a warm-up)" in w for w in x.warnings), x.warnings
