@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from grader.safe import shown
+from grader.schema import ENTRIES
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.optimizers import OPTIMIZERS
 from reference.rules import RULES
 from reference.schedules import SCHEDULES
-
-ENTRIES = ("range_test", "run", "auto")
 
 
 def _key(text: str) -> str:  # "One_Cycle", "one cycle", "onecycle" alike
@@ -112,7 +111,7 @@ def _derived(s: dict, entry: dict, setup: dict, where: str, notes: list[str]) ->
         return s
     per_epoch = steps_per_epoch(data, batch)
     span = epochs if s.get("cadence", SCHEDULES[name].cadence) == "epoch" else epochs * per_epoch
-    dropped = [k for k in stated if _same(s[k], DERIVED[k][1](epochs, per_epoch, span))]
+    dropped = [k for k in stated if same(s[k], DERIVED[k][1](epochs, per_epoch, span))]
     for k in (k for k in stated if k not in dropped):  # another LR curve: validation refuses the entry ("unknown key")
         spans = f", its {SCHEDULES[name].scheduler} spanning the run's {epochs} epochs" if k in SPANS else ""
         notes.append(f"{where}: {k} = {shown(s[k])} is not the rerun's {shown(DERIVED[k][1](epochs, per_epoch, span))}"
@@ -123,11 +122,13 @@ def _derived(s: dict, entry: dict, setup: dict, where: str, notes: list[str]) ->
     return {k: v for k, v in s.items() if k not in dropped}
 
 
-def _same(value: object, derived: object) -> bool:
-    if derived is ANY:
+def same(value: object, expected: object) -> bool:
+    """A value a student wrote is the one expected (torch's default, the rerun's): lists item by item, a bool only
+    as that bool (`1` is no `True`), numbers by value, text exactly; anything is `ANY`."""
+    if expected is ANY:
         return True
-    if isinstance(derived, bool) or isinstance(value, bool):
-        return value is derived
-    if isinstance(derived, str):
-        return value == derived
-    return isinstance(value, int | float) and value == derived
+    if isinstance(value, list | tuple) and isinstance(expected, list | tuple):
+        return len(value) == len(expected) and all(same(x, y) for x, y in zip(value, expected, strict=True))
+    if isinstance(value, bool) or isinstance(expected, bool):
+        return value is expected
+    return isinstance(value, int | float | str | None) and value == expected

@@ -38,7 +38,7 @@ from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult, Value
 from grader.rubric import FINAL_METRIC_CHECKS, RUBRIC
 from grader.runner import Outcome
-from grader.schema import RangeTestClaim, Submission
+from grader.schema import ENTRIES, RangeTestClaim, Submission
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.outputs import Logs
 from reference.rules import lowest_at_edge
@@ -130,6 +130,7 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
     # another section claims are lost one by one (_refused_claims)
     parts = {**{e.name: part for part in SECTION_CHECKS for e in getattr(s, part)},
              **{name: x.part for name, x in s._apart.items()}}  # fmt: skip
+    handed = set(parts.values())  # sections with an entry, accepted or refused
     accepted = {parts[name] for name in parts if name not in refused.entries or name in limit}
     missing = [part for part in a.required if part not in accepted]
     stands = _standing(s, refused.entries)
@@ -138,14 +139,14 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
     n = f"{len(s.range_test)} range test(s) and {len(s.run) + len(s.auto)} training run(s)"
     # a required section left out loses what one of its entries would carry: work not handed in is not free; but a
     # course config.py holds one config, so the section it cannot hold is handed in apart: pending, not lost
-    sections = [_section_left_out(part, check, getattr(a.points, check), n, ctx.legacy, part in parts.values())
+    sections = [_section_left_out(part, check, getattr(a.points, check), n, ctx.legacy, part in handed)
                 for part in missing for check in SECTION_CHECKS[part] if getattr(a.points, check)]  # fmt: skip
-    held, lost = "", [part for part in missing if not ctx.legacy or part in parts.values()]
+    held, lost = "", [part for part in missing if not ctx.legacy or part in handed]
     if pending := [part for part in missing if part not in lost]:
         held = f" (a course config.py: the {', '.join(f'[[{p}]]' for p in pending)} it cannot hold pending)"
     if lost:
         how = " (a submission.toml holds sweeps and runs together, a legacy config.py one of them: docs/submission.md)"
-        problems += [(f"no [[{part}]] entry the check accepts" if part in parts.values() else
+        problems += [(f"no [[{part}]] entry the check accepts" if part in handed else
                       f"no [[{part}]] section") + ": the assignment requires one" + how * (part == lost[-1])
                      for part in lost]  # fmt: skip
     if problems:  # the config line first: it says what is wrong; the points lost (or pending) for it follow
@@ -167,7 +168,7 @@ def _refused_claims(ctx: Context, name: str, why: str, stands: bool) -> list[Che
     if apart := ctx.sub._apart.get(name):
         stated = apart.claims
     else:
-        entry = next(e for part in ("range_test", "run", "auto") for e in getattr(ctx.sub, part) if e.name == name)
+        entry = next(e for part in ENTRIES for e in getattr(ctx.sub, part) if e.name == name)
         stated = tuple(f for f in OWED if getattr(entry, f, None) is not None and (name, f) not in ctx.read)
     claimed = [OWED[f] for f in stated]
     out = []

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from grader.aliases import DERIVED, SPANS
+from grader.aliases import DERIVED, SPANS, same
 from grader.presets import PRESETS
 from grader.safe import InputError, shown, truncate
 from grader.schema import Assignment
@@ -915,19 +915,10 @@ def _optimizer_arguments(name: str, value: dict, warnings: list[str]) -> dict[st
                             "it); ignored")  # fmt: skip
         elif key in OPTIMIZER_FIELDS:
             read[key] = got
-        elif defaults is not None and key not in _IMPLEMENTATION and not _same(got, defaults[key]):
+        elif defaults is not None and key not in _IMPLEMENTATION and not same(got, defaults[key]):
             warnings.append(f"{name}: {key}={shown(got)} is not honoured by the rerun (torch's default "
                             f"{shown(defaults[key])} is used)")  # fmt: skip
     return read
-
-
-def _same(a: object, b: object) -> bool:
-    """The file's value is torch's default (`amsgrad=False`, `eps=1e-8`, `dampening=0.0`, `betas=[0.9, 0.999]`)."""
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    return isinstance(a, (*_NUMBER, str, type(None))) and a == b
 
 
 def betas_error(value: object) -> str | None:
@@ -988,7 +979,7 @@ def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object
     # torch's arguments set to the value the rerun uses (grader.aliases.DERIVED, the run's length aside: constants):
     # `anneal_strategy="cos"`, `three_phase=False`, `last_epoch=-1` change nothing, and pass without a word
     rerun = {k for k, v in args.items() if k in DERIVED and k not in SPANS and schedulers()[kind] in DERIVED[k][0]
-             and _same(v, DERIVED[k][1](0, 0, 0))}  # fmt: skip
+             and same(v, DERIVED[k][1](0, 0, 0))}  # fmt: skip
     dropped = sorted(k for k in args if k not in handled and k not in rerun)
     if derived := [k for k in dropped if k in _RUN_LENGTH]:
         warnings.append(f"{name}: argument(s) {', '.join(derived)} dropped; the grader derives them from the run")

@@ -36,7 +36,7 @@ from grader.legacy import LegacyConfigError, to_submission
 from grader.logs import Evidence, gather
 from grader.presets import apply_preset
 from grader.safe import LINE, SHOWN, InputError, escape, line, shown
-from grader.schema import LOGS_PATTERN, Assignment, Optim, SetApart, Student, Submission
+from grader.schema import ENTRIES, LOGS_PATTERN, Assignment, Optim, SetApart, Student, Submission
 from reference.config import ScheduleConfig
 from reference.datasets import DATASETS
 from reference.optimizers import OPTIMIZERS, unread_by
@@ -46,7 +46,6 @@ ASSIGNMENT_FILE = "assignment.toml"
 TOML_CAP = 256 * 1024  # bytes of submission.toml / assignment.toml (the annotated example is ~5 KB)
 LEGACY_CAP = 1024 * 1024  # bytes of a legacy config.py
 MAX_DEPTH = 16  # nesting of tables and arrays (the schema needs 4)
-ENTRIES = ("range_test", "run", "auto")
 
 log = logging.getLogger("grader")
 # Where a submission's id comes from: "folder" (a class folder's name: the instructor's key; a different [student] id

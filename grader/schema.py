@@ -202,6 +202,9 @@ class AutoClaim(_Trained):
         return ScheduleConfig(name="auto" if self.variant == "faithful" else "auto-corrected", factors=self.factors)
 
 
+ENTRIES = ("range_test", "run", "auto")  # a submission's sections of entries, in the order a report lists them
+
+
 @dataclass(frozen=True)
 class SetApart:
     """An entry that failed validation on its own (grader.load): the rest of its submission is graded, the config
