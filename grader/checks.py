@@ -39,6 +39,7 @@ from grader.results import CheckResult, Value
 from grader.rubric import FINAL_METRIC_CHECKS, RUBRIC
 from grader.runner import Outcome
 from grader.schema import ENTRIES, RangeTestClaim, Submission
+from reference.config import SWEEPS
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.outputs import Logs
 from reference.rules import lowest_at_edge
@@ -287,9 +288,11 @@ def _lr_distance(claimed_lr, picked) -> tuple[float | list[float], list[float], 
 
 
 def _resolution(lrs: list[float] | None) -> float:
-    """A sweep's LR step in decades (its resolution: the smallest difference between two of its picks)."""
+    """A sweep's LR step in decades (its resolution: the smallest difference between two of its picks), between
+    the LRs it steps through — a staircase's stairs, not its steps (reference.rules picks one point per LR)."""
     lrs = [x for x in lrs or [] if x > 0]
-    return math.log10(lrs[-1] / lrs[0]) / (len(lrs) - 1) if len(lrs) > 1 else 0.0
+    levels = sum(1 for a, b in zip(lrs, lrs[1:], strict=False) if a != b)
+    return math.log10(lrs[-1] / lrs[0]) / levels if levels else 0.0
 
 
 def _lrs_text(values: list[float]) -> str:
@@ -368,9 +371,10 @@ def lr_tolerance_for(baselines: list[dict], config, rule: str, result: dict, tol
             sigmas.append(max(sigma_upper(lr_sigma(ps), len(ps)) if len(ps) >= 2 else 0.0,
                               pooled_lr_sigma({optimizer: o}) if few else 0.0))  # fmt: skip
         picks, floor = [], max(sigmas, default=0.0)
-        word = {"lambda-exp": "exponential", "linear-sweep": "linear"}.get
-        shapes = {word(n, n) for o in others if (n := ((o.get("config") or {}).get("schedule") or {}).get("name"))}
-        mine = word(config.schedule.name, config.schedule.name)
+        word = {"exp": "exponential", "linear": "linear", "staircase": "a staircase"}
+        named = [((o.get("config") or {}).get("schedule") or {}).get("name") for o in others]
+        shapes = {word[SWEEPS.get(n, "exp")] for n in named if n}
+        mine = word[SWEEPS.get(config.schedule.name, "exp")]
         shape = (f", all {'/'.join(sorted(shapes))} (this sweep is {mine}: the σ of its own shape is not measured)"
                  if shapes and mine not in shapes else "")  # fmt: skip
         few = f"{len(picks)} committed seeds, fewer than {MIN_SEEDS}" if picks else "no committed seeds"
@@ -926,7 +930,7 @@ def check_plausibility(ctx: Context, pts: float) -> list[CheckResult]:
         if p.kind == "range-test":
             lrs = _claimed_lrs(c)
             scale = 0.1 if c.rule == "min/10" else 1.0  # that rule's picks live a decade below the sweep
-            low, high = c.start_lr * scale, c.end_lr * scale
+            low, high = c.start_lr * scale, p.config.schedule.end_lr * scale  # a staircase: its last stair
             if any(not low <= lr <= high for lr in lrs):
                 flags.append((p.name, f"claimed LR {', '.join(f'{v:g}' for v in lrs)} lies outside the range rule "
                               f"{c.rule!r} can pick from this sweep, [{low:g}, {high:g}]",

@@ -860,7 +860,9 @@ def lr_against_log(claim: RangeTestClaim, logs: Logs) -> OwnLog | None:
     if dist > allowed:
         dist, pick, how = min(readings, key=lambda r: r[0])
     fmt = lambda v: ", ".join(f"{x:.4g}" for x in (v if isinstance(v, list) else [v]))  # noqa: E731
-    where = f"your log's sweep ({len(lrs)} logged LRs, {resolution:.4f} decades apart)"
+    levels = len(steps) + 1  # a staircase holds each LR for a stair: its LRs, not its steps
+    where = (f"your log's sweep ({len(lrs)} logged LRs, {resolution:.4f} decades apart)" if levels == len(lrs) else
+             f"your log's sweep ({len(lrs)} logged steps at {levels} LRs, {resolution:.4f} decades apart)")  # fmt: skip
     msg = (
         f"Rule {claim.rule!r} on {where}, with {how}, picks {fmt(pick)}; the claim {fmt(claimed)} is {dist:.3f} "
         f"decades from it (allowed {allowed:.3f}: one logged LR step and the claim's printed digits)."

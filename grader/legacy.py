@@ -28,6 +28,8 @@ from grader.aliases import DERIVED, SPANS, same
 from grader.presets import PRESETS
 from grader.safe import InputError, shown, truncate
 from grader.schema import Assignment
+from reference.config import MAX_MILESTONES as MAX_STAIRS
+from reference.config import staircase_rises
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.optimizers import OPTIMIZERS
 from reference.schedules import SCHEDULES
@@ -1013,8 +1015,9 @@ EXP_FIT = 1e-6  # max deviation of log10(factor) from a straight line for "an ex
 def lambda_schedule(fn: Lambda, lr: float, steps: int, by_epoch: bool = False,
                     per_epoch: int | None = None) -> tuple[str, dict, str]:  # fmt: skip
     """A LambdaLR stepped per iteration (the course's hook) over the run's `steps`, read as what it is:
-    ("range_test", {start_lr, end_lr, shape}) for the course's exponential sweep, ("run", {lr, schedule}) for a
-    constant or decaying exponential, else ("run", {lr, schedule: table}) with every step's factor. Plus a
+    ("range_test", {start_lr, end_lr, shape}) for the course's exponential sweep or a staircase (×gamma at ≥ 3 of
+    its steps, constant between: `1.5 ** (i // 234)`), ("run", {lr, schedule}) for a constant or decaying
+    exponential, else ("run", {lr, schedule: table}) with every step's factor. Plus a
     one-line note of how it was read. `by_epoch`: stepped once an epoch (`steps` are epochs; never a sweep).
     `per_epoch`: the batches of an epoch (`len(train_dataloader)`)."""
     factors = fn.table(steps, per_epoch)
@@ -1029,6 +1032,21 @@ def lambda_schedule(fn: Lambda, lr: float, steps: int, by_epoch: bool = False,
         return ("range_test", {"start_lr": lr * first, "end_lr": lr * last, "shape": "exp"},
                 f"LambdaLR {fn!r}: an exponential sweep from {lr * first:.3g} to {lr * last:.3g} over {steps:,} "
                 "steps, rerun as a range test")  # fmt: skip
+    scale = per_epoch if by_epoch else 1  # a step of the table, in optimizer steps
+    ups = [i for i in range(1, len(factors)) if factors[i] != factors[i - 1]]
+    ratios = [factors[i] / factors[i - 1] for i in ups]
+    if (
+        len(ups) >= 3
+        and min(ratios) > 1
+        and max(ratios) / min(ratios) - 1 <= EXP_FIT
+        and scale
+        and len(ups) <= MAX_STAIRS
+    ):
+        gamma = sum(ratios) / len(ratios)  # ×gamma at each of its rises, constant between: a staircase sweep
+        return ("range_test", {"start_lr": lr * first, "shape": "staircase", "gamma": gamma,
+                               "milestones": [i * scale for i in ups]},
+                f"LambdaLR {fn!r}: ×{gamma:.6g} at each of {len(ups):,} {unit}s, constant between: a staircase sweep "
+                f"from {lr * first:.3g} to {lr * last:.3g}, rerun as a range test")  # fmt: skip
     if exponential:
         gamma = 10**slope
         schedule = {"name": "constant"} if last == first else {"name": "exponential", "gamma": gamma}
@@ -1046,7 +1064,7 @@ def lambda_schedule(fn: Lambda, lr: float, steps: int, by_epoch: bool = False,
 
 # ---------------------------------------------------------------- a growing scheduler: a range test
 
-SWEEP_FIELDS = ("start_lr", "end_lr", "shape")  # what a [[range_test]] says of its LRs
+SWEEP_FIELDS = ("start_lr", "end_lr", "shape", "gamma", "stair_steps", "milestones")  # a [[range_test]]'s LRs
 
 
 def _positive(x: object) -> bool:  # an int past float's range (10**400) is no LR either
@@ -1060,38 +1078,38 @@ def _grows(schedule: dict) -> bool:
     return schedule.get("name") in ("step", "multistep", "exponential") and _positive(gamma) and gamma > 1
 
 
-def growing_schedule(schedule: dict, lr: float, steps: int, epochs: int, by_epoch: bool) -> tuple[dict, str]:
-    """A growing scheduler over the run's `steps` (epochs when stepped once an epoch), read as the range test it is:
-    ({start_lr, end_lr, shape}, note) where it grows by gamma every step (ExponentialLR, or StepLR of step_size 1,
-    per iteration) — exactly the exponential sweep lr · gamma^i. A staircase (MultiStepLR, StepLR of longer steps,
-    any of them once an epoch) is no [[range_test]] sweep (exponential or linear): one InputError line saying so,
-    and how to state it."""
+def growing_schedule(schedule: dict, lr: float, epochs: int, by_epoch: bool, per_epoch: int) -> tuple[dict, str]:
+    """A growing scheduler over the run's `epochs` of `per_epoch` optimizer steps, read as the range test it is:
+    ({start_lr, …}, note). Growing by gamma every step (ExponentialLR, or StepLR of step_size 1, per iteration) it is
+    exactly the exponential sweep lr · gamma^i; otherwise (MultiStepLR, StepLR of longer steps, any of them once an
+    epoch) a staircase sweep, ×gamma at each milestone or every step_size, counted in optimizer steps. Raises
+    InputError (one line) where its stairs are not whole numbers."""
     name, gamma = schedule["name"], schedule["gamma"]
-    size = schedule.get("step_size")
-    if name == "multistep":
-        marks = schedule.get("milestones")
-        ok = isinstance(marks, (list, tuple)) and all(_positive(m) or m == 0 for m in marks)
-        rises = sum(1 for m in set(marks) if m < steps) if ok else None
-    elif name == "step":
-        rises = (steps - 1) // size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else None
+    size, marks = schedule.get("step_size"), schedule.get("milestones")
+    steps, scale = epochs * per_epoch, per_epoch if by_epoch else 1
+    kind, every = SCHEDULES[name].torch, ", once an epoch" * by_epoch
+    whole = lambda x: isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x < 1e9 and x == int(x)  # noqa: E731
+    if name == "multistep" and isinstance(marks, (list, tuple)) and marks and all(whole(m) for m in marks):
+        stairs = {"milestones": [int(m) * scale for m in marks if m > 0]}
+    elif name == "step" and whole(size) and size > 0:
+        stairs = {"stair_steps": int(size) * scale}
+    elif name == "exponential":
+        stairs = {"stair_steps": scale}
     else:
-        rises = steps - 1
-    try:
-        end = lr * gamma**rises if rises is not None else None
-    except OverflowError:
-        end = math.inf
-    kind = SCHEDULES[name].torch
-    unit = "epoch" if by_epoch else "step"
-    if not by_epoch and (name == "exponential" or size == 1) and end is not None and end < math.inf:
-        return ({"start_lr": lr, "end_lr": end, "shape": "exp"},
+        what = "milestones" if name == "multistep" else "step_size"
+        raise InputError(f"config.py: LR_SCHEDULER {kind} with gamma {gamma:.6g} > 1 grows the LR (a range test), "
+                         f"but its {what} {shown(schedule.get(what))} are not whole numbers of steps")  # fmt: skip
+    rises = staircase_rises(stairs.get("stair_steps"), stairs.get("milestones"), steps)
+    end = math.log10(lr) + rises * math.log10(gamma)  # decades: gamma^rises may overflow
+    ends = f"{10**end:.3g}" if end < 300 else f"10^{end:.0f}"
+    if stairs.get("stair_steps") == 1:
+        return ({"start_lr": lr, "end_lr": 10 ** min(end, 300), "shape": "exp"},  # past MAX_LR: the schema's line
                 f"LR_SCHEDULER: {kind} ×{gamma:.6g} every step grows the LR: an exponential sweep from {lr:.3g} to "
-                f"{end:.3g} over {steps:,} steps, rerun as a range test")  # fmt: skip
-    how = f"×{gamma:.6g}" + (f" {rises:,} times" if rises is not None else "") + f", once an {unit}" * by_epoch
-    ends = f": {lr:.3g} → {end:.3g}" if end is not None and end < math.inf else ""
-    raise InputError(f"config.py: LR_SCHEDULER {kind} with gamma {gamma:.6g} > 1 grows the LR in a staircase ({how}"
-                     f"{ends}): a range test that no [[range_test]] sweep reruns as written; state it as a "
-                     f"[[range_test]] start_lr = {lr:.3g}" + (f", end_lr = {end:.3g}" if ends else "") +
-                     f", epochs = {epochs}, claimed_lr = your pick")  # fmt: skip
+                f"{ends} over {steps:,} steps, rerun as a range test")  # fmt: skip
+    at = f"every {stairs['stair_steps']:,} steps" if "stair_steps" in stairs else "at each of its milestones"
+    return ({"start_lr": lr, "shape": "staircase", "gamma": gamma, **stairs},
+            f"LR_SCHEDULER: {kind} ×{gamma:.6g}{every} grows the LR in a staircase: rerun as a staircase range test, "
+            f"{lr:.3g} ×{gamma:.6g} {at} ({rises:,} stairs up, to {ends}) over {steps:,} optimizer steps")  # fmt: skip
 
 
 # ---------------------------------------------------------------- to a submission
@@ -1144,8 +1162,7 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
         warnings.append(note)
         entry = {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
     elif whole and _positive(lr) and isinstance(schedule, dict) and _grows(schedule):  # a range test
-        steps = epochs if by_epoch else epochs * steps_per_epoch(claimed, batch)
-        read, note = growing_schedule(schedule, lr, steps, epochs, bool(by_epoch))
+        read, note = growing_schedule(schedule, lr, epochs, bool(by_epoch), steps_per_epoch(claimed, batch))
         part, entry = "range_test", {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
         warnings.append(note)
     elif isinstance(schedule, dict) and by_epoch:  # the file's own hook: LRSchedulerHook(by_epoch=True)

@@ -7,7 +7,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from grader.schema import Assignment, AutoClaim, Optim, RangeTestClaim, RunClaim, Setup, Submission
-from reference.config import RunConfig, range_test_config, step_counted
+from reference.config import MAX_LR, RunConfig, range_test_config, staircase_rises, step_counted
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.loop import StepPlan
 from reference.optimizers import unread_by
@@ -68,12 +68,36 @@ def _refused(item: RangeTestClaim | RunClaim | AutoClaim, a: Assignment, per_epo
         steps = item.steps or item.epochs * per_epoch
         if steps > a.max_sweep_steps:
             return f"a sweep of {steps:,} optimizer steps > the allowed {a.max_sweep_steps:,}"
-        return None
+        lrs = sweep_lrs(item, steps)
+        return lrs if isinstance(lrs, str) else None
     if item.epochs > a.max_epochs:
         return f"{item.epochs:,} epochs > the allowed {a.max_epochs}"
     if item.epochs < a.train_epochs:
         return f"{item.epochs} epochs < the assignment's {a.train_epochs}"
     return None
+
+
+def sweep_lrs(rt: RangeTestClaim, steps: int) -> dict | str:
+    """`range_test_config`'s LR arguments for sweep `rt` over its `steps` optimizer steps, or why it has none. A
+    staircase's gamma or end_lr, whichever it leaves out, follows from the other and its stairs; given both, gamma
+    decides, and end_lr must name the same last stair (within half a stair)."""
+    if rt.shape != "staircase":
+        return {"start_lr": rt.start_lr, "end_lr": rt.end_lr, "shape": rt.shape}
+    rises = staircase_rises(rt.stair_steps, rt.milestones, steps)
+    if rises < 1:
+        return f"a staircase whose LR never grows within its {steps:,} steps (its first stair ends after them)"
+    start = math.log10(rt.start_lr)
+    stair = math.log10(rt.gamma) if rt.gamma else (math.log10(rt.end_lr) - start) / rises
+    end = start + rises * stair  # decades, as 10**end may overflow
+    if rt.gamma and rt.end_lr and abs(end - math.log10(rt.end_lr)) > stair / 2:
+        return (f"end_lr {rt.end_lr:.4g} is not where this staircase ends: {rt.start_lr:.4g} × {rt.gamma:.4g}^{rises} "
+                f"= {10**min(end, 300):.4g} over its {steps:,} steps (give one of end_lr and gamma)")  # fmt: skip
+    if stair > 1 or end > math.log10(MAX_LR):
+        return (f"a staircase growing ×{10**min(stair, 300):.4g} a stair to {10**min(end, 300):.4g} (at most ×10 a "
+                f"stair, to {MAX_LR:g})")  # fmt: skip
+    gamma = rt.gamma or 10**stair
+    return {"start_lr": rt.start_lr, "end_lr": rt.start_lr * gamma**rises, "shape": "staircase", "gamma": gamma,
+            "stair_steps": rt.stair_steps, "milestones": rt.milestones}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -140,8 +164,8 @@ def plan(sub: Submission, assignment: Assignment, quick: bool) -> list[PlannedRu
         epoch_steps = cond.claim_epoch if cond.proxy else None
         per_epoch = epoch_steps or steps_per_epoch(sub.setup.dataset, sub.setup.batch_size)
         epochs = math.ceil(rt.steps / per_epoch) if rt.steps else rt.epochs  # `steps` overrides epochs
-        cfg = range_test_config(start_lr=rt.start_lr, end_lr=rt.end_lr, shape=rt.shape, epochs=epochs,
-                                steps=rt.steps, epoch_steps=epoch_steps, **_shared(sub, rt))  # fmt: skip
+        lrs = sweep_lrs(rt, rt.steps or epochs * per_epoch)
+        cfg = range_test_config(**lrs, epochs=epochs, steps=rt.steps, epoch_steps=epoch_steps, **_shared(sub, rt))
         note = cond.note(rt.epochs, rt.steps) if cond.proxy else None
         idle = QUICK_IDLE if quick and rt.claimed_lr is None and not rt.logs else None
         runs.append(PlannedRun(rt.name, "range-test", cfg, None, rt, note, idle))

@@ -65,8 +65,9 @@ def _entry(entry: dict, part: str, preset: Preset) -> dict:
     filled = dict(entry)
     if filled.get("optimizer") == "sgd":
         filled = {**preset.sgd, **filled}
-    if part == "range_test":
-        filled = {**preset.range_test, **filled}
+    if part == "range_test":  # a staircase's end follows from its gamma and stairs: not the preset's sweep's end
+        staircase = filled.get("shape") == "staircase"
+        filled = {**{k: v for k, v in preset.range_test.items() if not (staircase and k == "end_lr")}, **filled}
     schedule = filled.get("schedule")
     if part == "run" and preset.cadence and isinstance(schedule, dict) and "cadence" not in schedule:
         filled["schedule"] = {**schedule, "cadence": preset.cadence}

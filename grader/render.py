@@ -34,6 +34,7 @@ from grader.results import (
     withheld,
     withheld_line,
 )
+from reference.config import SWEEPS
 from reference.datasets import steps_per_epoch
 from reference.plots import plot_logged_vs_rerun, plot_range_test, plot_training
 from reference.schedules import SCHEDULES
@@ -305,7 +306,10 @@ def _run_view(r: RunRecord, plot: str | None, student: StudentResult) -> dict:
     seed = c.get("seed") if r.seed_given else f"{c.get('seed')} (the rerun's: the submission set none)"
     if r.seeds:  # not rerun: judged against the committed seeds of its config
         seed = f"{c.get('seed') if r.seed_given else 'none set'} — not rerun (the committed seeds below judge it)"
-    config = {"optimizer": c.get("optimizer"), "learning rate": lr, "scheduler": _schedule(c),
+    schedule = _schedule(c)
+    if r.kind == "range-test" and SWEEPS.get((c.get("schedule") or {}).get("name")) == "staircase":
+        schedule = "a staircase sweep: " + schedule  # the rules read one point per stair (reference/rules.py)
+    config = {"optimizer": c.get("optimizer"), "learning rate": lr, "scheduler": schedule,
               "epochs": c.get("epochs"), "batch size": c.get("batch_size"), "seed": seed}  # fmt: skip
     ran, epochs = len(res.get("epochs") or []), c.get("epochs")
     final = "final" if not ran or ran == epochs else f"at epoch {ran} of {epochs} (this grade's rerun stops there)"

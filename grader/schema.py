@@ -23,6 +23,7 @@ from grader.rubric import RUBRIC
 from grader.safe import shown
 from reference.config import (
     MAX_FACTORS,
+    MAX_MILESTONES,
     Activation,
     Betas,
     Factor,
@@ -128,13 +129,24 @@ def _non_negative_or_nan(v: float) -> float:
 NonNegativeOrNan = Annotated[float, AfterValidator(_non_negative_or_nan)]  # nan < 0 is False: nan passes
 
 
+Growth = Annotated[float, Field(gt=1, le=10, allow_inf_nan=False)]  # a staircase sweep's factor at each stair
+
+
 class RangeTestClaim(Optim):
     """One LR range test and the learning rate the student picked from it."""
 
     name: Name = Field(description="Label shown in the report, e.g. 'sgd-lambda'")
     start_lr: Lr = Field(description="First LR of the sweep")
-    end_lr: Lr = Field(description="Last LR of the sweep")
-    shape: SweepShape = Field("exp", description="Exponential (LambdaLR) or linear sweep, per step")
+    end_lr: Lr | None = Field(None, description="Last LR of the sweep (a staircase: where gamma and its stairs take "
+                              "it; give one of end_lr and gamma)")  # fmt: skip
+    shape: SweepShape = Field("exp", description="Exponential (LambdaLR) or linear sweep, per step; or a staircase: "
+                              "×gamma every stair_steps optimizer steps (StepLR) or at each of its milestones "
+                              "(MultiStepLR), stepped every optimizer step")  # fmt: skip
+    gamma: Growth | None = Field(None, description="staircase: the LR's factor at each stair (> 1)")
+    stair_steps: PositiveInt | None = Field(None, description="staircase: optimizer steps of each stair (StepLR)")
+    milestones: tuple[PositiveInt, ...] | None = Field(
+        None, max_length=MAX_MILESTONES, description="staircase: optimizer steps at which the LR grows (MultiStepLR)"
+    )
     epochs: PositiveInt = Field(10, description="Length of the sweep in epochs")
     steps: PositiveInt | None = Field(None, description="Length of the sweep in optimizer steps (overrides epochs)")
     rule: str = Field(DEFAULT_RULE, description=f"How the LR was picked from the curve: one of {', '.join(RULES)}")
@@ -147,7 +159,20 @@ class RangeTestClaim(Optim):
     def _check(self) -> RangeTestClaim:
         if self.rule not in RULES:
             raise ValueError(f"rule: unknown rule {shown(self.rule)}; choose from {', '.join(RULES)}")
-        if self.start_lr >= self.end_lr:
+        stairs = [f for f in ("gamma", "stair_steps", "milestones") if getattr(self, f) is not None]
+        if self.shape != "staircase":
+            if stairs:
+                raise ValueError(f"{stairs[0]}: only a shape = \"staircase\" sweep has one (this one is "
+                                 f"{self.shape!r})")  # fmt: skip
+            if self.end_lr is None:
+                raise ValueError("end_lr: missing (the last LR of the sweep)")
+        else:
+            if (self.stair_steps is None) == (self.milestones is None):
+                raise ValueError("a staircase sweep needs stair_steps (steps of each stair) or milestones (the "
+                                 "steps its LR grows at): one of them")  # fmt: skip
+            if self.gamma is None and self.end_lr is None:
+                raise ValueError("a staircase sweep needs gamma (its factor at each stair) or end_lr")
+        if self.end_lr is not None and self.start_lr >= self.end_lr:
             raise ValueError(f"start_lr {self.start_lr:g} must be below end_lr {self.end_lr:g}")
         return self
 

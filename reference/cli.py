@@ -21,8 +21,9 @@ from reference.config import (
     ScheduleConfig,
     SweepShape,
     range_test_config,
+    staircase_rises,
 )  # fmt: skip
-from reference.datasets import DATASETS, DataUnavailable
+from reference.datasets import DATASETS, DataUnavailable, steps_per_epoch
 from reference.engines import CHOICES as ENGINES
 from reference.optimizers import OPTIMIZERS
 from reference.protocols import COMPARISONS, PROTOCOLS
@@ -109,6 +110,9 @@ def _range_test_args(rt: argparse.ArgumentParser) -> None:
     rt.add_argument("--end-lr", type=float, default=default["end_lr"], help="LR at the last step")
     rt.add_argument("--shape", default=default["shape"], choices=get_args(SweepShape),
                     help="how the LR grows between them")  # fmt: skip
+    rt.add_argument("--gamma", type=float, help="staircase: the LR's factor at each stair (> 1)")
+    rt.add_argument("--stair-steps", type=int, help="staircase: optimizer steps of each stair (StepLR)")
+    rt.add_argument("--milestones", type=int, nargs="+", help="staircase: steps at which the LR grows (MultiStepLR)")
     rt.add_argument("--epochs", type=int, default=default["epochs"],
                     help="length of the sweep in passes over the training set")  # fmt: skip
     rt.add_argument("--steps", type=int, help="sweep over this many steps instead of --epochs")
@@ -203,8 +207,16 @@ def run_configs(a: argparse.Namespace) -> list[RunConfig]:
     """`range-test` (one config per seed) or `train`: the configs a run command asks for."""
     if a.command == "train":
         return [train_config(a)]
-    return [range_test_config(start_lr=a.start_lr, end_lr=a.end_lr, shape=a.shape, epochs=a.epochs, steps=a.steps,
-                              diverge_factor=a.diverge_factor, eval_every=a.eval_every, **{**_common(a), "seed": s})
+    common, end, stairs = _common(a), a.end_lr, {}
+    if a.shape == "staircase":  # its end LR, shown in reports, is where gamma and its stairs take it
+        if not (a.gamma and a.gamma > 1) or (a.stair_steps is None) == (a.milestones is None):
+            raise UsageError("--shape staircase needs --gamma > 1 and one of --stair-steps, --milestones")
+        stairs = {"gamma": a.gamma, "stair_steps": a.stair_steps, "milestones": a.milestones and tuple(a.milestones)}
+        steps = a.steps or a.epochs * steps_per_epoch(a.dataset, a.batch_size)
+        end = a.start_lr * a.gamma ** staircase_rises(a.stair_steps, stairs["milestones"], steps)
+    return [range_test_config(start_lr=a.start_lr, end_lr=end, shape=a.shape, epochs=a.epochs, steps=a.steps,
+                              diverge_factor=a.diverge_factor, eval_every=a.eval_every, **stairs,
+                              **{**common, "seed": s})
             for s in range(a.seed, a.seed + max(a.seeds, 1))]  # fmt: skip
 
 

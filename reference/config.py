@@ -24,7 +24,7 @@ Model = Literal["lenet5", "resnet18"]
 Activation = Literal["tanh", "relu"]
 Pooling = Literal["avg", "max"]
 Preprocess = Literal["pad-normalize", "resize"]
-SweepShape = Literal["exp", "linear"]  # a range test's LR growth
+SweepShape = Literal["exp", "linear", "staircase"]  # a range test's LR growth: per step, or ×gamma every few steps
 
 # Every float a student gives is finite and inside a stated range, checked at validation (examiner probe 16: `lr = inf`
 # reached math.log10 as an internal error, `lr = 1e308` passed and overflowed the rerun). The bounds are far outside
@@ -80,7 +80,7 @@ class ScheduleConfig(_Frozen):
     gamma: Annotated[float, _finite(gt=0, le=10)] | None = None
     step_size: PositiveInt | None = None  # step: scheduler steps between decays
     milestones: tuple[PositiveInt, ...] | None = Field(None, max_length=MAX_MILESTONES)  # multistep: steps to decay at
-    end_lr: Lr | None = None  # lambda-exp, linear-sweep: LR at the last step
+    end_lr: Lr | None = None  # lambda-exp, linear-sweep: LR at the last step (a staircase range test: shown only)
     max_lr: Lr | None = None  # onecycle, cyclic: peak LR (default: the run's lr)
     base_lr: Lr | None = None  # cyclic: floor LR (default: lr / 10)
     pct_start: float = _finite(default=0.3, gt=0, lt=1)  # onecycle: fraction of steps spent warming up
@@ -154,8 +154,14 @@ class RunConfig(_Frozen):
         if self.weight_decay is None:
             object.__setattr__(self, "weight_decay", OPTIMIZERS[self.optimizer].weight_decay)
         if self.task == "range-test":
-            if self.schedule.name not in ("lambda-exp", "linear-sweep"):
-                raise ValueError("a range test sweeps with scheduler 'lambda-exp' or 'linear-sweep'")
+            if self.schedule.name not in SWEEPS:
+                raise ValueError(
+                    "a range test sweeps with scheduler 'lambda-exp', 'linear-sweep', or 'step' / "
+                    "'multistep' of gamma > 1 stepped every optimizer step (a staircase)"
+                )
+            s = self.schedule
+            if s.name in STAIRS and not (s.gamma is not None and s.gamma > 1 and s.cadence == "step"):
+                raise ValueError("a staircase range test grows the LR: gamma > 1, cadence 'step'")
             if self.schedule.end_lr is not None and self.schedule.end_lr <= self.lr:
                 raise ValueError(f"start LR {self.lr:g} must be below end LR {self.schedule.end_lr:g}")
         return self
@@ -165,6 +171,21 @@ def step_counted(schedule: ScheduleConfig) -> bool:
     """A schedule whose shape is counted in optimizer steps (per-iteration milestones, OneCycle's total, CyclicLR's
     step sizes): it changes with the number of steps per epoch. Epoch-cadence schedules and a constant LR do not."""
     return schedule.cadence == "step" and schedule.name != "constant" and not schedule.name.startswith("auto")
+
+
+# A range test's scheduler → its shape; a staircase is torch's StepLR (equal stairs) or MultiStepLR (its milestones)
+SWEEPS: dict[str, SweepShape] = {"lambda-exp": "exp", "linear-sweep": "linear", "step": "staircase",
+                                 "multistep": "staircase"}  # fmt: skip
+STAIRS = ("step", "multistep")
+
+
+def staircase_rises(stair_steps: int | None, milestones: tuple[int, ...] | None, steps: int) -> int:
+    """How many times a staircase sweep of `steps` optimizer steps multiplies its LR by gamma: torch's StepLR
+    (`stair_steps`) or MultiStepLR (`milestones`, each counted as often as it is listed) stepped every optimizer step,
+    so step i runs at lr · gamma^(rises before i) — its last step, i = steps − 1, at lr · gamma^rises."""
+    if milestones is not None:
+        return sum(1 for m in milestones if m <= steps - 1)
+    return (steps - 1) // stair_steps if stair_steps else 0
 
 
 def _scheduler_names() -> list[str]:
@@ -179,18 +200,30 @@ def range_test_config(
     epochs: int = 10,
     steps: int | None = None,
     diverge_factor: float | None = 4.0,
+    gamma: float | None = None,
+    stair_steps: int | None = None,
+    milestones: tuple[int, ...] | None = None,
     **run: object,
 ) -> RunConfig:
-    """A range test: LR swept from `start_lr` to `end_lr` per step over `epochs` (or `steps`)."""
+    """A range test: LR swept from `start_lr` to `end_lr` per step over `epochs` (or `steps`); a staircase grows it
+    ×`gamma` every `stair_steps` optimizer steps (torch's StepLR) or at each of its `milestones` (MultiStepLR), and
+    `end_lr` is then the LR of its last step (shown in reports; the scheduler does not read it)."""
     if start_lr <= 0 or end_lr <= 0:
         raise ValueError(f"LRs must be positive, got start {start_lr:g}, end {end_lr:g}")
     if start_lr >= end_lr:
         raise ValueError(f"start LR {start_lr:g} must be below end LR {end_lr:g}")
-    name = {"exp": "lambda-exp", "linear": "linear-sweep"}[shape]
+    name, stairs = {"exp": "lambda-exp", "linear": "linear-sweep"}.get(shape), {}
+    if shape == "staircase":
+        if (stair_steps is None) == (milestones is None):
+            raise ValueError("a staircase range test needs stair_steps or milestones (one of them)")
+        name, stairs = (
+            ("step", {"step_size": stair_steps}) if stair_steps else ("multistep", {"milestones": milestones})
+        )
+        stairs["gamma"] = gamma
     return RunConfig(
         task="range-test",
         lr=start_lr,
-        schedule=ScheduleConfig(name=name, end_lr=end_lr, cadence="step"),
+        schedule=ScheduleConfig(name=name, end_lr=end_lr, cadence="step", **stairs),
         epochs=epochs,
         max_steps=steps,
         diverge_factor=diverge_factor,

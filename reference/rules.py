@@ -41,11 +41,16 @@ class Suggestion:
 
 
 def _clean(lrs: Sequence[float], losses: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """The curve's finite points, one per LR: where the LR holds for several steps (a staircase sweep, seed 000's
+    MultiStepLR ×1.5 every half epoch; an LR logged with few digits), the smoothed loss of the last of them — the
+    loss that LR settled at. An exponential or linear sweep changes its LR every step: all its points are kept."""
     lr, loss = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
     keep = np.isfinite(lr) & np.isfinite(loss) & (lr > 0)
-    if keep.sum() < 3:
-        raise ValueError("a range-test curve needs at least 3 finite points")
-    return lr[keep], loss[keep]
+    lr, loss = lr[keep], loss[keep]
+    last = np.append(lr[1:] != lr[:-1], True)  # the last step of each run of one LR
+    if last.sum() < 3:
+        raise ValueError("a range-test curve needs at least 3 finite points at different LRs")
+    return lr[last], loss[last]
 
 
 def minimum(lrs: Sequence[float], losses: Sequence[float]) -> Suggestion:

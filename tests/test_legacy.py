@@ -783,16 +783,18 @@ LITERAL = str(list(range(234, 4690, 234)))  # seed 000's milestones, every half 
 @pytest.mark.parametrize("milestones", [LITERAL, "list(range(234, 4690, 234))", "range(234, 4690, 234)",
                                         "[234 * k for k in range(1, 21)]", "list(234 * k for k in range(1, 21))",
                                         "[m for m in range(4690) if m % 234 == 0 and m > 0]"])  # fmt: skip
-def test_seed0_s_multistep_sweep_is_a_range_test_it_says_it_cannot_rerun(milestones: str, tmp_path: Path) -> None:
+def test_seed0_s_multistep_sweep_is_a_staircase_range_test(milestones: str, tmp_path: Path) -> None:
     """Probe 19: seed 000's range test as a MultiStepLR growing ×1.5 every half epoch was read as a 10-epoch training
     run, refused "10 epochs < the assignment's 30"; written with range() or a comprehension it was an ERROR about
-    the call. Milestones read as data, and a growing staircase is named for what it is: a range test no
-    [[range_test]] sweep (exponential or linear) reruns as written — one line, with how to state it."""
+    the call; then one line saying no [[range_test]] reruns a staircase (ERROR 0/100). Now it is the staircase range
+    test it is: its milestones in optimizer steps, ×1.5 at each, from 1e-6."""
     assert list(parse_legacy_config(f"M = {milestones}\n")["M"]) == list(range(234, 4690, 234))
     x = _loaded(tmp_path, MS_SWEEP.format(milestones))
-    assert x.submission is None and "\n" not in x.error
-    assert "range test" in x.error and "grows" in x.error and "[[range_test]]" in x.error
-    assert "epochs <" not in x.error and "1e-06" in x.error
+    assert x.error is None, x.error
+    (sweep,) = x.submission.range_test
+    assert (sweep.shape, sweep.start_lr, sweep.gamma, sweep.end_lr) == ("staircase", 1e-6, 1.5, None)
+    assert list(sweep.milestones) == list(range(234, 4690, 234)) and sweep.stair_steps is None
+    assert any("staircase" in w and "20 stairs up" in w for w in x.warnings), x.warnings
 
 
 def test_a_growing_exponential_per_step_is_the_exponential_sweep(tmp_path: Path) -> None:
@@ -810,7 +812,10 @@ def test_a_growing_exponential_per_step_is_the_exponential_sweep(tmp_path: Path)
     hook = "hooks = [dict(type='LRSchedulerHook', by_epoch=True)]\n"
     x = _loaded(tmp_path / "e", f"NUM_EPOCHS = 10\nLR = 1e-6\nLR_SCHEDULER = dict(type='ExponentialLR', gamma=2)\n"
                 f"{hook}")  # fmt: skip
-    assert x.submission is None and "grows" in x.error and "once an epoch" in x.error
+    assert x.error is None, x.error  # ×2 at each epoch's end: stairs of an epoch's 469 optimizer steps
+    (sweep,) = x.submission.range_test
+    assert (sweep.shape, sweep.gamma, sweep.stair_steps, sweep.milestones) == ("staircase", 2, 469, None)
+    assert any("once an epoch" in w and "staircase" in w for w in x.warnings), x.warnings
 
 
 @pytest.mark.parametrize(("source", "fragment"), [
