@@ -121,10 +121,15 @@ class Reading:
     shift: Shift = Shift.NONE
     per_epoch: bool = False  # logged once an epoch (at the epoch's number): compared epoch by epoch
     end_late: bool = False  # a sweep whose LR reaches end_lr one step after its last (`ratio ** (step / N)`)
+    rounded: tuple[float, float] | None = None  # (the stated lr, the logged one it rounds): every LR in that ratio
 
     @property
     def note(self) -> str:
         """What the summary adds to the LR table's phrase."""
+        if self.rounded:
+            stated, logged = self.rounded
+            return (f" to the stated lr's printed digits (lr = {stated!r} is the logged {logged:.6g} rounded: every "
+                    f"logged LR is the claimed table's ×{logged / stated:.5g})")  # fmt: skip
         if not self.per_epoch:
             return {Shift.NONE: "", Shift.AHEAD: " (logged one step ahead, after scheduler.step())",
                     Shift.ONE_BASED: " (its steps counted from 1)"}[self.shift]  # fmt: skip
@@ -238,6 +243,8 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     logged = [s for s in steps if math.isfinite(logs.lr[index[s]])]  # a step whose LR was not logged says nothing
     lr = next((Part(s, logs.lr[index[s]], rerun["lr"][s], "LR") for s in logged
                if not same(logs.lr[index[s]], rerun["lr"][s])), None)  # fmt: skip
+    rounded = _rounded(logs, rerun, logged, index) if lr is not None else None
+    lr = None if rounded else lr
     gap = logs.lr_epoch or 1  # an LR logged once an epoch is one epoch ahead or behind, not one step
     ahead = (
         lr is not None
@@ -290,7 +297,26 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
         return Comparison(0, 0, source, untold=untold, k=k, scope=Scope.NOTHING, lr_steps=0)
     shift = Shift.AHEAD if ahead else Shift.ONE_BASED if epoch_behind else Shift.NONE
     return Comparison(compared, n_ep, source, lr, loss, test, constant, nonfinite, untold, k,
-                      reading=Reading(shift, gap > 1, end_late), lr_steps=len(logged))  # fmt: skip
+                      reading=Reading(shift, gap > 1, end_late, rounded), lr_steps=len(logged))  # fmt: skip
+
+
+ROUNDED_LR_RTOL = 0.02  # a stated lr may round the logged one to its printed digits, by at most 2 % (0.025 ← 0.0248)
+
+
+def _rounded(logs: Logs, rerun: dict, logged: list[int], index: dict[int, int]) -> tuple[float, float] | None:
+    """(the stated lr, the logged first LR) where every logged LR is the rerun's times one ratio, and the stated lr
+    is the logged one rounded to its printed digits (at most ROUNDED_LR_RTOL off): a run trained at the 0.01271 read
+    off a sweep and written `lr = 0.0127`, as the report prints it (examiner probe 21: "the log does not match the
+    claimed config (high confidence)", and the claims it held went unjudged). Else None."""
+    stated = (rerun.get("config") or {}).get("lr")
+    first = next((s for s in logged if rerun["lr"][s] > 0), None)
+    if not stated or first is None:
+        return None
+    ratio = logs.lr[index[first]] / rerun["lr"][first]
+    if not abs(ratio - 1) <= min(half_unit(stated) / stated, ROUNDED_LR_RTOL) + LR_RTOL:
+        return None
+    scaled = all(math.isclose(logs.lr[index[s]], rerun["lr"][s] * ratio, rel_tol=LR_RTOL) for s in logged)
+    return (stated, logs.lr[index[first]]) if scaled else None
 
 
 def _dropped_last(rerun: dict) -> tuple[int, list[float]] | None:

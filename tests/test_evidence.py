@@ -132,6 +132,24 @@ def test_a_config_no_seeds_measure_borrows_the_widest_committed_test_sigma(hones
     assert edited.test is not None and edited.test.what == "test loss" and edited.test.versus == "the rerun's"
 
 
+def test_a_stated_lr_that_rounds_the_logged_one_is_the_logged_run(honest):
+    """Examiner probe 21: a run trained at the 0.01271 read off a sweep, written `lr = 0.0127` as the report prints
+    it — "the log does not match the claimed config (high confidence)", and the claims read from it went unjudged.
+    Every logged LR the claimed table's times one ratio, within the stated lr's printed digits (at most 2 %), is the
+    logged run; beyond them, or not one ratio, it is not."""
+    logs = logs_from_result(honest)  # trained at 0.05: a stated 0.05 may round up to ±2 % (its digits allow 10 %)
+    near = compare(replace(logs, lr=[v * 1.0008 for v in logs.lr]), honest, n_test=1000, epochs=STATS)
+    assert near.matches and near.reading.rounded == (0.05, pytest.approx(0.05004))
+    assert "lr = 0.05 is the logged 0.05004 rounded" in near.summary()
+    assert not compare(replace(logs, lr=[v * 1.03 for v in logs.lr]), honest, n_test=1000, epochs=STATS).matches
+    bent = [v * (1.0008 if s < 40 else 1.0) for s, v in enumerate(logs.lr)]  # not one ratio: another table
+    assert compare(replace(logs, lr=bent), honest, n_test=1000, epochs=STATS).lr.at == 0
+    stated = {**honest, "config": {**honest["config"], "lr": 0.0127}, "lr": [v * 0.0127 / 0.05 for v in honest["lr"]]}
+    for logged, ok in ((0.01271, True), (0.01276, False)):  # 0.0127's digits: ±0.00005, 0.39 %
+        cmp = compare(replace(logs, lr=[v * logged / 0.05 for v in logs.lr]), stated, n_test=1000, epochs=STATS)
+        assert cmp.matches is ok and (cmp.lr is None) is ok
+
+
 def test_compare_names_a_constant_lr(mnist5k, honest):
     claimed = RunConfig(epochs=2, lr=0.05, schedule=ScheduleConfig(name="multistep", milestones=(1,), gamma=0.1))
     rerun = run(claimed, device="cpu", data=mnist5k)
