@@ -72,8 +72,30 @@ def read(data: dict) -> tuple[dict, list[str]]:
     return out, notes
 
 
+TEST_WORDS = ("test", "validation", "val")  # a rule worded on the test loss: "one decade below the minimum test loss"
+FILLER = ("the", "of", "a", "at", "on", "curve")
+
+
+def _test_rule(value: object) -> str | None:
+    """The rule a wording on the test (or validation) loss names, filler words aside; None if it names none."""
+    if not isinstance(value, str) or len(value) > 100:
+        return None
+    words = "".join(c if c.isalnum() or c in "/÷" else " " for c in value.lower()).split()
+    if not any(w in TEST_WORDS for w in words):
+        return None
+    rest = [w for w in words if w not in (*TEST_WORDS, *FILLER)]
+    for key in ("".join(rest), "".join(w for w in rest if w != "loss")):
+        if key in NAMES["rule"]:
+            return NAMES["rule"][key]
+    return None
+
+
 def _entry(part: str, i: int, entry: dict, setup: dict, notes: list[str]) -> dict:
     entry, where = {**entry}, f"{part}[{i}]"
+    if part == "range_test" and "curve" not in entry and (rule := _test_rule(entry.get("rule"))):
+        notes.append(f"{where}.rule = {shown(entry['rule'])} read as rule = {rule!r} on curve = \"test\" (the test "
+                     "loss of each evaluation)")  # fmt: skip
+        entry |= {"rule": rule, "curve": "test"}
     for field in ("rule", "optimizer"):
         if field in entry:
             entry[field] = _name(field, entry[field], f"{where}.{field}", notes)

@@ -42,7 +42,7 @@ from grader.schema import ENTRIES, RangeTestClaim, Submission
 from reference.config import SWEEPS
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.outputs import Logs
-from reference.rules import lowest_at_edge
+from reference.rules import RULES, eval_curve, lowest_at_edge
 from reference.tolerances import (
     FALSE_FAIL_TARGET,
     TOLERANCES,
@@ -231,8 +231,14 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         if failed := _rerun_failed("lr_claim", p, o, pts, said):  # a claim the rerun could not check is still made
             out.append(failed)
             continue
-        if own := _own_log("lr_claim", ctx, p, pts, claim.claimed_lr, lambda logs, c=claim: lr_against_log(c, logs)):
+        evals = {e["epoch"]: o.result["lr"][e["step"] - 1] for e in o.result.get("epochs") or []
+                 if 0 < e["step"] <= len(o.result["lr"])}  # fmt: skip
+        if own := _own_log("lr_claim", ctx, p, pts, claim.claimed_lr,
+                           lambda logs, c=claim, at=evals: lr_against_log(c, logs, at)):  # fmt: skip
             out.append(own)
+            continue
+        if claim.curve == "test":
+            out.append(_lr_on_test_loss(ctx, p, o, pts))
             continue
         rerun = o.result["suggestions"].get(claim.rule)
         if rerun is None:
@@ -273,6 +279,48 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
                                why=(f"data:{ctx.cond.claimed}" if ctx.cond.proxy else "review") if pending else None,
                                ))  # fmt: skip
     return [_unwritten(ctx, "claimed_lr", r) for r in out]
+
+
+def _lr_on_test_loss(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckResult:
+    """An LR picked on the test loss (`curve = "test"`, seed 000's method): the rule on the rerun's test loss of each
+    evaluation (once an epoch), allowed one evaluation's LR step and the claim's printed digits — a pick there moves
+    by whole evaluations from seed to seed (benchmarks/test_curve_picks.py measures how often by more than one)."""
+    claim, rule = p.claim, p.claim.rule
+    lrs, losses = eval_curve(o.result)
+    try:
+        picked = RULES[rule](lrs, losses).value
+    except ValueError:
+        return CheckResult("lr_claim", p.name, "error", f"The rerun's sweep evaluated the test loss {len(lrs)} "
+                           f"time(s) before it stopped: too few to apply rule {rule!r} to (3 needed).",
+                           max_points=pts)  # fmt: skip
+    figure, claimed, expected, dist = _lr_distance(claim.claimed_lr, picked)
+    step = _resolution(lrs)
+    tol = step + max(math.log10(1 + half_unit(c) / c) for c in claimed) + 1e-9
+    status, points = banded(dist, tol, ctx.tol.partial_band, pts)
+    at_stake, pending = pts, 0.0
+    fmt = _lrs_text
+    msg = (f"Rule {rule!r} on the rerun's test loss ({len(lrs)} evaluations, once an epoch, {step:.2f} decades of LR "
+           f"apart) picks {fmt(expected)}; the claim {fmt(claimed)} is {dist:.2f} decades away (allowed {tol:.2f}: "
+           "one evaluation's LR step and the claim's printed digits — a pick on the test loss moves by whole "
+           "evaluations from seed to seed, so no finer claim can be checked).")  # fmt: skip
+    last = len(losses) - 1
+    if rule in ("min", "min/10", "range") and min(range(len(losses)), key=losses.__getitem__) == last and \
+            not o.result.get("diverged") and status != "pass":  # fmt: skip
+        status, points, at_stake, pending = "skip", 0.0, 0.0, pts
+        msg = (f"Unconfirmed, flagged for review (its points pending): the rerun's test loss is lowest at its last "
+               f"evaluation (LR {lrs[last]:.4g}), the sweep's edge, so rule {rule!r} has no minimum to find on it. "
+               f"It picks {fmt(expected)} there; the claim is {fmt(claimed)}.")  # fmt: skip
+    elif ctx.cond.proxy and dist > tol:
+        status, points, at_stake, pending, msg = _proxy_lr(ctx, dist, tol, msg, pts)
+    origin = (
+        f"one evaluation's LR step, {step:.3f} decades, and the claim's printed digits: the picks of honest "
+        "seeds on the test loss lie within one evaluation of each other (benchmarks/test_curve_picks.py)"
+    )
+    return CheckResult("lr_claim", p.name, status, msg, claimed=figure, rerun=_one(expected),
+                       tolerance=round(tol, 3), distance=round(dist, 3), unit="decades", origin=origin,
+                       points=points, max_points=at_stake, pending=pending,
+                       why=(f"data:{ctx.cond.claimed}" if ctx.cond.proxy else "review") if pending else None,
+                       )  # fmt: skip
 
 
 def _lr_distance(claimed_lr, picked) -> tuple[float | list[float], list[float], list[float], float]:

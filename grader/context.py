@@ -285,10 +285,10 @@ def seed_reference(baselines: list[dict], kind: str, config, rule: str | None = 
 def by_seeds(planned: list[PlannedRun], committed: list[dict], logs: dict) -> dict[str, Seeds]:
     """The planned sweeps and training runs judged against the committed seeds of their exact config instead of a
     rerun (issue 26; their probe twins are not run either). A run with logs is rerun: its log is borne out by a
-    rerun; so is one that claims a divergence."""
+    rerun; so is one that claims a divergence, and a sweep picked on the test loss (the seeds hold train-loss picks)."""
     out = {}
     for p in planned:
-        if p.kind not in ("range-test", "train") or p.name in logs:
+        if p.kind not in ("range-test", "train") or p.name in logs or getattr(p.claim, "curve", "train") == "test":
             continue
         c = p.claim
         claims = (getattr(c, "claimed_test_accuracy", None), getattr(c, "claimed_test_loss", None))

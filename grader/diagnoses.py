@@ -27,6 +27,8 @@ from grader.evidence import (
     compare,
     comparison,
     diverges,
+    half_unit,
+    lr_against_log,
     noise,
     printed,
 )
@@ -38,7 +40,7 @@ from reference.config import RunConfig, ScheduleConfig
 from reference.datasets import DATASETS
 from reference.optim import lr_table
 from reference.outputs import Logs
-from reference.rules import smooth
+from reference.rules import RULES, eval_curve, smooth
 from reference.schedules import SCHEDULES
 from reference.tolerances import sigma
 
@@ -343,6 +345,54 @@ def earlier_epoch(c: Case) -> Diagnosis | None:
                          f"The claimed {label} {claimed:.4g} is your log's epoch {epoch} ({value:.6g}); its last "
                          f"epoch ({last_epoch}) reads {last:.6g}.", "high", True)  # fmt: skip
     return None
+
+
+def _test_pick_suspect(c: Case) -> bool:
+    return c.check == "lr_claim" and getattr(c.claim, "curve", None) == "train" and c.claim.claimed_lr is not None
+
+
+def test_loss_pick(c: Case) -> Diagnosis | None:
+    """An LR claim that misses the rule on the train loss (the default curve) but is the rule on the test loss of
+    each epoch — seed 000's method ("we have to compare the learning rate versus test loss"), left unstated: on the
+    student's own log (to the claim's printed digits: medium confidence), else on the rerun, or the counterfactual
+    rerun of a sweep the committed seeds judged (within one evaluation's LR step: low — a pick there moves by whole
+    evaluations)."""
+    if not _test_pick_suspect(c):
+        return None
+    run = c.rerun or c.counterfactual
+    if not run or not run.get("lr"):
+        return None
+    evals = {e["epoch"]: run["lr"][e["step"] - 1] for e in run.get("epochs") or [] if 0 < e["step"] <= len(run["lr"])}
+    on_test = c.claim.model_copy(update={"curve": "test"})
+    own = lr_against_log(on_test, c.logs, evals) if c.logs else None
+    digits = max(math.log10(1 + half_unit(x) / x) for x in _lrs(c.claim.claimed_lr))
+    if own is not None and own.distance <= digits + 1e-9:
+        return Diagnosis("test-loss-pick", "the LR was picked on the test loss, not on the train loss the rule reads "
+                         'by default: state curve = "test" to have it judged there',
+                         f"Rule {c.claim.rule!r} on your log's test loss picks {_lrs_text(own.logged)}: the claim "
+                         "to its printed digits.", "medium", False)  # fmt: skip
+    lrs, losses = eval_curve(run)
+    try:
+        pick = RULES[c.claim.rule](lrs, losses).value
+    except ValueError:
+        return None
+    step = max((abs(math.log10(b / a)) for a, b in zip(lrs, lrs[1:], strict=False) if a != b), default=0.0)
+    dist = max(abs(math.log10(x / y)) for x, y in zip(_lrs(c.claim.claimed_lr) * 2, _lrs(pick) * 2, strict=False))
+    if dist > step + digits:
+        return None
+    whose = "the rerun's" if c.rerun else "a rerun's"
+    return Diagnosis("test-loss-pick", "the LR may have been picked on the test loss, not on the train loss the rule "
+                     'reads by default: if so, state curve = "test" to have it judged there',
+                     f"Rule {c.claim.rule!r} on {whose} test loss (once an epoch) picks {_lrs_text(pick)}, within one "
+                     f"evaluation's LR step ({step:.2f} decades) of the claim.", "low", False)  # fmt: skip
+
+
+def _lrs(v: float | list[float] | tuple[float, ...]) -> list[float]:
+    return list(v) if isinstance(v, list | tuple) else [v]
+
+
+def _lrs_text(v: float | list[float]) -> str:
+    return ", ".join(f"{x:.4g}" for x in _lrs(v))
 
 
 def _cf_final_near(c: Case) -> tuple[bool, str]:
@@ -696,6 +746,9 @@ PITFALLS: dict[str, Pitfall] = {
                              earlier_epoch),
     "diverged-log": Pitfall("logged run diverged (momentum ≥ 1?)", (*METRICS, "logs"), diverged_log),
     "log-mismatch": Pitfall("log does not match the claimed config", ("logs",), log_mismatch),
+    "test-loss-pick": Pitfall("LR picked on the test loss, curve left unstated", ("lr_claim",), test_loss_pick,
+                              lambda c: c.config if c.rerun is None and c.logs is None and _test_pick_suspect(c)
+                              else None),
 }  # fmt: skip
 
 

@@ -18,7 +18,7 @@ from reference.config import RunConfig
 from reference.datasets import steps_per_epoch
 from reference.optim import lr_table, total_steps
 from reference.outputs import Logs
-from reference.rules import smooth
+from reference.rules import RULES, smooth
 from reference.tolerances import sigma, sigma_upper
 
 # ---------------------------------------------------------------- logged vs rerun, within measured seed noise
@@ -861,12 +861,26 @@ def plausible(cmp: Comparison | None) -> bool:
 READINGS = {None: "the reference's smoothing", 0.6: "TensorBoard's default smoothing (0.6)"}
 
 
-def lr_against_log(claim: RangeTestClaim, logs: Logs) -> OwnLog | None:
+def lr_against_log(claim: RangeTestClaim, logs: Logs, eval_lr: dict[int, float] | None = None) -> OwnLog | None:
     """The claimed LR against the claim's rule applied to the logged sweep, smoothed as the reference smooths it or
     as TensorBoard shows it by default (READINGS: a pick read off TensorBoard's plot is honest): allowed one logged LR
-    step (the sweep's resolution) and the claim's printed digits."""
-    lrs = [v for v in logs.lr if math.isfinite(v) and v > 0]
-    if len(lrs) < 3 or claim.claimed_lr is None:
+    step (the sweep's resolution) and the claim's printed digits. A pick on the test loss (`claim.curve`) reads the
+    log's test loss of each epoch against `eval_lr` (epoch → the LR the rerun evaluated it at: the logs check holds
+    the log's LR table to the rerun's), raw or as TensorBoard smooths it, allowed one evaluation's LR step."""
+    if claim.claimed_lr is None:
+        return None
+    if claim.curve == "test":
+        points = [(eval_lr[e], v) for e, v in zip(logs.epoch, logs.test_loss, strict=False)
+                  if e in eval_lr and math.isfinite(v)] if eval_lr else []  # fmt: skip
+        lrs, losses = [a for a, _ in points], [b for _, b in points]
+        picks = {
+            how: _rule_on(claim.rule, lrs, ys)
+            for how, ys in (("the raw test loss", losses), (READINGS[0.6], smooth(losses, 0.6)))
+        }
+    else:
+        lrs = [v for v in logs.lr if math.isfinite(v) and v > 0]
+        picks = {how: logs.pick(claim.rule, beta) for beta, how in READINGS.items()}
+    if len(lrs) < 3:
         return None
     steps = [abs(math.log10(b / a)) for a, b in zip(lrs, lrs[1:], strict=False) if a != b]
     resolution = sorted(steps)[len(steps) // 2] if steps else 0.0
@@ -874,8 +888,8 @@ def lr_against_log(claim: RangeTestClaim, logs: Logs) -> OwnLog | None:
     digits = max(math.log10(1 + half_unit(c) / c) for c in claimed)
     allowed = resolution + digits + 1e-9
     readings = []  # (distance, pick, how) per smoothing a student may have read the sweep with
-    for beta, how in READINGS.items():
-        if (pick := logs.pick(claim.rule, beta)) is None:
+    for how, pick in picks.items():
+        if pick is None:
             continue
         logged = pick if isinstance(pick, list) else [pick]
         theirs = claimed if len(claimed) == len(logged) else claimed[-1:] if len(logged) == 1 else claimed * 2
@@ -887,21 +901,30 @@ def lr_against_log(claim: RangeTestClaim, logs: Logs) -> OwnLog | None:
         dist, pick, how = min(readings, key=lambda r: r[0])
     fmt = lambda v: ", ".join(f"{x:.4g}" for x in (v if isinstance(v, list) else [v]))  # noqa: E731
     levels = len(steps) + 1  # a staircase holds each LR for a stair: its LRs, not its steps
-    where = (f"your log's sweep ({len(lrs)} logged LRs, {resolution:.4f} decades apart)" if levels == len(lrs) else
+    where = (f"your log's test loss ({len(lrs)} epochs, {resolution:.2f} decades of LR apart)" if claim.curve == "test"
+             else f"your log's sweep ({len(lrs)} logged LRs, {resolution:.4f} decades apart)" if levels == len(lrs) else
              f"your log's sweep ({len(lrs)} logged steps at {levels} LRs, {resolution:.4f} decades apart)")  # fmt: skip
+    step = "one evaluation's LR step" if claim.curve == "test" else "one logged LR step"
     msg = (
         f"Rule {claim.rule!r} on {where}, with {how}, picks {fmt(pick)}; the claim {fmt(claimed)} is {dist:.3f} "
-        f"decades from it (allowed {allowed:.3f}: one logged LR step and the claim's printed digits)."
+        f"decades from it (allowed {allowed:.3f}: {step} and the claim's printed digits)."
     )
     if dist > allowed and len(readings) > 1:
         others = "; ".join(f"with {h}: {fmt(p)}" for _, p, h in readings if h != how)
         msg += f" Read otherwise, it picks {others}."
-    if dist > allowed and logged_every(logs.step) > 1:
+    if dist > allowed and claim.curve == "train" and logged_every(logs.step) > 1:
         # a log of every k-th step: the student may have read the pick off the whole curve (their LR finder), and a
         # sparse curve's pick strays further than its resolution (examiner probe 9: 0.35 decades at every 10th of 233
         # steps). A miss on it is no evidence: the claim is judged as without logs; a hit still decides.
         return None
     return OwnLog(dist <= allowed, pick, round(dist, 4), round(allowed, 4), "decades", msg)
+
+
+def _rule_on(rule: str, lrs: list[float], losses: list[float]) -> float | list[float] | None:
+    try:
+        return RULES[rule](lrs, losses).value
+    except ValueError:  # too few points
+        return None
 
 
 def checkpoints(logs: Logs) -> dict[int, str]:

@@ -130,6 +130,7 @@ NonNegativeOrNan = Annotated[float, AfterValidator(_non_negative_or_nan)]  # nan
 
 
 Growth = Annotated[float, Field(gt=1, le=10, allow_inf_nan=False)]  # a staircase sweep's factor at each stair
+Curve = Literal["train", "test"]  # the loss a range test's rule reads (reference.rules.eval_curve)
 
 
 class RangeTestClaim(Optim):
@@ -150,6 +151,9 @@ class RangeTestClaim(Optim):
     epochs: PositiveInt = Field(10, description="Length of the sweep in epochs")
     steps: PositiveInt | None = Field(None, description="Length of the sweep in optimizer steps (overrides epochs)")
     rule: str = Field(DEFAULT_RULE, description=f"How the LR was picked from the curve: one of {', '.join(RULES)}")
+    curve: Curve = Field("train", description="The loss the rule reads: the smoothed train loss of every step, or "
+                         "the test loss of each evaluation, once an epoch (seed 000: 'learning rate versus test "
+                         "loss')")  # fmt: skip
     logs: LogsPath | None = Field(None, description="This sweep's TensorBoard log folder or CSV (docs/evidence.md)")
     claimed_lr: Lr | tuple[Lr, Lr] | None = Field(
         None, description="The suggested LR the student reported ([low, high] for rule 'range'); none: not checked"

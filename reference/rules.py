@@ -110,6 +110,14 @@ def suggest_all(lrs: Sequence[float], losses: Sequence[float]) -> dict[str, Sugg
     return {name: rule(lrs, losses) for name, rule in RULES.items()}
 
 
+def eval_curve(result: dict) -> tuple[list[float], list[float]]:
+    """A range test's test loss against its LR, one point per evaluation (once an epoch unless `eval_every`): the
+    LR of the last step before it, and the test loss — the curve a rule reads where the student picked on the test
+    loss (seed 000: "we have to compare the learning rate versus test loss"). Raw: each point is a whole test set."""
+    lrs, points = result.get("lr") or [], [e for e in result.get("evals") or [] if 0 < e["step"] <= len(result["lr"])]
+    return [lrs[e["step"] - 1] for e in points], [e["test_loss"] for e in points]
+
+
 EDGE_TAIL = 0.02  # a sweep's last 2 % of steps (at least 5): a lowest point there is the sweep's edge
 
 
