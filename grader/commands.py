@@ -137,8 +137,9 @@ WHY_WIDTH = 70
 
 def print_checks(s: StudentResult) -> None:
     """One student's checks: fixed columns claimed / rerun / reference, points on the rubric total's scale."""
-    rows = [["NOT CHECKED" if c.not_checked else c.status.upper(), _cell(c.check), _cell(c.subject),
-             _short(c.claimed), _short(c.rerun), _short(c.reference), _distance(c), f"{m:g} pending" if c.not_checked
+    rows = [["NOT CHECKED" if c.not_checked else "NOTE" if c.note else c.status.upper(), _cell(c.check),
+             _cell(c.subject), _short(c.claimed), _short(c.rerun), _short(c.reference), _distance(c),
+             f"{m:g} pending" if c.not_checked
              else f"{p:g}/{m:g}" + (f" ({part:g} pending)" if (part := pending_part(c, m)) else ""),
              _cell(c.message, 400)] for c, (p, m) in zip(s.checks, s.scaled(), strict=True)]  # fmt: skip
     print(tabulate(rows, headers=["", "check", "run", "claimed", "rerun", "reference", "distance / allowed", "points",

@@ -4,9 +4,11 @@ and map their values onto the grader's run-config fields.
 The reader walks the module's statements with a whitelist: assignments of plain data (numbers, strings,
 lists, dicts, `dict(...)`), arithmetic, comparisons and conditional expressions, `math.*`, names assigned
 earlier and subscripts of them, `range`/`len` and one-`for` list comprehensions (bounded before they are
-built), ColossalAI's `gpc.config.NAME` (the file's NAME), module-level `if`/`try` whose branch can be decided
-from data, and one-argument lambdas (or `def`s of local assignments and one `return`, its locals substituted into
-one expression; or a lambda's text, parsed, never run) kept as expressions to be tabulated later over the step (a
+built), ColossalAI's `gpc.config.NAME` (the file's NAME; so are `config.NAME`, `config["NAME"]` and
+`config.get("NAME"[, default])` where the file assigns no `config`, and gpc.config's same forms), module-level
+`if`/`try` whose branch can be decided from data, and one-argument lambdas (or `def`s of local assignments and one
+`return`, its locals substituted into one expression; or a lambda's text, parsed, never run) kept as expressions to
+be tabulated later over the step (a
 LambdaLR). Whatever it cannot read
 is skipped with a warning naming its line; only an unreadable *training* field (LR, batch size, epochs,
 optimizer, scheduler…) is an error, raised when the grader needs it.
@@ -204,9 +206,31 @@ def _read(source: str, filename: str, strict: bool, per_epoch: int | None = None
     _late_bound(reader.values)
     nodes = [n for body in [tree, *strings] for n in ast.walk(body)]
     used = frozenset(n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)) | frozenset(
-        n.attr for n in nodes if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Attribute)
-        and n.value.attr == "config")  # `gpc.config.STEPS` reads STEPS  # fmt: skip
+        _config_reads(nodes)
+    )
     return LegacyConfig(reader.values, reader.warnings, reader.unreadable, used, reader.batches)
+
+
+def _config_reads(nodes: list[ast.AST]) -> list[str]:
+    """The names read through the file's config: `gpc.config.STEPS`, `config.STEPS`, `config["STEPS"]` and
+    `config.get("STEPS")` read STEPS."""
+
+    def holds(n: ast.AST) -> bool:
+        return (isinstance(n, ast.Attribute) and n.attr == "config") or (isinstance(n, ast.Name) and n.id == "config")
+
+    def key(n: ast.AST) -> str | None:
+        return n.value if isinstance(n, ast.Constant) and isinstance(n.value, str) else None
+
+    out = []
+    for n in nodes:
+        if isinstance(n, ast.Attribute) and holds(n.value):
+            out.append(n.attr)
+        elif isinstance(n, ast.Subscript) and holds(n.value):
+            out.append(key(n.slice))
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get" and \
+                holds(n.func.value) and n.args:  # fmt: skip
+            out.append(key(n.args[0]))
+    return [name for name in out if name]
 
 
 def _late_bound(values: dict) -> None:
@@ -368,6 +392,8 @@ class _Expressions:
         from the end) or of a dict (by key), the index read as data; slices and other forms are refused."""
         if isinstance(node.slice, ast.Slice):
             raise self.fail(node, f"cannot evaluate the slice {_snippet(node)} (only one item: X[1], X['key'])")
+        if holder := self.file_config(node.value):  # `config["NUM_EPOCHS"]`: this file's NUM_EPOCHS
+            return self.config_name(node, holder, self.eval(node.slice))
         container, index = self.eval(node.value), self.eval(node.slice)
         cannot = f"cannot evaluate {_snippet(node)}"
         if isinstance(container, dict):
@@ -399,16 +425,39 @@ class _Expressions:
             left = right
         return True
 
+    def file_config(self, node: ast.expr) -> str | None:
+        """What holds this file's names, as written: ColossalAI's `gpc.config`, or a bare `config` that the file never
+        assigns (seed 003's `epochs=config["NUM_EPOCHS"]`: the config ColossalAI loaded from this file); else None."""
+        if isinstance(node, ast.Attribute) and node.attr == "config" and self.global_context(node.value):
+            return "gpc.config"
+        if isinstance(node, ast.Name) and node.id == "config" and not any(
+                node.id in names for names in (self.values, self.assigned, self.unreadable)):  # fmt: skip
+            return "config"
+        return None
+
+    def config_name(self, node: ast.expr, holder: str, name: object, default: ast.expr | None = None) -> object:
+        """`gpc.config.NAME`, `config.NAME`, `config["NAME"]`, `config.get("NAME"[, default])`: this file's NAME (read
+        where it is used, as ColossalAI's config holds it once the whole file has run: an error if only assigned later
+        in the file). `default`: `get`'s, read where the file assigns no NAME at all."""
+        dotted = _snippet(node)
+        if not isinstance(name, str):
+            raise self.fail(node, f"cannot evaluate {dotted}: {holder} is read by a name (a string), not "
+                            f"{shown(name)}")  # fmt: skip
+        later = [n for n in self.assigned.get(name, ()) if n > getattr(node, "lineno", 0)]
+        if default is not None and not later and name not in self.values and name not in self.unreadable:
+            return self.eval(default)
+        gpc = holder == "gpc.config"
+        read_as = "config, read as ColossalAI's gpc.config,"
+        holds, owner = ("gpc.config", "ColossalAI's gpc.config") if gpc else (read_as, read_as)
+        unknown = (f"{name!r} is assigned only later, at line {later[0]} ({holds} holds the file's names once the "
+                   "whole file has run, not yet here): move this line below it" if later else
+                   f"this file assigns no {name!r} ({owner} holds this file's names)")  # fmt: skip
+        return self.name(node, name, f"{dotted}: {unknown}")
+
     def attribute(self, node: ast.Attribute) -> object:
         dotted = _snippet(node)
-        config = isinstance(node.value, ast.Attribute) and node.value.attr == "config"
-        if config and self.global_context(node.value.value):  # `gpc.config.NAME`: this file's NAME
-            later = [n for n in self.assigned.get(node.attr, ()) if n > getattr(node, "lineno", 0)]
-            unknown = (f"{node.attr!r} is assigned only later, at line {later[0]} (gpc.config holds the file's names "
-                       "once the whole file has run, not yet here): move this line below it" if later else
-                       f"this file assigns no {node.attr!r} (ColossalAI's gpc.config holds this file's "
-                       "names)")  # fmt: skip
-            return self.name(node, node.attr, f"{dotted}: {unknown}")
+        if holder := self.file_config(node.value):  # `gpc.config.NAME`, `config.NAME`: this file's NAME
+            return self.config_name(node, holder, node.attr)
         if node.attr in AMP_TYPES and dotted in (f"AMP_TYPE.{node.attr}", f"colossalai.amp.AMP_TYPE.{node.attr}"):
             return AMP_TYPES[node.attr]
         root = node
@@ -437,6 +486,12 @@ class _Expressions:
 
     def call(self, node: ast.Call) -> object:
         name = node.func.id if isinstance(node.func, ast.Name) else None
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "get" and (holder := self.file_config(func.value)):
+            if node.keywords or not 1 <= len(node.args) <= 2:
+                raise self.fail(node, f"cannot evaluate {_snippet(node)}: {holder}.get takes a name and, maybe, a "
+                                "default")  # fmt: skip
+            return self.config_name(node, holder, self.eval(node.args[0]), (node.args[1:] or [None])[0])
         if name == "dict" and not node.args and all(kw.arg is not None for kw in node.keywords):
             return self.sized(node, {kw.arg: self.eval(kw.value) for kw in node.keywords})
         if name in ("list", "tuple") and not node.keywords and len(node.args) <= 1:

@@ -283,7 +283,7 @@ def _check_view(c: CheckResult, points: float, max_points: float) -> dict:
     return {"check": c.check, "subject": c.subject, "status": c.status, "message": cut(c.message),
             "claimed": fmt(c.claimed), "rerun": fmt(c.rerun), "reference": fmt(c.reference),
             "tolerance": figure(c.tolerance, c.unit), "distance": figure(c.distance, c.unit), "origin": c.origin,
-            "points": points, "max_points": max_points, "pending": c.not_checked,
+            "points": points, "max_points": max_points, "pending": c.not_checked, "note": c.note,
             "partly": pending_part(c, max_points), "diagnosis": diagnosis}  # fmt: skip
 
 
@@ -370,8 +370,8 @@ def _counts(checks: list[CheckResult]) -> list[tuple[str, str, int]]:
     """(status, its label, how many) for the report's headline, in the order of STATUS_ORDER."""
     listed = {c.subject for c in checks if c.check == "plausibility" and c.subject != "submission"}
     # the plausibility check's summary row restates its figures' rows: one implausible figure is one fail
-    # a skipped check with points pending reads "not checked", as in the table
-    counts = Counter((c.status, "not checked" if c.not_checked else c.status)
+    # a skipped check with points pending reads "not checked", a note (CheckResult.note) "note", as in the table
+    counts = Counter((c.status, "not checked" if c.not_checked else "note" if c.note else c.status)
                      for c in checks if not (c.check == "plausibility" and c.subject == "submission"
                                              and c.status == "fail" and listed))  # fmt: skip
     return sorted(((*k, n) for k, n in counts.items()), key=lambda t: (STATUS_ORDER.index(t[0]), t[1]))

@@ -7,7 +7,7 @@ import re
 from dataclasses import KW_ONLY, asdict, dataclass, field
 from typing import Literal
 
-from grader.rubric import CLAIM_CHECKS, FINAL_METRIC_CHECKS
+from grader.rubric import ABOUT_CONFIG, CLAIM_CHECKS, FINAL_METRIC_CHECKS
 
 Status = Literal["pass", "warn", "fail", "error", "skip"]
 STATUS_ORDER = ("skip", "pass", "warn", "fail", "error")  # worst last; a skipped check never sets the verdict
@@ -66,6 +66,15 @@ class CheckResult:
         """Nothing given here and points pending: a report shows it as NOT CHECKED (a check partly given and partly
         pending, a chaotic rerun's miss, shows its own status)."""
         return bool(self.pending) and not self.max_points
+
+    @property
+    def note(self) -> bool:
+        """A WARN that cost nothing and says something of the config, not of the submission (the 0-point reproducible
+        check of a chaotic config: the faithful [[auto]] rule always is): a report shows it as a NOTE, and it sets
+        neither the verdict nor the first problem. One that cost points (a chaotic rerun's metric checks, partial
+        credit; a reproducible check given points) still does."""
+        return (self.check in ABOUT_CONFIG and self.status == "warn" and not self.pending
+                and self.points >= self.max_points)  # fmt: skip
 
 
 @dataclass
@@ -170,10 +179,11 @@ class StudentResult:
 
     @property
     def verdict(self) -> Verdict:
-        """The worst check's status; but a submission that passes while most of its claims could not be checked
+        """The worst check's status, a note aside (`CheckResult.note`: a chaotic config's 0-point warning is no fault
+        of the submission); but a submission that passes while most of its claims could not be checked
         is UNVERIFIED: nothing failed, and too little was checked to call it a pass. So is one that states no
         claimed figure at all while it has sweeps or runs to claim them of: a PASS would check nothing it reported."""
-        statuses = [c.status for c in self.checks] or ["error"]
+        statuses = [c.status for c in self.checks if not c.note] or ["skip" if self.checks else "error"]
         worst = max(statuses, key=STATUS_ORDER.index)
         checked, made = self.claims
         expected = made + self.unstated  # claims made, and those the assignment asks for that were left out
@@ -200,9 +210,9 @@ class StudentResult:
     @property
     def first_problem(self) -> str:
         """The one line a class table shows for this student: the error, else the first failing check's reason, else
-        (a WARN) the first warning's."""
+        (a WARN) the first warning's, a note aside (it is no problem of the submission: its report shows it)."""
         return (self.error or next((c.message for c in self.failed_checks), "")
-                or next((c.message for c in self.checks if c.status == "warn"), ""))  # fmt: skip
+                or next((c.message for c in self.checks if c.status == "warn" and not c.note), ""))  # fmt: skip
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -341,8 +351,9 @@ def _test(c: CheckResult, points: float, max_points: float, visibility: str = "v
     has points pending (not checked here: quick mode, other data, a chaotic rerun, a claim not stated, …) would be
     a red failed test for an honest student: it is "passed" — nothing checked here failed — with its score (0, or
     the part given) out of its whole share, and its name and output say it was not checked ("(not checked here)",
-    "Not checked here: …"). A warning that cost nothing (e.g. the 0-point reproducible check of a chaotic config) has
-    full marks and no status, its output starting "Warning (nothing deducted):". Only a check that lost points (a
+    "Not checked here: …"). A warning that cost nothing has full marks and no status, its output starting "Warning
+    (nothing deducted):", or "Note (nothing deducted):" for a note (`CheckResult.note`: the 0-point reproducible check
+    of a chaotic config). Only a check that lost points (a
     failure, an error, partial credit) is "failed". The figures go to `extra_data` as they are."""
     figures = ("check", "subject", "status", "claimed", "logged", "rerun", "reference", "tolerance", "distance", "unit",
                "why")  # fmt: skip
@@ -354,7 +365,7 @@ def _test(c: CheckResult, points: float, max_points: float, visibility: str = "v
         test["output"] = "Not checked here: " + test["output"]
         test["status"] = "failed" if lost else "passed"
     elif c.status == "warn" and not lost:
-        test["output"] = "Warning (nothing deducted): " + test["output"]
+        test["output"] = ("Note" if c.note else "Warning") + " (nothing deducted): " + test["output"]
     elif c.status != "skip":
         test["status"] = "passed" if c.status == "pass" else "failed"
     return test

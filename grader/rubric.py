@@ -14,6 +14,9 @@ class Check:
     doc: str  # what it compares
     claim: str | None = None  # the reported figure it judges: "lr", "test_accuracy" or "test_loss"
     diagnosable: bool = False  # a likely cause may be given for its failures (grader.diagnoses)
+    # its WARN that costs nothing says something of the config, not of the submission (a chaotic config): a note,
+    # shown where the check is, that sets neither the verdict nor the first problem (grader.results CheckResult.note)
+    about_config: bool = False
 
 
 RUBRIC: dict[str, Check] = {
@@ -38,6 +41,7 @@ RUBRIC: dict[str, Check] = {
         0.0,
         "a nudged twin of each rerun: does its outcome belong to the config? (it marks chaotic "
         "reruns, whose metric checks then get partial credit)",
+        about_config=True,
     ),  # fmt: skip
     "baseline": Check(
         2.0, "the rerun's test accuracy vs the committed reference of its config at the same epoch", diagnosable=True
@@ -53,3 +57,4 @@ RUBRIC: dict[str, Check] = {
 CLAIM_CHECKS = tuple(k for k, c in RUBRIC.items() if c.claim)  # checks of a figure the student reported
 FINAL_METRIC_CHECKS = tuple(k for k, c in RUBRIC.items() if c.claim in ("test_accuracy", "test_loss"))
 DIAGNOSED = tuple(k for k, c in RUBRIC.items() if c.diagnosable)
+ABOUT_CONFIG = tuple(k for k, c in RUBRIC.items() if c.about_config)

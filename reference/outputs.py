@@ -3,6 +3,7 @@ the course's tags: what a student hands in with a submission and grader/logs.py 
 
 from __future__ import annotations
 
+import bisect
 import csv
 import json
 import os
@@ -56,6 +57,8 @@ class Logs:
     test_accuracy: list[float] = field(default_factory=list)
     lr_epoch: int = 0  # the LR was logged once an epoch (placed at each epoch's first step): the steps an epoch
     running_mean: bool = False  # the train loss is each epoch's running mean so far (running_loss / (i + 1))
+    epoch_step: list[int] = field(default_factory=list)  # the step (as `step` counts) each epoch was evaluated after:
+    # its CSV row (`write_csv`); empty where not known
 
     @property
     def final(self) -> dict[str, float]:
@@ -94,8 +97,10 @@ def logs_from_result(result: dict, test_loss_divisor: float = 1.0, epochs: int |
     if epochs is not None:
         n = min(n, epochs * per_epoch)
     eps = [e for e in result["epochs"] if epochs is None or e["epoch"] <= epochs]
+    # an epoch evaluated after `step` steps sits on its last one (0-based: step − 1)
     return Logs("", list(range(n)), result["lr"][:n], result["train_loss"][:n], [e["epoch"] for e in eps],
-                [e["test_loss"] / test_loss_divisor for e in eps], [e["test_accuracy"] for e in eps])  # fmt: skip
+                [e["test_loss"] / test_loss_divisor for e in eps], [e["test_accuracy"] for e in eps],
+                epoch_step=[e["step"] - 1 for e in eps])  # fmt: skip
 
 
 def write_tensorboard(logs: Logs, folder: Path) -> Path:
@@ -113,13 +118,24 @@ def write_tensorboard(logs: Logs, folder: Path) -> Path:
     return folder
 
 
+def epoch_rows(logs: Logs) -> dict[int, tuple[int, float, float]]:
+    """{row index: (epoch, test loss, test accuracy)}: each epoch on the row of the step it was evaluated after
+    (`epoch_step`; the last row before it where that step was not logged). A sweep that stopped early (diverged at
+    step 287 of 9 epochs of 32) has its epochs at steps 31, 63, …, not spread over its rows (examiner probe 21). Logs
+    that do not say (`epoch_step` empty) have their epochs at equal shares of the rows."""
+    if not (logs.epoch and logs.step):
+        return {}
+    metrics = list(zip(logs.epoch, logs.test_loss, logs.test_accuracy, strict=True))
+    if len(logs.epoch_step) == len(logs.epoch):
+        return {max(bisect.bisect_right(logs.step, s) - 1, 0): m for s, m in zip(logs.epoch_step, metrics, strict=True)}
+    n = len(logs.step) / max(logs.epoch[-1], 1)
+    return {round(m[0] * n) - 1: m for m in metrics}
+
+
 def write_csv(logs: Logs, path: Path) -> Path:
-    """The logs in the CSV layout: one row per step, epoch-end rows also carry that epoch's test metrics."""
-    per_epoch = {}
-    if logs.epoch and logs.step:
-        n = len(logs.step) / max(logs.epoch[-1], 1)
-        per_epoch = {round(e * n) - 1: (e, tl, ta) for e, tl, ta in
-                     zip(logs.epoch, logs.test_loss, logs.test_accuracy, strict=True)}  # fmt: skip
+    """The logs in the CSV layout: one row per step, the row of the step each epoch was evaluated after also carries
+    that epoch's test metrics (`epoch_rows`)."""
+    per_epoch = epoch_rows(logs)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as f:
         w = csv.writer(f)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from reference.config import RunConfig, ScheduleConfig
 from reference.loop import run
-from reference.outputs import CSV_COLUMNS, Logs, logs_from_result, write_csv, write_tensorboard
+from reference.outputs import CSV_COLUMNS, Logs, epoch_rows, logs_from_result, write_csv, write_tensorboard
 
 ASSIGNMENT = """name = "pitfall fixtures"
 dataset = "mnist-5k"
@@ -96,16 +96,12 @@ def write_logs(logs: Logs, folder: Path, fmt: str = "tb", one_based: bool = Fals
     CSV layout ("csv"), with steps counted from 0 or, as many students' loops do, from 1 (the reader shifts them
     back). Returns the path relative to `folder`, for the submission's `logs =`."""
     if one_based:
-        logs = replace(logs, step=[s + 1 for s in logs.step])
+        logs = replace(logs, step=[s + 1 for s in logs.step], epoch_step=[s + 1 for s in logs.epoch_step])
     if fmt == "tb":
         write_tensorboard(logs, folder / "logs" / "run")
         return "logs/run"
     path = folder / "logs" / "run.csv"
-    ends = {}  # row index → the epoch it ends, at each epoch's share of the rows (as write_csv places them)
-    if logs.epoch and logs.step:
-        per = len(logs.step) / max(logs.epoch[-1], 1)
-        ends = {round(e * per) - 1: (e, tl, ta)
-                for e, tl, ta in zip(logs.epoch, logs.test_loss, logs.test_accuracy, strict=True)}  # fmt: skip
+    ends = epoch_rows(logs)  # row index → the epoch evaluated after its step (as write_csv places them)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as f:
         w = csv.writer(f)

@@ -2,6 +2,7 @@
 [[auto]] config at different seeds end far apart, and no committed seeds measure how far — so a rerun of another seed
 judges neither their claims nor their logs; a seed they state makes the rerun theirs."""
 
+import csv
 import math
 from dataclasses import replace
 
@@ -116,3 +117,59 @@ def test_the_factors_are_read_and_an_auto_run_never_takes_a_runs_baseline(runs):
     judged, why = judged_runs(Context(both, A, pairs, None, False, 1000))
     assert judged == {"mine"} and "auto" not in why  # the [[run]] is judged though the auto run scored higher
     assert math.isfinite(runs[7]["final"]["test_accuracy"])
+
+
+FAITHFUL = """[student]
+id = "{id}"
+name = "{id}"
+
+[[auto]]
+name = "auto"
+optimizer = "sgd"
+factors = [2, 1, 0.5]
+lr = 0.005
+epochs = 2
+seed = 411
+claimed_test_accuracy = {acc}
+claimed_test_loss = {loss}
+"""
+
+
+def test_an_honest_faithful_auto_student_passes_its_chaotic_config_a_note(mnist5k, tmp_path):
+    """Examiner probe 21 (F3): seed 004's faithful rule is chaotic by construction (a 1e-6 nudge moves the train loss by
+    25 % within 64 steps), and every honest [[auto]] student — 100/100, every check earned — was WARN, its first problem
+    "Chaotic (a property of this config, not a fault of the submission)". That 0-point warning is a note: shown where
+    the check is, never the verdict nor the first problem. A chaotic rerun that costs points (a claim it misses: half
+    given, half pending) is still a WARN, and the Gradescope and PrairieLearn outputs say the same verdicts."""
+    from grader.grade import grade_class
+
+    cfg = RunConfig(epochs=2, lr=0.005, optimizer="sgd", schedule=ScheduleConfig(name="auto", factors=(2, 1, 0.5)),
+                    seed=411)  # fmt: skip
+    final = run(cfg, data=mnist5k, device="cpu")["final"]
+    root = tmp_path / "class"
+    for sid, acc, loss in (("honest", final["test_accuracy"], final["test_loss"]), ("missed", 0.5, 2.0)):
+        (root / sid).mkdir(parents=True)
+        (root / sid / "submission.toml").write_text(FAITHFUL.format(id=sid, acc=round(acc, 4), loss=round(loss, 4)))
+    (root / "assignment.toml").write_text('train_epochs = 2\nmax_epochs = 2\nrequired = ["auto"]\n')
+    result = grade_class(root, out=tmp_path / "out", cache_dir=tmp_path / "cache", jobs=1, device="cpu",
+                         engine="sequential")  # fmt: skip
+    honest, missed = sorted(result.students, key=lambda s: s.id)
+    assert honest.verdict == "pass" and honest.first_problem == "" and honest.total == 100, honest.checks
+    repro = next(c for c in honest.checks if c.check == "reproducible")
+    assert repro.status == "warn" and repro.message.startswith("Chaotic") and repro.note  # shown, as a note
+    assert {c.status for c in honest.checks if c.check != "reproducible"} <= {"pass", "skip"}
+    report = (tmp_path / "out" / "honest" / "report.md").read_text()
+    assert "**Verdict: PASS**" in report and "1 note" in report and "| NOTE | reproducible | auto |" in report
+    assert '<span class="badge skip">note</span>' in (tmp_path / "out" / "honest" / "report.html").read_text()
+    gradescope = honest.to_gradescope()
+    assert gradescope["output"].startswith("Verdict: PASS.") and gradescope["score"] == 100
+    (test,) = [t for t in gradescope["tests"] if t["name"] == "reproducible · auto"]
+    assert "status" not in test and test["output"].startswith("Note (nothing deducted): Chaotic")
+    assert honest.to_prairielearn()["message"].startswith("Verdict: PASS.")
+    assert "pass" in [row[6] for row in csv.reader((tmp_path / "out" / "grades.csv").open())]
+    # a chaotic rerun that misses the claims: half their points given, half pending review: WARN, for that reason
+    acc = next(c for c in missed.checks if c.check == "accuracy_claim")
+    assert acc.status == "warn" and acc.why == "chaotic" and 0 < acc.points < acc.max_points + acc.pending
+    assert missed.verdict == "warn" and missed.first_problem.startswith("Not graded automatically: the rerun is")
+    assert missed.to_gradescope()["output"].startswith("Verdict: WARN.")
+    assert missed.to_prairielearn()["message"].startswith("Verdict: WARN.")

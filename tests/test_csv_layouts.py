@@ -4,6 +4,7 @@ hold is not compared, never "outside the seed noise"."""
 
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import replace
 
@@ -231,3 +232,27 @@ def test_decimal_commas_and_a_percent_sign_are_read_as_spreadsheets_write_them(t
     (tmp_path / "run.csv").write_text("\n".join(rows) + "\n")
     logs = read_csv(tmp_path / "run.csv", epochs=1, per_epoch=32)
     assert logs.lr[0] == 0.05 and logs.train_loss[1] == 2.29 and logs.test_accuracy == [pytest.approx(0.811)]
+
+
+def test_the_reference_csv_puts_each_epoch_on_the_step_it_was_evaluated_after(mnist5k, tmp_path):
+    """Examiner probe 21 (side finding): `reference`'s log.csv placed epoch e's test metrics at row round(e·rows/last
+    epoch) − 1, so a sweep that diverged mid-epoch had them spread over its rows (steps 35, 71, … for 31, 63, …): a
+    student reading the test-loss minimum off the CSV got the wrong step and LR. Each epoch's row is the step the
+    result says it was evaluated after, and the grader's reader reads the rows back at those steps."""
+    from grader.logs import read_csv
+    from reference.config import range_test_config
+    from reference.outputs import write_csv
+
+    sweep = run(range_test_config(start_lr=1e-3, end_lr=100, epochs=10), device="cpu", data=mnist5k)
+    evaluated = {e["epoch"]: e["step"] - 1 for e in sweep["epochs"]}  # after `step` steps: on the 0-based step − 1
+    assert sweep["diverged"] and len(sweep["lr"]) % P and 1 < len(evaluated) < 10  # stopped early, mid-epoch
+    assert evaluated == {e: e * P - 1 for e in evaluated}
+    path = write_csv(logs_from_result(sweep), tmp_path / "log.csv")
+    rows = list(csv.DictReader(path.open()))
+    assert {int(r["epoch"]): int(r["step"]) for r in rows if r["epoch"]} == evaluated
+    for e in sweep["epochs"]:  # the row's LR is the one the run was at when it was evaluated
+        (row,) = [r for r in rows if r["epoch"] == str(e["epoch"])]
+        assert float(row["lr"]) == sweep["lr"][e["step"] - 1] and float(row["test_loss"]) == e["test_loss"]
+    logs = read_csv(path)
+    assert logs.step == list(range(len(sweep["lr"]))) and logs.lr == sweep["lr"]
+    assert logs.epoch == list(evaluated) and logs.test_loss == [e["test_loss"] for e in sweep["epochs"]]

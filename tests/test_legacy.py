@@ -887,6 +887,50 @@ def test_the_train_loader_s_length_reads_wherever_the_batches_of_an_epoch_are_kn
     assert legacy.read_config(f"S = len({loader})\n", per_epoch=938).values["S"] == 938
 
 
+CFGDICT = (  # seed 003's verbatim OneCycle line (examiner probe 21, classC/c003-onecycle-cfgdict)
+    'BATCH_SIZE = 128\nNUM_EPOCHS = 30\nLEARNING_RATE = 1.1\nMOMENTUM = 0.0\nLR_SCHEDULER = dict(type="OneCycleLR", '
+    "max_lr=1.1, steps_per_epoch=len(train_dataloader), epochs={epochs})\n"
+)
+
+
+@pytest.mark.parametrize("epochs", ['config["NUM_EPOCHS"]', "config.NUM_EPOCHS", 'config.get("NUM_EPOCHS")',
+                                    'config.get("NUM_EPOCHS", 10)', 'gpc.config["NUM_EPOCHS"]'])  # fmt: skip
+def test_the_file_s_config_by_key_attribute_or_get_reads_as_the_file_s_name(epochs: str, tmp_path: Path) -> None:
+    """Probe 21 (F4): seed 003's verbatim `epochs=config["NUM_EPOCHS"]` was ERROR 0/100 ("unknown name 'config'"),
+    while `epochs=gpc.config.NUM_EPOCHS` was read. A `config` the file never assigns is the config ColossalAI loaded
+    from it, as gpc.config is: `config["NAME"]`, `config.NAME` and `config.get("NAME"[, default])` read its NAME, the
+    same run as the gpc form, with the same warnings; still parsed, never run."""
+    gpc = "from colossalai.core import global_context as gpc\n"
+    source = (gpc if epochs.startswith("gpc") else "") + CFGDICT.format(epochs=epochs)
+    x = _loaded(tmp_path, source)
+    assert x.error is None, x.error
+    (tmp_path / "gpc").mkdir()
+    same = _loaded(tmp_path / "gpc", gpc + CFGDICT.format(epochs="gpc.config.NUM_EPOCHS"))
+    assert same.error is None and x.submission.run == same.submission.run and x.warnings == same.warnings
+    (run,) = x.submission.run
+    assert run.schedule.name == "onecycle" and run.schedule.max_lr == 1.1 and run.epochs == 30 and run.lr == 1.1
+
+
+def test_the_file_s_config_read_before_its_name_or_without_it_says_so_in_one_line() -> None:
+    """As gpc.config: a NAME assigned only below the line is an error saying so, one the file never assigns too (a
+    `get` default stands in only for a NAME the file never assigns); a `config` the file assigns is its own dict."""
+    later = r"line 1: config\['EPOCHS'\]: 'EPOCHS' is assigned only later, at line 2 \(config, read as ColossalAI's "
+    with pytest.raises(LegacyConfigError, match=later + r"gpc\.config, holds the file's names once the whole file has"):
+        parse_legacy_config('X = config["EPOCHS"]\nEPOCHS = 3\n')
+    with pytest.raises(LegacyConfigError, match=r"line 1: config\.get\('EPOCHS', 5\): 'EPOCHS' is assigned only later"):
+        parse_legacy_config('X = config.get("EPOCHS", 5)\nEPOCHS = 3\n')
+    for text in ("config.EPOCHS", 'config.get("EPOCHS")'):
+        with pytest.raises(LegacyConfigError, match=r"line 1: .*this file assigns no 'EPOCHS' \(config, read as "):
+            parse_legacy_config(f"X = {text}\n")
+    got = parse_legacy_config('N = 2\nX = config.get("EPOCHS", 5)\nY = config.get("N", 5)\n')
+    assert got == {"N": 2, "X": 5, "Y": 2}
+    assert parse_legacy_config('config = {"EPOCHS": 4}\nX = config["EPOCHS"]\n')["X"] == 4
+    with pytest.raises(LegacyConfigError, match=r"line 1: unknown name 'config'"):  # its own dict, only later
+        parse_legacy_config('X = config["EPOCHS"]\nconfig = {"EPOCHS": 4}\n')
+    lam = legacy.read_config('N = 10\nF = lambda s: s / config["N"]\n').values["F"]
+    assert lam.table(3) == [0.0, 0.1, 0.2]  # in a lambda, as gpc.config: every name the file assigns
+
+
 def test_onecycle_arguments_at_the_rerun_s_values_pass_without_a_word(tmp_path: Path) -> None:
     """Probe 20 (l35): `anneal_strategy="cos", three_phase=False, last_epoch=-1` (torch's defaults, which the rerun
     uses: grader.aliases.DERIVED) were "not re-run … its LR curve differs from this file's". They change nothing; an

@@ -115,8 +115,9 @@ def test_a_self_check_without_an_assignment_says_the_total_is_the_package_defaul
 
 def test_a_warning_that_cost_nothing_is_not_a_failed_gradescope_test():
     """F4: a warning with nothing lost (the 0-point reproducible check of a chaotic config, a 1/1 warn) is no red
-    "failed" test on Gradescope: no status (shown by its score: full marks) and its output says it is a warning;
-    a warning that cost points is "failed". PrairieLearn shows every test by its points: full marks there too."""
+    "failed" test on Gradescope: no status (shown by its score: full marks) and its output says it is a warning (a
+    note, where it is the config's: probe 21); a warning that cost points is "failed". PrairieLearn shows every test
+    by its points: full marks there too."""
     checks = [CheckResult("config", "submission", "pass", "ok", points=1, max_points=1),
               CheckResult("reproducible", "run", "warn", "Chaotic: a nudge moves the loss by 12%.", points=0,
                           max_points=0),
@@ -127,8 +128,8 @@ def test_a_warning_that_cost_nothing_is_not_a_failed_gradescope_test():
     data = s.to_gradescope()
     assert validate_results("gradescope", data) == []
     tests = {t["name"]: t for t in data["tests"]}
-    for name in ("reproducible · run", "baseline · run"):
-        assert "status" not in tests[name] and tests[name]["output"].startswith("Warning (nothing deducted): ")
+    for name, said in (("reproducible · run", "Note"), ("baseline · run", "Warning")):  # a note: the config's
+        assert "status" not in tests[name] and tests[name]["output"].startswith(f"{said} (nothing deducted): ")
         assert tests[name]["score"] == tests[name]["max_score"]
     assert tests["accuracy_claim · run"]["status"] == "failed" and tests["config · submission"]["status"] == "passed"
     pl = {t["name"]: t for t in s.to_prairielearn()["tests"]}
