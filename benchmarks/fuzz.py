@@ -68,7 +68,8 @@ def values() -> list:
     for _ in range(40):
         deep = [deep]
     return [0, -1, 1, 10**6, 2**63 - 1, -(2**63), 1.5, -0.1, 1e-320, 1e308, math.nan, math.inf, -math.inf, True,
-            False, "0.1", "yes", "30", "sgd", "adam", "radam", [], [1, 2], [0.1, 0.2, 0.3], [[1]], {}, {"a": 1},
+            False, "0.1", "yes", "30", "sgd", "adam", "radam", "test", "staircase", [], [1, 2], [0.1, 0.2, 0.3], [[1]],
+            {}, {"a": 1},
             {"name": "constant"}, {"name": "multistep", "milestones": [1] * 50, "gamma": 0.1}, deep,
             *HOSTILE_STRINGS]  # fmt: skip
 
@@ -106,7 +107,10 @@ def seeds(name: str) -> list[bytes]:
                   b"LR_SCHEDULER = dict(type='LambdaLR', lr_lambda=lambda step: 10 ** (step / 4690 * 6 - 5))\n"
                   b"WARMUP = 40 if NUM_EPOCHS > 40 else 0\n"
                   b"try:\n    DATA = os.environ['DATA']\nexcept KeyError:\n    DATA = './data'\n")  # fmt: skip
-        return [p.read_bytes() for p in sorted(SUBMISSIONS.glob("*/config.py"))] + [course]
+        staircase = (b"BATCH_SIZE = 128\nNUM_EPOCHS = 10\nLEARNING_RATE = 1e-6\n"  # seed 000's sweep, 003's names
+                     b"LR_SCHEDULER = dict(type='MultiStepLR', milestones=list(range(234, 4690, 234)), gamma=1.5,\n"
+                     b"                    last_epoch=-1, verbose=config['NUM_EPOCHS'] > 0)\n")  # fmt: skip
+        return [p.read_bytes() for p in sorted(SUBMISSIONS.glob("*/config.py"))] + [course, staircase]
     return [p.read_bytes() for p in sorted(SUBMISSIONS.glob("*/submission.toml"))]
 
 
