@@ -1,26 +1,28 @@
 """How often the grader's LR tolerance docks honest students of a staircase range test, and what it catches.
 
 A staircase sweep (`shape = "staircase"`, seed 000's MultiStepLR ×1.5 every half epoch) holds the LR for
-`stair_steps` optimizer steps, then multiplies it by `gamma`; the rules read one point per stair. No staircase seeds
-are committed, so the grader's tolerance for one (`grader.checks.lr_tolerance_for`) takes σ from the committed
-*exponential* sweeps of the same optimizer, floored at one stair (log10 gamma decades). This measures it:
+`stair_steps` optimizer steps, then multiplies it by `gamma`; the rules read one point per stair, so picks are whole
+stairs apart. No staircase seeds are committed, so the grader's tolerance for one (`grader.checks.lr_tolerance_for`)
+takes σ from the committed *exponential* sweeps of the same optimizer and rounds k·√2·σ (unfloored) up to whole
+stairs, ⌊k·√2·σ / stair⌋ + 1 of them (commit b5bec63); `check_lr_claims` adds the claim's printed digits (half a unit
+in its last digit). This measures the grader as it is (results/staircase_power_before_cpu.txt: the same runs judged
+by the grader before b5bec63, whose tolerance was k·√2·σ floored at one stair, not rounded to stairs):
 
 1. honest staircase sweeps on the embedded mnist-5k, seeds 0 and 401..420 (the grader reruns seed 0 for a student who
    sets no seed), every config below, built as the grader builds them (`grader.plan.sweep_lrs` →
    `reference.config.range_test_config`) and run with `reference.loop.run` on one CPU thread, one process; results
    cached as JSON under `--cache`, keyed by config and package version, so a rerun of this script is free;
 2. per config and rule: σ of the log10 picks over the seeds, the tolerance the grader uses for that sweep (its own
-   function, the committed baselines it loads), and over all ordered pairs (student seed i claims its pick written to
-   4 significant digits, rerun seed j, i ≠ j) the share of honest pairs that pass / lose points (WARN: partial credit,
-   FAIL) / are pending (a min-based miss on a rerun whose lowest point is its edge: "Unconfirmed", as the grader
-   does), with Wilson 95 % intervals (the pairs share seeds, so the intervals are narrower than the data warrant),
-   and the detection of planted errors (claim = the student's pick ×2, ×3, ×10);
+   function, the committed baselines it loads) in decades and in whole stairs, and over all ordered pairs (student
+   seed i claims its pick written to 4 significant digits, rerun seed j, i ≠ j; allowed that tolerance plus the
+   claim's printed digits, as check_lr_claims adds them) the share of honest pairs that pass / lose points (WARN:
+   partial credit, FAIL) / are pending (a min-based miss on a rerun whose lowest point is its edge: "Unconfirmed", as
+   the grader does), with Wilson 95 % intervals (the pairs share seeds, so the intervals are narrower than the data
+   warrant), and the detection of planted errors (claim = the student's pick ×2, ×3, ×10);
 3. end to end: the 20 unseeded students (seeds 401..420) graded as a class by `grader.grade.grade_class` (quick mode;
    the bundled `submissions/assignment.toml`), honest and with every claim ×2 and ×10: lr_claim checks not PASS;
-4. a summary: σ_staircase against the σ the grader uses, the tolerance, the honest rates and detection, and whether
-   honest staircase students lose points ≤ 1 % of the time;
-5. the fix proposed (not implemented in grader/): the tolerance rounded up to the next whole stair, with the same
-   pairs and end-to-end claims re-judged under it, so its cost in detection is printed beside its gain.
+4. a summary: σ_staircase against the σ the grader uses, the tolerance (decades, whole stairs), the honest rates and
+   detection, and whether honest staircase students lose points ≤ 1 % of the time.
 
     nice -n 10 python benchmarks/staircase_power.py
 """
@@ -52,14 +54,6 @@ RULES = ("min", "min/10", "steepest", "valley")
 FACTORS = (2, 3, 10)
 GAMMA = 1.5
 POINTS = 2.0  # lr_claim's points in submissions/assignment.toml: a WARN's partial credit is computed on them
-DIGITS = math.log10(1 + 5e-4)  # decades a claim written to 4 significant digits may be off its LR: at most half a unit
-
-
-def proposed_tol(t: float, stair: float) -> float:
-    """The fix proposed here (not in grader/): picks lie on the stairs, so two picks whose underlying difference is
-    within t decades differ by at most ⌊t/stair⌋ + 1 whole stairs: the tolerance k·√2·σ (`t`, unfloored) rounded up
-    to the next whole stair (one stair where t is below it: today's floor)."""
-    return stair * (math.floor(t / stair) + 1)
 
 
 @dataclass(frozen=True)
@@ -164,6 +158,15 @@ def written(x: float) -> float:
     return float(f"{x:.4g}")
 
 
+def allowed(tol: float, claim: float) -> float:
+    """What check_lr_claims allows a staircase claim: lr_tolerance_for's tolerance (whole stairs) plus the claim's
+    printed digits, log10(1 + half a unit in its last digit / the claim), its digits as Python prints the float (as
+    submission.toml holds it)."""
+    from grader.evidence import half_unit
+
+    return tol + math.log10(1 + half_unit(claim) / claim)
+
+
 def wilson_text(k: int, n: int) -> str:
     from reference.tolerances import wilson
 
@@ -179,8 +182,10 @@ class Verdicts:
     rule: str
     sigma_stair: float  # std of the log10 picks over the seeds
     sigma_exp: float  # the σ the grader takes from the committed exponential sweeps (at its upper 95 % bound)
-    stair: float  # one stair in decades: the grader's floor
-    tol: float  # the tolerance the grader uses (per rerun; the same for every seed here, checked)
+    stair: float  # one stair in decades (×GAMMA)
+    raw: float  # k·√2·σ_exp, unfloored: what lr_tolerance_for rounds up to whole stairs
+    tol: float  # lr_tolerance_for's tolerance (per rerun; the same for every seed here, checked), before the digits
+    digits: float  # the most printed digits check_lr_claims adds to it for an honest claim, decades
     origin: str
     picks: dict[int, float]
     edge: int  # reruns whose lowest point is the sweep's edge (min-based rules: a miss is pending, not failed)
@@ -188,9 +193,11 @@ class Verdicts:
     planted: dict[int, Counter]
     points_lost: float  # points lost over all honest pairs (of POINTS each)
     d99: float  # the 99th percentile of honest pairs' distances, decades
-    fix_tol: float  # proposed_tol (+ DIGITS): what the proposed fix would allow
-    fix_honest: Counter  # the pairs' verdicts under it
-    fix_planted: dict[int, Counter]
+
+    @property
+    def stairs(self) -> int:
+        """The tolerance in whole stairs."""
+        return round(self.tol / self.stair)
 
     @property
     def n(self) -> int:
@@ -201,7 +208,7 @@ class Verdicts:
         return c["warn"] + c["fail"]
 
     def model(self) -> float:
-        """P(an honest pair loses points) if log10 picks were normal with σ_stair (no lattice, no edge)."""
+        """P(an honest pair loses points) if log10 picks were normal with σ_stair (no lattice, no edge, no digits)."""
         if self.sigma_stair <= 0:
             return 0.0
         return 2 * (1 - NormalDist().cdf(self.tol / (math.sqrt(2) * self.sigma_stair)))
@@ -240,30 +247,31 @@ def pair_stats(sweeps: list[Sweep], seeds: list[int], runs: dict, tolerances) ->
                       f"({min(t for t, _ in tols.values()):.3f}..{max(t for t, _ in tols.values()):.3f})")  # fmt: skip
             cfg0 = runs[(sw.name, 0)][0]
             unfloored, _ = lr_tolerance_for(baselines, cfg0, rule, {"lr": []}, tolerances)  # resolution 0: no floor
+            stair = math.log10(GAMMA)
+            if round(tol / stair) != math.floor(unfloored / stair) + 1 or abs(tol / stair - round(tol / stair)) > 1e-6:
+                print(f"note: {sw.name} {rule}: the tolerance {tol:.3f} is not ⌊k·√2·σ / stair⌋ + 1 = "
+                      f"{math.floor(unfloored / stair) + 1} whole stairs")  # fmt: skip
             edges = {j: rule in ("min", "min/10") and lowest_at_edge(runs[(sw.name, j)][1]) is not None for j in seeds}
-            honest, planted, lost, dists = Counter(), defaultdict(Counter), 0.0, []
-            fix = proposed_tol(unfloored, math.log10(GAMMA)) + DIGITS
-            fix_honest, fix_planted = Counter(), defaultdict(Counter)
+            honest, planted, lost, dists, digits = Counter(), defaultdict(Counter), 0.0, [], 0.0
             for j in seeds:
                 for i in seeds:
                     if i == j:
                         continue
-                    dist = decades(written(picks[i]), picks[j])
+                    claim = written(picks[i])
+                    dist = decades(claim, picks[j])
                     dists.append(dist)
-                    status, points = judge(dist, tols[j][0], band, edges[j])
+                    digits = max(digits, allowed(tols[j][0], claim) - tols[j][0])
+                    status, points = judge(dist, allowed(tols[j][0], claim), band, edges[j])
                     honest[status] += 1
                     lost += POINTS - points if status != "skip" else 0.0
-                    fix_honest[judge(dist, fix, band, edges[j])[0]] += 1
                     for f in FACTORS:
-                        wrong = decades(written(picks[i] * f), picks[j])
-                        planted[f][judge(wrong, tols[j][0], band, edges[j])[0]] += 1
-                        fix_planted[f][judge(wrong, fix, band, edges[j])[0]] += 1
+                        wrong = written(picks[i] * f)
+                        planted[f][judge(decades(wrong, picks[j]), allowed(tols[j][0], wrong), band, edges[j])[0]] += 1
             dists.sort()
             out.append(Verdicts(
                 sw.name, rule, statistics.stdev(math.log10(p) for p in picks.values()),
-                unfloored / (tolerances.k_lr * math.sqrt(2)), math.log10(GAMMA), tol, origin, picks,
-                sum(edges.values()), honest, dict(planted), lost, dists[math.ceil(0.99 * len(dists)) - 1], fix,
-                fix_honest, dict(fix_planted),
+                unfloored / (tolerances.k_lr * math.sqrt(2)), stair, unfloored, tol, digits, origin, picks,
+                sum(edges.values()), honest, dict(planted), lost, dists[math.ceil(0.99 * len(dists)) - 1],
             ))  # fmt: skip
     return out
 
@@ -324,21 +332,6 @@ def end_to_end(sweeps: list[Sweep], students: list[int], runs: dict, cache: Path
     return tally, lost, wall, figures
 
 
-def e2e_fixed(stats: list[Verdicts], figures: dict, runs: dict, band: float) -> dict:
-    """The end-to-end claims re-judged under the proposed tolerance: (variant, sweep, rule) → Counter of statuses."""
-    from reference.rules import lowest_at_edge
-    from reference.tolerances import decades
-
-    by = {(v.sweep, v.rule): v for v in stats}
-    out = defaultdict(Counter)
-    for (variant, sweep, rule), pairs in figures.items():
-        v = by[(sweep, rule)]
-        edge = rule in ("min", "min/10") and lowest_at_edge(runs[(sweep, 0)][1]) is not None
-        for claimed, rerun in pairs:
-            out[(variant, sweep, rule)][judge(decades(claimed, rerun), v.fix_tol, band, edge)[0]] += 1
-    return out
-
-
 # ---------------------------------------------------------------- the report
 
 
@@ -388,21 +381,23 @@ def main() -> None:
 
     print("\nAll ordered pairs (student seed i claims its pick to 4 digits, rerun seed j, i ≠ j; "
           f"{len(seeds) * (len(seeds) - 1)} pairs): σ_stair = std of log10 picks over the {len(seeds)} seeds; "
-          "σ_grader = the σ lr_tolerance_for takes from the committed exponential sweeps (upper 95 % bound, before "
-          "the one-stair floor); tol = what it uses; lose points = WARN or FAIL; pending = a min-based miss on a rerun "
-          "whose lowest point is its edge (Unconfirmed); model = P(lose) if picks were normal with σ_stair; d99 = the "
-          "99th percentile of honest distances; Wilson 95 % intervals (pairs share seeds: read them as "
-          "optimistic)")  # fmt: skip
+          "σ_grader = the σ lr_tolerance_for takes from the committed exponential sweeps (upper 95 % bound); "
+          "k·√2·σ = its tolerance before the rounding, in stairs; tol = what lr_tolerance_for returns, ⌊k·√2·σ / "
+          "stair⌋ + 1 whole stairs (stairs), to which each claim's printed digits are added as check_lr_claims adds "
+          f"them (at most {max(v.digits for v in stats):.5f} decades on these honest claims); lose points = WARN or "
+          "FAIL; pending = a min-based miss on a rerun whose lowest point is its edge (Unconfirmed); model = P(lose) "
+          "if picks were normal with σ_stair; d99 = the 99th percentile of honest distances; Wilson 95 % intervals "
+          "(pairs share seeds: read them as optimistic)")  # fmt: skip
     rows = []
     for v in stats:
         rows.append([v.sweep, v.rule, f"{v.sigma_stair:.3f}", f"{v.sigma_exp:.3f}",
-                     f"{v.sigma_stair / v.sigma_exp:.2f}",
-                     f"{v.tol:.3f}" + (" (stair)" if v.tol <= v.stair + 1e-12 else ""), f"{v.d99:.3f}",
-                     wilson_text(v.lost(), v.n), wilson_text(v.honest["fail"], v.n), f"{v.honest['skip']}",
-                     f"{v.points_lost / (POINTS * v.n):.2%}", f"{v.model():.2%}"])  # fmt: skip
-    print(tabulate(rows, headers=["sweep", "rule", "σ_stair", "σ_grader", "ratio", "tol", "d99", "lose points",
-                                  "fail", "pending", "points lost", "model"]))  # fmt: skip
-    print("\nDetection over the same pairs (claim = student i's pick × f): fail / fail or warn / pending")
+                     f"{v.sigma_stair / v.sigma_exp:.2f}", f"{v.raw / v.stair:.2f}", f"{v.tol:.3f}", v.stairs,
+                     f"{v.d99:.3f}", wilson_text(v.lost(), v.n), wilson_text(v.honest["fail"], v.n),
+                     f"{v.honest['skip']}", f"{v.points_lost / (POINTS * v.n):.2%}", f"{v.model():.2%}"])  # fmt: skip
+    print(tabulate(rows, headers=["sweep", "rule", "σ_stair", "σ_grader", "ratio", "k·√2·σ", "tol", "stairs", "d99",
+                                  "lose points", "fail", "pending", "points lost", "model"]))  # fmt: skip
+    print("\nDetection over the same pairs (claim = student i's pick × f, to 4 digits; the same tolerance plus its "
+          "printed digits): fail / fail or warn / pending")  # fmt: skip
     rows = []
     for v in stats:
         row = [v.sweep, v.rule]
@@ -421,7 +416,6 @@ def main() -> None:
         e2e = tally
         same = all(math.isclose(r, v.picks[0], rel_tol=1e-9) for v in stats
                    for _, r in figures[("honest", v.sweep, v.rule)])  # fmt: skip
-        fixed = e2e_fixed(stats, figures, runs, tolerances.partial_band)
         print(f"\nEnd to end: grader.grade.grade_class (quick, jobs 1, sequential CPU, submissions/assignment.toml) on "
               f"{3 * len(students)} unseeded students ({len(students)} honest, the same with every claim ×2, ×10), "
               f"{len(sweeps) * len(RULES)} staircase [[range_test]] entries each, claims to 4 significant digits; "
@@ -449,14 +443,14 @@ def main() -> None:
     print("\nSummary (pairs: all ordered seed pairs; e2e: the 20 unseeded students against the grader's seed-0 rerun)")
     rows = []
     for v in stats:
-        row = [v.sweep, v.rule, f"{v.sigma_stair:.3f}", f"{v.sigma_exp:.3f}", f"{v.tol:.3f}",
+        row = [v.sweep, v.rule, f"{v.sigma_stair:.3f}", f"{v.sigma_exp:.3f}", f"{v.tol:.3f}", v.stairs,
                f"{v.lost() / v.n:.1%}", f"{v.honest['skip'] / v.n:.0%}"]  # fmt: skip
         if e2e is not None:
             c = e2e[("honest", v.sweep, v.rule)]
             row.append(f"{c['warn'] + c['fail']}/{sum(c.values())}")
         row += [f"{v.lost(v.planted[f]) / v.n:.0%}" for f in FACTORS]
         rows.append(row)
-    heads = ["sweep", "rule", "σ_stair", "σ_grader", "tol", "honest lose (pairs)", "pending (pairs)"]
+    heads = ["sweep", "rule", "σ_stair", "σ_grader", "tol", "stairs", "honest lose (pairs)", "pending (pairs)"]
     heads += ["honest lose (e2e)"] if e2e is not None else []
     print(tabulate(rows, headers=[*heads, *(f"caught ×{f}" for f in FACTORS)]))
     over = [v for v in stats if v.lost() / v.n > 0.01]
@@ -466,33 +460,15 @@ def main() -> None:
         for v in sorted(over, key=lambda v: -v.lost() / v.n):
             print(f"  {v.sweep} {v.rule}: {v.lost()}/{v.n} = {v.lost() / v.n:.1%} "
                   f"({v.lost() / v.n / 0.01:.1f}× the 1 % target; fail {v.honest['fail'] / v.n:.1%}); "
-                  f"σ_stair {v.sigma_stair:.3f} = "
-                  f"{v.sigma_stair / v.sigma_exp:.2f}× the σ used ({v.sigma_exp:.3f}); tol {v.tol:.3f}, "
+                  f"σ_stair {v.sigma_stair:.3f} = {v.sigma_stair / v.sigma_exp:.2f}× the σ used ({v.sigma_exp:.3f}); "
+                  f"tol {v.tol:.3f} ({v.stairs} stairs), "
                   f"the 99th percentile of honest distances {v.d99:.3f} ({v.d99 / v.stair:.1f} stairs)")  # fmt: skip
     else:
         print("\nHonest staircase students lose points ≤ 1 % of the time on every sweep × rule (pairs).")
-    print("\nProposed fix (not implemented in grader/): for a staircase, round the tolerance up to the next whole "
-          "stair, tol = stair·(⌊k·√2·σ / stair⌋ + 1), plus a 4-digit claim's rounding (2e-4 decades) — picks are "
-          "stairs, so an underlying difference within k·√2·σ shows as at most that many whole stairs. Same pairs "
-          "(and the same end-to-end claims, re-judged from the grader's figures): now → proposed")  # fmt: skip
-    rows = []
-    for v in stats:
-        row = [v.sweep, v.rule, f"{v.tol:.3f} → {v.fix_tol:.3f} ({round(v.fix_tol / v.stair)} stairs)",
-               f"{v.lost() / v.n:.1%} → {v.lost(v.fix_honest) / v.n:.1%}"]  # fmt: skip
-        if e2e is not None:
-            c, f_ = e2e[("honest", v.sweep, v.rule)], fixed[("honest", v.sweep, v.rule)]
-            row.append(f"{c['warn'] + c['fail']}/{sum(c.values())} → {f_['warn'] + f_['fail']}/{sum(f_.values())}")
-        row += [f"{v.lost(v.planted[f]) / v.n:.0%} → {v.lost(v.fix_planted[f]) / v.n:.0%}" for f in FACTORS]
-        rows.append(row)
-    heads = ["sweep", "rule", "tol (decades)", "honest lose (pairs)", *(["honest lose (e2e)"] if e2e else [])]
-    print(tabulate(rows, headers=[*heads, *(f"caught ×{f}" for f in FACTORS)]))
-    still = [f"{v.sweep} {v.rule} {v.lost(v.fix_honest) / v.n:.1%}" for v in stats if v.lost(v.fix_honest) / v.n > 0.01]
-    print("With it, honest staircase students lose points > 1 % of pairs on: " + (", ".join(still) or "none"))
     if e2e is not None:
-        lost_now = sum(e2e[("honest", v.sweep, v.rule)][s] for v in stats for s in ("warn", "fail"))
-        lost_fix = sum(fixed[("honest", v.sweep, v.rule)][s] for v in stats for s in ("warn", "fail"))
         n = sum(sum(e2e[("honest", v.sweep, v.rule)].values()) for v in stats)
-        print(f"End to end, honest lr_claim checks losing points: {lost_now}/{n} now → {lost_fix}/{n} proposed")
+        docked = sum(e2e[("honest", v.sweep, v.rule)][s] for v in stats for s in ("warn", "fail"))
+        print(f"End to end, honest lr_claim checks losing points: {wilson_text(docked, n)}")
     print(f"\n(wall time {time.perf_counter() - started:.0f} s)")
 
 
