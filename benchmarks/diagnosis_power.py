@@ -55,6 +55,7 @@ import reference  # noqa: E402
 from grader.grade import DEFAULT_CACHE  # noqa: E402
 from reference.config import RunConfig, ScheduleConfig  # noqa: E402
 from reference.datasets import steps_per_epoch  # noqa: E402
+from reference.rules import RULES, eval_curve  # noqa: E402
 
 ASSIGNMENT = {"name": "diagnosis power", "dataset": "mnist-5k", "train_epochs": 3, "max_epochs": 30,
               "quick_epochs": 2, "max_sweep_epochs": 10, "required": []}  # fmt: skip
@@ -90,7 +91,7 @@ class Entry:
     actual: Callable[[RunConfig], RunConfig] = lambda c: c  # the planned config (at the student's seed) → what ran
     log: dict = field(default_factory=dict)  # divisor, epochs (cut), percent (accuracy logged ×100)
     claims: str = "logs"  # "logs": left out, taken from the logs; "explicit": written out; "train-loss", "percent",
-    # "earlier-epoch": written out as the mistake reads them
+    # "earlier-epoch": written out as the mistake reads them; "test-loss": the rule on the test loss of each epoch
     refused: bool = False  # the config check refuses it: no planned config, the declared one is what ran
     until: int | None = None  # the student's run stopped after this many epochs (of the declared length)
 
@@ -275,6 +276,11 @@ def _cases(key: str, n: int) -> list[Student]:
         for i, kind in enumerate(_kinds(n, False, True, False)):
             what, f = others[i % (2 if kind[2] else 3)]  # a log of other data: only its LR table is compared
             add(i, kind, [Entry("run", "run", dict(BASE), f)], what)
+    elif key == "test-loss-pick":  # the rule applied to the test loss of each epoch (seed 000), curve left unstated
+        for i, kind in enumerate(_kinds(n, True, False, False)):
+            opt, rule = ("sgd", "adam")[i % 2], ("min/10", "steepest")[i // 2 % 2]
+            sweep = {**SWEEP[opt], "epochs": 10, "rule": rule}
+            add(i, kind, [Entry("sweep", "range_test", sweep, claims="test-loss")], f"{opt}, {rule}")
     else:
         raise SystemExit(f"no injected cases for pitfall {key!r}: add them to benchmarks/diagnosis_power.py")
     return out
@@ -409,7 +415,9 @@ def write_student(st: Student, folder: Path, results: dict[str, dict]) -> None:
             sub = f"{st.sid}.{e.name}"  # the logs' path names the student: the margins below are kept by it
             item["logs"] = f"{sub}/{write_logs(logs, folder / sub, st.fmt, st.one_based)}"
         if e.part == "range_test":
-            if e.claims != "logs" or not st.fmt:
+            if e.claims == "test-loss":  # read off the test loss of each epoch, as seed 000 did
+                item["claimed_lr"] = _sig(RULES[e.claim.get("rule", "steepest")](*eval_curve(r)).value)
+            elif e.claims != "logs" or not st.fmt:
                 pick = (r.get("suggestions") or {}).get(e.claim.get("rule", "steepest"))
                 item["claimed_lr"] = _sig(pick) if isinstance(pick, float) else None
         elif e.claims != "logs" or not st.fmt:
