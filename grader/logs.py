@@ -25,6 +25,7 @@ import math
 import os
 import re
 import stat
+import struct
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -149,13 +150,32 @@ GROUPED = {tag.replace("/", "_"): key for key, tag in TAGS.items()}  # sub-folde
 def _scalars(path: Path, wanted: dict[str, str]) -> tuple[dict[str, list[tuple[int, float]]], set[str]]:
     """{key: [(step, value)] in the order written} of the tags `wanted` ({key: tag}) in an event file or folder, and
     every scalar tag it holds (tensorboard's own reader)."""
-    from tensorboard.backend.event_processing.event_accumulator import SCALARS, EventAccumulator
+    from tensorboard.backend.event_processing.event_accumulator import SCALARS, TENSORS, EventAccumulator
 
-    acc = EventAccumulator(str(path), size_guidance={SCALARS: 0})  # 0: keep every value (bytes capped)
+    acc = EventAccumulator(str(path), size_guidance={SCALARS: 0, TENSORS: 0})  # 0: keep every value (bytes capped)
     acc.Reload()
     tags = set(acc.Tags().get("scalars", []))
-    return ({k: [(e.step, e.value) for e in sorted(acc.Scalars(t), key=lambda e: e.wall_time)]
-             for k, t in wanted.items() if t in tags}, tags)  # fmt: skip
+    # TF2's tf.summary.scalar (Keras' TensorBoard callback) writes each scalar as a tensor of the scalars plugin
+    tensors = {t for t in acc.Tags().get("tensors", []) if acc.SummaryMetadata(t).plugin_data.plugin_name == "scalars"}
+    out = {}
+    for k, t in wanted.items():
+        if t in tags:
+            out[k] = [(e.step, e.value) for e in sorted(acc.Scalars(t), key=lambda e: e.wall_time)]
+        elif t in tensors:
+            read = [(e.step, _tensor_scalar(e.tensor_proto)) for e in sorted(acc.Tensors(t), key=lambda e: e.wall_time)]
+            out[k] = [(step, v) for step, v in read if v is not None]
+    return {k: v for k, v in out.items() if v}, tags | tensors
+
+
+def _tensor_scalar(proto) -> float | None:
+    """A scalar tensor's value (float or double), read off the proto without building an array: its shape comes from
+    the file, and an array of it could be any size."""
+    if any(d.size != 1 for d in proto.tensor_shape.dim):
+        return None
+    if proto.float_val or proto.double_val:
+        return float((proto.float_val or proto.double_val)[0])
+    content, kind = proto.tensor_content, {1: "<f", 2: "<d"}.get(proto.dtype)  # DT_FLOAT, DT_DOUBLE
+    return struct.unpack(kind, content)[0] if kind and len(content) == struct.calcsize(kind) else None
 
 
 def read_tensorboard(path: Path, rel: str | None = None, epochs: int | None = None, notes: list[str] | None = None,
