@@ -54,7 +54,7 @@ from reference.tolerances import (
     metric_claim_tolerance,
     pooled_lr_sigma,
     pooled_rel_sigma,
-    wilson,
+    wilson_text,
 )
 
 RANGE_RULES = ("steepest", "min/10")
@@ -287,9 +287,7 @@ def grade_all(subs: list[tuple], args, cache: Path) -> dict[tuple[str, str, str]
 
 
 def rate(statuses: list[str], which: tuple[str, ...]) -> str:
-    k, n = sum(s in which for s in statuses), len(statuses)
-    lo, hi = wilson(k, n)
-    return f"{k}/{n} = {k / n:.0%} [{lo:.0%}, {hi:.0%}]" if n else "-"
+    return wilson_text(sum(s in which for s in statuses), len(statuses))
 
 
 # ---------------------------------------------------------------- the report

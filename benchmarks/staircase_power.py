@@ -48,6 +48,7 @@ from statistics import NormalDist
 from tabulate import tabulate
 
 import reference
+from reference.tolerances import wilson_text
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ("min", "min/10", "steepest", "valley")
@@ -165,13 +166,6 @@ def allowed(tol: float, claim: float) -> float:
     from grader.evidence import half_unit
 
     return tol + math.log10(1 + half_unit(claim) / claim)
-
-
-def wilson_text(k: int, n: int) -> str:
-    from reference.tolerances import wilson
-
-    lo, hi = wilson(k, n)
-    return f"{k}/{n} = {k / n:.1%} [{lo:.1%}, {hi:.1%}]" if n else "-"
 
 
 @dataclass
@@ -392,7 +386,7 @@ def main() -> None:
     for v in stats:
         rows.append([v.sweep, v.rule, f"{v.sigma_stair:.3f}", f"{v.sigma_exp:.3f}",
                      f"{v.sigma_stair / v.sigma_exp:.2f}", f"{v.raw / v.stair:.2f}", f"{v.tol:.3f}", v.stairs,
-                     f"{v.d99:.3f}", wilson_text(v.lost(), v.n), wilson_text(v.honest["fail"], v.n),
+                     f"{v.d99:.3f}", wilson_text(v.lost(), v.n, 1), wilson_text(v.honest["fail"], v.n, 1),
                      f"{v.honest['skip']}", f"{v.points_lost / (POINTS * v.n):.2%}", f"{v.model():.2%}"])  # fmt: skip
     print(tabulate(rows, headers=["sweep", "rule", "σ_stair", "σ_grader", "ratio", "k·√2·σ", "tol", "stairs", "d99",
                                   "lose points", "fail", "pending", "points lost", "model"]))  # fmt: skip
@@ -429,7 +423,7 @@ def main() -> None:
                 c = tally[(variant, v.sweep, v.rule)]
                 row.append("/".join(str(c[s]) for s in ("pass", "warn", "fail", "skip")))
             c = tally[("honest", v.sweep, v.rule)]
-            row.append(wilson_text(c["warn"] + c["fail"], sum(c.values())))
+            row.append(wilson_text(c["warn"] + c["fail"], sum(c.values()), 1))
             rows.append(row)
         print(tabulate(rows, headers=["sweep", "rule", "honest", "×2", "×10", "honest lose points"]))
         total = sum(tally[("honest", v.sweep, v.rule)][s] for v in stats for s in ("warn", "fail"))
@@ -468,7 +462,7 @@ def main() -> None:
     if e2e is not None:
         n = sum(sum(e2e[("honest", v.sweep, v.rule)].values()) for v in stats)
         docked = sum(e2e[("honest", v.sweep, v.rule)][s] for v in stats for s in ("warn", "fail"))
-        print(f"End to end, honest lr_claim checks losing points: {wilson_text(docked, n)}")
+        print(f"End to end, honest lr_claim checks losing points: {wilson_text(docked, n, 1)}")
     print(f"\n(wall time {time.perf_counter() - started:.0f} s)")
 
 

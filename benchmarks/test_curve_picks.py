@@ -26,7 +26,7 @@ from reference.config import range_test_config
 from reference.data import load_data
 from reference.loop import run
 from reference.rules import RULES, eval_curve
-from reference.tolerances import wilson
+from reference.tolerances import wilson_text
 
 RULES_SHOWN = ("min", "min/10", "steepest")
 ERRORS = (2.0, 3.0, 10.0)
@@ -52,11 +52,6 @@ def judged(claimed: float, result: dict, rule: str, band: float) -> str:
     digits = math.log10(1 + 0.5 * 10 ** (math.floor(math.log10(claimed)) - 3) / claimed)
     tol, dist = step + digits + 1e-9, abs(math.log10(claimed / pick))
     return "pass" if dist <= tol else "partial" if dist <= band * tol else "fail"
-
-
-def rate(k: int, n: int) -> str:
-    low, high = wilson(k, n)
-    return f"{k}/{n} = {k / n:.1%} [{low:.1%}, {high:.1%}]" if n else "—"
 
 
 def main() -> None:
@@ -93,7 +88,7 @@ def main() -> None:
                 v = [judged(float(f"{c * f:.4g}"), r, rule, band) for c, r in pairs]
                 caught.append(f"×{f:g}: fail {sum(x == 'fail' for x in v) / len(v):.0%}, "
                               f"lose points {sum(x != 'pass' for x in v) / len(v):.0%}")  # fmt: skip
-            rows.append((f"{opt} {rule}", ", ".join(f"{x:+d}" for x in moved), rate(lost, len(honest)),
+            rows.append((f"{opt} {rule}", ", ".join(f"{x:+d}" for x in moved), wilson_text(lost, len(honest), 1),
                          "; ".join(caught)))  # fmt: skip
     w = [max(len(r[i]) for r in rows) for i in range(4)]
     head = ("sweep, rule", "evaluations apart", "honest pairs losing points", "planted errors")
@@ -101,7 +96,7 @@ def main() -> None:
     for r in rows:
         print("  ".join(c.ljust(n) for c, n in zip(r, w, strict=True)))
     print(
-        f"\nhonest pairs losing any points, all sweeps and rules: {rate(*honest_lost)}; "
+        f"\nhonest pairs losing any points, all sweeps and rules: {wilson_text(*honest_lost, 1)}; "
         f"{time.perf_counter() - started:.0f} s"
     )
 

@@ -112,6 +112,12 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def wilson_text(k: int, n: int, decimals: int = 0) -> str:
+    """`k/n = p % [low, high]`, the Wilson interval, as the benchmarks print a rate; "-" for none."""
+    low, high = wilson(k, n)
+    return f"{k}/{n} = {k / n:.{decimals}%} [{low:.{decimals}%}, {high:.{decimals}%}]" if n else "-"
+
+
 SIGMA_CONFIDENCE = 0.95  # a σ estimated from n seeds is used at its upper 95 % confidence bound
 
 
