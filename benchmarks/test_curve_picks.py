@@ -1,10 +1,12 @@
 """How far honest picks on the test loss stray from seed to seed (`curve = "test"`, seed 000's method: "compare the
-learning rate versus test loss"), and what the grader's tolerance for them — one evaluation's LR step and the
-claim's printed digits, partial credit to `partial_band` times that — does to honest students and to wrong claims.
+learning rate versus test loss"), and what the grader's judgement of them (grader.checks.judge_on_test_loss: within
+one evaluation's LR step and the claim's printed digits a pass, one to two steps off pending review, beyond that
+banded) does to honest students and to wrong claims.
 
-Each seed's sweep is run once (cached as JSON under --cache); every ordered pair of seeds (a student's pick, the
-rerun's) is judged as grader.checks judges a `curve = "test"` claim without logs. The claims are written to 4
-significant digits, as the benchmark's students would print them.
+Sweeps on the embedded mnist-5k, the test loss evaluated once an epoch (32 steps): exponential 1e-6 → 1 over 10
+epochs, and seed 000's staircase (×1.5 every half epoch: 16 steps) from 1e-3 (SGD) or 1e-4 (Adam) over 10 epochs.
+Each seed's sweep is run once (cached as JSON under --cache); every ordered pair of seeds (a student's pick written to
+4 significant digits, the rerun's curve) is judged as the grader judges a claim without logs.
 
     python benchmarks/test_curve_picks.py --seeds 20
 """
@@ -16,42 +18,49 @@ import json
 import math
 import platform
 import time
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import torch
 
-from grader.schema import Assignment
+from grader.checks import TEST_LOSS_RULES, judge_on_test_loss
+from grader.plan import sweep_lrs
+from grader.schema import Assignment, RangeTestClaim
 from reference.config import range_test_config
 from reference.data import load_data
 from reference.loop import run
 from reference.rules import RULES, eval_curve
 from reference.tolerances import wilson_text
 
-RULES_SHOWN = ("min", "min/10", "steepest")
 ERRORS = (2.0, 3.0, 10.0)
+SWEEPS = {  # name → the sweep's LR arguments (range_test_config) for optimizer `opt`
+    "exp": lambda opt: {"start_lr": 1e-6, "end_lr": 1.0},
+    "stair16": lambda opt: sweep_lrs(RangeTestClaim(name="s", optimizer=opt, start_lr=1e-3 if opt == "sgd" else 1e-4,
+                                                    shape="staircase", gamma=1.5, stair_steps=16), 320),
+}  # fmt: skip
 
 
-def sweeps(opt: str, seeds: list[int], cache: Path, data) -> dict[int, dict]:
+def sweeps(kind: str, opt: str, seeds: list[int], cache: Path, data) -> dict[int, dict]:
     out = {}
     for s in seeds:
-        f = cache / f"{opt}-{s}.json"
+        f = cache / (f"{opt}-{s}.json" if kind == "exp" else f"{kind}-{opt}-{s}.json")
         if not f.exists():
-            r = run(range_test_config(start_lr=1e-6, end_lr=1.0, epochs=10, optimizer=opt, seed=s), device="cpu",
-                    data=data)  # fmt: skip
+            cfg = range_test_config(**SWEEPS[kind](opt), epochs=10, optimizer=opt, seed=s)
+            r = run(cfg, device="cpu", data=data)
             f.write_text(json.dumps({"lr": r["lr"], "evals": r["evals"], "diverged": r["diverged"]}))
         out[s] = json.loads(f.read_text())
     return out
 
 
-def judged(claimed: float, result: dict, rule: str, band: float) -> str:
-    """pass / partial / fail, as grader.checks._lr_on_test_loss bands a claim (its edge case aside: counted too)."""
+def pending(c: Counter) -> int:
+    """Pairs whose claim is pending review: one to two evaluations off, an edge, a rule not judged on the test loss."""
+    return c["review"] + c["edge"] + c["unmeasured"]
+
+
+def judge(claimed: float, result: dict, rule: str, band: float) -> str:
     lrs, losses = eval_curve(result)
-    pick = RULES[rule](lrs, losses).value
-    step = math.log10(lrs[-1] / lrs[0]) / (len(lrs) - 1)
-    digits = math.log10(1 + 0.5 * 10 ** (math.floor(math.log10(claimed)) - 3) / claimed)
-    tol, dist = step + digits + 1e-9, abs(math.log10(claimed / pick))
-    return "pass" if dist <= tol else "partial" if dist <= band * tol else "fail"
+    return judge_on_test_loss(float(f"{claimed:.4g}"), lrs, losses, rule, band, bool(result.get("diverged"))).status
 
 
 def main() -> None:
@@ -68,35 +77,41 @@ def main() -> None:
     print(f"$ python benchmarks/test_curve_picks.py --seeds {a.seeds}   # {platform.machine()} CPU, {date.today()}, "
           f"torch {torch.__version__}")  # fmt: skip
     print(
-        f"mnist-5k sweeps 1e-6 → 1 over 10 epochs (320 steps, the test loss evaluated once an epoch), seeds "
-        f"{seeds[0]}, {seeds[1]}..{seeds[-1]}; every ordered pair (student i, rerun j ≠ i) judged with one "
-        f"evaluation's LR step (+ printed digits) as the tolerance, partial credit up to {band:g}× it\n"
+        f"mnist-5k, 10 epochs, the test loss evaluated once an epoch; seeds {seeds[0]}, {seeds[1]}..{seeds[-1]}; "
+        f"every ordered pair (student i's pick, rerun j ≠ i) judged by grader.checks.judge_on_test_loss: pass within "
+        f"one evaluation's LR step (+ printed digits); pending review one to two steps off, at the sweep's edge, or "
+        f"for a rule not judged on the test loss (only {', '.join(TEST_LOSS_RULES)} are); banded beyond "
+        f"(partial_band {band:g})\n"
     )
-    rows, honest_lost = [], [0, 0]
-    for opt in a.optimizers:
-        results = sweeps(opt, seeds, a.cache, data)
-        for rule in RULES_SHOWN:
-            picks = {s: RULES[rule](*eval_curve(r)).value for s, r in results.items()}
-            moved = sorted({round(math.log10(picks[i] / picks[j]) / 0.6) for i in seeds for j in seeds if i != j})
-            pairs = [(float(f"{picks[i]:.4g}"), results[j]) for i in seeds for j in seeds if i != j]
-            honest = [judged(c, r, rule, band) for c, r in pairs]
-            lost = sum(v != "pass" for v in honest)
-            honest_lost[0] += lost
-            honest_lost[1] += len(honest)
-            caught = []
-            for f in ERRORS:
-                v = [judged(float(f"{c * f:.4g}"), r, rule, band) for c, r in pairs]
-                caught.append(f"×{f:g}: fail {sum(x == 'fail' for x in v) / len(v):.0%}, "
-                              f"lose points {sum(x != 'pass' for x in v) / len(v):.0%}")  # fmt: skip
-            rows.append((f"{opt} {rule}", ", ".join(f"{x:+d}" for x in moved), wilson_text(lost, len(honest), 1),
-                         "; ".join(caught)))  # fmt: skip
-    w = [max(len(r[i]) for r in rows) for i in range(4)]
-    head = ("sweep, rule", "evaluations apart", "honest pairs losing points", "planted errors")
+    head = ("sweep", "rule", "evaluations apart", "honest: pass / pending", "honest losing points",
+            *(f"×{f:g}: lose / pending" for f in ERRORS))  # fmt: skip
+    rows, lost_all = [], [0, 0]
+    for kind in SWEEPS:
+        for opt in a.optimizers:
+            results = sweeps(kind, opt, seeds, a.cache, data)
+            for rule in RULES:
+                picks = {s: RULES[rule](*eval_curve(r)).value for s, r in results.items()}
+                one = lambda v: v[-1] if isinstance(v, list) else v  # noqa: E731  # a range's top
+                step = math.log10(eval_curve(results[0])[0][1] / eval_curve(results[0])[0][0])
+                apart = Counter(round(abs(math.log10(one(picks[i]) / one(picks[j]))) / step)
+                                for i in seeds for j in seeds if i != j)  # fmt: skip
+                pairs = [(picks[i], results[j]) for i in seeds for j in seeds if i != j]
+                honest = Counter(judge(one(c), r, rule, band) for c, r in pairs)
+                lost = honest["warn"] + honest["fail"]
+                lost_all = [lost_all[0] + lost, lost_all[1] + len(pairs)]
+                planted = []
+                for f in ERRORS:
+                    v = Counter(judge(one(c) * f, r, rule, band) for c, r in pairs)
+                    planted.append(f"{(v['warn'] + v['fail']) / len(pairs):.0%} / {pending(v) / len(pairs):.0%}")
+                rows.append((f"{kind} {opt}", rule, ", ".join(f"{k}: {n}" for k, n in sorted(apart.items())),
+                             f"{honest['pass']} / {pending(honest)}" + " (not judged)" * (rule not in TEST_LOSS_RULES),
+                             wilson_text(lost, len(pairs), 1), *planted))  # fmt: skip
+    w = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
     print("  ".join(h.ljust(n) for h, n in zip(head, w, strict=True)))
     for r in rows:
-        print("  ".join(c.ljust(n) for c, n in zip(r, w, strict=True)))
+        print("  ".join(str(c).ljust(n) for c, n in zip(r, w, strict=True)))
     print(
-        f"\nhonest pairs losing any points, all sweeps and rules: {wilson_text(*honest_lost, 1)}; "
+        f"\nhonest pairs losing any points, all sweeps and rules: {wilson_text(*lost_all, 1)}; "
         f"{time.perf_counter() - started:.0f} s"
     )
 

@@ -27,7 +27,8 @@ NOT_OURS = ("LambdaLR", "LinearLR", "ConstantLR")
 RULE_WORDS = {  # the rules as reports word them (seed 000: "one order lower than … where loss is minimum")
     "min": ("minimum", "minloss", "minimumloss", "lowestloss", "lrmin"),
     "min/10": ("minimum/10", "min÷10", "minover10", "mindiv10", "onedecadebelowmin", "onedecadebelowminimum",
-               "oneorderlowerthanmin", "minimumover10"),
+               "oneorderlowerthanmin", "minimumover10", "oneorderlowermin", "oneorderlowerminimum", "onedecadelowermin",
+               "onedecadelowerminimum", "oneorderbelowmin", "oneorderbelowminimum", "tenxbelowmin", "min10"),
     "steepest": ("steepestgradient", "steepestslope", "steepestdescent", "maxslope", "maxgradient", "steepestdrop"),
 }  # fmt: skip
 NAMES = {  # field → its names by their key (case, `_` and spaces aside); a scheduler also by its torch class
@@ -73,32 +74,43 @@ def read(data: dict) -> tuple[dict, list[str]]:
 
 
 TEST_WORDS = ("test", "validation", "val")  # a rule worded on the test loss: "one decade below the minimum test loss"
-FILLER = ("the", "of", "a", "at", "on", "curve")
+FILLER = ("the", "of", "a", "an", "at", "on", "in", "curve", "learning", "rate", "lr", "where", "is", "than", "its")
 
 
-def _test_rule(value: object) -> str | None:
-    """The rule a wording on the test (or validation) loss names, filler words aside; None if it names none."""
+def _rule(value: object) -> tuple[str | None, bool]:
+    """The rule a report's wording names, filler words (and "loss") aside, and whether it is worded on the test (or
+    validation) loss: ("min/10", True) for seed 000's "one order lower than the learning rate where test loss is
+    minimum"; (None, …) where it names none."""
     if not isinstance(value, str) or len(value) > 100:
-        return None
+        return None, False
     words = "".join(c if c.isalnum() or c in "/÷" else " " for c in value.lower()).split()
-    if not any(w in TEST_WORDS for w in words):
-        return None
     rest = [w for w in words if w not in (*TEST_WORDS, *FILLER)]
     for key in ("".join(rest), "".join(w for w in rest if w != "loss")):
         if key in NAMES["rule"]:
-            return NAMES["rule"][key]
-    return None
+            return NAMES["rule"][key], any(w in TEST_WORDS for w in words)
+    return None, False
+
+
+def _rule_entry(entry: dict, where: str, notes: list[str]) -> dict:
+    """A [[range_test]]'s rule as worded, read as the rule (and `curve = "test"` where worded on the test loss,
+    unless the entry states another curve: then the words are left to validation)."""
+    rule, on_test = _rule(entry.get("rule"))
+    if rule is None or rule == entry["rule"] or (on_test and entry.get("curve", "test") != "test"):
+        return entry
+    if on_test and "curve" not in entry:
+        notes.append(f"{where}.rule = {shown(entry['rule'])} read as rule = {rule!r} on curve = \"test\" (the test "
+                     "loss of each evaluation)")  # fmt: skip
+        return entry | {"rule": rule, "curve": "test"}
+    notes.append(f"{where}.rule = {shown(entry['rule'])} read as {rule!r}")
+    return entry | {"rule": rule}
 
 
 def _entry(part: str, i: int, entry: dict, setup: dict, notes: list[str]) -> dict:
     entry, where = {**entry}, f"{part}[{i}]"
-    if part == "range_test" and "curve" not in entry and (rule := _test_rule(entry.get("rule"))):
-        notes.append(f"{where}.rule = {shown(entry['rule'])} read as rule = {rule!r} on curve = \"test\" (the test "
-                     "loss of each evaluation)")  # fmt: skip
-        entry |= {"rule": rule, "curve": "test"}
-    for field in ("rule", "optimizer"):
-        if field in entry:
-            entry[field] = _name(field, entry[field], f"{where}.{field}", notes)
+    if isinstance(entry.get("rule"), str):
+        entry = _rule_entry(entry, where, notes)
+    if "optimizer" in entry:
+        entry["optimizer"] = _name("optimizer", entry["optimizer"], f"{where}.optimizer", notes)
     if isinstance(logs := entry.get("logs"), str):
         tidy = logs.strip().replace("\\", "/")
         while tidy.startswith("./"):

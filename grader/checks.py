@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 
 from grader.context import (
@@ -29,6 +29,7 @@ from grader.evidence import (
     check_logs,
     comparison,
     ends_early,
+    eval_lrs,
     half_unit,
     lr_against_log,
     metric_against_log,
@@ -231,8 +232,7 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         if failed := _rerun_failed("lr_claim", p, o, pts, said):  # a claim the rerun could not check is still made
             out.append(failed)
             continue
-        evals = {e["epoch"]: o.result["lr"][e["step"] - 1] for e in o.result.get("epochs") or []
-                 if 0 < e["step"] <= len(o.result["lr"])}  # fmt: skip
+        evals = eval_lrs(p.config) if claim.curve == "test" else None
         if own := _own_log("lr_claim", ctx, p, pts, claim.claimed_lr,
                            lambda logs, c=claim, at=evals: lr_against_log(c, logs, at)):  # fmt: skip
             out.append(own)
@@ -285,45 +285,100 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
     return [_unwritten(ctx, "claimed_lr", r) for r in out]
 
 
-def _lr_on_test_loss(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckResult:
-    """An LR picked on the test loss (`curve = "test"`, seed 000's method): the rule on the rerun's test loss of each
-    evaluation (once an epoch), allowed one evaluation's LR step and the claim's printed digits — a pick there moves
-    by whole evaluations from seed to seed (benchmarks/test_curve_picks.py measures how often by more than one)."""
-    claim, rule = p.claim, p.claim.rule
-    lrs, losses = eval_curve(o.result)
-    try:
-        picked = RULES[rule](lrs, losses).value
-    except ValueError:
-        return CheckResult("lr_claim", p.name, "error", f"The rerun's sweep evaluated the test loss {len(lrs)} "
-                           f"time(s) before it stopped: too few to apply rule {rule!r} to (3 needed).",
-                           max_points=pts)  # fmt: skip
-    figure, claimed, expected, dist = _lr_distance(claim.claimed_lr, picked)
+# The rules whose picks on the test loss of honest seeds land within two evaluations of each other, on exponential
+# and staircase sweeps (benchmarks/test_curve_picks.py); valley's stray to three, range's low end further still
+TEST_LOSS_RULES = ("min", "min/10", "steepest")
+
+
+@dataclass(frozen=True)
+class LossPick:
+    """A claim picked on the test loss against the rule on a test-loss curve (`judge_on_test_loss`)."""
+
+    status: str  # pass | review (1–2 evaluations off) | warn | fail | edge (lowest at the last) | short (< 3 points)
+    # | unmeasured (a rule whose picks on the test loss stray further: TEST_LOSS_RULES)
+    pick: float | list[float] | None = None
+    distance: float = 0.0  # decades
+    step: float = 0.0  # one evaluation's LR step, decades
+    tol: float = 0.0  # what passes: one step and the claim's printed digits
+    share: float = 0.0  # of the points, where banded (beyond two steps)
+
+
+def judge_on_test_loss(claimed_lr, lrs: list[float], losses: list[float], rule: str, band: float,
+                       diverged: bool) -> LossPick:  # fmt: skip
+    """A pick on the test loss moves by whole evaluations from seed to seed: within one evaluation's LR step (and
+    the claim's printed digits) it passes; one to two steps off is seed noise as often as not, pending review
+    (benchmarks/test_curve_picks.py: how often honest pairs land there); beyond two steps it is banded as any claim,
+    from two steps. A min-based rule whose curve is lowest at its last point (not diverged) finds no minimum there."""
+    if len(lrs) < 3:
+        return LossPick("short")
+    pick = RULES[rule](lrs, losses).value
+    if rule not in TEST_LOSS_RULES:
+        return LossPick("unmeasured", pick)
+    _, claimed, _, dist = _lr_distance(claimed_lr, pick)
     step = _resolution(lrs)
     tol = step + max(math.log10(1 + half_unit(c) / c) for c in claimed) + 1e-9
-    status, points = banded(dist, tol, ctx.tol.partial_band, pts)
-    at_stake, pending = pts, 0.0
-    fmt = _lrs_text
-    msg = (f"Rule {rule!r} on the rerun's test loss ({len(lrs)} evaluations, once an epoch, {step:.2f} decades of LR "
-           f"apart) picks {fmt(expected)}; the claim {fmt(claimed)} is {dist:.2f} decades away (allowed {tol:.2f}: "
-           "one evaluation's LR step and the claim's printed digits — a pick on the test loss moves by whole "
-           "evaluations from seed to seed, so no finer claim can be checked).")  # fmt: skip
-    last = len(losses) - 1
-    if rule in ("min", "min/10", "range") and min(range(len(losses)), key=losses.__getitem__) == last and \
-            not o.result.get("diverged") and status != "pass":  # fmt: skip
-        status, points, at_stake, pending = "skip", 0.0, 0.0, pts
+    if dist <= tol:
+        return LossPick("pass", pick, dist, step, tol, 1.0)
+    if rule in ("min", "min/10", "range") and min(range(len(losses)), key=losses.__getitem__) == len(losses) - 1 \
+            and not diverged:  # fmt: skip
+        return LossPick("edge", pick, dist, step, tol)
+    if dist <= tol + step:
+        return LossPick("review", pick, dist, step, tol)
+    status, share = banded(dist, tol + step, band, 1.0)
+    return LossPick(status, pick, dist, step, tol, share)
+
+
+def _lr_on_test_loss(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckResult:
+    """An LR picked on the test loss (`curve = "test"`, seed 000's method), without the student's log: the rule on the
+    rerun's test loss of each evaluation (once an epoch), judged by `judge_on_test_loss`."""
+    claim, rule = p.claim, p.claim.rule
+    lrs, losses = eval_curve(o.result)
+    v = judge_on_test_loss(claim.claimed_lr, lrs, losses, rule, ctx.tol.partial_band, bool(o.result.get("diverged")))
+    figure = list(claim.claimed_lr) if isinstance(claim.claimed_lr, tuple) else claim.claimed_lr
+    fmt, said = _lrs_text, _lrs_text(figure if isinstance(figure, list) else [figure])
+    why = f"data:{ctx.cond.claimed}" if ctx.cond.proxy else "review"
+    if v.status == "short":
+        data = f" (on {ctx.cond.rerun}: the claim's {ctx.cond.claimed} may train on further)" if ctx.cond.proxy else ""
+        return CheckResult("lr_claim", p.name, "skip", f"Unconfirmed, flagged for review (its points pending): the "
+                           f"rerun's sweep stopped (its loss diverged) after {len(lrs)} evaluation(s) of the test "
+                           f"loss{data}, too few for rule {rule!r} to pick from (3 needed); hand in the sweep's log to "
+                           f"have the claim {said} checked against it.", claimed=figure, pending=pts,
+                           why=why)  # fmt: skip
+    expected = v.pick if isinstance(v.pick, list) else [v.pick]
+    head = (f"Rule {rule!r} on the rerun's test loss ({len(lrs)} evaluations, once an epoch, {v.step:.2f} decades of "
+            f"LR apart) picks {fmt(expected)}; the claim {said} is {v.distance:.2f} decades away")  # fmt: skip
+    status, points, at_stake, pending = {
+        "pass": ("pass", pts, pts, 0.0),
+        "warn": ("warn", round(v.share * pts, 2), pts, 0.0),
+        "fail": ("fail", 0.0, pts, 0.0),
+    }.get(v.status, ("skip", 0.0, 0.0, pts))
+    if v.status == "unmeasured":
+        msg = (
+            f"Unconfirmed, flagged for review (its points pending): rule {rule!r} on the rerun's test loss picks "
+            f"{fmt(expected)}, the claim is {said}; but its picks on the test loss of honest seeds stray by up to "
+            f"three evaluations (benchmarks/test_curve_picks.py: only {', '.join(TEST_LOSS_RULES)} hold within "
+            "two), so no rerun can judge it — hand in the sweep's log to have it checked against your own."
+        )
+    elif v.status == "edge":
         msg = (f"Unconfirmed, flagged for review (its points pending): the rerun's test loss is lowest at its last "
-               f"evaluation (LR {lrs[last]:.4g}), the sweep's edge, so rule {rule!r} has no minimum to find on it. "
-               f"It picks {fmt(expected)} there; the claim is {fmt(claimed)}.")  # fmt: skip
-    elif ctx.cond.proxy and dist > tol:
-        status, points, at_stake, pending, msg = _proxy_lr(ctx, dist, tol, msg, pts)
+               f"evaluation (LR {lrs[-1]:.4g}), the sweep's edge, so rule {rule!r} has no minimum to find on it. "
+               f"It picks {fmt(expected)} there; the claim is {said}.")  # fmt: skip
+    elif v.status == "review":
+        msg = (f"Unconfirmed, flagged for review (its points pending): {head} — more than one evaluation's LR step, "
+               "within two: honest picks on the test loss land that far apart from seed to seed "
+               "(benchmarks/test_curve_picks.py), so no rerun can tell this from a wrong pick.")  # fmt: skip
+    else:
+        msg = (f"{head} (allowed {v.tol:.2f}: one evaluation's LR step and the claim's printed digits — a pick on the "
+               "test loss moves by whole evaluations from seed to seed; beyond two steps it fails).")  # fmt: skip
+        if ctx.cond.proxy and v.status != "pass":
+            status, points, at_stake, pending, msg = _proxy_lr(ctx, v.distance, v.tol, msg, pts)
     origin = (
-        f"one evaluation's LR step, {step:.3f} decades, and the claim's printed digits: the picks of honest "
-        "seeds on the test loss lie within one evaluation of each other (benchmarks/test_curve_picks.py)"
+        f"one evaluation's LR step, {v.step:.3f} decades, and the claim's printed digits; one to two steps off "
+        "pending review (benchmarks/test_curve_picks.py: how often honest seeds' picks land there)"
     )
     return CheckResult("lr_claim", p.name, status, msg, claimed=figure, rerun=_one(expected),
-                       tolerance=round(tol, 3), distance=round(dist, 3), unit="decades", origin=origin,
-                       points=points, max_points=at_stake, pending=pending,
-                       why=(f"data:{ctx.cond.claimed}" if ctx.cond.proxy else "review") if pending else None,
+                       tolerance=round(v.tol, 3), distance=round(v.distance, 3), unit="decades", origin=origin,
+                       points=points, max_points=at_stake, pending=pending, why=why if pending else None,
                        )  # fmt: skip
 
 

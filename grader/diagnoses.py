@@ -27,6 +27,7 @@ from grader.evidence import (
     compare,
     comparison,
     diverges,
+    eval_lrs,
     half_unit,
     lr_against_log,
     noise,
@@ -362,9 +363,8 @@ def test_loss_pick(c: Case) -> Diagnosis | None:
     run = c.rerun or c.counterfactual
     if not run or not run.get("lr"):
         return None
-    evals = {e["epoch"]: run["lr"][e["step"] - 1] for e in run.get("epochs") or [] if 0 < e["step"] <= len(run["lr"])}
     on_test = c.claim.model_copy(update={"curve": "test"})
-    own = lr_against_log(on_test, c.logs, evals) if c.logs else None
+    own = lr_against_log(on_test, c.logs, eval_lrs(c.config)) if c.logs else None
     digits = max(math.log10(1 + half_unit(x) / x) for x in _lrs(c.claim.claimed_lr))
     if own is not None and own.distance <= digits + 1e-9:
         return Diagnosis("test-loss-pick", "the LR was picked on the test loss, not on the train loss the rule reads "

@@ -84,8 +84,10 @@ def sweep_lrs(rt: RangeTestClaim, steps: int) -> dict | str:
     if rt.shape != "staircase":
         return {"start_lr": rt.start_lr, "end_lr": rt.end_lr, "shape": rt.shape}
     rises = staircase_rises(rt.stair_steps, rt.milestones, steps)
-    if rises < 1:
-        return f"a staircase whose LR never grows within its {steps:,} steps (its first stair ends after them)"
+    ups = len({m for m in rt.milestones if m <= steps - 1}) if rt.milestones else rises  # a milestone listed twice
+    if ups < 2:  # is one stair up, ×gamma² (torch counts it twice); a rule picks from 3 LRs at least
+        return (f"a staircase whose LR {'never grows' if not ups else 'grows only once'} within its {steps:,} steps: "
+                "a rule needs 3 LRs (2 stairs up) to pick from")  # fmt: skip
     start = math.log10(rt.start_lr)
     stair = math.log10(rt.gamma) if rt.gamma else (math.log10(rt.end_lr) - start) / rises
     end = start + rises * stair  # decades, as 10**end may overflow

@@ -347,7 +347,10 @@ def result_of(cfg: RunConfig, device: torch.device, data: Data, lrs: list[float]
         "meta": meta(cfg, device, data, time.perf_counter() - started, compiled),
     }
     if cfg.task == "range-test":
-        result["suggestions"] = {k: s.value for k, s in suggest_all(lrs, smoothed).items()} if len(lrs) > 2 else {}
+        try:  # a curve of fewer than 3 finite points at different LRs (it diverged at once) picks nothing
+            result["suggestions"] = {k: s.value for k, s in suggest_all(lrs, smoothed).items()}
+        except ValueError:
+            result["suggestions"] = {}
     return result
 
 

@@ -14,7 +14,7 @@ from grader.aliases import read
 from grader.grade import grade_class
 from reference.config import range_test_config
 from reference.loop import run
-from reference.outputs import logs_from_result, write_csv
+from reference.outputs import Logs, logs_from_result, write_csv
 from reference.rules import RULES, eval_curve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,13 +35,23 @@ def test_the_test_curve_is_one_point_per_evaluation_at_the_lr_it_was_reached(swe
 
 
 def test_a_rule_worded_on_the_test_loss_reads_as_the_rule_on_that_curve():
-    data, notes = read({"range_test": [{"rule": "one decade below the minimum test loss"},
-                                       {"rule": "Minimum validation loss / 10"}, {"rule": "min test loss"},
-                                       {"rule": "min/10"}, {"rule": "min test loss", "curve": "train"}]})  # fmt: skip
+    words = [
+        "one decade below the minimum test loss",
+        "Minimum validation loss / 10",
+        "min test loss",
+        "min/10",
+        "one order lower than the learning rate where test loss is minimum",  # seed 000, near verbatim
+        "one decade below the minimum",
+        "one decade below the minimum loss",
+    ]  # probe 22: on the train loss
+    data, notes = read({"range_test": [*({"rule": w} for w in words), {"rule": "min test loss", "curve": "train"},
+                                       {"rule": "min/10 test", "curve": "test"}]})  # fmt: skip
     got = [(e["rule"], e.get("curve")) for e in data["range_test"]]
-    assert got == [("min/10", "test"), ("min/10", "test"), ("min", "test"), ("min/10", None),
-                   ("min test loss", "train")]  # fmt: skip  # a curve stated: the words are left to validation
-    assert len(notes) == 3 and 'curve = "test"' in notes[0]
+    assert got == [("min/10", "test"), ("min/10", "test"), ("min", "test"), ("min/10", None), ("min/10", "test"),
+                   ("min/10", None), ("min/10", None),
+                   ("min test loss", "train"),  # another curve stated: the words are left to validation
+                   ("min/10", "test")]  # fmt: skip
+    assert len(notes) == 7 and 'curve = "test"' in notes[0] and "curve" not in notes[4]
 
 
 def _entry(name: str, claimed: float, extra: str = "") -> str:
@@ -76,3 +86,33 @@ def test_honest_test_loss_picks_are_graded_as_meant(sweep, tmp_path):
     assert lr["unstated"].status == "fail" and lr["unstated"].diagnosis["pitfall"] == "test-loss-pick"
     assert lr["unstated"].diagnosis["confidence"] == "medium" and 'curve = "test"' in lr["unstated"].diagnosis["cause"]
     assert lr["wrong"].status == "fail"
+
+
+def test_a_rerun_that_stops_before_three_evaluations_leaves_the_claim_pending(mnist5k, tmp_path):
+    """Examiner probe 22: seed 000's staircase on the test loss, rerun on mnist-5k, diverged after 2 evaluations —
+    ERROR 0 points ("too few to apply rule"), and with the student's own log of 6 evaluations too. Without a log it
+    is pending review; a log is read at the LRs of the claimed config's own table, however short the rerun."""
+    from grader.evidence import eval_lrs, lr_against_log
+    from grader.plan import sweep_lrs
+    from grader.schema import RangeTestClaim
+    from reference.optim import lr_table
+
+    shutil.copy(ROOT / "submissions" / "assignment.toml", tmp_path / "assignment.toml")
+    entry = ('[[range_test]]\nname = "ms"\noptimizer = "sgd"\nstart_lr = 0.3\nshape = "staircase"\ngamma = 1.5\n'
+             'stair_steps = 16\nepochs = 10\nrule = "min/10"\ncurve = "test"\nclaimed_lr = 0.03\n')  # fmt: skip
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "submission.toml").write_text(f'[student]\nid = "s"\nname = "s"\n{entry}')
+    result = grade_class(tmp_path, out=None, quick=True, cache_dir=tmp_path / "cache")
+    (student,) = result.students
+    (lr,) = [c for c in student.checks if c.check == "lr_claim"]
+    assert len(eval_curve(student.runs[0].result)[0]) < 3  # the rerun diverged in its second epoch
+    assert lr.status == "skip" and lr.pending > 0 and "after 2 evaluation(s)" in lr.message, lr.message
+    rt = RangeTestClaim(name="ms", optimizer="sgd", start_lr=0.3, shape="staircase", gamma=1.5, stair_steps=16,
+                        rule="min/10", curve="test", claimed_lr=0.03)  # fmt: skip
+    cfg = range_test_config(**sweep_lrs(rt, 320), epochs=10)
+    table, at = lr_table(cfg, 32), eval_lrs(cfg)
+    assert at == {e: table[32 * e - 1] for e in range(1, 11)}  # every epoch of the claim, not the rerun's two
+    losses = [0.6, 0.45, 0.35, 0.5, 0.9, 2.0]  # the student's log: six epochs before it diverged (test loss)
+    log = Logs("sweep.csv", [], [], [], list(range(1, 7)), losses, [0.9] * 6)
+    v = lr_against_log(rt.model_copy(update={"claimed_lr": float(f"{at[3] / 10:.4g}")}), log, at)
+    assert v is not None and v.ok, v

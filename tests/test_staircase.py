@@ -99,8 +99,10 @@ def test_the_rerun_s_lr_table_is_torch_s_staircase(stairs):
 @pytest.mark.parametrize(("update", "fragment"), [
     ({"end_lr": 50.0}, "is not where this staircase ends: 0.001 × 1.5^19 = 2.217"),
     ({"stair_steps": 400}, "never grows within its 320 steps"),
+    ({"stair_steps": 200}, "grows only once within its 320 steps: a rule needs 3 LRs"),
+    ({"stair_steps": None, "milestones": (100, 100)}, "grows only once"),
     ({"gamma": 10.0, "stair_steps": None, "milestones": tuple(range(1, 300))}, "at most ×10 a stair, to 1000"),
-    ({"gamma": None, "end_lr": 900.0, "stair_steps": 160}, "growing ×9e+05 a stair to 900"),
+    ({"gamma": None, "end_lr": 900.0, "stair_steps": 100}, "growing ×96.55 a stair to 900"),
 ])  # fmt: skip
 def test_a_staircase_the_rerun_cannot_take_is_one_line(update, fragment):
     rt = RangeTestClaim.model_validate(STAIR).model_copy(update=update)
