@@ -377,7 +377,8 @@ def _lr_on_test_loss(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> Che
         "pending review (benchmarks/test_curve_picks.py: how often honest seeds' picks land there)"
     )
     return CheckResult("lr_claim", p.name, status, msg, claimed=figure, rerun=_one(expected),
-                       tolerance=round(v.tol, 3), distance=round(v.distance, 3), unit="decades", origin=origin,
+                       tolerance=round(v.tol, 3) if v.tol else None, distance=round(v.distance, 3) if v.tol else None,
+                       unit="decades", origin=origin,
                        points=points, max_points=at_stake, pending=pending, why=why if pending else None,
                        )  # fmt: skip
 
