@@ -93,13 +93,18 @@ def sweep_lrs(rt: RangeTestClaim, steps: int) -> dict | str:
     end = start + rises * stair  # decades, as 10**end may overflow
     if rt.gamma and rt.end_lr and abs(end - math.log10(rt.end_lr)) > stair / 2:
         return (f"end_lr {rt.end_lr:.4g} is not where this staircase ends: {rt.start_lr:.4g} × {rt.gamma:.4g}^{rises} "
-                f"= {10**min(end, 300):.4g} over its {steps:,} steps (give one of end_lr and gamma)")  # fmt: skip
+                f"= {_power(end)} over its {steps:,} steps (give one of end_lr and gamma)")  # fmt: skip
     if stair > 1 or end > math.log10(MAX_LR):
-        return (f"a staircase growing ×{10**min(stair, 300):.4g} a stair to {10**min(end, 300):.4g} (at most ×10 a "
+        return (f"a staircase growing ×{_power(stair)} a stair to {_power(end)} (at most ×10 a "
                 f"stair, to {MAX_LR:g})")  # fmt: skip
     gamma = rt.gamma or 10**stair
     return {"start_lr": rt.start_lr, "end_lr": rt.start_lr * gamma**rises, "shape": "staircase", "gamma": gamma,
             "stair_steps": rt.stair_steps, "milestones": rt.milestones}  # fmt: skip
+
+
+def _power(decades: float) -> str:
+    """10**decades as a message shows it, past float's range too (1e+300 was every LR beyond it)."""
+    return f"{10**decades:.4g}" if decades < 300 else f"10^{decades:.0f}"
 
 
 @dataclass(frozen=True)
