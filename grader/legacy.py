@@ -1065,16 +1065,29 @@ def _hook_by_epoch(hooks: object) -> bool | None:
 # ---------------------------------------------------------------- a LambdaLR, tabulated
 
 EXP_FIT = 1e-6  # max deviation of log10(factor) from a straight line for "an exponential sweep"
+# A schedule that only grows the LR is a range test only where it keeps growing to the end of the run: its last rise
+# at or after this share of the run's steps (seed 000's staircase: its last milestone at step 4,446 of 4,690, 0.95).
+# One that stops growing earlier (a warm-up: ×2 an epoch for 3 epochs of 30) is a training run with that schedule.
+SWEEP_END = 0.75
+
+
+def sweeps_to_end(last_rise: int | None, steps: int) -> bool:
+    """Does a growing schedule of `steps` scheduler steps keep growing to the end — its last rise (the step from which
+    it runs at its last, highest LR; None: it never rises) in the run's last quarter (`SWEEP_END`)? Then it is a range
+    test; otherwise a warm-up, a training run with that schedule."""
+    return last_rise is not None and last_rise >= SWEEP_END * steps
 
 
 def lambda_schedule(fn: Lambda, lr: float, steps: int, by_epoch: bool = False,
                     per_epoch: int | None = None) -> tuple[str, dict, str]:  # fmt: skip
     """A LambdaLR stepped per iteration (the course's hook) over the run's `steps`, read as what it is:
-    ("range_test", {start_lr, end_lr, shape}) for the course's exponential sweep or a staircase (×gamma at ≥ 3 of
-    its steps, constant between: `1.5 ** (i // 234)`), ("run", {lr, schedule}) for a constant or decaying
-    exponential, else ("run", {lr, schedule: table}) with every step's factor. Plus a
-    one-line note of how it was read. `by_epoch`: stepped once an epoch (`steps` are epochs; never a sweep).
-    `per_epoch`: the batches of an epoch (`len(train_dataloader)`)."""
+    ("range_test", {start_lr, end_lr, shape}) for the course's exponential sweep or a staircase that keeps growing to
+    the end of the run (×gamma at ≥ 3 of its steps, constant between, its last rise in the run's last quarter:
+    `1.5 ** (i // 234)`, `sweeps_to_end`), ("run", {lr, schedule}) for a constant or decaying exponential, else
+    ("run", {lr, schedule: table}) with every step's factor — a warm-up that stops growing early (`2 ** min(epoch,
+    3)` over 30 epochs) is a training run so tabulated, never a range test. Plus a one-line note of how it was read.
+    `by_epoch`: stepped once an epoch (`steps` are epochs; never an exponential sweep). `per_epoch`: the batches of
+    an epoch (`len(train_dataloader)`)."""
     factors = fn.table(steps, per_epoch)
     if (bad := next((i for i, f in enumerate(factors) if f <= 0), None)) is not None:
         raise LegacyConfigError(fn.filename, fn.lineno, f"{fn!r} gives a factor ≤ 0 at step {bad}: not a learning rate")
@@ -1090,14 +1103,9 @@ def lambda_schedule(fn: Lambda, lr: float, steps: int, by_epoch: bool = False,
     scale = per_epoch if by_epoch else 1  # a step of the table, in optimizer steps
     ups = [i for i in range(1, len(factors)) if factors[i] != factors[i - 1]]
     ratios = [factors[i] / factors[i - 1] for i in ups]
-    if (
-        len(ups) >= 3
-        and min(ratios) > 1
-        and max(ratios) / min(ratios) - 1 <= EXP_FIT
-        and scale
-        and len(ups) <= MAX_STAIRS
-    ):
-        gamma = sum(ratios) / len(ratios)  # ×gamma at each of its rises, constant between: a staircase sweep
+    staircase = len(ups) >= 3 and min(ratios) > 1 and max(ratios) / min(ratios) - 1 <= EXP_FIT
+    gamma = sum(ratios) / len(ratios) if staircase else None  # ×gamma at each of its rises, constant between
+    if staircase and scale and len(ups) <= MAX_STAIRS and sweeps_to_end(ups[-1], steps):  # a staircase sweep
         return ("range_test", {"start_lr": lr * first, "shape": "staircase", "gamma": gamma,
                                "milestones": [i * scale for i in ups]},
                 f"LambdaLR {fn!r}: ×{gamma:.6g} at each of {len(ups):,} {unit}s, constant between: a staircase sweep "
@@ -1110,14 +1118,17 @@ def lambda_schedule(fn: Lambda, lr: float, steps: int, by_epoch: bool = False,
             {"lr": lr * first, "schedule": {**schedule, "cadence": cadence}},
             f"LambdaLR {fn!r}: " + ("a constant factor" if last == first else f"× {gamma:.6g} per {unit}"),
         )
+    warm_up = (f"×{gamma:.6g} at each of {len(ups):,} {unit}s, only until {unit} {ups[-1]:,} of {steps:,}: a warm-up, "
+               "not a range test (a sweep grows the LR into the run's last quarter); " if staircase and
+               not sweeps_to_end(ups[-1], steps) else "")  # fmt: skip
     return (
         "run",
         {"lr": lr, "schedule": {"name": "table", "table": factors, "cadence": cadence}},
-        f"LambdaLR {fn!r}: tabulated over {steps:,} {unit}s (factors {min(factors):.3g} … {max(factors):.3g})",
+        f"LambdaLR {fn!r}: {warm_up}tabulated over {steps:,} {unit}s (factors {min(factors):.3g} … {max(factors):.3g})",
     )
 
 
-# ---------------------------------------------------------------- a growing scheduler: a range test
+# ---------------------------------------------------------------- a growing scheduler: a range test, or a warm-up
 
 SWEEP_FIELDS = ("start_lr", "end_lr", "shape", "gamma", "stair_steps", "milestones")  # a [[range_test]]'s LRs
 
@@ -1127,18 +1138,22 @@ def _positive(x: object) -> bool:  # an int past float's range (10**400) is no L
 
 
 def _grows(schedule: dict) -> bool:
-    """StepLR, MultiStepLR or ExponentialLR with gamma > 1: the LR only grows — a range test (seed 000's MultiStepLR
-    ×1.5 every half epoch), never a training run."""
+    """StepLR, MultiStepLR or ExponentialLR with gamma > 1: the LR only grows — a range test where it grows to the
+    end of the run (seed 000's MultiStepLR ×1.5 every half epoch), else a warm-up (`growing_schedule`)."""
     gamma = schedule.get("gamma")
     return schedule.get("name") in ("step", "multistep", "exponential") and _positive(gamma) and gamma > 1
 
 
-def growing_schedule(schedule: dict, lr: float, epochs: int, by_epoch: bool, per_epoch: int) -> tuple[dict, str]:
-    """A growing scheduler over the run's `epochs` of `per_epoch` optimizer steps, read as the range test it is:
-    ({start_lr, …}, note). Growing by gamma every step (ExponentialLR, or StepLR of step_size 1, per iteration) it is
-    exactly the exponential sweep lr · gamma^i; otherwise (MultiStepLR, StepLR of longer steps, any of them once an
-    epoch) a staircase sweep, ×gamma at each milestone or every step_size, counted in optimizer steps. Raises
-    InputError (one line) where its stairs are not whole numbers."""
+def growing_schedule(schedule: dict, lr: float, epochs: int, by_epoch: bool,
+                     per_epoch: int) -> tuple[str, dict, str]:  # fmt: skip
+    """A growing scheduler over the run's `epochs` of `per_epoch` optimizer steps, read as what it is, as
+    `lambda_schedule` reads a LambdaLR: ("range_test", {start_lr, …}, note) where it keeps growing to the end of the
+    run (its last rise in the run's last quarter, `sweeps_to_end`), else ("run", {lr, schedule}, note): a warm-up
+    (MultiStepLR ×2 at steps 469, 938 and 1,407 of 14,070) is a training run with that schedule, the torch scheduler
+    at its cadence, never a range test. A sweep growing by gamma every step (ExponentialLR, or StepLR of step_size 1,
+    per iteration) is exactly the exponential sweep lr · gamma^i; otherwise (MultiStepLR, StepLR of longer steps, any
+    of them once an epoch) a staircase sweep, ×gamma at each milestone or every step_size, counted in optimizer steps.
+    Raises InputError (one line) where its stairs are not whole numbers."""
     name, gamma = schedule["name"], schedule["gamma"]
     size, marks = schedule.get("step_size"), schedule.get("milestones")
     steps, scale = epochs * per_epoch, per_epoch if by_epoch else 1
@@ -1157,12 +1172,25 @@ def growing_schedule(schedule: dict, lr: float, epochs: int, by_epoch: bool, per
     rises = staircase_rises(stairs.get("stair_steps"), stairs.get("milestones"), steps)
     end = math.log10(lr) + rises * math.log10(gamma)  # decades: gamma^rises may overflow
     ends = f"{10**end:.3g}" if end < 300 else f"10^{end:.0f}"
+    if "milestones" in stairs:
+        last = max((m for m in stairs["milestones"] if m <= steps - 1), default=None)
+    else:
+        last = rises * stairs["stair_steps"] if rises else None  # StepLR: its rises at every step_size
+    if not sweeps_to_end(last, steps):  # a warm-up: the training rerun runs the same torch scheduler
+        cadence = "epoch" if by_epoch else "step"
+        until = (f"until optimizer step {last:,} of {steps:,} (×{gamma:.6g}{every}, {rises:,} times: {lr:.3g} → "
+                 f"{ends})" if last is not None else f"at none of the run's {steps:,} optimizer steps")  # fmt: skip
+        return ("run", {"lr": lr, "schedule": {**schedule, "cadence": cadence}},
+                f"LR_SCHEDULER: {kind} with gamma {gamma:.6g} > 1 grows the LR only {until}, not to the end of the "
+                f"run (a range test grows it into its last quarter): a warm-up, a training run with this schedule, "
+                f"stepped {'once an epoch' if by_epoch else 'per iteration'} (milestones and step sizes count "
+                f"{'epochs' if by_epoch else 'optimizer steps'})")  # fmt: skip
     if stairs.get("stair_steps") == 1:
-        return ({"start_lr": lr, "end_lr": 10 ** min(end, 300), "shape": "exp"},  # past MAX_LR: the schema's line
+        return ("range_test", {"start_lr": lr, "end_lr": 10 ** min(end, 300), "shape": "exp"},  # past MAX_LR: schema's
                 f"LR_SCHEDULER: {kind} ×{gamma:.6g} every step grows the LR: an exponential sweep from {lr:.3g} to "
                 f"{ends} over {steps:,} steps, rerun as a range test")  # fmt: skip
     at = f"every {stairs['stair_steps']:,} steps" if "stair_steps" in stairs else "at each of its milestones"
-    return ({"start_lr": lr, "shape": "staircase", "gamma": gamma, **stairs},
+    return ("range_test", {"start_lr": lr, "shape": "staircase", "gamma": gamma, **stairs},
             f"LR_SCHEDULER: {kind} ×{gamma:.6g}{every} grows the LR in a staircase: rerun as a staircase range test, "
             f"{lr:.3g} ×{gamma:.6g} {at} ({rises:,} stairs up, to {ends}) over {steps:,} optimizer steps")  # fmt: skip
 
@@ -1172,7 +1200,8 @@ def growing_schedule(schedule: dict, lr: float, epochs: int, by_epoch: bool, per
 
 def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]:
     """A course-format ColossalAI config.py's text → a submission's `[setup]` and one entry (a training run, or a
-    range test when its LambdaLR is the course's exponential sweep), and warnings. Read with the course template's
+    range test when its LambdaLR or its growing scheduler is a sweep that keeps growing the LR to the end of the
+    run, `lambda_schedule` and `growing_schedule`), and warnings. Read with the course template's
     defaults (the assignment's preset, else cs5260): what the file does not say is what the template did; what it
     says that the grader cannot honour is a warning. Raises LegacyConfigError or InputError: one line."""
     preset = PRESETS[assignment.preset or "cs5260"]
@@ -1216,9 +1245,9 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
         part, read, note = lambda_schedule(schedule["lambda"], lr, steps, by_epoch=bool(by_epoch), per_epoch=per_epoch)
         warnings.append(note)
         entry = {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
-    elif whole and _positive(lr) and isinstance(schedule, dict) and _grows(schedule):  # a range test
-        read, note = growing_schedule(schedule, lr, epochs, bool(by_epoch), steps_per_epoch(claimed, batch))
-        part, entry = "range_test", {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
+    elif whole and _positive(lr) and isinstance(schedule, dict) and _grows(schedule):  # a range test, or a warm-up
+        part, read, note = growing_schedule(schedule, lr, epochs, bool(by_epoch), steps_per_epoch(claimed, batch))
+        entry = {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
         warnings.append(note)
     elif isinstance(schedule, dict) and by_epoch:  # the file's own hook: LRSchedulerHook(by_epoch=True)
         entry["schedule"] = {**schedule, "cadence": "epoch"}

@@ -957,3 +957,54 @@ def test_a_linearlr_with_torchs_defaults_is_not_read_as_a_decay_to_zero(tmp_path
     (run,) = x.submission.run
     assert run.schedule.name == "linear-decay" and run.schedule.end_factor == 1.0
     assert any("1/3 of lr (a warm-up)" in w for w in x.warnings), x.warnings
+
+
+# ---------------------------------------------------------------- a warm-up is not a range test (examiner probe 22)
+
+WARM_LAMBDA = ("BATCH_SIZE = 128\nNUM_EPOCHS = 30\nLEARNING_RATE = 0.0125\nMOMENTUM = 0.9\n"
+               'hooks = [dict(type="LRSchedulerHook", by_epoch=True)]\n'
+               'LR_SCHEDULER = dict(type="LambdaLR", lr_lambda=lambda epoch: 2 ** min(epoch, 3))\n')  # fmt: skip
+WARM_MULTISTEP = ("BATCH_SIZE = 128\nNUM_EPOCHS = 30\nLEARNING_RATE = 0.0125\nMOMENTUM = 0.9\n"
+                  'LR_SCHEDULER = dict(type="MultiStepLR", milestones=[469, 938, 1407], gamma=2)\n')  # fmt: skip
+
+
+def test_a_warm_up_lambda_is_a_training_run_not_a_range_test(tmp_path: Path) -> None:
+    """Probe 22 (g1): a 30-epoch run whose LambdaLR doubles the LR for its first 3 epochs and then holds it was read
+    as a staircase range test and refused "a sweep of 30 epochs > the allowed 10" (FAIL 0/100). A growing schedule is
+    a sweep only where it grows into the run's last quarter; this one is the training run it is, tabulated."""
+    x = _loaded(tmp_path, WARM_LAMBDA)
+    assert x.error is None, x.error
+    assert not x.submission.range_test
+    (run,) = x.submission.run
+    assert (run.lr, run.epochs, run.schedule.name, run.schedule.cadence) == (0.0125, 30, "table", "epoch")
+    assert list(run.schedule.table) == [1.0, 2.0, 4.0] + [8.0] * 27
+    assert any("a warm-up, not a range test" in w and "until epoch 3 of 30" in w for w in x.warnings), x.warnings
+    # per iteration, the same warm-up over its first 3 epochs' 1,407 steps of 14,070: tabulated too
+    fn = legacy.read_config("F = lambda i: 2 ** min(i // 469, 3)\n").values["F"]
+    part, read, note = legacy.lambda_schedule(fn, 0.0125, 14070)
+    assert part == "run" and read["schedule"]["name"] == "table" and "a warm-up" in note
+
+
+def test_a_warm_up_multistep_is_a_training_run_with_that_schedule(tmp_path: Path) -> None:
+    """Probe 22 (g2): MultiStepLR ×2 at steps 469, 938 and 1,407 of a 30-epoch run (14,070 steps) was refused as a
+    30-epoch sweep. It is a training run whose rerun runs the same MultiStepLR, per iteration."""
+    x = _loaded(tmp_path, WARM_MULTISTEP)
+    assert x.error is None, x.error
+    assert not x.submission.range_test
+    (run,) = x.submission.run
+    s = run.schedule
+    assert (run.lr, run.epochs, s.name, s.milestones, s.gamma, s.cadence) == (0.0125, 30, "multistep",
+                                                                              (469, 938, 1407), 2, "step")  # fmt: skip
+    assert any("only until optimizer step 1,407 of 14,070" in w and "a warm-up" in w for w in x.warnings), x.warnings
+
+
+@pytest.mark.parametrize(("last", "part"), [(3518, "range_test"), (3517, "run")])
+def test_a_growing_schedule_is_a_sweep_only_where_it_grows_into_the_last_quarter(last: int, part: str,
+                                                                                 tmp_path: Path) -> None:  # fmt: skip
+    """The criterion, at its edge: 10 epochs of 469 steps (4,690), the last rise at step ≥ 3,517.5 (¾ of them)."""
+    x = _loaded(tmp_path, f"NUM_EPOCHS = 10\nLR = 1e-3\nLR_SCHEDULER = dict(type='MultiStepLR', "
+                f"milestones=[1000, 2000, {last}], gamma=3)\n")  # fmt: skip
+    assert x.error is None, x.error
+    assert [p for p in ("range_test", "run") if getattr(x.submission, p)] == [part]
+    fn = legacy.read_config(f"F = lambda i: 3 ** ((i >= 1000) + (i >= 2000) + (i >= {last}))\n").values["F"]
+    assert legacy.lambda_schedule(fn, 1e-3, 4690)[0] == part
