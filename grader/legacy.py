@@ -1195,6 +1195,31 @@ def growing_schedule(schedule: dict, lr: float, epochs: int, by_epoch: bool,
             f"{lr:.3g} ×{gamma:.6g} {at} ({rises:,} stairs up, to {ends}) over {steps:,} optimizer steps")  # fmt: skip
 
 
+def _milestone_zero(schedule: dict, lr: float) -> tuple[dict, float, str | None]:
+    """A MultiStepLR's milestone 0, as torch reads it: its constructor takes the scheduler's first step (epoch 0), at
+    which a milestone listed k times multiplies the LR by gamma^k — before the first optimizer step, so the run starts
+    at lr · gamma^k (`MultiStepLR(milestones=[0, 3], gamma=1.5)` from 0.1: 0.15, 0.15, 0.15, 0.225, …). Returns the
+    schedule without its 0s (a constant one where none other is left), the LR the run starts at, and a note (None:
+    no milestone 0)."""
+    marks, gamma = schedule.get("milestones"), schedule.get("gamma")
+    if not isinstance(marks, (list, tuple)) or not _positive(gamma):
+        return schedule, lr, None
+    zero = lambda m: isinstance(m, (int, float)) and not isinstance(m, bool) and m == 0  # noqa: E731
+    if not (k := sum(1 for m in marks if zero(m))):
+        return schedule, lr, None
+    rest = [m for m in marks if not zero(m)]
+    try:
+        start = lr * gamma**k  # torch's `lr * gamma ** count`
+    except OverflowError:
+        start = 1e300  # past MAX_LR: the schema's line
+    times = f" (listed {k:,} times)" if k > 1 else ""
+    left = "the other milestones as written" if rest else "no other milestone: a constant LR"
+    return ({**schedule, "milestones": rest} if rest else {"name": "constant"},
+            start, f"LR_SCHEDULER: MultiStepLR's milestone 0{times} multiplies the LR by gamma when torch builds the "
+            f"scheduler, before the first optimizer step: the run starts at {lr:.3g} × {gamma:.6g}"
+            f"{f'^{k}' if k > 1 else ''} = {start:.3g}, as torch's does ({left})")  # fmt: skip
+
+
 # ---------------------------------------------------------------- to a submission
 
 
@@ -1233,6 +1258,11 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
     batch = setup.get("batch_size", preset.setup.get("batch_size", 128))
     epochs = entry.get("epochs", assignment.train_epochs)
     lr = entry["lr"]
+    if isinstance(schedule, dict) and schedule.get("name") == "multistep" and _positive(lr):
+        schedule, lr, zero = _milestone_zero(schedule, lr)  # torch applies a milestone 0 before the first step
+        if zero:
+            entry |= {"schedule": schedule, "lr": lr}
+            warnings.append(zero)
     whole = isinstance(batch, int) and isinstance(epochs, int) and batch > 0 and epochs > 0
     if isinstance(schedule, dict) and schedule.get("name") == "lambda":
         if not whole:

@@ -1008,3 +1008,45 @@ def test_a_growing_schedule_is_a_sweep_only_where_it_grows_into_the_last_quarter
     assert [p for p in ("range_test", "run") if getattr(x.submission, p)] == [part]
     fn = legacy.read_config(f"F = lambda i: 3 ** ((i >= 1000) + (i >= 2000) + (i >= {last}))\n").values["F"]
     assert legacy.lambda_schedule(fn, 1e-3, 4690)[0] == part
+
+
+def _torch_lrs(milestones: list[int], gamma: float, lr: float, steps: int) -> list[float]:
+    """torch's own MultiStepLR, stepped every optimizer step: the LR of each step."""
+    import torch
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=milestones, gamma=gamma)
+    out = []
+    for _ in range(steps):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return out
+
+
+def test_a_multistep_milestone_0_multiplies_the_start_lr_as_torch_does(tmp_path: Path) -> None:
+    """Probe 22 (d3): `milestones=list(range(0, 4690, 234))`: torch applies a milestone 0 when it builds the
+    scheduler, so the student's sweep started at lr · gamma; the reader dropped the 0 silently and reran one stair
+    low throughout. Now each 0 multiplies the start LR by gamma, as torch does, and the note says so."""
+    assert _torch_lrs([0, 3], 1.5, 0.1, 5) == pytest.approx([0.15, 0.15, 0.15, 0.225, 0.225])  # the installed torch
+    x = _loaded(tmp_path, MS_SWEEP.replace("1e-6", "0.1").format("list(range(0, 4690, 234))"))
+    assert x.error is None, x.error
+    (sweep,) = x.submission.range_test
+    assert (sweep.shape, sweep.start_lr, sweep.gamma) == ("staircase", pytest.approx(0.15), 1.5)
+    assert list(sweep.milestones) == list(range(234, 4690, 234))
+    assert any("milestone 0" in w and "starts at 0.1 × 1.5 = 0.15" in w for w in x.warnings), x.warnings
+    from reference.config import range_test_config
+    from reference.optim import lr_table
+
+    rerun = lr_table(range_test_config(start_lr=sweep.start_lr, shape="staircase", gamma=sweep.gamma,
+                                       milestones=sweep.milestones, epochs=10, epoch_steps=469), 469)  # fmt: skip
+    assert rerun == pytest.approx(_torch_lrs(list(range(0, 4690, 234)), 1.5, 0.1, 4690), rel=1e-12)
+    # a decay with a milestone 0 (twice), once an epoch: a training run from lr · 0.1², its other milestone kept
+    (tmp_path / "decay").mkdir()
+    x = _loaded(tmp_path / "decay", "NUM_EPOCHS = 30\nLR = 1.0\nhooks = [dict(type='LRSchedulerHook', by_epoch=True)]\n"
+                "LR_SCHEDULER = dict(type='MultiStepLR', milestones=[0, 0, 15], gamma=0.1)\n")  # fmt: skip
+    assert x.error is None, x.error
+    (run,) = x.submission.run
+    assert (run.lr, run.schedule.name, run.schedule.milestones, run.schedule.cadence) == (
+        pytest.approx(0.01), "multistep", (15,), "epoch")  # fmt: skip
+    assert any("(listed 2 times)" in w and "1 × 0.1^2 = 0.01" in w for w in x.warnings), x.warnings
