@@ -108,6 +108,10 @@ HOSTILE = [
     ("X = open if 1 else 2\n", 1, "unknown name 'open'"),
     ("A = [0] * 100\nB = [A] * 100\n", 2, "too large"),
     ("X = 10**90 ** 50\n", 1, "exponent"),
+    ("X = 10 ** 10 ** 10\n", 1, "exponent"),
+    ("X = 9 ** 9 ** 9\n", 1, "exponent"),
+    ("X = 2.0 ** 1e6\n", 1, "exponent"),
+    ("X = math.pow(10, 301)\n", 1, "exponent"),
     ('X = "%s" % 1\n', 1, "cannot apply %"),
     ("X = 1 / 0\n", 1, "division by zero"),
     ("X = dict(1, 2)\n", 1, "keyword arguments only"),
@@ -1050,3 +1054,23 @@ def test_a_multistep_milestone_0_multiplies_the_start_lr_as_torch_does(tmp_path:
     assert (run.lr, run.schedule.name, run.schedule.milestones, run.schedule.cadence) == (
         pytest.approx(0.01), "multistep", (15,), "epoch")  # fmt: skip
     assert any("(listed 2 times)" in w and "1 × 0.1^2 = 0.01" in w for w in x.warnings), x.warnings
+
+
+@pytest.mark.parametrize("body", ["1.003 ** i", "pow(1.003, i)", "math.pow(1.003, i)"])
+def test_an_exponential_sweep_written_as_base_to_the_step_is_read(body: str, tmp_path: Path) -> None:
+    """Probe 22: `lambda i: 1.003 ** i` over 4,690 steps (an exponential sweep of ~6 decades) was refused "exponent
+    101 … is too large (|exponent| <= 100)". The bound is now the power's magnitude (10^300), not its exponent."""
+    x = _loaded(tmp_path, f"import math\nNUM_EPOCHS = 10\nLR = 1e-6\nLR_SCHEDULER = dict(type='LambdaLR', "
+                f"lr_lambda=lambda i: {body})\n")  # fmt: skip
+    assert x.error is None, x.error
+    (sweep,) = x.submission.range_test
+    assert (sweep.shape, sweep.start_lr) == ("exp", pytest.approx(1e-6))
+    assert sweep.end_lr == pytest.approx(1e-6 * 1.003**4689)
+
+
+def test_a_staircase_lambda_of_over_100_stairs_is_read() -> None:
+    """Probe 22: `lambda i: 1.12 ** (i // 40)` (117 stairs over 4,690 steps) was refused for its exponent > 100."""
+    fn = legacy.read_config("F = lambda i: 1.12 ** (i // 40)\n").values["F"]
+    part, read, _ = legacy.lambda_schedule(fn, 1e-6, 4690)
+    assert (part, read["shape"], read["gamma"]) == ("range_test", "staircase", pytest.approx(1.12))
+    assert read["milestones"] == list(range(40, 4690, 40))
