@@ -135,7 +135,8 @@ class Lambda:
             for i in range(n):
                 reader.values[self.param] = i
                 value = reader.eval(self.body)
-                if isinstance(value, bool) or not isinstance(value, _NUMBER) or not math.isfinite(value):
+                big = isinstance(value, int) and abs(value) > 1e300  # past float's range: isfinite would raise
+                if isinstance(value, bool) or not isinstance(value, _NUMBER) or big or not math.isfinite(value):
                     raise reader.fail(self.body, f"the lambda gives {shown(value)} at step {i}, not a finite number")
                 out.append(float(value))
                 if i % 1024 == 0 and time.perf_counter() - started > LAMBDA_SECONDS:

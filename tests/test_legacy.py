@@ -1074,3 +1074,14 @@ def test_a_staircase_lambda_of_over_100_stairs_is_read() -> None:
     part, read, _ = legacy.lambda_schedule(fn, 1e-6, 4690)
     assert (part, read["shape"], read["gamma"]) == ("range_test", "staircase", pytest.approx(1.12))
     assert read["milestones"] == list(range(40, 4690, 40))
+
+
+def test_a_lambda_giving_an_integer_past_float_s_range_is_a_data_error(tmp_path: Path) -> None:
+    """A lambda whose value is an int past float's range (2^1080, a product of powers each within the bounds) was an
+    internal error (OverflowError in math.isfinite), the submission 'could not be read'. It is the file's own error
+    line now, as any non-finite factor is."""
+    product = " * ".join(["2 ** 90"] * 12)
+    x = _loaded(tmp_path, f"LR = 0.1\nNUM_EPOCHS = 10\nLR_SCHEDULER = dict(type='LambdaLR', lr_lambda=lambda s: "
+                f"{product})\n")  # fmt: skip
+    assert x.submission is None and x.error.startswith("config.py line 3: ")
+    assert "an integer of 1081 bits at step 0, not a finite number" in x.error
