@@ -28,7 +28,7 @@ from pathlib import Path
 
 from grader.aliases import DERIVED, SPANS, same
 from grader.presets import PRESETS
-from grader.safe import InputError, shown, truncate
+from grader.safe import SHOWN, InputError, shown, truncate
 from grader.schema import Assignment
 from reference.config import MAX_MILESTONES as MAX_STAIRS
 from reference.config import staircase_rises
@@ -280,7 +280,8 @@ class _Expressions:
                 return node.value
             raise self.fail(node, f"unsupported constant {_snippet(node)}")
         if isinstance(node, ast.Name):
-            return self.name(node, node.id, f"unknown name {node.id!r} (only names assigned earlier in the file)")
+            unknown = f"unknown name {_quoted(node.id)} (only names assigned earlier in the file)"
+            return self.name(node, node.id, unknown)
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             kind = {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)]
             return self.build(node, kind, [self.eval(e) for e in node.elts])
@@ -327,7 +328,7 @@ class _Expressions:
             if name in self.unreadable:  # its own statement was skipped: say why
                 err = self.unreadable[name]
                 why = truncate(err.detail, 120)
-                raise self.fail(node, f"{name!r} could not be read (line {err.lineno}: {why})")
+                raise self.fail(node, f"{_quoted(name)} could not be read (line {err.lineno}: {why})")
             raise self.fail(node, unknown)
         return self.values[name]
 
@@ -450,9 +451,10 @@ class _Expressions:
         gpc = holder == "gpc.config"
         read_as = "config, read as ColossalAI's gpc.config,"
         holds, owner = ("gpc.config", "ColossalAI's gpc.config") if gpc else (read_as, read_as)
-        unknown = (f"{name!r} is assigned only later, at line {later[0]} ({holds} holds the file's names once the "
+        quoted = _quoted(name)  # a key the file wrote, any string: capped as the other quoted names are
+        unknown = (f"{quoted} is assigned only later, at line {later[0]} ({holds} holds the file's names once the "
                    "whole file has run, not yet here): move this line below it" if later else
-                   f"this file assigns no {name!r} ({owner} holds this file's names)")  # fmt: skip
+                   f"this file assigns no {quoted} ({owner} holds this file's names)")  # fmt: skip
         return self.name(node, name, f"{dotted}: {unknown}")
 
     def attribute(self, node: ast.Attribute) -> object:
@@ -853,6 +855,13 @@ def _decades(a: float, b: float) -> float:
         return b * per
     except OverflowError:  # an int b past float's range
         return math.inf if (b > 0) == (per > 0) else -math.inf
+
+
+def _quoted(name: str, width: int = SHOWN) -> str:
+    """A name quoted as the reader's messages quote one (`'EPOCHS'`), escaped by repr and cut at `width` characters:
+    an identifier, or a `config["..."]` key, which is any string the file wrote."""
+    text = repr(name[: width * 4])
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _snippet(node: ast.AST, width: int = 60) -> str:

@@ -1085,3 +1085,18 @@ def test_a_lambda_giving_an_integer_past_float_s_range_is_a_data_error(tmp_path:
                 f"{product})\n")  # fmt: skip
     assert x.submission is None and x.error.startswith("config.py line 3: ")
     assert "an integer of 1081 bits at step 0, not a finite number" in x.error
+
+
+@pytest.mark.parametrize("source", [
+    'X = config["{name}"]\n',
+    'X = config.get("{name}")\n',
+    'from colossalai.core import global_context as gpc\nX = gpc.config["{name}"]\n',
+    'X = config.get("{name}", 1)\n{name} = 2\n',
+    "{name} = open('x')\nX = config['{name}']\n",
+])  # fmt: skip
+def test_a_name_read_through_config_is_quoted_capped(source: str) -> None:
+    """Probe 22 (d5): the name of `config["<name>"]` / `config.get("<name>")` was quoted whole in the error line
+    (only the 400-character line cap applied); it is capped at 60 characters now, as other quoted names are."""
+    name = "A" * 5000
+    detail = legacy.read_config(source.format(name=name)).unreadable["X"].detail
+    assert "'AAAA" in detail and "A" * 60 not in detail and "…" in detail and len(detail) < 300, detail
