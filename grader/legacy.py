@@ -28,7 +28,7 @@ from pathlib import Path
 
 from grader.aliases import DERIVED, SPANS, same
 from grader.presets import PRESETS
-from grader.safe import InputError, shown, truncate
+from grader.safe import SHOWN, InputError, shown, truncate
 from grader.schema import Assignment
 from reference.config import MAX_MILESTONES as MAX_STAIRS
 from reference.config import staircase_rises
@@ -38,7 +38,7 @@ from reference.schedules import SCHEDULES
 
 MAX_SOURCE_CHARS = 1_000_000
 MAX_ELEMENTS = 10_000  # expanded size (elements, string characters) of any built container or string
-MAX_EXPONENT = 100
+MAX_DECADES = 300  # a power's result at most 10^300 in magnitude, bounded before it is computed (`_decades`)
 MAX_INT_BITS = 4096
 MAX_LAMBDA_NODES = 400  # size of a lambda's expression
 MAX_TABLE = 200_000  # steps a lambda is tabulated over
@@ -135,7 +135,8 @@ class Lambda:
             for i in range(n):
                 reader.values[self.param] = i
                 value = reader.eval(self.body)
-                if isinstance(value, bool) or not isinstance(value, _NUMBER) or not math.isfinite(value):
+                big = isinstance(value, int) and abs(value) > 1e300  # past float's range: isfinite would raise
+                if isinstance(value, bool) or not isinstance(value, _NUMBER) or big or not math.isfinite(value):
                     raise reader.fail(self.body, f"the lambda gives {shown(value)} at step {i}, not a finite number")
                 out.append(float(value))
                 if i % 1024 == 0 and time.perf_counter() - started > LAMBDA_SECONDS:
@@ -279,7 +280,8 @@ class _Expressions:
                 return node.value
             raise self.fail(node, f"unsupported constant {_snippet(node)}")
         if isinstance(node, ast.Name):
-            return self.name(node, node.id, f"unknown name {node.id!r} (only names assigned earlier in the file)")
+            unknown = f"unknown name {_quoted(node.id)} (only names assigned earlier in the file)"
+            return self.name(node, node.id, unknown)
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             kind = {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)]
             return self.build(node, kind, [self.eval(e) for e in node.elts])
@@ -326,7 +328,7 @@ class _Expressions:
             if name in self.unreadable:  # its own statement was skipped: say why
                 err = self.unreadable[name]
                 why = truncate(err.detail, 120)
-                raise self.fail(node, f"{name!r} could not be read (line {err.lineno}: {why})")
+                raise self.fail(node, f"{_quoted(name)} could not be read (line {err.lineno}: {why})")
             raise self.fail(node, unknown)
         return self.values[name]
 
@@ -449,9 +451,10 @@ class _Expressions:
         gpc = holder == "gpc.config"
         read_as = "config, read as ColossalAI's gpc.config,"
         holds, owner = ("gpc.config", "ColossalAI's gpc.config") if gpc else (read_as, read_as)
-        unknown = (f"{name!r} is assigned only later, at line {later[0]} ({holds} holds the file's names once the "
+        quoted = _quoted(name)  # a key the file wrote, any string: capped as the other quoted names are
+        unknown = (f"{quoted} is assigned only later, at line {later[0]} ({holds} holds the file's names once the "
                    "whole file has run, not yet here): move this line below it" if later else
-                   f"this file assigns no {name!r} ({owner} holds this file's names)")  # fmt: skip
+                   f"this file assigns no {quoted} ({owner} holds this file's names)")  # fmt: skip
         return self.name(node, name, f"{dotted}: {unknown}")
 
     def attribute(self, node: ast.Attribute) -> object:
@@ -550,8 +553,8 @@ class _Expressions:
     def numeric(self, node: ast.Call, fn, args: list) -> object:
         if not all(isinstance(a, _NUMBER) and not isinstance(a, bool) for a in args):
             raise self.fail(node, f"{_snippet(node)}: numbers only")
-        if fn in (pow, math.pow) and len(args) == 2 and abs(args[1]) > MAX_EXPONENT:
-            raise self.fail(node, f"exponent {args[1]} in {_snippet(node)} is too large (|exponent| <= {MAX_EXPONENT})")
+        if fn in (pow, math.pow) and len(args) == 2:
+            self.power(node, *args)
         try:
             result = fn(*args)
         except (ArithmeticError, ValueError, TypeError) as e:  # math domain errors, overflow, wrong arity
@@ -560,15 +563,22 @@ class _Expressions:
             raise self.fail(node, f"{_snippet(node)} does not give a usable number")
         return result
 
+    def power(self, node: ast.AST, a: float, b: float) -> None:
+        """Refuse a ** b before it is computed where its result would be over 10^MAX_DECADES in magnitude (an int's
+        size follows: at most ~1,000 bits) — `10 ** 10 ** 10`, `9 ** 9 ** 9`, `2.0 ** 1e6` — whatever its exponent:
+        `1.003 ** step` over a 4,690-step sweep (10^6.1) and `1.12 ** (step // 40)` (117 stairs) are numbers."""
+        if (decades := _decades(a, b)) > MAX_DECADES:
+            big = f"10^{decades:,.0f}" if decades < 1e6 else "over 10^1,000,000"
+            raise self.fail(node, f"exponent {shown(b)} in {_snippet(node)} is too large: the power would be {big} "
+                            f"(at most 10^{MAX_DECADES})")  # fmt: skip
+
     def binop(self, node: ast.AST, a: object, b: object) -> object:
         op, fn = _ARITH.get(type(node.op), ("", None))
         if fn is None:
             raise self.fail(node, f"cannot evaluate the operator in {_snippet(node)} (only + - * / // % **)")
         if isinstance(a, _NUMBER) and isinstance(b, _NUMBER):
-            if op == "**" and abs(b) > MAX_EXPONENT:
-                raise self.fail(node, f"exponent {b} in {_snippet(node)} is too large (|exponent| <= {MAX_EXPONENT})")
-            if op == "**" and isinstance(a, int) and isinstance(b, int) and abs(a).bit_length() * b > MAX_INT_BITS:
-                raise self.fail(node, f"{_snippet(node)} is too large")
+            if op == "**":
+                self.power(node, a, b)
             try:
                 result = fn(a, b)
             except (ArithmeticError, ValueError) as e:  # division by zero, float overflow
@@ -835,6 +845,25 @@ def _size(value: object, limit: int = MAX_ELEMENTS) -> int:
     return total
 
 
+def _decades(a: float, b: float) -> float:
+    """log10 |a ** b|, computed without the power (±inf past a float's range; 0 where the power is 0 or ±1, or fails:
+    0 ** -1 is the operation's own error)."""
+    if a == 0 or b == 0 or abs(a) == 1 or (isinstance(b, float) and math.isnan(b)):
+        return 0.0
+    per = math.log10(abs(a))  # exact enough for any int a (math.log10 reads big ints) and finite for any float
+    try:
+        return b * per
+    except OverflowError:  # an int b past float's range
+        return math.inf if (b > 0) == (per > 0) else -math.inf
+
+
+def _quoted(name: str, width: int = SHOWN) -> str:
+    """A name quoted as the reader's messages quote one (`'EPOCHS'`), escaped by repr and cut at `width` characters:
+    an identifier, or a `config["..."]` key, which is any string the file wrote."""
+    text = repr(name[: width * 4])
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _snippet(node: ast.AST, width: int = 60) -> str:
     try:
         text = ast.unparse(node)
@@ -1065,16 +1094,29 @@ def _hook_by_epoch(hooks: object) -> bool | None:
 # ---------------------------------------------------------------- a LambdaLR, tabulated
 
 EXP_FIT = 1e-6  # max deviation of log10(factor) from a straight line for "an exponential sweep"
+# A schedule that only grows the LR is a range test only where it keeps growing to the end of the run: its last rise
+# at or after this share of the run's steps (seed 000's staircase: its last milestone at step 4,446 of 4,690, 0.95).
+# One that stops growing earlier (a warm-up: ×2 an epoch for 3 epochs of 30) is a training run with that schedule.
+SWEEP_END = 0.75
+
+
+def sweeps_to_end(last_rise: int | None, steps: int) -> bool:
+    """Does a growing schedule of `steps` scheduler steps keep growing to the end — its last rise (the step from which
+    it runs at its last, highest LR; None: it never rises) in the run's last quarter (`SWEEP_END`)? Then it is a range
+    test; otherwise a warm-up, a training run with that schedule."""
+    return last_rise is not None and last_rise >= SWEEP_END * steps
 
 
 def lambda_schedule(fn: Lambda, lr: float, steps: int, by_epoch: bool = False,
                     per_epoch: int | None = None) -> tuple[str, dict, str]:  # fmt: skip
     """A LambdaLR stepped per iteration (the course's hook) over the run's `steps`, read as what it is:
-    ("range_test", {start_lr, end_lr, shape}) for the course's exponential sweep or a staircase (×gamma at ≥ 3 of
-    its steps, constant between: `1.5 ** (i // 234)`), ("run", {lr, schedule}) for a constant or decaying
-    exponential, else ("run", {lr, schedule: table}) with every step's factor. Plus a
-    one-line note of how it was read. `by_epoch`: stepped once an epoch (`steps` are epochs; never a sweep).
-    `per_epoch`: the batches of an epoch (`len(train_dataloader)`)."""
+    ("range_test", {start_lr, end_lr, shape}) for the course's exponential sweep or a staircase that keeps growing to
+    the end of the run (×gamma at ≥ 3 of its steps, constant between, its last rise in the run's last quarter:
+    `1.5 ** (i // 234)`, `sweeps_to_end`), ("run", {lr, schedule}) for a constant or decaying exponential, else
+    ("run", {lr, schedule: table}) with every step's factor — a warm-up that stops growing early (`2 ** min(epoch,
+    3)` over 30 epochs) is a training run so tabulated, never a range test. Plus a one-line note of how it was read.
+    `by_epoch`: stepped once an epoch (`steps` are epochs; never an exponential sweep). `per_epoch`: the batches of
+    an epoch (`len(train_dataloader)`)."""
     factors = fn.table(steps, per_epoch)
     if (bad := next((i for i, f in enumerate(factors) if f <= 0), None)) is not None:
         raise LegacyConfigError(fn.filename, fn.lineno, f"{fn!r} gives a factor ≤ 0 at step {bad}: not a learning rate")
@@ -1090,14 +1132,9 @@ def lambda_schedule(fn: Lambda, lr: float, steps: int, by_epoch: bool = False,
     scale = per_epoch if by_epoch else 1  # a step of the table, in optimizer steps
     ups = [i for i in range(1, len(factors)) if factors[i] != factors[i - 1]]
     ratios = [factors[i] / factors[i - 1] for i in ups]
-    if (
-        len(ups) >= 3
-        and min(ratios) > 1
-        and max(ratios) / min(ratios) - 1 <= EXP_FIT
-        and scale
-        and len(ups) <= MAX_STAIRS
-    ):
-        gamma = sum(ratios) / len(ratios)  # ×gamma at each of its rises, constant between: a staircase sweep
+    staircase = len(ups) >= 3 and min(ratios) > 1 and max(ratios) / min(ratios) - 1 <= EXP_FIT
+    gamma = sum(ratios) / len(ratios) if staircase else None  # ×gamma at each of its rises, constant between
+    if staircase and scale and len(ups) <= MAX_STAIRS and sweeps_to_end(ups[-1], steps):  # a staircase sweep
         return ("range_test", {"start_lr": lr * first, "shape": "staircase", "gamma": gamma,
                                "milestones": [i * scale for i in ups]},
                 f"LambdaLR {fn!r}: ×{gamma:.6g} at each of {len(ups):,} {unit}s, constant between: a staircase sweep "
@@ -1110,14 +1147,17 @@ def lambda_schedule(fn: Lambda, lr: float, steps: int, by_epoch: bool = False,
             {"lr": lr * first, "schedule": {**schedule, "cadence": cadence}},
             f"LambdaLR {fn!r}: " + ("a constant factor" if last == first else f"× {gamma:.6g} per {unit}"),
         )
+    warm_up = (f"×{gamma:.6g} at each of {len(ups):,} {unit}s, only until {unit} {ups[-1]:,} of {steps:,}: a warm-up, "
+               "not a range test (a sweep grows the LR into the run's last quarter); " if staircase and
+               not sweeps_to_end(ups[-1], steps) else "")  # fmt: skip
     return (
         "run",
         {"lr": lr, "schedule": {"name": "table", "table": factors, "cadence": cadence}},
-        f"LambdaLR {fn!r}: tabulated over {steps:,} {unit}s (factors {min(factors):.3g} … {max(factors):.3g})",
+        f"LambdaLR {fn!r}: {warm_up}tabulated over {steps:,} {unit}s (factors {min(factors):.3g} … {max(factors):.3g})",
     )
 
 
-# ---------------------------------------------------------------- a growing scheduler: a range test
+# ---------------------------------------------------------------- a growing scheduler: a range test, or a warm-up
 
 SWEEP_FIELDS = ("start_lr", "end_lr", "shape", "gamma", "stair_steps", "milestones")  # a [[range_test]]'s LRs
 
@@ -1127,18 +1167,22 @@ def _positive(x: object) -> bool:  # an int past float's range (10**400) is no L
 
 
 def _grows(schedule: dict) -> bool:
-    """StepLR, MultiStepLR or ExponentialLR with gamma > 1: the LR only grows — a range test (seed 000's MultiStepLR
-    ×1.5 every half epoch), never a training run."""
+    """StepLR, MultiStepLR or ExponentialLR with gamma > 1: the LR only grows — a range test where it grows to the
+    end of the run (seed 000's MultiStepLR ×1.5 every half epoch), else a warm-up (`growing_schedule`)."""
     gamma = schedule.get("gamma")
     return schedule.get("name") in ("step", "multistep", "exponential") and _positive(gamma) and gamma > 1
 
 
-def growing_schedule(schedule: dict, lr: float, epochs: int, by_epoch: bool, per_epoch: int) -> tuple[dict, str]:
-    """A growing scheduler over the run's `epochs` of `per_epoch` optimizer steps, read as the range test it is:
-    ({start_lr, …}, note). Growing by gamma every step (ExponentialLR, or StepLR of step_size 1, per iteration) it is
-    exactly the exponential sweep lr · gamma^i; otherwise (MultiStepLR, StepLR of longer steps, any of them once an
-    epoch) a staircase sweep, ×gamma at each milestone or every step_size, counted in optimizer steps. Raises
-    InputError (one line) where its stairs are not whole numbers."""
+def growing_schedule(schedule: dict, lr: float, epochs: int, by_epoch: bool,
+                     per_epoch: int) -> tuple[str, dict, str]:  # fmt: skip
+    """A growing scheduler over the run's `epochs` of `per_epoch` optimizer steps, read as what it is, as
+    `lambda_schedule` reads a LambdaLR: ("range_test", {start_lr, …}, note) where it keeps growing to the end of the
+    run (its last rise in the run's last quarter, `sweeps_to_end`), else ("run", {lr, schedule}, note): a warm-up
+    (MultiStepLR ×2 at steps 469, 938 and 1,407 of 14,070) is a training run with that schedule, the torch scheduler
+    at its cadence, never a range test. A sweep growing by gamma every step (ExponentialLR, or StepLR of step_size 1,
+    per iteration) is exactly the exponential sweep lr · gamma^i; otherwise (MultiStepLR, StepLR of longer steps, any
+    of them once an epoch) a staircase sweep, ×gamma at each milestone or every step_size, counted in optimizer steps.
+    Raises InputError (one line) where its stairs are not whole numbers."""
     name, gamma = schedule["name"], schedule["gamma"]
     size, marks = schedule.get("step_size"), schedule.get("milestones")
     steps, scale = epochs * per_epoch, per_epoch if by_epoch else 1
@@ -1157,14 +1201,52 @@ def growing_schedule(schedule: dict, lr: float, epochs: int, by_epoch: bool, per
     rises = staircase_rises(stairs.get("stair_steps"), stairs.get("milestones"), steps)
     end = math.log10(lr) + rises * math.log10(gamma)  # decades: gamma^rises may overflow
     ends = f"{10**end:.3g}" if end < 300 else f"10^{end:.0f}"
+    if "milestones" in stairs:
+        last = max((m for m in stairs["milestones"] if m <= steps - 1), default=None)
+    else:
+        last = rises * stairs["stair_steps"] if rises else None  # StepLR: its rises at every step_size
+    if not sweeps_to_end(last, steps):  # a warm-up: the training rerun runs the same torch scheduler
+        cadence = "epoch" if by_epoch else "step"
+        until = (f"until optimizer step {last:,} of {steps:,} (×{gamma:.6g}{every}, {rises:,} times: {lr:.3g} → "
+                 f"{ends})" if last is not None else f"at none of the run's {steps:,} optimizer steps")  # fmt: skip
+        return ("run", {"lr": lr, "schedule": {**schedule, "cadence": cadence}},
+                f"LR_SCHEDULER: {kind} with gamma {gamma:.6g} > 1 grows the LR only {until}, not to the end of the "
+                f"run (a range test grows it into its last quarter): a warm-up, a training run with this schedule, "
+                f"stepped {'once an epoch' if by_epoch else 'per iteration'} (milestones and step sizes count "
+                f"{'epochs' if by_epoch else 'optimizer steps'})")  # fmt: skip
     if stairs.get("stair_steps") == 1:
-        return ({"start_lr": lr, "end_lr": 10 ** min(end, 300), "shape": "exp"},  # past MAX_LR: the schema's line
+        return ("range_test", {"start_lr": lr, "end_lr": 10 ** min(end, 300), "shape": "exp"},  # past MAX_LR: schema's
                 f"LR_SCHEDULER: {kind} ×{gamma:.6g} every step grows the LR: an exponential sweep from {lr:.3g} to "
                 f"{ends} over {steps:,} steps, rerun as a range test")  # fmt: skip
     at = f"every {stairs['stair_steps']:,} steps" if "stair_steps" in stairs else "at each of its milestones"
-    return ({"start_lr": lr, "shape": "staircase", "gamma": gamma, **stairs},
+    return ("range_test", {"start_lr": lr, "shape": "staircase", "gamma": gamma, **stairs},
             f"LR_SCHEDULER: {kind} ×{gamma:.6g}{every} grows the LR in a staircase: rerun as a staircase range test, "
             f"{lr:.3g} ×{gamma:.6g} {at} ({rises:,} stairs up, to {ends}) over {steps:,} optimizer steps")  # fmt: skip
+
+
+def _milestone_zero(schedule: dict, lr: float) -> tuple[dict, float, str | None]:
+    """A MultiStepLR's milestone 0, as torch reads it: its constructor takes the scheduler's first step (epoch 0), at
+    which a milestone listed k times multiplies the LR by gamma^k — before the first optimizer step, so the run starts
+    at lr · gamma^k (`MultiStepLR(milestones=[0, 3], gamma=1.5)` from 0.1: 0.15, 0.15, 0.15, 0.225, …). Returns the
+    schedule without its 0s (a constant one where none other is left), the LR the run starts at, and a note (None:
+    no milestone 0)."""
+    marks, gamma = schedule.get("milestones"), schedule.get("gamma")
+    if not isinstance(marks, (list, tuple)) or not _positive(gamma):
+        return schedule, lr, None
+    zero = lambda m: isinstance(m, (int, float)) and not isinstance(m, bool) and m == 0  # noqa: E731
+    if not (k := sum(1 for m in marks if zero(m))):
+        return schedule, lr, None
+    rest = [m for m in marks if not zero(m)]
+    try:
+        start = lr * gamma**k  # torch's `lr * gamma ** count`
+    except OverflowError:
+        start = 1e300  # past MAX_LR: the schema's line
+    times = f" (listed {k:,} times)" if k > 1 else ""
+    left = "the other milestones as written" if rest else "no other milestone: a constant LR"
+    return ({**schedule, "milestones": rest} if rest else {"name": "constant"},
+            start, f"LR_SCHEDULER: MultiStepLR's milestone 0{times} multiplies the LR by gamma when torch builds the "
+            f"scheduler, before the first optimizer step: the run starts at {lr:.3g} × {gamma:.6g}"
+            f"{f'^{k}' if k > 1 else ''} = {start:.3g}, as torch's does ({left})")  # fmt: skip
 
 
 # ---------------------------------------------------------------- to a submission
@@ -1172,7 +1254,8 @@ def growing_schedule(schedule: dict, lr: float, epochs: int, by_epoch: bool, per
 
 def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]:
     """A course-format ColossalAI config.py's text → a submission's `[setup]` and one entry (a training run, or a
-    range test when its LambdaLR is the course's exponential sweep), and warnings. Read with the course template's
+    range test when its LambdaLR or its growing scheduler is a sweep that keeps growing the LR to the end of the
+    run, `lambda_schedule` and `growing_schedule`), and warnings. Read with the course template's
     defaults (the assignment's preset, else cs5260): what the file does not say is what the template did; what it
     says that the grader cannot honour is a warning. Raises LegacyConfigError or InputError: one line."""
     preset = PRESETS[assignment.preset or "cs5260"]
@@ -1204,6 +1287,11 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
     batch = setup.get("batch_size", preset.setup.get("batch_size", 128))
     epochs = entry.get("epochs", assignment.train_epochs)
     lr = entry["lr"]
+    if isinstance(schedule, dict) and schedule.get("name") == "multistep" and _positive(lr):
+        schedule, lr, zero = _milestone_zero(schedule, lr)  # torch applies a milestone 0 before the first step
+        if zero:
+            entry |= {"schedule": schedule, "lr": lr}
+            warnings.append(zero)
     whole = isinstance(batch, int) and isinstance(epochs, int) and batch > 0 and epochs > 0
     if isinstance(schedule, dict) and schedule.get("name") == "lambda":
         if not whole:
@@ -1216,9 +1304,9 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
         part, read, note = lambda_schedule(schedule["lambda"], lr, steps, by_epoch=bool(by_epoch), per_epoch=per_epoch)
         warnings.append(note)
         entry = {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
-    elif whole and _positive(lr) and isinstance(schedule, dict) and _grows(schedule):  # a range test
-        read, note = growing_schedule(schedule, lr, epochs, bool(by_epoch), steps_per_epoch(claimed, batch))
-        part, entry = "range_test", {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
+    elif whole and _positive(lr) and isinstance(schedule, dict) and _grows(schedule):  # a range test, or a warm-up
+        part, read, note = growing_schedule(schedule, lr, epochs, bool(by_epoch), steps_per_epoch(claimed, batch))
+        entry = {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
         warnings.append(note)
     elif isinstance(schedule, dict) and by_epoch:  # the file's own hook: LRSchedulerHook(by_epoch=True)
         entry["schedule"] = {**schedule, "cadence": "epoch"}

@@ -108,6 +108,10 @@ HOSTILE = [
     ("X = open if 1 else 2\n", 1, "unknown name 'open'"),
     ("A = [0] * 100\nB = [A] * 100\n", 2, "too large"),
     ("X = 10**90 ** 50\n", 1, "exponent"),
+    ("X = 10 ** 10 ** 10\n", 1, "exponent"),
+    ("X = 9 ** 9 ** 9\n", 1, "exponent"),
+    ("X = 2.0 ** 1e6\n", 1, "exponent"),
+    ("X = math.pow(10, 301)\n", 1, "exponent"),
     ('X = "%s" % 1\n', 1, "cannot apply %"),
     ("X = 1 / 0\n", 1, "division by zero"),
     ("X = dict(1, 2)\n", 1, "keyword arguments only"),
@@ -210,6 +214,10 @@ def test_reading_is_linear_in_the_file() -> None:
 
     def peak(lines: int) -> tuple[int, dict]:
         source = "A = [0] * 5000\n" + "".join(f"B{i} = A\n" for i in range(lines))
+        # read once first: the names B0…B999 are interned by the parser, and the interpreter's table of interned
+        # strings may double (~4 MB) on that first read, where the earlier tests' strings leave it full — not the
+        # reader's memory
+        parse_legacy_config(source)
         tracemalloc.start()
         try:
             values = parse_legacy_config(source)
@@ -957,3 +965,142 @@ def test_a_linearlr_with_torchs_defaults_is_not_read_as_a_decay_to_zero(tmp_path
     (run,) = x.submission.run
     assert run.schedule.name == "linear-decay" and run.schedule.end_factor == 1.0
     assert any("1/3 of lr (a warm-up)" in w for w in x.warnings), x.warnings
+
+
+# ---------------------------------------------------------------- a warm-up is not a range test (examiner probe 22)
+
+WARM_LAMBDA = ("BATCH_SIZE = 128\nNUM_EPOCHS = 30\nLEARNING_RATE = 0.0125\nMOMENTUM = 0.9\n"
+               'hooks = [dict(type="LRSchedulerHook", by_epoch=True)]\n'
+               'LR_SCHEDULER = dict(type="LambdaLR", lr_lambda=lambda epoch: 2 ** min(epoch, 3))\n')  # fmt: skip
+WARM_MULTISTEP = ("BATCH_SIZE = 128\nNUM_EPOCHS = 30\nLEARNING_RATE = 0.0125\nMOMENTUM = 0.9\n"
+                  'LR_SCHEDULER = dict(type="MultiStepLR", milestones=[469, 938, 1407], gamma=2)\n')  # fmt: skip
+
+
+def test_a_warm_up_lambda_is_a_training_run_not_a_range_test(tmp_path: Path) -> None:
+    """Probe 22 (g1): a 30-epoch run whose LambdaLR doubles the LR for its first 3 epochs and then holds it was read
+    as a staircase range test and refused "a sweep of 30 epochs > the allowed 10" (FAIL 0/100). A growing schedule is
+    a sweep only where it grows into the run's last quarter; this one is the training run it is, tabulated."""
+    x = _loaded(tmp_path, WARM_LAMBDA)
+    assert x.error is None, x.error
+    assert not x.submission.range_test
+    (run,) = x.submission.run
+    assert (run.lr, run.epochs, run.schedule.name, run.schedule.cadence) == (0.0125, 30, "table", "epoch")
+    assert list(run.schedule.table) == [1.0, 2.0, 4.0] + [8.0] * 27
+    assert any("a warm-up, not a range test" in w and "until epoch 3 of 30" in w for w in x.warnings), x.warnings
+    # per iteration, the same warm-up over its first 3 epochs' 1,407 steps of 14,070: tabulated too
+    fn = legacy.read_config("F = lambda i: 2 ** min(i // 469, 3)\n").values["F"]
+    part, read, note = legacy.lambda_schedule(fn, 0.0125, 14070)
+    assert part == "run" and read["schedule"]["name"] == "table" and "a warm-up" in note
+
+
+def test_a_warm_up_multistep_is_a_training_run_with_that_schedule(tmp_path: Path) -> None:
+    """Probe 22 (g2): MultiStepLR ×2 at steps 469, 938 and 1,407 of a 30-epoch run (14,070 steps) was refused as a
+    30-epoch sweep. It is a training run whose rerun runs the same MultiStepLR, per iteration."""
+    x = _loaded(tmp_path, WARM_MULTISTEP)
+    assert x.error is None, x.error
+    assert not x.submission.range_test
+    (run,) = x.submission.run
+    s = run.schedule
+    assert (run.lr, run.epochs, s.name, s.milestones, s.gamma, s.cadence) == (0.0125, 30, "multistep",
+                                                                              (469, 938, 1407), 2, "step")  # fmt: skip
+    assert any("only until optimizer step 1,407 of 14,070" in w and "a warm-up" in w for w in x.warnings), x.warnings
+
+
+@pytest.mark.parametrize(("last", "part"), [(3518, "range_test"), (3517, "run")])
+def test_a_growing_schedule_is_a_sweep_only_where_it_grows_into_the_last_quarter(last: int, part: str,
+                                                                                 tmp_path: Path) -> None:  # fmt: skip
+    """The criterion, at its edge: 10 epochs of 469 steps (4,690), the last rise at step ≥ 3,517.5 (¾ of them)."""
+    x = _loaded(tmp_path, f"NUM_EPOCHS = 10\nLR = 1e-3\nLR_SCHEDULER = dict(type='MultiStepLR', "
+                f"milestones=[1000, 2000, {last}], gamma=3)\n")  # fmt: skip
+    assert x.error is None, x.error
+    assert [p for p in ("range_test", "run") if getattr(x.submission, p)] == [part]
+    fn = legacy.read_config(f"F = lambda i: 3 ** ((i >= 1000) + (i >= 2000) + (i >= {last}))\n").values["F"]
+    assert legacy.lambda_schedule(fn, 1e-3, 4690)[0] == part
+
+
+def _torch_lrs(milestones: list[int], gamma: float, lr: float, steps: int) -> list[float]:
+    """torch's own MultiStepLR, stepped every optimizer step: the LR of each step."""
+    import torch
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=milestones, gamma=gamma)
+    out = []
+    for _ in range(steps):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return out
+
+
+def test_a_multistep_milestone_0_multiplies_the_start_lr_as_torch_does(tmp_path: Path) -> None:
+    """Probe 22 (d3): `milestones=list(range(0, 4690, 234))`: torch applies a milestone 0 when it builds the
+    scheduler, so the student's sweep started at lr · gamma; the reader dropped the 0 silently and reran one stair
+    low throughout. Now each 0 multiplies the start LR by gamma, as torch does, and the note says so."""
+    assert _torch_lrs([0, 3], 1.5, 0.1, 5) == pytest.approx([0.15, 0.15, 0.15, 0.225, 0.225])  # the installed torch
+    x = _loaded(tmp_path, MS_SWEEP.replace("1e-6", "0.1").format("list(range(0, 4690, 234))"))
+    assert x.error is None, x.error
+    (sweep,) = x.submission.range_test
+    assert (sweep.shape, sweep.start_lr, sweep.gamma) == ("staircase", pytest.approx(0.15), 1.5)
+    assert list(sweep.milestones) == list(range(234, 4690, 234))
+    assert any("milestone 0" in w and "starts at 0.1 × 1.5 = 0.15" in w for w in x.warnings), x.warnings
+    from reference.config import range_test_config
+    from reference.optim import lr_table
+
+    rerun = lr_table(range_test_config(start_lr=sweep.start_lr, shape="staircase", gamma=sweep.gamma,
+                                       milestones=sweep.milestones, epochs=10, epoch_steps=469), 469)  # fmt: skip
+    assert rerun == pytest.approx(_torch_lrs(list(range(0, 4690, 234)), 1.5, 0.1, 4690), rel=1e-12)
+    # a decay with a milestone 0 (twice), once an epoch: a training run from lr · 0.1², its other milestone kept
+    (tmp_path / "decay").mkdir()
+    x = _loaded(tmp_path / "decay", "NUM_EPOCHS = 30\nLR = 1.0\nhooks = [dict(type='LRSchedulerHook', by_epoch=True)]\n"
+                "LR_SCHEDULER = dict(type='MultiStepLR', milestones=[0, 0, 15], gamma=0.1)\n")  # fmt: skip
+    assert x.error is None, x.error
+    (run,) = x.submission.run
+    assert (run.lr, run.schedule.name, run.schedule.milestones, run.schedule.cadence) == (
+        pytest.approx(0.01), "multistep", (15,), "epoch")  # fmt: skip
+    assert any("(listed 2 times)" in w and "1 × 0.1^2 = 0.01" in w for w in x.warnings), x.warnings
+
+
+@pytest.mark.parametrize("body", ["1.003 ** i", "pow(1.003, i)", "math.pow(1.003, i)"])
+def test_an_exponential_sweep_written_as_base_to_the_step_is_read(body: str, tmp_path: Path) -> None:
+    """Probe 22: `lambda i: 1.003 ** i` over 4,690 steps (an exponential sweep of ~6 decades) was refused "exponent
+    101 … is too large (|exponent| <= 100)". The bound is now the power's magnitude (10^300), not its exponent."""
+    x = _loaded(tmp_path, f"import math\nNUM_EPOCHS = 10\nLR = 1e-6\nLR_SCHEDULER = dict(type='LambdaLR', "
+                f"lr_lambda=lambda i: {body})\n")  # fmt: skip
+    assert x.error is None, x.error
+    (sweep,) = x.submission.range_test
+    assert (sweep.shape, sweep.start_lr) == ("exp", pytest.approx(1e-6))
+    assert sweep.end_lr == pytest.approx(1e-6 * 1.003**4689)
+
+
+def test_a_staircase_lambda_of_over_100_stairs_is_read() -> None:
+    """Probe 22: `lambda i: 1.12 ** (i // 40)` (117 stairs over 4,690 steps) was refused for its exponent > 100."""
+    fn = legacy.read_config("F = lambda i: 1.12 ** (i // 40)\n").values["F"]
+    part, read, _ = legacy.lambda_schedule(fn, 1e-6, 4690)
+    assert (part, read["shape"], read["gamma"]) == ("range_test", "staircase", pytest.approx(1.12))
+    assert read["milestones"] == list(range(40, 4690, 40))
+
+
+def test_a_lambda_giving_an_integer_past_float_s_range_is_a_data_error(tmp_path: Path) -> None:
+    """A lambda whose value is an int past float's range (2^1080, a product of powers each within the bounds) was an
+    internal error (OverflowError in math.isfinite), the submission 'could not be read'. It is the file's own error
+    line now, as any non-finite factor is."""
+    product = " * ".join(["2 ** 90"] * 12)
+    x = _loaded(tmp_path, f"LR = 0.1\nNUM_EPOCHS = 10\nLR_SCHEDULER = dict(type='LambdaLR', lr_lambda=lambda s: "
+                f"{product})\n")  # fmt: skip
+    assert x.submission is None and x.error.startswith("config.py line 3: ")
+    assert "an integer of 1081 bits at step 0, not a finite number" in x.error
+
+
+@pytest.mark.parametrize("source", [
+    'X = config["{name}"]\n',
+    'X = config.get("{name}")\n',
+    'from colossalai.core import global_context as gpc\nX = gpc.config["{name}"]\n',
+    'X = config.get("{name}", 1)\n{name} = 2\n',
+    "{name} = open('x')\nX = config['{name}']\n",
+])  # fmt: skip
+def test_a_name_read_through_config_is_quoted_capped(source: str) -> None:
+    """Probe 22 (d5): the name of `config["<name>"]` / `config.get("<name>")` was quoted whole in the error line
+    (only the 400-character line cap applied); it is capped at 60 characters now, as other quoted names are."""
+    name = "A" * 5000
+    detail = legacy.read_config(source.format(name=name)).unreadable["X"].detail
+    assert "'AAAA" in detail and "A" * 60 not in detail and "…" in detail and len(detail) < 300, detail
