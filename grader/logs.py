@@ -423,9 +423,20 @@ def _stepless(rel: str, rows: list[tuple[int, int | None, int | None, dict[str, 
             for c, v in logged.items():
                 series[c].append((e, v))
         return True
-    if not marks:  # no epoch column (or none filled): nothing tells what a row is
-        raise LogError(f"logs {rel!r}: CSV header lacks step (expected {','.join(CSV_COLUMNS)}){INDEX if index else ''}"
-                       f"; name the optimizer step's column step")  # fmt: skip
+    if not marks:  # no epoch column (or none filled): pandas' index is the step only where the LR table can say so
+        lrs = [logged.get("lr") for *_, logged in rows]  # a sweep's: rising on every row, so the LR table decides
+        sweep = index and None not in lrs and all(a < b for a, b in zip(lrs, lrs[1:], strict=False)) and len(lrs) > 2
+        if not sweep:
+            raise LogError(f"logs {rel!r}: CSV header lacks step (expected {','.join(CSV_COLUMNS)})"
+                           f"{INDEX if index else ''}; name the optimizer step's column step")  # fmt: skip
+        for _, at, _, logged in rows:  # a sweep's df.to_csv(): every row a step, its LR held to the claimed table
+            for c, v in logged.items():
+                series[c].append((at, v))
+        if notes is not None:
+            notes.append(f"logs {rel!r}: no step or epoch column; its unnamed first column (pandas' index, "
+                         f"0–{rows[-1][1]}) read as the optimizer step, its LR rising on every row: the LR table check "
+                         "says whether it is; name it step (df.to_csv(index_label=\"step\"))")  # fmt: skip
+        return False
     size = per_epoch or 0
     ends = [(at, e) for at, e in marks if at is not None]
     steps = index and known and any(e for _, e in ends) and any(

@@ -131,6 +131,24 @@ def test_pandas_index_is_the_step_only_where_the_epochs_say_so(honest, tmp_path)
         read_logs(tmp_path, "no.csv", 2, None, P)
 
 
+def test_a_sweep_s_pandas_index_is_its_step_as_its_lr_table_says(mnist5k, tmp_path):
+    """A sweep's `df.to_csv("sweep.csv")` without its step column or any epoch: its LR rises on every row, so the
+    index read as the optimizer step is held to the claimed table step by step (fuzz_logs' last refused honest
+    variation); a reindexed log (every 2nd step) is read and does not match the claimed table."""
+    from reference.config import range_test_config
+
+    sweep = run(range_test_config(start_lr=1e-5, end_lr=10.0, epochs=2), device="cpu", data=mnist5k)
+    n = len(sweep["train_loss"])
+    _write(tmp_path / "s.csv", ",lr,train_loss", [[i, sweep["lr"][i], sweep["train_loss"][i]] for i in range(n)])
+    notes: list[str] = []
+    back = read_logs(tmp_path, "s.csv", 2, notes, P)
+    assert back.step == list(range(n)) and "pandas' index" in notes[0]
+    assert compare(back, sweep, 1000, sweep=True).lr is None
+    half = [[i, sweep["lr"][2 * i], sweep["train_loss"][2 * i]] for i in range(n // 2)]
+    _write(tmp_path / "h.csv", ",lr,train_loss", half)
+    assert compare(read_logs(tmp_path, "h.csv", 2, None, P), sweep, 1000, sweep=True).lr is not None
+
+
 def test_an_epoch_cell_nan_is_no_epoch(honest, tmp_path):
     """`nan` in the epoch column of the rows that end no epoch (a float column written cell by cell with str()) was
     refused ("epoch "nan" is not a whole number"): it is an empty cell."""
