@@ -32,8 +32,10 @@ from grader.evidence import (
     eval_lrs,
     half_unit,
     lr_against_log,
+    lrs_text,
     metric_against_log,
     plausible,
+    printed_decades,
 )
 from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult, Value
@@ -232,9 +234,8 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         if failed := _rerun_failed("lr_claim", p, o, pts, said):  # a claim the rerun could not check is still made
             out.append(failed)
             continue
-        evals = eval_lrs(p.config) if claim.curve == "test" else None
-        if own := _own_log("lr_claim", ctx, p, pts, claim.claimed_lr,
-                           lambda logs, c=claim, at=evals: lr_against_log(c, logs, at)):  # fmt: skip
+        if own := _own_log("lr_claim", ctx, p, pts, claim.claimed_lr, lambda logs, c=claim, cfg=p.config:
+                           lr_against_log(c, logs, eval_lrs(cfg) if c.curve == "test" else None)):  # fmt: skip
             out.append(own)
             continue
         if claim.curve == "test":
@@ -251,11 +252,11 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
                                        o.result, ctx.tol)  # fmt: skip
         how = "k·√2·σ of the rule's reference picks"
         if SWEEPS.get(p.config.schedule.name) == "staircase":  # whole stairs (lr_tolerance_for), and the digits
-            tol += max(math.log10(1 + half_unit(c) / c) for c in claimed)
+            tol += printed_decades(claimed)
             how += ", rounded up to whole stairs, and the claim's printed digits"
         status, points = banded(dist, tol, ctx.tol.partial_band, pts)
         at_stake, pending = pts, 0.0
-        fmt = _lrs_text
+        fmt = lrs_text
         msg = (f"Rule {claim.rule!r} on the rerun's curve picks {fmt(expected)}; the claim {fmt(claimed)} is "
                f"{dist:.2f} decades away (allowed {tol:.2f}: {how}).")  # fmt: skip
         low = lowest_at_edge(o.result) if claim.rule in ("min", "min/10", "range") else None
@@ -275,7 +276,7 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         found = sweep_reference(ctx.baselines or [b for b in (ctx.baseline,) if b], p.config)
         ref, n_ref = _reference_pick(found[0] if found and found[2] else None, claim.rule)  # this very sweep's only
         if ref is not None:  # the reference column's figure, said (probe 7: shown, never explained)
-            picks = _lrs_text(ref if isinstance(ref, list) else [ref])
+            picks = lrs_text(ref if isinstance(ref, list) else [ref])
             msg += f" For comparison, {n_ref} committed seeds of this very sweep pick {picks} on average."
         out.append(CheckResult("lr_claim", p.name, status, msg, **figures, reference=ref, tolerance=round(tol, 3),
                                distance=round(dist, 3), unit="decades", origin=origin, points=points,
@@ -316,7 +317,7 @@ def judge_on_test_loss(claimed_lr, lrs: list[float], losses: list[float], rule: 
         return LossPick("unmeasured", pick)
     _, claimed, _, dist = _lr_distance(claimed_lr, pick)
     step = _resolution(lrs)
-    tol = step + max(math.log10(1 + half_unit(c) / c) for c in claimed) + 1e-9
+    tol = step + printed_decades(claimed) + 1e-9
     if dist <= tol:
         return LossPick("pass", pick, dist, step, tol, 1.0)
     if rule in ("min", "min/10", "range") and min(range(len(losses)), key=losses.__getitem__) == len(losses) - 1 \
@@ -335,7 +336,7 @@ def _lr_on_test_loss(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> Che
     lrs, losses = eval_curve(o.result)
     v = judge_on_test_loss(claim.claimed_lr, lrs, losses, rule, ctx.tol.partial_band, bool(o.result.get("diverged")))
     figure = list(claim.claimed_lr) if isinstance(claim.claimed_lr, tuple) else claim.claimed_lr
-    fmt, said = _lrs_text, _lrs_text(figure if isinstance(figure, list) else [figure])
+    fmt, said = lrs_text, lrs_text(figure if isinstance(figure, list) else [figure])
     why = f"data:{ctx.cond.claimed}" if ctx.cond.proxy else "review"
     if v.status == "short":
         data = f" (on {ctx.cond.rerun}: the claim's {ctx.cond.claimed} may train on further)" if ctx.cond.proxy else ""
@@ -403,10 +404,6 @@ def _resolution(lrs: list[float] | None) -> float:
     return math.log10(lrs[-1] / lrs[0]) / levels if levels else 0.0
 
 
-def _lrs_text(values: list[float]) -> str:
-    return ", ".join(f"{x:.4g}" for x in values)
-
-
 def _proxy_lr(ctx: Context, dist: float, tol: float, msg: str, pts: float) -> tuple[str, float, float, float, str]:
     """(status, points, at stake, pending, message) of an LR claim made on other data than its sweep's: a sweep on
     the rerun's data may stray up to `proxy_lr_decades` from one on the claim's, so a distance within that is
@@ -433,7 +430,7 @@ def _lr_against_seeds(ctx: Context, p: PlannedRun, seeds: Seeds, pts: float) -> 
     d = lr_claim_tolerance(picks, ctx.tol.k_lr, _resolution(rt.get("curve", {}).get("lr")), factor=seeds_factor(n))
     status, points = banded(dist, d.tol, ctx.tol.partial_band, pts)
     at_stake, pending = pts, 0.0
-    fmt = _lrs_text
+    fmt = lrs_text
     msg = (f"Rule {rule!r} picks {fmt(expected)} on average (geometric mean) over the {n} committed reference seeds "
            f"of this exact sweep ({seeds.protocol}; no rerun needed); the claim {fmt(claimed)} is {dist:.2f} decades "
            f"away (allowed {d.tol:.2f}: k·σ·√(1 + 1/n) of their picks).")  # fmt: skip

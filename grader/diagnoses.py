@@ -28,10 +28,11 @@ from grader.evidence import (
     comparison,
     diverges,
     eval_lrs,
-    half_unit,
     lr_against_log,
+    lrs_text,
     noise,
     printed,
+    printed_decades,
 )
 from grader.plan import Conditions, PlannedRun, counterfactual, refusals
 from grader.results import CheckResult
@@ -365,11 +366,11 @@ def test_loss_pick(c: Case) -> Diagnosis | None:
         return None
     on_test = c.claim.model_copy(update={"curve": "test"})
     own = lr_against_log(on_test, c.logs, eval_lrs(c.config)) if c.logs else None
-    digits = max(math.log10(1 + half_unit(x) / x) for x in _lrs(c.claim.claimed_lr))
+    digits = printed_decades(_lrs(c.claim.claimed_lr))
     if own is not None and own.distance <= digits + 1e-9:
         return Diagnosis("test-loss-pick", "the LR was picked on the test loss, not on the train loss the rule reads "
                          'by default: state curve = "test" to have it judged there',
-                         f"Rule {c.claim.rule!r} on your log's test loss picks {_lrs_text(own.logged)}: the claim "
+                         f"Rule {c.claim.rule!r} on your log's test loss picks {lrs_text(own.logged)}: the claim "
                          "to its printed digits.", "medium", False)  # fmt: skip
     lrs, losses = eval_curve(run)
     try:
@@ -383,16 +384,12 @@ def test_loss_pick(c: Case) -> Diagnosis | None:
     whose = "the rerun's" if c.rerun else "a rerun's"
     return Diagnosis("test-loss-pick", "the LR may have been picked on the test loss, not on the train loss the rule "
                      'reads by default: if so, state curve = "test" to have it judged there',
-                     f"Rule {c.claim.rule!r} on {whose} test loss (once an epoch) picks {_lrs_text(pick)}, within one "
+                     f"Rule {c.claim.rule!r} on {whose} test loss (once an epoch) picks {lrs_text(pick)}, within one "
                      f"evaluation's LR step ({step:.2f} decades) of the claim.", "low", False)  # fmt: skip
 
 
 def _lrs(v: float | list[float] | tuple[float, ...]) -> list[float]:
     return list(v) if isinstance(v, list | tuple) else [v]
-
-
-def _lrs_text(v: float | list[float]) -> str:
-    return ", ".join(f"{x:.4g}" for x in _lrs(v))
 
 
 def _cf_final_near(c: Case) -> tuple[bool, str]:

@@ -848,6 +848,17 @@ def half_unit(x: float, text: str | None = None) -> float:
     return 0.5 * 10.0 ** int(exp) if isinstance(exp, int) else 0.0
 
 
+def printed_decades(values: list[float]) -> float:
+    """How far, in decades, LRs printed as `values` may be from the LRs they round: the widest half unit of their last
+    printed digit (`half_unit`), relative."""
+    return max(math.log10(1 + half_unit(v) / v) for v in values)
+
+
+def lrs_text(v: float | list[float]) -> str:
+    """An LR, or a range's pair, to 4 significant digits, as every LR check's message shows it."""
+    return ", ".join(f"{x:.4g}" for x in (v if isinstance(v, list) else [v]))
+
+
 def printed(claimed: float, logged: float, scale: float = 1.0, text: str | None = None) -> float:
     """How far a claim read off a log may be from the logged figure: the claim's printed digits (`half_unit`, on the
     log's scale: a percentage claim's ÷ 100), and float32 as TensorBoard stores the figure."""
@@ -889,8 +900,7 @@ def lr_against_log(claim: RangeTestClaim, logs: Logs, eval_lr: dict[int, float] 
     steps = [abs(math.log10(b / a)) for a, b in zip(lrs, lrs[1:], strict=False) if a != b]
     resolution = sorted(steps)[len(steps) // 2] if steps else 0.0
     claimed = list(claim.claimed_lr) if isinstance(claim.claimed_lr, tuple) else [claim.claimed_lr]
-    digits = max(math.log10(1 + half_unit(c) / c) for c in claimed)
-    allowed = resolution + digits + 1e-9
+    allowed = resolution + printed_decades(claimed) + 1e-9
     readings = []  # (distance, pick, how) per smoothing a student may have read the sweep with
     for how, pick in picks.items():
         if pick is None:
@@ -903,7 +913,7 @@ def lr_against_log(claim: RangeTestClaim, logs: Logs, eval_lr: dict[int, float] 
     dist, pick, how = readings[0]  # the reference's reading, unless only another one bears the claim out
     if dist > allowed:
         dist, pick, how = min(readings, key=lambda r: r[0])
-    fmt = lambda v: ", ".join(f"{x:.4g}" for x in (v if isinstance(v, list) else [v]))  # noqa: E731
+    fmt = lrs_text
     levels = len(steps) + 1  # a staircase holds each LR for a stair: its LRs, not its steps
     where = (f"your log's test loss ({len(lrs)} epochs, {resolution:.2f} decades of LR apart)" if claim.curve == "test"
              else f"your log's sweep ({len(lrs)} logged LRs, {resolution:.4f} decades apart)" if levels == len(lrs) else

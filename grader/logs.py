@@ -429,34 +429,29 @@ def _stepless(rel: str, rows: list[tuple[int, int | None, int | None, dict[str, 
         if not sweep:
             raise LogError(f"logs {rel!r}: CSV header lacks step (expected {','.join(CSV_COLUMNS)})"
                            f"{INDEX if index else ''}; name the optimizer step's column step")  # fmt: skip
-        for _, at, _, logged in rows:  # a sweep's df.to_csv(): every row a step, its LR held to the claimed table
-            for c, v in logged.items():
-                series[c].append((at, v))
-        if notes is not None:
-            notes.append(f"logs {rel!r}: no step or epoch column; its unnamed first column (pandas' index, "
-                         f"0–{rows[-1][1]}) read as the optimizer step, its LR rising on every row: the LR table check "
-                         "says whether it is; name it step (df.to_csv(index_label=\"step\"))")  # fmt: skip
-        return False
-    size = per_epoch or 0
-    ends = [(at, e) for at, e in marks if at is not None]
-    steps = index and known and any(e for _, e in ends) and any(
-        all(at + off == (e + b) * size for at, e in ends) for off in (0, 1) for b in (0, 1))  # fmt: skip
-    if not steps:
-        twice = {e for e, k in Counter(epochs).items() if k > 1}
-        n, _, e, _ = next((r for r in rows if r[2] is None or r[2] in twice), rows[0])
-        why = f"line {n} has a train loss and no epoch" if e is None else f"epoch {e} is on more than one row"
-        first = (f"{INDEX}: 0, 1, 2, … with each epoch's last row at a multiple of the run's steps an epoch"
-                 if index else "")  # fmt: skip
-        raise LogError(f"logs {rel!r}: CSV header lacks step, and its rows are not one per epoch ({why}){first}; "
-                       "name the optimizer step's column step (df.to_csv(index_label=\"step\") where the index is "
-                       "the step)")  # fmt: skip
+        # a sweep's df.to_csv(): every row a step, its LR held to the claimed table
+        what, how = "no step or epoch column", "its LR rising on every row: the LR table check says whether it is"
+    else:
+        size = per_epoch or 0
+        ends = [(at, e) for at, e in marks if at is not None]
+        steps = index and known and any(e for _, e in ends) and any(
+            all(at + off == (e + b) * size for at, e in ends) for off in (0, 1) for b in (0, 1))  # fmt: skip
+        if not steps:
+            twice = {e for e, k in Counter(epochs).items() if k > 1}
+            n, _, e, _ = next((r for r in rows if r[2] is None or r[2] in twice), rows[0])
+            why = f"line {n} has a train loss and no epoch" if e is None else f"epoch {e} is on more than one row"
+            first = (f"{INDEX}: 0, 1, 2, … with each epoch's last row at a multiple of the run's steps an epoch"
+                     if index else "")  # fmt: skip
+            raise LogError(f"logs {rel!r}: CSV header lacks step, and its rows are not one per epoch ({why}){first}; "
+                           "name the optimizer step's column step (df.to_csv(index_label=\"step\") where the index "
+                           "is the step)")  # fmt: skip
+        what, how = "no step column", f"each epoch's last row at a multiple of {size} steps"
     for _, at, _, logged in rows:
         for c, v in logged.items():
             series[c].append((at, v))
     if notes is not None:
-        notes.append(f"logs {rel!r}: no step column; its unnamed first column (pandas' index, 0–{rows[-1][1]}) read "
-                     f"as the optimizer step, each epoch's last row at a multiple of {size} steps; name it step "
-                     "(df.to_csv(index_label=\"step\"))")  # fmt: skip
+        notes.append(f"logs {rel!r}: {what}; its unnamed first column (pandas' index, 0–{rows[-1][1]}) read as the "
+                     f"optimizer step, {how}; name it step (df.to_csv(index_label=\"step\"))")  # fmt: skip
     return False
 
 
