@@ -112,7 +112,8 @@ def _range_test_args(rt: argparse.ArgumentParser) -> None:
                     help="how the LR grows between them")  # fmt: skip
     rt.add_argument("--gamma", type=float, help="staircase: the LR's factor at each stair (> 1)")
     rt.add_argument("--stair-steps", type=int, help="staircase: optimizer steps of each stair (StepLR)")
-    rt.add_argument("--milestones", type=int, nargs="+", help="staircase: steps at which the LR grows (MultiStepLR)")
+    rt.add_argument("--milestones", type=_ints, help="staircase: steps at which the LR grows, comma-separated "
+                    "(MultiStepLR)")  # fmt: skip
     rt.add_argument("--epochs", type=int, default=default["epochs"],
                     help="length of the sweep in passes over the training set")  # fmt: skip
     rt.add_argument("--steps", type=int, help="sweep over this many steps instead of --epochs")
@@ -211,7 +212,7 @@ def run_configs(a: argparse.Namespace) -> list[RunConfig]:
     if a.shape == "staircase":  # its end LR, shown in reports, is where gamma and its stairs take it
         if not (a.gamma and a.gamma > 1) or (a.stair_steps is None) == (a.milestones is None):
             raise UsageError("--shape staircase needs --gamma > 1 and one of --stair-steps, --milestones")
-        stairs = {"gamma": a.gamma, "stair_steps": a.stair_steps, "milestones": a.milestones and tuple(a.milestones)}
+        stairs = {"gamma": a.gamma, "stair_steps": a.stair_steps, "milestones": a.milestones}
         steps = a.steps or a.epochs * steps_per_epoch(a.dataset, a.batch_size)
         end = a.start_lr * a.gamma ** staircase_rises(a.stair_steps, stairs["milestones"], steps)
     return [range_test_config(start_lr=a.start_lr, end_lr=end, shape=a.shape, epochs=a.epochs, steps=a.steps,
