@@ -147,9 +147,10 @@ def read_logs(folder: Path, rel: str, epochs: int | None = None, notes: list[str
 GROUPED = {tag.replace("/", "_"): key for key, tag in TAGS.items()}  # sub-folder → the course's tag it holds
 
 
-def _scalars(path: Path, wanted: dict[str, str]) -> tuple[dict[str, list[tuple[int, float]]], set[str]]:
-    """{key: [(step, value)] in the order written} of the tags `wanted` ({key: tag}) in an event file or folder, and
-    every scalar tag it holds (tensorboard's own reader)."""
+def _scalars(path: Path, wanted: dict[str, str]) -> tuple[dict[str, list[tuple[int, float]]], set[str], set[str]]:
+    """{key: [(step, value)] in the order written} of the tags `wanted` ({key: tag}) in an event file or folder,
+    every scalar tag it holds (tensorboard's own reader), and the wanted tags written as tensors of more than one
+    value (TF2's tf.summary.scalar of a vector: no scalar to read)."""
     from tensorboard.backend.event_processing.event_accumulator import SCALARS, TENSORS, EventAccumulator
 
     acc = EventAccumulator(str(path), size_guidance={SCALARS: 0, TENSORS: 0})  # 0: keep every value (bytes capped)
@@ -157,14 +158,15 @@ def _scalars(path: Path, wanted: dict[str, str]) -> tuple[dict[str, list[tuple[i
     tags = set(acc.Tags().get("scalars", []))
     # TF2's tf.summary.scalar (Keras' TensorBoard callback) writes each scalar as a tensor of the scalars plugin
     tensors = {t for t in acc.Tags().get("tensors", []) if acc.SummaryMetadata(t).plugin_data.plugin_name == "scalars"}
-    out = {}
+    out, vectors = {}, set()
     for k, t in wanted.items():
         if t in tags:
             out[k] = [(e.step, e.value) for e in sorted(acc.Scalars(t), key=lambda e: e.wall_time)]
         elif t in tensors:
             read = [(e.step, _tensor_scalar(e.tensor_proto)) for e in sorted(acc.Tensors(t), key=lambda e: e.wall_time)]
             out[k] = [(step, v) for step, v in read if v is not None]
-    return {k: v for k, v in out.items() if v}, tags | tensors
+            vectors |= {t} if read and not out[k] else set()
+    return {k: v for k, v in out.items() if v}, tags | tensors, vectors
 
 
 def _tensor_scalar(proto) -> float | None:
@@ -186,11 +188,11 @@ def read_tensorboard(path: Path, rel: str | None = None, epochs: int | None = No
     course's tag it names (examiner probe 15: such a log was refused as having no train loss)."""
     rel = rel or path.name
     try:
-        series, tags = _scalars(path, TAGS)
+        series, tags, vectors = _scalars(path, TAGS)
         grouped = sorted(s for s in path.iterdir() if s.name in GROUPED) if path.is_dir() else []
         for sub in grouped:
             key = GROUPED[sub.name]
-            found, held = _scalars(sub, {key: TAGS[key].split("/")[0]})
+            found, held, _ = _scalars(sub, {key: TAGS[key].split("/")[0]})
             tags |= {f"{sub.name}/{t}" for t in held}
             if key in found and key not in series:
                 series[key] = found[key]
@@ -198,6 +200,10 @@ def read_tensorboard(path: Path, rel: str | None = None, epochs: int | None = No
                     notes.append(f"logs {rel!r}: {TAGS[key]} read from add_scalars' sub-folder {sub.name}")
     except Exception as err:  # a corrupt or hostile file: one line, never a traceback
         raise LogError(f"logs {rel!r}: not readable as TensorBoard events ({type(err).__name__})") from None
+    if not series and vectors:  # the tags are there, each value a tensor of several numbers (probe 22's leftover)
+        raise LogError(f"logs {rel!r}: {', '.join(sorted(shown(t, 40) for t in vectors))} "
+                       f"{'is' if len(vectors) == 1 else 'are'} written as tensors of more than one value, not "
+                       "scalars; log each as one number per step (tf.summary.scalar of a scalar)")  # fmt: skip
     if not series:
         raise LogError(f"logs {rel!r}: none of the tags {', '.join(TAGS.values())} is in the event files "
                        f"({_found(tags, 'scalar tags') if tags else 'they hold no scalars'}); log the run under "
