@@ -129,7 +129,7 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
     problems = list(refused.setup)
     if refused.setup:
         problems.append("nothing is rerun")
-    problems += [f"{name}: {why}" for name, why in refused.entries.items() if name not in limit]
+    problems += [f"{name}: {why}" for name, why in refused.own(s).items() if name not in limit]
     # a required section none of whose entries the check accepts is not handed in; the figures a refused entry of
     # another section claims are lost one by one (_refused_claims)
     parts = {**{e.name: part for part in SECTION_CHECKS for e in getattr(s, part)},
@@ -1075,16 +1075,16 @@ def check_plausibility(ctx: Context, pts: float) -> list[CheckResult]:
                           f"any rerun or reference run reaches ({min(reachable):.3g}){on}", figures))  # fmt: skip
     out = [CheckResult("plausibility", name, "fail", msg[0].upper() + msg[1:] + ".", **figures)
            for name, msg, figures in flags]  # fmt: skip
-    sub = ctx.sub
-    claims = [r.claimed_lr for r in sub.range_test] + [
-        v for r in [*sub.run, *sub.auto] for v in (r.claimed_test_accuracy, r.claimed_test_loss)
-    ]
+    # the claims of the entries planned (rerun or judged against seeds): a refused entry's figures are checked by
+    # nothing here, and a pass over them alone checked no claim
+    claims = [v for p, _ in ctx.runs for v in ((p.claim.claimed_lr,) if p.kind == "range-test" else
+                                               (p.claim.claimed_test_accuracy, p.claim.claimed_test_loss))]  # fmt: skip
     if flags:
         out.append(CheckResult("plausibility", "submission", "fail", f"{len(flags)} implausible figure(s), listed "
                                "above.", max_points=pts))  # fmt: skip
     elif all(v is None for v in claims):  # nothing to find implausible: no points for checking nothing
-        out.append(CheckResult("plausibility", "submission", "skip", "No claimed figure to check (the submission "
-                               "states no LR pick, accuracy or loss)."))  # fmt: skip
+        out.append(CheckResult("plausibility", "submission", "skip", "No claimed figure to check (no entry that "
+                               "is graded states an LR pick, accuracy or loss)."))  # fmt: skip
     else:
         out.append(CheckResult("plausibility", "submission", "pass", "Every claimed figure is within reach of a "
                                "rerun or the reference.", points=pts, max_points=pts))  # fmt: skip

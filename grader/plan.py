@@ -37,6 +37,10 @@ class Refusals:
     def refused(self, name: str) -> bool:
         return bool(self.setup) or name in self.entries
 
+    def own(self, sub: Submission) -> dict[str, str]:
+        """The entries refused for a fault of their own (not only for the setup's): the lines a summary lists."""
+        return {n: why for n, why in self.entries.items() if not self.setup or n in sub._apart}
+
 
 def refusals(sub: Submission, a: Assignment) -> Refusals:
     """The one admissibility rule, used by `plan` (what is rerun) and `check_config` (what is reported): the
@@ -48,11 +52,14 @@ def refusals(sub: Submission, a: Assignment) -> Refusals:
         setup.append(f"dataset {sub.setup.dataset!r} is not the assignment's {a.dataset!r}")
     if sub.setup.model != a.model:
         setup.append(f"model {sub.setup.model!r} is not the assignment's {a.model!r}")
-    if setup:
-        return Refusals(setup, {})
+    entries = {name: apart.why for name, apart in sub._apart.items()}  # entries validation set apart (grader.load)
+    if setup:  # nothing is rerun: every entry is refused for it (its claims not earned, as any refused entry's), and
+        # the entries the file itself refuses keep their own line (else the student learns of them only next time)
+        whole = f"the submission's {'; '.join(setup)}"
+        return Refusals(setup, entries | {e.name: whole for e in [*sub.range_test, *sub.run, *sub.auto]
+                                          if e.name not in entries})  # fmt: skip
     cond = Conditions.of(sub, a)
     per_epoch = cond.claim_epoch if cond.proxy else steps_per_epoch(sub.setup.dataset, sub.setup.batch_size)
-    entries = {name: apart.why for name, apart in sub._apart.items()}  # entries validation set apart (grader.load)
     for item in [*sub.range_test, *sub.run, *sub.auto]:
         if why := _refused(item, a, per_epoch):
             entries[item.name] = why

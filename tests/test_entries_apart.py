@@ -232,3 +232,23 @@ def test_a_schedule_the_grader_cannot_rerun_leaves_its_claims_pending_not_lost()
     assert all(c.status == "skip" and c.pending and c.why == "unsupported" for c in pending)
     student = StudentResult("s1", "s1", "S", checks=list(v.values()))
     assert student.claims == (3, 5)  # its two claims made and not checked: a verdict counts them (UNVERIFIED_BELOW)
+
+
+def test_a_refused_setup_still_names_each_entry_the_file_refuses(tmp_path):
+    """A submission whose model is not the assignment's, with a misspelt key in one run: the setup's line said
+    "nothing is rerun", and the run's own fault was not said at all — the student learnt of it only after fixing
+    the model. Both are said now, each once. And it scored 50/100: its entries' claims left the total (only the
+    config point and a plausibility "pass" over figures nothing checked were counted); each entry is refused for
+    the setup now, its claims not earned, as a refused entry's are, and plausibility checks nothing: a skip."""
+    text = HEAD.replace("[student]", '[setup]\nmodel = "resnet18"\n\n[student]', 1) + ONE_BAD_RUN
+    shutil.copy(ROOT / "submissions" / "assignment.toml", tmp_path / "assignment.toml")
+    _write(tmp_path / "s1", text)
+    result = grade_class(tmp_path, out=None, quick=True, cache_dir=tmp_path / "cache")
+    (student,) = result.students
+    by = {(c.check, c.subject): c for c in student.checks}
+    summary = by[("config", "submission")].message
+    assert "model 'resnet18' is not the assignment's" in summary and "nothing is rerun" in summary
+    assert "lerning_rate" in by[("config", "final")].message and summary.count("lerning_rate") == 1
+    assert "the submission's model 'resnet18'" in by[("config", "sweep")].message and summary.count("resnet18") == 1
+    assert by[("plausibility", "submission")].status == "skip"
+    assert student.total == 0
