@@ -167,6 +167,7 @@ class Comparison:
     reading: Reading = Reading()  # how the logged LRs were read against the claimed table
     scope: Scope = Scope.FULL  # how much of the log was compared
     lr_steps: int = 1  # logged LRs compared (0: none logged where the rerun has steps)
+    evaluations: bool = False  # an evaluation log: each epoch's test metrics, no LR or train loss (grader.logs)
 
     @property
     def matches(self) -> bool:  # a log that decides nothing (DROPPED_LAST, NOTHING) matches nothing either
@@ -189,6 +190,8 @@ class Comparison:
             return (f"Not compared with the rerun: {self.untold}. The log is neither borne out nor contradicted, and "
                     "decides no claim.")  # fmt: skip
         table = "LR table exact" if self.lr_steps else "no LR logged where the rerun has steps"
+        if self.evaluations:
+            table = "an evaluation log (each epoch's test metrics; no LR or train loss logged to compare)"
         if self.reading.end_late:  # exact, to the claimed sweep written as the course writes it
             table = (
                 "LR table the claimed sweep's, reaching end_lr one step after its last (as `step / N` in the "
@@ -291,6 +294,11 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     loss, untold, compared = _loss_part(logs, rerun, steps, index, band, k, sweep, margin)
     test, n_ep = (None, 0) if sweep else _test_part(logs, rerun, n_test, epochs or {}, k, margin)
     source = band.source if band else f"no seed band: ±{LOG_FLOOR:g} in log(loss), k = {k:g}"
+    if sweep and not logs.step and logs.epoch:  # an evaluation log of a sweep: nothing this comparison reads
+        untold = ("the log holds each epoch's test metrics only, no LR or train loss, and a sweep is compared by its "
+                  "LR table and train loss (its test metrics move with the LR, and no seed band measures "
+                  "them)")  # fmt: skip
+        return Comparison(0, 0, source, untold=untold, k=k, scope=Scope.NOTHING, lr_steps=0, evaluations=True)
     if not steps and not n_ep and lr is None and nonfinite is None:  # no logged step or epoch is the rerun's
         where = f"steps {min(logs.step)}–{max(logs.step)}" if logs.step else "no steps"
         untold = (f"no logged step or epoch lies where the rerun has one (the log holds {where}; the rerun steps "
@@ -298,7 +306,8 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
         return Comparison(0, 0, source, untold=untold, k=k, scope=Scope.NOTHING, lr_steps=0)
     shift = Shift.AHEAD if ahead else Shift.ONE_BASED if epoch_behind else Shift.NONE
     return Comparison(compared, n_ep, source, lr, loss, test, constant, nonfinite, untold, k,
-                      reading=Reading(shift, gap > 1, end_late, rounded), lr_steps=len(logged))  # fmt: skip
+                      reading=Reading(shift, gap > 1, end_late, rounded), lr_steps=len(logged),
+                      evaluations=not logs.step)  # fmt: skip
 
 
 ROUNDED_LR_RTOL = 0.05  # a stated lr and the logged one may differ by their printed digits, at most 5 %: two
@@ -358,6 +367,8 @@ def _end_late(rerun: dict) -> list[float] | None:
 
 def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: Band | None, k: float,
                sweep: bool, margin: float = 1.0) -> tuple[Part | None, str | None, int]:  # fmt: skip
+    if not logs.step:  # an evaluation log: nothing of the training steps to compare (the summary says so)
+        return None, None, 0
     if logs.running_mean:  # grader.logs._running_mean (examiner probe 19: "outside the seed noise", no cause matched)
         return None, ("the train loss is logged as each epoch's running mean so far (running_loss / (i + 1)), and the "
                       "seed noise is measured on each step's loss, so the train loss is not compared"), 0  # fmt: skip

@@ -334,10 +334,14 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
     index = "step" not in where and bool(fields) and _pandas_index(fields[0])  # pandas' index, maybe the step
     # train_loss is the log, and a step (or an epoch, or pandas' index); a column left out is a value not logged, as
     # a TensorBoard tag left out is (examiner probe 13's sweep `step,lr,train_loss` was refused for lacking test ones)
-    missing = [c for c in ("step", "train_loss") if c not in where and (c != "step" or not ("epoch" in where or index))]
+    tested = "epoch" in where and ("test_loss" in where or "test_accuracy" in where)  # an evaluation log (below)
+    missing = [c for c in ("step", "train_loss") if c not in where and (c != "step" or not ("epoch" in where or index))
+               and (c != "train_loss" or not tested)]  # fmt: skip
+    found = _found(list(fields), "columns") if fields else "found no header"
+    lacks = lambda cols: LogError(f"logs {rel!r}: CSV header lacks {', '.join(cols)} (expected "  # noqa: E731
+                                  f"{','.join(CSV_COLUMNS)}; {found})")  # fmt: skip
     if missing:
-        raise LogError(f"logs {rel!r}: CSV header lacks {', '.join(missing)} (expected {','.join(CSV_COLUMNS)}; "
-                       f"{_found(list(fields), 'columns') if fields else 'found no header'})")  # fmt: skip
+        raise lacks(missing)
     counter = _norm(fields[where["step"]]) if "step" in where else None
     series: dict[str, list[tuple[int, float]]] = {k: [] for k in TAGS}
     stepless: list[tuple[int, int | None, int | None, dict[str, float]]] = []  # (line, index, epoch, {lr, loss})
@@ -387,6 +391,8 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
         except (TypeError, ValueError, OverflowError):
             what = f"a whole number from 0 to {MAX_STEP:,}" if col in ("step", "epoch") else "a decimal number"
             raise LogError(f"logs {rel!r}: line {n}: {col} {shown(row[col] or '')} is not {what}") from None
+    if "train_loss" not in where and not (series["test_loss"] or series["test_accuracy"]):  # no evaluation either
+        raise lacks(["train_loss"])
     if plain:
         _plain_accuracy(rel, fields, where, series, between, notes)
     by_epoch = False
@@ -521,23 +527,30 @@ def _assemble(rel: str, series: dict[str, list[tuple[int, float]]], runs: int | 
                            f"0 to {MAX_STEP:,}")  # fmt: skip
     by_step = {k: dict(sorted(dict(v).items())) for k, v in series.items()}  # a repeated step keeps its last value
     loss, lrs = by_step.get("train_loss", {}), by_step.get("lr", {})
-    if not loss:
+    if not loss and not (by_step.get("test_loss") or by_step.get("test_accuracy")):
         raise LogError(f"logs {rel!r}: no train loss logged ({TAGS['train_loss']}, or the CSV's train_loss column)")
-    loss, lrs, lr_epoch = _epochly(rel, loss, lrs, runs, per_epoch, notes, by_epoch)
+    if not loss:  # an evaluation log (each epoch's test metrics, as many students print them): those are read
+        if notes is not None:
+            lr = f" (its {len(lrs)} LR value(s) are not read without one)" if lrs else ""
+            notes.append(f"logs {rel!r}: no train loss logged{lr}: only each epoch's test metrics are read — the "
+                         "claims are judged against them, the LR table and the train loss are not "
+                         "compared")  # fmt: skip
+        lrs = {}
+    loss, lrs, lr_epoch = _epochly(rel, loss, lrs, runs, per_epoch, notes, by_epoch) if loss else (loss, lrs, 0)
     if lrs and len(loss) <= len(series.get("test_loss") or series.get("test_accuracy") or ()) + 1 < len(lrs) and \
             2 * max(loss) < max(lrs):  # fmt: skip
         raise LogError(f"logs {rel!r}: the train loss is logged once an epoch at steps {min(loss)}–{max(loss)} (the "
                        f"epoch's number), the LR at optimizer steps {min(lrs)}–{max(lrs)}: they cannot be lined up; "
                        "log the train loss at the optimizer step (global_step), or hand in the CSV layout")  # fmt: skip
-    written = [s for s, _ in series["train_loss"]]  # in the order written: back to the first step is a new run
+    written = [s for s, _ in series.get("train_loss", ())]  # in the order written: back to the first step: a new run
     restarts = sum(1 for a, b in zip(written, written[1:], strict=False) if b <= written[0] < a)
     if restarts and notes is not None:
         notes.append(f"logs {rel!r}: the train loss starts again from step {written[0]} ({restarts + 1} runs in "
                      "one log); where their steps overlap the one written last is read: hand in this run's own "
                      "event file or folder")  # fmt: skip
     steps = sorted(set(lrs) | set(loss))
-    shift = 1 if steps[0] == 1 else 0  # 1-based global steps → 0-based (read off every logged step)
-    if any(s not in loss for s in steps if s < max(loss)):  # a train loss logged once an epoch, the LR every step:
+    shift = 1 if steps and steps[0] == 1 else 0  # 1-based global steps → 0-based (read off every logged step)
+    if loss and any(s not in loss for s in steps if s < max(loss)):  # a loss logged once an epoch, the LR every step:
         steps = sorted(loss)  # the log is read at the steps that have both (a missing loss is not a NaN loss)
     tl, ta = by_step.get("test_loss", {}), by_step.get("test_accuracy", {})
     epochs = sorted(set(tl) | set(ta))

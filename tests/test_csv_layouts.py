@@ -274,3 +274,40 @@ def test_the_reference_csv_puts_each_epoch_on_the_step_it_was_evaluated_after(mn
     logs = read_csv(path)
     assert logs.step == list(range(len(sweep["lr"]))) and logs.lr == sweep["lr"]
     assert logs.epoch == list(evaluated) and logs.test_loss == [e["test_loss"] for e in sweep["epochs"]]
+
+
+def test_an_evaluation_log_is_read_for_its_test_metrics(honest, tmp_path):
+    """`epoch,test_loss,test_accuracy` — each epoch's evaluation, as many students print and save it, with no train
+    loss — was refused ("CSV header lacks train_loss"): the student's claims then went unjudged against it (quick
+    grade: UNVERIFIED 44.44, 0 of 2 claims checked; the same figures beside a train loss column: PASS 77.77, 2 of 2).
+    It is read for its test metrics: compared with the rerun's, the claims judged against its last epoch, one note
+    says the LR and train loss are not compared; the same in TensorBoard (only the test tags)."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    from grader.evidence import metric_against_log
+    from reference.outputs import TAGS
+
+    logs = logs_from_result(honest)
+    rows = [[e, logs.test_loss[e - 1], logs.test_accuracy[e - 1]] for e in (1, 2)]
+    _write(tmp_path / "eval.csv", "epoch,test_loss,test_accuracy", rows)
+    with SummaryWriter(str(tmp_path / "tb")) as w:
+        for e, loss, acc in rows:
+            w.add_scalar(TAGS["test_loss"], loss, e)
+            w.add_scalar(TAGS["test_accuracy"], acc, e)
+    for name in ("eval.csv", "tb"):
+        notes: list[str] = []
+        back = read_logs(tmp_path, name, 2, notes, P)
+        assert back.step == [] and back.epoch == [1, 2] and back.test_loss == pytest.approx(logs.test_loss), name
+        assert any("only each epoch's test metrics are read" in n for n in notes), notes
+        cmp = compare(back, honest, 1000)
+        assert cmp.matches and cmp.epochs and "an evaluation log" in cmp.summary(), cmp.summary()  # no seeds: its last
+        last = logs.test_accuracy[-1]
+        assert metric_against_log("test_accuracy", last, 2, back).ok
+        assert not metric_against_log("test_accuracy", last - 0.005, 2, back).ok  # −0.5 pp: caught by its own log
+        off = compare(replace(back, test_accuracy=[back.test_accuracy[0], last - 0.2]), honest, 1000)
+        assert not off.matches and off.test.at == 2  # an evaluation log is still held to the rerun
+        swept = compare(back, honest, 1000, sweep=True)  # a sweep's: said as such, not "no logged step or epoch"
+        assert not swept.matches and "each epoch's test metrics only" in swept.summary(), swept.summary()
+    _write(tmp_path / "lr.csv", "epoch,lr", [[1, 0.05], [2, 0.05]])  # neither a train loss nor a test metric
+    with pytest.raises(LogError, match="lacks train_loss"):
+        read_logs(tmp_path, "lr.csv", 2, None, P)
