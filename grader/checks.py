@@ -953,12 +953,13 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float, judged: b
                f"{cfg.dataset}: compared where both end, a shortfall only)")  # fmt: skip
         note = (f" No committed reference of this run's config (it differs from {ref.name} in "
                 f"{differences(mine, ref_cfg)}).")  # fmt: skip
-    elif ran == cfg.epochs and (ran == ref_epochs or length_free(mine) and length_free(ref_cfg)):
-        # where both end; a length-free schedule's first n epochs are an n-epoch run of it (20 or 40 epochs allowed)
-        epoch = min(ran, ref_epochs)
-        how = f"the reference {ref.name} at its final epoch" if epoch == ref_epochs == ran else (
-            f"the reference {ref.name} at epoch {epoch} (the LR of either schedule does not depend on the run's "
-            f"length: the first {epoch} epochs of each are a {epoch}-epoch run of it)")  # fmt: skip
+    elif ran == cfg.epochs and (ran == ref_epochs or length_free(mine) and length_free(ref_cfg) and ref_epochs > ran):
+        # where this run ends; a length-free reference's first n epochs are an n-epoch run of it (20 epochs allowed
+        # beside a 30-epoch reference) — but not this run's first n: its schedule was chosen for its own length
+        epoch = ran
+        how = f"the reference {ref.name} at its final epoch" if epoch == ref_epochs else (
+            f"the reference {ref.name} at epoch {epoch}, where this run ends (the reference's LR does not depend on "
+            f"its length: its first {epoch} epochs are a {epoch}-epoch run of its config)")  # fmt: skip
         note = (f" No committed reference of this run's config (it differs from {ref.name} in "
                 f"{differences(mine, ref_cfg)}): a run of another config is compared where it ends (epoch {epoch}), "
                 "not on the way.")  # fmt: skip

@@ -180,10 +180,13 @@ def run_reference(baselines: list[dict], config, lr_decades: float) -> Reference
         for name, entry in {**b.get("runs", {}), **b.get("grid", {})}.items():
             if entry.get("config") and same_config(entry["config"], dump, lr_decades):
                 return Reference(name, entry, "same config", b.get("dataset", ""))
-    for b in [*kin(baselines, config), *baselines]:  # a reference of the run's own input pipeline first
-        if found := baseline_entry(b, config):
-            return Reference(*found, "other config", b.get("dataset", ""))
-    return None
+    found = [(b, f) for b in [*kin(baselines, config), *baselines] if (f := baseline_entry(b, config))]
+    # a reference of the run's own input pipeline first, and of one that runs at least as long: a run of another
+    # config is compared only where it ends (a 30-epoch MultiStepLR([15, 25]) run at epoch 5, before its first
+    # decay, against a 5-epoch reference that has decayed twice: examiner probe 23)
+    b, f = next(((b, f) for b, f in found if f[1]["config"]["epochs"] >= config.epochs), found[0] if found else
+                (None, None))  # fmt: skip
+    return Reference(*f, "other config", b.get("dataset", "")) if f else None
 
 
 def kin(baselines: list[dict], config) -> list[dict]:

@@ -293,8 +293,10 @@ def test_a_train_loss_logged_once_an_epoch_is_not_a_divergence(tmp_path):
     assert _csv(tmp_path, "\n".join(one_based) + "\n", "one.csv").step == [31, 63]  # 1-based steps read as such
     assert "no train loss" in cmp.summary() and "smoothed train loss" not in cmp.summary()
     assert "the train loss is logged every 32 steps" in cmp.summary().lower()  # not "none logged" (probe 9)
+    none = _csv(tmp_path, "step,lr,train_loss,epoch,test_loss,test_accuracy\n0,0.1,,,,\n1,0.1,,1,0.5,0.9\n", "none.csv")
+    assert none.step == [] and none.epoch == [1]  # no train loss at all: an evaluation log (its test metrics read)
     with pytest.raises(LogError, match="no train loss logged"):
-        _csv(tmp_path, "step,lr,train_loss,epoch,test_loss,test_accuracy\n0,0.1,,,,\n1,0.1,,1,0.5,0.9\n", "none.csv")
+        _csv(tmp_path, "step,lr,train_loss,epoch,test_loss,test_accuracy\n0,0.1,,,,\n1,0.1,,,,\n", "nothing.csv")
 
 
 def test_an_lr_logged_after_scheduler_step_is_the_claimed_table():
@@ -520,7 +522,7 @@ def test_an_allowed_length_other_than_the_references_is_compared_where_its_first
     sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "run": [run]})
     a = Assignment(train_epochs=1, max_epochs=2)
     v = verdicts(sub, [_epochs(rerun()[1], 1)], baseline=base, assignment=a)[("baseline", "const")]
-    assert v.status == "pass" and v.reference == 0.9 and "at epoch 1 (the LR of either schedule" in v.message, v
+    assert v.status == "pass" and v.reference == 0.9 and "at epoch 1, where this run ends (the" in v.message, v
 
 
 def test_baseline_runs_all_still_leaves_a_marked_control_for_information():
@@ -633,3 +635,30 @@ def test_a_loss_bump_the_run_recovers_from_is_no_divergence():
     turned = diverges(Logs("x", steps, [0.1] * len(steps), up))
     assert turned is not None and 150 <= turned < 200
     assert diverges(Logs("x", steps, [0.1] * len(steps), fall + [math.nan] * 750)) == 150
+
+
+def test_a_run_of_another_config_is_not_judged_before_it_ends_against_a_shorter_reference():
+    """Examiner probe 23 (fr1): a 30-epoch MultiStepLR([15, 25]) run on Fashion-MNIST was judged at epoch 5 — before
+    its first decay — against the 5-epoch protocol's MultiStepLR([2, 4]) reference, which had decayed twice by then,
+    "(the LR of either schedule does not depend on the run's length …)": a run's first epochs are not where its
+    schedule, chosen for its length, ends. Against a shorter reference of another config it is pending ("compared
+    only where both end"); a reference of another config that runs as long as it is preferred where one exists."""
+    from grader.context import run_reference
+
+    ref_cfg = RunConfig(lr=0.05, epochs=1, schedule=ScheduleConfig(name="multistep", milestones=(1,), gamma=0.1))
+    one = BASELINE["runs"]["sgd-constant"]["epochs"][:1]
+    short_ref = {**BASELINE["runs"]["sgd-constant"], "config": ref_cfg.model_dump(), "epochs": one}
+    base = {**BASELINE, "runs": {"sgd-multistep": short_ref}}
+    run = {"name": "ms", "optimizer": "sgd", "lr": 0.01, "epochs": 2,
+           "schedule": {"name": "multistep", "milestones": [2], "gamma": 0.1}}  # fmt: skip
+    sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "run": [run]})
+    low = rerun()[1]
+    low.result["epochs"][0]["test_accuracy"] = 0.5  # far below the reference's 0.90 at epoch 1, before its decay
+    v = verdicts(sub, [low], baseline=base, assignment=Assignment(train_epochs=1, max_epochs=2))[("baseline", "ms")]
+    assert v.status == "skip" and v.pending > 0, v.message
+    assert "this run ends at epoch 2, the reference at epoch 1" in v.message, v.message
+    long_cfg = ref_cfg.model_copy(update={"epochs": 2, "lr": 0.001}).model_dump()
+    longer = {"dataset": "other", "runs": {"sgd-multistep": {**BASELINE["runs"]["sgd-constant"], "config": long_cfg}}}
+    (planned,) = [p for p in plan(sub, Assignment(train_epochs=1, max_epochs=2), False) if p.kind == "train"]
+    found = run_reference([{**base, "dataset": "first"}, longer], planned.config, 0.1)
+    assert found.match == "other config" and found.protocol == "other", found  # was the shorter, listed first
