@@ -662,3 +662,17 @@ def test_a_run_of_another_config_is_not_judged_before_it_ends_against_a_shorter_
     (planned,) = [p for p in plan(sub, Assignment(train_epochs=1, max_epochs=2), False) if p.kind == "train"]
     found = run_reference([{**base, "dataset": "first"}, longer], planned.config, 0.1)
     assert found.match == "other config" and found.protocol == "other", found  # was the shorter, listed first
+
+
+def test_an_lr_claim_judged_with_a_borrowed_sigma_is_pending_where_honest_picks_stray():
+    """Examiner probe 23: on sweeps whose own committed seeds do not measure the rule's σ — 64- and 100-step sweeps
+    (fastai's lr_find length), full-size Fashion-MNIST's 3-seed sweeps — 12 of 145 honest claims lost points (valley
+    up to 1.99× the tolerance, 3 FAIL; a steepest pick at the sweep's first steps 1.53×, FAIL 0/50): within
+    BORROWED_REVIEW × the tolerance such a miss is pending review; beyond it, judged."""
+    from grader.checks import BORROWED_REVIEW
+
+    near = verdicts(submission(claimed_lr=0.1 * 10**0.5), rerun(pick=0.1))[("lr_claim", "sweep")]  # 1.67× 0.3
+    assert near.status == "skip" and near.pending > 0 and near.points == 0, near.message
+    assert near.message.startswith("Unconfirmed, flagged for review") and "borrowed" in near.message, near.message
+    far = verdicts(submission(claimed_lr=0.1 * 10 ** (0.3 * BORROWED_REVIEW + 0.05)), rerun(pick=0.1))
+    assert far[("lr_claim", "sweep")].status == "fail", far[("lr_claim", "sweep")].message
