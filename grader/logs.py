@@ -66,8 +66,25 @@ def locate(folder: Path, rel: str, notes: list[str] | None = None) -> Path:
             notes.append(f"logs {rel!r}: not in the submission's folders; read {shown(parts[-1])} from its top level "
                          f"(as an upload that keeps no folders puts it: PrairieLearn's, say)")  # fmt: skip
         return path
-    flat = f' (where {FLAT}, name the file itself: logs = "{parts[-1]}")' if len(parts) > 1 else ""
-    raise LogError(f"logs {rel!r}: no such file or folder in the submission{flat}")
+    raise LogError(f"logs {rel!r}: no such file or folder in the submission{_flat_hint(Path(folder), parts)}")
+
+
+def _flat_hint(folder: Path, parts: tuple[str, ...]) -> str:
+    """What to write where a flat upload lost the folders of a log's path: a TensorBoard run folder's event file,
+    stored at the top level by its own name (examiner probe 23: the hint named the folder, "logs =
+    \"adamw_onecycle\"", which no upload holds), else the file by its name."""
+    if len(parts) < 2:
+        return ""
+    try:
+        names = sorted(e.name for _, e in zip(range(1000), os.scandir(folder), strict=False))  # bounded listing
+    except OSError:
+        names = []
+    events = [n for n in names if n.startswith("events.out.tfevents")]
+    if events and "." not in parts[-1]:  # a folder of event files, its files uploaded alone
+        which = f"; {len(events)} event files there: name this run's" if len(events) > 1 else ""
+        return (f" (where {FLAT}, a TensorBoard folder's event file is stored by its own name: name it, logs = "
+                f"{shown(events[0], 80)}{which})")  # fmt: skip
+    return f" (where {FLAT}, name the file itself: logs = {shown(parts[-1], 80)})"
 
 
 def _walk(folder: Path, parts: tuple[str, ...], rel: str) -> Path | None:

@@ -261,6 +261,11 @@ def test_a_log_path_through_missing_folders_is_looked_for_at_the_top(tmp_path):
     assert locate(tmp_path, "a.csv", notes) == tmp_path / "a.csv" and len(notes) == 1  # found as named: no note
     with pytest.raises(LogError, match='runs/sgd.*no such file or folder.*name the file itself: logs = "sgd"'):
         locate(tmp_path, "runs/sgd", notes)
+    # examiner probe 23: a run folder whose event file was uploaded alone — the hint named the folder ("sgd"), which
+    # no upload holds; it names the event file stored at the top
+    (tmp_path / "events.out.tfevents.1.vm.1.0").write_bytes(b"")
+    with pytest.raises(LogError, match='event file is stored by its own name: name it, logs = "events.out.tfevents.1'):
+        locate(tmp_path, "runs/sgd", notes)
     (tmp_path / "b.csv").symlink_to(tmp_path / "a.csv")
     with pytest.raises(LogError, match="symlink"):
         locate(tmp_path, "logs/b.csv", notes)
