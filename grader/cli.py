@@ -85,8 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["--self-check", *argv[1:]]
     platform = bool(argv) and argv[0] in COMMANDS
     args = (platform_parser() if platform else parser()).parse_args(argv)
+    if not platform and args.path.is_file() and args.path.suffix in (".toml", ".py"):  # `grade check submission.toml`
+        print(f"grade: grading the folder that holds {args.path.name}: {args.path.parent}", file=sys.stderr)
+        args.path = args.path.parent  # (examiner probe 23: "no such folder: submission.toml" for a file that is there)
     if not platform and not args.path.is_dir():
-        print(f"grade: error: no such folder: {args.path}", file=sys.stderr)
+        what = "a file: give its submission's folder" if args.path.is_file() else "no such folder"
+        print(f"grade: error: {what}: {args.path}", file=sys.stderr)
         return 2
     if not platform and args.out is None:
         args.out = SELF_CHECK_OUT if args.self_check else CLASS_OUT

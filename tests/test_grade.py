@@ -192,6 +192,13 @@ def test_exit_codes(tmp_path, capsys):
     assert main(["--self-check", "--full", str(root / "s0"), *args]) == 1
     out = capsys.readouterr().out
     assert "accuracy_claim" in out and "FAIL" in out and "Reports:" in out
+    # examiner probe 23: `grade --self-check s0/submission.toml` said "no such folder" of a file that is there
+    assert main(["--self-check", "--full", str(toml), *args]) == 1
+    got = capsys.readouterr()
+    assert "grading the folder that holds submission.toml" in got.err and "accuracy_claim" in got.out
+    (tmp_path / "notes.txt").write_text("x")
+    assert main([str(tmp_path / "notes.txt"), *args]) == 2
+    assert "a file: give its submission's folder" in capsys.readouterr().err
 
 
 def test_a_self_check_never_overwrites_the_class_reports(tmp_path, monkeypatch):
