@@ -543,7 +543,9 @@ def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge
         return None
     bears = (": the rerun bears the log out on its LR table only (other data)" if ctx.cond.proxy else
              f": {'the committed seeds bear' if p.name in ctx.seeds else 'the rerun bears'} the log out within the "
-             "seed noise of this config (the logs check)" if cmp.scope is Scope.FULL else
+             "seed noise of this config (the logs check)" if cmp.scope is Scope.FULL and (cmp.steps or cmp.epochs) else
+             ": the rerun bears the log out on its LR table (exact); no seed band of this config measures its losses "
+             "(the logs check)" if cmp.scope is Scope.FULL else
              ", as handed in: no rerun can bear it out or contradict it (the logs check says why)")  # fmt: skip
     status = "pass" if v.ok else "warn" if v.warn else "fail"
     return CheckResult(check, p.name, status, f"{v.message} Judged against your own log{bears}.",

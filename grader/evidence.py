@@ -716,14 +716,15 @@ def comparison(ctx: Context, p: PlannedRun) -> Comparison | None:
             cmp = compare(logs, o.result, ctx.n_test, band, epochs, ctx.tol.k_logs, sweep=p.kind == "range-test")
             full = cmp.scope is Scope.FULL  # a log that decides nothing keeps its own reason (drop_last, no step)
             if full and band is None and not ctx.cond.proxy:  # no seeds measure this config's noise: accuse no one
-                cmp = replace(
+                cmp = replace(  # (steps: none compared — the summary said "within the seed noise" of them)
                     cmp,
                     loss=None,
                     test=None,
+                    steps=0,
                     epochs=0,
                     untold=(
-                        "no committed seeds measure the seed noise of this config, so only the LR table (exact) and "
-                        "finite losses were checked"
+                        "no committed seed band measures the seed noise of this config, so only the LR table (exact) "
+                        "and finite losses were checked"
                     ),
                 )
             if full and ctx.cond.proxy:  # a log of other data: its LR table is comparable, its losses are not
@@ -731,6 +732,7 @@ def comparison(ctx: Context, p: PlannedRun) -> Comparison | None:
                     cmp,
                     loss=None,
                     test=None,
+                    steps=0,
                     epochs=0,
                     turns=turns,
                     untold=(
