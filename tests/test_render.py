@@ -604,3 +604,18 @@ def test_an_entry_name_in_math_markup_or_control_characters_is_drawn_as_plain_te
         raise ValueError("ParseFatalException")
 
     assert drawn(broken) is None
+
+
+def test_the_footer_names_the_seeds_rerun_not_those_of_runs_judged_against_committed_seeds():
+    """Examiner probe 23: a student whose seeded run (426) and sweep were both judged against committed seeds (no
+    rerun) had a footer "Re-run with … seed(s) 0, 426": the seeds of runs that ran, from their results' stamps."""
+    from grader.render import _footer
+    from grader.results import RunRecord, StudentResult
+
+    judged = [RunRecord("sweep", "range-test", "k1", {"seed": 0}, None, seeds="20 committed seeds"),
+              RunRecord("final", "train", "k2", {"seed": 426}, None, seeds="20 committed seeds")]  # fmt: skip
+    student = StudentResult(folder="s", id="s", name="S", status="graded", runs=judged)
+    assert _footer(student, {})["seeds"] == "—"
+    ran = RunRecord("final", "train", "k3", {"seed": 426}, {"meta": {"seed": 426, "device": "cpu"}})
+    assert _footer(StudentResult(folder="s", id="s", name="S", status="graded", runs=[*judged[:1], ran]), {})[
+        "seeds"] == "426"  # fmt: skip
