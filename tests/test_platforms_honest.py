@@ -172,14 +172,16 @@ def _train(name: str, epochs: int, ran: int, accuracy: float, diverged: bool = F
 
 
 def test_the_leaderboard_says_which_epoch_its_accuracy_is_at():
-    """F5: a quick rerun's accuracy is at its last epoch rerun, not the run's final one: the leaderboard names that
-    epoch; a full rerun's is the final test accuracy; a grade that reran no training (deferred) has no entry (not
-    0). A diverged rerun is left out. Every results.json stays valid against Gradescope's schema."""
+    """F5: a quick rerun's accuracy is at its last epoch rerun, not the run's final one; probe 23: ranked on the
+    leaderboard, it ranks schedules' early epochs (an honest OneCycle run at 0.675 at epoch 3), not results — a
+    quick grade has no entry; a full rerun's is the final test accuracy; a grade that reran no training (deferred)
+    has no entry (not 0). A diverged rerun is left out. Every results.json stays valid against Gradescope's
+    schema."""
     quick = StudentResult("s0", "S", "s0", runs=[_train("a", 30, 3, 0.912), _train("b", 30, 3, 0.904),
                                                  _train("c", 30, 1, 0.99, diverged=True)])  # fmt: skip
     full = StudentResult("s0", "S", "s0", runs=[_train("a", 30, 30, 0.965), _train("b", 30, 30, 0.96)])
     none = StudentResult("s0", "S", "s0", runs=[RunRecord("a", "train", "a", {"epochs": 30}, None)])
-    assert quick.to_gradescope()["leaderboard"] == [{"name": "Test accuracy at epoch 3 (quick rerun)", "value": 0.912}]
+    assert "leaderboard" not in quick.to_gradescope()
     assert full.to_gradescope()["leaderboard"] == [{"name": "Final test accuracy", "value": 0.965}]
     assert "leaderboard" not in none.to_gradescope()
     for s in (quick, full, none):
