@@ -9,12 +9,16 @@ submission)."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
 
 from grader.safe import shown
-from grader.schema import ENTRIES
+from grader.schema import ENTRIES, SETUP_DEFAULTS, Printed, Setup
 from reference.datasets import DATASETS, steps_per_epoch
-from reference.optimizers import OPTIMIZERS
+from reference.optimizers import OPTIMIZERS, unread_by
 from reference.rules import RULES
 from reference.schedules import SCHEDULES
 
@@ -26,11 +30,16 @@ def _key(text: str) -> str:  # "One_Cycle", "one cycle", "onecycle" alike
 NOT_OURS = ("LambdaLR", "LinearLR", "ConstantLR")
 RULE_WORDS = {  # the rules as reports word them (seed 000: "one order lower than … where loss is minimum")
     "min": ("minimum", "minloss", "minimumloss", "lowestloss", "lrmin"),
+    "valley": ("fastaivalley", "valleyfastai", "lrfindvalley", "lrfindervalley"),
     "min/10": ("minimum/10", "min÷10", "minover10", "mindiv10", "onedecadebelowmin", "onedecadebelowminimum",
                "oneorderlowerthanmin", "minimumover10", "oneorderlowermin", "oneorderlowerminimum", "onedecadelowermin",
                "onedecadelowerminimum", "oneorderbelowmin", "oneorderbelowminimum", "tenxbelowmin", "min10"),
-    "steepest": ("steepestgradient", "steepestslope", "steepestdescent", "maxslope", "maxgradient", "steepestdrop"),
+    "steepest": ("steepestgradient", "steepestslope", "steepestdescent", "maxslope", "maxgradient", "steepestdrop",
+                 "steepestnegativegradient", "steepestnegativeslope", "mostnegativegradient", "mostnegativeslope",
+                 "steepestdecline", "steepestdecrease", "steepestfall", "maxnegativegradient", "maxnegativeslope",
+                 "largestnegativegradient", "largestnegativeslope", "steepestgradientdescent"),
 }  # fmt: skip
+MIN_WORDS = ("minimum", "minimal", "lowest", "smallest")  # each read as "min" ("lowest loss / 10" is "min/10")
 NAMES = {  # field → its names by their key (case, `_` and spaces aside); a scheduler also by its torch class
     "rule": {_key(r): r for r in RULES} | {w: r for r, words in RULE_WORDS.items() for w in words},
     "optimizer": {_key(o): o for o in OPTIMIZERS},
@@ -38,8 +47,26 @@ NAMES = {  # field → its names by their key (case, `_` and spaces aside); a sc
         # (not LambdaLR, LinearLR: two of ours each; not ConstantLR: torch's divides the LR by 3 for 5 epochs)
         **{_key(t.torch): n for n, t in SCHEDULES.items() if t.torch not in (None, *NOT_OURS)},
         **{_key(n): n for n in SCHEDULES},
+        **{w: "constant" for w in ("none", "noschedule", "noscheduler", "fixed", "fixedlr")},  # no scheduler at all
     },
 }
+CADENCE_WORDS = {  # what one scheduler.step() is, as students word it (the course's hook: "per iteration"), by key
+    **{w: "step" for w in ("iteration", "iterations", "iter", "iters", "periteration", "periter", "everyiteration",
+                           "batch", "batches", "perbatch", "everybatch", "steps", "perstep", "everystep",
+                           "optimizerstep", "peroptimizerstep")},
+    **{w: "epoch" for w in ("epochs", "perepoch", "everyepoch")},
+}  # fmt: skip
+PLATEAU = ("reducelronplateau", "plateau", "reduceonplateau", "reducelrplateau", "lronplateau")  # by key
+# a [[run]]'s or [[auto]]'s claims under the names a training loop prints them by (key: case, `_` and spaces aside);
+# not "loss" or "final_loss" (a loop's train loss as often), nor "val_…" (another split than the test set)
+CLAIM_WORDS = {
+    "claimed_test_accuracy": ("testaccuracy", "testacc", "accuracy", "acc", "finalaccuracy", "finalacc",
+                              "finaltestaccuracy", "finaltestacc", "claimedaccuracy", "claimedacc", "claimedtestacc",
+                              "claimedtestaccuracy"),
+    "claimed_test_loss": ("testloss", "finaltestloss", "claimedtestloss"),
+}  # fmt: skip
+LR_CLAIM_WORDS = ("claimedlr", "suggestedlr", "pickedlr", "chosenlr", "selectedlr")  # a [[range_test]]'s claimed_lr
+MAX_LAMBDA_TEXT = 500  # characters of an lr_lambda string read (as data, grader.legacy); longer is not read
 
 ANY = object()  # an argument any value of which the rerun may drop
 # torch's scheduler arguments that the rerun sets from the run: the value it uses, given the run's length in epochs,
@@ -58,19 +85,82 @@ DERIVED: dict[str, tuple[tuple[str, ...], Span]] = {
     "verbose": (tuple(SCHEDULES), lambda *_: ANY),  # prints, changes no LR
 }
 
+# reads an lr_lambda's text as data: an object with `.param` (its argument's name) and `.table(n, per_epoch)` (its
+# factors over n scheduler steps); raises ValueError (grader.legacy.lambda_text)
+LambdaReader = Callable[[str], Any]
+
 SPANS = ("epochs", "steps_per_epoch", "total_steps", "T_max", "total_iters")  # the run's length, in some unit
 
 
 def read(data: dict) -> tuple[dict, list[str]]:
     """`data` (a parsed submission.toml) with each alias read as the schema's word; one note per change."""
+    out, notes, _ = read_all(data)
+    return out, notes
+
+
+def read_all(data: dict, lambdas: LambdaReader | None = None) -> tuple[dict, list[str], dict[tuple[str, int], str]]:
+    """`read`, and the entries the grader cannot rerun as written (ReduceLROnPlateau, an lr_lambda it cannot
+    tabulate): (part, index) → one line saying why and what would have it rerun. Such an entry's schedule is read as
+    a constant one, so that validation still refuses what else is wrong with it (grader.load.validate_submission sets
+    it apart: its claims pending review, a limit of the grader's, where nothing else is). `lambdas`: what reads an
+    lr_lambda's text as data (grader.legacy.lambda_text, passed in: legacy reads this module); None, none is read."""
     notes: list[str] = []
+    limits: dict[tuple[str, int], str] = {}
     setup = data.get("setup") if isinstance(data.get("setup"), dict) else {}
     out = {**data}
     for part in ENTRIES:
         if isinstance(data.get(part), list):
-            out[part] = [_entry(part, i, e, setup, notes) if isinstance(e, dict) else e for i, e in
+            out[part] = [_entry(part, i, e, setup, notes, limits, lambdas) if isinstance(e, dict) else e for i, e in
                          enumerate(data[part])]  # fmt: skip
+    return out, notes, limits
+
+
+def setup_defaults(data: dict) -> tuple[dict, list[str]]:
+    """`[setup]`'s run fields (seed, momentum, weight_decay, …: `SETUP_DEFAULTS`) as the value of every entry that
+    states none — a training run's `epochs` only [[run]]s' and [[auto]]s' (a sweep's is its length) — and a setting
+    only entries whose optimizer reads it (momentum not on Adam). A value [setup] cannot take is left for validation
+    to refuse (`setup.seed: must be ≥ 0`). Before a preset's defaults: what the file says wins over the preset."""
+    setup = data.get("setup")
+    if not isinstance(setup, dict) or not any(k in setup for k in SETUP_DEFAULTS):
+        return data, []
+    out, notes = {**data}, []
+    for key, parts in SETUP_DEFAULTS.items():
+        if key not in setup or not _valid_setup(key, setup[key]):
+            continue
+        filled, own, unread = [], 0, 0
+        for part in parts:
+            if not isinstance(out.get(part), list):
+                continue
+            out[part] = list(out[part])
+            for i, e in enumerate(out[part]):
+                if not isinstance(e, dict):
+                    continue
+                if key in e:
+                    own += 1
+                    continue
+                optimizer = e.get("optimizer")
+                named = NAMES["optimizer"].get(_key(optimizer)) if isinstance(optimizer, str) else None
+                if named and unread_by(named, [key]):
+                    unread += 1
+                    continue
+                out[part][i] = {**e, key: setup[key]}
+                filled.append(f"{part}[{i}]")
+        sweeps = "; a [[range_test]]'s epochs is its sweep's length, not set by it" * (key == "epochs")
+        kept = f"; {own} state their own" * bool(own)
+        rest = f"{kept}{f'; {unread} whose optimizer takes no {key} left without' * bool(unread)}{sweeps}"
+        said = f"{', '.join(filled[:6])}{' …' * (len(filled) > 6)}" if filled else "none"
+        notes.append(f"[setup] {key} = {shown(setup[key])} read as the {key} of each "
+                     f"{'training run' if key == 'epochs' else 'entry'} that states none: {said}{rest}")  # fmt: skip
     return out, notes
+
+
+def _valid_setup(key: str, value: object) -> bool:
+    """The value is one [setup] takes for `key` (validated as the schema does)."""
+    try:
+        Setup.model_validate_json(json.dumps({key: value}, allow_nan=True), strict=True)
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 TEST_WORDS = ("test", "validation", "val")  # a rule worded on the test loss: "one decade below the minimum test loss"
@@ -80,10 +170,14 @@ FILLER = ("the", "of", "a", "an", "at", "on", "in", "curve", "learning", "rate",
 def _rule(value: object) -> tuple[str | None, bool]:
     """The rule a report's wording names, filler words (and "loss") aside, and whether it is worded on the test (or
     validation) loss: ("min/10", True) for seed 000's "one order lower than the learning rate where test loss is
-    minimum"; (None, …) where it names none."""
+    minimum"; (None, …) where it names none. "lowest", "minimum" read as "min", "divided by", "over" and "÷" as "/",
+    "ten" as "10": "minimum loss divided by 10" is "min/10"; fastai's name aside ("fastai valley")."""
     if not isinstance(value, str) or len(value) > 100:
         return None, False
-    words = "".join(c if c.isalnum() or c in "/÷" else " " for c in value.lower()).split()
+    text = re.sub(r"fast\.?\s*ai(?:'?s)?", " ", value.lower()).replace("÷", "/").replace("/", " / ")
+    text = re.sub(r"\bdivided\s+by\b|\bover\b", " / ", text)
+    words = "".join(c if c.isalnum() or c == "/" else " " for c in text).split()
+    words = ["min" if w in MIN_WORDS else "10" if w == "ten" else w for w in words]
     rest = [w for w in words if w not in (*TEST_WORDS, *FILLER)]
     for key in ("".join(rest), "".join(w for w in rest if w != "loss")):
         if key in NAMES["rule"]:
@@ -105,7 +199,8 @@ def _rule_entry(entry: dict, where: str, notes: list[str]) -> dict:
     return entry | {"rule": rule}
 
 
-def _entry(part: str, i: int, entry: dict, setup: dict, notes: list[str]) -> dict:
+def _entry(part: str, i: int, entry: dict, setup: dict, notes: list[str], limits: dict,
+           lambdas: LambdaReader | None) -> dict:  # fmt: skip
     entry, where = {**entry}, f"{part}[{i}]"
     if isinstance(entry.get("rule"), str):
         entry = _rule_entry(entry, where, notes)
@@ -118,10 +213,143 @@ def _entry(part: str, i: int, entry: dict, setup: dict, notes: list[str]) -> dic
         if tidy != logs and tidy:
             notes.append(f"{where}.logs = {shown(logs)} read as {shown(tidy)}")
             entry["logs"] = tidy
-    if isinstance(s := entry.get("schedule"), dict):
+    entry = _claims(part, entry, where, notes)
+    if isinstance(s := entry.get("schedule"), str) and len(s) <= 100 and part == "run":
+        notes.append(f"{where}.schedule = {shown(s)} read as schedule = {{ name = {shown(s)} }} (a schedule is a "
+                     "table of its name and arguments)")  # fmt: skip
+        entry["schedule"] = s = {"name": s}
+    if isinstance(s, dict):
+        s, why = _unsupported(s, entry, setup, f"{where}.schedule", notes, lambdas)
+        if why:
+            limits[(part, i)] = why
+            notes.append(f"{why} — its claims are pending review (a limit of the grader's, not a fault)")
+            entry["schedule"] = {"name": "constant"}
+            return entry
         s = {**s, "name": _name("schedule", s.get("name"), f"{where}.schedule.name", notes)}
         entry["schedule"] = _derived(s, entry, setup, f"{where}.schedule", notes)
     return entry
+
+
+NUMBER = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?)\s*(%?)\s*")
+
+
+def _number(value: object, percent: bool) -> str | None:
+    """The number a claim written as text holds, as TOML would print it ("97%" → "0.97" where `percent`, "5.07e-2"
+    → "5.07e-2"); None for any other text."""
+    if not isinstance(value, str) or len(value) > 40 or not (m := NUMBER.fullmatch(value)):
+        return None
+    if not m[2]:
+        return m[1]
+    return str(Decimal(m[1]).scaleb(-2)) if percent else None
+
+
+def _claims(part: str, entry: dict, where: str, notes: list[str]) -> dict:
+    """A claim under the name a training loop prints it by (`test_accuracy`: `CLAIM_WORDS`), where one key alone
+    names it and the entry does not state it too; and a claim written as text holding a number ("97%", "0.97")."""
+    words = {f: w for f, w in CLAIM_WORDS.items()} if part != "range_test" else {"claimed_lr": LR_CLAIM_WORDS}
+    for fld, names in words.items():
+        keys = [k for k in entry if isinstance(k, str) and k != fld and _key(k) in names]
+        if len(keys) == 1 and fld not in entry:
+            entry[fld] = entry.pop(keys[0])
+            notes.append(f"{where}: {shown(keys[0])} read as {fld}")
+        value = entry.get(fld)
+        texts = value if fld == "claimed_lr" and isinstance(value, list) and len(value) == 2 else [value]
+        numbers = [_number(v, fld == "claimed_test_accuracy") for v in texts]
+        if any(isinstance(v, str) for v in texts) and all(n is not None or not isinstance(v, str) for n, v in
+                                                          zip(numbers, texts, strict=True)):  # fmt: skip
+            read = [Printed(n) if n is not None else v for n, v in zip(numbers, texts, strict=True)]
+            entry[fld] = read if texts is value else read[0]
+            said = ", ".join(n if n is not None else shown(v) for n, v in zip(numbers, texts, strict=True))
+            said = f"[{said}]" if texts is value else said
+            notes.append(f"{where}.{fld} = {shown(value) if not isinstance(value, list) else shown(texts)} read as "
+                         f"{said} (a number: write {fld} = {said}, without quotes)")  # fmt: skip
+    return entry
+
+
+def _unsupported(s: dict, entry: dict, setup: dict, where: str, notes: list[str],
+                 lambdas: LambdaReader | None) -> tuple[dict, str | None]:  # fmt: skip
+    """A schedule's words read as the schema's (cadence "iteration", by_epoch, a LambdaLR's lr_lambda tabulated);
+    and why the grader cannot rerun it as written, where it cannot (ReduceLROnPlateau), else None."""
+    s, name = {**s}, s.get("name")
+    if isinstance(name, str) and _key(name) in PLATEAU:
+        said = "ReduceLROnPlateau" if name == "ReduceLROnPlateau" else f"{shown(name)} (torch's ReduceLROnPlateau)"
+        return s, (f"{where}: {said} is not rerun by this grader (its LR depends on the loss it monitors, epoch by "
+                   "epoch, which no schedule of the grader's follows); to have it rerun, state the LR drops your log "
+                   'shows as a schedule, e.g. { name = "multistep", milestones = [12, 20], gamma = 0.1, cadence = '
+                   '"epoch" }')  # fmt: skip
+    cadence = s.get("cadence")
+    if isinstance(cadence, str) and len(cadence) <= 40 and (read := CADENCE_WORDS.get(_key(cadence))):
+        notes.append(f"{where}.cadence = {shown(cadence)} read as {read!r} (one scheduler.step() after every "
+                     f"{'optimizer step' if read == 'step' else 'epoch'})")  # fmt: skip
+        s["cadence"] = cadence = read
+    if isinstance(by := s.get("by_epoch"), bool) and cadence in (None, "epoch" if by else "step"):
+        read = "epoch" if by else "step"
+        notes.append(f"{where}.by_epoch = {str(by).lower()} read as cadence = {read!r}")
+        s = {k: v for k, v in s.items() if k != "by_epoch"} | {"cadence": read}
+    if isinstance(name, str) and _key(name) in ("lambdalr", "lambda", "table") and "lr_lambda" in s:
+        return _lambda(s, entry, setup, where, notes, lambdas)
+    if isinstance(name, str) and _key(name) == "lambdalr" and "table" in s:  # its factors stated: our table
+        notes.append(f"{where}.name = {shown(name)} read as 'table' (LambdaLR of the factors in `table`)")
+        s["name"] = "table"
+    return s, None
+
+
+def _detail(err: ValueError, text: str) -> str:
+    """Why the legacy reader could not read or tabulate a lambda, without its quoting the text again."""
+    detail = str(getattr(err, "detail", err))
+    for said in (f"cannot read the lr_lambda string {shown(text, 60)}: ", f"the lr_lambda string {shown(text, 60)}: "):
+        detail = detail.replace(said, "", 1)
+    return detail
+
+
+TABLE_FIX = ('state its factors instead, schedule = { name = "table", table = [0.2, 0.4, ...], cadence = "epoch" } '
+             "(docs/submission.md)")  # fmt: skip
+
+
+def _lambda(s: dict, entry: dict, setup: dict, where: str, notes: list[str],
+            lambdas: LambdaReader | None) -> tuple[dict, str | None]:  # fmt: skip
+    """A LambdaLR's `lr_lambda` string read as data, as a course config.py's is (grader.legacy: parsed with `ast`,
+    never run, tabulated by its whitelist, bounded in size, steps and time), into the `table` of its factors over the
+    run. One it cannot read, or whose cadence neither the schedule nor its argument's name says, is not rerun."""
+    text, cadence = s.get("lr_lambda"), s.get("cadence")
+    limit = f"{where}: LambdaLR's lr_lambda is not rerun by this grader"
+    if lambdas is None:
+        return s, f"{limit} (no lambda is read here): {TABLE_FIX}"
+    if not isinstance(text, str) or len(text) > MAX_LAMBDA_TEXT:
+        return s, f"{limit} (a lambda written as text, at most {MAX_LAMBDA_TEXT} characters, is read): {TABLE_FIX}"
+    try:
+        fn = lambdas(text)
+    except ValueError as err:  # grader.legacy.LegacyConfigError
+        return s, f"{limit} (its text is read as data, never run): {TABLE_FIX} — {_detail(err, text)}"
+    param = fn.param.lower()
+    named = "epoch" if "epoch" in param or param in ("e", "ep") else \
+        "step" if param in ("step", "steps", "it", "iter", "iteration", "i", "batch", "n_iter") else None  # fmt: skip
+    if cadence not in ("step", "epoch"):
+        if cadence is not None or named is None:
+            return s, (f"{limit}: {shown(text)} does not say when its scheduler.step() was called (its argument "
+                       f"{shown(fn.param)} names no unit); say it, cadence = \"epoch\" or \"step\"")  # fmt: skip
+        cadence = named
+    epochs = entry.get("epochs", 30)
+    data, batch = setup.get("claimed_on") or setup.get("dataset"), setup.get("batch_size", 128)
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1 or data not in DATASETS or \
+            not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:  # fmt: skip
+        return s, f"{limit} (the run's epochs or [setup] cannot be read): {TABLE_FIX}"
+    span = epochs if cadence == "epoch" else epochs * steps_per_epoch(data, batch)
+    try:
+        factors = fn.table(span, steps_per_epoch(data, batch))
+    except ValueError as err:
+        return s, f"{limit} (its text is read as data, never run): {TABLE_FIX} — {_detail(err, text)}"
+    if (bad := next((k for k, f in enumerate(factors) if not f > 0), None)) is not None:
+        return s, (f"{limit}: {shown(text)} gives the factor {factors[bad]:g} at {cadence} {bad}, and the grader's "
+                   f"table takes factors > 0 (a first {cadence} at a tiny LR: write 1e-6 for its 0) — "
+                   f"{TABLE_FIX}")  # fmt: skip
+    how = f"from its argument {shown(fn.param)}" if "cadence" not in s else "as stated"
+    notes.append(f"{where}: LambdaLR lr_lambda = {shown(text)} read as data (parsed, never run) and tabulated over "
+                 f"the run's {span:,} {cadence}s (cadence {cadence!r}, {how}): schedule = {{ name = \"table\", table = "
+                 f"[{', '.join(f'{f:.4g}' for f in factors[:5])}{', …' * (span > 5)}] }} (factors {min(factors):.3g} "
+                 f"… {max(factors):.3g})")  # fmt: skip
+    rest = {k: v for k, v in s.items() if k not in ("name", "lr_lambda", "cadence")}
+    return {"name": "table", **rest, "table": factors, "cadence": cadence}, None
 
 
 def _name(field: str, value: object, where: str, notes: list[str]) -> object:

@@ -162,6 +162,13 @@ class LegacyConfig:
     batches: bool = False  # reads `len(train_dataloader)` outside a function, the batches of an epoch not given
 
 
+def lambda_text(text: str, filename: str = "submission.toml") -> Lambda:
+    """An lr_lambda written as text elsewhere (a submission.toml's LambdaLR schedule, grader.aliases), read as a
+    config.py's string is (`_Reader.text_lambda`: parsed with `ast`, never run; tabulated by the whitelist, bounded).
+    Raises LegacyConfigError (its `detail` says why)."""
+    return _Reader(filename, strict=True).text_lambda(text, None)
+
+
 def read_legacy_config(path: str | Path) -> dict[str, object]:
     """Top-level assignments NAME = <expr> → {NAME: value}, strictly. Raises LegacyConfigError on anything it
     cannot evaluate."""

@@ -32,11 +32,11 @@ except ModuleNotFoundError:  # Python 3.10 (Ubuntu 22.04's python3, Gradescope's
 from pydantic import BaseModel, ValidationError
 
 from grader import aliases
-from grader.legacy import LegacyConfigError, to_submission
+from grader.legacy import LegacyConfigError, lambda_text, to_submission
 from grader.logs import Evidence, gather
 from grader.presets import apply_preset
 from grader.safe import LINE, SHOWN, InputError, escape, line, shown
-from grader.schema import ENTRIES, LOGS_PATTERN, Assignment, Optim, SetApart, Student, Submission
+from grader.schema import ENTRIES, LOGS_PATTERN, Assignment, Optim, Printed, SetApart, Student, Submission
 from reference.config import ScheduleConfig
 from reference.datasets import DATASETS
 from reference.optimizers import OPTIMIZERS, unread_by
@@ -184,20 +184,6 @@ def decode(data: bytes, label: str) -> str:
         raise InputError(f"{label} line {line}: not UTF-8 text (save the file as UTF-8)") from None
 
 
-class Printed(float):
-    """A TOML float that keeps its text (at most 40 characters of it): "0.9600" claims four decimals, 0.96 two."""
-
-    text: str | None
-
-    def __new__(cls, text: str) -> Printed:
-        value = super().__new__(cls, text.replace("_", ""))
-        value.text = text if len(text) <= 40 else None
-        return value
-
-    def __reduce__(self) -> tuple:  # pickled (a worker process, Ray) and copied as its text
-        return Printed, (self.text or repr(float(self)),)
-
-
 def parse_toml(text: str, label: str) -> dict:
     """TOML → plain JSON-able data (its floats `Printed`), nesting at most MAX_DEPTH; InputError otherwise."""
     try:
@@ -251,16 +237,20 @@ def _validated(model: type[BaseModel], data: dict, label: str) -> BaseModel | Va
         return err
 
 
-def validate_submission(data: dict, label: str) -> tuple[Submission, list[str], dict]:
+def validate_submission(data: dict, label: str, limits: dict[tuple[str, int], str] | None = None
+                        ) -> tuple[Submission, list[str], dict]:  # fmt: skip
     """A submission validated, with each entry whose errors are all its own set apart (`Submission._apart`): one
     bad entry fails only that entry — the config check refuses it with its one line, the rest is graded; an entry
     whose only fault is its `logs` path is graded without them (docs/evidence.md: "Logs not used: …"). A problem
     outside the entries ([student], [setup], repeated names) refuses the whole submission, as `validate`. Returns
-    the submission, its notes and the data it was validated from (the entries kept)."""
+    the submission, its notes and the data it was validated from (the entries kept). `limits`: the entries the
+    grader cannot rerun as written (grader.aliases.read_all), each with its line: one that validates is set apart as
+    unsupported (its claims pending review, the grader's limit), one with faults of its own is refused for them."""
+    limits = limits or {}
     result = _validated(Submission, data, label)
-    if not isinstance(result, ValidationError):
+    if not isinstance(result, ValidationError) and not limits:
         return result, [], data
-    errors = result.errors()
+    errors = result.errors() if isinstance(result, ValidationError) else []
     bad: dict[tuple[str, int], list] = {}
     for e in errors:
         loc = e["loc"]
@@ -271,8 +261,10 @@ def validate_submission(data: dict, label: str) -> tuple[Submission, list[str], 
         data = {**data, **{p: list(data[p]) for p, _ in logs_only}}
         for p, i in logs_only:
             data[p][i] = {k: v for k, v in data[p][i].items() if k != "logs"}
-        sub, notes, kept = validate_submission(data, label)
+        sub, notes, kept = validate_submission(data, label, limits)
         return sub, [line(f"Logs not used: {describe(bad[where], Submission)}") for where in logs_only] + notes, kept
+    for where in limits:  # an entry the grader cannot rerun as written, whatever else is wrong with it
+        bad.setdefault(where, [])
     kept = {**data, **{p: [e for i, e in enumerate(data[p]) if (p, i) not in bad] for p in {p for p, _ in bad}}}
     sub = validate(Submission, kept, label)
     taken = {e.name for part in ENTRIES for e in getattr(sub, part)}
@@ -287,7 +279,10 @@ def validate_submission(data: dict, label: str) -> tuple[Submission, list[str], 
         optimizer = raw.get("optimizer")
         unsupported = all(e["type"] == "extra_forbidden" and e["loc"][2:3] == ("schedule",) and len(e["loc"]) == 4
                           and e["loc"][3] in aliases.DERIVED for e in errs)  # fmt: skip
-        sub._apart[key] = SetApart(part, line(describe(errs, Submission)), _owed(part, raw),
+        why = describe(errs, Submission) if errs else limits[(part, i)]
+        if errs and (part, i) in limits:  # its own faults refuse it; the grader's limit said beside them
+            why, unsupported = f"{why}; and {limits[(part, i)]}", False
+        sub._apart[key] = SetApart(part, line(why), _owed(part, raw),
                                    optimizer.lower() if isinstance(optimizer, str) else None, unsupported)  # fmt: skip
     return sub, [], kept
 
@@ -380,7 +375,7 @@ def _explain(e: dict, parent: type[BaseModel] | None) -> str:
     if kind in ("float_type", "int_type", "float_parsing", "int_parsing", "int_from_float"):
         what = "a whole number" if kind.startswith("int") else "a number"
         if isinstance(value, str):
-            return f"must be {what}, got the text {shown(value)} (write it without quotes)"
+            return f"must be {what}, got the text {shown(value)} ({_unquoted(value, e['loc'], kind)})"
         if kind.startswith("int") and isinstance(value, float) and math.isfinite(value):  # `epochs = 30.0`
             fix = f" (write {value:.0f})" if value.is_integer() and abs(value) < 1e15 else ""
             return f"must be a whole number, got the decimal number {value!r}{fix}"
@@ -400,6 +395,24 @@ def _explain(e: dict, parent: type[BaseModel] | None) -> str:
     if kind == "value_error":
         return escape(e["msg"].removeprefix("Value error, "))
     return escape(e["msg"]).lower()[:1] + escape(e["msg"])[1:] + got
+
+
+EXAMPLES = {"claimed_test_accuracy": "0.97", "claimed_test_loss": "0.15", "claimed_lr": "0.05", "lr": "0.05"}
+
+
+def _unquoted(value: str, loc: tuple, kind: str) -> str:
+    """How to write a number given as text: without quotes, where the text is a TOML number ("0.1"); else a valid form
+    of the field (`claimed_test_accuracy = "about 97%"`: "write it without quotes" would not be TOML either)."""
+    if len(value) <= 40:
+        try:
+            parsed = tomllib.loads(f"x = {value.strip()}").get("x")
+        except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+            parsed = None
+        if isinstance(parsed, int | float) and not isinstance(parsed, bool):
+            return "write it without quotes"
+    key = next((str(k) for k in reversed(loc) if isinstance(k, str) and not k[:1].isupper() and "-" not in k), "")
+    example = "30" if kind.startswith("int") else EXAMPLES.get(key, "0.5")
+    return f"write a number, without quotes: e.g. {escape(key)[:SHOWN] or 'key'} = {example}"
 
 
 # ---------------------------------------------------------------- the class folder
@@ -539,12 +552,16 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
             # titled "# submission"), so its report is titled for the file itself
             name = "Your config.py" if ids == "file" else escape(folder.name)[:200]
             data = {"student": {"id": safe_id, "name": name}, **data}
+        shared: list[str] = []
+        if source is toml:  # [setup]'s seed, momentum, …: every entry's that states none (before a preset's)
+            data, shared = aliases.setup_defaults(data)
         data, more = _defaults(data, assignment)
+        more, limits = [*shared, *more], {}
         if source is toml:  # names in another case, torch's spellings, ./logs (a config.py is read in the schema's)
-            data, aliased = aliases.read(data)
+            data, aliased, limits = aliases.read_all(data, lambda_text)
             more += aliased
         # a course config.py holds one config: a bad value in it refuses the file (with the hint below)
-        sub, unused, data = (validate_submission(data, source.name) if source is toml else
+        sub, unused, data = (validate_submission(data, source.name, limits) if source is toml else
                              (validate(Submission, data, source.name), [], data))  # fmt: skip
         _keep_printed(data, sub)
         more = [*more, *unused, *_unread(sub)]

@@ -62,6 +62,20 @@ def _run(field: str, description: str) -> Any:  # a pydantic FieldInfo, typed An
 # ---------------------------------------------------------------- submission.toml
 
 
+class Printed(float):
+    """A TOML float that keeps its text (at most 40 characters of it): "0.9600" claims four decimals, 0.96 two."""
+
+    text: str | None
+
+    def __new__(cls, text: str) -> Printed:
+        value = super().__new__(cls, text.replace("_", ""))
+        value.text = text if len(text) <= 40 else None
+        return value
+
+    def __reduce__(self) -> tuple:  # pickled (a worker process, Ray) and copied as its text
+        return Printed, (self.text or repr(float(self)),)
+
+
 class Student(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="Student or team id (letters, digits, _ . -)")
     name: str = Field(max_length=200, description="Display name, shown in reports (HTML-escaped)")
@@ -82,6 +96,23 @@ class Setup(_Strict):
         None, description="Dataset the claims were made on (e.g. 'mnist'); default: the dataset rerun"
     )
     preset: str | None = Field(None, description="Defaults of a named course template (grader/presets.py)")
+    # An entry's run fields stated once for every entry that states none (grader.aliases.setup_defaults fills them in,
+    # with a note); named apart from RunConfig's fields, so that no rerun takes them from here (grader.plan._shared)
+    default_optimizer: str | None = Field(None, alias="optimizer", pattern=r"^[A-Za-z0-9_.-]{1,32}$",
+                                          description="The optimizer of every entry that names none")  # fmt: skip
+    default_momentum: Momentum | None = Field(
+        None, alias="momentum", description="SGD momentum of every entry that states none (not Adam's: it takes none)"
+    )
+    default_nesterov: bool | None = Field(None, alias="nesterov", description="SGD Nesterov momentum, likewise")
+    default_weight_decay: WeightDecay | None = Field(
+        None, alias="weight_decay", description="Weight decay of every entry that states none"
+    )
+    default_betas: Betas | None = Field(None, alias="betas", description="Adam, AdamW, RAdam: (β1, β2), likewise")
+    default_seed: Seed | None = Field(None, alias="seed", description="Seed of every entry that states none")
+    default_epochs: PositiveInt | None = Field(
+        None, alias="epochs", description="Epochs of every training run ([[run]], [[auto]]) that states none; a "
+        "[[range_test]]'s epochs is its sweep's length, not set here"
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _known(self) -> Setup:
@@ -232,6 +263,9 @@ class AutoClaim(_Trained):
 
 
 ENTRIES = ("range_test", "run", "auto")  # a submission's sections of entries, in the order a report lists them
+# [setup]'s run fields, each the default of the entries of these sections that state none (grader.aliases)
+SETUP_DEFAULTS = {**{k: ENTRIES for k in ("optimizer", "momentum", "nesterov", "weight_decay", "betas", "seed")},
+                  "epochs": ("run", "auto")}  # fmt: skip
 
 
 @dataclass(frozen=True)
