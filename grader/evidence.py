@@ -11,6 +11,7 @@ from enum import Enum
 from statistics import NormalDist
 
 from grader.context import OWN_ALGORITHM, Context, kin, lr_of, sweep_reference
+from grader.logs import Mixed
 from grader.plan import PlannedRun
 from grader.results import CheckResult
 from grader.schema import RangeTestClaim
@@ -169,6 +170,7 @@ class Comparison:
     lr_steps: int = 1  # logged LRs compared (0: none logged where the rerun has steps)
     evaluations: bool = False  # an evaluation log: each epoch's test metrics, no LR or train loss (grader.logs)
     blowup: str | None = None  # a sweep's non-finite losses past its divergence, left out (`_blowup`): one sentence
+    mixed: str | None = None  # the log holds several runs (grader.logs.Mixed): what parts may be another run's
 
     @property
     def matches(self) -> bool:  # a log that decides nothing (DROPPED_LAST, NOTHING) matches nothing either
@@ -211,12 +213,16 @@ class Comparison:
                 f" ({span})"  # fmt: skip
             return f"The log matches the rerun: {table}{self.reading.note}{noise}.{tail}"
         bits = []
-        if self.lr_constant is not None:
+        if self.mixed:  # what parts may be another run's: no cause is read off it (examiner probe 23)
+            bits.append(f"{self.mixed}, the one written last read where they share a step, so where it parts from "
+                        "the rerun it may be another run's: not judged as this run's log")  # fmt: skip
+        if self.lr_constant is not None and not self.mixed:
             bits.append(f"logged LR constant at {self.lr_constant:.4g} from step 0: no scheduler was applied")
         elif self.lr:
             logged, rerun = apart(self.lr.logged, self.lr.rerun)
-            bits.append(f"logged LR {logged} at step {self.lr.at} where the claimed config gives {rerun}: the log "
-                        "does not match the claimed config")  # fmt: skip
+            mismatch = "" if self.mixed else ": the log does not match the claimed config"
+            bits.append(f"logged LR {logged} at step {self.lr.at} where the claimed config gives {rerun}"
+                        f"{mismatch}")  # fmt: skip
         if self.nonfinite is not None:
             bits.append(f"logged train loss is not finite from step {self.nonfinite}")
         if self.turns is not None:
@@ -310,9 +316,10 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
                   f"0–{len(rerun['lr']) - 1})")  # fmt: skip
         return Comparison(0, 0, source, untold=untold, k=k, scope=Scope.NOTHING, lr_steps=0)
     shift = Shift.AHEAD if ahead else Shift.ONE_BASED if epoch_behind else Shift.NONE
-    return Comparison(compared, n_ep, source, lr, loss, test, constant, nonfinite, untold, k,
+    mixed = f"the log holds {logs.runs} runs ({logs.how})" if isinstance(logs, Mixed) else None
+    return Comparison(compared, n_ep, source, lr, loss, test, None if mixed else constant, nonfinite, untold, k,
                       reading=Reading(shift, gap > 1, end_late, rounded), lr_steps=len(logged),
-                      evaluations=not logs.step, blowup=blowup)  # fmt: skip
+                      evaluations=not logs.step, blowup=blowup, mixed=mixed)  # fmt: skip
 
 
 def _blowup(logs: Logs, rerun: dict, first: int) -> str | None:

@@ -48,6 +48,16 @@ class LogError(ValueError):
     """Logs that cannot be used; the message is one line naming the file."""
 
 
+@dataclass(frozen=True)
+class Mixed(Logs):
+    """Logs that hold several runs (a folder two runs wrote into, a CSV of several runs): at a step both hold, the one
+    written last is read, so what parts from the rerun may be another run's (examiner probe 23: a shared folder's
+    sweep entry was "Logged LR constant at 0.0506 from step 0: no scheduler was applied", its cause "confirmed")."""
+
+    runs: int = 2  # how many runs the log holds
+    how: str = ""  # how the reader knows, for a sentence: "its train loss starts again from step 0"
+
+
 FLAT = "the upload keeps no folders (PrairieLearn stores each uploaded file by its name alone)"
 
 
@@ -131,15 +141,16 @@ def _files(path: Path, rel: str, notes: list[str] | None = None) -> Path:
 
 
 def read_logs(folder: Path, rel: str, epochs: int | None = None, notes: list[str] | None = None,
-              per_epoch: int | None = None) -> Logs:  # fmt: skip
+              per_epoch: int | None = None, name: str | None = None) -> Logs:  # fmt: skip
     """The run's logs named by `rel` in a submission folder: a CSV file, or TensorBoard event file(s). `epochs`: the
     run's, to tell an evaluation before training (epoch 0) from a 0-based epoch counter; `per_epoch`: the optimizer
     steps of one of its epochs (on the data it ran on), to read test metrics logged at the optimizer step; `notes`
-    gets what was read otherwise than logged (a sub-folder, epoch 0 left out, a percentage)."""
+    gets what was read otherwise than logged (a sub-folder, epoch 0 left out, a percentage); `name`: the entry's, to
+    read its rows of a CSV of several runs (a column naming the run)."""
     path = locate(folder, rel, notes)
     path = _files(path, rel, notes)  # caps on entries and bytes, checked before any file is opened
     if path.is_file() and path.suffix.lower() == ".csv":
-        return read_csv(path, rel, epochs, notes, per_epoch)
+        return read_csv(path, rel, epochs, notes, per_epoch, name)
     return read_tensorboard(path, rel, epochs, notes, per_epoch)
 
 
@@ -219,7 +230,7 @@ def _found(names: set[str] | list[str], what: str) -> str:
 
 
 def read_csv(path: Path, rel: str | None = None, epochs: int | None = None, notes: list[str] | None = None,
-             per_epoch: int | None = None) -> Logs:  # fmt: skip
+             per_epoch: int | None = None, name: str | None = None) -> Logs:  # fmt: skip
     """`step,lr,train_loss,epoch,test_loss,test_accuracy` rows (see the module docstring), the columns also read
     under their common names (ALIASES); a row with only an epoch's test metrics (an evaluation before training) may
     leave its step empty. Without a step column, rows one per epoch are read as per-epoch scalars are (`_epochly`),
@@ -233,7 +244,8 @@ def read_csv(path: Path, rel: str | None = None, epochs: int | None = None, note
     sep = next((d for d in (";", "\t") if d in header and "," not in header), ",")  # a semicolon or tab CSV
     try:
         rows = csv.reader(io.StringIO(text, newline=None), delimiter=sep)
-        return _csv_rows(rows, rel, epochs, notes, per_epoch, comma=sep == ";")
+        again = lambda: csv.reader(io.StringIO(text, newline=None), delimiter=sep)  # noqa: E731  (a run column's values)
+        return _csv_rows(rows, rel, epochs, notes, per_epoch, comma=sep == ";", name=name, again=again)
     except csv.Error as err:  # a CR inside a cell, a cell past csv's field limit: the file, not the grader (fuzz_logs)
         raise LogError(f"logs {rel!r}: not readable as CSV ({shown(str(err), 80)})") from None
 
@@ -258,6 +270,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "test_accuracy": ("test_accuracy", "test_acc", "val_accuracy", "val_acc", "valid_acc", "validation_accuracy",
                       "accuracy/test", "accuracy", "acc"),
 }  # fmt: skip
+RUN = ("run", "run_name", "name", "experiment", "experiment_name", "exp_name")  # a column naming each row's run
 PLAIN = ("accuracy", "acc")  # an accuracy of no stated split: the test one only as ALIASES' comment says
 TRAIN_NAMED = ("train_loss", "training_loss", "loss/train")  # a train loss named as such
 
@@ -267,11 +280,12 @@ def _pandas_index(name: str) -> bool:
     return name.strip().lower() in ("", "unnamed: 0")
 
 
-def _columns(fields: list[str], rel: str, notes: list[str] | None) -> tuple[dict[str, int], bool]:
+def _columns(fields: list[str], rel: str, notes: list[str] | None) -> tuple[dict[str, int], bool, int | None]:
     """{column: its position} of the columns read from a CSV header, each under its first alias present; one line
     says which were read under another name, one which were not read. A PLAIN accuracy is read only beside a train
     loss named as train (else one line says it is the train accuracy), and True is returned: the rows decide it
-    (`_plain_accuracy`), and say so."""
+    (`_plain_accuracy`), and say so. Also the position of a column naming each row's run (RUN), if any: its rows
+    decide what it is (`_runs_in`)."""
     if len(fields) > MAX_COLUMNS:
         raise LogError(f"logs {rel!r}: more than {MAX_COLUMNS} columns in the CSV header; a run's log has a few "
                        f"({','.join(CSV_COLUMNS)})")  # fmt: skip
@@ -281,16 +295,56 @@ def _columns(fields: list[str], rel: str, notes: list[str] | None) -> tuple[dict
         at = next((names.index(a) for a in aliases if a in names), None)
         if at is not None:
             where[col] = at
+    run = next((i for i, n in enumerate(names) if n in RUN and i not in where.values()), None)
+    runs = {run} if run is not None else set()
     acc, train = where.get("test_accuracy"), where.get("train_loss")
     plain = acc is not None and names[acc] in PLAIN
     if plain and (train is None or names[train] not in TRAIN_NAMED):  # Keras' `loss,accuracy`: the train accuracy
         del where["test_accuracy"]
-        _said(fields, names, where, rel, notes, {acc})
+        _said(fields, names, where, rel, notes, {acc} | runs)
         if notes is not None:
             why = f"beside {shown(fields[train], 40)}" if train is not None else "no column names the train loss"
             notes.append(_train_accuracy(rel, fields[acc], why))
-        return where, False
-    return _said(fields, names, where, rel, notes, {acc} if plain else set()), plain
+        return where, False, run
+    return _said(fields, names, where, rel, notes, ({acc} if plain else set()) | runs), plain, run
+
+
+def _runs_in(again, at: int, name: str | None, fields: list[str], rel: str,
+             notes: list[str] | None) -> tuple[str | None, int]:  # fmt: skip
+    """A CSV column naming each row's run (`run`, `name`, `experiment`: a long frame of several runs, examiner probe
+    23): (the value whose rows are this entry's — its `name`, case aside — or None, and the number of runs the
+    column names where none is this entry's, else 0). One line says which rows were read, or that the rows of
+    several runs are read as one log. `again`: a fresh reader of the file (its header first); bounded as the
+    rows are."""
+    seen: Counter[str] = Counter()
+    first: dict[str, str] = {}
+    reader = again()
+    next(reader, None)
+    for n, cells in enumerate(reader):
+        if n >= MAX_EVENTS:
+            break
+        value = cells[at].strip() if at < len(cells) else ""
+        key = value.casefold()
+        if value and (key in seen or len(seen) < 1000):  # the names kept bounded; their rows are counted
+            seen[key] += 1
+            first.setdefault(key, value)
+    if len(seen) < 2:  # one run's label (or none): nothing to choose
+        return None, 0
+    col = shown(fields[at], 40)
+    listed = ", ".join(shown(first[k], 40) for k in list(seen)[:4]) + (", …" if len(seen) > 4 else "")
+    own = name.strip().casefold() if name else None
+    if own in seen:
+        if notes is not None:
+            rows = f"{seen[own]:,} of {sum(seen.values()):,} rows"
+            notes.append(f"logs {rel!r}: column {col} names {len(seen)} runs ({listed}); read the rows of this "
+                         f"entry's, {shown(first[own], 40)} ({rows})")  # fmt: skip
+        return own, 0
+    if notes is not None:
+        entry = f", none of them this entry's name {shown(name, 40)}" if name else ""
+        notes.append(f"logs {rel!r}: column {col} names {len(seen)} runs ({listed}){entry}: their rows are read as "
+                     "one log, which is not judged as this run's; name each run's rows after its entry, or hand in "
+                     "this run's own CSV")  # fmt: skip
+    return None, len(seen)
 
 
 def _said(fields: list[str], names: list[str], where: dict[str, int], rel: str, notes: list[str] | None,
@@ -323,14 +377,16 @@ _COUNTS = ("step", "global_step")  # a step column that may start again (a resum
 
 
 def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per_epoch: int | None,
-              comma: bool = False) -> Logs:  # fmt: skip
-    """`comma`: a semicolon CSV, whose decimals may be written with commas (Excel in much of Europe)."""
+              comma: bool = False, name: str | None = None, again=None) -> Logs:  # fmt: skip
+    """`comma`: a semicolon CSV, whose decimals may be written with commas (Excel in much of Europe); `name`: the
+    entry's, whose rows are read where a column names each row's run (`again`: a fresh reader of the file)."""
     fields = next(reader, [])
     if [f.strip().lower() for f in fields] == ["wall time", "step", "value"]:
         raise LogError(f"logs {rel!r}: TensorBoard's CSV download holds one tag's values, not a run's log; hand in "
                        "the run's event folder (the one with events.out.tfevents.* files) or a CSV with the "
                        f"columns {','.join(CSV_COLUMNS)}")  # fmt: skip
-    where, plain = _columns(fields, rel, notes)
+    where, plain, run_at = _columns(fields, rel, notes)
+    keep, several = _runs_in(again, run_at, name, fields, rel, notes) if run_at is not None and again else (None, 0)
     index = "step" not in where and bool(fields) and _pandas_index(fields[0])  # pandas' index, maybe the step
     # train_loss is the log, and a step (or an epoch, or pandas' index); a column left out is a value not logged, as
     # a TensorBoard tag left out is (examiner probe 13's sweep `step,lr,train_loss` was refused for lacking test ones)
@@ -351,6 +407,8 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
     for cells in reader:
         if not cells:  # a blank line
             continue
+        if keep is not None and (cells[run_at].strip().casefold() if run_at < len(cells) else "") != keep:
+            continue  # another run's row
         rows += 1
         if rows >= MAX_EVENTS:
             raise LogError(f"logs {rel!r}: more than {MAX_EVENTS} rows")
@@ -398,7 +456,8 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
     by_epoch = False
     if counter is None and stepless:
         by_epoch = _stepless(rel, stepless, marks, series, index and in_order, epochs, per_epoch, notes)
-    return _assemble(rel, {k: v for k, v in series.items() if v}, epochs, notes, per_epoch, by_epoch)
+    how = f"its column {shown(fields[run_at], 40)} names {several} runs" if several else ""
+    return _assemble(rel, {k: v for k, v in series.items() if v}, epochs, notes, per_epoch, by_epoch, how, several)
 
 
 def _plain_accuracy(rel: str, fields: list[str], where: dict[str, int], series: dict[str, list[tuple[int, float]]],
@@ -516,9 +575,11 @@ def _number(text: str) -> float:
 
 def _assemble(rel: str, series: dict[str, list[tuple[int, float]]], runs: int | None = None,
               notes: list[str] | None = None, per_epoch: int | None = None,
-              by_epoch: bool = False) -> Logs:  # fmt: skip
+              by_epoch: bool = False, how: str = "", several: int = 0) -> Logs:  # fmt: skip
     """One run's curves from its (step, value) series in the order written; `runs`: the run's epochs, if known;
-    `by_epoch`: the LR and train loss are at epoch numbers, by the log's own layout (a CSV's rows one per epoch)."""
+    `by_epoch`: the LR and train loss are at epoch numbers, by the log's own layout (a CSV's rows one per epoch);
+    `several`: the runs the log is known to hold (`how` says how; a CSV's run column, said already). A log of
+    several runs — so known, or whose train loss starts again from its first step — is returned as `Mixed`."""
     if sum(len(v) for v in series.values()) > MAX_EVENTS:
         raise LogError(f"logs {rel!r}: more than {MAX_EVENTS} logged values")
     for k, v in series.items():  # a TensorBoard step is any int64 (a CSV's counters are checked as they are read)
@@ -544,7 +605,7 @@ def _assemble(rel: str, series: dict[str, list[tuple[int, float]]], runs: int | 
                        "log the train loss at the optimizer step (global_step), or hand in the CSV layout")  # fmt: skip
     written = [s for s, _ in series.get("train_loss", ())]  # in the order written: back to the first step: a new run
     restarts = sum(1 for a, b in zip(written, written[1:], strict=False) if b <= written[0] < a)
-    if restarts and notes is not None:
+    if restarts and not several and notes is not None:
         notes.append(f"logs {rel!r}: the train loss starts again from step {written[0]} ({restarts + 1} runs in "
                      "one log); where their steps overlap the one written last is read: hand in this run's own "
                      "event file or folder")  # fmt: skip
@@ -583,11 +644,15 @@ def _assemble(rel: str, series: dict[str, list[tuple[int, float]]], runs: int | 
         notes.append(f"logs {rel!r}: the train loss is each epoch's running mean so far (running_loss / (i + 1), "
                      "reset each epoch), not each step's loss: not compared with the rerun's (the seed noise is "
                      "measured on each step's loss); log loss.item() at each step to have it compared")  # fmt: skip
-    return Logs(
+    read = (
         rel, [s - shift for s in steps],
         [lrs.get(s, nan) for s in steps], [loss.get(s, nan) for s in steps],
         [e + eshift for e in epochs], [tl.get(e, nan) for e in epochs], accuracy, lr_epoch, mean,
     )  # fmt: skip
+    if several or restarts:
+        return Mixed(*read, runs=several or restarts + 1,
+                     how=how or f"its train loss starts again from step {written[0]}")  # fmt: skip
+    return Logs(*read)
 
 
 def _running_mean(loss: list[float], steps: list[int], per_epoch: int | None) -> bool:
@@ -677,7 +742,7 @@ def gather(folder: Path, sub: Submission, claimed_on: str | None = None) -> tupl
             notes: list[str] = []
             epochs = None if isinstance(item, RangeTestClaim) else item.epochs  # a sweep's test metrics aren't read
             try:
-                ev.logs[item.name] = read_logs(Path(folder), item.logs, epochs, notes, per_epoch)
+                ev.logs[item.name] = read_logs(Path(folder), item.logs, epochs, notes, per_epoch, item.name)
             except LogError as err:
                 ev.logs[item.name] = str(err)
             ev.notes.extend(f"{item.name}: {note}" for note in notes)

@@ -10,11 +10,13 @@ from dataclasses import replace
 import pytest
 import torch
 
+from grader.diagnoses import Case, diagnose
 from grader.evidence import compare, lr_against_log, plausible
-from grader.schema import RangeTestClaim
+from grader.logs import Mixed, gather, read_logs
+from grader.schema import RangeTestClaim, Submission
 from reference.config import RunConfig, range_test_config
 from reference.loop import run
-from reference.outputs import logs_from_result
+from reference.outputs import logs_from_result, write_csv, write_tensorboard
 
 P = 32  # mnist-5k's steps an epoch at batch 128
 
@@ -77,3 +79,74 @@ def test_a_training_run_with_a_nan_is_still_flagged(honest):
     logs = logs_from_result(honest)
     cmp = compare(_with_nan(logs, logs.step[-1]), honest, 1000)
     assert cmp.nonfinite == logs.step[-1] and cmp.blowup is None and not cmp.matches
+
+
+def _sweep_config():
+    return range_test_config(start_lr=1e-5, end_lr=10.0, epochs=2, optimizer="sgd")
+
+
+def test_a_folder_of_two_runs_names_that_and_no_cause_read_off_the_mix(sweep, honest, tmp_path):
+    """d2: two entries, both `logs = "runs"`, a folder the sweep and then a constant-LR run wrote into. The load note
+    was right, but the sweep's logs check said "Logged LR constant at 0.0506 from step 0: no scheduler was applied"
+    and its cause "the log does not match the claimed config (different LR table) (high confidence, confirmed by the
+    figures themselves)". The figures at a step both runs hold are the last-written run's: the log is said to hold
+    2 runs, no scheduler is accused, and that is the cause named."""
+    write_tensorboard(logs_from_result(sweep), tmp_path / "runs")
+    write_tensorboard(logs_from_result(honest), tmp_path / "runs")  # a second event file, written after
+    notes: list[str] = []
+    logs = read_logs(tmp_path, "runs", None, notes, P, "sgd-sweep")
+    assert isinstance(logs, Mixed) and logs.runs == 2 and logs.how == "its train loss starts again from step 0"
+    assert notes == ["logs 'runs': the train loss starts again from step 0 (2 runs in one log); where their steps "
+                     "overlap the one written last is read: hand in this run's own event file or folder"]  # fmt: skip
+    cmp = compare(logs, sweep, 1000, sweep=True)
+    assert cmp.lr is not None and cmp.lr_constant is None and not cmp.matches
+    text = cmp.summary()
+    assert "no scheduler was applied" not in text and "does not match the claimed config" not in text
+    assert text.startswith("The log holds 2 runs (its train loss starts again from step 0), the one written last "
+                           "read where they share a step, so where it parts from the rerun it may be another run's: "
+                           "not judged as this run's log; logged LR 0.05 at step 0 where the claimed config gives "
+                           "1e-05")  # fmt: skip
+    claim = RangeTestClaim(name="sgd-sweep", optimizer="sgd", start_lr=1e-5, end_lr=10.0, epochs=2, rule="valley")
+    case = Case("logs", claim, _sweep_config(), sweep, None, logs, cmp, mixed=True)
+    d = diagnose(case)
+    assert d.pitfall == "several-runs" and d.confidence == "high" and not d.confirmed
+    assert d.cause == "the log holds 2 runs (its train loss starts again from step 0): the figures read are a mix " \
+        "of them, not this run's alone"  # fmt: skip
+    assert diagnose(replace(case, mixed=False)).pitfall == "log-mismatch"  # what the mixed figures said before
+    # one run's own file: no mix, the sweep's log matches
+    alone = tmp_path / "alone"
+    write_tensorboard(logs_from_result(sweep), alone)
+    own = read_logs(tmp_path, "alone", None, None, P, "sgd-sweep")
+    assert not isinstance(own, Mixed) and compare(own, sweep, 1000, sweep=True).matches
+
+
+def test_a_csv_of_several_runs_reads_the_entry_s_rows_by_its_run_column(sweep, honest, tmp_path):
+    """g2: one CSV of two runs told apart by a `run` column (a long frame, `pd.concat(...).to_csv()`): the entry's rows
+    are read where the column names it (one note), else the file is said to hold several runs, and is `Mixed`."""
+    write_csv(logs_from_result(sweep), tmp_path / "s.csv")
+    write_csv(logs_from_result(honest), tmp_path / "h.csv")
+    body = [f"sgd-sweep,{line}" for line in (tmp_path / "s.csv").read_text().splitlines()[1:]]
+    body += [f"sgd-constant,{line}" for line in (tmp_path / "h.csv").read_text().splitlines()[1:]]
+    header = (tmp_path / "s.csv").read_text().splitlines()[0]
+    (tmp_path / "all_runs.csv").write_text("\n".join([f"run,{header}", *body]) + "\n")
+    n_sweep, total = len(sweep["train_loss"]), len(body)
+    notes: list[str] = []
+    mine = read_logs(tmp_path, "all_runs.csv", None, notes, P, "sgd-sweep")
+    assert not isinstance(mine, Mixed) and mine.step == list(range(n_sweep))
+    assert notes == [f'logs \'all_runs.csv\': column "run" names 2 runs ("sgd-sweep", "sgd-constant"); read the rows '
+                     f'of this entry\'s, "sgd-sweep" ({n_sweep} of {total} rows)']  # fmt: skip
+    assert compare(mine, sweep, 1000, sweep=True).matches
+    run_rows = read_logs(tmp_path, "all_runs.csv", 2, None, P, "SGD-Constant")  # case aside
+    assert run_rows.epoch == [1, 2] and compare(run_rows, honest, 1000).matches
+    notes = []
+    other = read_logs(tmp_path, "all_runs.csv", None, notes, P, "adam-sweep")
+    assert isinstance(other, Mixed) and other.runs == 2 and other.how == 'its column "run" names 2 runs'
+    assert notes == ['logs \'all_runs.csv\': column "run" names 2 runs ("sgd-sweep", "sgd-constant"), none of them '
+                     'this entry\'s name "adam-sweep": their rows are read as one log, which is not judged as this '
+                     "run's; name each run's rows after its entry, or hand in this run's own CSV"]  # fmt: skip
+    assert "no scheduler was applied" not in compare(other, sweep, 1000, sweep=True).summary()
+    # gather reads each entry's own rows
+    sub = Submission.model_validate({"student": {"id": "x", "name": "x"}, "run": [
+        {"name": "sgd-constant", "optimizer": "sgd", "lr": 0.05, "epochs": 2, "logs": "all_runs.csv"}]})  # fmt: skip
+    done, ev = gather(tmp_path, sub)
+    assert done.run[0].claimed_test_accuracy == pytest.approx(honest["final"]["test_accuracy"])
