@@ -270,6 +270,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "test_accuracy": ("test_accuracy", "test_acc", "val_accuracy", "val_acc", "valid_acc", "validation_accuracy",
                       "accuracy/test", "accuracy", "acc"),
 }  # fmt: skip
+BATCH = ("batch", "batch_idx", "batch_index", "batch_nb", "batch_num", "batch_number", "batch_id", "step_in_epoch",
+         "iter_in_epoch")  # fmt: skip  # a count of the batches within each epoch (and `iter` where it goes back)
+INNER = ("iter", "iteration")  # step names that may count within each epoch instead (read so beside an epoch)
 RUN = ("run", "run_name", "name", "experiment", "experiment_name", "exp_name")  # a column naming each row's run
 PLAIN = ("accuracy", "acc")  # an accuracy of no stated split: the test one only as ALIASES' comment says
 TRAIN_NAMED = ("train_loss", "training_loss", "loss/train")  # a train loss named as such
@@ -280,12 +283,14 @@ def _pandas_index(name: str) -> bool:
     return name.strip().lower() in ("", "unnamed: 0")
 
 
-def _columns(fields: list[str], rel: str, notes: list[str] | None) -> tuple[dict[str, int], bool, int | None]:
+def _columns(fields: list[str], rel: str,
+             notes: list[str] | None) -> tuple[dict[str, int], bool, int | None, int | None]:  # fmt: skip
     """{column: its position} of the columns read from a CSV header, each under its first alias present; one line
     says which were read under another name, one which were not read. A PLAIN accuracy is read only beside a train
     loss named as train (else one line says it is the train accuracy), and True is returned: the rows decide it
-    (`_plain_accuracy`), and say so. Also the position of a column naming each row's run (RUN), if any: its rows
-    decide what it is (`_runs_in`)."""
+    (`_plain_accuracy`), and say so. Also the positions of a column naming each row's run (RUN) and, with no step
+    column, of one counting the batches within each epoch (BATCH), if any: their rows decide what they are
+    (`_runs_in`, `_paired`), and say so."""
     if len(fields) > MAX_COLUMNS:
         raise LogError(f"logs {rel!r}: more than {MAX_COLUMNS} columns in the CSV header; a run's log has a few "
                        f"({','.join(CSV_COLUMNS)})")  # fmt: skip
@@ -296,7 +301,9 @@ def _columns(fields: list[str], rel: str, notes: list[str] | None) -> tuple[dict
         if at is not None:
             where[col] = at
     run = next((i for i, n in enumerate(names) if n in RUN and i not in where.values()), None)
-    runs = {run} if run is not None else set()
+    batch = next((i for i, n in enumerate(names) if n in BATCH and i not in where.values()), None) \
+        if "step" not in where and "epoch" in where else None  # fmt: skip
+    runs = {i for i in (run, batch) if i is not None}
     acc, train = where.get("test_accuracy"), where.get("train_loss")
     plain = acc is not None and names[acc] in PLAIN
     if plain and (train is None or names[train] not in TRAIN_NAMED):  # Keras' `loss,accuracy`: the train accuracy
@@ -305,8 +312,8 @@ def _columns(fields: list[str], rel: str, notes: list[str] | None) -> tuple[dict
         if notes is not None:
             why = f"beside {shown(fields[train], 40)}" if train is not None else "no column names the train loss"
             notes.append(_train_accuracy(rel, fields[acc], why))
-        return where, False, run
-    return _said(fields, names, where, rel, notes, ({acc} if plain else set()) | runs), plain, run
+        return where, False, run, batch
+    return _said(fields, names, where, rel, notes, ({acc} if plain else set()) | runs), plain, run, batch
 
 
 def _runs_in(again, at: int, name: str | None, fields: list[str], rel: str,
@@ -353,7 +360,9 @@ def _said(fields: list[str], names: list[str], where: dict[str, int], rel: str, 
     elsewhere)."""
     if notes is None:
         return where
-    renamed = [f"{shown(fields[i], 40)} as {c}" for c, i in where.items() if names[i] != c and i not in apart]
+    inner = "epoch" in where and names[where.get("step", 0)] in INNER and "step" in where  # said by `_paired`
+    renamed = [f"{shown(fields[i], 40)} as {c}" for c, i in where.items()
+               if names[i] != c and i not in apart and not (inner and c == "step")]  # fmt: skip
     if renamed:
         notes.append(f"logs {rel!r}: read column{'s' if len(renamed) > 1 else ''} {', '.join(renamed)}")
     known = {a: c for c, aliases in ALIASES.items() for a in aliases}
@@ -385,7 +394,7 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
         raise LogError(f"logs {rel!r}: TensorBoard's CSV download holds one tag's values, not a run's log; hand in "
                        "the run's event folder (the one with events.out.tfevents.* files) or a CSV with the "
                        f"columns {','.join(CSV_COLUMNS)}")  # fmt: skip
-    where, plain, run_at = _columns(fields, rel, notes)
+    where, plain, run_at, batch_at = _columns(fields, rel, notes)
     keep, several = _runs_in(again, run_at, name, fields, rel, notes) if run_at is not None and again else (None, 0)
     index = "step" not in where and bool(fields) and _pandas_index(fields[0])  # pandas' index, maybe the step
     # train_loss is the log, and a step (or an epoch, or pandas' index); a column left out is a value not logged, as
@@ -399,6 +408,9 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
     if missing:
         raise lacks(missing)
     counter = _norm(fields[where["step"]]) if "step" in where else None
+    # a count of the batches within each epoch beside the epoch (`epoch,batch,…`; `epoch,iter,…` where iter goes back)
+    inner = batch_at if batch_at is not None else where["step"] if counter in INNER and "epoch" in where else None
+    pairs: list[tuple[int, int | None, int, dict[str, float]]] = []  # (line, epoch, count, {lr, loss}) where `inner`
     series: dict[str, list[tuple[int, float]]] = {k: [] for k in TAGS}
     stepless: list[tuple[int, int | None, int | None, dict[str, float]]] = []  # (line, index, epoch, {lr, loss})
     marks: list[tuple[int | None, int]] = []  # (index, epoch) of the rows that end an epoch, where no step column
@@ -418,9 +430,13 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
             row["epoch"] = ""
         at = _counter(cells[0].strip()) if index else None
         in_order = in_order and at == rows - 1  # pandas' index: 0, 1, 2, … on every row
+        row["batch"] = cells[inner].strip() if inner is not None and inner < len(cells) else ""
         col = "step"
         try:
-            if (row["lr"] or row["train_loss"]) and counter:
+            if (row["lr"] or row["train_loss"]) and inner is not None:
+                col = "batch"
+                count = _whole(row["batch"])
+            elif (row["lr"] or row["train_loss"]) and counter:
                 step = _whole(row["step"])
                 if step < last and counter not in _COUNTS:  # `iter`, `iteration`: maybe a counter within epochs
                     raise LogError(f"logs {rel!r}: line {n}: column {shown(fields[where['step']], 40)} goes back "
@@ -433,10 +449,12 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
                     logged[col] = _figure(row[col], col, comma)
             col = "epoch"
             epoch = _whole(row["epoch"]) if row["epoch"] else None
-            for c, v in logged.items():
-                if counter:
+            if logged and inner is not None:
+                pairs.append((n, epoch, count, logged))
+            elif logged and counter:
+                for c, v in logged.items():
                     series[c].append((step, v))
-            if logged and not counter:
+            elif logged:
                 stepless.append((n, at, epoch, logged))
             between += plain and epoch is None and bool(row["test_accuracy"])
             if epoch is not None:
@@ -447,17 +465,74 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
         except LogError:
             raise
         except (TypeError, ValueError, OverflowError):
-            what = f"a whole number from 0 to {MAX_STEP:,}" if col in ("step", "epoch") else "a decimal number"
-            raise LogError(f"logs {rel!r}: line {n}: {col} {shown(row[col] or '')} is not {what}") from None
+            what = f"a whole number from 0 to {MAX_STEP:,}" if col in ("step", "epoch", "batch") else "a decimal number"
+            named = shown(fields[inner], 40) if col == "batch" else col
+            raise LogError(f"logs {rel!r}: line {n}: {named} {shown(row[col] or '')} is not {what}") from None
     if "train_loss" not in where and not (series["test_loss"] or series["test_accuracy"]):  # no evaluation either
         raise lacks(["train_loss"])
     if plain:
         _plain_accuracy(rel, fields, where, series, between, notes)
+    if pairs:
+        _paired(rel, pairs, fields[inner], counter in INNER, per_epoch, series, notes)
     by_epoch = False
     if counter is None and stepless:
         by_epoch = _stepless(rel, stepless, marks, series, index and in_order, epochs, per_epoch, notes)
     how = f"its column {shown(fields[run_at], 40)} names {several} runs" if several else ""
     return _assemble(rel, {k: v for k, v in series.items() if v}, epochs, notes, per_epoch, by_epoch, how, several)
+
+
+def _paired(rel: str, pairs: list[tuple[int, int | None, int, dict[str, float]]], name: str, step_named: bool,
+            per_epoch: int | None, series: dict[str, list[tuple[int, float]]],
+            notes: list[str] | None) -> None:  # fmt: skip
+    """The LR and train loss of a CSV that counts the batches within each epoch beside the epoch (`epoch,batch,…`, or
+    `epoch,iter,…` where iter goes back; examiner probe 23: both refused), added to `series` at the optimizer step
+    (epoch − e0)·P + batch − b0, P the run's steps an epoch, e0 and b0 what the epoch and the count start from (0 or
+    1, read off the data: a count of 1..P is 1-based). One line says so. A step-named column that never goes back is
+    the global step, as logged; a count that goes back with no epoch on its row, or within an epoch, or past P, is
+    refused with the line that shows it."""
+    col = shown(name, 40)
+    back = next(((a, b) for a, b in zip(pairs, pairs[1:], strict=False) if b[2] < a[2]), None)
+    if back is None and step_named:  # `iter` that never goes back: the global step, read as logged
+        for _, _, count, logged in pairs:
+            for c, v in logged.items():
+                series[c].append((count, v))
+        if notes is not None:
+            notes.append(f"logs {rel!r}: read column {col} as step (it never goes back: the global step)")
+        return
+    if back is not None and (back[1][1] is None or back[0][1] is None):  # no epoch on its row: nothing places it
+        raise LogError(f"logs {rel!r}: line {back[1][0]}: column {col} goes back from {back[0][2]} to {back[1][2]}: a "
+                       "count within each epoch is not the optimizer step; log the global step (a column named step), "
+                       "or the epoch on every row")  # fmt: skip
+    if not per_epoch or per_epoch < 2:
+        raise LogError(f"logs {rel!r}: column {col} counts the batches within each epoch, and this run's steps an "
+                       "epoch are not known (its dataset's); log the global step (a column named step)")  # fmt: skip
+    for a, b in zip(pairs, pairs[1:], strict=False):
+        if b[1] is None or a[1] is None:
+            bad = b if b[1] is None else a
+            raise LogError(f"logs {rel!r}: line {bad[0]}: no epoch beside column {col}'s count {bad[2]}: log the epoch "
+                           "on every row, or the global step (a column named step)")  # fmt: skip
+        if b[1] < a[1] or (b[1] == a[1] and b[2] < a[2]):
+            where = f"within epoch {a[1]}" if b[1] == a[1] else f"with the epoch back from {a[1]} to {b[1]}"
+            raise LogError(f"logs {rel!r}: line {b[0]}: column {col} goes back from {a[2]} to {b[2]} {where} (a run "
+                           "written again, or not a count within each epoch?); hand in one run's log with a global "
+                           "step (a column named step)")  # fmt: skip
+    counts, epochs = [c for _, _, c, _ in pairs], [e for _, e, _, _ in pairs]
+    p = per_epoch
+    b0 = 1 if 0 not in counts and (min(counts) == 1 or max(counts) == p) else 0
+    e0 = 0 if min(epochs) == 0 else 1
+    if max(counts) - b0 >= p:
+        line = next(n for n, _, c, _ in pairs if c - b0 >= p)
+        raise LogError(f"logs {rel!r}: line {line}: column {col} counts {min(counts)}–{max(counts)} within an epoch, "
+                       f"more than the run's {p} steps an epoch (its dataset at its batch size): not a count of its "
+                       "batches; log the global step (a column named step)")  # fmt: skip
+    for _, e, c, logged in pairs:
+        for k, v in logged.items():
+            series[k].append(((e - e0) * p + c - b0, v))
+    if notes is not None:
+        minus = f" − {b0}" if b0 else ""
+        notes.append(f"logs {rel!r}: column {col} counts each epoch's {p} steps from {b0} (epochs from {e0}): the "
+                     f"optimizer step read as (epoch − {e0})·{p} + {name}{minus}; log the global step (a column named "
+                     "step) to have it read as logged")  # fmt: skip
 
 
 def _plain_accuracy(rel: str, fields: list[str], where: dict[str, int], series: dict[str, list[tuple[int, float]]],

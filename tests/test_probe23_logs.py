@@ -12,7 +12,7 @@ import torch
 
 from grader.diagnoses import Case, diagnose
 from grader.evidence import compare, lr_against_log, plausible
-from grader.logs import Mixed, gather, read_logs
+from grader.logs import LogError, Mixed, gather, read_logs
 from grader.schema import RangeTestClaim, Submission
 from reference.config import RunConfig, range_test_config
 from reference.loop import run
@@ -150,3 +150,52 @@ def test_a_csv_of_several_runs_reads_the_entry_s_rows_by_its_run_column(sweep, h
         {"name": "sgd-constant", "optimizer": "sgd", "lr": 0.05, "epochs": 2, "logs": "all_runs.csv"}]})  # fmt: skip
     done, ev = gather(tmp_path, sub)
     assert done.run[0].claimed_test_accuracy == pytest.approx(honest["final"]["test_accuracy"])
+
+
+def _epoch_batch(honest: dict, header: str, e0: int, b0: int) -> str:
+    """The run's log as many training loops print it: the epoch and the batch within it on every row (`for epoch …:
+    for batch, (x, y) in enumerate(loader)`), the epoch's test metrics on its last batch's row."""
+    logs = logs_from_result(honest)
+    lines = [header]
+    for s, lr, loss in zip(logs.step, logs.lr, logs.train_loss, strict=True):
+        e, b = divmod(s, P)
+        tests = f"{logs.test_loss[e]!r},{logs.test_accuracy[e]!r}" if b == P - 1 else ","
+        lines.append(f"{e + e0},{b + b0},{lr!r},{loss!r},{tests}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(("header", "e0", "b0"), [("epoch,batch,lr,train_loss,test_loss,test_acc", 1, 0),
+                                                  ("epoch,iter,lr,train_loss,test_loss,test_acc", 0, 1),
+                                                  ("Epoch,batch_idx,lr,loss,val_loss,val_acc", 0, 0)])  # fmt: skip
+def test_an_epoch_and_batch_csv_is_read_as_the_optimizer_step(honest, tmp_path, header, e0, b0):
+    """b1 (`epoch,batch,…`) was refused: "CSV header lacks step, and its rows are not one per epoch … (df.to_csv(
+    index_label="step") …)"; b2 (`epoch,iter,…`): "column "iter" goes back from 31 to 0". The step is
+    (epoch − e0)·P + batch − b0, P the run's steps an epoch, e0 and b0 read off the data; one line says so."""
+    (tmp_path / "t.csv").write_text(_epoch_batch(honest, header, e0, b0))
+    notes: list[str] = []
+    back = read_logs(tmp_path, "t.csv", 2, notes, P)
+    logs = logs_from_result(honest)
+    assert back.step == list(range(64)) and back.lr == logs.lr and back.train_loss == logs.train_loss
+    assert back.epoch == [1, 2] and back.test_accuracy == logs.test_accuracy
+    col = header.split(",")[1]
+    minus = f" − {b0}" if b0 else ""
+    assert notes[-1] == (f"logs 't.csv': column \"{col}\" counts each epoch's {P} steps from {b0} (epochs from {e0}): "
+                         f"the optimizer step read as (epoch − {e0})·{P} + {col}{minus}; log the global step (a column "
+                         "named step) to have it read as logged")  # fmt: skip
+    assert not any("as step" in n or "not read" in n for n in notes)
+    assert compare(back, honest, 1000).matches
+
+
+def test_an_epoch_and_batch_csv_that_does_not_fit_the_run_is_refused_precisely(honest, tmp_path):
+    """Counts that do not fit the run's steps an epoch, or that go back within an epoch, are refused by line."""
+    (tmp_path / "t.csv").write_text(_epoch_batch(honest, "epoch,batch,lr,train_loss,test_loss,test_acc", 1, 0))
+    with pytest.raises(LogError) as err:
+        read_logs(tmp_path, "t.csv", 2, None, 16)  # a run of 16 steps an epoch: the counts reach 31
+    assert str(err.value) == ("logs 't.csv': line 18: column \"batch\" counts 0–31 within an epoch, more than the "
+                              "run's 16 steps an epoch (its dataset at its batch size): not a count of its batches; "
+                              "log the global step (a column named step)")  # fmt: skip
+    lines = _epoch_batch(honest, "epoch,batch,lr,train_loss,test_loss,test_acc", 1, 0).splitlines()
+    lines[10] = lines[10].replace("1,9,", "1,2,", 1)  # epoch 1's count goes back from 8 to 2
+    (tmp_path / "b.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(LogError, match=r"line 11: column \"batch\" goes back from 8 to 2 within epoch 1"):
+        read_logs(tmp_path, "b.csv", 2, None, P)
