@@ -273,6 +273,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 BATCH = ("batch", "batch_idx", "batch_index", "batch_nb", "batch_num", "batch_number", "batch_id", "step_in_epoch",
          "iter_in_epoch")  # fmt: skip  # a count of the batches within each epoch (and `iter` where it goes back)
 INNER = ("iter", "iteration")  # step names that may count within each epoch instead (read so beside an epoch)
+LIGHTNING_LR = re.compile(r"lr_(?!.*_(?:momentum|beta\d?)$)[a-z][\w.]*(?:/pg\d+)?")  # `lr-<optimizer or name>`
 RUN = ("run", "run_name", "name", "experiment", "experiment_name", "exp_name")  # a column naming each row's run
 PLAIN = ("accuracy", "acc")  # an accuracy of no stated split: the test one only as ALIASES' comment says
 TRAIN_NAMED = ("train_loss", "training_loss", "loss/train")  # a train loss named as such
@@ -300,6 +301,9 @@ def _columns(fields: list[str], rel: str,
         at = next((names.index(a) for a in aliases if a in names), None)
         if at is not None:
             where[col] = at
+    lightning = next((i for i, n in enumerate(names) if LIGHTNING_LR.fullmatch(n)), None)
+    if "lr" not in where and lightning is not None:  # Lightning's LearningRateMonitor: `lr-Adam`, `lr-SGD/pg1`
+        where["lr"] = lightning
     run = next((i for i, n in enumerate(names) if n in RUN and i not in where.values()), None)
     batch = next((i for i, n in enumerate(names) if n in BATCH and i not in where.values()), None) \
         if "step" not in where and "epoch" in where else None  # fmt: skip
@@ -361,7 +365,8 @@ def _said(fields: list[str], names: list[str], where: dict[str, int], rel: str, 
     if notes is None:
         return where
     inner = "epoch" in where and names[where.get("step", 0)] in INNER and "step" in where  # said by `_paired`
-    renamed = [f"{shown(fields[i], 40)} as {c}" for c, i in where.items()
+    pl = lambda i: " (PyTorch Lightning's LearningRateMonitor)" if LIGHTNING_LR.fullmatch(names[i]) else ""  # noqa: E731
+    renamed = [f"{shown(fields[i], 40)} as {c}{pl(i)}" for c, i in where.items()
                if names[i] != c and i not in apart and not (inner and c == "step")]  # fmt: skip
     if renamed:
         notes.append(f"logs {rel!r}: read column{'s' if len(renamed) > 1 else ''} {', '.join(renamed)}")

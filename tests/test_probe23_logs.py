@@ -199,3 +199,40 @@ def test_an_epoch_and_batch_csv_that_does_not_fit_the_run_is_refused_precisely(h
     (tmp_path / "b.csv").write_text("\n".join(lines) + "\n")
     with pytest.raises(LogError, match=r"line 11: column \"batch\" goes back from 8 to 2 within epoch 1"):
         read_logs(tmp_path, "b.csv", 2, None, P)
+
+
+def _lightning(honest: dict, lr_column: str) -> str:
+    """PyTorch Lightning's CSVLogger `metrics.csv` of the run: LearningRateMonitor's `lr-<optimizer>` column, the train
+    loss at each step, each epoch's validation on a row of its own at the epoch's last step, epochs from 0."""
+    logs = logs_from_result(honest)
+    lines = [f"epoch,{lr_column},step,train_loss,val_acc,val_loss"]
+    for s, lr, loss in zip(logs.step, logs.lr, logs.train_loss, strict=True):
+        e = s // P
+        lines.append(f"{e},{lr!r},{s},{loss!r},,")
+        if s % P == P - 1:
+            lines.append(f"{e},,{s},,{logs.test_accuracy[e]!r},{logs.test_loss[e]!r}")
+    return "\n".join(lines) + "\n"
+
+
+def test_lightnings_lr_monitor_column_is_read_as_the_lr(honest, tmp_path):
+    """a6: Lightning's LearningRateMonitor writes the LR as `lr-Adam` / `lr-SGD` / `lr-AdamW`: it was "not read", and
+    the LR table went uncompared ("no LR logged where the rerun has steps"). Read as the LR where there is no `lr`
+    column, and the note names it; an `lr` column beside it wins, and its momentum column is never the LR."""
+    (tmp_path / "metrics.csv").write_text(_lightning(honest, "lr-SGD"))
+    notes: list[str] = []
+    back = read_logs(tmp_path, "metrics.csv", 2, notes, P)
+    logs = logs_from_result(honest)
+    assert back.lr == logs.lr and back.step == list(range(64)) and back.epoch == [1, 2]
+    assert notes[0] == ("logs 'metrics.csv': read columns \"val_loss\" as test_loss, \"val_acc\" as test_accuracy, "
+                        "\"lr-SGD\" as lr (PyTorch Lightning's LearningRateMonitor)")  # fmt: skip
+    cmp = compare(back, honest, 1000)
+    assert cmp.matches and cmp.lr_steps == 64 and cmp.summary().startswith("The log matches the rerun: LR table exact")
+    text = _lightning(honest, "lr-SGD-momentum")
+    (tmp_path / "m.csv").write_text(text)
+    assert math.isnan(read_logs(tmp_path, "m.csv", 2, None, P).lr[0])  # a momentum is no LR
+    both = "\n".join(f"{line},{'lr' if i == 0 else '0.5'}" for i, line in enumerate(_lightning(honest, "lr-Adam")
+                                                                                    .splitlines()))  # fmt: skip
+    (tmp_path / "b.csv").write_text(both + "\n")
+    notes = []
+    assert read_logs(tmp_path, "b.csv", 2, notes, P).lr[0] == 0.5
+    assert any('"lr-Adam" not read' in n for n in notes)
