@@ -93,6 +93,7 @@ class Case:
     cond: Conditions | None = None  # the claim's data against the rerun's
     refused: str | None = None  # why the entry was not rerun (its claims and logs are still examined)
     ref_same: bool = False  # `reference` is this very config at other seeds (else the nearest committed config)
+    mixed: bool = False  # the log holds several runs and parts from the rerun: no cause is read off its figures
 
     @property
     def per_epoch(self) -> int:
@@ -677,6 +678,27 @@ def log_mismatch(c: Case) -> Diagnosis | None:
                      False)  # fmt: skip
 
 
+def several_runs(c: Case) -> Diagnosis | None:
+    """The log holds several runs (grader.logs.Mixed: a folder two runs wrote into, a CSV of several) and parts from the
+    rerun: at a step they share the run written last is read, so the parting may be another run's, and no cause is
+    read off its figures (examiner probe 23: a shared folder's sweep entry was given "the log does not match the
+    claimed config (different LR table) (high confidence, confirmed by the figures themselves)" from the other
+    run's LRs, and "no scheduler was applied"). Named in place of any other cause of the logs check."""
+    cmp = c.comparison
+    if not c.mixed or cmp is None or not cmp.mixed:
+        return None
+    parts = ""
+    if cmp.lr is not None:
+        logged, rerun = apart(cmp.lr.logged, cmp.lr.rerun)
+        parts = f" (logged LR {logged} at step {cmp.lr.at}, where the claimed config gives {rerun})"
+    elif (p := cmp.loss or cmp.test) is not None:
+        parts = f" (logged {p.what} {p.logged:.4g} at {p.unit} {p.at}, {p.versus} {p.rerun:.4g})"
+    return Diagnosis("several-runs", f"{cmp.mixed}: the figures read are a mix of them, not this run's alone",
+                     f"Where the log parts from the rerun of the claimed config{parts}, another run's figures may "
+                     "stand; hand in this run's own event file or folder, or its own CSV (or name its rows after the "
+                     "entry in a run column).", "high", False)  # fmt: skip
+
+
 def _loss_apart(c: Case) -> float:
     """How far the logged smoothed train loss gets from the rerun's, at its farthest, in units of the seed noise
     allowed at each step (k·√2·σ of log(loss), σ from `c.band` floored at LOG_FLOOR); over the steps the comparison
@@ -742,6 +764,7 @@ PITFALLS: dict[str, Pitfall] = {
     "earlier-epoch": Pitfall("an earlier epoch reported as the final one", ("accuracy_claim", "loss_claim"),
                              earlier_epoch),
     "diverged-log": Pitfall("logged run diverged (momentum ≥ 1?)", (*METRICS, "logs"), diverged_log),
+    "several-runs": Pitfall("several runs in one log", ("logs",), several_runs),
     "log-mismatch": Pitfall("log does not match the claimed config", ("logs",), log_mismatch),
     "test-loss-pick": Pitfall("LR picked on the test loss, curve left unstated", ("lr_claim",), test_loss_pick,
                               lambda c: c.config if c.rerun is None and c.logs is None and _test_pick_suspect(c)
@@ -765,7 +788,10 @@ _RANK = {"high": 2, "medium": 1, "low": 0}
 
 
 def diagnose(case: Case, counterfactuals: dict[str, dict] | None = None) -> Diagnosis | None:
-    """The best-supported pitfall for this case: by confidence, then confirmed first, then table order."""
+    """The best-supported pitfall for this case: by confidence, then confirmed first, then table order. A log of
+    several runs that parts from the rerun names that, and nothing read off its mixed figures (`cases`)."""
+    if case.mixed:
+        return several_runs(case) if case.check == "logs" else None
     found = []
     for i, (key, pit) in enumerate(PITFALLS.items()):
         if case.check not in pit.checks:
@@ -827,9 +853,13 @@ def cases(ctx: Context, checks: list[CheckResult]) -> list[tuple[CheckResult, Ca
         logs = logs if isinstance(logs, Logs) else None
         band, epochs = noise(ctx, p)  # also the train loss's own seed σ, for claims read as a train loss
         ref = ctx.reference(p)
+        cmp = comparison(ctx, p)
+        mixed = cmp is not None and cmp.mixed is not None and not cmp.matches  # several runs' figures: no evidence
+        if mixed and check.check != "logs":  # of any cause, for a claim either (its log is not used: cmp.matches)
+            logs, cmp, mixed = None, None, False
         out.append((check, Case(check.check, p.claim, p.config, o.result, ref.entry if ref else None, logs,
-                                comparison(ctx, p), ctx.n_test, ctx.tol.k_sigma, band=band, epochs=epochs,
-                                k_logs=ctx.tol.k_logs, cond=ctx.cond, ref_same=bool(ref and ref.same)), p))  # fmt: skip
+                                cmp, ctx.n_test, ctx.tol.k_sigma, band=band, epochs=epochs, k_logs=ctx.tol.k_logs,
+                                cond=ctx.cond, ref_same=bool(ref and ref.same), mixed=mixed), p))  # fmt: skip
     return out
 
 
@@ -837,8 +867,8 @@ def counterfactual_runs(items: list[tuple[CheckResult, Case, PlannedRun]]) -> di
     """(run name, pitfall) → the counterfactual rerun its evidence asks for (kind "counterfactual")."""
     out = {}
     for check, case, p in items:
-        if p is None:
-            continue  # a refused entry: nothing is rerun for it
+        if p is None or case.mixed:
+            continue  # a refused entry: nothing is rerun for it; a log of several runs: its figures point at nothing
         for key, pit in PITFALLS.items():
             if pit.counterfactual is None or check.check not in pit.checks or (p.name, key) in out:
                 continue

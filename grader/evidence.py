@@ -11,6 +11,7 @@ from enum import Enum
 from statistics import NormalDist
 
 from grader.context import OWN_ALGORITHM, Context, kin, lr_of, sweep_reference
+from grader.logs import Mixed
 from grader.plan import PlannedRun
 from grader.results import CheckResult
 from grader.schema import RangeTestClaim
@@ -168,6 +169,8 @@ class Comparison:
     scope: Scope = Scope.FULL  # how much of the log was compared
     lr_steps: int = 1  # logged LRs compared (0: none logged where the rerun has steps)
     evaluations: bool = False  # an evaluation log: each epoch's test metrics, no LR or train loss (grader.logs)
+    blowup: str | None = None  # a sweep's non-finite losses past its divergence, left out (`_blowup`): one sentence
+    mixed: str | None = None  # the log holds several runs (grader.logs.Mixed): what parts may be another run's
 
     @property
     def matches(self) -> bool:  # a log that decides nothing (DROPPED_LAST, NOTHING) matches nothing either
@@ -186,6 +189,7 @@ class Comparison:
         loss = f"train loss over {self.steps} steps" if self.steps else "no train loss"
         span = f"{loss} and {tests} compared"
         tail = f" {self.untold[0].upper() + self.untold[1:]}." if self.untold else ""
+        tail += f" {self.blowup}." if self.blowup else ""
         if self.scope is Scope.NOTHING:  # no step or epoch the rerun's (fuzzed logs: "LR table exact" said so)
             return (f"Not compared with the rerun: {self.untold}. The log is neither borne out nor contradicted, and "
                     "decides no claim.")  # fmt: skip
@@ -199,8 +203,9 @@ class Comparison:
             )
         if self.scope is not Scope.FULL:
             bad = f"; its train loss is not finite from step {self.nonfinite}" if self.nonfinite is not None else ""
+            blown = f" {self.blowup}." if self.blowup else ""
             return (f"Not compared with the rerun: {self.untold}. The log is neither borne out nor contradicted; only "
-                    f"that its losses are finite was checked{bad}.")  # fmt: skip
+                    f"that its losses are finite was checked{bad}.{blown}")  # fmt: skip
         if self.matches:
             parts = ("smoothed train loss" if self.steps else "", "test metrics" if self.epochs else "")
             within = " and ".join(x for x in parts if x)
@@ -208,12 +213,16 @@ class Comparison:
                 f" ({span})"  # fmt: skip
             return f"The log matches the rerun: {table}{self.reading.note}{noise}.{tail}"
         bits = []
-        if self.lr_constant is not None:
+        if self.mixed:  # what parts may be another run's: no cause is read off it (examiner probe 23)
+            bits.append(f"{self.mixed}, the one written last read where they share a step, so where it parts from "
+                        "the rerun it may be another run's: not judged as this run's log")  # fmt: skip
+        if self.lr_constant is not None and not self.mixed:
             bits.append(f"logged LR constant at {self.lr_constant:.4g} from step 0: no scheduler was applied")
         elif self.lr:
             logged, rerun = apart(self.lr.logged, self.lr.rerun)
-            bits.append(f"logged LR {logged} at step {self.lr.at} where the claimed config gives {rerun}: the log "
-                        "does not match the claimed config")  # fmt: skip
+            mismatch = "" if self.mixed else ": the log does not match the claimed config"
+            bits.append(f"logged LR {logged} at step {self.lr.at} where the claimed config gives {rerun}"
+                        f"{mismatch}")  # fmt: skip
         if self.nonfinite is not None:
             bits.append(f"logged train loss is not finite from step {self.nonfinite}")
         if self.turns is not None:
@@ -291,6 +300,8 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     rerun_moves = len({rerun["lr"][s] for s in steps}) > 1  # at the logged steps (a log may skip steps)
     constant = logged_lrs[0] if logged_lrs and lr and rerun_moves and len(set(logged_lrs)) == 1 else None
     nonfinite = next((s for s, v in zip(logs.step, logs.train_loss, strict=True) if not math.isfinite(v)), None)
+    blowup = _blowup(logs, rerun, nonfinite) if sweep and nonfinite is not None else None
+    nonfinite = None if blowup else nonfinite  # a sweep run on past its divergence: its blow-up, not a fault
     loss, untold, compared = _loss_part(logs, rerun, steps, index, band, k, sweep, margin)
     test, n_ep = (None, 0) if sweep else _test_part(logs, rerun, n_test, epochs or {}, k, margin)
     source = band.source if band else f"no seed band: ±{LOG_FLOOR:g} in log(loss), k = {k:g}"
@@ -305,9 +316,39 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
                   f"0–{len(rerun['lr']) - 1})")  # fmt: skip
         return Comparison(0, 0, source, untold=untold, k=k, scope=Scope.NOTHING, lr_steps=0)
     shift = Shift.AHEAD if ahead else Shift.ONE_BASED if epoch_behind else Shift.NONE
-    return Comparison(compared, n_ep, source, lr, loss, test, constant, nonfinite, untold, k,
+    mixed = f"the log holds {logs.runs} runs ({logs.how})" if isinstance(logs, Mixed) else None
+    return Comparison(compared, n_ep, source, lr, loss, test, None if mixed else constant, nonfinite, untold, k,
                       reading=Reading(shift, gap > 1, end_late, rounded), lr_steps=len(logged),
-                      evaluations=not logs.step)  # fmt: skip
+                      evaluations=not logs.step, blowup=blowup, mixed=mixed)  # fmt: skip
+
+
+def _blowup(logs: Logs, rerun: dict, first: int) -> str | None:
+    """One sentence where a sweep log's non-finite train losses, from step `first` on, are its blow-up: a sweep run on
+    past its divergence logs `nan` (examiner probe 23: one NaN at the step where the rerun stopped threw an honest
+    log away, and its LR claim failed against the rerun). So where the log's own smoothed loss (as the reference
+    smooths it, over the finite losses before `first`) has already passed the divergence rule — its sweep's
+    `diverge_factor` × its lowest so far, or EXPLODED × its first — or `first` is at or past the step where the rerun
+    of the claimed config diverged. A NaN inside a descent meets neither (a descending loss is never 4× its lowest,
+    and the rerun is still training there): it is flagged, as in any run. None otherwise."""
+    from reference.loop import Watch
+
+    at = logs.step.index(first)
+    cfg = rerun.get("config") or {}
+    watch = Watch(cfg.get("diverge_factor") or 4.0, cfg.get("smoothing", 0.98))
+    own = watch.extend(list(logs.train_loss[:at]))  # all finite: `first` is the first that is not
+    stopped = (rerun.get("diverged") or {}).get("step")
+    if own is not None:
+        why = f"its own smoothed loss had passed the divergence rule at step {logs.step[own[0]]}"
+    elif stopped is not None and first >= stopped:
+        why = f"the rerun of the claimed config diverged at step {stopped}"
+    else:
+        return None
+    n = len(logs.step) - at
+    lr = logs.lr[at] if at < len(logs.lr) and math.isfinite(logs.lr[at]) else None
+    where = f"step {first}" + (f", LR {lr:.3g}" if lr is not None else "")
+    span = (f"its last logged step ({where}), whose train loss is not finite" if n == 1 else
+            f"its last {n} logged steps (from {where}, the first whose train loss is not finite)")  # fmt: skip
+    return f"Left out: {span}, the sweep's blow-up past its divergence ({why}), not a fault of the log"
 
 
 ROUNDED_LR_RTOL = 0.05  # a stated lr and the logged one may differ by their printed digits, at most 5 %: two

@@ -48,6 +48,16 @@ class LogError(ValueError):
     """Logs that cannot be used; the message is one line naming the file."""
 
 
+@dataclass(frozen=True)
+class Mixed(Logs):
+    """Logs that hold several runs (a folder two runs wrote into, a CSV of several runs): at a step both hold, the one
+    written last is read, so what parts from the rerun may be another run's (examiner probe 23: a shared folder's
+    sweep entry was "Logged LR constant at 0.0506 from step 0: no scheduler was applied", its cause "confirmed")."""
+
+    runs: int = 2  # how many runs the log holds
+    how: str = ""  # how the reader knows, for a sentence: "its train loss starts again from step 0"
+
+
 FLAT = "the upload keeps no folders (PrairieLearn stores each uploaded file by its name alone)"
 
 
@@ -148,15 +158,16 @@ def _files(path: Path, rel: str, notes: list[str] | None = None) -> Path:
 
 
 def read_logs(folder: Path, rel: str, epochs: int | None = None, notes: list[str] | None = None,
-              per_epoch: int | None = None) -> Logs:  # fmt: skip
+              per_epoch: int | None = None, name: str | None = None) -> Logs:  # fmt: skip
     """The run's logs named by `rel` in a submission folder: a CSV file, or TensorBoard event file(s). `epochs`: the
     run's, to tell an evaluation before training (epoch 0) from a 0-based epoch counter; `per_epoch`: the optimizer
     steps of one of its epochs (on the data it ran on), to read test metrics logged at the optimizer step; `notes`
-    gets what was read otherwise than logged (a sub-folder, epoch 0 left out, a percentage)."""
+    gets what was read otherwise than logged (a sub-folder, epoch 0 left out, a percentage); `name`: the entry's, to
+    read its rows of a CSV of several runs (a column naming the run)."""
     path = locate(folder, rel, notes)
     path = _files(path, rel, notes)  # caps on entries and bytes, checked before any file is opened
     if path.is_file() and path.suffix.lower() == ".csv":
-        return read_csv(path, rel, epochs, notes, per_epoch)
+        return read_csv(path, rel, epochs, notes, per_epoch, name)
     return read_tensorboard(path, rel, epochs, notes, per_epoch)
 
 
@@ -236,7 +247,7 @@ def _found(names: set[str] | list[str], what: str) -> str:
 
 
 def read_csv(path: Path, rel: str | None = None, epochs: int | None = None, notes: list[str] | None = None,
-             per_epoch: int | None = None) -> Logs:  # fmt: skip
+             per_epoch: int | None = None, name: str | None = None) -> Logs:  # fmt: skip
     """`step,lr,train_loss,epoch,test_loss,test_accuracy` rows (see the module docstring), the columns also read
     under their common names (ALIASES); a row with only an epoch's test metrics (an evaluation before training) may
     leave its step empty. Without a step column, rows one per epoch are read as per-epoch scalars are (`_epochly`),
@@ -250,7 +261,8 @@ def read_csv(path: Path, rel: str | None = None, epochs: int | None = None, note
     sep = next((d for d in (";", "\t") if d in header and "," not in header), ",")  # a semicolon or tab CSV
     try:
         rows = csv.reader(io.StringIO(text, newline=None), delimiter=sep)
-        return _csv_rows(rows, rel, epochs, notes, per_epoch, comma=sep == ";")
+        again = lambda: csv.reader(io.StringIO(text, newline=None), delimiter=sep)  # noqa: E731  (a run column's values)
+        return _csv_rows(rows, rel, epochs, notes, per_epoch, comma=sep == ";", name=name, again=again)
     except csv.Error as err:  # a CR inside a cell, a cell past csv's field limit: the file, not the grader (fuzz_logs)
         raise LogError(f"logs {rel!r}: not readable as CSV ({shown(str(err), 80)})") from None
 
@@ -275,6 +287,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "test_accuracy": ("test_accuracy", "test_acc", "val_accuracy", "val_acc", "valid_acc", "validation_accuracy",
                       "accuracy/test", "accuracy", "acc"),
 }  # fmt: skip
+BATCH = ("batch", "batch_idx", "batch_index", "batch_nb", "batch_num", "batch_number", "batch_id", "step_in_epoch",
+         "iter_in_epoch")  # fmt: skip  # a count of the batches within each epoch (and `iter` where it goes back)
+INNER = ("iter", "iteration")  # step names that may count within each epoch instead (read so beside an epoch)
+LIGHTNING_LR = re.compile(r"lr_(?!.*_(?:momentum|beta\d?)$)[a-z][\w.]*(?:/pg\d+)?")  # `lr-<optimizer or name>`
+RUN = ("run", "run_name", "name", "experiment", "experiment_name", "exp_name")  # a column naming each row's run
 PLAIN = ("accuracy", "acc")  # an accuracy of no stated split: the test one only as ALIASES' comment says
 TRAIN_NAMED = ("train_loss", "training_loss", "loss/train")  # a train loss named as such
 
@@ -284,11 +301,14 @@ def _pandas_index(name: str) -> bool:
     return name.strip().lower() in ("", "unnamed: 0")
 
 
-def _columns(fields: list[str], rel: str, notes: list[str] | None) -> tuple[dict[str, int], bool]:
+def _columns(fields: list[str], rel: str,
+             notes: list[str] | None) -> tuple[dict[str, int], bool, int | None, int | None]:  # fmt: skip
     """{column: its position} of the columns read from a CSV header, each under its first alias present; one line
     says which were read under another name, one which were not read. A PLAIN accuracy is read only beside a train
     loss named as train (else one line says it is the train accuracy), and True is returned: the rows decide it
-    (`_plain_accuracy`), and say so."""
+    (`_plain_accuracy`), and say so. Also the positions of a column naming each row's run (RUN) and, with no step
+    column, of one counting the batches within each epoch (BATCH), if any: their rows decide what they are
+    (`_runs_in`, `_paired`), and say so."""
     if len(fields) > MAX_COLUMNS:
         raise LogError(f"logs {rel!r}: more than {MAX_COLUMNS} columns in the CSV header; a run's log has a few "
                        f"({','.join(CSV_COLUMNS)})")  # fmt: skip
@@ -298,16 +318,61 @@ def _columns(fields: list[str], rel: str, notes: list[str] | None) -> tuple[dict
         at = next((names.index(a) for a in aliases if a in names), None)
         if at is not None:
             where[col] = at
+    lightning = next((i for i, n in enumerate(names) if LIGHTNING_LR.fullmatch(n)), None)
+    if "lr" not in where and lightning is not None:  # Lightning's LearningRateMonitor: `lr-Adam`, `lr-SGD/pg1`
+        where["lr"] = lightning
+    run = next((i for i, n in enumerate(names) if n in RUN and i not in where.values()), None)
+    batch = next((i for i, n in enumerate(names) if n in BATCH and i not in where.values()), None) \
+        if "step" not in where and "epoch" in where else None  # fmt: skip
+    runs = {i for i in (run, batch) if i is not None}
     acc, train = where.get("test_accuracy"), where.get("train_loss")
     plain = acc is not None and names[acc] in PLAIN
     if plain and (train is None or names[train] not in TRAIN_NAMED):  # Keras' `loss,accuracy`: the train accuracy
         del where["test_accuracy"]
-        _said(fields, names, where, rel, notes, {acc})
+        _said(fields, names, where, rel, notes, {acc} | runs)
         if notes is not None:
             why = f"beside {shown(fields[train], 40)}" if train is not None else "no column names the train loss"
             notes.append(_train_accuracy(rel, fields[acc], why))
-        return where, False
-    return _said(fields, names, where, rel, notes, {acc} if plain else set()), plain
+        return where, False, run, batch
+    return _said(fields, names, where, rel, notes, ({acc} if plain else set()) | runs), plain, run, batch
+
+
+def _runs_in(again, at: int, name: str | None, fields: list[str], rel: str,
+             notes: list[str] | None) -> tuple[str | None, int]:  # fmt: skip
+    """A CSV column naming each row's run (`run`, `name`, `experiment`: a long frame of several runs, examiner probe
+    23): (the value whose rows are this entry's — its `name`, case aside — or None, and the number of runs the
+    column names where none is this entry's, else 0). One line says which rows were read, or that the rows of
+    several runs are read as one log. `again`: a fresh reader of the file (its header first); bounded as the
+    rows are."""
+    seen: Counter[str] = Counter()
+    first: dict[str, str] = {}
+    reader = again()
+    next(reader, None)
+    for n, cells in enumerate(reader):
+        if n >= MAX_EVENTS:
+            break
+        value = cells[at].strip() if at < len(cells) else ""
+        key = value.casefold()
+        if value and (key in seen or len(seen) < 1000):  # the names kept bounded; their rows are counted
+            seen[key] += 1
+            first.setdefault(key, value)
+    if len(seen) < 2:  # one run's label (or none): nothing to choose
+        return None, 0
+    col = shown(fields[at], 40)
+    listed = ", ".join(shown(first[k], 40) for k in list(seen)[:4]) + (", …" if len(seen) > 4 else "")
+    own = name.strip().casefold() if name else None
+    if own in seen:
+        if notes is not None:
+            rows = f"{seen[own]:,} of {sum(seen.values()):,} rows"
+            notes.append(f"logs {rel!r}: column {col} names {len(seen)} runs ({listed}); read the rows of this "
+                         f"entry's, {shown(first[own], 40)} ({rows})")  # fmt: skip
+        return own, 0
+    if notes is not None:
+        entry = f", none of them this entry's name {shown(name, 40)}" if name else ""
+        notes.append(f"logs {rel!r}: column {col} names {len(seen)} runs ({listed}){entry}: their rows are read as "
+                     "one log, which is not judged as this run's; name each run's rows after its entry, or hand in "
+                     "this run's own CSV")  # fmt: skip
+    return None, len(seen)
 
 
 def _said(fields: list[str], names: list[str], where: dict[str, int], rel: str, notes: list[str] | None,
@@ -316,7 +381,10 @@ def _said(fields: list[str], names: list[str], where: dict[str, int], rel: str, 
     elsewhere)."""
     if notes is None:
         return where
-    renamed = [f"{shown(fields[i], 40)} as {c}" for c, i in where.items() if names[i] != c and i not in apart]
+    inner = "epoch" in where and names[where.get("step", 0)] in INNER and "step" in where  # said by `_paired`
+    pl = lambda i: " (PyTorch Lightning's LearningRateMonitor)" if LIGHTNING_LR.fullmatch(names[i]) else ""  # noqa: E731
+    renamed = [f"{shown(fields[i], 40)} as {c}{pl(i)}" for c, i in where.items()
+               if names[i] != c and i not in apart and not (inner and c == "step")]  # fmt: skip
     if renamed:
         notes.append(f"logs {rel!r}: read column{'s' if len(renamed) > 1 else ''} {', '.join(renamed)}")
     known = {a: c for c, aliases in ALIASES.items() for a in aliases}
@@ -340,14 +408,16 @@ _COUNTS = ("step", "global_step")  # a step column that may start again (a resum
 
 
 def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per_epoch: int | None,
-              comma: bool = False) -> Logs:  # fmt: skip
-    """`comma`: a semicolon CSV, whose decimals may be written with commas (Excel in much of Europe)."""
+              comma: bool = False, name: str | None = None, again=None) -> Logs:  # fmt: skip
+    """`comma`: a semicolon CSV, whose decimals may be written with commas (Excel in much of Europe); `name`: the
+    entry's, whose rows are read where a column names each row's run (`again`: a fresh reader of the file)."""
     fields = next(reader, [])
     if [f.strip().lower() for f in fields] == ["wall time", "step", "value"]:
         raise LogError(f"logs {rel!r}: TensorBoard's CSV download holds one tag's values, not a run's log; hand in "
                        "the run's event folder (the one with events.out.tfevents.* files) or a CSV with the "
                        f"columns {','.join(CSV_COLUMNS)}")  # fmt: skip
-    where, plain = _columns(fields, rel, notes)
+    where, plain, run_at, batch_at = _columns(fields, rel, notes)
+    keep, several = _runs_in(again, run_at, name, fields, rel, notes) if run_at is not None and again else (None, 0)
     index = "step" not in where and bool(fields) and _pandas_index(fields[0])  # pandas' index, maybe the step
     # train_loss is the log, and a step (or an epoch, or pandas' index); a column left out is a value not logged, as
     # a TensorBoard tag left out is (examiner probe 13's sweep `step,lr,train_loss` was refused for lacking test ones)
@@ -360,6 +430,9 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
     if missing:
         raise lacks(missing)
     counter = _norm(fields[where["step"]]) if "step" in where else None
+    # a count of the batches within each epoch beside the epoch (`epoch,batch,…`; `epoch,iter,…` where iter goes back)
+    inner = batch_at if batch_at is not None else where["step"] if counter in INNER and "epoch" in where else None
+    pairs: list[tuple[int, int | None, int, dict[str, float]]] = []  # (line, epoch, count, {lr, loss}) where `inner`
     series: dict[str, list[tuple[int, float]]] = {k: [] for k in TAGS}
     stepless: list[tuple[int, int | None, int | None, dict[str, float]]] = []  # (line, index, epoch, {lr, loss})
     marks: list[tuple[int | None, int]] = []  # (index, epoch) of the rows that end an epoch, where no step column
@@ -368,6 +441,8 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
     for cells in reader:
         if not cells:  # a blank line
             continue
+        if keep is not None and (cells[run_at].strip().casefold() if run_at < len(cells) else "") != keep:
+            continue  # another run's row
         rows += 1
         if rows >= MAX_EVENTS:
             raise LogError(f"logs {rel!r}: more than {MAX_EVENTS} rows")
@@ -377,9 +452,13 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
             row["epoch"] = ""
         at = _counter(cells[0].strip()) if index else None
         in_order = in_order and at == rows - 1  # pandas' index: 0, 1, 2, … on every row
+        row["batch"] = cells[inner].strip() if inner is not None and inner < len(cells) else ""
         col = "step"
         try:
-            if (row["lr"] or row["train_loss"]) and counter:
+            if (row["lr"] or row["train_loss"]) and inner is not None:
+                col = "batch"
+                count = _whole(row["batch"])
+            elif (row["lr"] or row["train_loss"]) and counter:
                 step = _whole(row["step"])
                 if step < last and counter not in _COUNTS:  # `iter`, `iteration`: maybe a counter within epochs
                     raise LogError(f"logs {rel!r}: line {n}: column {shown(fields[where['step']], 40)} goes back "
@@ -392,10 +471,12 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
                     logged[col] = _figure(row[col], col, comma)
             col = "epoch"
             epoch = _whole(row["epoch"]) if row["epoch"] else None
-            for c, v in logged.items():
-                if counter:
+            if logged and inner is not None:
+                pairs.append((n, epoch, count, logged))
+            elif logged and counter:
+                for c, v in logged.items():
                     series[c].append((step, v))
-            if logged and not counter:
+            elif logged:
                 stepless.append((n, at, epoch, logged))
             between += plain and epoch is None and bool(row["test_accuracy"])
             if epoch is not None:
@@ -406,16 +487,74 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
         except LogError:
             raise
         except (TypeError, ValueError, OverflowError):
-            what = f"a whole number from 0 to {MAX_STEP:,}" if col in ("step", "epoch") else "a decimal number"
-            raise LogError(f"logs {rel!r}: line {n}: {col} {shown(row[col] or '')} is not {what}") from None
+            what = f"a whole number from 0 to {MAX_STEP:,}" if col in ("step", "epoch", "batch") else "a decimal number"
+            named = shown(fields[inner], 40) if col == "batch" else col
+            raise LogError(f"logs {rel!r}: line {n}: {named} {shown(row[col] or '')} is not {what}") from None
     if "train_loss" not in where and not (series["test_loss"] or series["test_accuracy"]):  # no evaluation either
         raise lacks(["train_loss"])
     if plain:
         _plain_accuracy(rel, fields, where, series, between, notes)
+    if pairs:
+        _paired(rel, pairs, fields[inner], counter in INNER, per_epoch, series, notes)
     by_epoch = False
     if counter is None and stepless:
         by_epoch = _stepless(rel, stepless, marks, series, index and in_order, epochs, per_epoch, notes)
-    return _assemble(rel, {k: v for k, v in series.items() if v}, epochs, notes, per_epoch, by_epoch)
+    how = f"its column {shown(fields[run_at], 40)} names {several} runs" if several else ""
+    return _assemble(rel, {k: v for k, v in series.items() if v}, epochs, notes, per_epoch, by_epoch, how, several)
+
+
+def _paired(rel: str, pairs: list[tuple[int, int | None, int, dict[str, float]]], name: str, step_named: bool,
+            per_epoch: int | None, series: dict[str, list[tuple[int, float]]],
+            notes: list[str] | None) -> None:  # fmt: skip
+    """The LR and train loss of a CSV that counts the batches within each epoch beside the epoch (`epoch,batch,…`, or
+    `epoch,iter,…` where iter goes back; examiner probe 23: both refused), added to `series` at the optimizer step
+    (epoch − e0)·P + batch − b0, P the run's steps an epoch, e0 and b0 what the epoch and the count start from (0 or
+    1, read off the data: a count of 1..P is 1-based). One line says so. A step-named column that never goes back is
+    the global step, as logged; a count that goes back with no epoch on its row, or within an epoch, or past P, is
+    refused with the line that shows it."""
+    col = shown(name, 40)
+    back = next(((a, b) for a, b in zip(pairs, pairs[1:], strict=False) if b[2] < a[2]), None)
+    if back is None and step_named:  # `iter` that never goes back: the global step, read as logged
+        for _, _, count, logged in pairs:
+            for c, v in logged.items():
+                series[c].append((count, v))
+        if notes is not None:
+            notes.append(f"logs {rel!r}: read column {col} as step (it never goes back: the global step)")
+        return
+    if back is not None and (back[1][1] is None or back[0][1] is None):  # no epoch on its row: nothing places it
+        raise LogError(f"logs {rel!r}: line {back[1][0]}: column {col} goes back from {back[0][2]} to {back[1][2]}: a "
+                       "count within each epoch is not the optimizer step; log the global step (a column named step), "
+                       "or the epoch on every row")  # fmt: skip
+    if not per_epoch or per_epoch < 2:
+        raise LogError(f"logs {rel!r}: column {col} counts the batches within each epoch, and this run's steps an "
+                       "epoch are not known (its dataset's); log the global step (a column named step)")  # fmt: skip
+    for a, b in zip(pairs, pairs[1:], strict=False):
+        if b[1] is None or a[1] is None:
+            bad = b if b[1] is None else a
+            raise LogError(f"logs {rel!r}: line {bad[0]}: no epoch beside column {col}'s count {bad[2]}: log the epoch "
+                           "on every row, or the global step (a column named step)")  # fmt: skip
+        if b[1] < a[1] or (b[1] == a[1] and b[2] < a[2]):
+            where = f"within epoch {a[1]}" if b[1] == a[1] else f"with the epoch back from {a[1]} to {b[1]}"
+            raise LogError(f"logs {rel!r}: line {b[0]}: column {col} goes back from {a[2]} to {b[2]} {where} (a run "
+                           "written again, or not a count within each epoch?); hand in one run's log with a global "
+                           "step (a column named step)")  # fmt: skip
+    counts, epochs = [c for _, _, c, _ in pairs], [e for _, e, _, _ in pairs]
+    p = per_epoch
+    b0 = 1 if 0 not in counts and (min(counts) == 1 or max(counts) == p) else 0
+    e0 = 0 if min(epochs) == 0 else 1
+    if max(counts) - b0 >= p:
+        line = next(n for n, _, c, _ in pairs if c - b0 >= p)
+        raise LogError(f"logs {rel!r}: line {line}: column {col} counts {min(counts)}–{max(counts)} within an epoch, "
+                       f"more than the run's {p} steps an epoch (its dataset at its batch size): not a count of its "
+                       "batches; log the global step (a column named step)")  # fmt: skip
+    for _, e, c, logged in pairs:
+        for k, v in logged.items():
+            series[k].append(((e - e0) * p + c - b0, v))
+    if notes is not None:
+        minus = f" − {b0}" if b0 else ""
+        notes.append(f"logs {rel!r}: column {col} counts each epoch's {p} steps from {b0} (epochs from {e0}): the "
+                     f"optimizer step read as (epoch − {e0})·{p} + {name}{minus}; log the global step (a column named "
+                     "step) to have it read as logged")  # fmt: skip
 
 
 def _plain_accuracy(rel: str, fields: list[str], where: dict[str, int], series: dict[str, list[tuple[int, float]]],
@@ -533,9 +672,11 @@ def _number(text: str) -> float:
 
 def _assemble(rel: str, series: dict[str, list[tuple[int, float]]], runs: int | None = None,
               notes: list[str] | None = None, per_epoch: int | None = None,
-              by_epoch: bool = False) -> Logs:  # fmt: skip
+              by_epoch: bool = False, how: str = "", several: int = 0) -> Logs:  # fmt: skip
     """One run's curves from its (step, value) series in the order written; `runs`: the run's epochs, if known;
-    `by_epoch`: the LR and train loss are at epoch numbers, by the log's own layout (a CSV's rows one per epoch)."""
+    `by_epoch`: the LR and train loss are at epoch numbers, by the log's own layout (a CSV's rows one per epoch);
+    `several`: the runs the log is known to hold (`how` says how; a CSV's run column, said already). A log of
+    several runs — so known, or whose train loss starts again from its first step — is returned as `Mixed`."""
     if sum(len(v) for v in series.values()) > MAX_EVENTS:
         raise LogError(f"logs {rel!r}: more than {MAX_EVENTS} logged values")
     for k, v in series.items():  # a TensorBoard step is any int64 (a CSV's counters are checked as they are read)
@@ -561,7 +702,7 @@ def _assemble(rel: str, series: dict[str, list[tuple[int, float]]], runs: int | 
                        "log the train loss at the optimizer step (global_step), or hand in the CSV layout")  # fmt: skip
     written = [s for s, _ in series.get("train_loss", ())]  # in the order written: back to the first step: a new run
     restarts = sum(1 for a, b in zip(written, written[1:], strict=False) if b <= written[0] < a)
-    if restarts and notes is not None:
+    if restarts and not several and notes is not None:
         notes.append(f"logs {rel!r}: the train loss starts again from step {written[0]} ({restarts + 1} runs in "
                      "one log); where their steps overlap the one written last is read: hand in this run's own "
                      "event file or folder")  # fmt: skip
@@ -600,11 +741,15 @@ def _assemble(rel: str, series: dict[str, list[tuple[int, float]]], runs: int | 
         notes.append(f"logs {rel!r}: the train loss is each epoch's running mean so far (running_loss / (i + 1), "
                      "reset each epoch), not each step's loss: not compared with the rerun's (the seed noise is "
                      "measured on each step's loss); log loss.item() at each step to have it compared")  # fmt: skip
-    return Logs(
+    read = (
         rel, [s - shift for s in steps],
         [lrs.get(s, nan) for s in steps], [loss.get(s, nan) for s in steps],
         [e + eshift for e in epochs], [tl.get(e, nan) for e in epochs], accuracy, lr_epoch, mean,
     )  # fmt: skip
+    if several or restarts:
+        return Mixed(*read, runs=several or restarts + 1,
+                     how=how or f"its train loss starts again from step {written[0]}")  # fmt: skip
+    return Logs(*read)
 
 
 def _running_mean(loss: list[float], steps: list[int], per_epoch: int | None) -> bool:
@@ -694,7 +839,7 @@ def gather(folder: Path, sub: Submission, claimed_on: str | None = None) -> tupl
             notes: list[str] = []
             epochs = None if isinstance(item, RangeTestClaim) else item.epochs  # a sweep's test metrics aren't read
             try:
-                ev.logs[item.name] = read_logs(Path(folder), item.logs, epochs, notes, per_epoch)
+                ev.logs[item.name] = read_logs(Path(folder), item.logs, epochs, notes, per_epoch, item.name)
             except LogError as err:
                 ev.logs[item.name] = str(err)
             ev.notes.extend(f"{item.name}: {note}" for note in notes)
