@@ -19,7 +19,7 @@ from reference.config import RunConfig
 from reference.datasets import steps_per_epoch
 from reference.optim import lr_table, total_steps
 from reference.outputs import Logs
-from reference.rules import RULES, smooth
+from reference.rules import RULES, Watch, smooth
 from reference.tolerances import sigma, sigma_upper
 
 # ---------------------------------------------------------------- logged vs rerun, within measured seed noise
@@ -330,8 +330,6 @@ def _blowup(logs: Logs, rerun: dict, first: int) -> str | None:
     `diverge_factor` × its lowest so far, or EXPLODED × its first — or `first` is at or past the step where the rerun
     of the claimed config diverged. A NaN inside a descent meets neither (a descending loss is never 4× its lowest,
     and the rerun is still training there): it is flagged, as in any run. None otherwise."""
-    from reference.loop import Watch
-
     at = logs.step.index(first)
     cfg = rerun.get("config") or {}
     watch = Watch(cfg.get("diverge_factor") or 4.0, cfg.get("smoothing", 0.98))

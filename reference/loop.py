@@ -19,7 +19,7 @@ from reference.config import RunConfig
 from reference.data import Data, DeviceData, load_data
 from reference.models import init_model
 from reference.optim import build_optimizer, build_schedule, total_steps
-from reference.rules import smooth, suggest_all
+from reference.rules import Watch, smooth, suggest_all
 
 
 class TimeLimitExceeded(RuntimeError):
@@ -98,42 +98,6 @@ class StepPlan:
         eval_every). An evaluation at every multiple of `eval_every` keeps the span from wrapping."""
         start = read % self.eval_every
         return slice(start, start + step - read)
-
-
-EXPLODED = 10.0  # any run: smoothed loss above 10× the first step's loss has diverged
-
-
-@dataclass
-class Watch:
-    """Where a run diverged: the first step whose loss is NaN/inf or exploded, or (range tests, `factor`) whose
-    smoothed loss > factor × the best so far. Kept up to date: each evaluation reads only the steps not yet
-    seen (rescanning a 14,070-step run at each of its 30 evaluations would be quadratic)."""
-
-    factor: float | None
-    beta: float = 0.98
-    seen: int = 0
-    best: float = math.inf
-    first: float = math.nan
-    avg: float = 0.0
-
-    def extend(self, raw: list[float]) -> tuple[int, str] | None:
-        """Read `raw[self.seen:]`; the smoothed loss is `smooth(raw, beta)`, computed the same way."""
-        for i in range(self.seen, len(raw)):
-            loss = raw[i]
-            self.avg = self.beta * self.avg + (1 - self.beta) * loss
-            s = self.avg / (1 - self.beta ** (i + 1))
-            if i == 0:
-                self.first = loss
-            self.seen = i + 1
-            if not math.isfinite(loss):
-                return i, f"loss became {loss} at step {i}"
-            if s > EXPLODED * self.first:
-                first = self.first
-                return i, f"loss exploded: smoothed {s:.3g} > {EXPLODED:g}× the first step's {first:.3g} at step {i}"
-            self.best = min(self.best, s)
-            if self.factor is not None and s > self.factor * self.best:
-                return i, f"smoothed loss {s:.3g} > {self.factor:g}× best {self.best:.3g} at step {i}"
-        return None
 
 
 class Stepper(Protocol):

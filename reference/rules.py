@@ -1,4 +1,5 @@
-"""LR suggestion rules: pure functions of a recorded range-test curve `(lrs, smoothed losses) -> Suggestion`."""
+"""LR suggestion rules: pure functions of a recorded range-test curve `(lrs, smoothed losses) -> Suggestion`; and the
+divergence rule every run's curve is read with (`Watch`: the loop stops a run by it, the grader reads a log by it)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,41 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+EXPLODED = 10.0  # any run: smoothed loss above 10× the first step's loss has diverged
+
+
+@dataclass
+class Watch:
+    """Where a run diverged: the first step whose loss is NaN/inf or exploded, or (range tests, `factor`) whose
+    smoothed loss > factor × the best so far. Kept up to date: each evaluation reads only the steps not yet
+    seen (rescanning a 14,070-step run at each of its 30 evaluations would be quadratic)."""
+
+    factor: float | None
+    beta: float = 0.98
+    seen: int = 0
+    best: float = math.inf
+    first: float = math.nan
+    avg: float = 0.0
+
+    def extend(self, raw: list[float]) -> tuple[int, str] | None:
+        """Read `raw[self.seen:]`; the smoothed loss is `smooth(raw, beta)`, computed the same way."""
+        for i in range(self.seen, len(raw)):
+            loss = raw[i]
+            self.avg = self.beta * self.avg + (1 - self.beta) * loss
+            s = self.avg / (1 - self.beta ** (i + 1))
+            if i == 0:
+                self.first = loss
+            self.seen = i + 1
+            if not math.isfinite(loss):
+                return i, f"loss became {loss} at step {i}"
+            if s > EXPLODED * self.first:
+                first = self.first
+                return i, f"loss exploded: smoothed {s:.3g} > {EXPLODED:g}× the first step's {first:.3g} at step {i}"
+            self.best = min(self.best, s)
+            if self.factor is not None and s > self.factor * self.best:
+                return i, f"smoothed loss {s:.3g} > {self.factor:g}× best {self.best:.3g} at step {i}"
+        return None
 
 
 def smooth(losses: list[float], beta: float) -> list[float]:
