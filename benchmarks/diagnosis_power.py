@@ -281,6 +281,12 @@ def _cases(key: str, n: int) -> list[Student]:
             opt, rule = ("sgd", "adam")[i % 2], ("min/10", "steepest")[i // 2 % 2]
             sweep = {**SWEEP[opt], "epochs": 10, "rule": rule}
             add(i, kind, [Entry("sweep", "range_test", sweep, claims="test-loss")], f"{opt}, {rule}")
+    elif key == "several-runs":  # the sweep and the final run logged into one folder (or one CSV), the run last
+        for i, kind in enumerate(_kinds(n, False, False, False)):
+            sweep = {**SWEEP[("sgd", "adam")[i % 2]], "epochs": 10, "rule": "steepest"}
+            shared = [Entry("sweep", "range_test", sweep, log={"shared": True}),
+                      Entry("run", "run", dict(BASE), log={"shared": True})]  # fmt: skip
+            add(i, kind, shared, "sweep and run in one log")
     else:
         raise SystemExit(f"no injected cases for pitfall {key!r}: add them to benchmarks/diagnosis_power.py")
     return out
@@ -411,7 +417,14 @@ def write_student(st: Student, folder: Path, results: dict[str, dict]) -> None:
         logs = logs_from_result(r, e.log.get("divisor", 1.0), e.log.get("epochs"))
         if e.log.get("percent"):
             logs = replace(logs, test_accuracy=[100 * a for a in logs.test_accuracy])
-        if st.fmt:
+        if st.fmt and e.log.get("shared"):  # one folder (TensorBoard: an event file per run) or one CSV for all
+            sub, shared = f"{st.sid}.shared", folder / f"{st.sid}.shared"
+            before = (shared / "logs" / "run.csv").read_text() if (shared / "logs" / "run.csv").exists() else ""
+            item["logs"] = f"{sub}/{write_logs(logs, shared, st.fmt, st.one_based)}"
+            if before:  # the CSV's rows of the runs written before, then this run's (its header dropped)
+                now = (shared / "logs" / "run.csv").read_text()
+                (shared / "logs" / "run.csv").write_text(before + now.split("\n", 1)[1])
+        elif st.fmt:
             sub = f"{st.sid}.{e.name}"  # the logs' path names the student: the margins below are kept by it
             item["logs"] = f"{sub}/{write_logs(logs, folder / sub, st.fmt, st.one_based)}"
         if e.part == "range_test":
@@ -466,12 +479,13 @@ def grade(students: list[Student], actual: dict[str, dict[str, dict]], planned_r
 
     compare = grader.evidence.compare
 
-    def measured(logs, rerun, n_test, band=None, epochs=None, k=3.5, sweep=False):
+    def measured(logs, rerun, n_test, band=None, epochs=None, k=3.5, sweep=False, *rest, **kw):
         """The grader's compare, and how far inside its tolerance the log stays (the first call per log: the logs
-        check's comparison with the rerun; later ones are counterfactuals)."""
-        if logs.source not in MARGINS:
+        check's comparison with the rerun; later ones are counterfactuals, or compare's own second reading)."""
+        if logs.source not in MARGINS:  # (held while measured: compare's own second reading calls back here)
+            MARGINS[logs.source] = None
             MARGINS[logs.source] = margin(compare, logs, rerun, n_test, band, epochs, k, sweep)
-        return compare(logs, rerun, n_test, band, epochs, k, sweep)
+        return compare(logs, rerun, n_test, band, epochs, k, sweep, *rest, **kw)
 
     grader.evidence.compare = measured
     with tempfile.TemporaryDirectory() as tmp:

@@ -37,6 +37,7 @@ from grader.evidence import (
     plausible,
     printed_decades,
 )
+from grader.logs import Mixed
 from grader.plan import PlannedRun, refusals
 from grader.results import CheckResult, Value
 from grader.rubric import FINAL_METRIC_CHECKS, RUBRIC
@@ -533,7 +534,7 @@ def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge
     judged against the log it came from (issue 21: past seed noise, a misread or copied figure is caught); a log the
     rerun does not bear out is not used, and the claim is judged against the rerun as without logs."""
     logs = ctx.logs.get(p.name)
-    if not isinstance(logs, Logs):
+    if not isinstance(logs, Logs) or isinstance(logs, Mixed):  # several runs: its figures may be another run's
         return None
     cmp = comparison(ctx, p)
     if not plausible(cmp):

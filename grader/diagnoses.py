@@ -368,6 +368,9 @@ def test_loss_pick(c: Case) -> Diagnosis | None:
     on_test = c.claim.model_copy(update={"curve": "test"})
     own = lr_against_log(on_test, c.logs, eval_lrs(c.config)) if c.logs else None
     digits = printed_decades(_lrs(c.claim.claimed_lr))
+    on_train = lr_against_log(c.claim, c.logs) if c.logs else None
+    if on_train is not None and on_train.distance <= digits + 1e-9:  # the rule on the log's own train loss gives it:
+        return None  # the run is another (diagnosis_power: a double-softmax sweep's steepest pick, the same on both)
     if own is not None and own.distance <= digits + 1e-9:
         return Diagnosis("test-loss-pick", "the LR was picked on the test loss, not on the train loss the rule reads "
                          'by default: state curve = "test" to have it judged there',

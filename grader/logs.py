@@ -853,6 +853,10 @@ def _from_logs(claim, ev: Evidence):
     logs = ev.logs.get(claim.name)
     if not isinstance(logs, Logs):
         return claim
+    if isinstance(logs, Mixed):  # its last epoch, or its sweep, may be another run's: no figure is read off it
+        ev.notes.append(f"{claim.name}: no claim taken from its logs: the log holds {logs.runs} runs ({logs.how}), "
+                        "so its figures may be another run's; state them in submission.toml")  # fmt: skip
+        return claim
     if isinstance(claim, RangeTestClaim):
         if claim.claimed_lr is not None or len(logs.lr) < 3:
             return claim

@@ -116,3 +116,27 @@ def test_a_rerun_that_stops_before_three_evaluations_leaves_the_claim_pending(mn
     log = Logs("sweep.csv", [], [], [], list(range(1, 7)), losses, [0.9] * 6)
     v = lr_against_log(rt.model_copy(update={"claimed_lr": float(f"{at[3] / 10:.4g}")}), log, at)
     assert v is not None and v.ok, v
+
+
+def test_a_claim_the_logs_own_train_loss_gives_is_not_called_a_test_loss_pick(sweep):
+    """diagnosis_power (double-softmax-02): a double-softmax sweep's steepest pick was the same on its train and its
+    test loss, and the failing claim — the student's honest train-loss pick of a run unlike the rerun — was named
+    `test-loss-pick` (medium). Where the rule on the log's own train loss gives the claim, that is not the cause."""
+    from dataclasses import replace
+
+    from grader.diagnoses import Case, test_loss_pick
+    from grader.schema import RangeTestClaim
+    from reference.rules import smooth
+
+    logs, cfg = logs_from_result(sweep), range_test_config(start_lr=1e-6, end_lr=1.0, epochs=10)
+    lrs, losses = eval_curve(sweep)
+    m = min(range(len(losses)), key=losses.__getitem__)
+    claim = RangeTestClaim(name="s", optimizer="sgd", start_lr=1e-6, end_lr=1.0, epochs=10, rule="min/10",
+                           claimed_lr=float(f"{lrs[m] / 10:.4g}"))  # the rule on the log's test loss  # fmt: skip
+    case = Case("lr_claim", claim, cfg, sweep, None, logs)
+    assert test_loss_pick(case).pitfall == "test-loss-pick"  # the test loss alone gives it: named
+    at = sweep["epochs"][m]["step"] - 1  # the train loss's lowest point moved to that evaluation's step
+    train = [v * 0.5 if s == at else 10.0 if s > at else v for s, v in enumerate(logs.train_loss)]
+    both = replace(logs, train_loss=train)
+    assert abs(RULES["min/10"](both.lr, smooth(train, 0.98)).value / (lrs[m] / 10) - 1) < 1e-3
+    assert test_loss_pick(replace(case, logs=both)) is None  # its own train loss gives it too: not this cause

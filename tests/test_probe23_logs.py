@@ -236,3 +236,22 @@ def test_lightnings_lr_monitor_column_is_read_as_the_lr(honest, tmp_path):
     notes = []
     assert read_logs(tmp_path, "b.csv", 2, notes, P).lr[0] == 0.5
     assert any('"lr-Adam" not read' in n for n in notes)
+
+
+def test_no_claim_is_taken_from_a_log_of_several_runs(sweep, honest, tmp_path):
+    """diagnosis_power's several-runs students (a sweep and a 2-epoch run logged into one folder, the run last, its
+    figures left to the log): the run's claims were read off the mixed log's last epoch — the sweep's, accuracy 0.14
+    — and then failed against its epoch 2, the run's own (FAIL 66.67 for an honest student). No figure is read off a
+    log of several runs (one note), and none is judged against it."""
+    import tomllib
+
+    write_tensorboard(logs_from_result(sweep), tmp_path / "s1" / "runs")
+    write_tensorboard(logs_from_result(honest), tmp_path / "s1" / "runs")
+    text = ('[student]\nid = "s1"\nname = "S"\n\n[[range_test]]\nname = "sweep"\noptimizer = "sgd"\nstart_lr = 1e-5\n'
+            'end_lr = 10.0\nepochs = 2\nrule = "valley"\nlogs = "runs"\n\n[[run]]\nname = "run"\noptimizer = "sgd"\n'
+            'lr = 0.05\nepochs = 2\nlogs = "runs"\n')  # fmt: skip
+    (tmp_path / "s1" / "submission.toml").write_text(text)
+    sub, ev = gather(tmp_path / "s1", Submission.model_validate(tomllib.loads(text)))
+    assert all(isinstance(ev.logs[n], Mixed) for n in ("sweep", "run"))
+    assert sub.run[0].claimed_test_accuracy is None and sub.range_test[0].claimed_lr is None and not ev.read
+    assert any("run: no claim taken from its logs: the log holds 2 runs" in n for n in ev.notes), ev.notes
