@@ -51,10 +51,17 @@ def _die_with_parent() -> None:
         pass
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _free_ports(n: int) -> list[int]:
+    """`n` distinct free ports: each socket held open until all are chosen (one at a time, the OS may hand the same
+    port out twice — CI once gave the dashboard and the client server both 42771, and `ray start` refused)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +69,14 @@ def cluster(tmp_path_factory):
     """`ray start --head --num-cpus 2` on loopback, in its own temp dir; stopped by its pid (and its children's)."""
     if not HAVE_RAY:
         pytest.fail(f"LR_GRADER_REQUIRE_EXTRAS=1 but Ray is not installed: {INSTALL_HINT}")
-    port, log = _free_port(), tmp_path_factory.mktemp("ray") / "start.log"
+    (port, dashboard, client), log = _free_ports(3), tmp_path_factory.mktemp("ray") / "start.log"
     temp = tempfile.mkdtemp(prefix="lrg-ray-", dir="/tmp")  # short: Ray's socket paths must fit in 107 bytes
     # A throwaway test cluster: no token authentication (a driver reads its auth mode once, at `import ray`).
     env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
     with open(log, "w") as out:
         head = subprocess.Popen([str(RAY_CLI), "start", "--head", "--block", "--port", str(port), "--num-cpus", "2",
                                  "--num-gpus", "0", "--node-ip-address", "127.0.0.1", "--include-dashboard", "false",
-                                 "--dashboard-port", str(_free_port()), "--ray-client-server-port", str(_free_port()),
+                                 "--dashboard-port", str(dashboard), "--ray-client-server-port", str(client),
                                  "--disable-usage-stats", "--temp-dir", temp],
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env,
                                 preexec_fn=_die_with_parent)  # fmt: skip
