@@ -260,6 +260,8 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         fmt = lrs_text
         msg = (f"Rule {claim.rule!r} on the rerun's curve picks {fmt(expected)}; the claim {fmt(claimed)} is "
                f"{dist:.2f} decades away (allowed {tol:.2f}: {how}).")  # fmt: skip
+        found = sweep_reference(ctx.baselines or [b for b in (ctx.baseline,) if b], p.config)
+        ref, n_ref = _reference_pick(found[0] if found and found[2] else None, claim.rule)  # this very sweep's only
         low = lowest_at_edge(o.result) if claim.rule in ("min", "min/10", "range") else None
         if low is not None and status == "pass":  # borne out: the claim is the rule applied where the curve is lowest
             msg += (f" The rerun's lowest point lies at the sweep's edge ({_edge(o.result, low)}), not at a minimum: "
@@ -274,15 +276,17 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
             )
         elif ctx.cond.proxy and dist > tol:  # a sweep on other data may stray by up to proxy_lr_decades
             status, points, at_stake, pending, msg = _proxy_lr(ctx, dist, tol, msg, pts)
-        elif status != "pass" and dist <= BORROWED_REVIEW * tol and SWEEPS.get(p.config.schedule.name) != \
-                "staircase" and not _measured_here(ctx, p.config, claim.rule):  # fmt: skip
+        elif (
+            status != "pass"
+            and dist <= BORROWED_REVIEW * tol
+            and SWEEPS.get(p.config.schedule.name) != "staircase"
+            and n_ref < MIN_SEEDS
+        ):  # this very sweep's seeds do not measure σ (lr_tolerance_for)
             status, points, at_stake, pending = "skip", 0.0, 0.0, pts
             msg = (f"Unconfirmed, flagged for review (its points pending): {msg[0].lower()}{msg[1:-2]}) — but no "
                    f"{MIN_SEEDS} committed seeds of this very sweep measure that σ (it is borrowed from other sweeps), "
                    f"and honest picks of sweeps unlike them stray up to twice as far; beyond {BORROWED_REVIEW:g}× the "
                    "tolerance a miss is judged.")  # fmt: skip
-        found = sweep_reference(ctx.baselines or [b for b in (ctx.baseline,) if b], p.config)
-        ref, n_ref = _reference_pick(found[0] if found and found[2] else None, claim.rule)  # this very sweep's only
         if ref is not None:  # the reference column's figure, said (probe 7: shown, never explained)
             picks = lrs_text(ref if isinstance(ref, list) else [ref])
             msg += f" For comparison, {n_ref} committed seeds of this very sweep pick {picks} on average."
@@ -301,13 +305,6 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
 # 64-step sweep; steepest on Fashion-MNIST 1.53×). A staircase's tolerance is whole stairs already, measured on
 # borrowed σ: 0 of 480 honest claims docked (benchmarks/staircase_power.py), so it is judged as it was
 BORROWED_REVIEW = 2.5
-
-
-def _measured_here(ctx: Context, config, rule: str) -> bool:
-    """Whether ≥ MIN_SEEDS committed seeds of this very sweep measure the σ of `rule`'s picks (lr_tolerance_for)."""
-    found = sweep_reference(ctx.baselines or [b for b in (ctx.baseline,) if b], config)
-    picks = [x for x in ((found[0].get("picks") or {}).get(rule) or []) if x is not None] if found else []
-    return bool(found and found[2] and len(picks) >= MIN_SEEDS)
 
 
 # The rules whose picks on the test loss of honest seeds land within two evaluations of each other, on exponential

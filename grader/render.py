@@ -344,13 +344,8 @@ def _footer(student: StudentResult, meta: dict) -> dict:
     run_meta = [r.result["meta"] for r in student.runs if r.result and r.result.get("meta")]
     first = run_meta[0] if run_meta else {}
     get = lambda k: meta.get(k) or first.get(k) or "?"  # noqa: E731
-    seeds = sorted(
-        {
-            r.result["meta"]["seed"]
-            for r in student.runs  # the runs rerun, not those the committed seeds
-            if r.result and (r.result.get("meta") or {}).get("seed") is not None
-        }
-    )  # judged (probe 23)
+    # the seeds of the runs rerun, as their results are stamped; not of those the committed seeds judged (probe 23)
+    seeds = sorted({m["seed"] for m in run_meta if m.get("seed") is not None})
     names = sorted({m["device_name"] for m in run_meta if m.get("device_name") not in (None, get("device"))})
     engines = sorted({m.get("engine", "sequential") for m in run_meta}) or [meta.get("engine") or "?"]
     return {"package_version": get("package_version"), "torch_version": get("torch_version"), "device": get("device"),

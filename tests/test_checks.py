@@ -84,7 +84,7 @@ def test_config_fails_outside_the_allowed_space():
 
 def test_lr_claim_pass_partial_and_fail_by_decades(monkeypatch):
     # banded where this sweep's own committed seeds measure σ (else a near miss is pending: BORROWED_REVIEW)
-    monkeypatch.setattr("grader.checks._measured_here", lambda *a: True)
+    monkeypatch.setattr("grader.checks.MIN_SEEDS", 0)
     assert verdicts(submission(claimed_lr=0.15), rerun(pick=0.1))[("lr_claim", "sweep")].status == "pass"
     partial = verdicts(submission(claimed_lr=0.25), rerun(pick=0.1))[("lr_claim", "sweep")]  # 0.40 of 0.3..0.45
     assert partial.status == "warn" and 0 < partial.points < partial.max_points
