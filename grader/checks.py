@@ -122,7 +122,7 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
     each, and is never rerun — the rest of the submission is graded."""
     a, s = ctx.assignment, ctx.sub
     refused = refusals(s, a)
-    limit = {name for name, x in s._apart.items() if x.unsupported}  # the grader's limit, not the student's fault
+    limit = refused.limit  # the grader's limit, not the student's fault
     out = [CheckResult("config", name, "fail", f"Not rerun: {why}.") if name not in limit else
            CheckResult("config", name, "skip", f"Not rerun: {why} — a schedule the grader cannot rerun as written (a "
                        "limit of the grader's, not a fault): its claims are pending review.")
@@ -140,7 +140,7 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
     missing = [part for part in a.required if part not in accepted]
     stands = _standing(s, refused.entries)
     out += [r for name, why in refused.entries.items() if parts[name] not in missing
-            for r in _refused_claims(ctx, name, why, name in stands)]  # fmt: skip
+            for r in _refused_claims(ctx, name, why, name in stands, name in limit)]  # fmt: skip
     n = f"{len(s.range_test)} range test(s) and {len(s.run) + len(s.auto)} training run(s)"
     # a required section left out loses what one of its entries would carry: work not handed in is not free; but a
     # course config.py holds one config, so the section it cannot hold is handed in apart: pending, not lost
@@ -164,12 +164,13 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
 OWED = {"claimed_lr": "lr_claim", "claimed_test_accuracy": "accuracy_claim", "claimed_test_loss": "loss_claim"}
 
 
-def _refused_claims(ctx: Context, name: str, why: str, stands: bool) -> list[CheckResult]:
+def _refused_claims(ctx: Context, name: str, why: str, stands: bool, limit: bool = False) -> list[CheckResult]:
     """What a refused entry would have carried is not earned: the figures it claims (however it spells them), and —
     where it `stands` as its optimizer's run (no accepted [[run]] of that optimizer: the one its baseline falls to)
     — its final figures and its baseline, as a valid run's are owed. Dropped from the total instead, an entry made
     unreadable cost less than a claim that fails (examiner probe 20). A figure the student left to the entry's logs
-    was not claimed: nothing is charged for it."""
+    was not claimed: nothing is charged for it. `limit`: refused only as a schedule the grader cannot rerun as
+    written (grader.plan.Refusals.limit), its claims pending review."""
     if apart := ctx.sub._apart.get(name):
         stated = apart.claims
     else:
@@ -181,7 +182,7 @@ def _refused_claims(ctx: Context, name: str, why: str, stands: bool) -> list[Che
         if pts := getattr(ctx.assignment.points, check):
             alone = f"its {check.replace('_', ' ')} points (its optimizer's only run: the one this check would judge)"
             what = "its claim" if check in claimed else alone
-            if apart and apart.unsupported:  # the grader's limit: pending review, neither earned nor lost
+            if limit:  # the grader's limit: pending review, neither earned nor lost
                 out.append(CheckResult(check, name, "skip", f"Not checked: the grader cannot rerun this entry's "
                                        f"schedule as written ({why}); {what} pending review.", pending=pts,
                                        why="unsupported"))  # fmt: skip

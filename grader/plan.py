@@ -6,7 +6,7 @@ import math
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
-from grader.schema import Assignment, AutoClaim, Optim, RangeTestClaim, RunClaim, Setup, Submission
+from grader.schema import Assignment, AutoClaim, Optim, RangeTestClaim, RunClaim, SetApart, Setup, Submission
 from reference.config import MAX_LR, RunConfig, range_test_config, staircase_rises, step_counted
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.loop import StepPlan
@@ -33,6 +33,8 @@ class Refusals:
 
     setup: list[str] = field(default_factory=list)  # whole-submission problems (dataset, model): nothing is rerun
     entries: dict[str, str] = field(default_factory=dict)  # entry name → why it is not rerun
+    limit: frozenset[str] = frozenset()  # refused entries the grader cannot rerun as written, and no more: not
+    # the student's fault (their claims pending review)
 
     def refused(self, name: str) -> bool:
         return bool(self.setup) or name in self.entries
@@ -63,7 +65,15 @@ def refusals(sub: Submission, a: Assignment) -> Refusals:
     for item in [*sub.range_test, *sub.run, *sub.auto]:
         if why := _refused(item, a, per_epoch):
             entries[item.name] = why
-    return Refusals(setup, entries)
+    limit = set()
+    for name, x in sub._apart.items():  # a schedule the grader cannot rerun does not excuse the entry's other faults
+        if not x.unsupported:
+            continue
+        if fault := _refused_apart(x, a):
+            entries[name] = f"{x.why}; and {fault}"
+        else:
+            limit.add(name)
+    return Refusals(setup, entries, frozenset(limit))
 
 
 def _refused(item: RangeTestClaim | RunClaim | AutoClaim, a: Assignment, per_epoch: int) -> str | None:
@@ -81,6 +91,20 @@ def _refused(item: RangeTestClaim | RunClaim | AutoClaim, a: Assignment, per_epo
         return f"{item.epochs:,} epochs > the allowed {a.max_epochs}"
     if item.epochs < a.train_epochs:
         return f"{item.epochs} epochs < the assignment's {a.train_epochs}"
+    return None
+
+
+def _refused_apart(x: SetApart, a: Assignment) -> str | None:
+    """What `_refused` says of an entry set apart for the grader's limit, from the numbers it states: its optimizer
+    and a run's length (an `epochs = 10**6` beside ReduceLROnPlateau was pending review, not refused)."""
+    if x.optimizer is not None and x.optimizer not in a.optimizers:
+        return f"optimizer {x.optimizer!r} is not allowed (allowed: {', '.join(a.optimizers)})"
+    if x.part != "run" or x.epochs is None:
+        return None
+    if x.epochs > a.max_epochs:
+        return f"{x.epochs:,} epochs > the allowed {a.max_epochs}"
+    if x.epochs < a.train_epochs:
+        return f"{x.epochs} epochs < the assignment's {a.train_epochs}"
     return None
 
 

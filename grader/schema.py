@@ -279,6 +279,7 @@ class SetApart:
     optimizer: str | None = None  # its optimizer, as written (lower case): whose baseline it might have carried
     unsupported: bool = False  # its only fault is torch's arguments no schedule of the grader's expresses: a limit of
     # the grader's, not the student's — refused, its claims pending review rather than lost
+    epochs: int | None = None  # the epochs it states, where a whole number (grader.plan._refused_apart)
 
 
 class Submission(_Strict):

@@ -233,3 +233,29 @@ def test_graded_the_setup_seed_counts_and_a_plateau_run_is_pending_not_lost(tmp_
     k04 = by["k04"]
     assert not [c for c in k04.checks if c.status == "fail"], [c.message for c in k04.checks if c.status == "fail"]
     assert k04.pending > 50 and round(k04.total + k04.pending, 2) == 100
+
+
+@pytest.mark.parametrize("epochs, fault", [(10**6, "1,000,000 epochs > the allowed 30"),
+                                           (10, "10 epochs < the assignment's 30"), (30, None)])  # fmt: skip
+def test_a_plateau_run_of_the_wrong_length_is_refused_for_it_not_pending(tmp_path, epochs, fault):
+    """The grader's limit excused an entry's own faults: `epochs = 10**6` beside ReduceLROnPlateau was pending
+    review (stop 42's note, left), never refused as the same run with a schedule the grader reruns is."""
+    from grader.checks import check_config
+    from grader.context import Context
+    from grader.load import load_assignment
+    from grader.plan import refusals
+
+    plateau = 'schedule = { name = "ReduceLROnPlateau", mode = "min", factor = 0.1, patience = 3 }\n'
+    text = _run(plateau + f"epochs = {epochs}\nclaimed_test_accuracy = 0.97") + _run("", "adam", "adam")
+    x = _load(tmp_path, HEAD.format(setup="") + text)  # an accepted run beside it: the section is handed in
+    a = load_assignment(ROOT / "submissions")
+    refused = refusals(x.submission, a)
+    checks = {(c.check, c.subject): c for c in check_config(Context(x.submission, a, [], None, True, 1000), 10)}
+    config, claim = checks[("config", "run")], checks[("accuracy_claim", "run")]
+    if fault is None:  # the grader's limit and nothing else: pending review, nothing lost
+        assert refused.limit == {"run"} and (config.status, claim.status) == ("skip", "skip")
+        assert claim.pending == a.points.accuracy_claim
+        return
+    assert not refused.limit and refused.entries["run"].endswith(f"; and {fault}"), refused.entries["run"]
+    assert (config.status, claim.status, claim.pending, claim.points) == ("fail", "fail", 0, 0)
+    assert fault in config.message
