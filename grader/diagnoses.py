@@ -857,8 +857,9 @@ def cases(ctx: Context, checks: list[CheckResult]) -> list[tuple[CheckResult, Ca
         band, epochs = noise(ctx, p)  # also the train loss's own seed σ, for claims read as a train loss
         ref = ctx.reference(p)
         cmp = comparison(ctx, p)
-        mixed = cmp is not None and cmp.mixed is not None and not cmp.matches  # several runs' figures: no evidence
-        if mixed and check.check != "logs":  # of any cause, for a claim either (its log is not used: cmp.matches)
+        several = cmp is not None and cmp.mixed is not None  # several runs' figures: no evidence of a claim's cause,
+        mixed = several and not cmp.matches  # as no claim is judged against them (checks._own_log), matching or not
+        if several and check.check != "logs":
             logs, cmp, mixed = None, None, False
         out.append((check, Case(check.check, p.claim, p.config, o.result, ref.entry if ref else None, logs,
                                 cmp, ctx.n_test, ctx.tol.k_sigma, band=band, epochs=epochs, k_logs=ctx.tol.k_logs,

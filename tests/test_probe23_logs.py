@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import torch
@@ -255,3 +256,33 @@ def test_no_claim_is_taken_from_a_log_of_several_runs(sweep, honest, tmp_path):
     assert all(isinstance(ev.logs[n], Mixed) for n in ("sweep", "run"))
     assert sub.run[0].claimed_test_accuracy is None and sub.range_test[0].claimed_lr is None and not ev.read
     assert any("run: no claim taken from its logs: the log holds 2 runs" in n for n in ev.notes), ev.notes
+
+
+def test_no_cause_of_a_claim_is_read_off_a_log_of_several_runs_even_where_it_matches(sweep, honest, tmp_path):
+    """Stop 42 left it: `diagnoses.cases` gave a claim's case the log of several runs where that log matched the
+    rerun, while `checks._own_log` judges no claim against such a log — a cause could be argued from figures the
+    grade itself calls a mix. The sweep, then the run, written into one folder: where they share a step the run's
+    are read, so the mix matches the run's rerun; the run's failing accuracy claim gets no log and no comparison."""
+    from grader.checks import CheckResult
+    from grader.context import Context
+    from grader.diagnoses import cases
+    from grader.load import load_assignment
+    from grader.plan import plan
+    from grader.runner import Outcome
+
+    write_tensorboard(logs_from_result(sweep), tmp_path / "runs")
+    write_tensorboard(logs_from_result(honest), tmp_path / "runs")
+    logs = read_logs(tmp_path, "runs", None, None, P, "run")
+    assert isinstance(logs, Mixed) and compare(logs, honest, 1000).matches
+    sub = Submission.model_validate({"student": {"id": "a", "name": "A"}, "setup": {"dataset": "mnist-5k"},
+                                     "run": [{"name": "run", "optimizer": "sgd", "lr": 0.05, "epochs": 2,
+                                              "claimed_test_accuracy": 0.5}]})  # fmt: skip
+    a = load_assignment(Path(__file__).resolve().parents[1] / "submissions").model_copy(update={"train_epochs": 2})
+    p = next(p for p in plan(sub, a, False) if p.kind == "train")
+    ctx = Context(sub, a, [(p, Outcome(honest))], None, False, 1000, logs={"run": logs})
+    failed = CheckResult("accuracy_claim", "run", "fail", "Claimed 0.5.", max_points=10)
+    ((_, case, _),) = cases(ctx, [failed])
+    assert case.logs is None and case.comparison is None and not case.mixed
+    logs_check = CheckResult("logs", "run", "warn", "…", max_points=0)
+    ((_, case, _),) = cases(ctx, [logs_check])  # the logs check itself still sees the log (several-runs is named
+    assert case.logs is logs and case.comparison is not None  # there only where it parts from the rerun)
