@@ -19,6 +19,7 @@ are capped before and while they are read. Anything wrong is one line (`LogError
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import math
@@ -34,6 +35,7 @@ from grader.safe import shown
 from grader.schema import RangeTestClaim, Submission
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.outputs import CSV_COLUMNS, TAGS, Logs
+from reference.rules import RULES
 
 MAX_FILES = 16  # entries in a log folder (event files and anything else)
 MAX_BYTES = 8 * 2**20  # all files of one run's logs together
@@ -845,11 +847,13 @@ def gather(folder: Path, sub: Submission, claimed_on: str | None = None) -> tupl
             ev.notes.extend(f"{item.name}: {note}" for note in notes)
     if not any(isinstance(v, Logs) for v in ev.logs.values()):
         return sub, ev
-    update = {part: [_from_logs(c, ev) for c in getattr(sub, part)] for part in ("range_test", "run", "auto")}
+    update = {
+        part: [_from_logs(c, ev, per_epoch) for c in getattr(sub, part)] for part in ("range_test", "run", "auto")
+    }
     return sub.model_copy(update=update), ev
 
 
-def _from_logs(claim, ev: Evidence):
+def _from_logs(claim, ev: Evidence, per_epoch: int | None = None):
     logs = ev.logs.get(claim.name)
     if not isinstance(logs, Logs):
         return claim
@@ -860,10 +864,12 @@ def _from_logs(claim, ev: Evidence):
     if isinstance(claim, RangeTestClaim):
         if claim.claimed_lr is not None or len(logs.lr) < 3:
             return claim
-        if (pick := logs.pick(claim.rule)) is None:
+        on_test = claim.curve == "test"  # a pick on the test loss is read off that curve (it was the train loss's)
+        if (pick := _test_pick(logs, claim.rule, per_epoch) if on_test else logs.pick(claim.rule)) is None:
             return claim
         pick = tuple(pick) if isinstance(pick, list) else pick
-        ev.notes.append(f"{claim.name}: claimed LR taken from its logs (rule {claim.rule!r} on the logged sweep)")
+        curve = "the logged test loss of each evaluation" if on_test else "the logged sweep"
+        ev.notes.append(f"{claim.name}: claimed LR taken from its logs (rule {claim.rule!r} on {curve})")
         ev.read.add((claim.name, "claimed_lr"))
         return claim.model_copy(update={"claimed_lr": pick})
     update = {f"claimed_{k}": v for k, v in logs.final.items()
@@ -873,3 +879,23 @@ def _from_logs(claim, ev: Evidence):
         ev.notes.append(f"{claim.name}: claimed {what} taken from its logs (epoch {logs.epoch[-1]})")
         ev.read.update((claim.name, k) for k in update)
     return claim.model_copy(update=update) if update else claim
+
+
+def _test_pick(logs: Logs, rule: str, per_epoch: int | None) -> float | list[float] | None:
+    """`rule` on the log's test loss of each epoch, at the LR of the last logged step before its evaluation (epoch
+    e is evaluated after step e·per_epoch − 1, as `grader.evidence.eval_lrs` reads the claimed config's table);
+    None where the steps of an epoch are not known or fewer than 3 evaluations are."""
+    if not per_epoch or len(logs.test_loss) != len(logs.epoch):
+        return None
+    order = sorted(range(len(logs.step)), key=logs.step.__getitem__)
+    steps = [logs.step[i] for i in order]
+    lrs, losses = [], []
+    for e, loss in zip(logs.epoch, logs.test_loss, strict=True):
+        at = bisect.bisect_right(steps, e * per_epoch - 1)  # the logged steps up to the evaluation's
+        if at and math.isfinite(loss) and math.isfinite(lr := logs.lr[order[at - 1]]) and lr > 0:
+            lrs.append(lr)
+            losses.append(loss)
+    try:
+        return RULES[rule](lrs, losses).value
+    except ValueError:  # too few points
+        return None

@@ -71,6 +71,7 @@ def test_honest_test_loss_picks_are_graded_as_meant(sweep, tmp_path):
         "words": _entry("s", pick, 'rule = "one decade below the minimum test loss"\n'),
         "unstated": _entry("s", pick, 'rule = "min/10"\nlogs = "sweep.csv"\n'),
         "wrong": _entry("s", pick * 30, 'rule = "min/10"\ncurve = "test"\n'),
+        "left": _entry("s", pick, 'rule = "min/10"\ncurve = "test"\nlogs = "sweep.csv"\n').replace("claimed_lr", "#"),
     }
     for sid, entry in students.items():
         (tmp_path / sid).mkdir()
@@ -86,6 +87,11 @@ def test_honest_test_loss_picks_are_graded_as_meant(sweep, tmp_path):
     assert lr["unstated"].status == "fail" and lr["unstated"].diagnosis["pitfall"] == "test-loss-pick"
     assert lr["unstated"].diagnosis["confidence"] == "medium" and 'curve = "test"' in lr["unstated"].diagnosis["cause"]
     assert lr["wrong"].status == "fail"
+    # left to the log: read off its test loss (it was the train loss's pick, 0.6 decades away, passing by one
+    # evaluation's LR step only)
+    left = next(s for s in result.students if s.id == "left")
+    assert lr["left"].status == "pass" and lr["left"].claimed == pytest.approx(pick, rel=1e-6), lr["left"].message
+    assert "rule 'min/10' on the logged test loss of each evaluation" in " ".join(left.warnings)
 
 
 def test_a_rerun_that_stops_before_three_evaluations_leaves_the_claim_pending(mnist5k, tmp_path):
