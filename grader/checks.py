@@ -959,6 +959,10 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float, judged: b
                                "train at different speeds at the same LR).", pending=pts,
                                why="reference")  # fmt: skip
     note = ""
+    # where this run ends, the reference has run as far: at its own end, or a length-free reference past it (one
+    # that ends sooner says nothing of this run's last epochs: examiner probe 24, a 40-epoch CyclicLR run beside
+    # 30-epoch references was promised a comparison by the full grade, which then had none)
+    ends_level = cfg.epochs == ref_epochs or length_free(mine) and length_free(ref_cfg) and ref_epochs > cfg.epochs
     if ref.same:
         epoch = min(ran, ref_epochs)
         how = f"the reference of this run's own config ({ref.name}, another seed of it)"
@@ -977,7 +981,7 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float, judged: b
                f"{cfg.dataset}: compared where both end, a shortfall only)")  # fmt: skip
         note = (f" No committed reference of this run's config (it differs from {ref.name} in "
                 f"{differences(mine, ref_cfg)}).")  # fmt: skip
-    elif ran == cfg.epochs and (ran == ref_epochs or length_free(mine) and length_free(ref_cfg) and ref_epochs > ran):
+    elif ran == cfg.epochs and ends_level:
         # where this run ends; a length-free reference's first n epochs are an n-epoch run of it (20 epochs allowed
         # beside a 30-epoch reference) — but not this run's first n: its schedule was chosen for its own length
         epoch = ran
@@ -990,7 +994,6 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float, judged: b
     else:
         nearest = (f"no committed reference of this run's config (the nearest, {ref.name}, differs in "
                    f"{differences(mine, ref_cfg)})")  # fmt: skip
-        ends_level = cfg.epochs == ref_epochs or length_free(mine) and length_free(ref_cfg)
         if ctx.quick and ran < cfg.epochs and ends_level:  # a quick prefix: the full grade compares where both end
             message = (f"Not comparable at epoch {ran}: {nearest}, and a run of another config starts faster or "
                        f"slower but may end level: it is compared at its final epoch ({cfg.epochs}) by the full "

@@ -453,6 +453,32 @@ def test_a_quick_grade_promises_the_full_grade_only_what_it_compares():
     assert "this run ends at epoch 3, the reference at epoch 2" in v.message, v.message
 
 
+def test_a_longer_length_free_run_is_not_promised_a_comparison_the_full_grade_lacks():
+    """Examiner probe 24 (F2): a 40-epoch CyclicLR run beside 30-epoch references of other configs was told by the
+    quick self-check "it is compared at its final epoch (40) by the full grade", whose own line then said "Not
+    comparable … ends at epoch 40, the reference at epoch 30". A length-free reference that ends sooner says nothing
+    of the run's last epochs: both grades say so."""
+    ref_cfg = RunConfig(lr=0.05, epochs=2, schedule=ScheduleConfig(name="exponential", gamma=0.9))
+    base = {
+        **BASELINE,
+        "runs": {"sgd-exponential": {**BASELINE["runs"]["sgd-constant"], "config": ref_cfg.model_dump()}},
+    }
+    run = {
+        "name": "const",
+        "optimizer": "sgd",
+        "lr": 0.05,
+        "epochs": 3,
+        "schedule": {"name": "exponential", "gamma": 0.8},
+    }
+    sub = Submission.model_validate({"student": {"id": "s1", "name": "S"}, "run": [run]})
+    a = Assignment(train_epochs=1, max_epochs=3, quick_epochs=1)
+    quick = verdicts(sub, [_epochs(rerun()[1], 1)], quick=True, baseline=base, assignment=a)[("baseline", "const")]
+    assert quick.status == "skip" and quick.why == "reference" and "by the full grade" not in quick.message
+    assert "this run ends at epoch 3, the reference at epoch 2" in quick.message, quick.message
+    full = verdicts(sub, [_epochs(rerun()[1], 2)], baseline=base, assignment=a)[("baseline", "const")]
+    assert full.status == "skip" and full.why == "reference", full.message
+
+
 def test_a_run_within_baseline_lr_decades_is_not_called_another_seed_of_the_reference():
     """Examiner probe 4 (F8): a run at 0.0409 met the reference at 0.0506 (within 0.1 decades) and was called "this
     run's own config (…, another seed of it)". The message names both LRs."""
