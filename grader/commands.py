@@ -180,7 +180,7 @@ def print_class(result: ClassResult, out: Path | None, command: str | None = Non
         print(f"Points are scaled to the rubric total of {total:g} ({source}).")
     if command:
         for line in result.pending_lines(command):
-            print(_cell(line, 400))
+            print(_cell(line, PENDING_LINE))
     if out is not None:
         index = " (class)" if len(result.students) > 1 else ""  # a self-check grades one (probe 19)
         print(f"Reports: {_cell(out / 'index.html')}{index}, {_cell(out)}/<id>/report.html, grades.csv, results.json")
@@ -190,7 +190,7 @@ def print_self_check(result: ClassResult, out: Path | None, assignment_file: Pat
     """What a self-check did not check (and, where nothing checked failed, that its score is no failure), and where
     its inputs and outputs are."""
     for line in result.pending_lines(self_check(folder)):
-        print(_cell(line, 400))
+        print(_cell(line, PENDING_LINE))
     for s in result.students:
         if s.pending and s.verdict in ("unverified", "pass", "warn"):
             done = (f"no check failed, {s.lost:g} points lost to partial credit" if s.lost else
@@ -221,6 +221,11 @@ def _claims(s: StudentResult) -> str:
     asks for that it leaves out."""
     checked, made = s.claims
     return (f"{checked}/{made}" if made else "—") + (f" +{s.unstated} unstated" if s.unstated else "")
+
+
+# a pending line is the grader's own text around a command line (the class folder's path): its longest template, the
+# borrowed-σ LR claims', runs past 600 characters (examiner probe 24: four of eleven were cut mid-sentence at 400)
+PENDING_LINE = 1500
 
 
 def _cell(v: object, limit: int = 200) -> str:

@@ -235,3 +235,18 @@ def test_a_check_partly_given_counts_only_its_rest_as_pending():
 
     header, _, row = grade_rows(ClassResult({}, [s], {}))
     assert row[header.index("accuracy_claim %")] == "50"  # half given, half pending: not 100 (examiner probes 3, 4)
+
+
+def test_no_pending_line_is_cut_in_the_terminal():
+    """Examiner probe 24 (F7): the self-check printed its pending lines cut at 400 characters, four of eleven mid-
+    sentence ("…against the run's logs where they…"). Every reason's line, with a long folder in its command, fits
+    the terminal's limit whole."""
+    from grader.commands import PENDING_LINE, _cell
+    from grader.results import REASONS, StudentResult, pending_lines
+
+    command = "grade --self-check /home/student/" + "x" * 120
+    for why in ["quick", "data:mnist", *REASONS]:
+        c = CheckResult("lr_claim", "s", "skip", "m", pending=2.0, why=why)
+        for line in pending_lines([StudentResult(folder="s", id="s", name="S", status="graded", checks=[c])], command,
+                                  "mnist-5k", 3):  # fmt: skip
+            assert _cell(line, PENDING_LINE) == line, (why, len(line))
