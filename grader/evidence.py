@@ -791,17 +791,22 @@ def _own_algorithm(p: PlannedRun, cmp: Comparison) -> Comparison:
     the rerun's own seed (the submission set it) draws the very LRs logged, and is compared as any log; a log of
     another seed draws another LR sequence, and no committed seeds measure how far such runs spread, so neither
     its LRs nor its losses are evidence either way (examiner probe 8: honest logs of other seeds were called
-    mismatched, with a diverged-log cause). A log of its own seed whose LRs part from the rerun's is not accused
-    either: a near-tie of two trial losses that rounding breaks the other way (another engine or device) sends the
-    run another way from there."""
+    mismatched, with a diverged-log cause). A log of the stated seed whose LRs part from the rerun's is not accused
+    either: the stated seed may be the student's own script's (another random stream), or a near-tie of two trial
+    losses that rounding breaks the other way (another engine or device) sent the run another way from there."""
     seeded = "seed" in p.claim.model_fields_set
     if cmp.lr is None:  # the LRs logged are the rerun's (or, logged after scheduler.step(), one ahead): its seed's run
         return cmp  # (an unseeded student may have run the rerun's seed: examiner probe 10)
-    if seeded:
-        why = (f"the logged LRs follow the rerun of the submission's seed for {cmp.lr.at} steps, then part (logged "
-               f"{cmp.lr.logged:.4g}, the rerun {cmp.lr.rerun:.4g}): the automated scheduler picks each step's LR by "
-               "comparing trial losses, and a near-tie that rounding breaks the other way on another engine or device "
-               "sends the run another way, so the parting is no evidence of another config")  # fmt: skip
+    if seeded:  # which of the two it is, the log cannot tell: both are said (examiner probe 24 called it a near-tie
+        # at step 0, of logs from the seed of the student's own script, printing the two LRs alike)
+        logged, rerun = apart(cmp.lr.logged, cmp.lr.rerun)
+        shared = f"for its first {cmp.lr.at} steps, then parts" if cmp.lr.at else "from its first step"
+        why = (f"the logged LRs differ from the rerun of seed {p.config.seed} {shared} (logged {logged}, the rerun "
+               f"{rerun}): the automated scheduler picks each step's LR by comparing trial losses, so a run of another "
+               "random stream — the seed of the student's own script is not this engine's seed — draws another LR "
+               "sequence, and so does a near-tie of two trial losses that rounding breaks the other way on another "
+               "engine or device; neither is evidence of another config, and no committed seeds measure how far such "
+               "runs spread")  # fmt: skip
     else:
         why = (f"the automated scheduler picks each step's LR from the run's own losses, so a log of another seed "
                f"(the submission set none; the rerun is seed {p.config.seed}) has another LR sequence, and no "

@@ -85,6 +85,15 @@ def test_a_seeded_students_log_is_compared_as_any_log_lr_sequence_exact(runs):
     checks = _checks(_sub(mine, seed=7, logs="logs/auto.csv"), mine, {"auto": parted})
     assert checks["logs"].status == "skip" and "then part" in checks["logs"].message
     assert "does not match" not in checks["logs"].message
+    # examiner probe 24 (F3): a log of the seed of the student's own script parts at step 0, and was called a
+    # near-tie "for 0 steps" with the two LRs printed alike (0.001072, 0.001072): both causes said, the LRs apart
+    other = logs_from_result(mine)
+    other.lr[:] = [v * (1.0004 if i % 2 == 0 else 1.0) for i, v in enumerate(other.lr)]
+    msg = _checks(_sub(mine, seed=7, logs="logs/auto.csv"), mine, {"auto": other})["logs"].message
+    assert "differ from the rerun of seed 7 from its first step" in msg and "for 0 steps" not in msg, msg
+    assert "the seed of the student's own script is not this engine's seed" in msg and "near-tie" in msg
+    logged, rerun = msg.split("(logged ")[1].split(")")[0].split(", the rerun ")
+    assert logged != rerun, msg
 
 
 def test_a_seeded_log_written_after_scheduler_step_is_the_run_s(runs):
