@@ -662,8 +662,13 @@ def noise(ctx: Context, p: PlannedRun) -> tuple[Band | None, dict]:
         epochs = {i + 1: e for i, e in enumerate(ref.entry["epochs"])}
         return Band.of(ref.entry, f"the seed band of {n} committed seeds of this config"), epochs
     runs = [e for b in kin(baselines, p.config) for e in [*b.get("runs", {}).values(), *b.get("grid", {}).values()]]
-    return Band.pooled(runs, f"no committed seeds of this config: the widest seed spread of {len(runs)} committed "
-                       f"runs at each step and epoch ×{FALLBACK_SAFETY:g}", relative=False), \
+    # a run the baseline check meets as its own config at a neighbouring LR: said, or the report's two rows read as
+    # a contradiction ("met as its own config" beside "no committed seeds of this config": examiner probe 24)
+    near = "" if not (ref and ref.same) else (
+        f" at its LR (the seeds of {ref.name} are at LR {lr_of(ref.entry['config']):.3g}: a log is held to a "
+        f"config's seed band only within {BAND_LR_RTOL * 100:g} % of their LR)")  # fmt: skip
+    return Band.pooled(runs, f"no committed seeds of this config{near}: the widest seed spread of {len(runs)} "
+                       f"committed runs at each step and epoch ×{FALLBACK_SAFETY:g}", relative=False), \
         borrowed_epochs(runs, p.config.epochs)  # fmt: skip
 
 
