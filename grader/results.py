@@ -53,8 +53,9 @@ class CheckResult:
     # against a reference at another LR only: the LR's or the run's, no committed run tells), "unclaimed" (a claim the
     # assignment asks for, not stated), "unwritten" (a figure read from a log the rerun does not bear out), "legacy" (a
     # section the assignment requires that a course config.py, one config, cannot hold), "unseeded" (an [[auto]] run
-    # without a seed: a rerun of another seed is no evidence, and no committed seeds measure its spread); see
-    # `pending_lines`
+    # without a seed: a rerun of another seed is no evidence, and no committed seeds measure its spread), "stream" (a
+    # seeded [[auto]] run whose rerun of that seed misses the claim: the seed may be another script's, another random
+    # stream); see `pending_lines`
     diagnosis: dict | None = None  # likely cause of a failure: {cause, evidence, confidence, confirmed}
 
     @property
@@ -441,11 +442,14 @@ REASONS: dict[str, tuple[int, str]] = {
                    "`--full`; a rerun of the student's own seed on the same engine often lands on it), and one that "
                    "misses is no evidence against it: review by hand, against the run's logs where they were handed "
                    "in"),
-    "unseeded": (3, "automated-scheduler runs without a seed: {n} pending — the scheduler sets each step's LR from "
-                    "the run's own losses, so runs of one config at different seeds end far apart and no committed "
-                    "seeds measure how far: a rerun at another seed is no evidence for or against a claim. State each "
-                    "such run's seed (the rerun then uses it), or hand in its logs (docs/evidence.md), against which "
-                    "its claims are checked"),
+    "unseeded": (3, "automated-scheduler runs without a seed: {n} pending — runs at different seeds end far apart "
+                    "(no committed seeds measure how far): a rerun at another seed is no evidence. Hand in the run's "
+                    "logs (they decide: docs/evidence.md); a stated seed reproduces a run only where it was trained "
+                    "with this package's engine (`reference train --scheduler auto --seed N`)"),
+    "stream": (3, "automated-scheduler runs whose stated seed's rerun misses the claim: {n} pending — the seed may "
+                  "be another training script's (another random stream), and such runs end far apart. Hand in the "
+                  "run's logs (they decide: docs/evidence.md); a stated seed reproduces a run only where it was "
+                  "trained with this package's engine (`reference train --scheduler auto --seed N`)"),
     "review": (3, "flagged for review: {n} no rerun decides (e.g. a sweep whose loss still falls at its end has no "
                   "minimum for the claimed rule) — review by hand against the report's curves; hand in the run's logs "
                   "(docs/evidence.md) so the claim is checked against them"),
