@@ -2,9 +2,10 @@
 
 An LR claim on a sweep with fewer than MIN_SEEDS committed seeds of its own is judged with a σ borrowed from other
 sweeps (`grader.checks.lr_tolerance_for`: the largest σ of the rule over the optimizer's committed sweeps of the same
-input pipeline), and since BORROWED_REVIEW a miss within BORROWED_REVIEW × the tolerance is pending review (no points
-lost), beyond it judged by `banded` (WARN: partial credit, FAIL). Its 2.5 came from an uncommitted probe (145 honest
-claims, the farthest 1.99× the tolerance); this measures it with the grader's own functions:
+input pipeline), and a miss within the rule's BORROWED_REVIEW ratio × the tolerance is pending review (no points
+lost), beyond it judged by `banded` (WARN: partial credit, FAIL). Its first ratio, 2.5 for every rule, came from an
+uncommitted probe (145 honest claims, the farthest 1.99× the tolerance); this measured it with the grader's own
+functions (valley's honest picks reach 3.41×: valley's ratio is 3.5 since), and measures the grader as it is:
 
 1. honest sweeps of the kinds students hand in, none with MIN_SEEDS committed seeds of its own: exponential sweeps of
    64 steps (2 epochs of the embedded mnist-5k; the template's 1e-6 → 1 for SGD momentum 0.9, Adam, AdamW, and SGD
@@ -16,11 +17,11 @@ claims, the farthest 1.99× the tolerance); this measures it with the grader's o
    with `reference.loop.run` on one CPU thread, one process; results cached as JSON under `--cache`, keyed by config
    and package version, so a rerun of this script is free; a run whose config a grader runs store (`--reuse`, read
    only) already holds is taken from there;
-2. per config and rule: σ of the log10 picks over the seeds (`reference.tolerances.lr_sigma`) against the borrowed σ
-   the grader uses, the tolerance (`lr_tolerance_for`, the committed baselines `grader.context.load_baselines`
-   loads), and over all ordered pairs (student seed i claims its pick written to 4 significant digits, rerun seed j,
-   i ≠ j) the share that PASS / are pending review (within BORROWED_REVIEW × tol) / lose points (WARN or FAIL beyond
-   it) / are pending because the rerun's lowest point is its edge (a min-based rule: check_lr_claims's
+2. per config and rule: σ of the log10 picks over the seeds (`reference.tolerances.lr_sigma`) against the borrowed σ the
+   grader uses, the tolerance (`lr_tolerance_for`, the committed baselines `grader.context.load_baselines` loads), and
+   over all ordered pairs (student seed i claims its pick written to 4 significant digits, rerun seed j, i ≠ j) the
+   share that PASS / are pending review (within the rule's BORROWED_REVIEW ratio × tol) / lose points (WARN or FAIL
+   beyond it) / are pending because the rerun's lowest point is its edge (a min-based rule: check_lr_claims's
    "Unconfirmed"), each verdict through check_lr_claims's own helpers in its order; Wilson 95 % intervals (the pairs
    share seeds: read them as optimistic); the largest honest distance / tolerance and its 99th percentile; planted
    errors (claim = the student's pick ×2, ×3, ×10): docked / pending / passing; and the same at other review ratios;
@@ -28,8 +29,8 @@ claims, the farthest 1.99× the tolerance); this measures it with the grader's o
    the bundled `submissions/assignment.toml`), honest and with every claim ×2 and ×10, on the mnist-5k sweeps (each
    student in two folders: max_entries is 32): lr_claim statuses tallied against the pairwise model's verdicts for
    the same claims against seed 0;
-4. a summary: the honest docked rate at BORROWED_REVIEW (target ≤ 1 %), the ratio ≤ 1 % needs (the 99th
-   percentile of honest distance / tolerance), and the power it leaves against ×10.
+4. a summary: the honest docked rate at the grader's BORROWED_REVIEW ratios (target ≤ 1 %), the ratio ≤ 1 % needs
+   (the 99th percentile of honest distance / tolerance), and the power it leaves against ×10.
 
 Students of the course template (`preset = "cs5260"`) are not measured: the preset says claimed_on = "mnist", so
 their claims take check_lr_claims's other-data path (`_proxy_lr`), which comes before the borrowed-σ review.
@@ -280,10 +281,8 @@ class Cell:
 
     def count(self, f: int | None = None, ratio: float | None = None) -> Counter:
         """Verdicts at review ratio `ratio` (None: the grader's), honest (f None) or planted ×f."""
-        from grader.checks import BORROWED_REVIEW
-
         pairs = self.honest if f is None else self.planted[f]
-        if ratio is None or ratio == BORROWED_REVIEW:
+        if ratio is None:
             return Counter(s for s, _ in pairs)
         return Counter(regrade(s, x, ratio) for s, x in pairs)
 
@@ -314,7 +313,7 @@ def pending(c: Counter) -> int:
 
 
 def cells(plan: list[tuple[Sweep, list[int]]], runs: dict, tolerances) -> list[Cell]:
-    from grader.checks import BORROWED_REVIEW, lr_tolerance_for
+    from grader.checks import borrowed_review, lr_tolerance_for
     from grader.context import load_baselines
     from reference.tolerances import lr_sigma
 
@@ -330,6 +329,7 @@ def cells(plan: list[tuple[Sweep, list[int]]], runs: dict, tolerances) -> list[C
             reruns = {j: rerun_facts(baselines, *runs[(sw.name, j)], rule, tolerances) for j in have}
             cfg0 = runs[(sw.name, have[0])][0]
             unfloored, _ = lr_tolerance_for(baselines, cfg0, rule, {"lr": []}, tolerances)  # resolution 0: no floor
+            review = borrowed_review(rule)[0]
             cell = Cell(sw, rule, have, {s: picks[s] for s in have}, reruns,
                         lr_sigma([picks[s] for s in have]), unfloored / (tolerances.k_lr * math.sqrt(2)),
                         planted={f: [] for f in FACTORS})  # fmt: skip
@@ -337,9 +337,9 @@ def cells(plan: list[tuple[Sweep, list[int]]], runs: dict, tolerances) -> list[C
                 for i in have:
                     if i == j:
                         continue
-                    cell.honest.append(judge(written(picks[i]), reruns[j], band, BORROWED_REVIEW))
+                    cell.honest.append(judge(written(picks[i]), reruns[j], band, review))
                     for f in FACTORS:
-                        cell.planted[f].append(judge(written(scaled(picks[i], f)), reruns[j], band, BORROWED_REVIEW))
+                        cell.planted[f].append(judge(written(scaled(picks[i], f)), reruns[j], band, review))
             out.append(cell)
     return out
 
@@ -436,8 +436,11 @@ def main() -> None:
 
     import torch
 
-    from grader.checks import BORROWED_REVIEW
+    from grader.checks import BORROWED_REVIEW, borrowed_review
     from grader.context import MIN_SEEDS
+
+    grader = ", ".join(f"{'other rules' if r == '*' else r} {v[0]:g}" for r, v in
+                       sorted(BORROWED_REVIEW.items(), key=lambda kv: kv[0] == "*"))  # fmt: skip
 
     started = time.perf_counter()
     TOL = tolerances = assignment("mnist-5k").tolerances
@@ -459,8 +462,8 @@ def main() -> None:
     print(f"borrowed σ: {made} runs made now ({spent:.0f} s of run time, one torch thread), {reused} taken from "
           f"{args.reuse} (same config), {len(runs) - made - reused} from {args.cache}")  # fmt: skip
     print(f"tolerances: k_lr = {tolerances.k_lr:g}, partial_band = {tolerances.partial_band:g} (pass within tol, "
-          f"partial credit up to {tolerances.partial_band:g}·tol, fail beyond); BORROWED_REVIEW = "
-          f"{BORROWED_REVIEW:g} (a miss within it × tol on a sweep with < {MIN_SEEDS} committed seeds of its own is "
+          f"partial credit up to {tolerances.partial_band:g}·tol, fail beyond); BORROWED_REVIEW: "
+          f"{grader} (a miss within it × tol on a sweep with < {MIN_SEEDS} committed seeds of its own is "
           f"pending review); lr_claim = {POINTS:g} points")  # fmt: skip
     print("sweeps (exponential per step; SGD momentum 0.9; Adam betas 0.9, 0.999; AdamW weight decay 0.01; LeNet5 "
           "tanh/avg-pool, batch 128, pad-normalize, as the grader plans a file without a preset):")  # fmt: skip
@@ -473,8 +476,8 @@ def main() -> None:
           "borrows (upper 95 % bound, pooled floor); tol = its tolerance (decades, floored at the sweep's resolution); "
           "n_ref = committed seeds of this very sweep; edge = reruns whose lowest point is the sweep's edge (a miss "
           "there is pending whatever its distance, for min, min/10, range); pass / review (pending, within "
-          f"{BORROWED_REVIEW:g}×tol) / docked (WARN+FAIL beyond it, Wilson 95 %) / edge-pending; max and p99 of "
-          "honest distance / tol over the pairs not edge-pending")  # fmt: skip
+          f"the grader's ratio × tol: {grader}) / docked (WARN+FAIL beyond it, Wilson 95 %) / edge-pending; max "
+          "and p99 of honest distance / tol over the pairs not edge-pending")  # fmt: skip
     rows = []
     for c in stats:
         h = c.count()
@@ -490,8 +493,8 @@ def main() -> None:
     if varied := [k for k, v in tols.items() if len(v) > 1]:
         print(f"note: the tolerance differs between reruns on {varied} (resolution floors)")
 
-    print(f"\nPlanted errors over the same pairs (claim = student i's pick × f, to 4 digits), at {BORROWED_REVIEW:g}: "
-          "docked (WARN+FAIL) / pending (review + edge) / pass")  # fmt: skip
+    print(f"\nPlanted errors over the same pairs (claim = student i's pick × f, to 4 digits), at the grader's "
+          f"{grader}: docked (WARN+FAIL) / pending (review + edge) / pass")  # fmt: skip
     rows = []
     for c in stats:
         row = [c.sweep.name, c.rule]
@@ -517,10 +520,10 @@ def main() -> None:
     rows = []
     for g, cs in groups.items():
         n = sum(c.n for c in cs)
-        for ratio in RATIOS:
+        for ratio in (None, *RATIOS):
             h = sum((c.count(None, ratio) for c in cs), Counter())
             worst = max(cs, key=lambda c, r=ratio: docked(c.count(None, r)) / c.n)
-            row = [g if ratio == RATIOS[0] else "", f"{ratio:g}" + (" (grader)" if ratio == BORROWED_REVIEW else ""),
+            row = [g if ratio is None else "", f"the grader's: {grader}" if ratio is None else f"{ratio:g}",
                    wilson_text(docked(h), n, 2), f"{docked(worst.count(None, ratio)) / worst.n:.1%} "
                    f"({worst.sweep.name} {worst.rule})", f"{pending(h) / n:.1%}"]  # fmt: skip
             for f in FACTORS:
@@ -547,8 +550,8 @@ def main() -> None:
             rows.append(row)
     print(tabulate(rows, headers=["group", "rule", "pairs", "max d/tol", "p99 d/tol",
                                   *(f"at {r:g}: honest / ×10" for r in (2, 2.5, 3, 4))]))  # fmt: skip
-    if tolerances.partial_band <= BORROWED_REVIEW:
-        print(f"note: BORROWED_REVIEW ({BORROWED_REVIEW:g}) ≥ partial_band ({tolerances.partial_band:g}): banded's "
+    if tolerances.partial_band <= min(v[0] for v in BORROWED_REVIEW.values()):
+        print(f"note: BORROWED_REVIEW ({grader}) ≥ partial_band ({tolerances.partial_band:g}): banded's "
               f"partial credit (WARN, tol..{tolerances.partial_band:g}·tol) lies inside the review band, so a "
               "borrowed-σ miss is PASS, pending or FAIL with 0 points — never WARN")  # fmt: skip
 
@@ -571,7 +574,8 @@ def main() -> None:
             r0 = c.reruns[0]
             for variant, f in (("honest", 1), ("x2", 2), ("x10", 10)):
                 got = tally[(variant, c.sweep.name, c.rule)]
-                model = Counter(judge(written(scaled(c.picks[i], f)), r0, TOL.partial_band, BORROWED_REVIEW)[0]
+                model = Counter(judge(written(scaled(c.picks[i], f)), r0, TOL.partial_band,
+                                      borrowed_review(c.rule)[0])[0]
                                 for i in students if i in c.picks)  # fmt: skip
                 agree += sum((got & model).values())
                 total += sum(model.values())
@@ -600,12 +604,12 @@ def main() -> None:
         worst = max(cs, key=lambda c: docked(c.count()) / c.n)
         every = max(quantile([x for st, x in c.honest if st != "edge"], 0.99) for c in cs)
         x10_every = sum((c.count(10, every) for c in cs), Counter())
-        print(f"  {g}: honest pairs docked at {BORROWED_REVIEW:g}× the tolerance: {wilson_text(docked(h), n, 2)} "
+        print(f"  {g}: honest pairs docked at the grader's ratios ({grader}): {wilson_text(docked(h), n, 2)} "
               f"(target ≤ 1 %; worst sweep × rule {worst.sweep.name} {worst.rule}: "
               f"{wilson_text(docked(worst.count()), worst.n, 1)}); honest distance / tol: max "
               f"{max(ratios):.2f}, 99th percentile {p99:.2f} ({len(ratios)} pairs not edge-pending); the smallest "
               f"ratio of {', '.join(f'{r:g}' for r in RATIOS)} and p99 with ≤ 1 % docked: {need:.2f}; ×10 docked at "
-              f"{BORROWED_REVIEW:g}: {docked(x10) / n:.1%} (pending {pending(x10) / n:.1%}), at p99 {p99:.2f}: "
+              f"the grader's: {docked(x10) / n:.1%} (pending {pending(x10) / n:.1%}), at p99 {p99:.2f}: "
               f"{docked(x10_at) / n:.1%}; every sweep × rule ≤ 1 % needs {every:.2f} (the largest p99 of one), "
               f"×10 docked there {docked(x10_every) / n:.1%}")  # fmt: skip
     print(f"\n(wall time {time.perf_counter() - started:.0f} s)")

@@ -279,15 +279,16 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
             status, points, at_stake, pending, msg = _proxy_lr(ctx, dist, tol, msg, pts)
         elif (
             status != "pass"
-            and dist <= BORROWED_REVIEW * tol
+            and dist <= borrowed_review(claim.rule)[0] * tol
             and SWEEPS.get(p.config.schedule.name) != "staircase"
             and n_ref < MIN_SEEDS
         ):  # this very sweep's seeds do not measure σ (lr_tolerance_for)
             status, points, at_stake, pending = "skip", 0.0, 0.0, pts
             msg = (f"Unconfirmed, flagged for review (its points pending): {msg[0].lower()}{msg[1:-2]}) — but no "
                    f"{MIN_SEEDS} committed seeds of this very sweep measure that σ (it is borrowed from other sweeps), "
-                   f"and honest picks of sweeps unlike them stray up to twice as far; beyond {BORROWED_REVIEW:g}× the "
-                   "tolerance a miss is judged.")  # fmt: skip
+                   f"and honest picks of sweeps unlike them stray further (rule {claim.rule!r}: up to "
+                   f"{borrowed_review(claim.rule)[1]:g}× the tolerance, benchmarks/borrowed_sigma.py); beyond "
+                   f"{borrowed_review(claim.rule)[0]:g}× the tolerance a miss is judged.")  # fmt: skip
         if ref is not None:  # the reference column's figure, said (probe 7: shown, never explained)
             picks = lrs_text(ref if isinstance(ref, list) else [ref])
             msg += f" For comparison, {n_ref} committed seeds of this very sweep pick {picks} on average."
@@ -301,11 +302,17 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
 
 # An LR claim on a sweep whose own committed seeds (≥ MIN_SEEDS) do not measure the rule's σ is judged with a σ
 # borrowed from other sweeps, and honest picks of sweeps unlike those stray further: within this many times the
-# tolerance a miss is pending review, beyond it judged (examiner probe 23: 145 honest claims on 64- and 100-step
-# sweeps and full-size Fashion-MNIST's 3-seed sweeps, 12 beyond the tolerance, the farthest 1.99× it — valley on a
-# 64-step sweep; steepest on Fashion-MNIST 1.53×). A staircase's tolerance is whole stairs already, measured on
-# borrowed σ: 0 of 480 honest claims docked (benchmarks/staircase_power.py), so it is judged as it was
-BORROWED_REVIEW = 2.5
+# tolerance a miss is pending review, beyond it judged. Measured by benchmarks/borrowed_sigma.py (64-, 100- and
+# 200-step mnist-5k sweeps of SGD, Adam and AdamW, seeds 0 and 401..420, and full-size Fashion-MNIST's 3-seed sweeps
+# at 13 seeds: 23,340 ordered honest pairs): honest distance / tolerance reaches 1.93 for min, min/10, steepest and
+# range, 3.41 for valley (on 64-step sweeps; 4.8 % of adamw-64's valley pairs lie past 2.5). A staircase's tolerance
+# is whole stairs already, measured on borrowed σ: 0 of 480 honest claims docked (benchmarks/staircase_power.py)
+# rule → (the ratio within which a miss is pending review, the farthest honest distance / tolerance measured)
+BORROWED_REVIEW = {"valley": (3.5, 3.41), "*": (2.5, 1.93)}
+
+
+def borrowed_review(rule: str) -> tuple[float, float]:
+    return BORROWED_REVIEW.get(rule, BORROWED_REVIEW["*"])
 
 
 # The rules whose picks on the test loss of honest seeds land within two evaluations of each other, on exponential
@@ -497,14 +504,15 @@ def lr_tolerance_for(baselines: list[dict], config, rule: str, result: dict, tol
             few = len(ps) < MIN_SEEDS  # a σ from few seeds is never used alone
             sigmas.append(max(sigma_upper(lr_sigma(ps), len(ps)) if len(ps) >= 2 else 0.0,
                               pooled_lr_sigma({optimizer: o}) if few else 0.0))  # fmt: skip
-        picks, floor = [], max(sigmas, default=0.0)
+        own, picks, floor = len(picks) if same else 0, [], max(sigmas, default=0.0)
         word = {"exp": "exponential", "linear": "linear", "staircase": "a staircase"}
         named = [((o.get("config") or {}).get("schedule") or {}).get("name") for o in others]
         shapes = {word[SWEEPS.get(n, "exp")] for n in named if n}
         mine = word[SWEEPS.get(config.schedule.name, "exp")]
         shape = (f", all {'/'.join(sorted(shapes))} (this sweep is {mine}: the σ of its own shape is not measured)"
                  if shapes and mine not in shapes else "")  # fmt: skip
-        few = f"{len(picks)} committed seeds, fewer than {MIN_SEEDS}" if picks else "no committed seeds"
+        few = f"{own} committed seeds, fewer than {MIN_SEEDS}" if own else "no committed seeds"  # (examiner: it
+        # said "no committed seeds" of full-size Fashion-MNIST's 3-seed sweeps)
         where = (f"the committed sweeps: this one has {few}, so σ is the largest over {len(others)} committed "
                  f"{optimizer} sweep(s) of its input pipeline{shape}")  # fmt: skip
     if floor <= 0 and len(picks) < 2:

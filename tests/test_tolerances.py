@@ -147,7 +147,7 @@ def test_checks_state_the_derived_tolerance_its_origin_and_what_they_cannot_dete
     sd = max(sigma_upper(0.004, 3), se)
     assert acc.tolerance == pytest.approx(Assignment().tolerances.k_claim * math.sqrt(2) * sd, abs=1e-4)
     assert "binomial SE" in acc.origin and "cannot be told from seed noise" in acc.message
-    # a borrowed σ (no 10 seeds of this sweep): a miss within BORROWED_REVIEW × the tolerance is pending, beyond failed
+    # a borrowed σ (no 10 seeds of this sweep): a miss within borrowed_review × the tolerance is pending, beyond failed
     near = graded(claimed_lr=0.1 * 10 ** (1.5 * lr.tolerance), acc=0.95)["lr_claim"]
     assert near.status == "skip" and near.pending > 0, near.message
     far = graded(claimed_lr=0.1 / 10 ** (2.6 * lr.tolerance), acc=0.95)["lr_claim"]  # below: above it lies LR 1000
@@ -157,3 +157,18 @@ def test_checks_state_the_derived_tolerance_its_origin_and_what_they_cannot_dete
 def test_an_lr_claim_without_reference_seeds_falls_back_to_lr_min_decades():
     lr = graded(claimed_lr=0.1, acc=0.95, baseline={"runs": BASELINE["runs"]})["lr_claim"]
     assert lr.tolerance == Assignment().tolerances.lr_min_decades and "lr_min_decades" in lr.origin
+
+
+def test_a_borrowed_sigma_names_the_few_committed_seeds_this_sweep_has():
+    """benchmarks/borrowed_sigma.py: the origin of full-size Fashion-MNIST's LR tolerance said "this one has no
+    committed seeds" of a sweep with 3 (a list emptied before it was counted)."""
+    from grader.checks import lr_tolerance_for
+    from grader.context import load_baselines
+    from reference.config import RunConfig
+
+    baselines = load_baselines("fashion-mnist")  # its shortened protocol and the assignment's full one
+    rt = next(b for b in baselines if b["name"] == "fashion-mnist-full")["range_tests"]["sgd"]
+    n = len(rt["picks"]["min"])
+    assert 2 <= n < 10
+    _, origin = lr_tolerance_for(baselines, RunConfig(**rt["config"]), "min", {"lr": []}, Assignment().tolerances)
+    assert f"this one has {n} committed seeds, fewer than 10" in origin, origin
