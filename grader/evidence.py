@@ -805,8 +805,10 @@ def _own_algorithm(p: PlannedRun, cmp: Comparison) -> Comparison:
     if seeded:  # which of the two it is, the log cannot tell: both are said (examiner probe 24 called it a near-tie
         # at step 0, of logs from the seed of the student's own script, printing the two LRs alike)
         logged, rerun = apart(cmp.lr.logged, cmp.lr.rerun)
-        shared = f"for its first {cmp.lr.at} steps, then parts" if cmp.lr.at else "from its first step"
-        why = (f"the logged LRs differ from the rerun of seed {p.config.seed} {shared} (logged {logged}, the rerun "
+        n, seed = cmp.lr.at, p.config.seed
+        shared = (f"follow the rerun of seed {seed} for their first {n} step{'s' * (n != 1)}, then part" if n else
+                  f"differ from the rerun of seed {seed} from their first step")  # fmt: skip
+        why = (f"the logged LRs {shared} (logged {logged}, the rerun "
                f"{rerun}): the automated scheduler picks each step's LR by comparing trial losses, so a run of another "
                "random stream — the seed of the student's own script is not this engine's seed — draws another LR "
                "sequence, and so does a near-tie of two trial losses that rounding breaks the other way on another "

@@ -561,8 +561,10 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
         if source is toml:  # names in another case, torch's spellings, ./logs (a config.py is read in the schema's)
             data, aliased, limits = aliases.read_all(data, lambda_text)
             more += aliased
+        else:  # its ReduceLROnPlateau: the grader's limit, as in a submission.toml
+            data, limits = aliases.course_limits(data)
         # a course config.py holds one config: a bad value in it refuses the file (with the hint below)
-        sub, unused, data = (validate_submission(data, source.name, limits) if source is toml else
+        sub, unused, data = (validate_submission(data, source.name, limits) if source is toml or limits else
                              (validate(Submission, data, source.name), [], data))  # fmt: skip
         _keep_printed(data, sub)
         more = [*more, *unused, *_unread(sub)]

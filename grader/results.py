@@ -55,7 +55,8 @@ class CheckResult:
     # section the assignment requires that a course config.py, one config, cannot hold), "unseeded" (an [[auto]] run
     # without a seed: a rerun of another seed is no evidence, and no committed seeds measure its spread), "stream" (a
     # seeded [[auto]] run whose rerun of that seed misses the claim: the seed may be another script's, another random
-    # stream); see `pending_lines`
+    # stream), "auto-quick" (a seeded [[auto]] run cut short: the full grade passes only what that seed's rerun
+    # reproduces); see `pending_lines`
     diagnosis: dict | None = None  # likely cause of a failure: {cause, evidence, confidence, confirmed}
 
     @property
@@ -445,11 +446,17 @@ REASONS: dict[str, tuple[int, str]] = {
     "unseeded": (3, "automated-scheduler runs without a seed: {n} pending — runs at different seeds end far apart "
                     "(no committed seeds measure how far): a rerun at another seed is no evidence. Hand in the run's "
                     "logs (they decide: docs/evidence.md); a stated seed reproduces a run only where it was trained "
-                    "with this package's engine (`reference train --scheduler auto --seed N`)"),
+                    "with this package's engine (`reference train --scheduler auto --seed N` with the entry's own "
+                    "optimizer, LR, factors and epochs)"),
     "stream": (3, "automated-scheduler runs whose stated seed's rerun misses the claim: {n} pending — the seed may "
                   "be another training script's (another random stream), and such runs end far apart. Hand in the "
                   "run's logs (they decide: docs/evidence.md); a stated seed reproduces a run only where it was "
-                  "trained with this package's engine (`reference train --scheduler auto --seed N`)"),
+                  "trained with this package's engine (`reference train --scheduler auto --seed N` with the entry's "
+                  "own optimizer, LR, factors and epochs)"),
+    "auto-quick": (3, "automated-scheduler runs cut short: {n} pending — the full grade passes a claim only where the "
+                      "rerun of the stated seed reproduces it; a seed of the student's own training script is another "
+                      "random stream, whose claims stay pending there too. Hand in the run's logs (they decide: "
+                      "docs/evidence.md)"),
     "review": (3, "flagged for review: {n} no rerun decides (e.g. a sweep whose loss still falls at its end has no "
                   "minimum for the claimed rule) — review by hand against the report's curves; hand in the run's logs "
                   "(docs/evidence.md) so the claim is checked against them"),

@@ -115,6 +115,9 @@ class ScheduleConfig(_Frozen):
         if not self.cycle_momentum:  # false is the default written out; the bounds mean nothing without cycling
             for field in ("cycle_momentum", "base_momentum", "max_momentum"):
                 object.__setattr__(self, field, None)
+        for arg, value in SCHEDULES[self.name].defaults:  # torch's, where left out (StepLR's gamma: probe 25)
+            if getattr(self, arg) is None:
+                object.__setattr__(self, arg, value)
         for arg in SCHEDULES[self.name].required:
             if getattr(self, arg) is None:
                 raise ValueError(f"scheduler {self.name!r} needs {arg}")

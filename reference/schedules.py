@@ -33,6 +33,7 @@ class Schedule:
     torch: str | None = None
     spans: str | None = None
     start_lr: Callable[[Any], float] | None = None  # the optimizer's LR to set before the scheduler is built
+    defaults: tuple[tuple[str, float], ...] = ()  # torch's defaults of arguments it does not require (filled in)
 
 
 def _exp_sweep(cfg, n) -> dict:
@@ -85,11 +86,13 @@ SCHEDULES: dict[str, Schedule] = {
                              "LinearLR: `lr` → `end_lr` linearly", start_lr=lambda c: c.schedule.end_lr),
     "step": Schedule(
         "StepLR", lambda c, n: {"step_size": c.schedule.step_size, "gamma": c.schedule.gamma}, "epoch",
-        ("step_size", "gamma"), ("step_size", "gamma"), "StepLR: × `gamma` every `step_size`", "StepLR",
+        ("step_size",), ("step_size", "gamma"), "StepLR: × `gamma` (torch's default 0.1) every `step_size`", "StepLR",
+        defaults=(("gamma", 0.1),),
     ),
     "multistep": Schedule(
         "MultiStepLR", lambda c, n: {"milestones": list(c.schedule.milestones), "gamma": c.schedule.gamma}, "epoch",
-        ("milestones", "gamma"), ("milestones", "gamma"), "MultiStepLR: × `gamma` at each milestone", "MultiStepLR",
+        ("milestones",), ("milestones", "gamma"), "MultiStepLR: × `gamma` (torch's default 0.1) at each milestone",
+        "MultiStepLR", defaults=(("gamma", 0.1),),
     ),
     "exponential": Schedule(
         "ExponentialLR", lambda c, n: {"gamma": c.schedule.gamma}, "epoch", ("gamma",), ("gamma",),

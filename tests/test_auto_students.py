@@ -86,12 +86,14 @@ def test_a_seeded_students_log_is_compared_as_any_log_lr_sequence_exact(runs):
     checks = _checks(_sub(mine, seed=7, logs="logs/auto.csv"), mine, {"auto": parted})
     assert checks["logs"].status == "skip" and "then part" in checks["logs"].message
     assert "does not match" not in checks["logs"].message
+    # probe 25 (F6): they *follow* the rerun for those steps ("differ … for its first 50 steps" said the opposite)
+    assert "the logged LRs follow the rerun of seed 7 for their first 50 steps, then part" in checks["logs"].message
     # examiner probe 24 (F3): a log of the seed of the student's own script parts at step 0, and was called a
     # near-tie "for 0 steps" with the two LRs printed alike (0.001072, 0.001072): both causes said, the LRs apart
     other = logs_from_result(mine)
     other.lr[:] = [v * (1.0004 if i % 2 == 0 else 1.0) for i, v in enumerate(other.lr)]
     msg = _checks(_sub(mine, seed=7, logs="logs/auto.csv"), mine, {"auto": other})["logs"].message
-    assert "differ from the rerun of seed 7 from its first step" in msg and "for 0 steps" not in msg, msg
+    assert "differ from the rerun of seed 7 from their first step" in msg and "for 0 steps" not in msg, msg
     assert "the seed of the student's own script is not this engine's seed" in msg and "near-tie" in msg
     logged, rerun = msg.split("(logged ")[1].split(")")[0].split(", the rerun ")
     assert logged != rerun, msg
@@ -245,7 +247,10 @@ def test_an_unseeded_students_advice_is_the_logs_not_a_seed(runs):
     c = checks["accuracy_claim"]
     assert c.why == "unseeded" and "State the run's seed" not in c.message
     assert "Hand in the run's logs (they decide" in c.message
-    assert "trained with this package's engine (`reference train --scheduler auto-corrected --seed N`)" in c.message
+    assert (
+        "trained with this package's engine (`reference train --scheduler auto-corrected --seed N` with the "
+        "entry's own optimizer, LR, factors and epochs)" in c.message
+    )  # fmt: skip (probe 25 F7: --lr is required)
     (line,) = pending_lines([StudentResult("a", "A", "a", checks=[c])])
     assert "State each" not in line and "they decide" in line and "reference train --scheduler auto --seed N" in line
 
@@ -262,6 +267,33 @@ def test_a_seeded_quick_check_says_what_the_full_grades_rerun_of_that_seed_tells
     assert p.until_epoch is not None and p.until_epoch < 5
     ctx = Context(sub, a, [(p, Outcome(runs[7]))], None, True, 1000)
     (c,) = [c for c in run_checks(ctx) if c.check == "accuracy_claim"]
-    assert c.status == "skip" and c.why == "quick" and c.pending > 0, c
+    assert c.status == "skip" and c.why == "auto-quick" and c.pending > 0, c
     assert "the full grade reruns the stated seed, 7" in c.message and "never failed" in c.message, c.message
     assert "rounding happens to land it near" not in c.message
+    # examiner probe 25 (F4): the footer promised "run … --full to check them"; the full grade passes only what the
+    # stated seed's rerun reproduces, and says what decides the rest
+    from grader.results import StudentResult, pending_lines
+
+    (line,) = pending_lines([StudentResult(folder="a", id="a", name="A", status="graded", checks=[c])], "grade a/")
+    assert "--full" not in line and "Hand in the run's logs" in line and "reproduces it" in line, line
+
+
+def test_a_run_is_reproduced_as_a_whole_or_not_at_all(runs):
+    """Examiner probe 25 (F5): a seeded run's 2-decimal accuracy agreed by chance with another stream's rerun
+    ("the rerun of seed 607 reproduces it", PASS) beside its loss "which does not reproduce it". Both claims are
+    pending where any of them is not reproduced; both pass where both are."""
+    rerun = runs[0]
+    f = rerun["final"]
+    agrees = f"{f['test_accuracy']:.2f}"  # within half a unit of its last digit: 'reproduced' alone
+    sub = _sub(runs[7], seed=0).model_copy()
+    entry = {**sub.auto[0].model_dump(exclude_unset=True), "claimed_test_accuracy": float(agrees),
+             "claimed_test_loss": round(f["test_loss"] * 1.5, 4)}  # fmt: skip
+    sub = Submission.model_validate({"student": {"id": "a", "name": "A"}, "auto": [entry]})
+    checks = _checks(sub, rerun)
+    for key in ("accuracy_claim", "loss_claim"):
+        assert checks[key].status == "skip" and checks[key].why == "stream" and checks[key].points == 0, checks[key]
+    assert "agrees with the rerun of seed 0" in checks["accuracy_claim"].message
+    assert "reproduces it" not in checks["accuracy_claim"].message
+    whole = _checks(_sub(rerun, seed=0), rerun)  # the engine's own run of seed 0: both reproduced
+    assert all(whole[k].status == "pass" and "reproduces it" in whole[k].message for k in ("accuracy_claim",
+                                                                                           "loss_claim"))  # fmt: skip

@@ -282,10 +282,29 @@ def test_unhonourable_fields_warn_by_name() -> None:
 
 
 def test_lambda_and_unknown_schedulers_give_no_schedule() -> None:
-    for scheduler in ({"type": "LambdaLR", "lr_lambda": None}, {"type": "ReduceLROnPlateau"}, "MultiStepLR"):
+    for scheduler in ({"type": "LambdaLR", "lr_lambda": None}, {"type": "CosineAnnealingWarmRestarts"}, "MultiStepLR"):
         fields, warnings = legacy_to_run_fields({"LR_SCHEDULER": scheduler})
         assert "schedule" not in fields
         assert len(warnings) == 1 and warnings[0].startswith("LR_SCHEDULER: ")
+
+
+def test_a_reduce_lr_on_plateau_config_is_the_graders_limit_not_a_constant_rerun(tmp_path) -> None:
+    """Examiner probe 25 (F3): a course config.py with ReduceLROnPlateau was rerun at a constant LR ("the run keeps a
+    constant LR"), its baseline judged on that other run ("the rerun reaches 0.9480"), while the same schedule in a
+    submission.toml is set apart as the grader's limit, its claims pending. Now the config.py's is too."""
+    from grader.load import load_submission
+
+    fields, warnings = legacy_to_run_fields({"lr_scheduler": {"type": "ReduceLROnPlateau", "factor": 0.1}})
+    assert fields == {"schedule": {"name": "ReduceLROnPlateau"}} and not warnings
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "config.py").write_text("BATCH_SIZE = 128\nNUM_EPOCHS = 30\noptimizer = dict(type='Adam', "
+                                              "lr=0.01)\nlr_scheduler = dict(type='ReduceLROnPlateau', mode='min', "
+                                              "factor=0.1, patience=3)\n")  # fmt: skip
+    x = load_submission(tmp_path / "p")
+    assert x.error is None and not x.submission.run, x.error
+    apart = x.submission._apart["config.py"]
+    assert apart.unsupported and apart.part == "run" and "ReduceLROnPlateau is not rerun by this grader" in apart.why
+    assert not any("keeps a constant LR" in w for w in x.warnings), x.warnings
 
 
 @pytest.mark.parametrize("source", ["X = " + "-" * 100_000 + "1", "X = 1" + "+1" * 20_000, "X = 1\0"])

@@ -84,7 +84,10 @@ def test_setup_run_fields_win_over_the_preset_and_a_bad_one_is_named_in_setup(tm
 
 
 @pytest.mark.parametrize("text, value, printed", [('"97%"', 0.97, "0.97"), ('"0.97"', 0.97, "0.97"),
-                                                  ('"97.0 %"', 0.97, "0.970"), ('" 97 "', 0.97, "0.97")])  # fmt: skip
+                                                  ('"97.0 %"', 0.97, "0.970"), ('" 97 "', 0.97, "0.97"),
+                                                  # examiner probe 25: a tilde refused the whole entry (FAIL 60/100)
+                                                  ('"~0.61"', 0.61, "0.61"), ('"≈ 96.3%"', 0.963, "0.963"),
+                                                  ('"about 97 %"', 0.97, "0.97")])  # fmt: skip
 def test_a_claimed_accuracy_written_as_text_holding_a_number_is_read(tmp_path, text, value, printed):
     """c04: `claimed_test_accuracy = "97%"` refused its run (33.33/100), saying "write it without quotes" — and
     `97%` unquoted is no TOML."""
@@ -97,10 +100,10 @@ def test_a_claimed_accuracy_written_as_text_holding_a_number_is_read(tmp_path, t
 
 def test_a_claimed_lr_as_text_is_read_and_other_text_is_refused_with_a_valid_form(tmp_path):
     text = HEAD.format(setup="").replace("claimed_lr = 0.0507", 'claimed_lr = "5.07e-2"')
-    x = _load(tmp_path, text + _run('claimed_test_accuracy = "about 97"'))
+    x = _load(tmp_path, text + _run('claimed_test_accuracy = "ninety-seven"'))
     assert x.submission.range_test[0].claimed_lr == pytest.approx(0.0507)
     why = x.submission._apart["run"].why
-    assert 'got the text "about 97" (write a number, without quotes: e.g. claimed_test_accuracy = 0.97)' in why
+    assert 'got the text "ninety-seven" (write a number, without quotes: e.g. claimed_test_accuracy = 0.97)' in why
     assert "write it without quotes" not in why
 
 
@@ -259,3 +262,36 @@ def test_a_plateau_run_of_the_wrong_length_is_refused_for_it_not_pending(tmp_pat
     assert not refused.limit and refused.entries["run"].endswith(f"; and {fault}"), refused.entries["run"]
     assert (config.status, claim.status, claim.pending, claim.points) == ("fail", "fail", 0, 0)
     assert fault in config.message
+
+
+# ---------------------------------------------------------------- examiner probe 25: torch's default gamma
+
+
+@pytest.mark.parametrize(
+    "schedule, torch_name",
+    [
+        ('{ name = "StepLR", step_size = 10, cadence = "epoch" }', "StepLR"),
+        ('{ name = "MultiStepLR", milestones = [10, 20] }', "MultiStepLR"),
+    ],
+)
+def test_a_step_schedule_without_gamma_is_torchs_default(tmp_path, schedule, torch_name):
+    """g00, g01: StepLR(optimizer, step_size=10) and MultiStepLR(optimizer, [10, 20]) run γ = 0.1, torch's default;
+    written without `gamma` the run was refused ("needs gamma"), FAIL 0/100. Read as torch's default, said."""
+    x = _load(tmp_path, HEAD.format(setup="") + _run(f"schedule = {schedule}\nclaimed_test_accuracy = 0.963"))
+    assert x.error is None and not x.submission._apart, x.submission._apart
+    (run,) = x.submission.run
+    assert run.schedule.gamma == 0.1
+    assert f"run[0].schedule: gamma left out, read as torch's default 0.1 ({torch_name})" in _notes(x), _notes(x)
+    explicit = _load(tmp_path, HEAD.format(setup="") + _run(f"schedule = {schedule[:-2]}, gamma = 0.1 }}"), "b")
+    assert explicit.submission.run[0].schedule == run.schedule  # one config: the same committed reference, one rerun
+
+
+def test_a_course_config_steplr_without_gamma_is_read(tmp_path):
+    """L11: `lr_scheduler = dict(type='StepLR', step_size=10)` was ERROR 0/100 ("scheduler 'step' needs gamma")."""
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "config.py").write_text("BATCH_SIZE = 128\nNUM_EPOCHS = 30\noptimizer = dict(type='AdamW', "
+                                              "lr=0.001, weight_decay=0.01)\nlr_scheduler = dict(type='StepLR', "
+                                              "step_size=10)\n")  # fmt: skip
+    x = load_submission(tmp_path / "c")
+    assert x.error is None, x.error
+    assert x.submission.run[0].schedule.gamma == 0.1 and x.submission.run[0].schedule.step_size == 10
