@@ -254,9 +254,14 @@ class StudentResult:
                        f" ({self.unstated} the assignment asks for, none stated)")  # fmt: skip
         if self.claimless:
             claims += ": nothing this submission reported was checked (it states no claimed LR, test accuracy or loss)"
+        refused = sum(c.check in CLAIM_CHECKS and c.message.startswith("Not checked: the config check refuses")
+                      for c in self.checks)  # fmt: skip
+        if refused and not made:  # examiner probe 25: "no claim checked; all 100 points checked" of a refused run
+            claims += f" ({refused} stated in entries the config check refused: not earned)"
         if self.pending:
             return f"{claims}; {self.pending:g} of {self.total_points:g} points pending (neither earned nor lost here)"
-        return f"{claims}; all {self.total_points:g} points checked" if self.raw_possible > 0 else claims
+        done = "checked" if made else "decided (by the config and the other checks)"
+        return f"{claims}; all {self.total_points:g} points {done}" if self.raw_possible > 0 else claims
 
     @property
     def unchecked_reason(self) -> str:

@@ -250,3 +250,23 @@ def test_no_pending_line_is_cut_in_the_terminal():
         for line in pending_lines([StudentResult(folder="s", id="s", name="S", status="graded", checks=[c])], command,
                                   "mnist-5k", 3):  # fmt: skip
             assert _cell(line, PENDING_LINE) == line, (why, len(line))
+
+
+def test_a_refused_runs_coverage_does_not_say_every_point_was_checked():
+    """Examiner probe 25 (F8): a self-check of a submission whose run the config check refused said "FAIL: no claim
+    checked; all 100 points checked" — its two stated claims were not earned, and no claim was checked."""
+    refused = CheckResult("config", "r", "fail", "Not rerun: run[0].schedule: unknown scheduler 'warmup'.")
+    lost = [CheckResult(check, "r", "fail", "Not checked: the config check refuses this entry (…); its claim not "
+                        "earned — fix the entry and grade again.", max_points=2.0)
+            for check in ("accuracy_claim", "loss_claim")]  # fmt: skip
+    s = StudentResult(
+        folder="s",
+        id="s",
+        name="S",
+        status="graded",
+        checks=[refused, *lost, CheckResult("config", "submission", "fail", "…", max_points=1.0)],
+    )
+    assert s.coverage == (
+        "no claim checked (2 stated in entries the config check refused: not earned); all 100 "
+        "points decided (by the config and the other checks)"
+    ), s.coverage
