@@ -318,7 +318,7 @@ def course_limits(data: dict) -> tuple[dict, dict[tuple[str, int], str]]:
     for part in ENTRIES:
         for i, entry in enumerate(data.get(part) or ()):
             s = entry.get("schedule") if isinstance(entry, dict) else None
-            if isinstance(s, dict) and (why := _plateau(s.get("name"), "config.py lr_scheduler")):
+            if isinstance(s, dict) and (why := s.get("_limit") or _plateau(s.get("name"), "config.py lr_scheduler")):
                 limits[(part, i)] = why
                 data = {**data, part: [*data[part][:i], {**entry, "schedule": {"name": "constant"}},
                                        *data[part][i + 1:]]}  # fmt: skip

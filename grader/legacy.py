@@ -1066,8 +1066,15 @@ def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object
         warnings.append(f"{name}: {kind} without a readable lr_lambda (a one-argument lambda or def); the run keeps "
                         "a constant LR")  # fmt: skip
         return None
-    if entry.spans in args:
-        warnings.append(f"{name}: {entry.spans} is dropped; {kind} spans the whole run")
+    span = None
+    # the run's length where it is stated — torch's name, or ColossalAI's `total_steps` — compared in `to_submission`
+    # once the cadence is known
+    key = entry.spans if entry.spans in args else "total_steps" if entry.spans and "total_steps" in args else None
+    if key and type(args[key]) is int:
+        span = (key, args[key])
+        args.pop(key)
+    elif key is not None:  # stated, not a whole number: dropped as before
+        warnings.append(f"{name}: {key} is dropped; {kind} spans the whole run")
     if kind == "ConstantLR":
         warnings.append(f"{name}: ConstantLR's reduced-LR phase (factor, total_iters) is not re-run; LR stays at lr")
     handled = {"type", entry.spans, *entry.args, *(("factor", "total_iters") if kind == "ConstantLR" else ())}
@@ -1088,7 +1095,8 @@ def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object
         if "start_factor" not in args:
             warnings.append(f"{name}: LinearLR without start_factor starts at torch's default, 1/3 of lr (a warm-up); "
                             "the rerun's starts at lr: its LR curve differs from this file's")  # fmt: skip
-    return {"name": schedulers()[kind], **{k: v for k, v in args.items() if k in entry.args}}
+    return {"name": schedulers()[kind], **{k: v for k, v in args.items() if k in entry.args},
+            **({"_span": span} if span else {})}  # fmt: skip
 
 
 def _hook_by_epoch(hooks: object) -> bool | None:
@@ -1296,6 +1304,7 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
     batch = setup.get("batch_size", preset.setup.get("batch_size", 128))
     epochs = entry.get("epochs", assignment.train_epochs)
     lr = entry["lr"]
+    span = schedule.pop("_span", None) if isinstance(schedule, dict) else None  # (`_schedule`: the stated length)
     if isinstance(schedule, dict) and schedule.get("name") == "multistep" and _positive(lr):
         schedule, lr, zero = _milestone_zero(schedule, lr)  # torch applies a milestone 0 before the first step
         if zero:
@@ -1325,6 +1334,20 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
         entry["schedule"] = {**schedule, "cadence": "step"}
         warnings.append("LR_SCHEDULER: stepped per iteration, as the course's ColossalAI hook did (milestones "
                         "and step sizes count optimizer steps)")  # fmt: skip
+    if span and part == "run" and whole and isinstance(s := entry.get("schedule"), dict) and claimed in DATASETS:
+        # ColossalAI's CosineAnnealingLR(total_steps=NUM_EPOCHS) stepped every iteration restarts within the run:
+        # no schedule of the grader's; rerun over the whole run it was another LR curve (examiner probe 25, L14)
+        key, stated = span
+        by = s.get("cadence") == "epoch"
+        run_span = epochs if by else epochs * steps_per_epoch(claimed, batch)
+        if stated == run_span:
+            warnings.append(f"LR_SCHEDULER: {key} = {stated} dropped: the run's own length (the rerun sets it)")
+        else:
+            unit, how = ("epochs", "once an epoch") if by else ("optimizer steps", "every iteration")
+            entry["schedule"] = {**s, "_limit": (
+                f"config.py lr_scheduler: {key} = {stated} is not the run's {run_span:,} {unit} (the file steps it "
+                f"{how}), so its {SCHEDULES[s['name']].scheduler} restarts or stops within the run, which no schedule "
+                "of the grader's follows")}  # fmt: skip
     if part == "range_test":  # a sweep keeps the optimizer's settings and its length
         entry = {k: v for k, v in entry.items() if k in ("name", "optimizer", "momentum", "nesterov", "betas",
                                                          "weight_decay", "seed", "epochs", *SWEEP_FIELDS)}  # fmt: skip
