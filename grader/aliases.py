@@ -280,7 +280,7 @@ def _unsupported(s: dict, entry: dict, setup: dict, where: str, notes: list[str]
     """A schedule's words read as the schema's (cadence "iteration", by_epoch, a LambdaLR's lr_lambda tabulated);
     and why the grader cannot rerun it as written, where it cannot (ReduceLROnPlateau), else None."""
     s, name = {**s}, s.get("name")
-    if why := _plateau(name, where):
+    if why := plateau(name, where):
         return s, why
     cadence = s.get("cadence")
     if isinstance(cadence, str) and len(cadence) <= 40 and (read := CADENCE_WORDS.get(_key(cadence))):
@@ -299,7 +299,7 @@ def _unsupported(s: dict, entry: dict, setup: dict, where: str, notes: list[str]
     return s, None
 
 
-def _plateau(name: object, where: str) -> str | None:
+def plateau(name: object, where: str) -> str | None:
     """Why a ReduceLROnPlateau (however spelt) is not rerun, where `name` names it."""
     if not isinstance(name, str) or _key(name) not in PLATEAU:
         return None
@@ -318,7 +318,7 @@ def course_limits(data: dict) -> tuple[dict, dict[tuple[str, int], str]]:
     for part in ENTRIES:
         for i, entry in enumerate(data.get(part) or ()):
             s = entry.get("schedule") if isinstance(entry, dict) else None
-            if isinstance(s, dict) and (why := s.get("_limit") or _plateau(s.get("name"), "config.py lr_scheduler")):
+            if isinstance(s, dict) and (why := s.get("_limit") or plateau(s.get("name"), "config.py lr_scheduler")):
                 limits[(part, i)] = why
                 data = {**data, part: [*data[part][:i], {**entry, "schedule": {"name": "constant"}},
                                        *data[part][i + 1:]]}  # fmt: skip

@@ -35,6 +35,7 @@ from grader.evidence import (
     lrs_text,
     metric_against_log,
     plausible,
+    printed,
     printed_decades,
 )
 from grader.logs import Mixed
@@ -279,16 +280,16 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
             status, points, at_stake, pending, msg = _proxy_lr(ctx, dist, tol, msg, pts)
         elif (
             status != "pass"
-            and dist <= borrowed_review(claim.rule)[0] * tol
+            and dist <= (review := borrowed_review(claim.rule))[0] * tol
             and SWEEPS.get(p.config.schedule.name) != "staircase"
             and n_ref < MIN_SEEDS
         ):  # this very sweep's seeds do not measure σ (lr_tolerance_for)
             status, points, at_stake, pending = "skip", 0.0, 0.0, pts
             msg = (f"Unconfirmed, flagged for review (its points pending): {msg[0].lower()}{msg[1:-2]}) — but no "
                    f"{MIN_SEEDS} committed seeds of this very sweep measure that σ (it is borrowed from other sweeps), "
-                   f"and honest picks of sweeps unlike them stray further (rule {claim.rule!r}: up to "
-                   f"{borrowed_review(claim.rule)[1]:g}× the tolerance, benchmarks/borrowed_sigma.py); beyond "
-                   f"{borrowed_review(claim.rule)[0]:g}× the tolerance a miss is judged.")  # fmt: skip
+                   f"and honest picks of sweeps unlike them stray further (rule {claim.rule!r}: up to {review[1]:g}× "
+                   f"the tolerance, benchmarks/borrowed_sigma.py); beyond {review[0]:g}× the tolerance a miss is "
+                   "judged.")  # fmt: skip
         if ref is not None:  # the reference column's figure, said (probe 7: shown, never explained)
             picks = lrs_text(ref if isinstance(ref, list) else [ref])
             msg += f" For comparison, {n_ref} committed seeds of this very sweep pick {picks} on average."
@@ -654,7 +655,7 @@ def _detectable(metric: str, d: Derived, value: float) -> str:
 def _reproduced(claimed: float, observed: float, text: str | None) -> float | None:
     """How far a claim may be from a rerun that reproduces it (its printed digits, `half_unit`, and float32's
     rounding), where the rerun does; None where it does not."""
-    allowed = half_unit(claimed, text) + 1e-6 * abs(observed)
+    allowed = printed(claimed, observed, text=text)
     return allowed if abs(claimed - observed) <= allowed else None
 
 

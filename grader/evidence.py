@@ -11,7 +11,7 @@ from enum import Enum
 from statistics import NormalDist
 
 from grader.context import OWN_ALGORITHM, Context, kin, lr_of, sweep_reference
-from grader.logs import Mixed
+from grader.logs import Mixed, rule_on
 from grader.plan import PlannedRun
 from grader.results import CheckResult
 from grader.schema import RangeTestClaim
@@ -19,7 +19,7 @@ from reference.config import RunConfig
 from reference.datasets import steps_per_epoch
 from reference.optim import lr_table, total_steps
 from reference.outputs import Logs
-from reference.rules import RULES, Watch, smooth
+from reference.rules import Watch, smooth
 from reference.tolerances import sigma, sigma_upper
 
 # ---------------------------------------------------------------- logged vs rerun, within measured seed noise
@@ -953,7 +953,7 @@ def lr_against_log(claim: RangeTestClaim, logs: Logs, eval_lr: dict[int, float] 
                   if e in eval_lr and math.isfinite(v)] if eval_lr else []  # fmt: skip
         lrs, losses = [a for a, _ in points], [b for _, b in points]
         picks = {
-            how: _rule_on(claim.rule, lrs, ys)
+            how: rule_on(claim.rule, lrs, ys)
             for how, ys in (("the raw test loss", losses), (READINGS[0.6], smooth(losses, 0.6)))
         }
     else:
@@ -1005,13 +1005,6 @@ def eval_lrs(cfg: RunConfig) -> dict[int, float]:
     per = cfg.epoch_steps or steps_per_epoch(cfg.dataset, cfg.batch_size)
     table = lr_table(cfg, per)
     return {e: table[e * per - 1] for e in range(1, cfg.epochs + 1) if e * per <= len(table)}
-
-
-def _rule_on(rule: str, lrs: list[float], losses: list[float]) -> float | list[float] | None:
-    try:
-        return RULES[rule](lrs, losses).value
-    except ValueError:  # too few points
-        return None
 
 
 def checkpoints(logs: Logs) -> dict[int, str]:

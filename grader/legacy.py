@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from grader.aliases import DERIVED, PLATEAU, SPANS, same
+from grader.aliases import DERIVED, SPANS, plateau, same
 from grader.presets import PRESETS
 from grader.safe import SHOWN, InputError, shown, truncate
 from grader.schema import Assignment
@@ -1050,7 +1050,7 @@ def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object
         warnings.append(f"{name}: {shown(value)} is not a scheduler the grader can read (write dict(type="
                         "\"MultiStepLR\", milestones=[...], gamma=...)); the run keeps a constant LR")  # fmt: skip
         return None
-    if isinstance(kind, str) and kind not in schedulers() and kind.lower().replace("_", "") in PLATEAU:
+    if isinstance(kind, str) and kind not in schedulers() and plateau(kind, name):
         return {"name": kind}  # the grader's limit: set apart by grader.load (aliases.course_limits), not rerun
     if not isinstance(kind, str) or kind not in schedulers():
         warnings.append(f"{name}: scheduler {shown(kind)} is not supported; the run keeps a constant LR")

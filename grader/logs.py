@@ -895,6 +895,11 @@ def _test_pick(logs: Logs, rule: str, per_epoch: int | None) -> float | list[flo
         if at and math.isfinite(loss) and math.isfinite(lr := logs.lr[order[at - 1]]) and lr > 0:
             lrs.append(lr)
             losses.append(loss)
+    return rule_on(rule, lrs, losses)
+
+
+def rule_on(rule: str, lrs: list[float], losses: list[float]) -> float | list[float] | None:
+    """`rule`'s pick on a curve, or None where it has too few points (here and in grader.evidence)."""
     try:
         return RULES[rule](lrs, losses).value
     except ValueError:  # too few points
