@@ -60,6 +60,9 @@ import reference
 from reference.tolerances import wilson_text
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from staircase_power import toml_entry  # noqa: E402 - one [[range_test]] writer (benchmarks/fuzz.py's toml_value)
+
 RULES = ("min", "min/10", "steepest", "valley", "range")
 FACTORS = (2, 3, 10)
 RATIOS = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0)  # review ratios to compare (1.0: no review band)
@@ -345,19 +348,6 @@ def cells(plan: list[tuple[Sweep, list[int]]], runs: dict, tolerances) -> list[C
 
 
 # ---------------------------------------------------------------- end to end: a class graded by the grader
-
-
-def toml_entry(e: dict) -> str:
-    def val(v):
-        if isinstance(v, str):
-            return json.dumps(v)
-        if isinstance(v, float):
-            return repr(v)
-        if isinstance(v, list | tuple):
-            return "[" + ", ".join(val(x) for x in v) + "]"
-        return str(v)
-
-    return "[[range_test]]\n" + "".join(f"{k} = {val(v)}\n" for k, v in e.items())
 
 
 def end_to_end(sweeps: list[Sweep], students: list[int], runs: dict, cache: Path) -> tuple[dict, float, dict]:

@@ -51,6 +51,9 @@ import reference
 from reference.tolerances import wilson_text
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from fuzz import toml_value  # noqa: E402 - one TOML writer for the benchmarks (benchmarks/fuzz.py)
+
 RULES = ("min", "min/10", "steepest", "valley")
 FACTORS = (2, 3, 10)
 GAMMA = 1.5
@@ -274,14 +277,8 @@ def pair_stats(sweeps: list[Sweep], seeds: list[int], runs: dict, tolerances) ->
 
 
 def toml_entry(e: dict) -> str:
-    def val(v):
-        if isinstance(v, str):
-            return json.dumps(v)
-        if isinstance(v, float):
-            return repr(v)
-        return str(v)
-
-    return "[[range_test]]\n" + "".join(f"{k} = {val(v)}\n" for k, v in e.items())
+    """One [[range_test]] entry as TOML (benchmarks/borrowed_sigma.py writes its students with it too)."""
+    return "[[range_test]]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in e.items())
 
 
 def end_to_end(sweeps: list[Sweep], students: list[int], runs: dict, cache: Path) -> tuple[dict, dict, float, dict]:
