@@ -682,8 +682,8 @@ def _auto_seeded(check: str, metric: str, p: PlannedRun, o: Outcome, claimed: fl
     seeds measure how far), and the stated seed may be the seed of the student's own training script, another stream
     than this engine's at that seed: a miss cannot tell a wrong claim from another stream's run."""
     observed, label, seed = o.result["final"][metric], metric.replace("_", " "), p.config.seed
-    text = p.claim.printed(f"claimed_{metric}") or f"{claimed:g}"
-    allowed = _reproduced(claimed, observed, p.claim.printed(f"claimed_{metric}"))
+    digits = p.claim.printed(f"claimed_{metric}")  # the claim as the file prints it, if it does
+    text, allowed = digits or f"{claimed:g}", _reproduced(claimed, observed, digits)
     # the run is reproduced or not as a whole: a 2-decimal accuracy may agree by chance with another stream's rerun
     # whose loss does not (examiner probe 25: "reproduces it" and "does not reproduce it" of one rerun)
     missed = [
