@@ -87,10 +87,15 @@ def _refused(item: RangeTestClaim | RunClaim | AutoClaim, a: Assignment, per_epo
             return f"a sweep of {steps:,} optimizer steps > the allowed {a.max_sweep_steps:,}"
         lrs = sweep_lrs(item, steps)
         return lrs if isinstance(lrs, str) else None
-    if item.epochs > a.max_epochs:
-        return f"{item.epochs:,} epochs > the allowed {a.max_epochs}"
-    if item.epochs < a.train_epochs:
-        return f"{item.epochs} epochs < the assignment's {a.train_epochs}"
+    return _run_length(item.epochs, a)
+
+
+def _run_length(epochs: int, a: Assignment) -> str | None:
+    """Why a training run of `epochs` is refused for its length, or None."""
+    if epochs > a.max_epochs:
+        return f"{epochs:,} epochs > the allowed {a.max_epochs}"
+    if epochs < a.train_epochs:
+        return f"{epochs} epochs < the assignment's {a.train_epochs}"
     return None
 
 
@@ -101,11 +106,7 @@ def _refused_apart(x: SetApart, a: Assignment) -> str | None:
         return f"optimizer {x.optimizer!r} is not allowed (allowed: {', '.join(a.optimizers)})"
     if x.part != "run" or x.epochs is None:
         return None
-    if x.epochs > a.max_epochs:
-        return f"{x.epochs:,} epochs > the allowed {a.max_epochs}"
-    if x.epochs < a.train_epochs:
-        return f"{x.epochs} epochs < the assignment's {a.train_epochs}"
-    return None
+    return _run_length(x.epochs, a)
 
 
 def sweep_lrs(rt: RangeTestClaim, steps: int) -> dict | str:
