@@ -346,8 +346,8 @@ _PATTERNS = {  # each string pattern of the schema, in words
     Student.model_fields["id"].metadata[0].pattern: "may contain only letters, digits, _ . - (1 to 64 characters)",
     Optim.model_fields["optimizer"].metadata[0].pattern: "may contain only letters, digits, _ . - (1 to 32 "
     f"characters): one of {', '.join(OPTIMIZERS)}",
-    LOGS_PATTERN: "must be a path inside the submission folder: letters, digits, spaces, _ . / - (at most 200 "
-    "characters, not starting with . / - or a space)",
+    LOGS_PATTERN: "must be a path inside the submission folder (at most 200 characters, not starting with . / - or a "
+    'space; no control characters or \\ : * ? " < > |)',
 }
 _RULES = {"greater_than": "must be > {gt}", "greater_than_equal": "must be ≥ {ge}", "less_than": "must be < {lt}",
           "less_than_equal": "must be ≤ {le}", "string_too_long": "is too long (at most {max_length} characters)",

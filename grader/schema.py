@@ -147,7 +147,12 @@ def _inside(path: str) -> str:
 
 
 # The run's own logs, relative to the submission folder (grader/evidence.py reads them, bounded)
-LOGS_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_./ -]{0,199}$"  # spaces inside ("my logs/run.csv"), as folders have them
+# Any printable character a file name holds ("my logs/adam (1).csv", "résumé.csv", "学习率.csv") but controls, bidi and
+# zero-width marks, and Windows' reserved \ : * ? " < > | (a backslash path is turned to / before this); it does not
+# start with . / - or a space. Written as negated classes so that Python's re, pydantic's Rust regex and JSON Schema
+# (ECMA-262) read it alike.
+_NOT_IN_PATH = r'\x00-\x1f\x7f-\x9f"*:<>?|\\\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff'
+LOGS_PATTERN = rf"^[^{_NOT_IN_PATH} ./-][^{_NOT_IN_PATH}]{{0,199}}$"
 LogsPath = Annotated[str, Field(pattern=LOGS_PATTERN), AfterValidator(_inside)]
 
 
