@@ -163,6 +163,7 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
 
 
 OWED = {"claimed_lr": "lr_claim", "claimed_test_accuracy": "accuracy_claim", "claimed_test_loss": "loss_claim"}
+FIELD = {check: field for field, check in OWED.items()}
 
 
 def _refused_claims(ctx: Context, name: str, why: str, stands: bool, limit: bool = False) -> list[CheckResult]:
@@ -555,13 +556,37 @@ def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge
              ": the rerun bears the log out on its LR table (exact); no seed band of this config measures its losses "
              "(the logs check)" if cmp.scope is Scope.FULL else
              ", as handed in: no rerun can bear it out or contradict it (the logs check says why)")  # fmt: skip
+    read = (p.name, FIELD[check]) in ctx.read  # not written: the figure is the log's, and the log is what is checked
+    message = (
+        f"Not written in submission.toml: read from your own log ({_read_off(check, p, v.logged)}), so what is "
+        f"checked is the log{bears}."
+        if read
+        else f"{v.message} Judged against your own log{bears}."
+    )
     status = "pass" if v.ok else "warn" if v.warn else "fail"
-    return CheckResult(check, p.name, status, f"{v.message} Judged against your own log{bears}.",
-                       claimed=list(claimed) if isinstance(claimed, tuple) else claimed, logged=v.logged,
-                       tolerance=v.allowed, distance=v.distance, unit=v.unit,
-                       origin="the claim's own log: " + ("one logged LR step and the claim's printed digits" if
-                                                          check == "lr_claim" else "the claim's printed digits"),
-                       points=pts if v.ok or v.warn else 0.0, max_points=pts)  # fmt: skip
+    allowed = ("one logged LR step and " if check == "lr_claim" else "") + "the claim's printed digits"
+    figures = dict(claimed=list(claimed) if isinstance(claimed, tuple) else claimed, logged=v.logged,
+                   tolerance=v.allowed, distance=v.distance, unit=v.unit, read=read,
+                   origin=f"the claim's own log: {allowed}")  # fmt: skip
+    cut = p.until_epoch is not None  # quick mode's prefix of the run (a quick rerun of a whole run is the run)
+    if status != "fail" and check != "lr_claim" and cut and not ctx.cond.proxy and cmp.epochs < p.config.epochs:
+        # the figure is the log's epoch N, which a quick grade did not compare (examiner probe 27: a log's edited
+        # epoch 30 earned full marks on an upload, "the rerun bears the log out" of its first epochs): pending
+        first = f"its first {cmp.epochs} of {p.config.epochs} epochs" if cmp.epochs else "none of its epochs"
+        return CheckResult(check, p.name, "skip", f"{message[:-1]} — as far as quick mode compared it: {first}. "
+                           f"The full grade compares the log's epoch "
+                           f"{p.config.epochs}, the claim's, with the rerun, and then decides the claim.",
+                           pending=pts, why="quick", **figures)  # fmt: skip
+    return CheckResult(check, p.name, status, message, points=pts if v.ok or v.warn else 0.0, max_points=pts,
+                       **figures)  # fmt: skip
+
+
+def _read_off(check: str, p: PlannedRun, logged) -> str:
+    """Where a figure the student left to the log was read, in a phrase."""
+    if check == "lr_claim":
+        on = "test loss of each epoch" if p.claim.curve == "test" else "sweep"
+        return f"rule {p.claim.rule!r} on the logged {on} picks {lrs_text(logged)}"
+    return f"its last epoch, {p.config.epochs}: test {check.removesuffix('_claim')} {logged:.4g}"
 
 
 def _edge(result: dict, lowest: int) -> str:

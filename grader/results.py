@@ -58,6 +58,7 @@ class CheckResult:
     # stream), "auto-quick" (a seeded [[auto]] run cut short: the full grade passes only what that seed's rerun
     # reproduces); see `pending_lines`
     diagnosis: dict | None = None  # likely cause of a failure: {cause, evidence, confidence, confirmed}
+    read: bool = False  # the claim was not written but read from the run's own log: checking it checks the log
 
     @property
     def title(self) -> str:
@@ -249,6 +250,8 @@ class StudentResult:
         claims = (
             f"{checked} of {made} claims checked{on}" if made else "no claim checked"
         )  # (a refused entry's are unread)
+        if read := sum(c.read and c.status != "skip" for c in self.checks):  # not written: the log's figures
+            claims += f" ({read} of them read from the logs, not written: checked as their logs are)"
         if self.unstated:
             claims += (f", {self.unstated} more the assignment asks for not stated" if made else
                        f" ({self.unstated} the assignment asks for, none stated)")  # fmt: skip
