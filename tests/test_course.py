@@ -230,8 +230,10 @@ def test_grade_data_root_grades_a_class_on_mnist_offline(tmp_path):
         )  # fmt: skip
     # the table's mnist sized as this 640 / 200 copy (a copy of another size is refused: examiner probe 27); one job,
     # the sequential engine: every rerun in this process, under the patched table
-    sized = ("import dataclasses, sys; from reference import datasets as d; d.DATASETS['mnist'] = dataclasses.replace("
-             "d.DATASETS['mnist'], train_size=640, test_size=200); from grader.cli import main; sys.exit(main())")
+    sized = (
+        "import dataclasses, sys; from reference import datasets as d; d.DATASETS['mnist'] = dataclasses.replace("
+        "d.DATASETS['mnist'], train_size=640, test_size=200); from grader.cli import main; sys.exit(main())"
+    )
     cmd = [sys.executable, "-c", sized, str(cls), "--out", str(tmp_path / "reports"), "--cache",
            str(tmp_path / "cache"), "--device", "cpu", "--engine", "sequential", "--jobs", "1", "--quiet"]  # fmt: skip
     missing = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
