@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader import safe
+from grader.bundle import DATA_DIR
 from grader.grade import grade_class
 from grader.load import ASSIGNMENT_FILE, load_assignment
 from grader.render import visible_markdown, write_json
@@ -40,36 +42,51 @@ PLATFORMS = {
 
 
 def autograde(platform: str, root: Path | None = None, assignment_file: Path | None = None,
-              cache_dir: Path | None = None) -> dict:  # fmt: skip
-    """Grade the platform's submission and write its results.json; returns what was written."""
+              cache_dir: Path | None = None, data_root: Path | None = None) -> dict:  # fmt: skip
+    """Grade the platform's submission and write its results.json; returns what was written. The dataset's files
+    are read from `data_root`, else the bundle's data/ folder beside its assignment.toml (grader.bundle.bundle_data),
+    else the dataset's default place."""
     spec = PLATFORMS[platform]
     root = Path(root or os.environ.get(spec.root_env) or spec.root)
     found = os.environ.get("LR_GRADER_ASSIGNMENT") or spec.assignment
     assignment_file = Path(assignment_file or (found if Path(found).is_absolute() else root / found))
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="lr-grader-") as tmp:
+        bundled = assignment_file.parent / DATA_DIR
+        data_root = data_root or (bundled if bundled.is_dir() and not bundled.is_symlink() else None)
         try:
-            data = _grade(platform, root / spec.submission, assignment_file, Path(tmp), cache_dir, started)
+            data = _grade(platform, root / spec.submission, assignment_file, Path(tmp), cache_dir, started, data_root)
         except Exception as err:  # the platform must get a results.json: a grader bug is a result that says so
-            data = failure(platform, f"internal grader error ({type(err).__name__}: {safe.one_line(err, 300)})")
+            # the detail goes to the log, which the instructor sees (Gradescope: stdout_visibility hidden;
+            # PrairieLearn: the job's output), never to the student: it is about the autograder, not the upload
+            print(f"autograde: internal grader error: {type(err).__name__}: {safe.one_line(err, 2000)}",
+                  file=sys.stderr)  # fmt: skip
+            data = internal_failure(platform)
     write_json(root / spec.results, data)
     return data
 
 
 def _grade(platform: str, submission: Path, assignment_file: Path, tmp: Path, cache_dir: Path | None,
-           started: float) -> dict:  # fmt: skip
+           started: float, data_root: Path | None = None) -> dict:  # fmt: skip
     if not submission.is_dir():
         return failure(platform, f"no submission folder at {submission}", student=True)
     if not assignment_file.is_file():
-        return failure(platform, f"the bundle has no {ASSIGNMENT_FILE} at {assignment_file}")
-    submission = locate(submission)
+        raise FileNotFoundError(f"the bundle has no {ASSIGNMENT_FILE} at {assignment_file}")
+    upload = submission
+    try:
+        submission, where = find_submission(upload)
+    except ValueError as err:  # several submission files: which one is the student's to say
+        return failure(platform, str(err), student=True)
     assignment = load_assignment(tmp, assignment_file)  # a bad one is the instructor's: failure() below
     budget = assignment.autograder.budget - (time.perf_counter() - started)
     # ids="file": the platform named the folder ("submission", "student"), not the student
     result = grade_class(tmp, out=tmp / "reports", quick=True, jobs=1, folders=[submission], budget_s=budget,
-                         cache_dir=cache_dir or tmp / "cache", assignment_file=assignment_file, ids="file")  # fmt: skip
+                         cache_dir=cache_dir or tmp / "cache", assignment_file=assignment_file, ids="file",
+                         data_root=data_root)  # fmt: skip
     student = result.students[0]
     report = _report(tmp / "reports")
+    if where:  # found below the upload's top: said first, in the output the student reads
+        report = f"{safe.markdown(where)}\n\n{report}" if report else safe.markdown(where)
     if platform == "prairielearn":  # no per-test visibility there: every test, the score and the report are shown
         return {**student.to_prairielearn(), **({"output": report} if report else {})}
     visibility = assignment.autograder.visibility
@@ -86,25 +103,58 @@ SKIPPED = ("__MACOSX",)  # what a zip made on a Mac carries beside the folder
 MAX_ENTRIES = 1000  # entries of an upload's folder looked at: a folder of more is graded as it is
 
 
-def locate(upload: Path, depth: int = 2) -> Path:
-    """The folder of the upload that holds the submission: the upload itself, or — a zip of a folder, unpacked by
-    the platform — its one sub-folder (at most `depth` levels down) that does. Otherwise the upload itself, whose
-    grade then says what is missing. Links are never followed."""
-    folder = upload
-    for _ in range(depth + 1):
-        if any((folder / n).is_file() and not (folder / n).is_symlink() for n in SUBMISSION_FILES):
-            return folder
-        try:
-            with os.scandir(folder) as it:
-                entries = list(itertools.islice(it, MAX_ENTRIES + 1))
-        except OSError:
-            break
-        subs = [e for e in entries if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
-                and e.name not in SKIPPED]  # fmt: skip
-        if len(subs) != 1:
-            break
-        folder = Path(subs[0].path)
-    return upload
+SEARCH_DEPTH = 3  # levels below an upload's top searched for its submission file (a repository's hw6/submission.toml)
+
+
+def locate(upload: Path, depth: int = SEARCH_DEPTH) -> Path:
+    """The folder of the upload that holds the submission (`find_submission`); the upload itself where none or
+    several are found, whose grade then says what is missing."""
+    try:
+        return find_submission(upload, depth)[0]
+    except ValueError:
+        return upload
+
+
+def find_submission(upload: Path, depth: int = SEARCH_DEPTH) -> tuple[Path, str]:
+    """(the folder of the upload that holds its submission.toml or config.py, a line saying where when it is not the
+    top). The top holds one: the top. Else the folders at most `depth` levels down (a zip of a folder, unpacked by the
+    platform; a repository with hw6/submission.toml beside src/), links never followed, at most MAX_ENTRIES entries
+    looked at per folder, none below one that holds one: exactly one → it, with the line; several → a ValueError
+    naming them;
+    none → the top (its grade says what is missing)."""
+    if _holds(upload):
+        return upload, ""
+    found: list[Path] = []
+    level = [upload]
+    for _ in range(depth):
+        nxt = []
+        for folder in level:
+            try:
+                with os.scandir(folder) as it:
+                    entries = list(itertools.islice(it, MAX_ENTRIES + 1))
+            except OSError:
+                continue
+            subs = sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)
+                          and not e.name.startswith(".") and e.name not in SKIPPED)  # fmt: skip
+            found += [f for f in subs if _holds(f)]
+            nxt += [f for f in subs if not _holds(f)]
+        level = nxt
+    if not found:
+        return upload, ""
+    shown = [_shown(upload, f) for f in found]
+    if len(found) > 1:
+        raise ValueError(f"the upload holds {len(found)} submissions ({', '.join(shown[:5])}"
+                         f"{', …' if len(shown) > 5 else ''}): upload only the one to grade")  # fmt: skip
+    return found[0], f"Graded {shown[0]}: the upload's top holds no {' or '.join(SUBMISSION_FILES)}."
+
+
+def _holds(folder: Path) -> bool:
+    return any((folder / n).is_file() and not (folder / n).is_symlink() for n in SUBMISSION_FILES)
+
+
+def _shown(upload: Path, folder: Path) -> str:
+    name = next(n for n in SUBMISSION_FILES if (folder / n).is_file() and not (folder / n).is_symlink())
+    return safe.one_line((folder / name).relative_to(upload).as_posix(), 120)
 
 
 def _report(reports: Path) -> str:
@@ -114,11 +164,34 @@ def _report(reports: Path) -> str:
 
 
 def failure(platform: str, message: str, student: bool = False) -> dict:
-    """A results.json for a grade that could not happen. PrairieLearn: `gradable: false` (the attempt is not
-    used up); Gradescope: score 0 with the reason, which the instructor can regrade."""
-    who = "Your submission could not be graded" if student else "The autograder could not grade this submission"
-    text = f"{who}: {message}. Nothing was deducted for it; ask the instructor if it persists."
+    """A results.json for a submission the grader cannot read (`student`: the upload's fault, the message says what
+    to fix). PrairieLearn: `gradable: false` (the attempt is not used up); Gradescope: score 0 with the reason,
+    which a corrected upload replaces. Not for the grader's own failures: `internal_failure`."""
+    if not student:
+        return internal_failure(platform)
+    text = f"Your submission could not be graded: {message}. Fix it and upload it again; until then it has no grade."
     if platform == "prairielearn":
         return {"gradable": False, "score": 0.0, "format_errors": [message], "message": text}
-    test = {"name": "grader", "score": 0.0, "max_score": 0.0, "status": "failed", "output": text}
+    test = {"name": "submission", "score": 0.0, "max_score": 0.0, "status": "failed", "output": text}
+    return {"score": 0.0, "output": text, "output_format": "text", "stdout_visibility": "hidden", "tests": [test]}
+
+
+INTERNAL = ("The autograder failed before it could grade this submission. This is a fault in the autograder's setup, "
+            "not in your files, and nothing in your submission was judged. {score} Your instructor must fix the "
+            "autograder and regrade this submission (the details are in the autograder's log, which your instructor "
+            "sees); you need not resubmit.")  # fmt: skip
+
+
+def internal_failure(platform: str) -> dict:
+    """A results.json for a grade the grader itself could not make (its bundle, its data, a bug): no verdict on the
+    student, no detail of the grader's internals (those go to the log, for the instructor), and a plain statement
+    that the score it must carry is not a grade. PrairieLearn: `gradable: false`, the attempt not used up.
+    Gradescope needs a score (its results.json specification): 0, said in words to be no grade."""
+    if platform == "prairielearn":
+        text = INTERNAL.format(score="This is not a grade, and the attempt does not count.")
+        errors = ["Not a problem with your submission: the autograder failed (see the message)."]
+        return {"gradable": False, "score": 0.0, "message": text, "format_errors": errors}
+    text = INTERNAL.format(score="The score of 0 shown here is NOT a grade.")
+    test = {"name": "Autograder failure: not a grade", "score": 0.0, "max_score": 0.0, "status": "failed",
+            "output": text}  # fmt: skip
     return {"score": 0.0, "output": text, "output_format": "text", "stdout_visibility": "hidden", "tests": [test]}

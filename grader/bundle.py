@@ -14,6 +14,7 @@ except what pip needs to build the wheel from this checkout (no network: --no-bu
 from __future__ import annotations
 
 import contextlib
+import gzip
 import importlib.util
 import json
 import os
@@ -33,6 +34,7 @@ import jinja2
 
 from grader import safe
 from grader.load import ASSIGNMENT_FILE, load_assignment
+from reference.datasets import DATASETS, DataUnavailable, advice, check, data_files
 
 PLATFORMS = ("gradescope", "prairielearn")
 REPO = Path(__file__).resolve().parents[1]  # the checkout a wheel is built from
@@ -43,10 +45,13 @@ PRAIRIELEARN_TIMEOUT_S = 600  # externalGradingOptions.timeout: PrairieLearn's m
 MARGIN_S = 30  # the grader stops itself this much before the platform's timeout ([autograder] timeout_s), to write
 # its own "timed out" results
 PRAIRIELEARN_ASSIGNMENT = "/lr-grader/assignment.toml"
+PRAIRIELEARN_DATA = "/lr-grader/data"  # beside it: where autograde looks for a bundled dataset
 PRAIRIELEARN_IMAGE = "YOUR_DOCKERHUB/lr-grader"
 PRAIRIELEARN_MAX_BYTES = 1_000_000  # PrairieLearn's limit on results.json
 _EXECUTABLE = 0o755
-_PRAIRIELEARN_FILES = ("Dockerfile", "run.sh", "README.md", "externalGradingOptions.json", ASSIGNMENT_FILE)
+DATA_DIR = "data"  # beside the bundle's assignment.toml: the dataset's files, where it is not embedded
+DATA_CAP = 64 * 1024 * 1024  # bytes of (gzipped) data files a bundle carries: MNIST's are 11 MB, Fashion-MNIST's 30 MB
+_PRAIRIELEARN_FILES = ("Dockerfile", "run.sh", "README.md", "externalGradingOptions.json", ASSIGNMENT_FILE, DATA_DIR)
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed: the same inputs give the same zip entries
 
 
@@ -120,6 +125,36 @@ def build_wheel(dest: Path, repo: Path = REPO) -> Path:
         return target
 
 
+def bundle_data(class_dir: Path, data_root: Path | str | None) -> list[tuple[str, bytes]]:
+    """The files of the assignment's dataset a bundle ships, as (path under the bundle's data/ folder, gzipped bytes):
+    none for embedded data (mnist-5k). The platforms have no copy and no network, so a bundle without them would
+    fail every upload. One ValueError line where the files are not found under `data_root` (else the dataset's
+    default place), are not the dataset the table states (reference.datasets.check), or are over DATA_CAP."""
+    name = load_assignment(Path(class_dir)).dataset
+    spec = DATASETS[name]
+    what = f"the assignment's dataset, {name}, is not embedded in lr-grader: the bundle must carry its files"
+    try:
+        found = data_files(name, data_root)
+        if found is None:
+            return []
+        check(name, spec.read(Path(data_root) if data_root else None, False))  # the files as the grader reads them
+    except DataUnavailable as err:
+        how = "" if data_root else "; give --data-root DIR with them"
+        raise ValueError(f"{what}, and {err}{advice(err, name, data_root, True) if data_root else how}") from None
+    out = []
+    for path in found[1]:
+        blob = path.read_bytes()
+        gz = blob if blob[:2] == b"\x1f\x8b" else gzip.compress(blob, compresslevel=6, mtime=0)
+        stem = path.name.removesuffix(".gz")
+        out.append((f"{spec.folder}/{stem}.gz" if spec.folder else f"{stem}.gz", gz))
+    size = sum(len(b) for _, b in out)
+    if size > DATA_CAP:
+        raise ValueError(f"{what}, and its files in {found[0]} are {size / 2**20:.0f} MiB gzipped, over the "
+                         f"bundle's {DATA_CAP / 2**20:.0f} MiB limit: grade {name} uploads with `grade` on a machine "
+                         "that has the data instead")  # fmt: skip
+    return out
+
+
 def _version(wheel: Path) -> str:
     return wheel.name.split("-")[1]
 
@@ -130,11 +165,14 @@ def _values(class_dir: Path, wheel: Path) -> dict:
             "torch": torch_version, "torchvision": torchvision_version}  # fmt: skip
 
 
-def build_gradescope(class_dir: Path, out: Path, *, wheel: Path | None = None) -> Path:
+def build_gradescope(class_dir: Path, out: Path, *, wheel: Path | None = None,
+                     data_root: Path | str | None = None) -> Path:  # fmt: skip
     """The Gradescope autograder zip for the assignment in `class_dir` at `out`: setup.sh, run_autograder
-    (executable), assignment.toml and the package's wheel, all at the zip's root. `wheel`: one already built
-    (`build_wheel`), else one is built from this checkout."""
+    (executable), assignment.toml and the package's wheel, all at the zip's root, and the dataset's files under
+    data/ where it is not embedded (`bundle_data`, from `data_root`). `wheel`: one already built (`build_wheel`),
+    else one is built from this checkout."""
     assignment = _assignment(class_dir)
+    data = bundle_data(class_dir, data_root)  # before the wheel: a missing dataset is one line, at once
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lr-grader-bundle-") as tmp:
@@ -147,6 +185,8 @@ def build_gradescope(class_dir: Path, out: Path, *, wheel: Path | None = None) -
             _add(z, "run_autograder", _render("run_autograder.j2", **values).encode(), _EXECUTABLE)
             _add(z, ASSIGNMENT_FILE, assignment.read_bytes(), 0o644)
             _add(z, wheel.name, wheel.read_bytes(), 0o644, zipfile.ZIP_STORED)  # a wheel is a zip already
+            for rel, blob in data:
+                _add(z, f"{DATA_DIR}/{rel}", blob, 0o644, zipfile.ZIP_STORED)  # gzipped already
         shutil.move(partial, out)
     return out
 
@@ -170,17 +210,25 @@ def _add(z: zipfile.ZipFile, name: str, data: bytes, mode: int, compress: int = 
     z.writestr(info, data)
 
 
-def build_prairielearn(class_dir: Path, out: Path, *, wheel: Path | None = None) -> Path:
+def build_prairielearn(class_dir: Path, out: Path, *, wheel: Path | None = None,
+                       data_root: Path | str | None = None) -> Path:  # fmt: skip
     """A folder `out` to build PrairieLearn's external-grading image from: Dockerfile, run.sh (the entrypoint),
-    externalGradingOptions.json (for the question's info.json), assignment.toml, the wheel and a README.md for the
-    instructor. An existing `out` must be empty or a bundle written here before (its files are replaced)."""
+    externalGradingOptions.json (for the question's info.json), assignment.toml, the wheel, the dataset's files in
+    data/ where it is not embedded (`bundle_data`), and a README.md for the instructor. An existing `out` must be
+    empty or a bundle written here before (its files are replaced)."""
     assignment = _assignment(class_dir)
+    data = bundle_data(class_dir, data_root)
     out = Path(out)
     if out.exists() and any(not _bundle_file(p.name) for p in out.iterdir()):
         raise ValueError(f"{out} holds files other than a PrairieLearn bundle's: choose a new or empty folder")
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("lr_grader-*.whl"):
         old.unlink()
+    if (out / DATA_DIR).is_dir() and not (out / DATA_DIR).is_symlink():
+        shutil.rmtree(out / DATA_DIR)
+    for rel, blob in data:
+        (out / DATA_DIR / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / DATA_DIR / rel).write_bytes(blob)
     wheel = Path(wheel) if wheel else build_wheel(out)
     if wheel.parent.resolve() != out.resolve():
         shutil.copy2(wheel, out / wheel.name)
@@ -188,7 +236,8 @@ def build_prairielearn(class_dir: Path, out: Path, *, wheel: Path | None = None)
     image = f"{PRAIRIELEARN_IMAGE}:{_version(wheel)}"
     timeout = _timeout(class_dir, PRAIRIELEARN_TIMEOUT_S)
     values = {**_values(class_dir, wheel), "assignment": PRAIRIELEARN_ASSIGNMENT, "image": image, "name": name,
-              "limit_s": _limit(class_dir, PRAIRIELEARN_TIMEOUT_S), "timeout": timeout, "margin": MARGIN_S}  # fmt: skip
+              "limit_s": _limit(class_dir, PRAIRIELEARN_TIMEOUT_S), "timeout": timeout, "margin": MARGIN_S,
+              "data": f"{PRAIRIELEARN_DATA}" if data else ""}  # fmt: skip
     (out / "Dockerfile").write_text(_render("Dockerfile.j2", **values))
     (out / "run.sh").write_text(_render("run.sh.j2", **values))
     (out / "run.sh").chmod(_EXECUTABLE)

@@ -53,8 +53,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--nproc", type=int, default=argparse.SUPPRESS,
                    help="processes per run for --engine colossalai (default: 2)")  # fmt: skip
     p.add_argument("--data-root", metavar="DIR",
-                   help="where the assignment's dataset lives (mnist, cifar10: torchvision's layout, e.g.\n"
-                        "DIR/MNIST/raw/*-ubyte; fashion-mnist: its IDX files); default: the embedded\n"
+                   help="where the assignment's dataset lives (mnist: DIR/MNIST/raw/*-ubyte, or the four IDX\n"
+                        "files in DIR, plain or .gz; cifar10: torchvision's layout; fashion-mnist: its IDX\n"
+                        "files); checked against the dataset's sizes before any rerun; default: the embedded\n"
                         "mnist-5k needs none, fashion-mnist is found in Debian's dataset-fashion-mnist,\n"
                         "mnist/cifar10 in ~/.cache/reference-data")  # fmt: skip
     p.add_argument("--download", action="store_true", help="let torchvision download mnist/cifar10 into the data root")
@@ -110,6 +111,10 @@ def platform_parser() -> argparse.ArgumentParser:
     pl = bsub.add_parser("prairielearn", help="a folder: Dockerfile, run.sh, externalGradingOptions.json, the wheel")
     pl.add_argument("class_dir", type=Path)
     pl.add_argument("--out", type=Path, default=Path("prairielearn-grader"))
+    for b_ in (gs, pl):
+        b_.add_argument("--data-root", metavar="DIR", type=Path,
+                        help="where the assignment's dataset lives, when it is not the embedded mnist-5k\n"
+                             "(as for `grade --data-root`): its files are checked and shipped in it")  # fmt: skip
     run = bsub.add_parser("run", help="run a bundle on one submission the way its platform does")
     run.add_argument("bundle", type=Path, help="autograder.zip, or a PrairieLearn bundle folder")
     run.add_argument("submission", type=Path, help="one submission folder")
@@ -121,6 +126,8 @@ def platform_parser() -> argparse.ArgumentParser:
     a.add_argument("--root", type=Path, help="default: /autograder (Gradescope), /grade (PrairieLearn)")
     a.add_argument("--assignment", type=Path, help="default: the bundle's assignment.toml")
     a.add_argument("--cache", type=Path, help="rerun cache (default: a temporary folder)")
+    a.add_argument("--data-root", metavar="DIR", type=Path,
+                   help="the dataset's files (default: the bundle's data/ beside its assignment.toml)")  # fmt: skip
     e = sub.add_parser("gradescope-export", help="grade a Gradescope 'Export Submissions' folder in full")
     e.add_argument("export", type=Path, help="the unzipped export (submission_metadata.yml, submission_*/)")
     e.add_argument("--assignment", type=Path, required=True, help="the class's assignment.toml")
@@ -131,6 +138,8 @@ def platform_parser() -> argparse.ArgumentParser:
                       "pending points)")  # fmt: skip
     e.add_argument("--jobs", type=_jobs, default="auto")
     e.add_argument("--cache", type=Path)
+    e.add_argument("--data-root", metavar="DIR", help="where the assignment's dataset lives (as for `grade`)")
+    e.add_argument("--download", action="store_true", help="let torchvision download mnist/cifar10 (as for `grade`)")
     return p
 
 

@@ -85,7 +85,7 @@ def platform(args: argparse.Namespace) -> int:
     """`grade bundle …`, `grade autograde …`, `grade gradescope-export …`."""
     try:
         if args.command == "autograde":
-            data = autograde(args.platform, args.root, args.assignment, args.cache)
+            data = autograde(args.platform, args.root, args.assignment, args.cache, args.data_root)
             print(f"score {data.get('score', 0):g}" + ("" if data.get("gradable", True) else " (not gradable)"))
             return 0  # a results.json is written whatever happened: the platform reads it
         if args.command == "gradescope-export":
@@ -97,7 +97,7 @@ def platform(args: argparse.Namespace) -> int:
                 print(f"note: {_cell(note, 400)}")
             return 0 if ran.returncode == 0 and not ran.timed_out else 1
         build = bundle.build_gradescope if args.platform == "gradescope" else bundle.build_prairielearn
-        print(f"wrote {_cell(build(args.class_dir, args.out))}")
+        print(f"wrote {_cell(build(args.class_dir, args.out, data_root=args.data_root))}")
         return 0
     except (ValueError, OSError) as err:
         print(f"grade: error: {safe.one_line(err, 2000)}", file=sys.stderr)
@@ -122,13 +122,28 @@ def _grade_export(args: argparse.Namespace) -> int:
     keys = {Path(os.path.abspath(f)): e.id for f, e in zip(folders, present, strict=True)}
     result = grade_class(args.export, out=args.out, quick=args.quick, jobs=args.jobs, folders=folders,
                          cache_dir=args.cache or DEFAULT_CACHE, progress=True, assignment_file=args.assignment,
-                         ids=keys)  # fmt: skip
-    rows = [(e, s.total, s.verdict.upper()) for e, s in zip(present, result.students, strict=True)]
+                         ids=keys, data_root=args.data_root, download=args.download)  # fmt: skip
+    rows = [(e, s.total, export_note(s), s.pending) for e, s in zip(present, result.students, strict=True)]
     rows += [(e, None, "no files in the export") for e in exported if e.folder is None]
     write_scores_csv(rows, args.out / "gradescope_scores.csv")
     print_class(result, args.out)
     print(f"Scores for Gradescope's import: {_cell(args.out / 'gradescope_scores.csv')}")
+    if pending := [s for s in result.students if s.pending]:
+        print(f"note: {len(pending)} of {len(result.students)} scores leave points pending (column 'Pending (not in "
+              "Score)', named in each Note): their Score counts them as not earned. Review those checks in the reports "
+              "and add what you give before importing, or import knowing they count as 0")  # fmt: skip
     return 0
+
+
+def export_note(s: StudentResult) -> str:
+    """A gradescope_scores.csv row's Note: the verdict and, where points are pending, how many and why (the Score
+    counts them as not earned: examiner probe 27 saw "77.78, PASS" for "PASS 77.78/100 (22.22 pending)")."""
+    if not s.pending:
+        return s.verdict.upper()
+    why = s.unchecked_reason
+    return f"{s.verdict.upper()}; {s.pending:g} of {s.total_points:g} points pending review (not in Score)" + (
+        f": {why}" if why else ""
+    )
 
 
 PROBLEM_WIDTH = 90  # characters of the "first problem" column

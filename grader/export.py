@@ -25,7 +25,7 @@ METADATA = "submission_metadata.yml"
 METADATA_CAP = 20 * 1024 * 1024  # bytes: a class of thousands of submissions is a few MB
 FIELD_CAP = 200  # characters kept of a name, SID or email
 _FOLDER = re.compile(r"submission_[A-Za-z0-9_-]{1,64}")
-CSV_COLUMNS = ("Name", "SID", "Email", "Score", "Note")
+CSV_COLUMNS = ("Name", "SID", "Email", "Score", "Pending (not in Score)", "Note")
 
 
 @dataclass(frozen=True)
@@ -134,22 +134,26 @@ def _submitters(value: object) -> list[Submitter]:
             for s in value if isinstance(s, dict)]  # fmt: skip
 
 
-def write_scores_csv(rows: list[tuple[Exported, float | None, str]], path: Path) -> Path:
-    """A CSV for Gradescope's score import: Name, SID, Email, Score, Note, one row per submitter (a group's members
-    each get the group's score). Score None (not graded) is an empty cell; a submission without submitters gets one
-    row whose Note names it. Every text cell passes `safe.csv_cell`: no cell is a spreadsheet formula (the score is
-    a number this writes itself, so a negative score stays a number)."""
+def write_scores_csv(rows: list[tuple], path: Path) -> Path:
+    """A CSV for Gradescope's score import: Name, SID, Email, Score, Pending, Note, one row per submitter (a group's
+    members each get the group's score). Score None (not graded) is an empty cell; a submission without submitters
+    gets one row whose Note names it. A row (exported, score, note[, pending]): its pending points, which no Score
+    counts, fill the Pending cell (empty at 0); `grade gradescope-export` names them in the Note too. Every text cell
+    passes `safe.csv_cell`: no cell is a spreadsheet formula (the score is a number this writes itself, so a negative
+    score stays a number)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(CSV_COLUMNS)
-        for exported, score, note in rows:
+        for exported, score, note, *rest in rows:
             shown = "" if score is None or not math.isfinite(score) else f"{score:g}"
+            held = f"{rest[0]:g}" if rest and rest[0] and math.isfinite(rest[0]) else ""
             note = safe.one_line(note, 500)
             people = exported.submitters or [Submitter()]
             if not exported.submitters:
                 note = f"{exported.id}: no submitter in the export. {note}".strip()
             for p in people:
-                writer.writerow([*(safe.csv_cell(c) for c in (p.name, p.sid, p.email)), shown, safe.csv_cell(note)])
+                writer.writerow([*(safe.csv_cell(c) for c in (p.name, p.sid, p.email)), shown, held,
+                                 safe.csv_cell(note)])  # fmt: skip
     return path

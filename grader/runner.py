@@ -27,6 +27,7 @@ from grader.plan import RERUN_THREADS, PlannedRun, fit_budget
 from grader.safe import InputError
 from grader.unit import Unit, run_unit
 from reference.config import RunConfig
+from reference.datasets import DataUnavailable, fingerprint
 from reference.engines import resolve
 from reference.loop import pick_device
 from reference.outputs import write_json_atomic
@@ -54,7 +55,7 @@ def run_key(p: PlannedRun, device: str, engine: str, threads: int = RERUN_THREAD
             data: str | None = None) -> str:  # fmt: skip
     """Content address of a planned run's result: over everything that changes it — normalised config, prefix
     length, package version, a hash of the reference code, torch version, device, engine, torch threads, dataset
-    and the identity of its files (`data`: e.g. the data root, when not the embedded data)."""
+    and the identity of its files (`data`: `Rerunner.data_id`, None for the embedded data)."""
     blob = json.dumps(
         {"config": p.config.model_dump(mode="json"), "until_epoch": p.until_epoch,
          "version": reference.__version__, "code": code_hash(), "torch": torch.__version__,
@@ -176,7 +177,17 @@ class Rerunner:
         return engine_tag(self.engine, self.device, self.nproc)
 
     def key(self, p: PlannedRun) -> str:
-        return run_key(p, self.device, self.tag, data=self.data_root)
+        return run_key(p, self.device, self.tag, data=self.data_id(p.config.dataset))
+
+    def data_id(self, dataset: str) -> str | None:
+        """The identity of the files a run of `dataset` reads (reference.datasets.fingerprint: their names and
+        contents, digested once per grade): files replaced in place under the same data root are a cache miss, and
+        the same files under another root a hit. None for embedded data; the root itself where the files are not
+        there (the grade stops before any rerun then: grader.grade's data check)."""
+        try:
+            return fingerprint(dataset, self.data_root)
+        except DataUnavailable:
+            return f"unavailable:{self.data_root}"
 
     def cached(self, p: PlannedRun) -> bool:
         return not self.force and self.cache.get(self.key(p)) is not None

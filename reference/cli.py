@@ -23,7 +23,7 @@ from reference.config import (
     range_test_config,
     staircase_rises,
 )  # fmt: skip
-from reference.datasets import DATASETS, DataUnavailable, steps_per_epoch
+from reference.datasets import DATASETS, DataUnavailable, advice, steps_per_epoch
 from reference.engines import CHOICES as ENGINES
 from reference.optimizers import OPTIMIZERS
 from reference.protocols import COMPARISONS, PROTOCOLS
@@ -77,7 +77,9 @@ def _run(field: str) -> object:
 def _run_args(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--dataset", default=_run("dataset"), help=f"one of {', '.join(DATASETS)}")
-    p.add_argument("--data-root", help="folder with the dataset's files (torchvision layout or IDX files)")
+    p.add_argument("--data-root", help="folder with the dataset's files (mnist: DIR/MNIST/raw/*-ubyte or the four "
+                   "IDX files in DIR itself, plain or .gz; fashion-mnist: its IDX files; cifar10: torchvision's "
+                   "layout)")  # fmt: skip
     p.add_argument("--download", action="store_true", help="let torchvision download mnist/cifar10")
     p.add_argument("--model", default=_run("model"), choices=get_args(Model), help="architecture")
     p.add_argument("--activation", default=_run("activation"), choices=get_args(Activation), help="LeNet5's activation")
@@ -234,7 +236,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reference: error: {err}", file=sys.stderr)
     except ValidationError as err:
         print(f"reference: error: {describe(err)}", file=sys.stderr)
-    except (ValueError, DataUnavailable) as err:
+    except DataUnavailable as err:  # what to do, once, for what was given
+        name = args.dataset if isinstance(getattr(args, "dataset", None), str) else None
+        tip = advice(err, name, getattr(args, "data_root", None), getattr(args, "download", False))
+        print(f"reference: error: {err}{tip}", file=sys.stderr)
+    except ValueError as err:
         print(f"reference: error: {err}", file=sys.stderr)
     except RuntimeError as err:  # a run that could not finish (time limit, a failed torchrun job): one line, exit 1
         print(f"reference: error: {str(err).splitlines()[0] if str(err) else type(err).__name__}", file=sys.stderr)

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from reference.datasets import DATASETS, DataUnavailable
+from reference.datasets import DATASETS, DataUnavailable, advice, check
 
 
 @dataclass(frozen=True)
@@ -33,18 +33,20 @@ def load_raw(name: str, root: str | None = None, download: bool = False) -> RawD
         raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
     spec = DATASETS[name]
     a = spec.read(Path(root) if root else None, download)
+    check(name, a)  # DataInvalid: not the dataset the table states (another size, shape), before anything runs on it
     x_train, y_train, x_test, y_test = (torch.as_tensor(v) for v in (a.x_train, a.y_train, a.x_test, a.y_test))
     return RawDataset(name, x_train.to(torch.uint8), y_train.long(), x_test.to(torch.uint8), y_test.long(),
                       spec.mean, spec.std, a.source)  # fmt: skip
 
 
 def require(names: Iterable[str], root: str | None = None, download: bool = False) -> None:
-    """Fail once, before any run, when a dataset is not on this machine (a ValueError: one usage line)."""
+    """Fail once, before any run, when a dataset is not on this machine or is not what the dataset table states (a
+    ValueError: one usage line, its advice once, for what was given)."""
     for name in sorted(set(names)):
         try:
             load_raw(name, root, download)
         except DataUnavailable as err:
-            raise ValueError(f"{err}; give --data-root DIR (or --download where there is internet)") from None
+            raise ValueError(f"{err}{advice(err, name, root, download)}") from None
 
 
 # ---------------------------------------------------------------- on the device

@@ -155,12 +155,14 @@ def test_prairielearn_scores_a_fraction_with_points_on_every_test(tmp_path):
     assert all(t["points"] <= t["max_points"] for t in data["tests"])
 
 
-def test_a_broken_bundle_is_a_results_json_that_says_so(tmp_path):
-    """No assignment.toml where the bundle should have one: the instructor's problem, written as a result."""
+def test_a_broken_bundle_is_a_results_json_that_says_so(tmp_path, capsys):
+    """No assignment.toml where the bundle should have one: the instructor's problem, written as a result that says
+    it is no grade; the detail goes to the log (the instructor's), not to the student (examiner probe 27)."""
     root = platform_tree(tmp_path, "gradescope")
     (root / "source" / "assignment.toml").unlink()
     data = autograde("gradescope", root, cache_dir=tmp_path / "cache")
-    assert data["score"] == 0 and "could not grade" in data["output"] and "assignment.toml" in data["output"]
+    assert data["score"] == 0 and "NOT a grade" in data["output"] and "must fix the autograder" in data["output"]
+    assert "assignment.toml" in capsys.readouterr().err
     assert (root / "results" / "results.json").is_file()
 
 
@@ -247,7 +249,7 @@ def test_bundled_submissions_graded_on_upload_within_the_platform_limits(tmp_pat
 
 def test_an_uploaded_zip_of_a_folder_is_found_inside_it(tmp_path):
     """Gradescope unpacks a zip of a folder as that folder (and a Mac adds __MACOSX beside it): the submission is
-    graded from inside, not refused as missing; an upload with two candidate folders is graded as it is."""
+    graded from inside, not refused as missing; an upload with two submissions in it is graded as it is."""
     from grader.autograde import locate
 
     root = platform_tree(tmp_path, "gradescope")
@@ -260,7 +262,10 @@ def test_an_uploaded_zip_of_a_folder_is_found_inside_it(tmp_path):
     data = autograde("gradescope", root, cache_dir=tmp_path / "cache")
     assert data["score"] > 0 and any(t["name"].startswith("lr_claim · sweep") for t in data["tests"])
     (sub / "other").mkdir()
-    assert locate(sub) == sub  # two folders: which one is the student's is not guessed
+    assert locate(sub) == inner  # a folder without a submission file beside it changes nothing (probe 27)
+    (sub / "other" / "config.py").write_text("x = 1\n")
+    assert locate(sub) == sub  # two submissions: which one is the student's is not guessed
+    (sub / "other" / "config.py").unlink()
     (sub / "other").rmdir()
     (sub / "hw6" / "final").rename(tmp_path / "elsewhere")
     (sub / "hw6" / "final").symlink_to(tmp_path / "elsewhere", target_is_directory=True)

@@ -381,16 +381,16 @@ def test_scores_csv_one_row_per_submitter_and_no_formulas(tmp_path):
     path = write_scores_csv(rows, tmp_path / "out" / "scores.csv")
     with open(path, newline="") as f:
         table = list(csv.reader(f))
-    assert table[0] == ["Name", "SID", "Email", "Score", "Note"]
-    assert table[1] == ["Ada Lovelace", "001", "ada@example.edu", "91.25", "PASS"]
-    assert table[2] == ['\'=HYPERLINK("http://evil.example","click")', "'+002", "'@evil.example", "91.25", "PASS"]
-    assert table[3] == ["Grace Hopper", "", "", "", "'=cmd|' /C calc'!A0"]
-    assert table[4][:4] == ["", "", "", "0"] and table[4][4].startswith("submission_303: no submitter")
+    assert table[0] == ["Name", "SID", "Email", "Score", "Pending (not in Score)", "Note"]
+    assert table[1] == ["Ada Lovelace", "001", "ada@example.edu", "91.25", "", "PASS"]
+    assert table[2] == ['\'=HYPERLINK("http://evil.example","click")', "'+002", "'@evil.example", "91.25", "", "PASS"]
+    assert table[3] == ["Grace Hopper", "", "", "", "", "'=cmd|' /C calc'!A0"]
+    assert table[4][:5] == ["", "", "", "0", ""] and table[4][5].startswith("submission_303: no submitter")
     assert len(table) == 5
     for row in table[1:]:
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row), row
     negative = write_scores_csv([(Exported("submission_1", None, [Submitter("A")]), -2.0, "")], tmp_path / "n.csv")
-    assert negative.read_text().splitlines()[1] == "A,,,-2,"  # a number of ours, not a formula
+    assert negative.read_text().splitlines()[1] == "A,,,-2,,"  # a number of ours, not a formula
 
 
 def test_gradescope_export_refusals_are_one_line(tmp_path):
