@@ -88,7 +88,7 @@ def _grade(platform: str, submission: Path, assignment_file: Path, tmp: Path, ca
     if where:  # found below the upload's top: said first, in the output the student reads
         report = f"{safe.markdown(where)}\n\n{report}" if report else safe.markdown(where)
     if platform == "prairielearn":  # no per-test visibility there: every test, the score and the report are shown
-        return {**student.to_prairielearn(), **({"output": report} if report else {})}
+        return {**student.to_prairielearn(), **({"output": safe.plain(report)} if report else {})}
     visibility = assignment.autograder.visibility
     out = student.to_gradescope(visibility)
     if report and withheld(student.checks, visibility):  # the output is shown to the student at once: without them

@@ -25,6 +25,7 @@ from grader.bundle import templates_dir
 from grader.diagnoses import PITFALLS
 from grader.results import (
     STATUS_ORDER,
+    UPLOAD,
     VERDICT_ORDER,
     CheckResult,
     ClassResult,
@@ -379,8 +380,12 @@ def _counts(checks: list[CheckResult]) -> list[tuple[str, str, int]]:
 
 
 def student_context(student: StudentResult, assignment: dict, meta: dict, command: str | None = None) -> dict:
+    """What report.md/report.html render. An upload's grade (meta budget_s) tells the student what their instructor's
+    grade checks, not commands to run, and names no report.html (the platform shows this Markdown alone)."""
     plots = plots_for(student)
-    return {"s": student, "assignment": assignment, "meta": meta, "footer": _footer(student, meta),
+    upload = meta.get("budget_s") is not None
+    command = command or (UPLOAD if upload else None)
+    return {"s": student, "assignment": assignment, "meta": meta, "footer": _footer(student, meta), "upload": upload,
             "score": score_view(student, command),
             "folder": Path(student.folder).name,  # not the instructor's path: the report goes to the student
             "counts": _counts(student.checks), "withheld": "",

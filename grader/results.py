@@ -471,6 +471,9 @@ REASONS: dict[str, tuple[int, str]] = {
 }  # fmt: skip
 
 
+UPLOAD = "\0upload"  # `command` of an upload grade (Gradescope, PrairieLearn): the student runs nothing there
+
+
 def pending_lines(students: list[StudentResult], command: str | None = None, rerun: str | None = None,
                   quick_epochs: int | None = None) -> list[str]:  # fmt: skip
     """One line per reason the students' pending points and unchecked claims were not checked, and what would check
@@ -505,12 +508,15 @@ def _line(
             cut += (f"; one that keeps the claim data's longer epochs to as many of them as {epochs} "
                     f"epoch{'s' * (epochs != 1)} of {rerun or 'the rerun data'} take, at least one")  # fmt: skip
         cut += ")" if cut else ""
-        todo = f"run `{command} --full` to check them" if command else "a full grade (`--full`) checks them"
+        todo = ("your instructor's full grade checks them" if command == UPLOAD else
+                f"run `{command} --full` to check them" if command else
+                "a full grade (`--full`) checks them")  # fmt: skip
         return f"quick mode{cut}: {n} pending — {todo}"
     if why.startswith("data:"):
         data = why.removeprefix("data:")
         on = f" on {rerun}" if rerun else ""
-        todo = (f"run `{command} --data-root DIR` with {data} in DIR and dataset = \"{data}\" in assignment.toml"
+        todo = (f"a grade on {data} itself checks them" if command == UPLOAD else
+                f"run `{command} --data-root DIR` with {data} in DIR and dataset = \"{data}\" in assignment.toml"
                 if command else f"a grade on {data} itself (`--data-root DIR` with {data}, assignment.toml dataset = "
                 f"\"{data}\") checks them")  # fmt: skip
         return f"claimed on {data}: {n} pending{on} — {todo}"

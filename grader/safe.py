@@ -58,6 +58,15 @@ def markdown(text: object) -> str:
     return _LEADING.sub(r"\1\\\2", _MARKDOWN.sub(r"\\\1", one_line(text)))
 
 
+_UNESCAPE = re.compile(r"\\([\\`*_\[\]<>|~&()#.+-])")  # what `markdown` (and CommonMark) backslash-escape
+
+
+def plain(markdown_text: str) -> str:
+    """A Markdown report as plain text — PrairieLearn shows a result's `output` HTML-escaped in a <pre>, where a
+    backslash escape would show: `markdown`'s escapes undone, control characters still escaped (`\\x1b`)."""
+    return _UNESCAPE.sub(r"\1", markdown_text)
+
+
 # ---------------------------------------------------------------- messages about input
 
 
