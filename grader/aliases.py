@@ -29,7 +29,7 @@ def _key(text: str) -> str:  # "One_Cycle", "one cycle", "onecycle" alike
 
 NOT_OURS = ("LambdaLR", "LinearLR", "ConstantLR")
 RULE_WORDS = {  # the rules as reports word them (seed 000: "one order lower than … where loss is minimum")
-    "min": ("minimum", "minloss", "minimumloss", "lowestloss", "lrmin"),
+    "min": ("minimum", "minloss", "minimumloss", "lowestloss", "lrmin"),  # "minimum", "lrmin": also EITHER_MIN's
     "valley": ("fastaivalley", "valleyfastai", "lrfindvalley", "lrfindervalley"),
     "min/10": ("minimum/10", "min÷10", "minover10", "mindiv10", "onedecadebelowmin", "onedecadebelowminimum",
                "oneorderlowerthanmin", "minimumover10", "oneorderlowermin", "oneorderlowerminimum", "onedecadelowermin",
@@ -37,8 +37,27 @@ RULE_WORDS = {  # the rules as reports word them (seed 000: "one order lower tha
     "steepest": ("steepestgradient", "steepestslope", "steepestdescent", "maxslope", "maxgradient", "steepestdrop",
                  "steepestnegativegradient", "steepestnegativeslope", "mostnegativegradient", "mostnegativeslope",
                  "steepestdecline", "steepestdecrease", "steepestfall", "maxnegativegradient", "maxnegativeslope",
-                 "largestnegativegradient", "largestnegativeslope", "steepestgradientdescent"),
+                 "largestnegativegradient", "largestnegativeslope", "steepestgradientdescent",
+                 "steep", "lrsteep"),  # fastai's: `lr_min, lr_steep = learn.lr_find()`, its suggestion function steep
 }  # fmt: skip
+# fastai's names for the minimum's LR ÷ 10 (`lr_min, lr_steep = learn.lr_find()`: SuggestedLRs(lr_min / 10., …); its
+# suggestion function `minimum`, "one-tenth the minimum"), which others use for the minimum itself (seed 000: "the loss
+# decrease to the lowest point"): read as "min", the claim judged against both readings (grader.evidence.either_rule)
+EITHER_MIN = ("minimum", "lrmin")  # by key
+
+
+class Worded(str):
+    """A rule read from another word, which keeps that word (`said`) through to the validated claim
+    (grader.load._keep_printed), where the word has two readings (EITHER_MIN)."""
+
+    said: str
+
+    def __new__(cls, rule: str, said: str) -> Worded:
+        value = super().__new__(cls, rule)
+        value.said = said
+        return value
+
+
 MIN_WORDS = ("minimum", "minimal", "lowest", "smallest")  # each read as "min" ("lowest loss / 10" is "min/10")
 NAMES = {  # field → its names by their key (case, `_` and spaces aside); a scheduler also by its torch class
     "rule": {_key(r): r for r in RULES} | {w: r for r, words in RULE_WORDS.items() for w in words},
@@ -191,6 +210,10 @@ def _rule_entry(entry: dict, where: str, notes: list[str]) -> dict:
     rule, on_test = _rule(entry.get("rule"))
     if rule is None or rule == entry["rule"] or (on_test and entry.get("curve", "test") != "test"):
         return entry
+    if rule == "min" and _key(entry["rule"]) in EITHER_MIN:  # fastai's lr_min: the minimum's LR ÷ 10, or the minimum
+        notes.append(f"{where}.rule = {shown(entry['rule'])} read as 'min' or 'min/10' (fastai's lr_min): judged on "
+                     "the reading the claim matches")  # fmt: skip
+        return entry | {"rule": Worded("min", str(entry["rule"]))}
     if on_test and "curve" not in entry:
         notes.append(f"{where}.rule = {shown(entry['rule'])} read as rule = {rule!r} on curve = \"test\" (the test "
                      "loss of each evaluation)")  # fmt: skip

@@ -19,7 +19,7 @@ from reference.config import RunConfig
 from reference.datasets import steps_per_epoch
 from reference.optim import lr_table, total_steps
 from reference.outputs import Logs
-from reference.rules import Watch, smooth
+from reference.rules import Watch, smooth, valley_fastai
 from reference.tolerances import sigma, sigma_upper
 
 # ---------------------------------------------------------------- logged vs rerun, within measured seed noise
@@ -411,6 +411,10 @@ def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: Ban
     if logs.running_mean:  # grader.logs._running_mean (examiner probe 19: "outside the seed noise", no cause matched)
         return None, ("the train loss is logged as each epoch's running mean so far (running_loss / (i + 1)), and the "
                       "seed noise is measured on each step's loss, so the train loss is not compared"), 0  # fmt: skip
+    if logs.smoothed:  # `presmoothed` (examiner probe 26: fastai's recorder, re-smoothed, "outside the seed noise")
+        return None, ("the train loss is logged already smoothed (as pytorch-lr-finder's history and fastai's "
+                      "recorder hold it), and the seed noise is measured on each step's loss, so the train loss is not "
+                      "compared"), 0  # fmt: skip
     contiguous = [s for i, s in enumerate(steps) if s == i]  # smoothing needs the steps from 0 on
     if len(contiguous) < 2:  # every k-th step logged (examiner probe 9): the band is of every step's smoothed loss
         every = f"every {logged_every(steps)} steps" if len(steps) > 1 else "at one step"
@@ -880,6 +884,115 @@ def record(logs: Logs | str | None, result: dict | None, cmp: Comparison | None,
             "counterfactuals": counterfactuals or {}}  # fmt: skip
 
 
+# ---------------------------------------------------------------- a train loss logged already smoothed (probe 26)
+
+
+Pairs = list[tuple[PlannedRun, object]]  # (planned run, its outcome: grader.runner.Outcome)
+SMOOTHED_RATIO = 0.2  # a logged loss this much smoother than the rerun's per-step loss is already smoothed (below)
+MIN_TRIPLES = 20  # consecutive logged steps (three at a time) the ratio needs
+
+
+def roughness(logs: Logs, raw: list[float]) -> float | None:
+    """How rough the logged train loss is against the rerun's per-step loss `raw` of the same config: the median
+    |x[s−1] − 2·x[s] + x[s+1]| of the log over that of `raw`, at the steps s where both hold s − 1, s and s + 1,
+    finite. The second difference drops a linear trend (a sweep's descent), so what is left is each step's noise: a
+    per-step loss of another seed has the rerun's (≈ 1); an exponential moving average keeps (1 − β) of it
+    (pytorch-lr-finder's history, smooth_f = 0.05: ≈ 0.05·√2/√6; fastai's recorder, β = 0.98: less). None where
+    fewer than MIN_TRIPLES such steps are logged (a sparse log) or the rerun's loss does not move."""
+    index = {s: i for i, s in enumerate(logs.step)}
+    mine, theirs = [], []
+    for s in range(1, len(raw) - 1):
+        at = [index.get(t) for t in (s - 1, s, s + 1)]
+        if None in at:
+            continue
+        a, b = [logs.train_loss[i] for i in at], raw[s - 1 : s + 2]
+        if all(math.isfinite(v) for v in (*a, *b)):
+            mine.append(abs(a[0] - 2 * a[1] + a[2]))
+            theirs.append(abs(b[0] - 2 * b[1] + b[2]))
+    if len(mine) < MIN_TRIPLES or not (noise := statistics.median(theirs)) > 0:
+        return None
+    return statistics.median(mine) / noise
+
+
+def presmoothed(logs: Logs, raw: list[float]) -> tuple[Logs, float | None]:
+    """`logs` marked `smoothed` where its train loss is already smoothed as logged — pytorch-lr-finder's `history`
+    (exponential, smooth_f = 0.05, no bias correction), fastai's recorder (β = 0.98, bias-corrected): examiner probe
+    26, re-smoothed, moved the rule's pick off 43 of 108 honest claims and warned 11 of 36 logs "outside the seed
+    noise". Recognised by its shape against the rerun's per-step loss (`roughness` < SMOOTHED_RATIO), and the ratio.
+    Measured on mnist-5k (a log of one seed against a rerun of the next, the same config; tests/test_presmoothed.py
+    holds a small case): 61 pairs — 30 sweeps (SGD, Adam, AdamW; 10-epoch and 200-step), 25 training runs of 30 epochs,
+    6 of 3 — honest per-step logs 0.67–1.47 (0 of 61 recognised); the same losses as pytorch-lr-finder's history
+    0.021–0.040 and as fastai's recorder 0.008–0.027 (61 of 61 each). A running mean (`running_mean`) is said
+    apart; a sparse log is not recognised (compared, and read, as before)."""
+    if logs.running_mean or logs.smoothed or not logs.step:
+        return logs, None
+    ratio = roughness(logs, raw)
+    return (replace(logs, smoothed=True), ratio) if ratio is not None and ratio < SMOOTHED_RATIO else (logs, ratio)
+
+
+def read_smoothed(logs: dict[str, Logs | str], runs: Pairs) -> tuple[dict, list[str]]:
+    """Each run's logs as `presmoothed` reads them against its rerun (`runs`: (planned run, its outcome)), before the
+    checks, and one line for each log recognised."""
+    out, notes = dict(logs), []
+    for p, o in runs:
+        log, result = logs.get(p.name), getattr(o, "result", None)
+        if not isinstance(log, Logs) or not result:
+            continue
+        out[p.name], ratio = presmoothed(log, result.get("train_loss") or [])
+        if out[p.name].smoothed:
+            notes.append(f"{p.name}: logs {log.source!r}: the train loss is logged already smoothed (its step-to-step "
+                         f"changes {ratio:.2f}× the rerun's per-step loss's, as in pytorch-lr-finder's history or "
+                         "fastai's recorder): the rule is applied to it as logged, never smoothed again, and it is not "
+                         "compared with the rerun's (the seed noise is measured on each step's loss); its LR table "
+                         "is")  # fmt: skip
+    return out, notes
+
+
+# ---------------------------------------------------------------- a rule word of two readings (fastai's lr_min)
+
+EITHER = ("min", "min/10")  # the readings of grader.aliases.EITHER_MIN's words
+
+
+def either_rule(runs: Pairs, seeds: dict) -> tuple[Pairs, list[str]]:
+    """Each sweep whose rule the student worded as fastai's `lr_min` or `minimum` (RangeTestClaim.rule_said) judged
+    on the reading its claim matches: fastai's, the lowest loss's LR ÷ 10 (`min/10`), or the lowest loss's own
+    (`min`) — the nearer, in decades, to that rule's pick on the rerun (`runs`: (planned run, its outcome)), else on
+    the committed seeds of the exact sweep (`seeds`: name → grader.context.Seeds) — and one line saying which. The two
+    readings are exactly a decade apart: a claim one decade below the minimum's LR passes as fastai's lr_min (that is
+    what the word means there), and a wrong claim is judged against the nearer reading, with that rule's tolerance —
+    one about half a decade from both fails against either, as before."""
+    out, notes = [], []
+    for p, o in runs:
+        claim = p.claim
+        said = claim.rule_said() if isinstance(claim, RangeTestClaim) else None
+        if said is None or claim.rule not in EITHER or not isinstance(claim.claimed_lr, float) or claim.curve == "test":
+            out.append((p, o))
+            continue
+        result, entry = getattr(o, "result", None), getattr(seeds.get(p.name), "entry", None)
+        picks = {r: _rule_pick(result, entry, r) for r in EITHER}
+        dist = {r: abs(math.log10(claim.claimed_lr / v)) for r, v in picks.items() if v}
+        if not dist:
+            out.append((p, o))
+            continue
+        rule = min(EITHER, key=lambda r: dist.get(r, math.inf))
+        other = next(r for r in EITHER if r != rule)
+        out.append((replace(p, claim=claim.model_copy(update={"rule": rule})), o))
+        far = f"; {other!r}: {dist[other]:.2f}" if other in dist else ""
+        notes.append(f"{p.name}: rule {said!r} judged as {rule!r}, the reading the claim matches ({dist[rule]:.2f} "
+                     f"decades from its pick{far}): fastai's lr_min is the LR at the lowest loss ÷ 10 ('min/10'), "
+                     "others mean the lowest loss's own ('min'); the two are a decade apart, so a claim near neither "
+                     "fails either way")  # fmt: skip
+    return out, notes
+
+
+def _rule_pick(result: dict | None, entry: dict | None, rule: str) -> float | None:
+    """`rule`'s pick on the rerun (its result's suggestions), else the geometric mean of the committed seeds' picks."""
+    if result and isinstance(v := (result.get("suggestions") or {}).get(rule), float) and v > 0:
+        return v
+    picks = [x for x in ((entry or {}).get("picks") or {}).get(rule) or [] if isinstance(x, float) and x > 0]
+    return math.exp(statistics.fmean(math.log(x) for x in picks)) if picks else None
+
+
 # ---------------------------------------------------------------- a claim against the student's own log (issue 21)
 
 
@@ -938,12 +1051,34 @@ def plausible(cmp: Comparison | None) -> bool:
 # How a student may have smoothed the logged sweep before applying the rule: as the reference does (pytorch-lr-finder,
 # fastai), or as TensorBoard draws it by default (its smoothing slider, a debiased EMA like the reference's).
 READINGS = {None: "the reference's smoothing", 0.6: "TensorBoard's default smoothing (0.6)"}
+AS_LOGGED = "the loss as logged (no further smoothing)"
+FASTAI_VALLEY = "the loss as logged, fastai's valley on lr_find's points [num_it // 10 : -5]"
+SMOOTHED_SAID = "as pytorch-lr-finder's history and fastai's recorder hold it"
+
+
+def _train_readings(claim: RangeTestClaim, logs: Logs) -> dict[str, float | list[float] | None]:
+    """The rule's picks on the logged sweep, by how the student may have read it. A per-step loss: smoothed as the
+    reference smooths it, or as TensorBoard draws it (READINGS). A loss recognised as already smoothed
+    (`logs.smoothed`: an LR finder's own, pytorch-lr-finder's history or fastai's recorder) as logged only — its
+    suggestion is the rule on it as it stands; smoothed again, the pick moved (examiner probe 26: 43 of 108 honest
+    claims lost their points) — and, for `valley`, also as fastai's `lr_find` applies it (`valley_fastai`). A per-step
+    loss is not also read as logged: the rule on its raw noise picks where the noise says (a `min/10` picked on the
+    test loss passed against a raw train loss's minimum, tests/test_eval_curve.py)."""
+    if not logs.smoothed:
+        return {how: logs.pick(claim.rule, beta) for beta, how in READINGS.items()}
+    picks = {AS_LOGGED: rule_on(claim.rule, logs.lr, logs.train_loss)}
+    if claim.rule == "valley":
+        num_it = claim.steps or None  # the iterations asked for (lr_find's num_it): its first tenth left out
+        picks[FASTAI_VALLEY] = valley_fastai(logs.lr, logs.train_loss, num_it)
+    return picks
 
 
 def lr_against_log(claim: RangeTestClaim, logs: Logs, eval_lr: dict[int, float] | None = None) -> OwnLog | None:
-    """The claimed LR against the claim's rule applied to the logged sweep, smoothed as the reference smooths it or
-    as TensorBoard shows it by default (READINGS: a pick read off TensorBoard's plot is honest): allowed one logged LR
-    step (the sweep's resolution) and the claim's printed digits. A pick on the test loss (`claim.curve`) reads the
+    """The claimed LR against the claim's rule applied to the logged sweep, smoothed as the reference smooths it, as
+    TensorBoard shows it by default (READINGS: a pick read off TensorBoard's plot is honest) — or, a loss recognised as
+    already smoothed (an LR finder's own), as logged only (`_train_readings`) —
+    the message naming the reading that bore the claim out: allowed one logged LR step (the sweep's resolution) and
+    the claim's printed digits. A pick on the test loss (`claim.curve`) reads the
     log's test loss of each epoch against `eval_lr` (epoch → the LR the rerun evaluated it at: the logs check holds
     the log's LR table to the rerun's), raw or as TensorBoard smooths it, allowed one evaluation's LR step."""
     if claim.claimed_lr is None:
@@ -958,7 +1093,7 @@ def lr_against_log(claim: RangeTestClaim, logs: Logs, eval_lr: dict[int, float] 
         }
     else:
         lrs = [v for v in logs.lr if math.isfinite(v) and v > 0]
-        picks = {how: logs.pick(claim.rule, beta) for beta, how in READINGS.items()}
+        picks = _train_readings(claim, logs)
     if len(lrs) < 3:
         return None
     steps = [abs(math.log10(b / a)) for a, b in zip(lrs, lrs[1:], strict=False) if a != b]
@@ -990,6 +1125,8 @@ def lr_against_log(claim: RangeTestClaim, logs: Logs, eval_lr: dict[int, float] 
     if dist > allowed and len(readings) > 1:
         others = "; ".join(f"with {h}: {fmt(p)}" for _, p, h in readings if h != how)
         msg += f" Read otherwise, it picks {others}."
+    if logs.smoothed and claim.curve == "train":
+        msg += f" Your log's loss is already smoothed ({SMOOTHED_SAID}): read as logged, not smoothed again."
     if dist > allowed and claim.curve == "train" and logged_every(logs.step) > 1:
         # a log of every k-th step: the student may have read the pick off the whole curve (their LR finder), and a
         # sparse curve's pick strays further than its resolution (examiner probe 9: 0.35 decades at every 10th of 233

@@ -15,7 +15,7 @@ import reference
 from grader.checks import run_checks
 from grader.context import Context, Seeds, by_seeds, load_baseline, load_baselines, reference_curve
 from grader.diagnoses import Execute, explain
-from grader.evidence import record
+from grader.evidence import either_rule, read_smoothed, record
 from grader.load import Ids, Loaded, discover, load_assignment, load_class
 from grader.plan import Conditions, PlannedRun, plan
 from grader.render import render_class
@@ -136,8 +136,10 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], keys: dict[tuple, str], out
     n_test = next((o.result["meta"]["test_size"] for _, o in pairs if o.result),
                   DATASETS[x.submission.setup.dataset].test_size)  # fmt: skip
     ev = x.evidence
+    logs, smoothed = read_smoothed(ev.logs, pairs)  # a train loss logged already smoothed, read as logged (probe 26)
+    pairs, readings = either_rule(pairs, seeds)  # fastai's lr_min: the minimum's LR ÷ 10, or the minimum's (probe 26)
     claim_baseline = baselines.get(Conditions.of(x.submission, assignment).claimed)
-    ctx = Context(x.submission, assignment, pairs, baseline, quick, n_test, probes, logs=ev.logs, read=ev.read,
+    ctx = Context(x.submission, assignment, pairs, baseline, quick, n_test, probes, logs=logs, read=ev.read,
                   claim_baseline=claim_baseline, legacy=x.legacy,
                   baselines=committed.get(x.submission.setup.dataset, []), seeds=seeds, by_seeds=by_seeds)  # fmt: skip
     checks = [defer(c) if c.subject in deferred else c for c in run_checks(ctx)]
@@ -145,13 +147,13 @@ def _grade_one(x: Loaded, planned: list[PlannedRun], keys: dict[tuple, str], out
     # the report draws what the checks found: each logged run's one comparison with its rerun (ctx.comparisons)
     runs = [RunRecord(p.name, p.kind, keys[x.folder, p.name, p.kind], p.config.model_dump(mode="json"), o.result,
                       reference_curve(p, baseline, seeds.get(p.name)), o.error, o.cached,
-                      record(ev.logs.get(p.name), o.result, ctx.comparisons.get(p.name), ran.get(p.name)),
+                      record(logs.get(p.name), o.result, ctx.comparisons.get(p.name), ran.get(p.name)),
                       p.conditions, seeds[p.name].phrase if p.name in seeds else None,
                       DEFERRED if p.name in deferred else p.not_rerun, "seed" in p.claim.model_fields_set)
             for p, o in pairs]  # fmt: skip
     wall = sum(o.result["meta"]["wall_time_s"] for _, o in every if o.result)
     return StudentResult(x.submission.student.id, x.submission.student.name, x.label, checks=checks,
-                         runs=runs, warnings=[*x.warnings, *ev.notes], execution_time=wall,
+                         runs=runs, warnings=[*x.warnings, *ev.notes, *smoothed, *readings], execution_time=wall,
                          notes=x.submission.notes)  # fmt: skip
 
 

@@ -596,6 +596,9 @@ def _keep_printed(data: dict, sub: Submission) -> None:
             for k in ("claimed_test_accuracy", "claimed_test_loss"):
                 if isinstance(v := raw.get(k), Printed) and v.text:
                     entry._printed[k] = v.text
+    for raw, entry in zip(data.get("range_test") or (), sub.range_test, strict=True):
+        if isinstance(v := raw.get("rule"), aliases.Worded):  # a rule word of two readings (fastai's lr_min)
+            entry._rule_said = v.said
 
 
 def _defaults(data: dict, assignment: Assignment) -> tuple[dict, list[str]]:

@@ -194,6 +194,11 @@ class RangeTestClaim(Optim):
     claimed_lr: Lr | tuple[Lr, Lr] | None = Field(
         None, description="The suggested LR the student reported ([low, high] for rule 'range'); none: not checked"
     )
+    # the rule as the file words it, where that word has two readings (grader.aliases.EITHER_MIN: fastai's lr_min)
+    _rule_said: str | None = PrivateAttr(default=None)
+
+    def rule_said(self) -> str | None:
+        return self._rule_said
 
     @model_validator(mode="after")
     def _check(self) -> RangeTestClaim:

@@ -57,6 +57,9 @@ class Logs:
     test_accuracy: list[float] = field(default_factory=list)
     lr_epoch: int = 0  # the LR was logged once an epoch (placed at each epoch's first step): the steps an epoch
     running_mean: bool = False  # the train loss is each epoch's running mean so far (running_loss / (i + 1))
+    # the train loss is already smoothed as logged (pytorch-lr-finder's history, fastai's recorder): its step-to-step
+    # changes far below the rerun's per-step noise (grader.evidence.presmoothed); read as logged, never smoothed again
+    smoothed: bool = False
     # the step (as `step` counts) each epoch was evaluated after: its CSV row (`write_csv`); empty where not known. A
     # hint for the writer: a log read back (which files its epochs by number) is the same log without it
     epoch_step: list[int] = field(default_factory=list, compare=False)

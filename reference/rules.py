@@ -123,6 +123,33 @@ def valley(lrs: Sequence[float], losses: Sequence[float]) -> Suggestion:
     return Suggestion("valley", float(lr[start + int(third) + int(third / 2)]))
 
 
+def valley_fastai(lrs: Sequence[float], losses: Sequence[float], num_it: int | None = None) -> float | None:
+    """fastai's `valley` as `Learner.lr_find` applies it (fastai/callback/schedule.py), on its recorder's values
+    `[num_it // 10 : -5]` — the first tenth of the iterations asked for and the last five recorded left out, every
+    recorded point kept (`valley` above keeps one per LR): the longest strictly decreasing subsequence, its end `e`
+    the first point that reaches its length L, its start `e − L` (one before `valley`'s), and the point
+    `start + int(sections) + int(sections / 2)`, `sections = (e − start) / 3`, as fastai indexes it. `num_it`: the
+    iterations asked for (default: the points logged). None where fewer than 3 finite points are left. O(n log n):
+    a log holds up to 200,000 points."""
+    import bisect
+
+    n = len(losses)
+    lo, hi = (num_it if num_it is not None else n) // 10, n - 5
+    xs, ys = list(lrs[lo:hi]), [float(v) for v in losses[lo:hi]]
+    if len(ys) < 3 or not all(math.isfinite(v) for v in ys):
+        return None
+    tails: list[float] = []  # patience sorting on −loss: tails[k] ends the best decreasing run of length k + 1
+    longest, end, start = 1, 0, 0
+    for i, v in enumerate(ys):
+        at = bisect.bisect_left(tails, -v)  # strictly decreasing: an equal loss does not extend a run
+        tails[at : at + 1] = [-v]
+        if at + 1 > longest:  # fastai moves its end only to a point that makes the run longer
+            longest, end = at + 1, i
+            start = end - longest
+    sections = (end - start) / 3
+    return float(xs[start + int(sections) + int(sections / 2)])  # fastai's index (−1 wraps, as in fastai)
+
+
 def lr_range(lrs: Sequence[float], losses: Sequence[float]) -> Suggestion:
     """Smith's LR range: from where the loss starts to fall (10% of its total drop) to its minimum."""
     lr, loss = _clean(lrs, losses)
