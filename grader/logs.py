@@ -841,7 +841,8 @@ def _assemble(rel: str, series: dict[str, list[tuple[int, float]]], runs: int | 
                      "event file or folder")  # fmt: skip
     steps = sorted(set(lrs) | set(loss))
     shift = 1 if steps and steps[0] == 1 else 0  # 1-based global steps → 0-based (read off every logged step)
-    if loss and any(s not in loss for s in steps if s < max(loss)):  # a loss logged once an epoch, the LR every step:
+    last = max(loss, default=None)  # once: a 100,000-step log took a minute when this was taken per step (fuzz_logs)
+    if loss and any(s not in loss for s in steps if s < last):  # a loss logged once an epoch, the LR every step:
         steps = sorted(loss)  # the log is read at the steps that have both (a missing loss is not a NaN loss)
     tl, ta = by_step.get("test_loss", {}), by_step.get("test_accuracy", {})
     epochs = sorted(set(tl) | set(ta))
