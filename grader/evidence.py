@@ -310,6 +310,10 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
                   "LR table and train loss (its test metrics move with the LR, and no seed band measures "
                   "them)")  # fmt: skip
         return Comparison(0, 0, source, untold=untold, k=k, scope=Scope.NOTHING, lr_steps=0, evaluations=True)
+    if sweep and logs.smoothed and not compared and lr is None and nonfinite is None and logs.step:
+        # smoother than any LR finder's average (`fitted_ema`): only its LR table would bear it out (examiner probe 28)
+        return Comparison(0, 0, source, untold=f"its LR table is the claimed sweep's, but {untold}", k=k,
+                          scope=Scope.NOTHING, lr_steps=len(logged))  # fmt: skip
     if not steps and not n_ep and lr is None and nonfinite is None:  # no logged step or epoch is the rerun's
         where = f"steps {min(logs.step)}–{max(logs.step)}" if logs.step else "no steps"
         untold = (f"no logged step or epoch lies where the rerun has one (the log holds {where}; the rerun steps "
@@ -411,10 +415,6 @@ def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: Ban
     if logs.running_mean:  # grader.logs._running_mean (examiner probe 19: "outside the seed noise", no cause matched)
         return None, ("the train loss is logged as each epoch's running mean so far (running_loss / (i + 1)), and the "
                       "seed noise is measured on each step's loss, so the train loss is not compared"), 0  # fmt: skip
-    if logs.smoothed:  # `presmoothed` (examiner probe 26: fastai's recorder, re-smoothed, "outside the seed noise")
-        return None, ("the train loss is logged already smoothed (as pytorch-lr-finder's history and fastai's "
-                      "recorder hold it), and the seed noise is measured on each step's loss, so the train loss is not "
-                      "compared"), 0  # fmt: skip
     contiguous = [s for i, s in enumerate(steps) if s == i]  # smoothing needs the steps from 0 on
     if len(contiguous) < 2:  # every k-th step logged (examiner probe 9): the band is of every step's smoothed loss
         every = f"every {logged_every(steps)} steps" if len(steps) > 1 else "at one step"
@@ -423,15 +423,86 @@ def _loss_part(logs: Logs, rerun: dict, steps: list[int], index: dict, band: Ban
     n = len(contiguous)
     skips = (f"the log skips step {n} (its train loss is compared up to there: the smoothed loss needs every step)"
              if n < len(steps) else None)  # fmt: skip
-    part, untold, compared = _smoothed_part(logs, rerun, contiguous, index, band, k, sweep, margin)
+    pre = None
+    if logs.smoothed:  # `presmoothed`: the rerun's loss smoothed as the log's was, before both are (examiner probes
+        # 26, 28: re-smoothed alone it was "outside the seed noise"; left uncompared, an invented smooth curve with the
+        # claimed LR table decided any pick)
+        pre = fitted_ema([logs.train_loss[index[s]] for s in contiguous], rerun["train_loss"][: len(contiguous)])
+        if pre is None:
+            return (
+                None,
+                (
+                    "the train loss is logged smoother than any LR finder's moving average of a per-step loss "
+                    f"leaves it (below {SMOOTHEST:g}× the rerun's step-to-step changes; an EMA of β = 0.99 "
+                    "leaves more), so it cannot be compared as a run's loss: the log decides no pick"
+                ),
+                0,
+            )
+    part, untold, compared = _smoothed_part(logs, rerun, contiguous, index, band, k, sweep, margin, pre)
+    if pre is not None:
+        said = (f"the train loss is logged already smoothed (as pytorch-lr-finder's history and fastai's recorder hold "
+                f"it; nearest: {ema_text(*pre)}): the rerun's loss is smoothed so too, then both as the reference "
+                "smooths")  # fmt: skip
+        untold = "; ".join(x for x in (said, untold) if x)
     return part, "; ".join(x for x in (untold, skips) if x) or None, compared
 
 
+EMAS = tuple((beta, debiased) for beta in (0.6, 0.8, 0.9, 0.95, 0.98, 0.99) for debiased in (True, False))
+
+
+def ema(losses: list[float], beta: float, debiased: bool) -> list[float]:
+    """An exponential moving average as LR finders log one: bias-corrected (fastai's recorder, the reference's
+    `smooth`), or started at the first value (pytorch-lr-finder's history: smooth_f = 1 − β)."""
+    if debiased:
+        return smooth(losses, beta)
+    out: list[float] = []
+    for x in losses:
+        out.append(x if not out else beta * out[-1] + (1 - beta) * x)
+    return out
+
+
+def ema_text(beta: float, debiased: bool) -> str:
+    return f"an EMA of β = {beta:g}, {'bias-corrected' if debiased else 'started at the first step'}"
+
+
+SMOOTHEST = 0.003  # a log's roughness (`roughness`) below this is smoother than any EMA of EMAS leaves a per-step loss
+
+
+def fitted_ema(logged: list[float], raw: list[float]) -> tuple[float, bool] | None:
+    """The log's own smoothing, as near as seed noise lets it be told: of the EMAs (EMAS) whose roughness on the
+    rerun's per-step loss `raw` is within ×2 of the log's, the one that, applied to `raw`, lies nearest `logged` (the
+    median |log ratio| over the steps both hold finite and positive). None where none is that rough: a curve smoother
+    than any moving average of a per-step loss (examiner probe 28: a noise-free invented curve, 0.00001–0.002× the
+    rerun's changes; an EMA of β = 0.99 left 0.006–0.010× on 12 honest pairs of 100-step mnist-5k sweeps, fastai's
+    0.98 0.03–0.05×; SMOOTHEST) is no run's loss to compare. Fitting the curve alone let a heavy EMA's lag absorb an
+    invented curve's shift. Applied to the rerun before both curves are smoothed as the reference smooths, the
+    difference is seed noise through one more low-pass filter, never more: the band of the reference-smoothed loss
+    holds it."""
+    own = _roughness(logged, raw)
+    if own is None or own < SMOOTHEST:
+        return None
+    near = [spec for spec in EMAS if (r := _roughness(ema(raw, *spec), raw)) is not None and r / 2 <= own <= 2 * r]
+
+    def distance(spec: tuple[float, bool]) -> float:
+        theirs = ema(raw, *spec)
+        d = [abs(math.log(a / b)) for a, b in zip(logged, theirs, strict=False)
+             if math.isfinite(a) and math.isfinite(b) and a > 0 and b > 0]  # fmt: skip
+        return statistics.median(d) if d else math.inf
+
+    return min(near, key=distance) if near else None
+
+
+def _roughness(loss: list[float], raw: list[float]) -> float | None:
+    """`roughness` of a loss logged at every step from 0."""
+    return roughness(Logs(source="", step=list(range(len(loss))), train_loss=list(loss)), raw)
+
+
 def _smoothed_part(logs: Logs, rerun: dict, contiguous: list[int], index: dict, band: Band | None, k: float,
-                   sweep: bool, margin: float) -> tuple[Part | None, str | None, int]:  # fmt: skip
+                   sweep: bool, margin: float, pre: tuple[float, bool] | None = None,
+                   ) -> tuple[Part | None, str | None, int]:  # fmt: skip
     n = len(contiguous)
     logged = smooth([logs.train_loss[index[s]] for s in contiguous], 0.98)
-    ours = smooth(rerun["train_loss"][:n], 0.98)
+    ours = smooth(ema(rerun["train_loss"][:n], *pre) if pre else rerun["train_loss"][:n], 0.98)
     total, untold = len(rerun["train_loss"]), None
     if sweep and ours:
         low = min(range(len(rerun["train_loss_smoothed"])), key=rerun["train_loss_smoothed"].__getitem__)
@@ -439,7 +510,7 @@ def _smoothed_part(logs: Logs, rerun: dict, contiguous: list[int], index: dict, 
             n, untold = low + 1, (f"after step {low} (the rerun's lowest loss) the LR is past where the loss "
                                   "turns up, and seeds of a sweep fan out there (towards divergence): not "
                                   "compared")  # fmt: skip
-    if band is not None and band.mean_log is not None:  # this config's own seeds: the log against their spread
+    if band is not None and band.mean_log is not None and pre is None:  # this config's seeds: the log against them
         return _against_seeds(logged, n, band, k, untold, margin)
     k = max(k, _bonferroni(n))
     for s in range(n):
@@ -942,9 +1013,8 @@ def read_smoothed(logs: dict[str, Logs | str], runs: Pairs) -> tuple[dict, list[
         if out[p.name].smoothed:
             notes.append(f"{p.name}: logs {log.source!r}: the train loss is logged already smoothed (its step-to-step "
                          f"changes {ratio:.2f}× the rerun's per-step loss's, as in pytorch-lr-finder's history or "
-                         "fastai's recorder): the rule is applied to it as logged, never smoothed again, and it is not "
-                         "compared with the rerun's (the seed noise is measured on each step's loss); its LR table "
-                         "is")  # fmt: skip
+                         "fastai's recorder): the rule is applied to it as logged, never smoothed again, and it is "
+                         "compared with the rerun's loss smoothed the same way")  # fmt: skip
     return out, notes
 
 

@@ -120,12 +120,32 @@ def test_fastais_valley_as_lr_find_applies_it(sweeps):
     assert v.ok, v.message
 
 
-def test_a_smoothed_train_loss_is_not_held_to_the_per_step_band(sweeps):
-    """Probe 26: "Logged train loss (smoothed) 2.094 vs the rerun's 1.559 at step 76, outside the seed noise"."""
+@pytest.mark.parametrize("tool", [fastai, lr_finder, lambda raw: fastai(raw, 0.9), lambda raw: lr_finder(raw, 0.01)])
+def test_a_smoothed_train_loss_is_compared_smoothed_as_it_was(sweeps, tool):
+    """Probe 26: "Logged train loss (smoothed) 2.094 vs the rerun's 1.559 at step 76, outside the seed noise"; probe
+    28: left uncompared, an invented curve decided the pick. The rerun's loss is smoothed as the log's was (the
+    nearest EMA of as rough a one), then both as the reference smooths: an honest log matches, its loss compared."""
     mine, rerun = sweeps
-    logs, _ = presmoothed(logs_of(mine, fastai(mine["train_loss"])), rerun["train_loss"])
+    logs, _ = presmoothed(logs_of(mine, tool(mine["train_loss"])), rerun["train_loss"])
     cmp = compare(logs, rerun, 1000, sweep=True)
-    assert cmp.loss is None and cmp.lr is None and "already smoothed" in cmp.summary()
+    assert cmp.matches and cmp.loss is None and cmp.lr is None and cmp.steps > 50, cmp.summary()
+    assert "already smoothed" in cmp.summary() and "the rerun's loss is smoothed so too" in cmp.summary()
+
+
+def test_an_invented_smooth_curve_decides_no_pick(sweeps):
+    """Examiner probe 28: a noise-free curve with the claimed LR table, its drop a decade later than the run's, made a
+    claim 10× the rerun's pass against "your own log"; smoother than any LR finder's average leaves a loss, it is
+    not compared and decides nothing (the claim is judged against the rerun, as without logs)."""
+    mine, rerun = sweeps
+    lrs = mine["lr"]
+    theirs = RULES["steepest"](rerun["lr"][: len(rerun["train_loss"])], fastai(rerun["train_loss"])).value
+    drop = next(i for i, x in enumerate(lrs) if x > 10 * theirs)
+    invented = [0.3 + 2.0 / (1 + math.exp((i - drop) / 3)) for i in range(len(lrs))]
+    logs, _ = presmoothed(logs_of(mine, invented), rerun["train_loss"])
+    assert logs.smoothed
+    cmp = compare(logs, rerun, 1000, sweep=True)
+    assert not cmp.matches and "smoother than any LR finder's moving average" in cmp.summary(), cmp.summary()
+    assert "decides no claim" in cmp.summary()
 
 
 # ---------------------------------------------------------------- fastai's names for its suggestions
