@@ -1,5 +1,5 @@
-"""Fuzz a student's own logs through the grading logic: mutated CSV and TensorBoard logs, and the claims around them,
-read by grader/logs.py, compared with the rerun by grader/evidence.py, judged by grader/checks.py, diagnosed, and
+"""Fuzz a student's own logs through the grading logic: mutated CSV, TensorBoard and JSON logs, and the claims around
+them, read by grader/logs.py, compared with the rerun by grader/evidence.py, judged by grader/checks.py, diagnosed, and
 written to every output (report.md/.html, results.json, grades.csv, index.html, summary.md, the terminal).
 
 Seeds are real: small honest submissions on the embedded mnist-5k (a committed 10-epoch SGD sweep, a short Adam
@@ -12,7 +12,9 @@ grading logic only.
 Each case: a seed's log mutated at three levels — the run's curves (sparse, 1-based, one step ahead, percentages,
 epoch 0, restarts, NaN/inf/huge/negative values and steps, …), the file (CSV: columns renamed/duplicated/missing,
 BOM, CRLF, semicolons, formula and control-character cells, byte flips, …; TensorBoard: tags renamed, wall times
-out of order, several files, sub-folders, truncated or corrupt records, non-event files named like one, …) — and the
+out of order, several files, sub-folders, truncated or corrupt records, non-event files named like one, …; JSON:
+columns or records under the names read, hostile cells and keys, other shapes, the 200,000-value cap, NaN/Infinity and
+out-of-range literals, duplicate keys, nesting, JSON Lines, UTF-16, invalid UTF-8, .json or another name) — and the
 entry's claims (near, at and far from the log; percentages; 1e-300; left out) and kind (seed stated or not, rule,
 quick mode, a refused entry). Then `grade_class` on that one submission, and the outputs are checked.
 
@@ -26,7 +28,8 @@ innermost grader/reference function and the message), its CSV rows or TensorBoar
 Also graded: named harmless variations of honest logs (BOM, CRLF, semicolons, a pandas index, 1-based steps, …),
 each with the messages the student gets, for review.
 
-Usage: python benchmarks/fuzz_logs.py --n 3000 [--seed 0] [--cache DIR] [--work DIR]   (last line: `crashes: N`)
+Usage: python benchmarks/fuzz_logs.py --n 3000 [--seed 0] [--formats csv,tb,json] [--cache DIR] [--work DIR]
+(last line: `crashes: N`; `--formats csv,tb`: the cases of the runs before JSON logs)
 tests/test_fuzz_logs.py runs the same generators on two tiny seeds, a few dozen cases.
 """
 
