@@ -1,5 +1,5 @@
-"""Fuzz a student's own logs through the grading logic: mutated CSV and TensorBoard logs, and the claims around them,
-read by grader/logs.py, compared with the rerun by grader/evidence.py, judged by grader/checks.py, diagnosed, and
+"""Fuzz a student's own logs through the grading logic: mutated CSV, TensorBoard and JSON logs, and the claims around
+them, read by grader/logs.py, compared with the rerun by grader/evidence.py, judged by grader/checks.py, diagnosed, and
 written to every output (report.md/.html, results.json, grades.csv, index.html, summary.md, the terminal).
 
 Seeds are real: small honest submissions on the embedded mnist-5k (a committed 10-epoch SGD sweep, a short Adam
@@ -12,7 +12,9 @@ grading logic only.
 Each case: a seed's log mutated at three levels — the run's curves (sparse, 1-based, one step ahead, percentages,
 epoch 0, restarts, NaN/inf/huge/negative values and steps, …), the file (CSV: columns renamed/duplicated/missing,
 BOM, CRLF, semicolons, formula and control-character cells, byte flips, …; TensorBoard: tags renamed, wall times
-out of order, several files, sub-folders, truncated or corrupt records, non-event files named like one, …) — and the
+out of order, several files, sub-folders, truncated or corrupt records, non-event files named like one, …; JSON:
+columns or records under the names read, hostile cells and keys, other shapes, the 200,000-value cap, NaN/Infinity and
+out-of-range literals, duplicate keys, nesting, JSON Lines, UTF-16, invalid UTF-8, .json or another name) — and the
 entry's claims (near, at and far from the log; percentages; 1e-300; left out) and kind (seed stated or not, rule,
 quick mode, a refused entry). Then `grade_class` on that one submission, and the outputs are checked.
 
@@ -26,7 +28,8 @@ innermost grader/reference function and the message), its CSV rows or TensorBoar
 Also graded: named harmless variations of honest logs (BOM, CRLF, semicolons, a pandas index, 1-based steps, …),
 each with the messages the student gets, for review.
 
-Usage: python benchmarks/fuzz_logs.py --n 3000 [--seed 0] [--cache DIR] [--work DIR]   (last line: `crashes: N`)
+Usage: python benchmarks/fuzz_logs.py --n 3000 [--seed 0] [--formats csv,tb,json] [--cache DIR] [--work DIR]
+(last line: `crashes: N`; `--formats csv,tb`: the cases of the runs before JSON logs)
 tests/test_fuzz_logs.py runs the same generators on two tiny seeds, a few dozen cases.
 """
 
@@ -35,6 +38,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import copy
 import csv
 import io
 import json
@@ -1089,10 +1093,10 @@ def _tb_layout(rng: random.Random, files: dict[str, bytes], body: list[bytes], n
         b, what = _bytes(rng, data)
         return {name: b}, what
     if how == "garbage":
-        return {name: data + os.urandom(rng.randrange(1, 200))}, "garbage appended"
+        return {name: data + rng.randbytes(rng.randrange(1, 200))}, "garbage appended"
     if how == "not_events":
         return {
-            name: rng.choice([b"step,lr\n0,0.1\n", b"\x00" * 100, os.urandom(300), b"<script>x</script>"])
+            name: rng.choice([b"step,lr\n0,0.1\n", b"\x00" * 100, rng.randbytes(300), b"<script>x</script>"])
         }, "not an event file, named like one"
     if how == "empty":
         return {name: b""}, "empty event file"
@@ -1114,6 +1118,338 @@ def _tb_layout(rng: random.Random, files: dict[str, bytes], body: list[bytes], n
     if how == "dir_named_events":
         return {name: data, "events.out.tfevents.dir/x": b""}, "a folder named like an event file"
     return files, how
+
+
+# ---------------------------------------------------------------- level 2c: JSON logs
+
+LOG_FORMATS = ("csv", "tb", "json")
+JSON_SHARE = 0.3  # of the generated cases, where --formats holds json (drawn first: without json, the old sequence)
+# the CSV layout's columns under the keys a JSON log may use (grader/logs.py ALIASES); a column left out: not written
+JSON_NAMES = {
+    "course": dict(zip(COLUMNS, COLUMNS, strict=True)),
+    "common": {
+        "step": "global_step",
+        "lr": "learning_rate",
+        "train_loss": "loss",
+        "epoch": "epoch",
+        "test_loss": "val_loss",
+        "test_accuracy": "val_acc",
+    },
+    "keras": {
+        "lr": "learning_rate",
+        "train_loss": "loss",
+        "epoch": "epoch",
+        "test_loss": "val_loss",
+        "test_accuracy": "val_accuracy",
+    },
+    "tensorboard tags": {"step": "step", **TAGS, "epoch": "epoch"},
+    "lr_finder": {"lr": "lr", "train_loss": "loss"},  # pytorch-lr-finder's history: no step, the position is one
+}
+
+
+def _json_number(cell: str):
+    """A CSV cell of csv_text as the JSON value a framework's history holds (None: not logged)."""
+    if cell == "":
+        return None
+    if re.fullmatch(r"-?\d+", cell):
+        return int(cell)
+    try:
+        return float(cell)
+    except ValueError:
+        return cell
+
+
+def json_rows(c: Curves, names: dict[str, str]) -> tuple[list[str], list[list]]:
+    """The CSV layout's rows (csv_text) as JSON values under `names`; a row with nothing under them left out."""
+    rows = _rows(csv_text(c))
+    keep = [j for j, k in enumerate(COLUMNS) if k in names]
+    out = [[_json_number(r[j]) if j < len(r) else None for j in keep] for r in rows[1:]]
+    return [names[COLUMNS[j]] for j in keep], [r for r in out if any(v is not None for v in r)]
+
+
+def json_object(header: list[str], rows: list[list], layout: str):
+    """columns: an object of equal-length lists (json.dump(history), DataFrame.to_dict("list")); records: a list of
+    objects (to_json(orient="records"), null where not logged); sparse records: a key left out where not logged."""
+    if layout == "columns":
+        return {h: [r[j] for r in rows] for j, h in enumerate(header)}
+    omit = layout == "sparse records"
+    return [{h: v for h, v in zip(header, r, strict=True) if not (omit and v is None)} for r in rows]
+
+
+def json_log(rng: random.Random, c: Curves) -> tuple[bytes, list[str]]:
+    """A JSON log of the curves in one of the layouts read, under one of the names read, then mutated: its object
+    (cells, keys, shape), its text (literals, duplicate keys, nesting, not quite JSON) and its bytes."""
+    names = rng.choice(["course", "course", "course", "common", "keras", "tensorboard tags", "lr_finder"])
+    layout = rng.choice(["columns", "columns", "records", "sparse records"])
+    header, rows = json_rows(c, JSON_NAMES[names])
+    obj, ops = json_object(header, rows, layout), [f"JSON {layout}, {names} names"]
+    for _ in range(rng.choice([0, 0, 1, 1, 2])):
+        obj, what = rng.choice(JSON_OBJ_OPS)(rng, obj)
+        ops.append(what)
+    indent = rng.choice([None, None, None, 2, 4])
+    try:
+        text = json.dumps(obj, indent=indent)  # NaN, Infinity: json.dump's own literals
+    except ValueError:  # a circular reference cannot happen; kept for the generator's sake
+        text = "{}"
+    for _ in range(rng.choice([0, 0, 0, 0, 1, 1, 2])):  # most: JSON that parses, its contents judged
+        text, what = rng.choice(JSON_TEXT_OPS)(rng, text)
+        ops.append(what)
+    data = text.encode("utf-8", "surrogatepass")
+    if rng.random() < 0.15:
+        data, what = _json_bytes(rng, data)
+        ops.append(what)
+    return data[: 9 * 2**20], ops
+
+
+def _cells_of(obj) -> list[tuple]:
+    """(container, key) of each cell of a columns or records layout."""
+    if isinstance(obj, dict):
+        return [(v, i) for v in obj.values() if isinstance(v, list) for i in range(len(v))]
+    if isinstance(obj, list):
+        return [(r, k) for r in obj if isinstance(r, dict) for k in r]
+    return []
+
+
+JSON_VALUES = [
+    math.nan,
+    math.inf,
+    -math.inf,
+    1e308,
+    -1e308,
+    -0.0,
+    5e-324,
+    0,
+    -1,
+    10**20,
+    2**63,
+    "0.05",
+    "nan",
+    "Infinity",
+    "1e-3",
+    "",
+    " 2.3 ",
+    "95.3%",
+    "A" * 50,
+    True,
+    False,
+    None,
+    [],
+    {},
+    [0.1],
+    {"value": 0.1},
+    *HOSTILE_TEXT[:-1],  # all but the last ("−1"): each a string where a number belongs
+]
+
+
+def _j_cells(rng, obj):
+    cells = _cells_of(obj)
+    if not cells:
+        return obj, "JSON cells (none)"
+    k = rng.choice([1, 1, 3, 20])
+    put = []
+    for _ in range(k):
+        box, key = rng.choice(cells)
+        box[key] = v = copy.deepcopy(rng.choice(JSON_VALUES))
+        put.append(repr(v)[:20])
+    return obj, f"JSON cells set to {', '.join(put[:4])}"
+
+
+def _j_keys(rng, obj):
+    """Keys renamed to hostile text (HTML, Markdown, formulas, terminal escapes, bidi), or such a column added."""
+    how = rng.choice(["rename", "rename_all", "extra", "extra", "case"])
+    records = isinstance(obj, list)
+    rows = [r for r in obj if isinstance(r, dict)] if records else [obj] if isinstance(obj, dict) else []
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    if not keys:
+        return obj, "JSON keys (none)"
+    if how in ("rename", "rename_all", "case"):
+        if how == "case":
+            new = {k: k.upper() if rng.random() < 0.5 else k.title() for k in keys}
+        elif how == "rename":
+            new = {rng.choice(keys): rng.choice(HOSTILE_TEXT + HOSTILE_TAGS)}
+        else:
+            new = {k: rng.choice(HOSTILE_TEXT + HOSTILE_TAGS) for k in keys}
+        for r in rows:
+            items = [(new.get(k, k), v) for k, v in r.items()]
+            r.clear()
+            r.update(items)
+        return obj, f"JSON keys: {how} {list(new.values())[:2]!r}"[:90]
+    name = rng.choice(HOSTILE_TEXT)
+    n = len(obj[keys[0]]) if not records and isinstance(obj[keys[0]], list) else 0
+    vals = [rng.choice([0.1, rng.choice(HOSTILE_TEXT), None]) for _ in range(n)]
+    for r in rows:
+        r[name] = vals if not records else rng.choice([0.1, rng.choice(HOSTILE_TEXT), None])
+    return obj, f"JSON extra column {name[:30]!r}"
+
+
+def _j_shape(rng, obj):
+    """Another JSON than the two layouts read, or the layouts at and over the caps."""
+    how = rng.choice(
+        [
+            "unequal",
+            "unequal",
+            "scalars",
+            "list_of_lists",
+            "split",
+            "index_keys",
+            "index_orient",
+            "wrapped",
+            "grouped",
+            "empty",
+            "scalar",
+            "mixed_list",
+            "many_columns",
+            "near_cap",
+            "over_cap",
+            "cap_one_column",
+            "near_cap_records",
+            "over_cap_records",
+            "empty_lists",
+            "two_histories",
+        ]
+    )
+    cols = obj if isinstance(obj, dict) else {}
+    if isinstance(obj, list):  # the columns of a records log
+        keys = list(dict.fromkeys(k for r in obj if isinstance(r, dict) for k in r))
+        cols = {k: [r.get(k) if isinstance(r, dict) else None for r in obj] for k in keys}
+    cols = {k: v for k, v in cols.items() if isinstance(v, list)}  # after another shape: its lists only
+    n = max((len(v) for v in cols.values()), default=0)
+    if how == "unequal" and cols:
+        k = rng.choice(list(cols))
+        cols[k] = cols[k][: rng.randrange(max(n, 1))] if rng.random() < 0.7 else [*cols[k], 0.1]
+        return cols, f"JSON lists of unequal length ({k[:20]!r})"
+    if how == "scalars":
+        return {k: (v[-1] if isinstance(v, list) and v else v) for k, v in cols.items()}, "JSON object of scalars"
+    if how == "list_of_lists":  # to_json(orient="values")
+        return [list(r) for r in zip(*cols.values(), strict=False)], "JSON list of lists (orient=values)"
+    if how == "split":
+        return {"columns": list(cols), "index": list(range(n)),
+                "data": [list(r) for r in zip(*cols.values(), strict=False)]}, "JSON orient=split"  # fmt: skip
+    if how == "index_keys":  # DataFrame.to_json()'s default, orient="columns"
+        return {k: {str(i): x for i, x in enumerate(v)} for k, v in cols.items()}, "JSON orient=columns (index keys)"
+    if how == "index_orient":
+        return {str(i): {k: v[i] for k, v in cols.items() if i < len(v)} for i in range(n)}, "JSON orient=index"
+    if how == "wrapped":
+        return {rng.choice(["history", "log", "metrics"]): obj}, "JSON log wrapped in an object"
+    if how == "grouped":
+        return {"train": {"loss": cols.get("train_loss") or cols.get("loss") or []}, "lr": cols.get("lr", [])}, (
+            "JSON nested objects (train: {loss: …})"
+        )
+    if how == "empty":
+        return rng.choice([{}, []]), "JSON empty object or list"
+    if how == "scalar":
+        v = rng.choice([None, 3.5, "lr", True, 0])
+        return v, f"JSON a top-level {v!r}"
+    if how == "mixed_list":
+        return [*(obj[:3] if isinstance(obj, list) else [cols]), 1, "x", None], "JSON list of records and scalars"
+    if how == "many_columns":
+        return {**cols, **{f"c{i}": [0.0] * n for i in range(300)}}, "JSON 300 more columns"
+    if how == "near_cap":  # 2 × 100,000 values: at MAX_EVENTS
+        return {"lr": [1e-3 * (1 + i % 7) for i in range(100_000)], "loss": [2.3] * 100_000}, "JSON 200,000 values"
+    if how == "over_cap":
+        return {"lr": [1e-3] * 100_001, "loss": [2.3] * 100_001}, "JSON 200,002 values"
+    if how == "cap_one_column":
+        return {"loss": [2.3 - i * 1e-6 for i in range(200_000)]}, "JSON one column of 200,000 values"
+    if how == "near_cap_records":
+        return [{"step": i, "lr": 0.05, "loss": 2.3} for i in range(66_666)], "JSON 66,666 records of 3"
+    if how == "over_cap_records":
+        return [{"lr": 0.05} for _ in range(200_001)], "JSON 200,001 records"
+    if how == "empty_lists":
+        return {k: [] for k in cols} or {"lr": []}, "JSON empty lists"
+    if how == "two_histories":  # a plain loop's history: per-step lists beside per-epoch ones, as logged
+        return {k: [x for x in v if x is not None] for k, v in cols.items()}, "JSON lists without their nulls"
+    return obj, f"JSON shape {how} (n/a)"
+
+
+JSON_OBJ_OPS = [_j_cells, _j_cells, _j_keys, _j_keys, _j_shape, _j_shape, _j_shape]
+_JSON_NUMBER = re.compile(r"(?<![\w.\"])-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w.\"])")
+JSON_LITERALS = ["NaN", "Infinity", "-Infinity", "1e309", "-1e309", "1e308", "-0.0", "-0", "9" * 5000, "0x10",
+                 "01", "1.", ".5", "+1", "nan", "inf", "true", "null", '"1e-3"', "1_000", "1e-400", "١"]  # fmt: skip
+
+
+def _j_literal(rng, text):
+    spots = list(_JSON_NUMBER.finditer(text[:200_000]))
+    if not spots:
+        return text, "JSON literal (no number)"
+    hit = []
+    for _ in range(rng.choice([1, 1, 5])):
+        m = rng.choice(spots)
+        lit = rng.choice(JSON_LITERALS)
+        if m.end() <= len(text) and _JSON_NUMBER.fullmatch(text[m.start() : m.end()]):
+            text = text[: m.start()] + lit + text[m.end() :]
+            hit.append(lit[:12])
+        spots = list(_JSON_NUMBER.finditer(text[:200_000]))
+        if not spots:
+            break
+    return text, f"JSON number literals {', '.join(hit)}"
+
+
+def _j_duplicate_key(rng, text):
+    """A key twice in one object (json.loads keeps the last)."""
+    m = re.search(r'\{\s*("(?:[^"\\]|\\.)*")\s*:', text)
+    if not m:
+        return text, "JSON duplicate key (no key)"
+    key, value = m.group(1), rng.choice(["[1, 2, 3]", '["x"]', "0.5", "null", "[]", "{}"])
+    if rng.random() < 0.5:  # the first one wins nothing: the later, original one is kept
+        return text[: m.start() + 1] + f"{key}: {value}, " + text[m.start() + 1 :], f"JSON key {key[:20]} twice (first)"
+    end = text.find("}", m.end())  # the same object, again at its end
+    end = end if end > 0 else len(text)
+    return text[:end] + f", {key}: {value}" + text[end:], f"JSON key {key[:20]} twice (last)"
+
+
+def _j_text(rng, text):
+    how = rng.choice(["deep", "deep_cell", "trailing", "comment", "jsonl", "single_quotes", "cut", "python", "ws"])
+    if how == "deep":
+        d = rng.choice([50, 1000, 100_000])
+        return "[" * d + text + "]" * d, f"JSON nested {d} deep"
+    if how == "deep_cell":
+        d = rng.choice([3, 1000, 100_000])
+        return re.sub(r"\[", "[" + "[" * d + "0.1" + "]" * d + ", ", text, count=1), f"JSON a cell nested {d} deep"
+    if how == "trailing":
+        extra = rng.choice([",", "\n{}", " // end", "\x00", "garbage", "\n" + text])
+        return text + extra, f"JSON followed by {extra[:10]!r}"
+    if how == "comment":
+        return "// written by train.py\n" + text, "JSON with a // comment first"
+    if how == "jsonl":  # JSON Lines: one record a line, no brackets
+        try:
+            rows = json.loads(text)
+        except (ValueError, RecursionError):  # another op's text: no longer JSON, or nested past the parser
+            return text, "JSON Lines (n/a)"
+        if isinstance(rows, list):
+            return "".join(json.dumps(r) + "\n" for r in rows), "JSON Lines (one record a line)"
+        return text, "JSON Lines (n/a)"
+    if how == "single_quotes":
+        return text.replace('"', "'"), "JSON with single quotes (a dict's repr)"
+    if how == "python":
+        return text.replace("NaN", "nan").replace("null", "None").replace("true", "True"), "Python literals"
+    if how == "cut":
+        return text[: rng.randrange(len(text) + 1)], "JSON cut mid-file"
+    return text.replace(",", " ,\n\t"), "JSON odd whitespace"
+
+
+JSON_TEXT_OPS = [_j_literal, _j_literal, _j_duplicate_key, _j_text, _j_text]
+
+
+def _json_bytes(rng: random.Random, data: bytes) -> tuple[bytes, str]:
+    how = rng.choice(["bom", "utf16", "utf16be", "invalid_utf8", "latin1", "truncate", "flip", "nul", "utf8_key"])
+    if how == "bom":
+        return b"\xef\xbb\xbf" + data, "JSON with a UTF-8 BOM"
+    if how in ("utf16", "utf16be"):
+        text = data.decode("utf-8", "surrogatepass")
+        return text.encode("utf-16" if how == "utf16" else "utf-16-be", "surrogatepass"), f"JSON in {how}"
+    if how == "invalid_utf8":
+        i = data.find(b'"', rng.randrange(len(data) + 1))
+        i = i + 1 if i >= 0 else rng.randrange(len(data) + 1)
+        return data[:i] + rng.choice([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xc0\xaf"]) + data[i:], "invalid UTF-8"
+    if how == "latin1":
+        return data.replace(b'"lr"', b'"l\xe9r"', 1).replace(b'"step"', b'"st\xe9p"', 1), "a latin-1 byte in a key"
+    if how == "utf8_key":
+        return data.replace(b'"lr"', '"lr\u202e"'.encode(), 1), "a bidi override in a key"
+    if how == "truncate":
+        return data[: rng.randrange(len(data) + 1)], "JSON truncated"
+    if how == "nul":
+        return rng.choice([b"\x00" * 8 + data, data + b"\x00", data.replace(b",", b",\x00", 3)]), "NUL bytes"
+    return _bytes(rng, data)
 
 
 # ---------------------------------------------------------------- level 3: the entry's claims and kind
@@ -1213,6 +1549,7 @@ class Case:
     ops: list[str]
     quick: bool = False
     setup: dict = field(default_factory=dict)
+    fmt: str = ""  # csv, tb or json: the log's format as generated
 
     def toml(self) -> str:
         return submission_toml(
@@ -1223,14 +1560,30 @@ class Case:
         return sum(len(b or b"") for b in self.files.values())
 
 
-def make_case(rng: random.Random, seeds: dict[str, dict]) -> Case:
-    """One generated case: a seed, its curves mutated, written as CSV or TensorBoard (mutated), claims mutated."""
+def log_format(rng: random.Random, spec: dict, formats: tuple[str, ...]) -> str:
+    """The format a case's log is written in: JSON in JSON_SHARE of the cases (where `formats` holds it), else the
+    seed's own format half the time, CSV or TensorBoard the other half. Without json no JSON draw is made: the cases
+    of `--formats csv,tb` are those of the runs before JSON logs (benchmarks/results/fuzz_logs_seed3.txt)."""
+    if "json" in formats and (formats == ("json",) or rng.random() < JSON_SHARE):
+        return "json"
+    fmt = spec["format"] if rng.random() < 0.5 else rng.choice(["csv", "tb"])
+    return fmt if fmt in formats else next(f for f in formats if f != "json")
+
+
+def make_case(rng: random.Random, seeds: dict[str, dict], formats: tuple[str, ...] = LOG_FORMATS) -> Case:
+    """One generated case: a seed, its curves mutated, written as CSV, TensorBoard or JSON (mutated), claims
+    mutated."""
     name = rng.choice(sorted(seeds))
     spec, seed = SEEDS[name], seeds[name]
     other = seeds[rng.choice(sorted(seeds))]["curves"]
     curves, ops = curve_mutation(rng, seed["curves"], other)
-    fmt = spec["format"] if rng.random() < 0.5 else rng.choice(["csv", "tb"])
-    if fmt == "csv":
+    fmt = log_format(rng, spec, formats)
+    if fmt == "json":
+        data, more = json_log(rng, curves)
+        rel = rng.choice(["logs/run.json"] * 6 + ["logs/history", "logs/run.JSON", "logs/lr_finder.txt", "hist.json"])
+        files, logs = {rel: data}, rel
+        ops += [f"JSON file {rel}", *more]
+    elif fmt == "csv":
         data, more = csv_mutation(rng, csv_text(curves))
         rel = rng.choice(["logs/run.csv"] * 8 + ["logs/run.CSV", "logs/run.txt", "run.csv"])
         files, logs = {rel: data}, rel
@@ -1249,7 +1602,7 @@ def make_case(rng: random.Random, seeds: dict[str, dict]) -> Case:
             ["logs/missing.csv", "logs/../../etc/passwd", "/etc/passwd", "logs\\run.csv", "C:/x.csv", "logs/./run.csv"]
         )
         more.append(f"logs path {entry['logs']!r}")
-    return Case(name, entry, files, ops + more, quick=rng.random() < 0.15)
+    return Case(name, entry, files, ops + more, quick=rng.random() < 0.15, fmt=fmt)
 
 
 def honest_case(seeds: dict[str, dict], name: str, variant: str) -> Case:
@@ -1299,9 +1652,13 @@ def honest_case(seeds: dict[str, dict], name: str, variant: str) -> Case:
         ),
         "scientific notation in capitals": _join([rows[0], *[[x.upper() for x in r] for r in rows[1:]]]),
     }
+    jsons = honest_jsons(rng, c)
     if variant in csvs:
         files = {"logs/run.csv": csvs[variant].encode("utf-8")}
         entry["logs"] = "logs/run.csv"
+    elif variant in jsons:
+        rel, data = jsons[variant]
+        files, entry["logs"] = {rel: data}, rel
     else:
         tb, _ = tb_files(rng, c, mutate=False)
         name_ = next(iter(tb))
@@ -1355,6 +1712,78 @@ HONEST_TB = [
     "TensorBoard with an hparams sub-folder",
     "TensorBoard event file named directly",
 ]
+
+
+HONEST_JSON = [
+    "JSON columns (json.dump(history), null where not logged)",
+    "JSON columns indented (json.dump(history, f, indent=2))",
+    "JSON records (to_json(orient='records'))",
+    "JSON records, a key left out where not logged",
+    "JSON records, common names (global_step, learning_rate, loss, val_loss, val_acc)",
+    "JSON columns, names learning_rate, train_loss, test_acc",
+    "JSON columns, TensorBoard tags as keys (LR/train, Loss/train, …)",
+    "JSON LR finder history {lr, loss}: no step, the position read as one",
+    "JSON columns in a file without a suffix (logs/history)",
+    "JSON records in a .txt (logs/history.txt)",
+    "JSON with a UTF-8 BOM",
+    "JSON columns, integers as floats (step 0.0)",
+    "JSON records, an evaluation before training (epoch 0)",
+    "JSON records, steps counted from 1",
+]
+# honest JSON a framework writes that docs/evidence.md does not promise to read: graded and shown, not counted
+HONEST_JSON_OTHER = [
+    "JSON DataFrame.to_json() default (orient='columns': index keys)",
+    "JSON to_json(orient='split')",
+    "JSON DataFrame.to_dict('list') dumped (NaN where not logged)",
+    "JSON a history of per-step and per-epoch lists (unequal lengths)",
+]
+
+
+def honest_jsons(rng: random.Random, c: Curves) -> dict[str, tuple[str, bytes]]:
+    """HONEST_JSON and HONEST_JSON_OTHER: {variant: (the file's path in the submission, its bytes)}."""
+
+    def dump(names="course", layout="columns", curves=c, indent=None, fix=lambda v: v, shape=lambda o: o) -> bytes:
+        header, rows = json_rows(curves, JSON_NAMES[names] if isinstance(names, str) else names)
+        obj = json_object(header, [[fix(v) for v in r] for r in rows], layout)
+        return json.dumps(shape(obj), indent=indent).encode()
+
+    own = {"step": "step", "lr": "learning_rate", "train_loss": "train_loss", "epoch": "epoch",
+           "test_loss": "test_loss", "test_accuracy": "test_acc"}  # fmt: skip
+    js = "logs/run.json"
+    return {
+        HONEST_JSON[0]: (js, dump()),
+        HONEST_JSON[1]: (js, dump(indent=2)),
+        HONEST_JSON[2]: (js, dump(layout="records")),
+        HONEST_JSON[3]: (js, dump(layout="sparse records")),
+        HONEST_JSON[4]: (js, dump("common", "records")),
+        HONEST_JSON[5]: (js, dump(own)),
+        HONEST_JSON[6]: (js, dump("tensorboard tags")),
+        HONEST_JSON[7]: (js, dump("lr_finder")),
+        HONEST_JSON[8]: ("logs/history", dump()),
+        HONEST_JSON[9]: ("logs/history.txt", dump(layout="records")),
+        HONEST_JSON[10]: (js, b"\xef\xbb\xbf" + dump()),
+        HONEST_JSON[11]: (js, dump(fix=lambda v: float(v) if isinstance(v, int) else v)),
+        HONEST_JSON[12]: (js, dump(layout="records", curves=_epoch0(rng, c.copy(), c)[0])),
+        HONEST_JSON[13]: (js, dump(layout="records", curves=replace_curves(c, step=[s + 1 for s in c.step]))),
+        HONEST_JSON_OTHER[0]: (js, dump(shape=_index_keys)),
+        HONEST_JSON_OTHER[1]: (js, dump(shape=_split)),
+        HONEST_JSON_OTHER[2]: (js, dump(fix=lambda v: math.nan if v is None else v)),
+        HONEST_JSON_OTHER[3]: (js, dump(shape=lambda o: {k: [x for x in v if x is not None] for k, v in o.items()})),
+    }  # fmt: skip
+
+
+def _index_keys(columns: dict) -> dict:
+    """DataFrame.to_json()'s default layout (orient="columns"): each column an object keyed by the row's index."""
+    return {k: {str(i): x for i, x in enumerate(v)} for k, v in columns.items()}
+
+
+def _split(columns: dict) -> dict:
+    n = max((len(v) for v in columns.values()), default=0)
+    return {
+        "columns": list(columns),
+        "index": list(range(n)),
+        "data": [list(r) for r in zip(*columns.values(), strict=False)],
+    }
 
 
 def replace_curves(c: Curves, **kw) -> Curves:
@@ -1732,19 +2161,19 @@ def prepare(work: Path, quiet: bool = True) -> dict[str, dict]:
     return build_seeds(work)
 
 
-def worker(seed: int, start: int, stop: int, work: Path, cache: Path) -> None:
+def worker(seed: int, start: int, stop: int, work: Path, cache: Path, formats: tuple[str, ...] = LOG_FORMATS) -> None:
     """Cases [start, stop), one JSON line each on stdout."""
     seeds = prepare(work)
     tmp = work / f"w{os.getpid()}"
     cap_memory()
     for i in range(start, stop):
-        case = make_case(random.Random(f"{seed}:{i}"), seeds)
+        case = make_case(random.Random(f"{seed}:{i}"), seeds, formats)
         try:
             r = run_checked(case, tmp, cache)
         except MemoryError:
             r = {"outcome": "memory", "detail": "MemoryError", "signature": "memory", "seconds": 0.0}
         r = {k: v for k, v in r.items() if k in ("outcome", "detail", "signature", "seconds", "traceback")}
-        print(json.dumps({"i": i, **r, "ops": case.ops, "size": case.size()}), flush=True)
+        print(json.dumps({"i": i, **r, "ops": case.ops, "size": case.size(), "fmt": case.fmt}), flush=True)
     shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -1772,27 +2201,37 @@ def main() -> None:
     p.add_argument("--cache", type=Path, default=None, help="rerun cache (default: WORK/cache)")
     p.add_argument("--chunk", type=int, default=250, help="cases per worker process")
     p.add_argument("--minimize", type=int, default=60, help="grades spent reducing each crash class's reproduction")
+    p.add_argument("--formats", default="csv,tb,json", help="the logs generated (csv,tb: the cases before JSON logs)")
     p.add_argument("--worker", nargs=3, type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
+    formats = tuple(f for f in LOG_FORMATS if f in args.formats.split(","))
+    if not formats or set(args.formats.split(",")) - set(LOG_FORMATS):
+        p.error(f"--formats: a comma-separated list of {', '.join(LOG_FORMATS)}")
     cache = args.cache or args.work / "cache"
     if args.worker:
-        return worker(*args.worker, args.work, cache)
+        return worker(*args.worker, args.work, cache, formats)
     started = time.perf_counter()
     args.work.mkdir(parents=True, exist_ok=True)
     seeds = prepare(args.work)
+    honest = {"csv": HONEST_CSV, "tb": HONEST_TB, "json": HONEST_JSON}
+    promised = [v for f in formats for v in honest[f]]
+    variants = promised + (HONEST_JSON_OTHER if "json" in formats else [])
+    unpromised = f" (+{4 * len(HONEST_JSON_OTHER)} of JSON not promised)" if "json" in formats else ""
     print(
-        f"fuzz_logs: seed {args.seed}, {args.n:,} generated cases + {len(HONEST_CSV) * 4 + len(HONEST_TB) * 4} "
-        f"honest variations; python {sys.version.split()[0]}; hang = over {HANG_S:g} s for one student with a warm "
-        f"cache (twice), memory = over 2 GiB more than the worker's baseline",
+        f"fuzz_logs: seed {args.seed}, formats {','.join(formats)}, {args.n:,} generated cases + "
+        f"{4 * len(promised)} honest variations{unpromised}; python {sys.version.split()[0]}; hang = over "
+        f"{HANG_S:g} s for one student with a warm cache (twice), memory = over 2 GiB more than the worker's baseline",
         flush=True,
     )
     print("seeds (the honest submission graded once, cache warmed):")
     print("\n".join(warm(args.work, cache, seeds)), flush=True)
 
-    honest_lines, honest_bad = [], []
+    honest_lines, honest_bad, honest_refused = [], [], Counter()
     for name in ("sweep-sgd", "run-sgd", "auto-seeded", "run-cosine"):
-        for variant in HONEST_CSV + HONEST_TB:
+        for variant in variants:
             r = run_checked(honest_case(seeds, name, variant), args.work / "honest", cache)
+            fmt = next(f for f in formats if variant in honest[f]) if variant not in HONEST_JSON_OTHER else "other"
+            honest_refused[fmt, r["outcome"] == "refused"] += 1
             msgs = r.get("messages", [])
             logs = next((m for m in msgs if " logs: " in m), "no logs check")
             claims = ", ".join(m.split(":")[0] for m in msgs if " logs: " not in m)
@@ -1801,7 +2240,7 @@ def main() -> None:
             if r["outcome"] not in ("accepted", "refused"):
                 honest_bad.append((name, variant, r))
 
-    tally, sigs, slowest, by_op = Counter(), {}, 0.0, Counter()
+    tally, sigs, slowest, by_op, by_fmt = Counter(), {}, 0.0, Counter(), Counter()
     start, t_cases = 0, time.perf_counter()
     while start < args.n:
         stop = min(start + args.chunk, args.n)
@@ -1816,6 +2255,8 @@ def main() -> None:
             str(args.work),
             "--cache",
             str(cache),
+            "--formats",
+            ",".join(formats),
         ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S * 2 * (stop - start) + 300)
         done = start
@@ -1825,6 +2266,7 @@ def main() -> None:
             except json.JSONDecodeError:
                 continue
             tally[r["outcome"]] += 1
+            by_fmt[r.get("fmt", "?"), r["outcome"]] += 1
             slowest = max(slowest, r["seconds"])
             done = r["i"] + 1
             if r["outcome"] in ("crash", "unsafe", "hang", "memory"):
@@ -1852,6 +2294,10 @@ def main() -> None:
         f"{tally['hang']:5} {tally['memory']:7} {slowest:10.1f} {time.perf_counter() - t_cases:7.0f}"
     )
     print("(accepted: the log was read and judged; refused: the log, or the submission, refused with one clean line)")
+    for f in formats:
+        n = sum(v for (g, _), v in by_fmt.items() if g == f)
+        counts = ", ".join(f"{o} {by_fmt[f, o]}" for o in ("accepted", "refused", "crash", "unsafe", "hang", "memory"))
+        print(f"  {f:5} {n:5} cases ({n / max(args.n, 1):.0%}): {counts}")
     if by_op:
         print("mutations in the failing cases (how often):", ", ".join(f"{k} ×{v}" for k, v in by_op.most_common(12)))
 
@@ -1860,10 +2306,11 @@ def main() -> None:
         print(f"\n[{k}] {sig} — {r['count']} case(s); first detail: {r['detail'][:400]}")
         if "ops" not in r:
             continue
-        case = make_case(random.Random(f"{args.seed}:{r['i']}"), seeds)
+        case = make_case(random.Random(f"{args.seed}:{r['i']}"), seeds, formats)
         if r["outcome"] == "crash" and args.minimize:
             case = minimize(case, sig, args.work / "min", cache, args.minimize)
-        print(f"  reproduction (case {r['i']}, reduced):")
+        saved = write_case(case, args.work / "repro" / str(k)).parent
+        print(f"  reproduction (case {r['i']}, reduced; saved in {saved}):")
         print(describe_case(case))
         rerun = run_case(case, args.work / "min", cache)
         if rerun.get("traceback"):
@@ -1876,6 +2323,12 @@ def main() -> None:
     print("\n".join(honest_lines))
     for name, variant, r in honest_bad:
         print(f"  !! {name} / {variant}: {r['outcome']}: {r['detail'][:300]}")
+    said = [f"{f} {honest_refused[f, True]} of {honest_refused[f, True] + honest_refused[f, False]}" for f in formats]
+    other = honest_refused["other", True], honest_refused["other", True] + honest_refused["other", False]
+    print(
+        f"honest variations whose logs were refused: {sum(honest_refused[f, True] for f in formats)} "
+        f"({', '.join(said)})" + (f"; JSON layouts not promised, refused: {other[0]} of {other[1]}" if other[1] else "")
+    )
     crashes = tally["crash"] + sum(1 for *_, r in honest_bad if r["outcome"] == "crash")
     print(
         f"\ncases {args.n}, accepted {tally['accepted']}, clean refusals {tally['refused']}, unsafe outputs "

