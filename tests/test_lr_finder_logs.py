@@ -238,3 +238,19 @@ def test_any_other_json_is_refused_in_one_line(tmp_path, text, said):
     if "nested" in said or "objects" in said:
         assert "a JSON log is read as an object of equal-length lists" in str(err.value)
     assert not math.isnan(len(str(err.value)))
+
+
+def test_a_loss_smooth_on_its_own_is_not_read_as_smoothed(sweeps, mnist5k):
+    """A doubled softmax's loss hardly moves from step to step, but stays above ln(1 + 9/e) ≈ 1.46 where the run's
+    falls (diagnosis_power: its sweep logs were read as already smoothed, their mismatch unflagged, one given a wrong
+    cause): no moving average of the rerun's loss as rough as it comes that low, so it is compared as logged."""
+    mine, rerun = sweeps
+    cfg = range_test_config(**SWEEP, epochs=4, seed=801, diverge_factor=None).model_copy(
+        update={"mistake": "double-softmax"}
+    )
+    doubled = run(cfg, device="cpu", data=mnist5k)
+    n = min(len(doubled["train_loss"]), len(rerun["train_loss"]))
+    logs = Logs("sweep.csv", list(range(n)), doubled["lr"][:n], doubled["train_loss"][:n])
+    assert min(logs.train_loss) > 1.4 and roughness(logs, rerun["train_loss"]) < 0.2  # smooth, as a smoothed log is
+    assert not presmoothed(logs, rerun["train_loss"])[0].smoothed
+    assert not compare(logs, rerun, 1000, sweep=True).matches  # compared as logged: it parts from the run
