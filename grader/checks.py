@@ -572,10 +572,11 @@ def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge
     if status != "fail" and check != "lr_claim" and cut and not ctx.cond.proxy and cmp.epochs < p.config.epochs:
         # the figure is the log's epoch N, which a quick grade did not compare (examiner probe 27: a log's edited
         # epoch 30 earned full marks on an upload, "the rerun bears the log out" of its first epochs): pending
-        first = f"its first {cmp.epochs} of {p.config.epochs} epochs" if cmp.epochs else "none of its epochs"
-        return CheckResult(check, p.name, "skip", f"{message[:-1]} — as far as quick mode compared it: {first}. "
-                           f"The full grade compares the log's epoch "
-                           f"{p.config.epochs}, the claim's, with the rerun, and then decides the claim.",
+        said = (f"Not written in submission.toml: read from your own log ({_read_off(check, p, v.logged)})." if read
+                else v.message)  # fmt: skip
+        return CheckResult(check, p.name, "skip", f"{said} Quick mode reran {p.until_epoch} of {p.config.epochs} "
+                           "epochs and compared your log with that rerun only that far; the full grade compares the "
+                           f"log's epoch {p.config.epochs}, the claim's, with the rerun, and then decides the claim.",
                            pending=pts, why="quick", **figures)  # fmt: skip
     return CheckResult(check, p.name, status, message, points=pts if v.ok or v.warn else 0.0, max_points=pts,
                        **figures)  # fmt: skip

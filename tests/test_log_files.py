@@ -55,3 +55,28 @@ def test_a_flat_upload_is_explained_for_any_platform(tmp_path: Path):
         read_logs(tmp_path, "runs/adam")  # a TensorBoard folder named, not in the upload
     said = str(err.value)
     assert "PrairieLearn" not in said and "files uploaded one by one are stored by their names alone" in said, said
+
+
+def test_a_tab_separated_txt_is_read_and_utf16_text_asks_for_utf8(tmp_path):
+    """Examiner probe 28: a tab-separated .txt was refused (only a comma was sniffed), and a UTF-16 file (PowerShell's
+    `>`) was handed to TensorBoard's reader, "none of the tags … hold no scalars"."""
+    text = "step\tlr\ttrain_loss\n" + "".join(f"{s}\t{lr}\t{x}\n" for s, lr, x in _rows())
+    (tmp_path / "sweep.txt").write_text(text)
+    assert len(read_logs(tmp_path, "sweep.txt").lr) == 40
+    (tmp_path / "log16.txt").write_bytes(text.replace("\t", ",").encode("utf-16"))
+    with pytest.raises(LogError, match="UTF-16 text .* save it as UTF-8"):
+        read_logs(tmp_path, "log16.txt")
+
+
+def test_a_json_key_given_twice_is_refused_not_guessed(tmp_path):
+    (tmp_path / "h.json").write_text('{"lr": [1, 2, 3], "loss": [3, 2, 1], "loss": [9, 9, 9]}')
+    with pytest.raises(LogError, match='the key "loss" appears twice'):
+        read_logs(tmp_path, "h.json")
+
+
+def test_a_name_in_the_other_unicode_normal_form_is_found(tmp_path):
+    """A zip made on a Mac stores `résumé.csv` decomposed (NFD); the submission names it composed (NFC)."""
+    import unicodedata
+
+    (tmp_path / unicodedata.normalize("NFD", "résumé.csv")).write_text("step,lr,train_loss\n0,0.1,2.3\n1,0.2,2.2\n")
+    assert read_logs(tmp_path, unicodedata.normalize("NFC", "résumé.csv")).lr == [0.1, 0.2]

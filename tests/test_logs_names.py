@@ -63,3 +63,16 @@ def test_a_misleading_name_is_refused_with_one_line_costing_only_the_logs(tmp_pa
     assert x.submission.range_test[0].logs is None
     (line,) = [w for w in x.warnings if w.startswith("Logs not used: range_test[0].logs")]
     assert "\u202e" not in line and "\u200b" not in line
+
+
+@pytest.mark.parametrize("mark", ["\u00ad", "\u061c", "\U000e0041", "\u3164", "\u034f", "\u180e", "\ufe0f"])
+def test_an_invisible_character_in_a_logs_name_is_refused(tmp_path, mark):
+    """Examiner probe 28: soft hyphen, Arabic letter mark, tag characters, Hangul filler, CGJ, Mongolian vowel
+    separator and variation selectors passed the pattern and reached report.md and report.html raw."""
+    folder = tmp_path / "a"
+    folder.mkdir()
+    (folder / "submission.toml").write_text(SUB.format(logs=f"logs/a{mark}b.csv"), encoding="utf-8")
+    x = load_submission(folder)
+    assert x.submission.range_test[0].logs is None
+    (line,) = [w for w in x.warnings if w.startswith("Logs not used: range_test[0].logs")]
+    assert mark not in line and "invisible" in line, line
