@@ -557,9 +557,9 @@ def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge
              "(the logs check)" if cmp.scope is Scope.FULL else
              ", as handed in: no rerun can bear it out or contradict it (the logs check says why)")  # fmt: skip
     read = (p.name, FIELD[check]) in ctx.read  # not written: the figure is the log's, and the log is what is checked
+    unwritten = f"Not written in submission.toml: read from your own log ({_read_off(check, p, v.logged)})"
     message = (
-        f"Not written in submission.toml: read from your own log ({_read_off(check, p, v.logged)}), so what is "
-        f"checked is the log{bears}."
+        f"{unwritten}, so what is checked is the log{bears}."
         if read
         else f"{v.message} Judged against your own log{bears}."
     )
@@ -572,8 +572,7 @@ def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge
     if status != "fail" and check != "lr_claim" and cut and not ctx.cond.proxy and cmp.epochs < p.config.epochs:
         # the figure is the log's epoch N, which a quick grade did not compare (examiner probe 27: a log's edited
         # epoch 30 earned full marks on an upload, "the rerun bears the log out" of its first epochs): pending
-        said = (f"Not written in submission.toml: read from your own log ({_read_off(check, p, v.logged)})." if read
-                else v.message)  # fmt: skip
+        said = f"{unwritten}." if read else v.message
         return CheckResult(check, p.name, "skip", f"{said} Quick mode reran {p.until_epoch} of {p.config.epochs} "
                            "epochs and compared your log with that rerun only that far; the full grade compares the "
                            f"log's epoch {p.config.epochs}, the claim's, with the rerun, and then decides the claim.",

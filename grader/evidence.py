@@ -481,20 +481,30 @@ def fitted_ema(logged: list[float], raw: list[float]) -> tuple[float, bool] | No
     own = _roughness(logged, raw)
     if own is None or own < SMOOTHEST:
         return None
-    near = [spec for spec in EMAS if (r := _roughness(ema(raw, *spec), raw)) is not None and r / 2 <= own <= 2 * r]
 
-    def distance(spec: tuple[float, bool]) -> float:
-        theirs = ema(raw, *spec)
+    def distance(theirs: list[float]) -> float:
         d = [abs(math.log(a / b)) for a, b in zip(logged, theirs, strict=False)
              if math.isfinite(a) and math.isfinite(b) and a > 0 and b > 0]  # fmt: skip
         return statistics.median(d) if d else math.inf
 
-    return min(near, key=distance) if near else None
+    near = _as_rough(raw, own)
+    return min(near, key=lambda c: distance(c[1]))[0] if near else None
 
 
 def _roughness(loss: list[float], raw: list[float]) -> float | None:
     """`roughness` of a loss logged at every step from 0."""
     return roughness(Logs(source="", step=list(range(len(loss))), train_loss=list(loss)), raw)
+
+
+def _as_rough(raw: list[float], own: float) -> list[tuple[tuple[float, bool], list[float]]]:
+    """(spec, that EMA of `raw`) for each EMA of EMAS whose roughness on the per-step loss `raw` is within ×2 of a
+    log's (`own`): the moving averages the log may be."""
+    out = []
+    for spec in EMAS:
+        theirs = ema(raw, *spec)
+        if (r := _roughness(theirs, raw)) is not None and r / 2 <= own <= 2 * r:
+            out.append((spec, theirs))
+    return out
 
 
 def _smoothed_part(logs: Logs, rerun: dict, contiguous: list[int], index: dict, band: Band | None, k: float,
@@ -999,7 +1009,7 @@ def presmoothed(logs: Logs, raw: list[float]) -> tuple[Logs, float | None]:
         return logs, None
     ratio = roughness(logs, raw)
     # smoother than any LR finder's average leaves a loss: marked, so that it is compared with nothing (fitted_ema)
-    if ratio is None or ratio >= SMOOTHED_RATIO or ratio >= SMOOTHEST and not _smoothing_of(logs, raw):
+    if ratio is None or ratio >= SMOOTHED_RATIO or ratio >= SMOOTHEST and not _smoothing_of(logs, raw, ratio):
         return logs, ratio
     return replace(logs, smoothed=True), ratio
 
@@ -1007,25 +1017,22 @@ def presmoothed(logs: Logs, raw: list[float]) -> tuple[Logs, float | None]:
 LOWEST = 1.5  # how far (×) a smoothed log's lowest loss may be from that of an EMA of the rerun's loss (below)
 
 
-def _smoothing_of(logs: Logs, raw: list[float]) -> bool:
+def _smoothing_of(logs: Logs, raw: list[float], own: float) -> bool:
     """Whether a smooth log is a moving average of this config's loss, not another loss that is smooth on its own: a
     doubled softmax's loss hardly moves from step to step, but never comes below ln(1 + 9/e) ≈ 1.46 where the run's
     falls to 0.05 (diagnosis_power: its 3 sweep logs were read as smoothed, their mismatch went unflagged and one was
     given a wrong cause; their lowest 1.53 against 0.33–0.40 for the EMAs of the rerun as rough as they are; on a
     100-step Adam sweep 1.64 against 0.92). Some EMA (EMAS) as rough as the log (within ×2, `roughness`) comes, on the
     rerun's per-step loss, as low as the log does (within ×LOWEST; honest EMA logs of another seed: within ×1.25, over
-    every EMA of EMAS on 100- and 300-step SGD and Adam sweeps of mnist-5k, 3 seeds each, all ordered pairs)."""
+    every EMA of EMAS on 100- and 300-step SGD and Adam sweeps of mnist-5k, 3 seeds each, all ordered pairs). `own`:
+    the log's `roughness`."""
     index = {s: i for i, s in enumerate(logs.step)}
     steps = [s for s in range(len(raw)) if s in index]
-    own, lowest = roughness(logs, raw), _lowest([logs.train_loss[index[s]] for s in steps])
-    if own is None or lowest is None:
+    lowest = _lowest([logs.train_loss[index[s]] for s in steps])
+    if lowest is None:
         return True  # nothing to tell by: its roughness alone says
-    for spec in EMAS:
-        theirs = ema(raw, *spec)
-        r, low = _roughness(theirs, raw), _lowest([theirs[s] for s in steps])
-        if r is not None and low is not None and r / 2 <= own <= 2 * r and low / LOWEST <= lowest <= LOWEST * low:
-            return True
-    return False
+    lows = (_lowest([theirs[s] for s in steps]) for _, theirs in _as_rough(raw, own))
+    return any(low is not None and low / LOWEST <= lowest <= LOWEST * low for low in lows)
 
 
 def _lowest(values: list[float]) -> float | None:

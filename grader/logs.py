@@ -218,8 +218,8 @@ def _kind(path: Path, rel: str, notes: list[str] | None) -> str:
     with path.open("rb") as f:
         head = f.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     first = head.split(b"\n", 1)[0]
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) > 8 and not any(head[1:64:2])) or (
-            len(head) > 8 and not any(head[0:64:2])):  # fmt: skip
+    halves = (head[0:64:2], head[1:64:2])  # UTF-16 text: every other byte of ASCII is NUL
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) > 8 and not all(any(h) for h in halves)):
         raise LogError(f"logs {rel!r}: UTF-16 text (as Windows PowerShell's `>` writes it), not UTF-8: save it as "
                        f"UTF-8 and hand in {FORMATS}")  # fmt: skip
     if b"\x00" in head:  # binary: an event file under another name, which tensorboard's reader tells
