@@ -95,6 +95,7 @@ class Part:
     unit: str = "step"  # or "epoch"
     allowed: float | None = None  # the tolerance there, in the unit of `what` (relative for the train loss)
     versus: str = "the rerun's"  # what `rerun` is: the rerun's figure, or the committed seeds' mean
+    beyond: str = "the seed noise of this config"  # what `allowed` measures
 
 
 def apart(a: float, b: float) -> tuple[str, str]:
@@ -234,7 +235,7 @@ class Comparison:
             if p:
                 allowed = f", allowed ±{p.allowed:.2g}{' (relative)' if p.unit == 'step' else ''}" if p.allowed else ""
                 bits.append(f"logged {p.what} {p.logged:.4g} vs {p.versus} {p.rerun:.4g} at {p.unit} {p.at}, outside "
-                            f"the seed noise of this config{allowed}")  # fmt: skip
+                            f"{p.beyond}{allowed}")  # fmt: skip
         text = "; ".join(bits)
         return text[0].upper() + text[1:] + f" ({span}; {self.band}).{tail}"
 
@@ -627,7 +628,8 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
                 whose = "the committed seeds' mean" if n >= 2 else "the rerun's"
                 return Part(e, logged[i], centre, metric.replace("_", " "), "epoch", allowed=tol,
                             versus=whose), len(common)  # fmt: skip
-    if not own and common and (jump := _borrowed_change(logs, ours, common[-1], epochs, n_test, margin * k_last)):
+    if not own and common and (jump := _borrowed_change(logs, ours, common[-1], epochs, n_test, margin * k_last)
+                               or _own_change(logs, ours, common[-1], n_test, margin * OWN_K)):  # fmt: skip
         return jump, len(common)
     for i, e in steps:
         now, before = epochs[e]["test_accuracy"].get("values"), epochs[e - 1]["test_accuracy"].get("values")
@@ -691,6 +693,60 @@ def _borrowed_change(logs: Logs, ours: dict, last: tuple[int, int], epochs: dict
             return Part(e, theirs, mine, f"{what} from epoch {e - 1}", "epoch", allowed=tol,
                         versus="the rerun's change")  # fmt: skip
     return None
+
+
+OWN_K = 5.0  # `_own_change`'s k: honest logs reach 3.5 (benchmarks/own_change.py), their changes heavy-tailed
+OWN_MIN = 8  # changes of the run's second half (the log's and the rerun's) that `_own_change` needs to fit its line
+
+
+def _own_change(logs: Logs, ours: dict, last: tuple[int, int], n_test: int, k: float) -> Part | None:
+    """Without seeds of its own config, the log's last test-accuracy change against the run's own changes from one
+    epoch to the next: over the second half of the run, the log's and the rerun's, each change of accuracy against
+    the change of log(test loss) that came with it (least squares: an epoch whose accuracy rises has its loss fall),
+    and the last change within k prediction σ of that line at the log's own last loss change. An edited last
+    accuracy jumps where its loss did not move; an honest one moves as the run's other epochs do, at its loss. Not
+    tested where the rerun's own last change is off the line (a milestone at the last epoch: its jump is the
+    schedule's) or the log's loss change lies outside the window's (a line says nothing far outside its points)."""
+    i, e = last
+    at = {x: j for j, x in enumerate(logs.epoch)}
+
+    def change(acc: list[float], loss: list[float], j: int, h: int) -> tuple[float, float] | None:
+        a1, a0, l1, l0 = acc[j], acc[h], loss[j], loss[h]
+        ok = all(math.isfinite(v) for v in (a1, a0, l1, l0)) and l1 > 0 and l0 > 0
+        return (math.log(l1 / l0), a1 - a0) if ok else None
+
+    def rerun(x: int) -> tuple[float, float] | None:
+        if x not in ours or x - 1 not in ours:
+            return None
+        now, before = ours[x], ours[x - 1]
+        return change([before["test_accuracy"], now["test_accuracy"]], [before["test_loss"], now["test_loss"]], 1, 0)
+
+    if e - 1 not in at or not logs.test_loss:
+        return None
+    points = [c for x in range(e // 2 + 1, e) for c in (
+        change(logs.test_accuracy, logs.test_loss, at[x], at[x - 1]) if x in at and x - 1 in at else None,
+        rerun(x)) if c is not None]  # fmt: skip
+    theirs, mine = change(logs.test_accuracy, logs.test_loss, i, at[e - 1]), rerun(e)
+    if len(points) < OWN_MIN or theirs is None or mine is None:
+        return None
+    xs, ys = zip(*points, strict=True)
+    n, mx, my, sx = len(xs), statistics.fmean(xs), statistics.fmean(ys), statistics.stdev(xs)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if sxx <= 0 or abs(theirs[0] - mx) > 3 * sx:
+        return None
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+    resid = max(math.sqrt(sum((y - my - b * (x - mx)) ** 2 for x, y in zip(xs, ys, strict=True)) / (n - 2)),
+                1.5 / n_test)  # fmt: skip
+    line = lambda x: (my + b * (x - mx), resid * math.sqrt(1 + 1 / n + (x - mx) ** 2 / sxx))  # noqa: E731
+    if abs(mine[1] - line(mine[0])[0]) > 3 * line(mine[0])[1]:
+        return None  # the rerun's last epoch is unlike its others: the schedule's doing, not the log's
+    predicted, sd = line(theirs[0])
+    if abs(theirs[1] - predicted) <= k * sd:
+        return None
+    span = f"epochs {e // 2 + 1}–{e - 1} of the log and the rerun"
+    return Part(e, theirs[1], predicted, f"test accuracy change from epoch {e - 1}", "epoch", allowed=k * sd,
+                versus=f"the change its test-loss change ({theirs[0]:+.3g} in log) predicts on the line of {span}",
+                beyond=f"what the changes of those epochs allow (×{k:g} their σ about the line)")  # fmt: skip
 
 
 def _given_loss(before: dict, now: dict, loss_before: float, loss_now: float, n_test: int

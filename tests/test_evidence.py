@@ -498,6 +498,58 @@ def test_an_edited_last_epoch_of_a_config_no_seeds_measure_jumps_where_the_rerun
     assert cmp.test.versus == "the rerun's change"
 
 
+def _seed_run(entry: dict, seed: int) -> tuple[Logs, dict]:
+    """One committed seed of a config as an evaluation log, and as the grader's rerun of it."""
+    per = entry["epochs"]
+    acc = [e["test_accuracy"]["values"][seed] for e in per]
+    loss = [e["test_loss"]["values"][seed] for e in per]
+    logs = Logs("run.csv", epoch=list(range(1, len(per) + 1)), test_accuracy=acc, test_loss=loss)
+    ours = {"epochs": [{"epoch": e + 1, "test_accuracy": a, "test_loss": lo} for e, (a, lo) in
+                       enumerate(zip(acc, loss, strict=True))]}  # fmt: skip
+    return logs, ours
+
+
+@pytest.mark.parametrize("config", ["sgd-constant", "adam-constant", "sgd-cyclic", "sgd-multistep"])
+def test_an_edited_last_accuracy_at_a_students_own_lr_is_off_the_runs_own_line(config):
+    """Issue 21 / examiner probe 27: at an LR of the student's own no committed seeds measure the run, and a last
+    accuracy raised by 2 pp passed (0 of 4): the test-set floor held its change to the rerun's within ±2.7 pp. Real
+    30-epoch runs (committed seeds of mnist-5k, each judged as a config without seeds): the honest log passes, the
+    edited one leaves the line its own second half draws of accuracy change against test-loss change."""
+    from grader.context import kin, load_baselines
+    from grader.evidence import borrowed_epochs
+
+    baselines = load_baselines("mnist-5k")
+    entry = next(b["runs"][config] for b in baselines if b["protocol"]["preprocess"] == "pad-normalize")
+    borrowed = borrowed_epochs([e for b in kin(baselines, RunConfig()) for e in b["runs"].values()], 30)
+    logs, _ = _seed_run(entry, 3)
+    _, rerun = _seed_run(entry, 7)
+    assert compare(logs, {"lr": [], **rerun}, n_test=1000, epochs=borrowed).test is None
+    edited = replace(logs, test_accuracy=[*logs.test_accuracy[:-1], logs.test_accuracy[-1] + 0.02])
+    cmp = compare(edited, {"lr": [], **rerun}, n_test=1000, epochs=borrowed)
+    assert cmp.test is not None and cmp.test.at == 30 and "line of epochs 16–29 of the log and the rerun" in \
+        cmp.test.versus, cmp.summary()  # fmt: skip
+    assert "outside what the changes of those epochs allow" in cmp.summary()
+
+
+def test_a_last_epoch_the_schedule_makes_unlike_the_others_is_not_judged_by_the_runs_own_line():
+    """A milestone at the run's last epoch: the rerun's own last change jumps too, so the run's earlier epochs say
+    nothing of it, and an honest log's jump is not flagged; nor is a log of every fifth epoch (no last change)."""
+    from grader.evidence import _own_change
+
+    calm = [0.96 + 0.0005 * ((e * 7) % 5 - 2) for e in range(1, 31)]
+    loss = [0.13 - 0.001 * ((e * 3) % 4) for e in range(1, 31)]
+    jump = lambda xs, d: [*xs[:-1], xs[-1] + d]  # noqa: E731
+    ours = {e + 1: {"test_accuracy": a, "test_loss": lo} for e, (a, lo) in
+            enumerate(zip(jump(calm, 0.025), jump(loss, 0.0), strict=True))}  # fmt: skip
+    logs = Logs("run.csv", epoch=list(range(1, 31)), test_accuracy=jump(calm, 0.02), test_loss=loss)
+    assert _own_change(logs, ours, (29, 30), 1000, 5.0) is None  # the rerun jumps as well: the schedule's
+    calm_rerun = {**ours, 30: {"test_accuracy": calm[-1], "test_loss": loss[-1]}}
+    assert _own_change(logs, calm_rerun, (29, 30), 1000, 5.0) is not None
+    every5 = Logs("run.csv", epoch=[5, 10, 15, 20, 25, 30], test_accuracy=[calm[i - 1] for i in (5, 10, 15, 20, 25)]
+                  + [calm[-1] + 0.02], test_loss=[loss[i - 1] for i in (5, 10, 15, 20, 25, 30)])  # fmt: skip
+    assert _own_change(every5, calm_rerun, (5, 30), 1000, 5.0) is None  # no change from epoch 29 logged
+
+
 def test_a_counterfactual_outside_the_schedules_bounds_is_none_and_a_tabulated_sweep_loads():
     """Examiner probe 17: a OneCycle peak read off a log (0.2 × div_factor 1e4) built a ScheduleConfig over the LR
     bound and ERRORed the student as an internal error; a legacy LambdaLR sweep tabulated to factors > 1000 was
