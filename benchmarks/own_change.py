@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import multiprocessing
 import pickle
 import sys
 import time
@@ -23,13 +24,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import torch  # noqa: E402
+from tabulate import tabulate  # noqa: E402
+
 from grader.context import kin, load_baselines  # noqa: E402
-from grader.evidence import OWN_K, _test_part, borrowed_epochs  # noqa: E402
+from grader.evidence import OWN_K, Band, borrowed_epochs, compare  # noqa: E402
 from grader.grade import DEFAULT_CACHE  # noqa: E402
 from grader.schema import Tolerances  # noqa: E402
 from reference.config import RunConfig  # noqa: E402
 from reference.datasets import DATASETS  # noqa: E402
-from reference.loop import run_each  # noqa: E402
+from reference.loop import run  # noqa: E402
 from reference.outputs import Logs  # noqa: E402
 
 # Runs at LRs of students' own: none is a committed config (mnist-5k's are SGD 0.0506 and Adam 0.0011).
@@ -73,42 +77,61 @@ def committed(dataset: str) -> dict[str, tuple[RunConfig, list[tuple[list[float]
     return out
 
 
-def own(dataset: str, seeds: int, epochs: int, jobs: int, store: Path) -> dict[str, tuple[RunConfig, list]]:
-    """The runs of OWN, seeds 0..seeds−1, from `store` (a pickle of config JSON → result) or run now."""
+def _run(cfg: RunConfig) -> dict:
+    torch.set_num_threads(1)
+    r = run(cfg, device="cpu")
+    return {"epochs": r["epochs"], "lr": r["lr"], "train_loss": r["train_loss"]}
+
+
+def own(dataset: str, seeds: int, epochs: int, jobs: int, store: Path) -> dict[str, tuple[RunConfig, list[dict]]]:
+    """The runs of OWN, seeds 0..seeds−1 (their per-epoch test metrics, per-step LR and train loss), from `store` (a
+    pickle of config JSON → run) or run now, `jobs` processes of one torch thread."""
     done = pickle.loads(store.read_bytes()) if store.exists() else {}
     cfgs = [RunConfig(dataset=dataset, epochs=epochs, seed=s, **kw) for kw in OWN.values() for s in range(seeds)]
     todo = [c for c in cfgs if c.model_dump_json() not in done]
     if todo:
         t = time.time()
-        for c, r in zip(todo, run_each(todo, nproc=jobs), strict=True):
-            done[c.model_dump_json()] = {"epochs": r["epochs"]}
-        store.parent.mkdir(parents=True, exist_ok=True)
-        store.write_bytes(pickle.dumps(done))
+        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+            for c, r in zip(todo, pool.imap(_run, todo), strict=True):
+                done[c.model_dump_json()] = r
+                store.parent.mkdir(parents=True, exist_ok=True)
+                store.write_bytes(pickle.dumps(done))
         print(f"({len(todo)} runs in {time.time() - t:.0f} s)")
     out = {}
     for name, kw in OWN.items():
         cfg = RunConfig(dataset=dataset, epochs=epochs, **kw)
-        runs = [done[cfg.model_copy(update={"seed": s}).model_dump_json()] for s in range(seeds)]
-        out[name] = (
-            cfg,
-            [([e["test_accuracy"] for e in r["epochs"]], [e["test_loss"] for e in r["epochs"]]) for r in runs],
-        )
+        out[name] = cfg, [done[cfg.model_copy(update={"seed": s}).model_dump_json()] for s in range(seeds)]
     return out
 
 
-def judged(log: tuple[list, list], rerun: tuple[list, list], edit: float, n_test: int, borrowed: dict,
+def as_log(run: dict, edit: float) -> Logs:
+    """A run as its student's log: a CSV of every step's LR and train loss and each epoch's test metrics (an
+    evaluation log where the run holds epochs only), its last test accuracy raised by `edit`."""
+    acc = [e["test_accuracy"] for e in run["epochs"]]
+    return Logs("log.csv", step=list(range(len(run.get("lr", [])))), lr=list(run.get("lr", [])),
+                train_loss=list(run.get("train_loss", [])), epoch=[e["epoch"] for e in run["epochs"]],
+                test_accuracy=[*acc[:-1], min(1.0, acc[-1] + edit)],
+                test_loss=[e["test_loss"] for e in run["epochs"]])  # fmt: skip
+
+
+def judged(log: dict, rerun: dict, edit: float, n_test: int, band: Band | None, borrowed: dict,
            k: float) -> str | None:  # fmt: skip
-    """What the logs check finds in `log` (its last accuracy raised by `edit`) against `rerun`: None, or the part."""
-    acc, loss = log
-    n = len(acc)
-    logs = Logs("log.csv", epoch=list(range(1, n + 1)), test_accuracy=[*acc[:-1], min(1.0, acc[-1] + edit)],
-                test_loss=list(loss))  # fmt: skip
-    ours = {"epochs": [{"epoch": e + 1, "test_accuracy": a, "test_loss": lo} for e, (a, lo) in
-                       enumerate(zip(*rerun, strict=True))]}  # fmt: skip
-    part, _ = _test_part(logs, ours, n_test, borrowed, k)
-    if part is None:
+    """What the logs check finds in `log` against `rerun` as in a grade of a config without committed seeds
+    (`grader.evidence.compare`): None, or the part that parts."""
+    cmp = compare(as_log(log, edit), {"lr": [], **rerun}, n_test, band, borrowed, k)
+    if cmp.lr is not None:
+        return "LR"
+    if cmp.loss is not None:
+        return "train loss"
+    if cmp.test is None:
         return None
-    return "own epochs" if "line of" in part.versus else part.what.split(" from")[0]
+    return "own epochs" if "line of" in cmp.test.versus else cmp.test.what.split(" from")[0]
+
+
+def committed_runs(seeds: list[tuple[list, list]]) -> list[dict]:
+    """Committed seeds' (accuracy, loss) per epoch as runs of their epochs alone."""
+    return [{"epochs": [{"epoch": e + 1, "test_accuracy": a, "test_loss": lo} for e, (a, lo) in
+                        enumerate(zip(acc, loss, strict=True))]} for acc, loss in seeds]  # fmt: skip
 
 
 def wilson(x: int, n: int) -> str:
@@ -136,16 +159,18 @@ def main() -> None:
           f"pipeline, grader.evidence.noise; k = {k:g}, own epochs k = {OWN_K:g})\n")  # fmt: skip
     rows, totals, by_what = [], {e: [0, 0, 0] for e in EDITS}, {}
     for name, (cfg, seeds) in configs.items():
-        if len(seeds) < 2 or len(seeds[0][0]) < 10:
+        if len(seeds) < 2 or len(seeds[0][0] if isinstance(seeds[0], tuple) else seeds[0]["epochs"]) < 10:
             continue  # too few epochs for a run's second half to say anything (a 5-epoch protocol)
         runs = [e for b in kin(baselines, cfg) for e in (b.get("runs") or {}).values()]
-        borrowed = borrowed_epochs(runs, len(seeds[0][0]))
+        seeds = committed_runs(seeds) if isinstance(seeds[0], tuple) else seeds
+        borrowed = borrowed_epochs(runs, len(seeds[0]["epochs"]))
+        band = Band.pooled(runs, "the widest committed band", relative=False)
         logs_flagged = {}
         row = [name, len(seeds)]
         for edit, delta in EDITS.items():
             flagged = pairs = 0
             for i, log in enumerate(seeds):
-                hits = [judged(log, r, delta, n_test, borrowed, k) for j, r in enumerate(seeds) if j != i]
+                hits = [judged(log, r, delta, n_test, band, borrowed, k) for j, r in enumerate(seeds) if j != i]
                 pairs += len(hits)
                 flagged += sum(h is not None for h in hits)
                 for h in hits:
@@ -158,7 +183,6 @@ def main() -> None:
             totals[edit][2] += sum(v for (e, _), v in logs_flagged.items() if e == edit)
             row.append(f"{flagged}/{pairs}")
         rows.append(row)
-    from tabulate import tabulate
 
     print(tabulate(rows, ["config", "seeds", *[f"{e}: flagged pairs" for e in EDITS]]))
     print()

@@ -12,6 +12,7 @@ from grader.runner import Outcome
 from grader.schema import Assignment, Submission
 from reference.config import RunConfig
 from reference.datasets import steps_per_epoch
+from reference.outputs import Logs
 from reference.protocols import BASELINES, PROTOCOLS
 from reference.schedules import SCHEDULES
 from reference.tolerances import CHAOS_WINDOW
@@ -288,10 +289,13 @@ def seed_reference(baselines: list[dict], kind: str, config, rule: str | None = 
 def by_seeds(planned: list[PlannedRun], committed: list[dict], logs: dict) -> dict[str, Seeds]:
     """The planned sweeps and training runs judged against the committed seeds of their exact config instead of a
     rerun (issue 26; their probe twins are not run either). A run with logs is rerun: its log is borne out by a
-    rerun; so is one that claims a divergence, and a sweep picked on the test loss (the seeds hold train-loss picks)."""
+    rerun; so is one that claims a divergence, and a sweep picked on the test loss (the seeds hold train-loss picks).
+    A log the grader refused (its reason, a str) is no log: the entry is judged as one without (examiner probe 29: an
+    unreadable sweep log had its claim judged against a fresh rerun, not the committed seeds)."""
     out = {}
     for p in planned:
-        if p.kind not in ("range-test", "train") or p.name in logs or getattr(p.claim, "curve", "train") == "test":
+        if p.kind not in ("range-test", "train") or isinstance(logs.get(p.name), Logs) or \
+                getattr(p.claim, "curve", "train") == "test":  # fmt: skip
             continue
         c = p.claim
         claims = (getattr(c, "claimed_test_accuracy", None), getattr(c, "claimed_test_loss", None))

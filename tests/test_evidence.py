@@ -561,3 +561,26 @@ def test_a_counterfactual_outside_the_schedules_bounds_is_none_and_a_tabulated_s
     assert _with_schedule(cfg, max_lr=2000.0) is None and _with_schedule(cfg, max_lr=0.2) is not None
     sweep = ScheduleConfig(name="table", table=tuple(10 ** (6 * i / 99) for i in range(100)))
     assert max(sweep.table) == pytest.approx(1e6) and MAX_TABLE >= 1e6
+
+
+def test_near_zero_train_losses_below_what_committed_seeds_measured_are_not_compared():
+    """An honest log at SGD 0.107 (a `min/10` pick of the student's own; no committed seeds) reached 0.006 at step 799
+    where the rerun reached 0.0019 and was "outside the seed noise": the band borrowed from the committed runs
+    measures none of their seeds below 0.0043, and near-zero losses spread wider. Below the lowest loss they measured,
+    the train loss is not compared; above it a log ×3 the rerun's is still caught."""
+    from grader.context import kin, load_baselines
+    from grader.evidence import Band
+
+    runs = [e for b in kin(load_baselines("mnist-5k"), RunConfig()) for e in b["runs"].values()]
+    band = Band.pooled(runs, "borrowed", relative=False)
+    assert band.floor == pytest.approx(min(math.exp(min(m for m in r["band"]["mean_log"] if m is not None))
+                                           for r in runs), rel=1e-9)  # fmt: skip
+    steps = 960
+    rerun_loss = [2.3 * math.exp(-s / 90) + 1e-3 for s in range(steps)]
+    ours = {"lr": [0.1] * steps, "train_loss": rerun_loss, "epochs": []}
+    honest = Logs("run.csv", step=list(range(steps)), lr=[0.1] * steps,
+                  train_loss=[v * (1 + 2 * max(0, s - 500) / 460) for s, v in enumerate(rerun_loss)])  # fmt: skip
+    cmp = compare(honest, ours, n_test=1000, band=band)
+    assert cmp.loss is None and "below the lowest any committed seeds measured" in cmp.untold, cmp.summary()
+    other = Logs("run.csv", step=list(range(steps)), lr=[0.1] * steps, train_loss=[v * 3 for v in rerun_loss])
+    assert compare(other, ours, n_test=1000, band=band).loss is not None

@@ -15,6 +15,7 @@ from grader.grade import grade_class
 from grader.load import tomllib
 from grader.plan import plan
 from grader.schema import Assignment, Submission
+from reference.outputs import Logs
 from reference.tolerances import metric_claim_tolerance, seeds_factor
 
 BUNDLED = Path(__file__).resolve().parents[1] / "submissions"
@@ -84,7 +85,11 @@ def test_the_protocol_configs_have_committed_seeds_to_judge_against():
     assert all(s.n >= MIN_SEEDS for s in found.values())
     # a run at another LR (third significant digit), or one handed in with its logs, is rerun
     sub = Submission.model_validate({"student": {"id": "t", "name": "T"}, **_toml(submission(lr=0.0507))})
-    assert set(by_seeds(plan(sub, Assignment(), quick=True), BASE, logs={"sgd-sweep": "x"})) == set()
+    assert set(by_seeds(plan(sub, Assignment(), quick=True), BASE, logs={"sgd-sweep": Logs("x")})) == set()
+    # a log the grader refused (its reason) is no log: judged as without one (examiner probe 29)
+    refused = {"sgd-sweep": "logs 'x.pt': a binary file, not read"}
+    sub = Submission.model_validate({"student": {"id": "t", "name": "T"}, **_toml(submission())})
+    assert set(by_seeds(plan(sub, Assignment(), quick=True), BASE, logs=refused)) == {"sgd-sweep", "sgd-multistep"}
     # a claimed divergence is checked against a rerun's
     sub = Submission.model_validate({"student": {"id": "t", "name": "T"}, **_toml(submission(loss=math.inf))})
     assert set(by_seeds(plan(sub, Assignment(), quick=True), BASE, logs={})) == {"sgd-sweep"}
