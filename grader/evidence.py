@@ -125,10 +125,16 @@ class Reading:
     end_late: bool = False  # a sweep whose LR reaches end_lr one step after its last (`ratio ** (step / N)`)
     rounded: tuple[str, float, float] | None = None  # (lr or start_lr, its stated value, the logged one): every LR
     # in that ratio, the two equal to their printed digits
+    printed: str | None = None  # the LR column's printed digits ("3 significant digits", "4 decimals") where some
+    # logged LR is the claimed table's only so rounded (`LrDigits`)
 
     @property
     def note(self) -> str:
         """What the summary adds to the LR table's phrase."""
+        if self.printed:  # (a shift, if any, is said after it)
+            rest = replace(self, printed=None).note
+            return (f" to the LR column's printed digits ({self.printed}: every logged LR is the claimed table's so "
+                    f"rounded, as a spreadsheet shows it){rest}")  # fmt: skip
         if self.rounded:
             name, stated, logged = self.rounded
             return (f" to the printed digits (the stated {name} = {stated!r} and the logged {logged:.6g} agree to "
@@ -253,7 +259,9 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     index = {s: i for i, s in enumerate(logs.step)}
     steps = [s for s in range(len(rerun["lr"])) if s in index]
     tiny = 1.1754943508222875e-38  # float32's smallest normal: TensorBoard's float32 cannot tell LRs below it apart
-    same = lambda a, b: math.isclose(a, b, rel_tol=LR_RTOL, abs_tol=tiny)  # noqa: E731
+    digits = LrDigits.of(logs.lr)  # an LR column a spreadsheet rounded (examiner probe 29): exact to its digits
+    exact = lambda a, b: math.isclose(a, b, rel_tol=LR_RTOL, abs_tol=tiny)  # noqa: E731
+    same = lambda a, b: exact(a, b) or (digits is not None and digits.rounds(a, b))  # noqa: E731
     logged = [s for s in steps if math.isfinite(logs.lr[index[s]])]  # a step whose LR was not logged says nothing
     lr = next((Part(s, logs.lr[index[s]], rerun["lr"][s], "LR") for s in logged
                if not same(logs.lr[index[s]], rerun["lr"][s])), None)  # fmt: skip
@@ -322,8 +330,12 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
         return Comparison(0, 0, source, untold=untold, k=k, scope=Scope.NOTHING, lr_steps=0)
     shift = Shift.AHEAD if ahead else Shift.ONE_BASED if epoch_behind else Shift.NONE
     mixed = f"the log holds {logs.runs} runs ({logs.how})" if isinstance(logs, Mixed) else None
+    move = gap if ahead else -gap if epoch_behind else 0
+    printed = None if lr is not None or rounded or digits is None else next(
+        (digits.text(logs.lr[index[s]], rerun["lr"][s + move]) for s in logged if 0 <= s + move < len(rerun["lr"])
+         and not exact(logs.lr[index[s]], rerun["lr"][s + move])), None)  # fmt: skip
     return Comparison(compared, n_ep, source, lr, loss, test, None if mixed else constant, nonfinite, untold, k,
-                      reading=Reading(shift, gap > 1, end_late, rounded), lr_steps=len(logged),
+                      reading=Reading(shift, gap > 1, end_late, rounded, printed), lr_steps=len(logged),
                       evaluations=not logs.step, blowup=blowup, mixed=mixed)  # fmt: skip
 
 
@@ -352,6 +364,52 @@ def _blowup(logs: Logs, rerun: dict, first: int) -> str | None:
     span = (f"its last logged step ({where}), whose train loss is not finite" if n == 1 else
             f"its last {n} logged steps (from {where}, the first whose train loss is not finite)")  # fmt: skip
     return f"Left out: {span}, the sweep's blow-up past its divergence ({why}), not a fault of the log"
+
+
+@dataclass(frozen=True)
+class LrDigits:
+    """How an LR column prints its values where it prints few digits: a spreadsheet's (Excel's Scientific format
+    `1,04E-05` and Google Sheets' automatic format show 3 significant digits) or `%.4f` (0.0506, 0.0051, 0.0005).
+    Read off the values themselves (`_shown`): the most significant digits and decimals any logged LR shows; a reading
+    counts where it shows at least SIG_MIN significant digits / DEC_MIN decimals (fewer are no spreadsheet's, and a
+    full-precision table of 0.05, 0.005 shows one), and a logged LR is the claimed table's where the two agree to the
+    coarser of the readings that count (`column_units`, on both figures). A table at full precision shows 16 or more
+    digits: its half unit is below LR_RTOL, and a different table (another LR, a milestone elsewhere) parts as
+    before. Examiner probe 29: such columns were "the log does not match the claimed config", a cause "confirmed by
+    the figures themselves", for 24 of 24 honest logs."""
+
+    sig: int | None  # significant digits printed, where a reading
+    dec: int | None  # decimals printed, where a reading
+
+    SIG_MIN = 3
+    DEC_MIN = 4
+
+    @classmethod
+    def of(cls, values: list[float]) -> LrDigits | None:
+        shown = [x for x in map(_shown, (v for v in values if math.isfinite(v) and v > 0)) if x is not None]
+        if not shown:
+            return None
+        dec, sig = max(d for d, _ in shown), max(s for _, s in shown)
+        read = cls(sig if sig >= cls.SIG_MIN else None, dec if dec >= cls.DEC_MIN else None)
+        return read if read.sig is not None or read.dec is not None else None
+
+    def _half(self, v: float) -> tuple[float, float]:
+        """(the significant-digits reading's half unit at `v`, the decimals reading's), 0 where not a reading."""
+        sig = 0.5 * 10.0 ** (math.floor(math.log10(v)) - self.sig + 1) if self.sig is not None and v > 0 else 0.0
+        return sig, 0.5 * 10.0**-self.dec if self.dec is not None else 0.0
+
+    def rounds(self, logged: float, table: float) -> bool:
+        """Whether `logged` is `table` rounded to the column's printed digits (a tie either way)."""
+        if not (math.isfinite(logged) and math.isfinite(table)) or logged < 0 or table <= 0:
+            return False
+        half = max(*self._half(table), *self._half(logged)) if logged > 0 else max(self._half(table))
+        return abs(logged - table) <= half * (1 + 1e-9) + LR_RTOL * table
+
+    def text(self, logged: float, table: float) -> str:
+        """The reading that makes `logged` the table's `table`, in words."""
+        sig, dec = (max(a, b) for a, b in zip(self._half(table), self._half(logged) if logged > 0 else (0.0, 0.0),
+                                              strict=True))  # fmt: skip
+        return f"{self.sig} significant digits" if sig >= dec else f"{self.dec} decimals"
 
 
 ROUNDED_LR_RTOL = 0.05  # a stated lr and the logged one may differ by their printed digits, at most 5 %: two
