@@ -332,7 +332,7 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     mixed = f"the log holds {logs.runs} runs ({logs.how})" if isinstance(logs, Mixed) else None
     move = gap if ahead else -gap if epoch_behind else 0
     printed = None if lr is not None or rounded or digits is None else next(
-        (digits.text(logs.lr[index[s]], rerun["lr"][s + move]) for s in logged if 0 <= s + move < len(rerun["lr"])
+        (digits.text for s in logged if 0 <= s + move < len(rerun["lr"])
          and not exact(logs.lr[index[s]], rerun["lr"][s + move])), None)  # fmt: skip
     return Comparison(compared, n_ep, source, lr, loss, test, None if mixed else constant, nonfinite, untold, k,
                       reading=Reading(shift, gap > 1, end_late, rounded, printed), lr_steps=len(logged),
@@ -370,46 +370,39 @@ def _blowup(logs: Logs, rerun: dict, first: int) -> str | None:
 class LrDigits:
     """How an LR column prints its values where it prints few digits: a spreadsheet's (Excel's Scientific format
     `1,04E-05` and Google Sheets' automatic format show 3 significant digits) or `%.4f` (0.0506, 0.0051, 0.0005).
-    Read off the values themselves (`_shown`): the most significant digits and decimals any logged LR shows; a reading
-    counts where it shows at least SIG_MIN significant digits / DEC_MIN decimals (fewer are no spreadsheet's, and a
-    full-precision table of 0.05, 0.005 shows one), and a logged LR is the claimed table's where the two agree to the
-    coarser of the readings that count (`column_units`, on both figures). A table at full precision shows 16 or more
-    digits: its half unit is below LR_RTOL, and a different table (another LR, a milestone elsewhere) parts as
-    before. Examiner probe 29: such columns were "the log does not match the claimed config", a cause "confirmed by
-    the figures themselves", for 24 of 24 honest logs."""
+    Read off the values themselves (`_reading`: the most significant digits or decimals the logged LRs show, whichever
+    more of them show in full); it counts where it shows at least SIG_MIN significant digits / DEC_MIN decimals (fewer
+    are no spreadsheet's, and a full-precision table of 0.05, 0.005 shows one) and fewer than FULL_DIGITS. A logged LR
+    is the claimed table's where the two agree to that reading's half unit (at either figure). A table at full
+    precision shows 16 or more digits: exact as before, and a different table (another LR, a milestone elsewhere)
+    parts as before. Examiner probe 29: such columns were "the log does not match the claimed config", a cause
+    "confirmed by the figures themselves", for 24 of 24 honest logs."""
 
-    sig: int | None  # significant digits printed, where a reading
-    dec: int | None  # decimals printed, where a reading
+    read: tuple[tuple[int, int], bool]  # `_reading`
 
     SIG_MIN = 3
     DEC_MIN = 4
 
     @classmethod
     def of(cls, values: list[float]) -> LrDigits | None:
-        shown = [x for x in map(_shown, (v for v in values if math.isfinite(v) and v > 0)) if x is not None]
-        if not shown:
+        read = _reading([v for v in values if math.isfinite(v) and v > 0])
+        if read is None or read[0][1] >= FULL_DIGITS:  # full precision (float64 repr, TensorBoard's float32)
             return None
-        dec, sig = max(d for d, _ in shown), max(s for _, s in shown)
-        read = cls(sig if sig >= cls.SIG_MIN else None, dec if dec >= cls.DEC_MIN else None)
-        return read if read.sig is not None or read.dec is not None else None
-
-    def _half(self, v: float) -> tuple[float, float]:
-        """(the significant-digits reading's half unit at `v`, the decimals reading's), 0 where not a reading."""
-        sig = 0.5 * 10.0 ** (math.floor(math.log10(v)) - self.sig + 1) if self.sig is not None and v > 0 else 0.0
-        return sig, 0.5 * 10.0**-self.dec if self.dec is not None else 0.0
+        (decimals, digits), sig = read
+        return cls(read) if (digits >= cls.SIG_MIN if sig else decimals >= cls.DEC_MIN) else None
 
     def rounds(self, logged: float, table: float) -> bool:
         """Whether `logged` is `table` rounded to the column's printed digits (a tie either way)."""
         if not (math.isfinite(logged) and math.isfinite(table)) or logged < 0 or table <= 0:
             return False
-        half = max(*self._half(table), *self._half(logged)) if logged > 0 else max(self._half(table))
+        half = max(_half(self.read, table), _half(self.read, logged) if logged > 0 else 0.0)
         return abs(logged - table) <= half * (1 + 1e-9) + LR_RTOL * table
 
-    def text(self, logged: float, table: float) -> str:
-        """The reading that makes `logged` the table's `table`, in words."""
-        sig, dec = (max(a, b) for a, b in zip(self._half(table), self._half(logged) if logged > 0 else (0.0, 0.0),
-                                              strict=True))  # fmt: skip
-        return f"{self.sig} significant digits" if sig >= dec else f"{self.dec} decimals"
+    @property
+    def text(self) -> str:
+        """The column's printed digits, in words."""
+        (decimals, digits), sig = self.read
+        return f"{digits} significant digits" if sig else f"{decimals} decimals"
 
 
 ROUNDED_LR_RTOL = 0.05  # a stated lr and the logged one may differ by their printed digits, at most 5 %: two
@@ -1284,29 +1277,51 @@ def _shown(v: float) -> tuple[int, int] | None:
     return -int(t.exponent), len(t.digits)
 
 
+def _reading(values: list[float]) -> tuple[tuple[int, int], bool] | None:
+    """How a column prints its values: ((the most decimals any shows, the most significant digits), whether it prints
+    significant digits rather than decimals). A column of fixed decimals shows them on most values (a trailing zero
+    hides one a tenth of the time) and fewer significant digits on its small values; a column of significant digits
+    the other way round: the reading more values show in full is the column's (decimals where as many show both, as
+    every value in [0.1, 1) does). None for a column of no nonzero finite value."""
+    shown = [x for x in map(_shown, values) if x is not None]
+    if not shown:
+        return None
+    decimals, digits = max(d for d, _ in shown), max(s for _, s in shown)
+    return (decimals, digits), sum(s == digits for _, s in shown) > sum(d == decimals for d, _ in shown)
+
+
+def _half(read: tuple[tuple[int, int], bool], v: float) -> float:
+    """Half a unit of `v`'s last digit as a column of that `_reading` prints it."""
+    (decimals, digits), sig = read
+    if sig and math.isfinite(v) and v != 0:
+        return 0.5 * 10.0 ** (math.floor(math.log10(abs(v))) - digits + 1)
+    return 0.5 * 10.0**-decimals
+
+
+FULL_DIGITS = 10  # a column some value of which shows this many significant digits is not rounded for display: a
+# float64's repr shows 15–17, a float32's (TensorBoard) 8–9 digits then its binary tail (cut at 12 by `_shown`)
+
+
 def column_units(values: list[float], grid: float | None = None) -> list[float]:
     """Half a unit of each value's last digit as its column prints it (0 where it is not finite): a CSV re-saved by a
     spreadsheet with fewer digits (losses to 3 decimals, accuracy as whole percents, LRs to 3 significant digits)
     holds values whose shortest texts show those digits — a value parsed from "0.126" prints '0.126' — while
-    TensorBoard's float32 values and this package's own CSVs print long texts (full precision: a half unit below
-    1e-12). A column prints a fixed number of decimals or of significant digits: the most either shows over the
-    column (a value's trailing zeros are not shown), and each value's half unit the coarser of the two readings (a
-    column of decimals read as significant digits gives its large values a finer unit than its own, and the other
-    way round). `grid`: the spacing of the values' true figures (an accuracy of n test images is a multiple of 1/n):
-    a column on that grid printed to as many decimals as it needs loses nothing, and its half units are 0."""
-    shown = [x for x in map(_shown, values) if x is not None]
-    if not shown:
+    TensorBoard's float32 values and this package's own CSVs print long texts (a column that shows FULL_DIGITS
+    anywhere is at full precision: 0). A column prints a fixed number of decimals or of significant digits: the most
+    either shows over the column (a value's trailing zeros are not shown), the one more values show in full
+    (`_reading`). `grid`: the spacing of the values' true figures (an accuracy of n test images is a
+    multiple of 1/n): a column on that grid printed to as many decimals as it needs loses nothing: 0."""
+    read = _reading(values)
+    if read is None:
         return [0.0] * len(values)
-    decimals, digits = max(d for d, _ in shown), max(s for _, s in shown)
-    if (
+    (decimals, digits), _ = read
+    if digits >= FULL_DIGITS or (
         grid
         and 10.0**-decimals <= grid * (1 + 1e-9)
         and all(abs(v / grid - round(v / grid)) <= 1e-6 for v in values if math.isfinite(v))
     ):
         return [0.0] * len(values)
-    return [max(0.5 * 10.0**-decimals, 0.5 * 10.0 ** (math.floor(math.log10(abs(v))) - digits + 1))
-            if math.isfinite(v) and v != 0 else 0.5 * 10.0**-decimals if v == 0 else 0.0
-            for v in values]  # fmt: skip
+    return [_half(read, v) if math.isfinite(v) else 0.0 for v in values]
 
 
 def _digits_text(unit: float, value: float) -> str:
