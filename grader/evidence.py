@@ -742,7 +742,8 @@ def _borrowed_change(logs: Logs, ours: dict, last: tuple[int, int], epochs: dict
         # floors: the test set's binomial SE at the rerun's accuracy (a jump after a milestone spreads over seeds
         # by more than a committed run without one shows); LOG_FLOOR for the loss's log ratio
         floor = sigma("test_accuracy", r1, 0.0, n_test) if metric == "test_accuracy" else LOG_FLOOR
-        u1, u0 = ((units or {}).get(metric) or [0.0] * (i + 1))[i], ((units or {}).get(metric) or [0.0] * i)[i - 1]
+        us = (units or {}).get(metric) or [0.0] * (i + 1)  # the log's half units (a rounded column)
+        u1, u0 = us[i], us[i - 1]
         if metric == "test_loss":
             if min(x1, x0, r1, r0) <= 0:
                 continue
@@ -1337,7 +1338,8 @@ def _digits_text(unit: float, value: float) -> str:
 def log_units(logs: Logs, metric: str, n_test: int | None = None) -> list[float]:
     """`column_units` of one logged metric's series (the test accuracy on the grid of `n_test` images)."""
     grid = 1 / n_test if metric == "test_accuracy" and n_test else None
-    return column_units(list(getattr(logs, metric)), grid)
+    units = column_units(list(getattr(logs, metric)), grid)
+    return units + [0.0] * (len(logs.epoch) - len(units))  # a metric not logged: nothing to allow
 
 
 def lrs_text(v: float | list[float]) -> str:
@@ -1476,7 +1478,7 @@ def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs, tex
     (`column_units`: a CSV re-saved by a spreadsheet to 3 decimals holds 0.126 for the run's 0.12641, and the claim
     0.1264 agrees with it to the coarser digits; examiner probe 29: 8 of 8 honest loss claims failed); a percentage
     is read as one; a claim that matches another logged epoch says which."""
-    units = dict(zip(logs.epoch, log_units(logs, metric, n_test), strict=True))
+    units = dict(zip(logs.epoch, log_units(logs, metric, n_test), strict=False))
     values = [(e, v) for e, v in zip(logs.epoch, getattr(logs, metric), strict=True) if math.isfinite(v)]
     if not values:
         return None
