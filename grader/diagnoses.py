@@ -335,7 +335,7 @@ def earlier_epoch(c: Case) -> Diagnosis | None:
     kept = checkpoints(c.logs)
     for metric in ("test_accuracy", "test_loss"):
         claimed = c.claimed(metric)
-        units = dict(zip(c.logs.epoch, log_units(c.logs, metric, c.n_test), strict=False))
+        units = dict(zip(c.logs.epoch, log_units(c.logs, metric, getattr(c, "n_test", None)), strict=False))
         values = [(e, v) for e, v in zip(c.logs.epoch, getattr(c.logs, metric), strict=True) if math.isfinite(v)]
         if claimed is None or len(values) < 2:
             continue
