@@ -134,7 +134,7 @@ class Reading:
         if self.printed:  # (a shift, if any, is said after it)
             rest = replace(self, printed=None).note
             return (f" to the LR column's printed digits ({self.printed}: every logged LR is the claimed table's so "
-                    f"rounded, as a spreadsheet shows it){rest}")  # fmt: skip
+                    f"rounded, as the column prints it){rest}")  # fmt: skip
         if self.rounded:
             name, stated, logged = self.rounded
             return (f" to the printed digits (the stated {name} = {stated!r} and the logged {logged:.6g} agree to "
