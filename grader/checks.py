@@ -759,7 +759,8 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
             out.append(_diverged_claim(check, metric, ctx, p, o, claimed, pts))
             continue
         # against its own log, to its digits as the file prints them ("0.9600": four decimals)
-        judge = partial(metric_against_log, metric, claimed, p.config.epochs, text=p.claim.printed(field))
+        judge = partial(metric_against_log, metric, claimed, p.config.epochs, text=p.claim.printed(field),
+                        n_test=ctx.n_test)  # fmt: skip
         if own := _own_log(check, ctx, p, pts, claimed, judge):
             out.append(own)
             continue

@@ -28,6 +28,7 @@ from grader.evidence import (
     comparison,
     diverges,
     eval_lrs,
+    log_units,
     lr_against_log,
     lrs_text,
     noise,
@@ -334,13 +335,16 @@ def earlier_epoch(c: Case) -> Diagnosis | None:
     kept = checkpoints(c.logs)
     for metric in ("test_accuracy", "test_loss"):
         claimed = c.claimed(metric)
+        units = dict(zip(c.logs.epoch, log_units(c.logs, metric, getattr(c, "n_test", None)), strict=False))
         values = [(e, v) for e, v in zip(c.logs.epoch, getattr(c.logs, metric), strict=True) if math.isfinite(v)]
         if claimed is None or len(values) < 2:
             continue
         (last_epoch, last), label = values[-1], metric.replace("_", " ")
         text = c.claim.printed(f"claimed_{metric}") if hasattr(c.claim, "printed") else None
-        allowed = printed(claimed, last, text=text)  # the claim's printed digits (and float32 logs), as checked
-        hits = [(e, v) for e, v in values[:-1] if abs(claimed - v) <= allowed and e not in kept]
+        # the claim's printed digits and the log's (a column a spreadsheet rounded), and float32 logs, as checked
+        allowed = printed(claimed, last, text=text, unit=units[last_epoch])
+        hits = [(e, v) for e, v in values[:-1]
+                if abs(claimed - v) <= printed(claimed, v, text=text, unit=units[e]) and e not in kept]  # fmt: skip
         if abs(claimed - last) <= allowed or not hits:
             continue
         epoch, value = hits[-1]

@@ -129,10 +129,16 @@ class Reading:
     end_late: bool = False  # a sweep whose LR reaches end_lr one step after its last (`ratio ** (step / N)`)
     rounded: tuple[str, float, float] | None = None  # (lr or start_lr, its stated value, the logged one): every LR
     # in that ratio, the two equal to their printed digits
+    printed: str | None = None  # the LR column's printed digits ("3 significant digits", "4 decimals") where some
+    # logged LR is the claimed table's only so rounded (`LrDigits`)
 
     @property
     def note(self) -> str:
         """What the summary adds to the LR table's phrase."""
+        if self.printed:  # (a shift, if any, is said after it)
+            rest = replace(self, printed=None).note
+            return (f" to the LR column's printed digits ({self.printed}: every logged LR is the claimed table's so "
+                    f"rounded, as the column prints it){rest}")  # fmt: skip
         if self.rounded:
             name, stated, logged = self.rounded
             return (f" to the printed digits (the stated {name} = {stated!r} and the logged {logged:.6g} agree to "
@@ -257,7 +263,9 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     index = {s: i for i, s in enumerate(logs.step)}
     steps = [s for s in range(len(rerun["lr"])) if s in index]
     tiny = 1.1754943508222875e-38  # float32's smallest normal: TensorBoard's float32 cannot tell LRs below it apart
-    same = lambda a, b: math.isclose(a, b, rel_tol=LR_RTOL, abs_tol=tiny)  # noqa: E731
+    digits = LrDigits.of(logs.lr)  # an LR column a spreadsheet rounded (examiner probe 29): exact to its digits
+    exact = lambda a, b: math.isclose(a, b, rel_tol=LR_RTOL, abs_tol=tiny)  # noqa: E731
+    same = lambda a, b: exact(a, b) or (digits is not None and digits.rounds(a, b))  # noqa: E731
     logged = [s for s in steps if math.isfinite(logs.lr[index[s]])]  # a step whose LR was not logged says nothing
     lr = next((Part(s, logs.lr[index[s]], rerun["lr"][s], "LR") for s in logged
                if not same(logs.lr[index[s]], rerun["lr"][s])), None)  # fmt: skip
@@ -326,8 +334,12 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
         return Comparison(0, 0, source, untold=untold, k=k, scope=Scope.NOTHING, lr_steps=0)
     shift = Shift.AHEAD if ahead else Shift.ONE_BASED if epoch_behind else Shift.NONE
     mixed = f"the log holds {logs.runs} runs ({logs.how})" if isinstance(logs, Mixed) else None
+    move = gap if ahead else -gap if epoch_behind else 0
+    printed = None if lr is not None or rounded or digits is None else next(
+        (digits.text for s in logged if 0 <= s + move < len(rerun["lr"])
+         and not exact(logs.lr[index[s]], rerun["lr"][s + move])), None)  # fmt: skip
     return Comparison(compared, n_ep, source, lr, loss, test, None if mixed else constant, nonfinite, untold, k,
-                      reading=Reading(shift, gap > 1, end_late, rounded), lr_steps=len(logged),
+                      reading=Reading(shift, gap > 1, end_late, rounded, printed), lr_steps=len(logged),
                       evaluations=not logs.step, blowup=blowup, mixed=mixed)  # fmt: skip
 
 
@@ -356,6 +368,45 @@ def _blowup(logs: Logs, rerun: dict, first: int) -> str | None:
     span = (f"its last logged step ({where}), whose train loss is not finite" if n == 1 else
             f"its last {n} logged steps (from {where}, the first whose train loss is not finite)")  # fmt: skip
     return f"Left out: {span}, the sweep's blow-up past its divergence ({why}), not a fault of the log"
+
+
+@dataclass(frozen=True)
+class LrDigits:
+    """How an LR column prints its values where it prints few digits: a spreadsheet's (Excel's Scientific format
+    `1,04E-05` and Google Sheets' automatic format show 3 significant digits) or `%.4f` (0.0506, 0.0051, 0.0005).
+    Read off the values themselves (`_reading`: the most significant digits or decimals the logged LRs show, whichever
+    more of them show in full); it counts where it shows at least SIG_MIN significant digits / DEC_MIN decimals (fewer
+    are no spreadsheet's, and a full-precision table of 0.05, 0.005 shows one) and fewer than FULL_DIGITS. A logged LR
+    is the claimed table's where the two agree to that reading's half unit (at either figure). A table at full
+    precision shows 16 or more digits: exact as before, and a different table (another LR, a milestone elsewhere)
+    parts as before. Examiner probe 29: such columns were "the log does not match the claimed config", a cause
+    "confirmed by the figures themselves", for 24 of 24 honest logs."""
+
+    read: tuple[tuple[int, int], bool]  # `_reading`
+
+    SIG_MIN = 3
+    DEC_MIN = 4
+
+    @classmethod
+    def of(cls, values: list[float]) -> LrDigits | None:
+        read = _reading([v for v in values if math.isfinite(v) and v > 0])
+        if read is None or read[0][1] >= FULL_DIGITS:  # full precision (float64 repr, TensorBoard's float32)
+            return None
+        (decimals, digits), sig = read
+        return cls(read) if (digits >= cls.SIG_MIN if sig else decimals >= cls.DEC_MIN) else None
+
+    def rounds(self, logged: float, table: float) -> bool:
+        """Whether `logged` is `table` rounded to the column's printed digits (a tie either way)."""
+        if not (math.isfinite(logged) and math.isfinite(table)) or logged < 0 or table <= 0:
+            return False
+        half = max(_half(self.read, table), _half(self.read, logged) if logged > 0 else 0.0)
+        return abs(logged - table) <= half * (1 + 1e-9) + LR_RTOL * table
+
+    @property
+    def text(self) -> str:
+        """The column's printed digits, in words."""
+        (decimals, digits), sig = self.read
+        return f"{digits} significant digits" if sig else f"{decimals} decimals"
 
 
 ROUNDED_LR_RTOL = 0.05  # a stated lr and the logged one may differ by their printed digits, at most 5 %: two
@@ -615,6 +666,11 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
     ours = {e["epoch"]: e for e in rerun["epochs"]}
     common = [(i, e) for i, e in enumerate(logs.epoch) if e in ours]
     own = {e: stats for e, stats in epochs.items() if not stats.get("borrowed")}
+    # the log's own rounding (a CSV a spreadsheet re-saved: losses to 3 decimals, accuracy as whole percents): a level
+    # is allowed its half unit, a change one unit (two rounded values) — an honestly rounded log is borne out, and one
+    # edited by more than its rounding is still caught (examiner probe 29: accuracies rounded to whole percents made
+    # an honest log "not borne out", and the full grade and the self-check judged its claims by other evidence)
+    units = {"test_accuracy": log_units(logs, "test_accuracy", n_test), "test_loss": log_units(logs, "test_loss")}
     if not own:
         common = common[-1:]
     steps = [(i, e) for n, (i, e) in enumerate(common) if n and common[n - 1][1] == e - 1 and e - 1 in own]
@@ -635,12 +691,13 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
             std = (sigma_upper(stats.get("std", 0.0), n) if n >= 2 else  # else: the widest of other configs', if any
                    stats.get("borrowed", 0.0) + stats.get("borrowed_rel", 0.0) * abs(centre))  # fmt: skip
             tol = margin * (k_last if e == last else k_rest) * factor * sigma(metric, centre, std, n_test)
+            tol += units[metric][i]
             if abs(logged[i] - centre) > tol:
                 whose = "the committed seeds' mean" if n >= 2 else "the rerun's"
                 return Part(e, logged[i], centre, metric.replace("_", " "), "epoch", allowed=tol,
                             versus=whose), len(common)  # fmt: skip
-    if not own and common and (jump := _borrowed_change(logs, ours, common[-1], epochs, n_test, margin * k_last)
-                               or _own_change(logs, ours, common[-1], n_test, margin * OWN_K)):  # fmt: skip
+    if not own and common and (jump := _borrowed_change(logs, ours, common[-1], epochs, n_test, margin * k_last, units)
+                               or _own_change(logs, ours, common[-1], n_test, margin * OWN_K, units)):  # fmt: skip
         return jump, len(common)
     for i, e in steps:
         now, before = epochs[e]["test_accuracy"].get("values"), epochs[e - 1]["test_accuracy"].get("values")
@@ -653,7 +710,8 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
         mean = statistics.fmean(changes)
         sd = max(sigma_upper(statistics.stdev(changes), len(changes)), 1 / n_test)  # one test image
         k_e = margin * (k_last if e == last else k_rest)
-        tol = k_e * math.sqrt(1 + 1 / len(changes)) * sd
+        rounding = units["test_accuracy"][i] + units["test_accuracy"][i - 1]  # one unit: two rounded values
+        tol = k_e * math.sqrt(1 + 1 / len(changes)) * sd + rounding
         if abs(theirs - mean) > tol:
             return Part(
                 e,
@@ -665,20 +723,23 @@ def _test_part(logs: Logs, rerun: dict, n_test: int, epochs: dict, k: float,
                 versus=f"the committed seeds' mean change (± {statistics.stdev(changes):.2g})",
             ), len(common)
         given = _given_loss(epochs[e - 1], epochs[e], logs.test_loss[i - 1], logs.test_loss[i], n_test)
-        if given is not None and abs(theirs - given[0]) > k_e * given[1]:
+        # the log's loss change is rounded too: the prediction moves by the slope times its unit
+        slack = rounding + abs(given[2]) * (units["test_loss"][i] + units["test_loss"][i - 1]) if given else 0.0
+        if given is not None and abs(theirs - given[0]) > k_e * given[1] + slack:
             moved = logs.test_loss[i] - logs.test_loss[i - 1]
             return Part(e, theirs, given[0], f"test accuracy change from epoch {e - 1}", "epoch",
-                        allowed=k_e * given[1], versus=f"the committed seeds' accuracy change at the log's "
+                        allowed=k_e * given[1] + slack, versus=f"the committed seeds' accuracy change at the log's "
                         f"test-loss change ({moved:+.3g})"), len(common)  # fmt: skip
     return None, len(common)
 
 
 def _borrowed_change(logs: Logs, ours: dict, last: tuple[int, int], epochs: dict, n_test: int,
-                     k: float) -> Part | None:  # fmt: skip
+                     k: float, units: dict[str, list[float]] | None = None) -> Part | None:  # fmt: skip
     """Without seeds of its own config, the log's last epoch's change from the epoch before against the rerun's, in
     k·√2·σ, σ the widest committed seed σ of that change ×FALLBACK_SAFETY (`borrowed_epochs`): an edited last
     epoch jumps where the rerun does not, while an honest seed's last epochs move as the rerun's do (examiner probe
-    17: a last test loss ×0.7 passed the level check once it was borrowed; ×0.5 jumps past this one)."""
+    17: a last test loss ×0.7 passed the level check once it was borrowed; ×0.5 jumps past this one). `units`: the
+    log's half units (`column_units`) per metric: a change of two rounded values is allowed one unit more."""
     i, e = last
     stats = epochs.get(e) or {}
     if not stats.get("borrowed") or i == 0 or logs.epoch[i - 1] != e - 1 or e - 1 not in ours:
@@ -692,13 +753,15 @@ def _borrowed_change(logs: Logs, ours: dict, last: tuple[int, int], epochs: dict
         # floors: the test set's binomial SE at the rerun's accuracy (a jump after a milestone spreads over seeds
         # by more than a committed run without one shows); LOG_FLOOR for the loss's log ratio
         floor = sigma("test_accuracy", r1, 0.0, n_test) if metric == "test_accuracy" else LOG_FLOOR
+        us = (units or {}).get(metric) or [0.0] * (i + 1)  # the log's half units (a rounded column)
+        u1, u0 = us[i], us[i - 1]
         if metric == "test_loss":
             if min(x1, x0, r1, r0) <= 0:
                 continue
-            theirs, mine = math.log(x1 / x0), math.log(r1 / r0)
+            theirs, mine, rounding = math.log(x1 / x0), math.log(r1 / r0), u1 / x1 + u0 / x0
         else:
-            theirs, mine = x1 - x0, r1 - r0
-        tol = k * math.sqrt(2) * max(sd, floor)
+            theirs, mine, rounding = x1 - x0, r1 - r0, u1 + u0
+        tol = k * math.sqrt(2) * max(sd, floor) + rounding
         if abs(theirs - mine) > tol:
             what = "test accuracy change" if metric == "test_accuracy" else "test loss change (log ratio)"
             return Part(e, theirs, mine, f"{what} from epoch {e - 1}", "epoch", allowed=tol,
@@ -710,14 +773,17 @@ OWN_K = 5.0  # `_own_change`'s k: honest logs reach 3.5 (benchmarks/own_change.p
 OWN_MIN = 8  # changes of the run's second half (the log's and the rerun's) that `_own_change` needs to fit its line
 
 
-def _own_change(logs: Logs, ours: dict, last: tuple[int, int], n_test: int, k: float) -> Part | None:
+def _own_change(logs: Logs, ours: dict, last: tuple[int, int], n_test: int, k: float,
+                units: dict[str, list[float]] | None = None) -> Part | None:  # fmt: skip
     """Without seeds of its own config, the log's last test-accuracy change against the run's own changes from one
     epoch to the next: over the second half of the run, the log's and the rerun's, each change of accuracy against
     the change of log(test loss) that came with it (least squares: an epoch whose accuracy rises has its loss fall),
     and the last change within k prediction σ of that line at the log's own last loss change. An edited last
     accuracy jumps where its loss did not move; an honest one moves as the run's other epochs do, at its loss. Not
     tested where the rerun's own last change is off the line (a milestone at the last epoch: its jump is the
-    schedule's) or the log's loss change lies outside the window's (a line says nothing far outside its points)."""
+    schedule's) or the log's loss change lies outside the window's (a line says nothing far outside its points).
+    `units`: the log's half units per metric (`column_units`): its last accuracy change is allowed one unit more, and
+    the line's prediction the slope times its loss change's rounding."""
     i, e = last
     at = {x: j for j, x in enumerate(logs.epoch)}
 
@@ -752,19 +818,24 @@ def _own_change(logs: Logs, ours: dict, last: tuple[int, int], n_test: int, k: f
     if abs(mine[1] - line(mine[0])[0]) > 3 * line(mine[0])[1]:
         return None  # the rerun's last epoch is unlike its others: the schedule's doing, not the log's
     predicted, sd = line(theirs[0])
-    if abs(theirs[1] - predicted) <= k * sd:
+    ua, ul = (units or {}).get("test_accuracy"), (units or {}).get("test_loss")
+    j = at[e - 1]
+    rounding = (ua[i] + ua[j] if ua else 0.0) + (abs(b) * (ul[i] / logs.test_loss[i] + ul[j] / logs.test_loss[j])
+                                                  if ul else 0.0)  # fmt: skip
+    if abs(theirs[1] - predicted) <= k * sd + rounding:
         return None
     span = f"epochs {e // 2 + 1}–{e - 1} of the log and the rerun"
-    return Part(e, theirs[1], predicted, f"test accuracy change from epoch {e - 1}", "epoch", allowed=k * sd,
+    return Part(e, theirs[1], predicted, f"test accuracy change from epoch {e - 1}", "epoch", allowed=k * sd + rounding,
                 versus=f"the change its test-loss change ({theirs[0]:+.3g} in log) predicts on the line of {span}",
                 beyond=f"what the changes of those epochs allow (×{k:g} their σ about the line)")  # fmt: skip
 
 
 def _given_loss(before: dict, now: dict, loss_before: float, loss_now: float, n_test: int
-                ) -> tuple[float, float] | None:  # fmt: skip
+                ) -> tuple[float, float, float] | None:  # fmt: skip
     """The test-accuracy change from one epoch to the next that the committed seeds predict at the log's test-loss
-    change (least squares over the seeds), and the σ of a new seed's change about it (the prediction interval's
-    σ, the residual σ at its upper bound over n − 2 degrees of freedom; floored at one test image). None where
+    change (least squares over the seeds), the σ of a new seed's change about it (the prediction interval's
+    σ, the residual σ at its upper bound over n − 2 degrees of freedom; floored at one test image), and the line's
+    slope (accuracy per unit of test loss: how far a rounded loss change moves the prediction). None where
     it cannot say: fewer than 5 seeds with both figures, a non-finite log, or a loss change outside 3 σ of the
     seeds' (a line drawn through seeds says nothing far outside them)."""
     pairs = [(a1 - a0, l1 - l0) for a1, a0, l1, l0 in zip(now["test_accuracy"].get("values") or (),
@@ -782,7 +853,7 @@ def _given_loss(before: dict, now: dict, loss_before: float, loss_now: float, n_
     beta = sum((u - ml) * (v - ma) for u, v in zip(dl, da, strict=True)) / sxx
     resid = math.sqrt(sum((v - ma - beta * (u - ml)) ** 2 for u, v in zip(dl, da, strict=True)) / (n - 2))
     sd = max(sigma_upper(resid, n - 1), 1 / n_test)  # n − 1 "seeds" = n − 2 degrees of freedom
-    return ma + beta * (x - ml), sd * math.sqrt(1 + 1 / n + (x - ml) ** 2 / sxx)
+    return ma + beta * (x - ml), sd * math.sqrt(1 + 1 / n + (x - ml) ** 2 / sxx), beta
 
 
 # ---------------------------------------------------------------- the logs check
@@ -1207,15 +1278,92 @@ def printed_decades(values: list[float]) -> float:
     return max(math.log10(1 + half_unit(v) / v) for v in values)
 
 
+def _shown(v: float) -> tuple[int, int] | None:
+    """(decimals, significant digits) that `v` shows as its shortest text, float noise past 12 significant digits
+    aside (96.1 / 100 is 0.9609999999999999, a percentage column read as fractions); None for 0 and non-finite."""
+    from decimal import Decimal
+
+    if not math.isfinite(v) or v == 0:
+        return None
+    t = Decimal(repr(float(f"{v:.12g}"))).normalize().as_tuple()
+    return -int(t.exponent), len(t.digits)
+
+
+def _reading(values: list[float]) -> tuple[tuple[int, int], bool] | None:
+    """How a column prints its values: ((the most decimals any shows, the most significant digits), whether it prints
+    significant digits rather than decimals). A column of fixed decimals shows them on most values (a trailing zero
+    hides one a tenth of the time) and fewer significant digits on its small values; a column of significant digits
+    the other way round: the reading more values show in full is the column's (decimals where as many show both, as
+    every value in [0.1, 1) does). None for a column of no nonzero finite value."""
+    shown = [x for x in map(_shown, values) if x is not None]
+    if not shown:
+        return None
+    decimals, digits = max(d for d, _ in shown), max(s for _, s in shown)
+    return (decimals, digits), sum(s == digits for _, s in shown) > sum(d == decimals for d, _ in shown)
+
+
+def _half(read: tuple[tuple[int, int], bool], v: float) -> float:
+    """Half a unit of `v`'s last digit as a column of that `_reading` prints it."""
+    (decimals, digits), sig = read
+    if sig and math.isfinite(v) and v != 0:
+        return 0.5 * 10.0 ** (math.floor(math.log10(abs(v))) - digits + 1)
+    return 0.5 * 10.0**-decimals
+
+
+FULL_DIGITS = 10  # a column some value of which shows this many significant digits is not rounded for display: a
+# float64's repr shows 15–17, a float32's (TensorBoard) 8–9 digits then its binary tail (cut at 12 by `_shown`)
+
+
+def column_units(values: list[float], grid: float | None = None) -> list[float]:
+    """Half a unit of each value's last digit as its column prints it (0 where it is not finite): a CSV re-saved by a
+    spreadsheet with fewer digits (losses to 3 decimals, accuracy as whole percents, LRs to 3 significant digits)
+    holds values whose shortest texts show those digits — a value parsed from "0.126" prints '0.126' — while
+    TensorBoard's float32 values and this package's own CSVs print long texts (a column that shows FULL_DIGITS
+    anywhere is at full precision: 0). A column prints a fixed number of decimals or of significant digits: the most
+    either shows over the column (a value's trailing zeros are not shown), the one more values show in full
+    (`_reading`). `grid`: the spacing of the values' true figures (an accuracy of n test images is a
+    multiple of 1/n): a column on that grid printed to as many decimals as it needs loses nothing: 0."""
+    read = _reading(values)
+    if read is None:
+        return [0.0] * len(values)
+    (decimals, digits), _ = read
+    if digits >= FULL_DIGITS or (
+        grid
+        and 10.0**-decimals <= grid * (1 + 1e-9)
+        and all(abs(v / grid - round(v / grid)) <= 1e-6 for v in values if math.isfinite(v))
+    ):
+        return [0.0] * len(values)
+    return [_half(read, v) if math.isfinite(v) else 0.0 for v in values]
+
+
+def _digits_text(unit: float, value: float) -> str:
+    """A column's printed digits at `value`, in words: "3 decimals" (or "3 significant digits" where that is what a
+    half unit of `unit` at `value` is)."""
+    decimals = round(-math.log10(2 * unit))
+    if decimals >= 1:
+        return f"{decimals} decimal{'s' if decimals > 1 else ''}"
+    return f"{max(1, math.floor(math.log10(abs(value))) + 1 - decimals)} significant digits" if value else \
+        "whole numbers"  # fmt: skip
+
+
+def log_units(logs: Logs, metric: str, n_test: int | None = None) -> list[float]:
+    """`column_units` of one logged metric's series (the test accuracy on the grid of `n_test` images)."""
+    grid = 1 / n_test if metric == "test_accuracy" and n_test else None
+    units = column_units(list(getattr(logs, metric)), grid)
+    return units + [0.0] * (len(logs.epoch) - len(units))  # a metric not logged: nothing to allow
+
+
 def lrs_text(v: float | list[float]) -> str:
     """An LR, or a range's pair, to 4 significant digits, as every LR check's message shows it."""
     return ", ".join(f"{x:.4g}" for x in (v if isinstance(v, list) else [v]))
 
 
-def printed(claimed: float, logged: float, scale: float = 1.0, text: str | None = None) -> float:
+def printed(claimed: float, logged: float, scale: float = 1.0, text: str | None = None, unit: float = 0.0) -> float:
     """How far a claim read off a log may be from the logged figure: the claim's printed digits (`half_unit`, on the
-    log's scale: a percentage claim's ÷ 100), and float32 as TensorBoard stores the figure."""
-    return half_unit(claimed, text) / scale + 1e-6 * abs(logged)
+    log's scale: a percentage claim's ÷ 100), the logged figure's (`unit`: half a unit of its last digit as its column
+    prints it, `column_units`; two roundings of one figure agree to the coarser of their digits), and float32 as
+    TensorBoard stores the figure."""
+    return half_unit(claimed, text) / scale + unit + 1e-6 * abs(logged)
 
 
 def plausible(cmp: Comparison | None) -> bool:
@@ -1334,10 +1482,14 @@ def checkpoints(logs: Logs) -> dict[int, str]:
     return out
 
 
-def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs, text: str | None = None) -> OwnLog | None:
+def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs, text: str | None = None,
+                       n_test: int | None = None) -> OwnLog | None:  # fmt: skip
     """A claimed final metric against the log's last epoch, allowed the claim's printed digits (`text`: as
-    submission.toml prints it, "0.9600" to four decimals; and float32, as TensorBoard stores it); a percentage is
-    read as one; a claim that matches another logged epoch says which."""
+    submission.toml prints it, "0.9600" to four decimals; and float32, as TensorBoard stores it) and the log's own
+    (`column_units`: a CSV re-saved by a spreadsheet to 3 decimals holds 0.126 for the run's 0.12641, and the claim
+    0.1264 agrees with it to the coarser digits; examiner probe 29: 8 of 8 honest loss claims failed); a percentage
+    is read as one; a claim that matches another logged epoch says which."""
+    units = dict(zip(logs.epoch, log_units(logs, metric, n_test), strict=False))
     values = [(e, v) for e, v in zip(logs.epoch, getattr(logs, metric), strict=True) if math.isfinite(v)]
     if not values:
         return None
@@ -1351,13 +1503,17 @@ def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs, tex
     last_epoch, last = values[-1]
     scale = 100.0 if metric == "test_accuracy" and claimed > 1 else 1.0
     value = claimed / scale
-    allowed = printed(claimed, last, scale, text)
+    allowed = printed(claimed, last, scale, text, units[last_epoch])
+    digits = "the claim's printed digits" + (f" and the log's ({_digits_text(units[last_epoch], last)})"
+                                             if units[last_epoch] else "")  # fmt: skip
     said = text or f"{claimed:g}"
     said += "%" if scale != 1 else ""
     dist = abs(value - last)
     if dist <= allowed:
         pct = " (reported as a percentage)" if scale != 1 else ""
         msg = f"Your log's last epoch ({last_epoch}): {label} {last:.6g}; the claim: {said}{pct}."
+        if dist > printed(claimed, last, scale, text):  # agreed only to the log's own digits: said so
+            msg += f" They agree to the log's printed digits ({_digits_text(units[last_epoch], last)})."
         return OwnLog(True, last, round(dist, 6), round(allowed, 6), "abs", msg)
     other = next((e for e, v in reversed(values[:-1]) if abs(value - v) <= allowed), None)
     kept = checkpoints(logs)
@@ -1372,6 +1528,6 @@ def metric_against_log(metric: str, claimed: float, epochs: int, logs: Logs, tex
     also = f" It matches epoch {other} of your log ({dict(values)[other]:.6g}), not its last." if other else ""
     msg = (
         f"Your log's last epoch ({last_epoch}): {label} {last:.6g}; the claim: {said}, {dist:.4g} away (allowed "
-        f"{allowed:.2g}: the claim's printed digits).{also}"
+        f"{allowed:.2g}: {digits}).{also}"
     )
     return OwnLog(False, last, round(dist, 6), round(allowed, 6), "abs", msg)

@@ -1,0 +1,190 @@
+"""Examiner probe 29: honest CSV logs re-saved by a spreadsheet with fewer printed digits than the claim (losses to 3
+or 2 decimals, accuracy as whole percents) or with rounded LRs (3 significant digits, `%.4f`). A claim agrees with its
+log to the coarser of the two printed precisions; the logged test metrics are compared with the seeds allowing the
+log's rounding; an LR column is the claimed table where every LR is it rounded to the column's digits. And the power
+kept: a claim or a log off by more than the rounding, and a genuinely different LR table, are still caught."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+import torch
+
+from grader.context import kin, load_baselines
+from grader.diagnoses import Case, log_mismatch
+from grader.evidence import borrowed_epochs, column_units, compare, metric_against_log
+from grader.logs import read_logs
+from reference.config import RunConfig, ScheduleConfig, range_test_config
+from reference.loop import run
+from reference.outputs import Logs, logs_from_result
+
+SEEDS = range(20)
+
+
+@pytest.fixture(scope="module")
+def multistep() -> dict:
+    """The committed mnist-5k seeds of SGD + MultiStepLR at 0.0506 (30 epochs, 20 seeds), as the grader reads them."""
+    entry = next(b["runs"]["sgd-multistep"] for b in load_baselines("mnist-5k")
+                 if b["protocol"]["preprocess"] == "pad-normalize")  # fmt: skip
+    return entry
+
+
+def _seed(entry: dict, seed: int) -> tuple[list[float], list[float]]:
+    per = entry["epochs"]
+    return [e["test_accuracy"]["values"][seed] for e in per], [e["test_loss"]["values"][seed] for e in per]
+
+
+def _saved(tmp_path, acc: list[float], loss: list[float], acc_fmt: str, loss_fmt: str, name: str = "run.csv") -> Logs:
+    """An evaluation log as a spreadsheet re-saves it (each cell printed with its format), read back by the grader."""
+    rows = [f"{e},{loss_fmt % lo},{acc_fmt % a}" for e, (a, lo) in enumerate(zip(acc, loss, strict=True), 1)]
+    (tmp_path / name).write_text("\n".join(["epoch,test_loss,test_accuracy", *rows]) + "\n")
+    return read_logs(tmp_path, name, epochs=len(acc))
+
+
+def test_column_units_are_read_off_the_values():
+    assert column_units([0.126, 0.13, 2.301]) == pytest.approx([0.0005] * 3)  # 3 decimals, trailing zeros aside
+    assert column_units([2.31, 0.126, 0.0312]) == pytest.approx([0.005, 0.0005, 0.00005])  # 3 significant digits
+    assert max(column_units([0.12641234567891234, 0.9610000252723694])) < 1e-9  # float64 repr, float32 (TensorBoard)
+    assert column_units([0.961, 0.97, math.nan], grid=1 / 1000) == [0.0, 0.0, 0.0]  # k/1000 of 1,000 images: exact
+    assert column_units([0.96, 0.97], grid=1 / 1000) == pytest.approx([0.005, 0.005])  # whole percents: rounded
+    assert column_units([96.1 / 100, 0.97]) == pytest.approx([0.0005] * 2)  # a percent column read as fractions
+
+
+@pytest.mark.parametrize(("acc_fmt", "loss_fmt"), [("%.4f", "%.3f"), ("%.2f", "%.2f"), ("%.2f", "%.4f")])
+def test_an_honest_claim_agrees_with_its_rounded_log_to_the_coarser_digits(tmp_path, multistep, acc_fmt, loss_fmt):
+    """F5num3 / F5num2 / F5pct0: the claims written to 4 decimals from the run, the log saved with fewer: 8 of 8, 5 of
+    8 and 3 of 8 lost points ("allowed 5e-05: the claim's printed digits"). Every one of the 20 committed seeds'
+    honest claims now passes; a claim off by more than the two roundings still fails, and says what was allowed."""
+    for seed in SEEDS:
+        acc, loss = _seed(multistep, seed)
+        logs = _saved(tmp_path, acc, loss, acc_fmt, loss_fmt)
+        for metric, true in (("test_accuracy", acc[-1]), ("test_loss", loss[-1])):
+            text = f"{true:.4f}"
+            v = metric_against_log(metric, float(text), 30, logs, text=text, n_test=1000)
+            assert v is not None and v.ok, (seed, metric, v.message)
+            fmt = acc_fmt if metric == "test_accuracy" else loss_fmt
+            off = 2 * 0.5 * 10.0 ** -int(fmt[2]) + 0.0002  # past both roundings (the claim's 4 decimals too)
+            wrong = f"{true - off if metric == 'test_accuracy' else true + off:.4f}"
+            bad = metric_against_log(metric, float(wrong), 30, logs, text=wrong, n_test=1000)
+            assert bad is not None and not bad.ok, (seed, metric, bad.message)
+            if not bad.warn and (acc_fmt != "%.4f" or metric == "test_loss"):  # fewer digits than the claim: said
+                assert "the claim's printed digits and the log's (" in bad.message, bad.message
+
+
+def test_a_full_precision_log_allows_the_claims_digits_only(multistep):
+    """The package's own CSV (repr) and TensorBoard's float32: the log is exact, a claim is allowed its own digits."""
+    acc, loss = _seed(multistep, 3)
+    logs = Logs("run.csv", epoch=list(range(1, 31)), test_accuracy=acc, test_loss=loss)
+    v = metric_against_log("test_loss", round(loss[-1], 4) + 0.0002, 30, logs, n_test=1000)
+    assert v is not None and not v.ok and "allowed 5e-05: the claim's printed digits)" in v.message, v.message
+
+
+def _rerun_of(entry: dict, seed: int) -> dict:
+    acc, loss = _seed(entry, seed)
+    return {"lr": [], "epochs": [{"epoch": e, "test_accuracy": a, "test_loss": lo}
+                                 for e, (a, lo) in enumerate(zip(acc, loss, strict=True), 1)]}  # fmt: skip
+
+
+@pytest.mark.parametrize(("acc_fmt", "loss_fmt"), [("%.2f", "%.2f"), ("%.2f", "%.3f"), ("%.3f", "%.2f")])
+def test_an_honestly_rounded_log_is_borne_out_by_the_seeds_and_an_edited_one_is_not(tmp_path, multistep, acc_fmt,
+                                                                                   loss_fmt):  # fmt: skip
+    """F5pct0 / F5num2's s1103: accuracy rounded to whole percents changes by 0.01 from one epoch to the next where the
+    seeds' change σ is a few images — "not borne out", and the full grade judged the claims against the seeds while
+    the self-check judged them against the log. Every committed seed's log, so rounded, is borne out by the seeds of
+    its config (the level within its half unit more, each change within one unit more); a last accuracy edited by
+    +3 pp, or a last test loss ×0.5, rounded the same way, is still caught."""
+    epochs = {i + 1: e for i, e in enumerate(multistep["epochs"])}
+    rerun = _rerun_of(multistep, 0)
+    for seed in SEEDS:
+        acc, loss = _seed(multistep, seed)
+        cmp = compare(_saved(tmp_path, acc, loss, acc_fmt, loss_fmt), rerun, n_test=1000, epochs=epochs)
+        assert cmp.test is None and cmp.epochs == 30, (seed, cmp.summary())
+        edited = _saved(tmp_path, [*acc[:-1], acc[-1] + 0.03], loss, acc_fmt, loss_fmt, "edited.csv")
+        assert compare(edited, rerun, n_test=1000, epochs=epochs).test is not None, seed
+        lower = _saved(tmp_path, acc, [*loss[:-1], loss[-1] * 0.5], acc_fmt, loss_fmt, "lower.csv")
+        assert compare(lower, rerun, n_test=1000, epochs=epochs).test is not None, seed
+
+
+@pytest.mark.parametrize("config", ["sgd-constant", "sgd-multistep", "adam-constant"])
+def test_a_rounded_log_of_a_config_no_seeds_measure_is_borne_out_by_the_runs_own_changes(tmp_path, config):
+    """Without seeds of its config (a student's own LR) the last epoch's change is held to the rerun's (`_borrowed_
+    change`) and to the run's own line of accuracy change against loss change (`_own_change`): both allow the log's
+    rounding. Real 30-epoch runs (committed seeds judged as a config without seeds): an honest log rounded to whole
+    percents and 2-decimal losses passes; its last accuracy raised by 4 pp and so rounded is still caught."""
+    baselines = load_baselines("mnist-5k")
+    entry = next(b["runs"][config] for b in baselines if b["protocol"]["preprocess"] == "pad-normalize")
+    borrowed = borrowed_epochs([e for b in kin(baselines, RunConfig()) for e in b["runs"].values()], 30)
+    for seed in range(10):
+        acc, loss = _seed(entry, seed)
+        rerun = _rerun_of(entry, (seed + 7) % 20)
+        honest = compare(_saved(tmp_path, acc, loss, "%.2f", "%.2f"), rerun, n_test=1000, epochs=borrowed)
+        assert honest.test is None, (config, seed, honest.summary())
+        edited = _saved(tmp_path, [*acc[:-1], acc[-1] + 0.04], loss, "%.2f", "%.2f", "edited.csv")
+        assert compare(edited, rerun, n_test=1000, epochs=borrowed).test is not None, (config, seed)
+
+
+# ---------------------------------------------------------------- LR columns printed to few digits
+
+
+@pytest.fixture(scope="module")
+def stairs(mnist5k) -> dict:
+    """A real 3-epoch SGD run at 0.0506, MultiStepLR at epochs 1 and 2 (0.0506, 0.00506, 0.000506)."""
+    torch.set_num_threads(1)
+    cfg = RunConfig(epochs=3, lr=0.0506, schedule=ScheduleConfig(name="multistep", milestones=(1, 2), gamma=0.1))
+    return run(cfg, device="cpu", data=mnist5k)
+
+
+@pytest.fixture(scope="module")
+def sweep(mnist5k) -> dict:
+    torch.set_num_threads(1)
+    return run(range_test_config(start_lr=1e-5, end_lr=10, epochs=1), device="cpu", data=mnist5k)
+
+
+def _printed(logs: Logs, fmt) -> Logs:
+    """The log's LR column as a spreadsheet shows it, each cell parsed back from its text."""
+    return replace(logs, lr=[float(fmt(v)) for v in logs.lr])
+
+
+SIG3 = lambda v: f"{v:.2E}"  # noqa: E731  (Excel's Scientific 1,04E-05 / Google Sheets: 3 significant digits)
+FIX4 = lambda v: f"{v:.4f}"  # noqa: E731
+
+
+@pytest.mark.parametrize(("which", "fmt", "said"), [("sweep", SIG3, "3 significant digits"),
+                                                    ("sweep", FIX4, "4 decimals"),
+                                                    ("stairs", FIX4, "4 decimals")])  # fmt: skip
+def test_an_lr_column_rounded_to_its_printed_digits_is_the_claimed_table(request, which, fmt, said):
+    """F5sci, F5sheets, F5fixed4 (8 of 8 each): "Logged LR 1.04e-05 at step 1 where the claimed config gives 1.044e-05
+    … the log does not match the claimed config", and a log-mismatch cause "confirmed by the figures themselves". The
+    LRs of a MultiStepLR table round by different ratios (0.00506 → 0.0051, 0.000506 → 0.0005 at 4 decimals), so no
+    one ratio reads them; each is the table's LR rounded to the column's digits, and the summary says so."""
+    result = request.getfixturevalue(which)
+    logs = _printed(logs_from_result(result), fmt)
+    cmp = compare(logs, result, n_test=1000, sweep=which == "sweep")
+    assert cmp.lr is None and cmp.reading.printed == said and cmp.matches, cmp.summary()
+    assert f"LR table exact to the LR column's printed digits ({said}:" in cmp.summary()
+    case = Case("logs", None, RunConfig.model_validate(result["config"]), result, None, logs=logs, comparison=cmp)
+    assert log_mismatch(case) is None
+    exact = compare(logs_from_result(result), result, n_test=1000, sweep=which == "sweep")
+    assert exact.reading.printed is None and "printed digits" not in exact.summary()  # full precision: unchanged
+
+
+@pytest.mark.parametrize("fmt", [repr, SIG3, FIX4])
+def test_a_different_lr_table_is_still_a_mismatch_at_any_printed_digits(mnist5k, stairs, fmt):
+    """The power kept: a log of another LR (0.0512 for the claimed 0.0506) or of a milestone at another epoch (2 and 3
+    for 1 and 2) parts from the claimed table, printed in full (repr) or to the spreadsheet's digits, and is the
+    high-confidence, confirmed log-mismatch cause."""
+    torch.set_num_threads(1)
+    claimed = RunConfig.model_validate(stairs["config"])
+    for other in (
+        claimed.model_copy(update={"lr": 0.0512}),
+        claimed.model_copy(update={"schedule": claimed.schedule.model_copy(update={"milestones": (2,)})}),
+    ):
+        trained = run(other, device="cpu", data=mnist5k)
+        logs = _printed(logs_from_result(trained), fmt)
+        cmp = compare(logs, stairs, n_test=1000)
+        assert cmp.lr is not None and not cmp.matches and cmp.reading.printed is None, cmp.summary()
+        assert "the log does not match the claimed config" in cmp.summary()
+        d = log_mismatch(Case("logs", None, claimed, stairs, None, logs=logs, comparison=cmp))
+        assert d is not None and d.confidence == "high" and d.confirmed
