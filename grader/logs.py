@@ -891,7 +891,8 @@ def _wandb_steps(rel: str, calls: list[tuple[int, bool]], series: dict[str, list
     the last one's). Else they are renumbered in place in `series` (and `stepped`'s steps with them): with every call's
     row in the file, a row's optimizer step is its `_step` less the other rows' before it; with rows missing (W&B's
     `run.history()` samples 500), where every row fits one evaluation call after each epoch's P training calls (no
-    training row at that place, at least three epochs' worth of rows), `_step` − its epochs' evaluation calls. Any
+    training row at that place; two evaluation rows there, or else three epochs' worth of training rows), `_step` −
+    its epochs' evaluation calls. Any
     other is refused in one line: the optimizer step cannot be told. One line says what was read."""
     train = sorted(k for k, t in calls if t)
     other = sorted(k for k, t in calls if not t)
@@ -905,7 +906,7 @@ def _wandb_steps(rel: str, calls: list[tuple[int, bool]], series: dict[str, list
         base = everything[0]
         place = lambda k: k - base - bisect.bisect_left(other, k)  # noqa: E731
         how = "every call's row is here: each row's optimizer step is its _step less the other rows' before it"
-    if not how and per_epoch and per_epoch >= 2 and len(train) >= 3 * (per_epoch + 1):
+    if not how and per_epoch and per_epoch >= 2 and (len(other) >= 2 or len(train) >= 3 * (per_epoch + 1)):
         p = per_epoch
         for b in (0, 1):  # 1: an evaluation before training, at _step 0
             if all((k - b) % (p + 1) != p and k >= b for k in train) and all(
