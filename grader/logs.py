@@ -747,7 +747,10 @@ def _hf_history(fields: list[str], reader, rel: str, notes: list[str] | None) ->
     written to CSV; examiner probe 29: refused as "epoch "0.0312" is not a whole number"): records of `step` (the
     optimizer steps done, 1 to N: read as 1-based steps), `loss`, `learning_rate`, a fractional `epoch`; evaluation
     records of `eval_loss`, `eval_accuracy` at a whole `epoch`; a closing summary (`train_runtime`, the run's mean
-    `train_loss`, not read). Returns the fields and rows to read, as the CSV layout reads them; one line says so."""
+    `train_loss`, not read). Its LR is the step's (transformers reads it before the scheduler's step) or, in older
+    releases, the next step's (read after it: the comparison says "logged one step ahead"); the last record's is then
+    one past the run, no step's (probe 29's sweeps: "does not match the claimed config" at it), and is not read.
+    Returns the fields and rows to read, as the CSV layout reads them; one line says so."""
     names = [_norm(f) for f in fields]
     if not {"step", "epoch", "loss", "learning_rate"} <= set(names) or not any(k in names for k in HF_KEYS):
         return fields, reader
@@ -755,8 +758,9 @@ def _hf_history(fields: list[str], reader, rel: str, notes: list[str] | None) ->
     out = [f"{f} (HF's run mean)" if n == "train_loss" else f for f, n in zip(fields, names, strict=True)]
     if notes is not None:
         notes.append(f"logs {rel!r}: Hugging Face Trainer's log_history: its step (optimizer steps done) read as the "
-                     "step, counted from 1; loss and learning_rate at it; eval_loss and eval_accuracy at their "
-                     "epoch; a training record's fractional epoch and the closing summary not read")  # fmt: skip
+                     "step, counted from 1; loss and learning_rate at it (the last step's LR aside: older "
+                     "transformers log the next step's); eval_loss and eval_accuracy at their epoch; a training "
+                     "record's fractional epoch and the closing summary not read")  # fmt: skip
     return out, _HFRows(reader, names.index("epoch"), runtime)
 
 
@@ -865,6 +869,9 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
             raise LogError(f"logs {rel!r}: line {n}: {named} {shown(row[col] or '')} is not {what}") from None
     if wandb and calls:
         _wandb_steps(rel, calls, series, stepped, per_epoch, notes)
+    if isinstance(reader, _HFRows) and series["lr"]:  # the last record's LR: its step's, or one past the run (below)
+        last = max(s for s, _ in series["lr"])
+        series["lr"] = [(s, v) for s, v in series["lr"] if s != last]
     if stepped:
         _stepped_tests(rel, stepped, series, epochs, per_epoch, notes)
     if "train_loss" not in where and not (series["test_loss"] or series["test_accuracy"]):  # no evaluation either
@@ -891,22 +898,22 @@ def _wandb_steps(rel: str, calls: list[tuple[int, bool]], series: dict[str, list
     the last one's). Else they are renumbered in place in `series` (and `stepped`'s steps with them): with every call's
     row in the file, a row's optimizer step is its `_step` less the other rows' before it; with rows missing (W&B's
     `run.history()` samples 500), where every row fits one evaluation call after each epoch's P training calls (no
-    training row at that place; two evaluation rows there, or else three epochs' worth of training rows), `_step` −
-    its epochs' evaluation calls. Any
+    training row at that place), `_step` − its epochs' evaluation calls. A history with no row of another call is
+    read as logged (its gaps may be sampling's). Any
     other is refused in one line: the optimizer step cannot be told. One line says what was read."""
     train = sorted(k for k, t in calls if t)
     other = sorted(k for k, t in calls if not t)
     if len(train) < 2 or train[-1] - train[0] + 1 == len(train):
         return  # one call a step: the optimizer step as logged
-    if not other and not per_epoch:
-        return  # a sampled or sparse log, nothing says otherwise: as logged (as a TensorBoard log every 10 steps)
+    if not other:  # a sampled or sparse log with no call of its own in it: as logged (a TensorBoard log every 10
+        return  # steps); its gaps alone do not say where calls were (500 rows of 4,690 miss 10 places by chance)
     everything = sorted(k for k, _ in calls)
     how = ""
     if other and other[0] < train[-1] and everything == list(range(everything[0], everything[0] + len(everything))):
         base = everything[0]
         place = lambda k: k - base - bisect.bisect_left(other, k)  # noqa: E731
         how = "every call's row is here: each row's optimizer step is its _step less the other rows' before it"
-    if not how and per_epoch and per_epoch >= 2 and (len(other) >= 2 or len(train) >= 3 * (per_epoch + 1)):
+    if not how and per_epoch and per_epoch >= 2:
         p = per_epoch
         for b in (0, 1):  # 1: an evaluation before training, at _step 0
             if all((k - b) % (p + 1) != p and k >= b for k in train) and all(
@@ -918,8 +925,6 @@ def _wandb_steps(rel: str, calls: list[tuple[int, bool]], series: dict[str, list
                 )
                 break
     if not how:
-        if not other:
-            return  # gaps that no evaluation call explains: a sparse log, as logged
         raise LogError(f"logs {rel!r}: W&B's _step counts wandb.log calls, not optimizer steps, and this history's "
                        "evaluation rows take _steps of their own between the training rows, with rows missing "
                        "(run.history() samples 500): the optimizer step cannot be told; export every row "
@@ -939,13 +944,16 @@ def _stepped_tests(rel: str, stepped: list[tuple[int, int, dict[str, float]]],
     """Test metrics in a CSV with a step column and no epoch column (tbparse's `pivot=True` export of the course's
     tags: `Loss/test` and `Accuracy/test` at the epoch's number, as TensorBoard holds them; examiner probe 29: dropped
     silently, "no test metrics compared"), added to `series` at their step as TensorBoard's are: read where the steps
-    are epoch numbers (none past the run's epochs, or 0/1, 2, 3, … for a sweep) or each epoch's end at the optimizer
-    step (`_global_steps`, then read as those epochs); else not read, one line saying so."""
+    are epoch numbers (none past the run's epochs; a sweep's 0/1, 2, 3, … no more than its steps make epochs) or each
+    epoch's end at the optimizer step (`_global_steps`, then read as those epochs); else not read, one line saying
+    so."""
     xs = sorted({x for _, x, _ in stepped})
     if runs:
         fits = xs[-1] <= runs + 1 or _global_steps(xs, runs, per_epoch)
-    else:
-        fits = xs[0] in (0, 1) and xs == list(range(xs[0], xs[0] + len(xs)))
+    else:  # a sweep's epochs: 0/1, 2, … up to as many as its steps make (not a test metric logged every step)
+        ran = max((s for k in ("lr", "train_loss") for s, _ in series[k]), default=0) + 1
+        most = -(-ran // per_epoch) if per_epoch else 0
+        fits = xs[0] in (0, 1) and xs == list(range(xs[0], xs[0] + len(xs))) and xs[-1] <= most + 1
     if not fits:
         if notes is not None:
             notes.append(f"logs {rel!r}: test metrics at steps {xs[0]}–{xs[-1]} with no epoch column, neither epoch "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import pickle
 import random
 from pathlib import Path
@@ -222,13 +223,15 @@ def test_a_tbparse_pivot_of_the_course_tags_has_its_test_metrics_read(tmp_path, 
 # ---------------------------------------------------------------- Hugging Face Trainer
 
 
-def _hf_history(res: dict) -> list[dict]:
+def _hf_history(res: dict, ahead: bool = False) -> list[dict]:
     """`trainer.state.log_history` with logging_steps=1 and an evaluation each epoch: `step` the optimizer steps
-    done (1-based), a fractional `epoch`, the step's LR (as transformers logs it, read before the scheduler's step),
-    a closing summary with the run's mean `train_loss`."""
-    ev, out = _evals(res), []
-    for i in range(_n(res)):
-        out.append({"loss": round(res["train_loss"][i], 4), "grad_norm": 1.0, "learning_rate": res["lr"][i],
+    done (1-based), a fractional `epoch`, the step's LR (as transformers logs it, read before the scheduler's step;
+    `ahead`: as older releases did, after it — the next step's, the last one past the run), a closing summary with
+    the run's mean `train_loss`."""
+    ev, out, n = _evals(res), [], _n(res)
+    lrs = [*res["lr"][1:n], res["lr"][n - 1] * 0.1] if ahead else res["lr"]
+    for i in range(n):
+        out.append({"loss": round(res["train_loss"][i], 4), "grad_norm": 1.0, "learning_rate": lrs[i],
                     "epoch": round((i + 1) / P, 4), "step": i + 1})  # fmt: skip
         if i in ev:
             e, loss, acc = ev[i]
@@ -247,10 +250,12 @@ def _frame_csv(records: list[dict]) -> str:
         for i, r in enumerate(records))  # fmt: skip
 
 
+@pytest.mark.parametrize("ahead", [False, True])
 @pytest.mark.parametrize("form", ["log_history.json", "trainer_state.json", "log_history.csv"])
-def test_hugging_face_log_history_is_the_run(tmp_path, result, form):
-    """Refused as "line 2: epoch "0.0312" is not a whole number" (HF's fractional epoch)."""
-    hist = _hf_history(result)
+def test_hugging_face_log_history_is_the_run(tmp_path, result, form, ahead):
+    """Refused as "line 2: epoch "0.0312" is not a whole number" (HF's fractional epoch). Its last LR is not read:
+    older transformers log the LR after the scheduler's step, one past the run at the last."""
+    hist = _hf_history(result, ahead)
     text = {
         "log_history.json": json.dumps(hist, indent=2),
         "log_history.csv": _frame_csv(hist),
@@ -258,11 +263,13 @@ def test_hugging_face_log_history_is_the_run(tmp_path, result, form):
     }[form]
     logs, notes = _read(tmp_path, form, text)
     n = _n(result)
-    assert logs.step == list(range(n)) and logs.lr == pytest.approx(result["lr"][:n])
+    assert logs.step == list(range(n)) and math.isnan(logs.lr[-1])
+    assert logs.lr[:-1] == pytest.approx(result["lr"][1:n] if ahead else result["lr"][: n - 1])
     assert logs.train_loss == pytest.approx(result["train_loss"][:n], abs=6e-5)  # rounded to 4 places by HF
     assert logs.epoch == [1, 2, 3] and logs.test_loss == pytest.approx([e["test_loss"] for e in result["epochs"]])
     assert logs.test_accuracy == pytest.approx([e["test_accuracy"] for e in result["epochs"]])
-    assert compare(logs, result, 1000).lr is None
+    cmp = compare(logs, result, 1000)
+    assert cmp.lr is None and ("logged one step ahead" in cmp.summary()) == ahead, cmp.summary()
     assert any("Hugging Face Trainer's log_history" in m for m in notes)
 
 
@@ -362,3 +369,23 @@ def test_an_mlflow_run_folder_says_what_it_holds_and_what_to_hand_in(tmp_path, r
     assert "an MLflow run's metrics" in said and "hand in the run's TensorBoard event folder" in said
     said = _refused(tmp_path, "mlruns/0/abc/metrics/lr", {})
     assert "an MLflow metric file" in said and "hand in a CSV" in said
+
+
+def test_a_sampled_wandb_history_with_no_call_of_its_own_is_read_as_logged(tmp_path, result):
+    """The evaluation in the steps' own calls, rows sampled: `_step` is the optimizer step; the gaps are sampling's,
+    not calls (no renumbering off gaps alone)."""
+    kept = set(random.Random(7).sample(range(_n(result)), 40))
+    logs, notes = _read(tmp_path, "h.csv", _wandb_history(result, separate=False, keep=kept.__contains__))
+    assert logs.step == sorted(kept) and logs.lr == pytest.approx([result["lr"][s] for s in logs.step])
+    assert not any("wandb.log calls" in n for n in notes)
+
+
+def test_a_test_loss_on_every_row_with_no_epoch_is_not_read_as_epochs(tmp_path, result):
+    """A sweep's CSV of `step,lr,train_loss,test_loss` with a test loss on every row: its steps are not epochs."""
+    n = _n(result)
+    text = "step,lr,train_loss,test_loss\n" + "".join(
+        f"{i},{result['lr'][i]!r},{result['train_loss'][i]!r},{result['train_loss'][i] + 0.1!r}\n" for i in range(n)
+    )
+    logs, notes = _read(tmp_path, "sweep.csv", text, epochs=None)
+    assert logs.epoch == [] and logs.step == list(range(n))
+    assert any("test metrics at steps 0–95 with no epoch column" in m and "not read" in m for m in notes)
