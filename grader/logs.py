@@ -175,13 +175,50 @@ def _files(path: Path, rel: str, notes: list[str] | None = None) -> Path:
                     notes.append(f"logs {rel!r}: its event files are in its one sub-folder {shown(path.name)}, "
                                  "read from there")  # fmt: skip
         if not files:
-            raise LogError(f"logs {rel!r}: no TensorBoard event file (*tfevents*) in the folder or its sub-folders")
+            raise LogError(f"logs {rel!r}: no TensorBoard event file (*tfevents*) in the folder or its sub-folders"
+                           f"{_folder_holds(path)}")  # fmt: skip
     else:
         raise LogError(f"logs {rel!r}: not a plain file or folder")
     size = sum(f.stat().st_size for f in files)
     if size > MAX_BYTES:
         raise LogError(f"logs {rel!r}: {size / 2**20:.1f} MiB, over the {MAX_BYTES // 2**20} MiB limit")
     return path
+
+
+HAND_IN = ("hand in the run's TensorBoard event folder (its events.out.tfevents.* files), or one CSV with the "
+           "columns step,lr,train_loss[,epoch,test_loss,test_accuracy]")  # fmt: skip
+_MLFLOW_LINE = re.compile(rb"\d{10,16} \S+ \d{1,10}\r?")  # an MLflow file store's metric line: timestamp value step
+
+
+def _folder_holds(folder: Path) -> str:
+    """What a log folder with no event file holds, as far as its files' names and first line tell, and what to hand in
+    (examiner probe 29: a folder of TensorBoard's "Download CSV" files and an MLflow run's `metrics/` folder were
+    refused as holding no event file, with no word of what to hand in). Bounded: MAX_FILES entries of the folder (and
+    of a `metrics/` sub-folder), 128 bytes of each file."""
+    found: list[str] = []
+    for where in (folder, folder / "metrics"):
+        try:
+            with os.scandir(where) as it:
+                entries = [e for e in itertools.islice(it, MAX_FILES) if e.is_file(follow_symlinks=False)]
+        except OSError:
+            continue
+        for e in entries:
+            try:
+                with open(e.path, "rb") as f:
+                    first = f.read(128).split(b"\n", 1)[0].lstrip(b"\xef\xbb\xbf")
+            except OSError:
+                continue
+            if first.strip().lower() == b"wall time,step,value":
+                found.append("tb")
+            elif _MLFLOW_LINE.fullmatch(first):
+                found.append("mlflow")
+    if "tb" in found:
+        what = f'{found.count("tb")} of TensorBoard\'s "Download CSV" files (Wall time,Step,Value: one tag each)'
+    elif "mlflow" in found or (folder / "meta.yaml").is_file():
+        what = "an MLflow run's metrics (one file a metric, `timestamp value step` lines)"
+    else:
+        return f"; {HAND_IN}"
+    return f": it holds {what}, not a run's log the grader reads; {HAND_IN}"
 
 
 def read_logs(folder: Path, rel: str, epochs: int | None = None, notes: list[str] | None = None,
@@ -222,14 +259,77 @@ def _kind(path: Path, rel: str, notes: list[str] | None) -> str:
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) > 8 and not all(any(h) for h in halves)):
         raise LogError(f"logs {rel!r}: UTF-16 text (as Windows PowerShell's `>` writes it), not UTF-8: save it as "
                        f"UTF-8 and hand in {FORMATS}")  # fmt: skip
-    if b"\x00" in head:  # binary: an event file under another name, which tensorboard's reader tells
-        return "tensorboard"
-    kind = "json" if head[:1] in (b"{", b"[") else "csv" if any(c in first for c in (b",", b"\t", b";")) else None
+    if b"\x00" in head or _binary(head):  # an event file under another name, if its first record says it is one
+        if _tfrecord(head):
+            return "tensorboard"
+        raise LogError(f"logs {rel!r}: a binary file{_magic(head)} that is not TensorBoard events: not read (a "
+                       f"pickle or a saved tensor is never loaded); hand in {FORMATS}")  # fmt: skip
+    kind = "json" if _json_start(head) else "csv" if _csv_start(head, first) else None
     if kind is None:
-        raise LogError(f"logs {rel!r}: a text file the grader does not read as a log: hand in {FORMATS}")
+        what = _text_kind(first)
+        raise LogError(f"logs {rel!r}: a text file{what} the grader does not read as a log: hand in {FORMATS}")
     if notes is not None:
         notes.append(f"logs {rel!r}: read as {kind.upper()} (its contents; the name says neither)")
     return kind
+
+
+def _binary(head: bytes) -> bool:
+    """Bytes that are not text: a control character other than tab, CR, LF, FF (a zip's, a pickle's header)."""
+    return any(b < 9 or 13 < b < 32 and b != 27 or b == 127 for b in head[:512])
+
+
+def _tfrecord(head: bytes) -> bool:
+    """Does `head` start as a TFRecord (a TensorBoard event file) does: a length, then its masked CRC-32C (checked)?"""
+    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
+
+    return len(head) >= 12 and struct.unpack("<I", head[8:12])[0] == masked_crc32c(head[:8])
+
+
+MAGIC = ((b"PK\x03\x04", "a zip archive: torch.save's format, or np.savez"), (b"\x93NUMPY", "a NumPy array: np.save"),
+         (b"\x89HDF", "HDF5: Keras' or h5py's"))  # fmt: skip
+
+
+def _magic(head: bytes) -> str:
+    """What a binary file's first bytes say it is, for a message (a pickle: protocol 2+ starts \\x80 and its
+    protocol), or nothing."""
+    what = next((w for m, w in MAGIC if head.startswith(m)), None)
+    if what is None and head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        what = "a Python pickle: torch.save's legacy format, or pickle.dump"
+    return f" ({what})" if what else ""
+
+
+_JSON_OPEN = re.compile(
+    rb"(?:\{\s*(?:\"|\})|\[\s*(?:[\[{\"\]]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*[,\]]|null|true|false|NaN))"
+)
+
+
+def _json_start(head: bytes) -> bool:
+    """Does the text start as JSON does — `{"`, `{}`, `[[`, `[{`, `["`, `[1.5,` — not as a console line's stamp,
+    `[12/06/26 18:00:01]` (ColossalAI's rich handler; examiner probe 29: refused as "not readable as JSON")?"""
+    return bool(_JSON_OPEN.match(head))
+
+
+def _csv_start(head: bytes, first: bytes) -> bool:
+    """Is the text a CSV: a first line split by a comma, tab or semicolon, and the lines after it (those whole in
+    `head`, up to 5) each with at least half their cells numbers or empty — not printed lines that hold commas
+    (`Epoch 1, test loss 0.78, …`, ColossalAI's `log_to_file` lines; examiner probe 29: read as a CSV header)."""
+    sep = next((d for d in (b",", b"\t", b";") if d in first), None)
+    if sep is None:
+        return False
+    lines = [ln.rstrip(b"\r") for ln in head.split(b"\n")[1:-1] if ln.strip()][:5]
+    for line in lines:
+        cells = [c.strip().strip(b'"').rstrip(b"%") for c in line.split(sep)]
+        plain = sum(not c or bool(_NUMBER.fullmatch(c.decode("utf-8", "replace").replace(",", "."))) for c in cells)
+        if 2 * plain < len(cells):
+            return False
+    return True
+
+
+def _text_kind(first: bytes) -> str:
+    """What a text file's first line says it is, for a message: an MLflow metric file (`timestamp value step`)."""
+    if re.fullmatch(rb"\d{10,16} \S+ \d{1,10}\r?", first):
+        return " (an MLflow metric file: `timestamp value step` lines, one metric)"
+    return ""
 
 
 # add_scalars("Loss", {"train": …, "test": …}, step) writes each into a sub-folder `Loss_train/` under the tag "Loss"
@@ -409,7 +509,10 @@ class _Rows:
 
 def _json_columns(data: object, rel: str) -> dict[str, list]:
     """{column: its values} of a JSON log's columns (an object of lists, all as long) or records (a list of objects,
-    their keys the columns, in the order first seen); anything else is refused with JSON_LAYOUT."""
+    their keys the columns, in the order first seen); anything else is refused with JSON_LAYOUT. Hugging Face's
+    `trainer_state.json` is read for its `log_history` records."""
+    if isinstance(data, dict) and isinstance(data.get("log_history"), list) and "global_step" in data:
+        data = data["log_history"]  # HF Trainer's state: its log records (read as `_hf_history` says)
     if isinstance(data, dict) and data and all(isinstance(v, list) for v in data.values()):
         lengths = {len(v) for v in data.values()}
         if len(lengths) > 1:
@@ -458,12 +561,14 @@ def _norm(name: str) -> str:
 # CSVLogger: `epoch,accuracy,loss,val_loss`), or with a value on a step row, it is the train accuracy: not read
 ALIASES: dict[str, tuple[str, ...]] = {
     "step": ("step", "global_step", "iteration", "iter"),
-    "lr": ("lr", "learning_rate", "lr/train"),
-    "train_loss": ("train_loss", "loss", "training_loss", "loss/train"),
+    "lr": ("lr", "learning_rate", "lr/train", "train/lr", "train/learning_rate"),
+    "train_loss": ("train_loss", "loss", "training_loss", "loss/train", "train/loss"),
     "epoch": ("epoch",),
-    "test_loss": ("test_loss", "val_loss", "valid_loss", "validation_loss", "loss/test"),
+    "test_loss": ("test_loss", "val_loss", "valid_loss", "validation_loss", "loss/test", "test/loss", "val/loss",
+                  "eval/loss", "eval_loss"),
     "test_accuracy": ("test_accuracy", "test_acc", "val_accuracy", "val_acc", "valid_acc", "validation_accuracy",
-                      "accuracy/test", "accuracy", "acc"),
+                      "accuracy/test", "test/accuracy", "test/acc", "val/accuracy", "val/acc", "eval/accuracy",
+                      "eval_accuracy", "accuracy", "acc"),
 }  # fmt: skip
 BATCH = ("batch", "batch_idx", "batch_index", "batch_nb", "batch_num", "batch_number", "batch_id", "step_in_epoch",
          "iter_in_epoch")  # fmt: skip  # a count of the batches within each epoch (and `iter` where it goes back)
@@ -471,7 +576,7 @@ INNER = ("iter", "iteration")  # step names that may count within each epoch ins
 LIGHTNING_LR = re.compile(r"lr_(?!.*_(?:momentum|beta\d?)$)[a-z][\w.]*(?:/pg\d+)?")  # `lr-<optimizer or name>`
 RUN = ("run", "run_name", "name", "experiment", "experiment_name", "exp_name")  # a column naming each row's run
 PLAIN = ("accuracy", "acc")  # an accuracy of no stated split: the test one only as ALIASES' comment says
-TRAIN_NAMED = ("train_loss", "training_loss", "loss/train")  # a train loss named as such
+TRAIN_NAMED = ("train_loss", "training_loss", "loss/train", "train/loss")  # a train loss named as such
 
 
 def _pandas_index(name: str) -> bool:
@@ -581,6 +686,84 @@ def _train_accuracy(rel: str, name: str, why: str) -> str:
             "accuracy test_accuracy")  # fmt: skip
 
 
+_CHART = re.compile(r"(.+?) - (.+?)(__MIN|__MAX)?")  # a W&B chart export's `<run> - <key>[__MIN|__MAX]`
+
+
+def _wandb_chart(fields: list[str], rel: str, notes: list[str] | None) -> tuple[list[str], bool]:
+    """A W&B chart's "Export CSV" header, `Step,<run> - <key>,<run> - <key>__MIN,<run> - <key>__MAX` (examiner probe
+    29: "CSV header lacks train_loss (… found "sweep-sgd - train/loss" …)"): each value column read under its key (an
+    alias of the CSV layout's names where it is one: `train/loss`), the __MIN and __MAX columns (the chart's band
+    over a sampled run) not read; its Step is W&B's `_step` (`_wandb_steps`). A chart of several runs is refused.
+    Returns the fields to read and whether it is one."""
+    if len(fields) < 2 or fields[0].strip() != "Step":
+        return fields, False
+    parts = [_CHART.fullmatch(f.strip()) for f in fields[1:]]
+    if not all(parts):
+        return fields, False
+    runs = list(dict.fromkeys(m.group(1) for m in parts))
+    if len(runs) > 1:
+        said = ", ".join(shown(r, 40) for r in runs[:3]) + (", …" if len(runs) > 3 else "")
+        raise LogError(f"logs {rel!r}: a W&B chart export of {len(runs)} runs ({said}); hand in one run's own log: "
+                       "its TensorBoard event folder, or one CSV with the columns "
+                       f"{','.join(CSV_COLUMNS)}")  # fmt: skip
+    out = [fields[0]] + [f if m.group(3) else m.group(2) for f, m in zip(fields[1:], parts, strict=True)]
+    if notes is not None:
+        keys = ", ".join(shown(m.group(2), 40) for m in parts if not m.group(3))
+        notes.append(f"logs {rel!r}: a W&B chart export of run {shown(runs[0], 40)}: its value column "
+                     f"{keys} read, not its __MIN/__MAX band; its Step is W&B's, the count of wandb.log "
+                     "calls")  # fmt: skip
+    return out, True
+
+
+HF_KEYS = ("grad_norm", "eval_runtime", "train_runtime", "total_flos", "eval_loss")  # beside step, epoch, loss, lr
+
+
+class _HFRows:
+    """Hugging Face Trainer's `log_history` rows as the CSV layout reads them (`_hf_history`): a training record's
+    fractional epoch left empty, the closing summary record (`train_runtime`, the run's mean `train_loss`) skipped."""
+
+    def __init__(self, reader, epoch: int, runtime: int | None) -> None:
+        self.reader, self.epoch, self.runtime, self.train = reader, epoch, runtime, 0
+
+    @property
+    def line_num(self) -> int:
+        return self.reader.line_num
+
+    def __iter__(self) -> _HFRows:
+        return self
+
+    def __next__(self) -> list[str]:
+        cells = list(next(self.reader))
+        if self.runtime is not None and self.runtime < len(cells) and cells[self.runtime].strip():
+            return []  # the summary record: a blank row
+        if self.epoch < len(cells) and cells[self.epoch].strip() and _counter(cells[self.epoch].strip()) is None:
+            cells[self.epoch] = ""  # a training record's epoch (0.0312 = 1/32): not an epoch's end
+            self.train += 1
+        return cells
+
+
+def _hf_history(fields: list[str], reader, rel: str, notes: list[str] | None) -> tuple[list[str], object]:
+    """Hugging Face Trainer's `trainer.state.log_history` (json.dump of it, `trainer_state.json`, or pd.DataFrame of it
+    written to CSV; examiner probe 29: refused as "epoch "0.0312" is not a whole number"): records of `step` (the
+    optimizer steps done, 1 to N: read as 1-based steps), `loss`, `learning_rate`, a fractional `epoch`; evaluation
+    records of `eval_loss`, `eval_accuracy` at a whole `epoch`; a closing summary (`train_runtime`, the run's mean
+    `train_loss`, not read). Its LR is the step's (transformers reads it before the scheduler's step) or, in older
+    releases, the next step's (read after it: the comparison says "logged one step ahead"); the last record's is then
+    one past the run, no step's (probe 29's sweeps: "does not match the claimed config" at it), and is not read.
+    Returns the fields and rows to read, as the CSV layout reads them; one line says so."""
+    names = [_norm(f) for f in fields]
+    if not {"step", "epoch", "loss", "learning_rate"} <= set(names) or not any(k in names for k in HF_KEYS):
+        return fields, reader
+    runtime = names.index("train_runtime") if "train_runtime" in names else None
+    out = [f"{f} (HF's run mean)" if n == "train_loss" else f for f, n in zip(fields, names, strict=True)]
+    if notes is not None:
+        notes.append(f"logs {rel!r}: Hugging Face Trainer's log_history: its step (optimizer steps done) read as the "
+                     "step, counted from 1; loss and learning_rate at it (the last step's LR aside: older "
+                     "transformers log the next step's); eval_loss and eval_accuracy at their epoch; a training "
+                     "record's fractional epoch and the closing summary not read")  # fmt: skip
+    return out, _HFRows(reader, names.index("epoch"), runtime)
+
+
 INDEX = ", and its unnamed first column (pandas' index) is not known to be the optimizer step"
 _COUNTS = ("step", "global_step")  # a step column that may start again (a resumed run written on: `_assemble`)
 
@@ -590,16 +773,20 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
     """`comma`: a semicolon CSV, whose decimals may be written with commas (Excel in much of Europe); `name`: the
     entry's, whose rows are read where a column names each row's run (`again`: a fresh reader of the file)."""
     fields = next(reader, [])
+    fields, reader = _hf_history(fields, reader, rel, notes)
     if [f.strip().lower() for f in fields] == ["wall time", "step", "value"]:
         raise LogError(f"logs {rel!r}: TensorBoard's CSV download holds one tag's values, not a run's log; hand in "
                        "the run's event folder (the one with events.out.tfevents.* files) or a CSV with the "
                        f"columns {','.join(CSV_COLUMNS)}")  # fmt: skip
+    fields, chart = _wandb_chart(fields, rel, notes)
     where, plain, run_at, batch_at = _columns(fields, rel, notes)
     keep, several = _runs_in(again, run_at, name, fields, rel, notes) if run_at is not None and again else (None, 0)
     index = "step" not in where and bool(fields) and _pandas_index(fields[0])  # pandas' index, maybe the step
     # train_loss is the log, and a step (or an epoch, or pandas' index); a column left out is a value not logged, as
     # a TensorBoard tag left out is (examiner probe 13's sweep `step,lr,train_loss` was refused for lacking test ones)
-    tested = "epoch" in where and ("test_loss" in where or "test_accuracy" in where)  # an evaluation log (below)
+    # an evaluation log (below); without an epoch column, test metrics at the row's step (tbparse's pivot of the
+    # course's tags: `Loss/test` at the epoch's number, as in TensorBoard)
+    tested = ("epoch" in where or "step" in where) and ("test_loss" in where or "test_accuracy" in where)
     missing = [c for c in ("step", "train_loss") if c not in where and (c != "step" or not ("epoch" in where or index))
                and (c != "train_loss" or not tested)]  # fmt: skip
     found = _found(list(fields), "columns") if fields else "found no header"
@@ -608,6 +795,9 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
     if missing:
         raise lacks(missing)
     counter = _norm(fields[where["step"]]) if "step" in where else None
+    wandb = chart or (counter == "step" and fields[where["step"]].strip() == "_step")  # W&B's count of log calls
+    calls: list[tuple[int, bool]] = []  # W&B's: (_step, a training row?) of every row
+    stepped: list[tuple[int, int, dict[str, float]]] = []  # (line, step, test metrics) where no epoch column
     # a count of the batches within each epoch beside the epoch (`epoch,batch,…`; `epoch,iter,…` where iter goes back)
     inner = batch_at if batch_at is not None else where["step"] if counter in INNER and "epoch" in where else None
     pairs: list[tuple[int, int | None, int, dict[str, float]]] = []  # (line, epoch, count, {lr, loss}) where `inner`
@@ -657,6 +847,15 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
             elif logged:
                 stepless.append((n, at, epoch, logged))
             between += plain and epoch is None and bool(row["test_accuracy"])
+            if wandb and row["step"]:
+                col = "step"
+                calls.append((step if logged and counter else _whole(row["step"]), bool(logged)))
+            if "epoch" not in where and counter and inner is None and (row["test_loss"] or row["test_accuracy"]):
+                col = "step"
+                at_step = step if logged else _whole(row["step"])
+                col = "test_loss"
+                tests = {c: _figure(row[c], (col := c), comma) for c in ("test_loss", "test_accuracy") if row[c]}
+                stepped.append((n, at_step, tests))
             if epoch is not None:
                 marks.append((at, epoch))
                 for col in ("test_loss", "test_accuracy"):
@@ -668,6 +867,13 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
             what = f"a whole number from 0 to {MAX_STEP:,}" if col in ("step", "epoch", "batch") else "a decimal number"
             named = shown(fields[inner], 40) if col == "batch" else col
             raise LogError(f"logs {rel!r}: line {n}: {named} {shown(row[col] or '')} is not {what}") from None
+    if wandb and calls:
+        _wandb_steps(rel, calls, series, stepped, per_epoch, notes)
+    if isinstance(reader, _HFRows) and series["lr"]:  # the last record's LR: its step's, or one past the run (below)
+        last = max(s for s, _ in series["lr"])
+        series["lr"] = [(s, v) for s, v in series["lr"] if s != last]
+    if stepped:
+        _stepped_tests(rel, stepped, series, epochs, per_epoch, notes)
     if "train_loss" not in where and not (series["test_loss"] or series["test_accuracy"]):  # no evaluation either
         raise lacks(["train_loss"])
     if plain:
@@ -679,6 +885,83 @@ def _csv_rows(reader, rel: str, epochs: int | None, notes: list[str] | None, per
         by_epoch = _stepless(rel, stepless, marks, series, index and in_order, epochs, per_epoch, notes)
     how = f"its column {shown(fields[run_at], 40)} names {several} runs" if several else ""
     return _assemble(rel, {k: v for k, v in series.items() if v}, epochs, notes, per_epoch, by_epoch, how, several)
+
+
+def _wandb_steps(rel: str, calls: list[tuple[int, bool]], series: dict[str, list[tuple[int, float]]],
+                 stepped: list[tuple[int, int, dict[str, float]]], per_epoch: int | None,
+                 notes: list[str] | None) -> None:  # fmt: skip
+    """W&B's `_step` (a history's, or a chart export's Step) counts `wandb.log` calls, not optimizer steps: "each call
+    to wandb.log is a new step by default" (W&B's docs). Where the evaluation is logged in a call of its own, its row
+    takes a `_step` between the training steps (33 an epoch for 32 steps; examiner probe 29: read as the optimizer
+    step, 8 of 8 honest logs "did not match the claimed config"). Where the training rows' `_step`s have no gaps, or
+    none the log's other rows do not fill, they are the optimizer steps as logged (one call a step, the evaluation in
+    the last one's). Else they are renumbered in place in `series` (and `stepped`'s steps with them): with every call's
+    row in the file, a row's optimizer step is its `_step` less the other rows' before it; with rows missing (W&B's
+    `run.history()` samples 500), where every row fits one evaluation call after each epoch's P training calls (no
+    training row at that place), `_step` − its epochs' evaluation calls. A history with no row of another call is
+    read as logged (its gaps may be sampling's). Any
+    other is refused in one line: the optimizer step cannot be told. One line says what was read."""
+    train = sorted(k for k, t in calls if t)
+    other = sorted(k for k, t in calls if not t)
+    if len(train) < 2 or train[-1] - train[0] + 1 == len(train):
+        return  # one call a step: the optimizer step as logged
+    if not other:  # a sampled or sparse log with no call of its own in it: as logged (a TensorBoard log every 10
+        return  # steps); its gaps alone do not say where calls were (500 rows of 4,690 miss 10 places by chance)
+    everything = sorted(k for k, _ in calls)
+    how = ""
+    if other and other[0] < train[-1] and everything == list(range(everything[0], everything[0] + len(everything))):
+        base = everything[0]
+        place = lambda k: k - base - bisect.bisect_left(other, k)  # noqa: E731
+        how = "every call's row is here: each row's optimizer step is its _step less the other rows' before it"
+    if not how and per_epoch and per_epoch >= 2:
+        p = per_epoch
+        for b in (0, 1):  # 1: an evaluation before training, at _step 0
+            if all((k - b) % (p + 1) != p and k >= b for k in train) and all(
+                    (k - b) % (p + 1) == p or (b and k == 0) for k in other):  # fmt: skip
+                place = lambda k, b=b: (k - b) - (k - b) // (p + 1)  # noqa: E731
+                how = (
+                    f"rows are missing (run.history() samples), and every one fits {p} training calls and one "
+                    f"evaluation call an epoch: the optimizer step read as _step − its epochs' evaluation calls"
+                )
+                break
+    if not how:
+        raise LogError(f"logs {rel!r}: W&B's _step counts wandb.log calls, not optimizer steps, and this history's "
+                       "evaluation rows take _steps of their own between the training rows, with rows missing "
+                       "(run.history() samples 500): the optimizer step cannot be told; export every row "
+                       "(run.scan_history()), log the optimizer step in a column named step, or hand in the run's "
+                       "TensorBoard event folder")  # fmt: skip
+    for c in ("lr", "train_loss"):
+        series[c] = [(place(k), v) for k, v in series[c]]
+    stepped[:] = [(n, place(k), t) for n, k, t in stepped]
+    if notes is not None:
+        notes.append(f"logs {rel!r}: W&B's _step counts wandb.log calls ({len(other):,} rows here log no training "
+                     f"step: an evaluation logged in its own call), not optimizer steps; {how}")  # fmt: skip
+
+
+def _stepped_tests(rel: str, stepped: list[tuple[int, int, dict[str, float]]],
+                   series: dict[str, list[tuple[int, float]]], runs: int | None, per_epoch: int | None,
+                   notes: list[str] | None) -> None:  # fmt: skip
+    """Test metrics in a CSV with a step column and no epoch column (tbparse's `pivot=True` export of the course's
+    tags: `Loss/test` and `Accuracy/test` at the epoch's number, as TensorBoard holds them; examiner probe 29: dropped
+    silently, "no test metrics compared"), added to `series` at their step as TensorBoard's are: read where the steps
+    are epoch numbers (none past the run's epochs; a sweep's 0/1, 2, 3, … no more than its steps make epochs) or each
+    epoch's end at the optimizer step (`_global_steps`, then read as those epochs); else not read, one line saying
+    so."""
+    xs = sorted({x for _, x, _ in stepped})
+    if runs:
+        fits = xs[-1] <= runs + 1 or _global_steps(xs, runs, per_epoch)
+    else:  # a sweep's epochs: 0/1, 2, … up to as many as its steps make (not a test metric logged every step)
+        ran = max((s for k in ("lr", "train_loss") for s, _ in series[k]), default=0) + 1
+        most = -(-ran // per_epoch) if per_epoch else 0
+        fits = xs[0] in (0, 1) and xs == list(range(xs[0], xs[0] + len(xs))) and xs[-1] <= most + 1
+    if not fits:
+        if notes is not None:
+            notes.append(f"logs {rel!r}: test metrics at steps {xs[0]}–{xs[-1]} with no epoch column, neither epoch "
+                         "numbers nor each epoch's end: not read; log the epoch in a column named epoch")  # fmt: skip
+        return
+    for _, x, tests in stepped:
+        for c, v in tests.items():
+            series[c].append((x, v))
 
 
 def _paired(rel: str, pairs: list[tuple[int, int | None, int, dict[str, float]]], name: str, step_named: bool,

@@ -44,8 +44,8 @@ def test_printed_losses_are_refused_naming_the_formats_read(tmp_path):
 
 
 def test_a_binary_file_under_another_name_is_tensorboards_to_tell(tmp_path):
-    (tmp_path / "run.bin").write_bytes(b"\x00\x01garbage\x00" * 10)
-    with pytest.raises(LogError, match="not readable as TensorBoard events|none of the tags"):
+    (tmp_path / "run.bin").write_bytes(b"\x00\x01garbage\x00" * 10)  # no TFRecord header: not events (probe 29)
+    with pytest.raises(LogError, match="a binary file that is not TensorBoard events: not read"):
         read_logs(tmp_path, "run.bin")
 
 
