@@ -1078,7 +1078,7 @@ def _tb_layout(rng: random.Random, files: dict[str, bytes], body: list[bytes], n
     if how == "split" and len(body) > 2:
         k = rng.randrange(2, len(body))
         return {name: b"".join(body[:k]), name[:-1] + "1": body[0] + b"".join(body[k:])}, f"split into 2 files at {k}"
-    if how == "resumed":  # a second file repeating part of the first (resumed from a checkpoint)
+    if how == "resumed" and len(body) > 1:  # a second file repeating part of the first (resumed from a checkpoint)
         k = rng.randrange(1, len(body))
         return {name: data, "events.out.tfevents.1700000500.host.1234.0": body[0] + b"".join(body[k:])}, "resumed"
     if how == "subfolder":

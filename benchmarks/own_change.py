@@ -28,7 +28,7 @@ import torch  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from grader.context import kin, load_baselines  # noqa: E402
-from grader.evidence import OWN_K, Band, borrowed_epochs, compare  # noqa: E402
+from grader.evidence import OWN_K, Band, _own_change, borrowed, compare  # noqa: E402
 from grader.grade import DEFAULT_CACHE  # noqa: E402
 from grader.schema import Tolerances  # noqa: E402
 from reference.config import RunConfig  # noqa: E402
@@ -128,6 +128,15 @@ def judged(log: dict, rerun: dict, edit: float, n_test: int, band: Band | None, 
     return "own epochs" if "line of" in cmp.test.versus else cmp.test.what.split(" from")[0]
 
 
+def own_distance(log: dict, rerun: dict, n_test: int) -> float | None:
+    """How far an honest log's last accuracy change lies from the line of the run's own epochs, as a fraction of
+    what `_own_change` allows (None where it does not test)."""
+    logs, tiny = as_log(log, 0.0), 1e-12
+    ours = {e["epoch"]: e for e in rerun["epochs"]}
+    part = _own_change(logs, ours, (len(logs.epoch) - 1, logs.epoch[-1]), n_test, tiny)
+    return None if part is None else abs(part.logged - part.rerun) / (part.allowed / tiny) / OWN_K
+
+
 def committed_runs(seeds: list[tuple[list, list]]) -> list[dict]:
     """Committed seeds' (accuracy, loss) per epoch as runs of their epochs alone."""
     return [{"epochs": [{"epoch": e + 1, "test_accuracy": a, "test_loss": lo} for e, (a, lo) in
@@ -157,22 +166,24 @@ def main() -> None:
     print(f"own-LR logs check: {a.dataset}, {n_test} test images; each seed's log against each other seed's rerun, "
           f"judged as a config without committed seeds (the per-epoch σ borrowed from the committed runs of its input "
           f"pipeline, grader.evidence.noise; k = {k:g}, own epochs k = {OWN_K:g})\n")  # fmt: skip
-    rows, totals, by_what = [], {e: [0, 0, 0] for e in EDITS}, {}
+    rows, totals, by_what, distances = [], {e: [0, 0, 0] for e in EDITS}, {}, []
     for name, (cfg, seeds) in configs.items():
         if len(seeds) < 2 or len(seeds[0][0] if isinstance(seeds[0], tuple) else seeds[0]["epochs"]) < 10:
             continue  # too few epochs for a run's second half to say anything (a 5-epoch protocol)
         runs = [e for b in kin(baselines, cfg) for e in (b.get("runs") or {}).values()]
         seeds = committed_runs(seeds) if isinstance(seeds[0], tuple) else seeds
-        borrowed = borrowed_epochs(runs, len(seeds[0]["epochs"]))
-        band = Band.pooled(runs, "the widest committed band", relative=False)
+        band, epochs = borrowed(runs, cfg.model_copy(update={"epochs": len(seeds[0]["epochs"])}))
         logs_flagged = {}
         row = [name, len(seeds)]
         for edit, delta in EDITS.items():
             flagged = pairs = 0
             for i, log in enumerate(seeds):
-                hits = [judged(log, r, delta, n_test, band, borrowed, k) for j, r in enumerate(seeds) if j != i]
+                hits = [judged(log, r, delta, n_test, band, epochs, k) for j, r in enumerate(seeds) if j != i]
                 pairs += len(hits)
                 flagged += sum(h is not None for h in hits)
+                if not delta:
+                    distances += [d for j, r in enumerate(seeds) if j != i and
+                                  (d := own_distance(log, r, n_test)) is not None]  # fmt: skip
                 for h in hits:
                     if h is not None:
                         by_what.setdefault((edit, h), 0)
@@ -188,6 +199,13 @@ def main() -> None:
     print()
     for edit, (flagged, pairs, logs) in totals.items():
         print(f"{edit:20s} pairs flagged {wilson(flagged, pairs)}; logs flagged against some rerun: {logs}")
+    distances.sort()
+    if distances:
+        q = lambda f: distances[min(len(distances) - 1, int(f * len(distances)))]  # noqa: E731
+        print(
+            f"\nhonest pairs the run's own epochs test ({len(distances)}): the farthest at {distances[-1]:.2f} of "
+            f"the allowance (median {q(0.5):.2f}, 90th percentile {q(0.9):.2f}, 99th {q(0.99):.2f})"
+        )
     print("\nwhat flagged them:", ", ".join(f"{e} — {w}: {n}" for (e, w), n in sorted(by_what.items())))
 
 
