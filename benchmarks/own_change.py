@@ -54,7 +54,11 @@ OWN = {
     "adam 0.003 MultiStepLR([28])": dict(optimizer="adam", lr=0.003, schedule=dict(
         name="multistep", milestones=[28], gamma=0.1)),
 }  # fmt: skip
-EDITS = {"honest": 0.0, "last accuracy +2pp": 0.02, "last accuracy +1pp": 0.01}
+# (last accuracy raised by, test metrics logged every n-th epoch: SummaryWriter under `if epoch % 5 == 0`, and
+# whether the test loss is logged: an `epoch,test_accuracy` log has none)
+EDITS = {"honest": (0.0, 1), "last accuracy +2pp": (0.02, 1), "last accuracy +1pp": (0.01, 1),
+         "honest, every 5th epoch": (0.0, 5), "+2pp, every 5th epoch": (0.02, 5),
+         "honest, accuracy only": (0.0, 1, False), "+2pp, accuracy only": (0.02, 1, False)}  # fmt: skip
 
 
 def committed(dataset: str) -> dict[str, tuple[RunConfig, list[tuple[list[float], list[float]]]]]:
@@ -104,28 +108,29 @@ def own(dataset: str, seeds: int, epochs: int, jobs: int, store: Path) -> dict[s
     return out
 
 
-def as_log(run: dict, edit: float) -> Logs:
-    """A run as its student's log: a CSV of every step's LR and train loss and each epoch's test metrics (an
-    evaluation log where the run holds epochs only), its last test accuracy raised by `edit`."""
-    acc = [e["test_accuracy"] for e in run["epochs"]]
+def as_log(run: dict, edit: float, every: int = 1, loss: bool = True) -> Logs:
+    """A run as its student's log: a CSV of every step's LR and train loss and the test metrics of every `every`-th
+    epoch (an evaluation log where the run holds epochs only), its last test accuracy raised by `edit`."""
+    kept = [e for e in run["epochs"] if e["epoch"] % every == 0]
+    acc = [e["test_accuracy"] for e in kept]
     return Logs("log.csv", step=list(range(len(run.get("lr", [])))), lr=list(run.get("lr", [])),
-                train_loss=list(run.get("train_loss", [])), epoch=[e["epoch"] for e in run["epochs"]],
+                train_loss=list(run.get("train_loss", [])), epoch=[e["epoch"] for e in kept],
                 test_accuracy=[*acc[:-1], min(1.0, acc[-1] + edit)],
-                test_loss=[e["test_loss"] for e in run["epochs"]])  # fmt: skip
+                test_loss=[e["test_loss"] if loss else math.nan for e in kept])  # fmt: skip
 
 
-def judged(log: dict, rerun: dict, edit: float, n_test: int, band: Band | None, borrowed: dict,
+def judged(log: dict, rerun: dict, edit: tuple, n_test: int, band: Band | None, borrowed: dict,
            k: float) -> str | None:  # fmt: skip
     """What the logs check finds in `log` against `rerun` as in a grade of a config without committed seeds
     (`grader.evidence.compare`): None, or the part that parts."""
-    cmp = compare(as_log(log, edit), {"lr": [], **rerun}, n_test, band, borrowed, k)
+    cmp = compare(as_log(log, *edit), {"lr": [], **rerun}, n_test, band, borrowed, k)
     if cmp.lr is not None:
         return "LR"
     if cmp.loss is not None:
         return "train loss"
     if cmp.test is None:
         return None
-    return "own epochs" if "line of" in cmp.test.versus else cmp.test.what.split(" from")[0]
+    return "own epochs" if " of epochs " in cmp.test.versus else cmp.test.what.split(" from")[0]
 
 
 def own_distance(log: dict, rerun: dict, n_test: int) -> float | None:
@@ -181,7 +186,7 @@ def main() -> None:
                 hits = [judged(log, r, delta, n_test, band, epochs, k) for j, r in enumerate(seeds) if j != i]
                 pairs += len(hits)
                 flagged += sum(h is not None for h in hits)
-                if not delta:
+                if delta == (0.0, 1):
                     distances += [d for j, r in enumerate(seeds) if j != i and
                                   (d := own_distance(log, r, n_test)) is not None]  # fmt: skip
                 for h in hits:

@@ -24,6 +24,7 @@ from grader.evidence import (
     Scope,
     apart,
     checkpoints,
+    column_units,
     compare,
     comparison,
     diverges,
@@ -303,9 +304,13 @@ def train_as_test(c: Case) -> Diagnosis | None:
 
 
 def short_run(c: Case) -> Diagnosis | None:
-    """A final run of a few epochs reported as the full-length result: the claim matches an early epoch."""
+    """A final run of a few epochs reported as the full-length result: the claim matches an early epoch. Never where
+    the student's own log runs the claimed epochs: the log shows a run of full length (examiner probe 30: a log whose
+    last accuracy was edited +2 pp, caught, was told "a 11-epoch run reported as the 30-epoch result", confirmed)."""
     epochs, r = getattr(c.claim, "epochs", None), c.rerun or {}
     if not epochs or not r.get("epochs") or r["epochs"][-1]["epoch"] != epochs:
+        return None
+    if c.logs is not None and c.logs.epoch and c.logs.epoch[-1] >= epochs:
         return None
     for metric in ("test_accuracy", "test_loss"):
         claimed = c.claimed(metric)
@@ -634,6 +639,9 @@ def diverged_log(c: Case) -> Diagnosis | None:
         return None
     i = c.logs.step.index(at)
     raw, best = c.logs.train_loss[i], min(_smoothed(c.logs.train_loss[:i]))
+    unit = max(column_units(c.logs.train_loss), default=0.0)  # a column printed to a few decimals (a spreadsheet's)
+    if math.isfinite(raw) and _smoothed(c.logs.train_loss)[i] - best <= 4 * unit:
+        return None  # a rise within two printed units of the column is its rounding (examiner probe 30: 0.00/0.01)
     what = "not finite" if not math.isfinite(raw) else f"back up at {_smoothed(c.logs.train_loss)[i]:.3g} " \
         f"(smoothed; its low was {best:.3g})"  # fmt: skip
     typical = ", typically SGD momentum ≥ 1 (the velocity grows ×momentum every step)" if c.config is not None and \

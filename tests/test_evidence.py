@@ -533,7 +533,7 @@ def test_an_edited_last_accuracy_at_a_students_own_lr_is_off_the_runs_own_line(c
 
 def test_a_last_epoch_the_schedule_makes_unlike_the_others_is_not_judged_by_the_runs_own_line():
     """A milestone at the run's last epoch: the rerun's own last change jumps too, so the run's earlier epochs say
-    nothing of it, and an honest log's jump is not flagged; nor is a log of every fifth epoch (no last change)."""
+    nothing of it, and an honest log's jump is not flagged; a log of every 5th epoch is judged across its gap."""
     from grader.evidence import _own_change
 
     calm = [0.96 + 0.0005 * ((e * 7) % 5 - 2) for e in range(1, 31)]
@@ -547,7 +547,13 @@ def test_a_last_epoch_the_schedule_makes_unlike_the_others_is_not_judged_by_the_
     assert _own_change(logs, calm_rerun, (29, 30), 1000, 5.0) is not None
     every5 = Logs("run.csv", epoch=[5, 10, 15, 20, 25, 30], test_accuracy=[calm[i - 1] for i in (5, 10, 15, 20, 25)]
                   + [calm[-1] + 0.02], test_loss=[loss[i - 1] for i in (5, 10, 15, 20, 25, 30)])  # fmt: skip
-    assert _own_change(every5, calm_rerun, (5, 30), 1000, 5.0) is None  # no change from epoch 29 logged
+    # a log of every 5th epoch: its change from epoch 25, against the run's own 5-epoch changes (examiner probe 30)
+    caught = _own_change(every5, calm_rerun, (5, 30), 1000, 5.0)
+    assert caught is not None and caught.what == "test accuracy change from epoch 25" and "over 5 epochs" in \
+        caught.versus  # fmt: skip
+    every10 = Logs("run.csv", epoch=[10, 20, 30], test_accuracy=[calm[9], calm[19], calm[-1] + 0.02],
+                   test_loss=[loss[9], loss[19], loss[-1]])  # fmt: skip
+    assert _own_change(every10, calm_rerun, (2, 30), 1000, 5.0) is None  # 10 epochs apart: too coarse to judge
 
 
 def test_a_counterfactual_outside_the_schedules_bounds_is_none_and_a_tabulated_sweep_loads():
@@ -609,3 +615,40 @@ def test_a_band_borrowed_for_a_run_at_a_higher_lr_comes_sooner_and_past_4x_is_no
     logs = Logs("run.csv", step=list(range(steps)), lr=[0.006] * steps, train_loss=[v * 2.5 for v in loss])
     cmp = compare(logs, ours, n_test=1000, band=adam)
     assert cmp.loss is None and "no committed seeds measure how far runs at such an LR spread" in cmp.summary()
+
+
+def test_an_accuracy_only_log_is_judged_by_the_runs_own_changes_and_causes_read_the_log():
+    """Examiner probe 30: an `epoch,test_accuracy` log (no test loss) had no line to judge its last change on, and a
+    +2 pp edit passed; a caught edit was told "a 11-epoch run reported as the 30-epoch result" though its log ran
+    all 30; a 2-decimal train loss wobbling 0.00/0.01 was "diverged-log"."""
+    from grader.context import kin, load_baselines
+    from grader.diagnoses import Case, diverged_log, short_run
+    from grader.evidence import Comparison, borrowed_epochs
+
+    baselines = load_baselines("mnist-5k")
+    entry = next(b["runs"]["sgd-constant"] for b in baselines if b["protocol"]["preprocess"] == "pad-normalize")
+    borrowed = borrowed_epochs([e for b in kin(baselines, RunConfig()) for e in b["runs"].values()], 30)
+    logs, _ = _seed_run(entry, 3)
+    _, rerun = _seed_run(entry, 7)
+    plain = replace(logs, test_loss=[math.nan] * 30)
+    assert compare(plain, {"lr": [], **rerun}, n_test=1000, epochs=borrowed).test is None
+    edited = replace(plain, test_accuracy=[*plain.test_accuracy[:-1], plain.test_accuracy[-1] + 0.02])
+    cmp = compare(edited, {"lr": [], **rerun}, n_test=1000, epochs=borrowed)
+    assert cmp.test is not None and "no test loss logged" in cmp.test.versus, cmp.summary()
+    # the log runs the claimed 30 epochs: no short run, whatever earlier rerun epoch the claim lands near
+    claim = RunClaim(name="r", optimizer="sgd", lr=0.0506, epochs=30, claimed_test_accuracy=rerun["epochs"][1][
+        "test_accuracy"])  # fmt: skip
+    full = {"epochs": [{"epoch": e["epoch"], "test_accuracy": e["test_accuracy"], "test_loss": e["test_loss"]}
+                       for e in rerun["epochs"]], "final": {}}  # fmt: skip
+    case = Case("accuracy_claim", claim, RunConfig(lr=0.0506), full, None, logs=logs)
+    assert short_run(case) is None
+    assert short_run(replace(case, logs=None)) is not None  # without the log, an earlier epoch's match is a cause
+    # a train loss printed to 2 decimals: its smoothed rise within two printed units is rounding, not divergence
+    steps = 200
+    raw = [round(max(0.004, 2.3 * math.exp(-s / 20)) + (0.01 if s % 7 == 0 and s > 150 else 0.0), 2)
+           for s in range(steps)]  # fmt: skip
+    rounded = Logs("x", list(range(steps)), [0.05] * steps, raw)
+    rerun_ok = {"train_loss": [0.004] * steps, "final": {"train_loss": 0.004}, "diverged": False}
+    case = Case("logs", None, RunConfig(lr=0.05), rerun_ok, None, logs=rounded,
+                comparison=Comparison(steps, 0, "b"))  # fmt: skip
+    assert diverged_log(case) is None
