@@ -188,3 +188,74 @@ def test_a_different_lr_table_is_still_a_mismatch_at_any_printed_digits(mnist5k,
         assert "the log does not match the claimed config" in cmp.summary()
         d = log_mismatch(Case("logs", None, claimed, stairs, None, logs=logs, comparison=cmp))
         assert d is not None and d.confidence == "high" and d.confirmed
+
+
+# ---------------------------------------------------------------- examiner probe 30: `%.4f` columns most rows misread
+
+
+@pytest.fixture(scope="module")
+def sgd107(mnist5k) -> dict:
+    """A real 4-epoch SGD run at 0.107, MultiStepLR at epochs 2 and 3: 0.107 (2 epochs), 0.0107, 0.00107."""
+    torch.set_num_threads(1)
+    cfg = RunConfig(epochs=4, lr=0.107, schedule=ScheduleConfig(name="multistep", milestones=(2, 3), gamma=0.1))
+    return run(cfg, device="cpu", data=mnist5k)
+
+
+@pytest.fixture(scope="module")
+def adam003(mnist5k) -> dict:
+    """A real 3-epoch Adam run at 0.003, MultiStepLR at epochs 1 and 2: 0.003, 0.0003, 3e-05."""
+    torch.set_num_threads(1)
+    cfg = RunConfig(optimizer="adam", epochs=3, lr=0.003,
+                    schedule=ScheduleConfig(name="multistep", milestones=(1, 2), gamma=0.1))  # fmt: skip
+    return run(cfg, device="cpu", data=mnist5k)
+
+
+@pytest.mark.parametrize("which", ["sgd107", "adam003"])
+def test_a_fixed_decimals_lr_column_is_read_as_its_decimals_whatever_most_rows_show(request, which):
+    """Examiner probe 30 (c-ms29-r4, s1314-lr4/-all4, s1313-lr4/-all4): `%.4f` of SGD 0.107 prints 0.1070, 0.0107,
+    0.0011 — more rows show 3 significant digits than 4 decimals, and 0.0011 for 0.00107 was "the log does not match
+    the claimed config"; of Adam 0.003 it prints 0.0030, 0.0003, 0.0000 — one significant digit, read as exact, and
+    "Logged LR 0 … gives 3e-05". Both are the claimed table to 4 decimals, and said so."""
+    result = request.getfixturevalue(which)
+    logs = _printed(logs_from_result(result), FIX4)
+    assert 0.0 in logs.lr or 0.0011 in logs.lr  # the rows no other reading explains are there
+    cmp = compare(logs, result, n_test=1000)
+    assert cmp.lr is None and cmp.reading.printed == "4 decimals" and cmp.matches, cmp.summary()
+    assert "LR table exact to the LR column's printed digits (4 decimals:" in cmp.summary()
+    case = Case("logs", None, RunConfig.model_validate(result["config"]), result, None, logs=logs, comparison=cmp)
+    assert log_mismatch(case) is None
+
+
+@pytest.mark.parametrize("which", ["sgd107", "adam003"])
+def test_another_lr_table_printed_to_4_decimals_is_still_a_mismatch(mnist5k, request, which):
+    """The power kept at these LRs: a `%.4f` log of another LR (0.104 for 0.107; 0.0026 for 0.003) or of a milestone
+    an epoch later parts from the claimed table, and is the high-confidence log-mismatch cause."""
+    torch.set_num_threads(1)
+    result = request.getfixturevalue(which)
+    claimed = RunConfig.model_validate(result["config"])
+    later = tuple(m + 1 for m in claimed.schedule.milestones)
+    for other in (
+        claimed.model_copy(update={"lr": 0.104 if which == "sgd107" else 0.0026}),
+        claimed.model_copy(update={"schedule": claimed.schedule.model_copy(update={"milestones": later})}),
+    ):
+        logs = _printed(logs_from_result(run(other, device="cpu", data=mnist5k)), FIX4)
+        cmp = compare(logs, result, n_test=1000)
+        assert cmp.lr is not None and not cmp.matches and cmp.reading.printed is None, (other, cmp.summary())
+        d = log_mismatch(Case("logs", None, claimed, result, None, logs=logs, comparison=cmp))
+        assert d is not None and d.confidence == "high", other
+
+
+def test_one_reading_explains_the_whole_lr_column_or_none_does():
+    """Where a column is read either way (4 decimals, 3 significant digits), each logged LR is not explained by
+    whichever reading suits it: 2.35 for 2.3456 is 3 significant digits only, 0.0011 for 0.00107 is 4 decimals only;
+    no printing of one column shows both, so the two together are no reading's: a mismatch, while each column alone
+    is its reading's."""
+    table = [2.3456, 0.00107]
+    rerun = {"lr": table, "train_loss": [2.3, 2.2], "epochs": []}
+    for logged in ([2.35, 0.0011], [2.3456, 0.0011], [2.35, 0.00107]):
+        logs = Logs("run.csv", step=[0, 1], lr=logged, train_loss=[2.3, 2.2])
+        cmp = compare(logs, rerun, n_test=1000)
+        if logged == [2.35, 0.0011]:
+            assert cmp.lr is not None and not cmp.matches and cmp.reading.printed is None, cmp.summary()
+        else:
+            assert cmp.lr is None, (logged, cmp.summary())
