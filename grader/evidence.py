@@ -599,6 +599,8 @@ def _smoothed_part(logs: Logs, rerun: dict, contiguous: list[int], index: dict, 
             n, untold = low + 1, (f"after step {low} (the rerun's lowest loss) the LR is past where the loss "
                                   "turns up, and seeds of a sweep fan out there (towards divergence): not "
                                   "compared")  # fmt: skip
+    if (cut := _rounded_below([logs.train_loss[index[s]] for s in contiguous], ours, n)) is not None:
+        n, untold = cut  # (before a sweep's lowest loss, if it is one)
     if band is not None and band.mean_log is not None and pre is None:  # this config's seeds: the log against them
         return _against_seeds(logged, n, band, k, untold, margin)
     if band is not None and band.unmeasured and not sweep:
@@ -624,6 +626,29 @@ def _smoothed_part(logs: Logs, rerun: dict, contiguous: list[int], index: dict, 
         if a <= 0 or b <= 0 or abs(math.log(a / b)) > allowed:
             return Part(s, a, b, "train loss (smoothed)", allowed=math.expm1(allowed)), untold, s + 1
     return None, untold, n
+
+
+ROUNDED_LOSS_SHARE = 0.1  # a train-loss column's half unit may be this share of the loss: past it, not compared
+
+
+def _rounded_below(logged: list[float], ours: list[float], n: int) -> tuple[int, str] | None:
+    """(the first step where the log's train-loss column, printed to few digits, rounds by more than
+    ROUNDED_LOSS_SHARE of the loss — its half unit (`column_units`) above that share of the rerun's smoothed loss —
+    and the sentence that says so), or None where its rounding stays small to step `n` (a column at full precision:
+    always). Below that loss the rounded values no longer average to the loss (2 decimals: 0.00 for every loss under
+    0.005), and their smoothed curve is the rounding's, not the run's: examiner probe 30's honest `%.2f` log of SGD
+    0.0506 was "0.003154 vs the committed seeds' mean 0.005608 at step 872, outside the seed noise". The share, from
+    honest logs of the committed configs' own seeds (sgd-constant, -multistep, -cosine, adam-constant; seeds 0–5)
+    printed to 2 and 3 decimals: at 10 % none strays from its seeds or from another seed's rerun, and a log of
+    another config parts where the loss is large. The rerun's loss, not the log's, decides: a log cannot move it."""
+    units = column_units(logged)
+    s = next((s for s in range(min(n, len(ours))) if units[s] > ROUNDED_LOSS_SHARE * ours[s]), None)
+    if s is None:
+        return None
+    digits = _digits_text(units[s], ours[s])
+    return s, (f"the train loss is logged to {digits}, and from step {s} on its half unit ({units[s]:.2g}) is over "
+               f"{ROUNDED_LOSS_SHARE:.0%} of the loss (the rerun's smoothed loss there {ours[s]:.3g}): "
+               f"the train loss is not compared below it")  # fmt: skip
 
 
 def logged_every(steps: list[int]) -> int:
