@@ -266,39 +266,43 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     tiny = 1.1754943508222875e-38  # float32's smallest normal: TensorBoard's float32 cannot tell LRs below it apart
     digits = LrDigits.of(logs.lr)  # an LR column a spreadsheet rounded (examiner probe 29): exact to its digits
     exact = lambda a, b: math.isclose(a, b, rel_tol=LR_RTOL, abs_tol=tiny)  # noqa: E731
-    same = lambda a, b: exact(a, b) or (digits is not None and digits.rounds(a, b))  # noqa: E731
+    same = lambda a, b: exact(a, b) or (digits is not None and digits.any_rounds(a, b))  # noqa: E731
     logged = [s for s in steps if math.isfinite(logs.lr[index[s]])]  # a step whose LR was not logged says nothing
-    lr = next((Part(s, logs.lr[index[s]], rerun["lr"][s], "LR") for s in logged
-               if not same(logs.lr[index[s]], rerun["lr"][s])), None)  # fmt: skip
+
+    def unexplained(table: list[float], move: int = 0) -> list[tuple[float, float]]:
+        """The logged LRs (with the table's at `move` steps on) not exactly the table's."""
+        return [(logs.lr[index[s]], table[s + move]) for s in logged if 0 <= s + move < len(table)
+                and not exact(logs.lr[index[s]], table[s + move])]  # fmt: skip
+
+    def fits(table: list[float], move: int = 0) -> bool:  # one reading of the column explains every logged LR
+        rest = unexplained(table, move)
+        return not rest or (digits is not None and digits.explains(rest) is not None)
+
+    off = [s for s in logged if not exact(logs.lr[index[s]], rerun["lr"][s])]
+    parts = [s for s in off if not same(logs.lr[index[s]], rerun["lr"][s])] or off  # where it parts (one reading
+    # explains each LR, but none all: the first not exact)
+    lr = None if fits(rerun["lr"]) else Part(parts[0], logs.lr[index[parts[0]]], rerun["lr"][parts[0]], "LR")
     rounded = _rounded(logs, rerun, logged, index) if lr is not None else None
     lr = None if rounded else lr
     gap = logs.lr_epoch or 1  # an LR logged once an epoch is one epoch ahead or behind, not one step
     ahead = (
         lr is not None
         and len(logged) > 1
-        and all(  # logged after scheduler.step(): the next step's LR (the next epoch's)
-            same(logs.lr[index[s]], rerun["lr"][s + gap]) for s in logged if s + gap < len(rerun["lr"])
-        )
+        and fits(rerun["lr"], gap)  # logged after scheduler.step(): the next step's LR (the next epoch's)
     )
     epoch_behind = (  # once an epoch, numbered from 1 (the loss's steps need no shift: grader.logs._epochly); a log
         gap > 1 and lr is not None and not ahead and len(logged) > 1 and logged[0] >= gap  # with an epoch 0 is not
-        and all(same(logs.lr[index[s]], rerun["lr"][s - gap]) for s in logged)  # (examiner probe 17: milestones
+        and fits(rerun["lr"], -gap)  # (examiner probe 17: milestones
     )  # one epoch late passed as "numbered from 1")  # fmt: skip
     lr = None if ahead or epoch_behind else lr
-    behind = (
-        gap == 1
-        and lr is not None
-        and len(logged) > 1
-        and logged[0] > 0
-        and all(same(logs.lr[index[s]], rerun["lr"][s - 1]) for s in logged)
-    )
+    behind = gap == 1 and lr is not None and len(logged) > 1 and logged[0] > 0 and fits(rerun["lr"], -1)
     if behind:  # steps counted from 1 (examiner probe 9: every 5 steps from step 5; a log from step 1 is read so)
         shifted = replace(logs, step=[s - 1 for s in logs.step])
         read = compare(shifted, rerun, n_test, band, epochs, k, sweep, margin, end_late)
         return replace(read, reading=replace(read.reading, shift=Shift.ONE_BASED))
     if lr is not None and not end_late and len(logged) > 1 and (short := _dropped_last(rerun)) and \
             len(short[1]) - short[0] <= max(logs.step) < len(short[1]) and \
-            all(same(logs.lr[index[s]], short[1][s]) for s in logged if s < len(short[1])):  # fmt: skip
+            fits(short[1]):  # fmt: skip
         # (its steps end in the last of its shorter epochs: examiner probe 18 had a per-iteration schedule of 32
         # steps an epoch pass as one)
         untold = (f"the logged LR table is the claimed schedule at {short[0]} steps an epoch, the rerun's at "
@@ -336,9 +340,9 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     shift = Shift.AHEAD if ahead else Shift.ONE_BASED if epoch_behind else Shift.NONE
     mixed = f"the log holds {logs.runs} runs ({logs.how})" if isinstance(logs, Mixed) else None
     move = gap if ahead else -gap if epoch_behind else 0
-    printed = None if lr is not None or rounded or digits is None else next(
-        (digits.text for s in logged if 0 <= s + move < len(rerun["lr"])
-         and not exact(logs.lr[index[s]], rerun["lr"][s + move])), None)  # fmt: skip
+    rest = unexplained(rerun["lr"], move)
+    read = None if lr is not None or rounded or digits is None or not rest else digits.explains(rest)
+    printed = None if read is None else LrDigits.text(read)
     return Comparison(compared, n_ep, source, lr, loss, test, None if mixed else constant, nonfinite, untold, k,
                       reading=Reading(shift, gap > 1, end_late, rounded, printed), lr_steps=len(logged),
                       evaluations=not logs.step, blowup=blowup, mixed=mixed)  # fmt: skip
@@ -375,15 +379,22 @@ def _blowup(logs: Logs, rerun: dict, first: int) -> str | None:
 class LrDigits:
     """How an LR column prints its values where it prints few digits: a spreadsheet's (Excel's Scientific format
     `1,04E-05` and Google Sheets' automatic format show 3 significant digits) or `%.4f` (0.0506, 0.0051, 0.0005).
-    Read off the values themselves (`_reading`: the most significant digits or decimals the logged LRs show, whichever
-    more of them show in full); it counts where it shows at least SIG_MIN significant digits / DEC_MIN decimals (fewer
-    are no spreadsheet's, and a full-precision table of 0.05, 0.005 shows one) and fewer than FULL_DIGITS. A logged LR
-    is the claimed table's where the two agree to that reading's half unit (at either figure). A table at full
-    precision shows 16 or more digits: exact as before, and a different table (another LR, a milestone elsewhere)
-    parts as before. Examiner probe 29: such columns were "the log does not match the claimed config", a cause
+    Read off the values themselves: the most decimals any logged LR shows (d) and the most significant digits (s), as
+    `_reading` reads them. Each is a candidate reading where it shows at least DEC_MIN decimals / SIG_MIN significant
+    digits (fewer are no spreadsheet's, and a full-precision table of 0.05, 0.005 shows one digit and 3 decimals) and
+    the column shows fewer than FULL_DIGITS digits anywhere: the reading more values show in full first (`_reading`).
+    Both are kept, whatever most rows show: a `%.4f` column of SGD 0.107 steps down to 0.0107 and 0.0011 — more rows
+    show 3 significant digits than 4 decimals, yet only 4 decimals explain 0.0011 for 0.00107 — and one of Adam 0.003
+    shows 0.003, 0.0003, 0.0000 (one significant digit; a zero is an LR below half a unit at 4 decimals: examiner
+    probe 30, 5 of 5 honest logs "do not match the claimed config"). A column is the claimed table where ONE reading
+    explains every logged LR (`explains`): each equal to the table's LR to that reading's half unit (at either figure),
+    never one row by one reading and the next by the other. A table at full precision shows 16 or more digits: exact
+    as before, and a different table (another LR, a milestone elsewhere) parts as before. An LR that rounds to the
+    same d decimals is beyond any log to tell apart: a full-precision 0.001, 0.0001 reads as 4 decimals, as the `%.4f`
+    print of 0.00104 would. Examiner probe 29: such columns were "the log does not match the claimed config", a cause
     "confirmed by the figures themselves", for 24 of 24 honest logs."""
 
-    read: tuple[tuple[int, int], bool]  # `_reading`
+    readings: tuple[tuple[tuple[int, int], bool], ...]  # `_reading`s: ((decimals, digits), significant digits?)
 
     SIG_MIN = 3
     DEC_MIN = 4
@@ -394,19 +405,30 @@ class LrDigits:
         if read is None or read[0][1] >= FULL_DIGITS:  # full precision (float64 repr, TensorBoard's float32)
             return None
         (decimals, digits), sig = read
-        return cls(read) if (digits >= cls.SIG_MIN if sig else decimals >= cls.DEC_MIN) else None
+        fits = {True: digits >= cls.SIG_MIN, False: decimals >= cls.DEC_MIN}
+        readings = tuple(((decimals, digits), how) for how in (sig, not sig) if fits[how])
+        return cls(readings) if readings else None
 
-    def rounds(self, logged: float, table: float) -> bool:
-        """Whether `logged` is `table` rounded to the column's printed digits (a tie either way)."""
+    @staticmethod
+    def rounds(read: tuple[tuple[int, int], bool], logged: float, table: float) -> bool:
+        """Whether `logged` is `table` rounded to the printed digits of `read` (a tie either way)."""
         if not (math.isfinite(logged) and math.isfinite(table)) or logged < 0 or table <= 0:
             return False
-        half = max(_half(self.read, table), _half(self.read, logged) if logged > 0 else 0.0)
+        half = max(_half(read, table), _half(read, logged) if logged > 0 else 0.0)
         return abs(logged - table) <= half * (1 + 1e-9) + LR_RTOL * table
 
-    @property
-    def text(self) -> str:
-        """The column's printed digits, in words."""
-        (decimals, digits), sig = self.read
+    def explains(self, pairs: list[tuple[float, float]]) -> tuple[tuple[int, int], bool] | None:
+        """The first reading under which every (logged, table) pair is the table's LR so rounded; None if none."""
+        return next((r for r in self.readings if all(self.rounds(r, a, b) for a, b in pairs)), None)
+
+    def any_rounds(self, logged: float, table: float) -> bool:
+        """Whether some reading explains this one pair (where a column first parts, as no reading of it explains)."""
+        return any(self.rounds(r, logged, table) for r in self.readings)
+
+    @staticmethod
+    def text(read: tuple[tuple[int, int], bool]) -> str:
+        """A reading's printed digits, in words."""
+        (decimals, digits), sig = read
         return f"{digits} significant digits" if sig else f"{decimals} decimals"
 
 
@@ -577,6 +599,8 @@ def _smoothed_part(logs: Logs, rerun: dict, contiguous: list[int], index: dict, 
             n, untold = low + 1, (f"after step {low} (the rerun's lowest loss) the LR is past where the loss "
                                   "turns up, and seeds of a sweep fan out there (towards divergence): not "
                                   "compared")  # fmt: skip
+    if (cut := _rounded_below([logs.train_loss[index[s]] for s in contiguous], ours, n)) is not None:
+        n, untold = cut  # (before a sweep's lowest loss, if it is one)
     if band is not None and band.mean_log is not None and pre is None:  # this config's seeds: the log against them
         return _against_seeds(logged, n, band, k, untold, margin)
     if band is not None and band.unmeasured and not sweep:
@@ -602,6 +626,35 @@ def _smoothed_part(logs: Logs, rerun: dict, contiguous: list[int], index: dict, 
         if a <= 0 or b <= 0 or abs(math.log(a / b)) > allowed:
             return Part(s, a, b, "train loss (smoothed)", allowed=math.expm1(allowed)), untold, s + 1
     return None, untold, n
+
+
+ROUNDED_LOSS_SHARE = 0.1  # a train-loss column's half unit may be this share of the loss: past it, not compared
+
+
+def _rounded_below(logged: list[float], ours: list[float], n: int) -> tuple[int, str] | None:
+    """(the first step where the log's train-loss column, printed to few digits, rounds by more than
+    ROUNDED_LOSS_SHARE of the loss — its half unit (`column_units`) above that share of the rerun's smoothed loss —
+    and the sentence that says so), or None where its rounding stays small to step `n` (a column at full precision:
+    always). Below that loss the rounded values no longer average to the loss (2 decimals: 0.00 for every loss under
+    0.005), and their smoothed curve is the rounding's, not the run's: examiner probe 30's honest `%.2f` log of SGD
+    0.0506 was "0.003154 vs the committed seeds' mean 0.005608 at step 872, outside the seed noise". The share, from
+    honest runs of the committed configs' own seeds (sgd-constant, -multistep, -cosine, adam-constant; seeds 0–5, 24
+    runs) printed to 1, 2 and 3 decimals: where the half unit is at most 10 % of the loss, the rounding moves the
+    smoothed loss by at most 0.014 in log (5 % of the band allowed there); at 20 %, 0.032 (16 %); at 50 %, 0.12 (37 %);
+    past 100 %, more than the band. At 2 decimals 3 of the 24 were "outside the seed noise" compared to their end, 0 at
+    10 % (against their seeds, and against another seed's rerun); a log of another config with the claimed LR table
+    (72 pairs) is caught as before where the loss is large (Adam's for SGD's and back, at step 10–14 against the seeds),
+    and at 3 decimals as often as at full precision — what 2 decimals cannot show is the SGD schedules that share LR
+    0.0506 for 15 epochs and part only below a loss of 0.05. The rerun's loss, not the log's, decides: a log cannot
+    move it."""
+    units = column_units(logged)
+    s = next((s for s in range(min(n, len(ours))) if units[s] > ROUNDED_LOSS_SHARE * ours[s]), None)
+    if s is None:
+        return None
+    digits = _digits_text(units[s], ours[s])
+    return s, (f"the train loss is logged to {digits}, and from step {s} on its half unit ({units[s]:.2g}) is over "
+               f"{ROUNDED_LOSS_SHARE:.0%} of the loss (the rerun's smoothed loss there {ours[s]:.3g}): "
+               f"the train loss is not compared below it")  # fmt: skip
 
 
 def logged_every(steps: list[int]) -> int:
