@@ -982,11 +982,11 @@ def sooner(band: Band | None, cfg: RunConfig, runs: list[dict]) -> Band | None:
     """A band borrowed from committed runs at a lower LR, for a run at r× their LR (its peak LR against the constant
     runs' of its optimizer): at step s it is where they are at step r·s (training moves ∝ the LR), so its σ comes
     that much sooner. Honest logs at the students' own SGD 0.107 and 0.2 and Adam 0.006 were 'outside the seed
-    noise' of the σ at the same step in 64 of 180 pairs (benchmarks/own_change.py); a run at their LR or below keeps
-    the band as it is. Past SOONER_MAX× their LR no committed seeds measure the spread: honest Adam 0.006 logs (5.5×
-    the committed 0.0011) part from the rerun by a factor 2.5, SGD 0.2 ones (4×) reach the band's edge, and even at
-    2.1× (SGD 0.107, a CyclicLR peak) the farthest honest pairs reach 0.85–1.0 of it — so the train loss is not
-    compared there, and the report says why."""
+    noise' of the σ at the same step in 64 of their 120 pairs (benchmarks/own_change.py, 6 seeds); a run at their LR
+    or below keeps the band as it is. Past SOONER_MAX× their LR no committed seeds measure the spread: honest Adam
+    0.006 logs (5.5× the committed 0.0011) part from the rerun by a factor 2.5, SGD 0.2 ones (4×) reach the band's
+    edge, and even at 2.1× (SGD 0.107, a CyclicLR peak) the farthest honest pairs reach 0.85–1.0 of it — so the
+    train loss is not compared there, and the report says why."""
     theirs = [lr_of(e["config"]) for e in runs if e["config"].get("optimizer") == cfg.optimizer
               and (e["config"].get("schedule") or {}).get("name", "constant") == "constant"]  # fmt: skip
     if band is None or not theirs or band.relative:

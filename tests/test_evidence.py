@@ -594,7 +594,7 @@ def test_near_zero_train_losses_below_what_committed_seeds_measured_are_not_comp
 
 def test_a_band_borrowed_for_a_run_at_a_higher_lr_comes_sooner_and_past_4x_is_not_theirs():
     """Honest logs at the students' own SGD 0.107 / 0.2 and Adam 0.006 (2.1×, 4×, 5.5× the committed LRs) parted from
-    the rerun by more than the committed runs' σ at the same step (64 of 180 pairs, benchmarks/own_change.py): a
+    the rerun by more than the committed runs' σ at the same step (64 of their 120 pairs, benchmarks/own_change.py): a
     run at r× their LR is where they are at r× its step; past 2× no committed seeds measure it, and its train loss
     is not compared (said)."""
     from grader.context import kin, load_baselines
