@@ -638,12 +638,12 @@ def diverged_log(c: Case) -> Diagnosis | None:
     if at is None or (lr is not None and lr.at < at):
         return None
     i = c.logs.step.index(at)
-    raw, best = c.logs.train_loss[i], min(_smoothed(c.logs.train_loss[:i]))
+    raw, best, smoothed = c.logs.train_loss[i], min(_smoothed(c.logs.train_loss[:i])), _smoothed(c.logs.train_loss)
     unit = max(column_units(c.logs.train_loss), default=0.0)  # a column printed to a few decimals (a spreadsheet's)
-    if math.isfinite(raw) and _smoothed(c.logs.train_loss)[i] - best <= 4 * unit:
+    if math.isfinite(raw) and smoothed[i] - best <= 4 * unit:
         return None  # a rise within two printed units of the column is its rounding (examiner probe 30: 0.00/0.01)
-    what = "not finite" if not math.isfinite(raw) else f"back up at {_smoothed(c.logs.train_loss)[i]:.3g} " \
-        f"(smoothed; its low was {best:.3g})"  # fmt: skip
+    what = "not finite" if not math.isfinite(raw) else f"back up at {smoothed[i]:.3g} (smoothed; its low was " \
+        f"{best:.3g})"  # fmt: skip
     typical = ", typically SGD momentum ≥ 1 (the velocity grows ×momentum every step)" if c.config is not None and \
         c.config.optimizer == "sgd" else ""  # fmt: skip
     return Diagnosis("diverged-log", "the logged run diverged with the claimed LR schedule: an optimizer setting "

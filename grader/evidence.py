@@ -1401,8 +1401,15 @@ def _reading(values: list[float]) -> tuple[tuple[int, int], bool] | None:
     significant digits rather than decimals). A column of fixed decimals shows them on most values (a trailing zero
     hides one a tenth of the time) and fewer significant digits on its small values; a column of significant digits
     the other way round: the reading more values show in full is the column's (decimals where as many show both, as
-    every value in [0.1, 1) does). None for a column of no nonzero finite value."""
-    shown = [x for x in map(_shown, values) if x is not None]
+    every value in [0.1, 1) does). None for a column of no nonzero finite value. A column at full precision (a value
+    showing FULL_DIGITS: TensorBoard's float32, this package's CSVs — the common case) is told by its first such
+    value, whose reading is returned: its callers read nothing more of it, and a 4,690-step log is not read whole."""
+    shown = []
+    for x in map(_shown, values):
+        if x is not None and x[1] >= FULL_DIGITS:
+            return x, False
+        if x is not None:
+            shown.append(x)
     if not shown:
         return None
     decimals, digits = max(d for d, _ in shown), max(s for _, s in shown)
