@@ -327,7 +327,7 @@ def _csv_start(head: bytes, first: bytes) -> bool:
 
 def _text_kind(first: bytes) -> str:
     """What a text file's first line says it is, for a message: an MLflow metric file (`timestamp value step`)."""
-    if re.fullmatch(rb"\d{10,16} \S+ \d{1,10}\r?", first):
+    if _MLFLOW_LINE.fullmatch(first):
         return " (an MLflow metric file: `timestamp value step` lines, one metric)"
     return ""
 
