@@ -35,6 +35,7 @@ from reference.config import RunConfig  # noqa: E402
 from reference.datasets import DATASETS  # noqa: E402
 from reference.loop import run  # noqa: E402
 from reference.outputs import Logs  # noqa: E402
+from reference.tolerances import wilson_text  # noqa: E402
 
 # Runs at LRs of students' own: none is a committed config (mnist-5k's are SGD 0.0506 and Adam 0.0011).
 OWN = {
@@ -148,15 +149,6 @@ def committed_runs(seeds: list[tuple[list, list]]) -> list[dict]:
                         enumerate(zip(acc, loss, strict=True))]} for acc, loss in seeds]  # fmt: skip
 
 
-def wilson(x: int, n: int) -> str:
-    if not n:
-        return "—"
-    z, p = 1.96, x / n
-    centre, half = (p + z * z / (2 * n)) / (1 + z * z / n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (
-        1 + z * z / n)  # fmt: skip
-    return f"{x}/{n} = {100 * p:.1f}% [{100 * max(0, centre - half):.1f}%, {100 * min(1, centre + half):.1f}%]"
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dataset", default="mnist-5k")
@@ -203,7 +195,7 @@ def main() -> None:
     print(tabulate(rows, ["config", "seeds", *[f"{e}: flagged pairs" for e in EDITS]]))
     print()
     for edit, (flagged, pairs, logs) in totals.items():
-        print(f"{edit:20s} pairs flagged {wilson(flagged, pairs)}; logs flagged against some rerun: {logs}")
+        print(f"{edit:20s} pairs flagged {wilson_text(flagged, pairs, 1)}; logs flagged against some rerun: {logs}")
     distances.sort()
     if distances:
         q = lambda f: distances[min(len(distances) - 1, int(f * len(distances)))]  # noqa: E731
