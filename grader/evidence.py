@@ -47,6 +47,11 @@ class Band:
     n: tuple[int, ...] | None = None  # seeds still running at each point
     floor: float | None = None  # a band borrowed from other configs: the lowest smoothed loss their seeds measured
     unmeasured: str | None = None  # why no committed seeds measure this run's train-loss spread (`sooner`)
+    sooner: str | None = None  # how `sooner` moved it earlier: said only where the train loss is compared
+
+    def text(self, compared: bool) -> str:
+        """Where the band comes from, in words; how it was moved only where a train loss was held to it."""
+        return f"{self.source}, {self.sooner}" if self.sooner and compared else self.source
 
     def at(self, step: int, total: int) -> float | None:
         """σ of log(smoothed loss) at `step` of a `total`-step run: the last band point at or before it."""
@@ -322,7 +327,7 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     nonfinite = None if blowup else nonfinite  # a sweep run on past its divergence: its blow-up, not a fault
     loss, untold, compared = _loss_part(logs, rerun, steps, index, band, k, sweep, margin)
     test, n_ep = (None, 0) if sweep else _test_part(logs, rerun, n_test, epochs or {}, k, margin)
-    source = band.source if band else f"no seed band: ±{LOG_FLOOR:g} in log(loss), k = {k:g}"
+    source = band.text(compared > 0) if band else f"no seed band: ±{LOG_FLOOR:g} in log(loss), k = {k:g}"
     if sweep and not logs.step and logs.epoch:  # an evaluation log of a sweep: nothing this comparison reads
         untold = ("the log holds each epoch's test metrics only, no LR or train loss, and a sweep is compared by its "
                   "LR table and train loss (its test metrics move with the LR, and no seed band measures "
@@ -999,7 +1004,7 @@ def sooner(band: Band | None, cfg: RunConfig, runs: list[dict]) -> Band | None:
                        "no committed seeds measure how far runs at such an LR spread, so the train loss is not "
                        "compared")  # fmt: skip
     return replace(band, step=tuple(st / r for st in band.step),
-                   source=f"{band.source}, met {r:.2g}× sooner (its LR is {r:.2g}× theirs)")  # fmt: skip
+                   sooner=f"met {r:.2g}× sooner (its LR is {r:.2g}× theirs)")  # fmt: skip
 
 
 def borrowed_epochs(runs: list[dict], epochs: int) -> dict[int, dict]:

@@ -488,7 +488,13 @@ def read_json(path: Path, rel: str | None = None, epochs: int | None = None, not
                          "the optimizer step (as an LR finder records every iteration)")  # fmt: skip
     rows = [fields] + [[_json_cell(columns[f][i], rel, f) if i < len(columns[f]) else "" for f in fields]
                        for i in range(n)]  # fmt: skip
-    return _csv_rows(_Rows(rows), rel, epochs, notes, per_epoch, name=name, again=lambda: _Rows(rows))
+    try:
+        return _csv_rows(_Rows(rows), rel, epochs, notes, per_epoch, name=name, again=lambda: _Rows(rows))
+    except LogError as err:  # the CSV layout says "line N", its header line 1: a JSON log's place is its Nth record
+        head, text = f"logs {rel!r}: ", str(err)  # (the file's own name may hold "line 3")
+        place = "record {}" if not isinstance(data, dict) or "global_step" in data else "item {} of its lists"
+        moved = re.sub(r"\bline (\d+)", lambda m: place.format(int(m[1]) - 1), text.removeprefix(head))
+        raise LogError(head + moved) from None
 
 
 class _Rows:

@@ -605,7 +605,16 @@ def test_a_band_borrowed_for_a_run_at_a_higher_lr_comes_sooner_and_past_4x_is_no
     band, _ = borrowed(runs, RunConfig(lr=0.09))
     r = 0.09 / 0.0506
     assert band.step == pytest.approx([s / r for s in same.step]) and band.std_log == same.std_log
-    assert band.at(300, 960) == same.at(int(300 * r), 960) and "1.8× sooner" in band.source and not band.unmeasured
+    assert band.at(300, 960) == same.at(int(300 * r), 960) and "1.8× sooner" in band.text(True) and not band.unmeasured
+    # said where a train loss was held to it, not on a log whose train loss was not compared (examiner probe 30)
+    evals = Logs("run.csv", epoch=[1, 2], test_accuracy=[0.9, 0.93], test_loss=[0.3, 0.25])
+    quiet = compare(evals, {"lr": [0.09] * 64, "train_loss": [1.0] * 64, "epochs": []}, n_test=1000, band=band)
+    assert quiet.steps == 0 and "sooner" not in quiet.summary(), quiet.summary()
+    steps = 200
+    curve = [2.3 * math.exp(-s / 60) + 0.05 for s in range(steps)]
+    held = compare(Logs("run.csv", step=list(range(steps)), lr=[0.09] * steps, train_loss=curve),
+                   {"lr": [0.09] * steps, "train_loss": curve, "epochs": []}, n_test=1000, band=band)  # fmt: skip
+    assert held.steps and "1.8× sooner" in held.summary(), held.summary()
     assert borrowed(runs, RunConfig(lr=0.01))[0].step == same.step  # a lower LR: as it is
     adam, _ = borrowed(runs, RunConfig(optimizer="adam", lr=0.006))
     assert adam.unmeasured and "5.5× the committed adam runs' (0.0011)" in adam.unmeasured

@@ -273,6 +273,23 @@ def test_hugging_face_log_history_is_the_run(tmp_path, result, form, ahead):
     assert any("Hugging Face Trainer's log_history" in m for m in notes)
 
 
+@pytest.mark.parametrize("form", ["trainer_state.json", "log_history.json", "history.json"])
+def test_a_json_logs_bad_value_is_placed_by_its_record_not_a_csv_line(tmp_path, result, form):
+    """A bad value in a JSON log was placed at "line 3" — the CSV layout's line, its header first — where the
+    student looks for the third record (examiner probe 30)."""
+    hist = _hf_history(result)
+    hist[2] = {**hist[2], "learning_rate": "fast"}
+    text = {
+        "trainer_state.json": json.dumps({"global_step": _n(result), "log_history": hist}),
+        "log_history.json": json.dumps(hist),
+        "history.json": json.dumps({"lr": [0.1, 0.1, "fast"], "loss": [2.3, 2.2, 2.1]}),
+    }[form]
+    with pytest.raises(LogError) as err:
+        _read(tmp_path, form, text)
+    where = "item 3 of its lists" if form == "history.json" else "record 3"
+    assert f'{form}\': {where}: lr "fast" is not a decimal number' in str(err.value) and "line" not in str(err.value)
+
+
 # ---------------------------------------------------------------- files that are no log
 
 
