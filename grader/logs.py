@@ -709,9 +709,7 @@ def _wandb_chart(fields: list[str], rel: str, notes: list[str] | None) -> tuple[
     runs = list(dict.fromkeys(m.group(1) for m in parts))
     if len(runs) > 1:
         said = ", ".join(shown(r, 40) for r in runs[:3]) + (", …" if len(runs) > 3 else "")
-        raise LogError(f"logs {rel!r}: a W&B chart export of {len(runs)} runs ({said}); hand in one run's own log: "
-                       "its TensorBoard event folder, or one CSV with the columns "
-                       f"{','.join(CSV_COLUMNS)}")  # fmt: skip
+        raise LogError(f"logs {rel!r}: a W&B chart export of {len(runs)} runs ({said}); {HAND_IN}")
     out = [fields[0]] + [f if m.group(3) else m.group(2) for f, m in zip(fields[1:], parts, strict=True)]
     if notes is not None:
         keys = ", ".join(shown(m.group(2), 40) for m in parts if not m.group(3))

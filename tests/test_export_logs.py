@@ -193,7 +193,7 @@ def test_a_wandb_chart_export_is_read_for_its_value_column(tmp_path, result):
     two = _chart("a", "train/loss", [(0, 2.3)]).splitlines()
     two[0] += ',"b - train/loss"'
     said = _refused(tmp_path, "two.csv", "\n".join(two) + "\n")
-    assert "a W&B chart export of 2 runs" in said and "hand in one run's own log" in said
+    assert "a W&B chart export of 2 runs" in said and "hand in the run's TensorBoard event folder" in said
 
 
 # ---------------------------------------------------------------- tbparse
