@@ -129,12 +129,19 @@ def test_a_rounded_log_of_a_config_no_seeds_measure_is_borne_out_by_the_runs_own
 # ---------------------------------------------------------------- LR columns printed to few digits
 
 
+def _stairs(data, optimizer: str, lr: float, milestones: tuple[int, ...]) -> dict:
+    """A real run with MultiStepLR (γ 0.1) at `milestones`, one epoch past the last."""
+    torch.set_num_threads(1)
+    sched = ScheduleConfig(name="multistep", milestones=milestones, gamma=0.1)
+    return run(
+        RunConfig(optimizer=optimizer, epochs=milestones[-1] + 1, lr=lr, schedule=sched), device="cpu", data=data
+    )
+
+
 @pytest.fixture(scope="module")
 def stairs(mnist5k) -> dict:
     """A real 3-epoch SGD run at 0.0506, MultiStepLR at epochs 1 and 2 (0.0506, 0.00506, 0.000506)."""
-    torch.set_num_threads(1)
-    cfg = RunConfig(epochs=3, lr=0.0506, schedule=ScheduleConfig(name="multistep", milestones=(1, 2), gamma=0.1))
-    return run(cfg, device="cpu", data=mnist5k)
+    return _stairs(mnist5k, "sgd", 0.0506, (1, 2))
 
 
 @pytest.fixture(scope="module")
@@ -199,18 +206,13 @@ def test_a_different_lr_table_is_still_a_mismatch_at_any_printed_digits(mnist5k,
 @pytest.fixture(scope="module")
 def sgd107(mnist5k) -> dict:
     """A real 4-epoch SGD run at 0.107, MultiStepLR at epochs 2 and 3: 0.107 (2 epochs), 0.0107, 0.00107."""
-    torch.set_num_threads(1)
-    cfg = RunConfig(epochs=4, lr=0.107, schedule=ScheduleConfig(name="multistep", milestones=(2, 3), gamma=0.1))
-    return run(cfg, device="cpu", data=mnist5k)
+    return _stairs(mnist5k, "sgd", 0.107, (2, 3))
 
 
 @pytest.fixture(scope="module")
 def adam003(mnist5k) -> dict:
     """A real 3-epoch Adam run at 0.003, MultiStepLR at epochs 1 and 2: 0.003, 0.0003, 3e-05."""
-    torch.set_num_threads(1)
-    cfg = RunConfig(optimizer="adam", epochs=3, lr=0.003,
-                    schedule=ScheduleConfig(name="multistep", milestones=(1, 2), gamma=0.1))  # fmt: skip
-    return run(cfg, device="cpu", data=mnist5k)
+    return _stairs(mnist5k, "adam", 0.003, (1, 2))
 
 
 @pytest.mark.parametrize("which", ["sgd107", "adam003"])
