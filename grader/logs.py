@@ -147,10 +147,20 @@ def _events(folder: Path, rel: str) -> tuple[list[Path], list[Path]]:
                 raise LogError(f"logs {rel!r}: more than {MAX_FILES} entries in the folder")
             if entry.is_symlink():
                 raise LogError(f"logs {rel!r}: {shown(entry.name)} is a symlink; logs must be plain files")
-            if entry.is_file(follow_symlinks=False) and "tfevents" in entry.name:
+            if "tfevents" in entry.name and not entry.is_file(follow_symlinks=False):  # a FIFO would block the
+                raise LogError(f"logs {rel!r}: {shown(entry.name)} is not a plain file")  # reader (tensorboard's own)
+            if "tfevents" in entry.name:
                 files.append(Path(entry.path))
             elif entry.is_dir(follow_symlinks=False):
                 subs.append(Path(entry.path))
+    return files, subs
+
+
+def _grouped(folder: Path, rel: str) -> tuple[list[Path], list[Path]]:
+    """`_events` of a folder with its add_scalars' sub-folders' (read with it: `read_tensorboard`)."""
+    files, subs = _events(folder, rel)
+    for sub in sorted(s for s in subs if s.name in GROUPED):  # their bytes count too, their entries are checked
+        files += _events(sub, f"{rel}/{sub.name}")[0]
     return files, subs
 
 
@@ -159,11 +169,9 @@ def _files(path: Path, rel: str, notes: list[str] | None = None) -> Path:
     if path.is_file():
         files = [path]
     elif path.is_dir():
-        files, subs = _events(path, rel)
-        for sub in sorted(s for s in subs if s.name in GROUPED):  # add_scalars' folders: their bytes count too
-            files += _events(sub, f"{rel}/{sub.name}")[0]
+        files, subs = _grouped(path, rel)
         if not files:  # SummaryWriter() writes runs/<date>_<host>/: one sub-folder with event files is read there
-            held = [(s, f) for s in sorted(subs) if (f := _events(s, f"{rel}/{s.name}")[0])]
+            held = [(s, f) for s in sorted(subs) if (f := _grouped(s, f"{rel}/{s.name}")[0])]
             if len(held) > 1:
                 names = ", ".join(shown(s.name, 40) for s, _ in held[:3]) + (", …" if len(held) > 3 else "")
                 raise LogError(f"logs {rel!r}: no event file in the folder itself; {len(held)} of its sub-folders "

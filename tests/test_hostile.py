@@ -115,6 +115,21 @@ def test_files_that_are_not_regular_files_are_refused_without_blocking(tmp_path,
     assert not any("tok_" in e or str(tmp_path) in e for e in errors.values())
 
 
+@pytest.mark.parametrize("where", ["", "Loss_train/", "run1/", "run1/Loss_train/"])
+def test_an_event_file_that_is_a_fifo_is_refused_without_blocking(tmp_path, alarm, where):
+    """Examiner probe 33: a FIFO named events.out.tfevents.* in an add_scalars sub-folder blocked the class's grade
+    forever (tensorboard's reader opened it); anywhere the reader looks it is refused, before anything is opened."""
+    from grader.logs import LogError, read_logs
+
+    tb = tmp_path / "tb"
+    (tb / where).mkdir(parents=True)
+    if where.startswith("run1/"):  # SummaryWriter()'s one sub-folder, read from there
+        (tb / "run1" / "events.out.tfevents.1.host").write_bytes(b"")
+    os.mkfifo(tb / where / "events.out.tfevents.2.fifo")
+    with pytest.raises(LogError, match="events.out.tfevents.2.fifo.* is not a plain file"):
+        read_logs(tmp_path, "tb")
+
+
 def test_size_is_capped_before_reading(tmp_path):
     err = clean(loaded(tmp_path, GOOD.format(id="s1") + "#" * (300 * 1024)))
     assert err.startswith("submission.toml is 3") and "the limit is 262,144" in err
