@@ -537,9 +537,11 @@ def _json_columns(data: object, rel: str) -> dict[str, list]:
         columns: dict[str, list] = {}
         for i, record in enumerate(data):
             for k, v in record.items():
-                if k not in columns and len(columns) >= MAX_COLUMNS:
-                    raise LogError(f"logs {rel!r}: more than {MAX_COLUMNS} columns; {JSON_LAYOUT}")
-                columns.setdefault(str(k), [None] * i).append(v)
+                if str(k) not in columns:  # (a first-seen key's empty cells made once: per record, quadratic)
+                    if len(columns) >= MAX_COLUMNS:
+                        raise LogError(f"logs {rel!r}: more than {MAX_COLUMNS} columns; {JSON_LAYOUT}")
+                    columns[str(k)] = [None] * i
+                columns[str(k)].append(v)
             for v in columns.values():
                 v.extend([None] * (i + 1 - len(v)))  # a key this record leaves out: an empty cell
         return columns
