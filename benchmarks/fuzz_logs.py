@@ -14,7 +14,13 @@ epoch 0, restarts, NaN/inf/huge/negative values and steps, …), the file (CSV: 
 BOM, CRLF, semicolons, formula and control-character cells, byte flips, …; TensorBoard: tags renamed, wall times
 out of order, several files, sub-folders, truncated or corrupt records, non-event files named like one, …; JSON:
 columns or records under the names read, hostile cells and keys, other shapes, the 200,000-value cap, NaN/Infinity and
-out-of-range literals, duplicate keys, nesting, JSON Lines, UTF-16, invalid UTF-8, .json or another name) — and the
+out-of-range literals, duplicate keys, nesting, JSON Lines, UTF-16, invalid UTF-8, .json or another name; a tool's
+export (docs/submission.md, "logs exported by other tools"): a W&B run.history() as pandas CSV or JSON, `_step`
+counting wandb.log calls or the step, the evaluation in its own call, rows sampled, and its chart export; Hugging
+Face's log_history as JSON, trainer_state.json or a DataFrame CSV, its LR one step ahead, its summary record; a
+tbparse pivot of the course's tags — their records' keys (hostile, renamed, 300 of them, 10 kB long, a run column)
+and values (`_step`/`step` huge, negative, going back, fractional, text; hostile cells, nested values, records
+repeated or reversed) mutated, then their CSV or JSON text and bytes as above) — and the
 entry's claims (near, at and far from the log; percentages; 1e-300; left out) and kind (seed stated or not, rule,
 quick mode, a refused entry). Then `grade_class` on that one submission, and the outputs are checked.
 
@@ -28,8 +34,9 @@ innermost grader/reference function and the message), its CSV rows or TensorBoar
 Also graded: named harmless variations of honest logs (BOM, CRLF, semicolons, a pandas index, 1-based steps, …),
 each with the messages the student gets, for review.
 
-Usage: python benchmarks/fuzz_logs.py --n 3000 [--seed 0] [--formats csv,tb,json] [--cache DIR] [--work DIR]
-(last line: `crashes: N`; `--formats csv,tb`: the cases of the runs before JSON logs)
+Usage: python benchmarks/fuzz_logs.py --n 3000 [--seed 0] [--formats csv,tb,json,wandb,hf,tbparse] [--cache DIR]
+[--work DIR] (last line: `crashes: N`; `--formats csv,tb,json`: the cases of the runs before the tools' exports,
+`--formats csv,tb`: before JSON logs)
 tests/test_fuzz_logs.py runs the same generators on two tiny seeds, a few dozen cases.
 """
 
@@ -1122,7 +1129,7 @@ def _tb_layout(rng: random.Random, files: dict[str, bytes], body: list[bytes], n
 
 # ---------------------------------------------------------------- level 2c: JSON logs
 
-LOG_FORMATS = ("csv", "tb", "json")
+LOG_FORMATS = ("csv", "tb", "json", "wandb", "hf", "tbparse")  # the last three: FORMS, logs as tools export them
 JSON_SHARE = 0.3  # of the generated cases, where --formats holds json (drawn first: without json, the old sequence)
 # the CSV layout's columns under the keys a JSON log may use (grader/logs.py ALIASES); a column left out: not written
 JSON_NAMES = {
@@ -1452,6 +1459,399 @@ def _json_bytes(rng: random.Random, data: bytes) -> tuple[bytes, str]:
     return _bytes(rng, data)
 
 
+# ---------------------------------------------------------------- level 2d: logs as tools export them
+
+# the forms docs/submission.md ("logs exported by other tools") reads: W&B's run.history() (CSV or JSON, `_step`
+# counting wandb.log calls) and its chart export, Hugging Face Trainer's log_history (JSON, trainer_state.json, its
+# DataFrame as CSV), tbparse's pivoted CSV of the course's tags
+FORMS = ("wandb", "hf", "tbparse")
+FORMS_SHARE = 0.3  # of the generated cases, where --formats holds a form (drawn first: without one, the old sequence)
+# a history's keys as a wandb.log call names them (grader/logs.py ALIASES: namespaces aside); a key left out: not logged
+WANDB_NAMES = {
+    "namespaced": {
+        "lr": "lr",
+        "train_loss": "train/loss",
+        "epoch": "epoch",
+        "test_loss": "test/loss",
+        "test_accuracy": "test/accuracy",
+    },
+    "train/ and eval/": {
+        "lr": "train/lr",
+        "train_loss": "train/loss",
+        "epoch": "epoch",
+        "test_loss": "eval/loss",
+        "test_accuracy": "eval/accuracy",
+    },
+    "flat": {
+        "lr": "learning_rate",
+        "train_loss": "train_loss",
+        "epoch": "epoch",
+        "test_loss": "val_loss",
+        "test_accuracy": "val_acc",
+    },
+    "eval_": {
+        "lr": "learning_rate",
+        "train_loss": "loss",
+        "epoch": "epoch",
+        "test_loss": "eval_loss",
+        "test_accuracy": "eval_accuracy",
+    },
+}
+TBPARSE_TAGS = ("Accuracy/test", "LR/train", "Loss/test", "Loss/train")  # tbparse's pivot: the tags' columns, sorted
+FORM_NAMES = {
+    "wandb": ["logs/history.csv"] * 4 + ["wandb_history.csv", "logs/history", "history.CSV"],
+    "wandb json": ["logs/history.json"] * 3 + ["history.json", "logs/history.txt"],
+    "chart": ["logs/chart.csv", "wandb_export_2026-12-06.csv"],
+    "hf json": ["logs/log_history.json", "log_history.json", "logs/log_history"],
+    "hf state": ["trainer_state.json"] * 3 + ["checkpoint-96/trainer_state.json", "logs/trainer_state.JSON"],
+    "hf csv": ["logs/log_history.csv", "log_history.csv"],
+    "tbparse": ["logs/scalars.csv"] * 3 + ["scalars.csv", "logs/tbparse"],
+}
+
+
+def _cell_value(cell: str):
+    """A CSV layout cell (csv_text) as the value a tool's record holds: a number, the text itself, None: not logged."""
+    return _json_number(cell)
+
+
+def _layout_rows(c: Curves) -> list[dict[str, str]]:
+    """csv_text's rows as {column: cell} (the empty cells left out): a row per step, the test metrics on the row of
+    the step that ends their epoch, rows of test metrics alone where no step ends them."""
+    rows = _rows(csv_text(c))
+    return [{k: v for k, v in zip(COLUMNS, r, strict=False) if v != ""} for r in rows[1:]]
+
+
+def _draw(value, draw):
+    """`value` where a caller fixed it (the honest forms), else `draw()`."""
+    return draw() if value is None else value
+
+
+def wandb_records(rng: random.Random, c: Curves, separate: bool | None = None, calls: bool | None = None,
+                  extra: bool | None = None, sample: bool | None = None,
+                  names: str | None = None) -> tuple[list[dict], str]:  # fmt: skip
+    """`run.history()` of a run that called wandb.log every step: `_step` the call's number (W&B's) or the step as
+    logged (`wandb.log(..., step=step)`), the evaluation in the step's own call or in one after it, rows sampled or
+    not, an extra call (a histogram) now and then; under one of WANDB_NAMES."""
+    names = WANDB_NAMES[_draw(names, lambda: rng.choice(sorted(WANDB_NAMES)))]
+    separate, calls = _draw(separate, lambda: rng.random() < 0.6), _draw(calls, lambda: rng.random() < 0.75)
+    extra = _draw(extra, lambda: rng.random() < 0.1)
+    out, k = [], 0
+    for row in _layout_rows(c):
+        train = {names[x]: _cell_value(row[x]) for x in ("lr", "train_loss") if x in row}
+        tests = {names[x]: _cell_value(row[x]) for x in ("epoch", "test_loss", "test_accuracy") if x in row}
+        step = _cell_value(row["step"]) if "step" in row else k
+        if train:
+            out.append({"_step": k if calls else step, "_runtime": round(1.2 + 0.05 * k, 3), **train})
+            k += 1
+            if extra and k % 17 == 0:
+                out.append({"_step": k if calls else step, "_runtime": round(1.2 + 0.05 * k, 3)})
+                k += 1
+        if tests:
+            if separate or not train:
+                out.append({"_step": k if calls else step, "_runtime": round(1.2 + 0.05 * k, 3)})
+                k += 1
+            out[-1].update(tests)
+    how = (f"W&B history, _step {'counting calls' if calls else 'as logged'}, the evaluation in "
+           f"{'its own' if separate else 'the step'}'s call")  # fmt: skip
+    if _draw(sample, lambda: rng.random() < 0.2) and len(out) > 10:  # run.history() samples 500 rows
+        keep = sorted(rng.sample(range(len(out)), rng.randint(len(out) // 2, len(out) - 1)))
+        out = [out[i] for i in keep]
+        how += ", rows sampled"
+    return out, how + (", an extra call" if extra else "")
+
+
+def hf_records(rng: random.Random, c: Curves, ahead: bool | None = None,
+               summary: bool | None = None) -> tuple[list[dict], str]:  # fmt: skip
+    """`trainer.state.log_history`: training records of `step` (the optimizer steps done, from 1), `loss`,
+    `learning_rate`, a fractional `epoch`; an evaluation record each epoch (`eval_loss`, `eval_accuracy` at a whole
+    epoch); a closing summary; its LR the step's or (older transformers) the next step's."""
+    rows = _layout_rows(c)
+    per = max(1, len(c.step) // max(len(c.epoch), 1))
+    ahead = _draw(ahead, lambda: rng.random() < 0.3)
+    lrs = [r.get("lr") for r in rows if "lr" in r or "train_loss" in r]
+    if ahead and lrs:
+        lrs = [*lrs[1:], lrs[-1]]
+    out, i, last = [], 0, 0
+    for row in rows:
+        if "lr" in row or "train_loss" in row:
+            step = _cell_value(row["step"]) if "step" in row else i
+            step = step + 1 if isinstance(step, int) else step
+            rec = {
+                "loss": _cell_value(row.get("train_loss", "")),
+                "grad_norm": 1.0,
+                "learning_rate": _cell_value(lrs[i] or ""),
+                "epoch": round((i + 1) / per, 4),
+                "step": step,
+            }
+            out.append({k: v for k, v in rec.items() if v is not None})
+            i, last = i + 1, step
+        if "epoch" in row or "test_loss" in row or "test_accuracy" in row:
+            epoch = _cell_value(row.get("epoch", ""))
+            rec = {
+                "eval_loss": _cell_value(row.get("test_loss", "")),
+                "eval_accuracy": _cell_value(row.get("test_accuracy", "")),
+                "eval_runtime": 0.5,
+                "epoch": float(epoch) if isinstance(epoch, int) and abs(epoch) < 2**53 else epoch,
+                "step": last,
+            }
+            out.append({k: v for k, v in rec.items() if v is not None})
+    if _draw(summary, lambda: rng.random() < 0.85):
+        out.append({"train_runtime": 20.1, "train_samples_per_second": 600.0, "train_loss": 0.7, "total_flos": 0.0,
+                    "epoch": float(len(c.epoch)), "step": last})  # fmt: skip
+    return out, f"HF log_history{', LR one step ahead (older transformers)' if ahead else ''}"
+
+
+def tbparse_rows(rng: random.Random, c: Curves,
+                 at_step: bool | None = None) -> tuple[list[str], list[list[str]], str]:  # fmt: skip
+    """`SummaryReader(logdir, pivot=True).scalars.to_csv()`: pandas' index, `step`, the tags' columns sorted; the
+    test metrics at the epoch's number (as the course's framework logs them) or at the step that ends the epoch."""
+    cell = lambda v: "" if v is None else repr(v) if isinstance(v, float) else str(v)  # noqa: E731
+    at_step = _draw(at_step, lambda: rng.random() < 0.3)
+    by: dict = {}
+    for s, lr, loss in zip(c.step, c.lr, c.train_loss, strict=False):
+        by.setdefault(s, {}).update({"LR/train": lr, "Loss/train": loss})
+    per = max(1, _n(c) // max(len(c.epoch), 1))
+    for e, tl, ta in zip(c.epoch, c.test_loss, c.test_accuracy, strict=False):
+        x = e * per if at_step and isinstance(e, int) else e
+        by.setdefault(x, {}).update({"Loss/test": tl, "Accuracy/test": ta})
+    tags = list(TBPARSE_TAGS)
+    keys = sorted(by, key=lambda s: (not isinstance(s, int), s if isinstance(s, int) else 0))
+    rows = [[str(j), cell(s), *(cell(by[s].get(t)) for t in tags)] for j, s in enumerate(keys)]
+    return ["", "step", *tags], rows, f"tbparse pivot, test metrics at {'epochs-end steps' if at_step else 'epochs'}"
+
+
+def _records_csv(records: list[dict], index: bool = True) -> str:
+    """pd.DataFrame(records).to_csv(): its index, the keys in first-seen order, a missing value empty."""
+    cols = list(dict.fromkeys(k for r in records for k in r))
+    cell = lambda v: "" if v is None else repr(v) if isinstance(v, float) else str(v)  # noqa: E731
+    return _join(
+        [[""] * index + cols, *[[str(j)] * index + [cell(r.get(k)) for k in cols] for j, r in enumerate(records)]]
+    )
+
+
+def _r_keys(rng, records, counter):
+    """A record-level change to the keys a tool wrote: hostile, renamed, many, long, a run column."""
+    how = rng.choice(["hostile key", "rename", "many keys", "long key", "run column", "drop key", "counter renamed"])
+    keys = sorted({k for r in records for k in r})
+    if how == "hostile key":
+        key = rng.choice(HOSTILE_TEXT + HOSTILE_TAGS)
+        for r in records:
+            r[key] = rng.choice([1.0, 0.5, None, rng.choice(HOSTILE_TEXT)])
+        return f"a key {key[:40]!r}"
+    if how == "rename" and keys:
+        old, new = rng.choice(keys), rng.choice(HOSTILE_TAGS + ["loss", "train/loss", "eval/accuracy", "Step"])
+        for r in records:
+            if old in r:
+                r[new] = r.pop(old)
+        return f"key {old!r} renamed {new[:40]!r}"
+    if how == "many keys":
+        n = rng.choice([20, 255, 300])
+        for r in records[:3]:
+            r.update({f"k{j}<i>": 1.0 for j in range(n)})
+        return f"{n} more keys"
+    if how == "long key":
+        key = rng.choice(["A", "<b>", "\x1b[2J"]) * rng.choice([2000, 10000])
+        records[0][key] = 1.0
+        return "a key 10 kB long"
+    if how == "run column":
+        names = rng.choice([["run-1"], ["a", "b"], HOSTILE_TEXT[:6], ["sgd-constant", "other"]])
+        for j, r in enumerate(records):
+            r["name"] = names[j % len(names)]
+        return f"a run column naming {len(names)} run(s)"
+    if how == "drop key" and keys:
+        key = rng.choice(keys)
+        for r in records:
+            r.pop(key, None)
+        return f"key {key!r} left out"
+    if how == "counter renamed":
+        new = rng.choice(["step", "Step", "global_step", "_STEP", "_step ", "iteration", "trainer/global_step"])
+        for r in records:
+            if counter in r:
+                r[new] = r.pop(counter)
+        return f"{counter} renamed {new!r}"
+    return f"keys: {how} (none)"
+
+
+def _r_values(rng, records, counter):
+    """A record-level change to values: the counter's (huge, negative, back, repeated, fractional, text), a hostile
+    cell, a summary or evaluation record repeated or misplaced."""
+    how = rng.choice(["counter", "counter", "cell", "cell", "summary twice", "records reversed", "empty records",
+                      "nested", "epochs fractional"])  # fmt: skip
+    if not records:
+        return "values (no records)"
+    if how == "counter":
+        what = rng.choice(["huge", "negative", "back", "same", "float", "1e3", "text", "bool", "int64", "one huge"])
+        for j, r in enumerate(records):
+            if counter not in r and what != "one huge":
+                continue
+            s = r.get(counter, 0)
+            s = s if isinstance(s, int) else j
+            r[counter] = {"huge": s + 10**12, "negative": -s - 1, "back": len(records) - j, "same": 7,
+                          "float": s + 0.5, "1e3": float(s) * 1e3, "text": rng.choice(HOSTILE_TEXT),
+                          "bool": bool(j % 2), "int64": 2**63 - 1 - j,
+                          "one huge": 10**30 if j == len(records) // 2 else r.get(counter, j)}[what]  # fmt: skip
+        return f"{counter}: {what}"
+    if how == "cell":
+        r = rng.choice(records)
+        key = rng.choice(sorted(r)) if r else counter
+        r[key] = rng.choice([*HOSTILE_NUMBERS, *HOSTILE_TEXT, math.nan, math.inf, -math.inf, 1e308, -1e308, 10**30])
+        return f"cell {key!r} = {str(r[key])[:40]!r}"
+    if how == "summary twice":
+        records += [dict(r) for r in records if "train_runtime" in r or "eval_loss" in r][:3]
+        return "summary/evaluation records repeated at the end"
+    if how == "records reversed":
+        records.reverse()
+        return "records reversed"
+    if how == "empty records":
+        records[rng.randrange(len(records))] = {}
+        records.insert(rng.randrange(len(records) + 1), {})
+        return "empty records"
+    if how == "nested":
+        r = rng.choice(records)
+        key = rng.choice(sorted(r)) if r else "loss"
+        r[key] = rng.choice([[1.0], {"value": 1.0}, [[[[[1.0]]]]], {"_type": "histogram", "values": [1, 2]}])
+        return f"cell {key!r} nested"
+    for r in records:
+        if isinstance(r.get("epoch"), (int, float)) and not isinstance(r.get("epoch"), bool):
+            r["epoch"] = r["epoch"] + 0.5
+    return "every epoch fractional"
+
+
+def _records_mutated(rng: random.Random, records: list[dict], counter: str) -> list[str]:
+    ops = []
+    for _ in range(rng.choice([0, 0, 1, 1, 2])):
+        ops.append(rng.choice([_r_keys, _r_values, _r_values])(rng, records, counter))
+    return ops
+
+
+def _json_text(rng: random.Random, obj) -> tuple[bytes, list[str]]:
+    """JSON of a tool's records (json.dump's NaN/Infinity literals), its text and bytes mutated now and then."""
+    ops = []
+    try:
+        text = json.dumps(obj, indent=rng.choice([None, None, 2]))
+    except (ValueError, RecursionError):
+        text = "{}"
+    for _ in range(rng.choice([0, 0, 0, 1, 1, 2])):
+        text, what = rng.choice(JSON_TEXT_OPS)(rng, text)
+        ops.append(what)
+    data = text.encode("utf-8", "surrogatepass")
+    if rng.random() < 0.1:
+        data, what = _json_bytes(rng, data)
+        ops.append(what)
+    return data, ops
+
+
+def _chart_text(rng: random.Random, records: list[dict], key: str | None = None, run: str | None = None,
+                several: bool | None = None, quote: bool | None = None) -> tuple[str, str]:  # fmt: skip
+    """A W&B chart's "Export CSV": `Step,<run> - <key>,<run> - <key>__MIN,<run> - <key>__MAX` for one key of the
+    history (its rows that hold it); the run's name hostile now and then, or a chart of several runs."""
+    keys = sorted({k for r in records for k in r if not k.startswith("_")}) or ["train/loss"]
+    key = _draw(key, lambda: rng.choice(keys))
+    run = _draw(run, lambda: rng.choice(["sgd-constant", "run-1"] * 3 + HOSTILE_TEXT))
+    others = ["b", "c", "<script>x</script>", "=1+1"]
+    runs = [run] + (rng.sample(others, rng.randint(1, 2)) if _draw(several, lambda: rng.random() < 0.1) else [])
+    head = ["Step"] + [f"{r} - {key}{s}" for r in runs for s in ("", "__MIN", "__MAX")]
+    cell = lambda v: "" if v is None else repr(v) if isinstance(v, float) else str(v)  # noqa: E731
+    rows = [[cell(r.get("_step")), *[cell(r[key])] * (3 * len(runs))] for r in records if key in r]
+    quoting = csv.QUOTE_ALL if _draw(quote, lambda: rng.random() < 0.5) else csv.QUOTE_MINIMAL
+    what = f"W&B chart export of {len(runs)} run(s), key {key[:40]!r}, run {run[:40]!r}"
+    return _join([head, *rows], quoting=quoting), what
+
+
+def form_log(rng: random.Random, c: Curves, form: str) -> tuple[dict[str, bytes], str, list[str]]:
+    """A log as a tool exports it (`form`: wandb, hf, tbparse), its records, file, text and bytes mutated: the
+    files {path in the submission: bytes}, the path its entry's logs names, and what was done."""
+    if form == "wandb":
+        records, how = wandb_records(rng, c)
+        ops = [how, *_records_mutated(rng, records, "_step")]
+        shape = rng.choice(["csv", "csv", "csv", "csv json", "chart"])
+        if shape == "chart":
+            text, what = _chart_text(rng, records)
+            data, more = csv_mutation(rng, text)
+            rel = rng.choice(FORM_NAMES["chart"])
+            ops += [what, *more]
+        elif shape == "csv json":
+            obj = records if rng.random() < 0.7 else {k: [r.get(k) for r in records] for r in records for k in r}
+            data, more = _json_text(rng, obj)
+            rel = rng.choice(FORM_NAMES["wandb json"])
+            ops += [f"as JSON {'records' if isinstance(obj, list) else 'columns'}", *more]
+        else:
+            data, more = csv_mutation(rng, _records_csv(records, index=rng.random() < 0.7))
+            rel = rng.choice(FORM_NAMES["wandb"])
+            ops += ["as pandas CSV", *more]
+    elif form == "hf":
+        records, how = hf_records(rng, c)
+        ops = [how, *_records_mutated(rng, records, "step")]
+        shape = rng.choice(["json", "state", "state", "csv"])
+        if shape == "csv":
+            data, more = csv_mutation(rng, _records_csv(records))
+            rel = rng.choice(FORM_NAMES["hf csv"])
+        else:
+            obj = records
+            if shape == "state":
+                top = {"best_metric": None, "epoch": float(len(c.epoch)), "global_step": len(c.step),
+                       "log_history": records, "max_steps": len(c.step), "num_train_epochs": len(c.epoch)}  # fmt: skip
+                if rng.random() < 0.15:  # its other fields hostile
+                    top[rng.choice(["global_step", "best_model_checkpoint", "trial_name"])] = rng.choice(HOSTILE_TEXT)
+                obj = top
+            data, more = _json_text(rng, obj)
+            rel = rng.choice(FORM_NAMES["hf state" if shape == "state" else "hf json"])
+        ops += [f"as {shape}", *more]
+    else:
+        header, rows, how = tbparse_rows(rng, c)
+        if rng.random() < 0.2:  # a tag more: hostile, long, or another course's
+            tag = rng.choice(HOSTILE_TAGS + ["Accuracy/train", "LR/train/pg1", "hparams/lr"])
+            header = [*header, tag]
+            rows = [[*r, rng.choice(["", "0.5", rng.choice(HOSTILE_NUMBERS)])] for r in rows]
+            how += f", a tag {tag[:40]!r}"
+        if rng.random() < 0.2:  # a tag left out
+            j = rng.randrange(2, len(header))
+            how += f", tag {header[j]!r} left out"
+            header, rows = header[:j] + header[j + 1 :], [r[:j] + r[j + 1 :] for r in rows]
+        if rng.random() < 0.2:
+            header, rows, how = header[1:], [r[1:] for r in rows], how + ", no index"
+        data, more = csv_mutation(rng, _join([header, *rows]))
+        rel = rng.choice(FORM_NAMES["tbparse"])
+        ops = [how, *more]
+    return {rel: data[: 9 * 2**20]}, rel, [f"{form} file {rel}", *ops]
+
+
+def honest_forms(c: Curves) -> dict[str, tuple[str, bytes]]:
+    """HONEST_FORMS: {variant: (the file's path in the submission, its bytes)}, the honest run's log as each tool
+    exports it (every choice fixed: no draw is random)."""
+    rng = random.Random(0)
+    wb = dict(extra=False, sample=False, names="namespaced")
+    own, _ = wandb_records(rng, c, separate=True, calls=True, **wb)
+    same, _ = wandb_records(rng, c, separate=False, calls=True, **wb)
+    hf, _ = hf_records(rng, c, ahead=False, summary=True)
+    ahead, _ = hf_records(rng, c, ahead=True, summary=True)
+    header, rows, _ = tbparse_rows(rng, c, at_step=False)
+    state = {"epoch": float(len(c.epoch)), "global_step": len(c.step), "log_history": hf}
+    chart, _ = _chart_text(rng, same, key="train/loss", run="sgd-1", several=False, quote=True)
+    return {
+        HONEST_FORMS[0]: ("logs/history.csv", _records_csv(own).encode()),
+        HONEST_FORMS[1]: ("logs/history.csv", _records_csv(same, index=False).encode()),
+        HONEST_FORMS[2]: ("logs/history.json", json.dumps(own).encode()),
+        HONEST_FORMS[3]: ("logs/chart.csv", chart.encode()),
+        HONEST_FORMS[4]: ("trainer_state.json", json.dumps(state, indent=2).encode()),
+        HONEST_FORMS[5]: ("logs/log_history.json", json.dumps(ahead).encode()),
+        HONEST_FORMS[6]: ("logs/log_history.csv", _records_csv(hf).encode()),
+        HONEST_FORMS[7]: ("logs/scalars.csv", _join([header, *rows]).encode()),
+    }
+
+
+HONEST_FORMS = [
+    "W&B history CSV, the evaluation in its own wandb.log call",
+    "W&B history CSV, the evaluation in the step's call, no index",
+    "W&B history JSON records",
+    "W&B chart export (Step, run - key, __MIN, __MAX)",
+    "HF trainer_state.json",
+    "HF log_history.json, LR one step ahead (older transformers)",
+    "HF log_history DataFrame CSV",
+    "tbparse pivot CSV of the course's tags",
+]
+
+
 # ---------------------------------------------------------------- level 3: the entry's claims and kind
 
 
@@ -1563,7 +1963,13 @@ class Case:
 def log_format(rng: random.Random, spec: dict, formats: tuple[str, ...]) -> str:
     """The format a case's log is written in: JSON in JSON_SHARE of the cases (where `formats` holds it), else the
     seed's own format half the time, CSV or TensorBoard the other half. Without json no JSON draw is made: the cases
-    of `--formats csv,tb` are those of the runs before JSON logs (benchmarks/results/fuzz_logs_seed3.txt)."""
+    of `--formats csv,tb` are those of the runs before JSON logs. A tool's export (FORMS: W&B, Hugging Face, tbparse)
+    in FORMS_SHARE of the cases where `formats` holds one, drawn first: `--formats csv,tb,json` gives the cases of the
+    runs before them (benchmarks/results/fuzz_logs_seed3.txt)."""
+    forms = tuple(f for f in formats if f in FORMS)
+    if forms and (len(forms) == len(formats) or rng.random() < FORMS_SHARE):
+        return rng.choice(forms)
+    formats = tuple(f for f in formats if f not in FORMS)
     if "json" in formats and (formats == ("json",) or rng.random() < JSON_SHARE):
         return "json"
     fmt = spec["format"] if rng.random() < 0.5 else rng.choice(["csv", "tb"])
@@ -1571,14 +1977,17 @@ def log_format(rng: random.Random, spec: dict, formats: tuple[str, ...]) -> str:
 
 
 def make_case(rng: random.Random, seeds: dict[str, dict], formats: tuple[str, ...] = LOG_FORMATS) -> Case:
-    """One generated case: a seed, its curves mutated, written as CSV, TensorBoard or JSON (mutated), claims
-    mutated."""
+    """One generated case: a seed, its curves mutated, written as CSV, TensorBoard, JSON or a tool's export (W&B,
+    Hugging Face, tbparse; mutated), claims mutated."""
     name = rng.choice(sorted(seeds))
     spec, seed = SEEDS[name], seeds[name]
     other = seeds[rng.choice(sorted(seeds))]["curves"]
     curves, ops = curve_mutation(rng, seed["curves"], other)
     fmt = log_format(rng, spec, formats)
-    if fmt == "json":
+    if fmt in FORMS:
+        files, logs, more = form_log(rng, curves, fmt)
+        ops += more
+    elif fmt == "json":
         data, more = json_log(rng, curves)
         rel = rng.choice(["logs/run.json"] * 6 + ["logs/history", "logs/run.JSON", "logs/lr_finder.txt", "hist.json"])
         files, logs = {rel: data}, rel
@@ -1652,8 +2061,11 @@ def honest_case(seeds: dict[str, dict], name: str, variant: str) -> Case:
         ),
         "scientific notation in capitals": _join([rows[0], *[[x.upper() for x in r] for r in rows[1:]]]),
     }
-    jsons = honest_jsons(rng, c)
-    if variant in csvs:
+    jsons, forms = honest_jsons(rng, c), honest_forms(c)
+    if variant in forms:
+        rel, data = forms[variant]
+        files, entry["logs"] = {rel: data}, rel
+    elif variant in csvs:
         files = {"logs/run.csv": csvs[variant].encode("utf-8")}
         entry["logs"] = "logs/run.csv"
     elif variant in jsons:
@@ -2201,7 +2613,11 @@ def main() -> None:
     p.add_argument("--cache", type=Path, default=None, help="rerun cache (default: WORK/cache)")
     p.add_argument("--chunk", type=int, default=250, help="cases per worker process")
     p.add_argument("--minimize", type=int, default=60, help="grades spent reducing each crash class's reproduction")
-    p.add_argument("--formats", default="csv,tb,json", help="the logs generated (csv,tb: the cases before JSON logs)")
+    p.add_argument(
+        "--formats",
+        default=",".join(LOG_FORMATS),
+        help="the logs generated (csv,tb,json: the cases before the tools' exports; csv,tb: before JSON)",
+    )
     p.add_argument("--worker", nargs=3, type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
     formats = tuple(f for f in LOG_FORMATS if f in args.formats.split(","))
@@ -2214,6 +2630,7 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     seeds = prepare(args.work)
     honest = {"csv": HONEST_CSV, "tb": HONEST_TB, "json": HONEST_JSON}
+    honest.update(wandb=HONEST_FORMS[:4], hf=HONEST_FORMS[4:7], tbparse=HONEST_FORMS[7:])
     promised = [v for f in formats for v in honest[f]]
     variants = promised + (HONEST_JSON_OTHER if "json" in formats else [])
     unpromised = f" (+{4 * len(HONEST_JSON_OTHER)} of JSON not promised)" if "json" in formats else ""
