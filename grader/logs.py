@@ -45,8 +45,10 @@ MAX_BYTES = 8 * 2**20  # all files of one run's logs together
 MAX_EVENTS = 200_000  # scalar values of one run's logs together
 MAX_COLUMNS = 256  # in a CSV header (each is matched against the column names read)
 MAX_STEP = 10**9  # a step or epoch counter: 30 epochs of full MNIST at batch 1 are 1.8 million steps
-_COUNTER = re.compile(r"\d{1,10}(?:\.0*)?")  # `3`, or `3.0` as pandas writes an integer column with empty cells
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)", re.I)  # a plain decimal
+_COUNTER = re.compile(r"[0-9]{1,10}(?:\.0*)?")  # `3`, or `3.0` as pandas writes an integer column with empty cells
+_NUMBER = re.compile(
+    r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:nan|inf|infinity)", re.I
+)  # a plain decimal
 
 
 class LogError(ValueError):
@@ -1346,8 +1348,15 @@ def _from_logs(claim, ev: Evidence, per_epoch: int | None = None):
         ev.notes.append(f"{claim.name}: claimed LR taken from its logs (rule {claim.rule!r} on {curve})")
         ev.read.add((claim.name, "claimed_lr"))
         return claim.model_copy(update={"claimed_lr": pick})
-    update = {f"claimed_{k}": v for k, v in logs.final.items()
-              if getattr(claim, f"claimed_{k}") is None and math.isfinite(v)}  # fmt: skip
+    final = {k: v for k, v in logs.final.items() if getattr(claim, f"claimed_{k}") is None and math.isfinite(v)}
+    # a logged figure no test accuracy or loss can be (an accuracy of 1e308 was reported as the student's claim
+    # "> 1 (report a fraction, not %)": examiner probe 33) is no claim of theirs: said, and left unstated
+    odd = {k: v for k, v in final.items() if not (0 <= v <= 1 if k == "test_accuracy" else v >= 0)}
+    for k, v in odd.items():
+        what = "a fraction from 0 to 1" if k == "test_accuracy" else "a loss ≥ 0"
+        ev.notes.append(f"{claim.name}: claimed {k.replace('_', ' ')} not taken from its logs: their last epoch's "
+                        f"{v:.4g} is not {what}")  # fmt: skip
+    update = {f"claimed_{k}": v for k, v in final.items() if k not in odd}
     if update:
         what = ", ".join(k.removeprefix("claimed_").replace("_", " ") for k in update)
         ev.notes.append(f"{claim.name}: claimed {what} taken from its logs (epoch {logs.epoch[-1]})")

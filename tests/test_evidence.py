@@ -233,6 +233,20 @@ def _sub(run: dict) -> Submission:
     return Submission.model_validate({"student": {"id": "x", "name": "x"}, "run": [run]})
 
 
+def test_a_logged_figure_no_accuracy_or_loss_can_be_is_not_taken_as_the_claim(tmp_path):
+    """Examiner probe 33: a log's last epoch of accuracy 1e308 and loss -1e308 was filled in as the student's claims,
+    and the report said "Claimed accuracy 1e+308 > 1 (report a fraction, not %)" of a claim they never made."""
+    (tmp_path / "run.csv").write_text("epoch,test_loss,test_accuracy\n1,0.5,0.9\n2,-1e308,1e308\n")
+    done, ev = gather(tmp_path, _sub({"name": "run", "optimizer": "sgd", "lr": 0.05, "epochs": 2, "logs": "run.csv"}))
+    assert done.run[0].claimed_test_accuracy is None and done.run[0].claimed_test_loss is None
+    said = "run: claimed test {} not taken from its logs: their last epoch's {} is not {}"
+    assert said.format("accuracy", "1e+308", "a fraction from 0 to 1") in ev.notes, ev.notes
+    assert said.format("loss", "-1e+308", "a loss ≥ 0") in ev.notes, ev.notes
+    (tmp_path / "ok.csv").write_text("epoch,test_loss,test_accuracy\n1,0.5,0.9\n2,0.4,0.93\n")
+    done, _ = gather(tmp_path, _sub({"name": "run", "optimizer": "sgd", "lr": 0.05, "epochs": 2, "logs": "ok.csv"}))
+    assert done.run[0].claimed_test_accuracy == 0.93 and done.run[0].claimed_test_loss == 0.4
+
+
 def test_an_accuracy_logged_in_percent_is_read_as_fractions_once(honest, tmp_path):
     """A log of `Accuracy/test` in percent with the claims left out: the claims taken from it are fractions, the log
     reads as fractions for every check, and one line says so (issue F1: it filled 96.5 and charged for the unit)."""

@@ -336,6 +336,8 @@ def test_lists_that_size_computation_are_bounded(tmp_path):
     ("1000000000000000000,0.05,2.3,,,", "line 3: step \"1000000000000000000\" is not a whole number"),
     ("1,0.05,2.3,1e300,0.5,0.9", 'line 3: epoch "1e300" is not a whole number'),
     ("1,0.05,2_3.0,,,", 'line 3: train_loss "2_3.0" is not a decimal number'),
+    ("\u0663\u0663,0.05,2.3,,,", 'line 3: step "\u0663\u0663" is not a whole number'),  # Arabic-Indic 33 (probe 33)
+    ("1,0.05,\u0661.\u0665,,,", 'line 3: train_loss "\u0661.\u0665" is not a decimal number'),
 ])  # fmt: skip
 def test_log_counters_are_plain_decimals_in_range(tmp_path, row, message):
     """Python's int()/float() read `1_0` as 10; a step of -5 and an epoch of 1e300 passed silently."""
