@@ -231,6 +231,9 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
             if pts:  # a check worth nothing asks for nothing
                 out.append(_unstated("lr_claim", p.name, "the LR its rule picks (claimed_lr)", pts))
             continue
+        if batch := _other_batch("lr_claim", ctx, p, pts, claim.claimed_lr):
+            out.append(batch)
+            continue
         if seeds := ctx.seeds.get(p.name):
             out.append(_lr_against_seeds(ctx, p, seeds, pts))
             continue
@@ -537,6 +540,24 @@ def lr_tolerance_for(baselines: list[dict], config, rule: str, result: dict, tol
     return d.tol, origin
 
 
+def _other_batch(check: str, ctx: Context, p: PlannedRun, pts: float, claimed) -> CheckResult | None:
+    """A claim of a run whose own log is the claimed config at N× the stated batch (grader.evidence.OtherBatch: N
+    processes, each with the stated batch): the rerun at the stated batch is not the run the claim was made on, so it
+    is pending review, and the line says what to state (examiner probe 31: honest 2-process students lost up to 18.7
+    points against a rerun of half their batch, their logs "another config", confirmed)."""
+    cmp = comparison(ctx, p) if isinstance(ctx.logs.get(p.name), Logs) else None
+    if cmp is None or cmp.batch is None:
+        return None
+    b = cmp.batch
+    said = list(claimed) if isinstance(claimed, tuple) else claimed
+    return CheckResult(check, p.name, "skip", f"Unconfirmed, flagged for review (its points pending): your log is "
+                       f"this config at a global batch of {b.batch} ({b.per} steps an epoch where the stated batch of "
+                       f"{b.batch // b.n} gives {b.claimed}: {b.n} processes of {b.batch // b.n} each?), and the rerun "
+                       f"is at the stated batch, so its figures are not your run's. State batch_size = {b.batch} in "
+                       "[setup] (the batch of one optimizer step over all processes) to have it rerun as it ran.",
+                       claimed=said, pending=pts, why="batch")  # fmt: skip
+
+
 def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge) -> CheckResult | None:
     """With the run's own logs, and a rerun that says the log is this config's within seed noise, the claim is
     judged against the log it came from (issue 21: past seed noise, a misread or copied figure is caught); a log the
@@ -761,6 +782,9 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
         # against its own log, to its digits as the file prints them ("0.9600": four decimals)
         judge = partial(metric_against_log, metric, claimed, p.config.epochs, text=p.claim.printed(field),
                         n_test=ctx.n_test)  # fmt: skip
+        if batch := _other_batch(check, ctx, p, pts, claimed):
+            out.append(batch)
+            continue
         if own := _own_log(check, ctx, p, pts, claimed, judge):
             out.append(own)
             continue

@@ -163,6 +163,7 @@ class Scope(Enum):
     FULL = "full"  # its LRs, train loss and test metrics, as far as they go (`untold` says where they stop)
     FINITE = "finite"  # nothing but finite losses (`untold` says why)
     DROPPED_LAST = "dropped last"  # as FINITE, its LRs the claimed table at one step fewer an epoch (drop_last=True)
+    OTHER_BATCH = "other batch"  # as FINITE, its steps the claimed config's at N× its batch (N processes: `_batch_of`)
     NOTHING = "nothing"  # no logged step or epoch lies where the rerun has one
 
 
@@ -188,6 +189,7 @@ class Comparison:
     evaluations: bool = False  # an evaluation log: each epoch's test metrics, no LR or train loss (grader.logs)
     blowup: str | None = None  # a sweep's non-finite losses past its divergence, left out (`_blowup`): one sentence
     mixed: str | None = None  # the log holds several runs (grader.logs.Mixed): what parts may be another run's
+    batch: OtherBatch | None = None  # the log is the claimed config at N× its batch (`_batch_of`; scope OTHER_BATCH)
 
     @property
     def matches(self) -> bool:  # a log that decides nothing (DROPPED_LAST, NOTHING) matches nothing either
@@ -305,6 +307,9 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
         shifted = replace(logs, step=[s - 1 for s in logs.step])
         read = compare(shifted, rerun, n_test, band, epochs, k, sweep, margin, end_late)
         return replace(read, reading=replace(read.reading, shift=Shift.ONE_BASED))
+    if not end_late and (other := _batch_of(logs, rerun, lr is not None, exact, digits)):
+        return Comparison(0, 0, band.source if band else "no seed band", untold=other.said, k=k,
+                          scope=Scope.OTHER_BATCH, lr_steps=len(logged), batch=other)  # fmt: skip
     if lr is not None and not end_late and len(logged) > 1 and (short := _dropped_last(rerun)) and \
             len(short[1]) - short[0] <= max(logs.step) < len(short[1]) and \
             fits(short[1]):  # fmt: skip
@@ -461,6 +466,72 @@ def _rounded(logs: Logs, rerun: dict, logged: list[int], index: dict[int, int]) 
         return None
     scaled = all(math.isclose(logs.lr[index[s]], rerun["lr"][s] * ratio, rel_tol=LR_RTOL) for s in logged)
     return ("start_lr" if cfg.get("task") == "range-test" else "lr", stated, value) if scaled else None
+
+
+MAX_PROCESSES = 8  # the most processes (GPUs) `_batch_of` reads a log as run on
+
+
+@dataclass(frozen=True)
+class OtherBatch:
+    """A log of the claimed config run at a global batch of `n`× the claimed one: `per` steps an epoch where the
+    claimed batch gives `claimed` (`_batch_of`)."""
+
+    n: int
+    batch: int
+    per: int
+    claimed: int
+    by: str  # what shows it: "LR table" or "epochs"
+
+    @property
+    def said(self) -> str:
+        shows = (f"the logged LR table is the claimed schedule at {self.per} steps an epoch" if self.by == "LR table"
+                 else f"the log's epochs are {self.per} steps each")  # fmt: skip
+        return (f"{shows}, where the claimed batch of {self.batch // self.n} gives "
+                f"{self.claimed}: a global batch of {self.batch} ({self.n} processes of {self.batch // self.n} each, "
+                "as DDP's per-process DataLoader under torchrun or colossalai run gives?), and the rerun is at batch "
+                f"{self.batch // self.n} — its steps are not the rerun's, so neither its LRs nor its losses are "
+                f"compared; batch_size = {self.batch} in [setup] (the batch of one optimizer step over all processes) "
+                "reruns it as it ran")  # fmt: skip
+
+
+def _batch_of(logs: Logs, rerun: dict, parts: bool, exact, digits: LrDigits | None) -> OtherBatch | None:
+    """The claimed config at a global batch of N× the claimed one, N = 2..MAX_PROCESSES: the course's scripts gave
+    each process's DataLoader BATCH_SIZE, so a student on N GPUs stepped N× fewer times an epoch (examiner probe 31:
+    15 of 15 such honest logs were "the log does not match the claimed config", a confirmed cause, as a planted log
+    of another LR was). Told by the log's LR table where it `parts` from the claimed one — every logged LR the table
+    of the config at batch N·B (one reading of a rounded column, as `compare` reads one), the log within its length
+    — or, where the schedule's LR does not move, by its epochs: its last step, + 1, is its last epoch × the steps of
+    an epoch at N·B. A sweep counted in steps (`max_steps`) is the same at any batch: None."""
+    if "config" not in rerun or not logs.step:
+        return None
+    cfg = RunConfig.model_validate(rerun["config"])
+    if cfg.max_steps:  # a sweep counted in steps: the same table at any batch
+        return None
+    per = cfg.epoch_steps or steps_per_epoch(cfg.dataset, cfg.batch_size)
+    train = (rerun.get("meta") or {}).get("train_size")
+    lrs = [(s, v) for s, v in zip(logs.step, logs.lr, strict=False) if math.isfinite(v)]
+    last = max(logs.step)
+    for n in range(2, MAX_PROCESSES + 1):
+        fewer = math.ceil(train / (n * cfg.batch_size)) if train and not cfg.epoch_steps else math.ceil(per / n)
+        if fewer >= per:
+            continue
+        found = OtherBatch(n, n * cfg.batch_size, fewer, per, "LR table")
+        if parts and len(lrs) > 1:
+            other = cfg.model_copy(update={"batch_size": n * cfg.batch_size,
+                                           "epoch_steps": fewer if cfg.epoch_steps else None})  # fmt: skip
+            table = lr_table(other, fewer)
+            for move in (0, -1):  # steps counted from 0, or from 1
+                at = [(s + move, v) for s, v in lrs]
+                if not all(0 <= s < len(table) for s, _ in at) or last + move < len(table) - fewer:
+                    continue  # past its end, or ending before its last epoch
+                if logs.epoch and abs(last + move + 1 - max(logs.epoch) * fewer) > 1:
+                    continue  # its epochs are not of that length (a shorter run at the claimed batch: its own table)
+                rest = [(v, table[s]) for s, v in at if not exact(v, table[s])]
+                if not rest or (digits is not None and digits.explains(rest) is not None):
+                    return found
+        elif not parts and logs.epoch and (e := max(logs.epoch)) >= 2 and last + 1 in (e * fewer, e * fewer + 1):
+            return replace(found, by="epochs")
+    return None
 
 
 def _dropped_last(rerun: dict) -> tuple[int, list[float]] | None:

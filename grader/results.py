@@ -436,6 +436,11 @@ REASONS: dict[str, tuple[int, str]] = {
     "unwritten": (2, "figures read from logs the rerun does not bear out: {n} pending — the student wrote none of them "
                      "(they were taken from the run's log), and the logs check says where each log leaves the rerun "
                      "and why where it can; review by hand, or state the figure in submission.toml to have it judged"),
+    "batch": (2, "runs whose logs show another batch than the stated one: {n} pending — each log is the claimed config "
+                 "at N× the stated batch_size (N× fewer steps an epoch: N processes, each with the stated batch, as "
+                 "DDP's per-process DataLoader gives), so no rerun at the stated batch checks its claims; state the "
+                 "global batch (batch_size = N × the per-process batch, [setup]) to have them rerun as they ran, or "
+                 "review by hand against the logs"),
     "reference": (2, "no comparable committed reference: {n} pending — no committed reference run meets the run's "
                      "dataset, optimizer, input and length; a reference of that config (`reference baselines`, where "
                      "a protocol covers it) or a review by hand against the report's curves settles them"),
