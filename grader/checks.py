@@ -1125,8 +1125,12 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float, judged: b
     ends_level = cfg.epochs == ref_epochs or length_free(mine) and length_free(ref_cfg) and ref_epochs > cfg.epochs
     if ref.same:
         epoch = min(ran, ref_epochs)
-        how = f"the reference of this run's own config ({ref.name}, another seed of it)"
         lr, theirs = lr_of(mine), lr_of(ref_cfg)
+        seeds = next(((b.get("protocol") or {}).get("seeds") or () for b in ctx.baselines or [ctx.baseline] if b
+                      and b.get("dataset") == ref.protocol), ())  # fmt: skip
+        # the rerun's seed may be one the reference ran (examiner probe 32: "another seed of it" of a committed seed)
+        among = f"its seeds, the rerun's seed {cfg.seed} among them" if cfg.seed in seeds else "another seed of it"
+        how = f"the reference of this run's own config ({ref.name}, {among})"
         if not math.isclose(lr, theirs, rel_tol=1e-6):  # within baseline_lr_decades: met as its own config
             how = (f"the reference {ref.name} at LR {theirs:.3g} (this run's {lr:.3g} is within "
                    f"{ctx.tol.baseline_lr_decades:g} decades of it, baseline_lr_decades: met as its own "

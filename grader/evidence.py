@@ -1035,6 +1035,9 @@ def noise(ctx: Context, p: PlannedRun) -> tuple[Band | None, dict]:
         epochs = {i + 1: e for i, e in enumerate(ref.entry["epochs"])}
         return Band.of(ref.entry, f"the seed band of {n} committed seeds of this config"), epochs
     runs = [e for b in kin(baselines, p.config) for e in [*b.get("runs", {}).values(), *b.get("grid", {}).values()]]
+    # of its length where some are: the same phase of training (examiner probe 32: a 5-epoch Fashion-MNIST run's last
+    # epoch was held to the σ of a 30-epoch OneCycle's warm-up at its epoch 5, and a +2 pp edit passed within ±17.7 pp)
+    runs = [e for e in runs if e["config"].get("epochs") == p.config.epochs] or runs
     # a run the baseline check meets as its own config at a neighbouring LR: said, or the report's two rows read as
     # a contradiction ("met as its own config" beside "no committed seeds of this config": examiner probe 24)
     near = "" if not (ref and ref.same) else (
