@@ -504,7 +504,10 @@ def _batch_of(logs: Logs, rerun: dict, parts: bool, exact, digits: LrDigits | No
     an epoch at N·B. A sweep counted in steps (`max_steps`) is the same at any batch: None."""
     if "config" not in rerun or not logs.step:
         return None
-    cfg = RunConfig.model_validate(rerun["config"])
+    try:
+        cfg = RunConfig.model_validate(rerun["config"])
+    except ValueError:  # a result whose config no run of this version takes (pydantic's ValidationError)
+        return None
     if cfg.max_steps:  # a sweep counted in steps: the same table at any batch
         return None
     per = cfg.epoch_steps or steps_per_epoch(cfg.dataset, cfg.batch_size)
