@@ -85,6 +85,19 @@ CLAIM_WORDS = {
     "claimed_test_loss": ("testloss", "finaltestloss", "claimedtestloss"),
 }  # fmt: skip
 LR_CLAIM_WORDS = ("claimedlr", "suggestedlr", "pickedlr", "chosenlr", "selectedlr")  # a [[range_test]]'s claimed_lr
+# a batch as students state it when they trained on several processes (torchrun's --nproc_per_node, world_size,
+# num_gpus, …; a batch per process or over all of them), by key: [setup] reads them as batch_size, the batch of one
+# optimizer step over all processes (`processes`); a course config.py's NUM_GPUS, WORLD_SIZE, … likewise (grader.legacy)
+BATCH_WORDS = {
+    "processes": ("nproc", "nprocs", "nprocpernode", "nprocess", "nprocesses", "numproc", "numprocs", "numprocess",
+                  "numprocesses", "processes", "worldsize", "numgpus", "numgpu", "ngpus", "ngpu", "gpus", "gpucount",
+                  "numdevices", "ndevices", "devicecount", "numranks", "nranks", "dataparallelsize", "dpsize"),
+    "per_process": ("batchsizepergpu", "batchsizeperdevice", "batchsizeperprocess", "batchsizeperrank",
+                    "perdevicebatchsize", "pergpubatchsize", "perprocessbatchsize", "perrankbatchsize",
+                    "perdevicetrainbatchsize", "localbatchsize", "batchpergpu", "batchperdevice", "batchperprocess"),
+    "global": ("globalbatchsize", "totalbatchsize", "effectivebatchsize"),
+}  # fmt: skip
+MAX_PROCESSES = 4096  # a process count read; more is not a count of a course's GPUs
 MAX_LAMBDA_TEXT = 500  # characters of an lr_lambda string read (as data, grader.legacy); longer is not read
 
 ANY = object()  # an argument any value of which the rerun may drop
@@ -180,6 +193,129 @@ def _valid_setup(key: str, value: object) -> bool:
     except (ValueError, TypeError):
         return False
     return True
+
+
+STEP = "the batch of one optimizer step over all processes"  # what [setup]'s batch_size is
+PENDING = " — its claims are pending review (a limit of the grader's, not a fault)"
+
+
+def batch_word(key: object) -> str | None:
+    """The role in `BATCH_WORDS` of a key ("processes", "per_process", "global"), or None; any case, `_` aside."""
+    if not isinstance(key, str) or len(key) > 40:
+        return None
+    return next((role for role, words in BATCH_WORDS.items() if _key(key) in words), None)
+
+
+def whole(value: object, top: int = 2**31) -> bool:
+    """A whole number from 1 to `top` (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= top
+
+
+def processes(data: dict, default_batch: int = 128) -> tuple[dict, list[str], dict[tuple[str, int], str]]:
+    """A process count and a batch per process (or over all of them) stated in [setup] (`BATCH_WORDS`: `nproc = 2`,
+    `world_size`, `num_gpus`, `batch_size_per_gpu`, …) read as `batch_size`, the batch of one optimizer step over all
+    processes, with one note saying what is read. The course's scripts gave BATCH_SIZE to each process's DataLoader,
+    so a process count beside `batch_size` reads it as each process's batch: `nproc = 2` with `batch_size = 128` is
+    batch_size = 256 (examiner probe 31: each key was ERROR 0/100 for the whole submission). `default_batch`: each
+    process's batch where [setup] states none (the preset's: the course's BATCH_SIZE). An entry's own process count
+    or batch, other than [setup]'s, is a batch of that entry's own, for which the schema has no field: the entry is
+    set apart as a limit of the grader's (its claims pending review), its line saying what to write instead. Returns
+    the data, the notes and the entries set apart ((part, index) → why, as `read_all`'s)."""
+    notes: list[str] = []
+    limits: dict[tuple[str, int], str] = {}
+    out, count = {**data}, None
+    if isinstance(setup := data.get("setup"), dict) and any(batch_word(k) for k in setup):
+        out["setup"], count = _setup_batch(setup, default_batch, notes)
+    for part in ENTRIES:
+        if not isinstance(data.get(part), list):
+            continue
+        for i, e in enumerate(data[part]):
+            if isinstance(e, dict) and (said := [k for k in e if batch_word(k)]):
+                out[part] = list(out[part]) if out[part] is data[part] else out[part]
+                out[part][i], why = _entry_batch(e, said, f"{part}[{i}]", count, notes)
+                if why:
+                    limits[(part, i)] = why
+                    notes.append(why + PENDING)
+    return out, notes, limits
+
+
+def _one(said: list[tuple[str, object]], what: str, top: int, notes: list[str]) -> tuple[str, int] | None:
+    """The one value [setup] states under these keys, as (key, value); None where none is valid, or they disagree."""
+    good = [(k, v) for k, v in said if whole(v, top)]
+    notes += [f"[setup] {k} = {shown(v)}: not {what}, not read" for k, v in said if not whole(v, top)]
+    if len({v for _, v in good}) > 1:
+        notes.append(f"[setup] {' and '.join(f'{k} = {v}' for k, v in good)} disagree: none of them is read")
+        return None
+    return good[0] if good else None
+
+
+def _setup_batch(setup: dict, default: int, notes: list[str]) -> tuple[dict, tuple[str, int] | None]:
+    """[setup] with its `BATCH_WORDS` read into batch_size (`processes`), and the process count read, (key, value)."""
+    said = {role: [(k, v) for k, v in setup.items() if batch_word(k) == role] for role in BATCH_WORDS}
+    rest = {k: v for k, v in setup.items() if not batch_word(k)}
+    count = _one(said["processes"], f"a whole number of processes from 1 to {MAX_PROCESSES}", MAX_PROCESSES, notes)
+    per = _one(said["per_process"], "a whole number > 0", 2**31, notes)
+    total = _one(said["global"], "a whole number > 0", 2**31, notes)
+    stated = setup.get("batch_size")
+    if "batch_size" in setup and not whole(stated, 2**63):  # its own fault, which validation names
+        if count or per or total:
+            notes.append(f"[setup] {', '.join(k for k, _ in (count, per, total) if k)} not read: batch_size = "
+                         f"{shown(stated)} is not a whole number > 0")  # fmt: skip
+        return rest, count
+    if total:
+        k, g = total
+        read, how = g, f"{k} = {g} read as batch_size = {g} ({STEP})"
+        if stated is not None and stated != g:
+            read, how = stated, f"batch_size = {stated} and {k} = {g} disagree: batch_size = {stated} read ({STEP})"
+    elif per and count:
+        (k, p), (c, n) = per, count
+        read = n * p
+        how = f"{c} = {n} processes × {k} = {p} each read as batch_size = {read:,} ({STEP})"
+        if stated is not None and stated not in (read, p):
+            how += f"; batch_size = {stated} is neither, and is not read"
+    elif per:
+        k, p = per
+        if stated is None:
+            read, how = p, (f"{k} = {p} with no process count read as one process: batch_size = {p} ({STEP}); "
+                            f"on N processes, add nproc = N to [setup], read as N × {p}")  # fmt: skip
+        else:
+            read, how = stated, f"{k} = {p} beside batch_size = {stated}: batch_size = {stated} read ({STEP})"
+    elif count:
+        c, n = count
+        each = stated if stated is not None else default
+        src = f"batch_size = {stated}" if stated is not None else f"no batch_size (the default {default})"
+        read = n * each
+        how = (f"{c} = 1: one process, batch_size = {each} ({STEP})" if n == 1 else
+               f"{c} = {n} with {src}: {n} processes × batch {each} each read as batch_size = {read:,} ({STEP}; the "
+               f"course's scripts gave BATCH_SIZE to each process's DataLoader) — if {each} was already the batch "
+               f"over all processes, delete {c}")  # fmt: skip
+    else:
+        return rest, None
+    notes.append(f"[setup] {how}")
+    return {**rest, "batch_size": read}, count
+
+
+def _entry_batch(entry: dict, said: list[str], where: str, count: tuple[str, int] | None,
+                 notes: list[str]) -> tuple[dict, str | None]:  # fmt: skip
+    """An entry without its `BATCH_WORDS`; and why it cannot be rerun as written (a batch of its own), or None."""
+    whys = []
+    for k in said:
+        v = entry[k]
+        if batch_word(k) == "processes":
+            if whole(v, MAX_PROCESSES) and v == (count[1] if count else 1):
+                whose = f"[setup]'s {count[0]} = {v}, read there" if count else "one process"
+                notes.append(f"{where}.{k} = {v}: {whose}; the entry takes [setup]'s batch_size ({STEP})")
+                continue
+            move = f"nproc = {v}" if whole(v, MAX_PROCESSES) else "nproc = N"
+            whys.append(f"{where}.{k} = {shown(v)}: a process count is read in [setup] only, beside its batch_size "
+                        f"(one batch for every entry): write {move} in [setup] if every entry trained so (batch_size "
+                        "then read as each process's batch), else delete it here; this entry is not rerun at a batch "
+                        "of its own")  # fmt: skip
+        else:
+            whys.append(f"{where}.{k} = {shown(v)}: a batch is read in [setup] only (batch_size, {STEP}; nproc = N "
+                        "beside it reads it as each process's): state it there, or delete it here; this entry is not "
+                        "rerun at a batch of its own")  # fmt: skip
+    return {k: v for k, v in entry.items() if k not in said}, "; ".join(whys) or None
 
 
 TEST_WORDS = ("test", "validation", "val")  # a rule worded on the test loss: "one decade below the minimum test loss"

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from grader.aliases import DERIVED, SPANS, plateau, same
+from grader.aliases import DERIVED, MAX_PROCESSES, SPANS, STEP, batch_word, plateau, same, whole
 from grader.presets import PRESETS
 from grader.safe import SHOWN, InputError, shown, truncate
 from grader.schema import Assignment
@@ -973,6 +973,16 @@ def legacy_to_run_fields(values: dict[str, object], used: frozenset[str] = froze
             value = optimizer_name(value) if field_ == "optimizer" and isinstance(value, str) else value
             value = tuple(value) if field_ == "betas" and isinstance(value, list) else value
             _take(fields, origin, warnings, field_, value, name)
+        elif batch_word(name) == "processes":  # NUM_GPUS, WORLD_SIZE, NPROC_PER_NODE, …: BATCH_SIZE is each one's
+            if whole(value, MAX_PROCESSES):
+                _take(fields, origin, warnings, "processes", value, name)
+            else:
+                warnings.append(f"{name}: {shown(value)} is not a whole number of processes from 1 to "
+                                f"{MAX_PROCESSES}; not read")  # fmt: skip
+        elif batch_word(name) == "per_process":  # BATCH_SIZE_PER_GPU: the course's BATCH_SIZE, each process's
+            _take(fields, origin, warnings, "batch_size", value, name)
+        elif name == "parallel" and isinstance(value, dict):
+            _parallel(value, fields, origin, warnings)
         elif name in _NOT_RERUN:
             if not _no_op(name, value):
                 warnings.append(f"{name}: {_NOT_RERUN[name]}")
@@ -986,7 +996,46 @@ def legacy_to_run_fields(values: dict[str, object], used: frozenset[str] = froze
         elif (name.isupper() and name not in used and not isinstance(value, Lambda)
               and not (name in torch_classes() and value == name)):  # fmt: skip
             warnings.append(f"{name}: not a field the grader knows; ignored")
+    if "processes" in fields:  # with the name it came from, for the note (`global_batch`)
+        fields["processes"] = (origin["processes"], fields["processes"])
     return fields, warnings
+
+
+def _parallel_size(value: object) -> object:
+    """A `parallel` dict's size: `2`, or `dict(size=2, mode=...)`."""
+    return value.get("size") if isinstance(value, dict) else value
+
+
+def _parallel(value: dict, fields: dict, origin: dict, warnings: list[str]) -> None:
+    """ColossalAI's `parallel = dict(data=N, pipeline=P, tensor=dict(size=T, mode=...))`: a data-parallel size is the
+    process count (BATCH_SIZE each process's, `global_batch`); pipeline or tensor parallelism (size > 1) is not
+    re-run, and says so; other keys are named as not read."""
+    if any(_parallel_size(value.get(k)) not in (None, 1) for k in ("pipeline", "tensor")):
+        warnings.append(f"parallel: {_NOT_RERUN['parallel']}")
+    if (data := _parallel_size(value.get("data"))) is not None:
+        if whole(data, MAX_PROCESSES):
+            _take(fields, origin, warnings, "processes", data, "parallel['data']")
+        else:
+            warnings.append(f"parallel: data = {shown(data)} is not a whole number of processes from 1 to "
+                            f"{MAX_PROCESSES}; not read")  # fmt: skip
+    if other := [k for k in value if k not in ("data", "pipeline", "tensor")]:
+        warnings.append(f"parallel: {', '.join(shown(k) for k in other[:3])} not read (the rerun is data parallel at "
+                        "most: data, pipeline and tensor are read)")  # fmt: skip
+
+
+def global_batch(fields: dict, default: object) -> tuple[object, str | None]:
+    """The batch of one optimizer step over all processes: BATCH_SIZE (`default` where the file states none: the
+    template's), times the process count the file states (NUM_GPUS, WORLD_SIZE, `parallel = dict(data=N)`: the
+    course's scripts gave BATCH_SIZE to each process's DataLoader); and the warning saying so, or None."""
+    each = fields.get("batch_size", default)
+    if "processes" not in fields or not whole(each, 2**31):  # a bad BATCH_SIZE: its own error, later
+        return each, None
+    name, n = fields["processes"]
+    said = f"BATCH_SIZE {each}" if "batch_size" in fields else f"the template's BATCH_SIZE {each}"
+    if n == 1:
+        return each, None
+    return n * each, (f"{name} = {n}: {n} processes × {said} each read as batch_size = {n * each:,} ({STEP}; the "
+                      "course's scripts gave BATCH_SIZE to each process's DataLoader)")  # fmt: skip
 
 
 def _optimizer_arguments(name: str, value: dict, warnings: list[str]) -> dict[str, object]:
@@ -1033,14 +1082,8 @@ def _take(fields: dict, origin: dict, warnings: list[str], field_: str, value: o
 
 
 def _no_op(name: str, value: object) -> bool:
-    """Settings that change nothing (clipping off, no accumulation, one device) need no warning."""
-    if value is None or (name, value) in (("clip_grad_norm", 0), ("gradient_accumulation", 1)):
-        return True
-    if name == "parallel" and isinstance(value, dict) and set(value) <= {"pipeline", "tensor"}:
-        tensor = value.get("tensor")
-        size = tensor.get("size") if isinstance(tensor, dict) else tensor
-        return value.get("pipeline") in (None, 1) and size in (None, 1)
-    return False
+    """Settings that change nothing (clipping off, no accumulation) need no warning (`parallel`: `_parallel`)."""
+    return value is None or (name, value) in (("clip_grad_norm", 0), ("gradient_accumulation", 1))
 
 
 def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object] | None:
@@ -1279,7 +1322,7 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
     claimed = assignment.claimed_on or preset.setup.get("claimed_on") or assignment.dataset
     cfg = read_config(source, "config.py")
     if cfg.batches:  # `len(train_dataloader)` outside a function: the batches of an epoch at the file's BATCH_SIZE
-        size = legacy_to_run_fields(cfg.values, cfg.used)[0].get("batch_size", preset.setup.get("batch_size", 128))
+        size = global_batch(legacy_to_run_fields(cfg.values, cfg.used)[0], preset.setup.get("batch_size", 128))[0]
         known = isinstance(size, int) and not isinstance(size, bool) and size > 0 and claimed in DATASETS
         if known and (batches := steps_per_epoch(claimed, size)) > 0:  # 0: a batch past float's range
             cfg = read_config(source, "config.py", per_epoch=batches)
@@ -1297,8 +1340,11 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
             raise InputError(f"config.py: {why}")
         fields["betas"] = tuple(float(b) for b in fields["betas"])  # a submission entry's `betas` (grader.schema)
     setup = {"preset": assignment.preset or "cs5260"}
-    if "batch_size" in fields:
-        setup["batch_size"] = fields.pop("batch_size")
+    batch, note = global_batch(fields, preset.setup.get("batch_size", 128))
+    if "batch_size" in fields or note:
+        setup["batch_size"] = batch
+        warnings += [note] if note else []
+    fields = {k: v for k, v in fields.items() if k not in ("batch_size", "processes")}
     part, entry = "run", {"name": "config.py", "optimizer": "sgd", **fields}
     schedule = entry.get("schedule")
     batch = setup.get("batch_size", preset.setup.get("batch_size", 128))

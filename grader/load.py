@@ -34,9 +34,9 @@ from pydantic import BaseModel, ValidationError
 from grader import aliases
 from grader.legacy import LegacyConfigError, lambda_text, to_submission
 from grader.logs import Evidence, gather
-from grader.presets import apply_preset
+from grader.presets import PRESETS, apply_preset
 from grader.safe import LINE, SHOWN, InputError, escape, line, shown
-from grader.schema import ENTRIES, LOGS_PATTERN, Assignment, Optim, Printed, SetApart, Student, Submission
+from grader.schema import ENTRIES, LOGS_PATTERN, Assignment, Optim, Printed, SetApart, Setup, Student, Submission
 from reference.config import ScheduleConfig
 from reference.datasets import DATASETS
 from reference.optimizers import OPTIMIZERS, unread_by
@@ -554,13 +554,18 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
             name = "Your config.py" if ids == "file" else escape(folder.name)[:200]
             data = {"student": {"id": safe_id, "name": name}, **data}
         shared: list[str] = []
-        if source is toml:  # [setup]'s seed, momentum, …: every entry's that states none (before a preset's)
-            data, shared = aliases.setup_defaults(data)
+        batches: dict[tuple[str, int], str] = {}
+        if source is toml:  # nproc = 2, batch_size_per_gpu: read into batch_size; [setup]'s seed, momentum, …:
+            data, shared, batches = aliases.processes(data, _preset_batch(data, assignment))  # every entry's that
+            data, said = aliases.setup_defaults(data)  # states none (both before a preset's)
+            shared += said
         data, more = _defaults(data, assignment)
         more, limits = [*shared, *more], {}
         if source is toml:  # names in another case, torch's spellings, ./logs (a config.py is read in the schema's)
             data, aliased, limits = aliases.read_all(data, lambda_text)
             more += aliased
+            for where, why in batches.items():  # an entry's own process count: the grader's limit, as a plateau's
+                limits[where] = f"{limits[where]}; {why}" if where in limits else why
         else:  # its ReduceLROnPlateau: the grader's limit, as in a submission.toml
             data, limits = aliases.course_limits(data)
         # a course config.py holds one config: a bad value in it refuses the file (with the hint below)
@@ -586,6 +591,15 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
                           f"{shown(safe_id)}")  # fmt: skip
         _set_id(x, safe_id)
     return x
+
+
+def _preset_batch(data: dict, assignment: Assignment) -> int:
+    """Each process's batch where a [setup] stating a process count states no batch: its preset's (the course's
+    BATCH_SIZE, each process's), else the schema's default."""
+    setup = data.get("setup") if isinstance(data.get("setup"), dict) else {}
+    name = setup.get("preset") if "preset" in setup else assignment.preset
+    batch = PRESETS[name].setup.get("batch_size") if isinstance(name, str) and name in PRESETS else None
+    return batch if isinstance(batch, int) else Setup.model_fields["batch_size"].default
 
 
 def _keep_printed(data: dict, sub: Submission) -> None:

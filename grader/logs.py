@@ -186,7 +186,7 @@ def _files(path: Path, rel: str, notes: list[str] | None = None) -> Path:
                                  "read from there")  # fmt: skip
         if not files:
             raise LogError(f"logs {rel!r}: no TensorBoard event file (*tfevents*) in the folder or its sub-folders"
-                           f"{_folder_holds(path)}")  # fmt: skip
+                           f"{_folder_holds(path, rel)}")  # fmt: skip
     else:
         raise LogError(f"logs {rel!r}: not a plain file or folder")
     size = sum(f.stat().st_size for f in files)
@@ -200,19 +200,22 @@ HAND_IN = ("hand in the run's TensorBoard event folder (its events.out.tfevents.
 _MLFLOW_LINE = re.compile(rb"\d{10,16} \S+ \d{1,10}\r?")  # an MLflow file store's metric line: timestamp value step
 
 
-def _folder_holds(folder: Path) -> str:
+def _folder_holds(folder: Path, rel: str = "") -> str:
     """What a log folder with no event file holds, as far as its files' names and first line tell, and what to hand in
     (examiner probe 29: a folder of TensorBoard's "Download CSV" files and an MLflow run's `metrics/` folder were
-    refused as holding no event file, with no word of what to hand in). Bounded: MAX_FILES entries of the folder (and
-    of a `metrics/` sub-folder), 128 bytes of each file."""
+    refused as holding no event file, with no word of what to hand in; probe 31: a folder of one CSV per process,
+    `log_rank0.csv` and `log_rank1.csv`, likewise — a log the grader reads, named: point logs at one, rank 0's).
+    Bounded: MAX_FILES entries of the folder (and of a `metrics/` sub-folder), 128 bytes of each file. `rel`: the
+    folder as the submission names it, for the path to write."""
     found: list[str] = []
+    logs: list[tuple[str, str]] = []  # (name within the folder, "CSV" or "JSON"): logs the grader reads
     for where in (folder, folder / "metrics"):
         try:
             with os.scandir(where) as it:
                 entries = [e for e in itertools.islice(it, MAX_FILES) if e.is_file(follow_symlinks=False)]
         except OSError:
             continue
-        for e in entries:
+        for e in sorted(entries, key=lambda e: e.name):
             try:
                 with open(e.path, "rb") as f:
                     first = f.read(128).split(b"\n", 1)[0].lstrip(b"\xef\xbb\xbf")
@@ -222,13 +225,38 @@ def _folder_holds(folder: Path) -> str:
                 found.append("tb")
             elif _MLFLOW_LINE.fullmatch(first):
                 found.append("mlflow")
+            elif (suffix := Path(e.name).suffix.lower()) in (".csv", ".json"):
+                logs.append((e.name if where == folder else f"metrics/{e.name}", suffix[1:].upper()))
     if "tb" in found:
         what = f'{found.count("tb")} of TensorBoard\'s "Download CSV" files (Wall time,Step,Value: one tag each)'
     elif "mlflow" in found or (folder / "meta.yaml").is_file():
         what = "an MLflow run's metrics (one file a metric, `timestamp value step` lines)"
+    elif logs:
+        return f": it holds {_logs_held(logs, rel)}"
     else:
         return f"; {HAND_IN}"
     return f": it holds {what}, not a run's log the grader reads; {HAND_IN}"
+
+
+_RANK_ZERO = re.compile(r"(?:rank|proc|process|worker|gpu|device|node)[_-]?0(?!\d)", re.IGNORECASE)
+
+
+def _logs_held(logs: list[tuple[str, str]], rel: str) -> str:
+    """A folder's CSV and JSON log files, named (at most 3), and the one to point logs at: a run's log is one file,
+    and one file per process (`log_rank0.csv`, `log_rank1.csv`) is read as rank 0's."""
+    kinds = [(n, k) for k in ("CSV", "JSON") if (n := sum(kind == k for _, kind in logs))]
+    counted = " and ".join(f"{n} {k} file{'s' * (n > 1)}" for n, k in kinds)
+    names = ", ".join(shown(name, 40) for name, _ in logs[:3]) + (", …" if len(logs) > 3 else "")
+
+    def path(name: str) -> str:
+        return shown(f"{rel.rstrip('/')}/{name}" if rel.rstrip("/") else name, 80)
+
+    if len(logs) == 1:
+        return f"{counted} ({names}): point logs at the file, logs = {path(logs[0][0])}"
+    zero = [name for name, _ in logs if _RANK_ZERO.search(name)]
+    if len(zero) == 1:
+        return f"{counted} ({names}): point logs at one file — one per process? rank 0's: logs = {path(zero[0])}"
+    return f"{counted} ({names}): point logs at the one file of this run, logs = {path('<file>')}"
 
 
 def read_logs(folder: Path, rel: str, epochs: int | None = None, notes: list[str] | None = None,
