@@ -125,7 +125,7 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
     refused = refusals(s, a)
     limit = refused.limit  # the grader's limit, not the student's fault
     out = [CheckResult("config", name, "fail", f"Not rerun: {why}.") if name not in limit else
-           CheckResult("config", name, "skip", f"Not rerun: {why} — a schedule the grader cannot rerun as written (a "
+           CheckResult("config", name, "skip", f"Not rerun: {why} — an entry the grader cannot rerun as written (a "
                        "limit of the grader's, not a fault): its claims are pending review.")
            for name, why in refused.entries.items()]  # fmt: skip
     problems = list(refused.setup)
@@ -185,8 +185,8 @@ def _refused_claims(ctx: Context, name: str, why: str, stands: bool, limit: bool
             alone = f"its {check.replace('_', ' ')} points (its optimizer's only run: the one this check would judge)"
             what = "its claim" if check in claimed else alone
             if limit:  # the grader's limit: pending review, neither earned nor lost
-                out.append(CheckResult(check, name, "skip", f"Not checked: the grader cannot rerun this entry's "
-                                       f"schedule as written ({why}); {what} pending review.", pending=pts,
+                out.append(CheckResult(check, name, "skip", f"Not checked: the grader cannot rerun this entry as "
+                                       f"written ({why}); {what} pending review.", pending=pts,
                                        why="unsupported"))  # fmt: skip
                 continue
             out.append(CheckResult(check, name, "fail", f"Not checked: the config check refuses this entry ({why}); "

@@ -500,8 +500,8 @@ def _batch_of(logs: Logs, rerun: dict, parts: bool, exact, digits: LrDigits | No
     15 of 15 such honest logs were "the log does not match the claimed config", a confirmed cause, as a planted log
     of another LR was). Told by the log's LR table where it `parts` from the claimed one — every logged LR the table
     of the config at batch N·B (one reading of a rounded column, as `compare` reads one), the log within its length
-    — or, where the schedule's LR does not move, by its epochs: its last step, + 1, is its last epoch × the steps of
-    an epoch at N·B. A sweep counted in steps (`max_steps`) is the same at any batch: None."""
+    — or, where the schedule's LR does not move, by its epochs: a log of every step whose last step, + 1, is its last
+    epoch × the steps of an epoch at N·B. A sweep counted in steps (`max_steps`) is the same at any batch: None."""
     if "config" not in rerun or not logs.step:
         return None
     try:
@@ -514,6 +514,7 @@ def _batch_of(logs: Logs, rerun: dict, parts: bool, exact, digits: LrDigits | No
     train = (rerun.get("meta") or {}).get("train_size")
     lrs = [(s, v) for s, v in zip(logs.step, logs.lr, strict=False) if math.isfinite(v)]
     last = max(logs.step)
+    every = bool(logs.epoch) and len(set(logs.step)) >= last  # every step logged (from 0 or 1): its epochs' length
     for n in range(2, MAX_PROCESSES + 1):
         fewer = math.ceil(train / (n * cfg.batch_size)) if train and not cfg.epoch_steps else math.ceil(per / n)
         if fewer >= per:
@@ -532,7 +533,7 @@ def _batch_of(logs: Logs, rerun: dict, parts: bool, exact, digits: LrDigits | No
                 rest = [(v, table[s]) for s, v in at if not exact(v, table[s])]
                 if not rest or (digits is not None and digits.explains(rest) is not None):
                     return found
-        elif not parts and logs.epoch and (e := max(logs.epoch)) >= 2 and last + 1 in (e * fewer, e * fewer + 1):
+        elif not parts and every and (e := max(logs.epoch)) >= 2 and last + 1 in (e * fewer, e * fewer + 1):
             return replace(found, by="epochs")
     return None
 
@@ -677,9 +678,15 @@ def _smoothed_part(logs: Logs, rerun: dict, contiguous: list[int], index: dict, 
     ours = smooth(ema(rerun["train_loss"][:n], *pre) if pre else rerun["train_loss"][:n], 0.98)
     total, untold = len(rerun["train_loss"]), None
     if sweep and ours:
+        # to the lowest loss of the rerun or of the log, the sooner: past either, one seed's sweep is turning up
+        # while the other's may still fall (examiner probe 31: an honest log whose own loss turned up 10 steps before
+        # the rerun's lowest, at a batch no committed sweep measures, was "outside the seed noise")
         low = min(range(len(rerun["train_loss_smoothed"])), key=rerun["train_loss_smoothed"].__getitem__)
+        own = min(range(n), key=logged.__getitem__) if all(math.isfinite(v) for v in logged) else n
+        whose = "the rerun's" if low <= own else "the log's"
+        low = min(low, own)
         if low + 1 < n:
-            n, untold = low + 1, (f"after step {low} (the rerun's lowest loss) the LR is past where the loss "
+            n, untold = low + 1, (f"after step {low} ({whose} lowest loss) the LR is past where the loss "
                                   "turns up, and seeds of a sweep fan out there (towards divergence): not "
                                   "compared")  # fmt: skip
     if (cut := _rounded_below([logs.train_loss[index[s]] for s in contiguous], ours, n)) is not None:

@@ -428,8 +428,9 @@ REASONS: dict[str, tuple[int, str]] = {
                      "(docs/evidence.md), from which they are read"),
     "unsupported": (1, "entries the grader cannot rerun as written: {n} pending — a schedule no schedule of the "
                        "grader's expresses (a cosine period shorter than the run, a linear OneCycle anneal, "
-                       "ReduceLROnPlateau, an lr_lambda it cannot tabulate; each entry's line says which): review by "
-                       "hand against the run's logs, or state the schedule as the grader's (a table of factors)"),
+                       "ReduceLROnPlateau, an lr_lambda it cannot tabulate), or an entry trained on another number "
+                       "of processes than [setup] states; each entry's line says which: review by hand against the "
+                       "run's logs, or state the schedule as the grader's (a table of factors)"),
     "legacy": (1, "sections a course config.py cannot hold: {n} pending — a config.py holds one config (a sweep or a "
                   "run), and the assignment requires both: hand in every sweep and run as one submission.toml "
                   "(docs/submission.md), or review the other configs by hand"),

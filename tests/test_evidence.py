@@ -675,3 +675,20 @@ def test_an_accuracy_only_log_is_judged_by_the_runs_own_changes_and_causes_read_
     case = Case("logs", None, RunConfig(lr=0.05), rerun_ok, None, logs=rounded,
                 comparison=Comparison(steps, 0, "b"))  # fmt: skip
     assert diverged_log(case) is None
+
+
+def test_a_sweep_is_compared_to_the_sooner_of_its_own_and_the_reruns_lowest_loss():
+    """Examiner probe 31: an honest sweep log whose own loss turned up 10 steps before the rerun's lowest was
+    "outside the seed noise" there (no committed sweep at its batch); past either's lowest loss a sweep fans out."""
+    from reference.rules import smooth
+
+    steps = 160
+    lrs = [1e-5 * 10 ** (6 * s / steps) for s in range(steps)]
+    rerun_loss = [2.3 - 1.8 * s / 150 if s <= 150 else 0.5 * 1.3 ** (s - 150) for s in range(steps)]
+    log_loss = [2.3 - 1.8 * s / 150 if s <= 130 else (2.3 - 1.8 * 130 / 150) * 1.15 ** (s - 130) for s in range(steps)]
+    rerun = {"lr": lrs, "train_loss": rerun_loss, "train_loss_smoothed": smooth(rerun_loss, 0.98), "epochs": []}
+    logs = Logs("sweep.csv", step=list(range(steps)), lr=lrs, train_loss=log_loss)
+    cmp = compare(logs, rerun, n_test=1000, sweep=True)
+    assert cmp.loss is None and "the log's lowest loss" in cmp.summary(), cmp.summary()
+    early = Logs("sweep.csv", step=list(range(steps)), lr=lrs, train_loss=[v * 3 for v in log_loss])
+    assert compare(early, rerun, n_test=1000, sweep=True).loss is not None  # before it, as before
