@@ -4,7 +4,7 @@ processes trained at a batch of N × BATCH_SIZE per optimizer step, the grader's
 [setup] (`nproc`, `world_size`, `num_gpus`, …) or in a course config.py (`NUM_GPUS`, `WORLD_SIZE`,
 `parallel = dict(data=N)`) is read as data, with one note saying what is read: each was ERROR 0/100 for the whole
 submission, or ignored while the rerun kept batch 128; an entry's own process count sets only that entry apart. A
-folder of one CSV per process is refused naming its CSV files and the file to point logs at, rank 0's."""
+folder of one log per process (ranks 0..N−1 of one name) is read as rank 0's, one note saying so."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from grader.load import load_submission
 from grader.logs import LogError, read_logs
 from grader.plan import plan
 from grader.schema import Assignment
+from reference.outputs import Logs, write_tensorboard
 
 STEP = "the batch of one optimizer step over all processes"
 SWEEP = """
@@ -138,19 +139,31 @@ def test_a_onecycle_total_counts_the_global_batchs_steps(tmp_path):
 CSV = "step,lr,train_loss\n1,0.05,2.30\n2,0.05,2.25\n"
 
 
-def test_a_folder_of_one_csv_per_rank_is_named_with_rank_zeros_file(tmp_path):
+def test_a_folder_of_one_log_per_rank_is_read_as_rank_zeros(tmp_path):
+    """Each process logs the same run (its LR table; its own share's loss): rank 0's is read, one note saying so; a
+    pair that is not ranks 0..N−1 of one name is named, with the file to point logs at."""
     run = tmp_path / "logs" / "train"
     run.mkdir(parents=True)
     for rank in (0, 1):
-        (run / f"log_rank{rank}.csv").write_text(CSV)
+        (run / f"log_rank{rank}.csv").write_text(CSV if rank == 0 else CSV.replace("2.30", "2.40"))
+    notes: list[str] = []
+    assert read_logs(tmp_path, "logs/train", notes=notes).train_loss[0] == 2.30
+    assert "logs 'logs/train': one log file per process: rank 0's, \"log_rank0.csv\", read (each process logs the " \
+        "same run)" in notes, notes  # fmt: skip
+    tb = tmp_path / "runs" / "train"
+    for rank in (0, 1):
+        write_tensorboard(Logs("", [0, 1], [0.05, 0.05], [2.3 + rank, 2.25], [], [], []), tb / f"rank{rank}")
+    notes = []
+    assert read_logs(tmp_path, "runs/train", notes=notes).train_loss[0] == pytest.approx(2.3)
+    assert any("one event folder per process" in n and 'rank 0\'s, "rank0"' in n for n in notes), notes
+    (run / "log_rank1.csv").rename(run / "log_rank3.csv")  # not ranks 0..N−1: which is this run's is not read off
     with pytest.raises(LogError) as err:
         read_logs(tmp_path, "logs/train")
     assert str(err.value) == (
         "logs 'logs/train': no TensorBoard event file (*tfevents*) in the folder or its sub-folders: it holds 2 CSV "
-        'files ("log_rank0.csv", "log_rank1.csv"): point logs at one file — one per process? rank 0\'s: '
+        'files ("log_rank0.csv", "log_rank3.csv"): point logs at one file — one per process? rank 0\'s: '
         'logs = "logs/train/log_rank0.csv"'
     )
-    assert read_logs(tmp_path, "logs/train/log_rank0.csv").train_loss  # the path it names reads
 
 
 def test_a_folder_of_several_logs_lists_three_and_one_log_is_pointed_at(tmp_path):
