@@ -274,9 +274,6 @@ def _folder_holds(folder: Path, rel: str = "") -> str:
     return f": it holds {what}, not a run's log the grader reads; {HAND_IN}"
 
 
-_RANK_ZERO = re.compile(r"(?:rank|proc|process|worker|gpu|device|node)[_-]?0(?!\d)", re.IGNORECASE)
-
-
 def _logs_held(logs: list[tuple[str, str]], rel: str) -> str:
     """A folder's CSV and JSON log files, named (at most 3), and the one to point logs at: a run's log is one file,
     and one file per process (`log_rank0.csv`, `log_rank1.csv`) is read as rank 0's."""
@@ -289,7 +286,7 @@ def _logs_held(logs: list[tuple[str, str]], rel: str) -> str:
 
     if len(logs) == 1:
         return f"{counted} ({names}): point logs at the file, logs = {path(logs[0][0])}"
-    zero = [name for name, _ in logs if _RANK_ZERO.search(name)]
+    zero = [name for name, _ in logs if (m := _RANK.search(name)) and int(m[3]) == 0]
     if len(zero) == 1:
         return f"{counted} ({names}): point logs at one file — one per process? rank 0's: logs = {path(zero[0])}"
     return f"{counted} ({names}): point logs at the one file of this run, logs = {path('<file>')}"
