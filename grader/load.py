@@ -34,7 +34,7 @@ from pydantic import BaseModel, ValidationError
 from grader import aliases
 from grader.legacy import LegacyConfigError, lambda_text, to_submission
 from grader.logs import Evidence, gather
-from grader.presets import PRESETS, apply_preset
+from grader.presets import apply_preset, preset_of
 from grader.safe import LINE, SHOWN, InputError, escape, line, shown
 from grader.schema import ENTRIES, LOGS_PATTERN, Assignment, Optim, Printed, SetApart, Setup, Student, Submission
 from reference.config import ScheduleConfig
@@ -596,9 +596,7 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
 def _preset_batch(data: dict, assignment: Assignment) -> int:
     """Each process's batch where a [setup] stating a process count states no batch: its preset's (the course's
     BATCH_SIZE, each process's), else the schema's default."""
-    setup = data.get("setup") if isinstance(data.get("setup"), dict) else {}
-    name = setup.get("preset") if "preset" in setup else assignment.preset
-    batch = PRESETS[name].setup.get("batch_size") if isinstance(name, str) and name in PRESETS else None
+    batch = preset.setup.get("batch_size") if (preset := preset_of(data, assignment.preset)) else None
     return batch if isinstance(batch, int) else Setup.model_fields["batch_size"].default
 
 

@@ -41,15 +41,21 @@ PRESETS: dict[str, Preset] = {
 }
 
 
+def preset_of(data: dict, default: str | None) -> Preset | None:
+    """The preset `data` (a parsed submission.toml) names in `[setup] preset`, else `default` (the assignment's);
+    None for an unknown name or a shape the schema would refuse."""
+    setup = data.get("setup")
+    name = setup.get("preset") if isinstance(setup, dict) and "preset" in setup else default
+    return PRESETS[name] if isinstance(name, str) and name in PRESETS else None
+
+
 def apply_preset(data: dict, default: str | None) -> dict:
     """`data` (a parsed submission.toml) with the defaults of its `[setup] preset`, else of `default` (the
     assignment's), filled in where the file is silent. Shapes the schema would refuse, and an unknown preset name,
     are left as they are, for validation to report."""
-    setup = data.get("setup")
-    name = setup.get("preset") if isinstance(setup, dict) and "preset" in setup else default
-    if not isinstance(name, str) or name not in PRESETS:
+    preset = preset_of(data, default)
+    if preset is None:
         return data
-    preset = PRESETS[name]
     out = dict(data)
     setup = out.get("setup", {})
     if isinstance(setup, dict):
