@@ -974,11 +974,7 @@ def legacy_to_run_fields(values: dict[str, object], used: frozenset[str] = froze
             value = tuple(value) if field_ == "betas" and isinstance(value, list) else value
             _take(fields, origin, warnings, field_, value, name)
         elif batch_word(name) == "processes":  # NUM_GPUS, WORLD_SIZE, NPROC_PER_NODE, …: BATCH_SIZE is each one's
-            if whole(value, MAX_PROCESSES):
-                _take(fields, origin, warnings, "processes", value, name)
-            else:
-                warnings.append(f"{name}: {shown(value)} is not a whole number of processes from 1 to "
-                                f"{MAX_PROCESSES}; not read")  # fmt: skip
+            _processes(fields, origin, warnings, value, name, f"{name}:")
         elif batch_word(name) == "per_process":  # BATCH_SIZE_PER_GPU: the course's BATCH_SIZE, each process's
             _take(fields, origin, warnings, "batch_size", value, name)
         elif name == "parallel" and isinstance(value, dict):
@@ -1006,6 +1002,14 @@ def _parallel_size(value: object) -> object:
     return value.get("size") if isinstance(value, dict) else value
 
 
+def _processes(fields: dict, origin: dict, warnings: list[str], value: object, name: str, said: str) -> None:
+    """A process count (`name`, as the file writes it) taken as `processes`, or one warning (`said` leads it)."""
+    if whole(value, MAX_PROCESSES):
+        _take(fields, origin, warnings, "processes", value, name)
+    else:
+        warnings.append(f"{said} {shown(value)} is not a whole number of processes from 1 to {MAX_PROCESSES}; not read")
+
+
 def _parallel(value: dict, fields: dict, origin: dict, warnings: list[str]) -> None:
     """ColossalAI's `parallel = dict(data=N, pipeline=P, tensor=dict(size=T, mode=...))`: a data-parallel size is the
     process count (BATCH_SIZE each process's, `global_batch`); pipeline or tensor parallelism (size > 1) is not
@@ -1013,11 +1017,7 @@ def _parallel(value: dict, fields: dict, origin: dict, warnings: list[str]) -> N
     if any(_parallel_size(value.get(k)) not in (None, 1) for k in ("pipeline", "tensor")):
         warnings.append(f"parallel: {_NOT_RERUN['parallel']}")
     if (data := _parallel_size(value.get("data"))) is not None:
-        if whole(data, MAX_PROCESSES):
-            _take(fields, origin, warnings, "processes", data, "parallel['data']")
-        else:
-            warnings.append(f"parallel: data = {shown(data)} is not a whole number of processes from 1 to "
-                            f"{MAX_PROCESSES}; not read")  # fmt: skip
+        _processes(fields, origin, warnings, data, "parallel['data']", "parallel: data =")
     if other := [k for k in value if k not in ("data", "pipeline", "tensor")]:
         warnings.append(f"parallel: {', '.join(shown(k) for k in other[:3])} not read (the rerun is data parallel at "
                         "most: data, pipeline and tensor are read)")  # fmt: skip
