@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 
+from grader.aliases import STEP
 from grader.context import (
     MIN_SEEDS,
     OWN_ALGORITHM,
@@ -554,7 +555,7 @@ def _other_batch(check: str, ctx: Context, p: PlannedRun, pts: float, claimed) -
                        f"this config at a global batch of {b.batch} ({b.per} steps an epoch where the stated batch of "
                        f"{b.batch // b.n} gives {b.claimed}: {b.n} processes of {b.batch // b.n} each?), and the rerun "
                        f"is at the stated batch, so its figures are not your run's. State batch_size = {b.batch} in "
-                       "[setup] (the batch of one optimizer step over all processes) to have it rerun as it ran.",
+                       f"[setup] ({STEP}) to have it rerun as it ran.",
                        claimed=said, pending=pts, why="batch")  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from statistics import NormalDist
 
+from grader.aliases import STEP
 from grader.context import OWN_ALGORITHM, Context, kin, lr_of, sweep_reference
 from grader.logs import Mixed, rule_on
 from grader.plan import PlannedRun
@@ -468,7 +469,7 @@ def _rounded(logs: Logs, rerun: dict, logged: list[int], index: dict[int, int]) 
     return ("start_lr" if cfg.get("task") == "range-test" else "lr", stated, value) if scaled else None
 
 
-MAX_PROCESSES = 8  # the most processes (GPUs) `_batch_of` reads a log as run on
+BATCH_TIMES = 8  # the most processes (GPUs) `_batch_of` reads a log as run on (a stated count: aliases.MAX_PROCESSES)
 
 
 @dataclass(frozen=True)
@@ -490,12 +491,11 @@ class OtherBatch:
                 f"{self.claimed}: a global batch of {self.batch} ({self.n} processes of {self.batch // self.n} each, "
                 "as DDP's per-process DataLoader under torchrun or colossalai run gives?), and the rerun is at batch "
                 f"{self.batch // self.n} — its steps are not the rerun's, so neither its LRs nor its losses are "
-                f"compared; batch_size = {self.batch} in [setup] (the batch of one optimizer step over all processes) "
-                "reruns it as it ran")  # fmt: skip
+                f"compared; batch_size = {self.batch} in [setup] ({STEP}) reruns it as it ran")  # fmt: skip
 
 
 def _batch_of(logs: Logs, rerun: dict, parts: bool, exact, digits: LrDigits | None) -> OtherBatch | None:
-    """The claimed config at a global batch of N× the claimed one, N = 2..MAX_PROCESSES: the course's scripts gave
+    """The claimed config at a global batch of N× the claimed one, N = 2..BATCH_TIMES: the course's scripts gave
     each process's DataLoader BATCH_SIZE, so a student on N GPUs stepped N× fewer times an epoch (examiner probe 31:
     15 of 15 such honest logs were "the log does not match the claimed config", a confirmed cause, as a planted log
     of another LR was). Told by the log's LR table where it `parts` from the claimed one — every logged LR the table
@@ -515,7 +515,7 @@ def _batch_of(logs: Logs, rerun: dict, parts: bool, exact, digits: LrDigits | No
     lrs = [(s, v) for s, v in zip(logs.step, logs.lr, strict=False) if math.isfinite(v)]
     last = max(logs.step)
     every = bool(logs.epoch) and len(set(logs.step)) >= last  # every step logged (from 0 or 1): its epochs' length
-    for n in range(2, MAX_PROCESSES + 1):
+    for n in range(2, BATCH_TIMES + 1):
         fewer = math.ceil(train / (n * cfg.batch_size)) if train and not cfg.epoch_steps else math.ceil(per / n)
         if fewer >= per:
             continue
