@@ -1208,6 +1208,18 @@ def _number(text: str) -> float:
     return float(text)
 
 
+def _clashes(series: dict[str, list[tuple[int, float]]]) -> tuple[str, int, int] | None:
+    """The first series whose steps are logged more than once with different values: (its key, how many such
+    steps, the first) — one file appended to by several processes, each its own local loss (examiner probe 31)."""
+    for k, v in series.items():
+        seen: dict[int, set[str]] = {}
+        for s, x in v:
+            seen.setdefault(s, set()).add(repr(x))  # repr: nan is one value, not a clash with itself
+        if clash := sorted(s for s, xs in seen.items() if len(xs) > 1):
+            return k, len(clash), clash[0]
+    return None
+
+
 def _assemble(rel: str, series: dict[str, list[tuple[int, float]]], runs: int | None = None,
               notes: list[str] | None = None, per_epoch: int | None = None,
               by_epoch: bool = False, how: str = "", several: int = 0) -> Logs:  # fmt: skip
@@ -1244,6 +1256,11 @@ def _assemble(rel: str, series: dict[str, list[tuple[int, float]]], runs: int | 
         notes.append(f"logs {rel!r}: the train loss starts again from step {written[0]} ({restarts + 1} runs in "
                      "one log); where their steps overlap the one written last is read: hand in this run's own "
                      "event file or folder")  # fmt: skip
+    elif not several and notes is not None and (clash := _clashes(series)):
+        notes.append(f"logs {rel!r}: {clash[1]} step(s) logged twice or more with different values ({TAGS[clash[0]]} "
+                     f"first at step {clash[2]}); the value written last is read (two processes appending to one "
+                     "file, or two figures logged under one name?): hand in rank 0's own log, one value a "
+                     "step")  # fmt: skip
     steps = sorted(set(lrs) | set(loss))
     shift = 1 if steps and steps[0] == 1 else 0  # 1-based global steps → 0-based (read off every logged step)
     last = max(loss, default=None)  # once: a 100,000-step log took a minute when this was taken per step (fuzz_logs)

@@ -166,6 +166,22 @@ def test_a_folder_of_one_log_per_rank_is_read_as_rank_zeros(tmp_path):
     )
 
 
+def test_one_csv_appended_to_by_two_processes_is_read_with_a_note(tmp_path):
+    """Both ranks appending their own loss to one CSV: each step twice with different values, the last written read,
+    and one note says so (examiner probe 31: merged silently). The same figures written twice need no note."""
+    both = "step,lr,train_loss\n1,0.05,2.30\n1,0.05,2.40\n2,0.05,2.25\n2,0.05,2.20\n"
+    (tmp_path / "both.csv").write_text(both)
+    notes: list[str] = []
+    assert read_logs(tmp_path, "both.csv", notes=notes).train_loss[:2] == [2.40, 2.20]
+    assert "logs 'both.csv': 2 step(s) logged twice or more with different values (Loss/train first at step 1); the " \
+        "value written last is read (two processes appending to one file, or two figures logged under one name?): " \
+        "hand in rank 0's own log, one value a step" in notes, notes  # fmt: skip
+    (tmp_path / "same.csv").write_text("step,lr,train_loss\n1,0.05,2.30\n1,0.05,2.30\n2,0.05,2.25\n2,0.05,2.25\n")
+    notes = []
+    assert read_logs(tmp_path, "same.csv", notes=notes).train_loss[:2] == [2.30, 2.25]
+    assert not notes, notes
+
+
 def test_a_folder_of_several_logs_lists_three_and_one_log_is_pointed_at(tmp_path):
     many = tmp_path / "logs" / "many"
     many.mkdir(parents=True)
