@@ -3,6 +3,9 @@
 Exit codes: 0 the class was graded (whatever the marks); 1 with --strict or --self-check when any check
 fails or errors; 2 usage error (no such folder, bad option, unreadable assignment.toml).
 
+A student's self-check: `grade check FOLDER` is `grade --self-check FOLDER` (quick; add --full for the final
+accuracy and loss); the instructor's assignment.toml goes in the folder that holds FOLDER.
+
 Platforms (issue 22): `grade bundle gradescope|prairielearn CLASS_DIR --out X` builds an autograder bundle,
 `grade bundle run BUNDLE SUBMISSION_DIR --out DIR` runs one as its platform would, `grade autograde PLATFORM`
 is what the bundle runs on upload, `grade gradescope-export EXPORT_DIR --assignment FILE` grades a

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from tabulate import tabulate
 
 from grader import bundle, safe
 from grader.autograde import autograde, locate
+from grader.cli import CLASS_OUT
 from grader.export import read_gradescope_export, write_scores_csv
 from grader.grade import DEFAULT_CACHE, grade_class
 from grader.load import describe
@@ -55,7 +57,7 @@ def grade(args: argparse.Namespace) -> int:
     read = found if found.is_file() else None  # what grade_class read: else the package defaults
     if args.self_check:
         print_checks(result.students[0])
-    print_class(result, args.out, None if args.self_check else f"grade {_cell(args.path)}", read is not None)
+    print_class(result, args.out, None if args.self_check else class_command(args), read is not None)
     if args.self_check:
         print_self_check(result, args.out, read, args.path)
     failing = any(s.failed_checks for s in result.students)
@@ -219,6 +221,19 @@ def print_self_check(result: ClassResult, out: Path | None, assignment_file: Pat
         return
     report = out / report_folders(result.students)[0] / "report.html"
     print(f"reports: {_cell(report)} (and the class files in {_cell(out)})")
+
+
+def class_command(args: argparse.Namespace) -> str:
+    """A class grade's command line, which its pending lines extend (`--full`, `--data-root DIR`): the same submissions
+    (`--only`, `--skip`) into the same reports (`--out` other than reports/), so that following a hint after a grade of
+    some submissions does not grade the whole class into reports/ (examiner: `--only s008 s009 --out some/` dropped)."""
+    words = [f"grade {_cell(args.path)}"]
+    if args.out is not None and Path(args.out) != CLASS_OUT:
+        words.append(f"--out {shlex.quote(_cell(args.out))}")
+    for flag in ("only", "skip"):
+        if ids := getattr(args, flag, None):
+            words.append(f"--{flag} " + " ".join(shlex.quote(_cell(i, 80)) for i in ids))
+    return " ".join(words)
 
 
 def self_check(folder: Path) -> str:

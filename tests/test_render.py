@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.commands import print_checks, print_class, print_self_check
+from grader.cli import parser
+from grader.commands import class_command, print_checks, print_class, print_self_check
 from grader.render import (
     environment,
     figure_png,
@@ -273,6 +274,16 @@ def test_self_check_says_what_quick_mode_did_not_check(tmp_path, capsys):
     out = capsys.readouterr().out
     assert said in out and "run `grade subs --full` to check them" in out
     assert "UNVERIFIED" in out and "25/100 (75 pending)" in out  # 1 of 4 raw points checked, 0 of 2 claims
+    # a grade of some submissions into another folder: its hint repeats both, so following it grades those
+    # submissions in full there, not the whole class into reports/ (examiner: `--only s008 s009 --out some/` dropped)
+    args = parser().parse_args(["subs", "--only", "s008", "s009", "--skip", "s 1", "--out", "some/", "--quick"])
+    print_class(cls, None, class_command(args))
+    out = capsys.readouterr().out
+    assert "run `grade subs --out some --only s008 s009 --skip 's 1' --full` to check them" in out
+    assert parser().parse_args(["subs", "--out", "some", "--only", "s008", "s009", "--full"]).only == ["s008", "s009"]
+    args = parser().parse_args(["subs", "--quick"])
+    args.out = Path("reports")  # what grader.cli.main sets: the default folder is not repeated
+    assert class_command(args) == "grade subs"
     fully = [CheckResult("config", "submission", "pass", "ok", points=1, max_points=1)]
     print_self_check(ClassResult({}, [StudentResult("s", "S", "f", checks=fully)], META), None,
                      tmp_path / "assignment.toml", Path("s"))  # fmt: skip
