@@ -26,6 +26,7 @@ from grader.context import (
     sweep_reference,
 )
 from grader.evidence import (
+    SOONER_MAX,
     Scope,
     check_logs,
     comparison,
@@ -33,9 +34,11 @@ from grader.evidence import (
     eval_lrs,
     half_unit,
     lr_against_log,
+    lr_ratio,
     lrs_text,
     metric_against_log,
     plausible,
+    pool,
     printed,
     printed_decades,
 )
@@ -107,6 +110,27 @@ CHANCE = (0.08, 0.12)
 def at_chance(accuracy: float) -> bool:
     """An accuracy a diverged network scores (CHANCE, widened by the figure's printed digits)."""
     return CHANCE[0] - half_unit(accuracy) <= accuracy <= CHANCE[1] + half_unit(accuracy)
+
+
+# What a run that diverged reports, and when a diverged rerun speaks for every seed (benchmarks/high_lr.py: SGD 0.3–2
+# and Adam 0.01–0.1, 12 seeds each on mnist-5k). The last evaluation of a diverged run — the figures a student whose
+# run blew up reports — scored 0.10–0.46 in accuracy and a test loss of 6.7–56 (30 runs): none a trained network's
+# (examiner probe 36: an honest 0.194 / 36.9 beside a diverged rerun was "the figures of a trained network", FAIL).
+TRAINED_ACCURACY = 0.5  # an accuracy at or above it is a trained network's
+TRAINED_LOSS = math.log(10)  # a test loss below a uniform guess's over 10 classes (as CHANCE) is a trained network's
+# A rerun that diverged within this many optimizer steps diverged at every other seed of its config (0 of 264 pairs);
+# one that diverged later did not at 4.0 % of them (11 of 275: SGD 0.7, where 1 seed of 12 diverged, at step 943).
+EARLY_DIVERGENCE = 160
+
+
+def trained(metric: str, value: float) -> bool:
+    """A claimed final figure no diverged run reports (TRAINED_ACCURACY, TRAINED_LOSS)."""
+    return value >= TRAINED_ACCURACY if metric == "test_accuracy" else value < TRAINED_LOSS
+
+
+def diverged_early(result: dict | None) -> bool:
+    """The rerun diverged within EARLY_DIVERGENCE steps: every seed of its config does, as far as measured."""
+    return bool(result and result["diverged"] and result["diverged"]["step"] < EARLY_DIVERGENCE)
 
 
 # ---------------------------------------------------------------- the checks
@@ -799,11 +823,25 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
         if seeds := ctx.seeds.get(p.name) or (ctx.by_seeds and seed_reference(ctx.baselines or [], "train", p.config)):
             out.append(_metric_against_seeds(check, metric, ctx, p, claimed, seeds, pts))
             continue
-        if metric == "test_accuracy" and at_chance(claimed) and o.result is not None and o.result["diverged"]:
+        label = metric.replace("_", " ")
+        if o.result is not None and o.result["diverged"] and not trained(metric, claimed):
             d = o.result["diverged"]
-            msg = (f"Claimed test accuracy {claimed:g}: one class's share of the test set, what a diverged network "
-                   f"scores; the rerun diverged too (step {d['step']}: {d['reason']}).")  # fmt: skip
+            what = "one class's share of the test set, what a diverged network scores" if \
+                metric == "test_accuracy" and at_chance(claimed) else (
+                "a diverged run's figure, not a trained network's (the last evaluations of 30 diverged runs "
+                "measured: accuracy 0.10–0.46, test loss 6.7–56); a diverged run's last figures are not compared "
+                "with another's")  # fmt: skip
+            msg = f"Claimed {label} {claimed:g}: {what}; the rerun diverged too (step {d['step']}: {d['reason']})."
             out.append(CheckResult(check, p.name, "pass", msg, claimed=claimed, points=pts, max_points=pts))
+            continue
+        if o.result is not None and o.result["diverged"] and not diverged_early(o.result):  # the seed's doing?
+            d = o.result["diverged"]
+            out.append(CheckResult(check, p.name, "skip", f"Not judged, pending review: claimed {label} {claimed:g}, "
+                                   f"a trained network's figure, and the rerun diverged at step {d['step']} — after "
+                                   f"{EARLY_DIVERGENCE} steps, where another seed of the config may train on (4 % of "
+                                   "measured pairs, benchmarks/high_lr.py): no evidence for or against the claim. The "
+                                   "run's logs (docs/evidence.md) decide it.", claimed=claimed, pending=pts,
+                                   why="review"))  # fmt: skip
             continue
         auto = p.config.schedule.name in OWN_ALGORITHM
         if auto and "seed" not in p.claim.model_fields_set:
@@ -926,6 +964,15 @@ def _diverged_claim(check: str, metric: str, ctx: Context, p: PlannedRun, o: Out
                            f"stream, so this cannot tell a wrong claim from another stream's run. {_auto_advice(p)}",
                            claimed=claimed, rerun=final, pending=pts,
                            why="stream" if seeded else "unseeded")  # fmt: skip
+    ratio = lr_ratio(p.config, pool(ctx.baselines or [b for b in (ctx.baseline,) if b], p.config))
+    if ratio is not None and ratio[0] > SOONER_MAX:  # whether a seed diverges there is the seed's (high_lr.py)
+        end = f": it ends at {final:.4g}" if final is not None else ""
+        return CheckResult(check, p.name, "skip", f"Not judged, pending review: claimed {label} {claimed} (a diverged "
+                           f"run); the rerun did not diverge{end}. Its LR is {ratio[0]:.2g}× the committed "
+                           f"{p.config.optimizer} runs' ({ratio[1]:.3g}), where whether a run diverges may be its "
+                           "seed's doing (benchmarks/high_lr.py: at SGD 0.7, 1 seed of 12 diverged, at step 943): no "
+                           "evidence against the claim. The run's logs (docs/evidence.md) decide it.", claimed=claimed,
+                           rerun=final, pending=pts, why="review")  # fmt: skip
     return CheckResult(check, p.name, "fail", f"Claimed {label} {claimed} (a diverged run), but the rerun did not "
                        f"diverge: it ends at {final:.4g}." if final is not None else f"Claimed {label} {claimed}, "
                        "but the rerun did not diverge.", claimed=claimed, rerun=final, max_points=pts)  # fmt: skip
@@ -1245,12 +1292,15 @@ def check_plausibility(ctx: Context, pts: float) -> list[CheckResult]:
         if c.claimed_test_accuracy is not None and c.claimed_test_accuracy > 1:
             flags.append((p.name, f"claimed accuracy {c.claimed_test_accuracy:g} > 1 (report a fraction, not %)",
                           {"claimed": c.claimed_test_accuracy}))  # fmt: skip
-        acc = c.claimed_test_accuracy
-        trained = [v for v in (None if acc is not None and at_chance(acc) else acc, c.claimed_test_loss)
-                   if v is not None and math.isfinite(v)]  # fmt: skip
-        if o.result and o.result["diverged"] and trained:  # a control at × 10 may blow up: only a claim is implausible
-            flags.append((p.name, f"the rerun diverged ({o.result['diverged']['reason']}), yet the run claims the "
-                          "figures of a trained network", {}))  # fmt: skip
+        figures = (("test_accuracy", c.claimed_test_accuracy), ("test_loss", c.claimed_test_loss))
+        good = [f"{m.replace('_', ' ')} {v:g}" for m, v in figures
+                if v is not None and math.isfinite(v) and trained(m, v)]  # fmt: skip
+        # a control at × 10 may blow up: only a claim is implausible, and only where every seed diverges (a late
+        # divergence is the seed's: the claim checks leave it pending where the rerun is chaotic)
+        if good and diverged_early(o.result):
+            flags.append((p.name, f"the rerun diverged ({o.result['diverged']['reason']}), as every seed of a config "
+                          f"measured does that diverges within {EARLY_DIVERGENCE} steps, yet the run claims the "
+                          f"figures of a trained network ({', '.join(good)})", {}))  # fmt: skip
         reachable = [v for v in [*ref_losses, *(e["test_loss"] for e in (o.result or {}).get("epochs", []))]
                      if math.isfinite(v)]  # fmt: skip
         factor = ctx.tol.implausible_loss_factor

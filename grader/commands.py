@@ -16,7 +16,6 @@ from tabulate import tabulate
 
 from grader import bundle, safe
 from grader.autograde import autograde, locate
-from grader.cli import CLASS_OUT
 from grader.export import read_gradescope_export, write_scores_csv
 from grader.grade import DEFAULT_CACHE, grade_class
 from grader.load import describe
@@ -225,10 +224,10 @@ def print_self_check(result: ClassResult, out: Path | None, assignment_file: Pat
 
 def class_command(args: argparse.Namespace) -> str:
     """A class grade's command line, which its pending lines extend (`--full`, `--data-root DIR`): the same submissions
-    (`--only`, `--skip`) into the same reports (`--out` other than reports/), so that following a hint after a grade of
+    (`--only`, `--skip`) into the same reports (`--out`, where given), so that following a hint after a grade of
     some submissions does not grade the whole class into reports/ (examiner: `--only s008 s009 --out some/` dropped)."""
     words = [f"grade {_cell(args.path)}"]
-    if args.out is not None and Path(args.out) != CLASS_OUT:
+    if getattr(args, "out_given", True) and args.out is not None:
         words.append(f"--out {shlex.quote(_cell(args.out))}")
     for flag in ("only", "skip"):
         if ids := getattr(args, flag, None):

@@ -515,3 +515,40 @@ def test_a_course_config_py_leaves_the_sections_it_cannot_hold_pending():
     assert any(
         x.startswith("sections a course config.py cannot hold: 2 final-metric claims and 1 baseline") for x in line
     ), line
+
+
+def test_a_diverged_runs_figures_beside_a_diverged_rerun_are_no_trained_networks_a_late_divergence_decides_none():
+    """Examiner probe 36: an honest student whose SGD 0.8 run blew up claimed its last evaluation, 0.194 / 36.9, and
+    the rerun diverged too (step 516): "the rerun diverged, yet the run claims the figures of a trained network",
+    FAIL. Diverged runs' last evaluations score 0.10–0.46 and a test loss of 6.7–56 (benchmarks/high_lr.py), and a
+    rerun that diverges after 160 steps speaks for its seed only (another trains on in 4 % of measured pairs)."""
+    late = {"step": 516, "reason": "loss exploded at step 516"}
+    v = verdicts(submission(claimed_test_accuracy=0.194, claimed_test_loss=36.9), rerun(0.234, 23.1, diverged=late))
+    assert v[("accuracy_claim", "const")].status == "pass" and "a diverged run's figure" in \
+        v[("accuracy_claim", "const")].message  # fmt: skip
+    assert v[("loss_claim", "const")].status == "pass"
+    assert ("plausibility", "const") not in v and v[("plausibility", "submission")].status == "pass"
+    # a trained network's figure beside a late divergence: pending, neither failed nor implausible
+    v = verdicts(submission(claimed_test_accuracy=0.95, claimed_test_loss=0.17), rerun(0.234, 23.1, diverged=late))
+    acc = v[("accuracy_claim", "const")]
+    assert acc.status == "skip" and acc.why == "review" and acc.pending > 0 and "step 516" in acc.message
+    assert ("plausibility", "const") not in v
+    # an early divergence speaks for every seed: a trained figure is implausible, a diverged one is not
+    early = {"step": 17, "reason": "loss exploded at step 17"}
+    v = verdicts(submission(claimed_test_accuracy=0.95, claimed_test_loss=36.9), rerun(0.1, 50.0, diverged=early))
+    flag = v[("plausibility", "const")]
+    assert flag.status == "fail" and "test accuracy 0.95" in flag.message and "36.9" not in flag.message
+    assert v[("loss_claim", "const")].status == "pass"
+
+
+def test_a_diverged_claim_at_an_lr_past_the_measured_ones_is_pending_where_the_rerun_trains_on():
+    """At SGD 0.7 (14× the committed LR) 1 seed of 12 diverged: a student whose run did claims NaN honestly, and a
+    rerun that trains on is no evidence against it. At the committed LR no seed diverges: it fails as before."""
+    entry = {**BASELINE["runs"]["sgd-constant"], "config": {"optimizer": "sgd", "lr": 0.05, "epochs": 2}}
+    base = {**BASELINE, "runs": {"sgd-constant": entry}}
+    sub = submission(claimed_test_loss=float("nan"))
+    high = sub.model_copy(update={"run": [sub.run[0].model_copy(update={"lr": 0.7})]})
+    pending = verdicts(high, rerun(), baseline=base)[("loss_claim", "const")]
+    assert pending.status == "skip" and pending.why == "review" and "14× the committed sgd runs' (0.05)" in \
+        pending.message  # fmt: skip
+    assert verdicts(sub, rerun(), baseline=base)[("loss_claim", "const")].status == "fail"

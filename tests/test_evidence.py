@@ -692,3 +692,43 @@ def test_a_sweep_is_compared_to_the_sooner_of_its_own_and_the_reruns_lowest_loss
     assert cmp.loss is None and "the log's lowest loss" in cmp.summary(), cmp.summary()
     early = Logs("sweep.csv", step=list(range(steps)), lr=lrs, train_loss=[v * 3 for v in log_loss])
     assert compare(early, rerun, n_test=1000, sweep=True).loss is not None  # before it, as before
+
+
+def test_past_twice_the_committed_lr_neither_test_metric_level_nor_divergence_is_judged_against_another_seed():
+    """Examiner probe 36: honest SGD 0.7 logs (14× the committed 0.0506) ended at 0.43–0.70 in accuracy over five
+    seeds, where the σ borrowed from runs at 0.05 allowed ±0.074 — 4 of 4 were "outside the seed noise of this
+    config" — and each was given the diverged-log cause ("an optimizer setting outside the claim") though the
+    rerun's own loss turned up as theirs did. No committed seeds measure such an LR: the log's level is not held to
+    the rerun's, and no cause is read off its divergence; the run's own last change is still tested."""
+    from grader.context import load_baselines
+    from grader.diagnoses import Case, diverged_log
+    from grader.evidence import Comparison, borrowed, pool
+
+    cfg = RunConfig(lr=0.7, momentum=0.9)
+    band, epochs = borrowed(pool(load_baselines("mnist-5k"), cfg), cfg)
+    assert band.unmeasured and "nor its test metrics are held to the rerun's" in band.unmeasured
+    acc = [0.1 + 0.02 * e for e in range(1, 31)]
+    loss = [2.3 - 0.05 * e for e in range(1, 31)]
+    ours = {"lr": [0.7] * 960, "train_loss": [1.0] * 960,
+            "epochs": [{"epoch": e, "test_accuracy": a + 0.23, "test_loss": lo} for e, a, lo in
+                       zip(range(1, 31), acc, loss, strict=True)]}  # fmt: skip
+    honest = Logs("log.csv", epoch=list(range(1, 31)), test_accuracy=acc, test_loss=loss)
+    cmp = compare(honest, ours, n_test=1000, band=band, epochs=epochs)
+    assert cmp.test is None and "within the seed noise" not in cmp.summary(), cmp.summary()
+    # the same level held to a measured LR's borrowed σ is outside it
+    low, low_epochs = borrowed(pool(load_baselines("mnist-5k"), RunConfig(lr=0.08)), RunConfig(lr=0.08))
+    assert compare(honest, ours, n_test=1000, band=low, epochs=low_epochs).test is not None
+    # an edited last epoch still leaves the run's own line
+    edited = replace(honest, test_accuracy=[*acc[:-1], acc[-1] + 0.1])
+    assert compare(edited, ours, n_test=1000, band=band, epochs=epochs).test is not None
+    # a log that turns up where the rerun stays finite: no cause at 14× the committed LR, nor where the rerun turns too
+    steps = 400
+    rising = [2.3 * math.exp(-s / 40) + 0.1 if s < 200 else 0.3 + 0.01 * (s - 200) for s in range(steps)]
+    logs = Logs("x", list(range(steps)), [0.7] * steps, rising)
+    flat = {"train_loss": [2.3 * math.exp(-s / 40) + 0.1 for s in range(steps)], "final": {"train_loss": 0.1},
+            "diverged": None}  # fmt: skip
+    case = Case("logs", None, cfg, flat, None, logs=logs, comparison=Comparison(steps, 0, "b"), band=band)
+    assert diverged_log(case) is None
+    measured = replace(case, config=RunConfig(lr=0.0506, momentum=0.9), band=low)
+    assert diverged_log(measured) is not None  # at a measured LR, with a rerun that trains on: named, as before
+    assert diverged_log(replace(measured, rerun={**flat, "train_loss": rising})) is None  # the rerun turns up too

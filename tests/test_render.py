@@ -282,7 +282,7 @@ def test_self_check_says_what_quick_mode_did_not_check(tmp_path, capsys):
     assert "run `grade subs --out some --only s008 s009 --skip 's 1' --full` to check them" in out
     assert parser().parse_args(["subs", "--out", "some", "--only", "s008", "s009", "--full"]).only == ["s008", "s009"]
     args = parser().parse_args(["subs", "--quick"])
-    args.out = Path("reports")  # what grader.cli.main sets: the default folder is not repeated
+    args.out, args.out_given = Path("reports"), False  # what grader.cli.main sets: the default folder is not repeated
     assert class_command(args) == "grade subs"
     fully = [CheckResult("config", "submission", "pass", "ok", points=1, max_points=1)]
     print_self_check(ClassResult({}, [StudentResult("s", "S", "f", checks=fully)], META), None,
