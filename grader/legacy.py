@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from grader.aliases import DERIVED, MAX_PROCESSES, SPANS, STEP, batch_word, plateau, same, whole
+from grader.aliases import DERIVED, MAX_PROCESSES, SPANS, STEP, batch_word, plateau, rerun_drops, same, whole
 from grader.presets import PRESETS
 from grader.safe import SHOWN, InputError, shown, truncate
 from grader.schema import Assignment
@@ -1124,7 +1124,7 @@ def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object
     # torch's arguments set to the value the rerun uses (grader.aliases.DERIVED, the run's length aside: constants):
     # `anneal_strategy="cos"`, `three_phase=False`, `last_epoch=-1` change nothing, and pass without a word
     rerun = {k for k, v in args.items() if k in DERIVED and k not in SPANS and schedulers()[kind] in DERIVED[k][0]
-             and same(v, DERIVED[k][1](0, 0, 0))}  # fmt: skip
+             and rerun_drops(k, v, args)}  # fmt: skip
     dropped = sorted(k for k in args if k not in handled and k not in rerun)
     if derived := [k for k in dropped if k in _RUN_LENGTH]:
         warnings.append(f"{name}: argument(s) {', '.join(derived)} dropped; the grader derives them from the run")

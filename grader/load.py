@@ -360,9 +360,13 @@ def _explain(e: dict, parent: type[BaseModel] | None) -> str:
     got = f", got {shown(value)}"
     if kind == "extra_forbidden":
         key = str(e["loc"][-1]) if e["loc"] else ""
-        if parent is ScheduleConfig and key in aliases.DERIVED:  # torch's, at another value than the rerun's
-            return (f"torch's {key}, which the rerun sets from the run: this value is not the rerun's (the note "
-                    "says which), so the entry cannot be rerun as written")  # fmt: skip
+        if parent is ScheduleConfig and key in aliases.RUN_KEYS:  # below a [run.schedule] header, the run stating it
+            return (f"a key of the [[run]] itself, not of its schedule (TOML reads a key written below the "
+                    f"[run.schedule] header into the schedule's table), and the run states its own {key}: delete "
+                    "one, or move this one above that header")  # fmt: skip
+        if parent is ScheduleConfig and key in aliases.DERIVED:  # not read: this entry's other faults (grader.aliases)
+            return (f"torch's {key}, which the rerun sets itself (from the run, or at torch's default): not read "
+                    "beside this entry's other faults")  # fmt: skip
         close = difflib.get_close_matches(key, list(parent.model_fields) if parent else [], n=1, cutoff=0.6)
         return "unknown key" + (f" (did you mean {close[0]!r}?)" if close else " (remove it or fix its spelling)")
     if kind == "missing":

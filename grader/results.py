@@ -491,7 +491,8 @@ def pending_lines(students: list[StudentResult], command: str | None = None, rer
             if is_unchecked(c):
                 groups.setdefault(reason(c), []).append(c)
     rank = {"quick": 0, **{why: place for why, (place, _) in REASONS.items()}}  # claims on other data ("data:…"): 1
-    other = any(why.startswith("data:") for why in groups)  # runs that may keep the claim data's longer epochs
+    other = any(why.startswith("data:") for why in groups) or any(  # runs that may keep the claim data's longer epochs
+        r.kind == "train" and r.config.get("epoch_steps") for s in students for r in s.runs)  # fmt: skip
     lines = [_line(why, checks, command, rerun, quick_epochs, other)
              for why, checks in sorted(groups.items(), key=lambda kv: (rank.get(kv[0], 1), kv[0]))]  # fmt: skip
     if (n := sum(s.claimless for s in students)) and "unclaimed" not in groups:  # else that line says it
