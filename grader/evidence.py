@@ -1299,8 +1299,11 @@ def ends_early(logs: Logs, p: PlannedRun) -> str | None:
     last = max(logs.epoch, default=None)
     if p.kind != "train" or last is None or last >= p.config.epochs:
         return None
+    # where its train loss diverged, that is why (examiner probe 36: "a run stopped early?" of a run that blew up)
+    why = "a run stopped early?" if (at := diverges(logs) if logs.train_loss else None) is None else \
+        f"its train loss diverged at step {at}"  # fmt: skip
     return (  # (examiner probe 18: advice to state the epochs trained turned an honest 100/100 into a refused run)
-        f"Your log ends at epoch {last} of the {p.config.epochs} the run claims (a run stopped early?): its final "
+        f"Your log ends at epoch {last} of the {p.config.epochs} the run claims ({why}): its final "
         f"figures are judged as without the log — against the committed seeds of this config where there are any, "
         f"else the rerun of all {p.config.epochs} epochs — not against the log's epoch {last}."
     )

@@ -732,3 +732,19 @@ def test_past_twice_the_committed_lr_neither_test_metric_level_nor_divergence_is
     measured = replace(case, config=RunConfig(lr=0.0506, momentum=0.9), band=low)
     assert diverged_log(measured) is not None  # at a measured LR, with a rerun that trains on: named, as before
     assert diverged_log(replace(measured, rerun={**flat, "train_loss": rising})) is None  # the rerun turns up too
+
+
+def test_a_log_that_ends_early_because_it_diverged_says_so_not_a_run_stopped_early():
+    """Examiner probe 36: an SGD 0.8 log ending at epoch 11 because the run blew up was asked "a run stopped
+    early?"; where its own train loss diverged, that is said instead."""
+    from grader.evidence import ends_early
+    from grader.plan import PlannedRun
+
+    p = PlannedRun("r", "train", RunConfig(lr=0.8, momentum=0.9, epochs=30), None, None, "")
+    loss = [2.3 * math.exp(-s / 50) + 0.3 for s in range(300)] + [0.3 * 1.05**k for k in range(60)]
+    blew = Logs("x", list(range(360)), [0.8] * 360, loss, epoch=list(range(1, 12)), test_accuracy=[0.5] * 11,
+                test_loss=[1.0] * 11)  # fmt: skip
+    assert "(its train loss diverged at step 338)" in ends_early(blew, p)
+    cut = Logs("x", list(range(300)), [0.8] * 300, loss[:300], epoch=list(range(1, 10)), test_accuracy=[0.5] * 9,
+               test_loss=[1.0] * 9)  # fmt: skip
+    assert "(a run stopped early?)" in ends_early(cut, p)
