@@ -922,7 +922,10 @@ def _unwritten(ctx: Context, field: str, r: CheckResult) -> CheckResult:
     bear that log out, costs nothing: the figure is the log's, which the logs check already flags, and a figure the
     student never stated is no claim to mark down. Pending review instead, with the comparison kept; so too where the
     log ends before the run's last epoch (an early-stopped run's last figure, examiner probe 15)."""
-    if (r.subject, field) not in ctx.read or r.status not in ("fail", "warn") or r.points >= r.max_points:
+    # (a chaotic rerun's miss keeps a credit as its full maximum: still a figure the student never wrote, examiner
+    # probe 36 — "Claimed test loss 36.92" of a log's last epoch, 11 of 30)
+    if (r.subject, field) not in ctx.read or r.status not in ("fail", "warn") or \
+            (r.points >= r.max_points and r.why != "chaotic"):  # fmt: skip
         return r
     p = next(q for q, _ in ctx.runs if q.name == r.subject)
     logs = ctx.logs.get(r.subject)

@@ -552,3 +552,22 @@ def test_a_diverged_claim_at_an_lr_past_the_measured_ones_is_pending_where_the_r
     assert pending.status == "skip" and pending.why == "review" and "14× the committed sgd runs' (0.05)" in \
         pending.message  # fmt: skip
     assert verdicts(sub, rerun(), baseline=base)[("loss_claim", "const")].status == "fail"
+
+
+def test_a_chaotic_reruns_miss_of_a_figure_read_from_a_log_is_no_claim_of_the_students():
+    """Examiner probe 36 (F4): a log's last epoch (11 of 30: the run blew up) read as the loss claim was told "Claimed
+    test loss 36.92; the rerun got 23.09", half given and half pending as chaotic — the student wrote no figure."""
+    from grader.checks import _unwritten
+    from grader.results import CheckResult
+    from reference.outputs import Logs
+
+    sub = submission(claimed_test_loss=36.92)
+    p = next(q for q in plan(sub, ASSIGNMENT, False) if q.kind == "train")
+    logs = Logs("log.csv", epoch=list(range(1, 12)), test_accuracy=[0.2] * 11, test_loss=[36.92] * 11)
+    ctx = Context(sub, ASSIGNMENT, [(p, rerun()[1])], BASELINE, False, 1000, logs={p.name: logs},
+                  read={(p.name, "claimed_test_loss")})  # fmt: skip
+    chaotic = CheckResult("loss_claim", p.name, "warn", "Not graded automatically: … Claimed test loss 36.92; …",
+                          points=1.0, max_points=1.0, pending=1.0, why="chaotic")  # fmt: skip
+    r = _unwritten(ctx, "claimed_test_loss", chaotic)
+    assert r.status == "skip" and r.why == "unwritten" and r.points == 0 and r.pending == 2.0
+    assert r.message.startswith("Not written in submission.toml: this test loss was read from the run's own log")
