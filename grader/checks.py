@@ -1298,8 +1298,8 @@ def check_plausibility(ctx: Context, pts: float) -> list[CheckResult]:
         figures = (("test_accuracy", c.claimed_test_accuracy), ("test_loss", c.claimed_test_loss))
         good = [f"{m.replace('_', ' ')} {v:g}" for m, v in figures
                 if v is not None and math.isfinite(v) and trained(m, v)]  # fmt: skip
-        # a control at × 10 may blow up: only a claim is implausible, and only where every seed diverges (a late
-        # divergence is the seed's: the claim checks leave it pending where the rerun is chaotic)
+        # a control at × 10 may blow up: only a claim is implausible, and only where every seed diverges (a later
+        # divergence may be the seed's: the claim checks leave a trained figure beside it pending)
         if good and diverged_early(o.result):
             flags.append((p.name, f"the rerun diverged ({o.result['diverged']['reason']}), as every seed of a config "
                           f"measured does that diverges within {EARLY_DIVERGENCE} steps, yet the run claims the "
