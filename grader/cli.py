@@ -38,6 +38,10 @@ def parser() -> argparse.ArgumentParser:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="short reruns compared with the reference's prefix")
     mode.add_argument("--full", action="store_true", help="full reruns (the default, except for --self-check)")
+    p.add_argument("--reviews", type=Path, metavar="FILE",
+                   help="the instructor's decisions on pending checks (default: reviews.toml in the class\n"
+                        "folder, if there is one); a class grade writes their template to OUT/pending.toml\n"
+                        "(docs/reviews.md)")  # fmt: skip
     p.add_argument("--strict", action="store_true", help="exit 1 if any check fails")
     p.add_argument("--jobs", type=_jobs, default=argparse.SUPPRESS,  # grade_class's default when not given
                    help="rerun processes: N, or auto (default: one per core, 1 thread each; 1 on CUDA)")  # fmt: skip
@@ -136,6 +140,8 @@ def platform_parser() -> argparse.ArgumentParser:
     e.add_argument("export", type=Path, help="the unzipped export (submission_metadata.yml, submission_*/)")
     e.add_argument("--assignment", type=Path, required=True, help="the class's assignment.toml")
     e.add_argument("--out", type=Path, default=Path("reports"), help="reports and gradescope_scores.csv")
+    e.add_argument("--reviews", type=Path, metavar="FILE", help="the instructor's decisions on pending checks "
+                   "(default: reviews.toml beside --assignment, if there is one; docs/reviews.md)")  # fmt: skip
     mode = e.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="quick mode (default: the full grade)")
     mode.add_argument("--full", action="store_true", help="the full grade (the default; what checks a quick one's "

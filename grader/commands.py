@@ -21,6 +21,7 @@ from grader.grade import DEFAULT_CACHE, grade_class
 from grader.load import describe
 from grader.render import figure, fmt, pending_part, render_class, report_folders
 from grader.results import ClassResult, StudentResult
+from grader.reviews import PENDING_FILE, REVIEWS_FILE, WARNINGS_SHOWN
 
 RERUN_DEFAULTS = ("jobs", "device", "engine", "nproc")  # passed only when given: grader.runner.Rerunner decides
 
@@ -36,12 +37,19 @@ def grade(args: argparse.Namespace) -> int:
     if not command and (args.only or args.skip) and (why := _over_gradebook(args.out, args.only, args.skip)):
         print(f"grade: error: {why}", file=sys.stderr)
         return 2
+    reviews = getattr(args, "reviews", None)
+    if command and reviews is not None:
+        print("grade: error: --reviews is for a class grade: a self-check is the student's own, its pending checks "
+              "are their instructor's to review", file=sys.stderr)  # fmt: skip
+        return 2
+    if not command and reviews is None and os.path.lexists(root / REVIEWS_FILE):
+        reviews = root / REVIEWS_FILE  # the class folder's, beside assignment.toml
     try:
         given = {k: getattr(args, k) for k in RERUN_DEFAULTS if k in args}  # the others: Rerunner.of's defaults
         result = grade_class(root, out=None if command else args.out, quick=quick, only=args.only, skip=args.skip,
                              force=args.force, cache_dir=args.cache or DEFAULT_CACHE, folders=folders,
                              progress=not args.quiet, ray=args.ray, data_root=args.data_root, download=args.download,
-                             rerun_all=args.rerun_all, ids=ids, **given)  # fmt: skip
+                             rerun_all=args.rerun_all, ids=ids, reviews=reviews, **given)  # fmt: skip
         if command and args.out is not None:
             render_class(result, args.out, command)
     except ValidationError as err:
@@ -56,7 +64,8 @@ def grade(args: argparse.Namespace) -> int:
     read = found if found.is_file() else None  # what grade_class read: else the package defaults
     if args.self_check:
         print_checks(result.students[0])
-    print_class(result, args.out, None if args.self_check else class_command(args), read is not None)
+    print_class(result, args.out, None if args.self_check else class_command(args), read is not None,
+                None if args.self_check else reviews or root / REVIEWS_FILE)  # fmt: skip
     if args.self_check:
         print_self_check(result, args.out, read, args.path)
     failing = any(s.failed_checks for s in result.students)
@@ -121,18 +130,21 @@ def _grade_export(args: argparse.Namespace) -> int:
     # each found as the upload grade found it (a zip of a folder: inside it), keyed by its export folder's name
     folders = [locate(e.folder) for e in present]
     keys = {Path(os.path.abspath(f)): e.id for f, e in zip(folders, present, strict=True)}
+    beside = args.assignment.parent / REVIEWS_FILE  # the class's reviews.toml, beside its assignment.toml
+    reviews = getattr(args, "reviews", None) or (beside if os.path.lexists(beside) else None)
     result = grade_class(args.export, out=args.out, quick=args.quick, jobs=args.jobs, folders=folders,
                          cache_dir=args.cache or DEFAULT_CACHE, progress=True, assignment_file=args.assignment,
-                         ids=keys, data_root=args.data_root, download=args.download)  # fmt: skip
+                         ids=keys, data_root=args.data_root, download=args.download, reviews=reviews)  # fmt: skip
     rows = [(e, s.total, export_note(s), s.pending) for e, s in zip(present, result.students, strict=True)]
     rows += [(e, None, "no files in the export") for e in exported if e.folder is None]
     write_scores_csv(rows, args.out / "gradescope_scores.csv")
-    print_class(result, args.out)
+    print_class(result, args.out, reviews=None)
     print(f"Scores for Gradescope's import: {_cell(args.out / 'gradescope_scores.csv')}")
     if pending := [s for s in result.students if s.pending]:
         print(f"note: {len(pending)} of {len(result.students)} scores leave points pending (column 'Pending (not in "
-              "Score)', named in each Note): their Score counts them as not earned. Review those checks in the reports "
-              "and add what you give before importing, or import knowing they count as 0")  # fmt: skip
+              "Score)', named in each Note): their Score counts them as not earned. Review those checks in "
+              f"{_cell(args.out / PENDING_FILE)} and save it as {_cell(beside)} (docs/reviews.md), then run this "
+              "again (the cache makes it quick), or import knowing they count as 0")  # fmt: skip
     return 0
 
 
@@ -173,10 +185,12 @@ def print_checks(s: StudentResult) -> None:
         print(f"why {s.verdict.upper()}: {_cell(s.first_problem, 300)}")
 
 
-def print_class(result: ClassResult, out: Path | None, command: str | None = None, assignment: bool = True) -> None:
+def print_class(result: ClassResult, out: Path | None, command: str | None = None, assignment: bool = True,
+                reviews: Path | None = None) -> None:  # fmt: skip
     """The class table, what ran, the rubric total (`assignment`: from an assignment.toml, else the package's
     default), where the reports are; with `command` (the class's `grade` command line), one line per reason points
-    were left pending, and the command that checks them."""
+    were left pending, and the command that checks them; what the reviews file did (a warning line per review that
+    named no pending check), and with `reviews` (where the class's reviews.toml goes), where to review the rest."""
     rows = []
     for s in result.students:
         rows.append([_cell(s.id, 40), s.verdict.upper(), _points(s), _claims(s), f"{fmt(s.percent)}%",
@@ -194,12 +208,33 @@ def print_class(result: ClassResult, out: Path | None, command: str | None = Non
     if total is not None:
         source = "assignment.toml total_points" if assignment else "the package default total_points"
         print(f"Points are scaled to the rubric total of {total:g} ({source}).")
+    print_reviews(result)
     if command:
         for line in result.pending_lines(command):
             print(_cell(line, PENDING_LINE))
+        if out is not None and reviews is not None and any(s.pending for s in result.students):
+            hint = (f"pending points are the instructor's to decide: review them in {out / PENDING_FILE}, then save it "
+                    f"as {reviews} and grade again (the cache makes it seconds)")  # fmt: skip
+            print(_cell(hint, PENDING_LINE))
     if out is not None:
         index = " (class)" if len(result.students) > 1 else ""  # a self-check grades one (probe 19)
         print(f"Reports: {_cell(out / 'index.html')}{index}, {_cell(out)}/<id>/report.html, grades.csv, results.json")
+
+
+def print_reviews(result: ClassResult) -> None:
+    """How many reviews by hand this grade applied, and one warning line each (at most WARNINGS_SHOWN, then a count)
+    for those that named no pending check."""
+    done = result.meta.get("reviews")
+    if not done:
+        return
+    warnings = done.get("warnings") or []
+    print(f"Reviews by hand: {done.get('applied', 0)} applied" + (f", {len(warnings)} not applied (below)" if warnings
+                                                                   else "") + ".")  # fmt: skip
+    for w in warnings[:WARNINGS_SHOWN]:
+        print(f"warning: reviews: {_cell(w, 400)}")
+    if len(warnings) > WARNINGS_SHOWN:
+        print(f"warning: reviews: and {len(warnings) - WARNINGS_SHOWN} more reviews naming no pending check (listed, "
+              "commented, in pending.toml)")  # fmt: skip
 
 
 def print_self_check(result: ClassResult, out: Path | None, assignment_file: Path | None, folder: Path) -> None:

@@ -20,6 +20,7 @@ from grader.load import Ids, Loaded, discover, load_assignment, load_class
 from grader.plan import Conditions, PlannedRun, plan
 from grader.render import render_class
 from grader.results import CheckResult, ClassResult, RunRecord, StudentResult
+from grader.reviews import apply_reviews, load_reviews
 from grader.runner import Outcome, Rerunner
 from grader.safe import one_line
 from grader.schema import Assignment
@@ -44,6 +45,7 @@ def grade_class(
     cache_dir: Path = DEFAULT_CACHE,
     assignment_file: Path | None = None,
     ids: Ids = "folder",
+    reviews: Path | None = None,
     **settings,
 ) -> ClassResult:
     """Grade every submission folder under `root` (or just `folders`); write reports to `out` if given. Reruns go
@@ -52,9 +54,11 @@ def grade_class(
     config has committed reference seeds is judged against them, not rerun, unless `rerun_all`. With `budget_s` (an
     upload grade, issue 22) the reruns that fit in that many seconds run, cheapest first, and the rest are
     deferred: their checks' points pending. `assignment_file`: the assignment.toml to use instead of
-    root's; `ids`: where each submission's id comes from (grader.load.Ids)."""
+    root's; `ids`: where each submission's id comes from (grader.load.Ids); `reviews`: the instructor's reviews.toml,
+    whose decisions settle the pending checks they name once the checks are done (grader.reviews)."""
     started = time.perf_counter()
     assignment = load_assignment(root, assignment_file)
+    decisions = load_reviews(reviews) if reviews is not None else None  # read before any rerun: a bad file stops here
     runner = rerunner or Rerunner.of(cache_dir, time_limit=assignment.time_limit_s, **settings)
     folders = folders or discover(root)
     loaded = load_class(folders, assignment, only, skip, ids)  # never raises: a bad folder is one line
@@ -87,6 +91,9 @@ def grade_class(
     students = [_guarded(x, assignment, lambda x=x: _grade_one(
         x, plans[x.folder], keys, outcomes, baselines, assignment, quick, runner.outcomes, committed, seeds[x.folder],
         deferred[x.folder], not rerun_all)) for x in loaded]  # fmt: skip
+    reviewed = None
+    if decisions is not None:  # the instructor's decisions on pending checks, after every check (never explained)
+        students, reviewed = apply_reviews(students, decisions)
     meta = {
         "package_version": reference.__version__,
         "torch_version": torch.__version__,
@@ -103,6 +110,7 @@ def grade_class(
         "deferred": sum(len(v) for v in deferred.values()),  # entries the upload grade's budget left to the full one
         "cache_hits": sum(o.cached for o in outcomes.values()),
         "wall_time_s": round(time.perf_counter() - started, 2),
+        "reviews": reviewed,  # {applied, warnings, unmatched} where a reviews file was given (grader.reviews)
     }
     result = ClassResult(assignment.model_dump(mode="json"), students, meta)
     if out is not None:

@@ -35,6 +35,7 @@ from grader.results import (
     withheld,
     withheld_line,
 )
+from grader.reviews import PENDING_FILE, pending_template
 from reference.config import SWEEPS
 from reference.datasets import steps_per_epoch
 from reference.plots import plot_logged_vs_rerun, plot_range_test, plot_training
@@ -285,7 +286,7 @@ def _check_view(c: CheckResult, points: float, max_points: float) -> dict:
             "claimed": fmt(c.claimed), "rerun": fmt(c.rerun), "reference": fmt(c.reference),
             "tolerance": figure(c.tolerance, c.unit), "distance": figure(c.distance, c.unit), "origin": c.origin,
             "points": points, "max_points": max_points, "pending": c.not_checked, "note": c.note,
-            "partly": pending_part(c, max_points), "diagnosis": diagnosis}  # fmt: skip
+            "partly": pending_part(c, max_points), "diagnosis": diagnosis, "reviewed": c.reviewed}  # fmt: skip
 
 
 def _confirmed(d: dict) -> str:
@@ -539,3 +540,5 @@ def render_class(cls: ClassResult, out_dir: Path, command: str | None = None) ->
     with (out_dir / "grades.csv").open("w", newline="") as f:
         csv.writer(f).writerows(grade_rows(cls))
     write_json(out_dir / "results.json", cls.to_dict())
+    if command is None and cls.meta.get("budget_s") is None:  # a class grade's: the instructor's template of reviews
+        (out_dir / PENDING_FILE).write_text(pending_template(cls), encoding="utf-8")

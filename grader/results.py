@@ -59,10 +59,18 @@ class CheckResult:
     # reproduces); see `pending_lines`
     diagnosis: dict | None = None  # likely cause of a failure: {cause, evidence, confidence, confirmed}
     read: bool = False  # the claim was not written but read from the run's own log: checking it checks the log
+    review: dict | None = None  # the instructor's decision on its pending points (reviews.toml, grader.reviews):
+    # {"award": "all" | "none" | fraction, "note", "pending": the raw points it decided}; then pending is 0, its points
+    # include those given, `why` still says why it had been pending, and the message ends "Reviewed by hand …"
 
     @property
     def title(self) -> str:
         return f"{self.check}: {self.subject}"
+
+    @property
+    def reviewed(self) -> bool:
+        """Its pending points were decided by hand (reviews.toml): no longer pending anywhere."""
+        return self.review is not None
 
     @property
     def not_checked(self) -> bool:
@@ -227,7 +235,7 @@ class StudentResult:
         for check, (points, max_points), pending in zip(d["checks"], self.scaled(), self.pending_shares(), strict=True):
             check.update(raw_points=check["points"], raw_max_points=check["max_points"], raw_pending=check["pending"],
                          points=points, max_points=max_points, pending=pending,
-                         why=check["why"] if check["pending"] else None)  # fmt: skip
+                         why=check["why"] if check["pending"] or check["review"] else None)  # fmt: skip
         checked, made = self.claims
         return {**d, "total": self.total, "possible": self.possible, "percent": self.percent, "verdict": self.verdict,
                 "pending": self.pending, "checked": self.checked, "claims_checked": checked, "claims_made": made,
@@ -261,10 +269,12 @@ class StudentResult:
                       for c in self.checks)  # fmt: skip
         if refused and not made:  # examiner probe 25: "no claim checked; all 100 points checked" of a refused run
             claims += f" ({refused} stated in entries the config check refused: not earned)"
+        hand = f"; {_plural(n, 'check')} reviewed by hand" if (n := sum(c.reviewed for c in self.checks)) else ""
         if self.pending:
-            return f"{claims}; {self.pending:g} of {self.total_points:g} points pending (neither earned nor lost here)"
+            return (f"{claims}; {self.pending:g} of {self.total_points:g} points pending (neither earned nor lost "
+                    f"here){hand}")  # fmt: skip
         done = "checked" if made else "decided (by the config and the other checks)"
-        return f"{claims}; all {self.total_points:g} points {done}" if self.raw_possible > 0 else claims
+        return f"{claims}; all {self.total_points:g} points {done}{hand}" if self.raw_possible > 0 else claims + hand
 
     @property
     def unchecked_reason(self) -> str:

@@ -15,6 +15,8 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     PrivateAttr,
+    ValidationError,
+    WrapValidator,
     create_model,
     model_validator,
 )
@@ -428,6 +430,67 @@ class Autograder(_Strict):
     @property
     def budget(self) -> float:
         return self.budget_s or 0.8 * self.timeout_s
+
+
+MAX_REVIEWS = 10_000  # [[review]] entries of a reviews.toml (a class of 500 with 20 pending checks each)
+
+
+def _award(value: object, handler: Any) -> object:
+    try:
+        return handler(value)
+    except ValidationError:
+        raise ValueError(f'must be "all", "none" or a fraction from 0 to 1 of the pending points (0.5: half), got '
+                         f"{shown(value)}") from None  # fmt: skip
+
+
+Award = Annotated[Literal["all", "none"] | Annotated[float, Field(ge=0, le=1)], WrapValidator(_award)]
+
+
+def _rubric_key(key: str) -> str:
+    if key not in RUBRIC:
+        raise ValueError(f"unknown check {shown(key)}; choose from {', '.join(RUBRIC)}")
+    return key
+
+
+class Review(_Strict):
+    """One decision of the instructor's on a check whose points a grade left pending (docs/reviews.md)."""
+
+    student: str = Field(min_length=1, max_length=MAX_NAME, description="The student's id (or submission folder name), "
+                         "as grades.csv and reports/pending.toml name it")  # fmt: skip
+    check: Annotated[str, AfterValidator(_rubric_key)] = Field(
+        description=f"The check's rubric key: {', '.join(RUBRIC)}"
+    )
+    subject: Name = Field(description="What the check is about: the [[range_test]] / [[run]] name, or 'submission'")
+    award: Award = Field(
+        description='What of its pending points to give: "all", "none", or a fraction from 0 to 1 (0.5: half)'
+    )
+    note: str = Field("", max_length=1000, description="Shown to the student in the check's message (escaped)")
+
+    @property
+    def fraction(self) -> float:
+        """The share of the pending points given: 1 for "all", 0 for "none"."""
+        return 1.0 if self.award == "all" else 0.0 if self.award == "none" else float(self.award)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.student, self.check, self.subject
+
+
+class Reviews(_Strict):
+    """`reviews.toml` in the class folder (or `grade --reviews FILE`): the instructor's decisions on pending checks,
+    one [[review]] each; a regrade applies them again (docs/reviews.md)."""
+
+    review: list[Review] = Field(default_factory=list, max_length=MAX_REVIEWS,
+                                 description="One decision per pending check ([[review]])")  # fmt: skip
+
+    @model_validator(mode="after")
+    def _once(self) -> Reviews:
+        seen: dict[tuple[str, str, str], int] = {}
+        for i, r in enumerate(self.review):
+            if (j := seen.setdefault(r.key, i)) != i:
+                raise ValueError(f"review[{i}] decides the same check as review[{j}] ({shown(r.student, 40)}, "
+                                 f"{r.check}, {shown(r.subject, 40)}): keep one")  # fmt: skip
+        return self
 
 
 class Assignment(_Strict):

@@ -1,6 +1,6 @@
-"""Write the JSON Schemas of `submission.toml` and `assignment.toml` (from grader/schema.py) into docs/, and
-docs/submission.md's tables of the optimizer and scheduler tables (between `<!-- BEGIN generated:NAME -->` and
-`<!-- END generated:NAME -->`).
+"""Write the JSON Schemas of `submission.toml`, `assignment.toml` and `reviews.toml` (from grader/schema.py) into
+docs/, and docs/submission.md's tables of the optimizer and scheduler tables (between
+`<!-- BEGIN generated:NAME -->` and `<!-- END generated:NAME -->`).
 
 Usage: python tools/export_schema.py [--out DIR] [--check]
 `--check` writes nothing and exits 1 if a committed file differs from what the models and tables give (for CI).
@@ -14,10 +14,11 @@ import re
 import sys
 from pathlib import Path
 
-from grader.schema import Assignment, Autograder, Points, Submission, Tolerances
+from grader.schema import Assignment, Autograder, Points, Reviews, Submission, Tolerances
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-SCHEMAS = {"submission.schema.json": Submission, "assignment.schema.json": Assignment}
+SCHEMAS = {"submission.schema.json": Submission, "assignment.schema.json": Assignment,
+           "reviews.schema.json": Reviews}  # fmt: skip
 
 
 def render(model: type) -> str:
