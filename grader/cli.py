@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         what = "a file: give its submission's folder" if args.path.is_file() else "no such folder"
         print(f"grade: error: {what}: {args.path}", file=sys.stderr)
         return 2
-    args.out_given = getattr(args, "out", None) is not None  # the hint after a grade repeats it (commands.class_command)
+    args.out_given = getattr(args, "out", None) is not None  # a hint after a grade repeats it (commands.class_command)
     if not platform and args.out is None:
         args.out = SELF_CHECK_OUT if args.self_check else CLASS_OUT
     from grader import commands  # torch and the reruns: imported once a command runs, not for --help
