@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import multiprocessing
-import pickle
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -40,6 +37,9 @@ from reference.loop import run  # noqa: E402
 from reference.outputs import Logs  # noqa: E402
 from reference.tolerances import wilson_text  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from own_change import stored  # noqa: E402
+
 CONFIGS = {
     **{f"sgd {lr:g}": dict(optimizer="sgd", momentum=0.9, lr=lr) for lr in (0.3, 0.5, 0.7, 0.8, 0.9, 1.0, 2.0)},
     **{f"adam {lr:g}": dict(optimizer="adam", lr=lr) for lr in (0.01, 0.03, 0.1)},
@@ -51,26 +51,6 @@ def _run(cfg: RunConfig) -> dict:
     torch.set_num_threads(1)
     r = run(cfg, device="cpu")
     return {k: r[k] for k in ("config", "lr", "train_loss", "train_loss_smoothed", "epochs", "final", "diverged")}
-
-
-def runs(dataset: str, seeds: int, epochs: int, jobs: int, store: Path) -> dict[str, tuple[RunConfig, list[dict]]]:
-    """CONFIGS' runs, seeds 0..seeds−1, from `store` (a pickle of config JSON → run) or run now."""
-    done = pickle.loads(store.read_bytes()) if store.exists() else {}
-    cfgs = [RunConfig(dataset=dataset, epochs=epochs, seed=s, **kw) for kw in CONFIGS.values() for s in range(seeds)]
-    todo = [c for c in cfgs if c.model_dump_json() not in done]
-    if todo:
-        t = time.time()
-        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-            for c, r in zip(todo, pool.imap(_run, todo), strict=True):
-                done[c.model_dump_json()] = r
-                store.parent.mkdir(parents=True, exist_ok=True)
-                store.write_bytes(pickle.dumps(done))
-        print(f"({len(todo)} runs in {time.time() - t:.0f} s)")
-    out = {}
-    for name, kw in CONFIGS.items():
-        cfg = RunConfig(dataset=dataset, epochs=epochs, **kw)
-        out[name] = cfg, [done[cfg.model_copy(update={"seed": s}).model_dump_json()] for s in range(seeds)]
-    return out
 
 
 def as_log(r: dict) -> Logs:
@@ -103,7 +83,7 @@ def main() -> None:
     a = p.parse_args()
     n_test, k = DATASETS[a.dataset].test_size, Tolerances().k_logs
     baselines = load_baselines(a.dataset)
-    configs = runs(a.dataset, a.seeds, a.epochs, a.jobs, a.cache / "runs.pkl")
+    configs = stored(CONFIGS, a.dataset, a.seeds, a.epochs, a.jobs, a.cache / "runs.pkl", _run)
     per_epoch = math.ceil(DATASETS[a.dataset].train_size / 128)
     print(
         f"honest students at high LRs: {a.dataset}, {a.seeds} seeds of each config, {a.epochs} epochs; each seed's "

@@ -88,25 +88,31 @@ def _run(cfg: RunConfig) -> dict:
     return {"epochs": r["epochs"], "lr": r["lr"], "train_loss": r["train_loss"]}
 
 
-def own(dataset: str, seeds: int, epochs: int, jobs: int, store: Path) -> dict[str, tuple[RunConfig, list[dict]]]:
-    """The runs of OWN, seeds 0..seeds−1 (their per-epoch test metrics, per-step LR and train loss), from `store` (a
+def stored(table: dict[str, dict], dataset: str, seeds: int, epochs: int, jobs: int, store: Path,
+           run_one=_run) -> dict[str, tuple[RunConfig, list[dict]]]:  # fmt: skip
+    """Each config of `table` (name → RunConfig fields), seeds 0..seeds−1, as `run_one` returns it, from `store` (a
     pickle of config JSON → run) or run now, `jobs` processes of one torch thread."""
     done = pickle.loads(store.read_bytes()) if store.exists() else {}
-    cfgs = [RunConfig(dataset=dataset, epochs=epochs, seed=s, **kw) for kw in OWN.values() for s in range(seeds)]
+    cfgs = [RunConfig(dataset=dataset, epochs=epochs, seed=s, **kw) for kw in table.values() for s in range(seeds)]
     todo = [c for c in cfgs if c.model_dump_json() not in done]
     if todo:
         t = time.time()
         with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-            for c, r in zip(todo, pool.imap(_run, todo), strict=True):
+            for c, r in zip(todo, pool.imap(run_one, todo), strict=True):
                 done[c.model_dump_json()] = r
                 store.parent.mkdir(parents=True, exist_ok=True)
                 store.write_bytes(pickle.dumps(done))
         print(f"({len(todo)} runs in {time.time() - t:.0f} s)")
     out = {}
-    for name, kw in OWN.items():
+    for name, kw in table.items():
         cfg = RunConfig(dataset=dataset, epochs=epochs, **kw)
         out[name] = cfg, [done[cfg.model_copy(update={"seed": s}).model_dump_json()] for s in range(seeds)]
     return out
+
+
+def own(dataset: str, seeds: int, epochs: int, jobs: int, store: Path) -> dict[str, tuple[RunConfig, list[dict]]]:
+    """The runs of OWN (their per-epoch test metrics, per-step LR and train loss): `stored`."""
+    return stored(OWN, dataset, seeds, epochs, jobs, store)
 
 
 def as_log(run: dict, edit: float, every: int = 1, loss: bool = True) -> Logs:
