@@ -38,7 +38,7 @@ from reference.outputs import Logs  # noqa: E402
 from reference.tolerances import wilson_text  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from own_change import stored  # noqa: E402
+from own_change import flagged, stored  # noqa: E402
 
 CONFIGS = {
     **{f"sgd {lr:g}": dict(optimizer="sgd", momentum=0.9, lr=lr) for lr in (0.3, 0.5, 0.7, 0.8, 0.9, 1.0, 2.0)},
@@ -59,18 +59,6 @@ def as_log(r: dict) -> Logs:
     return Logs("log.csv", step=list(range(len(r["lr"]))), lr=list(r["lr"]), train_loss=list(r["train_loss"]),
                 epoch=[x["epoch"] for x in e], test_accuracy=[x["test_accuracy"] for x in e],
                 test_loss=[x["test_loss"] for x in e])  # fmt: skip
-
-
-def flagged(cmp) -> str | None:
-    if cmp.lr is not None:
-        return "LR"
-    if cmp.nonfinite is not None:
-        return "not finite"
-    if cmp.loss is not None:
-        return "train loss"
-    if cmp.test is None:
-        return None
-    return "own epochs" if " of epochs " in cmp.test.versus else cmp.test.what.split(" from")[0]
 
 
 def main() -> None:

@@ -130,9 +130,16 @@ def judged(log: dict, rerun: dict, edit: tuple, n_test: int, band: Band | None, 
            k: float) -> str | None:  # fmt: skip
     """What the logs check finds in `log` against `rerun` as in a grade of a config without committed seeds
     (`grader.evidence.compare`): None, or the part that parts."""
-    cmp = compare(as_log(log, *edit), {"lr": [], **rerun}, n_test, band, borrowed, k)
+    return flagged(compare(as_log(log, *edit), {"lr": [], **rerun}, n_test, band, borrowed, k))
+
+
+def flagged(cmp) -> str | None:
+    """The part of a log a comparison flags (None: none): its LR table, a non-finite or parting train loss, a test
+    metric's level or change against the rerun ("test accuracy", …), or the run's own epochs."""
     if cmp.lr is not None:
         return "LR"
+    if cmp.nonfinite is not None:
+        return "not finite"
     if cmp.loss is not None:
         return "train loss"
     if cmp.test is None:
