@@ -27,6 +27,7 @@ from grader.context import (
 )
 from grader.evidence import (
     SOONER_MAX,
+    TEST_SOONER_MAX,
     Scope,
     check_logs,
     comparison,
@@ -48,7 +49,7 @@ from grader.results import CheckResult, Value
 from grader.rubric import FINAL_METRIC_CHECKS, RUBRIC
 from grader.runner import Outcome
 from grader.schema import ENTRIES, RangeTestClaim, Submission
-from reference.config import SWEEPS
+from reference.config import SWEEPS, RunConfig
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.outputs import Logs
 from reference.rules import RULES, eval_curve, lowest_at_edge
@@ -118,9 +119,17 @@ def at_chance(accuracy: float) -> bool:
 # (examiner probe 36: an honest 0.194 / 36.9 beside a diverged rerun was "the figures of a trained network", FAIL).
 TRAINED_ACCURACY = 0.5  # an accuracy at or above it is a trained network's
 TRAINED_LOSS = math.log(10)  # a test loss below a uniform guess's over 10 classes (as CHANCE) is a trained network's
-# A rerun that diverged within this many optimizer steps diverged at every other seed of its config (0 of 264 pairs);
-# one that diverged later did not at 4.0 % of them (11 of 275: SGD 0.7, where 1 seed of 12 diverged, at step 943).
+# A constant-LR rerun that diverged within this many optimizer steps diverged at every other seed of its config (0 of
+# 264 pairs); one that diverged later did not at 4.0 % of them (11 of 275: SGD 0.7, where 1 seed of 12 diverged, at
+# step 943). Only a constant LR was measured: where the schedule lowers the LR, a seed that survives its high start
+# trains on (examiner probe 37: MultiStepLR from 1.0, 2 of 6 seeds diverged by step 25 and 2 trained to 0.71–0.86).
 EARLY_DIVERGENCE = 160
+
+
+def _trained_words(metric: str) -> str:
+    """What `trained` says of a figure, in words no stronger than its measurement."""
+    what = f"at least {TRAINED_ACCURACY:g}" if metric == "test_accuracy" else f"below ln 10 = {TRAINED_LOSS:.3g}"
+    return f"{what}, which no diverged constant-LR run measured reported"
 
 
 def trained(metric: str, value: float) -> bool:
@@ -128,9 +137,11 @@ def trained(metric: str, value: float) -> bool:
     return value >= TRAINED_ACCURACY if metric == "test_accuracy" else value < TRAINED_LOSS
 
 
-def diverged_early(result: dict | None) -> bool:
-    """The rerun diverged within EARLY_DIVERGENCE steps: every seed of its config does, as far as measured."""
-    return bool(result and result["diverged"] and result["diverged"]["step"] < EARLY_DIVERGENCE)
+def diverged_early(result: dict | None, cfg: RunConfig) -> bool:
+    """The rerun of a constant LR diverged within EARLY_DIVERGENCE steps: every seed of its config does, as far as
+    measured."""
+    return bool(result and result["diverged"] and result["diverged"]["step"] < EARLY_DIVERGENCE
+                and cfg.schedule.name == "constant")  # fmt: skip
 
 
 # ---------------------------------------------------------------- the checks
@@ -834,14 +845,16 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
             msg = f"Claimed {label} {claimed:g}: {what}; the rerun diverged too (step {d['step']}: {d['reason']})."
             out.append(CheckResult(check, p.name, "pass", msg, claimed=claimed, points=pts, max_points=pts))
             continue
-        if o.result is not None and o.result["diverged"] and not diverged_early(o.result):  # the seed's doing?
+        if o.result is not None and o.result["diverged"] and not diverged_early(o.result, p.config):  # the seed's?
             d = o.result["diverged"]
+            when = (f"after {EARLY_DIVERGENCE} steps, where another seed of a constant LR may train on (4 % of "
+                    "measured pairs, benchmarks/high_lr.py)" if p.config.schedule.name == "constant" else
+                    f"with a {p.config.schedule.name} schedule, which lowers the LR: a seed that survives its start "
+                    "may train on")  # fmt: skip
             out.append(CheckResult(check, p.name, "skip", f"Not judged, pending review: claimed {label} {claimed:g}, "
-                                   f"a trained network's figure, and the rerun diverged at step {d['step']} — after "
-                                   f"{EARLY_DIVERGENCE} steps, where another seed of the config may train on (4 % of "
-                                   "measured pairs, benchmarks/high_lr.py): no evidence for or against the claim. The "
-                                   "run's logs (docs/evidence.md) decide it.", claimed=claimed, pending=pts,
-                                   why="review"))  # fmt: skip
+                                   f"{_trained_words(metric)}, and the rerun diverged at step {d['step']} — {when}: "
+                                   "no evidence for or against the claim. The run's logs (docs/evidence.md) decide "
+                                   "it.", claimed=claimed, pending=pts, why="review"))  # fmt: skip
             continue
         auto = p.config.schedule.name in OWN_ALGORITHM
         if auto and "seed" not in p.claim.model_fields_set:
@@ -904,8 +917,27 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
                              tolerance=round(tol, 4), distance=round(abs(claimed - observed), 4), unit="abs",
                              origin=origin,
                              points=points, max_points=pts)  # fmt: skip
-        out.append(_chaotic(ctx, p, o, result))
+        out.append(_chaotic(ctx, p, o, _unmeasured_lr(ctx, p, result)))
     return [_unwritten(ctx, field, r) for r in out]
+
+
+def _unmeasured_lr(ctx: Context, p: PlannedRun, result: CheckResult) -> CheckResult:
+    """A final-metric claim missed by the rerun of a run past TEST_SOONER_MAX× the committed LR of its optimizer: no
+    committed seeds measure how far runs there spread, so the borrowed σ is no tolerance (examiner probe 37: an honest
+    CyclicLR peaking at 1.0 lost 43 points, z = −4.6; twelve honest seeds of SGD 0.7 end anywhere from 0.15 to 0.67
+    in accuracy, benchmarks/high_lr.py). Pending review, the rerun's figure kept for reference; a pass stands."""
+    if result.status in ("pass", "skip", "error"):
+        return result
+    ratio = lr_ratio(p.config, pool(ctx.baselines or [b for b in (ctx.baseline,) if b], p.config))
+    if ratio is None or ratio[0] <= TEST_SOONER_MAX:
+        return result
+    message = (f"Not judged, pending review: its LR is {ratio[0]:.2g}× the committed {p.config.optimizer} runs' "
+               f"({ratio[1]:.3g}), past where any committed seeds measure how far runs spread (twelve honest seeds of "
+               "SGD 0.7 ended anywhere from 0.15 to 0.67 in accuracy, benchmarks/high_lr.py), so a miss is no "
+               "evidence; the run's logs (docs/evidence.md) decide it. What this one rerun drew, for reference only: "
+               + result.message)  # fmt: skip
+    return replace(result, status="skip", points=0.0, max_points=0.0, pending=result.max_points + result.pending,
+                   why="review", message=message)  # fmt: skip
 
 
 def _unstated(check: str, entry: str, what: str, pts: float) -> CheckResult:
@@ -1300,10 +1332,10 @@ def check_plausibility(ctx: Context, pts: float) -> list[CheckResult]:
                 if v is not None and math.isfinite(v) and trained(m, v)]  # fmt: skip
         # a control at × 10 may blow up: only a claim is implausible, and only where every seed diverges (a later
         # divergence may be the seed's: the claim checks leave a trained figure beside it pending)
-        if good and diverged_early(o.result):
-            flags.append((p.name, f"the rerun diverged ({o.result['diverged']['reason']}), as every seed of a config "
-                          f"measured does that diverges within {EARLY_DIVERGENCE} steps, yet the run claims the "
-                          f"figures of a trained network ({', '.join(good)})", {}))  # fmt: skip
+        if good and diverged_early(o.result, p.config):
+            flags.append((p.name, f"the rerun diverged ({o.result['diverged']['reason']}), as every seed of a "
+                          f"constant LR measured does that diverges within {EARLY_DIVERGENCE} steps, yet the run "
+                          f"claims the figures of a trained network ({', '.join(good)})", {}))  # fmt: skip
         reachable = [v for v in [*ref_losses, *(e["test_loss"] for e in (o.result or {}).get("epochs", []))]
                      if math.isfinite(v)]  # fmt: skip
         factor = ctx.tol.implausible_loss_factor

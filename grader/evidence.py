@@ -1085,10 +1085,21 @@ TEST_SOONER_MAX = 6.0
 
 def lr_ratio(cfg: RunConfig, runs: list[dict]) -> tuple[float, float] | None:
     """(r, their LR): the run's peak LR (OneCycle's, CyclicLR's max_lr) as r× the highest LR of the committed
-    constant runs of its optimizer among `runs` (`pool`); None where there are none."""
-    theirs = [lr_of(e["config"]) for e in runs if e["config"].get("optimizer") == cfg.optimizer
+    constant runs of its optimizer among `runs` (`pool`); None where there are none. SGD's step is the LR over
+    1 − momentum, each side's own (examiner probe 37: plain SGD at 1.0 trains as momentum 0.9 at 0.1 does, and was
+    "20× the committed sgd runs'")."""
+
+    def step(c: dict) -> float:
+        m = (c.get("momentum") or 0.0) if c.get("optimizer") == "sgd" else 0.0
+        return 1 / (1 - m) if m < 1 else math.inf
+
+    theirs = [(lr_of(e["config"]), step(e["config"])) for e in runs if e["config"].get("optimizer") == cfg.optimizer
               and (e["config"].get("schedule") or {}).get("name", "constant") == "constant"]  # fmt: skip
-    return (max(cfg.lr, cfg.schedule.max_lr or 0.0) / max(theirs), max(theirs)) if theirs else None
+    if not theirs:
+        return None
+    lr, scale = max(theirs, key=lambda t: t[0] * t[1])
+    peak = max(cfg.lr, cfg.schedule.max_lr or 0.0) * step(cfg.model_dump(mode="json"))
+    return peak / (lr * scale), lr
 
 
 def sooner(band: Band | None, cfg: RunConfig, runs: list[dict]) -> Band | None:
@@ -1305,7 +1316,7 @@ def ends_early(logs: Logs, p: PlannedRun) -> str | None:
         return None
     # where its train loss diverged, that is why (examiner probe 36: "a run stopped early?" of a run that blew up)
     why = "a run stopped early?" if (at := diverges(logs) if logs.train_loss else None) is None else \
-        f"its train loss diverged at step {at}"  # fmt: skip
+        f"its train loss turns up from step {at} and does not come back: it diverged"  # fmt: skip
     return (  # (examiner probe 18: advice to state the epochs trained turned an honest 100/100 into a refused run)
         f"Your log ends at epoch {last} of the {p.config.epochs} the run claims ({why}): its final "
         f"figures are judged as without the log — against the committed seeds of this config where there are any, "

@@ -544,7 +544,8 @@ def test_a_diverged_runs_figures_beside_a_diverged_rerun_are_no_trained_networks
 def test_a_diverged_claim_at_an_lr_past_the_measured_ones_is_pending_where_the_rerun_trains_on():
     """At SGD 0.7 (14× the committed LR) 1 seed of 12 diverged: a student whose run did claims NaN honestly, and a
     rerun that trains on is no evidence against it. At the committed LR no seed diverges: it fails as before."""
-    entry = {**BASELINE["runs"]["sgd-constant"], "config": {"optimizer": "sgd", "lr": 0.05, "epochs": 2}}
+    config = {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9, "epochs": 2}
+    entry = {**BASELINE["runs"]["sgd-constant"], "config": config}
     base = {**BASELINE, "runs": {"sgd-constant": entry}}
     sub = submission(claimed_test_loss=float("nan"))
     high = sub.model_copy(update={"run": [sub.run[0].model_copy(update={"lr": 0.7})]})
@@ -571,3 +572,29 @@ def test_a_chaotic_reruns_miss_of_a_figure_read_from_a_log_is_no_claim_of_the_st
     r = _unwritten(ctx, "claimed_test_loss", chaotic)
     assert r.status == "skip" and r.why == "unwritten" and r.points == 0 and r.pending == 2.0
     assert r.message.startswith("Not written in submission.toml: this test loss was read from the run's own log")
+
+
+def test_an_early_divergence_speaks_for_every_seed_only_at_a_constant_lr_and_unmeasured_lrs_leave_claims_pending():
+    """Examiner probe 37: MultiStepLR from 1.0 (milestones [5, 20]) diverged by step 25 at 2 of 6 seeds while 2 trained
+    to 0.71–0.86, and an honest 0.864 beside a rerun diverged at step 19 was "as every seed … does", FAIL; an honest
+    CyclicLR peaking at 1.0 (20× the committed LR) without logs lost 43 points to a σ borrowed from runs at 0.05."""
+    config = {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9, "epochs": 2}
+    base = {**BASELINE, "runs": {"sgd-constant": {**BASELINE["runs"]["sgd-constant"], "config": config}}}
+    sub = submission(claimed_test_accuracy=0.864, claimed_test_loss=0.51)
+    steps = {"name": "multistep", "milestones": [1], "gamma": 0.1}
+    multistep = sub.model_copy(update={"run": [sub.run[0].model_copy(update={"lr": 1.0, "schedule": steps})]})
+    early = {"step": 19, "reason": "loss exploded at step 19"}
+    v = verdicts(multistep, rerun(0.1, 50.0, diverged=early), baseline=base)
+    assert ("plausibility", "const") not in v and v[("accuracy_claim", "const")].status == "skip"
+    assert "multistep schedule, which lowers the LR" in v[("accuracy_claim", "const")].message
+    constant = sub.model_copy(update={"run": [sub.run[0].model_copy(update={"lr": 1.0})]})
+    assert verdicts(constant, rerun(0.1, 50.0, diverged=early), baseline=base)[("plausibility", "const")].status == \
+        "fail"  # fmt: skip
+    # a miss at 20× the committed LR, no logs: pending, the rerun's figure for reference; at the committed LR: judged
+    missed = verdicts(constant, rerun(0.57, 2.9), baseline=base)[("accuracy_claim", "const")]
+    assert missed.status == "skip" and missed.why == "review" and missed.points == 0 and missed.pending == 2.0
+    assert missed.message.startswith("Not judged, pending review: its LR is 20× the committed sgd runs' (0.05)")
+    assert verdicts(sub, rerun(0.57, 2.9), baseline=base)[("accuracy_claim", "const")].status == "fail"
+    # SGD's step is its LR over 1 − momentum: plain SGD at 1.0 is 2× the committed momentum-0.9 runs at 0.05
+    plain = sub.model_copy(update={"run": [sub.run[0].model_copy(update={"lr": 1.0, "momentum": 0.0})]})
+    assert verdicts(plain, rerun(0.57, 2.9), baseline=base)[("accuracy_claim", "const")].status == "fail"

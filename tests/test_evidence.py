@@ -744,7 +744,7 @@ def test_a_log_that_ends_early_because_it_diverged_says_so_not_a_run_stopped_ear
     loss = [2.3 * math.exp(-s / 50) + 0.3 for s in range(300)] + [0.3 * 1.05**k for k in range(60)]
     blew = Logs("x", list(range(360)), [0.8] * 360, loss, epoch=list(range(1, 12)), test_accuracy=[0.5] * 11,
                 test_loss=[1.0] * 11)  # fmt: skip
-    assert "(its train loss diverged at step 338)" in ends_early(blew, p)
+    assert "(its train loss turns up from step 338 and does not come back: it diverged)" in ends_early(blew, p)
     cut = Logs("x", list(range(300)), [0.8] * 300, loss[:300], epoch=list(range(1, 10)), test_accuracy=[0.5] * 9,
                test_loss=[1.0] * 9)  # fmt: skip
     assert "(a run stopped early?)" in ends_early(cut, p)
