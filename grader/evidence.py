@@ -1114,6 +1114,12 @@ def sooner(band: Band | None, cfg: RunConfig, runs: list[dict]) -> Band | None:
     if band is None or band.relative or (ratio := lr_ratio(cfg, runs)) is None:
         return band
     r, theirs = ratio
+    moms = {e["config"].get("momentum") for e in runs if e["config"].get("optimizer") == "sgd"}
+    if cfg.optimizer == "sgd" and moms and cfg.momentum not in moms:  # another momentum: another descent, its
+        # train-loss spread unmeasured (examiner probe 37: an honest plain-SGD log at 1.0 against the momentum-0.9 band)
+        return replace(band, unmeasured=f"its momentum {cfg.momentum:g} is not the committed sgd runs' "
+                       f"({', '.join(f'{m:g}' for m in sorted(moms))}): no committed seeds measure how far its train "
+                       "loss spreads, so the train loss is not compared")  # fmt: skip
     if r <= 1:
         return band
     if r > SOONER_MAX:
