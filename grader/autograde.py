@@ -8,7 +8,6 @@ unreadable submission is a results.json that says so, never a missing file.
 
 from __future__ import annotations
 
-import itertools
 import os
 import sys
 import tempfile
@@ -19,7 +18,14 @@ from pathlib import Path
 from grader import safe
 from grader.bundle import DATA_DIR
 from grader.grade import grade_class
-from grader.load import ASSIGNMENT_FILE, load_assignment
+from grader.load import (  # noqa: F401 (find_submission, locate: the upload's, shared with class grades)
+    ASSIGNMENT_FILE,
+    SEARCH_DEPTH,
+    SUBMISSION_FILES,
+    find_submission,
+    load_assignment,
+    locate,
+)
 from grader.render import visible_markdown, write_json
 from grader.results import withheld
 
@@ -96,65 +102,6 @@ def _grade(platform: str, submission: Path, assignment_file: Path, tmp: Path, ca
     if report:
         out.update(output=report, output_format="md")
     return {**out, "stdout_visibility": "hidden"}
-
-
-SUBMISSION_FILES = ("submission.toml", "config.py")
-SKIPPED = ("__MACOSX",)  # what a zip made on a Mac carries beside the folder
-MAX_ENTRIES = 1000  # entries of an upload's folder looked at: a folder of more is graded as it is
-
-
-SEARCH_DEPTH = 3  # levels below an upload's top searched for its submission file (a repository's hw6/submission.toml)
-
-
-def locate(upload: Path, depth: int = SEARCH_DEPTH) -> Path:
-    """The folder of the upload that holds the submission (`find_submission`); the upload itself where none or
-    several are found, whose grade then says what is missing."""
-    try:
-        return find_submission(upload, depth)[0]
-    except ValueError:
-        return upload
-
-
-def find_submission(upload: Path, depth: int = SEARCH_DEPTH) -> tuple[Path, str]:
-    """(the folder of the upload that holds its submission.toml or config.py, a line saying where when it is not the
-    top). The top holds one: the top. Else the folders at most `depth` levels down (a zip of a folder, unpacked by the
-    platform; a repository with hw6/submission.toml beside src/), links never followed, at most MAX_ENTRIES entries
-    looked at per folder, none below one that holds one: exactly one → it, with the line; several → a ValueError
-    naming them;
-    none → the top (its grade says what is missing)."""
-    if _holds(upload):
-        return upload, ""
-    found: list[Path] = []
-    level = [upload]
-    for _ in range(depth):
-        nxt = []
-        for folder in level:
-            try:
-                with os.scandir(folder) as it:
-                    entries = list(itertools.islice(it, MAX_ENTRIES + 1))
-            except OSError:
-                continue
-            subs = sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)
-                          and not e.name.startswith(".") and e.name not in SKIPPED)  # fmt: skip
-            found += [f for f in subs if _holds(f)]
-            nxt += [f for f in subs if not _holds(f)]
-        level = nxt
-    if not found:
-        return upload, ""
-    shown = [_shown(upload, f) for f in found]
-    if len(found) > 1:
-        raise ValueError(f"the upload holds {len(found)} submissions ({', '.join(shown[:5])}"
-                         f"{', …' if len(shown) > 5 else ''}): upload only the one to grade")  # fmt: skip
-    return found[0], f"Graded {shown[0]}: the upload's top holds no {' or '.join(SUBMISSION_FILES)}."
-
-
-def _holds(folder: Path) -> bool:
-    return any((folder / n).is_file() and not (folder / n).is_symlink() for n in SUBMISSION_FILES)
-
-
-def _shown(upload: Path, folder: Path) -> str:
-    name = next(n for n in SUBMISSION_FILES if (folder / n).is_file() and not (folder / n).is_symlink())
-    return safe.one_line((folder / name).relative_to(upload).as_posix(), 120)
 
 
 def _report(reports: Path) -> str:

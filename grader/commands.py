@@ -18,7 +18,7 @@ from grader import bundle, safe
 from grader.autograde import autograde, locate
 from grader.export import read_gradescope_export, write_scores_csv
 from grader.grade import DEFAULT_CACHE, grade_class
-from grader.load import describe
+from grader.load import describe, strays
 from grader.render import figure, fmt, pending_part, render_class, report_folders
 from grader.results import ClassResult, StudentResult
 from grader.reviews import PENDING_FILE, REVIEWS_FILE, WARNINGS_SHOWN
@@ -65,7 +65,8 @@ def grade(args: argparse.Namespace) -> int:
     if args.self_check:
         print_checks(result.students[0])
     print_class(result, args.out, None if args.self_check else class_command(args), read is not None,
-                None if args.self_check else reviews or root / REVIEWS_FILE)  # fmt: skip
+                None if args.self_check else reviews or root / REVIEWS_FILE,
+                None if args.self_check else strays(root))  # fmt: skip
     if args.self_check:
         print_self_check(result, args.out, read, args.path)
     failing = any(s.failed_checks for s in result.students)
@@ -186,7 +187,7 @@ def print_checks(s: StudentResult) -> None:
 
 
 def print_class(result: ClassResult, out: Path | None, command: str | None = None, assignment: bool = True,
-                reviews: Path | None = None) -> None:  # fmt: skip
+                reviews: Path | None = None, strays: list[str] | None = None) -> None:  # fmt: skip
     """The class table, what ran, the rubric total (`assignment`: from an assignment.toml, else the package's
     default), where the reports are; with `command` (the class's `grade` command line), one line per reason points
     were left pending, and the command that checks them; what the reviews file did (a warning line per review that
@@ -197,6 +198,16 @@ def print_class(result: ClassResult, out: Path | None, command: str | None = Non
                      _cell(s.first_problem, PROBLEM_WIDTH)])  # fmt: skip
     print(tabulate(rows, headers=["student", "verdict", "points", "claims", "%", "first problem"],
                    disable_numparse=True))  # fmt: skip
+    if claiming := [s for s in result.students if s.id_conflict]:  # examiner probe 38: seen only in each report
+        named = ", ".join(_cell(s.folder, 40) for s in claiming[:WARNINGS_SHOWN])
+        more = f" and {len(claiming) - WARNINGS_SHOWN} more" if len(claiming) > WARNINGS_SHOWN else ""
+        print(f"warning: {len(claiming)} folder(s) claim another submission's id: {named}{more}; each graded under "
+              "its folder's id (its report says whose id it claims)")  # fmt: skip
+    if strays:  # examiner probe 38: a stray file (a zip's twin, notes) was in no output
+        named = ", ".join(_cell(n, 60) for n in strays[:WARNINGS_SHOWN])
+        more = f" and {len(strays) - WARNINGS_SHOWN} more" if len(strays) > WARNINGS_SHOWN else ""
+        print(f"warning: not graded: {len(strays)} file(s) at the top of the class folder that are not submission "
+              f"folders: {named}{more}")  # fmt: skip
     m = result.meta
     mode = ", quick mode" if m["quick"] else ""
     procs = f", {m['jobs']} processes" if (m.get("jobs") or 1) > 1 else ""
@@ -260,14 +271,24 @@ def print_self_check(result: ClassResult, out: Path | None, assignment_file: Pat
 def class_command(args: argparse.Namespace) -> str:
     """A class grade's command line, which its pending lines extend (`--full`, `--data-root DIR`): the same submissions
     (`--only`, `--skip`) into the same reports (`--out`, where given), so that following a hint after a grade of
-    some submissions does not grade the whole class into reports/ (examiner: `--only s008 s009 --out some/` dropped)."""
-    words = [f"grade {_cell(args.path)}"]
+    some submissions does not grade the whole class into reports/ (examiner: `--only s008 s009 --out some/` dropped),
+    with the options given that say where its reruns are found and how they run (`--cache`, `--data-root`,
+    `--device`, …: examiner probe 38, a hint without `--cache` reran everything). Every word shell-quoted."""
+    words = [f"grade {_word(args.path)}"]
     if getattr(args, "out_given", True) and args.out is not None:
-        words.append(f"--out {shlex.quote(_cell(args.out))}")
+        words.append(f"--out {_word(args.out)}")
     for flag in ("only", "skip"):
         if ids := getattr(args, flag, None):
             words.append(f"--{flag} " + " ".join(shlex.quote(_cell(i, 80)) for i in ids))
+    for flag in ("cache", "data_root", "reviews", "device", "engine", "nproc", "jobs"):
+        if (value := getattr(args, flag, None)) is not None:  # device, engine, nproc, jobs: None unless given
+            words.append(f"--{flag.replace('_', '-')} {_word(value)}")
     return " ".join(words)
+
+
+def _word(v: object) -> str:
+    """A path or value for a command line the user copies: terminal-safe, then shell-quoted (`'class 38'`)."""
+    return shlex.quote(_cell(v, 400))
 
 
 def self_check(folder: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -114,6 +115,8 @@ def grade_class(
     }
     result = ClassResult(assignment.model_dump(mode="json"), students, meta)
     if out is not None:
+        if runner.progress:  # a class's reports take a minute: no silence after the last rerun (examiner probe 38)
+            print(f"writing {len(students)} report(s) …", file=sys.stderr, flush=True)
         render_class(result, out)
     return result
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -35,7 +36,8 @@ from grader import aliases
 from grader.legacy import LegacyConfigError, lambda_text, to_submission
 from grader.logs import Evidence, gather
 from grader.presets import apply_preset, preset_of
-from grader.safe import LINE, SHOWN, InputError, escape, line, shown
+from grader.results import ID_CONFLICT
+from grader.safe import LINE, SHOWN, InputError, escape, line, one_line, shown
 from grader.schema import ENTRIES, LOGS_PATTERN, Assignment, Optim, Printed, SetApart, Setup, Student, Submission
 from reference.config import ScheduleConfig
 from reference.datasets import DATASETS
@@ -65,7 +67,10 @@ class Loaded:
     legacy: bool = False
     internal: str | None = None  # a grader bug caught at the boundary, e.g. "TypeError: ..." (for the instructor)
     evidence: Evidence = field(default_factory=Evidence)  # the runs' own logs (grader.logs), read with the submission
+    read_from: Path | None = None  # the folder its files were read from, where not `folder` (found below its top)
+    claimed: str | None = None  # the [student] id its file states (a valid one), whatever id it is graded under
     label: str = field(init=False)  # the folder's name, escaped once for every report
+    mismatch: str | None = field(default=None, init=False)  # the warning that its claimed id is not its folder's
 
     def __post_init__(self) -> None:
         self.label = escape(self.folder.name)
@@ -425,21 +430,121 @@ def _unquoted(value: str, loc: tuple, kind: str) -> str:
 
 def discover(root: Path) -> list[Path]:
     """Every sub-folder of the class folder (hidden ones aside), sorted: each one is a submission. A link to a
-    folder is listed too, so that it gets a row saying it is refused; nothing here raises."""
+    folder is listed too, so that it gets a row saying it is refused; so is a `.zip` file with no folder of its name
+    beside it (a submission handed in zipped: its row says to unzip it, examiner probe 38). Nothing here raises."""
+    entries = _top(root)
+    names = {e.name for e in entries}
+    return sorted(Path(e.path) for e in entries if _submission(e, names))
+
+
+CLASS_FILES = (ASSIGNMENT_FILE, "reviews.toml", "pending.toml")  # the instructor's files beside the submissions
+
+
+def strays(root: Path) -> list[str]:
+    """The names of the files at the top of the class folder that are neither submissions (`discover`) nor the
+    instructor's (`CLASS_FILES`), hidden ones aside: none of them is graded, and the class grade says so."""
+    entries = _top(root)
+    names = {e.name for e in entries}
+    return sorted(e.name for e in entries if e.name not in CLASS_FILES and not _submission(e, names))
+
+
+def _top(root: Path) -> list[os.DirEntry]:
+    """The class folder's entries, hidden ones (`.`, `_`) aside; none where it cannot be read."""
     try:
-        entries = list(os.scandir(root))
+        with os.scandir(root) as it:
+            return [e for e in it if not e.name.startswith((".", "_"))]
     except OSError:
         return []
-    found = []
-    for entry in entries:
-        if entry.name.startswith((".", "_")):
-            continue
-        try:
-            if entry.is_dir(follow_symlinks=False) or (entry.is_symlink() and os.path.isdir(entry.path)):
-                found.append(Path(entry.path))
-        except OSError:
-            continue
-    return sorted(found)
+
+
+def _submission(entry: os.DirEntry, names: set[str]) -> bool:
+    """A class folder's entry graded as a submission: a folder, a link to one, a zip with no folder of its name."""
+    try:
+        if entry.is_dir(follow_symlinks=False) or (entry.is_symlink() and os.path.isdir(entry.path)):
+            return True
+        return _zipped(entry.name) and entry.is_file(follow_symlinks=False) and entry.name[:-4] not in names
+    except OSError:
+        return False
+
+
+def _zipped(name: str) -> bool:
+    return name.lower().endswith(".zip") and len(name) > 4
+
+
+SUBMISSION_FILES = ("submission.toml", "config.py")
+SKIPPED = ("__MACOSX",)  # what a zip made on a Mac carries beside the folder
+MAX_ENTRIES = 1000  # entries of an upload's folder looked at: a folder of more is graded as it is
+SEARCH_DEPTH = 3  # levels below an upload's top searched for its submission file (a repository's hw6/submission.toml)
+
+
+def locate(upload: Path, depth: int = SEARCH_DEPTH) -> Path:
+    """The folder of the upload that holds the submission (`find_submission`); the upload itself where none or
+    several are found, whose grade then says what is missing."""
+    try:
+        return find_submission(upload, depth)[0]
+    except ValueError:
+        return upload
+
+
+def find_submission(upload: Path, depth: int = SEARCH_DEPTH, holder: str = "upload") -> tuple[Path, str]:
+    """(the folder of the upload that holds its submission.toml or config.py, a line saying where when it is not the
+    top). The top holds one: the top. Else the folders at most `depth` levels down (a zip of a folder, unpacked by the
+    platform; a repository with hw6/submission.toml beside src/), links never followed, at most MAX_ENTRIES entries
+    looked at per folder, none below one that holds one: exactly one → it, with the line; several → a ValueError
+    naming them;
+    none → the top (its grade says what is missing). `holder`: what the lines call the top ("upload", "folder")."""
+    if _holds(upload):
+        return upload, ""
+    found: list[Path] = []
+    level = [upload]
+    for _ in range(depth):
+        nxt = []
+        for folder in level:
+            try:
+                with os.scandir(folder) as it:
+                    entries = list(itertools.islice(it, MAX_ENTRIES + 1))
+            except OSError:
+                continue
+            subs = sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)
+                          and not e.name.startswith(".") and e.name not in SKIPPED)  # fmt: skip
+            found += [f for f in subs if _holds(f)]
+            nxt += [f for f in subs if not _holds(f)]
+        level = nxt
+    if not found:
+        return upload, ""
+    listed = [_shown(upload, f) for f in found]
+    if len(found) > 1:
+        keep = "upload only" if holder == "upload" else "keep only"
+        raise ValueError(f"the {holder} holds {len(found)} submissions ({', '.join(listed[:5])}"
+                         f"{', …' if len(listed) > 5 else ''}): {keep} the one to grade")  # fmt: skip
+    return found[0], f"Graded {listed[0]}: the {holder}'s top holds no {' or '.join(SUBMISSION_FILES)}."
+
+
+def _holds(folder: Path) -> bool:
+    return any((folder / n).is_file() and not (folder / n).is_symlink() for n in SUBMISSION_FILES)
+
+
+def _shown(upload: Path, folder: Path) -> str:
+    name = next(n for n in SUBMISSION_FILES if (folder / n).is_file() and not (folder / n).is_symlink())
+    return one_line((folder / name).relative_to(upload).as_posix(), 120)
+
+
+def _missing(folder: Path) -> str:
+    """The line of a class folder with no submission file: what it holds instead (bounded: a few names, escaped),
+    and for a zip, to unzip it there (the grader never unpacks a student's zip)."""
+    try:
+        with os.scandir(folder) as it:
+            names = sorted(e.name for e in itertools.islice(it, MAX_ENTRIES + 1) if not e.name.startswith("."))
+    except OSError:
+        names = []
+    base = f"no {' or '.join(SUBMISSION_FILES)} in this folder"
+    if not names:
+        return f"{base} (it is empty)"
+    listed = ", ".join(shown(n, 40) for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    if zips := [n for n in names if _zipped(n)]:
+        return f"{base}: unzip {shown(zips[0], 40)} into it, the grader never unpacks a student's zip (it holds " \
+            f"{listed})"  # fmt: skip
+    return f"{base}, nor {SEARCH_DEPTH} folders down (it holds {listed})"
 
 
 def load_class(folders: Iterable[Path], assignment: Assignment | None = None, only: Iterable[str] | None = None,
@@ -453,6 +558,7 @@ def load_class(folders: Iterable[Path], assignment: Assignment | None = None, on
         if counts[x.id] > 1 and x.id != own:
             x.warnings.append(f"another folder also claims the id {shown(x.id)}: graded as {shown(own)}")
             _set_id(x, own)
+    _conflicts(loaded)
     only, skip = set(only or ()), set(skip or ())
     chosen = [x for x in loaded if (not only or {x.id, x.folder.name} & only) and not {x.id, x.folder.name} & skip]
     if unknown := sorted((only | skip) - {n for x in loaded for n in (x.id, x.folder.name)}):
@@ -466,6 +572,28 @@ def load_class(folders: Iterable[Path], assignment: Assignment | None = None, on
         if x.internal:
             log.warning("grade: internal error reading %s: %s", escape(x.folder.name), x.internal)
     return chosen
+
+
+def _conflicts(loaded: list[Loaded]) -> None:
+    """A folder whose [student] id is another submission's (a copy of a classmate's folder; folders named alike:
+    examiner probe 38), graded under its own folder's id: its warning says whose id it claims, first among its
+    warnings (`ID_CONFLICT`: the class table's first problem where nothing worse is, and the class's one line)."""
+    graded = {x.id for x in loaded}
+    claimants = Counter(x.claimed for x in loaded if x.claimed)
+    for x in loaded:
+        c = x.claimed
+        if not c or c == x.id or not (c in graded or claimants[c] > 1):
+            continue
+        holder = next((y.folder.name for y in loaded if y.id == c), None)  # the folder graded under that id
+        others = sorted(y.folder.name for y in loaded if y is not x and y.claimed == c and y.id != c)
+        if holder is not None:
+            said = f"is {shown(holder, 40)}'s" + (f" (and {len(others)} more folder(s) claim it)" if others else "")
+        else:
+            said = "is also claimed by " + ", ".join(shown(n, 40) for n in others[:3]) + (
+                f" and {len(others) - 3} more" if len(others) > 3 else "")  # fmt: skip
+        x.warnings = [w for w in x.warnings if w != x.mismatch and not w.startswith("another folder also claims")]
+        x.warnings.insert(0, line(f"{ID_CONFLICT}[student] id {shown(c)} {said}: graded as {shown(x.id)}, this "
+                                  "folder's id"))  # fmt: skip
 
 
 def _set_id(x: Loaded, new_id: str) -> None:
@@ -486,7 +614,7 @@ def load_submission(folder: Path, assignment: Assignment | None = None, ids: Ids
         if x.submission is not None:  # its logs, read and bounded with it; the claims left out are taken from them
             x.submission, notes = _fractions(x.submission)
             x.warnings.extend(notes)
-            x.submission, x.evidence = gather(folder, x.submission, assignment.claimed_on)
+            x.submission, x.evidence = gather(x.read_from or folder, x.submission, assignment.claimed_on)
         return x
     except InputError as err:
         return Loaded(folder, safe_id, error=line(str(err)))
@@ -534,14 +662,26 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
             raise InputError("the submission folder is a symbolic link; submit a real folder")
     except OSError as err:
         raise InputError(f"cannot read the submission folder: {err.strerror or type(err).__name__}") from None
-    toml, legacy = folder / "submission.toml", folder / "config.py"
+    if _zipped(folder.name) and not os.path.isdir(folder):  # a submission handed in zipped (examiner probe 38)
+        raise InputError(f"a zip file, not a folder: unzip it into {escape(folder.parent.name)[:SHOWN]}/"
+                         f"{escape(folder.name[:-4])[:SHOWN]}/ (the grader never unpacks a student's zip)")  # fmt: skip
+    where, found = folder, ""
+    if ids == "folder":  # a class folder: its submission where an upload's is found (hw6/submission.toml)
+        try:
+            where, found = find_submission(folder, holder="folder")
+        except ValueError as err:
+            raise InputError(line(str(err))) from None
+    toml, legacy = where / "submission.toml", where / "config.py"
     source = next((f for f in (toml, legacy) if os.path.lexists(f)), None)
     if source is None:
-        raise InputError("no submission.toml or config.py in this folder")
+        raise InputError(_missing(folder) if ids == "folder" else "no submission.toml or config.py in this folder")
     notes: list[str] = []
     try:
         if source is toml:
-            data = parse_toml(read_text(toml, TOML_CAP, toml.name), toml.name)
+            text = read_text(toml, TOML_CAP, toml.name)
+            if not text.strip():  # examiner probe 38: "student: missing (required)" said of an empty file
+                raise InputError("submission.toml is empty: write your submission in it (docs/submission.md)")
+            data = parse_toml(text, toml.name)
             n = sum(len(v) for k in ENTRIES if isinstance(v := data.get(k), list))
             if n > assignment.max_entries:
                 raise InputError(f"submission.toml has {n:,} entries ([[range_test]], [[run]] and [[auto]] "
@@ -557,6 +697,8 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
             # titled "# submission"), so its report is titled for the file itself
             name = "Your config.py" if ids == "file" else escape(folder.name)[:200]
             data = {"student": {"id": safe_id, "name": name}, **data}
+        data, said = _student(data, safe_id, ids)
+        notes = [*said, *notes]
         shared: list[str] = []
         batches: dict[tuple[str, int], str] = {}
         if source is toml:  # nproc = 2, batch_size_per_gpu: read into batch_size; [setup]'s seed, momentum, …:
@@ -584,17 +726,46 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
             "docs/submission.md)"  # fmt: skip
         # the file's words cut to leave the hint room within one LINE (examiner probe 9: say what to do)
         return Loaded(folder, safe_id, error=line(str(err), LINE - len(hint)) + hint, legacy=True)
-    x = Loaded(folder, safe_id, sub, warnings=[line(w) for w in [*notes, *more]], legacy=source is legacy)
-    claimed = sub.student.id
+    x = Loaded(folder, safe_id, sub, warnings=[line(w) for w in [*notes, *more]], legacy=source is legacy,
+               read_from=where if where != folder else None)  # fmt: skip
+    if found:
+        x.warnings.insert(0, line(found))
+    claimed = x.claimed = sub.student.id
     if ids == "file" or claimed == safe_id or safe_id.startswith((f"{claimed}-", f"{claimed}_")):
         x.id = claimed  # e.g. folder s000-lambda-multistep, id s000
     elif isinstance(ids, dict):
         _set_id(x, safe_id)  # the export's key
     else:
-        x.warnings.append(f"[student] id {shown(claimed)} is not this folder's ({shown(folder.name)}): graded as "
-                          f"{shown(safe_id)}")  # fmt: skip
+        x.mismatch = f"[student] id {shown(claimed)} is not this folder's ({shown(folder.name)}): graded as " \
+            f"{shown(safe_id)}"  # fmt: skip
+        x.warnings.append(x.mismatch)
         _set_id(x, safe_id)
     return x
+
+
+NAME_CAP = 200  # characters of a [student] name kept (grader.schema.Student.name)
+ID_PATTERN = re.compile(Student.model_fields["id"].metadata[0].pattern)
+
+
+def _student(data: dict, safe_id: str, ids: Ids) -> tuple[dict, list[str]]:
+    """[student] read where its faults need not refuse the submission (examiner probe 38): a name over NAME_CAP
+    characters cut, with a warning; a malformed id, where the grade takes ids from elsewhere (a class's folders, an
+    export's keys), replaced by that id, with a warning as a well-formed wrong id gets. Where ids come from the file
+    (an upload, a self-check), a malformed id still refuses it (the schema's line)."""
+    student = data.get("student")
+    if not isinstance(student, dict):
+        return data, []
+    student, notes = {**student}, []
+    name = student.get("name")
+    if isinstance(name, str) and len(name) > NAME_CAP:
+        student["name"] = name[: NAME_CAP - 1] + "…"
+        notes.append(f"[student] name is {len(name):,} characters: cut to {NAME_CAP} in the reports")
+    sid = student.get("id")
+    if ids != "file" and isinstance(sid, str) and not ID_PATTERN.fullmatch(sid):
+        student["id"] = safe_id
+        notes.append(f"[student] id {shown(sid)} is not a valid id (1 to 64 letters, digits, _ . -): graded as "
+                     f"{shown(safe_id)}, this folder's id")  # fmt: skip
+    return {**data, "student": student}, notes
 
 
 def _preset_batch(data: dict, assignment: Assignment) -> int:

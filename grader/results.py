@@ -9,6 +9,8 @@ from typing import Literal
 
 from grader.rubric import ABOUT_CONFIG, CLAIM_CHECKS, FINAL_METRIC_CHECKS
 
+ID_CONFLICT = "id conflict: "  # starts the warning of a folder whose [student] id another folder's is (grader.load)
+
 Status = Literal["pass", "warn", "fail", "error", "skip"]
 STATUS_ORDER = ("skip", "pass", "warn", "fail", "error")  # worst last; a skipped check never sets the verdict
 Verdict = Literal["pass", "warn", "unverified", "fail", "error"]
@@ -221,9 +223,16 @@ class StudentResult:
     @property
     def first_problem(self) -> str:
         """The one line a class table shows for this student: the error, else the first failing check's reason, else
-        (a WARN) the first warning's, a note aside (it is no problem of the submission: its report shows it)."""
+        (a WARN) the first warning's, a note aside (it is no problem of the submission: its report shows it), else
+        its id claimed by another folder too (`ID_CONFLICT`: the instructor's to sort out, examiner probe 38)."""
         return (self.error or next((c.message for c in self.failed_checks), "")
-                or next((c.message for c in self.checks if c.status == "warn" and not c.note), ""))  # fmt: skip
+                or next((c.message for c in self.checks if c.status == "warn" and not c.note), "")
+                or self.id_conflict)  # fmt: skip
+
+    @property
+    def id_conflict(self) -> str:
+        """Its warning that its [student] id is another submission's (grader.load), without the marker; "" if none."""
+        return next((w.removeprefix(ID_CONFLICT) for w in self.warnings if w.startswith(ID_CONFLICT)), "")
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -193,11 +193,12 @@ class Rerunner:
         return not self.force and self.cache.get(self.key(p)) is not None
 
     def outcomes(self, planned: list[PlannedRun]) -> list[Outcome]:
-        """`run`, in the order of `planned` (grader.diagnoses.Execute)."""
-        done = self.run(planned)
+        """`run`, in the order of `planned` (grader.diagnoses.Execute: the counterfactual reruns that test a likely
+        cause, whose progress is labelled so: examiner probe 38 read a second "reruns 1/1 done" as the class's)."""
+        done = self.run(planned, label="counterfactual reruns")
         return [done[self.key(p)] for p in planned]
 
-    def run(self, planned: Iterable[PlannedRun]) -> dict[str, Outcome]:
+    def run(self, planned: Iterable[PlannedRun], label: str = "reruns") -> dict[str, Outcome]:
         """Outcome per cache key. Identical runs (same key) are run once however many students share them. Work is
         split into units (one run each, or one group per architecture/data/length for an engine that batches);
         units run in this process, on `jobs` worker processes, or as Ray tasks."""
@@ -213,7 +214,7 @@ class Rerunner:
             else:
                 todo[key] = p
         tty = sys.stderr.isatty()
-        bar = _bar(self.progress, len(todo), tty)
+        bar = _bar(self.progress, len(todo), tty, label)
         keys, chosen = list(todo), resolve(self.engine, self.device)
         units = [[keys[i] for i in idx] for idx in chosen.units([(todo[k].config, todo[k].until_epoch) for k in keys])]
 
@@ -279,13 +280,13 @@ class Rerunner:
 CALIBRATION_STEPS = 64
 
 
-def _bar(enabled: bool, total: int, tty: bool):
+def _bar(enabled: bool, total: int, tty: bool, label: str = "reruns"):
     """Finished reruns: a tqdm bar on a terminal; in a log (stderr not a terminal), plain lines."""
     if not tty:
-        return ProgressLines(total if enabled else 0)
+        return ProgressLines(total if enabled else 0, label=label)
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="reruns", unit="run", disable=not enabled or total == 0, leave=False)
+    return tqdm(total=total, desc=label, unit="run", disable=not enabled or total == 0, leave=False)
 
 
 class ProgressLines:
@@ -294,8 +295,8 @@ class ProgressLines:
     A log fed by `grade > log 2>&1` (CI, nohup, a scheduler) shows the class moving instead of minutes of silence.
     """
 
-    def __init__(self, total: int, every: float = 10.0):
-        self.total, self.every, self.done = total, every, 0
+    def __init__(self, total: int, every: float = 10.0, label: str = "reruns"):
+        self.total, self.every, self.done, self.label = total, every, 0, label
         self.start = self.last = time.monotonic()
 
     def update(self, n: int = 1) -> None:
@@ -303,7 +304,7 @@ class ProgressLines:
         now = time.monotonic()
         if self.total and (now - self.last >= self.every or self.done == self.total):
             self.last = now
-            print(f"reruns {self.done}/{self.total} done, {now - self.start:.0f} s", file=sys.stderr, flush=True)
+            print(f"{self.label} {self.done}/{self.total} done, {now - self.start:.0f} s", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         pass

@@ -73,7 +73,7 @@ def test_bad_input_gets_one_line_and_the_rest_is_graded(tmp_path, monkeypatch):
     assert "\n" not in line and not bad.runs  # nothing rerun for it
     # the os.system line is skipped as code (a warning naming line 2); with no LR left there is nothing to rerun
     assert "LEARNING_RATE" in by_id["legacy_evil"].error and not (tmp_path / "PWNED").exists()
-    assert by_id["empty"].error == "no submission.toml or config.py in this folder"
+    assert by_id["empty"].error == "no submission.toml or config.py in this folder (it is empty)"  # probe 38
     assert all("\n" not in s.error for s in r.students if s.error)
 
 

@@ -180,7 +180,10 @@ def test_the_id_comes_from_the_folder(tmp_path):
     by_folder = {x.folder.name: x for x in load_class(discover(tmp_path))}
     ids = [x.id for x in by_folder.values()]
     assert ids.count("s008") == 1 and by_folder["s008"].id == "s008"
-    assert by_folder["s008-copy"].id == "s008-copy" and "also claims" in by_folder["s008-copy"].warnings[0]
+    # examiner probe 38: the warning says whose id it claims, marked as the class table's first problem
+    assert by_folder["s008-copy"].id == "s008-copy" and by_folder["s008-copy"].warnings[0].startswith(
+        'id conflict: [student] id "s008" is "s008"\'s (and 1 more folder(s) claim it): graded as "s008-copy"'
+    )
     assert by_folder["impostor"].id == "impostor" and by_folder["impostor"].submission.student.id == "impostor"
     assert by_folder["s009-lambda"].id == "s009" and not by_folder["s009-lambda"].warnings
     hyper = by_folder['=HYPERLINK("http:x","y")'].id
@@ -307,8 +310,10 @@ def test_names_and_free_text_are_bounded(tmp_path):
     assert err.startswith("run[0].name: is too long (at most 100 characters)") and len(err) < 200
     err = clean(loaded(tmp_path, GOOD.format(id="s2").replace('name = "sweep"', 'name = ""'), name="s2"))
     assert "range_test[0].name: must not be empty" in err
-    err = clean(loaded(tmp_path, GOOD.format(id="s3").replace("Good Student", "x" * 300), name="s3"))
-    assert "student.name: is too long (at most 200 characters)" in err
+    # a long name is cut, never refused (examiner probe 38: 201 characters were ERROR 0/100)
+    x = loaded(tmp_path, GOOD.format(id="s3").replace("Good Student", "x" * 300), name="s3")
+    assert x.error is None and len(x.submission.student.name) == 200
+    assert "[student] name is 300 characters: cut to 200 in the reports" in x.warnings
     err = clean(loaded(tmp_path, f'notes = "{"n" * 3000}"\n' + GOOD.format(id="s4"), name="s4"))
     assert "notes: is too long (at most 2000 characters)" in err
 

@@ -284,6 +284,14 @@ def test_self_check_says_what_quick_mode_did_not_check(tmp_path, capsys):
     args = parser().parse_args(["subs", "--quick"])
     args.out, args.out_given = Path("reports"), False  # what grader.cli.main sets: the default folder is not repeated
     assert class_command(args) == "grade subs"
+    # examiner probe 38: its hint dropped --cache (following it reran everything into the default cache) and put a
+    # class path with a space in unquoted
+    args = parser().parse_args(["my class", "--quick", "--cache", "c d", "--data-root", "data", "--device", "cpu",
+                                "--jobs", "1"])  # fmt: skip
+    args.out, args.out_given = Path("reports"), False
+    print_class(cls, None, class_command(args))
+    assert "run `grade 'my class' --cache 'c d' --data-root data --device cpu --jobs 1 --full` to check them" in \
+        capsys.readouterr().out  # fmt: skip
     fully = [CheckResult("config", "submission", "pass", "ok", points=1, max_points=1)]
     print_self_check(ClassResult({}, [StudentResult("s", "S", "f", checks=fully)], META), None,
                      tmp_path / "assignment.toml", Path("s"))  # fmt: skip
