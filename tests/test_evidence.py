@@ -748,3 +748,18 @@ def test_a_log_that_ends_early_because_it_diverged_says_so_not_a_run_stopped_ear
     cut = Logs("x", list(range(300)), [0.8] * 300, loss[:300], epoch=list(range(1, 10)), test_accuracy=[0.5] * 9,
                test_loss=[1.0] * 9)  # fmt: skip
     assert "(a run stopped early?)" in ends_early(cut, p)
+
+
+def test_sgd_at_another_momentum_is_not_held_to_the_committed_momentum_runs_train_loss_band():
+    """Examiner probe 37: plain SGD at 1.0 steps as momentum 0.9 at 0.1 (its LR ratio now takes momentum in: 2×, not
+    20×), and its honest log was then "outside the seed noise" of the momentum-0.9 runs' train loss, met 2× sooner:
+    another momentum is another descent, whose spread no committed seeds measure."""
+    from grader.context import load_baselines
+    from grader.evidence import borrowed, lr_ratio, pool
+
+    plain = RunConfig(lr=1.0, momentum=0.0)
+    runs = pool(load_baselines("mnist-5k"), plain)
+    assert lr_ratio(plain, runs)[0] == pytest.approx(1.0 / (0.0506 / 0.1), rel=1e-3)
+    band, _ = borrowed(runs, plain)
+    assert band.unmeasured and "its momentum 0 is not the committed sgd runs' (0.9)" in band.unmeasured
+    assert not borrowed(runs, RunConfig(lr=0.08))[0].unmeasured  # momentum 0.9 at 1.6×: met sooner, as before
