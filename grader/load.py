@@ -548,19 +548,36 @@ def _missing(folder: Path) -> str:
 
 
 def load_class(folders: Iterable[Path], assignment: Assignment | None = None, only: Iterable[str] | None = None,
-               skip: Iterable[str] | None = None, ids: Ids = "folder") -> list[Loaded]:  # fmt: skip
-    """Every folder loaded; an id two folders claim is given to neither: each is graded under its folder name.
-    `only` / `skip`: the submissions to keep / leave out, by id or folder name."""
+               skip: Iterable[str] | None = None, ids: Ids = "folder",
+               left_out: list[tuple[str, str]] | None = None) -> list[Loaded]:  # fmt: skip
+    """Every folder loaded; an id two folders claim is given to neither: each is graded under its folder name (that
+    name's id with a short hash of it, where another submission already has that id: ids stay unique, examiner probe
+    39). `only` / `skip`: the submissions to keep / leave out, by id or folder name; `left_out`, where given, gets the
+    (id, folder name) of each left out (their reviews by hand are kept, grader.reviews)."""
     loaded = [load_submission(f, assignment, ids) for f in folders]
     counts = Counter(x.id for x in loaded)
+    demoted = []
     for x in loaded:
         own = folder_id(x.folder.name)
         if counts[x.id] > 1 and x.id != own:
-            x.warnings.append(f"another folder also claims the id {shown(x.id)}: graded as {shown(own)}")
-            _set_id(x, own)
+            demoted.append((x, own))
+    moved = {id(x) for x, _ in demoted}
+    kept = Counter(x.id for x in loaded if id(x) not in moved)
+    for x, own in demoted:
+        if kept[own]:  # the folder's name is another submission's id (class2/s008-reproducible-x's [student] id)
+            digest = hashlib.sha256(x.folder.name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+            own = f"{own[:55]}-{digest}"
+        while kept[own]:  # a hash taken too: never in practice, but ids stay unique
+            own += "_"
+        kept[own] += 1
+        x.warnings.append(f"another folder also claims the id {shown(x.id)}: graded as {shown(own)}")
+        _set_id(x, own)
     _conflicts(loaded)
     only, skip = set(only or ()), set(skip or ())
     chosen = [x for x in loaded if (not only or {x.id, x.folder.name} & only) and not {x.id, x.folder.name} & skip]
+    if left_out is not None:
+        picked = {id(x) for x in chosen}
+        left_out += [(x.id, x.folder.name) for x in loaded if id(x) not in picked]
     if unknown := sorted((only | skip) - {n for x in loaded for n in (x.id, x.folder.name)}):
         names = ", ".join(shown(n, 40) for n in unknown[:8])
         if only and not chosen:  # examiner probe 12: "0 submission(s)", an empty gradebook, exit 0
