@@ -192,3 +192,18 @@ def test_a_demoted_id_is_never_another_submissions_id(tmp_path):
     folders = sorted(p for p in root.iterdir() if p.is_dir())
     assert [x.id for x in load_class(folders, only=["s008"], left_out=left)] == ["s008"]
     assert left == [(demoted.id, "s008-reproducible"), ("s008-reproducible", "s008-reproducible-x")]
+
+
+def test_a_submission_below_another_is_named_not_graded_silently(tmp_path):
+    """Examiner probe 39, M4: class2/s012-two/a/submission.toml graded, a/b/submission.toml never mentioned."""
+    root = klass(tmp_path / "class")
+    student(root / "s012-two" / "a", "s012")
+    student(root / "s012-two" / "a" / "b", "s012-deeper")
+    (x,) = load_class([root / "s012-two"])
+    assert x.id == "s012"
+    said = " ".join(x.warnings)
+    assert "Graded a/submission.toml" in said and "Not graded, deeper below it: a/b/submission.toml" in said
+    student(root / "s013" / "a", "s013")  # side by side: the error naming both, as before
+    student(root / "s013" / "c" / "d", "s013-other")
+    (y,) = load_class([root / "s013"])
+    assert "holds 2 submissions (a/submission.toml, c/d/submission.toml)" in y.error
