@@ -233,12 +233,13 @@ def print_class(result: ClassResult, out: Path | None, command: str | None = Non
 
 
 def print_reviews(result: ClassResult) -> None:
-    """How many reviews by hand this grade applied, and one warning line each (at most WARNINGS_SHOWN, then a count)
-    for those that named no pending check."""
+    """How many reviews by hand this grade applied, one warning line each (at most WARNINGS_SHOWN, then a count) for
+    those that named no pending check, and one line for those of students this grade left out (--only / --skip)."""
     done = result.meta.get("reviews")
     if not done:
         return
     warnings = done.get("warnings") or []
+    outside = done.get("outside") or []
     print(f"Reviews by hand: {done.get('applied', 0)} applied" + (f", {len(warnings)} not applied (below)" if warnings
                                                                    else "") + ".")  # fmt: skip
     for w in warnings[:WARNINGS_SHOWN]:
@@ -246,6 +247,10 @@ def print_reviews(result: ClassResult) -> None:
     if len(warnings) > WARNINGS_SHOWN:
         print(f"warning: reviews: and {len(warnings) - WARNINGS_SHOWN} more reviews naming no pending check (listed, "
               "commented, in pending.toml)")  # fmt: skip
+    if outside:
+        who = len({r.get("student") for r in outside})
+        print(f"Reviews by hand: {len(outside)} more of {who} student(s) this grade left out (--only / --skip): not "
+              "applied here, kept as they are in pending.toml")  # fmt: skip
 
 
 def print_self_check(result: ClassResult, out: Path | None, assignment_file: Path | None, folder: Path) -> None:

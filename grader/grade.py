@@ -21,7 +21,7 @@ from grader.load import Ids, Loaded, discover, load_assignment, load_class
 from grader.plan import Conditions, PlannedRun, plan
 from grader.render import render_class
 from grader.results import CheckResult, ClassResult, RunRecord, StudentResult
-from grader.reviews import apply_reviews, load_reviews
+from grader.reviews import PENDING_FILE, apply_reviews, load_reviews
 from grader.runner import Outcome, Rerunner
 from grader.safe import one_line
 from grader.schema import Assignment
@@ -62,7 +62,8 @@ def grade_class(
     decisions = load_reviews(reviews) if reviews is not None else None  # read before any rerun: a bad file stops here
     runner = rerunner or Rerunner.of(cache_dir, time_limit=assignment.time_limit_s, **settings)
     folders = folders or discover(root)
-    loaded = load_class(folders, assignment, only, skip, ids)  # never raises: a bad folder is one line
+    left_out: list[tuple[str, str]] = []  # (id, folder name) of those --only / --skip leave out: their reviews kept
+    loaded = load_class(folders, assignment, only, skip, ids, left_out)  # never raises: a bad folder is one line
     plans = {x.folder: plan(x.submission, assignment, quick) if x.submission else [] for x in loaded}
     datasets = {d for x in loaded if x.submission
                 for d in (x.submission.setup.dataset, Conditions.of(x.submission, assignment).claimed)}  # fmt: skip
@@ -94,7 +95,7 @@ def grade_class(
         deferred[x.folder], not rerun_all)) for x in loaded]  # fmt: skip
     reviewed = None
     if decisions is not None:  # the instructor's decisions on pending checks, after every check (never explained)
-        students, reviewed = apply_reviews(students, decisions)
+        students, reviewed = apply_reviews(students, decisions, left_out, out / PENDING_FILE if out else None)
     meta = {
         "package_version": reference.__version__,
         "torch_version": torch.__version__,

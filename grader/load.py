@@ -490,16 +490,17 @@ def find_submission(upload: Path, depth: int = SEARCH_DEPTH, holder: str = "uplo
     """(the folder of the upload that holds its submission.toml or config.py, a line saying where when it is not the
     top). The top holds one: the top. Else the folders at most `depth` levels down (a zip of a folder, unpacked by the
     platform; a repository with hw6/submission.toml beside src/), links never followed, at most MAX_ENTRIES entries
-    looked at per folder, none below one that holds one: exactly one → it, with the line; several → a ValueError
-    naming them;
-    none → the top (its grade says what is missing). `holder`: what the lines call the top ("upload", "folder")."""
+    looked at per folder: exactly one not below another → it, with the line (which names any found below it, not
+    graded: the shallowest wins, examiner probe 39); several → a ValueError naming them; none → the top (its grade
+    says what is missing). `holder`: what the lines call the top ("upload", "folder")."""
     if _holds(upload):
         return upload, ""
     found: list[Path] = []
-    level = [upload]
+    nested: list[Path] = []  # below a folder that holds one: not graded, named in the line
+    level = [(upload, False)]
     for _ in range(depth):
         nxt = []
-        for folder in level:
+        for folder, below in level:
             try:
                 with os.scandir(folder) as it:
                     entries = list(itertools.islice(it, MAX_ENTRIES + 1))
@@ -507,8 +508,11 @@ def find_submission(upload: Path, depth: int = SEARCH_DEPTH, holder: str = "uplo
                 continue
             subs = sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)
                           and not e.name.startswith(".") and e.name not in SKIPPED)  # fmt: skip
-            found += [f for f in subs if _holds(f)]
-            nxt += [f for f in subs if not _holds(f)]
+            for f in subs:
+                holds = _holds(f)
+                if holds:
+                    (nested if below else found).append(f)
+                nxt.append((f, below or holds))
         level = nxt
     if not found:
         return upload, ""
@@ -517,7 +521,11 @@ def find_submission(upload: Path, depth: int = SEARCH_DEPTH, holder: str = "uplo
         keep = "upload only" if holder == "upload" else "keep only"
         raise ValueError(f"the {holder} holds {len(found)} submissions ({', '.join(listed[:5])}"
                          f"{', …' if len(listed) > 5 else ''}): {keep} the one to grade")  # fmt: skip
-    return found[0], f"Graded {listed[0]}: the {holder}'s top holds no {' or '.join(SUBMISSION_FILES)}."
+    said = f"Graded {listed[0]}: the {holder}'s top holds no {' or '.join(SUBMISSION_FILES)}."
+    if nested:
+        deeper = ", ".join(_shown(upload, f) for f in nested[:3]) + (", …" if len(nested) > 3 else "")
+        said += f" Not graded, deeper below it: {deeper} (the shallowest is graded: keep only the one to grade)."
+    return found[0], said
 
 
 def _holds(folder: Path) -> bool:
@@ -548,19 +556,36 @@ def _missing(folder: Path) -> str:
 
 
 def load_class(folders: Iterable[Path], assignment: Assignment | None = None, only: Iterable[str] | None = None,
-               skip: Iterable[str] | None = None, ids: Ids = "folder") -> list[Loaded]:  # fmt: skip
-    """Every folder loaded; an id two folders claim is given to neither: each is graded under its folder name.
-    `only` / `skip`: the submissions to keep / leave out, by id or folder name."""
+               skip: Iterable[str] | None = None, ids: Ids = "folder",
+               left_out: list[tuple[str, str]] | None = None) -> list[Loaded]:  # fmt: skip
+    """Every folder loaded; an id two folders claim is given to neither: each is graded under its folder name (that
+    name's id with a short hash of it, where another submission already has that id: ids stay unique, examiner probe
+    39). `only` / `skip`: the submissions to keep / leave out, by id or folder name; `left_out`, where given, gets the
+    (id, folder name) of each left out (their reviews by hand are kept, grader.reviews)."""
     loaded = [load_submission(f, assignment, ids) for f in folders]
     counts = Counter(x.id for x in loaded)
+    demoted = []
     for x in loaded:
         own = folder_id(x.folder.name)
         if counts[x.id] > 1 and x.id != own:
-            x.warnings.append(f"another folder also claims the id {shown(x.id)}: graded as {shown(own)}")
-            _set_id(x, own)
+            demoted.append((x, own))
+    moved = {id(x) for x, _ in demoted}
+    kept = Counter(x.id for x in loaded if id(x) not in moved)
+    for x, own in demoted:
+        if kept[own]:  # the folder's name is another submission's id (class2/s008-reproducible-x's [student] id)
+            digest = hashlib.sha256(x.folder.name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+            own = f"{own[:55]}-{digest}"
+        while kept[own]:  # a hash taken too: never in practice, but ids stay unique
+            own += "_"
+        kept[own] += 1
+        x.warnings.append(f"another folder also claims the id {shown(x.id)}: graded as {shown(own)}")
+        _set_id(x, own)
     _conflicts(loaded)
     only, skip = set(only or ()), set(skip or ())
     chosen = [x for x in loaded if (not only or {x.id, x.folder.name} & only) and not {x.id, x.folder.name} & skip]
+    if left_out is not None:
+        picked = {id(x) for x in chosen}
+        left_out += [(x.id, x.folder.name) for x in loaded if id(x) not in picked]
     if unknown := sorted((only | skip) - {n for x in loaded for n in (x.id, x.folder.name)}):
         names = ", ".join(shown(n, 40) for n in unknown[:8])
         if only and not chosen:  # examiner probe 12: "0 submission(s)", an empty gradebook, exit 0

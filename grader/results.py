@@ -224,9 +224,11 @@ class StudentResult:
     def first_problem(self) -> str:
         """The one line a class table shows for this student: the error, else the first failing check's reason, else
         (a WARN) the first warning's, a note aside (it is no problem of the submission: its report shows it), else
-        its id claimed by another folder too (`ID_CONFLICT`: the instructor's to sort out, examiner probe 38)."""
-        return (self.error or next((c.message for c in self.failed_checks), "")
-                or next((c.message for c in self.checks if c.status == "warn" and not c.note), "")
+        its id claimed by another folder too (`ID_CONFLICT`: the instructor's to sort out, examiner probe 38). A check
+        decided by hand (reviews.toml) comes after every failing one the grader decided (examiner probe 39)."""
+        failed = sorted(self.failed_checks, key=lambda c: c.reviewed)  # stable: the checks' order otherwise
+        warned = sorted((c for c in self.checks if c.status == "warn" and not c.note), key=lambda c: c.reviewed)
+        return (self.error or next((c.message for c in failed), "") or next((c.message for c in warned), "")
                 or self.id_conflict)  # fmt: skip
 
     @property

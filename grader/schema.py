@@ -465,6 +465,12 @@ class Review(_Strict):
         description='What of its pending points to give: "all", "none", or a fraction from 0 to 1 (0.5: half)'
     )
     note: str = Field("", max_length=1000, description="Shown to the student in the check's message (escaped)")
+    why: str | None = Field(None, max_length=MAX_NAME, description="Why the check was pending when pending.toml "
+                            "wrote this block (the grader's reason, e.g. 'lr', 'chaotic'): the review applies only "
+                            "while the check is still pending for it. Left out (written by hand): any")  # fmt: skip
+    pending: float | None = Field(None, ge=0, allow_inf_nan=False, description="The raw rubric points pending when "
+                                  "pending.toml wrote this block: the review applies only while the same points are "
+                                  "pending. Left out (a review written by hand): any")  # fmt: skip
 
     @property
     def fraction(self) -> float:

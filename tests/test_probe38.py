@@ -4,6 +4,7 @@ folders, the hint's command line, the progress lines. Small classes of claimless
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -171,3 +172,38 @@ def test_an_empty_submission_toml_says_it_is_empty(tmp_path):
     (tmp_path / "f608" / "submission.toml").write_text("\n  \n")
     assert load_submission(tmp_path / "f608").error == "submission.toml is empty: write your submission in it " \
         "(docs/submission.md)"  # fmt: skip
+
+
+def test_a_demoted_id_is_never_another_submissions_id(tmp_path):
+    """Examiner probe 39, H1: class2/s008 (a copy, id "s008") took "s008" from s008-reproducible, which was demoted
+    to its folder's id "s008-reproducible", already s008-reproducible-x's [student] id: two rows of one id."""
+    root = klass(tmp_path / "class")
+    student(root / "s008", "s008")
+    student(root / "s008-reproducible", "s008")
+    student(root / "s008-reproducible-x", "s008-reproducible")
+    loaded = {x.folder.name: x for x in load_class(sorted(p for p in root.iterdir() if p.is_dir()))}
+    ids = [x.id for x in loaded.values()]
+    assert len(set(ids)) == 3 and loaded["s008"].id == "s008"
+    assert loaded["s008-reproducible-x"].id == "s008-reproducible"
+    demoted = loaded["s008-reproducible"]
+    assert re.fullmatch(r"s008-reproducible-[0-9a-f]{8}", demoted.id) and demoted.submission.student.id == demoted.id
+    assert any(f"graded as {demoted.id}" in w or f'graded as "{demoted.id}"' in w for w in demoted.warnings)
+    left: list[tuple[str, str]] = []
+    folders = sorted(p for p in root.iterdir() if p.is_dir())
+    assert [x.id for x in load_class(folders, only=["s008"], left_out=left)] == ["s008"]
+    assert left == [(demoted.id, "s008-reproducible"), ("s008-reproducible", "s008-reproducible-x")]
+
+
+def test_a_submission_below_another_is_named_not_graded_silently(tmp_path):
+    """Examiner probe 39, M4: class2/s012-two/a/submission.toml graded, a/b/submission.toml never mentioned."""
+    root = klass(tmp_path / "class")
+    student(root / "s012-two" / "a", "s012")
+    student(root / "s012-two" / "a" / "b", "s012-deeper")
+    (x,) = load_class([root / "s012-two"])
+    assert x.id == "s012"
+    said = " ".join(x.warnings)
+    assert "Graded a/submission.toml" in said and "Not graded, deeper below it: a/b/submission.toml" in said
+    student(root / "s013" / "a", "s013")  # side by side: the error naming both, as before
+    student(root / "s013" / "c" / "d", "s013-other")
+    (y,) = load_class([root / "s013"])
+    assert "holds 2 submissions (a/submission.toml, c/d/submission.toml)" in y.error

@@ -39,10 +39,11 @@ def test_a_reviewed_check_is_decided_and_no_longer_pending(award, status, total)
     assert s.pending == 66.67 and s.total == 33.33
     (done,), applied = apply_reviews([s], review(award, note="seen the curves"))
     c = done.checks[1]
-    assert applied == {"applied": 1, "warnings": [], "unmatched": []}
+    assert applied == {"applied": 1, "warnings": [], "unmatched": [], "outside": []}
     assert c.reviewed and c.status == status and c.pending == 0 and c.max_points == 2.0
     assert c.points == {"all": 2.0, 0.5: 1.0, "none": 0.0}[award]
-    assert c.message.startswith("No rerun decides it. Reviewed by hand (") and c.message.endswith(": seen the curves")
+    assert c.message.startswith("Reviewed by hand (") and ": seen the curves. Before that review" in c.message
+    assert c.message.endswith("the grader said: No rerun decides it.")  # the grader's words read as history
     assert done.pending == 0 and done.total == total and not done.unchecked_reason
     assert "1 check reviewed by hand" in done.coverage
     # every output reads the decided check: nothing pending anywhere
@@ -64,7 +65,7 @@ def test_a_partly_given_check_keeps_what_it_earned():
     (done,), _ = apply_reviews([s], review("none"))
     c = done.checks[1]
     assert (c.status, c.points, c.max_points, c.pending, c.why) == ("warn", 1.0, 2.0, 0.0, "chaotic")
-    assert c.message.endswith("Reviewed by hand (none of its pending points given).")
+    assert c.message.startswith("Reviewed by hand (none of its pending points given). Before that review")
 
 
 def test_a_review_that_names_no_pending_check_is_one_warning_line_and_changes_nothing():
@@ -171,7 +172,8 @@ def test_reviews_toml_settles_a_pending_check_end_to_end(tmp_path, capsys):
     assert '"applied": 1' in results and '"pending": 0.0' in results
     # the regrade's template keeps the decision (uncommented) and the unmatched review (commented)
     kept = tomllib.loads((out / "pending.toml").read_text())["review"]
-    assert kept == [{"student": "s0", "check": "lr_claim", "subject": "sweep", "award": "all", "note": HOSTILE}]
+    assert kept == [{"student": "s0", "check": "lr_claim", "subject": "sweep", "award": "all", "note": HOSTILE,
+                     "why": "unclaimed", "pending": 2.0}]  # fmt: skip
     # a review giving none: a FAIL whose first problem (grades.csv, terminal) carries the note, escaped
     (root / "reviews.toml").write_text(re.sub(r'^award = "all"', 'award = "none"', decided, flags=re.M))
     assert main(argv) == 0
@@ -209,7 +211,7 @@ def test_the_template_lists_every_pending_check_and_keeps_decisions():
     text = pending_template(ClassResult({}, done, {"reviews": applied}))
     data = tomllib.loads(text)  # the hostile subject stays a string: no table of its own, no control character
     assert data == {"review": [{"student": "s0", "check": "lr_claim", "subject": "sweep", "award": "all",
-                                "note": "ok"}]}  # fmt: skip
+                                "note": "ok", "why": "review", "pending": 2.0}]}  # fmt: skip
     assert "\x1b" not in text and '# subject = "x\\" = 1\\n[evil]\\u001b"' in text
     uncommented = re.sub(r"^# (\[\[review\]\]|student|check|subject|award|note)", r"\1", text, flags=re.M)
     again = tomllib.loads(uncommented.replace('award = "?"', "award = 0.5"))["review"]
@@ -222,3 +224,94 @@ def test_the_docs_example_is_valid(tmp_path):
     example = doc.split("```toml\n", 1)[1].split("```", 1)[0]
     (tmp_path / "reviews.toml").write_text(example)
     assert len(load_reviews(tmp_path / "reviews.toml").review) >= 2
+
+
+# ---------------------------------------------------------------- examiner probe 39
+
+
+def test_a_review_names_a_student_by_id_first_and_a_name_two_students_answer_to_is_an_error():
+    """H1: a review applied to both of two students (one's id, the other's folder name). Ids win over folder names;
+    a name several students answer to stops the grade with one line."""
+    by_id = StudentResult("s8", "A", "s8-copy", checks=[pending_claim()])
+    by_folder = StudentResult("s8-real", "B", "s8", checks=[pending_claim()])
+    (a, b), applied = apply_reviews([by_id, by_folder], review("all", student="s8"))
+    assert applied["applied"] == 1 and a.checks[0].reviewed and not b.checks[0].reviewed
+    twins = [StudentResult("x1", "A", "class/a/same", checks=[pending_claim()]),
+             StudentResult("x2", "B", "class/b/same", checks=[pending_claim()])]  # fmt: skip
+    with pytest.raises(InputError) as err:
+        apply_reviews(twins, review("all", student="same"))
+    assert str(err.value).startswith('reviews: review[0] names "same", which 2 students answer to ("x1", "x2")')
+
+
+def test_a_review_by_id_and_one_by_folder_name_of_the_same_check_is_an_error():
+    """M1: written once by id, once by folder name: the id's silently won."""
+    s = StudentResult("alice", "A", "folder-a", checks=[pending_claim()])
+    twice = Reviews(review=[Review(student="alice", check="lr_claim", subject="sweep", award="all"),
+                            Review(student="folder-a", check="lr_claim", subject="sweep", award="none")])  # fmt: skip
+    with pytest.raises(InputError) as err:
+        apply_reviews([s], twice)
+    assert "review[1] decides the same check as review[0]" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_review_made_for_another_reason_or_other_points_is_not_applied(tmp_path):
+    """H2: a --quick grade's review (2 raw points pending, no comparable reference) applied, with no word, to the 0.08
+    a full grade left pending for another reason. pending.toml records both; a review carrying them applies only while
+    both still hold; one without them (written by hand) as before."""
+    now = pending_claim(status="warn", points=1.92, max_points=1.92, pending=0.08, why="chaotic")
+    made_then = review(1 / 3, why="reference", pending=2.0)
+    (same,), applied = apply_reviews([student(now)], made_then, template=tmp_path / "pending.toml")
+    assert applied["applied"] == 0 and not same.checks[1].reviewed
+    (warning,) = applied["warnings"]
+    assert 'was pending for "reference", 2 raw points, now for "chaotic", 0.08 raw points: not applied' in warning
+    assert "decide it again in pending.toml" in warning
+    assert apply_reviews([student(now)], review(1 / 3, pending=2.0))[1]["applied"] == 0  # the points alone
+    assert apply_reviews([student(now)], review(1 / 3, why="reference"))[1]["applied"] == 0  # the reason alone
+    assert apply_reviews([student(now)], review(1 / 3, why="chaotic", pending=0.08))[1]["applied"] == 1
+    assert apply_reviews([student(now)], review(1 / 3))[1]["applied"] == 1  # written by hand: no figures to hold
+    # the template writes both (and the figures to decide by, M2); its block, saved, applies to that check only
+    fig = pending_claim(claimed=0.1, rerun=0.05, reference=[0.02, 0.2], distance=0.3, tolerance=0.25, unit="decades")
+    text = pending_template(ClassResult({}, [student(fig)], {}))
+    assert '# why = "review"' in text and "# pending = 2.0" in text
+    assert "# figures: claimed 0.1 · rerun 0.05 · reference [0.02, 0.2] · distance 0.3 decades · tolerance 0.25" in text
+    saved = re.sub(r"^# (\[\[review\]\]|student|check|subject|award|note|why|pending)", r"\1", text, flags=re.M)
+    decisions = Reviews.model_validate(tomllib.loads(saved.replace('award = "?"', "award = 1")))
+    assert decisions.review[0].why == "review" and decisions.review[0].pending == 2.0
+    assert apply_reviews([student(fig)], decisions)[1]["applied"] == 1
+    assert apply_reviews([student(now)], decisions)[1]["applied"] == 0
+
+
+def test_a_reviewed_check_is_never_the_first_problem_over_a_failing_one():
+    """M3: s000's real plausibility FAIL replaced in the class table by a reviewed pending item."""
+    real = CheckResult("plausibility", "run", "fail", "Implausible curve.", points=0.0, max_points=1.0)
+    s = StudentResult("s0", "S", "s0", checks=[pending_claim(subject="run"), real])
+    (done,), _ = apply_reviews([s], review("none", subject="run"))
+    assert done.checks[0].status == "fail" and done.first_problem == "Implausible curve."
+    assert done.checks[0].message.startswith("Reviewed by hand (none of its pending points given). Before that")
+
+
+def test_reviews_of_students_left_out_are_kept_and_summarised(tmp_path, capsys):
+    """H3, H4, M5: a grade --only s1 commented out s0's decision in pending.toml ("named no pending check") and printed
+    one warning line per review of a left-out student, cutting off those that mattered; the warnings named
+    reports/pending.toml whatever --out was."""
+    root = tmp_path / "class"
+    for sid in ("s0", "s1"):
+        (root / sid).mkdir(parents=True)
+        (root / sid / "submission.toml").write_text(SWEEP_ONLY.replace('id = "s0"', f'id = "{sid}"'))
+    (root / "assignment.toml").write_text('train_epochs = 2\nquick_epochs = 1\nrequired = ["range_test"]\n')
+    mine = '[[review]]\nstudent = "{}"\ncheck = "lr_claim"\nsubject = "{}"\naward = "all"\n'
+    left_out = [mine.format("s0", "sweep"), *(mine.format("s0", f"gone{i}") for i in range(25))]
+    (root / "reviews.toml").write_text("".join([*left_out, mine.format("s1", "sweep"), mine.format("s1", "nope")]))
+    out = tmp_path / "elsewhere"
+    argv = [str(root), "--quick", "--out", str(out), "--cache", str(tmp_path / "cache"), "--jobs", "1", "--quiet",
+            "--only", "s1"]  # fmt: skip
+    assert main(argv) == 0
+    said = capsys.readouterr().out
+    assert "Reviews by hand: 1 applied, 1 not applied (below)." in said
+    assert f'review of "s1" · lr_claim · "nope": that student has no such check (check and subject as {out}' in said
+    assert said.count("warning: reviews:") == 1 and '"s0"' not in said
+    assert "26 more of 1 student(s) this grade left out (--only / --skip): not applied here" in said
+    kept = tomllib.loads((out / "pending.toml").read_text())["review"]
+    assert [(r["student"], r["subject"]) for r in kept][:2] == [("s1", "sweep"), ("s0", "sweep")]
+    assert sum(r["student"] == "s0" for r in kept) == 26  # saving the template keeps s0's decisions
+    heading = "# ---- decisions on students this grade left out (--only / --skip) (26)"
+    assert heading in (out / "pending.toml").read_text()
