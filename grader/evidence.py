@@ -1577,7 +1577,7 @@ def column_units(values: list[float], grid: float | None = None) -> list[float]:
     if digits >= FULL_DIGITS or (
         grid
         and 10.0**-decimals <= grid * (1 + 1e-9)
-        and all(abs(v / grid - round(v / grid)) <= 1e-6 for v in values if math.isfinite(v))
+        and all(math.isfinite(q := v / grid) and abs(q - round(q)) <= 1e-6 for v in values if math.isfinite(v))
     ):
         return [0.0] * len(values)
     return [_half(read, v) if math.isfinite(v) else 0.0 for v in values]

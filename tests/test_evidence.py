@@ -763,3 +763,11 @@ def test_sgd_at_another_momentum_is_not_held_to_the_committed_momentum_runs_trai
     band, _ = borrowed(runs, plain)
     assert band.unmeasured and "its momentum 0 is not the committed sgd runs' (0.9)" in band.unmeasured
     assert not borrowed(runs, RunConfig(lr=0.08))[0].unmeasured  # momentum 0.9 at 1.6×: met sooner, as before
+
+
+def test_a_logged_figure_too_large_for_the_test_sets_grid_is_no_crash():
+    """fuzz_logs seed 7: a W&B history's test accuracy of -1e308 divided by the grid of 1/1000 is -inf, and
+    round(-inf) raised OverflowError — an internal grader error; such a column is simply not on the grid."""
+    from grader.evidence import column_units
+
+    assert column_units([0.912, -1e308, 0.953], grid=1 / 1000) == column_units([0.912, 0.5, 0.953])
