@@ -291,7 +291,7 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
             continue
         figure, claimed, expected, dist = _lr_distance(claim.claimed_lr, rerun)
         figures = {"claimed": figure, "rerun": _one(expected)}
-        tol, origin = lr_tolerance_for(ctx.baselines or [b for b in (ctx.baseline,) if b], p.config, claim.rule,
+        tol, origin = lr_tolerance_for(ctx.protocols, p.config, claim.rule,
                                        o.result, ctx.tol)  # fmt: skip
         how = "k·√2·σ of the rule's reference picks"
         if SWEEPS.get(p.config.schedule.name) == "staircase":  # whole stairs (lr_tolerance_for), and the digits
@@ -302,7 +302,7 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         fmt = lrs_text
         msg = (f"Rule {claim.rule!r} on the rerun's curve picks {fmt(expected)}; the claim {fmt(claimed)} is "
                f"{dist:.2f} decades away (allowed {tol:.2f}: {how}).")  # fmt: skip
-        found = sweep_reference(ctx.baselines or [b for b in (ctx.baseline,) if b], p.config)
+        found = sweep_reference(ctx.protocols, p.config)
         ref, n_ref = _reference_pick(found[0] if found and found[2] else None, claim.rule)  # this very sweep's only
         low = lowest_at_edge(o.result) if claim.rule in ("min", "min/10", "range") else None
         if low is not None and status == "pass":  # borne out: the claim is the rule applied where the curve is lowest
@@ -929,7 +929,7 @@ def _unmeasured_lr(ctx: Context, p: PlannedRun, result: CheckResult) -> CheckRes
     does a chaotic rerun's part credit (`_chaotic`, already pending the rest)."""
     if result.status in ("pass", "skip", "error") or result.why is not None:
         return result
-    ratio = lr_ratio(p.config, pool(ctx.baselines or [b for b in (ctx.baseline,) if b], p.config))
+    ratio = lr_ratio(p.config, pool(ctx.protocols, p.config))
     if ratio is None or ratio[0] <= TEST_SOONER_MAX:
         return result
     message = (f"Not judged, pending review: its LR is {ratio[0]:.2g}× the committed {p.config.optimizer} runs' "
@@ -1000,7 +1000,7 @@ def _diverged_claim(check: str, metric: str, ctx: Context, p: PlannedRun, o: Out
                            f"stream, so this cannot tell a wrong claim from another stream's run. {_auto_advice(p)}",
                            claimed=claimed, rerun=final, pending=pts,
                            why="stream" if seeded else "unseeded")  # fmt: skip
-    ratio = lr_ratio(p.config, pool(ctx.baselines or [b for b in (ctx.baseline,) if b], p.config))
+    ratio = lr_ratio(p.config, pool(ctx.protocols, p.config))
     if ratio is not None and ratio[0] > SOONER_MAX:  # whether a seed diverges there is the seed's (high_lr.py)
         end = f": it ends at {final:.4g}" if final is not None else ""
         return CheckResult(check, p.name, "skip", f"Not judged, pending review: claimed {label} {claimed} (a diverged "

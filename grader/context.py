@@ -345,6 +345,11 @@ class Context:
     legacy: bool = False  # read from a course config.py: one config, the assignment's other sections handed in apart
 
     @property
+    def protocols(self) -> list[dict]:
+        """The committed protocols a borrowed tolerance or band comes from: `baselines`, else the one `baseline`."""
+        return self.baselines or [b for b in (self.baseline,) if b]
+
+    @property
     def cond(self) -> Conditions:
         return Conditions.of(self.sub, self.assignment)
 

@@ -1029,7 +1029,7 @@ def noise(ctx: Context, p: PlannedRun) -> tuple[Band | None, dict]:
     """The seed noise a log of run `p` is judged within: the committed seed band of its own config (and, for a
     training run, its per-epoch test-metric stats), else the widest band of the committed configs of its kind (and
     their widest per-epoch test-metric σ, `borrowed_epochs`)."""
-    baselines = ctx.baselines or [b for b in (ctx.baseline,) if b]
+    baselines = ctx.protocols
     if p.kind == "range-test":
         found = sweep_reference(baselines, p.config)
         if found and found[2]:
