@@ -21,7 +21,7 @@ from grader.load import Ids, Loaded, discover, load_assignment, load_class
 from grader.plan import Conditions, PlannedRun, plan
 from grader.render import render_class
 from grader.results import CheckResult, ClassResult, RunRecord, StudentResult
-from grader.reviews import PENDING_FILE, apply_reviews, load_reviews
+from grader.reviews import PENDING_FILE, apply_reviews, load_reviews, resolve
 from grader.runner import Outcome, Rerunner
 from grader.safe import one_line
 from grader.schema import Assignment
@@ -64,6 +64,8 @@ def grade_class(
     folders = folders or discover(root)
     left_out: list[tuple[str, str]] = []  # (id, folder name) of those --only / --skip leave out: their reviews kept
     loaded = load_class(folders, assignment, only, skip, ids, left_out)  # never raises: a bad folder is one line
+    if decisions is not None:  # a review two students answer to, or two of one check: stop before any rerun
+        resolve(decisions, [(x.id, x.label) for x in loaded] + left_out)
     plans = {x.folder: plan(x.submission, assignment, quick) if x.submission else [] for x in loaded}
     datasets = {d for x in loaded if x.submission
                 for d in (x.submission.setup.dataset, Conditions.of(x.submission, assignment).claimed)}  # fmt: skip

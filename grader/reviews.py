@@ -68,7 +68,7 @@ def _stale(r: Review, c: CheckResult) -> str:
     return f"was pending for {then}, now for {now}: not applied; decide it again in pending.toml"
 
 
-def _resolve(reviews: Reviews, people: list[tuple[str, str]]) -> list[int | None]:
+def resolve(reviews: Reviews, people: list[tuple[str, str]]) -> list[int | None]:
     """The student (an index of `people`, (id, folder name) pairs: this grade's and those --only/--skip left out)
     each review names: the one whose id it is, else the one whose folder name it is, else None. A name two students
     answer to, or two reviews of one student's same check (once by id, once by folder name), is an InputError."""
@@ -100,12 +100,12 @@ def apply_reviews(students: list[StudentResult], reviews: Reviews, left_out: Ite
     """`students` with every pending check a review names decided (`decide`), and what happened: {"applied": how
     many, "warnings": one line per review that names no pending check of this grade's students, "unmatched": those
     reviews, as written, "outside": the reviews of students `left_out` ((id, folder name) pairs: --only / --skip), as
-    written}. A review names a student by id, else by folder name (`_resolve`: a name two students answer to, or two
+    written}. A review names a student by id, else by folder name (`resolve`: a name two students answer to, or two
     reviews of one check, is an InputError). A review whose recorded reason or points pending (`why`, `pending`, as
     pending.toml writes them) are not the check's now decides nothing: a warning (`_stale`). `template`: the
     pending.toml this grade writes, named in the warnings."""
     people = [(s.id, Path(s.folder).name) for s in students] + list(left_out)
-    who = _resolve(reviews, people)
+    who = resolve(reviews, people)
     mine: dict[int, dict[tuple[str, str], int]] = {}
     for n, i in enumerate(who):
         if i is not None:

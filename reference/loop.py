@@ -21,6 +21,8 @@ from reference.models import init_model
 from reference.optim import build_optimizer, build_schedule, total_steps
 from reference.rules import Watch, smooth, suggest_all
 
+CPU_READ_EVERY = 8  # steps between the loss read-backs that check divergence, on the CPU (see `drive`)
+
 
 class TimeLimitExceeded(RuntimeError):
     """A run took longer than its wall-time limit."""
@@ -144,8 +146,12 @@ def drive(
     """The training loop every engine runs: the step plan, stepping, loss read-back at each evaluation,
     divergence (a diverged run leaves, the others go on) and evaluation points. One `Track` per config.
 
-    Losses stay on the device in a ring buffer of `eval_every` steps and are read once per evaluation."""
+    Losses stay on the device in a ring buffer of `eval_every` steps and are read once per evaluation; on the CPU,
+    where a read costs no device sync, every `CPU_READ_EVERY` steps too, so a diverged run leaves within that many
+    steps of its divergence, not at the end of its evaluation window (a 469-step epoch). The results are the same:
+    a diverged run's curve ends at the step it diverged, and it is never evaluated past it."""
     started = time.perf_counter() if started is None else started
+    read_every = min(plan.eval_every, CPU_READ_EVERY) if device.type == "cpu" else plan.eval_every
     tracks = [Track() for _ in cfgs]
     alive = list(range(len(cfgs)))  # row r of the engine is run alive[r]
     pending = torch.empty(plan.eval_every, len(cfgs), device=device)
@@ -157,7 +163,8 @@ def drive(
                 raise TimeLimitExceeded(f"{what} stopped after {time_limit:g} s (step {step} of {plan.total})")
             pending[step % plan.eval_every, : len(alive)] = engine.step(step)
             step += 1
-            if plan.evaluates_after(step):
+            evaluates = plan.evaluates_after(step)
+            if evaluates or step % read_every == 0:  # every multiple of eval_every evaluates: no span wraps
                 span = plan.unread(len(tracks[alive[0]].losses), step)
                 seen = engine.losses(pending[span, : len(alive)]).T.tolist()
                 keep = []
@@ -172,7 +179,7 @@ def drive(
                     alive = [alive[r] for r in keep]
                 if not alive:
                     break
-                scores = engine.evaluate()
+                scores = engine.evaluate() if evaluates else None
                 for row, i in enumerate(alive if scores is not None else ()):
                     tracks[i].evals.append(_eval_point(*scores[row], step, epoch, tracks[i].losses, plan.eval_every))
             if on_step is not None:

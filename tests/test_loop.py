@@ -7,6 +7,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from reference import loop
 from reference.config import RunConfig, ScheduleConfig, range_test_config
 from reference.loop import run
 from reference.models import Tanh, build_model, init_model
@@ -53,6 +54,21 @@ def test_range_test_falls_then_diverges(mnist5k):
     s = r["suggestions"]
     assert set(s) == {"min", "min/10", "steepest", "valley", "range"}
     assert 1e-4 <= s["valley"] <= s["min"] <= max(r["lr"]) and s["min/10"] == pytest.approx(s["min"] / 10)
+
+
+def test_a_diverged_sweep_leaves_within_a_few_steps_with_the_same_result(mnist5k, monkeypatch):
+    """On the CPU the loop checks divergence every `CPU_READ_EVERY` steps, not only at evaluations: a sweep that
+    diverges mid-epoch stops there (the seed reports' course sweeps went on to their 469-step epoch's end: 1,407
+    steps taken for 987 kept), and its result is the one an evaluation-only check gives."""
+    cfg = range_test_config(start_lr=1e-4, end_lr=100.0, epochs=3)  # one evaluation per 32-step epoch
+    r = run(cfg, data=mnist5k, device="cpu")
+    d = r["diverged"]["step"]
+    assert d % 32 and r["passes"]["forward"] <= d + loop.CPU_READ_EVERY < 32 * math.ceil(d / 32)
+    monkeypatch.setattr(loop, "CPU_READ_EVERY", 10**6)  # read at evaluations only, as on a GPU
+    slow = run(cfg, data=mnist5k, device="cpu")
+    assert slow["passes"]["forward"] == min(96, 32 * math.ceil((d + 1) / 32))
+    drop = ("passes", "meta")
+    assert {k: v for k, v in r.items() if k not in drop} == {k: v for k, v in slow.items() if k not in drop}
 
 
 def test_diverging_training_is_recorded_not_raised(mnist5k):

@@ -205,6 +205,24 @@ def test_a_bad_reviews_file_stops_the_grade_with_one_line(tmp_path, capsys):
     assert "--reviews is for a class grade" in capsys.readouterr().err
 
 
+def test_two_reviews_of_one_check_stop_the_grade_before_any_rerun(tmp_path, capsys):
+    """Examiner probe 39: the reviews' names were resolved only after every rerun, so a class grade ran for minutes
+    before the one error line. Ids and folder names are known once the class is read: it stops there."""
+    root = tmp_path / "class"
+    (root / "alice-hw6").mkdir(parents=True)
+    rerun = SWEEP_ONLY.replace('id = "s0"', 'id = "alice"').replace("end_lr = 10.0", "end_lr = 3.0\nclaimed_lr = 0.01")
+    (root / "alice-hw6" / "submission.toml").write_text(rerun)  # a sweep the quick grade reruns
+    twice = "".join(f'[[review]]\nstudent = "{who}"\ncheck = "lr_claim"\nsubject = "sweep"\naward = "all"\n'
+                    for who in ("alice", "alice-hw6"))  # fmt: skip
+    (root / "reviews.toml").write_text(twice)
+    cache = tmp_path / "cache"
+    argv = [str(root), "--quick", "--out", str(tmp_path / "out"), "--cache", str(cache), "--quiet"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "review[1] decides the same check as review[0]" in err
+    assert not any(p.is_file() for p in cache.rglob("*")) and not (tmp_path / "out").exists()  # nothing rerun
+
+
 def test_the_template_lists_every_pending_check_and_keeps_decisions():
     hostile = StudentResult("s1", "T", "s1", checks=[pending_claim(subject='x" = 1\n[evil]\x1b')])
     done, applied = apply_reviews([student(pending_claim()), hostile], review("all", note="ok"))
