@@ -628,7 +628,11 @@ def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge
     cut = p.until_epoch is not None  # quick mode's prefix of the run (a quick rerun of a whole run is the run)
     if status != "fail" and check != "lr_claim" and cut and not ctx.cond.proxy and cmp.epochs < p.config.epochs:
         # the figure is the log's epoch N, which a quick grade did not compare (examiner probe 27: a log's edited
-        # epoch 30 earned full marks on an upload, "the rerun bears the log out" of its first epochs): pending
+        # epoch 30 earned full marks on an upload, "the rerun bears the log out" of its first epochs): pending —
+        # unless committed seeds of this config judge it, as they judge the same claim without logs (probe 41: six
+        # honest students were UNVERIFIED for handing in logs, where the same claims without them passed)
+        if committed_seeds(ctx, p):
+            return None
         said = f"{unwritten}." if read else v.message
         return CheckResult(check, p.name, "skip", f"{said} Quick mode reran {p.until_epoch} of {p.config.epochs} "
                            "epochs and compared your log with that rerun only that far; the full grade compares the "
@@ -636,6 +640,12 @@ def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge
                            pending=pts, why="quick", **figures)  # fmt: skip
     return CheckResult(check, p.name, status, message, points=pts if v.ok or v.warn else 0.0, max_points=pts,
                        **figures)  # fmt: skip
+
+
+def committed_seeds(ctx: Context, p: PlannedRun):
+    """The committed seeds that judge training run `p`'s final figures: its own where it was not rerun, else those of
+    its exact config where the grade judges by seeds (a run rerun for its logs); None where none are committed."""
+    return ctx.seeds.get(p.name) or (ctx.by_seeds and seed_reference(ctx.baselines or [], "train", p.config)) or None
 
 
 def _read_off(check: str, p: PlannedRun, logged) -> str:
@@ -831,7 +841,7 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
         # cannot decide its final figure (it ends early, or the rerun does not bear it out), in quick and full grades
         # alike (examiner probe 17: a 5-epoch run's figure claimed as the 30-epoch result no longer failed a
         # self-check once a short log decided nothing; probe 18: quick and full grades judged it by two yardsticks)
-        if seeds := ctx.seeds.get(p.name) or (ctx.by_seeds and seed_reference(ctx.baselines or [], "train", p.config)):
+        if seeds := committed_seeds(ctx, p):
             out.append(_metric_against_seeds(check, metric, ctx, p, claimed, seeds, pts))
             continue
         label = metric.replace("_", " ")
@@ -957,19 +967,23 @@ def _unwritten(ctx: Context, field: str, r: CheckResult) -> CheckResult:
     log ends before the run's last epoch (an early-stopped run's last figure, examiner probe 15)."""
     # (a chaotic rerun's miss keeps a credit as its full maximum: still a figure the student never wrote, examiner
     # probe 36 — "Claimed test loss 36.92" of a log's last epoch, 11 of 30)
-    if (r.subject, field) not in ctx.read or r.status not in ("fail", "warn") or \
-            (r.points >= r.max_points and r.why != "chaotic"):  # fmt: skip
+    # (a passing figure from a log the rerun contradicts is no figure of this config's either, examiner probe 41: a
+    # log copied from another config earned 100/100 where its figures fell within the committed seeds' spread)
+    cmp = ctx.comparisons.get(r.subject)
+    if (r.subject, field) not in ctx.read or not (cmp is not None and cmp.parted) and (
+            r.status not in ("fail", "warn") or (r.points >= r.max_points and r.why != "chaotic")):  # fmt: skip
         return r
     p = next(q for q, _ in ctx.runs if q.name == r.subject)
     logs = ctx.logs.get(r.subject)
     short = isinstance(logs, Logs) and ends_early(logs, p)  # its last epoch is not the run's (examiner probe 15)
-    if plausible(ctx.comparisons.get(r.subject)) and not short:  # a figure a borne-out log contradicts stands
+    if plausible(cmp) and not short:  # a figure a borne-out log contradicts stands
         return r
     what = field.removeprefix("claimed_").replace("_", " ")
     why = (f"whose last epoch ({max(logs.epoch)}) is not the run's {p.config.epochs}" if short else
            "which the rerun does not bear out (the logs check)")  # fmt: skip
+    judge = "mark down" if r.status != "pass" else "credit"
     msg = (f"Not written in submission.toml: this {what} was read from the run's own log, {why}, so it is no claim of "
-           f"the student's to mark down — pending review by hand; state {field} to have a figure judged. The "
+           f"the student's to {judge} — pending review by hand; state {field} to have a figure judged. The "
            f"comparison: {r.message}")  # fmt: skip
     return replace(r, status="skip", message=msg, points=0.0, max_points=0.0, pending=r.max_points + r.pending,
                    why="unwritten")  # fmt: skip

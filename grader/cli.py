@@ -50,7 +50,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="ignore the cache; rerun everything")
     p.add_argument("--rerun-all", action="store_true",
                    help="rerun runs whose exact config has committed reference seeds too (default: their\n"
-                        "claims are judged against those seeds, no rerun needed)")  # fmt: skip
+                        "claims are judged against those seeds, no rerun needed). The looser grade: a claim\n"
+                        "is then held to one rerun, k·√2·σ, not to the seeds' mean, k·σ·√(1 + 1/n)")  # fmt: skip
     p.add_argument("--cache", type=Path, help="rerun cache (default: $LR_GRADER_CACHE, else ~/.cache/lr-grader)")
     p.add_argument("--device", default=argparse.SUPPRESS, choices=["auto", "cpu", "cuda"],
                    help="auto (default): cuda if present")  # fmt: skip

@@ -198,6 +198,11 @@ class Comparison:
                 and self.turns is None and self.scope in (Scope.FULL, Scope.FINITE))  # fmt: skip
 
     @property
+    def parted(self) -> bool:
+        """The rerun contradicts the log somewhere (not merely: it could not tell)."""
+        return any(x is not None for x in (self.lr, self.loss, self.test, self.nonfinite, self.turns))
+
+    @property
     def parts_at(self) -> int | None:
         """The first step where anything parts (epochs converted at `per_epoch` by the caller)."""
         return min((p.at for p in (self.lr, self.loss) if p), default=self.nonfinite if self.turns is None else

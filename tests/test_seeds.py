@@ -244,21 +244,19 @@ claimed_test_accuracy = 0.97
 
 
 def test_a_tolerance_borrowed_from_other_configs_comes_from_the_same_input_pipeline():
-    """The course template's sweeps (unnormalised Resize(32) input, 4,690 steps from 1e-6) spread their `steepest`
-    pick a decade over seeds; a normalised-input sweep that matches no committed config borrows its σ from the
-    normalised protocols only, a Resize(32) sweep from the course's."""
+    """The course template's sweeps (unnormalised Resize(32) input, 4,690 steps from 1e-6) spread their `min` pick
+    wider over seeds (σ at its upper 95 % bound) than the normalised protocols' sweeps do; a normalised-input sweep
+    that matches no committed config borrows its σ from the normalised protocols only, a Resize(32) sweep from the
+    course's."""
     from grader.checks import lr_tolerance_for
 
-    course = next(b for b in BASE if b["name"] == "mnist-5k-course")
-    assert course["range_tests"]["sgd"]["spread_decades"]["steepest"] > 1.0  # the wide one exists
     sub = Submission.model_validate(_toml(submission().replace("end_lr = 10.0", "end_lr = 5.0")))
     sweep = next(p for p in plan(sub, Assignment(), quick=True) if p.kind == "range-test")
     result = {"lr": [1e-5 * 10 ** (i / 50) for i in range(300)]}
     tol = Assignment().tolerances
-    normalised, _ = lr_tolerance_for(BASE, sweep.config, "steepest", result, tol)
-    resized, _ = lr_tolerance_for(BASE, sweep.config.model_copy(update={"preprocess": "resize"}), "steepest", result,
-                                  tol)  # fmt: skip
-    assert normalised < 0.5 < 2.0 < resized
+    normalised, _ = lr_tolerance_for(BASE, sweep.config, "min", result, tol)
+    resized, _ = lr_tolerance_for(BASE, sweep.config.model_copy(update={"preprocess": "resize"}), "min", result, tol)
+    assert normalised < 0.5 < 0.8 < resized
 
 
 def test_a_sweep_judged_by_seeds_is_drawn_from_its_committed_curve(tmp_path):
