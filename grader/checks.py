@@ -630,8 +630,9 @@ def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge
         # the figure is the log's epoch N, which a quick grade did not compare (examiner probe 27: a log's edited
         # epoch 30 earned full marks on an upload, "the rerun bears the log out" of its first epochs): pending —
         # unless committed seeds of this config judge it, as they judge the same claim without logs (probe 41: six
-        # honest students were UNVERIFIED for handing in logs, where the same claims without them passed)
-        if committed_seeds(ctx, p):
+        # honest students were UNVERIFIED for handing in logs, where the same claims without them passed); a figure
+        # left to the log stays pending: it is the log's epoch N, and a copied log's passed against the seeds
+        if committed_seeds(ctx, p) and not read:
             return None
         said = f"{unwritten}." if read else v.message
         return CheckResult(check, p.name, "skip", f"{said} Quick mode reran {p.until_epoch} of {p.config.epochs} "
