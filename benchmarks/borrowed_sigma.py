@@ -81,6 +81,7 @@ class Sweep:
     epochs: int | None = None
     steps: int | None = None
     dataset: str = "mnist-5k"
+    preprocess: str | None = None  # "resize": the course's Resize(32) input, which borrows the course sweeps' σ
 
     def entry(self, rule: str) -> dict:
         """The student's [[range_test]] entry, without its claim."""
@@ -88,11 +89,16 @@ class Sweep:
         return {"name": f"{self.name}-{rule.replace('/', '')}", "optimizer": self.optimizer,
                 "start_lr": self.start_lr, "end_lr": self.end_lr, **length, "rule": rule}  # fmt: skip
 
+    def setup(self) -> dict:
+        """The submission's [setup]: its dataset and input pipeline."""
+        return {"dataset": self.dataset, **({"preprocess": self.preprocess} if self.preprocess else {})}
+
     def describe(self) -> str:
         from reference.datasets import steps_per_epoch
 
         total = self.steps or self.epochs * steps_per_epoch(self.dataset, 128)
-        return f"{self.dataset}, {self.optimizer} {self.start_lr:g} → {self.end_lr:g} over {total:,} steps"
+        pipeline = f", {self.preprocess} input" if self.preprocess else ""
+        return f"{self.dataset}, {self.optimizer} {self.start_lr:g} → {self.end_lr:g} over {total:,} steps{pipeline}"
 
 
 SWEEPS = {
@@ -108,6 +114,12 @@ SWEEPS = {
         Sweep("sgd-200", "sgd", 1e-6, 1.0, steps=200),
         Sweep("adam-200", "adam", 1e-6, 1.0, steps=200),
         Sweep("adamw-200", "adamw", 1e-6, 1.0, steps=200),
+        # the course's Resize(32) input (examiner probe 41): these borrow the committed course sweeps' σ
+        Sweep("sgd-64-rs", "sgd", 1e-6, 1.0, epochs=2, preprocess="resize"),
+        Sweep("adam-64-rs", "adam", 1e-6, 1.0, epochs=2, preprocess="resize"),
+        Sweep("adamw-64-rs", "adamw", 1e-6, 1.0, epochs=2, preprocess="resize"),
+        Sweep("sgd-200-rs", "sgd", 1e-6, 1.0, steps=200, preprocess="resize"),
+        Sweep("adam-200-rs", "adam", 1e-6, 1.0, steps=200, preprocess="resize"),
     )
 }
 FASHION = {
@@ -134,7 +146,7 @@ def config(sw: Sweep, seed: int):
     from grader.load import validate_submission
     from grader.plan import plan
 
-    data = {"student": {"id": "probe", "name": "probe"}, "setup": {"dataset": sw.dataset},
+    data = {"student": {"id": "probe", "name": "probe"}, "setup": sw.setup(),
             "range_test": [sw.entry("min") | {"claimed_lr": 0.1, "seed": seed}]}  # fmt: skip
     sub, _, _ = validate_submission(data, sw.name)
     planned = plan(sub, assignment(sw.dataset), quick=True)
