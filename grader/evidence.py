@@ -231,12 +231,17 @@ class Comparison:
             blown = f" {self.blowup}." if self.blowup else ""
             return (f"Not compared with the rerun: {self.untold}. The log is neither borne out nor contradicted; only "
                     f"that its losses are finite was checked{bad}.{blown}")  # fmt: skip
-        if self.matches:
-            parts = ("smoothed train loss" if self.steps else "", "test metrics" if self.epochs else "")
+        if self.matches:  # what was compared, said as such: 1 epoch of 30 is no "test metrics within the noise"
+            # (examiner probe 40: a quick grade's logs row read as if the log's every epoch had been borne out)
+            parts = (f"smoothed train loss over {self.steps} steps" if self.steps else "",
+                     f"test metrics of {self.epochs} epoch(s)" if self.epochs else "")  # fmt: skip
             within = " and ".join(x for x in parts if x)
-            noise = f", {within} within the seed noise of this config ({self.band}; {span})" if within else \
-                f" ({span})"  # fmt: skip
-            return f"The log matches the rerun: {table}{self.reading.note}{noise}.{tail}"
+            if not within:  # the LR table alone: not contradicted, and no more than that
+                return f"The log matches the rerun on its LR table only: {table}{self.reading.note} ({span}).{tail}"
+            missing = "; no train loss compared" if not self.steps else "; no test metrics compared" if not \
+                self.epochs else ""  # fmt: skip
+            return (f"The log matches the rerun: {table}{self.reading.note}, {within} within the seed noise of this "
+                    f"config ({self.band}{missing}).{tail}")  # fmt: skip
         bits = []
         if self.mixed:  # what parts may be another run's: no cause is read off it (examiner probe 23)
             bits.append(f"{self.mixed}, the one written last read where they share a step, so where it parts from "

@@ -93,3 +93,18 @@ def test_no_committed_steepest_pick_lies_in_its_sweeps_first_tenth():
             lo, hi = rt["config"]["lr"], rt["config"]["schedule"]["end_lr"]
             for pick in rt["picks"]["steepest"]:
                 assert math.log(pick / lo) / math.log(hi / lo) >= 0.1, (b["name"], opt, pick)
+
+
+def test_a_logs_row_says_what_was_compared():
+    """Examiner probe 40 (F5): a log compared on its LR table alone read "The log matches the rerun", and one whose
+    rerun reached 1 of its 30 epochs read "… test metrics within the seed noise of this config"."""
+    from grader.evidence import Comparison
+
+    table_only = Comparison(steps=0, epochs=0, band="no band", lr_steps=96)
+    assert table_only.matches
+    assert table_only.summary().startswith("The log matches the rerun on its LR table only: LR table exact")
+    one_epoch = Comparison(steps=32, epochs=1, band="the 20 committed seeds' band")
+    said = one_epoch.summary()
+    assert "smoothed train loss over 32 steps and test metrics of 1 epoch(s) within the seed noise" in said, said
+    no_test = Comparison(steps=32, epochs=0, band="b").summary()
+    assert no_test.endswith("within the seed noise of this config (b; no test metrics compared).")
