@@ -25,6 +25,7 @@ from grader.context import (
     seed_reference,
     sweep_reference,
 )
+from grader.diagnoses import evaluation_grid_miss
 from grader.evidence import (
     SOONER_MAX,
     TEST_SOONER_MAX,
@@ -51,6 +52,7 @@ from grader.runner import Outcome
 from grader.schema import ENTRIES, RangeTestClaim, Submission
 from reference.config import SWEEPS, RunConfig
 from reference.datasets import DATASETS, steps_per_epoch
+from reference.optim import lr_table
 from reference.outputs import Logs
 from reference.rules import RULES, eval_curve, lowest_at_edge
 from reference.tolerances import (
@@ -279,7 +281,7 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
             continue
         if own := _own_log("lr_claim", ctx, p, pts, claim.claimed_lr, lambda logs, c=claim, cfg=p.config:
                            lr_against_log(c, logs, eval_lrs(cfg) if c.curve == "test" else None)):  # fmt: skip
-            out.append(own)
+            out.append(_between_evaluations(p, own, pts))
             continue
         if claim.curve == "test":
             out.append(_lr_on_test_loss(ctx, p, o, pts))
@@ -399,6 +401,42 @@ def judge_on_test_loss(claimed_lr, lrs: list[float], losses: list[float], rule: 
     return LossPick(status, pick, dist, step, tol, share)
 
 
+def _grid_slack(cfg: RunConfig, claimed: list[float]) -> float:
+    """How far, in decades, a pick on the test loss may lie from an LR the sweep evaluates at: one step of the sweep's
+    LR (an epoch's test loss paired with the LR of its first step, or of the step after it: `get_last_lr()` after
+    `scheduler.step()`) and the claim's printed digits."""
+    table = lr_table(cfg, cfg.epoch_steps or steps_per_epoch(cfg.dataset, cfg.batch_size))
+    return _resolution(table) + printed_decades(claimed) + 1e-9
+
+
+def _between_evaluations(p: PlannedRun, own: CheckResult, pts: float) -> CheckResult:
+    """A written claim picked on the test loss (`curve = "test"`) that its own log's test loss passes within one
+    evaluation's LR step: the rule on that curve picks one of the LRs the sweep evaluates at (or a fixed multiple of
+    them, min/10), so a claim between them — beyond one sweep step and its printed digits of any such pick, one
+    evaluation either way (`evaluation_grid_miss`) — is no pick on that log (examiner probe 40: an LR ×2 of the train
+    loss's pick, restated on the test loss, passed at 0.21 decades of the log's pick, 0.60 allowed). Pending review,
+    not failed: an epoch's test loss paired with an LR inside the epoch (its mean) would land there."""
+    claim = p.claim
+    if claim.curve != "test" or own.status != "pass" or own.read or own.logged is None:
+        return own
+    grid = [lr for _, lr in sorted(eval_lrs(p.config).items())]
+    claimed = list(claim.claimed_lr) if isinstance(claim.claimed_lr, tuple) else [claim.claimed_lr]
+    slack = _grid_slack(p.config, claimed)
+    miss = evaluation_grid_miss(claim.claimed_lr, own.logged, grid)
+    if miss is None or miss <= slack:
+        return own
+    message = (
+        f"Unconfirmed, flagged for review (its points pending): the claim {lrs_text(claimed)} lies between the LRs "
+        f"your log's test loss was evaluated at, {miss:.3f} decades from the nearest LR rule {claim.rule!r} can pick "
+        f"on that curve (the log's pick {lrs_text(own.logged)}, or one evaluation either way; allowed {slack:.3f}: "
+        "one step of the sweep's LR and the claim's printed digits) — a rule applied to a test-loss curve picks at "
+        "the LRs it was evaluated at, so this is not the rule's pick on your log; within one evaluation's LR step of "
+        "it, an epoch's test loss paired with an LR inside the epoch could give it, so it is not judged wrong either. "
+        + own.message
+    )
+    return replace(own, status="skip", message=message, points=0.0, max_points=0.0, pending=pts, why="review")
+
+
 def _lr_on_test_loss(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> CheckResult:
     """An LR picked on the test loss (`curve = "test"`, seed 000's method), without the student's log: the rule on the
     rerun's test loss of each evaluation (once an epoch), judged by `judge_on_test_loss`."""
@@ -416,6 +454,10 @@ def _lr_on_test_loss(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> Che
                            f"have the claim {said} checked against it.", claimed=figure, pending=pts,
                            why=why)  # fmt: skip
     expected = v.pick if isinstance(v.pick, list) else [v.pick]
+    claimed = list(claim.claimed_lr) if isinstance(claim.claimed_lr, tuple) else [claim.claimed_lr]
+    miss = evaluation_grid_miss(claim.claimed_lr, v.pick, lrs) if v.status == "pass" else None
+    slack = _grid_slack(p.config, claimed)
+    between = miss is not None and miss > slack and not ctx.cond.proxy  # no pick on any seed's test-loss curve
     head = (f"Rule {rule!r} on the rerun's test loss ({len(lrs)} evaluations, once an epoch, {v.step:.2f} decades of "
             f"LR apart) picks {fmt(expected)}; the claim {said} is {v.distance:.2f} decades away")  # fmt: skip
     status, points, at_stake, pending = {
@@ -434,6 +476,15 @@ def _lr_on_test_loss(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> Che
         msg = (f"Unconfirmed, flagged for review (its points pending): the rerun's test loss is lowest at its last "
                f"evaluation (LR {lrs[-1]:.4g}), the sweep's edge, so rule {rule!r} has no minimum to find on it. "
                f"It picks {fmt(expected)} there; the claim is {said}.")  # fmt: skip
+    elif between:  # within one evaluation's step, but no pick on a test-loss curve at all (probe 40, F1)
+        status, points, at_stake, pending = "skip", 0.0, 0.0, pts
+        msg = (f"Unconfirmed, flagged for review (its points pending): {head}, within one evaluation's LR step, but "
+               f"{miss:.3f} decades from the nearest LR the rule can pick on a test-loss curve evaluated at this "
+               f"sweep's LRs (that pick, or one evaluation either way; allowed {slack:.3f}: one step of the sweep's LR "
+               "and the claim's printed digits) — a rule applied to a test-loss curve picks at the LRs it was "
+               "evaluated at, so this claim lies between any seed's picks; an epoch's test loss paired with an LR "
+               "inside the epoch could give it, so it is not judged wrong either. Hand in the sweep's log to have it "
+               "checked against your own.")  # fmt: skip
     elif v.status == "review":
         msg = (f"Unconfirmed, flagged for review (its points pending): {head} — more than one evaluation's LR step, "
                "within two: honest picks on the test loss land that far apart from seed to seed "
@@ -918,6 +969,22 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
                f"seed-to-seed σ of a claim − rerun difference; allowed ±{d.k:g}σ). "
                + _detectable(metric, d, observed))  # fmt: skip
         text = p.claim.printed(field)
+        if (held := _seed_run(ctx, p, o, metric, ref)) and abs(claimed - observed) > 2 * printed(
+            claimed, observed, text=text
+        ):
+            # the rerun is the student's run (a figure of it reproduced to digits no other seed's run matches by
+            # chance): no seed noise lies between it and this claim (examiner probe 40: +1 pp passed at z = +1.2)
+            unit = 2 * printed(claimed, observed, text=text)
+            out.append(CheckResult(check, p.name, "fail", f"Claimed {label} {text or f'{claimed:g}'}; the rerun of "
+                                   f"seed {p.config.seed} got {observed:.6g}, {abs(claimed - observed):.4g} away "
+                                   f"(allowed {unit:.2g}: one unit of the claim's last printed digit). {held} So the "
+                                   "rerun is the run this claim reports, and no seed noise lies between them: the "
+                                   "claim disagrees with its own run.", claimed=claimed, rerun=round(observed, 6),
+                                   tolerance=round(unit, 6), distance=round(abs(claimed - observed), 6), unit="abs",
+                                   origin=f"the claim's printed digits: the rerun of the stated seed, {p.config.seed}, "
+                                   "reproduces another figure of the same run", points=0.0,
+                                   max_points=pts))  # fmt: skip
+            continue
         if status == "pass" and "seed" in p.claim.model_fields_set and _reproduced(claimed, observed, text) is not None:
             # the rerun is the student's run, no seed noise between them (examiner probe 24, F4)
             msg = (f"Claimed {label} {text or f'{claimed:g}'}; the rerun of seed {p.config.seed} reproduces it "
@@ -930,6 +997,37 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
                              points=points, max_points=pts)  # fmt: skip
         out.append(_unmeasured_lr(ctx, p, _chaotic(ctx, p, o, result)))
     return [_unwritten(ctx, field, r) for r in out]
+
+
+# A figure reproduced to its printed digits shows the rerun is the run it came from only where another seed's run
+# rarely matches it by chance: half a unit of its last digit at most this share of the seed-to-seed σ of a claim −
+# rerun difference (chance ≈ 0.8·share for a normal difference: 0.8 %). A loss to 4 significant digits is ~0.005σ,
+# an accuracy to 4 decimals ~0.006σ; an accuracy to 3 decimals (~0.06σ) is not enough.
+SAME_RUN_SHARE = 0.01
+
+
+def _seed_run(ctx: Context, p: PlannedRun, o: Outcome, metric: str, ref) -> str | None:
+    """Where a run states its seed and the rerun of that seed reproduces another figure of the same run to its printed
+    digits, finely enough that another seed's run would not (`SAME_RUN_SHARE`), a sentence saying so; else None. The
+    rerun is then the student's run — the same engine, the same kind of device (a rerun on another would not agree
+    to those digits) — and the run's other figures are held to it to their printed digits (probe 40, F2)."""
+    if "seed" not in p.claim.model_fields_set or o.result is None:
+        return None
+    for other in ("test_accuracy", "test_loss"):
+        c = getattr(p.claim, f"claimed_{other}", None)
+        seen = o.result["final"].get(other)
+        if other == metric or not isinstance(c, float) or not math.isfinite(c) or seen is None:
+            continue
+        digits = p.claim.printed(f"claimed_{other}")
+        if _reproduced(c, seen, digits) is None:
+            continue
+        d, _ = _claim_tolerance(ctx, other, seen, _epoch_stats(ref, len(o.result["epochs"]), other))
+        if half_unit(c, digits) <= SAME_RUN_SHARE * d.sigma_d:
+            return (f"The same rerun reproduces the run's claimed {other.replace('_', ' ')} {digits or f'{c:g}'} "
+                    f"({seen:.6g}) to its printed digits, half a unit of which is {half_unit(c, digits):.2g}, under "
+                    f"{SAME_RUN_SHARE:.0%} of the seed-to-seed σ of that figure ({d.sigma_d:.3g}): another seed's run "
+                    f"matches it by chance under {0.8 * SAME_RUN_SHARE:.1%} of the time.")  # fmt: skip
+    return None
 
 
 def _unmeasured_lr(ctx: Context, p: PlannedRun, result: CheckResult) -> CheckResult:
@@ -1285,7 +1383,8 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float, judged: b
     if diverged:  # a diverged rerun fails whatever its last accuracy, chaotic or not
         status, points = "fail", 0.0
         msg = f"The rerun diverged at step {diverged['step']} ({diverged['reason']}). " + msg
-    if status != "pass" and (excused := _another_lr(ref, p.name, mine, pts, msg, points)):
+    # a run shown for information is given and owed nothing: no "points given, the rest pending" (probe 40, F3)
+    if status != "pass" and (excused := _another_lr(ref, p.name, mine, pts, msg, points if judged else 0.0)):
         return replace(excused, rerun=round(observed, 4), reference=round(stats["mean"], 4), tolerance=round(d.tol, 4),
                        distance=round(shortfall, 4), unit="abs")  # fmt: skip
     result = CheckResult("baseline", p.name, status, msg, rerun=round(observed, 4), reference=round(stats["mean"], 4),

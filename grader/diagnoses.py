@@ -366,9 +366,14 @@ def _test_pick_suspect(c: Case) -> bool:
 def test_loss_pick(c: Case) -> Diagnosis | None:
     """An LR claim that misses the rule on the train loss (the default curve) but is the rule on the test loss of
     each epoch — seed 000's method ("we have to compare the learning rate versus test loss"), left unstated: on the
-    student's own log (to the claim's printed digits: medium confidence), else on the rerun, or the counterfactual
-    rerun of a sweep the committed seeds judged (within one evaluation's LR step: low — a pick there moves by whole
-    evaluations)."""
+    student's own log (to the claim's printed digits: medium confidence) — where the log holds a test-loss curve it
+    decides, and a claim the rule on it does not give is not this cause (examiner probe 40: an LR ×2 named so against
+    the rerun, its own log's test loss picking another LR) — else on the rerun, or the counterfactual rerun of a sweep
+    the committed seeds judged: low, and only where the claim is, to its printed digits, an LR the rule picks on a
+    test-loss curve evaluated at the sweep's LRs (`evaluation_grid_miss`: a pick there lands on them, moving by whole
+    evaluations from seed to seed) within one evaluation of the rerun's pick — an LR between evaluations, which the
+    restated claim's tolerance of one evaluation's step would pass, is no pick on the test loss (probe 40: a ×2 lie
+    advised to restate, and passed)."""
     if not _test_pick_suspect(c):
         return None
     run = c.rerun or c.counterfactual
@@ -380,7 +385,9 @@ def test_loss_pick(c: Case) -> Diagnosis | None:
     on_train = lr_against_log(c.claim, c.logs) if c.logs else None
     if on_train is not None and on_train.distance <= digits + 1e-9:  # the rule on the log's own train loss gives it:
         return None  # the run is another (diagnosis_power: a double-softmax sweep's steepest pick, the same on both)
-    if own is not None and own.distance <= digits + 1e-9:
+    if own is not None:  # the student's own test-loss curve decides: the claim is its pick, or not this cause
+        if own.distance > digits + 1e-9:
+            return None
         return Diagnosis("test-loss-pick", "the LR was picked on the test loss, not on the train loss the rule reads "
                          'by default: state curve = "test" to have it judged there',
                          f"Rule {c.claim.rule!r} on your log's test loss picks {lrs_text(own.logged)}: the claim "
@@ -394,11 +401,34 @@ def test_loss_pick(c: Case) -> Diagnosis | None:
     dist = max(abs(math.log10(x / y)) for x, y in zip(_lrs(c.claim.claimed_lr) * 2, _lrs(pick) * 2, strict=False))
     if dist > step + digits:
         return None
+    miss = evaluation_grid_miss(c.claim.claimed_lr, pick, lrs)
+    if miss is None or miss > digits + 1e-9:  # between the LRs the sweep evaluates at: no pick on its test loss
+        return None
     whose = "the rerun's" if c.rerun else "a rerun's"
     return Diagnosis("test-loss-pick", "the LR may have been picked on the test loss, not on the train loss the rule "
                      'reads by default: if so, state curve = "test" to have it judged there',
                      f"Rule {c.claim.rule!r} on {whose} test loss (once an epoch) picks {lrs_text(pick)}, within one "
-                     f"evaluation's LR step ({step:.2f} decades) of the claim.", "low", False)  # fmt: skip
+                     f"evaluation's LR step ({step:.2f} decades) of the claim, and the claim is, to its printed "
+                     "digits, an LR that rule picks on a test-loss curve evaluated at this sweep's LRs (a pick on the "
+                     "test loss lands on them, and moves by whole evaluations from seed to seed).", "low",
+                     False)  # fmt: skip
+
+
+def evaluation_grid_miss(claimed, pick, lrs: list[float]) -> float | None:
+    """How far, in decades, a claimed LR (the largest over a claimed range's pair) lies from the nearest LR a rule
+    applied to a test-loss curve evaluated at `lrs` can pick, given `pick`, one such pick: the pick itself or the pick
+    moved by one evaluation either way (another seed's curve; the LR of an epoch's first step rather than its last; an
+    epoch numbered from 0) — the rule's picks on such a curve are its LRs, or a fixed multiple of them (min/10). None
+    where there is no pick or no claim to compare."""
+    picked = [x for x in _lrs(pick) if x and x > 0]
+    said = [x for x in _lrs(claimed) if x and x > 0]
+    if not picked or not said:
+        return None
+    if len(said) != len(picked):
+        said = said[-1:] if len(picked) == 1 else said * 2
+    ratios = {1.0} | {r for a, b in zip(lrs, lrs[1:], strict=False) if a > 0 and b > 0 and a != b
+                      for r in (b / a, a / b)}  # fmt: skip
+    return max(min(abs(math.log10(x / (y * r))) for r in ratios) for x, y in zip(said, picked, strict=True))
 
 
 def _lrs(v: float | list[float] | tuple[float, ...]) -> list[float]:
