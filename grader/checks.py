@@ -58,6 +58,7 @@ from reference.rules import RULES, eval_curve, lowest_at_edge
 from reference.tolerances import (
     FALSE_FAIL_TARGET,
     TOLERANCES,
+    Z_DETECT,
     Derived,
     baseline_tolerance,
     decades,
@@ -332,6 +333,11 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
                    f"and honest picks of sweeps unlike them stray further (rule {claim.rule!r}: up to {review[1]:g}× "
                    f"the tolerance, benchmarks/borrowed_sigma.py); beyond {review[0]:g}× the tolerance a miss is "
                    "judged.")  # fmt: skip
+        if low is None and not ctx.cond.proxy and not pending:  # what it can tell apart, as the seeds' path says
+            # (examiner probe 40); tol = k·√2·σ, or more where floored, so this is the most it takes
+            mde = tol * (1 + Z_DETECT / ctx.tol.k_lr)
+            msg += (f" Only a pick ≥ {mde:.2f} decades (×{10**mde:.1f}) off is flagged 95 % of the time; a smaller "
+                    "one cannot be told from seed noise.")  # fmt: skip
         if ref is not None:  # the reference column's figure, said (probe 7: shown, never explained)
             picks = lrs_text(ref if isinstance(ref, list) else [ref])
             msg += f" For comparison, {n_ref} committed seeds of this very sweep pick {picks} on average."

@@ -108,3 +108,23 @@ def test_a_logs_row_says_what_was_compared():
     assert "smoothed train loss over 32 steps and test metrics of 1 epoch(s) within the seed noise" in said, said
     no_test = Comparison(steps=32, epochs=0, band="b").summary()
     assert no_test.endswith("within the seed noise of this config (b; no test metrics compared).")
+
+
+def test_an_lr_claim_judged_on_a_rerun_says_what_it_can_tell_apart(tmp_path):
+    """Examiner probe 40 (F5): the seeds' path said "Only a pick ≥ … is flagged 95 % of the time"; the rerun's
+    did not."""
+    from reference.tolerances import Z_DETECT
+
+    root = tmp_path / "class"
+    (root / "s").mkdir(parents=True)
+    shutil.copy(BUNDLED / "assignment.toml", root / "assignment.toml")
+    (root / "s" / "submission.toml").write_text(
+        '[student]\nid = "s"\nname = "S"\n[setup]\ndataset = "mnist-5k"\n[[range_test]]\nname = "sweep"\n'
+        'optimizer = "sgd"\nmomentum = 0.9\nstart_lr = 1e-5\nend_lr = 3.0\nepochs = 2\nrule = "steepest"\n'
+        "claimed_lr = 0.05\n"
+    )
+    (s,) = grade_class(root, out=None, quick=True, jobs=1, cache_dir=tmp_path / "cache").students
+    c = next(c for c in s.checks if c.check == "lr_claim")
+    assert "on the rerun's curve picks" in c.message and c.status in ("pass", "warn", "fail"), c.message
+    mde = c.tolerance * (1 + Z_DETECT / 2.6)  # k_lr of the bundled assignment
+    assert f"Only a pick ≥ {mde:.2f} decades (×{10**mde:.1f}) off is flagged 95 % of the time" in c.message
