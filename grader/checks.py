@@ -407,11 +407,12 @@ def judge_on_test_loss(claimed_lr, lrs: list[float], losses: list[float], rule: 
     return LossPick(status, pick, dist, step, tol, share)
 
 
-def _grid_slack(cfg: RunConfig, claimed: list[float]) -> float:
+def _grid_slack(cfg: RunConfig, claimed_lr: float | tuple[float, ...]) -> float:
     """How far, in decades, a pick on the test loss may lie from an LR the sweep evaluates at: one step of the sweep's
     LR (an epoch's test loss paired with the LR of its first step, or of the step after it: `get_last_lr()` after
-    `scheduler.step()`) and the claim's printed digits."""
+    `scheduler.step()`) and the claim's printed digits. Samples the sweep's whole LR table: only where it is needed."""
     table = lr_table(cfg, cfg.epoch_steps or steps_per_epoch(cfg.dataset, cfg.batch_size))
+    claimed = list(claimed_lr) if isinstance(claimed_lr, tuple) else [claimed_lr]
     return _resolution(table) + printed_decades(claimed) + 1e-9
 
 
@@ -426,11 +427,10 @@ def _between_evaluations(p: PlannedRun, own: CheckResult, pts: float) -> CheckRe
     if claim.curve != "test" or own.status != "pass" or own.read or own.logged is None:
         return own
     grid = [lr for _, lr in sorted(eval_lrs(p.config).items())]
-    claimed = list(claim.claimed_lr) if isinstance(claim.claimed_lr, tuple) else [claim.claimed_lr]
-    slack = _grid_slack(p.config, claimed)
     miss = evaluation_grid_miss(claim.claimed_lr, own.logged, grid)
-    if miss is None or miss <= slack:
+    if miss is None or miss <= (slack := _grid_slack(p.config, claim.claimed_lr)):
         return own
+    claimed = list(claim.claimed_lr) if isinstance(claim.claimed_lr, tuple) else [claim.claimed_lr]
     message = (
         f"Unconfirmed, flagged for review (its points pending): the claim {lrs_text(claimed)} lies between the LRs "
         f"your log's test loss was evaluated at, {miss:.3f} decades from the nearest LR rule {claim.rule!r} can pick "
@@ -460,10 +460,9 @@ def _lr_on_test_loss(ctx: Context, p: PlannedRun, o: Outcome, pts: float) -> Che
                            f"have the claim {said} checked against it.", claimed=figure, pending=pts,
                            why=why)  # fmt: skip
     expected = v.pick if isinstance(v.pick, list) else [v.pick]
-    claimed = list(claim.claimed_lr) if isinstance(claim.claimed_lr, tuple) else [claim.claimed_lr]
-    miss = evaluation_grid_miss(claim.claimed_lr, v.pick, lrs) if v.status == "pass" else None
-    slack = _grid_slack(p.config, claimed)
-    between = miss is not None and miss > slack and not ctx.cond.proxy  # no pick on any seed's test-loss curve
+    miss = evaluation_grid_miss(claim.claimed_lr, v.pick, lrs) if v.status == "pass" and not ctx.cond.proxy else None
+    slack = _grid_slack(p.config, claim.claimed_lr) if miss is not None else 0.0
+    between = miss is not None and miss > slack  # no pick on any seed's test-loss curve
     head = (f"Rule {rule!r} on the rerun's test loss ({len(lrs)} evaluations, once an epoch, {v.step:.2f} decades of "
             f"LR apart) picks {fmt(expected)}; the claim {said} is {v.distance:.2f} decades away")  # fmt: skip
     status, points, at_stake, pending = {
@@ -975,12 +974,10 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
                f"seed-to-seed σ of a claim − rerun difference; allowed ±{d.k:g}σ). "
                + _detectable(metric, d, observed))  # fmt: skip
         text = p.claim.printed(field)
-        if (held := _seed_run(ctx, p, o, metric, ref)) and abs(claimed - observed) > 2 * printed(
-            claimed, observed, text=text
-        ):
+        unit = 2 * printed(claimed, observed, text=text)  # one unit of the claim's last printed digit
+        if abs(claimed - observed) > unit and (held := _seed_run(ctx, p, o, metric, ref)):
             # the rerun is the student's run (a figure of it reproduced to digits no other seed's run matches by
             # chance): no seed noise lies between it and this claim (examiner probe 40: +1 pp passed at z = +1.2)
-            unit = 2 * printed(claimed, observed, text=text)
             out.append(CheckResult(check, p.name, "fail", f"Claimed {label} {text or f'{claimed:g}'}; the rerun of "
                                    f"seed {p.config.seed} got {observed:.6g}, {abs(claimed - observed):.4g} away "
                                    f"(allowed {unit:.2g}: one unit of the claim's last printed digit). {held} So the "

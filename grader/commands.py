@@ -199,15 +199,12 @@ def print_class(result: ClassResult, out: Path | None, command: str | None = Non
     print(tabulate(rows, headers=["student", "verdict", "points", "claims", "%", "first problem"],
                    disable_numparse=True))  # fmt: skip
     if claiming := [s for s in result.students if s.id_conflict]:  # examiner probe 38: seen only in each report
-        named = ", ".join(_cell(s.folder, 40) for s in claiming[:WARNINGS_SHOWN])
-        more = f" and {len(claiming) - WARNINGS_SHOWN} more" if len(claiming) > WARNINGS_SHOWN else ""
-        print(f"warning: {len(claiming)} folder(s) claim another submission's id: {named}{more}; each graded under "
-              "its folder's id (its report says whose id it claims)")  # fmt: skip
+        print(f"warning: {len(claiming)} folder(s) claim another submission's id: "
+              f"{_some([s.folder for s in claiming], 40)}; each graded under its folder's id (its report says whose "
+              "id it claims)")  # fmt: skip
     if strays:  # examiner probe 38: a stray file (a zip's twin, notes) was in no output
-        named = ", ".join(_cell(n, 60) for n in strays[:WARNINGS_SHOWN])
-        more = f" and {len(strays) - WARNINGS_SHOWN} more" if len(strays) > WARNINGS_SHOWN else ""
         print(f"warning: not graded: {len(strays)} file(s) at the top of the class folder that are not submission "
-              f"folders: {named}{more}")  # fmt: skip
+              f"folders: {_some(strays, 60)}")  # fmt: skip
     m = result.meta
     mode = ", quick mode" if m["quick"] else ""
     procs = f", {m['jobs']} processes" if (m.get("jobs") or 1) > 1 else ""
@@ -289,6 +286,12 @@ def class_command(args: argparse.Namespace) -> str:
         if (value := getattr(args, flag, None)) is not None:  # device, engine, nproc, jobs: None unless given
             words.append(f"--{flag.replace('_', '-')} {_word(value)}")
     return " ".join(words)
+
+
+def _some(names: list[str], width: int) -> str:
+    """The first WARNINGS_SHOWN names, each cut to `width` and terminal-safe, and how many more there are."""
+    more = f" and {len(names) - WARNINGS_SHOWN} more" if len(names) > WARNINGS_SHOWN else ""
+    return ", ".join(_cell(n, width) for n in names[:WARNINGS_SHOWN]) + more
 
 
 def _word(v: object) -> str:

@@ -71,6 +71,16 @@ def _entry(sid: str, claimed: float) -> str:
             'logs = "sweep.csv"\n')  # fmt: skip
 
 
+def _lr_checks(root: Path, cache: Path):
+    """The class at `root` graded quick: the result, and each student's lr_claim check by id."""
+    result = grade_class(root, out=None, quick=True, cache_dir=cache)
+    return result, {s.id: next(c for c in s.checks if c.check == "lr_claim") for s in result.students}
+
+
+def _pending_review(c) -> None:
+    assert (c.status, c.points, c.why) == ("skip", 0.0, "review") and c.pending > 0, c.message
+
+
 @pytest.mark.slow
 def test_a_test_loss_claim_between_its_own_logs_evaluations_does_not_pass(sweep, tmp_path):
     """F1 (the advice followed): `curve = "test"` and the student's own log. The rule on the log's test loss picks
@@ -83,11 +93,10 @@ def test_a_test_loss_claim_between_its_own_logs_evaluations_does_not_pass(sweep,
         (tmp_path / sid).mkdir()
         (tmp_path / sid / "submission.toml").write_text(_entry(sid, claimed))
         write_csv(logs_from_result(sweep), tmp_path / sid / "sweep.csv")
-    result = grade_class(tmp_path, out=None, quick=True, cache_dir=tmp_path / "cache")
-    lr = {s.id: next(c for c in s.checks if c.check == "lr_claim") for s in result.students}
+    result, lr = _lr_checks(tmp_path, tmp_path / "cache")
     assert lr["honest"].status == "pass" and "your log's test loss" in lr["honest"].message, lr["honest"].message
     c = lr["between"]
-    assert (c.status, c.points, c.why) == ("skip", 0.0, "review") and c.pending > 0, c.message
+    _pending_review(c)
     assert "lies between the LRs your log's test loss was evaluated at" in c.message
     assert c.logged == pytest.approx(pick, rel=1e-6)
     # without the log (d06t): the rerun's test loss, within one evaluation's step of the claim, passed it too
@@ -99,11 +108,10 @@ def test_a_test_loss_claim_between_its_own_logs_evaluations_does_not_pass(sweep,
         (nolog / sid).mkdir(parents=True)
         (nolog / sid / "submission.toml").write_text(_entry(sid, claimed).replace('logs = "sweep.csv"\n', ""))
     shutil.copy(ROOT / "submissions" / "assignment.toml", nolog / "assignment.toml")
-    result = grade_class(nolog, out=None, quick=True, cache_dir=tmp_path / "cache")
-    lr = {s.id: next(c for c in s.checks if c.check == "lr_claim") for s in result.students}
+    _, lr = _lr_checks(nolog, tmp_path / "cache")
     assert lr["next"].status == "pass" and "on the rerun's test loss" in lr["next"].message, lr["next"].message
     c = lr["between"]
-    assert (c.status, c.points, c.why) == ("skip", 0.0, "review") and c.pending > 0, c.message
+    _pending_review(c)
     assert "nearest LR the rule can pick on a test-loss curve" in c.message
 
 
