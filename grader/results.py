@@ -342,7 +342,7 @@ class StudentResult:
         # test's max_points is the part of its share checked here, so a pending part (neither earned nor lost) is
         # no cross; the message says what is pending, and `score` stays out of the rubric total
         tests = [{"name": _name(c), "points": p, "max_points": round(m - q, 2),
-                  "message": ("Not checked here: " if is_unchecked(c) else "") + _output(c)}
+                  "message": (_pending_prefix(c) if is_unchecked(c) else "") + _output(c)}
                  for c, (p, m), q in zip(self.checks, self.scaled(), self.pending_shares(), strict=True)]  # fmt: skip
         score = round(self.total / self.total_points, 4) if self.total_points else 0.0
         return {"gradable": True, "score": min(max(score, 0.0), 1.0), "message": self.summary, "tests": tests}
@@ -392,13 +392,20 @@ def _test(c: CheckResult, points: float, max_points: float, visibility: str = "v
             "extra_data": {k: getattr(c, k) for k in figures}}  # fmt: skip
     lost = c.status in ("fail", "error") or c.points < c.max_points
     if is_unchecked(c):
-        test["output"] = "Not checked here: " + test["output"]
+        test["output"] = _pending_prefix(c) + test["output"]
         test["status"] = "failed" if lost else "passed"
     elif c.status == "warn" and not lost:
         test["output"] = ("Note" if c.note else "Warning") + " (nothing deducted): " + test["output"]
     elif c.status != "skip":
         test["status"] = "passed" if c.status == "pass" else "failed"
     return test
+
+
+def _pending_prefix(c: CheckResult) -> str:
+    """How a platform's test of an unchecked check starts: pending, and whether anything was deducted besides (it
+    said "Not checked here: Not judged: …" — examiner probe 42)."""
+    lost = c.status in ("fail", "error") or c.points < c.max_points
+    return "Pending review, partly deducted: " if lost else "Pending review (nothing deducted): "
 
 
 def is_unchecked(c: CheckResult) -> bool:

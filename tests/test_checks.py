@@ -408,6 +408,8 @@ def test_a_control_run_at_a_tenth_of_the_lr_costs_no_points():
     assert best.status == "pass" and best.max_points == 2
     assert control.status == "skip" and control.max_points == 0 and control.pending == 0
     assert control.message.startswith("For information (no points at stake): not this submission's best sgd run")
+    # no allowance beside a row that carries no points: its shortfall read as a failure (examiner probe 42, L7)
+    assert "for comparison only" in control.message and "allowed" not in control.message, control.message
     marked = verdicts(_two_runs((0.05, 0.005), role="final"), _with_twins(_train(0.95), _train(0.60)))
     stands = marked[("baseline", "const-0.005")]  # the student stands by it: judged, but it differs from the
     assert stands.status == "skip" and stands.pending == 2 and stands.why == "lr"  # reference in its LR only

@@ -185,7 +185,7 @@ def test_reports_csv_and_gradescope_say_unverified(cls, tmp_path):
     assert sum(t["max_score"] for t in gs["tests"]) == pytest.approx(100)
     assert sum(t["score"] for t in gs["tests"]) == pytest.approx(gs["score"])
     pending = [t for t in gs["tests"] if t["name"].endswith(" (not checked here)")]
-    assert len(pending) == 6 and all(t["output"].startswith("Not checked here: ") for t in pending)
+    assert len(pending) == 6 and all(t["output"].startswith("Pending review (nothing deducted): ") for t in pending)
     # Gradescope marks a status-less test below full marks as failing: nothing checked failed, so "passed", 0 of
     # its share, its name and output saying it was not checked
     assert all(t["status"] == "passed" and t["score"] == 0 < t["max_score"] for t in pending)
