@@ -664,10 +664,10 @@ def _own_log(check: str, ctx: Context, p: PlannedRun, pts: float, claimed, judge
     if v is None:
         return None
     bears = (": the rerun bears the log out on its LR table only (other data)" if ctx.cond.proxy else
-             f": {'the committed seeds bear' if p.name in ctx.seeds else 'the rerun bears'} the log out within the "
-             "seed noise of this config (the logs check)" if cmp.scope is Scope.FULL and (cmp.steps or cmp.epochs) else
-             ": the rerun bears the log out on its LR table (exact); no seed band of this config measures its losses "
-             "(the logs check)" if cmp.scope is Scope.FULL else
+             f": {'the committed seeds bear' if p.name in ctx.seeds else 'the rerun bears'} the log out within "
+             f"{cmp.noise} (the logs check)" if cmp.scope is Scope.FULL and (cmp.steps or cmp.epochs) else
+             ": the rerun bears the log out on its LR table only (exact: the config's own, which any log of it has); "
+             "nothing measures its figures (the logs check)" if cmp.scope is Scope.FULL else
              ", as handed in: no rerun can bear it out or contradict it (the logs check says why)")  # fmt: skip
     read = (p.name, FIELD[check]) in ctx.read  # not written: the figure is the log's, and the log is what is checked
     unwritten = f"Not written in submission.toml: read from your own log ({_read_off(check, p, v.logged)})"
@@ -872,6 +872,7 @@ def _auto_seeded(check: str, metric: str, p: PlannedRun, o: Outcome, claimed: fl
 
 def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[CheckResult]:
     out, field = [], f"claimed_{metric}"
+    notes: dict[str, str] = {}  # run → what its log could tell, said before the claim's row (`_table_only`)
     judged = judged_runs(ctx)[0]
     for p, o in ctx.of_kind("train"):
         claimed = getattr(p.claim, field)
@@ -888,7 +889,10 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
         if batch := _other_batch(check, ctx, p, pts, claimed):
             out.append(batch)
             continue
-        if own := _own_log(check, ctx, p, pts, claimed, judge):
+        past = _past_measured(ctx, p)
+        if past and (said := _table_only(check, ctx, p, judge, past)):  # judged as without logs, said first
+            notes[p.name] = said
+        elif own := _own_log(check, ctx, p, pts, claimed, judge):
             out.append(own)
             continue
         if ctx.cond.proxy:
@@ -945,11 +949,22 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
                                    pending=pts, why="auto-quick"))  # fmt: skip
             continue
         if cut and ctx.chaotic(p, o):  # the full grade cannot settle it either: say so now
+            logs_say = (f"and at this LR, {_lr_words(p, past)}, no committed seeds measure how far runs spread: "
+                        "the run's logs (docs/evidence.md) decide it by hand" if past else "the run's logs "
+                        "(docs/evidence.md) let the claim be checked against them instead")  # fmt: skip
             out.append(CheckResult(check, p.name, "skip", f"Quick mode reruns {p.until_epoch} of {p.config.epochs} "
                                    "epochs, and this run is chaotic (the reproducible check): the full grade's rerun "
                                    "bears the claim out only where rounding happens to land it near, and a miss stays "
-                                   "pending review by hand; the run's logs (docs/evidence.md) let the claim be checked "
-                                   "against them instead.", claimed=claimed, pending=pts, why="chaotic"))  # fmt: skip
+                                   f"pending review by hand; {logs_say}.", claimed=claimed, pending=pts,
+                                   why="chaotic"))  # fmt: skip
+            continue
+        if cut and past:  # the full grade cannot decide a miss either (examiner probe 42: "checked by the full grade")
+            out.append(CheckResult(check, p.name, "skip", f"Quick mode reruns {p.until_epoch} of {p.config.epochs} "
+                                   "epochs, and the full grade cannot decide this claim either: at this LR, "
+                                   f"{_lr_words(p, past)}, no committed seeds measure how far runs spread, so its "
+                                   "rerun bears the claim out only where it lands near it, and a miss goes to review "
+                                   "by hand (no points lost), which the run's logs (docs/evidence.md) decide.",
+                                   claimed=claimed, pending=pts, why="quick"))  # fmt: skip
             continue
         if cut:
             out.append(CheckResult(check, p.name, "skip", f"Quick mode reruns {p.until_epoch} of {p.config.epochs} "
@@ -973,6 +988,16 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
         msg = (f"Claimed {label} {claimed:.4g}; the rerun got {observed:.4g} (z = {z:+.1f} in σ = {d.sigma_d:.3g}, the "
                f"seed-to-seed σ of a claim − rerun difference; allowed ±{d.k:g}σ). "
                + _detectable(metric, d, observed))  # fmt: skip
+        if past:  # no σ measured here is a tolerance, nor an error "flagged": a miss is never docked (examiner
+            # probe 42: "only an error ≥ 4.3 pp is flagged 95 % of the time" beside a miss that goes to review)
+            msg = f"Claimed {label} {claimed:.4g}; the rerun got {observed:.4g}."
+            if status == "pass":
+                msg += (
+                    f" The rerun lands near your figure ({abs(claimed - observed):.2g} apart), so nothing here "
+                    f"speaks against it; at this LR, {_lr_words(p, past)}, no committed seeds measure how far runs "
+                    f"spread ({_high_lr_row(ctx, p, metric)}), so a miss would go to review by hand, not cost "
+                    "points."
+                )
         text = p.claim.printed(field)
         unit = 2 * printed(claimed, observed, text=text)  # one unit of the claim's last printed digit
         if abs(claimed - observed) > unit and (held := _seed_run(ctx, p, o, metric, ref)):
@@ -999,6 +1024,7 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
                              origin=origin,
                              points=points, max_points=pts)  # fmt: skip
         out.append(_unmeasured_lr(ctx, p, _chaotic(ctx, p, o, result)))
+    out = [replace(r, message=f"{notes[r.subject]} {r.message}") if r.subject in notes else r for r in out]
     return [_unwritten(ctx, field, r) for r in out]
 
 
@@ -1041,16 +1067,96 @@ def _unmeasured_lr(ctx: Context, p: PlannedRun, result: CheckResult) -> CheckRes
     does a chaotic rerun's part credit (`_chaotic`, already pending the rest)."""
     if result.status in ("pass", "skip", "error") or result.why is not None:
         return result
-    ratio = lr_ratio(p.config, pool(ctx.protocols, p.config))
-    if ratio is None or ratio[0] <= TEST_SOONER_MAX:
+    past = _past_measured(ctx, p)
+    if past is None:
         return result
-    message = (f"Not judged, pending review: its LR is {ratio[0]:.2g}× the committed {p.config.optimizer} runs' "
-               f"({ratio[1]:.3g}), past where any committed seeds measure how far runs spread (twelve honest seeds of "
-               "SGD 0.7 ended anywhere from 0.15 to 0.67 in accuracy, benchmarks/high_lr.py), so a miss is no "
-               "evidence; the run's logs (docs/evidence.md) decide it. What this one rerun drew, for reference only: "
+    message = (f"Not judged, pending review (no points lost): its LR is {_lr_words(p, past)}, past where any "
+               f"committed seeds measure how far runs spread ({_high_lr_row(ctx, p, result.check)}), so a miss is "
+               "no evidence for or against the claim; the run's logs (docs/evidence.md) decide it. What this one rerun "
+               "drew: "
                + result.message)  # fmt: skip
     return replace(result, status="skip", points=0.0, max_points=0.0, pending=result.max_points + result.pending,
-                   why="review", message=message)  # fmt: skip
+                   why="high-lr", message=message)  # fmt: skip
+
+
+def _past_measured(ctx: Context, p: PlannedRun) -> tuple[float, float] | None:
+    """(r, their LR) where training run `p` is past TEST_SOONER_MAX× the committed LR of its optimizer (`lr_ratio`):
+    no committed seeds measure how far its final figures spread. None where it is not, or nothing tells."""
+    ratio = lr_ratio(p.config, pool(ctx.protocols, p.config))
+    return ratio if ratio is not None and ratio[0] > TEST_SOONER_MAX else None
+
+
+def _lr_words(p: PlannedRun, ratio: tuple[float, float]) -> str:
+    return f"{ratio[0]:.2g}× the committed {p.config.optimizer} runs' ({ratio[1]:.3g})"
+
+
+# benchmarks/results/high_lr_cpu.txt (benchmarks/high_lr.py): honest runs past TEST_SOONER_MAX× the committed LRs, at
+# a constant LR on mnist-5k, 30 epochs, HIGH_LR_SEEDS seeds of each: (optimizer family, LR) → (the lowest and highest
+# final test accuracy, None where every seed diverged before an evaluation; seeds diverged). SGD's rows are momentum
+# 0.9; Adam's measure AdamW's too (the same update, less a weight decay). A row speaks for a run within HIGH_LR_NEAR×
+# of its LR; one table, read by `_high_lr_row` (tests/test_probe42.py holds it to the results file).
+HIGH_LR_ROWS: dict[tuple[str, float], tuple[float | None, float | None, int]] = {
+    ("sgd", 0.3): (0.96, 0.96, 0),
+    ("sgd", 0.5): (0.89, 0.93, 0),
+    ("sgd", 0.7): (0.15, 0.67, 1),
+    ("sgd", 0.8): (0.12, 0.46, 12),
+    ("sgd", 0.9): (0.10, 0.29, 12),
+    ("sgd", 1.0): (0.10, 0.36, 12),
+    ("sgd", 2.0): (None, None, 12),
+    ("adam", 0.01): (0.94, 0.97, 0),
+    ("adam", 0.03): (0.82, 0.93, 0),
+    ("adam", 0.1): (0.39, 0.67, 0),
+}
+HIGH_LR_SEEDS = 12
+HIGH_LR_DATASET = "mnist-5k"
+HIGH_LR_NEAR = 1.5
+HIGH_LR_FAMILY = {"sgd": "sgd", "adam": "adam", "adamw": "adam"}
+
+
+def _high_lr_row(ctx: Context, p: PlannedRun, metric: str) -> str:
+    """One phrase: what the nearest benchmark row of the run's own optimizer family measured (HIGH_LR_ROWS), or that
+    none measures that optimizer at that LR (examiner probe 42: an AdamW run at 0.011 was told of SGD 0.7's spread)."""
+    cfg = p.config
+    family = HIGH_LR_FAMILY.get(cfg.optimizer)
+    constant = cfg.schedule.name == "constant"
+    rows = [lr for (f, lr) in HIGH_LR_ROWS if f == family] if constant and (family != "sgd" or cfg.momentum == 0.9) \
+        else []  # fmt: skip
+    near = min(rows, key=lambda lr: abs(math.log(lr / cfg.lr)), default=None)
+    if ctx.assignment.dataset != HIGH_LR_DATASET or near is None or max(near, cfg.lr) / min(near, cfg.lr) > \
+            HIGH_LR_NEAR:  # fmt: skip
+        how = "at a constant LR" if constant else f"with a {cfg.schedule.name} schedule"
+        return (f"no row of benchmarks/high_lr.py measures {cfg.optimizer} {how} near {cfg.lr:.3g} on "
+                f"{ctx.assignment.dataset} either")  # fmt: skip
+    low, high, diverged = HIGH_LR_ROWS[(family, near)]
+    name = {"sgd": "SGD (momentum 0.9)", "adam": "Adam"}[family]
+    ended = (f"ended anywhere from {low:.2f} to {high:.2f} in test accuracy" if low is not None else
+             "all diverged before an evaluation")  # fmt: skip
+    fell = f", {diverged} of them diverging" if diverged and low is not None else ""
+    loss = "; their test losses are not tabled" if "loss" in metric else ""
+    return (f"the nearest measured, {HIGH_LR_SEEDS} honest seeds of {name} at a constant {near:g} on "
+            f"{HIGH_LR_DATASET}, {ended}{fell}{loss}: benchmarks/results/high_lr_cpu.txt")  # fmt: skip
+
+
+def _table_only(check: str, ctx: Context, p: PlannedRun, judge, past: tuple[float, float]) -> str | None:
+    """Where run `p` is past TEST_SOONER_MAX× the committed LR and the rerun bore its log out on its LR table only (no
+    train loss, no test metrics compared), and the log agrees with the claim: a sentence saying so, the claim then
+    judged as without logs. The LR table is a function of the config, which any log of it has (another seed's, an
+    edited one): it bears no figure out (examiner probe 42: such a log earned full marks, "judged against your own
+    log", while the same claim without it was pending review). A claim its own log contradicts is left to `_own_log`."""
+    logs = ctx.logs.get(p.name)
+    if check == "lr_claim" or ctx.cond.proxy or not isinstance(logs, Logs) or isinstance(logs, Mixed):
+        return None
+    cmp = comparison(ctx, p)
+    if not plausible(cmp) or cmp.scope is not Scope.FULL or cmp.steps or cmp.epochs:
+        return None
+    v = judge(logs)
+    if v is None or not v.ok:
+        return None
+    said = (f"Not written in submission.toml: read from your own log ({_read_off(check, p, v.logged)})."
+            if (p.name, FIELD[check]) in ctx.read else v.message)  # fmt: skip
+    return (f"{said} The log agrees with the claim, but at this LR, {_lr_words(p, past)}, nothing measures the log's "
+            "figures: the rerun bears it out on its LR table only, and any log of this config has that table. "
+            "So the claim is judged as without logs:")  # fmt: skip
 
 
 def _unstated(check: str, entry: str, what: str, pts: float) -> CheckResult:

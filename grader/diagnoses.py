@@ -728,7 +728,7 @@ def log_mismatch(c: Case) -> Diagnosis | None:
                          "are exact).", "high", True)  # fmt: skip
     return Diagnosis("log-mismatch", "the log does not match the claimed config (same LR table, other training)",
                      f"The logged smoothed train loss {cmp.loss.logged:.4g} leaves the rerun's {cmp.loss.rerun:.4g} "
-                     f"at step {cmp.loss.at}, outside the seed noise of this config ({cmp.band}).", "medium",
+                     f"at step {cmp.loss.at}, outside {cmp.noise} ({cmp.band}).", "medium",
                      False)  # fmt: skip
 
 

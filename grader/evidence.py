@@ -49,6 +49,7 @@ class Band:
     floor: float | None = None  # a band borrowed from other configs: the lowest smoothed loss their seeds measured
     unmeasured: str | None = None  # why no committed seeds measure this run's train-loss spread (`sooner`)
     sooner: str | None = None  # how `sooner` moved it earlier: said only where the train loss is compared
+    borrowed: bool = False  # the widest band of other configs ×FALLBACK_SAFETY (`pooled`), not this config's seeds
 
     def text(self, compared: bool) -> str:
         """Where the band comes from, in words; how it was moved only where a train loss was held to it."""
@@ -92,7 +93,7 @@ class Band:
         lows = [min(m for m in b["mean_log"] if m is not None) for b in bands if any(
             m is not None for m in b.get("mean_log") or ())]  # fmt: skip
         return cls(tuple(grid), tuple(widest), source, relative=relative,
-                   floor=math.exp(min(lows)) if lows and not relative else None)  # fmt: skip
+                   floor=math.exp(min(lows)) if lows and not relative else None, borrowed=True)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,30 @@ class Comparison:
     blowup: str | None = None  # a sweep's non-finite losses past its divergence, left out (`_blowup`): one sentence
     mixed: str | None = None  # the log holds several runs (grader.logs.Mixed): what parts may be another run's
     batch: OtherBatch | None = None  # the log is the claimed config at N× its batch (`_batch_of`; scope OTHER_BATCH)
+    borrowed: bool = False  # its band is borrowed from other configs ×FALLBACK_SAFETY (`Band.pooled`), not this one's
+    tested: tuple[int, int] | None = None  # the first and last epoch whose test metrics were compared
+    log_last: int | None = None  # the log's last epoch
+
+    @property
+    def noise(self) -> str:
+        """Whose seed noise the log was held to, in words (examiner probe 42: "the seed noise of this config" beside
+        a band borrowed from other configs)."""
+        return ("the seed noise borrowed from other configs" if self.borrowed else
+                "the seed noise of this config")  # fmt: skip
+
+    @property
+    def tests(self) -> str:
+        """Which epochs' test metrics were compared, in words: "1 epoch(s)" read as epoch 1 where it was the last
+        (examiner probe 42: `_test_part` compares only the last common epoch where no seeds of this config measure the
+        others)."""
+        if self.tested is None or not self.epochs:
+            return f"test metrics of {self.epochs} epoch(s)"
+        first, last = self.tested
+        if self.epochs == 1:
+            return (f"test metrics of its last epoch ({last})" if last == self.log_last else
+                    f"test metrics of epoch {last} (the last the rerun reached)")  # fmt: skip
+        span = f"{first}–{last}" if last - first + 1 == self.epochs else f"from {first} to {last}"
+        return f"test metrics of {self.epochs} epochs ({span})"
 
     @property
     def matches(self) -> bool:  # a log that decides nothing (DROPPED_LAST, NOTHING) matches nothing either
@@ -210,7 +235,7 @@ class Comparison:
 
     def summary(self) -> str:
         """One line for the report."""
-        tests = "no test metrics" if not self.epochs else f"the test metrics of {self.epochs} epoch(s)"
+        tests = "no test metrics" if not self.epochs else f"the {self.tests}"
         loss = f"train loss over {self.steps} steps" if self.steps else "no train loss"
         span = f"{loss} and {tests} compared"
         tail = f" {self.untold[0].upper() + self.untold[1:]}." if self.untold else ""
@@ -234,14 +259,14 @@ class Comparison:
         if self.matches:  # what was compared, said as such: 1 epoch of 30 is no "test metrics within the noise"
             # (examiner probe 40: a quick grade's logs row read as if the log's every epoch had been borne out)
             parts = (f"smoothed train loss over {self.steps} steps" if self.steps else "",
-                     f"test metrics of {self.epochs} epoch(s)" if self.epochs else "")  # fmt: skip
+                     self.tests if self.epochs else "")  # fmt: skip
             within = " and ".join(x for x in parts if x)
             if not within:  # the LR table alone: not contradicted, and no more than that
                 return f"The log matches the rerun on its LR table only: {table}{self.reading.note} ({span}).{tail}"
             missing = "; no train loss compared" if not self.steps else "; no test metrics compared" if not \
                 self.epochs else ""  # fmt: skip
-            return (f"The log matches the rerun: {table}{self.reading.note}, {within} within the seed noise of this "
-                    f"config ({self.band}{missing}).{tail}")  # fmt: skip
+            return (f"The log matches the rerun: {table}{self.reading.note}, {within} within {self.noise} "
+                    f"({self.band}{missing}).{tail}")  # fmt: skip
         bits = []
         if self.mixed:  # what parts may be another run's: no cause is read off it (examiner probe 23)
             bits.append(f"{self.mixed}, the one written last read where they share a step, so where it parts from "
@@ -364,9 +389,13 @@ def compare(logs: Logs, rerun: dict, n_test: int, band: Band | None = None, epoc
     rest = unexplained(rerun["lr"], move)
     read = None if lr is not None or rounded or digits is None or not rest else digits.explains(rest)
     printed = None if read is None else LrDigits.text(read)
+    ours = {e["epoch"] for e in rerun.get("epochs") or ()}
+    common = [e for e in logs.epoch if e in ours]  # as `_test_part` reads them: the last n_ep of them compared
+    tested = (common[-n_ep], common[-1]) if n_ep and len(common) >= n_ep else None
     return Comparison(compared, n_ep, source, lr, loss, test, None if mixed else constant, nonfinite, untold, k,
                       reading=Reading(shift, gap > 1, end_late, rounded, printed), lr_steps=len(logged),
-                      evaluations=not logs.step, blowup=blowup, mixed=mixed)  # fmt: skip
+                      evaluations=not logs.step, blowup=blowup, mixed=mixed, borrowed=bool(band and band.borrowed),
+                      tested=tested, log_last=max(logs.epoch, default=None))  # fmt: skip
 
 
 def _blowup(logs: Logs, rerun: dict, first: int) -> str | None:

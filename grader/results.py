@@ -58,7 +58,8 @@ class CheckResult:
     # without a seed: a rerun of another seed is no evidence, and no committed seeds measure its spread), "stream" (a
     # seeded [[auto]] run whose rerun of that seed misses the claim: the seed may be another script's, another random
     # stream), "auto-quick" (a seeded [[auto]] run cut short: the full grade passes only what that seed's rerun
-    # reproduces); see `pending_lines`
+    # reproduces), "high-lr" (a final-metric claim of a run past 6× the committed LR that its rerun misses: no
+    # committed seeds measure the spread there, grader.checks._unmeasured_lr); see `pending_lines`
     diagnosis: dict | None = None  # likely cause of a failure: {cause, evidence, confidence, confirmed}
     read: bool = False  # the claim was not written but read from the run's own log: checking it checks the log
     review: dict | None = None  # the instructor's decision on its pending points (reviews.toml, grader.reviews):
@@ -499,6 +500,9 @@ REASONS: dict[str, tuple[int, str]] = {
                       "rerun of the stated seed reproduces it; a seed of the student's own training script is another "
                       "random stream, whose claims stay pending there too. Hand in the run's logs (they decide: "
                       "docs/evidence.md)"),
+    "high-lr": (3, "runs at more than 6× the committed LR of their optimizer: {n} pending — no committed seeds measure "
+                   "how far runs at such an LR spread, so a rerun that misses a claim is no evidence against it; "
+                   "review by hand: the runs' logs (docs/evidence.md) decide them, no points lost"),
     "review": (3, "flagged for review: {n} no rerun decides (e.g. a sweep whose loss still falls at its end has no "
                   "minimum for the claimed rule) — review by hand against the report's curves; hand in the run's logs "
                   "(docs/evidence.md) so the claim is checked against them"),

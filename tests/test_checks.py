@@ -594,8 +594,10 @@ def test_an_early_divergence_speaks_for_every_seed_only_at_a_constant_lr_and_unm
         "fail"  # fmt: skip
     # a miss at 20× the committed LR, no logs: pending, the rerun's figure for reference; at the committed LR: judged
     missed = verdicts(constant, rerun(0.57, 2.9), baseline=base)[("accuracy_claim", "const")]
-    assert missed.status == "skip" and missed.why == "review" and missed.points == 0 and missed.pending == 2.0
-    assert missed.message.startswith("Not judged, pending review: its LR is 20× the committed sgd runs' (0.05)")
+    assert missed.status == "skip" and missed.why == "high-lr" and missed.points == 0 and missed.pending == 2.0
+    assert missed.message.startswith(
+        "Not judged, pending review (no points lost): its LR is 20× the committed sgd runs' (0.05)"
+    )
     assert verdicts(sub, rerun(0.57, 2.9), baseline=base)[("accuracy_claim", "const")].status == "fail"
     # SGD's step is its LR over 1 − momentum: plain SGD at 1.0 is 2× the committed momentum-0.9 runs at 0.05
     plain = sub.model_copy(update={"run": [sub.run[0].model_copy(update={"lr": 1.0, "momentum": 0.0})]})

@@ -284,7 +284,8 @@ def test_quick_self_check_compares_the_first_epochs(fixture_class):
     s = {x.id: x for x in result.students}
     logs = next(c for c in s["loss-artifact"].checks if c.check == "logs")
     # the quick rerun's 2 epochs (64 steps); without committed seeds of this config, its last epoch's test metrics
-    assert "train loss over 64 steps and the test metrics of 1 epoch(s) compared" in logs.message
+    assert "train loss over 64 steps and the test metrics of epoch 2 (the last the rerun reached) compared" in \
+        logs.message  # fmt: skip
     assert logs.diagnosis["pitfall"] == "loss-test-artifact"
     assert all(c.diagnosis is None for c in s["honest"].checks)
 
@@ -320,7 +321,7 @@ def test_bundled_class_shows_a_diagnosis(bundled_quick):
     result, tmp = bundled_quick
     s = next(s for s in result.students if s.id == "s009")
     logs = next(c for c in s.checks if c.check == "logs")
-    assert logs.status == "warn" and "the test metrics of 3 epoch(s) compared" in logs.message
+    assert logs.status == "warn" and "the test metrics of 3 epochs (1–3) compared" in logs.message
     assert logs.diagnosis["pitfall"] == "loss-test-artifact" and logs.diagnosis["confirmed"]
     assert any("taken from its logs" in w for w in s.warnings)
     summary = (tmp / "reports" / "summary.md").read_text()
