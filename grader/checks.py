@@ -109,6 +109,11 @@ def _error(check: str, p: PlannedRun, o: Outcome, pts: float, claimed: Value) ->
 
 # a diverged network predicts one class: its accuracy is that class's share of a 10-class test set (MNIST 8.9–11.4 %)
 CHANCE = (0.08, 0.12)
+# what an error's "minimum detectable" size means: computed from a normal model of the seed spread, not counted
+# (examiner probe 42); benchmarks/grading_power.py measures planted errors end to end
+DETECTS = (
+    "is flagged 95 % of the time (a normal model of the seeds' spread); a smaller one cannot be told from seed noise."
+)
 
 
 def at_chance(accuracy: float) -> bool:
@@ -336,8 +341,7 @@ def check_lr_claims(ctx: Context, pts: float) -> list[CheckResult]:
         if low is None and not ctx.cond.proxy and not pending:  # what it can tell apart, as the seeds' path says
             # (examiner probe 40); tol = k·√2·σ, or more where floored, so this is the most it takes
             mde = tol * (1 + Z_DETECT / ctx.tol.k_lr)
-            msg += (f" Only a pick ≥ {mde:.2f} decades (×{10**mde:.1f}) off is flagged 95 % of the time; a smaller "
-                    "one cannot be told from seed noise.")  # fmt: skip
+            msg += f" Only a pick ≥ {mde:.2f} decades (×{10**mde:.1f}) off {DETECTS}"
         if ref is not None:  # the reference column's figure, said (probe 7: shown, never explained)
             picks = lrs_text(ref if isinstance(ref, list) else [ref])
             msg += f" For comparison, {n_ref} committed seeds of this very sweep pick {picks} on average."
@@ -567,8 +571,7 @@ def _lr_against_seeds(ctx: Context, p: PlannedRun, seeds: Seeds, pts: float) -> 
     elif ctx.cond.proxy and dist > d.tol:
         status, points, at_stake, pending, msg = _proxy_lr(ctx, dist, d.tol, msg, pts)
     mde = d.min_detectable()
-    msg += (f" Only a pick ≥ {mde:.2f} decades (×{10**mde:.1f}) off is flagged 95 % of the time; a smaller one "
-            "cannot be told from seed noise.")  # fmt: skip
+    msg += f" Only a pick ≥ {mde:.2f} decades (×{10**mde:.1f}) off {DETECTS}"
     origin = (f"k·σ·√(1 + 1/{n}) = {d.k:g}·{d.sigma:.3f}·{d.factor:.2f} decades: σ = the spread of the picks of "
               f"rule {rule!r} over {n} committed seeds of this exact sweep at its upper 95 % bound; k for ≤ "
               f"{FALSE_FAIL_TARGET:.0%} of honest students losing points (benchmarks/grading_power.py)")  # fmt: skip
@@ -798,7 +801,7 @@ def _detectable(metric: str, d: Derived, value: float) -> str:
     """One sentence: the smallest error this check flags 95 % of the time; smaller ones are seed noise."""
     mde = d.min_detectable()
     size = f"{mde * 100:.1f} pp" if metric == "test_accuracy" else f"{mde:.3g} ({mde / max(value, 1e-12):.0%})"
-    return f"Only an error ≥ {size} is flagged 95 % of the time; a smaller one cannot be told from seed noise."
+    return f"Only an error ≥ {size} {DETECTS}"
 
 
 def _reproduced(claimed: float, observed: float, text: str | None) -> float | None:
@@ -1490,7 +1493,7 @@ def _baseline_one(ctx: Context, p: PlannedRun, o: Outcome, pts: float, judged: b
            f"{stats['std']:.4f} ({seeds} seeds); allowed shortfall {d.k:g}σ = {d.tol:.4f} (σ = {d.sigma_d:.4f}: "
            f"{d.sigma:.4f}, the larger of the seeds' spread at its upper 95 % bound and the test set's sampling "
            f"error, for one seed against a {seeds}-seed mean). Only a shortfall ≥ {d.min_detectable() * 100:.1f} pp "
-           "is flagged 95 % of the time; a smaller one cannot be told from seed noise." + note)  # fmt: skip
+           f"{DETECTS}" + note)  # fmt: skip
     if not judged:  # for information: no allowance to exceed (examiner probe 42: a ÷10 control's 2.9 pp beside
         # "allowed 1.46 pp" read as a failure of a row that carries no points)
         below = stats["mean"] - observed
