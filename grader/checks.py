@@ -928,7 +928,8 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
             out.append(CheckResult(check, p.name, "skip", f"Not judged, pending review: claimed {label} {claimed:g}, "
                                    f"{_trained_words(metric)}, and the rerun diverged at step {d['step']} — {when}: "
                                    "no evidence for or against the claim. The run's logs (docs/evidence.md) decide "
-                                   "it.", claimed=claimed, pending=pts, why="review"))  # fmt: skip
+                                   "it.", claimed=claimed, pending=pts,
+                                   why="high-lr" if _past_measured(ctx, p) else "review"))  # fmt: skip
             continue
         auto = p.config.schedule.name in OWN_ALGORITHM
         if auto and "seed" not in p.claim.model_fields_set:
@@ -966,7 +967,8 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
                                    "epochs, and the full grade cannot decide this claim either: at this LR, "
                                    f"{_lr_words(p, past)}, no committed seeds measure how far runs spread, so its "
                                    "rerun bears the claim out only where it lands near it, and a miss goes to review "
-                                   "by hand (no points lost), which the run's logs (docs/evidence.md) decide.",
+                                   "by hand (no points lost)" + ("" if isinstance(ctx.logs.get(p.name), Logs) else
+                                   ", which the run's logs (docs/evidence.md) decide") + ".",
                                    claimed=claimed, pending=pts, why="quick"))  # fmt: skip
             continue
         if cut:
@@ -1026,7 +1028,8 @@ def _metric_claims(check: str, metric: str, ctx: Context, pts: float) -> list[Ch
                              tolerance=round(tol, 4), distance=round(abs(claimed - observed), 4), unit="abs",
                              origin=origin,
                              points=points, max_points=pts)  # fmt: skip
-        out.append(_unmeasured_lr(ctx, p, _chaotic(ctx, p, o, result)))
+        out.append(_chaotic(ctx, p, o, _unmeasured_lr(ctx, p, result)))  # past 6×, a miss is pending, never part
+        # credit: the chaotic rule's half is a WARN, and no evidence speaks against the claim (examiner probe 42)
     out = [replace(r, message=f"{notes[r.subject]} {r.message}") if r.subject in notes else r for r in out]
     return [_unwritten(ctx, field, r) for r in out]
 
@@ -1066,20 +1069,23 @@ def _unmeasured_lr(ctx: Context, p: PlannedRun, result: CheckResult) -> CheckRes
     """A final-metric claim missed by the rerun of a run past TEST_SOONER_MAX× the committed LR of its optimizer: no
     committed seeds measure how far runs there spread, so the borrowed σ is no tolerance (examiner probe 37: an honest
     CyclicLR peaking at 1.0 lost 43 points, z = −4.6; twelve honest seeds of SGD 0.7 end anywhere from 0.15 to 0.67
-    in accuracy, benchmarks/high_lr.py). Pending review, the rerun's figure kept for reference; a pass stands, and so
-    does a chaotic rerun's part credit (`_chaotic`, already pending the rest)."""
+    in accuracy, benchmarks/high_lr.py). Pending review, the rerun's figure kept for reference; a pass stands. Applied
+    before `_chaotic`, whose part credit would make the miss a WARN (examiner probe 42: honest logged runs went from
+    PASS to WARN once their LR-table-only logs no longer decided their claims)."""
     if result.status in ("pass", "skip", "error") or result.why is not None:
         return result
     past = _past_measured(ctx, p)
     if past is None:
         return result
+    decides = ("review by hand decides it (the log handed in agrees with the claim, but nothing measures its figures "
+               "at this LR)" if isinstance(ctx.logs.get(p.name), Logs) else
+               "the run's logs (docs/evidence.md) decide it")  # fmt: skip
     message = (f"Not judged, pending review (no points lost): its LR is {_lr_words(p, past)}, past where any "
                f"committed seeds measure how far runs spread ({_high_lr_row(ctx, p, result.check)}), so a miss is "
-               "no evidence for or against the claim; the run's logs (docs/evidence.md) decide it. What this one rerun "
-               "drew: "
+               f"no evidence for or against the claim; {decides}. What this one rerun drew: "
                + result.message)  # fmt: skip
     return replace(result, status="skip", points=0.0, max_points=0.0, pending=result.max_points + result.pending,
-                   why="high-lr", message=message)  # fmt: skip
+                   why="high-lr", message=message, tolerance=None, distance=None)  # fmt: skip
 
 
 def _past_measured(ctx: Context, p: PlannedRun) -> tuple[float, float] | None:
@@ -1233,7 +1239,7 @@ def _diverged_claim(check: str, metric: str, ctx: Context, p: PlannedRun, o: Out
                            f"{p.config.optimizer} runs' ({ratio[1]:.3g}), where whether a run diverges may be its "
                            "seed's doing (benchmarks/high_lr.py: at SGD 0.7, 1 seed of 12 diverged, at step 943): no "
                            "evidence against the claim. The run's logs (docs/evidence.md) decide it.", claimed=claimed,
-                           rerun=final, pending=pts, why="review")  # fmt: skip
+                           rerun=final, pending=pts, why="high-lr" if _past_measured(ctx, p) else "review")  # fmt: skip
     return CheckResult(check, p.name, "fail", f"Claimed {label} {claimed} (a diverged run), but the rerun did not "
                        f"diverge: it ends at {final:.4g}." if final is not None else f"Claimed {label} {claimed}, "
                        "but the rerun did not diverge.", claimed=claimed, rerun=final, max_points=pts)  # fmt: skip

@@ -183,3 +183,19 @@ def test_no_high_lr_row_is_written_for_a_run_the_committed_seeds_measure():
                 _rerun(acc=0.95))["accuracy_claim"]  # fmt: skip
     assert c.status == "fail" and "allowed ±" in c.message and "flagged 95 %" in c.message, c.message
     assert isinstance(c, CheckResult)
+
+
+def test_a_chaotic_high_lr_miss_is_pending_not_part_credit():
+    """Regression check of M3's fix (probe 42's regrade of probe 37's class): judged as without logs, an honest run past
+    6× whose rerun is chaotic and misses got the chaotic rule's half credit — a WARN where it had passed; a miss there
+    is no evidence either way, so it is pending review under the high-LR reason, no points lost."""
+    sub = _submission({**SGD_X20, "claimed_test_accuracy": 0.864})
+    (p,) = [q for q in plan(sub, ASSIGNMENT, False) if q.kind == "train"]
+    rerun = _rerun(acc=0.57)
+    rerun.result["train_loss"] = [2.3, 1.5, 0.9]
+    twin = Outcome({"train_loss": [2.3, 1.9, 1.6], "diverged": None, "epochs": [], "final": None})
+    ctx = Context(sub, ASSIGNMENT, [(p, rerun)], SGD, False, 1000, probes={p.name: twin})
+    assert ctx.chaotic(p, rerun)
+    c = next(c for c in run_checks(ctx) if c.check == "accuracy_claim")
+    assert (c.status, c.points, c.why) == ("skip", 0.0, "high-lr") and c.pending > 0, c.message
+    assert c.tolerance is None and "(no points lost)" in c.message
