@@ -552,7 +552,7 @@ def test_a_diverged_claim_at_an_lr_past_the_measured_ones_is_pending_where_the_r
     sub = submission(claimed_test_loss=float("nan"))
     high = sub.model_copy(update={"run": [sub.run[0].model_copy(update={"lr": 0.7})]})
     pending = verdicts(high, rerun(), baseline=base)[("loss_claim", "const")]
-    assert pending.status == "skip" and pending.why == "review" and "14× the committed sgd runs' (0.05)" in \
+    assert pending.status == "skip" and pending.why == "high-lr" and "14× the committed sgd runs' (0.05)" in \
         pending.message  # fmt: skip
     assert verdicts(sub, rerun(), baseline=base)[("loss_claim", "const")].status == "fail"
 
