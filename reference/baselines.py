@@ -84,6 +84,10 @@ def _run_seeds(cfgs: dict[str, RunConfig], seeds: tuple[int, ...], device, jobs:
                 )
             )
     else:
+        threads = torch.get_num_threads()
+        if device.type == "cpu":  # one thread, as each of --jobs N's processes and each grader rerun: a CPU run's
+            torch.set_num_threads(1)  # float sums, so its curves, depend on the thread count (2 threads: course
+            # sweeps parted from the committed 1-thread ones by step 41)
         done, data = [None] * len(todo), {}
         optimizers = sorted({c.optimizer for _, c in todo})
         chunks = [[i for i in range(len(todo)) if todo[i][1].optimizer == opt] for opt in optimizers]
@@ -104,6 +108,7 @@ def _run_seeds(cfgs: dict[str, RunConfig], seeds: tuple[int, ...], device, jobs:
                     out[j] = r
             for j, r in zip(at, out, strict=True):
                 done[j] = r
+        torch.set_num_threads(threads)
     results: dict[str, list[dict]] = {name: [] for name in cfgs}
     for (name, _), result in zip(todo, done, strict=True):
         results[name].append(result)

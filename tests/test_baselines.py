@@ -76,3 +76,23 @@ def test_a_saved_raw_file_rebuilds_the_same_baseline_through_the_cli(tmp_path, m
     rebuilt = json.loads((tmp_path / "b.json").read_text())
     direct = json.loads(json.dumps(summarise("mnist-5k", sweeps, runs, 12.5, "sequential")))
     assert rebuilt == direct and rebuilt["range_tests"]["sgd"]["picks"]["steepest"]
+
+
+def test_a_build_in_one_process_runs_on_one_torch_thread():
+    """`reference baselines --jobs 1` promised one torch thread per run, as each of `--jobs N`'s processes and each
+    grader rerun; in one process it ran on the machine's default (2 here), whose float sums part a sweep's curve from
+    the 1-thread one by step 41 (a course sweep rebuilt so, 2026-12-07). The caller's thread count is restored."""
+    import torch
+
+    from reference.baselines import _run_seeds
+    from reference.config import RunConfig
+    from reference.loop import pick_device
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        done = _run_seeds({"t": RunConfig(epochs=1, epoch_steps=2, lr=0.05)}, (0,), pick_device("cpu"), 1, False)
+        assert done["t"][0]["meta"]["threads"] == 1
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
