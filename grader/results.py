@@ -391,7 +391,7 @@ def _test(c: CheckResult, points: float, max_points: float, visibility: str = "v
     test = {"name": _name(c), "score": points, "max_score": max_points, "output": _output(c), "visibility": visibility,
             "output_format": "text",  # the student's own names and figures are in it: never rendered as Markdown/HTML
             "extra_data": {k: getattr(c, k) for k in figures}}  # fmt: skip
-    lost = c.status in ("fail", "error") or c.points < c.max_points
+    lost = _lost(c)
     if is_unchecked(c):
         test["output"] = _pending_prefix(c) + test["output"]
         test["status"] = "failed" if lost else "passed"
@@ -402,11 +402,15 @@ def _test(c: CheckResult, points: float, max_points: float, visibility: str = "v
     return test
 
 
+def _lost(c: CheckResult) -> bool:
+    """Whether check `c` cost points: a failure, an error, or partial credit of its checked part."""
+    return c.status in ("fail", "error") or c.points < c.max_points
+
+
 def _pending_prefix(c: CheckResult) -> str:
     """How a platform's test of an unchecked check starts: pending, and whether anything was deducted besides (it
     said "Not checked here: Not judged: …" — examiner probe 42)."""
-    lost = c.status in ("fail", "error") or c.points < c.max_points
-    return "Pending review, partly deducted: " if lost else "Pending review (nothing deducted): "
+    return "Pending review, partly deducted: " if _lost(c) else "Pending review (nothing deducted): "
 
 
 def is_unchecked(c: CheckResult) -> bool:
