@@ -72,8 +72,8 @@ def lr_of(config: dict) -> float:
 def _shape(config: dict) -> dict:
     """A config without what seeds and LRs change: what must be equal for two runs to be draws of one config
     (read through RunConfig, so a file written before a field existed gets its default); a schedule's cadence only
-    where it has arguments to step. Arguments that move with
-    the LR are kept as ratios to `lr_of`, their defaults filled in: max_lr left out is max_lr = lr written out."""
+    where it has arguments to step. Arguments that move with the LR are kept as ratios to `lr_of`, their defaults
+    filled in: max_lr left out is max_lr = lr written out."""
     config = RunConfig(**config).model_dump(mode="json")
     out = {k: v for k, v in config.items() if k not in ("seed", "lr", "init_nudge")}
     sched = dict(out.get("schedule") or {})
