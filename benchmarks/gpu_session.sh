@@ -3,6 +3,7 @@
 # step time-boxed so that what finished comes back. Run from the repository root with `.gpu/` carried:
 #   .gpu/whl/*.whl        pydantic and what it needs, for the machine's Python (its image has no pydantic)
 #   .gpu/fashion-mnist/   the Debian dataset-fashion-mnist IDX files
+#   .gpu/mnist/           optional: MNIST's four IDX files, for the course template's seeds on its own data (issue 26)
 # Everything lands under $OUT: session.log (every step's output), results.tar.gz (baseline JSONs, the bundled class's
 # GPU grade, benchmark tables) and raw-<protocol>.npz (every run's curves: `reference baselines --from-raw`).
 # Budget: BUDGET_S seconds of steps in all (default 480); the 600-run class takes what is left.
@@ -67,6 +68,14 @@ step class-gpu 180 python3 -m grader.cli submissions/ --quick --device "$DEV" --
   --quiet
 base fashion-mnist 120
 base fashion-mnist-full 200
+# issue 26 on the course's own data, where MNIST's four IDX files are carried (.gpu/mnist/; none on the CI machine):
+# the template's seeds on full MNIST, then its LR-claim power measured against them with no proxy allowance
+if [ -d .gpu/mnist ]; then
+  step baselines-mnist-course 240 python3 -m reference.cli baselines --dataset mnist-course --data-root .gpu/mnist \
+    --device "$DEV" --engine batched --quiet --out reference/baselines/mnist-course.json --raw "$OUTD/raw-mnist-course.npz" \
+    && cp reference/baselines/mnist-course.json "$WORK/"
+  step course-power-mnist 150 python3 benchmarks/course_power.py --protocol mnist-course --data-root .gpu/mnist
+fi
 # 5. issue 23.1's headline: 600 × 30-epoch LeNet5 runs on full-size Fashion-MNIST, batches of 256
 step class-600 600 python3 benchmarks/batched.py --dataset fashion-mnist --device "$DEV" --epochs 1 --ks 256 \
   --sequential-runs 1 --class 600 --class-epochs 30

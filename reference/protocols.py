@@ -80,6 +80,14 @@ PROTOCOLS: dict[str, Protocol] = {
                                 schedules=("constant", "multistep"), epoch_steps=469, seeds=tuple(range(10)),
                                 preprocess="resize", sgd={"weight_decay": 5e-4},
                                 note="the cs5260 template on mnist-5k with MNIST's 469 steps an epoch for sweeps"),
+    # The same template on full MNIST, the data its students' claims were made on: where a machine has MNIST
+    # (`--data-root`), these seeds judge a template student's sweeps and runs at the picks with no proxy allowance
+    # (issue 26's LR power; `benchmarks/course_power.py --protocol mnist-course`). Not committed: no MNIST here;
+    # ~850,000 steps (its 30-epoch runs: 14,070 each): ~5 hours on 2 cores, minutes on a GPU (gpu_session.sh).
+    "mnist-course": Protocol("mnist", COURSE_SWEEP, range_epochs=10, train_epochs=30, quick_epochs=1,
+                             schedules=("constant", "multistep", "onecycle"), seeds=tuple(range(10)),
+                             preprocess="resize", sgd={"weight_decay": 5e-4},
+                             note="the cs5260 template on full MNIST (60,000 images, 469 steps an epoch)"),
     # Fashion-MNIST twice: shortened (1-epoch sweeps, 5-epoch runs) and the assignment's full protocol on 60,000
     # images (fashion-mnist-full: 10-epoch sweeps, 30-epoch runs; ~40 CPU-min a seed). mnist: where a machine has it.
     "fashion-mnist": Protocol("fashion-mnist", SWEEP, range_epochs=1, train_epochs=5, quick_epochs=1,

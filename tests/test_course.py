@@ -336,3 +336,47 @@ def test_an_optimizer_setting_its_optimizer_does_not_read_is_left_out_and_said(t
     default = RunConfig()
     assert sgd.config.betas == default.betas and adam.config.momentum == default.momentum
     assert adam.config.betas == (0.5, 0.9)  # Adam reads its betas
+
+
+def test_a_template_student_on_mnist_runs_the_mnist_course_protocols_configs(tmp_path):
+    """Issue 26 on the course's own data: where a machine has MNIST and `reference baselines --dataset mnist-course`
+    has been run, a cs5260 template student's sweeps on `dataset = "mnist"` are that protocol's sweeps field for
+    field (judged against its seeds, no rerun, no proxy allowance), and their runs at its LR its runs."""
+    from grader.context import run_reference, sweep_reference
+    from reference.protocols import PROTOCOLS, protocol_configs
+
+    p, lrs = PROTOCOLS["mnist-course"], {"sgd": 0.0123, "adam": 4.5e-05, "adamw": 4.5e-05}
+    assert p.dataset == "mnist" and p.preprocess == "resize" and len(p.seeds) >= 10
+    runs = protocol_configs(p, lrs, 469)
+    committed = [{"dataset": "mnist-course", "protocol": {"preprocess": p.preprocess},
+                  "range_tests": {o: {"config": c.model_dump(mode="json")} for o, c in p.sweeps().items()},
+                  "runs": {n: {"config": c.model_dump(mode="json")} for n, c in runs.items()}}]  # fmt: skip
+    (tmp_path / "s1").mkdir()
+    sweeps = "".join(f'[[range_test]]\nname = "{o}-sweep"\noptimizer = "{o}"\nrule = "steepest"\nclaimed_lr = 0.01\n'
+                     for o in lrs)  # fmt: skip
+    (tmp_path / "s1" / "submission.toml").write_text(
+        '[student]\nid = "s1"\nname = "S"\n[setup]\npreset = "cs5260"\ndataset = "mnist"\n'
+        + sweeps
+        + '[[run]]\nname = "sgd"\noptimizer = "sgd"\nlr = 0.0123\nepochs = 30\nclaimed_test_accuracy = 0.98\n'
+        '[[run]]\nname = "adamw"\noptimizer = "adamw"\nlr = 4.5e-5\nepochs = 30\nclaimed_test_accuracy = 0.98\n'
+        '[[run]]\nname = "sgd-onecycle"\noptimizer = "sgd"\nlr = 0.0123\nepochs = 30\n'
+        'schedule = { name = "onecycle" }\nclaimed_test_accuracy = 0.98\n'
+        '[[run]]\nname = "sgd-multistep"\noptimizer = "sgd"\nlr = 0.0123\nepochs = 30\n'
+        'schedule = { name = "multistep", milestones = [15, 25], cadence = "epoch" }\nclaimed_test_accuracy = 0.98\n'
+    )
+    on_mnist = Assignment(dataset="mnist", train_epochs=30, max_epochs=30)
+    x = load_submission(tmp_path / "s1", on_mnist)
+    assert x.error is None, x.error
+    planned = plan(x.submission, on_mnist, quick=False)
+    sweeps = [q for q in planned if q.kind == "range-test"]
+    assert len(sweeps) == 3 and all(q.conditions is None for q in planned)  # the claims' own data: no proxy
+    assert all(sweep_reference(committed, q.config)[2] for q in sweeps)
+    trains = {q.name: run_reference(committed, q.config, 0.0) for q in planned if q.kind == "train"}
+    assert {n: (r.name, r.same) for n, r in trains.items()} == {
+        "sgd": ("sgd-constant", True), "adamw": ("adamw-constant", True), "sgd-onecycle": ("sgd-onecycle", True),
+        "sgd-multistep": ("sgd-multistep", True)}  # fmt: skip
+    # a run at another LR is another config: rerun, as before
+    off = x.submission.model_copy(update={"run": [x.submission.run[0].model_copy(update={"lr": 0.02})]})
+    assert not next(
+        run_reference(committed, q.config, 0.0).same for q in plan(off, on_mnist, quick=False) if q.kind == "train"
+    )
