@@ -9,22 +9,42 @@ submission)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
 import json
+import math
 import re
+import types
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from grader.safe import shown
-from grader.schema import ENTRIES, SETUP_DEFAULTS, Printed, RunClaim, Setup
+from grader.schema import (
+    ENTRIES,
+    SETUP_DEFAULTS,
+    AutoClaim,
+    Printed,
+    RangeTestClaim,
+    RunClaim,
+    Setup,
+    Student,
+    Submission,
+)
 from reference.config import ScheduleConfig
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.optimizers import OPTIMIZERS, unread_by
 from reference.rules import RULES
 from reference.schedules import SCHEDULES
 
+# torch's module path before a class name: "torch.optim.SGD", "optim.lr_scheduler.StepLR" (examiner probe 43: refused,
+# FAIL 0/100, where "SGD" and "StepLR" were read)
+TORCH_PATH = re.compile(r"^\s*(?:torch\s*\.\s*)?(?:(?:nn|optim)\s*\.\s*)?(?:lr_scheduler\s*\.\s*)?", re.IGNORECASE)
 
-def _key(text: str) -> str:  # "One_Cycle", "one cycle", "onecycle" alike
+
+def _key(text: str) -> str:  # "One_Cycle", "one cycle", "onecycle", "torch.optim.lr_scheduler.OneCycleLR" alike
+    if "." in text and (bare := TORCH_PATH.sub("", text, count=1)):
+        text = bare
     return "".join(c for c in text.lower() if c not in "-_ \t")
 
 
@@ -85,7 +105,9 @@ CLAIM_WORDS = {
                               "claimedtestaccuracy"),
     "claimed_test_loss": ("testloss", "finaltestloss", "claimedtestloss"),
 }  # fmt: skip
-LR_CLAIM_WORDS = ("claimedlr", "suggestedlr", "pickedlr", "chosenlr", "selectedlr")  # a [[range_test]]'s claimed_lr
+LR_CLAIM_WORDS = ("claimedlr", "suggestedlr", "pickedlr", "chosenlr", "selectedlr", "bestlr", "optimallr", "optimumlr",
+                  "foundlr", "lrfound", "recommendedlr", "suggestedlearningrate", "bestlearningrate",
+                  "chosenlearningrate", "optimallearningrate")  # fmt: skip  # a [[range_test]]'s claimed_lr
 # a batch as students state it when they trained on several processes (torchrun's --nproc_per_node, world_size,
 # num_gpus, …; a batch per process or over all of them), by key: [setup] reads them as batch_size, the batch of one
 # optimizer step over all processes (`processes`); a course config.py's NUM_GPUS, WORLD_SIZE, … likewise (grader.legacy)
@@ -477,6 +499,9 @@ def _claims(part: str, entry: dict, where: str, notes: list[str]) -> dict:
     words = {f: w for f, w in CLAIM_WORDS.items()} if part != "range_test" else {"claimed_lr": LR_CLAIM_WORDS}
     for fld, names in words.items():
         keys = [k for k in entry if isinstance(k, str) and k != fld and _key(k) in names]
+        if len(keys) == 1 and fld in entry and _same_claim(entry[fld], entry[keys[0]], fld):  # said twice, alike
+            notes.append(f"{where}: {shown(keys[0])} = {shown(entry.pop(keys[0]), 40)} read once: the same figure as "
+                         f"{fld}")  # fmt: skip
         if len(keys) == 1 and fld not in entry:
             entry[fld] = entry.pop(keys[0])
             notes.append(f"{where}: {shown(keys[0])} read as {fld}")
@@ -492,6 +517,37 @@ def _claims(part: str, entry: dict, where: str, notes: list[str]) -> dict:
             notes.append(f"{where}.{fld} = {shown(value) if not isinstance(value, list) else shown(texts)} read as "
                          f"{said} (a number: write {fld} = {said}, without quotes)")  # fmt: skip
     return entry
+
+
+def _same_claim(a: object, b: object, fld: str) -> bool:
+    """Two writings of one claimed figure: the same number (an accuracy also as a percent of the other), each a
+    number or a text holding one ("97%")."""
+    pct = fld == "claimed_test_accuracy"
+
+    def value(v: object) -> float:
+        n = _number(v, pct) if isinstance(v, str) else v if _typed(v, "float") else None
+        try:
+            return float(n) if n is not None else math.nan
+        except (OverflowError, ValueError):  # an integer of 400 digits
+            return math.nan
+
+    x, y = value(a), value(b)
+    return math.isfinite(x) and math.isfinite(y) and (x == y or (pct and 100 * min(x, y) == max(x, y)))
+
+
+def named(key: str, fields: dict) -> str | None:
+    """The field of `fields` that `key` names in another case or word (`_fields`, the claims' words)."""
+    words = {**FIELD_WORDS, **CLAIM_WORDS, "claimed_lr": LR_CLAIM_WORDS}
+    return next((f for f in fields if f != key and (_key(f) == _key(key) or _key(key) in words.get(f, ()))), None)
+
+
+def suggest(key: str, fields: dict) -> str | None:
+    """The field an unknown key most likely misspells: its own words' closest (`difflib`, 0.75: "momentun"
+    → momentum, not "comment" → momentum: examiner probe 43), or the field whose other name it misspells
+    ("lerning_rate" → lr)."""
+    spelt = {_key(f): f for f in fields} | {w: f for f in fields for w in FIELD_WORDS.get(f, ())}
+    close = difflib.get_close_matches(_key(key), list(spelt), n=1, cutoff=0.75)
+    return spelt[close[0]] if close else None
 
 
 def _unsupported(s: dict, entry: dict, setup: dict, where: str, notes: list[str],
@@ -510,12 +566,35 @@ def _unsupported(s: dict, entry: dict, setup: dict, where: str, notes: list[str]
         read = "epoch" if by else "step"
         notes.append(f"{where}.by_epoch = {str(by).lower()} read as cadence = {read!r}")
         s = {k: v for k, v in s.items() if k != "by_epoch"} | {"cadence": read}
+    if isinstance(name, str) and _key(name) in ("linearlr", "constantlr"):
+        return _warmup(s, name, where, notes)
     if isinstance(name, str) and _key(name) in ("lambdalr", "lambda", "table") and "lr_lambda" in s:
         return _lambda(s, entry, setup, where, notes, lambdas)
     if isinstance(name, str) and _key(name) == "lambdalr" and "table" in s:  # its factors stated: our table
         notes.append(f"{where}.name = {shown(name)} read as 'table' (LambdaLR of the factors in `table`)")
         s["name"] = "table"
     return s, None
+
+
+def _warmup(s: dict, name: str, where: str, notes: list[str]) -> tuple[dict, str | None]:
+    """torch's LinearLR and ConstantLR, whose defaults are a warm-up (start_factor 1/3, end_factor 1; factor 1/3;
+    total_iters 5): read as the grader's linear-decay (start_factor 1, the decay's end_factor and length stated) or
+    constant (a factor of 1 throughout), else not rerun, the line saying what to write (examiner probe 43: a bare
+    "LinearLR" meant for linear-decay was refused, FAIL, while written with torch's arguments it was pending)."""
+    linear = _key(name) == "linearlr"
+    start, end = (s.get("start_factor"), s.get("end_factor")) if linear else (s.get("factor"), s.get("factor"))
+    one = same(start, 1.0) and (end is None or same(end, 1.0))  # no factor but 1: a constant LR
+    if one or (linear and same(start, 1.0) and "total_iters" in s):
+        read = "constant" if one else "linear-decay"
+        notes.append(f"{where}.name = {shown(name)} with {'start_factor' if linear else 'factor'} = 1 read as "
+                     f"{read!r}")  # fmt: skip
+        if one:
+            return {"name": "constant", **{k: v for k, v in s.items() if k == "cadence"}}, None
+        return {**s, "name": read}, None
+    what = "start_factor 1/3 → end_factor 1 over total_iters 5" if linear else "factor 1/3 for total_iters 5"
+    return s, (f"{where}: {shown(name)} as stated is not rerun: at torch's defaults ({what}) it is a warm-up, which "
+               'no schedule of the grader\'s is; for a linear decay over the run write name = "linear-decay" and its '
+               'end_factor, for a constant LR name = "constant"')  # fmt: skip
 
 
 def plateau(name: object, where: str) -> str | None:
@@ -686,3 +765,203 @@ def same(value: object, expected: object) -> bool:
     if isinstance(value, bool) or isinstance(expected, bool):
         return value is expected
     return isinstance(value, int | float | str | None) and value == expected
+
+
+# ---------------------------------------------------------------- forms: one submission written another way
+# Examiner probe 43 rewrote 27 honest students' files 63 ways, each with the same runs and claims; 23 ways cost points
+# (12 of them 0/100): `[[runs]]`, `lr = "0.055"`, `epochs = 30.0`, `role = "Final"`, `comment = "…"`, … Each form
+# below has one reading, and is read so with one note; a form of two readings is still refused, its line saying how.
+
+MODELS = {"range_test": RangeTestClaim, "run": RunClaim, "auto": AutoClaim}
+TABLE_WORDS = {"range_test": ("rangetests", "lrrangetest", "lrrangetests"), "run": ("runs",), "auto": ("autos",)}
+# an entry's or [setup]'s field under another name, by key (besides its own in any case: `Weight_Decay`, `startLR`)
+FIELD_WORDS = {
+    "optimizer": ("optimiser",),
+    "lr": ("learningrate",),
+    "schedule": ("scheduler", "lrscheduler", "lrschedule"),
+    "weight_decay": ("wd",),
+    "epochs": ("epoch", "numepochs", "nepochs"),
+    "batch_size": ("batch", "batchsize", "bs"),
+}
+COMMENT_WORDS = ("comment", "comments", "note", "notes", "description", "remark", "remarks")  # text, not graded
+# [setup] text saying where a run was made, not what it was: the rerun's device and versions are the grader's
+ABOUT = ("device", "hardware", "machine", "framework", "platform", "python", "torchversion", "pytorchversion", "cuda",
+         "author", "authors", "course", "date")  # fmt: skip
+LITERAL_WORDS = {  # an enumerated field's value in other words, by key
+    "shape": {"exponential": "exp", "exponent": "exp", "geometric": "exp", "log": "exp", "logarithmic": "exp",
+              "lin": "linear", "stairs": "staircase"},
+    "pooling": {"average": "avg", "avgpool": "avg", "averagepooling": "avg", "mean": "avg", "maxpool": "max",
+                "maxpooling": "max"},
+}  # fmt: skip
+CLAIMS = ("claimed_lr", "claimed_test_accuracy", "claimed_test_loss")  # read with their printed digits (`_claims`)
+PLAIN = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?)\s*")  # a number written as text
+
+
+def forms(data: dict) -> tuple[dict, list[str]]:
+    """`data` (a parsed submission.toml) with each form of one reading read as the schema's, one note per change:
+    a plural or lr_-prefixed table name (`[[runs]]`) or one `[run]` table for `[[run]]`; a field's name in another
+    case or word (`Weight_Decay`, `learning_rate`, `scheduler`); a comment's text (`comment = "…"`), not graded; a
+    number written as text (`lr = "0.055"`), a whole number as a decimal (`epochs = 30.0`), milestones as text
+    (`"15,25"`); an enumerated value in another case or word (`role = "Final"`, `shape = "exponential"`); a dataset
+    name in another case (`"MNIST-5k"`). What is left is validation's, as before."""
+    notes: list[str] = []
+    out = _tables(data, notes)
+    setup_fields = {**{k: RunClaim.model_fields[k] for k in SETUP_DEFAULTS}, **Setup.model_fields}
+    for k in [k for k in out if k not in Submission.model_fields]:
+        v, where = out[k], f"{shown(k)[1:-1]} = {shown(out[k], 40)}"
+        if not isinstance(v, str | int | float | bool | dt.date | dt.time):  # a table: it may hold a run's settings
+            continue
+        setup = out.get("setup", {})
+        field = next((f for f in setup_fields if _key(f) == _key(k)), None)
+        if field and isinstance(setup, dict) and field not in setup:  # written above the file's first header
+            out["setup"] = {**setup, field: out.pop(k)}
+            notes.append(f"{where} (above every [section] header) read as [setup] {field}")
+        elif not field:
+            del out[k]
+            notes.append(f"{where} not read: a key outside every [section] that no section has (a comment: write "
+                         "it in notes)")  # fmt: skip
+    if isinstance(out.get("student"), dict):
+        out["student"] = _fields(out["student"], Student.model_fields, "student", notes)
+    if isinstance(out.get("setup"), dict):
+        out["setup"] = _fields(out["setup"], setup_fields, "setup", notes)
+    for part, model in MODELS.items():
+        if isinstance(out.get(part), list):
+            out[part] = [_form_entry(f"{part}[{i}]", e, model, notes) if isinstance(e, dict) else e
+                         for i, e in enumerate(out[part])]  # fmt: skip
+    return out, notes
+
+
+def _tables(data: dict, notes: list[str]) -> dict:
+    """`[[runs]]`, `[[lr_range_test]]` read as `[[run]]`, `[[range_test]]` where the file has none of those; one
+    `[run]` table (no double brackets) read as the one entry of `[[run]]`."""
+    out = {**data}
+    for part, words in TABLE_WORDS.items():
+        said = [k for k in out if isinstance(k, str) and k != part and _key(k) in words]
+        if len(said) == 1 and part not in out:
+            out[part] = out.pop(said[0])
+            notes.append(f"[[{shown(said[0])[1:-1]}]] read as [[{part}]]")
+        if isinstance(out.get(part), dict):
+            out[part] = [out[part]]
+            notes.append(f"[{part}] read as the one entry of [[{part}]] (an entry's header takes double brackets)")
+    return out
+
+
+def _comment(key: object, value: object) -> bool:
+    """A comment's text under a comment's name (`comment`, `notes`, `description`, …): not graded."""
+    texts = value if isinstance(value, list) else [value]
+    return isinstance(key, str) and _key(key) in COMMENT_WORDS and all(isinstance(t, str) for t in texts)
+
+
+def _form_entry(where: str, entry: dict, model: type, notes: list[str]) -> dict:
+    entry = _fields(entry, model.model_fields, where, notes)
+    if isinstance(entry.get("schedule"), dict):
+        entry["schedule"] = _fields(entry["schedule"], ScheduleConfig.model_fields, f"{where}.schedule", notes)
+    return entry
+
+
+def _fields(table: dict, fields: dict, where: str, notes: list[str]) -> dict:
+    """One table's keys and values read as its fields' (`forms`); a key of no field, or one whose field the table
+    states too, is left for validation to refuse."""
+    out: dict = {}
+    for k, v in table.items():
+        if k in fields or not isinstance(k, str):
+            out.setdefault(k, v)
+            continue
+        if _comment(k, v) or (where == "setup" and _key(k) in ABOUT and isinstance(v, str)):
+            notes.append(f"{where}.{shown(k)[1:-1]} = {shown(v, 40)}: a comment, not graded")
+            continue
+        field = next((f for f in fields if _key(f) == _key(k) or _key(k) in FIELD_WORDS.get(f, ())), None)
+        if field is None or field in table or field in out:
+            out[k] = v
+            continue
+        notes.append(f"{where}.{shown(k)[1:-1]} read as {field}")
+        out[field] = v
+    for k, v in list(out.items()):
+        if k in fields and k not in CLAIMS and (read := _value(k, v, fields[k].annotation)) is not None:
+            new, why = read
+            said = repr(v) if isinstance(v, float) else shown(v, 40)  # 30.0, not shown's "30"
+            notes.append(f"{where}.{k} = {said} read as {_written(new)} ({why})")
+            out[k] = new
+    return out
+
+
+def _value(key: str, value: object, annotation: object) -> tuple[object, str] | None:
+    """`value` read as the field's type where it has one reading (`_shape_of`), and why; None where it is already
+    the field's, or has no one reading (left for validation)."""
+    kind, arg = _shape_of(annotation)
+    if key in ("dataset", "claimed_on") and isinstance(value, str) and value not in DATASETS:
+        named = [d for d in DATASETS if _key(d) == _key(value)] if len(value) <= 40 else []
+        return (named[0], "a dataset's name") if len(named) == 1 else None
+    if kind == "literal" and isinstance(value, str) and value not in arg and len(value) <= 40:
+        named = [o for o in arg if isinstance(o, str) and _key(o) == _key(value)]
+        word = LITERAL_WORDS.get(key, {}).get(_key(value))
+        return (named[0], "the same word") if len(named) == 1 else (word, "the same shape") if word in arg else None
+    if kind in ("int", "float"):
+        n = _whole_or_number(value, kind)
+        return None if n is None else (n, "a number: write it without quotes" if isinstance(value, str) else
+                                       f"a whole number: write {n}")  # fmt: skip
+    if kind == "list" and arg in ("int", "float"):
+        items = _items(value)
+        if items is None:
+            return None
+        read = [_whole_or_number(x, arg) for x in items]
+        if any(n is None and not _typed(x, arg) for n, x in zip(read, items, strict=True)) or (
+                not isinstance(value, str) and all(n is None for n in read)):  # fmt: skip
+            return None
+        new = [x if n is None else n for n, x in zip(read, items, strict=True)]
+        return new, "an array of numbers: write " + _written(new)
+    return None
+
+
+def _shape_of(annotation: object) -> tuple[str, Any]:
+    """("int" | "float" | "bool" | "literal" | "list" | "other", its options or item kind) of a field's annotation,
+    Optional and Annotated aside."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _shape_of(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        return _shape_of(args[0]) if len(args) == 1 else ("other", None)
+    if origin is Literal:
+        return "literal", get_args(annotation)
+    if origin is tuple:
+        return "list", _shape_of(get_args(annotation)[0])[0]
+    return {bool: ("bool", None), int: ("int", None), float: ("float", None)}.get(annotation, ("other", None))
+
+
+def _typed(x: object, kind: str) -> bool:
+    return not isinstance(x, bool) and (isinstance(x, int) if kind == "int" else isinstance(x, int | float))
+
+
+def _whole_or_number(value: object, kind: str) -> int | float | None:
+    """A number of the field's `kind` that `value` holds in another form ("0.055", "30", 30.0 for a whole number),
+    finite; None where `value` is already one, or holds none."""
+    if isinstance(value, str):
+        m = PLAIN.fullmatch(value) if len(value) <= 40 else None
+        x = float(m[1]) if m else math.nan
+        if not math.isfinite(x):
+            return None
+        if kind == "float":
+            return x
+        return int(x) if x.is_integer() and abs(x) < 2**53 else None
+    if kind == "int" and isinstance(value, float) and math.isfinite(value) and value.is_integer() and \
+            abs(value) < 2**53:  # fmt: skip
+        return int(value)
+    return None
+
+
+def _items(value: object) -> list | None:
+    """An array's items: a list's, or those of a text of numbers ("15,25", "[15, 25]", "15 25")."""
+    if isinstance(value, list):
+        return value
+    if not isinstance(value, str) or len(value) > 200:
+        return None
+    inner = value.strip().removeprefix("[").removesuffix("]").removeprefix("(").removesuffix(")")
+    parts = [x for x in re.split(r"[,;\s]+", inner.strip()) if x]
+    return parts if parts and all(PLAIN.fullmatch(x) for x in parts) else None
+
+
+def _written(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join([*(_written(x) for x in value[:8]), *["…"] * (len(value) > 8)]) + "]"
+    return repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)

@@ -9,7 +9,6 @@ value (escaped, truncated) and say how to fix it.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import itertools
 import json
@@ -372,8 +371,11 @@ def _explain(e: dict, parent: type[BaseModel] | None) -> str:
         if parent is ScheduleConfig and key in aliases.DERIVED:  # not read: this entry's other faults (grader.aliases)
             return (f"torch's {key}, which the rerun sets itself (from the run, or at torch's default): not read "
                     "beside this entry's other faults")  # fmt: skip
-        close = difflib.get_close_matches(key, list(parent.model_fields) if parent else [], n=1, cutoff=0.6)
-        return "unknown key" + (f" (did you mean {close[0]!r}?)" if close else " (remove it or fix its spelling)")
+        fields = parent.model_fields if parent else {}
+        if field := aliases.named(key, fields):  # read as that field, but for the field itself, there too
+            return f"another name for {field!r}, which this entry gives under another name too: keep one of them"
+        close = aliases.suggest(key, fields)
+        return "unknown key" + (f" (did you mean {close!r}?)" if close else " (remove it or fix its spelling)")
     if kind == "missing":
         return "missing (required)"
     if kind == "string_too_short" and ctx.get("min_length") == 1:
@@ -706,7 +708,7 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
             text = read_text(toml, TOML_CAP, toml.name)
             if not text.strip():  # examiner probe 38: "student: missing (required)" said of an empty file
                 raise InputError("submission.toml is empty: write your submission in it (docs/submission.md)")
-            data = parse_toml(text, toml.name)
+            data, notes = aliases.forms(parse_toml(text, toml.name))  # `[[runs]]`, `lr = "0.05"`: read, said
             n = sum(len(v) for k in ENTRIES if isinstance(v := data.get(k), list))
             if n > assignment.max_entries:
                 raise InputError(f"submission.toml has {n:,} entries ([[range_test]], [[run]] and [[auto]] "

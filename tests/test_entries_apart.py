@@ -71,7 +71,7 @@ def test_the_bundled_bad_values_submission_keeps_its_valid_sweep_and_names_each_
 
 
 def test_a_problem_outside_the_entries_still_refuses_the_whole_submission(tmp_path):
-    bad_setup = HEAD + '\n[setup]\nbatch_size = "128"\n'
+    bad_setup = HEAD + '\n[setup]\nbatch_size = "a hundred"\n'
     x = load_submission(_write(tmp_path / "a", bad_setup))
     assert x.submission is None and "setup.batch_size" in x.error
     repeated = HEAD + '\n[[run]]\nname = "sweep"\noptimizer = "sgd"\nlr = 0.05\nepochs = 30\n'

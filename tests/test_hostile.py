@@ -142,13 +142,18 @@ def test_size_is_capped_before_reading(tmp_path):
 # ---------------------------------------------------------------- strict types and messages
 
 
-def test_strings_for_numbers_and_booleans_are_refused(tmp_path):
+def test_strings_for_numbers_are_read_and_booleans_refused(tmp_path):
+    """A number in quotes has one reading, and is read so with a note (examiner probe 43: `lr = "0.055"` was FAIL
+    0/100 where `claimed_lr = "0.0553"` was read); a bool for a number, or text for a bool, has none."""
     text = GOOD.format(id="s1").replace("lr = 0.0507", 'lr = "0.1"\nnesterov = "yes"')
     text = text.replace("epochs = 1", "epochs = true")
-    err = clean(loaded(tmp_path, text))
-    assert 'run[0].lr: must be a number, got the text "0.1" (write it without quotes)' in err
+    x = loaded(tmp_path, text)
+    err = clean(x)
+    assert "run[0].lr" not in err and 'run[0].lr = "0.1" read as 0.1 (a number: write it without quotes)' in x.warnings
     assert "run[0].epochs: must be a whole number, got true" in err
     assert 'run[0].nesterov: must be true or false (no quotes), got "yes"' in err
+    words = clean(loaded(tmp_path, GOOD.format(id="s2").replace("lr = 0.0507", 'lr = "about 0.1"'), name="s2"))
+    assert 'run[0].lr: must be a number, got the text "about 0.1"' in words  # not one number: refused as before
 
 
 def test_ints_for_floats_and_arrays_for_tuples_still_load(tmp_path):
@@ -250,13 +255,18 @@ def test_too_many_entries_is_one_error_and_nothing_runs(tmp_path):
 # ---------------------------------------------------------------- examiner probe 16: names, figures, lists, logs
 
 
-@pytest.mark.parametrize("value", ["MNIST-5k", "<b>=1+1</b>\\u001b[2J"])
+@pytest.mark.parametrize("value", ["MNIST-4k", "<b>=1+1</b>\\u001b[2J"])
 def test_an_unknown_dataset_is_one_line_naming_the_field_and_the_choices(tmp_path, value):
-    """`dataset = "MNIST-5k"` loaded, then stopped the grade with `internal grader error (KeyError: 'MNIST-5k')`."""
+    """`dataset = "MNIST-5k"` loaded, then stopped the grade with `internal grader error (KeyError: 'MNIST-5k')`;
+    a known dataset's name in another case is now read as it (examiner probe 43: it was ERROR 0/100)."""
     text = GOOD.format(id="s1").replace("[[range_test]]", f'[setup]\ndataset = "{value}"\n\n[[range_test]]')
     err = clean(loaded(tmp_path, text))
     assert "setup: dataset: unknown dataset" in err and "choose from mnist-5k, fashion-mnist, mnist, cifar10" in err
     assert "\x1b" not in err and "KeyError" not in err
+    case = loaded(tmp_path, GOOD.format(id="s2").replace("[[range_test]]", '[setup]\ndataset = "MNIST-5k"\n\n'
+                                                         "[[range_test]]"), name="s2")  # fmt: skip
+    assert case.error is None and case.submission.setup.dataset == "mnist-5k"
+    assert "setup.dataset = \"MNIST-5k\" read as 'mnist-5k' (a dataset's name)" in case.warnings
     with pytest.raises(InputError, match=r'^assignment.toml: dataset: unknown dataset "MNIST-5k"; choose from'):
         (tmp_path / "assignment.toml").write_text('dataset = "MNIST-5k"\n')
         load_assignment(tmp_path)
@@ -295,10 +305,11 @@ def test_every_figure_is_finite_and_bounded(tmp_path, part, setting, message):
 
 
 def test_whole_numbers_and_non_finite_figures_are_named_as_such(tmp_path):
-    text = GOOD.format(id="s1").replace("epochs = 1", "epochs = 30.0")
-    assert "run[0].epochs: must be a whole number, got the decimal number 30.0 (write 30)" in clean(
-        loaded(tmp_path, text)
-    )
+    text = GOOD.format(id="s1").replace("epochs = 1", "epochs = 1.5")
+    assert "run[0].epochs: must be a whole number, got the decimal number 1.5" in clean(loaded(tmp_path, text))
+    whole = loaded(tmp_path, GOOD.format(id="s3").replace("epochs = 1", "epochs = 1.0"), name="s3")  # one reading
+    assert whole.error is None and whole.submission.run[0].epochs == 1
+    assert "run[0].epochs = 1.0 read as 1 (a whole number: write 1)" in whole.warnings
     cycled = 'schedule = { name = "onecycle", cycle_momentum = true, base_momentum = nan }'
     err = clean(loaded(tmp_path, GOOD.format(id="s2").replace("epochs = 1", f"epochs = 1\n{cycled}"), name="s2"))
     assert "run[0].schedule.base_momentum: must be a finite number, got nan" in err
