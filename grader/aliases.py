@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from grader.safe import shown
-from grader.schema import ENTRIES, SETUP_DEFAULTS, Printed, RunClaim, Setup
+from grader.schema import ENTRIES, SETUP_DEFAULTS, Printed, RunClaim, Setup, machine_path
 from reference.config import ScheduleConfig
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.optimizers import OPTIMIZERS, unread_by
@@ -404,7 +404,7 @@ def _entry(part: str, i: int, entry: dict, setup: dict, notes: list[str], limits
         tidy = logs.strip().replace("\\", "/")
         while tidy.startswith("./"):
             tidy = tidy[2:].lstrip("/")
-        if tidy != logs and tidy:
+        if tidy != logs and tidy and machine_path(logs) is None:  # one of the student's machine: refused as written
             notes.append(f"{where}.logs = {shown(logs)} read as {shown(tidy)}")
             entry["logs"] = tidy
     entry = _claims(part, entry, where, notes)
