@@ -30,6 +30,7 @@ from grader.schema import (
     Setup,
     Student,
     Submission,
+    machine_path,
 )
 from reference.config import ScheduleConfig
 from reference.datasets import DATASETS, steps_per_epoch
@@ -426,7 +427,7 @@ def _entry(part: str, i: int, entry: dict, setup: dict, notes: list[str], limits
         tidy = logs.strip().replace("\\", "/")
         while tidy.startswith("./"):
             tidy = tidy[2:].lstrip("/")
-        if tidy != logs and tidy:
+        if tidy != logs and tidy and machine_path(logs) is None:  # one of the student's machine: refused as written
             notes.append(f"{where}.logs = {shown(logs)} read as {shown(tidy)}")
             entry["logs"] = tidy
     entry = _claims(part, entry, where, notes)

@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["--self-check", *argv[1:]]
     platform = bool(argv) and argv[0] in COMMANDS
     args = (platform_parser() if platform else parser()).parse_args(argv)
-    if not platform and args.path.is_file() and args.path.suffix in (".toml", ".py"):  # `grade check submission.toml`
+    if not platform and args.path.is_file() and args.path.name.lower().removesuffix(".txt").endswith((".toml", ".py")):
+        # `grade check submission.toml` (or Submission.toml, submission.toml.txt: read as it, grader.load)
         print(f"grade: grading the folder that holds {args.path.name}: {args.path.parent}", file=sys.stderr)
         args.path = args.path.parent  # (examiner probe 23: "no such folder: submission.toml" for a file that is there)
     if not platform and not args.path.is_dir():

@@ -33,11 +33,22 @@ from pydantic import BaseModel, ValidationError
 
 from grader import aliases
 from grader.legacy import LegacyConfigError, lambda_text, to_submission
-from grader.logs import Evidence, gather
+from grader.logs import Evidence, gather, trailing
 from grader.presets import apply_preset, preset_of
 from grader.results import ID_CONFLICT
 from grader.safe import LINE, SHOWN, InputError, escape, line, one_line, shown
-from grader.schema import ENTRIES, LOGS_PATTERN, Assignment, Optim, Printed, SetApart, Setup, Student, Submission
+from grader.schema import (
+    ENTRIES,
+    LOGS_PATTERN,
+    Assignment,
+    Optim,
+    Printed,
+    SetApart,
+    Setup,
+    Student,
+    Submission,
+    machine_path,
+)
 from reference.config import ScheduleConfig
 from reference.datasets import DATASETS
 from reference.optimizers import OPTIMIZERS, unread_by
@@ -403,6 +414,10 @@ def _explain(e: dict, parent: type[BaseModel] | None) -> str:
     if kind in ("list_type", "tuple_type"):
         return "must be an array ([...], or [[section]] tables)" + got
     if kind == "string_pattern_mismatch":
+        if ctx.get("pattern") == LOGS_PATTERN and isinstance(value, str) and machine_path(value):  # none in the folder
+            return ("an absolute path (a place on your machine), and no trailing part of it is a file or folder in "
+                    "the submission folder: write the path relative to the submission folder, e.g. logs = "
+                    f'"logs/run.csv"{got}')  # fmt: skip
         return _PATTERNS.get(str(ctx.get("pattern")), "is not of the form the grader reads") + got
     if kind == "value_error":
         return escape(e["msg"].removeprefix("Value error, "))
@@ -474,6 +489,7 @@ def _zipped(name: str) -> bool:
 
 
 SUBMISSION_FILES = ("submission.toml", "config.py")
+TXT = ".txt"  # submission.toml.txt: a name Windows shows without its extension (examiner probe 43)
 SKIPPED = ("__MACOSX",)  # what a zip made on a Mac carries beside the folder
 MAX_ENTRIES = 1000  # entries of an upload's folder looked at: a folder of more is graded as it is
 SEARCH_DEPTH = 3  # levels below an upload's top searched for its submission file (a repository's hw6/submission.toml)
@@ -530,18 +546,81 @@ def find_submission(upload: Path, depth: int = SEARCH_DEPTH, holder: str = "uplo
     return found[0], said
 
 
+def _spellings(folder: Path) -> dict[str, list[str]]:
+    """Each of SUBMISSION_FILES → the names in `folder` that spell it otherwise, sorted: in another case
+    (`Submission.toml`, `CONFIG.PY`: a case-insensitive disk, macOS's or Windows', finds them as the name) or with
+    `.txt` after it (`submission.toml.txt`). Names only, whatever they are (`submission_file` reads them as it reads
+    the name itself); MAX_ENTRIES entries looked at."""
+    found: dict[str, list[str]] = {n: [] for n in SUBMISSION_FILES}
+    try:
+        with os.scandir(folder) as it:
+            for e in itertools.islice(it, MAX_ENTRIES + 1):
+                key = e.name.lower().removesuffix(TXT)
+                if e.name.isascii() and key in found and e.name != key:
+                    found[key].append(e.name)
+    except OSError:
+        pass
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def submission_file(folder: Path) -> tuple[Path | None, str]:
+    """(the submission file of `folder` to read, a note where it is not the name itself or another spelling is left
+    unread); (None, "") where there is none. submission.toml, else config.py: the name itself where it is there
+    (`os.path.lexists`: a link, a FIFO or a folder of that name is refused by `read_text`, not passed over), else its
+    one other spelling (`_spellings`), read as it with a note saying to rename it. InputError: two other spellings
+    and not the name itself — which one is the student's is not guessed."""
+    others = _spellings(folder)
+    for name in SUBMISSION_FILES:
+        odd = others[name]
+        listed = " and ".join(shown(n, 40) for n in odd[:3]) + (" and more" if len(odd) > 3 else "")
+        if os.path.lexists(folder / name) and not any(_same(folder / name, folder / n) for n in odd):
+            return folder / name, f"{name} read; {listed} not read (delete {'it' if len(odd) == 1 else 'them'})" \
+                if odd else ""  # fmt: skip
+        if len(odd) > 1:
+            raise InputError(f"no {name}, but {len(odd)} files named like it: {listed}; keep one, named {name}")
+        if odd:
+            why = ("Windows hides the .txt extension: show file name extensions to see it" if odd[0].lower().endswith(
+                TXT) else "file names differ by case on Linux, where the class is graded")  # fmt: skip
+            return folder / odd[0], f"read {shown(odd[0], 40)} as {name}: rename it to {name} ({why})"
+    return None, ""
+
+
+def _same(a: Path, b: Path) -> bool:
+    """Whether two names are one entry: on a case-insensitive disk (macOS, Windows) `submission.toml` is there where
+    `Submission.toml` is, and is that file — read under its own name, with its note, as on Linux."""
+    try:
+        return os.path.samestat(os.lstat(a), os.lstat(b))
+    except OSError:
+        return False
+
+
+def _held(folder: Path) -> str | None:
+    """The name of the submission file `folder` holds as a regular file (not a link), in `submission_file`'s order,
+    or None."""
+    others = _spellings(folder)
+    for name in (n for key in SUBMISSION_FILES for n in (key, *others[key])):
+        if name in SUBMISSION_FILES and any(_same(folder / name, folder / n) for n in others[name]):
+            continue  # the other spelling itself, on a case-insensitive disk: named as it
+        try:
+            if stat.S_ISREG(os.lstat(folder / name).st_mode):
+                return name
+        except OSError:
+            continue
+    return None
+
+
 def _holds(folder: Path) -> bool:
-    return any((folder / n).is_file() and not (folder / n).is_symlink() for n in SUBMISSION_FILES)
+    return _held(folder) is not None
 
 
 def _shown(upload: Path, folder: Path) -> str:
-    name = next(n for n in SUBMISSION_FILES if (folder / n).is_file() and not (folder / n).is_symlink())
-    return one_line((folder / name).relative_to(upload).as_posix(), 120)
+    return one_line((folder / (_held(folder) or SUBMISSION_FILES[0])).relative_to(upload).as_posix(), 120)
 
 
-def _missing(folder: Path) -> str:
-    """The line of a class folder with no submission file: what it holds instead (bounded: a few names, escaped),
-    and for a zip, to unzip it there (the grader never unpacks a student's zip)."""
+def _missing(folder: Path, searched: bool = True) -> str:
+    """The line of a folder with no submission file: what it holds instead (bounded: a few names, escaped), and for a
+    zip, to unzip it there (the grader never unpacks a student's zip). `searched`: its folders were searched too (a
+    class's folder; not a self-check's, read where it is)."""
     try:
         with os.scandir(folder) as it:
             names = sorted(e.name for e in itertools.islice(it, MAX_ENTRIES + 1) if not e.name.startswith("."))
@@ -554,7 +633,7 @@ def _missing(folder: Path) -> str:
     if zips := [n for n in names if _zipped(n)]:
         return f"{base}: unzip {shown(zips[0], 40)} into it, the grader never unpacks a student's zip (it holds " \
             f"{listed})"  # fmt: skip
-    return f"{base}, nor {SEARCH_DEPTH} folders down (it holds {listed})"
+    return f"{base}{f', nor {SEARCH_DEPTH} folders down' if searched else ''} (it holds {listed})"
 
 
 def load_class(folders: Iterable[Path], assignment: Assignment | None = None, only: Iterable[str] | None = None,
@@ -698,27 +777,27 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
             where, found = find_submission(folder, holder="folder")
         except ValueError as err:
             raise InputError(line(str(err))) from None
-    toml, legacy = where / "submission.toml", where / "config.py"
-    source = next((f for f in (toml, legacy) if os.path.lexists(f)), None)
+    source, named = submission_file(where)  # Submission.toml, submission.toml.txt: read, with a note (probe 43)
     if source is None:
-        raise InputError(_missing(folder) if ids == "folder" else "no submission.toml or config.py in this folder")
+        raise InputError(_missing(folder, searched=ids == "folder"))
+    toml = source.name.lower().removesuffix(TXT) == SUBMISSION_FILES[0]  # else a legacy config.py
     notes: list[str] = []
     try:
-        if source is toml:
-            text = read_text(toml, TOML_CAP, toml.name)
+        if toml:
+            text = read_text(source, TOML_CAP, source.name)
             if not text.strip():  # examiner probe 38: "student: missing (required)" said of an empty file
-                raise InputError("submission.toml is empty: write your submission in it (docs/submission.md)")
-            data, notes = aliases.forms(parse_toml(text, toml.name))  # `[[runs]]`, `lr = "0.05"`: read, said
+                raise InputError(f"{source.name} is empty: write your submission in it (docs/submission.md)")
+            data, notes = aliases.forms(parse_toml(text, source.name))  # `[[runs]]`, `lr = "0.05"`: read, said
             n = sum(len(v) for k in ENTRIES if isinstance(v := data.get(k), list))
             if n > assignment.max_entries:
-                raise InputError(f"submission.toml has {n:,} entries ([[range_test]], [[run]] and [[auto]] "
+                raise InputError(f"{source.name} has {n:,} entries ([[range_test]], [[run]] and [[auto]] "
                                  f"together); the assignment allows {assignment.max_entries}: keep the ones your "
                                  "report uses")  # fmt: skip
         else:
-            data, notes = to_submission(read_text(legacy, LEGACY_CAP, legacy.name), assignment)
+            data, notes = to_submission(read_text(source, LEGACY_CAP, source.name), assignment)
             for part in ENTRIES:
                 for entry in data.get(part, ()):
-                    _plain(entry, legacy.name, 0, "")
+                    _plain(entry, source.name, 0, "")
             # a config.py names no student: a class's folder is the instructor's key for one; an upload's or a
             # self-check's folder was named by the platform ("submission") or anyone (examiner probe 16: a report
             # titled "# submission"), so its report is titled for the file itself
@@ -728,35 +807,34 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
         notes = [*said, *notes]
         shared: list[str] = []
         batches: dict[tuple[str, int], str] = {}
-        if source is toml:  # nproc = 2, batch_size_per_gpu: read into batch_size; [setup]'s seed, momentum, …:
+        if toml:  # nproc = 2, batch_size_per_gpu: read into batch_size; [setup]'s seed, momentum, …:
             data, shared, batches = aliases.processes(data, _preset_batch(data, assignment))  # every entry's that
             data, said = aliases.setup_defaults(data)  # states none (both before a preset's)
             shared += said
         data, more = _defaults(data, assignment)
         more, limits = [*shared, *more], {}
-        if source is toml:  # names in another case, torch's spellings, ./logs (a config.py is read in the schema's)
+        if toml:  # names in another case, torch's spellings, ./logs (a config.py is read in the schema's)
+            data, own = _own_logs(data, where)
             data, aliased, limits = aliases.read_all(data, lambda_text)
-            more += aliased
+            more += [*own, *aliased]
             for where, why in batches.items():  # an entry's own process count: the grader's limit, as a plateau's
                 limits[where] = f"{limits[where]}; {why}" if where in limits else why
         else:  # its ReduceLROnPlateau: the grader's limit, as in a submission.toml
             data, limits = aliases.course_limits(data)
         # a course config.py holds one config: a bad value in it refuses the file (with the hint below)
-        sub, unused, data = (validate_submission(data, source.name, limits) if source is toml or limits else
+        sub, unused, data = (validate_submission(data, source.name, limits) if toml or limits else
                              (validate(Submission, data, source.name), [], data))  # fmt: skip
         _keep_printed(data, sub)
         more = [*more, *unused, *_unread(sub)]
     except (LegacyConfigError, InputError) as err:
-        if source is toml:
+        if toml:
             raise
         hint = " (a course config.py is read as data, never run: write what it cannot say as a submission.toml, " \
             "docs/submission.md)"  # fmt: skip
         # the file's words cut to leave the hint room within one LINE (examiner probe 9: say what to do)
         return Loaded(folder, safe_id, error=line(str(err), LINE - len(hint)) + hint, legacy=True)
-    x = Loaded(folder, safe_id, sub, warnings=[line(w) for w in [*notes, *more]], legacy=source is legacy,
+    x = Loaded(folder, safe_id, sub, warnings=[line(w) for w in [found, named, *notes, *more] if w], legacy=not toml,
                read_from=where if where != folder else None)  # fmt: skip
-    if found:
-        x.warnings.insert(0, line(found))
     claimed = x.claimed = sub.student.id
     if ids == "file" or claimed == safe_id or safe_id.startswith((f"{claimed}-", f"{claimed}_")):
         x.id = claimed  # e.g. folder s000-lambda-multistep, id s000
@@ -793,6 +871,25 @@ def _student(data: dict, safe_id: str, ids: Ids) -> tuple[dict, list[str]]:
         notes.append(f"[student] id {shown(sid)} is not a valid id (1 to 64 letters, digits, _ . -): graded as "
                      f"{shown(safe_id)}, this folder's id")  # fmt: skip
     return {**data, "student": student}, notes
+
+
+def _own_logs(data: dict, folder: Path) -> tuple[dict, list[str]]:
+    """Each entry's `logs` written as an absolute path of the student's machine (`/Users/alice/hw6/logs/sgd.csv`,
+    `C:\\Users\\…`) read as its longest trailing part in the submission folder (`grader.logs.trailing`), with a note
+    (examiner probe 43: such logs were dropped, the claims judged on the rerun); one with none is left as written, for
+    validation to refuse (`_explain`: write it relative to the folder). `folder`: the one the files are read from."""
+    out, notes = {**data}, []
+    for part in ENTRIES:
+        if not isinstance(entries := data.get(part), list):
+            continue
+        out[part] = list(entries)
+        for i, e in enumerate(entries):
+            if isinstance(e, dict) and isinstance(logs := e.get("logs"), str) and (found := trailing(folder, logs)):
+                rel, kind = found
+                out[part][i] = {**e, "logs": rel}
+                notes.append(f"{part}[{i}].logs = {shown(logs)} read as {shown(rel)}: the {kind} of that name in your "
+                             "submission folder; write paths relative to the folder")  # fmt: skip
+    return out, notes
 
 
 def _preset_batch(data: dict, assignment: Assignment) -> int:

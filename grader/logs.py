@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from grader.safe import shown
-from grader.schema import RangeTestClaim, Submission
+from grader.schema import LOGS_PATTERN, RangeTestClaim, Submission, machine_path
 from reference.datasets import DATASETS, steps_per_epoch
 from reference.outputs import CSV_COLUMNS, TAGS, Logs
 from reference.rules import RULES
@@ -84,6 +84,31 @@ def locate(folder: Path, rel: str, notes: list[str] | None = None) -> Path:
                          f"(as an upload that keeps no folders puts it: PrairieLearn's, say)")  # fmt: skip
         return path
     raise LogError(f"logs {rel!r}: no such file or folder in the submission{_flat_hint(Path(folder), parts)}")
+
+
+def trailing(folder: Path, written: str) -> tuple[str, str] | None:
+    """(the longest trailing part of a logs path written as an absolute path of the student's machine
+    (`schema.machine_path`) that is in `folder`, as a path relative to it — `logs/sgd.csv`, else `sgd.csv` —, "file"
+    or "folder"); None where no trailing part is there, or the longest that is passes a link or is not a plain file
+    or folder (refused as written: nothing outside the folder is ever named). Only names are looked up (lstat), no
+    link followed; what is found is checked to resolve inside the folder."""
+    parts = machine_path(written)
+    root = os.path.realpath(folder)
+    for i in range(len(parts or ())):
+        rel = "/".join(parts[i:])
+        if not re.fullmatch(LOGS_PATTERN, rel):
+            continue
+        try:
+            path = _walk(Path(folder), tuple(parts[i:]), rel)
+        except LogError:  # a link on the way
+            return None
+        if path is None:
+            continue
+        mode = os.lstat(path).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)) or not os.path.realpath(path).startswith(root + os.sep):
+            return None
+        return rel, "folder" if stat.S_ISDIR(mode) else "file"
+    return None
 
 
 def _flat_hint(folder: Path, parts: tuple[str, ...]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -165,8 +166,21 @@ def _inside(path: str) -> str:
 # start with . / - or a space. Written as negated classes so that Python's re, pydantic's Rust regex and JSON Schema
 # (ECMA-262) read it alike.
 _NOT_IN_PATH = r'\x00-\x1f\x7f-\x9f"*:<>?|\\\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff'
-LOGS_PATTERN = rf"^[^{_NOT_IN_PATH} ./-][^{_NOT_IN_PATH}]{{0,199}}$"
+LOGS_CHARS = 200  # characters of a logs path
+LOGS_PATTERN = rf"^[^{_NOT_IN_PATH} ./-][^{_NOT_IN_PATH}]{{0,{LOGS_CHARS - 1}}}$"
 LogsPath = Annotated[str, Field(pattern=LOGS_PATTERN), AfterValidator(_inside)]
+_ABSOLUTE = re.compile(r"\s*(?:[/\\]|[A-Za-z]:)")  # /home/…, \\server\share\…, C:\… (C:/…)
+
+
+def machine_path(written: str) -> list[str] | None:
+    """The parts of a logs path written as an absolute path of the student's machine (`/Users/alice/hw6/logs/sgd.csv`,
+    `C:\\Users\\alice\\hw6\\logs`, a UNC path), its drive left out, where it may be read as its trailing part in the
+    submission folder (grader.logs.trailing, examiner probe 43); None where it is not one, or holds `..`, or is over
+    LOGS_CHARS characters (refused as written)."""
+    if len(written) > LOGS_CHARS or not _ABSOLUTE.match(written):
+        return None
+    parts = [p for p in re.split(r"[/\\]", re.sub(r"^[A-Za-z]:", "", written.strip())) if p not in ("", ".")]
+    return parts if parts and ".." not in parts else None
 
 
 def _non_negative_or_nan(v: float) -> float:

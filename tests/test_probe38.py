@@ -85,8 +85,9 @@ def test_a_submission_one_level_down_is_found_as_an_upload_s_is(tmp_path):
     assert found["two"].error.startswith("the folder holds 2 submissions (x/submission.toml, y/submission.toml)")
     assert found["readme"].error.endswith('nor 3 folders down (it holds "README.md")')
     assert found["empty"].error.endswith("(it is empty)")
-    # an upload's or a self-check's folder (ids from the file) is read where it is, as before
-    assert load_submission(root / "g702", ids="file").error == "no submission.toml or config.py in this folder"
+    # an upload's or a self-check's folder (ids from the file) is read where it is, its line saying what it holds
+    assert load_submission(root / "g702", ids="file").error == 'no submission.toml or config.py in this folder (it ' \
+        'holds "hw6")'  # fmt: skip
 
 
 def test_a_malformed_id_is_graded_under_the_folder_s_id_in_a_class(tmp_path):
