@@ -185,7 +185,7 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
     missing = [part for part in a.required if part not in accepted]
     stands = _standing(s, refused.entries)
     out += [r for name, why in refused.entries.items() if parts[name] not in missing
-            for r in _refused_claims(ctx, name, why, name in stands, name in limit)]  # fmt: skip
+            for r in _refused_claims(ctx, name, why, stands.get(name), name in limit)]  # fmt: skip
     n = f"{len(s.range_test)} range test(s) and {len(s.run) + len(s.auto)} training run(s)"
     # a required section left out loses what one of its entries would carry: work not handed in is not free; but a
     # course config.py holds one config, so the section it cannot hold is handed in apart: pending, not lost
@@ -210,13 +210,14 @@ OWED = {"claimed_lr": "lr_claim", "claimed_test_accuracy": "accuracy_claim", "cl
 FIELD = {check: field for field, check in OWED.items()}
 
 
-def _refused_claims(ctx: Context, name: str, why: str, stands: bool, limit: bool = False) -> list[CheckResult]:
+def _refused_claims(ctx: Context, name: str, why: str, stands: str | None = None, limit: bool = False,
+                    ) -> list[CheckResult]:  # fmt: skip
     """What a refused entry would have carried is not earned: the figures it claims (however it spells them), and —
-    where it `stands` as its optimizer's run (no accepted [[run]] of that optimizer: the one its baseline falls to)
-    — its final figures and its baseline, as a valid run's are owed. Dropped from the total instead, an entry made
-    unreadable cost less than a claim that fails (examiner probe 20). A figure the student left to the entry's logs
-    was not claimed: nothing is charged for it. `limit`: refused only as a schedule the grader cannot rerun as
-    written (grader.plan.Refusals.limit), its claims pending review."""
+    where it `stands` (why its baseline carries points, `_standing`: marked role = "final", or its optimizer's run
+    where no accepted [[run]] of that optimizer is) — its final figures and its baseline, as a valid run's are owed.
+    Dropped from the total instead, an entry made unreadable cost less than a claim that fails (examiner probe 20). A
+    figure the student left to the entry's logs was not claimed: nothing is charged for it. `limit`: refused only as
+    a schedule the grader cannot rerun as written (grader.plan.Refusals.limit), its claims pending review."""
     if apart := ctx.sub._apart.get(name):
         stated = apart.claims
     else:
@@ -226,7 +227,7 @@ def _refused_claims(ctx: Context, name: str, why: str, stands: bool, limit: bool
     out = []
     for check in dict.fromkeys([*claimed, *(("accuracy_claim", "loss_claim", "baseline") if stands else ())]):
         if pts := getattr(ctx.assignment.points, check):
-            alone = f"its {check.replace('_', ' ')} points (its optimizer's only run: the one this check would judge)"
+            alone = f"its {check.replace('_', ' ')} points ({stands})"
             what = "its claim" if check in claimed else alone
             if limit:  # the grader's limit: pending review, neither earned nor lost
                 out.append(CheckResult(check, name, "skip", f"Not checked: the grader cannot rerun this entry as "
@@ -238,16 +239,27 @@ def _refused_claims(ctx: Context, name: str, why: str, stands: bool, limit: bool
     return out
 
 
-def _standing(s: Submission, refused: dict[str, str]) -> set[str]:
-    """The refused [[run]]s each of which is the first of an optimizer no accepted [[run]] has."""
-    accepted = {r.optimizer for r in s.run if r.name not in refused}
-    runs = [(r.name, r.optimizer) for r in s.run if r.name in refused] + \
-        [(name, x.optimizer) for name, x in s._apart.items() if x.part == "run"]  # fmt: skip
-    first: dict[str, str] = {}
-    for name, optimizer in runs:
-        if optimizer and optimizer not in accepted:
-            first.setdefault(optimizer, name)
-    return set(first.values())
+def _standing(s: Submission, refused: dict[str, str]) -> dict[str, str]:
+    """The refused [[run]]s whose baseline carries points, each with why: every one marked role = "final" (a refused
+    final run is still the one the student stands by: its points go with it, never to a control — examiner probe
+    43, M4), and, for an optimizer none of whose runs is accepted or marked final, one of its own: not a control
+    where another is refused, one that states its figures first, then by name — not the order they are written in
+    (probe 43, L2)."""
+    accepted, runs = {r.optimizer for r in s.run if r.name not in refused}, _refused_runs(s, refused)
+    stands = {name: "marked role = 'final': the run this check judges" for name, _, role, _ in runs if role == "final"}
+    marked = {optimizer for name, optimizer, _, _ in runs if name in stands}
+    for optimizer in {optimizer for _, optimizer, _, _ in runs if optimizer} - accepted - marked:
+        own = [run for run in runs if run[1] == optimizer]
+        name = min(own, key=lambda run: (run[2] == "control", not run[3], run[0]))[0]
+        stands[name] = "its optimizer's only run: the one this check would judge"
+    return stands
+
+
+def _refused_runs(s: Submission, refused: dict[str, str]) -> list[tuple[str, str | None, str | None, bool]]:
+    """The refused [[run]]s, valid or set apart: (name, optimizer, role, whether it states a final figure)."""
+    valid = [(r.name, r.optimizer, r.role, r.claimed_test_accuracy is not None or r.claimed_test_loss is not None)
+             for r in s.run if r.name in refused]  # fmt: skip
+    return valid + [(name, x.optimizer, x.role, bool(x.claims)) for name, x in s._apart.items() if x.part == "run"]
 
 
 def _section_left_out(part: str, check: str, pts: float, held: str, legacy: bool, refused: bool = False,
@@ -1326,16 +1338,24 @@ def judged_runs(ctx: Context) -> tuple[set[str], dict[str, str]]:
     if policy == "all":  # every run but those the student marks as controls (compared for information, as documented)
         controls = {p.name for p, _ in runs if getattr(p.claim, "role", None) == "control"}
         return {p.name for p, _ in runs} - controls, dict.fromkeys(controls, "marked role = 'control'")
+    # a run marked final that the config check refuses is still the run the student stands by: its baseline points
+    # are refused with it (check_config), not handed to a control or another run (examiner probe 43, M4)
+    refused = refusals(ctx.sub, ctx.assignment).entries
+    gone = [(name, optimizer) for name, optimizer, role, _ in _refused_runs(ctx.sub, refused) if role == "final"]
     judged, why = set(), {}
     for opt in dict.fromkeys(p.config.optimizer for p, _ in runs):
         items = [(p, o) for p, o in runs if p.config.optimizer == opt]
         items = [(p, o) for p, o in items if p.config.schedule.name not in OWN_ALGORITHM] or items
         marked = [p.name for p, _ in items if getattr(p.claim, "role", None) == "final"]
-        if marked or policy == "final":
+        lost = ", ".join(name for name, of in gone if of == opt)
+        if marked or lost or policy == "final":
             judged |= set(marked)
+            said = [f"judged: {', '.join(marked)}"] if marked else []
+            if lost:
+                said.append(f"{lost}: marked final and refused by the config check, its baseline points with it")
             for p, _ in items:
                 if p.name not in judged:
-                    why[p.name] = (f"not marked role = 'final' (judged: {', '.join(marked)})" if marked else
+                    why[p.name] = (f"not marked role = 'final' ({'; '.join(said)})" if said else
                                    "not marked role = 'final' (assignment.toml baseline_runs = 'final')")  # fmt: skip
             continue
         pool = [(p, o) for p, o in items if getattr(p.claim, "role", None) != "control"] or items
@@ -1345,7 +1365,8 @@ def judged_runs(ctx: Context) -> tuple[set[str], dict[str, str]]:
             picks = [v for rt in ctx.sub.range_test if rt.optimizer == opt for v in _claimed_lrs(rt)]
             pool = [(p, o) for p, o in pool if any(math.isclose(p.config.lr, v, rel_tol=1e-6) for v in picks)] or pool
             pool = [(p, o) for p, o in pool if getattr(p.claim, "claimed_test_accuracy", None) is not None] or pool
-        best, best_o = max(pool, key=lambda t: _reached(ctx, *t))
+        # ties (two runs at one LR level until a step schedule's first step) broken by name, not the order written
+        best, best_o = min(pool, key=lambda t: (-_reached(ctx, *t), t[0].name))  # (examiner probe 43, L2)
         judged.add(best.name)
         reached = _reached(ctx, best, best_o)
         epochs = (best.until_epoch or best.config.epochs) if best.name in ctx.seeds else \

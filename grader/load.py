@@ -291,15 +291,17 @@ def validate_submission(data: dict, label: str, limits: dict[tuple[str, int], st
         while key in taken:  # a key of its own: never a valid entry's name, nor another set-apart entry's
             key, n = f"{part}[{i}]" + (f"#{n}" if n > 1 else ""), n + 1
         taken.add(key)
-        optimizer, epochs = raw.get("optimizer"), raw.get("epochs")
+        optimizer, epochs, role = raw.get("optimizer"), raw.get("epochs"), raw.get("role")
         unsupported = all(e["type"] == "extra_forbidden" and e["loc"][2:3] == ("schedule",) and len(e["loc"]) == 4
                           and e["loc"][3] in aliases.DERIVED for e in errs)  # fmt: skip
         why = describe(errs, Submission) if errs else limits[(part, i)]
         if errs and (part, i) in limits:  # its own faults refuse it; the grader's limit said beside them
             why, unsupported = f"{why}; and {limits[(part, i)]}", False
+        # its role, any case ("Final" is refused, but still names the run the student stands by)
+        role = role.lower() if isinstance(role, str) and role.lower() in ("final", "control") else None
         sub._apart[key] = SetApart(part, line(why), _owed(part, raw),
                                    optimizer.lower() if isinstance(optimizer, str) else None, unsupported,
-                                   epochs if type(epochs) is int else None)  # fmt: skip
+                                   epochs if type(epochs) is int else None, role)  # fmt: skip
     return sub, [], kept
 
 

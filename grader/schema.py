@@ -317,6 +317,8 @@ class SetApart:
     unsupported: bool = False  # its only fault is torch's arguments no schedule of the grader's expresses: a limit of
     # the grader's, not the student's — refused, its claims pending review rather than lost
     epochs: int | None = None  # the epochs it states, where a whole number (grader.plan._refused_apart)
+    role: str | None = None  # the role it states ("final" or "control", any case): a refused final run's baseline
+    # points go with it, not to another run (grader.checks._standing, judged_runs)
 
 
 class Submission(_Strict):
