@@ -6,10 +6,13 @@ refused or set apart, its line saying what to write."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from grader.grade import grade_class
 from grader.load import load_submission
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CANONICAL = """
 [student]
@@ -152,3 +155,17 @@ def test_a_setting_above_the_first_header_is_read_as_setups(tmp_path):
     x = load_submission(write(tmp_path / "s1", "seed = 7\n" + CANONICAL.format(id="s1")))
     assert x.error is None and x.submission.run[0].seed == 7 and x.submission.range_test[0].seed == 7
     assert any("seed = 7 (above every [section] header) read as [setup] seed" in w for w in x.warnings)
+
+
+def test_every_rewrite_of_the_form_invariance_benchmark_grades_ten_honest_students_alike(tmp_path):
+    """benchmarks/form_invariance.py's 24 kinds of rewrite, each of ten honest students' files (committed seeds,
+    judged against them: nothing rerun), graded as the canonical class is, check for check."""
+    spec = importlib.util.spec_from_file_location("form_invariance", ROOT / "benchmarks" / "form_invariance.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    texts = {f"s{i:02d}": bench.student(i) for i in range(10)}
+    canonical = bench.grade(texts, "submission.toml", "", tmp_path)
+    assert all(c[:3] == ("graded", 100, 0) for c in canonical.values())
+    for kind, (rewrite, name, down) in bench.KINDS.items():
+        got = bench.grade({sid: rewrite(t) for sid, t in texts.items()}, name, down, tmp_path)
+        assert {s: g[:4] for s, g in got.items()} == {s: c[:4] for s, c in canonical.items()}, kind
