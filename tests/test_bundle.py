@@ -441,8 +441,9 @@ def test_prairielearn_readme_lets_a_student_upload_a_config_and_logs(prairielear
         return name in names or any(fnmatch.fnmatch(name, p) for p in patterns)
 
     for upload in (["submission.toml", "sgd-onecycle.csv", "adam.csv"], ["config.py"],
-                   ["submission.toml", "events.out.tfevents.1700000000.host.12345.0"]):  # fmt: skip
-        assert all(map(accepted, upload)), upload
+                   ["submission.toml", "events.out.tfevents.1700000000.host.12345.0"],
+                   ["Submission.toml"], ["submission.toml.txt"], ["SUBMISSION.TOML"], ["Config.py"]):  # fmt: skip
+        assert all(map(accepted, upload)), upload  # the file in any case, or with .txt: read (examiner probe 43)
     assert not accepted("notes.txt") and not accepted("model.pt")
     assert "Upload new question scores" in readme and "score_perc" in readme and "submission_id" in readme
     assert "no per-test visibility" in readme
