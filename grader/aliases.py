@@ -443,7 +443,8 @@ def _entry(part: str, i: int, entry: dict, setup: dict, notes: list[str], limits
             entry["schedule"] = {"name": "constant"}
             return entry
         s = {**s, "name": _name("schedule", s.get("name"), f"{where}.schedule.name", notes)}
-        if (d := SCHEDULES.get(s["name"])) and (left := [(k, v) for k, v in d.defaults if k not in s]):
+        d = SCHEDULES.get(s["name"]) if isinstance(s["name"], str) else None  # `name = ["multistep"]`: validation's
+        if d and (left := [(k, v) for k, v in d.defaults if k not in s]):
             notes.append(f"{where}.schedule: " + ", ".join(f"{k} left out, read as torch's default {v:g}" for k, v in
                                                            left) + f" ({d.scheduler})")  # fmt: skip
         entry["schedule"], whys = _derived(s, entry, setup, f"{where}.schedule", notes)
@@ -533,7 +534,8 @@ def _same_claim(a: object, b: object, fld: str) -> bool:
             return math.nan
 
     x, y = value(a), value(b)
-    return math.isfinite(x) and math.isfinite(y) and (x == y or (pct and 100 * min(x, y) == max(x, y)))
+    close = lambda a, b: math.isclose(a, b, rel_tol=1e-9)  # noqa: E731  (0.964 × 100 is 96.39999999999999)
+    return math.isfinite(x) and math.isfinite(y) and (close(x, y) or (pct and close(100 * min(x, y), max(x, y))))
 
 
 def named(key: str, fields: dict) -> str | None:
@@ -583,19 +585,23 @@ def _warmup(s: dict, name: str, where: str, notes: list[str]) -> tuple[dict, str
     constant (a factor of 1 throughout), else not rerun, the line saying what to write (examiner probe 43: a bare
     "LinearLR" meant for linear-decay was refused, FAIL, while written with torch's arguments it was pending)."""
     linear = _key(name) == "linearlr"
-    start, end = (s.get("start_factor"), s.get("end_factor")) if linear else (s.get("factor"), s.get("factor"))
+    factors = ("start_factor", "end_factor") if linear else ("factor", "factor")
+    s = {**s, **{k: n for k in factors if (n := _whole_or_number(s.get(k), "float")) is not None}}  # "1": 1.0
+    start, end = s.get(factors[0]), s.get(factors[1])
     one = same(start, 1.0) and (end is None or same(end, 1.0))  # no factor but 1: a constant LR
     if one or (linear and same(start, 1.0) and "total_iters" in s):
         read = "constant" if one else "linear-decay"
-        notes.append(f"{where}.name = {shown(name)} with {'start_factor' if linear else 'factor'} = 1 read as "
-                     f"{read!r}")  # fmt: skip
-        if one:
-            return {"name": "constant", **{k: v for k, v in s.items() if k == "cadence"}}, None
+        notes.append(f"{where}.name = {shown(name)} with {factors[0]} = 1 read as {read!r}")
+        if one:  # its other arguments kept, for the warning a constant schedule's arguments get
+            return {"name": "constant", **{k: v for k, v in s.items() if k not in (*factors, "name", "total_iters")}}, \
+                None  # fmt: skip
         return {**s, "name": read}, None
+    said = ", ".join(f"{k} {shown(s[k])}" for k in dict.fromkeys((*factors, "total_iters")) if k in s)
     what = "start_factor 1/3 → end_factor 1 over total_iters 5" if linear else "factor 1/3 for total_iters 5"
-    return s, (f"{where}: {shown(name)} as stated is not rerun: at torch's defaults ({what}) it is a warm-up, which "
-               'no schedule of the grader\'s is; for a linear decay over the run write name = "linear-decay" and its '
-               'end_factor, for a constant LR name = "constant"')  # fmt: skip
+    how = f"with {said} (torch's defaults for the rest: {what})" if said else f"at torch's defaults ({what})"
+    return s, (f"{where}: {shown(name)} as stated is not rerun: {how} it is a warm-up, which no schedule of the "
+               'grader\'s is; for a linear decay over the run write name = "linear-decay" and its end_factor, for a '
+               'constant LR name = "constant"')  # fmt: skip
 
 
 def plateau(name: object, where: str) -> str | None:
@@ -699,7 +705,7 @@ def _derived(s: dict, entry: dict, setup: dict, where: str, notes: list[str]) ->
     line saying why, for the entry to be set apart (its claims pending: a limit of the grader's)."""
     name, epochs = s.get("name"), entry.get("epochs", 30)
     stated = [k for k in DERIVED if k in s]
-    if not stated or name not in SCHEDULES or not isinstance(epochs, int) or isinstance(epochs, bool):
+    if not stated or not isinstance(name, str) or name not in SCHEDULES or type(epochs) is not int:
         return s, []
     data, batch = setup.get("claimed_on") or setup.get("dataset"), setup.get("batch_size", 128)
     if data not in DATASETS or not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
@@ -774,6 +780,7 @@ def same(value: object, expected: object) -> bool:
 # below has one reading, and is read so with one note; a form of two readings is still refused, its line saying how.
 
 MODELS = {"range_test": RangeTestClaim, "run": RunClaim, "auto": AutoClaim}
+MAX_NOTES = 40  # notes of the forms read, per submission
 TABLE_WORDS = {"range_test": ("rangetests", "lrrangetest", "lrrangetests"), "run": ("runs",), "auto": ("autos",)}
 # an entry's or [setup]'s field under another name, by key (besides its own in any case: `Weight_Decay`, `startLR`)
 FIELD_WORDS = {
@@ -808,19 +815,23 @@ def forms(data: dict) -> tuple[dict, list[str]]:
     notes: list[str] = []
     out = _tables(data, notes)
     setup_fields = {**{k: RunClaim.model_fields[k] for k in SETUP_DEFAULTS}, **Setup.model_fields}
+    unread = []
     for k in [k for k in out if k not in Submission.model_fields]:
-        v, where = out[k], f"{shown(k)[1:-1]} = {shown(out[k], 40)}"
+        v, where = out[k], f"{shown(k, 40)[1:-1]} = {shown(out[k], 40)}"
         if not isinstance(v, str | int | float | bool | dt.date | dt.time):  # a table: it may hold a run's settings
             continue
         setup = out.get("setup", {})
-        field = next((f for f in setup_fields if _key(f) == _key(k)), None)
+        field = k if batch_word(k) else _field(k, setup_fields)
         if field and isinstance(setup, dict) and field not in setup:  # written above the file's first header
             out["setup"] = {**setup, field: out.pop(k)}
             notes.append(f"{where} (above every [section] header) read as [setup] {field}")
-        elif not field:
-            del out[k]
-            notes.append(f"{where} not read: a key outside every [section] that no section has (a comment: write "
-                         "it in notes)")  # fmt: skip
+        elif not field and not any(_field(k, m.model_fields) for m in (*MODELS.values(), ScheduleConfig)):
+            del out[k]  # no section's field (an entry's `lr` up here is left for validation: it would set a run)
+            unread.append(where)
+    if unread:
+        more = f" and {len(unread) - 5:,} more" if len(unread) > 5 else ""
+        notes.append(f"{'; '.join(unread[:5])}{more} not read: keys outside every [section] that no section has (a "
+                     "comment: write it in notes)")  # fmt: skip
     if isinstance(out.get("student"), dict):
         out["student"] = _fields(out["student"], Student.model_fields, "student", notes)
     if isinstance(out.get("setup"), dict):
@@ -829,18 +840,30 @@ def forms(data: dict) -> tuple[dict, list[str]]:
         if isinstance(out.get(part), list):
             out[part] = [_form_entry(f"{part}[{i}]", e, model, notes) if isinstance(e, dict) else e
                          for i, e in enumerate(out[part])]  # fmt: skip
+    if len(notes) > MAX_NOTES:  # a report's notes are read by a person (examiner probe 44: 28,500 junk keys)
+        notes = [*notes[:MAX_NOTES], f"… and {len(notes) - MAX_NOTES:,} more forms read as above"]
     return out, notes
+
+
+def _field(key: str, fields: dict) -> str | None:
+    """The field of `fields` that `key` names, itself or in another case or word (`FIELD_WORDS`)."""
+    return next((f for f in fields if _key(f) == _key(key) or _key(key) in FIELD_WORDS.get(f, ())), None)
 
 
 def _tables(data: dict, notes: list[str]) -> dict:
     """`[[runs]]`, `[[lr_range_test]]` read as `[[run]]`, `[[range_test]]` where the file has none of those; one
     `[run]` table (no double brackets) read as the one entry of `[[run]]`."""
     out = {**data}
+    for part in ("student", "setup"):  # `[Setup]`, `[STUDENT]`
+        said = [k for k in out if isinstance(k, str) and k != part and _key(k) == part]
+        if len(said) == 1 and part not in out and isinstance(out[said[0]], dict):
+            out[part] = out.pop(said[0])
+            notes.append(f"[{shown(said[0], 40)[1:-1]}] read as [{part}]")
     for part, words in TABLE_WORDS.items():
-        said = [k for k in out if isinstance(k, str) and k != part and _key(k) in words]
+        said = [k for k in out if isinstance(k, str) and k != part and (_key(k) in words or _key(k) == _key(part))]
         if len(said) == 1 and part not in out:
             out[part] = out.pop(said[0])
-            notes.append(f"[[{shown(said[0])[1:-1]}]] read as [[{part}]]")
+            notes.append(f"[[{shown(said[0], 40)[1:-1]}]] read as [[{part}]]")
         if isinstance(out.get(part), dict):
             out[part] = [out[part]]
             notes.append(f"[{part}] read as the one entry of [[{part}]] (an entry's header takes double brackets)")
@@ -940,7 +963,7 @@ def _whole_or_number(value: object, kind: str) -> int | float | None:
     if isinstance(value, str):
         m = PLAIN.fullmatch(value) if len(value) <= 40 else None
         x = float(m[1]) if m else math.nan
-        if not math.isfinite(x):
+        if not math.isfinite(x) or (x == 0 and re.search(r"[1-9]", re.split(r"[eE]", m[1])[0])):  # 1e-999: no 0
             return None
         if kind == "float":
             return x

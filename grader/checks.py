@@ -183,7 +183,7 @@ def check_config(ctx: Context, pts: float) -> list[CheckResult]:
     handed = set(parts.values())  # sections with an entry, accepted or refused
     accepted = {parts[name] for name in parts if name not in refused.entries or name in limit}
     missing = [part for part in a.required if part not in accepted]
-    stands = _standing(s, refused.entries)
+    stands = _standing(s, refused.entries, a.baseline_runs)
     out += [r for name, why in refused.entries.items() if parts[name] not in missing
             for r in _refused_claims(ctx, name, why, stands.get(name), name in limit)]  # fmt: skip
     n = f"{len(s.range_test)} range test(s) and {len(s.run) + len(s.auto)} training run(s)"
@@ -239,14 +239,19 @@ def _refused_claims(ctx: Context, name: str, why: str, stands: str | None = None
     return out
 
 
-def _standing(s: Submission, refused: dict[str, str]) -> dict[str, str]:
+def _standing(s: Submission, refused: dict[str, str], policy: str = "best") -> dict[str, str]:
     """The refused [[run]]s whose baseline carries points, each with why: every one marked role = "final" (a refused
     final run is still the one the student stands by: its points go with it, never to a control — examiner probe
     43, M4), and, for an optimizer none of whose runs is accepted or marked final, one of its own: not a control
     where another is refused, one that states its figures first, then by name — not the order they are written in
-    (probe 43, L2)."""
+    (probe 43, L2). `policy`: assignment.toml's baseline_runs — "final": the runs marked final only (examiner probe 44:
+    an unmarked refused run was charged a baseline its valid twin owes nothing); "all": every run not a control."""
     accepted, runs = {r.optimizer for r in s.run if r.name not in refused}, _refused_runs(s, refused)
     stands = {name: "marked role = 'final': the run this check judges" for name, _, role, _ in runs if role == "final"}
+    if policy != "best":
+        stands |= {name: "baseline_runs = 'all': every run but a control is judged" for name, _, role, _ in runs
+                   if policy == "all" and role != "control"}  # fmt: skip
+        return stands
     marked = {optimizer for name, optimizer, _, _ in runs if name in stands}
     for optimizer in {optimizer for _, optimizer, _, _ in runs if optimizer} - accepted - marked:
         own = [run for run in runs if run[1] == optimizer]

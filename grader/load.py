@@ -386,7 +386,7 @@ def _explain(e: dict, parent: type[BaseModel] | None) -> str:
                     "beside this entry's other faults")  # fmt: skip
         fields = parent.model_fields if parent else {}
         if field := aliases.named(key, fields):  # read as that field, but for the field itself, there too
-            return f"another name for {field!r}, which this entry gives under another name too: keep one of them"
+            return f"another name for {field!r}, which is given under another name too: keep one of them"
         close = aliases.suggest(key, fields)
         return "unknown key" + (f" (did you mean {close!r}?)" if close else " (remove it or fix its spelling)")
     if kind == "missing":

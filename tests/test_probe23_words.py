@@ -122,7 +122,7 @@ def test_claims_under_the_names_a_training_loop_prints_are_read(tmp_path):
     assert '"test_accuracy" read as claimed_test_accuracy' in _notes(x)
     # "loss" alone may be the train loss, and two names for one claim are ambiguous: neither is read
     assert "loss: unknown key" in x.submission._apart["c"].why
-    assert "accuracy: another name for 'claimed_test_accuracy', which this entry gives under another name too" in \
+    assert "accuracy: another name for 'claimed_test_accuracy', which is given under another name too" in \
         x.submission._apart["d"].why  # fmt: skip
 
 

@@ -137,7 +137,7 @@ def test_what_has_two_readings_is_still_refused_and_says_so(tmp_path):
     common = 'name = "r"\noptimizer = "sgd"\nlr = 0.05\nepochs = 30\n'
     twice = load(tmp_path / "a", common + "claimed_test_accuracy = 0.97\ntest_accuracy = 0.95\n")
     (apart,) = twice.submission._apart.values()
-    said = "run[0].test_accuracy: another name for 'claimed_test_accuracy', which this entry gives under another name"
+    said = "run[0].test_accuracy: another name for 'claimed_test_accuracy', which is given under another name"
     assert said + " too: keep one of them" in apart.why
     typo = load(tmp_path / "b", common.replace("lr = 0.05", "lerning_rate = 0.05"))
     assert "run[0].lerning_rate: unknown key (did you mean 'lr'?)" in typo.submission._apart["r"].why
