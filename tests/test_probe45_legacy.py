@@ -154,6 +154,10 @@ HOOK = 'hooks = [dict(type="LRSchedulerHook", by_epoch=True)]\n'
      "LRSchedulerHook(by_epoch=True) does"),
     ("from colossalai.trainer.hooks import LRSchedulerHook\n"
      "hooks = [LRSchedulerHook(lr_scheduler=LR_SCHEDULER, by_epoch=True)]\n", "LRSchedulerHook(by_epoch=True) does"),
+    ("from colossalai.trainer.hooks import LRSchedulerHook\nhooks = [LRSchedulerHook(LR_SCHEDULER, True)]\n",
+     "LRSchedulerHook(by_epoch=True) does"),
+    ('hooks = [LRSchedulerHook(LR_SCHEDULER, True), dict(type="TensorboardHook", log_dir=f"./{NUM_EPOCHS}")]\n',
+     "at line 8 (read on its own"),
     ('hooks = [dict(type="LRSchedulerHook", by_epoch=1)]\n', "LRSchedulerHook(by_epoch=True) does"),
     ('trainer = dict(hooks=[dict(type="LRSchedulerHook", by_epoch=True)])\n', "LRSchedulerHook(by_epoch=True) does"),
 ])  # fmt: skip
@@ -199,9 +203,11 @@ def test_a_lambda_it_cannot_read_sets_the_run_apart_as_the_grader_s_limit(form: 
     x = _load(tmp_path, form)
     assert x.error is None and not x.submission.run and not x.submission.range_test, x.error
     apart = x.submission._apart["config.py"]
-    assert apart.unsupported and apart.part == "run"
-    assert apart.why.startswith("config.py lr_scheduler: LambdaLR's lr_lambda is not rerun by this grader")
-    assert why in apart.why and 'name = "table"' in apart.why and "\n" not in apart.why
+    sweep = "NUM_EPOCHS = 10" in form  # fewer epochs than a run's: the course's sweep, its pick pending
+    assert apart.unsupported and apart.part == ("range_test" if sweep else "run")
+    said = "read as a sweep (10 epochs, fewer than a run's 30): " if sweep else ""
+    assert apart.why.startswith(f"config.py lr_scheduler: {said}LambdaLR's lr_lambda is not rerun by this grader")
+    assert why in apart.why and 'cadence = "epoch" } (docs/submission.md)' in apart.why and "\n" not in apart.why
     assert "unknown name" not in apart.why
 
 
@@ -276,6 +282,8 @@ def test_a_pep_263_coding_declaration_is_honoured(codec: str, comment: str, tmp_
     _same(tmp_path, STEPLR, form)
     x = _load(tmp_path, form, "warned")
     assert any("NOTE: not a field" in w for w in x.warnings)  # read, as text: its non-ASCII decoded
+    (tmp_path / "x").mkdir()
+    _same(tmp_path / "x", STEPLR, b"# -*- coding: utf-8-unix -*-\n" + STEPLR.encode())  # Emacs's, as Python reads it
 
 
 @pytest.mark.parametrize(("head", "said"), [
