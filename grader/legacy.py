@@ -695,7 +695,7 @@ class _Expressions:
                     raise
                 unread = err
                 out.append((key, Unread(err.detail, err.lineno)))
-        if unread is not None and dict(out).get("type") != "LambdaLR":
+        if unread is not None and next((v for k, v in out if k == "type"), None) != "LambdaLR":
             raise unread
         return out
 
@@ -1580,17 +1580,12 @@ def _hook_by_epoch(hooks: object) -> object:
 COURSE_HOOK = "the course's ColossalAI hook did"  # the cadence where the file states none
 
 
-def said_new(said: str) -> bool:
-    """Is the cadence read from what an earlier reader did not read (a hook read on its own, the scheduler's own
-    `by_epoch`)? Then the notes say where it came from."""
-    return " at line " in said or said.startswith("its by_epoch")
-
-
-def _by_epoch(cfg: LegacyConfig, stated: object, warnings: list[str]) -> tuple[bool | None, str]:
+def _by_epoch(cfg: LegacyConfig, stated: object, warnings: list[str]) -> tuple[bool | None, str, bool]:
     """Whether the scheduler is stepped once an epoch (True), per iteration (False), or as the course's hook did
     (None: per iteration), and what says so, for the notes: the file's LRSchedulerHook — under `hooks`, read on its own
     from a `hooks` statement otherwise skipped (`cfg.hooks`), under another name, or from another skipped statement, in
-    that order — else `by_epoch` in the scheduler's dict (`stated`, as a submission.toml's schedule reads it)."""
+    that order — else `by_epoch` in the scheduler's dict (`stated`, as a submission.toml's schedule reads it). And
+    whether that is read from what a sweep's or a LambdaLR's note does not say (a hook read on its own, the dict's)."""
     found = [(_hook_by_epoch(cfg.values.get("hooks")), None)]
     found += [(h.by_epoch, h.lineno) for h in cfg.hooks if "hooks" in h.names]
     found += [(_hook_by_epoch(v), None) for n, v in cfg.values.items() if n != "hooks"]
@@ -1608,10 +1603,10 @@ def _by_epoch(cfg: LegacyConfig, stated: object, warnings: list[str]) -> tuple[b
         if stated is not None and stated != value:
             warnings.append(f"LR_SCHEDULER: by_epoch={stated} in its dict is not the file's LRSchedulerHook(by_epoch="
                             f"{value}){at}, which steps it: the hook's is read")  # fmt: skip
-        return value, f"the file's LRSchedulerHook(by_epoch={value}){at} does"
+        return value, f"the file's LRSchedulerHook(by_epoch={value}){at} does", bool(at)
     if stated is not None:
-        return stated, f"its by_epoch={stated} says (ColossalAI's cadence, as a submission.toml reads it)"
-    return None, COURSE_HOOK
+        return stated, f"its by_epoch={stated} says (ColossalAI's cadence, as a submission.toml reads it)", True
+    return None, COURSE_HOOK, False
 
 
 # ---------------------------------------------------------------- a LambdaLR, tabulated
@@ -1794,7 +1789,7 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
     fields, warnings = legacy_to_run_fields(cfg.values, cfg.used)
     warnings = [*cfg.warnings, *warnings]
     stated = fields["schedule"].pop("_by_epoch", None) if isinstance(fields.get("schedule"), dict) else None
-    by_epoch, said = _by_epoch(cfg, stated, warnings)
+    by_epoch, said, new = _by_epoch(cfg, stated, warnings)
     if "lr" not in fields:
         raise InputError("config.py: no LEARNING_RATE (or LR) to re-run")
     if "betas" in fields:
@@ -1838,12 +1833,12 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
                 raise
             entry["schedule"] = {"name": "constant", "_limit": lambda_limit(err.detail, err.lineno), "_lambda": True}
         else:
-            warnings += [note] + ([f"LR_SCHEDULER: stepped {how}"] if said_new(said) else [])
+            warnings += [note] + ([f"LR_SCHEDULER: stepped {how}"] if new else [])
             entry = {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
     elif whole and _positive(lr) and isinstance(schedule, dict) and _grows(schedule):  # a range test, or a warm-up
         part, read, note = growing_schedule(schedule, lr, epochs, bool(by_epoch), steps_per_epoch(claimed, batch))
         entry = {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
-        warnings += [note] + ([f"LR_SCHEDULER: stepped {how}"] if said_new(said) else [])
+        warnings += [note] + ([f"LR_SCHEDULER: stepped {how}"] if new else [])
     elif isinstance(schedule, dict) and by_epoch:  # the file's own hook: LRSchedulerHook(by_epoch=True)
         entry["schedule"] = {**schedule, "cadence": "epoch"}
         warnings.append(f"LR_SCHEDULER: stepped {how} (milestones and step sizes count epochs)")
