@@ -625,8 +625,9 @@ def course_limits(data: dict) -> tuple[dict, dict[tuple[str, int], str]]:
             s = entry.get("schedule") if isinstance(entry, dict) else None
             if isinstance(s, dict) and (why := s.get("_limit") or plateau(s.get("name"), "config.py lr_scheduler")):
                 limits[(part, i)] = why
-                data = {**data, part: [*data[part][:i], {**entry, "schedule": {"name": "constant"}},
-                                       *data[part][i + 1:]]}  # fmt: skip
+                kept = {k: v for k, v in entry.items() if k != "schedule"}  # a sweep has none (grader.legacy's lambda)
+                kept |= {"schedule": {"name": "constant"}} if part != "range_test" else {}
+                data = {**data, part: [*data[part][:i], kept, *data[part][i + 1:]]}  # fmt: skip
     return data, limits
 
 

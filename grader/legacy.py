@@ -17,16 +17,31 @@ optimizer, scheduler…) is an error, raised when the grader needs it.
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
 import dataclasses
+import encodings
+import encodings.aliases
 import math
 import operator
+import re
 import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from grader.aliases import DERIVED, MAX_PROCESSES, SPANS, STEP, batch_word, plateau, rerun_drops, same, whole
+from grader.aliases import (
+    DERIVED,
+    MAX_PROCESSES,
+    SPANS,
+    STEP,
+    TABLE_FIX,
+    batch_word,
+    plateau,
+    rerun_drops,
+    same,
+    whole,
+)
 from grader.presets import PRESETS
 from grader.safe import SHOWN, InputError, shown, truncate
 from grader.schema import Assignment
@@ -48,13 +63,22 @@ LAMBDA_SECONDS = 2.0  # wall-time budget for tabulating one lambda
 AMP_TYPES = {"TORCH": "torch", "APEX": "apex", "NAIVE": "naive"}  # colossalai.amp.AMP_TYPE members
 # torch classes the tables have no entry for, still read as their names so that a config naming one is refused by
 # name (optimizer not allowed, scheduler not supported); the tables' own classes come from the tables.
-OTHER_TORCH_CLASSES = ("NAdam", "Adagrad", "RMSprop", "Adadelta", "Adamax", "LBFGS", "CosineAnnealingWarmRestarts",
-                       "ReduceLROnPlateau", "MultiplicativeLR", "SequentialLR", "ChainedScheduler")  # fmt: skip
+_OTHER_OPTIMIZERS = ("NAdam", "Adagrad", "RMSprop", "Adadelta", "Adamax", "LBFGS")
+_OTHER_SCHEDULERS = ("CosineAnnealingWarmRestarts", "ReduceLROnPlateau", "MultiplicativeLR", "SequentialLR",
+                     "ChainedScheduler")  # fmt: skip
+OTHER_TORCH_CLASSES = _OTHER_OPTIMIZERS + _OTHER_SCHEDULERS
 _TORCH_MODULES = ("torch.optim", "torch.optim.lr_scheduler", "colossalai.nn.optimizer", "colossalai.nn.lr_scheduler")
 # ColossalAI's trainer hooks: `from colossalai.trainer.hooks import LRSchedulerHook` then `dict(type=LRSchedulerHook,
 # by_epoch=True)` reads as `type="LRSchedulerHook"` (the class's name, as data), as torch's classes do.
 _HOOK_MODULES = ("colossalai.trainer.hooks", "colossalai.legacy.trainer.hooks")
 HOOK = "LRSchedulerHook"
+# packages whose modules an import binds as data under its name (`import torch.optim as topt`: topt is torch.optim,
+# `topt.SGD` reads as "SGD"; `import math as m`: `m.exp` is math.exp; `import os`: `os.environ.get`); never imported
+_MODULE_ROOTS = ("torch", "colossalai", "math", "os")
+# `from <module> import *` binds these modules' classes that the tables know, as names (`type=SGD` reads as "SGD")
+_STAR_MODULES = {"torch.optim": "optimizer", "torch.optim.lr_scheduler": "scheduler"}
+# the environment of a student's run, read as its default (`NUM_EPOCHS = int(os.environ.get("EPOCHS", 30))`: 30)
+_ENVIRONMENT = ("os.environ.get", "os.getenv")
 _MATH = {"exp": math.exp, "log": math.log, "log10": math.log10, "log2": math.log2, "sqrt": math.sqrt,
          "cos": math.cos, "sin": math.sin, "floor": math.floor, "ceil": math.ceil, "pow": math.pow,
          "fabs": math.fabs}  # fmt: skip
@@ -88,10 +112,12 @@ _SEQ = (str, list, tuple)
 
 
 class LegacyConfigError(ValueError):
-    """A legacy config the reader cannot evaluate; the message names the file and line."""
+    """A legacy config the reader cannot evaluate; the message names the file and line. `fault`: Python (or
+    ColossalAI) would fail there too — a name the file never binds, or reads above the line that binds it — the file's
+    error, not a limit of the reader's."""
 
-    def __init__(self, filename: str, lineno: int | None, detail: str) -> None:
-        self.filename, self.lineno, self.detail = filename, lineno, detail
+    def __init__(self, filename: str, lineno: int | None, detail: str, fault: bool = False) -> None:
+        self.filename, self.lineno, self.detail, self.fault = filename, lineno, detail, fault
         super().__init__(f"{filename} line {lineno if lineno is not None else '?'}: {detail}")
 
 
@@ -111,6 +137,26 @@ GLOBAL_CONTEXT = _GlobalContext()
 
 
 @dataclass(frozen=True)
+class Hook:
+    """An LRSchedulerHook read on its own from a statement the reader skipped (`hooks = [dict(type="TensorboardHook",
+    log_dir=f"..."), dict(type="LRSchedulerHook", by_epoch=True)]`, `hooks.append(...)`): its line, its `by_epoch` as
+    written (None: not given), and the names that statement sets."""
+
+    lineno: int
+    by_epoch: object
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A LambdaLR's `lr_lambda` the reader cannot read (a def with a loop, `functools.partial(...)`), kept in its dict
+    as why: the run is then the grader's limit, set apart (`_schedule`), not the file's error."""
+
+    detail: str
+    lineno: int | None
+
+
+@dataclass(frozen=True)
 class Lambda:
     """A one-argument lambda (or a `def` read as one, `_Reader.function`), kept as its expression: data, tabulated on
     demand."""
@@ -121,6 +167,9 @@ class Lambda:
     filename: str
     lineno: int
     label: str = ""  # what its errors are prefixed with (a lambda written as a string: `_Reader.text_lambda`)
+    modules: dict = field(default_factory=dict, compare=False)  # the file's import aliases (`math as m`), as data
+    unreadable: dict = field(default_factory=dict, compare=False)  # names skipped, for why a read of one fails
+    assigned: dict = field(default_factory=dict, compare=False)  # where the file binds each name (`_Reader.name`)
 
     def table(self, n: int, per_epoch: int | None = None) -> list[float]:
         """f(0), …, f(n − 1), evaluated by the reader's whitelist (no eval), bounded in steps and time. `per_epoch`:
@@ -130,6 +179,7 @@ class Lambda:
                                     f"(at most {MAX_TABLE:,})")  # fmt: skip
         reader = _Reader(self.filename, strict=True)
         reader.values, reader.per_epoch, reader.in_lambda = dict(self.names), per_epoch, True
+        reader.modules, reader.unreadable, reader.assigned = dict(self.modules), dict(self.unreadable), self.assigned
         out, started = [], time.perf_counter()
         try:
             for i in range(n):
@@ -160,6 +210,7 @@ class LegacyConfig:
     unreadable: dict[str, LegacyConfigError] = field(default_factory=dict)
     used: frozenset[str] = frozenset()  # names the file reads somewhere (`step_size=STEP_SIZE`, inside a lambda)
     batches: bool = False  # reads `len(train_dataloader)` outside a function, the batches of an epoch not given
+    hooks: list[Hook] = field(default_factory=list)  # LRSchedulerHooks read on their own from statements skipped
 
 
 def lambda_text(text: str, filename: str = "submission.toml") -> Lambda:
@@ -174,10 +225,51 @@ def read_legacy_config(path: str | Path) -> dict[str, object]:
     cannot evaluate."""
     data = Path(path).read_bytes()
     try:
-        source = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise LegacyConfigError(str(path), data.count(b"\n", 0, e.start) + 1, "file is not UTF-8 text") from None
+        source = decode_source(data, str(path))
+    except LegacyConfigError as e:
+        raise LegacyConfigError(e.filename, e.lineno, f"file is {e.detail}" if e.detail.startswith("not ") else
+                                e.detail) from None  # fmt: skip
     return parse_legacy_config(source, str(path))
+
+
+# PEP 263: a coding declaration in line 1 or 2 (`# -*- coding: latin-1 -*-`), as Python's tokenizer finds it
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+_BLANK = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
+# the text codecs a declaration may name (Python's module names, after its aliases): one byte a character, or the
+# CJK multibyte ones; not those that decode code-like escapes or run long on crafted input (unicode_escape, utf_7,
+# punycode, idna) nor bytes-to-bytes ones (rot_13, zlib_codec)
+_CODECS = re.compile(r"ascii|latin_1|utf_8(_sig)?|cp\d{3,5}|iso8859_\d{1,2}|koi8_[rtu]|mac_[a-z]+|gbk|gb2312|gb18030|"
+                     r"big5(hkscs)?|euc_[a-z0-9_]+|shift_jis[a-z0-9_]*|iso2022_[a-z0-9_]+|johab|hz|tis_620|kz1048|"
+                     r"ptcp154|hp_roman8")  # fmt: skip
+
+
+def decode_source(data: bytes, label: str) -> str:
+    """A config.py's bytes as Python reads them: UTF-8 (a BOM dropped), or the codec a PEP 263 coding declaration
+    names in its line 1 or 2 (`# -*- coding: gbk -*-`), one of `_CODECS`. Raises LegacyConfigError (one line) where
+    the declared codec is not known or the bytes are not its text."""
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    lines = body.split(b"\n", 2)
+    match = _CODING.match(lines[0])
+    if match is None and len(lines) > 1 and _BLANK.match(lines[0]):
+        match = _CODING.match(lines[1])
+    name = match.group(1).decode("ascii") if match else "utf-8"
+    plain = name[:12].lower().replace("_", "-")  # Python's own: `utf-8-unix` (Emacs) is utf-8, `latin-1-…` latin-1
+    named = {"utf-8": "utf_8", "latin-1": "latin_1", "iso-8859-1": "latin_1", "iso-latin-1": "latin_1"}
+    key = next((m for k, m in named.items() if plain == k or plain.startswith(k + "-")),
+               encodings.normalize_encoding(name).lower())  # fmt: skip
+    module = encodings.aliases.aliases.get(key, key)
+    at = 1 if match is None or match.string is lines[0] else 2
+    if body is not data and module not in ("utf_8", "utf_8_sig"):
+        raise LegacyConfigError(label, at, f"it starts with UTF-8's byte-order mark but declares coding {shown(name)}")
+    if not _CODECS.fullmatch(module):
+        raise LegacyConfigError(label, at, f"coding {shown(name)} is not a text encoding the grader reads (save the "
+                                "file as UTF-8)")  # fmt: skip
+    try:
+        return body.decode(module)
+    except (UnicodeDecodeError, LookupError) as err:
+        said = "UTF-8" if module in ("utf_8", "utf_8_sig") else f"{shown(name)} (its coding declaration)"
+        line = body.count(b"\n", 0, getattr(err, "start", 0)) + 1
+        raise LegacyConfigError(label, line, f"not {said} text (save the file as UTF-8)") from None
 
 
 def parse_legacy_config(source: str, filename: str = "config.py") -> dict[str, object]:
@@ -211,12 +303,12 @@ def _read(source: str, filename: str, strict: bool, per_epoch: int | None = None
             reader.assigned.setdefault(name, []).append(stmt.lineno)
     reader.block(tree.body)
     strings = reader.string_lambdas()
-    _late_bound(reader.values)
+    _late_bound(reader.values, reader.unreadable)
     nodes = [n for body in [tree, *strings] for n in ast.walk(body)]
     used = frozenset(n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)) | frozenset(
         _config_reads(nodes)
     )
-    return LegacyConfig(reader.values, reader.warnings, reader.unreadable, used, reader.batches)
+    return LegacyConfig(reader.values, reader.warnings, reader.unreadable, used, reader.batches, reader.hooks)
 
 
 def _config_reads(nodes: list[ast.AST]) -> list[str]:
@@ -241,15 +333,17 @@ def _config_reads(nodes: list[ast.AST]) -> list[str]:
     return [name for name in out if name]
 
 
-def _late_bound(values: dict) -> None:
+def _late_bound(values: dict, unreadable: dict) -> None:
     """A function reads the module's names when it is called — LambdaLR calls it after the whole file has run — so a
     lambda or def sees every name the file assigns, also those after it (examiner probe 10: `STEPS_PER_EPOCH = 469`
-    below `def lrs(batch)` was "unknown name"), each at its final value, as Python would."""
+    below `def lrs(batch)` was "unknown name"), each at its final value, as Python would; and a name the file skipped
+    is said so where the function reads it (examiner probe 45, M1: "unknown name 'DECAY'")."""
     stack, seen = list(values.values()), 0
     while stack and seen <= MAX_ELEMENTS:
         v, seen = stack.pop(), seen + 1
         if isinstance(v, Lambda):
             v.names.update(values)
+            v.unreadable.update({k: e for k, e in unreadable.items() if k not in values})
         elif isinstance(v, dict):
             stack.extend(v.values())
         elif isinstance(v, (list, tuple)):
@@ -268,18 +362,34 @@ class _Expressions:
     assigned: dict[str, list[int]]  # name → the lines of the module-level statements that assign it
     in_lambda = False  # tabulating a lambda (per step): no range() or comprehension
     built = 0  # elements built so far by range(), comprehensions and sequence + and * (MAX_BUILT)
+    modules: dict[str, str]  # import aliases → the module each names (`topt` → "torch.optim"), as data
+    warnings: list[str]
+    strict: bool
 
     def fail(self, node: ast.AST, detail: str) -> LegacyConfigError:
         return LegacyConfigError(self.filename, getattr(node, "lineno", None), detail)
 
     def lambda_of(self, node: ast.AST, args: ast.arguments, body: ast.expr) -> Lambda:
-        plain = not (args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg or args.defaults)
-        if not plain or len(args.args) != 1:
+        """One argument, the step; later ones only with a number as default (`lambda epoch, g=0.9: g ** epoch`: the
+        default is what LambdaLR's one-argument call gives it), substituted into the body as that number."""
+        plain = not (args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg)
+        if not plain or not args.args or len(args.args) - len(args.defaults) != 1:
             what = f"function {node.name!r}" if isinstance(node, ast.FunctionDef) else _snippet(node)  # one line
-            raise self.fail(node, f"cannot read {what}: a LambdaLR function takes one argument (the step)")
+            err = self.fail(node, f"cannot read {what}: a LambdaLR function takes one argument (the step)")
+            err.fault = plain  # torch's call f(step) fails too (not so for *args: the reader's limit)
+            raise err
         if sum(1 for _ in ast.walk(body)) > MAX_LAMBDA_NODES:
             raise self.fail(node, f"the lambda's expression is too long (over {MAX_LAMBDA_NODES} nodes)")
-        return Lambda(args.args[0].arg, body, dict(self.values), self.filename, getattr(node, "lineno", 0))
+        env = {}
+        for arg, default in zip(args.args[1:], args.defaults, strict=True):
+            value = self.eval(default)
+            if isinstance(value, bool) or not isinstance(value, _NUMBER):
+                raise self.fail(node, f"cannot read {_snippet(node)}: the default of {arg.arg!r} is {shown(value)}, "
+                                "not a number")  # fmt: skip
+            env[arg.arg] = ast.copy_location(ast.Constant(value), default)
+        body = _Substitute(env).visit(copy.deepcopy(body)) if env else body
+        return Lambda(args.args[0].arg, body, dict(self.values), self.filename, getattr(node, "lineno", 0),
+                      modules=dict(self.modules), unreadable=dict(self.unreadable), assigned=self.assigned)  # fmt: skip
 
     def eval(self, node: ast.expr) -> object:
         if isinstance(node, ast.Constant):
@@ -295,7 +405,7 @@ class _Expressions:
         if isinstance(node, ast.Dict):
             if any(k is None for k in node.keys):
                 raise self.fail(node, "cannot evaluate ** unpacking in a dict display")
-            pairs = [(self.eval(k), self.eval(v)) for k, v in zip(node.keys, node.values, strict=True)]
+            pairs = self.pairs([(self.eval(k), v) for k, v in zip(node.keys, node.values, strict=True)])
             return self.build(node, dict, pairs)
         if isinstance(node, ast.UnaryOp):
             operand = self.eval(node.operand)
@@ -320,6 +430,12 @@ class _Expressions:
             return self.subscript(node)
         if isinstance(node, ast.ListComp):
             return self.comprehension(node)
+        if isinstance(node, ast.NamedExpr):  # `BATCH_SIZE = (bs := 128)`: binds bs at module level, as Python does
+            if self.in_lambda:
+                raise self.fail(node, f"cannot evaluate a walrus (:=) in a lambda: {_snippet(node)}")
+            value = self.eval(node.value)
+            self.bind(node.target, value)
+            return value
         if isinstance(node, ast.BoolOp):
             value = None
             for operand in node.values:  # Python's short-circuit: and → first falsy, or → first truthy
@@ -335,8 +451,16 @@ class _Expressions:
             if name in self.unreadable:  # its own statement was skipped: say why
                 err = self.unreadable[name]
                 why = truncate(err.detail, 120)
-                raise self.fail(node, f"{_quoted(name)} could not be read (line {err.lineno}: {why})")
-            raise self.fail(node, unknown)
+                raise LegacyConfigError(self.filename, getattr(node, "lineno", None), f"{_quoted(name)} could not be "
+                                        f"read (line {err.lineno}: {why})", err.fault)  # fmt: skip
+            err = self.fail(node, unknown)
+            # Python's NameError (ColossalAI's AttributeError for gpc.config) too: bound nowhere in the file, or, at
+            # module level, only below this line (a function reads the names once the whole file has run)
+            lines = self.assigned.get(name, ())
+            here = getattr(node, "lineno", 0) or 0
+            err.fault = name not in self.modules and name not in vars(builtins) and \
+                (not lines or (not self.in_lambda and min(lines) > here))  # fmt: skip
+            raise err
         return self.values[name]
 
     def global_context(self, node: ast.expr) -> bool:
@@ -464,21 +588,37 @@ class _Expressions:
                    f"this file assigns no {quoted} ({owner} holds this file's names)")  # fmt: skip
         return self.name(node, name, f"{dotted}: {unknown}")
 
+    def dotted(self, node: ast.expr) -> str | None:
+        """A dotted name whose root is a module, not a name the file assigned: its text with an import alias read as
+        the module it names (`topt.SGD` after `import torch.optim as topt`: "torch.optim.SGD"), as data; else None."""
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name) or node.id in self.values:
+            return None
+        return ".".join([self.modules.get(node.id, node.id), *reversed(parts)])
+
+    def hook_class(self, func: ast.expr) -> bool:
+        """ColossalAI's LRSchedulerHook class, called: imported (`type=LRSchedulerHook` reads as its name), or dotted
+        from a module (`col_hooks.LRSchedulerHook` after `from colossalai.trainer import hooks as col_hooks`)."""
+        if isinstance(func, ast.Name) and self.values.get(func.id) == HOOK:
+            return True
+        return bool((path := self.dotted(func)) and path.rsplit(".", 1)[-1] == HOOK)
+
     def attribute(self, node: ast.Attribute) -> object:
         dotted = _snippet(node)
         if holder := self.file_config(node.value):  # `gpc.config.NAME`, `config.NAME`: this file's NAME
             return self.config_name(node, holder, node.attr)
         if node.attr in AMP_TYPES and dotted in (f"AMP_TYPE.{node.attr}", f"colossalai.amp.AMP_TYPE.{node.attr}"):
             return AMP_TYPES[node.attr]
-        root = node
-        while isinstance(root, ast.Attribute):
-            root = root.value
-        module = isinstance(root, ast.Name) and root.id not in self.values  # an (unperformed) import's name
-        if module and node.attr in torch_classes() and dotted.split(".")[0] in ("torch", "optim", "lr_scheduler"):
+        path = self.dotted(node)  # an (unperformed) import's name, its alias read as its module
+        if path and node.attr in torch_classes() and (path.split(".")[0] in ("torch", "optim", "lr_scheduler") or
+                                                      path.rsplit(".", 1)[0] in _TORCH_MODULES):  # fmt: skip
             return node.attr  # `dict(type=torch.optim.SGD, ...)`: the class's name, as data
-        if module and (node.attr == HOOK or dotted.rsplit(".", 1)[0] in _HOOK_MODULES):
+        if path and (node.attr == HOOK or path.rsplit(".", 1)[0] in _HOOK_MODULES):
             return node.attr  # `dict(type=colossalai.trainer.hooks.LRSchedulerHook, ...)`: likewise
-        if dotted in {f"math.{c}" for c in _MATH_CONSTANTS}:
+        if path in {f"math.{c}" for c in _MATH_CONSTANTS}:
             return _MATH_CONSTANTS[node.attr]
         raise self.fail(node, f"cannot evaluate attribute access {dotted} (only AMP_TYPE.*, torch.optim names, "
                         "ColossalAI hooks, math.*)")  # fmt: skip
@@ -503,7 +643,12 @@ class _Expressions:
                                 "default")  # fmt: skip
             return self.config_name(node, holder, self.eval(node.args[0]), (node.args[1:] or [None])[0])
         if name == "dict" and not node.args and all(kw.arg is not None for kw in node.keywords):
-            return self.sized(node, {kw.arg: self.eval(kw.value) for kw in node.keywords})
+            return self.sized(node, dict(self.pairs([(kw.arg, kw.value) for kw in node.keywords])))
+        path = self.dotted(func)
+        if path in _ENVIRONMENT:
+            return self.environment(node, path)
+        if not self.in_lambda and self.hook_class(func):
+            return self.hook_call(node)
         if name in ("list", "tuple") and not node.keywords and len(node.args) <= 1:
             arg = node.args[0] if node.args else None
             items = self.comprehension(arg) if isinstance(arg, ast.GeneratorExp) else self.eval(arg) if arg else ()
@@ -531,12 +676,58 @@ class _Expressions:
         fn = _BUILTINS.get(name) if name not in self.values else None
         if isinstance(imported := self.values.get(name), _MathFunction):
             fn = _MATH[imported.name]
-        if fn is None and dotted.startswith("math.") and dotted.count(".") == 1:
-            fn = _MATH.get(dotted[5:])
+        if fn is None and path and path.startswith("math.") and path.count(".") == 1:  # also `m.exp` (math as m)
+            fn = _MATH.get(path[5:])
         if fn is not None and not node.keywords and 1 <= len(node.args) <= 2:
             return self.numeric(node, fn, [self.eval(a) for a in node.args])
         allowed = "only dict(...), list(...), tuple(...), range, len, min/max/abs/round/float/int/pow and math.*"
         raise self.fail(node, f"cannot evaluate a call to {dotted} ({allowed})")
+
+    def pairs(self, items: list[tuple[object, ast.expr]]) -> list[tuple[object, object]]:
+        """A dict's items, each value evaluated; a LambdaLR's `lr_lambda` the reader cannot read is kept as `Unread`
+        (read leniently: the run is the grader's limit, `_schedule`), any other value's error is the dict's."""
+        out, unread = [], None
+        for key, value in items:
+            try:
+                out.append((key, self.eval(value)))
+            except LegacyConfigError as err:
+                if key != "lr_lambda" or self.strict or err.fault:  # the file's own error stays its error
+                    raise
+                unread = err
+                out.append((key, Unread(err.detail, err.lineno)))
+        if unread is not None and next((v for k, v in out if k == "type"), None) != "LambdaLR":
+            raise unread
+        return out
+
+    def environment(self, node: ast.Call, path: str) -> object:
+        """`os.environ.get("EPOCHS", 30)`, `os.getenv("EPOCHS", "30")`: its default, which the student's run read
+        where the variable was not set (the rerun has no environment of theirs), with a note; none given: an error."""
+        args = [*node.args, *(kw.value for kw in node.keywords if kw.arg == "default")]
+        if len(args) != 2 or len(node.args) + len(node.keywords) != 2:
+            raise self.fail(node, f"cannot evaluate {_snippet(node)}: your run's environment is not known here "
+                            "(write the value, or give a default: os.environ.get(\"X\", 30))")  # fmt: skip
+        key, value = self.eval(args[0]), self.eval(args[1])
+        if not isinstance(key, str):
+            raise self.fail(node, f"cannot evaluate {_snippet(node)}: the variable's name is not a string")
+        self.warnings.append(f"{self.filename} line {node.lineno}: {path}({shown(key)}, …) read as its default, "
+                             f"{shown(value)} (the rerun does not see your run's environment)")  # fmt: skip
+        return value
+
+    def hook_call(self, node: ast.Call) -> dict:
+        """`LRSchedulerHook(lr_scheduler=..., by_epoch=True)` (the class called, as the course's scripts built it)
+        read as `dict(type="LRSchedulerHook", by_epoch=True)`: its keyword arguments that read as data (others are
+        the trainer's objects, and say nothing of the cadence)."""
+        out: dict[str, object] = {"type": HOOK}
+        if len(node.args) >= 2:  # ColossalAI's LRSchedulerHook(lr_scheduler, by_epoch, ...)
+            out["by_epoch"] = self.eval(node.args[1])
+        for kw in node.keywords:
+            try:
+                if kw.arg is not None:
+                    out[kw.arg] = self.eval(kw.value)
+            except LegacyConfigError:
+                if kw.arg == "by_epoch":
+                    raise
+        return self.sized(node, out)
 
     def range(self, node: ast.Call) -> tuple[int, ...]:
         """`range(234, 4690, 234)` as the tuple of its items, its length bounded before it is built."""
@@ -558,6 +749,13 @@ class _Expressions:
         return tuple(items)
 
     def numeric(self, node: ast.Call, fn, args: list) -> object:
+        if fn in (int, float) and len(args) == 1 and isinstance(args[0], str):  # `float("0.025")`, `int("30")`
+            if len(args[0]) > 100:
+                raise self.fail(node, f"{_snippet(node)}: the text is too long for a number")
+            try:
+                return fn(args[0])  # Python's own parse of a number's text (nothing is evaluated)
+            except ValueError:
+                raise self.fail(node, f"{_snippet(node)}: {shown(args[0])} is not a number") from None
         if not all(isinstance(a, _NUMBER) and not isinstance(a, bool) for a in args):
             raise self.fail(node, f"{_snippet(node)}: numbers only")
         if fn in (pow, math.pow) and len(args) == 2:
@@ -618,6 +816,8 @@ class _Reader(_Expressions):
         self.unreadable: dict[str, LegacyConfigError] = {}
         self.lines: dict[str, int] = {}  # name → the line that last assigned it
         self.assigned: dict[str, list[int]] = {}
+        self.modules: dict[str, str] = {}
+        self.hooks: list[Hook] = []  # LRSchedulerHooks read on their own from skipped statements (`salvage`)
 
     def skip(self, err: LegacyConfigError, names: list[str] = ()) -> None:
         """Strict: raise. Lenient: a warning, and the names the statement would have set become unreadable."""
@@ -636,6 +836,69 @@ class _Reader(_Expressions):
                 self.skip(self.fail(stmt, "expression is nested too deeply"), _targets(stmt))
             except LegacyConfigError as err:
                 self.skip(err, _targets(stmt))
+                self.salvage(stmt)
+
+    def salvage(self, stmt: ast.stmt) -> None:
+        """A skipped statement's LRSchedulerHooks, each read on its own (`Hook`): a list of hooks is skipped whole where
+        another of its hooks cannot be read (`dict(type="TensorboardHook", log_dir=f"...")`, `Accuracy()`), but the
+        cadence its LRSchedulerHook states is still the run's (examiner probe 45, H3). Reads nothing else."""
+        if not isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)):
+            return
+        names = tuple(_targets(stmt))
+        if isinstance(stmt, ast.Expr) and isinstance(f := getattr(stmt.value, "func", None), ast.Attribute) and \
+                isinstance(f.value, ast.Name):  # fmt: skip
+            names = (f.value.id,)  # `hooks.append(...)`
+        stack = [stmt]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Lambda):
+                continue
+            stack.extend(ast.iter_child_nodes(node))
+            try:
+                hook = self.hook_of(node)
+            except (LegacyConfigError, RecursionError):
+                continue
+            if hook is not None:
+                self.hooks.append(Hook(node.lineno, hook, names))
+
+    def hook_of(self, node: ast.AST) -> object:
+        """`dict(type="LRSchedulerHook", by_epoch=...)`, its `{...}` display or `LRSchedulerHook(by_epoch=...)`: the
+        `by_epoch` it states (an `Unread` where that cannot be read), else None."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict" and \
+                "dict" not in self.values and not node.args:  # fmt: skip
+            items = {kw.arg: kw.value for kw in node.keywords if kw.arg is not None}
+        elif isinstance(node, ast.Dict):
+            items = {k.value: v for k, v in zip(node.keys, node.values, strict=True)
+                     if isinstance(k, ast.Constant) and isinstance(k.value, str)}  # fmt: skip
+        elif isinstance(node, ast.Call) and self.hook_class(node.func):
+            items = {kw.arg: kw.value for kw in node.keywords if kw.arg is not None} | {"type": None}
+            items |= {"by_epoch": node.args[1]} if len(node.args) >= 2 else {}  # (lr_scheduler, by_epoch, ...)
+        else:
+            return None
+        if "type" not in items or "by_epoch" not in items or (items["type"] and self.eval(items["type"]) != HOOK):
+            return None
+        try:
+            return self.eval(items["by_epoch"])
+        except LegacyConfigError as err:
+            return Unread(err.detail, err.lineno)
+
+    def grown(self, call: ast.expr) -> tuple[str, list] | None:
+        """`hooks.append(x)`, `hooks.extend([...])`, `hooks.insert(0, x)` on a list the file assigned: the name and its
+        new list (values are never mutated), bounded as `+` is; else None."""
+        if not (isinstance(call, ast.Call) and isinstance(f := call.func, ast.Attribute) and not call.keywords and
+                isinstance(f.value, ast.Name) and isinstance(old := self.values.get(f.value.id), list)):  # fmt: skip
+            return None
+        args = [self.eval(a) for a in call.args]
+        if f.attr == "append" and len(args) == 1:
+            new = [*old, args[0]]
+        elif f.attr == "extend" and len(args) == 1 and isinstance(args[0], (list, tuple)):
+            new = [*old, *args[0]]
+        elif f.attr == "insert" and len(args) == 2 and isinstance(args[0], int) and not isinstance(args[0], bool):
+            new = [*old[: args[0]], args[1], *old[args[0]:]]  # fmt: skip
+        else:
+            return None
+        self.charge(call, len(new))
+        return f.value.id, self.sized(call, new)
 
     def statement(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.Pass):
@@ -661,6 +924,8 @@ class _Reader(_Expressions):
         elif isinstance(stmt, ast.FunctionDef):
             self.values[stmt.name] = self.function(stmt)
             self.unreadable.pop(stmt.name, None)
+        elif isinstance(stmt, ast.Expr) and (grown := self.grown(stmt.value)):
+            self.values[grown[0]] = grown[1]
         elif isinstance(stmt, ast.Expr):
             raise self.fail(stmt, f"unexpected expression statement {_snippet(stmt.value)} (only NAME = value)")
         else:
@@ -669,8 +934,25 @@ class _Reader(_Expressions):
 
     def imports(self, stmt: ast.Import | ast.ImportFrom) -> None:
         """Never performed: torch's classes and ColossalAI's hooks (any import of `LRSchedulerHook`) are bound to
-        their names, so that `type=Adam` or `type=LRSchedulerHook` reads as the string would."""
-        if not isinstance(stmt, ast.ImportFrom):
+        their names, so that `type=Adam` or `type=LRSchedulerHook` reads as the string would; a module of torch,
+        ColossalAI, math or os to the module's path under its alias (`import torch.optim as topt`, `from torch.optim
+        import lr_scheduler as lrs`: `modules`, read by `dotted`); `from torch.optim import *` binds the tables'
+        classes of that module."""
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.name.split(".")[0] in _MODULE_ROOTS:
+                    bound = alias.asname or alias.name.split(".")[0]  # `import torch.optim` binds torch
+                    self.module(bound, alias.name if alias.asname else bound)
+            return
+        if stmt.level or not stmt.module:
+            return
+        if stmt.names[0].name == "*":
+            kind = _STAR_MODULES.get(stmt.module)
+            for name in sorted(torch_classes()) if kind else ():
+                if _class_kind(name) == kind:
+                    self.bind(ast.Name(name, ast.Store(), lineno=stmt.lineno), name)
+            if kind == "optimizer":
+                self.module("lr_scheduler", "torch.optim.lr_scheduler")
             return
         if stmt.module == "math":  # `from math import log10, pi`: log10(...) reads as math.log10(...) (probe 10)
             for alias in stmt.names:
@@ -687,6 +969,14 @@ class _Reader(_Expressions):
             hook = alias.name == HOOK or (stmt.module in _HOOK_MODULES and alias.name.endswith("Hook"))
             if torch or hook:
                 self.values[alias.asname or alias.name] = alias.name
+            elif stmt.module.split(".")[0] in _MODULE_ROOTS:  # `from torch.optim import lr_scheduler as lrs`
+                self.module(alias.asname or alias.name, f"{stmt.module}.{alias.name}")
+
+    def module(self, name: str, path: str) -> None:
+        """`name` is the module `path` (an import's alias), as data: a name the file assigned before is rebound."""
+        self.modules[name] = path
+        self.values.pop(name, None)
+        self.unreadable.pop(name, None)
 
     def attempt(self, stmt: ast.Try) -> None:
         """`try: X = os.environ["X"] except KeyError: X = 5`: the body if it reads as data, else the first handler."""
@@ -711,33 +1001,71 @@ class _Reader(_Expressions):
     def function(self, stmt: ast.FunctionDef) -> Lambda:
         """`def f(step): a = <expr>; b = <expr>; return <expr>` (a docstring allowed) is the lambda of one expression:
         each local's expression substituted into the later ones and into the return (`_Substitute`), the result
-        bounded as a lambda's is. Any other function is not read, the reason naming its first other statement."""
-        what = f"cannot read function {stmt.name!r}"
+        bounded as a lambda's is; locals also as `a, b = x, y`, `a: float = x` and `a /= x`, and an `if`/`else` on an
+        expression as a conditional expression of its branches (`flow`). Any other function is not read, the reason
+        naming its first other statement."""
         if stmt.decorator_list:
-            raise self.fail(stmt, f"{what}: it has a decorator")
-        body = [s for s in stmt.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-        only = "(a function is read as `name = <expression>` lines, then one `return <expression>`)"
+            raise self.fail(stmt, f"cannot read function {stmt.name!r}: it has a decorator")
+        local = {
+            n.id for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        }
+        expr, _ = self.flow(stmt, stmt.body, {}, {}, local, [MAX_LAMBDA_NODES])
+        return self.lambda_of(stmt, stmt.args, expr)
+
+    def flow(self, stmt: ast.FunctionDef, body: list[ast.stmt], env: dict[str, ast.expr], sizes: dict[str, int],
+             local: set[str], budget: list[int]) -> tuple[ast.expr, int]:  # fmt: skip
+        """The expression `body` returns, its locals substituted, and its size; an `if` reads as `yes if test else no`,
+        each branch followed by what follows the `if`, bounded in statements read over all branches (`budget`)."""
+        what = f"cannot read function {stmt.name!r}"
+        only = "(a function is read as `name = <expression>` lines, `if`/`else`, then `return <expression>`)"
+        env, sizes = dict(env), dict(sizes)
         for i, s in enumerate(body):
-            if isinstance(s, ast.Return) and s.value is not None and i == len(body) - 1:
-                break
-            if isinstance(s, ast.Return):
-                kind = "a return without a value" if s.value is None else "a return before the last line"
-                raise self.fail(stmt, f"{what}: line {s.lineno} is {kind} {only}")
-            if not isinstance(s, ast.Assign):
-                kind = _KINDS.get(type(s).__name__, "a statement")
-                raise self.fail(stmt, f"{what}: line {s.lineno} is {kind} {only}")
-            if bad := next((t for t in s.targets if not isinstance(t, ast.Name)), None):
-                raise self.fail(stmt, f"{what}: line {s.lineno} assigns to {_snippet(bad)}, not a plain name {only}")
-        else:  # no statement, or the last is an assignment
-            raise self.fail(stmt, f"{what}: it does not end in `return <expression>` {only}")
-        local = {t.id for s in body[:-1] for t in s.targets}
-        env: dict[str, ast.expr] = {}
-        sizes: dict[str, int] = {}
-        for s in body[:-1]:
-            value, size = self.substituted(stmt, s.value, env, sizes, local)
-            for t in s.targets:
-                env[t.id], sizes[t.id] = value, size
-        return self.lambda_of(stmt, stmt.args, self.substituted(stmt, body[-1].value, env, sizes, local)[0])
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise self.fail(stmt, f"{what}: too many branches (over {MAX_LAMBDA_NODES} statements read)")
+            if isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant):
+                continue  # a docstring
+            if isinstance(s, ast.Return) and s.value is not None:
+                return self.substituted(stmt, s.value, env, sizes, local)
+            if isinstance(s, ast.If):
+                test, n = self.substituted(stmt, s.test, env, sizes, local)
+                yes, m = self.flow(stmt, [*s.body, *body[i + 1 :]], env, sizes, local, budget)
+                no, k = self.flow(stmt, [*s.orelse, *body[i + 1 :]], env, sizes, local, budget)
+                if n + m + k + 1 > MAX_LAMBDA_NODES:
+                    raise self.fail(stmt, f"{what}: line {s.lineno}'s if/else is too long once its locals are "
+                                    f"substituted (over {MAX_LAMBDA_NODES} nodes)")  # fmt: skip
+                return ast.copy_location(ast.IfExp(test, yes, no), s), n + m + k + 1
+            pairs = self.assignments(stmt, s, what, only)
+            read = [(name, *self.substituted(stmt, value, env, sizes, local)) for name, value in pairs]
+            for name, value, size in read:  # `a, b = b, a`: every right-hand side before any is bound
+                env[name], sizes[name] = value, size
+        raise LegacyConfigError(
+            self.filename, stmt.lineno, f"{what}: it does not end in `return <expression>` {only}", True
+        )  # it returns None: torch's LambdaLR fails too
+
+    def assignments(self, stmt: ast.FunctionDef, s: ast.stmt, what: str, only: str) -> list[tuple[str, ast.expr]]:
+        """A def's local assignment as (name, expression) pairs: `a = b = x`, `a, b = x, y`, `a: float = x`, `a += x`
+        (`a + x`); any other statement is refused, naming its line."""
+        if isinstance(s, ast.Return):
+            raise self.fail(stmt, f"{what}: line {s.lineno} is a return without a value {only}")
+        if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name):
+            load = ast.copy_location(ast.Name(s.target.id, ast.Load()), s.target)
+            return [(s.target.id, ast.copy_location(ast.BinOp(load, s.op, s.value), s))]
+        if isinstance(s, ast.AnnAssign) and s.value is not None and isinstance(s.target, ast.Name):
+            return [(s.target.id, s.value)]
+        if not isinstance(s, ast.Assign):
+            kind = _KINDS.get(type(s).__name__, "a statement")
+            raise self.fail(stmt, f"{what}: line {s.lineno} is {kind} {only}")
+        pairs = []
+        for t in s.targets:
+            if isinstance(t, ast.Name):
+                pairs.append((t.id, s.value))
+            elif isinstance(t, (ast.Tuple, ast.List)) and isinstance(s.value, (ast.Tuple, ast.List)) and \
+                    len(t.elts) == len(s.value.elts) and all(isinstance(e, ast.Name) for e in t.elts):  # fmt: skip
+                pairs += [(e.id, v) for e, v in zip(t.elts, s.value.elts, strict=True)]
+            else:
+                raise self.fail(stmt, f"{what}: line {s.lineno} assigns to {_snippet(t)}, not a plain name {only}")
+        return pairs
 
     def substituted(self, stmt: ast.FunctionDef, node: ast.expr, env: dict[str, ast.expr], sizes: dict[str, int],
                     local: set[str]) -> tuple[ast.expr, int]:  # fmt: skip
@@ -749,8 +1077,12 @@ class _Reader(_Expressions):
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in env:
                 size += sizes[n.id] - 1  # the Name (and its Load, counted next) become the local's expression
             elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in local and n.id != param:
-                raise self.fail(stmt, f"cannot read function {stmt.name!r}: {n.id!r} is used at line {n.lineno} "
-                                "before it is assigned")  # fmt: skip
+                raise LegacyConfigError(
+                    self.filename,
+                    stmt.lineno,
+                    f"cannot read function {stmt.name!r}: {n.id!r} is used at line {n.lineno} before it is assigned",
+                    True,
+                )  # UnboundLocalError
             if size > MAX_LAMBDA_NODES:
                 raise self.fail(stmt, f"cannot read function {stmt.name!r}: line {node.lineno}'s expression is too "
                                 f"long once its locals are substituted (over {MAX_LAMBDA_NODES} nodes)")  # fmt: skip
@@ -758,7 +1090,8 @@ class _Reader(_Expressions):
 
     def string_lambdas(self) -> list[ast.expr]:
         """`dict(type="LambdaLR", lr_lambda="lambda step: ...")`: the string read as the lambda in code would be, in
-        place (a name whose string cannot be read becomes unreadable, naming it). Returns the lambdas' bodies."""
+        place (a name whose string cannot be read becomes unreadable, naming it: torch takes no string, so a string
+        is read only as a lambda). Returns the lambdas' bodies."""
         bodies = []
         for name, value in list(self.values.items()):
             if isinstance(value, dict) and value.get("type") == "LambdaLR" and isinstance(value.get("lr_lambda"), str):
@@ -796,6 +1129,7 @@ class _Reader(_Expressions):
         if isinstance(target, ast.Name):
             self.values[target.id] = value  # values are never mutated, so names may share them
             self.unreadable.pop(target.id, None)
+            self.modules.pop(target.id, None)
             self.lines[target.id] = target.lineno
         elif isinstance(target, (ast.Tuple, ast.List)) and not any(isinstance(t, ast.Starred) for t in target.elts):
             if not isinstance(value, (tuple, list)) or len(value) != len(target.elts):
@@ -891,7 +1225,12 @@ LEGACY_FIELDS: dict[str, str] = {
     "SEED": "seed", "RANDOM_SEED": "seed",
 }  # fmt: skip
 SCHEDULER_KEYS = ("LR_SCHEDULER", "SCHEDULER")  # upper-cased
+# other names of the run's epochs, read only where the file states none of LEGACY_FIELDS' (a sweep's lambda reading
+# `gpc.config.TOTAL_EPOCHS` was tabulated over the template's 30: examiner probe 45, M6), with a note
+OTHER_EPOCHS = ("TOTAL_EPOCHS", "MAX_EPOCHS", "TRAIN_EPOCHS", "NUM_TRAIN_EPOCHS", "NUM_EPOCH", "N_EPOCH")
 OPTIMIZER_KEY = "optimizer"  # ColossalAI's `optimizer = dict(type=..., lr=...)`
+# upper-cased names under which a dict is read as that form (`OPTIMIZER = dict(...)`, `optim = dict(...)`)
+OPTIMIZER_DICT_KEYS = ("OPTIMIZER", "OPTIM")
 # the keys of an optimizer dict read into run fields (`type` aside); the rest are compared with torch's defaults
 OPTIMIZER_FIELDS = ("lr", "momentum", "weight_decay", "nesterov", "betas")
 # torch's keyword arguments (and defaults) of each class the optimizers table reruns, `params` aside: a key of the
@@ -936,6 +1275,11 @@ def torch_classes() -> frozenset[str]:
     return frozenset([o.torch for o in OPTIMIZERS.values()] + [*schedulers(), *OTHER_TORCH_CLASSES])
 
 
+def _class_kind(name: str) -> str:
+    """A torch class of `torch_classes`: "optimizer" (torch.optim's) or "scheduler" (torch.optim.lr_scheduler's)."""
+    return "scheduler" if name in schedulers() or name in _OTHER_SCHEDULERS else "optimizer"
+
+
 def optimizer_name(value: str) -> str:
     """A course's optimizer (`"SGD"`, `torch.optim.AdamW`, `"radam"`) as the table's name; others lower-cased,
     for the config check to refuse by name."""
@@ -958,9 +1302,12 @@ def legacy_to_run_fields(values: dict[str, object], used: frozenset[str] = froze
     fields: dict[str, object] = {}
     origin: dict[str, str] = {}  # run field -> the legacy name it came from
     warnings: list[str] = []
+    adopted = _adopted_scheduler(values, warnings)
+    if isinstance(adopted, dict):  # several, none named as the course names it: the grader's limit, not a guess
+        fields["schedule"], adopted = adopted, None
     for name, value in values.items():
         upper = name.upper()
-        if name == OPTIMIZER_KEY and isinstance(value, dict):
+        if upper in OPTIMIZER_DICT_KEYS and isinstance(value, dict):
             if not isinstance(value.get("type"), str):
                 warnings.append(f"{name}: no readable type; the optimizer's fields are not read from it")
                 continue
@@ -982,19 +1329,51 @@ def legacy_to_run_fields(values: dict[str, object], used: frozenset[str] = froze
         elif name in _NOT_RERUN:
             if not _no_op(name, value):
                 warnings.append(f"{name}: {_NOT_RERUN[name]}")
-        elif upper in SCHEDULER_KEYS:
+        elif upper in SCHEDULER_KEYS or name == adopted:
             if "schedule" in fields:
                 warnings.append(f"{name}: a second LR scheduler is ignored")
             elif (schedule := _schedule(name, value, warnings)) is not None:
                 fields["schedule"] = schedule
         elif name in _COLOSSAL_KEYS:
             warnings.append(f"{name}: this ColossalAI setting is not used by the grader")
-        elif (name.isupper() and name not in used and not isinstance(value, Lambda)
+        elif (name.isupper() and name not in used and not isinstance(value, Lambda) and name not in OTHER_EPOCHS
               and not (name in torch_classes() and value == name)):  # fmt: skip
             warnings.append(f"{name}: not a field the grader knows; ignored")
+    if "epochs" not in fields and (other := [n for n in values if n.upper() in OTHER_EPOCHS]):
+        fields["epochs"] = values[other[0]]
+        warnings.append(f"{other[0]}: read as the run's epochs (NUM_EPOCHS, which the file does not state)")
     if "processes" in fields:  # with the name it came from, for the note (`global_batch`)
         fields["processes"] = (origin["processes"], fields["processes"])
     return fields, warnings
+
+
+def _scheduler_dict(value: object) -> str | None:
+    """The torch scheduler class a dict names (`dict(type="MultiStepLR", ...)`, `type=LambdaLR`), else None."""
+    kind = value.get("type") if isinstance(value, dict) else None
+    if isinstance(kind, str) and (kind in schedulers() or kind in _OTHER_SCHEDULERS or plateau(kind, "")):
+        return kind
+    return None
+
+
+def _adopted_scheduler(values: dict[str, object], warnings: list[str]) -> str | dict | None:
+    """Where the file names no LR_SCHEDULER (or lr_scheduler, SCHEDULER), the one name whose value is a scheduler's
+    dict (`lr_sched = dict(type="MultiStepLR", ...)`), read as the scheduler with a note (examiner probe 45, H6: it
+    was dropped, the run rerun at a constant LR); several: none is picked, and the run is the grader's limit (a
+    schedule carrying `_limit`), pending review. None: none to adopt."""
+    if any(n.upper() in SCHEDULER_KEYS for n in values):
+        return None
+    found = [(n, kind) for n, v in values.items() if (kind := _scheduler_dict(v))]
+    if len(found) == 1:
+        name, kind = found[0]
+        warnings.append(f"{name}: read as the LR scheduler (a {kind} dict, and the file names no LR_SCHEDULER or "
+                        "lr_scheduler, ColossalAI's name)")  # fmt: skip
+        return name
+    if found:
+        said = ", ".join(f"{n} ({kind})" for n, kind in found[:4])
+        return {"name": "constant", "_limit": (
+            f"config.py: {said} are each an LR scheduler's dict and none is named lr_scheduler (or LR_SCHEDULER), so "
+            "which one your run used is not known: name it lr_scheduler")}  # fmt: skip
+    return None
 
 
 def _parallel_size(value: object) -> object:
@@ -1100,12 +1479,21 @@ def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object
         return None
     if odd := [k for k in value if not isinstance(k, str)]:
         warnings.append(f"{name}: argument(s) {', '.join(repr(k) for k in odd[:3])} ignored (not names)")
-    args = {k: v for k, v in value.items() if isinstance(k, str)}
+    args = {k: _integral(k, v) for k, v in value.items() if isinstance(k, str)}
+    # ColossalAI's `by_epoch` written in the scheduler's dict: its cadence, as a submission.toml's schedule reads it
+    by_epoch = args.pop("by_epoch", None)
+    cadence = {"_by_epoch": bool(by_epoch)} if type(by_epoch) is bool or by_epoch in (0, 1) else {}
+    if by_epoch is not None and not cadence:
+        warnings.append(f"{name}: by_epoch={shown(by_epoch)} is not True or False; not read")
     entry = SCHEDULES[schedulers()[kind]]
     if schedulers()[kind] == "table":  # a LambdaLR: its lambda is tabulated over the run's steps (`lambda_schedule`)
         fn = args.get("lr_lambda")
+        if isinstance(fn, (list, tuple)) and len(fn) == 1:  # torch's list of one per parameter group: one group
+            fn = fn[0]
         if isinstance(fn, Lambda):
-            return {"name": "lambda", "lambda": fn}
+            return {"name": "lambda", "lambda": fn, **cadence}
+        if isinstance(fn, Unread):  # the grader's limit, as a submission.toml's unreadable one (`aliases._lambda`)
+            return {"name": "constant", "_limit": lambda_limit(fn.detail, fn.lineno), "_lambda": True}
         warnings.append(f"{name}: {kind} without a readable lr_lambda (a one-argument lambda or def); the run keeps "
                         "a constant LR")  # fmt: skip
         return None
@@ -1139,16 +1527,86 @@ def _schedule(name: str, value: object, warnings: list[str]) -> dict[str, object
             warnings.append(f"{name}: LinearLR without start_factor starts at torch's default, 1/3 of lr (a warm-up); "
                             "the rerun's starts at lr: its LR curve differs from this file's")  # fmt: skip
     return {"name": schedulers()[kind], **{k: v for k, v in args.items() if k in entry.args},
-            **({"_span": span} if span else {})}  # fmt: skip
+            **({"_span": span} if span else {}), **cadence}  # fmt: skip
 
 
-def _hook_by_epoch(hooks: object) -> bool | None:
-    """`hooks = [dict(type="LRSchedulerHook", by_epoch=...)]`: whether the file's own hook steps the scheduler once an
-    epoch (True), every iteration (False), or None where the file has no such hook (the course's: every iteration)."""
-    for hook in hooks if isinstance(hooks, (list, tuple)) else ():
-        if isinstance(hook, dict) and hook.get("type") == "LRSchedulerHook" and isinstance(hook.get("by_epoch"), bool):
-            return hook["by_epoch"]
+# a scheduler's arguments that count steps (or epochs): torch takes `15.0` as 15 (`last_epoch in milestones`,
+# `last_epoch % step_size`), and so are they read (examiner probe 45, H5 and M2: `T_max=1e4` was another curve)
+_COUNTS = ("milestones", "step_size", "step_size_up", "step_size_down", "T_max", "total_steps", "total_iters", "epochs",
+           "steps_per_epoch")  # fmt: skip
+_PER_GROUP = ("max_lr", "base_lr", "eta_min", "max_momentum", "base_momentum")  # a list of one: one parameter group
+
+
+def _integral(key: str, value: object) -> object:
+    """A scheduler's argument as torch reads it: a count written as a whole float (`15.0`, `1e4`) as that int, a set
+    of milestones (`{15, 25}`) as their sorted list, a per-group list of one (`max_lr=[0.1]`) as its one value."""
+    whole_float = lambda v: type(v) is float and v.is_integer() and abs(v) < 2**53  # noqa: E731
+    if key in _COUNTS and whole_float(value):
+        return int(value)
+    if key == "milestones" and isinstance(value, (list, tuple, set)):
+        items = [int(v) if whole_float(v) else v for v in value]
+        if isinstance(value, set) and all(isinstance(v, _NUMBER) and not isinstance(v, bool) for v in items):
+            return sorted(items)
+        return items if isinstance(value, list) else type(value)(items) if isinstance(value, tuple) else value
+    if key in _PER_GROUP and isinstance(value, (list, tuple)) and len(value) == 1:
+        return value[0]
+    return value
+
+
+LAMBDA_LIMIT = "config.py lr_scheduler: "  # how `lambda_limit` starts (a sweep's says so after it, `to_submission`)
+
+
+def lambda_limit(detail: str, lineno: int | None) -> str:
+    """Why a config.py's LambdaLR is not rerun (its lr_lambda cannot be read or tabulated as data): the grader's limit,
+    the run set apart with its claims pending review, as a submission.toml's (`aliases._lambda`); one line."""
+    at = f"line {lineno}: " if lineno else ""
+    return (f"{LAMBDA_LIMIT}LambdaLR's lr_lambda is not rerun by this grader (it is read as data, never run; "
+            f"{at}{truncate(detail, 110)}): {TABLE_FIX}")  # fmt: skip
+
+
+def _hook_by_epoch(hooks: object) -> object:
+    """`hooks = [dict(type="LRSchedulerHook", by_epoch=...)]`, also nested (`trainer = dict(hooks=[...])`) or a hook
+    alone: the `by_epoch` the file's first such hook states, as written, or None where the file has no such hook (the
+    course's: every iteration)."""
+    queue, i = [hooks], 0
+    while i < len(queue) <= MAX_ELEMENTS:
+        v, i = queue[i], i + 1
+        if isinstance(v, dict) and v.get("type") == HOOK and "by_epoch" in v:
+            return v["by_epoch"]
+        queue.extend(v.values() if isinstance(v, dict) else v if isinstance(v, (list, tuple)) else ())
     return None
+
+
+COURSE_HOOK = "the course's ColossalAI hook did"  # the cadence where the file states none
+
+
+def _by_epoch(cfg: LegacyConfig, stated: object, warnings: list[str]) -> tuple[bool | None, str, bool]:
+    """Whether the scheduler is stepped once an epoch (True), per iteration (False), or as the course's hook did
+    (None: per iteration), and what says so, for the notes: the file's LRSchedulerHook — under `hooks`, read on its own
+    from a `hooks` statement otherwise skipped (`cfg.hooks`), under another name, or from another skipped statement, in
+    that order — else `by_epoch` in the scheduler's dict (`stated`, as a submission.toml's schedule reads it). And
+    whether that is read from what a sweep's or a LambdaLR's note does not say (a hook read on its own, the dict's)."""
+    found = [(_hook_by_epoch(cfg.values.get("hooks")), None)]
+    found += [(h.by_epoch, h.lineno) for h in cfg.hooks if "hooks" in h.names]
+    found += [(_hook_by_epoch(v), None) for n, v in cfg.values.items() if n != "hooks"]
+    found += [(h.by_epoch, h.lineno) for h in cfg.hooks if "hooks" not in h.names]
+    value, line = next(((v, n) for v, n in found if v is not None), (None, None))
+    at = f" at line {line} (read on its own: the rest of that statement is skipped)" if line else ""
+    if isinstance(value, Unread):
+        warnings.append(f"config.py line {line}: LRSchedulerHook's by_epoch could not be read ({value.detail})")
+        value = None
+    elif value is not None and type(value) is not bool and value not in (0, 1):
+        warnings.append(f"config.py: LRSchedulerHook(by_epoch={shown(value)}){at} is not True or False; not read")
+        value = None
+    if value is not None:
+        value = bool(value)
+        if stated is not None and stated != value:
+            warnings.append(f"LR_SCHEDULER: by_epoch={stated} in its dict is not the file's LRSchedulerHook(by_epoch="
+                            f"{value}){at}, which steps it: the hook's is read")  # fmt: skip
+        return value, f"the file's LRSchedulerHook(by_epoch={value}){at} does", bool(at)
+    if stated is not None:
+        return stated, f"its by_epoch={stated} says (ColossalAI's cadence, as a submission.toml reads it)", True
+    return None, COURSE_HOOK, False
 
 
 # ---------------------------------------------------------------- a LambdaLR, tabulated
@@ -1329,10 +1787,9 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
     if bad := next((e for n, e in cfg.unreadable.items() if training_name(n)), None):
         raise bad  # only a field that determines training is an error
     fields, warnings = legacy_to_run_fields(cfg.values, cfg.used)
-    # the course's `hooks = [...]`, or the same list under another name (`hook_list`, `HOOKS`: examiner probe 10)
-    found = (_hook_by_epoch(v) for v in (cfg.values.get("hooks"), *cfg.values.values()))
-    by_epoch = next((b for b in found if b is not None), None)
     warnings = [*cfg.warnings, *warnings]
+    stated = fields["schedule"].pop("_by_epoch", None) if isinstance(fields.get("schedule"), dict) else None
+    by_epoch, said, new = _by_epoch(cfg, stated, warnings)
     if "lr" not in fields:
         raise InputError("config.py: no LEARNING_RATE (or LR) to re-run")
     if "betas" in fields:
@@ -1357,7 +1814,10 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
             entry |= {"schedule": schedule, "lr": lr}
             warnings.append(zero)
     whole = isinstance(batch, int) and isinstance(epochs, int) and batch > 0 and epochs > 0
-    if isinstance(schedule, dict) and schedule.get("name") == "lambda":
+    how = f"once an epoch, as {said}" if by_epoch else f"per iteration, as {said}"
+    if isinstance(schedule, dict) and "_limit" in schedule:  # the grader's limit: set apart (aliases.course_limits)
+        pass
+    elif isinstance(schedule, dict) and schedule.get("name") == "lambda":
         if not whole:
             raise InputError(f"config.py: BATCH_SIZE {shown(batch)} and NUM_EPOCHS {shown(epochs)} must be "
                              "whole numbers > 0 to tabulate the LambdaLR")  # fmt: skip
@@ -1365,21 +1825,26 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
         steps = epochs if by_epoch else epochs * per_epoch
         if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
             raise InputError(f"config.py: LEARNING_RATE must be a number > 0, got {shown(lr)}")
-        part, read, note = lambda_schedule(schedule["lambda"], lr, steps, by_epoch=bool(by_epoch), per_epoch=per_epoch)
-        warnings.append(note)
-        entry = {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
+        try:
+            part, read, note = lambda_schedule(schedule["lambda"], lr, steps, by_epoch=bool(by_epoch),
+                                               per_epoch=per_epoch)  # fmt: skip
+        except LegacyConfigError as err:  # not tabulated as data: the grader's limit, as in a submission.toml
+            if err.fault or schedule["lambda"].label:  # the file's own error (Python's too), or a string's (no torch)
+                raise
+            entry["schedule"] = {"name": "constant", "_limit": lambda_limit(err.detail, err.lineno), "_lambda": True}
+        else:
+            warnings += [note] + ([f"LR_SCHEDULER: stepped {how}"] if new else [])
+            entry = {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
     elif whole and _positive(lr) and isinstance(schedule, dict) and _grows(schedule):  # a range test, or a warm-up
         part, read, note = growing_schedule(schedule, lr, epochs, bool(by_epoch), steps_per_epoch(claimed, batch))
         entry = {k: v for k, v in entry.items() if k not in ("schedule", "lr")} | read
-        warnings.append(note)
+        warnings += [note] + ([f"LR_SCHEDULER: stepped {how}"] if new else [])
     elif isinstance(schedule, dict) and by_epoch:  # the file's own hook: LRSchedulerHook(by_epoch=True)
         entry["schedule"] = {**schedule, "cadence": "epoch"}
-        warnings.append("LR_SCHEDULER: stepped once an epoch, as the file's LRSchedulerHook(by_epoch=True) does "
-                        "(milestones and step sizes count epochs)")  # fmt: skip
+        warnings.append(f"LR_SCHEDULER: stepped {how} (milestones and step sizes count epochs)")
     elif isinstance(schedule, dict):  # the course's LRSchedulerHook stepped every iteration: rerun it so
         entry["schedule"] = {**schedule, "cadence": "step"}
-        warnings.append("LR_SCHEDULER: stepped per iteration, as the course's ColossalAI hook did (milestones "
-                        "and step sizes count optimizer steps)")  # fmt: skip
+        warnings.append(f"LR_SCHEDULER: stepped {how} (milestones and step sizes count optimizer steps)")
     if span and part == "run" and whole and isinstance(s := entry.get("schedule"), dict) and claimed in DATASETS:
         # ColossalAI's CosineAnnealingLR(total_steps=NUM_EPOCHS) stepped every iteration restarts within the run:
         # no schedule of the grader's; rerun over the whole run it was another LR curve (examiner probe 25, L14)
@@ -1394,7 +1859,14 @@ def to_submission(source: str, assignment: Assignment) -> tuple[dict, list[str]]
                 f"config.py lr_scheduler: {key} = {stated} is not the run's {run_span:,} {unit} (the file steps it "
                 f"{how}), so its {SCHEDULES[s['name']].scheduler} restarts or stops within the run, which no schedule "
                 "of the grader's follows")}  # fmt: skip
-    if part == "range_test":  # a sweep keeps the optimizer's settings and its length
+    s = entry.get("schedule")
+    if isinstance(s, dict) and s.get("_lambda") and type(epochs) is int and 0 < epochs < assignment.train_epochs:
+        # a LambdaLR not tabulated, over fewer epochs than a run's (one that short is refused): the course's sweep,
+        # set apart as one, its pick pending (examiner probe 45: set apart as a run, its run's points were lost)
+        sweep = f"read as a sweep ({epochs} epochs, fewer than a run's {assignment.train_epochs}): "
+        part, entry["schedule"] = "range_test", {**s, "_limit": s["_limit"].replace(LAMBDA_LIMIT, LAMBDA_LIMIT + sweep)}
+    if part == "range_test":  # a sweep keeps the optimizer's settings and its length (and a limit, set apart)
         entry = {k: v for k, v in entry.items() if k in ("name", "optimizer", "momentum", "nesterov", "betas",
-                                                         "weight_decay", "seed", "epochs", *SWEEP_FIELDS)}  # fmt: skip
+                                                         "weight_decay", "seed", "epochs", *SWEEP_FIELDS)
+                 or (k == "schedule" and "_limit" in v)}  # fmt: skip
     return {"setup": setup, part: [entry]}, warnings

@@ -32,7 +32,7 @@ except ModuleNotFoundError:  # Python 3.10 (Ubuntu 22.04's python3, Gradescope's
 from pydantic import BaseModel, ValidationError
 
 from grader import aliases
-from grader.legacy import LegacyConfigError, lambda_text, to_submission
+from grader.legacy import LegacyConfigError, decode_source, lambda_text, to_submission
 from grader.logs import Evidence, gather, trailing
 from grader.presets import apply_preset, preset_of
 from grader.results import ID_CONFLICT
@@ -145,8 +145,11 @@ def folder_id(name: str) -> str:
 # ---------------------------------------------------------------- bounded reading
 
 
-def read_text(path: Path, cap: int, label: str, *, follow: bool = False, fix: str = "submit the file itself") -> str:
-    """A regular file's text, at most `cap` bytes, UTF-8 (BOM stripped). Raises InputError naming `label`.
+def read_text(path: Path, cap: int, label: str, *, follow: bool = False, fix: str = "submit the file itself",
+              python: bool = False) -> str:  # fmt: skip
+    """A regular file's text, at most `cap` bytes, UTF-8 (BOM stripped); `python`: as Python reads a source file, its
+    PEP 263 coding declaration honoured (a config.py, `grader.legacy.decode_source`). Raises InputError naming `label`
+    (a config.py's decoding: LegacyConfigError).
 
     Links are refused unless `follow` (the instructor's own assignment.toml); nothing that could block (a FIFO,
     a device) is ever opened for reading, and no more than cap + 1 bytes are read whatever the file claims."""
@@ -177,7 +180,7 @@ def read_text(path: Path, cap: int, label: str, *, follow: bool = False, fix: st
     data = b"".join(chunks)
     if len(data) > cap:
         raise InputError(f"{label} is over {cap:,} bytes (is it the right file?)")
-    return decode(data, label)
+    return decode_source(data, label) if python else decode(data, label)
 
 
 def _regular(st: os.stat_result, label: str, fix: str) -> None:
@@ -796,7 +799,7 @@ def _load(folder: Path, safe_id: str, assignment: Assignment, ids: Ids) -> Loade
                                  f"together); the assignment allows {assignment.max_entries}: keep the ones your "
                                  "report uses")  # fmt: skip
         else:
-            data, notes = to_submission(read_text(source, LEGACY_CAP, source.name), assignment)
+            data, notes = to_submission(read_text(source, LEGACY_CAP, source.name, python=True), assignment)
             for part in ENTRIES:
                 for entry in data.get(part, ()):
                     _plain(entry, source.name, 0, "")
