@@ -4,7 +4,9 @@ Ten honest students are built from the committed mnist-5k seeds: seed i's own sw
 3 significant digits) and its own final runs of committed configs (its figures to 4 decimals), so the canonical
 class passes in full and nothing is rerun (each claim is judged against the committed seeds). Each kind of rewrite
 below writes every student's file another way a student would — the same runs and claims — and the class is graded
-`--quick` again; a kind is invariant where every student's every check keeps its status and points.
+`--quick` again; a kind is invariant where every student's every check keeps its status and points. Then three
+course config.py files (the legacy form, examiner probe 45), each rewritten as Python and ColossalAI read it alike:
+a kind is invariant where the file plans the same runs.
 
     python benchmarks/form_invariance.py
 """
@@ -20,6 +22,9 @@ from pathlib import Path
 from tabulate import tabulate
 
 from grader.grade import grade_class
+from grader.load import load_submission
+from grader.plan import plan
+from grader.schema import Assignment
 from reference.protocols import BASELINES
 
 BASE = json.loads((BASELINES / "mnist-5k.json").read_text())
@@ -188,6 +193,110 @@ def grade(texts: dict[str, str], name: str, down: str, cache: Path) -> dict[str,
             for st in result.students}  # fmt: skip
 
 
+# ---------------------------------------------------------------- config.py (examiner probe 45)
+
+CONFIG_BASES = {  # name → (optimizer lines, the scheduler's dict text or None, its hooks line or None)
+    "sgd-multistep-per-epoch": ('OPTIMIZER = "SGD"\nLEARNING_RATE = 0.1\nMOMENTUM = 0.9\nWEIGHT_DECAY = 5e-4\n',
+                                'dict(type="MultiStepLR", milestones=[15, 25], gamma=0.1)',
+                                'hooks = [dict(type="LRSchedulerHook", by_epoch=True)]\n'),
+    "sgd-onecycle": ('OPTIMIZER = "SGD"\nLEARNING_RATE = 0.1\nMOMENTUM = 0.9\nWEIGHT_DECAY = 5e-4\n',
+                     'dict(type="OneCycleLR", max_lr=0.1, total_steps=NUM_EPOCHS * 469)', None),
+    "adamw-constant": ('OPTIMIZER = "AdamW"\nLEARNING_RATE = 0.001\n', None, None),
+}  # fmt: skip
+HEAD = "from colossalai.amp import AMP_TYPE\n\nBATCH_SIZE = 128\nNUM_EPOCHS = 30\n"
+
+
+def config_py(base: str, kind: str = "") -> str:
+    """Base `base`'s config.py as the course template writes it, or rewritten as kind `kind` (the same config)."""
+    opt, sched, hooks = CONFIG_BASES[base]
+    head, tail = HEAD, "fp16 = dict(mode=AMP_TYPE.TORCH)\n"
+    name = opt.split('"')[1]
+    values = dict(re.findall(r"^(\w+) = (.+)$", opt, re.M))
+    keys = {"LEARNING_RATE": "lr", "MOMENTUM": "momentum", "WEIGHT_DECAY": "weight_decay"}
+    as_dict = ", ".join(f"{keys[k]}={v}" for k, v in values.items() if k in keys)
+    if kind == "optimizer as a dict (OPTIMIZER)":
+        opt = f'OPTIMIZER = dict(type="{name}", {as_dict})\n'
+    elif kind == "optimizer as a dict (optimizer)":
+        opt = f'optimizer = dict(type="{name}", {as_dict})\n'
+    elif kind == "torch imported under an alias":
+        head = "import torch.optim as topt\n" + head
+        opt = opt.replace(f'"{name}"', f"topt.{name}")
+    elif kind == "star import":
+        head = "from torch.optim import *\n" + head
+        opt = f"optimizer = dict(type={name}, {as_dict})\n"
+    elif kind == "arithmetic":
+        head = head.replace("BATCH_SIZE = 128", "BATCH_SIZE = 2 ** 7").replace("NUM_EPOCHS = 30", "NUM_EPOCHS = 3 * 10")
+    elif kind == "the environment's default":
+        head = "import os\n" + head.replace("NUM_EPOCHS = 30", 'NUM_EPOCHS = int(os.environ.get("EPOCHS", 30))')
+    elif kind == "coding declaration":
+        head = "# -*- coding: latin-1 -*-\n# réglages du cours\n" + head
+    elif kind == "a main block and an unused def":
+        tail += 'def build(model):\n    return model\n\nif __name__ == "__main__":\n    print(NUM_EPOCHS)\n'
+    if sched:
+        if kind == "float milestones":
+            sched = sched.replace("[15, 25]", "[15.0, 25.0]")
+        if kind == "scheduler as a dict literal":
+            sched = "{" + re.sub(r"(\w+)=", r'"\1": ', sched[5:-1]) + "}"
+        var = "lr_sched" if kind == "scheduler under another name" else "LR_SCHEDULER"
+        if hooks and kind == "by_epoch in the scheduler's dict":
+            sched, hooks = sched[:-1] + ", by_epoch=True)", None
+        if hooks and kind == "the hook as a call":
+            head = "from colossalai.trainer.hooks import LRSchedulerHook\n" + head
+            hooks = "hooks = [LRSchedulerHook(by_epoch=True)]\n"
+        if hooks and kind == "the hook beside one not read":
+            hooks = hooks.replace("hooks = [", 'hooks = [dict(type="LogMetricByEpochHook", logger=logger), ')
+        tail = f"{var} = {sched}\n" + (hooks or "") + tail
+    text = head + "\n" + opt + "\n" + tail
+    return text
+
+
+CONFIG_KINDS = ("optimizer as a dict (OPTIMIZER)", "optimizer as a dict (optimizer)", "torch imported under an alias",
+                "star import", "arithmetic", "the environment's default", "coding declaration",
+                "a main block and an unused def", "float milestones", "scheduler as a dict literal",
+                "scheduler under another name", "by_epoch in the scheduler's dict", "the hook as a call",
+                "the hook beside one not read", "CRLF and BOM")  # fmt: skip
+
+
+def read_config(text: str | bytes, folder: Path) -> tuple[str | None, list]:
+    """(the error, the planned training runs' configs) of a config.py so written."""
+    folder.mkdir(parents=True)
+    data = text if isinstance(text, bytes) else text.encode("latin-1" if "coding: latin-1" in text else "utf-8")
+    (folder / "config.py").write_bytes(data)
+    x = load_submission(folder, Assignment())
+    if x.error or x.submission is None:
+        return x.error, []
+    apart = "; ".join(a.why for a in x.submission._apart.values())
+    return apart or None, [p.config.model_dump(mode="json") for p in plan(x.submission, Assignment(), quick=False)]
+
+
+def config_rows(tmp: Path) -> tuple[list[list], int]:
+    rows, costly = [], 0
+    bases = {b: read_config(config_py(b), tmp / "base" / b) for b in CONFIG_BASES}
+    assert all(err is None and cfgs for err, cfgs in bases.values()), bases
+    for kind in CONFIG_KINDS:
+        same, differ, refused, first = 0, 0, 0, ""
+        for b in CONFIG_BASES:
+            text = config_py(b, kind)
+            if kind == "CRLF and BOM":
+                text = "\ufeff" + text.replace("\n", "\r\n")
+            if text == config_py(b) and kind != "CRLF and BOM":
+                continue  # the kind does not apply to this base
+            err, cfgs = read_config(text, tmp / _slug(kind) / b)
+            if err:
+                refused, first = refused + 1, first or err
+            elif cfgs != bases[b][1]:
+                differ, first = differ + 1, first or f"{b}: read as another config"
+            else:
+                same += 1
+        costly += bool(differ or refused)
+        rows.append([kind, same + differ + refused, same, differ, refused, first[:80]])
+    return rows, costly
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"\W+", "-", text).strip("-")
+
+
 def main() -> None:
     texts = {f"s{i:02d}": student(i) for i in range(10)}
     with tempfile.TemporaryDirectory() as cache:
@@ -208,6 +317,14 @@ def main() -> None:
     )
     print(tabulate(rows, headers=["rewrite", "students", "graded identically", "lose points", "first difference"]))
     print(f"kinds that cost any honest student a point: {costly} of {len(KINDS)}")
+    with tempfile.TemporaryDirectory() as tmp:
+        rows, costly = config_rows(Path(tmp))
+    print(
+        f"\nconfig.py (examiner probe 45): {len(CONFIG_BASES)} course configs ({', '.join(CONFIG_BASES)}), each "
+        "rewritten as Python and ColossalAI read it alike; a rewrite must plan the same runs"
+    )
+    print(tabulate(rows, headers=["rewrite", "configs", "read the same", "read as another", "refused", "first"]))
+    print(f"config.py kinds read otherwise for any config: {costly} of {len(CONFIG_KINDS)}")
 
 
 if __name__ == "__main__":

@@ -169,3 +169,14 @@ def test_every_rewrite_of_the_form_invariance_benchmark_grades_ten_honest_studen
     for kind, (rewrite, name, down) in bench.KINDS.items():
         got = bench.grade({sid: rewrite(t) for sid, t in texts.items()}, name, down, tmp_path)
         assert {s: g[:4] for s, g in got.items()} == {s: c[:4] for s, c in canonical.items()}, kind
+
+
+def test_every_config_py_rewrite_of_the_form_invariance_benchmark_plans_the_same_runs(tmp_path):
+    """benchmarks/form_invariance.py's 15 config.py rewrites (examiner probe 45: an OPTIMIZER dict, torch under an
+    alias, a star import, the environment's default, a coding declaration, float milestones, a scheduler under another
+    name, the by_epoch hook as a call or beside one not read, …) of three course configs plan the base's runs."""
+    spec = importlib.util.spec_from_file_location("form_invariance", ROOT / "benchmarks" / "form_invariance.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows, costly = bench.config_rows(tmp_path)
+    assert costly == 0 and all(r[1] == r[2] for r in rows), rows
