@@ -1,3 +1,4 @@
+import signal
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,17 @@ def bundled_quick(tmp_path_factory):
     result = grade_class(SUBMISSIONS, out=tmp / "reports", quick=True, cache_dir=tmp / "cache", device="cpu",
                          engine="sequential", jobs="auto")  # fmt: skip  # as the CLI: a process per core
     return result, tmp
+
+
+@pytest.fixture
+def alarm():
+    """A load that blocks (a FIFO opened for reading) fails the test after 5 s instead of hanging it."""
+
+    def hang(signum, frame):
+        raise TimeoutError("the loader blocked")
+
+    old = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(5)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)

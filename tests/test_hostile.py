@@ -8,7 +8,6 @@ subprocess: exit 0, a row each, one clean line each, no traceback, and the good 
 import csv
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -61,20 +60,6 @@ def clean(x: Loaded) -> str:
     text = x.error or (x.submission and "; ".join(a.why for a in x.submission._apart.values()))
     assert text and "\n" not in text and text.isprintable() and len(text) <= 400, text
     return text
-
-
-@pytest.fixture
-def alarm():
-    """A load that blocks (a FIFO read) fails the test after 5 s instead of hanging it."""
-
-    def hang(signum, frame):
-        raise TimeoutError("the loader blocked")
-
-    old = signal.signal(signal.SIGALRM, hang)
-    signal.alarm(5)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
 
 
 # ---------------------------------------------------------------- shapes and bytes

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 from pathlib import Path
 
 import pytest
@@ -30,20 +29,6 @@ from reference.outputs import Logs, write_csv
 REPO = Path(__file__).resolve().parents[1]
 STUDENT = '[student]\nid = "{id}"\nname = "A Student"\n'
 CONFIG_PY = "BATCH_SIZE = 128\nNUM_EPOCHS = 30\nOPTIMIZER = 'sgd'\nLEARNING_RATE = 0.05\nMOMENTUM = 0.9\n"
-
-
-@pytest.fixture
-def alarm():
-    """A load that blocks (a FIFO opened for reading) fails the test after 5 s instead of hanging it."""
-
-    def hang(signum, frame):
-        raise TimeoutError("the loader blocked")
-
-    old = signal.signal(signal.SIGALRM, hang)
-    signal.alarm(5)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
 
 
 def folder(root: Path, name: str, files: dict[str, str]) -> Path:
