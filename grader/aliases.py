@@ -821,11 +821,14 @@ def forms(data: dict) -> tuple[dict, list[str]]:
         v, where = out[k], f"{shown(k, 40)[1:-1]} = {shown(out[k], 40)}"
         if not isinstance(v, str | int | float | bool | dt.date | dt.time):  # a table: it may hold a run's settings
             continue
-        setup = out.get("setup", {})
+        setup, student = out.get("setup", {}), out.get("student", {})
         field = k if batch_word(k) else _field(k, setup_fields)
         if field and isinstance(setup, dict) and field not in setup:  # written above the file's first header
             out["setup"] = {**setup, field: out.pop(k)}
             notes.append(f"{where} (above every [section] header) read as [setup] {field}")
+        elif k in Student.model_fields and isinstance(student, dict) and k not in student:  # `name = "…"` up there
+            out["student"] = {**student, k: out.pop(k)}
+            notes.append(f"{where} (above every [section] header) read as [student] {k}")
         elif not field and not any(_field(k, m.model_fields) for m in (*MODELS.values(), ScheduleConfig)):
             del out[k]  # no section's field (an entry's `lr` up here is left for validation: it would set a run)
             unread.append(where)

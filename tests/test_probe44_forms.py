@@ -103,3 +103,10 @@ def test_under_baseline_runs_final_an_unmarked_refused_run_owes_no_baseline(tmp_
     one, two = grade_class(root, out=None, quick=True, jobs=1, cache_dir=tmp_path / "cache", device="cpu").students
     assert [(c.status, c.max_points) for c in one.checks if c.check == "baseline" and c.subject == "a"] == []
     assert [(c.status, c.max_points) for c in two.checks if c.check == "baseline" and c.subject == "a"] == [("skip", 0)]
+
+
+def test_a_students_id_and_name_above_every_header_are_read_as_students(tmp_path):
+    text = CANONICAL.format(id="s1").replace('[student]\nid = "s1"\nname = "S"\n', "")
+    x = load(tmp_path, 'id = "s1"\nname = "Ann Lee"\n' + text)
+    assert x.error is None and x.submission.student.name == "Ann Lee" and x.id == "s1"
+    assert any('name = "Ann Lee" (above every [section] header) read as [student] name' in w for w in x.warnings)
