@@ -450,7 +450,7 @@ def hostile_class(root: Path, outside: Path) -> None:
            .replace('name = "const"', 'name = "\\u001b]0;PWNED\\u0007"').replace('"sgd"', '"radam"'))  # fmt: skip
     folder(root, "s008", GOOD.format(id="s008").replace("epochs = 1", "epochs = 5"))
     folder(root, "impostor", GOOD.format(id="s008").replace("epochs = 1", "epochs = 5"))
-    folder(root, "strings", GOOD.format(id="strings").replace("lr = 0.0507", 'lr = "0.1"'))
+    folder(root, "strings", GOOD.format(id="strings").replace("lr = 0.0507", 'lr = "0.1 or so"'))
     folder(root, "bom", b"\xef\xbb\xbf" + GOOD.format(id="bom").replace("epochs = 1", "epochs = 7").encode())
     folder(root, "latin1", b'[student]\nid = "latin1"\nname = "Jos\xe9"\n')
     folder(root, "typo", GOOD.format(id="typo").replace("steps = 40", "steps = 40\nclaimd_lr = 0.1"))
