@@ -71,8 +71,10 @@ def student(i: int, rule: str, factor: float, base: dict, dataset: str) -> dict:
             "range_test": sweeps}  # fmt: skip
 
 
-def grade_fold(base: dict, i: int, cache: Path, protocol: str, data_root: str | None) -> dict[tuple[str, str, float],
-                                                                                               str]:  # fmt: skip
+Statuses = dict[tuple[str, str, float], str]  # (optimizer, rule, factor) → an lr_claim status
+
+
+def grade_fold(base: dict, i: int, cache: Path, protocol: str, data_root: str | None) -> Statuses:
     """(optimizer, rule, factor) → the lr_claim status of held-out seed i, graded against the other nine."""
     dataset = PROTOCOLS[protocol].dataset
     with tempfile.TemporaryDirectory() as tmp:

@@ -539,9 +539,10 @@ def _same_claim(a: object, b: object, fld: str) -> bool:
 
 
 def named(key: str, fields: dict) -> str | None:
-    """The field of `fields` that `key` names in another case or word (`_fields`, the claims' words)."""
-    words = {**FIELD_WORDS, **CLAIM_WORDS, "claimed_lr": LR_CLAIM_WORDS}
-    return next((f for f in fields if f != key and (_key(f) == _key(key) or _key(key) in words.get(f, ()))), None)
+    """The field of `fields` other than `key` itself that `key` names in another case or word (`_fields`, the
+    claims' words)."""
+    return _field(key, {f: v for f, v in fields.items() if f != key},
+                  {**FIELD_WORDS, **CLAIM_WORDS, "claimed_lr": LR_CLAIM_WORDS})  # fmt: skip
 
 
 def suggest(key: str, fields: dict) -> str | None:
@@ -849,26 +850,24 @@ def forms(data: dict) -> tuple[dict, list[str]]:
     return out, notes
 
 
-def _field(key: str, fields: dict) -> str | None:
-    """The field of `fields` that `key` names, itself or in another case or word (`FIELD_WORDS`)."""
-    return next((f for f in fields if _key(f) == _key(key) or _key(key) in FIELD_WORDS.get(f, ())), None)
+def _field(key: str, fields: dict, words: dict = FIELD_WORDS) -> str | None:
+    """The field of `fields` that `key` names, itself or in another case or word (`words`: FIELD_WORDS)."""
+    return next((f for f in fields if _key(f) == _key(key) or _key(key) in words.get(f, ())), None)
 
 
 def _tables(data: dict, notes: list[str]) -> dict:
     """`[[runs]]`, `[[lr_range_test]]` read as `[[run]]`, `[[range_test]]` where the file has none of those; one
     `[run]` table (no double brackets) read as the one entry of `[[run]]`."""
     out = {**data}
-    for part in ("student", "setup"):  # `[Setup]`, `[STUDENT]`
-        said = [k for k in out if isinstance(k, str) and k != part and _key(k) == part]
-        if len(said) == 1 and part not in out and isinstance(out[said[0]], dict):
+    for part in ("student", "setup", *TABLE_WORDS):  # `[Setup]`, `[[RUN]]`, `[[runs]]`
+        said = [k for k in out if isinstance(k, str) and k != part and _field(k, {part: None}, TABLE_WORDS)]
+        entries = part in TABLE_WORDS  # an array of tables; [student] and [setup] are one table each
+        if len(said) == 1 and part not in out and (entries or isinstance(out[said[0]], dict)):
             out[part] = out.pop(said[0])
-            notes.append(f"[{shown(said[0], 40)[1:-1]}] read as [{part}]")
-    for part, words in TABLE_WORDS.items():
-        said = [k for k in out if isinstance(k, str) and k != part and (_key(k) in words or _key(k) == _key(part))]
-        if len(said) == 1 and part not in out:
-            out[part] = out.pop(said[0])
-            notes.append(f"[[{shown(said[0], 40)[1:-1]}]] read as [[{part}]]")
-        if isinstance(out.get(part), dict):
+            was, now = (f"[[{shown(said[0], 40)[1:-1]}]]", f"[[{part}]]") if entries else \
+                (f"[{shown(said[0], 40)[1:-1]}]", f"[{part}]")  # fmt: skip
+            notes.append(f"{was} read as {now}")
+        if entries and isinstance(out.get(part), dict):
             out[part] = [out[part]]
             notes.append(f"[{part}] read as the one entry of [[{part}]] (an entry's header takes double brackets)")
     return out
@@ -898,7 +897,7 @@ def _fields(table: dict, fields: dict, where: str, notes: list[str]) -> dict:
         if _comment(k, v) or (where == "setup" and _key(k) in ABOUT and isinstance(v, str)):
             notes.append(f"{where}.{shown(k)[1:-1]} = {shown(v, 40)}: a comment, not graded")
             continue
-        field = next((f for f in fields if _key(f) == _key(k) or _key(k) in FIELD_WORDS.get(f, ())), None)
+        field = _field(k, fields)
         if field is None or field in table or field in out:
             out[k] = v
             continue
